@@ -1,0 +1,73 @@
+//! Account names: the `--accounts FILE` mapping (CSV `id,name`), used by every output to name
+//! accounts and, in the graph, to tell the user's own accounts from outside ones.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Account id → name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountNames {
+    names: BTreeMap<String, String>,
+    /// False when no mapping was given: then no account counts as outside.
+    pub given: bool,
+}
+
+/// A problem with the accounts file.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot read the accounts file: {message}")]
+pub struct AccountsError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl AccountNames {
+    /// Reads a CSV of `id,name` rows; a first row `id,name` (any case) is a header.
+    ///
+    /// # Errors
+    /// The file cannot be read or a row has no id.
+    pub fn load(path: &Path) -> Result<AccountNames, AccountsError> {
+        let err = |message: String| AccountsError {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .comment(Some(b'#'))
+            .from_path(path)
+            .map_err(|e| err(e.to_string()))?;
+        let mut names = BTreeMap::new();
+        for (index, row) in rdr.records().enumerate() {
+            let row = row.map_err(|e| err(e.to_string()))?;
+            let id = row.get(0).unwrap_or("");
+            let name = row.get(1).unwrap_or("");
+            if index == 0 && id.eq_ignore_ascii_case("id") {
+                continue;
+            }
+            if id.is_empty() {
+                return Err(err(format!("row {} has no account id", index + 1)));
+            }
+            names.insert(id.to_owned(), name.to_owned());
+        }
+        Ok(AccountNames { names, given: true })
+    }
+
+    /// The account's name, when mapped.
+    pub fn name(&self, id: &str) -> Option<&str> {
+        self.names.get(id).map(String::as_str)
+    }
+
+    /// `id (name)` when mapped, else `id`.
+    pub fn label(&self, id: &str) -> String {
+        match self.name(id) {
+            Some(name) if !name.is_empty() => format!("{id} ({name})"),
+            _ => id.to_owned(),
+        }
+    }
+
+    /// True when a mapping was given and `id` is not in it.
+    pub fn is_outside(&self, id: &str) -> bool {
+        self.given && !id.is_empty() && !self.names.contains_key(id)
+    }
+}

@@ -1,0 +1,127 @@
+//! ARN parsing and the small conversions between role, session and account names.
+//!
+//! CloudTrail names principals by ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`). An
+//! assumed-role session `arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION` drops the role's path,
+//! so converting a session back to its role gives the role's name without its path.
+
+/// A borrowed, split ARN. Parsing never fails on a string that has the six parts; anything
+/// else is not an ARN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    pub partition: &'a str,
+    pub service: &'a str,
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Splits `text` into its parts, or `None` when it is not an ARN.
+    pub fn parse(text: &'a str) -> Option<Arn<'a>> {
+        let mut parts = text.splitn(6, ':');
+        if parts.next()? != "arn" {
+            return None;
+        }
+        Some(Arn {
+            partition: parts.next()?,
+            service: parts.next()?,
+            region: parts.next()?,
+            account: parts.next()?,
+            resource: parts.next()?,
+        })
+    }
+}
+
+/// The account id in an ARN, when there is one.
+pub fn account_of(arn: &str) -> Option<&str> {
+    Arn::parse(arn)
+        .map(|a| a.account)
+        .filter(|account| !account.is_empty())
+}
+
+/// The role's name: the last segment of `arn:…:role/path/NAME`, or the role segment of an
+/// assumed-role session ARN.
+pub fn role_name(arn: &str) -> Option<&str> {
+    let parsed = Arn::parse(arn)?;
+    if let Some(rest) = parsed.resource.strip_prefix("role/") {
+        return rest.rsplit('/').next().filter(|n| !n.is_empty());
+    }
+    if let Some(rest) = parsed.resource.strip_prefix("assumed-role/") {
+        return rest.split('/').next().filter(|n| !n.is_empty());
+    }
+    None
+}
+
+/// For a session `arn:P:sts::A:assumed-role/ROLE/SESSION`, the role `arn:P:iam::A:role/ROLE`.
+pub fn role_of_session(session_arn: &str) -> Option<String> {
+    let parsed = Arn::parse(session_arn)?;
+    let rest = parsed.resource.strip_prefix("assumed-role/")?;
+    let role = rest.split('/').next().filter(|n| !n.is_empty())?;
+    Some(format!(
+        "arn:{}:iam::{}:role/{}",
+        parsed.partition, parsed.account, role
+    ))
+}
+
+/// The session name of an assumed-role session ARN (everything after the role name).
+pub fn session_name_of(session_arn: &str) -> Option<&str> {
+    let parsed = Arn::parse(session_arn)?;
+    let rest = parsed.resource.strip_prefix("assumed-role/")?;
+    rest.split_once('/').map(|(_, session)| session)
+}
+
+/// The session ARN STS gives when `role_arn` is assumed with `session_name`.
+pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
+    let parsed = Arn::parse(role_arn)?;
+    let name = role_name(role_arn)?;
+    if session_name.is_empty() || !parsed.resource.starts_with("role/") {
+        return None;
+    }
+    Some(format!(
+        "arn:{}:sts::{}:assumed-role/{}/{}",
+        parsed.partition, parsed.account, name, session_name
+    ))
+}
+
+/// True for a 12-digit AWS account id.
+pub fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_role_with_path() {
+        let arn = "arn:aws:iam::111122223333:role/service-role/Deploy";
+        assert_eq!(account_of(arn), Some("111122223333"));
+        assert_eq!(role_name(arn), Some("Deploy"));
+        assert_eq!(
+            session_of_role(arn, "i-0abc").as_deref(),
+            Some("arn:aws:sts::111122223333:assumed-role/Deploy/i-0abc")
+        );
+    }
+
+    #[test]
+    fn converts_session_to_role() {
+        let session =
+            "arn:aws-cn:sts::000000000000:assumed-role/スイッチ先ロール名/セッション名(ユーザー名)";
+        assert_eq!(
+            role_of_session(session).as_deref(),
+            Some("arn:aws-cn:iam::000000000000:role/スイッチ先ロール名")
+        );
+        assert_eq!(session_name_of(session), Some("セッション名(ユーザー名)"));
+        assert_eq!(role_name(session), Some("スイッチ先ロール名"));
+    }
+
+    #[test]
+    fn rejects_non_arns() {
+        assert_eq!(Arn::parse("ec2.amazonaws.com"), None);
+        assert_eq!(account_of("arn:aws:iam:"), None);
+        assert_eq!(role_of_session("arn:aws:iam::1:user/x"), None);
+        assert_eq!(session_of_role("arn:aws:iam::1:user/x", "s"), None);
+        assert!(is_account_id("000000000000"));
+        assert!(!is_account_id("12345678901x"));
+    }
+}

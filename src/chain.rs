@@ -1,0 +1,169 @@
+//! Linking sessions into chains: which event created the session that made each call.
+//!
+//! A call made by an assumed-role session names the session's access key
+//! (`userIdentity.accessKeyId`) and its creation time
+//! (`sessionContext.attributes.creationDate`). The event that created the session returned
+//! that key (`responseElements.credentials.accessKeyId`) at that time. Key ids are reused over
+//! time, so a key link also needs the times to agree within [`KEY_TOLERANCE_SECS`].
+//!
+//! When no key links (the first hop lies outside the logs read, or the record carries no key),
+//! the session ARN and a time window stand in, and the link is marked inferred.
+//!
+//! Links are resolved after every file is read, over the deduplicated, time-sorted events, so
+//! the order files arrive in does not matter. Depth and origin then follow the links:
+//! a call by a non-session identity (and every console `SwitchRole`, which never chains) is
+//! depth 1 with itself as origin; a linked call is its parent's depth plus one.
+
+use crate::event::{EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// How far a session's `creationDate` may be from its issuing event's time.
+pub const KEY_TOLERANCE_SECS: i64 = 60;
+/// Without a `creationDate`, how long before the call its session may have been issued
+/// (36 hours: the longest role session is 12 hours, federation tokens last up to 36).
+pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
+
+/// The chain steps: each event's parent, found among `events` (sorted by time).
+fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_session: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        if event.outcome != Outcome::Success || !event.event_name.assumes_role() {
+            continue;
+        }
+        if !event.issued_access_key.is_empty() {
+            by_key
+                .entry(&event.issued_access_key)
+                .or_default()
+                .push(index);
+        }
+        if !event.session_arn.is_empty() {
+            by_session
+                .entry(&event.session_arn)
+                .or_default()
+                .push(index);
+        }
+    }
+    events
+        .iter()
+        .enumerate()
+        .map(|(index, event)| {
+            let chained = matches!(
+                event.source_kind,
+                SourceKind::AssumedRole | SourceKind::AwsAccount
+            ) && event.event_name != EventName::SwitchRole;
+            if !chained {
+                return None;
+            }
+            let key_link = by_key
+                .get(event.caller_access_key.as_str())
+                .filter(|_| !event.caller_access_key.is_empty())
+                .and_then(|candidates| best_issuer(events, candidates, index))
+                .map(|parent| (parent, LinkKind::AccessKey));
+            key_link.or_else(|| {
+                by_session
+                    .get(event.source.as_str())
+                    .filter(|_| event.source_kind == SourceKind::AssumedRole)
+                    .and_then(|candidates| best_issuer(events, candidates, index))
+                    .map(|parent| (parent, LinkKind::Inferred))
+            })
+        })
+        .collect()
+}
+
+/// Of the `candidates` that could have issued `child`'s session, the one closest in time.
+fn best_issuer(events: &[RoleAssumption], candidates: &[usize], child: usize) -> Option<usize> {
+    let event = &events[child];
+    let call_time = event.event_time?;
+    let distance = |issued: DateTime<Utc>| -> Option<i64> {
+        match event.caller_session_created {
+            Some(created) => {
+                let gap = (issued - created).num_seconds().abs();
+                (gap <= KEY_TOLERANCE_SECS).then_some(gap)
+            }
+            None => {
+                let age = (call_time - issued).num_seconds();
+                (-KEY_TOLERANCE_SECS..=SESSION_WINDOW_SECS)
+                    .contains(&age)
+                    .then_some(age.abs())
+            }
+        }
+    };
+    candidates
+        .iter()
+        .copied()
+        .filter(|&c| c != child)
+        .filter_map(|c| Some((distance(events[c].event_time?)?, c)))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// A principal id of an IAM user (`AIDA…`): a first hop even when named only by account.
+fn is_user_principal(principal_id: &str) -> bool {
+    principal_id.starts_with("AIDA")
+}
+
+/// Fills [`RoleAssumption::chain`] for every event. `events` must be sorted by time.
+pub fn link_chains(events: &mut [RoleAssumption]) {
+    let parents = find_parents(events);
+    let mut resolved: Vec<Option<(Option<u32>, String)>> = vec![None; events.len()];
+    for start in 0..events.len() {
+        // Walk up to a resolved or root event, then resolve the walked path top-down.
+        let mut path = Vec::new();
+        let mut at = start;
+        let mut top = loop {
+            if let Some(done) = &resolved[at] {
+                break done.clone();
+            }
+            if path.contains(&at) {
+                break (None, String::new()); // a cycle among same-second events
+            }
+            path.push(at);
+            match parents[at] {
+                Some((parent, _)) => at = parent,
+                None => {
+                    path.pop();
+                    break root_chain(&events[at]);
+                }
+            }
+        };
+        if resolved[at].is_none() && parents[at].is_none() {
+            resolved[at] = Some(top.clone());
+        }
+        for &index in path.iter().rev() {
+            top = (top.0.map(|d| d.saturating_add(1)), top.1);
+            resolved[index] = Some(top.clone());
+        }
+    }
+    for (index, event) in events.iter_mut().enumerate() {
+        let (depth, origin) = resolved[index].take().unwrap_or((None, String::new()));
+        event.chain.depth = depth;
+        event.chain.origin = origin;
+        event.chain.parent = parents[index].map(|(p, _)| p);
+        event.chain.link = parents[index].map_or(LinkKind::None, |(_, kind)| kind);
+    }
+    for index in 0..events.len() {
+        if let Some(parent) = events[index].chain.parent {
+            events[index].chain.parent_event_id = events[parent].event_id.clone();
+        }
+    }
+}
+
+/// Depth and origin of an event with no parent found.
+fn root_chain(event: &RoleAssumption) -> (Option<u32>, String) {
+    let first_hop = match event.source_kind {
+        SourceKind::AssumedRole => event.event_name == EventName::SwitchRole,
+        SourceKind::AwsAccount => is_user_principal(&event.source),
+        SourceKind::Unknown => false,
+        _ => true,
+    };
+    if first_hop && !event.source.is_empty() {
+        (Some(1), event.origin_label())
+    } else {
+        (None, String::new())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,237 @@
+//! The command line, as clap reads it. Nothing here does work: [`crate::plan`] turns these
+//! raw options into a validated plan.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Map who wore which IAM role: role assumptions, chains and cross-account hops from AWS
+/// CloudTrail logs.
+///
+/// Reads CloudTrail logs in any delivery shape (S3 `.json.gz` trees, organization trails,
+/// lookup-events output, EventBridge, CloudWatch Logs, JSON Lines), on all cores.
+#[derive(Debug, Parser)]
+#[command(name = "trailmask", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// One row per distinct role assumption, sorted by time (CSV for auditors, or JSON Lines).
+    Events(EventsArgs),
+    /// The mask graph: source identities -> roles (-> sessions), chains and cross-account hops.
+    Graph(GraphArgs),
+    /// Each distinct role chain (origin -> role -> role ...), longest first.
+    Chains(ChainsArgs),
+    /// Which AWS service principals assume which roles.
+    Services(ServicesArgs),
+    /// The graph's aggregated edges as a table for auditors.
+    Edges(EdgesArgs),
+    /// Files, records and role assumptions at a glance.
+    Summary(SummaryArgs),
+}
+
+/// What every command that reads logs accepts.
+#[derive(Debug, Args, Clone)]
+pub struct ReadArgs {
+    /// Log files or directories (walked recursively); `-` reads standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Only events at or after this time: RFC 3339, a date (YYYY-MM-DD), or an age such as 7d,
+    /// 12h, 30m.
+    #[arg(long, value_name = "TIME", help_heading = "Filters")]
+    pub since: Option<String>,
+
+    /// Only events at or before this time (a bare date means the end of that day).
+    #[arg(long, value_name = "TIME", help_heading = "Filters")]
+    pub until: Option<String>,
+
+    /// Only events where this account is the caller's or the role's (repeatable).
+    #[arg(long = "account", value_name = "ID", help_heading = "Filters")]
+    pub accounts: Vec<String>,
+
+    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*').
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub role: Option<String>,
+
+    /// Only sources (ARN, service, provider or subject) matching this glob.
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub source: Option<String>,
+
+    /// Include refused calls (the default: a refused AssumeRole is a finding).
+    #[arg(long, help_heading = "Filters", conflicts_with_all = ["exclude_failed", "failed_only"])]
+    pub include_failed: bool,
+
+    /// Leave refused calls out.
+    #[arg(long, help_heading = "Filters", conflicts_with = "failed_only")]
+    pub exclude_failed: bool,
+
+    /// Only refused calls.
+    #[arg(long, help_heading = "Filters")]
+    pub failed_only: bool,
+
+    /// A CSV of `id,name` naming your accounts; outputs show the names, and the graph marks
+    /// hops to or from any other account.
+    #[arg(long = "accounts", value_name = "FILE")]
+    pub accounts_file: Option<PathBuf>,
+
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Follow symbolic links inside directories.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+
+    /// Stop at the first file that cannot be read.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Largest decompressed size of one file, in bytes (suffixes K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "1G")]
+    pub max_file_size: String,
+
+    /// No progress bar and no closing line (errors are still reported).
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Write the output here instead of stdout (written atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = EventsFormat::Csv)]
+    pub format: EventsFormat,
+    /// Do not neutralize spreadsheet formulas in CSV cells (see README: CSV injection).
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// role: chains read role -> role; session: source -> session -> next session.
+    #[arg(long, value_enum, default_value_t = GraphLevel::Role)]
+    pub level: GraphLevel,
+    /// Drop edges seen fewer than N times.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_count: u64,
+    /// Keep only the N busiest edges.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Merge nodes to shrink a big graph: `services` (one node for all AWS services),
+    /// `subjects` (federation subjects into their provider), `sessions` (at session level,
+    /// sessions into their role). Repeatable.
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub collapse: Vec<Collapse>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphLevel {
+    Role,
+    Session,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Collapse {
+    Services,
+    Subjects,
+    Sessions,
+}
+
+#[derive(Debug, Args)]
+pub struct ChainsArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Only chains of at least this many hops.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub min_depth: u32,
+    #[arg(long, value_enum, default_value_t = ChainsFormat::Text)]
+    pub format: ChainsFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChainsFormat {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct EdgesArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = EdgesFormat::Csv)]
+    pub format: EdgesFormat,
+    /// Do not neutralize spreadsheet formulas in CSV cells.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EdgesFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,73 @@
+//! `trailmask edges`: the role-level graph's edges as a table for auditors.
+
+use super::execute;
+use crate::cli::{EdgesArgs, EdgesFormat, GraphLevel};
+use crate::exit::ExitCode;
+use crate::export::{self, Cell, Rows};
+use crate::graph::{GraphOptions, MaskGraph};
+use crate::timefmt;
+use std::io::{self, Write};
+
+/// The columns of `trailmask edges`.
+pub const COLUMNS: [&str; 13] = [
+    "source_kind",
+    "source",
+    "source_subject",
+    "source_account",
+    "role_arn",
+    "role_account",
+    "cross_account",
+    "successes",
+    "failures",
+    "event_names",
+    "first_seen",
+    "last_seen",
+    "source_ips",
+];
+
+/// The edges of a graph as rows.
+pub struct EdgeRows<'a>(pub &'a MaskGraph);
+
+impl Rows for EdgeRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        COLUMNS.to_vec()
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for (from, to, edge) in self.0.edge_ends() {
+            emit(&[
+                Cell::Text(from.kind.as_str()),
+                Cell::Text(&from.name),
+                Cell::List(edge.subjects.iter().map(String::as_str).collect()),
+                Cell::Text(&from.account),
+                Cell::Text(&to.name),
+                Cell::Text(&to.account),
+                Cell::MaybeBool(Some(edge.cross_account)),
+                Cell::Count(edge.successes),
+                Cell::Count(edge.failures),
+                Cell::List(edge.event_names.iter().map(|n| n.as_str()).collect()),
+                Cell::Owned(timefmt::format_opt(edge.first_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(edge.last_seen.as_ref())),
+                Cell::List(edge.source_ips.iter().map(String::as_str).collect()),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `trailmask edges`.
+pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
+    let options = GraphOptions::new(GraphLevel::Role, 1, None, &[]);
+    execute(&args.read, stderr, &|context, wtr| {
+        let graph = MaskGraph::build(
+            context.events.iter().copied(),
+            &options,
+            &context.plan.accounts,
+        );
+        let rows = EdgeRows(&graph);
+        match args.format {
+            EdgesFormat::Csv => export::csv::write(&rows, args.raw, wtr),
+            EdgesFormat::Json => export::json::write_array(&rows, wtr),
+        }
+    })
+}

@@ -1,0 +1,25 @@
+//! `trailmask graph`: the mask graph as DOT, JSON or Mermaid.
+
+use super::execute;
+use crate::cli::{GraphArgs, GraphFormat};
+use crate::exit::ExitCode;
+use crate::export;
+use crate::graph::{GraphOptions, MaskGraph};
+use std::io::Write;
+
+/// Runs `trailmask graph`.
+pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
+    let options = GraphOptions::new(args.level, args.min_count, args.top, &args.collapse);
+    execute(&args.read, stderr, &|context, wtr| {
+        let graph = MaskGraph::build(
+            context.events.iter().copied(),
+            &options,
+            &context.plan.accounts,
+        );
+        match args.format {
+            GraphFormat::Dot => export::dot::write(&graph, wtr),
+            GraphFormat::Json => export::json::write_graph(&graph, wtr),
+            GraphFormat::Mermaid => export::mermaid::write(&graph, wtr),
+        }
+    })
+}

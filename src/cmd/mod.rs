@@ -1,0 +1,141 @@
+//! One module per subcommand, each the same shape: its rows or writer, and `run`. The shared
+//! frame ([`execute`]) plans, scans with a progress bar, reports bad files on stderr, filters,
+//! writes the output and picks the exit status.
+
+pub mod chains;
+pub mod edges;
+pub mod events;
+pub mod graph;
+pub mod services;
+pub mod summary;
+
+use crate::cli::{Cli, Command, ReadArgs};
+use crate::event::RoleAssumption;
+use crate::exit::ExitCode;
+use crate::plan::{Plan, plan};
+use crate::scan::{Scan, scan};
+use std::io::{self, IsTerminal, Write};
+
+/// What a command's writer gets: the plan, the whole scan, and the events its filters keep.
+pub struct Context<'a> {
+    pub plan: &'a Plan,
+    pub scan: &'a Scan,
+    pub events: Vec<&'a RoleAssumption>,
+}
+
+/// Runs the parsed command line, reporting problems on `stderr`.
+pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
+    match &cli.command {
+        Command::Events(args) => events::run(args, stderr),
+        Command::Graph(args) => graph::run(args, stderr),
+        Command::Chains(args) => chains::run(args, stderr),
+        Command::Services(args) => services::run(args, stderr),
+        Command::Edges(args) => edges::run(args, stderr),
+        Command::Summary(args) => summary::run(args, stderr),
+    }
+}
+
+/// The shared frame of every reading command; `write` produces the output.
+pub fn execute(
+    args: &ReadArgs,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    let plan = match plan(args, chrono::Utc::now()) {
+        Ok(plan) => plan,
+        Err(error) => {
+            let _ = writeln!(stderr, "trailmask: error: {error}");
+            return ExitCode::Usage;
+        }
+    };
+    let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
+    let on_file = |bytes: u64| {
+        if let Some(bar) = &progress {
+            bar.inc(bytes);
+        }
+    };
+    let scan = match scan(&plan.scan, &on_file) {
+        Ok(scan) => scan,
+        Err(error) => {
+            let _ = writeln!(stderr, "trailmask: error: {error}");
+            return ExitCode::OutputFailure;
+        }
+    };
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    for failure in &scan.failures {
+        let _ = writeln!(stderr, "trailmask: {failure}");
+    }
+    let failed = ExitCode::Success.merge(if scan.failures.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::PartialFailure
+    });
+    if plan.scan.strict && !scan.failures.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "trailmask: stopped at the first failure (--strict); no output written"
+        );
+        return failed;
+    }
+    let context = Context {
+        plan: &plan,
+        events: scan
+            .events
+            .iter()
+            .filter(|e| plan.filters.keep(e))
+            .collect(),
+        scan: &scan,
+    };
+    if let Err(error) = plan.output.write_with(|wtr| write(&context, wtr)) {
+        if error.is_broken_pipe() {
+            return failed;
+        }
+        let _ = writeln!(stderr, "trailmask: error: {error}");
+        return failed.merge(ExitCode::OutputFailure);
+    }
+    if !plan.quiet || !scan.failures.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "trailmask: {}",
+            closing_line(&scan, context.events.len())
+        );
+    }
+    failed
+}
+
+/// `12 files read, 1 skipped, 0 failed; 40 role assumptions`.
+pub fn closing_line(scan: &Scan, shown: usize) -> String {
+    let stats = &scan.stats;
+    let skipped: u64 = stats.files_skipped.values().sum();
+    format!(
+        "{} read, {} skipped, {} failed; {} role assumption{}",
+        plural(stats.files_read, "file"),
+        skipped,
+        stats.files_failed,
+        shown,
+        if shown == 1 { "" } else { "s" }
+    )
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} read {bytes} ({bytes_per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}

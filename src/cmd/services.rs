@@ -1,0 +1,89 @@
+//! `trailmask services`: which AWS service principals assume which roles.
+
+use super::{Context, execute};
+use crate::cli::{ServicesArgs, TableFormat};
+use crate::event::SourceKind;
+use crate::exit::ExitCode;
+use crate::export::{self, Cell, Rows};
+use crate::timefmt;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+/// One service wearing one role.
+#[derive(Debug, Default)]
+struct ServiceUse<'a> {
+    role_account: &'a str,
+    count: u64,
+    first_seen: Option<DateTime<Utc>>,
+    last_seen: Option<DateTime<Utc>>,
+    sessions: BTreeSet<&'a str>,
+}
+
+/// Service → role rows, by service then role.
+pub struct ServiceRows<'a> {
+    uses: BTreeMap<(&'a str, &'a str), ServiceUse<'a>>,
+}
+
+impl<'a> ServiceRows<'a> {
+    pub fn of(context: &'a Context<'a>) -> Self {
+        let mut uses: BTreeMap<(&str, &str), ServiceUse> = BTreeMap::new();
+        for event in &context.events {
+            if event.source_kind != SourceKind::AwsService {
+                continue;
+            }
+            let entry = uses.entry((&event.source, &event.role_arn)).or_default();
+            entry.role_account = &event.role_account;
+            entry.count += 1;
+            if let Some(time) = event.event_time {
+                entry.first_seen = Some(entry.first_seen.map_or(time, |t| t.min(time)));
+                entry.last_seen = Some(entry.last_seen.map_or(time, |t| t.max(time)));
+            }
+            if !event.session_name.is_empty() {
+                entry.sessions.insert(&event.session_name);
+            }
+        }
+        ServiceRows { uses }
+    }
+}
+
+impl Rows for ServiceRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "service",
+            "role_arn",
+            "role_account",
+            "count",
+            "first_seen",
+            "last_seen",
+            "sessions",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for ((service, role), used) in &self.uses {
+            emit(&[
+                Cell::Text(service),
+                Cell::Text(role),
+                Cell::Text(used.role_account),
+                Cell::Count(used.count),
+                Cell::Owned(timefmt::format_opt(used.first_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(used.last_seen.as_ref())),
+                Cell::Count(used.sessions.len() as u64),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `trailmask services`.
+pub fn run(args: &ServicesArgs, stderr: &mut dyn Write) -> ExitCode {
+    execute(&args.read, stderr, &|context, wtr| {
+        let rows = ServiceRows::of(context);
+        match args.format {
+            TableFormat::Table => export::table::write(&rows, wtr),
+            TableFormat::Csv => export::csv::write(&rows, false, wtr),
+            TableFormat::Json => export::json::write_array(&rows, wtr),
+        }
+    })
+}

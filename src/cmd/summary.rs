@@ -1,0 +1,160 @@
+//! `trailmask summary`: files read, skipped and failed; records scanned; role assumptions by
+//! event name and outcome; cross-account count; accounts and time range; elapsed time and
+//! throughput. Everything but the last line is deterministic.
+
+use super::{Context, execute};
+use crate::cli::{SummaryArgs, SummaryFormat};
+use crate::event::{EventName, Outcome};
+use crate::exit::ExitCode;
+use crate::timefmt;
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+/// The figures of a summary.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub by_name: BTreeMap<EventName, (u64, u64)>,
+    pub cross_account: u64,
+    pub accounts: BTreeSet<String>,
+    pub first: Option<chrono::DateTime<chrono::Utc>>,
+    pub last: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Summary {
+    pub fn of(context: &Context) -> Summary {
+        let mut summary = Summary::default();
+        for event in &context.events {
+            let counts = summary.by_name.entry(event.event_name).or_default();
+            match event.outcome {
+                Outcome::Success => counts.0 += 1,
+                Outcome::Failure => counts.1 += 1,
+            }
+            summary.cross_account += u64::from(event.cross_account == Some(true));
+            for account in [&event.source_account, &event.role_account] {
+                if !account.is_empty() {
+                    summary.accounts.insert(account.clone());
+                }
+            }
+            if let Some(time) = event.event_time {
+                summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
+                summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
+            }
+        }
+        summary
+    }
+}
+
+fn throughput(context: &Context) -> (f64, f64, f64) {
+    let seconds = context.scan.elapsed.as_secs_f64().max(1e-9);
+    let stats = &context.scan.stats;
+    (
+        seconds,
+        stats.bytes_json as f64 / seconds / 1e6,
+        stats.records as f64 / seconds,
+    )
+}
+
+fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
+    let stats = &context.scan.stats;
+    let summary = Summary::of(context);
+    let skipped: u64 = stats.files_skipped.values().sum();
+    let reasons: Vec<String> = stats
+        .files_skipped
+        .iter()
+        .map(|(reason, n)| format!("{} {n}", reason.as_str()))
+        .collect();
+    writeln!(wtr, "files read        {}", stats.files_read)?;
+    if reasons.is_empty() {
+        writeln!(wtr, "files skipped     {skipped}")?;
+    } else {
+        writeln!(wtr, "files skipped     {skipped} ({})", reasons.join(", "))?;
+    }
+    writeln!(wtr, "files failed      {}", stats.files_failed)?;
+    writeln!(wtr, "records scanned   {}", stats.records)?;
+    writeln!(
+        wtr,
+        "role assumptions  {} ({} duplicate copies dropped)",
+        context.events.len(),
+        stats.duplicates
+    )?;
+    for (name, (success, failure)) in &summary.by_name {
+        writeln!(
+            wtr,
+            "  {:<27} success {:<6} failure {}",
+            name.as_str(),
+            success,
+            failure
+        )?;
+    }
+    writeln!(wtr, "cross-account     {}", summary.cross_account)?;
+    let accounts: Vec<String> = summary
+        .accounts
+        .iter()
+        .map(|a| context.plan.accounts.label(a))
+        .collect();
+    writeln!(
+        wtr,
+        "accounts          {}: {}",
+        accounts.len(),
+        accounts.join(", ")
+    )?;
+    writeln!(
+        wtr,
+        "time range        {} .. {}",
+        timefmt::format_opt(summary.first.as_ref()),
+        timefmt::format_opt(summary.last.as_ref())
+    )?;
+    let (seconds, mb_per_s, records_per_s) = throughput(context);
+    writeln!(
+        wtr,
+        "elapsed           {seconds:.3} s ({mb_per_s:.1} MB/s of JSON, {records_per_s:.0} records/s)"
+    )
+}
+
+fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
+    let stats = &context.scan.stats;
+    let summary = Summary::of(context);
+    let (seconds, mb_per_s, records_per_s) = throughput(context);
+    let by_name: serde_json::Map<String, serde_json::Value> = summary
+        .by_name
+        .iter()
+        .map(|(name, (s, f))| {
+            (
+                name.as_str().to_owned(),
+                json!({"success": s, "failure": f}),
+            )
+        })
+        .collect();
+    let skipped: serde_json::Map<String, serde_json::Value> = stats
+        .files_skipped
+        .iter()
+        .map(|(reason, n)| (reason.as_str().to_owned(), json!(n)))
+        .collect();
+    let document = json!({
+        "files_read": stats.files_read,
+        "files_skipped": skipped,
+        "files_failed": stats.files_failed,
+        "records_scanned": stats.records,
+        "role_assumptions": context.events.len(),
+        "duplicate_copies_dropped": stats.duplicates,
+        "by_event_name": by_name,
+        "cross_account": summary.cross_account,
+        "accounts": summary.accounts,
+        "first_event": timefmt::format_opt(summary.first.as_ref()),
+        "last_event": timefmt::format_opt(summary.last.as_ref()),
+        "elapsed_seconds": seconds,
+        "json_megabytes_per_second": mb_per_s,
+        "records_per_second": records_per_s,
+    });
+    serde_json::to_writer_pretty(&mut *wtr, &document)?;
+    wtr.write_all(b"\n")
+}
+
+/// Runs `trailmask summary`.
+pub fn run(args: &SummaryArgs, stderr: &mut dyn Write) -> ExitCode {
+    execute(&args.read, stderr, &|context, wtr| match args.format {
+        SummaryFormat::Text => write_text(context, wtr),
+        SummaryFormat::Json => write_json(context, wtr),
+    })
+}

@@ -1,0 +1,61 @@
+//! Counting every role assumption once.
+//!
+//! CloudTrail delivers at least once, syncs overlap, and a cross-account call is delivered to
+//! both accounts: the caller's copy names the caller fully, the role account's copy names it
+//! only as `AWSAccount`. Both copies share a `sharedEventID` but have different `eventID`s.
+//!
+//! Identity of an event, first that applies: its `sharedEventID`; its `eventID`; for records
+//! with neither, all of its content (so byte-identical records read twice count once). Of the
+//! copies of one event the caller's is kept (any type but `AWSAccount`); remaining ties go to
+//! the smallest copy in the model's total order (which ends with the log file's path), so the
+//! choice never depends on the order files were read in.
+
+use crate::event::{RoleAssumption, SourceKind};
+use std::cmp::Ordering;
+
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Identity {
+    Shared(String),
+    Event(String),
+    Content(Box<RoleAssumption>),
+}
+
+fn identity(event: &RoleAssumption) -> Identity {
+    if !event.shared_event_id.is_empty() {
+        Identity::Shared(event.shared_event_id.clone())
+    } else if !event.event_id.is_empty() {
+        Identity::Event(event.event_id.clone())
+    } else {
+        let mut content = event.clone();
+        content.log_file = std::sync::Arc::from("");
+        Identity::Content(Box::new(content))
+    }
+}
+
+/// Lower is preferred: the caller-side copy over the role account's.
+fn copy_rank(event: &RoleAssumption) -> u8 {
+    u8::from(event.source_kind == SourceKind::AwsAccount)
+}
+
+/// Keeps one copy of each event and returns them sorted by time, then `eventID`, with the
+/// number of copies dropped.
+pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
+    let before = events.len();
+    let mut keyed: Vec<(Identity, u8, RoleAssumption)> = events
+        .into_iter()
+        .map(|e| (identity(&e), copy_rank(&e), e))
+        .collect();
+    keyed.sort_unstable();
+    keyed.dedup_by(|later, kept| later.0 == kept.0);
+    let mut events: Vec<RoleAssumption> = keyed.into_iter().map(|(_, _, e)| e).collect();
+    events.sort_unstable_by(output_order);
+    let dropped = before - events.len();
+    (events, dropped)
+}
+
+/// The order of every listing: event time (unknown first), then `eventID`, then everything.
+pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
+    (a.event_time, &a.event_id)
+        .cmp(&(b.event_time, &b.event_id))
+        .then_with(|| a.cmp(b))
+}

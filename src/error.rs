@@ -1,0 +1,92 @@
+//! Errors of the library. Every error about an input or output file carries its path.
+
+use std::path::PathBuf;
+
+/// Why one input file could not be read completely.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The file or directory could not be opened or read.
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The gzip stream is corrupt or cut short.
+    #[error("{path}: {what}: {source}{salvage}")]
+    Gzip {
+        path: PathBuf,
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+        salvage: Salvage,
+    },
+    /// The decompressed content is larger than the per-file limit.
+    #[error("{path}: larger than the {limit}-byte limit once decompressed (see --max-file-size)")]
+    TooLarge { path: PathBuf, limit: u64 },
+    /// The content is not valid JSON (or too deeply nested).
+    #[error("{path}: not valid JSON: {source}{salvage}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+        salvage: Salvage,
+    },
+    /// One or more records parsed as JSON but not as a CloudTrail record.
+    #[error("{path}: {count} malformed record(s) left out, first: {first}")]
+    BadRecords {
+        path: PathBuf,
+        count: usize,
+        first: String,
+    },
+}
+
+impl InputError {
+    /// The path of the file the error is about.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            InputError::Io { path, .. }
+            | InputError::Gzip { path, .. }
+            | InputError::TooLarge { path, .. }
+            | InputError::Json { path, .. }
+            | InputError::BadRecords { path, .. } => path,
+        }
+    }
+}
+
+/// How many complete records were kept from a file that failed part-way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Salvage(pub usize);
+
+impl std::fmt::Display for Salvage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            1 => write!(f, "; salvaged 1 complete record before the damage"),
+            n => write!(f, "; salvaged {n} complete records before the damage"),
+        }
+    }
+}
+
+/// An error writing output.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: cannot write output: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write output: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+impl OutputError {
+    /// True when the error is a closed pipe (`trailmask … | head`), which ends the run quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        let source = match self {
+            OutputError::Io { source, .. } | OutputError::Stdout(source) => source,
+        };
+        source.kind() == std::io::ErrorKind::BrokenPipe
+    }
+}

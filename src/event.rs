@@ -1,0 +1,538 @@
+//! The role-assumption model, and its extraction from one CloudTrail record.
+//!
+//! A [`RoleAssumption`] says who (the source identity) put on which mask (role, root or
+//! federated user), when, from where, with what outcome, and which session it got. Its fields
+//! are owned strings, empty when CloudTrail did not say; they are exactly the columns of
+//! `trailmask events`.
+
+use crate::arn;
+use crate::input::records::{Record, Text, UserIdentity};
+use crate::timefmt;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// The STS and sign-in events that put on a mask.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EventName {
+    AssumeRole,
+    AssumeRoleWithSaml,
+    AssumeRoleWithWebIdentity,
+    AssumeRoot,
+    GetFederationToken,
+    GetSessionToken,
+    SwitchRole,
+}
+
+impl EventName {
+    /// Every name, in report order.
+    pub const ALL: [EventName; 7] = [
+        EventName::AssumeRole,
+        EventName::AssumeRoleWithSaml,
+        EventName::AssumeRoleWithWebIdentity,
+        EventName::AssumeRoot,
+        EventName::GetFederationToken,
+        EventName::GetSessionToken,
+        EventName::SwitchRole,
+    ];
+
+    /// The name as CloudTrail writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventName::AssumeRole => "AssumeRole",
+            EventName::AssumeRoleWithSaml => "AssumeRoleWithSAML",
+            EventName::AssumeRoleWithWebIdentity => "AssumeRoleWithWebIdentity",
+            EventName::AssumeRoot => "AssumeRoot",
+            EventName::GetFederationToken => "GetFederationToken",
+            EventName::GetSessionToken => "GetSessionToken",
+            EventName::SwitchRole => "SwitchRole",
+        }
+    }
+
+    /// Reads a CloudTrail `eventName` (surrounding spaces, seen in AWS samples, are ignored).
+    pub fn parse(text: &str) -> Option<EventName> {
+        let text = text.trim();
+        EventName::ALL
+            .into_iter()
+            .find(|name| name.as_str() == text)
+    }
+
+    /// True for the calls that give a role session (the masks in the graph).
+    pub fn assumes_role(self) -> bool {
+        matches!(
+            self,
+            EventName::AssumeRole
+                | EventName::AssumeRoleWithSaml
+                | EventName::AssumeRoleWithWebIdentity
+                | EventName::SwitchRole
+        )
+    }
+}
+
+/// Whether STS granted the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// What kind of identity asked to wear the mask (from `userIdentity.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceKind {
+    IamUser,
+    Root,
+    AssumedRole,
+    AwsService,
+    Saml,
+    WebIdentity,
+    /// The copy of a cross-account call delivered to the role's account: the caller is named
+    /// only by account and principal id.
+    AwsAccount,
+    FederatedUser,
+    /// CloudTrail named no identity trailmask can classify.
+    Unknown,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 9] = [
+        SourceKind::IamUser,
+        SourceKind::Root,
+        SourceKind::AssumedRole,
+        SourceKind::AwsService,
+        SourceKind::Saml,
+        SourceKind::WebIdentity,
+        SourceKind::AwsAccount,
+        SourceKind::FederatedUser,
+        SourceKind::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::IamUser => "iam-user",
+            SourceKind::Root => "root",
+            SourceKind::AssumedRole => "assumed-role",
+            SourceKind::AwsService => "aws-service",
+            SourceKind::Saml => "saml",
+            SourceKind::WebIdentity => "web-identity",
+            SourceKind::AwsAccount => "aws-account",
+            SourceKind::FederatedUser => "federated-user",
+            SourceKind::Unknown => "unknown",
+        }
+    }
+
+    /// Classifies a principal by its ARN alone (`SwitchFrom`, records without a type).
+    fn of_arn(arn: &str) -> SourceKind {
+        let Some(parsed) = arn::Arn::parse(arn) else {
+            return SourceKind::Unknown;
+        };
+        let resource = parsed.resource;
+        if resource == "root" {
+            SourceKind::Root
+        } else if resource.starts_with("user/") {
+            SourceKind::IamUser
+        } else if resource.starts_with("assumed-role/") {
+            SourceKind::AssumedRole
+        } else if resource.starts_with("federated-user/") {
+            SourceKind::FederatedUser
+        } else {
+            SourceKind::Unknown
+        }
+    }
+
+    /// Identities that act in the role's own account (services, SAML and OIDC federation).
+    fn acts_in_role_account(self) -> bool {
+        matches!(
+            self,
+            SourceKind::AwsService | SourceKind::Saml | SourceKind::WebIdentity
+        )
+    }
+}
+
+/// How a chained assumption was linked to the event that created its caller's session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub enum LinkKind {
+    /// Not linked (not a chained call, or its parent is not in the logs read).
+    #[default]
+    None,
+    /// The caller's access key was issued by the parent, at the session's creation time.
+    AccessKey,
+    /// Inferred from the session ARN and a time window.
+    Inferred,
+}
+
+impl LinkKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::None => "",
+            LinkKind::AccessKey => "access-key",
+            LinkKind::Inferred => "inferred",
+        }
+    }
+}
+
+/// Where a role assumption sits in its chain (filled by [`crate::chain::link_chains`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChainInfo {
+    /// 1 for a hop made by a non-session identity, n for the n-th hop, `None` when unknown.
+    pub depth: Option<u32>,
+    /// The identity at the root of the chain, empty when unknown.
+    pub origin: String,
+    /// The `eventID` of the event that created the caller's session.
+    pub parent_event_id: String,
+    /// Index of that event in the scan's event list.
+    pub parent: Option<usize>,
+    pub link: LinkKind,
+}
+
+/// One act of putting on a mask.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RoleAssumption {
+    pub event_time: Option<DateTime<Utc>>,
+    pub event_id: String,
+    pub event_name: EventName,
+    pub outcome: Outcome,
+    pub error_code: String,
+    pub source_kind: SourceKind,
+    /// User or root ARN, session ARN, service principal, identity provider, or principal id.
+    pub source: String,
+    /// SAML or OIDC subject.
+    pub source_subject: String,
+    pub source_account: String,
+    /// The role put on; `arn:…:root` for `AssumeRoot`; empty for the `Get*Token` calls.
+    pub role_arn: String,
+    pub role_account: String,
+    pub session_name: String,
+    /// The assumed-role (or federated-user) session the call created.
+    pub session_arn: String,
+    /// `Some(true)` when the source's and role's accounts are both known and differ.
+    pub cross_account: Option<bool>,
+    pub source_ip: String,
+    pub user_agent: String,
+    pub aws_region: String,
+    pub recipient_account: String,
+    pub caller_access_key: String,
+    pub issued_access_key: String,
+    pub source_identity: String,
+    pub mfa_authenticated: String,
+    pub shared_event_id: String,
+    /// For a session caller: the role that issued its session.
+    pub caller_role_arn: String,
+    /// For a session caller: `sessionContext.attributes.creationDate`.
+    pub caller_session_created: Option<DateTime<Utc>>,
+    pub chain: ChainInfo,
+    /// The file the record was read from.
+    pub log_file: Arc<str>,
+}
+
+impl RoleAssumption {
+    /// The identity this event names as the root of a chain when it is a first hop:
+    /// `provider#subject` for federation, the source otherwise.
+    pub fn origin_label(&self) -> String {
+        if matches!(self.source_kind, SourceKind::Saml | SourceKind::WebIdentity)
+            && !self.source_subject.is_empty()
+        {
+            format!("{}#{}", self.source, self.source_subject)
+        } else {
+            self.source.clone()
+        }
+    }
+
+    /// The mask: the role, or for the `Get*Token` calls the session they create.
+    pub fn target(&self) -> &str {
+        if self.role_arn.is_empty() {
+            &self.session_arn
+        } else {
+            &self.role_arn
+        }
+    }
+}
+
+fn owned(text: &Text) -> String {
+    text.as_str().to_owned()
+}
+
+fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> String {
+    texts
+        .into_iter()
+        .flatten()
+        .find(|s| !s.is_empty())
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The role named in an AccessDenied message, for failures whose `requestParameters` is null:
+/// `… is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/x`.
+fn role_in_error_message(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("on resource: ")?;
+    let arn = rest.split(|c: char| c.is_whitespace()).next()?;
+    let arn = arn.trim_end_matches(['.', ',', '"']);
+    arn::role_name(arn).map(|_| arn)
+}
+
+struct Caller {
+    kind: SourceKind,
+    source: String,
+    subject: String,
+    account: String,
+}
+
+fn caller(record: &Record, identity: Option<&UserIdentity>) -> Caller {
+    let request = record.request_parameters.get();
+    let response = record.response_elements.get();
+    let Some(id) = identity else {
+        return Caller {
+            kind: SourceKind::Unknown,
+            source: String::new(),
+            subject: String::new(),
+            account: String::new(),
+        };
+    };
+    let arn_text = id.arn.as_str();
+    let kind = match id.kind.as_str() {
+        "IAMUser" => SourceKind::IamUser,
+        "Root" => SourceKind::Root,
+        "AssumedRole" => SourceKind::AssumedRole,
+        "AWSService" => SourceKind::AwsService,
+        "SAMLUser" => SourceKind::Saml,
+        "WebIdentityUser" => SourceKind::WebIdentity,
+        "AWSAccount" => SourceKind::AwsAccount,
+        "FederatedUser" => SourceKind::FederatedUser,
+        _ if id.invoked_by.get().is_some() && arn_text.is_empty() => SourceKind::AwsService,
+        _ if !arn_text.is_empty() => SourceKind::of_arn(arn_text),
+        _ if id.account_id.get().is_some() => SourceKind::AwsAccount,
+        _ => SourceKind::Unknown,
+    };
+    let account = first_of([id.account_id.get(), arn::account_of(arn_text)]);
+    let (source, subject) = match kind {
+        SourceKind::AwsService => {
+            let ip = record.source_ip_address.as_str();
+            let from_ip = ip.ends_with(".amazonaws.com").then_some(ip);
+            (first_of([id.invoked_by.get(), from_ip]), String::new())
+        }
+        SourceKind::Saml => (
+            first_of([
+                request.and_then(|r| r.principal_arn.get()),
+                id.identity_provider.get(),
+            ]),
+            first_of([id.user_name.get(), response.and_then(|r| r.subject.get())]),
+        ),
+        SourceKind::WebIdentity => (
+            first_of([
+                id.identity_provider.get(),
+                response.and_then(|r| r.provider.get()),
+                request.and_then(|r| r.provider_id.get()),
+            ]),
+            first_of([
+                id.user_name.get(),
+                response.and_then(|r| r.subject_from_web_identity_token.get()),
+            ]),
+        ),
+        SourceKind::AwsAccount => (first_of([id.principal_id.get()]), String::new()),
+        _ => (
+            first_of([id.arn.get(), id.principal_id.get()]),
+            String::new(),
+        ),
+    };
+    Caller {
+        kind,
+        source,
+        subject,
+        account,
+    }
+}
+
+/// Reads one record: a [`RoleAssumption`] when it is one of the [`EventName`]s, else `None`.
+pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
+    let event_name = EventName::parse(record.event_name.as_str())?;
+    let identity = record.user_identity.get();
+    let session_context = identity.and_then(|id| id.session_context.get());
+    let request = record.request_parameters.get();
+    let response = record.response_elements.get();
+
+    let switch_role = event_name == EventName::SwitchRole;
+    let switch_failed = switch_role
+        && response.is_some_and(|r| r.switch_role.as_str().eq_ignore_ascii_case("failure"));
+    let error_code = match record.error_code.get() {
+        Some(code) => code.to_owned(),
+        None if switch_failed => "Failure".to_owned(),
+        None => String::new(),
+    };
+    let outcome = if error_code.is_empty() {
+        Outcome::Success
+    } else {
+        Outcome::Failure
+    };
+
+    let mut found = if switch_role {
+        // Console SwitchRole: the caller is the session it created; the wearer is SwitchFrom.
+        let switch_from = record
+            .additional_event_data
+            .get()
+            .map(|d| owned(&d.switch_from))
+            .unwrap_or_default();
+        let session_arn = identity.map(|id| owned(&id.arn)).unwrap_or_default();
+        let issuer = session_context.and_then(|c| c.session_issuer.get());
+        let role_arn = first_of([
+            issuer.and_then(|i| i.arn.get()),
+            arn::role_of_session(&session_arn).as_deref(),
+        ]);
+        let role_account = first_of([
+            arn::account_of(&role_arn),
+            identity.and_then(|id| id.account_id.get()),
+        ]);
+        Partial {
+            caller: Caller {
+                kind: SourceKind::of_arn(&switch_from),
+                account: arn::account_of(&switch_from).unwrap_or("").to_owned(),
+                source: switch_from,
+                subject: String::new(),
+            },
+            session_name: arn::session_name_of(&session_arn).unwrap_or("").to_owned(),
+            role_arn,
+            role_account,
+            session_arn,
+        }
+    } else {
+        let caller = caller(record, identity);
+        let session_name = match event_name {
+            EventName::GetFederationToken => first_of([request.and_then(|r| r.name.get())]),
+            _ => first_of([request.and_then(|r| r.role_session_name.get())]),
+        };
+        let (role_arn, session_arn) = match event_name {
+            EventName::AssumeRoot => {
+                let target = request.map(|r| r.target_principal.as_str()).unwrap_or("");
+                let account = arn::account_of(target).unwrap_or(target);
+                let partition = arn::Arn::parse(target).map_or("aws", |a| a.partition);
+                let role = if account.is_empty() {
+                    String::new()
+                } else {
+                    format!("arn:{partition}:iam::{account}:root")
+                };
+                (role, String::new())
+            }
+            EventName::GetFederationToken => {
+                let federated = first_of([response
+                    .and_then(|r| r.federated_user.get())
+                    .and_then(|u| u.arn.get())]);
+                let derived = match (outcome, caller.account.is_empty(), session_name.is_empty()) {
+                    (Outcome::Success, false, false) => {
+                        format!(
+                            "arn:aws:sts::{}:federated-user/{}",
+                            caller.account, session_name
+                        )
+                    }
+                    _ => String::new(),
+                };
+                (
+                    String::new(),
+                    first_of([Some(federated.as_str()), Some(derived.as_str())]),
+                )
+            }
+            EventName::GetSessionToken => (String::new(), String::new()),
+            _ => {
+                let role_arn = first_of([
+                    request.and_then(|r| r.role_arn.get()),
+                    record.error_message.get().and_then(role_in_error_message),
+                ]);
+                let derived = match outcome {
+                    Outcome::Success => arn::session_of_role(&role_arn, &session_name),
+                    Outcome::Failure => None,
+                };
+                let session_arn = first_of([
+                    response
+                        .and_then(|r| r.assumed_role_user.get())
+                        .and_then(|u| u.arn.get()),
+                    derived.as_deref(),
+                ]);
+                (role_arn, session_arn)
+            }
+        };
+        let role_account = match event_name {
+            EventName::GetFederationToken | EventName::GetSessionToken => caller.account.clone(),
+            _ => arn::account_of(&role_arn).unwrap_or("").to_owned(),
+        };
+        Partial {
+            caller,
+            session_name,
+            role_arn,
+            role_account,
+            session_arn,
+        }
+    };
+
+    if found.caller.kind.acts_in_role_account() {
+        found.caller.account = found.role_account.clone();
+    }
+    let cross_account = (!found.caller.account.is_empty() && !found.role_account.is_empty())
+        .then(|| found.caller.account != found.role_account);
+
+    let caller_role_arn = match found.caller.kind {
+        SourceKind::AssumedRole if !switch_role => first_of([
+            session_context
+                .and_then(|c| c.session_issuer.get())
+                .filter(|i| i.kind.as_str() != "IAMUser")
+                .and_then(|i| i.arn.get()),
+            arn::role_of_session(&found.caller.source).as_deref(),
+        ]),
+        _ => String::new(),
+    };
+    let attributes = session_context.and_then(|c| c.attributes.get());
+
+    Some(RoleAssumption {
+        event_time: timefmt::parse(record.event_time.as_str())
+            .or_else(|| timefmt::parse(record.logstash_timestamp.as_str())),
+        event_id: owned(&record.event_id),
+        event_name,
+        outcome,
+        error_code,
+        source_kind: found.caller.kind,
+        source: found.caller.source,
+        source_subject: found.caller.subject,
+        source_account: found.caller.account,
+        role_arn: found.role_arn,
+        role_account: found.role_account,
+        session_name: found.session_name,
+        session_arn: found.session_arn,
+        cross_account,
+        source_ip: owned(&record.source_ip_address),
+        user_agent: owned(&record.user_agent),
+        aws_region: owned(&record.aws_region),
+        recipient_account: owned(&record.recipient_account_id),
+        caller_access_key: identity
+            .map(|id| owned(&id.access_key_id))
+            .unwrap_or_default(),
+        issued_access_key: first_of([response
+            .and_then(|r| r.credentials.get())
+            .and_then(|c| c.access_key_id.get())]),
+        source_identity: first_of([
+            request.and_then(|r| r.source_identity.get()),
+            response.and_then(|r| r.source_identity.get()),
+            session_context.and_then(|c| c.source_identity.get()),
+        ]),
+        mfa_authenticated: first_of([attributes.and_then(|a| a.mfa_authenticated.get())]),
+        shared_event_id: owned(&record.shared_event_id),
+        caller_role_arn,
+        caller_session_created: attributes.and_then(|a| timefmt::parse(a.creation_date.as_str())),
+        chain: ChainInfo::default(),
+        log_file: Arc::clone(log_file),
+    })
+}
+
+struct Partial {
+    caller: Caller,
+    session_name: String,
+    role_arn: String,
+    role_account: String,
+    session_arn: String,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,51 @@
+//! Exit statuses, and how the problems of one run combine into one.
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | every input was read |
+//! | 1 | some inputs failed; the output covers every other file |
+//! | 2 | bad usage (unknown flag, bad value) |
+//! | 3 | the output could not be written, or an unexpected error |
+
+/// The process's exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExitCode {
+    Success,
+    PartialFailure,
+    Usage,
+    OutputFailure,
+}
+
+impl ExitCode {
+    /// The number the process exits with.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitCode::Success => 0,
+            ExitCode::PartialFailure => 1,
+            ExitCode::Usage => 2,
+            ExitCode::OutputFailure => 3,
+        }
+    }
+
+    /// The more severe of two statuses.
+    pub fn merge(self, other: ExitCode) -> ExitCode {
+        self.max(other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_keeps_the_most_severe() {
+        use ExitCode::*;
+        assert_eq!(Success.merge(PartialFailure), PartialFailure);
+        assert_eq!(OutputFailure.merge(PartialFailure), OutputFailure);
+        assert_eq!(Usage.merge(Success), Usage);
+        assert_eq!(
+            [Success, PartialFailure, Usage, OutputFailure].map(ExitCode::code),
+            [0, 1, 2, 3]
+        );
+    }
+}

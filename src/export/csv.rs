@@ -1,0 +1,54 @@
+//! CSV for auditors: RFC 4180 quoting (via the csv crate), and cells that a spreadsheet would
+//! run as a formula neutralized the way OWASP recommends.
+//!
+//! Log values such as `userAgent` and `roleSessionName` are chosen by the caller. A cell that
+//! begins with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
+//! (`'`), which spreadsheets show as text. `raw` turns this off for machine consumers.
+
+use super::Rows;
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+/// Neutralizes a cell that a spreadsheet would read as a formula.
+pub fn neutralize(cell: &str) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => Cow::Borrowed(cell),
+    }
+}
+
+/// Writes `rows` as CSV with a header.
+///
+/// # Errors
+/// Any write error.
+pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
+    let mut csv = csv::WriterBuilder::new().from_writer(wtr);
+    csv.write_record(rows.columns())?;
+    rows.each_row(&mut |cells| {
+        csv.write_record(cells.iter().map(|cell| {
+            let text = cell.text();
+            if raw {
+                text.into_owned()
+            } else {
+                neutralize(&text).into_owned()
+            }
+        }))
+        .map_err(io::Error::from)
+    })?;
+    csv.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralizes_formula_starts_only() {
+        for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(neutralize(bad), format!("'{bad}"));
+        }
+        for good in ["", "arn:aws:iam::1:role/x", "a=b", "1-2", "'already"] {
+            assert_eq!(neutralize(good), good);
+        }
+    }
+}

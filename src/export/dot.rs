@@ -1,0 +1,197 @@
+//! Graphviz DOT, written by hand (petgraph's `Dot` is for debugging and may change).
+//!
+//! One `subgraph cluster_<account>` per AWS account, labelled with its id and name; services
+//! and identity providers sit outside the clusters. Shape and colour by node kind; each edge is
+//! labelled with its count; cross-account edges are drawn red and thick, edges touching an
+//! account outside `--accounts` thicker still and marked "external"; edges that only ever
+//! failed are dashed. Every string passes through [`quote`], so any log value gives valid DOT.
+
+use crate::graph::{Edge, MaskGraph, Node, NodeKind};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// Longest node label shown; the full name stays in the tooltip.
+const MAX_LABEL_CHARS: usize = 60;
+
+/// A DOT double-quoted string holding `text` literally: quotes and backslashes escaped, line
+/// breaks as `\n`, other control characters shown as `\u{…}`.
+pub fn quote(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Cuts `text` to [`MAX_LABEL_CHARS`] characters, marking the cut with `…`.
+pub fn shorten(text: &str) -> String {
+    if text.chars().count() <= MAX_LABEL_CHARS {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(MAX_LABEL_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+fn node_style(kind: NodeKind) -> &'static str {
+    match kind {
+        NodeKind::IamUser => "shape=ellipse, style=filled, fillcolor=\"#dae8fc\"",
+        NodeKind::Root => "shape=doubleoctagon, style=filled, fillcolor=\"#f8cecc\"",
+        NodeKind::Service => "shape=hexagon, style=filled, fillcolor=\"#d5e8d4\"",
+        NodeKind::SamlProvider | NodeKind::OidcProvider => {
+            "shape=component, style=filled, fillcolor=\"#e1d5e7\""
+        }
+        NodeKind::ExternalAccount => "shape=house, style=filled, fillcolor=\"#ffe6cc\"",
+        NodeKind::FederatedUser => "shape=ellipse, style=\"dashed,filled\", fillcolor=\"#eef4ff\"",
+        NodeKind::Role => "shape=box, style=\"rounded,filled\", fillcolor=\"#fff2cc\"",
+        NodeKind::Session => "shape=note, style=filled, fillcolor=\"#f5f5f5\"",
+        NodeKind::Unknown => "shape=box, style=dotted",
+    }
+}
+
+/// The node's label: its short name, plus up to three federation subjects.
+fn node_label(node: &Node) -> String {
+    let mut label = shorten(&node.label());
+    if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider) {
+        for subject in node.subjects.iter().take(3) {
+            label.push('\n');
+            label.push_str(&shorten(subject));
+        }
+        if node.subjects.len() > 3 {
+            label.push_str(&format!("\n(+{} more subjects)", node.subjects.len() - 3));
+        }
+    }
+    label
+}
+
+fn edge_style(edge: &Edge) -> String {
+    let mut attrs = vec![format!("label={}", quote(&edge_label(edge)))];
+    let failed_only = edge.successes == 0;
+    if edge.external {
+        attrs.push("color=\"#c00000\", fontcolor=\"#c00000\", penwidth=3".into());
+    } else if edge.cross_account {
+        attrs.push("color=\"#d6336c\", fontcolor=\"#d6336c\", penwidth=2".into());
+    }
+    match (failed_only, edge.external || edge.cross_account) {
+        (true, true) => attrs.push("style=\"dashed,bold\"".into()),
+        (true, false) => attrs.push("style=dashed, color=gray40".into()),
+        (false, true) => attrs.push("style=bold".into()),
+        (false, false) => {}
+    }
+    attrs.join(", ")
+}
+
+fn edge_label(edge: &Edge) -> String {
+    let mut label = edge.count().to_string();
+    if edge.failures > 0 && edge.successes > 0 {
+        label.push_str(&format!(" ({} failed)", edge.failures));
+    } else if edge.successes == 0 {
+        label.push_str(" failed");
+    }
+    if edge.external {
+        label.push_str(" external");
+    } else if edge.cross_account {
+        label.push_str(" cross-account");
+    }
+    label
+}
+
+/// Writes `graph` as DOT.
+///
+/// # Errors
+/// Any write error.
+pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
+    writeln!(wtr, "digraph trailmask {{")?;
+    writeln!(
+        wtr,
+        "  graph [rankdir=LR, fontname=\"Helvetica\", nodesep=0.3, ranksep=0.8];"
+    )?;
+    writeln!(wtr, "  node [fontname=\"Helvetica\", fontsize=10];")?;
+    writeln!(wtr, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
+    let mut by_account: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
+    for node in graph.graph.node_weights() {
+        let account = if node.kind.outside_accounts() {
+            ""
+        } else {
+            node.account.as_str()
+        };
+        by_account.entry(account).or_default().push(node);
+    }
+    for (account, nodes) in &by_account {
+        let indent = if account.is_empty() { "  " } else { "    " };
+        if !account.is_empty() {
+            writeln!(
+                wtr,
+                "  subgraph {} {{",
+                quote(&format!("cluster_{account}"))
+            )?;
+            let mut label = graph.accounts.label(account);
+            if graph.accounts.is_outside(account) {
+                label.push_str("\n(outside --accounts)");
+            }
+            let color = if graph.accounts.is_outside(account) {
+                "#c00000"
+            } else {
+                "gray50"
+            };
+            writeln!(
+                wtr,
+                "    label={}; style=rounded; color={}; fontname=\"Helvetica\";",
+                quote(&label),
+                quote(color)
+            )?;
+        }
+        for node in nodes {
+            writeln!(
+                wtr,
+                "{indent}{} [label={}, tooltip={}, {}];",
+                quote(&node.id()),
+                quote(&node_label(node)),
+                quote(&node.name),
+                node_style(node.kind)
+            )?;
+        }
+        if !account.is_empty() {
+            writeln!(wtr, "  }}")?;
+        }
+    }
+    for (from, to, edge) in graph.edges() {
+        writeln!(
+            wtr,
+            "  {} -> {} [{}];",
+            quote(&from),
+            quote(&to),
+            edge_style(edge)
+        )?;
+    }
+    writeln!(wtr, "}}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_escapes_everything_dot_cares_about() {
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote("line\nbreak"), r#""line\nbreak""#);
+        assert_eq!(quote("bell\x07"), r#""bell\\u{7}""#);
+        assert_eq!(quote("<b>ロール</b>"), r#""<b>ロール</b>""#);
+    }
+
+    #[test]
+    fn shorten_marks_the_cut() {
+        assert_eq!(shorten("short"), "short");
+        let long = "x".repeat(100);
+        assert_eq!(shorten(&long).chars().count(), MAX_LABEL_CHARS);
+        assert!(shorten(&long).ends_with('…'));
+    }
+}

@@ -1,0 +1,95 @@
+//! JSON output: tables as one object per row (an array, or JSON Lines), and the graph as
+//! `{"nodes":[…],"edges":[…]}`. Every document ends with a newline.
+
+use super::{Cell, Rows};
+use crate::graph::MaskGraph;
+use serde_json::{Map, Value, json};
+use std::io::{self, Write};
+
+fn value(cell: &Cell) -> Value {
+    match cell {
+        Cell::Text(text) => Value::from(*text),
+        Cell::Owned(text) => Value::from(text.as_str()),
+        Cell::Count(n) => Value::from(*n),
+        Cell::MaybeCount(n) => n.map_or(Value::Null, Value::from),
+        Cell::MaybeBool(b) => b.map_or(Value::Null, Value::from),
+        Cell::List(items) => Value::from(items.clone()),
+    }
+}
+
+fn object(columns: &[&'static str], cells: &[Cell]) -> Value {
+    let map: Map<String, Value> = columns
+        .iter()
+        .zip(cells)
+        .map(|(name, cell)| ((*name).to_owned(), value(cell)))
+        .collect();
+    Value::Object(map)
+}
+
+/// Writes `rows` as one JSON object per line.
+///
+/// # Errors
+/// Any write error.
+pub fn write_lines(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
+    let columns = rows.columns();
+    rows.each_row(&mut |cells| {
+        serde_json::to_writer(&mut *wtr, &object(&columns, cells))?;
+        wtr.write_all(b"\n")
+    })
+}
+
+/// Writes `rows` as a JSON array of objects, one per line.
+///
+/// # Errors
+/// Any write error.
+pub fn write_array(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
+    let columns = rows.columns();
+    let mut first = true;
+    wtr.write_all(b"[")?;
+    rows.each_row(&mut |cells| {
+        wtr.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        serde_json::to_writer(&mut *wtr, &object(&columns, cells)).map_err(io::Error::from)
+    })?;
+    wtr.write_all(if first { b"]\n" } else { b"\n]\n" })
+}
+
+/// Writes the graph with every attribute and stable ids.
+///
+/// # Errors
+/// Any write error.
+pub fn write_graph(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
+    let nodes: Vec<Value> = graph
+        .nodes()
+        .map(|(id, node)| {
+            json!({
+                "id": id,
+                "kind": node.kind.as_str(),
+                "name": node.name,
+                "label": node.label(),
+                "account": node.account,
+                "subjects": node.subjects,
+            })
+        })
+        .collect();
+    let edges: Vec<Value> = graph
+        .edges()
+        .map(|(from, to, edge)| {
+            json!({
+                "source": from,
+                "target": to,
+                "successes": edge.successes,
+                "failures": edge.failures,
+                "count": edge.count(),
+                "event_names": edge.event_names.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
+                "first_seen": crate::timefmt::format_opt(edge.first_seen.as_ref()),
+                "last_seen": crate::timefmt::format_opt(edge.last_seen.as_ref()),
+                "source_ips": edge.source_ips,
+                "cross_account": edge.cross_account,
+                "external": graph.is_external(edge),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *wtr, &json!({ "nodes": nodes, "edges": edges }))?;
+    wtr.write_all(b"\n")
+}

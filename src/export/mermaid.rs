@@ -1,0 +1,130 @@
+//! Mermaid `flowchart LR`, for GitHub markdown. One subgraph per account; services and
+//! providers outside; `==>` for cross-account edges, `-.->` for edges that only ever failed.
+//! Labels are written with Mermaid's entity codes (`#35;`) for anything but letters, digits
+//! and plain punctuation, so log values cannot break the chart.
+
+use crate::export::dot::shorten;
+use crate::graph::{MaskGraph, NodeKind};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+/// `text` as a quoted Mermaid label.
+pub fn label(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        if c.is_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '_' | '-' | '.' | '/' | ':' | '@' | '+' | ',' | '(' | ')'
+            )
+        {
+            out.push(c);
+        } else {
+            out.push_str(&format!("#{};", c as u32));
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn shape(kind: NodeKind, text: &str) -> String {
+    let text = label(text);
+    match kind {
+        NodeKind::Role | NodeKind::Unknown => format!("[{text}]"),
+        NodeKind::Session => format!("[/{text}/]"),
+        NodeKind::Service => format!("{{{{{text}}}}}"),
+        NodeKind::SamlProvider | NodeKind::OidcProvider => format!("[[{text}]]"),
+        NodeKind::ExternalAccount => format!(">{text}]"),
+        NodeKind::IamUser | NodeKind::FederatedUser => format!("([{text}])"),
+        NodeKind::Root => format!("{{{text}}}"),
+    }
+}
+
+/// Writes `graph` as a Mermaid flowchart.
+///
+/// # Errors
+/// Any write error.
+pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
+    writeln!(wtr, "flowchart LR")?;
+    let ids: BTreeMap<String, usize> = graph
+        .nodes()
+        .enumerate()
+        .map(|(i, (id, _))| (id, i))
+        .collect();
+    let mut by_account: BTreeMap<&str, Vec<(usize, &crate::graph::Node)>> = BTreeMap::new();
+    for (index, (_, node)) in graph.nodes().enumerate() {
+        let account = if node.kind.outside_accounts() {
+            ""
+        } else {
+            node.account.as_str()
+        };
+        by_account.entry(account).or_default().push((index, node));
+    }
+    for (cluster, (account, nodes)) in by_account.iter().enumerate() {
+        let indent = if account.is_empty() { "  " } else { "    " };
+        if !account.is_empty() {
+            writeln!(
+                wtr,
+                "  subgraph a{cluster}[{}]",
+                label(&graph.accounts.label(account))
+            )?;
+        }
+        for (index, node) in nodes {
+            let mut text = shorten(&node.label());
+            if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
+                && !node.subjects.is_empty()
+            {
+                text.push_str(&format!(" ({} subjects)", node.subjects.len()));
+            }
+            writeln!(wtr, "{indent}n{index}{}", shape(node.kind, &text))?;
+        }
+        if !account.is_empty() {
+            writeln!(wtr, "  end")?;
+        }
+    }
+    let mut cross = Vec::new();
+    for (number, (from, to, edge)) in graph.edges().enumerate() {
+        let arrow = match (edge.successes == 0, edge.cross_account || edge.external) {
+            (true, _) => "-.->",
+            (false, true) => "==>",
+            (false, false) => "-->",
+        };
+        let mut text = edge.count().to_string();
+        if edge.external {
+            text.push_str(" external");
+        } else if edge.cross_account {
+            text.push_str(" cross-account");
+        }
+        if edge.cross_account || edge.external {
+            cross.push(number);
+        }
+        writeln!(
+            wtr,
+            "  n{} {arrow}|{}| n{}",
+            ids[&from],
+            label(&text),
+            ids[&to]
+        )?;
+    }
+    if !cross.is_empty() {
+        let list: Vec<String> = cross.iter().map(usize::to_string).collect();
+        writeln!(
+            wtr,
+            "  linkStyle {} stroke:#d6336c,stroke-width:3px",
+            list.join(",")
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_break_out() {
+        assert_eq!(label("a\"b]c"), "\"a#34;b#93;c\"");
+        assert_eq!(label("ロール/x"), "\"ロール/x\"");
+        assert_eq!(label("x\ny"), "\"x#10;y\"");
+    }
+}

@@ -1,0 +1,93 @@
+//! Aligned text tables for a terminal. Log values may hold control characters (an escape
+//! sequence in a session name could rewrite the terminal), so every cell passes through
+//! [`printable`] first.
+
+use super::Rows;
+use std::io::{self, Write};
+
+/// `text` with every control character written as a visible escape (`\n`, `\u{1b}`, …).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Display width: characters, counting East Asian wide ones as two.
+fn width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Writes `rows` as a table with upper-case headers, columns separated by two spaces.
+///
+/// # Errors
+/// Any write error.
+pub fn write(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
+    let header: Vec<String> = rows.columns().iter().map(|c| c.to_uppercase()).collect();
+    let mut lines: Vec<Vec<String>> = vec![header];
+    rows.each_row(&mut |cells| {
+        lines.push(
+            cells
+                .iter()
+                .map(|c| printable(&c.text()).into_owned())
+                .collect(),
+        );
+        Ok(())
+    })?;
+    let columns = lines[0].len();
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| lines.iter().map(|l| width(&l[i])).max().unwrap_or(0))
+        .collect();
+    for line in &lines {
+        let mut out = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < columns {
+                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
+            }
+        }
+        writeln!(wtr, "{}", out.trim_end())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(printable("a\x1b[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        assert_eq!(printable("plain ロール"), "plain ロール");
+        assert_eq!(printable("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(width("ロール"), 6);
+    }
+}

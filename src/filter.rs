@@ -1,0 +1,76 @@
+//! Which role assumptions a command reports: time window, accounts, role and source globs,
+//! outcome.
+//!
+//! Filters apply after chains are linked, so a chain's depth and origin are the same whether
+//! or not its earlier hops are shown.
+
+use crate::arn;
+use crate::event::{Outcome, RoleAssumption};
+use chrono::{DateTime, Utc};
+use globset::GlobMatcher;
+
+/// Which outcomes to keep. The default keeps both: a refused AssumeRole is a finding.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutcomeFilter {
+    #[default]
+    All,
+    SuccessOnly,
+    FailureOnly,
+}
+
+/// All filters of one run; the default keeps everything.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Keep events whose source or role account is one of these.
+    pub accounts: Vec<String>,
+    /// Glob on the role ARN or the role name.
+    pub role: Option<GlobMatcher>,
+    /// Glob on the source, its subject, or `source#subject`.
+    pub source: Option<GlobMatcher>,
+    pub outcome: OutcomeFilter,
+}
+
+impl Filters {
+    /// True when `event` is to be reported.
+    pub fn keep(&self, event: &RoleAssumption) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(time) = event.event_time else {
+                return false;
+            };
+            if self.since.is_some_and(|since| time < since)
+                || self.until.is_some_and(|until| time > until)
+            {
+                return false;
+            }
+        }
+        if !self.accounts.is_empty()
+            && !self
+                .accounts
+                .iter()
+                .any(|a| *a == event.source_account || *a == event.role_account)
+        {
+            return false;
+        }
+        if let Some(glob) = &self.role {
+            let target = event.target();
+            let name = arn::role_name(target).unwrap_or(target);
+            if !glob.is_match(target) && !glob.is_match(name) {
+                return false;
+            }
+        }
+        if let Some(glob) = &self.source
+            && !glob.is_match(&event.source)
+            && !glob.is_match(&event.source_subject)
+            && !glob.is_match(event.origin_label())
+        {
+            return false;
+        }
+        match self.outcome {
+            OutcomeFilter::All => true,
+            OutcomeFilter::SuccessOnly => event.outcome == Outcome::Success,
+            OutcomeFilter::FailureOnly => event.outcome == Outcome::Failure,
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! The mask graph (petgraph): who wears which role, and where sessions chain on.
+//!
+//! Nodes are identities, roles and (at session level) sessions; each edge aggregates every role
+//! assumption between its two ends: successes and failures, event names, first and last seen,
+//! source IPs, and whether it crosses an account boundary.
+//!
+//! - **Role level** (default): a session's hop is drawn from the role that issued the session,
+//!   so chains read role → role; users, services and providers point at the roles they assume.
+//! - **Session level**: source → session, and session → the sessions it creates.
+//!
+//! Node and edge order is by key, not by arrival, so output never depends on file order.
+//! Memory grows with distinct nodes and edges, not with events.
+
+use crate::accounts::AccountNames;
+use crate::arn;
+use crate::cli::{Collapse, GraphLevel};
+use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
+use chrono::{DateTime, Utc};
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What a node stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeKind {
+    IamUser,
+    Root,
+    Service,
+    SamlProvider,
+    OidcProvider,
+    /// A caller known only by its account (`AWSAccount` identities).
+    ExternalAccount,
+    FederatedUser,
+    Role,
+    Session,
+    Unknown,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::IamUser => "iam-user",
+            NodeKind::Root => "root",
+            NodeKind::Service => "aws-service",
+            NodeKind::SamlProvider => "saml",
+            NodeKind::OidcProvider => "web-identity",
+            NodeKind::ExternalAccount => "aws-account",
+            NodeKind::FederatedUser => "federated-user",
+            NodeKind::Role => "role",
+            NodeKind::Session => "session",
+            NodeKind::Unknown => "unknown",
+        }
+    }
+
+    /// Services and identity providers belong to no account cluster.
+    pub fn outside_accounts(self) -> bool {
+        matches!(
+            self,
+            NodeKind::Service | NodeKind::SamlProvider | NodeKind::OidcProvider
+        )
+    }
+}
+
+/// A node: its kind, full name (ARN, principal, provider or account), and account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub name: String,
+    pub account: String,
+    /// Federation subjects seen for a provider; principal ids for an external account.
+    pub subjects: BTreeSet<String>,
+}
+
+impl Node {
+    /// A stable id: kind and name.
+    pub fn id(&self) -> String {
+        format!("{}:{}", self.kind.as_str(), self.name)
+    }
+
+    /// A short label: the role or user name, the service, the provider's host.
+    pub fn label(&self) -> String {
+        let resource = arn::Arn::parse(&self.name).map(|a| a.resource);
+        match self.kind {
+            NodeKind::Role => arn::role_name(&self.name).unwrap_or(&self.name).to_owned(),
+            NodeKind::Session => match resource {
+                Some(r) => r.strip_prefix("assumed-role/").unwrap_or(r).to_owned(),
+                None => self.name.clone(),
+            },
+            NodeKind::IamUser | NodeKind::FederatedUser | NodeKind::Root => {
+                resource.unwrap_or(&self.name).to_owned()
+            }
+            NodeKind::SamlProvider | NodeKind::OidcProvider => {
+                let provider = resource.unwrap_or(&self.name);
+                provider
+                    .split_once('/')
+                    .map_or(provider, |(_, host)| host)
+                    .to_owned()
+            }
+            NodeKind::ExternalAccount => format!("account {}", self.name),
+            NodeKind::Service | NodeKind::Unknown => self.name.clone(),
+        }
+    }
+}
+
+/// Every role assumption between two nodes, aggregated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Edge {
+    pub successes: u64,
+    pub failures: u64,
+    pub event_names: BTreeSet<EventName>,
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    pub source_ips: BTreeSet<String>,
+    /// Federation subjects behind the source.
+    pub subjects: BTreeSet<String>,
+    pub cross_account: bool,
+    /// An end lies in an account outside the `--accounts` mapping.
+    pub external: bool,
+}
+
+impl Edge {
+    pub fn count(&self) -> u64 {
+        self.successes + self.failures
+    }
+
+    fn add(&mut self, event: &RoleAssumption) {
+        match event.outcome {
+            Outcome::Success => self.successes += 1,
+            Outcome::Failure => self.failures += 1,
+        }
+        self.event_names.insert(event.event_name);
+        if let Some(time) = event.event_time {
+            self.first_seen = Some(self.first_seen.map_or(time, |t| t.min(time)));
+            self.last_seen = Some(self.last_seen.map_or(time, |t| t.max(time)));
+        }
+        if !event.source_ip.is_empty() {
+            self.source_ips.insert(event.source_ip.clone());
+        }
+        if !event.source_subject.is_empty() {
+            self.subjects.insert(event.source_subject.clone());
+        }
+        self.cross_account |= event.cross_account == Some(true);
+    }
+}
+
+/// How to build the graph.
+#[derive(Debug, Clone, Default)]
+pub struct GraphOptions {
+    pub session_level: bool,
+    pub min_count: u64,
+    pub top: Option<usize>,
+    pub collapse: BTreeSet<Collapse>,
+}
+
+impl GraphOptions {
+    pub fn new(
+        level: GraphLevel,
+        min_count: u64,
+        top: Option<usize>,
+        collapse: &[Collapse],
+    ) -> Self {
+        GraphOptions {
+            session_level: level == GraphLevel::Session,
+            min_count,
+            top,
+            collapse: collapse.iter().copied().collect(),
+        }
+    }
+}
+
+/// The graph, with nodes and edges in key order.
+#[derive(Debug, Clone)]
+pub struct MaskGraph {
+    pub graph: DiGraph<Node, Edge>,
+    pub accounts: AccountNames,
+}
+
+type NodeKey = (NodeKind, String);
+
+impl MaskGraph {
+    /// Builds the graph from deduplicated events.
+    pub fn build<'e>(
+        events: impl IntoIterator<Item = &'e RoleAssumption>,
+        options: &GraphOptions,
+        accounts: &AccountNames,
+    ) -> MaskGraph {
+        let mut nodes: BTreeMap<NodeKey, Node> = BTreeMap::new();
+        let mut edges: BTreeMap<(NodeKey, NodeKey), Edge> = BTreeMap::new();
+        for event in events {
+            let Some(target) = target_node(event, options) else {
+                continue;
+            };
+            let source = source_node(event, options);
+            let source_key = (source.kind, source.name.clone());
+            let target_key = (target.kind, target.name.clone());
+            for node in [source, target] {
+                let entry = nodes
+                    .entry((node.kind, node.name.clone()))
+                    .or_insert_with(|| Node {
+                        subjects: BTreeSet::new(),
+                        ..node.clone()
+                    });
+                entry.subjects.extend(node.subjects);
+            }
+            edges
+                .entry((source_key, target_key))
+                .or_default()
+                .add(event);
+        }
+        let mut kept: Vec<((NodeKey, NodeKey), Edge)> = edges
+            .into_iter()
+            .filter(|(_, edge)| edge.count() >= options.min_count)
+            .collect();
+        if let Some(top) = options.top {
+            // Busiest first; ties keep key order. Then back to key order for output.
+            let mut ranked: Vec<usize> = (0..kept.len()).collect();
+            ranked.sort_by_key(|&i| std::cmp::Reverse(kept[i].1.count()));
+            let keep: BTreeSet<usize> = ranked.into_iter().take(top).collect();
+            kept = kept
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| keep.contains(i))
+                .map(|(_, e)| e)
+                .collect();
+        }
+        let used: BTreeSet<&NodeKey> = kept.iter().flat_map(|((a, b), _)| [a, b]).collect();
+        let mut graph = DiGraph::new();
+        let mut index: BTreeMap<NodeKey, NodeIndex> = BTreeMap::new();
+        for (key, node) in &nodes {
+            if used.contains(key) {
+                index.insert(key.clone(), graph.add_node(node.clone()));
+            }
+        }
+        for ((from, to), mut edge) in kept {
+            let (a, b) = (index[&from], index[&to]);
+            edge.external =
+                accounts.is_outside(&graph[a].account) || accounts.is_outside(&graph[b].account);
+            graph.add_edge(a, b, edge);
+        }
+        MaskGraph {
+            graph,
+            accounts: accounts.clone(),
+        }
+    }
+
+    /// Nodes with their stable ids, in key order.
+    pub fn nodes(&self) -> impl Iterator<Item = (String, &Node)> {
+        self.graph
+            .node_indices()
+            .map(|i| (self.graph[i].id(), &self.graph[i]))
+    }
+
+    /// Edges as (source id, target id, edge), in key order.
+    pub fn edges(&self) -> impl Iterator<Item = (String, String, &Edge)> {
+        self.graph.edge_indices().filter_map(|e| {
+            let (a, b) = self.graph.edge_endpoints(e)?;
+            Some((self.graph[a].id(), self.graph[b].id(), &self.graph[e]))
+        })
+    }
+
+    /// Edges with their end nodes, in key order.
+    pub fn edge_ends(&self) -> impl Iterator<Item = (&Node, &Node, &Edge)> {
+        self.graph.edge_indices().filter_map(|e| {
+            let (a, b) = self.graph.edge_endpoints(e)?;
+            Some((&self.graph[a], &self.graph[b], &self.graph[e]))
+        })
+    }
+
+    /// True when the edge touches an account outside the `--accounts` mapping.
+    pub fn is_external(&self, edge: &Edge) -> bool {
+        edge.external
+    }
+
+    /// The accounts that have nodes, in order.
+    pub fn accounts_used(&self) -> BTreeSet<&str> {
+        self.graph
+            .node_weights()
+            .filter(|n| !n.kind.outside_accounts() && !n.account.is_empty())
+            .map(|n| n.account.as_str())
+            .collect()
+    }
+}
+
+fn node(kind: NodeKind, name: &str, account: &str) -> Node {
+    Node {
+        kind,
+        name: name.to_owned(),
+        account: account.to_owned(),
+        subjects: BTreeSet::new(),
+    }
+}
+
+/// A principal named by ARN (`SwitchFrom`, or a source without a better kind).
+fn principal_node(arn_text: &str, fallback_account: &str, options: &GraphOptions) -> Node {
+    let account = arn::account_of(arn_text).unwrap_or(fallback_account);
+    let resource = arn::Arn::parse(arn_text).map(|a| a.resource).unwrap_or("");
+    if resource == "root" {
+        node(NodeKind::Root, arn_text, account)
+    } else if resource.starts_with("user/") {
+        node(NodeKind::IamUser, arn_text, account)
+    } else if resource.starts_with("federated-user/") {
+        node(NodeKind::FederatedUser, arn_text, account)
+    } else if resource.starts_with("assumed-role/") {
+        if options.session_level {
+            node(NodeKind::Session, arn_text, account)
+        } else {
+            match arn::role_of_session(arn_text) {
+                Some(role) => node(NodeKind::Role, &role, account),
+                None => node(NodeKind::Unknown, arn_text, account),
+            }
+        }
+    } else {
+        let name = if arn_text.is_empty() {
+            "(unknown)"
+        } else {
+            arn_text
+        };
+        node(NodeKind::Unknown, name, fallback_account)
+    }
+}
+
+fn source_node(event: &RoleAssumption, options: &GraphOptions) -> Node {
+    let account = event.source_account.as_str();
+    let federation = |kind| {
+        let mut provider = node(kind, &event.source, "");
+        if !options.collapse.contains(&Collapse::Subjects) && !event.source_subject.is_empty() {
+            provider.subjects.insert(event.source_subject.clone());
+        }
+        provider
+    };
+    match event.source_kind {
+        SourceKind::AwsService if options.collapse.contains(&Collapse::Services) => {
+            node(NodeKind::Service, "AWS services", "")
+        }
+        SourceKind::AwsService => node(NodeKind::Service, &event.source, ""),
+        SourceKind::Saml => federation(NodeKind::SamlProvider),
+        SourceKind::WebIdentity => federation(NodeKind::OidcProvider),
+        SourceKind::AwsAccount => {
+            let mut caller = node(NodeKind::ExternalAccount, account, account);
+            caller.subjects.insert(event.source.clone());
+            caller
+        }
+        SourceKind::AssumedRole
+            if !options.session_level
+                && event.event_name != EventName::SwitchRole
+                && !event.caller_role_arn.is_empty() =>
+        {
+            node(NodeKind::Role, &event.caller_role_arn, account)
+        }
+        _ => principal_node(&event.source, account, options),
+    }
+}
+
+fn target_node(event: &RoleAssumption, options: &GraphOptions) -> Option<Node> {
+    let account = event.role_account.as_str();
+    match event.event_name {
+        EventName::GetSessionToken => None,
+        EventName::GetFederationToken => (!event.session_arn.is_empty())
+            .then(|| node(NodeKind::FederatedUser, &event.session_arn, account)),
+        EventName::AssumeRoot => {
+            (!event.role_arn.is_empty()).then(|| node(NodeKind::Root, &event.role_arn, account))
+        }
+        _ if options.session_level && !event.session_arn.is_empty() => {
+            Some(node(NodeKind::Session, &event.session_arn, account))
+        }
+        _ => (!event.role_arn.is_empty()).then(|| node(NodeKind::Role, &event.role_arn, account)),
+    }
+}

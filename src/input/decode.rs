@@ -1,0 +1,557 @@
+//! From a file's bytes to raw CloudTrail records, in every shape logs are delivered in.
+//!
+//! gzip is recognised by its magic bytes, whatever the name; multi-member gzip is read whole.
+//! The decompressed text is a stream of one or more JSON values (one value, or JSON Lines),
+//! each of which may be:
+//!
+//! - an S3 delivery file `{"Records":[…]}`;
+//! - a single record, or an array of records (or of any shape here);
+//! - `aws cloudtrail lookup-events` output `{"Events":[{"CloudTrailEvent":"<record>"}]}`;
+//! - an EventBridge event `{"detail-type":"AWS API Call via CloudTrail","detail":{…}}`;
+//! - a CloudWatch Logs subscription payload `{"messageType":"DATA_MESSAGE","logEvents":[…]}`;
+//! - a CloudTrail digest (skipped), or JSON that is not CloudTrail (skipped).
+//!
+//! Records are handed on as raw JSON text, so the extractor parses only the few that can be role
+//! assumptions. When the text is cut short or corrupt, the complete records before the damage
+//! are kept ([`Decoded::error`] says what went wrong).
+
+use crate::input::records::Text;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use std::fmt;
+use std::io::Read;
+
+/// The default cap on a file's decompressed size: far above any real CloudTrail file
+/// (delivery files are a few MB), well below what would exhaust a laptop's memory.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
+
+/// One record's JSON text: borrowed from the file, or owned when it was itself a JSON string
+/// inside another document (lookup-events, CloudWatch Logs).
+#[derive(Debug)]
+pub enum RawRecord<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl RawRecord<'_> {
+    /// The record's JSON text.
+    pub fn text(&self) -> &str {
+        match self {
+            RawRecord::Borrowed(text) => text,
+            RawRecord::Owned(text) => text,
+        }
+    }
+}
+
+/// What a file turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SkipReason {
+    /// A CloudTrail-Digest file (integrity digests, no events).
+    Digest,
+    /// A CloudTrail-Insight file (anomaly summaries, no API calls).
+    Insight,
+    /// JSON that holds no CloudTrail records (a policy, a config file).
+    NotCloudTrail,
+    /// A file with no bytes at all.
+    Empty,
+    /// A symbolic link not followed (see `--follow`), or a link loop.
+    Symlink,
+    /// A name that is not a log file's, inside a walked directory.
+    NotALogName,
+    /// Pruned by `--since`/`--until` from its S3 date folder.
+    OutsideDates,
+}
+
+impl SkipReason {
+    /// Every reason, in report order.
+    pub const ALL: [SkipReason; 7] = [
+        SkipReason::Digest,
+        SkipReason::Insight,
+        SkipReason::NotCloudTrail,
+        SkipReason::Empty,
+        SkipReason::Symlink,
+        SkipReason::NotALogName,
+        SkipReason::OutsideDates,
+    ];
+
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Digest => "digest",
+            SkipReason::Insight => "insight",
+            SkipReason::NotCloudTrail => "not CloudTrail",
+            SkipReason::Empty => "empty",
+            SkipReason::Symlink => "symlink",
+            SkipReason::NotALogName => "not a log file name",
+            SkipReason::OutsideDates => "outside --since/--until",
+        }
+    }
+}
+
+/// The records found in a file's text, or why it holds none.
+#[derive(Debug)]
+pub struct Decoded<'a> {
+    /// The raw records, in file order.
+    pub records: Vec<RawRecord<'a>>,
+    /// Set when the file holds no CloudTrail records at all.
+    pub skip: Option<SkipReason>,
+    /// The JSON error that stopped decoding; the records before it are kept.
+    pub error: Option<serde_json::Error>,
+}
+
+/// Reusable per-worker buffers: the file's bytes and their decompressed form.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    raw: Vec<u8>,
+    plain: Vec<u8>,
+}
+
+/// Why [`load`] could not produce the whole text.
+#[derive(Debug)]
+pub enum LoadProblem {
+    /// Reading failed.
+    Io(std::io::Error),
+    /// More than the limit once decompressed.
+    TooLarge,
+    /// The gzip stream broke; the bytes before the break were kept.
+    Gzip(std::io::Error),
+}
+
+/// Reads everything from `rdr` and inflates it when it is gzip, into `bufs`. Returns the text
+/// and, for a damaged gzip stream, the error after which the text stops.
+///
+/// # Errors
+/// An I/O error, or more than `limit` bytes once decompressed.
+pub fn load<R: Read>(
+    mut rdr: R,
+    limit: u64,
+    bufs: &mut Buffers,
+) -> Result<(&[u8], Option<std::io::Error>), LoadProblem> {
+    bufs.raw.clear();
+    (&mut rdr)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bufs.raw)
+        .map_err(LoadProblem::Io)?;
+    if !is_gzip(&bufs.raw) {
+        if bufs.raw.len() as u64 > limit {
+            return Err(LoadProblem::TooLarge);
+        }
+        return Ok((&bufs.raw, None));
+    }
+    bufs.plain.clear();
+    let result = flate2::read::MultiGzDecoder::new(&bufs.raw[..])
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bufs.plain);
+    if bufs.plain.len() as u64 > limit {
+        return Err(LoadProblem::TooLarge);
+    }
+    Ok((&bufs.plain, result.err()))
+}
+
+/// True when `bytes` start with the gzip magic number.
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Finds the records in a file's (decompressed) text.
+pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut decoded = Decoded {
+        records: Vec::new(),
+        skip: None,
+        error: None,
+    };
+    if text.iter().all(u8::is_ascii_whitespace) {
+        decoded.skip = Some(SkipReason::Empty);
+        return decoded;
+    }
+    let mut shapes = ShapeTally::default();
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
+    let mut start = 0;
+    while let Some(next) = stream.next() {
+        match next {
+            Ok(value) => {
+                let end = stream.byte_offset();
+                let slice = trim_ascii(&text[start..end]);
+                collect(value, slice, &mut decoded.records, &mut shapes, 0);
+                start = end;
+            }
+            Err(error) => {
+                let rest = &text[start..];
+                if !salvage(rest, &mut decoded.records) {
+                    shapes.cloudtrail += usize::from(!decoded.records.is_empty());
+                }
+                decoded.error = Some(error);
+                break;
+            }
+        }
+    }
+    if decoded.error.is_none() && shapes.cloudtrail == 0 {
+        decoded.skip = Some(if shapes.digest > 0 {
+            SkipReason::Digest
+        } else if shapes.insight > 0 {
+            SkipReason::Insight
+        } else {
+            SkipReason::NotCloudTrail
+        });
+    }
+    decoded
+}
+
+/// How many top-level values of each kind a file held.
+#[derive(Debug, Default)]
+struct ShapeTally {
+    cloudtrail: usize,
+    digest: usize,
+    insight: usize,
+}
+
+/// Deepest array nesting of envelopes searched for records (`[[{…}]]` is not a delivery shape).
+const MAX_ENVELOPE_DEPTH: usize = 2;
+
+fn collect<'a>(
+    value: TopValue<'a>,
+    raw: &'a [u8],
+    out: &mut Vec<RawRecord<'a>>,
+    shapes: &mut ShapeTally,
+    depth: usize,
+) {
+    match value {
+        TopValue::Records(records) => {
+            if records.first().is_some_and(|r| {
+                memchr::memmem::find(r.get().as_bytes(), b"\"insightDetails\"").is_some()
+            }) {
+                shapes.insight += 1;
+                return;
+            }
+            shapes.cloudtrail += 1;
+            out.extend(records.into_iter().map(|r| RawRecord::Borrowed(r.get())));
+        }
+        TopValue::Strings(records) => {
+            shapes.cloudtrail += 1;
+            out.extend(records.into_iter().map(RawRecord::Owned));
+        }
+        TopValue::Detail(detail) => {
+            shapes.cloudtrail += 1;
+            out.push(RawRecord::Borrowed(detail.get()));
+        }
+        TopValue::Record => {
+            if let Ok(text) = std::str::from_utf8(raw) {
+                shapes.cloudtrail += 1;
+                out.push(RawRecord::Borrowed(text));
+            }
+        }
+        TopValue::Array(items) if depth < MAX_ENVELOPE_DEPTH => {
+            for item in items {
+                let text = item.get();
+                if let Ok(inner) = serde_json::from_str::<TopValue>(text) {
+                    collect(inner, text.as_bytes(), out, shapes, depth + 1);
+                }
+            }
+        }
+        TopValue::Digest => shapes.digest += 1,
+        TopValue::Array(_) | TopValue::Other => {}
+    }
+}
+
+fn trim_ascii(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    &bytes[start..end]
+}
+
+/// After a JSON error in `text` (the value that failed, to the end of the file), keeps every
+/// complete record of a `{"Records":[…` or `[…` value before the damage. Returns false when the
+/// value had neither shape.
+fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
+    let text = trim_ascii(text);
+    let array_start = match text.first() {
+        Some(b'[') => 1,
+        Some(b'{') => match records_array_start(text) {
+            Some(pos) => pos,
+            None => return false,
+        },
+        _ => return false,
+    };
+    let mut pos = array_start;
+    loop {
+        pos += skip_whitespace(&text[pos..]);
+        let mut values =
+            serde_json::Deserializer::from_slice(&text[pos..]).into_iter::<&RawValue>();
+        let Some(Ok(value)) = values.next() else {
+            break;
+        };
+        out.push(RawRecord::Borrowed(value.get()));
+        pos += values.byte_offset();
+        pos += skip_whitespace(&text[pos..]);
+        if text.get(pos) != Some(&b',') {
+            break;
+        }
+        pos += 1;
+    }
+    true
+}
+
+/// The offset just past the `[` of the `"Records": [` key in an object's text.
+fn records_array_start(text: &[u8]) -> Option<usize> {
+    let key = memchr::memmem::find(text, b"\"Records\"")?;
+    let mut pos = key + b"\"Records\"".len();
+    pos += skip_whitespace(&text[pos..]);
+    (text.get(pos) == Some(&b':')).then_some(())?;
+    pos += 1;
+    pos += skip_whitespace(&text[pos..]);
+    (text.get(pos) == Some(&b'[')).then_some(pos + 1)
+}
+
+fn skip_whitespace(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len())
+}
+
+/// A top-level JSON value, classified by its keys in one pass.
+enum TopValue<'a> {
+    /// `{"Records":[…]}`.
+    Records(Vec<&'a RawValue>),
+    /// Records held as JSON strings: lookup-events `CloudTrailEvent`, CloudWatch Logs `message`.
+    Strings(Vec<String>),
+    /// The `detail` of an EventBridge "… via CloudTrail" event.
+    Detail(&'a RawValue),
+    /// An object with CloudTrail record keys (`eventName`, `eventTime`, …).
+    Record,
+    /// A CloudTrail digest file.
+    Digest,
+    /// A JSON array: each element is classified in turn.
+    Array(Vec<&'a RawValue>),
+    /// Anything else.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for TopValue<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+/// `{"CloudTrailEvent": "…"}` in lookup-events output.
+#[derive(Deserialize)]
+struct LookupEvent<'a> {
+    #[serde(borrow, rename = "CloudTrailEvent", default)]
+    record: Text<'a>,
+}
+
+/// `{"message": "…"}` in a CloudWatch Logs payload.
+#[derive(Deserialize)]
+struct LogEvent<'a> {
+    #[serde(borrow, default)]
+    message: Text<'a>,
+}
+
+fn owned_texts<'a>(texts: impl Iterator<Item = Text<'a>>) -> Vec<String> {
+    texts.filter_map(|t| t.0.map(|c| c.into_owned())).collect()
+}
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = TopValue<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut records = None;
+        let mut lookup = None;
+        let mut log_events = None;
+        let mut detail = None;
+        let mut detail_type = Text::default();
+        let mut digest = false;
+        let mut record_like = false;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.as_str() {
+                "Records" => records = Some(map.next_value::<Vec<&'de RawValue>>()?),
+                "Events" => lookup = Some(map.next_value::<Vec<LookupEvent<'de>>>()?),
+                "logEvents" => log_events = Some(map.next_value::<Vec<LogEvent<'de>>>()?),
+                "detail" => detail = Some(map.next_value::<&'de RawValue>()?),
+                "detail-type" => detail_type = map.next_value()?,
+                "digestStartTime"
+                | "digestEndTime"
+                | "previousDigestSignature"
+                | "digestPublicKeyFingerprint" => {
+                    digest = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                "eventVersion" | "eventName" | "eventSource" | "eventTime" | "eventID"
+                | "userIdentity" => {
+                    record_like = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(if let Some(records) = records {
+            TopValue::Records(records)
+        } else if let Some(events) = lookup {
+            TopValue::Strings(owned_texts(events.into_iter().map(|e| e.record)))
+        } else if let Some(events) = log_events {
+            TopValue::Strings(owned_texts(events.into_iter().map(|e| e.message)))
+        } else if let (Some(detail), true) = (detail, detail_type.as_str().contains("CloudTrail")) {
+            TopValue::Detail(detail)
+        } else if digest {
+            TopValue::Digest
+        } else if record_like {
+            TopValue::Record
+        } else {
+            TopValue::Other
+        })
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            items.push(item);
+        }
+        Ok(TopValue::Array(items))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, _: &'de str) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(TopValue::Other)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(bytes: &[u8]) -> (Vec<String>, Option<SkipReason>, bool) {
+        let decoded = decode(bytes);
+        let records = decoded
+            .records
+            .iter()
+            .map(|r| r.text().to_owned())
+            .collect();
+        (records, decoded.skip, decoded.error.is_some())
+    }
+
+    const REC: &str = r#"{"eventName":"AssumeRole","eventID":"1"}"#;
+
+    #[test]
+    fn records_envelope() {
+        let file = format!(r#"{{"Records":[{REC}, {REC}]}}"#);
+        assert_eq!(
+            texts(file.as_bytes()),
+            (vec![REC.into(), REC.into()], None, false)
+        );
+    }
+
+    #[test]
+    fn empty_records_is_cloudtrail_with_no_records() {
+        assert_eq!(texts(br#"{"Records":[]}"#), (vec![], None, false));
+    }
+
+    #[test]
+    fn single_record_array_and_json_lines() {
+        assert_eq!(texts(REC.as_bytes()).0, vec![REC.to_string()]);
+        assert_eq!(texts(format!("[{REC},{REC}]").as_bytes()).0.len(), 2);
+        let lines = format!("{REC}\n{REC}\r\n\n{REC}\n");
+        assert_eq!(texts(lines.as_bytes()).0, vec![REC.to_string(); 3]);
+    }
+
+    #[test]
+    fn envelopes_holding_records_as_strings_or_detail() {
+        let quoted = serde_json::to_string(REC).unwrap();
+        let lookup = format!(
+            r#"{{"Events":[{{"EventId":"x","CloudTrailEvent":{quoted}}}],"NextToken":"t"}}"#
+        );
+        assert_eq!(texts(lookup.as_bytes()).0, vec![REC.to_string()]);
+        let cwl = format!(
+            r#"{{"messageType":"DATA_MESSAGE","logGroup":"g","logEvents":[{{"id":"1","timestamp":1,"message":{quoted}}}]}}"#
+        );
+        assert_eq!(texts(cwl.as_bytes()).0, vec![REC.to_string()]);
+        let bridge = format!(
+            r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{REC}}}"#
+        );
+        assert_eq!(texts(bridge.as_bytes()).0, vec![REC.to_string()]);
+    }
+
+    #[test]
+    fn digests_insights_and_other_json_are_skipped() {
+        let digest = br#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#;
+        assert_eq!(texts(digest).1, Some(SkipReason::Digest));
+        let insight = br#"{"Records":[{"eventType":"AwsCloudTrailInsight","insightDetails":{}}]}"#;
+        assert_eq!(texts(insight).1, Some(SkipReason::Insight));
+        let policy = br#"{"Version":"2012-10-17","Statement":[]}"#;
+        assert_eq!(texts(policy).1, Some(SkipReason::NotCloudTrail));
+        assert_eq!(texts(b" \n").1, Some(SkipReason::Empty));
+    }
+
+    #[test]
+    fn truncated_file_keeps_complete_records() {
+        let file = format!(r#"{{"Records":[{REC},{REC},{{"eventName":"Assu"#);
+        let (records, skip, error) = texts(file.as_bytes());
+        assert_eq!((records.len(), skip, error), (2, None, true));
+    }
+
+    #[test]
+    fn not_json_is_an_error_with_nothing_salvaged() {
+        let (records, skip, error) = texts(b"\x00\x01garbage");
+        assert_eq!((records.len(), skip, error), (0, None, true));
+    }
+
+    #[test]
+    fn multi_member_gzip_reads_whole() {
+        use std::io::Write;
+        let mut bytes = Vec::new();
+        for part in [r#"{"Records":[{"a":1}]}"#, "\n", REC] {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(part.as_bytes()).unwrap();
+            bytes.extend(enc.finish().unwrap());
+        }
+        let mut bufs = Buffers::default();
+        let (text, damage) = load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs).unwrap();
+        assert!(damage.is_none());
+        assert_eq!(decode(text).records.len(), 2);
+    }
+
+    #[test]
+    fn size_limit_applies_after_inflating() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![b' '; 100_000]).unwrap();
+        let bomb = enc.finish().unwrap();
+        let mut bufs = Buffers::default();
+        assert!(matches!(
+            load(&bomb[..], 50_000, &mut bufs),
+            Err(LoadProblem::TooLarge)
+        ));
+    }
+}

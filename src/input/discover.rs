@@ -1,0 +1,289 @@
+//! Finding the files to read: walking directories, skipping what is not a log, pruning S3 date
+//! folders outside the time window, and ordering the result so every run reads the same list.
+//!
+//! Rules, in the spirit of ripgrep and fd:
+//! - paths named on the command line are always read, whatever their name; `-` is stdin;
+//! - inside walked directories only log-like names are read (`.json`, `.gz`, `.jsonl`,
+//!   `.ndjson`, case-insensitive), and files under a `CloudTrail-Digest` folder are counted as
+//!   digests without being opened;
+//! - symbolic links inside directories are skipped unless `follow` is set; with it, a link loop
+//!   is skipped, never walked forever;
+//! - the same file reached twice (given twice, or through two overlapping paths) is read once.
+
+use crate::error::InputError;
+use crate::input::decode::SkipReason;
+use chrono::{Datelike, NaiveDate};
+use std::ffi::OsStr;
+use std::path::{Component, Path, PathBuf};
+
+/// One input to read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Input {
+    /// Standard input (`-`).
+    Stdin,
+    /// A file; `skip` is set when discovery already knows it holds no events.
+    File {
+        path: PathBuf,
+        skip: Option<SkipReason>,
+        size: u64,
+    },
+}
+
+impl Input {
+    /// The name to show for this input.
+    pub fn display(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_owned(),
+            Input::File { path, .. } => path.display().to_string(),
+        }
+    }
+}
+
+/// The days whose S3 folders may hold wanted events (inclusive, slack already added).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DayWindow {
+    pub first: Option<NaiveDate>,
+    pub last: Option<NaiveDate>,
+}
+
+impl DayWindow {
+    fn excludes(&self, first: NaiveDate, last: NaiveDate) -> bool {
+        self.first.is_some_and(|f| last < f) || self.last.is_some_and(|l| first > l)
+    }
+}
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    /// Inputs to read, sorted, each once.
+    pub inputs: Vec<Input>,
+    /// Paths that could not be walked.
+    pub errors: Vec<InputError>,
+    /// Entries skipped without reading, by reason (date-pruned folders count once each).
+    pub skipped: Vec<SkipReason>,
+}
+
+/// Walks `paths` (files, directories, or `-`).
+pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery {
+    let mut found = Discovery::default();
+    let mut files: Vec<(PathBuf, PathBuf, Option<SkipReason>, u64)> = Vec::new();
+    for root in paths {
+        if root.as_os_str() == "-" {
+            found.inputs.push(Input::Stdin);
+            continue;
+        }
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(follow)
+            .follow_root_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                entry.depth() == 0
+                    || !entry.file_type().is_dir()
+                    || !outside_window(entry.path(), window)
+            });
+        let mut pruned = PrunedCounter::new(root, window, follow);
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    if error.loop_ancestor().is_some() {
+                        found.skipped.push(SkipReason::Symlink);
+                    } else {
+                        let path = error.path().unwrap_or(root).to_path_buf();
+                        let source = error
+                            .into_io_error()
+                            .unwrap_or_else(|| std::io::Error::other("cannot walk"));
+                        found.errors.push(InputError::Io { path, source });
+                    }
+                    continue;
+                }
+            };
+            let named = entry.depth() == 0;
+            let file_type = entry.file_type();
+            if file_type.is_dir() {
+                continue;
+            }
+            if file_type.is_symlink() && !named {
+                found.skipped.push(SkipReason::Symlink);
+                continue;
+            }
+            let path = entry.path();
+            let skip = if in_digest_folder(path) {
+                Some(SkipReason::Digest)
+            } else if !named && !has_log_name(path) {
+                Some(SkipReason::NotALogName)
+            } else {
+                None
+            };
+            if skip == Some(SkipReason::NotALogName) {
+                found.skipped.push(SkipReason::NotALogName);
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            files.push((key, path.to_path_buf(), skip, size));
+        }
+        found.skipped.extend(pruned.take());
+    }
+    // The same file twice: keep the smallest name, so the choice does not depend on order.
+    files.sort();
+    files.dedup_by(|later, earlier| later.0 == earlier.0);
+    found
+        .inputs
+        .extend(
+            files
+                .into_iter()
+                .map(|(_, path, skip, size)| Input::File { path, skip, size }),
+        );
+    found.inputs.sort();
+    found.inputs.dedup();
+    found.errors.sort_by(|a, b| a.path().cmp(b.path()));
+    found
+}
+
+/// Counts the date folders the walk prunes, by walking only the folder levels again.
+struct PrunedCounter<'a> {
+    root: &'a Path,
+    window: DayWindow,
+    follow: bool,
+}
+
+impl<'a> PrunedCounter<'a> {
+    fn new(root: &'a Path, window: DayWindow, follow: bool) -> Self {
+        PrunedCounter {
+            root,
+            window,
+            follow,
+        }
+    }
+
+    fn take(&mut self) -> Vec<SkipReason> {
+        if self.window == DayWindow::default() || !self.root.is_dir() {
+            return Vec::new();
+        }
+        let mut pruned = Vec::new();
+        let window = self.window;
+        let walker = walkdir::WalkDir::new(self.root)
+            .follow_links(self.follow)
+            .into_iter()
+            .filter_entry(|e| e.file_type().is_dir());
+        let mut walker = walker;
+        while let Some(Ok(entry)) = walker.next() {
+            if entry.depth() > 0 && outside_window(entry.path(), window) {
+                pruned.push(SkipReason::OutsideDates);
+                walker.skip_current_dir();
+            }
+        }
+        pruned
+    }
+}
+
+fn has_log_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(OsStr::to_str) else {
+        // A name that is not UTF-8 can still be a log; judge it by its bytes.
+        return path
+            .file_name()
+            .map(|n| {
+                n.as_encoded_bytes().ends_with(b".gz") || n.as_encoded_bytes().ends_with(b".json")
+            })
+            .unwrap_or(false);
+    };
+    let name = name.to_ascii_lowercase();
+    [".json", ".gz", ".jsonl", ".ndjson"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+fn in_digest_folder(path: &Path) -> bool {
+    path.components()
+        .any(|c| c.as_os_str() == "CloudTrail-Digest")
+}
+
+/// True when `dir` is an S3 date folder (`…/CloudTrail/REGION/YYYY[/MM[/DD]]`) whose days all
+/// lie outside `window`.
+fn outside_window(dir: &Path, window: DayWindow) -> bool {
+    if window == DayWindow::default() {
+        return false;
+    }
+    let parts: Vec<&OsStr> = dir
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part),
+            _ => None,
+        })
+        .collect();
+    let Some(trail) = parts
+        .iter()
+        .rposition(|p| *p == "CloudTrail" || *p == "CloudTrail-Insight")
+    else {
+        return false;
+    };
+    let numbers: Vec<u32> = parts[trail + 1..]
+        .iter()
+        .skip(1)
+        .map_while(|p| p.to_str().and_then(|s| s.parse().ok()))
+        .collect();
+    if numbers.len() != parts.len() - trail - 2 {
+        return false;
+    }
+    let range = match numbers[..] {
+        [year] => NaiveDate::from_ymd_opt(year as i32, 1, 1).zip(NaiveDate::from_ymd_opt(
+            year as i32,
+            12,
+            31,
+        )),
+        [year, month] => NaiveDate::from_ymd_opt(year as i32, month, 1).map(|first| {
+            let next = first
+                .with_day(28)
+                .and_then(|d| d.checked_add_days(chrono::Days::new(4)))
+                .and_then(|d| d.with_day(1))
+                .unwrap_or(first);
+            (first, next.pred_opt().unwrap_or(first))
+        }),
+        [year, month, day] => NaiveDate::from_ymd_opt(year as i32, month, day).map(|d| (d, d)),
+        _ => None,
+    };
+    range.is_some_and(|(first, last)| window.excludes(first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn prunes_only_date_folders_outside_the_window() {
+        let window = DayWindow {
+            first: Some(day(2020, 12, 20)),
+            last: Some(day(2020, 12, 21)),
+        };
+        let base = "AWSLogs/o-abc/111122223333/CloudTrail/us-east-1";
+        let check = |rest: &str| outside_window(Path::new(&format!("{base}/{rest}")), window);
+        assert!(check("2019"));
+        assert!(!check("2020"));
+        assert!(check("2020/11"));
+        assert!(!check("2020/12"));
+        assert!(check("2020/12/19"));
+        assert!(!check("2020/12/20"));
+        assert!(!check("2020/12/21"));
+        assert!(check("2020/12/22"));
+        assert!(check("2021/01/01"));
+        assert!(!outside_window(Path::new(base), window));
+        assert!(!outside_window(Path::new("logs/2019/01/01"), window));
+    }
+
+    #[test]
+    fn log_names() {
+        assert!(has_log_name(Path::new("a/1_CloudTrail_x.json.gz")));
+        assert!(has_log_name(Path::new("a/B.JSON")));
+        assert!(has_log_name(Path::new("a/x.ndjson")));
+        assert!(!has_log_name(Path::new("a/README.md")));
+        assert!(in_digest_folder(Path::new(
+            "AWSLogs/1/CloudTrail-Digest/us-east-1/x.json.gz"
+        )));
+    }
+}

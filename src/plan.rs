@@ -1,0 +1,212 @@
+//! From what the user typed ([`crate::cli`]) to a validated [`Plan`]: parsed times, compiled
+//! globs, the S3 date window, the accounts file and the output target. Every usage mistake is
+//! found here, before any file is read.
+
+use crate::accounts::AccountNames;
+use crate::cli::ReadArgs;
+use crate::filter::{Filters, OutcomeFilter};
+use crate::input::discover::DayWindow;
+use crate::output::Target;
+use crate::scan::ScanOptions;
+use crate::timefmt;
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+
+/// A usage mistake.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(
+        "invalid --{flag} '{value}': expected RFC 3339, YYYY-MM-DD, or an age like 7d, 12h, 30m"
+    )]
+    Time { flag: &'static str, value: String },
+    #[error("invalid --{flag} glob '{value}': {source}")]
+    Glob {
+        flag: &'static str,
+        value: String,
+        #[source]
+        source: globset::Error,
+    },
+    #[error("invalid --max-file-size '{0}': expected bytes, optionally with K, M or G")]
+    Size(String),
+    #[error("--threads must be at least 1")]
+    Threads,
+    #[error("--since is after --until")]
+    EmptyWindow,
+    #[error(transparent)]
+    Accounts(#[from] crate::accounts::AccountsError),
+}
+
+/// Everything a reading command needs, validated.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub scan: ScanOptions,
+    pub filters: Filters,
+    pub accounts: AccountNames,
+    pub output: Target,
+    pub quiet: bool,
+}
+
+/// Builds the plan, with `now` as the reference for ages like `7d`.
+///
+/// # Errors
+/// Any [`PlanError`].
+pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
+    let since = args
+        .since
+        .as_deref()
+        .map(|v| parse_time(v, now, false).ok_or_else(|| time_error("since", v)))
+        .transpose()?;
+    let until = args
+        .until
+        .as_deref()
+        .map(|v| parse_time(v, now, true).ok_or_else(|| time_error("until", v)))
+        .transpose()?;
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        return Err(PlanError::EmptyWindow);
+    }
+    if args.threads == Some(0) {
+        return Err(PlanError::Threads);
+    }
+    // A file's S3 folder is its delivery day: events arrive within minutes, so a day of slack
+    // on each side never drops one.
+    let window = DayWindow {
+        first: since.and_then(|t| t.date_naive().checked_sub_days(Days::new(1))),
+        last: until.and_then(|t| t.date_naive().checked_add_days(Days::new(1))),
+    };
+    let outcome = if args.failed_only {
+        OutcomeFilter::FailureOnly
+    } else if args.exclude_failed {
+        OutcomeFilter::SuccessOnly
+    } else {
+        OutcomeFilter::All
+    };
+    let accounts = match &args.accounts_file {
+        Some(path) => AccountNames::load(path)?,
+        None => AccountNames::default(),
+    };
+    Ok(Plan {
+        scan: ScanOptions {
+            paths: args.paths.clone(),
+            threads: args.threads,
+            follow: args.follow,
+            window,
+            max_file_size: parse_size(&args.max_file_size)
+                .ok_or_else(|| PlanError::Size(args.max_file_size.clone()))?,
+            strict: args.strict,
+        },
+        filters: Filters {
+            since,
+            until,
+            accounts: args.accounts.clone(),
+            role: args.role.as_deref().map(|g| glob("role", g)).transpose()?,
+            source: args
+                .source
+                .as_deref()
+                .map(|g| glob("source", g))
+                .transpose()?,
+            outcome,
+        },
+        accounts,
+        output: Target::from_arg(args.output.as_deref()),
+        quiet: args.quiet,
+    })
+}
+
+fn time_error(flag: &'static str, value: &str) -> PlanError {
+    PlanError::Time {
+        flag,
+        value: value.to_owned(),
+    }
+}
+
+fn glob(flag: &'static str, pattern: &str) -> Result<globset::GlobMatcher, PlanError> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|source| PlanError::Glob {
+            flag,
+            value: pattern.to_owned(),
+            source,
+        })
+}
+
+/// An RFC 3339 time, a date (its start, or its end when `end_of_day`), or an age before `now`.
+pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<DateTime<Utc>> {
+    let value = value.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        let start = date.and_hms_opt(0, 0, 0)?.and_utc();
+        return Some(if end_of_day {
+            start + TimeDelta::days(1) - TimeDelta::nanoseconds(1)
+        } else {
+            start
+        });
+    }
+    if let Some(time) = timefmt::parse(value) {
+        return Some(time);
+    }
+    let split = value.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = value.split_at(split);
+    let number: i64 = number.parse().ok()?;
+    let age = match unit {
+        "s" => TimeDelta::try_seconds(number),
+        "m" => TimeDelta::try_minutes(number),
+        "h" => TimeDelta::try_hours(number),
+        "d" => TimeDelta::try_days(number),
+        "w" => TimeDelta::try_weeks(number),
+        _ => None,
+    }?;
+    now.checked_sub_signed(age)
+}
+
+/// Bytes, with an optional K, M or G (powers of 1024) suffix.
+pub fn parse_size(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let (number, shift) = match value.chars().last()? {
+        'k' | 'K' => (&value[..value.len() - 1], 10),
+        'm' | 'M' => (&value[..value.len() - 1], 20),
+        'g' | 'G' => (&value[..value.len() - 1], 30),
+        _ => (value, 0),
+    };
+    number.trim().parse::<u64>().ok()?.checked_mul(1 << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        timefmt::parse("2020-12-22T12:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn times() {
+        let show = |v: &str, end| parse_time(v, now(), end).map(|t| timefmt::format(&t));
+        assert_eq!(show("7d", false).as_deref(), Some("2020-12-15T12:00:00Z"));
+        assert_eq!(show("12h", false).as_deref(), Some("2020-12-22T00:00:00Z"));
+        assert_eq!(
+            show("2020-12-20", false).as_deref(),
+            Some("2020-12-20T00:00:00Z")
+        );
+        assert_eq!(
+            show("2020-12-20", true).as_deref(),
+            Some("2020-12-20T23:59:59.999999999Z")
+        );
+        assert_eq!(
+            show("2020-12-20T11:55:50Z", false).as_deref(),
+            Some("2020-12-20T11:55:50Z")
+        );
+        assert_eq!(show("7x", false), None);
+        assert_eq!(show("yesterday", false), None);
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1G"), Some(1 << 30));
+        assert_eq!(parse_size("64k"), Some(64 << 10));
+        assert_eq!(parse_size("100"), Some(100));
+        assert_eq!(parse_size("x"), None);
+        assert_eq!(parse_size("99999999999999G"), None);
+    }
+}

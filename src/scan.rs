@@ -1,0 +1,301 @@
+//! The reading stage on all cores: discover → decode → extract → dedupe → chain.
+//!
+//! Workers each read whole files with their own reusable buffers and return owned results;
+//! nothing is printed from a worker. Results are merged on one thread in path order, then
+//! deduplicated, sorted and linked, so the outcome is the same for any thread count and any
+//! order of inputs.
+
+use crate::chain::link_chains;
+use crate::dedupe::dedupe;
+use crate::error::{InputError, Salvage};
+use crate::event::{RoleAssumption, extract};
+use crate::input::decode::{self, Buffers, LoadProblem, SkipReason};
+use crate::input::discover::{DayWindow, Input, discover};
+use crate::input::records::Record;
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How to read.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files, directories, or `-` for stdin.
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; `None` for one per core.
+    pub threads: Option<usize>,
+    /// Follow symbolic links inside directories.
+    pub follow: bool,
+    /// S3 date folders outside these days are not read.
+    pub window: DayWindow,
+    /// Cap on one file's decompressed size.
+    pub max_file_size: u64,
+    /// Stop at the first file that fails.
+    pub strict: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            paths: Vec::new(),
+            threads: None,
+            follow: false,
+            window: DayWindow::default(),
+            max_file_size: decode::DEFAULT_MAX_FILE_SIZE,
+            strict: false,
+        }
+    }
+}
+
+/// Counts over one scan.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Files read completely and holding CloudTrail records.
+    pub files_read: u64,
+    /// Files (or pruned date folders) not read, by reason.
+    pub files_skipped: BTreeMap<SkipReason, u64>,
+    /// Files that failed (wholly or in part).
+    pub files_failed: u64,
+    /// Records scanned (including those salvaged from damaged files).
+    pub records: u64,
+    /// Bytes read from disk.
+    pub bytes_read: u64,
+    /// Bytes of JSON after decompression.
+    pub bytes_json: u64,
+    /// Role-assumption records found before de-duplication.
+    pub events_found: u64,
+    /// Copies dropped by de-duplication.
+    pub duplicates: u64,
+}
+
+/// The result of reading every input.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Distinct role assumptions, sorted by time then `eventID`, with chains linked.
+    pub events: Vec<RoleAssumption>,
+    pub stats: ScanStats,
+    /// One error per failed file, in path order.
+    pub failures: Vec<InputError>,
+    /// True when `strict` stopped the scan early.
+    pub stopped: bool,
+    pub elapsed: Duration,
+}
+
+/// What one file gave.
+struct FileResult {
+    events: Vec<RoleAssumption>,
+    records: u64,
+    bytes_read: u64,
+    bytes_json: u64,
+    status: FileStatus,
+}
+
+enum FileStatus {
+    Read,
+    Skipped(SkipReason),
+    Failed(InputError),
+    NotRead,
+}
+
+/// Finds the records worth a full parse: any that mention one of the event names. A superset:
+/// an ordinary call may mention "AssumeRole" in a string; the parse decides.
+fn candidate_matcher() -> AhoCorasick {
+    AhoCorasick::new([
+        "AssumeRo",
+        "SwitchRole",
+        "GetSessionToken",
+        "GetFederationToken",
+    ])
+    .expect("the candidate patterns are valid")
+}
+
+/// Reads everything in `options.paths`.
+///
+/// `on_file` is called after each file with the bytes it took (for a progress bar).
+///
+/// # Errors
+/// Only when the thread pool cannot be built; file errors are in [`Scan::failures`].
+pub fn scan(
+    options: &ScanOptions,
+    on_file: &(dyn Fn(u64) + Sync),
+) -> Result<Scan, rayon::ThreadPoolBuildError> {
+    let started = Instant::now();
+    let found = discover(&options.paths, options.follow, options.window);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()?;
+    let matcher = candidate_matcher();
+    let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
+    let results: Vec<FileResult> = pool.install(|| {
+        found
+            .inputs
+            .par_iter()
+            .map_init(Buffers::default, |bufs, input| {
+                if stop.load(Ordering::Relaxed) {
+                    return FileResult::not_read();
+                }
+                let result = read_input(input, options.max_file_size, &matcher, bufs);
+                if options.strict && matches!(result.status, FileStatus::Failed(_)) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                on_file(result.bytes_read);
+                result
+            })
+            .collect()
+    });
+
+    let mut scan = Scan {
+        failures: found.errors,
+        ..Scan::default()
+    };
+    scan.stats.files_failed = scan.failures.len() as u64;
+    for reason in found.skipped {
+        *scan.stats.files_skipped.entry(reason).or_default() += 1;
+    }
+    let mut events = Vec::new();
+    for result in results {
+        scan.stats.records += result.records;
+        scan.stats.bytes_read += result.bytes_read;
+        scan.stats.bytes_json += result.bytes_json;
+        match result.status {
+            FileStatus::Read => scan.stats.files_read += 1,
+            FileStatus::Skipped(reason) => {
+                *scan.stats.files_skipped.entry(reason).or_default() += 1
+            }
+            FileStatus::Failed(error) => {
+                scan.stats.files_failed += 1;
+                scan.failures.push(error);
+            }
+            FileStatus::NotRead => scan.stopped = true,
+        }
+        events.extend(result.events);
+    }
+    scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
+    scan.stats.events_found = events.len() as u64;
+    let (mut events, duplicates) = dedupe(events);
+    scan.stats.duplicates = duplicates as u64;
+    link_chains(&mut events);
+    scan.events = events;
+    scan.elapsed = started.elapsed();
+    Ok(scan)
+}
+
+impl FileResult {
+    fn not_read() -> Self {
+        FileResult {
+            events: Vec::new(),
+            records: 0,
+            bytes_read: 0,
+            bytes_json: 0,
+            status: FileStatus::NotRead,
+        }
+    }
+}
+
+fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffers) -> FileResult {
+    let mut result = FileResult::not_read();
+    let (path, loaded) = match input {
+        Input::File {
+            path,
+            skip: Some(reason),
+            ..
+        } => {
+            let _ = path;
+            result.status = FileStatus::Skipped(*reason);
+            return result;
+        }
+        Input::File { path, size, .. } => {
+            result.bytes_read = *size;
+            let loaded = std::fs::File::open(path)
+                .map_err(LoadProblem::Io)
+                .and_then(|file| decode::load(file, limit, bufs));
+            (path.clone(), loaded)
+        }
+        Input::Stdin => {
+            let loaded = decode::load(std::io::stdin().lock(), limit, bufs);
+            (PathBuf::from("<stdin>"), loaded)
+        }
+    };
+    let (text, gzip_damage) = match loaded {
+        Ok(loaded) => loaded,
+        Err(problem) => {
+            result.status = FileStatus::Failed(match problem {
+                LoadProblem::Io(source) => InputError::Io { path, source },
+                LoadProblem::TooLarge => InputError::TooLarge { path, limit },
+                LoadProblem::Gzip(source) => InputError::Gzip {
+                    path,
+                    what: "corrupt gzip",
+                    source,
+                    salvage: Salvage(0),
+                },
+            });
+            return result;
+        }
+    };
+    if matches!(input, Input::Stdin) {
+        result.bytes_read = text.len() as u64;
+    }
+    result.bytes_json = text.len() as u64;
+    let decoded = decode::decode(text);
+    result.records = decoded.records.len() as u64;
+    let log_file: Arc<str> = Arc::from(path.display().to_string());
+    let mut bad_records = 0;
+    let mut first_bad = String::new();
+    for raw in &decoded.records {
+        let text = raw.text();
+        if !matcher.is_match(text) {
+            continue;
+        }
+        match serde_json::from_str::<Record>(text) {
+            Ok(record) => result.events.extend(extract(&record, &log_file)),
+            Err(error) => {
+                if bad_records == 0 {
+                    first_bad = error.to_string();
+                }
+                bad_records += 1;
+            }
+        }
+    }
+    let salvage = Salvage(decoded.records.len());
+    result.status = if let Some(source) = gzip_damage {
+        FileStatus::Failed(InputError::Gzip {
+            path,
+            what: gzip_problem(&source),
+            source,
+            salvage,
+        })
+    } else if let Some(source) = decoded.error {
+        FileStatus::Failed(InputError::Json {
+            path,
+            source,
+            salvage,
+        })
+    } else if bad_records > 0 {
+        FileStatus::Failed(InputError::BadRecords {
+            path,
+            count: bad_records,
+            first: first_bad,
+        })
+    } else if let Some(reason) = decoded.skip {
+        FileStatus::Skipped(reason)
+    } else {
+        FileStatus::Read
+    };
+    result
+}
+
+fn gzip_problem(error: &std::io::Error) -> &'static str {
+    if error.kind() == std::io::ErrorKind::UnexpectedEof {
+        "truncated gzip"
+    } else {
+        "corrupt gzip"
+    }
+}
+
+/// The display form of a path in reports.
+pub fn display_path(path: &Path) -> String {
+    path.display().to_string()
+}
