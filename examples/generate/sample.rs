@@ -62,7 +62,7 @@ struct Trail {
 
 impl Trail {
     fn rng(&mut self) -> &mut Rng {
-        self.rng.get_or_insert(Rng(2020_12_20))
+        self.rng.get_or_insert(Rng(20201220))
     }
 
     fn deliver(&mut self, account: &str, region: &str, time: &str, record: String) {
