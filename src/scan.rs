@@ -288,7 +288,9 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
 }
 
 fn gzip_problem(error: &std::io::Error) -> &'static str {
-    if error.kind() == std::io::ErrorKind::UnexpectedEof {
+    // A stream cut short reads as UnexpectedEof, or (zlib-rs) as "incomplete deflate stream".
+    if error.kind() == std::io::ErrorKind::UnexpectedEof || error.to_string().contains("incomplete")
+    {
         "truncated gzip"
     } else {
         "corrupt gzip"

@@ -23,7 +23,7 @@ pub fn format(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// [`format`] for an optional time: empty when absent.
+/// [`format()`] for an optional time: empty when absent.
 pub fn format_opt(time: Option<&DateTime<Utc>>) -> String {
     time.map(format).unwrap_or_default()
 }

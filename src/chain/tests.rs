@@ -1,1 +1,312 @@
+//! Chain reconstruction: key links, reused keys, missing first hops, inferred links.
 
+use super::*;
+use crate::event::ChainInfo;
+use crate::timefmt;
+use std::sync::Arc;
+
+fn at(time: &str) -> Option<DateTime<Utc>> {
+    timefmt::parse(time)
+}
+
+/// A successful AssumeRole by `source` (a user ARN or a session ARN).
+#[allow(clippy::too_many_arguments)]
+fn hop(
+    id: &str,
+    time: &str,
+    source: &str,
+    role: &str,
+    session: &str,
+    caller_key: &str,
+    issued: &str,
+    created: &str,
+) -> RoleAssumption {
+    let session_caller = source.contains(":assumed-role/");
+    RoleAssumption {
+        event_time: at(time),
+        event_id: id.into(),
+        event_name: EventName::AssumeRole,
+        outcome: Outcome::Success,
+        error_code: String::new(),
+        source_kind: if session_caller {
+            SourceKind::AssumedRole
+        } else {
+            SourceKind::IamUser
+        },
+        source: source.into(),
+        source_subject: String::new(),
+        source_account: crate::arn::account_of(source).unwrap_or("").into(),
+        role_arn: role.into(),
+        role_account: crate::arn::account_of(role).unwrap_or("").into(),
+        session_name: session.into(),
+        session_arn: crate::arn::session_of_role(role, session).unwrap_or_default(),
+        cross_account: None,
+        source_ip: String::new(),
+        user_agent: String::new(),
+        aws_region: String::new(),
+        recipient_account: String::new(),
+        caller_access_key: caller_key.into(),
+        issued_access_key: issued.into(),
+        source_identity: String::new(),
+        mfa_authenticated: String::new(),
+        shared_event_id: String::new(),
+        caller_role_arn: if session_caller {
+            crate::arn::role_of_session(source).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        caller_session_created: at(created),
+        chain: ChainInfo::default(),
+        log_file: Arc::from("test"),
+    }
+}
+
+const ALICE: &str = "arn:aws:iam::1:user/alice";
+const ADMIN: &str = "arn:aws:iam::1:role/Admin";
+const DEPLOY: &str = "arn:aws:iam::2:role/Deploy";
+const READ: &str = "arn:aws:iam::3:role/Read";
+
+fn linked(mut events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, LinkKind, String)> {
+    events.sort_by(crate::dedupe::output_order);
+    link_chains(&mut events);
+    events
+        .into_iter()
+        .map(|e| {
+            (
+                e.event_id,
+                e.chain.depth,
+                e.chain.origin,
+                e.chain.link,
+                e.chain.parent_event_id,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn links_a_three_hop_chain_by_access_key_whatever_the_input_order() {
+    let events = vec![
+        hop(
+            "c",
+            "2020-01-01T10:10:00Z",
+            "arn:aws:sts::2:assumed-role/Deploy/d",
+            READ,
+            "r",
+            "K2",
+            "K3",
+            "2020-01-01T10:05:00Z",
+        ),
+        hop(
+            "a",
+            "2020-01-01T10:00:00Z",
+            ALICE,
+            ADMIN,
+            "a",
+            "AKIA",
+            "K1",
+            "",
+        ),
+        hop(
+            "b",
+            "2020-01-01T10:05:00Z",
+            "arn:aws:sts::1:assumed-role/Admin/a",
+            DEPLOY,
+            "d",
+            "K1",
+            "K2",
+            "2020-01-01T10:00:00Z",
+        ),
+    ];
+    let want = vec![
+        (
+            "a".to_string(),
+            Some(1),
+            ALICE.to_string(),
+            LinkKind::None,
+            String::new(),
+        ),
+        (
+            "b".into(),
+            Some(2),
+            ALICE.into(),
+            LinkKind::AccessKey,
+            "a".into(),
+        ),
+        (
+            "c".into(),
+            Some(3),
+            ALICE.into(),
+            LinkKind::AccessKey,
+            "b".into(),
+        ),
+    ];
+    assert_eq!(linked(events.clone()), want);
+    let mut reversed = events;
+    reversed.reverse();
+    assert_eq!(linked(reversed), want);
+}
+
+#[test]
+fn a_reused_key_links_to_the_issue_at_the_sessions_creation_time() {
+    let bob = "arn:aws:iam::1:user/bob";
+    let events = vec![
+        hop(
+            "old",
+            "2020-01-01T08:00:00Z",
+            bob,
+            ADMIN,
+            "a",
+            "AKIB",
+            "K1",
+            "",
+        ),
+        hop(
+            "new",
+            "2020-01-02T10:00:00Z",
+            ALICE,
+            ADMIN,
+            "a",
+            "AKIA",
+            "K1",
+            "",
+        ),
+        hop(
+            "use",
+            "2020-01-02T10:05:00Z",
+            "arn:aws:sts::1:assumed-role/Admin/a",
+            DEPLOY,
+            "d",
+            "K1",
+            "K2",
+            "2020-01-02T10:00:00Z",
+        ),
+    ];
+    let chain = linked(events);
+    assert_eq!(
+        chain[2],
+        (
+            "use".into(),
+            Some(2),
+            ALICE.into(),
+            LinkKind::AccessKey,
+            "new".into()
+        )
+    );
+}
+
+#[test]
+fn a_missing_first_hop_leaves_depth_unknown() {
+    let events = vec![hop(
+        "b",
+        "2020-01-01T10:05:00Z",
+        "arn:aws:sts::1:assumed-role/Admin/a",
+        DEPLOY,
+        "d",
+        "K1",
+        "K2",
+        "2020-01-01T10:00:00Z",
+    )];
+    assert_eq!(
+        linked(events),
+        vec![(
+            "b".into(),
+            None,
+            String::new(),
+            LinkKind::None,
+            String::new()
+        )]
+    );
+}
+
+#[test]
+fn without_a_key_the_session_arn_links_and_is_marked_inferred() {
+    let events = vec![
+        hop(
+            "a",
+            "2020-01-01T10:00:00Z",
+            ALICE,
+            ADMIN,
+            "a",
+            "AKIA",
+            "",
+            "",
+        ),
+        hop(
+            "b",
+            "2020-01-01T10:05:00Z",
+            "arn:aws:sts::1:assumed-role/Admin/a",
+            DEPLOY,
+            "d",
+            "",
+            "K2",
+            "2020-01-01T10:00:00Z",
+        ),
+    ];
+    assert_eq!(
+        linked(events)[1],
+        (
+            "b".into(),
+            Some(2),
+            ALICE.into(),
+            LinkKind::Inferred,
+            "a".into()
+        )
+    );
+}
+
+#[test]
+fn a_session_arn_far_from_the_creation_time_does_not_link() {
+    let events = vec![
+        hop(
+            "a",
+            "2020-01-01T10:00:00Z",
+            ALICE,
+            ADMIN,
+            "a",
+            "AKIA",
+            "",
+            "",
+        ),
+        hop(
+            "b",
+            "2020-01-03T10:05:00Z",
+            "arn:aws:sts::1:assumed-role/Admin/a",
+            DEPLOY,
+            "d",
+            "",
+            "K2",
+            "2020-01-03T10:00:00Z",
+        ),
+    ];
+    assert_eq!(linked(events)[1].1, None);
+}
+
+#[test]
+fn same_second_cycles_do_not_hang() {
+    let s1 = "arn:aws:sts::1:assumed-role/Admin/a";
+    let s2 = "arn:aws:sts::2:assumed-role/Deploy/d";
+    let events = vec![
+        hop(
+            "x",
+            "2020-01-01T10:00:00Z",
+            s2,
+            ADMIN,
+            "a",
+            "K2",
+            "K1",
+            "2020-01-01T10:00:00Z",
+        ),
+        hop(
+            "y",
+            "2020-01-01T10:00:00Z",
+            s1,
+            DEPLOY,
+            "d",
+            "K1",
+            "K2",
+            "2020-01-01T10:00:00Z",
+        ),
+    ];
+    let chain = linked(events);
+    assert_eq!((chain[0].1, chain[1].1), (None, None));
+}

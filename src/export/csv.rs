@@ -23,7 +23,7 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
 /// Any write error.
 pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
     let mut csv = csv::WriterBuilder::new().from_writer(wtr);
-    csv.write_record(rows.columns())?;
+    csv.write_record(rows.columns()).map_err(into_io)?;
     rows.each_row(&mut |cells| {
         csv.write_record(cells.iter().map(|cell| {
             let text = cell.text();
@@ -33,9 +33,17 @@ pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> 
                 neutralize(&text).into_owned()
             }
         }))
-        .map_err(io::Error::from)
+        .map_err(into_io)
     })?;
     csv.flush()
+}
+
+/// The I/O error inside a csv error, keeping its kind (a closed pipe must stay one).
+fn into_io(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn quote(text: &str) -> String {
     out
 }
 
-/// Cuts `text` to [`MAX_LABEL_CHARS`] characters, marking the cut with `…`.
+/// Cuts `text` to 60 characters, marking the cut with `…`.
 pub fn shorten(text: &str) -> String {
     if text.chars().count() <= MAX_LABEL_CHARS {
         return text.to_owned();

@@ -74,7 +74,11 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
             {
-                text.push_str(&format!(" ({} subjects)", node.subjects.len()));
+                let count = node.subjects.len();
+                text.push_str(&format!(
+                    " ({count} subject{})",
+                    if count == 1 { "" } else { "s" }
+                ));
             }
             writeln!(wtr, "{indent}n{index}{}", shape(node.kind, &text))?;
         }

@@ -224,7 +224,7 @@ fn outside_window(dir: &Path, window: DayWindow) -> bool {
         .skip(1)
         .map_while(|p| p.to_str().and_then(|s| s.parse().ok()))
         .collect();
-    if numbers.len() != parts.len() - trail - 2 {
+    if numbers.len() != parts.len().saturating_sub(trail + 2) {
         return false;
     }
     let range = match numbers[..] {
@@ -273,6 +273,8 @@ mod tests {
         assert!(check("2020/12/22"));
         assert!(check("2021/01/01"));
         assert!(!outside_window(Path::new(base), window));
+        assert!(!outside_window(Path::new("AWSLogs/1/CloudTrail"), window));
+        assert!(!outside_window(Path::new("CloudTrail"), window));
         assert!(!outside_window(Path::new("logs/2019/01/01"), window));
     }
 

@@ -1,0 +1,410 @@
+//! Every input shape, every kind of bad file, and the exit statuses.
+
+use crate::harness::*;
+
+/// An AssumeRole record with `id` as its eventID.
+fn assume(id: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventTime":"2021-03-0{}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole",
+        "userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},
+        "requestParameters":{{"roleArn":"arn:aws:iam::222222222222:role/R{id}","roleSessionName":"s{id}"}},
+        "responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#,
+        id.len() % 9 + 1
+    )
+    .replace('\n', "")
+}
+
+fn noise(id: &str) -> String {
+    format!(
+        r#"{{"eventName":"DescribeInstances","eventTime":"2021-03-01T10:00:00Z","eventID":"{id}","requestParameters":{{"note":"AssumeRole"}}}}"#
+    )
+}
+
+fn event_ids(csv: &str) -> Vec<String> {
+    let rows = csv_rows(csv);
+    let col = rows[0].iter().position(|h| h == "event_id").unwrap();
+    let mut ids: Vec<String> = rows[1..].iter().map(|r| r[col].clone()).collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn every_delivery_shape_is_read() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "AWSLogs/111111111111/CloudTrail/us-east-1/2021/03/01/a.json.gz",
+        &format!(r#"{{"Records":[{},{}]}}"#, assume("records"), noise("n1")),
+    );
+    dir.write("single.json", assume("single").as_bytes());
+    dir.write(
+        "array.json",
+        format!("[{},{}]", assume("array"), noise("n2")).as_bytes(),
+    );
+    dir.write(
+        "lines.jsonl",
+        format!(
+            "{}\n{}\n{}\n",
+            assume("line1"),
+            noise("n3"),
+            assume("line2")
+        )
+        .as_bytes(),
+    );
+    let quoted = serde_json::to_string(&assume("lookup")).unwrap();
+    dir.write("lookup.json", format!(r#"{{"Events":[{{"EventId":"x","EventName":"AssumeRole","CloudTrailEvent":{quoted}}}]}}"#).as_bytes());
+    dir.write("bridge.json", format!(r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","source":"aws.sts","detail":{}}}"#, assume("bridge")).as_bytes());
+    let quoted = serde_json::to_string(&assume("cwl")).unwrap();
+    dir.write_gz("cwl.gz", &format!(r#"{{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","logEvents":[{{"id":"1","timestamp":1,"message":{quoted}}}]}}"#));
+    dir.write(
+        "plain-named-gz.json.gz",
+        format!(r#"{{"Records":[{}]}}"#, assume("plainname")).as_bytes(),
+    );
+    let mut members = gzip(format!(r#"{{"Records":[{}]}}"#, assume("member1")).as_bytes());
+    members.extend(gzip(format!("\n{}", assume("member2")).as_bytes()));
+    dir.write("members.json.gz", &members);
+    let output = run_in(dir.root.path(), &["events", "."], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        event_ids(&stdout(&output)),
+        [
+            "array",
+            "bridge",
+            "cwl",
+            "line1",
+            "line2",
+            "lookup",
+            "member1",
+            "member2",
+            "plainname",
+            "records",
+            "single"
+        ]
+    );
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 9 files read, 0 skipped, 0 failed; 11 role assumptions\n"
+    );
+}
+
+#[test]
+fn digests_insights_other_json_and_other_names_are_skipped_not_failed() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail/us-east-1/2021/03/01/good.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("good")),
+    );
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail-Digest/us-east-1/2021/03/01/d.json.gz",
+        r#"{"digestStartTime":"x"}"#,
+    );
+    dir.write(
+        "digest-elsewhere.json",
+        br#"{"awsAccountId":"1","digestStartTime":"2021","digestEndTime":"2021","logFiles":[]}"#,
+    );
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail-Insight/us-east-1/2021/03/01/i.json.gz",
+        r#"{"Records":[{"eventType":"AwsCloudTrailInsight","insightDetails":{"state":"Start"}}]}"#,
+    );
+    dir.write(
+        "policy.json",
+        br#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}"#,
+    );
+    dir.write("README.md", b"# not a log");
+    dir.write("empty.json", b"");
+    dir.write("no-records.json", br#"{"Records":[]}"#);
+    let output = run_in(dir.root.path(), &["summary", "."], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(concat!(
+            "files read        2\n",
+            "files skipped     6 (digest 2, insight 1, not CloudTrail 1, empty 1, not a log file name 1)\n",
+            "files failed      0\n",
+            "records scanned   1\n",
+            "role assumptions  1 (0 duplicate copies dropped)\n",
+        )),
+        "{text}"
+    );
+}
+
+/// A tree mixing every kind of bad file with good ones gives exactly the good files' events
+/// (and the complete records before a cut), plus one line per bad file.
+#[test]
+fn bad_files_get_one_line_each_and_the_rest_is_read() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "good.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("good")),
+    );
+    let cut: Vec<String> = (0..50).map(|i| assume(&format!("cut{i:02}"))).collect();
+    let whole = gzip(format!(r#"{{"Records":[{}]}}"#, cut.join(",")).as_bytes());
+    dir.write("truncated.json.gz", &whole[..whole.len() * 3 / 4]);
+    dir.write("garbage.json", b"this is not json at all");
+    dir.write(
+        "cut.json",
+        format!(r#"{{"Records":[{},{{"eventName":"Ass"#, assume("plaincut")).as_bytes(),
+    );
+    dir.write(
+        "dupkey.json",
+        br#"{"Records":[{"eventName":"AssumeRole","eventID":"a","eventID":"b"}]}"#,
+    );
+    dir.write_gz("bomb.json.gz", &" ".repeat(200_000));
+    let output = run_in(
+        dir.root.path(),
+        &["events", "--max-file-size", "100K", ".", "missing.json"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let ids = event_ids(&stdout(&output));
+    assert!(
+        ids.contains(&"good".to_string()) && ids.contains(&"plaincut".to_string()),
+        "{ids:?}"
+    );
+    let salvaged = ids.iter().filter(|id| id.starts_with("cut")).count();
+    assert!((1..50).contains(&salvaged), "{ids:?}");
+    assert_eq!(ids.len(), salvaged + 2, "{ids:?}");
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 7, "{err}");
+    let expect_prefixes = [
+        "trailmask: ./bomb.json.gz: larger than the 102400-byte limit once decompressed (see --max-file-size)",
+        "trailmask: ./cut.json: not valid JSON: EOF while parsing a string at line 1 column ",
+        "trailmask: ./dupkey.json: 1 malformed record(s) left out, first: duplicate field `eventID`",
+        "trailmask: ./garbage.json: not valid JSON: expected ident at line 1 column 2",
+        "trailmask: ./truncated.json.gz: truncated gzip: incomplete deflate stream; salvaged ",
+        "trailmask: missing.json: cannot read: No such file or directory (os error 2)",
+        "trailmask: 1 file read, 0 skipped, 6 failed; ",
+    ];
+    for (line, prefix) in lines.iter().zip(expect_prefixes) {
+        assert!(
+            line.starts_with(prefix),
+            "{line:?} does not start with {prefix:?}"
+        );
+    }
+    assert!(
+        lines[1].ends_with("; salvaged 1 complete record before the damage"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[4].ends_with(&format!(
+            "; salvaged {salvaged} complete records before the damage"
+        )),
+        "{}",
+        lines[4]
+    );
+}
+
+/// Values nest as deep as an attacker likes; what trailmask does not read is skipped without
+/// recursion, so the record is still read and nothing overflows the stack.
+#[test]
+fn very_deep_nesting_and_very_long_strings_are_read() {
+    let dir = Dir::new();
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let record = assume("deep").replace(
+        r#""eventVersion":"1.08""#,
+        &format!(r#""eventVersion":"1.08","extra":{deep}"#),
+    );
+    let long = assume("long").replace("slong", &"s".repeat(1 << 20));
+    dir.write(
+        "deep.json",
+        format!(r#"{{"Records":[{record},{long}]}}"#).as_bytes(),
+    );
+    dir.write("deep-top.json", deep.as_bytes());
+    let output = run_in(dir.root.path(), &["events", "."], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(event_ids(&stdout(&output)), ["deep", "long"]);
+    assert!(stdout(&output).contains(&"s".repeat(1 << 20)));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 1 file read, 1 skipped, 0 failed; 2 role assumptions\n"
+    );
+}
+
+#[test]
+fn strict_stops_at_the_first_failure_without_output() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "good.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("good")),
+    );
+    dir.write("garbage.json", b"nope");
+    let output = run_in(dir.root.path(), &["events", "--strict", "."], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+    assert!(
+        stderr(&output)
+            .ends_with("trailmask: stopped at the first failure (--strict); no output written\n"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_record_read_twice_counts_once() {
+    let dir = Dir::new();
+    let body = format!(r#"{{"Records":[{},{}]}}"#, assume("twice"), assume("other"));
+    dir.write_gz("a/x.json.gz", &body);
+    dir.write_gz("b/x.json.gz", &body);
+    let output = run_in(dir.root.path(), &["events", "-q", "."], None);
+    assert_eq!(event_ids(&stdout(&output)), ["other", "twice"]);
+    let rows = csv_rows(&stdout(&output));
+    let col = rows[0].iter().position(|h| h == "log_file").unwrap();
+    assert_eq!(
+        rows[1][col], "./a/x.json.gz",
+        "the copy kept is the first by path"
+    );
+}
+
+#[test]
+fn stdin_gzip_or_plain() {
+    let record = format!(r#"{{"Records":[{}]}}"#, assume("stdin"));
+    for bytes in [gzip(record.as_bytes()), record.clone().into_bytes()] {
+        let output = run_in(&repo(), &["events", "-q", "-"], Some(&bytes));
+        assert_eq!(output.status.code(), Some(0));
+        let rows = csv_rows(&stdout(&output));
+        let col = rows[0].iter().position(|h| h == "log_file").unwrap();
+        assert_eq!(rows[1][col], "<stdin>");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn odd_file_names_and_symlinks() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname.json");
+    std::fs::write(dir.root.path().join(name), assume("oddname")).unwrap();
+    std::fs::create_dir(dir.path("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.root.path(), dir.path("sub/loop")).unwrap();
+    std::os::unix::fs::symlink(dir.root.path().join(name), dir.path("link.json")).unwrap();
+    let plain = run_in(dir.root.path(), &["events", "."], None);
+    assert_eq!(plain.status.code(), Some(0));
+    assert_eq!(event_ids(&stdout(&plain)), ["oddname"]);
+    assert!(stdout(&plain).contains("./bad\u{fffd}name.json"));
+    assert_eq!(
+        stderr(&plain),
+        "trailmask: 1 file read, 2 skipped, 0 failed; 1 role assumption\n"
+    );
+    let follow = run_in(dir.root.path(), &["events", "--follow", "."], None);
+    assert_eq!(follow.status.code(), Some(0), "{}", stderr(&follow));
+    assert_eq!(
+        event_ids(&stdout(&follow)),
+        ["oddname"],
+        "the link and the file are one file"
+    );
+}
+
+#[test]
+fn csv_cells_are_neutralized_unless_raw() {
+    let dir = Dir::new();
+    let record = assume("inject")
+        .replace(
+            r#""roleSessionName":"sinject""#,
+            r#""roleSessionName":"=HYPERLINK(\"http://x\")""#,
+        )
+        .replace(
+            r#""eventVersion""#,
+            r#""userAgent":"@SUM(1)","eventVersion""#,
+        );
+    dir.write("i.json", record.as_bytes());
+    let safe = stdout(&run_in(dir.root.path(), &["events", "-q", "i.json"], None));
+    let rows = csv_rows(&safe);
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[1][col("session_name")], "'=HYPERLINK(\"http://x\")");
+    assert_eq!(rows[1][col("user_agent")], "'@SUM(1)");
+    let raw = csv_rows(&stdout(&run_in(
+        dir.root.path(),
+        &["events", "-q", "--raw", "i.json"],
+        None,
+    )));
+    assert_eq!(raw[1][col("session_name")], "=HYPERLINK(\"http://x\")");
+}
+
+#[test]
+fn exit_statuses_match_the_readme_table() {
+    // 0: everything read.
+    assert_eq!(run(&["events", "-q", "sample-logs"]).status.code(), Some(0));
+    // 1: some inputs failed.
+    assert_eq!(
+        run(&["events", "-q", "sample-logs", "no-such-dir"])
+            .status
+            .code(),
+        Some(1)
+    );
+    // 2: bad usage.
+    assert_eq!(
+        run(&["events", "--no-such-flag", "sample-logs"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let bad_time = run(&["events", "--since", "yesterday", "sample-logs"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert_eq!(
+        stderr(&bad_time),
+        "trailmask: error: invalid --since 'yesterday': expected RFC 3339, YYYY-MM-DD, or an age like 7d, 12h, 30m\n"
+    );
+    assert_eq!(run(&["events"]).status.code(), Some(2));
+    // 3: output error, and no half-written file.
+    let dir = Dir::new();
+    let target = dir.path("missing-dir/out.csv");
+    let output = run(&[
+        "events",
+        "-q",
+        "-o",
+        target.to_str().unwrap(),
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).starts_with(&format!(
+        "trailmask: error: {}: cannot write output: ",
+        target.display()
+    )));
+    assert!(!target.exists());
+}
+
+#[test]
+fn output_file_is_complete_and_alone() {
+    let dir = Dir::new();
+    let target = dir.path("chains.dot");
+    let output = run(&["graph", "-q", "-o", target.to_str().unwrap(), "sample-logs"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        stdout(&run(&["graph", "-q", "sample-logs"]))
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.root.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        [std::ffi::OsString::from("chains.dot")],
+        "no temporary file left behind"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = Dir::new();
+    let lines: Vec<String> = (0..30_000).map(|i| assume(&format!("p{i}"))).collect();
+    dir.write("many.jsonl", lines.join("\n").as_bytes());
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("trailmask"))
+        .args(["events", "-q", "many.jsonl"])
+        .current_dir(dir.root.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("event_time,"));
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}

@@ -1,0 +1,359 @@
+//! Golden outputs of every command over sample-logs/, and their determinism.
+
+use crate::harness::*;
+
+fn ok(args: &[&str]) -> String {
+    let output = run(args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    stdout(&output)
+}
+
+#[test]
+fn events_csv() {
+    golden("sample-events.csv", &ok(&["events", "-q", "sample-logs"]));
+}
+
+#[test]
+fn events_jsonl() {
+    golden(
+        "sample-events.jsonl",
+        &ok(&["events", "-q", "--format", "jsonl", "sample-logs"]),
+    );
+}
+
+#[test]
+fn events_with_account_names() {
+    golden(
+        "sample-events-named.csv",
+        &ok(&[
+            "events",
+            "-q",
+            "--accounts",
+            "tests/golden/accounts.csv",
+            "sample-logs",
+        ]),
+    );
+}
+
+#[test]
+fn graph_dot_role_level() {
+    golden(
+        "sample-graph.dot",
+        &ok(&[
+            "graph",
+            "-q",
+            "--accounts",
+            "tests/golden/accounts.csv",
+            "sample-logs",
+        ]),
+    );
+}
+
+#[test]
+fn graph_dot_session_level() {
+    golden(
+        "sample-graph-session.dot",
+        &ok(&["graph", "-q", "--level", "session", "sample-logs"]),
+    );
+}
+
+#[test]
+fn graph_json() {
+    golden(
+        "sample-graph.json",
+        &ok(&["graph", "-q", "--format", "json", "sample-logs"]),
+    );
+}
+
+#[test]
+fn graph_mermaid() {
+    golden(
+        "sample-graph.mmd",
+        &ok(&["graph", "-q", "--format", "mermaid", "sample-logs"]),
+    );
+}
+
+#[test]
+fn chains_text() {
+    golden("sample-chains.txt", &ok(&["chains", "-q", "sample-logs"]));
+}
+
+#[test]
+fn chains_csv_min_depth() {
+    golden(
+        "sample-chains-depth2.csv",
+        &ok(&[
+            "chains",
+            "-q",
+            "--min-depth",
+            "2",
+            "--format",
+            "csv",
+            "sample-logs",
+        ]),
+    );
+}
+
+#[test]
+fn services_table() {
+    golden(
+        "sample-services.txt",
+        &ok(&["services", "-q", "sample-logs"]),
+    );
+}
+
+#[test]
+fn services_csv() {
+    golden(
+        "sample-services.csv",
+        &ok(&["services", "-q", "--format", "csv", "sample-logs"]),
+    );
+}
+
+#[test]
+fn edges_csv() {
+    golden("sample-edges.csv", &ok(&["edges", "-q", "sample-logs"]));
+}
+
+#[test]
+fn summary_text() {
+    let text = ok(&["summary", "-q", "sample-logs"]);
+    let (stable, elapsed) = text.rsplit_once("elapsed").expect("an elapsed line");
+    assert!(elapsed.contains("MB/s of JSON"), "{elapsed}");
+    golden("sample-summary.txt", stable);
+}
+
+/// Every chained event in sample-logs, with its depth and origin (pinned by hand, not golden).
+#[test]
+fn chain_depth_and_origin_of_every_chained_event() {
+    let rows = csv_rows(&ok(&[
+        "events",
+        "-q",
+        "--source",
+        "*assumed-role*",
+        "sample-logs",
+    ]));
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let got: Vec<(String, String, String, String)> = rows[1..]
+        .iter()
+        .map(|r| {
+            (
+                r[col("source")].clone(),
+                r[col("role_arn")].clone(),
+                r[col("chain_depth")].clone(),
+                r[col("chain_origin")].clone(),
+            )
+        })
+        .collect();
+    let alice = "arn:aws:iam::111111111111:user/alice";
+    let want = [
+        (
+            "arn:aws:sts::111111111111:assumed-role/Admin/alice-admin",
+            "arn:aws:iam::222222222222:role/Deployer",
+            "2",
+            alice,
+        ),
+        (
+            "arn:aws:sts::222222222222:assumed-role/Deployer/deploy-2f9",
+            "arn:aws:iam::333333333333:role/DataReader",
+            "3",
+            alice,
+        ),
+        (
+            "arn:aws:sts::333333333333:assumed-role/DataReader/etl-read",
+            "arn:aws:iam::555555555555:role/VendorAuditAccess",
+            "4",
+            alice,
+        ),
+        (
+            "arn:aws:sts::222222222222:assumed-role/WebServerRole/i-0a1b2c3d4e5f60001",
+            "arn:aws:iam::222222222222:role/S3UploaderRole",
+            "2",
+            "ec2.amazonaws.com",
+        ),
+        (
+            "arn:aws:sts::111111111111:assumed-role/Admin/alice-admin",
+            "arn:aws:iam::222222222222:role/Deployer",
+            "2",
+            alice,
+        ),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// Every scenario of sample-logs/README.md shows with the right source, role, accounts and
+/// outcome, and the two-copy cross-account calls count once.
+#[test]
+fn every_scenario_is_in_the_csv_once() {
+    let rows = csv_rows(&ok(&["events", "-q", "sample-logs"]));
+    let header = &rows[0];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let find = |kind: &str, source: &str, role: &str| -> Vec<&Vec<String>> {
+        rows[1..]
+            .iter()
+            .filter(|r| {
+                r[col("source_kind")] == kind
+                    && r[col("source")].ends_with(source)
+                    && r[col("role_arn")].ends_with(role)
+            })
+            .collect()
+    };
+    let cross = find(
+        "iam-user",
+        ":user/alice",
+        "222222222222:role/OrganizationAccountAccessRole",
+    );
+    assert_eq!(cross.len(), 1, "the two delivered copies count once");
+    assert_eq!(
+        (
+            cross[0][col("source_account")].as_str(),
+            cross[0][col("role_account")].as_str(),
+            cross[0][col("cross_account")].as_str()
+        ),
+        ("111111111111", "222222222222", "true")
+    );
+    let article = find(
+        "iam-user",
+        "999999999999:user/ユーザー名",
+        "000000000000:role/スイッチ先ロール名",
+    );
+    assert_eq!(article.len(), 1);
+    assert_eq!(
+        article[0][col("event_id")],
+        "xxxxxxxx-adc1-496d-9252-d59a3da0b7c2"
+    );
+    assert_eq!(article[0][col("session_name")], "セッション名(ユーザー名)");
+    for service in [
+        "ec2.amazonaws.com",
+        "lambda.amazonaws.com",
+        "ecs-tasks.amazonaws.com",
+    ] {
+        assert!(!find("aws-service", service, "").is_empty(), "{service}");
+    }
+    assert_eq!(
+        find("saml", "saml-provider/Okta", "role/OktaAdmins").len(),
+        1
+    );
+    assert_eq!(
+        find(
+            "web-identity",
+            "token.actions.githubusercontent.com",
+            "role/GitHubActionsDeploy"
+        )
+        .len(),
+        2
+    );
+    let refused = find("iam-user", "user/mallory", "111111111111:role/Admin");
+    assert_eq!(refused.len(), 2);
+    assert!(
+        refused
+            .iter()
+            .all(|r| r[col("outcome")] == "failure" && r[col("error_code")] == "AccessDenied")
+    );
+    // No event id appears twice.
+    let mut ids: Vec<&String> = rows[1..].iter().map(|r| &r[col("event_id")]).collect();
+    let count = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), count);
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count_and_input_order() {
+    let one = ok(&["events", "-q", "-j", "1", "sample-logs"]);
+    let two = ok(&["events", "-q", "-j", "2", "sample-logs"]);
+    let many = ok(&["events", "-q", "-j", "7", "sample-logs"]);
+    assert_eq!(one, two);
+    assert_eq!(one, many);
+    let org = "sample-logs/AWSLogs/o-a1b2c3d4e5";
+    let parts = [
+        format!("{org}/333333333333"),
+        format!("{org}/111111111111"),
+        format!("{org}/000000000000"),
+        format!("{org}/222222222222"),
+        format!("{org}/444444444444"),
+    ];
+    let mut args = vec!["events", "-q"];
+    args.extend(parts.iter().map(String::as_str));
+    let reordered = ok(&args);
+    assert_eq!(one, reordered);
+    let twice = ok(&[
+        "events",
+        "-q",
+        "sample-logs",
+        "sample-logs/AWSLogs",
+        "sample-logs",
+    ]);
+    assert_eq!(one, twice);
+    let graph_one = ok(&["graph", "-q", "-j", "1", "sample-logs"]);
+    let graph_two = ok(&["graph", "-q", "-j", "2", "sample-logs"]);
+    assert_eq!(graph_one, graph_two);
+}
+
+#[test]
+fn filters() {
+    let rows = |args: &[&str]| csv_rows(&ok(args)).len() - 1;
+    assert_eq!(rows(&["events", "-q", "--failed-only", "sample-logs"]), 3);
+    assert_eq!(
+        rows(&["events", "-q", "--exclude-failed", "sample-logs"]),
+        23
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--include-failed", "sample-logs"]),
+        26
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--role", "*Deployer", "sample-logs"]),
+        2
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--role", "WebServerRole", "sample-logs"]),
+        3
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--source", "*.amazonaws.com", "sample-logs"]),
+        6
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--account", "555555555555", "sample-logs"]),
+        1
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--since", "2020-12-22", "sample-logs"]),
+        6
+    );
+    assert_eq!(
+        rows(&["events", "-q", "--until", "2020-12-20", "sample-logs"]),
+        11
+    );
+    assert_eq!(
+        rows(&[
+            "events",
+            "-q",
+            "--since",
+            "2020-12-21T00:00:00Z",
+            "--until",
+            "2020-12-21T23:59:59Z",
+            "sample-logs"
+        ]),
+        9
+    );
+}
+
+#[test]
+fn since_prunes_date_folders_before_reading() {
+    let output = run(&["summary", "--since", "2020-12-22T12:00:00Z", "sample-logs"]);
+    let text = stdout(&output);
+    assert!(
+        text.contains("(digest 1, outside --since/--until 6)"),
+        "{text}"
+    );
+    let all = stdout(&run(&["summary", "sample-logs"]));
+    assert!(all.starts_with("files read        25\n"), "{all}");
+    assert!(text.starts_with("files read        14\n"), "{text}");
+}

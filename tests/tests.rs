@@ -1,0 +1,9 @@
+//! Integration tests: the binary over sample-logs (golden outputs), over every input shape and
+//! every kind of bad file, over the real trails in ../shared when present, and through Graphviz.
+
+mod harness;
+
+mod graphviz;
+mod inputs;
+mod real_trails;
+mod sample;
