@@ -9,7 +9,7 @@ use crate::chain::link_chains;
 use crate::dedupe::dedupe;
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
-use crate::input::decode::{self, Buffers, LoadProblem, SkipReason};
+use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
 use crate::input::discover::{DayWindow, Input, discover};
 use crate::input::records::Record;
 use aho_corasick::AhoCorasick;
@@ -219,6 +219,55 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
             (PathBuf::from("<stdin>"), loaded)
         }
     };
+    let stdin = matches!(input, Input::Stdin);
+    finish_file(path, loaded, limit, matcher, stdin, result)
+}
+
+/// What [`read_bytes`] found in one file.
+#[derive(Debug)]
+pub struct FileOutcome {
+    pub events: Vec<RoleAssumption>,
+    pub records: u64,
+    pub skipped: Option<SkipReason>,
+    pub error: Option<InputError>,
+}
+
+/// Reads one file's bytes exactly as [`scan`] reads a file (gzip or not, any shape), without
+/// de-duplication or chains. For tests and fuzzing.
+pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
+    let mut bufs = Buffers::default();
+    let loaded = decode::load(bytes, limit, &mut bufs);
+    let result = finish_file(
+        PathBuf::from("<bytes>"),
+        loaded,
+        limit,
+        &candidate_matcher(),
+        true,
+        FileResult::not_read(),
+    );
+    let (skipped, error) = match result.status {
+        FileStatus::Skipped(reason) => (Some(reason), None),
+        FileStatus::Failed(error) => (None, Some(error)),
+        FileStatus::Read | FileStatus::NotRead => (None, None),
+    };
+    FileOutcome {
+        events: result.events,
+        records: result.records,
+        skipped,
+        error,
+    }
+}
+
+type Loaded<'b> = Result<(&'b [u8], Option<std::io::Error>), LoadProblem>;
+
+fn finish_file(
+    path: PathBuf,
+    loaded: Loaded,
+    limit: u64,
+    matcher: &AhoCorasick,
+    stdin: bool,
+    mut result: FileResult,
+) -> FileResult {
     let (text, gzip_damage) = match loaded {
         Ok(loaded) => loaded,
         Err(problem) => {
@@ -235,7 +284,7 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
             return result;
         }
     };
-    if matches!(input, Input::Stdin) {
+    if stdin {
         result.bytes_read = text.len() as u64;
     }
     result.bytes_json = text.len() as u64;
@@ -245,11 +294,15 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
     let mut bad_records = 0;
     let mut first_bad = String::new();
     for raw in &decoded.records {
-        let text = raw.text();
-        if !matcher.is_match(text) {
+        let text = raw.bytes();
+        let candidate = match raw.name {
+            NameHint::Unknown => matcher.is_match(text),
+            NameHint::Candidate(candidate) => candidate,
+        };
+        if !candidate {
             continue;
         }
-        match serde_json::from_str::<Record>(text) {
+        match serde_json::from_slice::<Record>(text) {
             Ok(record) => result.events.extend(extract(&record, &log_file)),
             Err(error) => {
                 if bad_records == 0 {

@@ -15,6 +15,7 @@
 //! assumptions. When the text is cut short or corrupt, the complete records before the damage
 //! are kept ([`Decoded::error`] says what went wrong).
 
+use crate::event::EventName;
 use crate::input::records::Text;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -29,17 +30,47 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
 /// One record's JSON text: borrowed from the file, or owned when it was itself a JSON string
 /// inside another document (lookup-events, CloudWatch Logs).
 #[derive(Debug)]
-pub enum RawRecord<'a> {
-    Borrowed(&'a str),
+pub enum RecordText<'a> {
+    Borrowed(&'a [u8]),
     Owned(String),
 }
 
-impl RawRecord<'_> {
+/// What is known, before parsing a record, of whether it can be a role assumption.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameHint {
+    /// Not looked at: search the text for candidate names.
+    Unknown,
+    /// Decided from its `eventName` values (see [`hint_names`]).
+    Candidate(bool),
+}
+
+/// One raw record.
+#[derive(Debug)]
+pub struct RawRecord<'a> {
+    pub text: RecordText<'a>,
+    pub name: NameHint,
+}
+
+impl<'a> RawRecord<'a> {
+    fn borrowed(text: &'a [u8]) -> Self {
+        RawRecord {
+            text: RecordText::Borrowed(text),
+            name: NameHint::Unknown,
+        }
+    }
+
+    fn owned(text: String) -> Self {
+        RawRecord {
+            text: RecordText::Owned(text),
+            name: NameHint::Unknown,
+        }
+    }
+
     /// The record's JSON text.
-    pub fn text(&self) -> &str {
-        match self {
-            RawRecord::Borrowed(text) => text,
-            RawRecord::Owned(text) => text,
+    pub fn bytes(&self) -> &[u8] {
+        match &self.text {
+            RecordText::Borrowed(text) => text,
+            RecordText::Owned(text) => text.as_bytes(),
         }
     }
 }
@@ -226,21 +257,23 @@ fn collect<'a>(
                 return;
             }
             shapes.cloudtrail += 1;
-            out.extend(records.into_iter().map(|r| RawRecord::Borrowed(r.get())));
+            let hints = hint_names(raw, &records);
+            out.extend(records.into_iter().zip(hints).map(|(r, name)| RawRecord {
+                text: RecordText::Borrowed(r.get().as_bytes()),
+                name,
+            }));
         }
         TopValue::Strings(records) => {
             shapes.cloudtrail += 1;
-            out.extend(records.into_iter().map(RawRecord::Owned));
+            out.extend(records.into_iter().map(RawRecord::owned));
         }
         TopValue::Detail(detail) => {
             shapes.cloudtrail += 1;
-            out.push(RawRecord::Borrowed(detail.get()));
+            out.push(RawRecord::borrowed(detail.get().as_bytes()));
         }
         TopValue::Record => {
-            if let Ok(text) = std::str::from_utf8(raw) {
-                shapes.cloudtrail += 1;
-                out.push(RawRecord::Borrowed(text));
-            }
+            shapes.cloudtrail += 1;
+            out.push(RawRecord::borrowed(raw));
         }
         TopValue::Array(items) if depth < MAX_ENVELOPE_DEPTH => {
             for item in items {
@@ -252,6 +285,64 @@ fn collect<'a>(
         }
         TopValue::Digest => shapes.digest += 1,
         TopValue::Array(_) | TopValue::Other => {}
+    }
+}
+
+/// Decides for each record of a `Records` array whether it can be a role assumption, from the
+/// values of its `"eventName"` keys, with two SIMD substring passes over the whole array instead
+/// of a search per record.
+///
+/// The text was already validated by the JSON parser, so every `"eventName"` found is a real
+/// string token, and a key when a `:` follows. A record is a candidate when any of its
+/// `eventName` values is one of [`EventName`] (nested ones too: the full parse decides), when
+/// a value holds an escape, or when the record holds a `\u` escape anywhere (an escaped key
+/// could hide the name). Without any `eventName` key it is not a record of interest.
+fn hint_names(raw: &[u8], records: &[&RawValue]) -> Vec<NameHint> {
+    let base = raw.as_ptr() as usize;
+    let spans: Vec<(usize, usize)> = records
+        .iter()
+        .map(|r| {
+            let start = (r.get().as_ptr() as usize).saturating_sub(base);
+            (start, start + r.get().len())
+        })
+        .collect();
+    let mut candidate = vec![false; records.len()];
+    let mut mark = |hits: &mut dyn Iterator<Item = usize>, decide: &dyn Fn(usize) -> bool| {
+        let mut index = 0;
+        for hit in hits {
+            while index < spans.len() && spans[index].1 <= hit {
+                index += 1;
+            }
+            if index < spans.len() && spans[index].0 <= hit && !candidate[index] && decide(hit) {
+                candidate[index] = true;
+            }
+        }
+    };
+    mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true);
+    mark(&mut memchr::memmem::find_iter(raw, b"\"eventName\""), &|hit| {
+        name_after(&raw[hit + b"\"eventName\"".len()..]).is_none_or(|name| {
+            std::str::from_utf8(name).ok().and_then(EventName::parse).is_some()
+        })
+    });
+    candidate.into_iter().map(NameHint::Candidate).collect()
+}
+
+/// After a `"eventName"` token: the raw string value when it is a key with a plain string value;
+/// `Some(b"")` when it is not a key (nothing to decide); `None` when the value holds an escape.
+fn name_after(rest: &[u8]) -> Option<&[u8]> {
+    let mut pos = skip_whitespace(rest);
+    if rest.get(pos) != Some(&b':') {
+        return Some(b"");
+    }
+    pos += 1;
+    pos += skip_whitespace(&rest[pos..]);
+    if rest.get(pos) != Some(&b'"') {
+        return Some(b"");
+    }
+    let value = &rest[pos + 1..];
+    match memchr::memchr2(b'"', b'\\', value) {
+        Some(end) if value[end] == b'"' => Some(&value[..end]),
+        _ => None,
     }
 }
 
@@ -288,7 +379,7 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
         let Some(Ok(value)) = values.next() else {
             break;
         };
-        out.push(RawRecord::Borrowed(value.get()));
+        out.push(RawRecord::borrowed(value.get().as_bytes()));
         pos += values.byte_offset();
         pos += skip_whitespace(&text[pos..]);
         if text.get(pos) != Some(&b',') {
@@ -457,7 +548,7 @@ mod tests {
         let records = decoded
             .records
             .iter()
-            .map(|r| r.text().to_owned())
+            .map(|r| String::from_utf8_lossy(r.bytes()).into_owned())
             .collect();
         (records, decoded.skip, decoded.error.is_some())
     }
