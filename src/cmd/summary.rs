@@ -72,9 +72,10 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(wtr, "files failed      {}", stats.files_failed)?;
     writeln!(wtr, "records scanned   {}", stats.records)?;
+    let copies = if stats.duplicates == 1 { "copy" } else { "copies" };
     writeln!(
         wtr,
-        "role assumptions  {} ({} duplicate copies dropped)",
+        "role assumptions  {} ({} duplicate {copies} dropped)",
         context.events.len(),
         stats.duplicates
     )?;
