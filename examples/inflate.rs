@@ -19,7 +19,10 @@ fn main() {
         .map(|e| e.into_path())
         .collect();
     files.sort();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
     let total: u64 = pool.install(|| {
         files
             .par_iter()

@@ -350,7 +350,7 @@ fn since_prunes_date_folders_before_reading() {
     let output = run(&["summary", "--since", "2020-12-22T12:00:00Z", "sample-logs"]);
     let text = stdout(&output);
     assert!(
-        text.contains("(digest 1, outside --since/--until 6)"),
+        text.contains("(digest 1, not a log file name 1, outside --since/--until 6)"),
         "{text}"
     );
     let all = stdout(&run(&["summary", "sample-logs"]));

@@ -72,7 +72,11 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(wtr, "files failed      {}", stats.files_failed)?;
     writeln!(wtr, "records scanned   {}", stats.records)?;
-    let copies = if stats.duplicates == 1 { "copy" } else { "copies" };
+    let copies = if stats.duplicates == 1 {
+        "copy"
+    } else {
+        "copies"
+    };
     writeln!(
         wtr,
         "role assumptions  {} ({} duplicate {copies} dropped)",

@@ -319,11 +319,17 @@ fn hint_names(raw: &[u8], records: &[&RawValue]) -> Vec<NameHint> {
         }
     };
     mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true);
-    mark(&mut memchr::memmem::find_iter(raw, b"\"eventName\""), &|hit| {
-        name_after(&raw[hit + b"\"eventName\"".len()..]).is_none_or(|name| {
-            std::str::from_utf8(name).ok().and_then(EventName::parse).is_some()
-        })
-    });
+    mark(
+        &mut memchr::memmem::find_iter(raw, b"\"eventName\""),
+        &|hit| {
+            name_after(&raw[hit + b"\"eventName\"".len()..]).is_none_or(|name| {
+                std::str::from_utf8(name)
+                    .ok()
+                    .and_then(EventName::parse)
+                    .is_some()
+            })
+        },
+    );
     candidate.into_iter().map(NameHint::Candidate).collect()
 }
 
