@@ -40,7 +40,7 @@ pub enum RecordText<'a> {
 pub enum NameHint {
     /// Not looked at: search the text for candidate names.
     Unknown,
-    /// Decided from its `eventName` values (see [`hint_names`]).
+    /// Decided from its `eventName` values, before any parse.
     Candidate(bool),
 }
 
