@@ -17,6 +17,7 @@
 
 use crate::event::EventName;
 use crate::input::records::Text;
+use crate::input::split;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -197,6 +198,27 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         decoded.skip = Some(SkipReason::Empty);
         return decoded;
     }
+    // S3 delivery files, the bulk of any trail, take the fast splitter.
+    if let Some(spans) = split::split_records(text) {
+        let hints = hint_names(text, &spans);
+        decoded.records = spans
+            .iter()
+            .zip(hints)
+            .map(|(&(start, end), name)| RawRecord {
+                text: RecordText::Borrowed(&text[start..end]),
+                name,
+            })
+            .collect();
+        if decoded
+            .records
+            .first()
+            .is_some_and(|r| memchr::memmem::find(r.bytes(), b"\"insightDetails\"").is_some())
+        {
+            decoded.records.clear();
+            decoded.skip = Some(SkipReason::Insight);
+        }
+        return decoded;
+    }
     let mut shapes = ShapeTally::default();
     let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
     let mut start = 0;
@@ -257,7 +279,15 @@ fn collect<'a>(
                 return;
             }
             shapes.cloudtrail += 1;
-            let hints = hint_names(raw, &records);
+            let base = raw.as_ptr() as usize;
+            let spans: Vec<(usize, usize)> = records
+                .iter()
+                .map(|r| {
+                    let start = (r.get().as_ptr() as usize).saturating_sub(base);
+                    (start, start + r.get().len())
+                })
+                .collect();
+            let hints = hint_names(raw, &spans);
             out.extend(records.into_iter().zip(hints).map(|(r, name)| RawRecord {
                 text: RecordText::Borrowed(r.get().as_bytes()),
                 name,
@@ -292,21 +322,14 @@ fn collect<'a>(
 /// values of its `"eventName"` keys, with two SIMD substring passes over the whole array instead
 /// of a search per record.
 ///
-/// The text was already validated by the JSON parser, so every `"eventName"` found is a real
-/// string token, and a key when a `:` follows. A record is a candidate when any of its
+/// In valid JSON every `"eventName"` found is a real string token (a quote inside a string is
+/// escaped), and a key when a `:` follows; in text the fast splitter did not validate, a stray
+/// match only makes a record a candidate, and the full parse of candidates decides. A record is a candidate when any of its
 /// `eventName` values is one of [`EventName`] (nested ones too: the full parse decides), when
 /// a value holds an escape, or when the record holds a `\u` escape anywhere (an escaped key
 /// could hide the name). Without any `eventName` key it is not a record of interest.
-fn hint_names(raw: &[u8], records: &[&RawValue]) -> Vec<NameHint> {
-    let base = raw.as_ptr() as usize;
-    let spans: Vec<(usize, usize)> = records
-        .iter()
-        .map(|r| {
-            let start = (r.get().as_ptr() as usize).saturating_sub(base);
-            (start, start + r.get().len())
-        })
-        .collect();
-    let mut candidate = vec![false; records.len()];
+fn hint_names(raw: &[u8], spans: &[(usize, usize)]) -> Vec<NameHint> {
+    let mut candidate = vec![false; spans.len()];
     let mut mark = |hits: &mut dyn Iterator<Item = usize>, decide: &dyn Fn(usize) -> bool| {
         let mut index = 0;
         for hit in hits {

@@ -4,3 +4,4 @@
 pub mod decode;
 pub mod discover;
 pub mod records;
+pub mod split;
