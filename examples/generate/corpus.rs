@@ -435,19 +435,21 @@ fn ordinary(
         AGENTS[rng.below(3) as usize],
         home,
     );
-    let extra = [
-        (
-            "resources",
-            json!([{"accountId": home, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}]),
-        ),
-        (
-            "tlsDetails",
-            json!({"tlsVersion": "TLSv1.2", "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256", "clientProvidedHostHeader": format!("{}.{region}.amazonaws.com", source.trim_end_matches(".amazonaws.com"))}),
-        ),
-        (
-            "additionalEventData",
-            json!({"SignatureVersion": "SigV4", "CipherSuite": "ECDHE-RSA-AES128-GCM-SHA256", "bytesTransferredIn": 0, "AuthenticationMethod": "AuthHeader", "x-amz-id-2": format!("{:032x}{:032x}", rng.next(), rng.next()), "bytesTransferredOut": rng.below(1_000_000)}),
-        ),
-    ];
+    let tls = json!({"tlsVersion": "TLSv1.2", "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256", "clientProvidedHostHeader": format!("{}.{region}.amazonaws.com", source.trim_end_matches(".amazonaws.com"))});
+    let extra: Vec<(&str, Value)> = if source == "s3.amazonaws.com" {
+        vec![
+            (
+                "resources",
+                json!([{"accountId": home, "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}]),
+            ),
+            ("tlsDetails", tls),
+            (
+                "additionalEventData",
+                json!({"SignatureVersion": "SigV4", "bytesTransferredIn": 0, "AuthenticationMethod": "AuthHeader", "bytesTransferredOut": rng.below(1_000_000)}),
+            ),
+        ]
+    } else {
+        vec![("tlsDetails", tls)]
+    };
     record(&c, identity, request, Value::Null, &event_id, &extra)
 }

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The benchmark: trailmask against the floor (inflating the same files on the same cores with
+# the same flate2 backend, examples/inflate.rs) and against `zcat | jq`, on generated corpora.
+#
+#   bench/run.sh                 # corpora 250k and 1m, 5 alternating rounds
+#   bench/run.sh 250k 1m 4m      # choose sizes (4m writes ~6.5 GB of JSON, ~580 MB gzipped)
+#   ROUNDS=7 JQ=0 bench/run.sh   # more rounds; skip jq (it takes ~25 s per run at 1m)
+#
+# Contenders run in turn, round after round (alternating, so a noisy neighbour hits all of them
+# alike); the table gives medians, ratios to the floor's median of the same run, throughput in
+# MB/s of JSON, and the median peak RSS (/usr/bin/time).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(250k 1m)
+rounds=${ROUNDS:-5}
+use_jq=${JQ:-1}
+command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+command -v jq >/dev/null || use_jq=0
+
+cargo build --release --quiet --bin trailmask --example inflate --example generate
+bin=target/release/trailmask
+floor=target/release/examples/inflate
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+records_of() { case $1 in 250k) echo 250000;; 1m) echo 1000000;; 4m) echo 4000000;; *) echo "unknown size $1" >&2; exit 2;; esac; }
+
+jq_filter='.Records[] | select(.eventName == "AssumeRole" or .eventName == "AssumeRoleWithSAML" or .eventName == "AssumeRoleWithWebIdentity" or .eventName == "AssumeRoot" or .eventName == "GetFederationToken" or .eventName == "GetSessionToken" or .eventName == "SwitchRole") | [.eventTime, .eventName, (.errorCode // ""), (.userIdentity.arn // .userIdentity.invokedBy // ""), (.requestParameters.roleArn // ""), (.eventID // "")] | @csv'
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "rounds: $rounds (alternating); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+for size in "${sizes[@]}"; do
+  corpus=bench/corpus-$size
+  if [ ! -d "$corpus" ]; then
+    target/release/examples/generate corpus --records "$(records_of "$size")" "$corpus"
+  fi
+  records=$($bin summary -q --format json "$corpus" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records_scanned"])')
+  declare -a names=(floor floor-1thread events events-1thread graph summary)
+  declare -A cmds=(
+    [floor]="$floor $corpus"
+    [floor-1thread]="$floor $corpus 1"
+    [events]="$bin events -q $corpus -o $out/events.csv"
+    [events-1thread]="$bin events -q -j 1 $corpus -o $out/events1.csv"
+    [graph]="$bin graph -q $corpus -o $out/graph.dot"
+    [summary]="$bin summary -q $corpus -o $out/summary.txt"
+  )
+  if [ "$use_jq" = 1 ] && [ "$size" != 4m ]; then
+    names+=(zcat-jq)
+    cmds[zcat-jq]="sh -c \"find $corpus -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -r '$jq_filter' > $out/jq.csv\""
+  fi
+  : > "$out/times"
+  for round in $(seq "$rounds"); do
+    for name in "${names[@]}"; do
+      /usr/bin/time -f "$name %e %M" -a -o "$out/times" bash -c "${cmds[$name]}" >/dev/null
+    done
+  done
+  # The JSON size is what the floor inflates.
+  bytes=$($floor "$corpus" | awk '{print $3}')
+  echo
+  echo "## corpus $size: $records records, $((bytes / 1000000)) MB of JSON"
+  python3 - "$out/times" "$bytes" <<'PY'
+import statistics, sys
+from collections import defaultdict
+times, rss = defaultdict(list), defaultdict(list)
+for line in open(sys.argv[1]):
+    parts = line.split()
+    if len(parts) == 3 and parts[0] != "Command":
+        times[parts[0]].append(float(parts[1])); rss[parts[0]].append(int(parts[2]))
+bytes_json = int(sys.argv[2])
+floor = statistics.median(times["floor"])
+floor1 = statistics.median(times["floor-1thread"])
+print("| contender | median s | runs (s) | × floor | MB/s of JSON | peak RSS MB |")
+print("|---|---|---|---|---|---|")
+for name in times:
+    med = statistics.median(times[name])
+    base = floor1 if name.endswith("1thread") else floor
+    runs = " ".join(f"{t:.2f}" for t in times[name])
+    print(f"| {name} | {med:.2f} | {runs} | {med / base:.2f} | {bytes_json / med / 1e6:.0f} | {statistics.median(rss[name]) / 1024:.0f} |")
+if "events-1thread" in times:
+    print(f"\n2 threads vs 1 (events): {statistics.median(times['events-1thread']) / statistics.median(times['events']):.2f}x")
+    print(f"graph vs events: {statistics.median(times['graph']) / statistics.median(times['events']):.3f}x")
+if "zcat-jq" in times:
+    print(f"zcat | jq vs trailmask graph: {statistics.median(times['zcat-jq']) / statistics.median(times['graph']):.1f}x slower")
+PY
+done
