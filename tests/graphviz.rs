@@ -5,7 +5,7 @@ use crate::harness::*;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn dot_accepts(dot: &str) -> Option<Result<(), String>> {
+pub fn dot_accepts(dot: &str) -> Option<Result<(), String>> {
     let mut child = match Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())

@@ -5,5 +5,6 @@ mod harness;
 
 mod graphviz;
 mod inputs;
+mod properties;
 mod real_trails;
 mod sample;
