@@ -17,7 +17,8 @@ use crate::cli::{Collapse, GraphLevel};
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -132,10 +133,11 @@ impl Edge {
             self.first_seen = Some(self.first_seen.map_or(time, |t| t.min(time)));
             self.last_seen = Some(self.last_seen.map_or(time, |t| t.max(time)));
         }
-        if !event.source_ip.is_empty() {
+        // Look before inserting: most events repeat a known value, and a clone costs.
+        if !event.source_ip.is_empty() && !self.source_ips.contains(&event.source_ip) {
             self.source_ips.insert(event.source_ip.clone());
         }
-        if !event.source_subject.is_empty() {
+        if !event.source_subject.is_empty() && !self.subjects.contains(&event.source_subject) {
             self.subjects.insert(event.source_subject.clone());
         }
         self.cross_account |= event.cross_account == Some(true);
@@ -183,29 +185,56 @@ impl MaskGraph {
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph {
-        let mut nodes: BTreeMap<NodeKey, Node> = BTreeMap::new();
-        let mut edges: BTreeMap<(NodeKey, NodeKey), Edge> = BTreeMap::new();
+        // Aggregate over borrowed names and node numbers; own and order only at the end.
+        let mut numbers: HashMap<(NodeKind, Cow<'e, str>), usize> = HashMap::new();
+        let mut found: Vec<NodeRef<'e>> = Vec::new();
+        let mut subjects: Vec<BTreeSet<&'e str>> = Vec::new();
+        let mut by_pair: HashMap<(usize, usize), Edge> = HashMap::new();
         for event in events {
             let Some(target) = target_node(event, options) else {
                 continue;
             };
             let source = source_node(event, options);
-            let source_key = (source.kind, source.name.clone());
-            let target_key = (target.kind, target.name.clone());
-            for node in [source, target] {
-                let entry = nodes
+            let mut number = |node: NodeRef<'e>| -> usize {
+                let subject = node.subject;
+                let n = *numbers
                     .entry((node.kind, node.name.clone()))
-                    .or_insert_with(|| Node {
-                        subjects: BTreeSet::new(),
-                        ..node.clone()
+                    .or_insert_with(|| {
+                        found.push(node);
+                        subjects.push(BTreeSet::new());
+                        found.len() - 1
                     });
-                entry.subjects.extend(node.subjects);
-            }
-            edges
-                .entry((source_key, target_key))
-                .or_default()
-                .add(event);
+                if let Some(subject) = subject {
+                    subjects[n].insert(subject);
+                }
+                n
+            };
+            let pair = (number(source), number(target));
+            by_pair.entry(pair).or_default().add(event);
         }
+        let key = |n: usize| (found[n].kind, found[n].name.as_ref());
+        let mut edges: Vec<((usize, usize), Edge)> = by_pair.into_iter().collect();
+        edges.sort_unstable_by(|(a, _), (b, _)| (key(a.0), key(a.1)).cmp(&(key(b.0), key(b.1))));
+        let nodes: BTreeMap<NodeKey, Node> = found
+            .iter()
+            .zip(&subjects)
+            .map(|(node, subjects)| {
+                let owned = Node {
+                    kind: node.kind,
+                    name: node.name.clone().into_owned(),
+                    account: node.account.clone().into_owned(),
+                    subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
+                };
+                ((owned.kind, owned.name.clone()), owned)
+            })
+            .collect();
+        let edges: Vec<((NodeKey, NodeKey), Edge)> = edges
+            .into_iter()
+            .map(|((a, b), edge)| {
+                let own = |n: usize| (found[n].kind, found[n].name.clone().into_owned());
+                ((own(a), own(b)), edge)
+            })
+            .collect();
         let mut kept: Vec<((NodeKey, NodeKey), Edge)> = edges
             .into_iter()
             .filter(|(_, edge)| edge.count() >= options.min_count)
@@ -280,17 +309,30 @@ impl MaskGraph {
     }
 }
 
-fn node(kind: NodeKind, name: &str, account: &str) -> Node {
-    Node {
+/// A node as one event names it, borrowing from the event where it can.
+#[derive(Debug, Clone)]
+struct NodeRef<'e> {
+    kind: NodeKind,
+    name: Cow<'e, str>,
+    account: Cow<'e, str>,
+    subject: Option<&'e str>,
+}
+
+fn node<'e>(kind: NodeKind, name: impl Into<Cow<'e, str>>, account: &'e str) -> NodeRef<'e> {
+    NodeRef {
         kind,
-        name: name.to_owned(),
-        account: account.to_owned(),
-        subjects: BTreeSet::new(),
+        name: name.into(),
+        account: Cow::Borrowed(account),
+        subject: None,
     }
 }
 
 /// A principal named by ARN (`SwitchFrom`, or a source without a better kind).
-fn principal_node(arn_text: &str, fallback_account: &str, options: &GraphOptions) -> Node {
+fn principal_node<'e>(
+    arn_text: &'e str,
+    fallback_account: &'e str,
+    options: &GraphOptions,
+) -> NodeRef<'e> {
     let account = arn::account_of(arn_text).unwrap_or(fallback_account);
     let resource = arn::Arn::parse(arn_text).map(|a| a.resource).unwrap_or("");
     if resource == "root" {
@@ -304,7 +346,7 @@ fn principal_node(arn_text: &str, fallback_account: &str, options: &GraphOptions
             node(NodeKind::Session, arn_text, account)
         } else {
             match arn::role_of_session(arn_text) {
-                Some(role) => node(NodeKind::Role, &role, account),
+                Some(role) => node(NodeKind::Role, role, account),
                 None => node(NodeKind::Unknown, arn_text, account),
             }
         }
@@ -318,12 +360,12 @@ fn principal_node(arn_text: &str, fallback_account: &str, options: &GraphOptions
     }
 }
 
-fn source_node(event: &RoleAssumption, options: &GraphOptions) -> Node {
+fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef<'e> {
     let account = event.source_account.as_str();
     let federation = |kind| {
-        let mut provider = node(kind, &event.source, "");
+        let mut provider = node(kind, event.source.as_str(), "");
         if !options.collapse.contains(&Collapse::Subjects) && !event.source_subject.is_empty() {
-            provider.subjects.insert(event.source_subject.clone());
+            provider.subject = Some(event.source_subject.as_str());
         }
         provider
     };
@@ -331,12 +373,12 @@ fn source_node(event: &RoleAssumption, options: &GraphOptions) -> Node {
         SourceKind::AwsService if options.collapse.contains(&Collapse::Services) => {
             node(NodeKind::Service, "AWS services", "")
         }
-        SourceKind::AwsService => node(NodeKind::Service, &event.source, ""),
+        SourceKind::AwsService => node(NodeKind::Service, event.source.as_str(), ""),
         SourceKind::Saml => federation(NodeKind::SamlProvider),
         SourceKind::WebIdentity => federation(NodeKind::OidcProvider),
         SourceKind::AwsAccount => {
             let mut caller = node(NodeKind::ExternalAccount, account, account);
-            caller.subjects.insert(event.source.clone());
+            caller.subject = Some(event.source.as_str());
             caller
         }
         SourceKind::AssumedRole
@@ -344,24 +386,24 @@ fn source_node(event: &RoleAssumption, options: &GraphOptions) -> Node {
                 && event.event_name != EventName::SwitchRole
                 && !event.caller_role_arn.is_empty() =>
         {
-            node(NodeKind::Role, &event.caller_role_arn, account)
+            node(NodeKind::Role, event.caller_role_arn.as_str(), account)
         }
         _ => principal_node(&event.source, account, options),
     }
 }
 
-fn target_node(event: &RoleAssumption, options: &GraphOptions) -> Option<Node> {
+fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<NodeRef<'e>> {
     let account = event.role_account.as_str();
     match event.event_name {
         EventName::GetSessionToken => None,
         EventName::GetFederationToken => (!event.session_arn.is_empty())
-            .then(|| node(NodeKind::FederatedUser, &event.session_arn, account)),
-        EventName::AssumeRoot => {
-            (!event.role_arn.is_empty()).then(|| node(NodeKind::Root, &event.role_arn, account))
-        }
+            .then(|| node(NodeKind::FederatedUser, event.session_arn.as_str(), account)),
+        EventName::AssumeRoot => (!event.role_arn.is_empty())
+            .then(|| node(NodeKind::Root, event.role_arn.as_str(), account)),
         _ if options.session_level && !event.session_arn.is_empty() => {
-            Some(node(NodeKind::Session, &event.session_arn, account))
+            Some(node(NodeKind::Session, event.session_arn.as_str(), account))
         }
-        _ => (!event.role_arn.is_empty()).then(|| node(NodeKind::Role, &event.role_arn, account)),
+        _ => (!event.role_arn.is_empty())
+            .then(|| node(NodeKind::Role, event.role_arn.as_str(), account)),
     }
 }

@@ -357,3 +357,41 @@ fn since_prunes_date_folders_before_reading() {
     assert!(all.starts_with("files read        25\n"), "{all}");
     assert!(text.starts_with("files read        14\n"), "{text}");
 }
+
+/// Files named so that later hops sort (and are read) before the hops that created their
+/// sessions: the chains come out the same.
+#[test]
+fn chains_do_not_depend_on_file_order() {
+    let dir = Dir::new();
+    let mut files: Vec<std::path::PathBuf> = walk(&repo().join("sample-logs"));
+    files.sort();
+    for (index, file) in files.iter().enumerate() {
+        let name = format!("{:03}.json.gz", files.len() - index);
+        std::fs::copy(file, dir.path(&name)).unwrap();
+    }
+    let column = |text: &str, name: &str| -> Vec<String> {
+        let rows = csv_rows(text);
+        let col = rows[0].iter().position(|h| h == name).unwrap();
+        rows[1..].iter().map(|r| r[col].clone()).collect()
+    };
+    let original = ok(&["events", "-q", "sample-logs"]);
+    let shuffled = stdout(&run_in(dir.root.path(), &["events", "-q", "."], None));
+    for name in ["event_id", "chain_depth", "chain_origin", "parent_event_id"] {
+        assert_eq!(column(&original, name), column(&shuffled, name), "{name}");
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.to_string_lossy().ends_with(".json.gz")
+            && !path.to_string_lossy().contains("Digest")
+        {
+            files.push(path);
+        }
+    }
+    files
+}
