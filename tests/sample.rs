@@ -395,3 +395,14 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn services_and_edges_name_accounts() {
+    let names = ["--accounts", "tests/golden/accounts.csv"];
+    let services = ok(&["services", "-q", names[0], names[1], "sample-logs"]);
+    golden("sample-services-named.txt", &services);
+    golden(
+        "sample-edges-named.csv",
+        &ok(&["edges", "-q", names[0], names[1], "sample-logs"]),
+    );
+}

@@ -30,12 +30,17 @@ pub struct EdgeRows<'a>(pub &'a MaskGraph);
 
 impl Rows for EdgeRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
-        COLUMNS.to_vec()
+        let mut columns = COLUMNS.to_vec();
+        if self.0.accounts.given {
+            columns.extend(crate::cmd::events::NAME_COLUMNS);
+        }
+        columns
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        let names = &self.0.accounts;
         for (from, to, edge) in self.0.edge_ends() {
-            emit(&[
+            let mut cells = vec![
                 Cell::Text(from.kind.as_str()),
                 Cell::Text(&from.name),
                 Cell::List(edge.subjects.iter().map(String::as_str).collect()),
@@ -49,7 +54,13 @@ impl Rows for EdgeRows<'_> {
                 Cell::Owned(timefmt::format_opt(edge.first_seen.as_ref())),
                 Cell::Owned(timefmt::format_opt(edge.last_seen.as_ref())),
                 Cell::List(edge.source_ips.iter().map(String::as_str).collect()),
-            ])?;
+            ];
+            if names.given {
+                for account in [&from.account, &to.account] {
+                    cells.push(Cell::Text(names.name(account).unwrap_or("")));
+                }
+            }
+            emit(&cells)?;
         }
         Ok(())
     }

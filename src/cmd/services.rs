@@ -23,6 +23,7 @@ struct ServiceUse<'a> {
 /// Service → role rows, by service then role.
 pub struct ServiceRows<'a> {
     uses: BTreeMap<(&'a str, &'a str), ServiceUse<'a>>,
+    names: &'a crate::accounts::AccountNames,
 }
 
 impl<'a> ServiceRows<'a> {
@@ -43,13 +44,16 @@ impl<'a> ServiceRows<'a> {
                 entry.sessions.insert(&event.session_name);
             }
         }
-        ServiceRows { uses }
+        ServiceRows {
+            uses,
+            names: &context.plan.accounts,
+        }
     }
 }
 
 impl Rows for ServiceRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
-        vec![
+        let mut columns = vec![
             "service",
             "role_arn",
             "role_account",
@@ -57,12 +61,16 @@ impl Rows for ServiceRows<'_> {
             "first_seen",
             "last_seen",
             "sessions",
-        ]
+        ];
+        if self.names.given {
+            columns.push("role_account_name");
+        }
+        columns
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
         for ((service, role), used) in &self.uses {
-            emit(&[
+            let mut cells = vec![
                 Cell::Text(service),
                 Cell::Text(role),
                 Cell::Text(used.role_account),
@@ -70,7 +78,11 @@ impl Rows for ServiceRows<'_> {
                 Cell::Owned(timefmt::format_opt(used.first_seen.as_ref())),
                 Cell::Owned(timefmt::format_opt(used.last_seen.as_ref())),
                 Cell::Count(used.sessions.len() as u64),
-            ])?;
+            ];
+            if self.names.given {
+                cells.push(Cell::Text(self.names.name(used.role_account).unwrap_or("")));
+            }
+            emit(&cells)?;
         }
         Ok(())
     }
