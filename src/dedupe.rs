@@ -39,15 +39,31 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
 
 /// Keeps one copy of each event and returns them sorted by time, then `eventID`, with the
 /// number of copies dropped.
-pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
+pub fn dedupe(mut events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     let before = events.len();
-    let mut keyed: Vec<(Identity, u8, RoleAssumption)> = events
-        .into_iter()
-        .map(|e| (identity(&e), copy_rank(&e), e))
+    // Sort small keys, not the events themselves, and drop copies in place: no second copy of
+    // the event list is ever held.
+    let mut keyed: Vec<(Identity, u8, usize)> = events
+        .iter()
+        .enumerate()
+        .map(|(index, e)| (identity(e), copy_rank(e), index))
         .collect();
-    keyed.sort_unstable();
+    keyed.sort_unstable_by(|a, b| {
+        (&a.0, a.1)
+            .cmp(&(&b.0, b.1))
+            .then_with(|| events[a.2].cmp(&events[b.2]))
+    });
     keyed.dedup_by(|later, kept| later.0 == kept.0);
-    let mut events: Vec<RoleAssumption> = keyed.into_iter().map(|(_, _, e)| e).collect();
+    let mut keep = vec![false; events.len()];
+    for (_, _, index) in keyed {
+        keep[index] = true;
+    }
+    let mut index = 0;
+    events.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
+    events.shrink_to_fit();
     events.sort_unstable_by(output_order);
     let dropped = before - events.len();
     (events, dropped)

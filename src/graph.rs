@@ -18,7 +18,7 @@ use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -176,8 +176,6 @@ pub struct MaskGraph {
     pub accounts: AccountNames,
 }
 
-type NodeKey = (NodeKind, String);
-
 impl MaskGraph {
     /// Builds the graph from deduplicated events.
     pub fn build<'e>(
@@ -212,55 +210,57 @@ impl MaskGraph {
             let pair = (number(source), number(target));
             by_pair.entry(pair).or_default().add(event);
         }
-        let key = |n: usize| (found[n].kind, found[n].name.as_ref());
-        let mut edges: Vec<((usize, usize), Edge)> = by_pair.into_iter().collect();
-        edges.sort_unstable_by(|(a, _), (b, _)| (key(a.0), key(a.1)).cmp(&(key(b.0), key(b.1))));
-        let nodes: BTreeMap<NodeKey, Node> = found
-            .iter()
-            .zip(&subjects)
-            .map(|(node, subjects)| {
-                let owned = Node {
-                    kind: node.kind,
-                    name: node.name.clone().into_owned(),
-                    account: node.account.clone().into_owned(),
-                    subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
-                };
-                ((owned.kind, owned.name.clone()), owned)
-            })
-            .collect();
-        let edges: Vec<((NodeKey, NodeKey), Edge)> = edges
-            .into_iter()
-            .map(|((a, b), edge)| {
-                let own = |n: usize| (found[n].kind, found[n].name.clone().into_owned());
-                ((own(a), own(b)), edge)
-            })
-            .collect();
-        let mut kept: Vec<((NodeKey, NodeKey), Edge)> = edges
+        // Rank the nodes by key: edges sorted by their ends' ranks are in key order.
+        let mut order: Vec<usize> = (0..found.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            (found[a].kind, found[a].name.as_ref()).cmp(&(found[b].kind, found[b].name.as_ref()))
+        });
+        let mut rank = vec![0; found.len()];
+        for (position, &n) in order.iter().enumerate() {
+            rank[n] = position;
+        }
+        let mut kept: Vec<((usize, usize), Edge)> = by_pair
             .into_iter()
             .filter(|(_, edge)| edge.count() >= options.min_count)
+            .map(|((a, b), edge)| ((rank[a], rank[b]), edge))
             .collect();
+        kept.sort_unstable_by_key(|(ends, _)| *ends);
         if let Some(top) = options.top {
             // Busiest first; ties keep key order. Then back to key order for output.
             let mut ranked: Vec<usize> = (0..kept.len()).collect();
             ranked.sort_by_key(|&i| std::cmp::Reverse(kept[i].1.count()));
-            let keep: BTreeSet<usize> = ranked.into_iter().take(top).collect();
-            kept = kept
-                .into_iter()
-                .enumerate()
-                .filter(|(i, _)| keep.contains(i))
-                .map(|(_, e)| e)
-                .collect();
+            let mut keep = vec![false; kept.len()];
+            for i in ranked.into_iter().take(top) {
+                keep[i] = true;
+            }
+            let mut i = 0;
+            kept.retain(|_| {
+                i += 1;
+                keep[i - 1]
+            });
         }
-        let used: BTreeSet<&NodeKey> = kept.iter().flat_map(|((a, b), _)| [a, b]).collect();
+        let mut used = vec![false; found.len()];
+        for ((a, b), _) in &kept {
+            used[*a] = true;
+            used[*b] = true;
+        }
         let mut graph = DiGraph::new();
-        let mut index: BTreeMap<NodeKey, NodeIndex> = BTreeMap::new();
-        for (key, node) in &nodes {
-            if used.contains(key) {
-                index.insert(key.clone(), graph.add_node(node.clone()));
+        let mut index: Vec<Option<NodeIndex>> = vec![None; found.len()];
+        for (position, &n) in order.iter().enumerate() {
+            if used[position] {
+                let node = &found[n];
+                index[position] = Some(graph.add_node(Node {
+                    kind: node.kind,
+                    name: node.name.clone().into_owned(),
+                    account: node.account.clone().into_owned(),
+                    subjects: subjects[n].iter().map(|s| (*s).to_owned()).collect(),
+                }));
             }
         }
-        for ((from, to), mut edge) in kept {
-            let (a, b) = (index[&from], index[&to]);
+        for ((a, b), mut edge) in kept {
+            let (Some(a), Some(b)) = (index[a], index[b]) else {
+                continue;
+            };
             edge.external =
                 accounts.is_outside(&graph[a].account) || accounts.is_outside(&graph[b].account);
             graph.add_edge(a, b, edge);

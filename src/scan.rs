@@ -155,7 +155,7 @@ pub fn scan(
     for reason in found.skipped {
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
-    let mut events = Vec::new();
+    let mut events = Vec::with_capacity(results.iter().map(|r| r.events.len()).sum());
     for result in results {
         scan.stats.records += result.records;
         scan.stats.bytes_read += result.bytes_read;

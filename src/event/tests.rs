@@ -320,3 +320,13 @@ fn other_events_are_not_role_assumptions() {
     assert!(extract_json(r#"{"eventName": "ConsoleLogin"}"#).is_none());
     assert!(extract_json(r#"{"eventName": "assumerole"}"#).is_none());
 }
+
+#[test]
+fn the_model_stays_compact() {
+    // Every event of a trail is held until the output is written: watch the size.
+    assert!(
+        std::mem::size_of::<RoleAssumption>() <= 640,
+        "{}",
+        std::mem::size_of::<RoleAssumption>()
+    );
+}
