@@ -17,6 +17,14 @@ pub fn neutralize(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// [`neutralize`] for an owned-or-borrowed cell, allocating only when a prefix is needed.
+fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        _ => cell,
+    }
+}
+
 /// Writes `rows` as CSV with a header.
 ///
 /// # Errors
@@ -25,15 +33,13 @@ pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> 
     let mut csv = csv::WriterBuilder::new().from_writer(wtr);
     csv.write_record(rows.columns()).map_err(into_io)?;
     rows.each_row(&mut |cells| {
-        csv.write_record(cells.iter().map(|cell| {
+        for cell in cells {
             let text = cell.text();
-            if raw {
-                text.into_owned()
-            } else {
-                neutralize(&text).into_owned()
-            }
-        }))
-        .map_err(into_io)
+            let text = if raw { text } else { neutralized(text) };
+            csv.write_field(text.as_bytes()).map_err(into_io)?;
+        }
+        csv.write_record(std::iter::empty::<&[u8]>())
+            .map_err(into_io)
     })?;
     csv.flush()
 }

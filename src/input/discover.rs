@@ -66,7 +66,7 @@ pub struct Discovery {
 /// Walks `paths` (files, directories, or `-`).
 pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery {
     let mut found = Discovery::default();
-    let mut files: Vec<(PathBuf, PathBuf, Option<SkipReason>, u64)> = Vec::new();
+    let mut files: Vec<(FileIdentity, PathBuf, Option<SkipReason>, u64)> = Vec::new();
     for root in paths {
         if root.as_os_str() == "-" {
             found.inputs.push(Input::Stdin);
@@ -120,9 +120,14 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                 found.skipped.push(SkipReason::NotALogName);
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-            files.push((key, path.to_path_buf(), skip, size));
+            let metadata = entry.metadata().ok();
+            let size = metadata.as_ref().map_or(0, |m| m.len());
+            files.push((
+                file_identity(path, metadata.as_ref()),
+                path.to_path_buf(),
+                skip,
+                size,
+            ));
         }
         found.skipped.extend(pruned.take());
     }
@@ -140,6 +145,24 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     found.inputs.dedup();
     found.errors.sort_by(|a, b| a.path().cmp(b.path()));
     found
+}
+
+/// What makes two paths the same file: device and inode where the platform has them (a `stat`
+/// the walk already made), else the canonical path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum FileIdentity {
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_identity(path: &Path, metadata: Option<&std::fs::Metadata>) -> FileIdentity {
+    #[cfg(unix)]
+    if let Some(metadata) = metadata {
+        use std::os::unix::fs::MetadataExt;
+        return FileIdentity::Inode(metadata.dev(), metadata.ino());
+    }
+    let _ = metadata;
+    FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// Counts the date folders the walk prunes, by walking only the folder levels again.
