@@ -26,7 +26,9 @@ trap 'rm -rf "$out"' EXIT
 
 records_of() { case $1 in 250k) echo 250000;; 1m) echo 1000000;; 4m) echo 4000000;; *) echo "unknown size $1" >&2; exit 2;; esac; }
 
-jq_filter='.Records[] | select(.eventName == "AssumeRole" or .eventName == "AssumeRoleWithSAML" or .eventName == "AssumeRoleWithWebIdentity" or .eventName == "AssumeRoot" or .eventName == "GetFederationToken" or .eventName == "GetSessionToken" or .eventName == "SwitchRole") | [.eventTime, .eventName, (.errorCode // ""), (.userIdentity.arn // .userIdentity.invokedBy // ""), (.requestParameters.roleArn // ""), (.eventID // "")] | @csv'
+cat > "$out/filter.jq" <<'JQ'
+.Records[] | select(.eventName == "AssumeRole" or .eventName == "AssumeRoleWithSAML" or .eventName == "AssumeRoleWithWebIdentity" or .eventName == "AssumeRoot" or .eventName == "GetFederationToken" or .eventName == "GetSessionToken" or .eventName == "SwitchRole") | [.eventTime, .eventName, (.errorCode // ""), (.userIdentity.arn // .userIdentity.invokedBy // ""), (.requestParameters.roleArn // ""), (.eventID // "")] | @csv
+JQ
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "rounds: $rounds (alternating); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
@@ -47,7 +49,7 @@ for size in "${sizes[@]}"; do
   )
   if [ "$use_jq" = 1 ] && [ "$size" != 4m ]; then
     names+=(zcat-jq)
-    cmds[zcat-jq]="sh -c \"find $corpus -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -r '$jq_filter' > $out/jq.csv\""
+    cmds[zcat-jq]="sh -c \"find $corpus -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -r -f $out/filter.jq > $out/jq.csv\""
   fi
   : > "$out/times"
   for round in $(seq "$rounds"); do

@@ -16,7 +16,7 @@
 
 use crate::event::{EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use rayon::prelude::*;
 
 /// How far a session's `creationDate` may be from its issuing event's time.
 pub const KEY_TOLERANCE_SECS: i64 = 60;
@@ -24,29 +24,50 @@ pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// (36 hours: the longest role session is 12 hours, federation tokens last up to 36).
 pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
 
+/// Events by a string key, sorted: a lookup is a binary search. (No hashing: keys come from
+/// untrusted logs, and a sorted index has no worst case.)
+struct SortedIndex<'a> {
+    entries: Vec<(&'a str, usize)>,
+}
+
+impl<'a> SortedIndex<'a> {
+    fn new(mut entries: Vec<(&'a str, usize)>) -> Self {
+        entries.par_sort_unstable();
+        SortedIndex { entries }
+    }
+
+    /// The events whose key is `key`, in index order.
+    fn get<'s>(&'s self, key: &'s str) -> impl Iterator<Item = usize> + 's {
+        let start = self.entries.partition_point(|(k, _)| *k < key);
+        self.entries[start..]
+            .iter()
+            .take_while(move |(k, _)| *k == key)
+            .map(|(_, index)| *index)
+    }
+}
+
 /// The chain steps: each event's parent, found among `events` (sorted by time).
 fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_session: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, event) in events.iter().enumerate() {
-        if event.outcome != Outcome::Success || !event.event_name.assumes_role() {
-            continue;
-        }
-        if !event.issued_access_key.is_empty() {
-            by_key
-                .entry(&event.issued_access_key)
-                .or_default()
-                .push(index);
-        }
-        if !event.session_arn.is_empty() {
-            by_session
-                .entry(&event.session_arn)
-                .or_default()
-                .push(index);
-        }
-    }
+    let issuers = || {
+        events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.outcome == Outcome::Success && e.event_name.assumes_role())
+    };
+    let by_key = SortedIndex::new(
+        issuers()
+            .filter(|(_, e)| !e.issued_access_key.is_empty())
+            .map(|(i, e)| (e.issued_access_key.as_str(), i))
+            .collect(),
+    );
+    let by_session = SortedIndex::new(
+        issuers()
+            .filter(|(_, e)| !e.session_arn.is_empty())
+            .map(|(i, e)| (e.session_arn.as_str(), i))
+            .collect(),
+    );
     events
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(index, event)| {
             let chained = matches!(
@@ -56,16 +77,14 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
             if !chained {
                 return None;
             }
-            let key_link = by_key
-                .get(event.caller_access_key.as_str())
-                .filter(|_| !event.caller_access_key.is_empty())
-                .and_then(|candidates| best_issuer(events, candidates, index))
+            let key_link = (!event.caller_access_key.is_empty())
+                .then(|| best_issuer(events, by_key.get(&event.caller_access_key), index))
+                .flatten()
                 .map(|parent| (parent, LinkKind::AccessKey));
             key_link.or_else(|| {
-                by_session
-                    .get(event.source.as_str())
-                    .filter(|_| event.source_kind == SourceKind::AssumedRole)
-                    .and_then(|candidates| best_issuer(events, candidates, index))
+                (event.source_kind == SourceKind::AssumedRole)
+                    .then(|| best_issuer(events, by_session.get(&event.source), index))
+                    .flatten()
                     .map(|parent| (parent, LinkKind::Inferred))
             })
         })
@@ -73,7 +92,11 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
 }
 
 /// Of the `candidates` that could have issued `child`'s session, the one closest in time.
-fn best_issuer(events: &[RoleAssumption], candidates: &[usize], child: usize) -> Option<usize> {
+fn best_issuer(
+    events: &[RoleAssumption],
+    candidates: impl Iterator<Item = usize>,
+    child: usize,
+) -> Option<usize> {
     let event = &events[child];
     let call_time = event.event_time?;
     let distance = |issued: DateTime<Utc>| -> Option<i64> {
@@ -91,8 +114,6 @@ fn best_issuer(events: &[RoleAssumption], candidates: &[usize], child: usize) ->
         }
     };
     candidates
-        .iter()
-        .copied()
         .filter(|&c| c != child)
         .filter_map(|c| Some((distance(events[c].event_time?)?, c)))
         .min()

@@ -11,6 +11,7 @@
 //! choice never depends on the order files were read in.
 
 use crate::event::{RoleAssumption, SourceKind};
+use rayon::slice::ParallelSliceMut;
 use std::cmp::Ordering;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,7 +49,7 @@ pub fn dedupe(mut events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
         .enumerate()
         .map(|(index, e)| (identity(e), copy_rank(e), index))
         .collect();
-    keyed.sort_unstable_by(|a, b| {
+    keyed.par_sort_unstable_by(|a, b| {
         (&a.0, a.1)
             .cmp(&(&b.0, b.1))
             .then_with(|| events[a.2].cmp(&events[b.2]))
@@ -64,7 +65,7 @@ pub fn dedupe(mut events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
         keep[index - 1]
     });
     events.shrink_to_fit();
-    events.sort_unstable_by(output_order);
+    events.par_sort_unstable_by(output_order);
     let dropped = before - events.len();
     (events, dropped)
 }

@@ -114,22 +114,15 @@ fn candidate_matcher() -> AhoCorasick {
 
 /// Reads everything in `options.paths`.
 ///
-/// `on_file` is called after each file with the bytes it took (for a progress bar).
-///
-/// # Errors
-/// Only when the thread pool cannot be built; file errors are in [`Scan::failures`].
-pub fn scan(
-    options: &ScanOptions,
-    on_file: &(dyn Fn(u64) + Sync),
-) -> Result<Scan, rayon::ThreadPoolBuildError> {
+/// Files are read in parallel on the current rayon pool (`cmd::execute` installs one of
+/// `--threads` threads); file errors are in [`Scan::failures`]. `on_file` is called after each
+/// file with the bytes it took (for a progress bar).
+pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let started = Instant::now();
     let found = discover(&options.paths, options.follow, options.window);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.unwrap_or(0))
-        .build()?;
     let matcher = candidate_matcher();
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
-    let results: Vec<FileResult> = pool.install(|| {
+    let results: Vec<FileResult> = {
         found
             .inputs
             .par_iter()
@@ -145,7 +138,7 @@ pub fn scan(
                 result
             })
             .collect()
-    });
+    };
 
     let mut scan = Scan {
         failures: found.errors,
@@ -180,7 +173,7 @@ pub fn scan(
     link_chains(&mut events);
     scan.events = events;
     scan.elapsed = started.elapsed();
-    Ok(scan)
+    scan
 }
 
 impl FileResult {

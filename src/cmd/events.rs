@@ -4,7 +4,7 @@ use super::{Context, execute};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, Rows};
+use crate::export::{self, Cell, IndexedRows, Rows};
 use crate::timefmt;
 use std::io::{self, Write};
 
@@ -100,8 +100,21 @@ impl Rows for EventRows<'_> {
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
-        self.context
-            .events
+        self.each_row_in(0..self.len(), emit)
+    }
+}
+
+impl IndexedRows for EventRows<'_> {
+    fn len(&self) -> usize {
+        self.context.events.len()
+    }
+
+    fn each_row_in(
+        &self,
+        range: std::ops::Range<usize>,
+        emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        self.context.events[range]
             .iter()
             .try_for_each(|event| emit(&self.cells(event)))
     }
@@ -112,8 +125,8 @@ pub fn run(args: &EventsArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, stderr, &|context, wtr| {
         let rows = EventRows { context };
         match args.format {
-            EventsFormat::Csv => export::csv::write(&rows, args.raw, wtr),
-            EventsFormat::Jsonl => export::json::write_lines(&rows, wtr),
+            EventsFormat::Csv => export::csv::write_indexed(&rows, args.raw, wtr),
+            EventsFormat::Jsonl => export::json::write_lines_indexed(&rows, wtr),
         }
     })
 }

@@ -48,19 +48,19 @@ pub fn execute(
             return ExitCode::Usage;
         }
     };
+    // One pool of --threads workers for reading and for formatting the output. A process runs
+    // one command, so the global pool is set once; a second call in the same process keeps it.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(plan.scan.threads.unwrap_or(0))
+        .build_global();
+    let plan = &plan;
     let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
     let on_file = |bytes: u64| {
         if let Some(bar) = &progress {
             bar.inc(bytes);
         }
     };
-    let scan = match scan(&plan.scan, &on_file) {
-        Ok(scan) => scan,
-        Err(error) => {
-            let _ = writeln!(stderr, "trailmask: error: {error}");
-            return ExitCode::OutputFailure;
-        }
-    };
+    let scan = scan(&plan.scan, &on_file);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -80,7 +80,7 @@ pub fn execute(
         return failed;
     }
     let context = Context {
-        plan: &plan,
+        plan,
         events: scan
             .events
             .iter()

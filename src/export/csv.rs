@@ -5,7 +5,7 @@
 //! begins with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
 //! (`'`), which spreadsheets show as text. `raw` turns this off for machine consumers.
 
-use super::Rows;
+use super::{Cell, IndexedRows, Rows};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -32,16 +32,38 @@ fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
 pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
     let mut csv = csv::WriterBuilder::new().from_writer(wtr);
     csv.write_record(rows.columns()).map_err(into_io)?;
-    rows.each_row(&mut |cells| {
-        for cell in cells {
-            let text = cell.text();
-            let text = if raw { text } else { neutralized(text) };
-            csv.write_field(text.as_bytes()).map_err(into_io)?;
-        }
-        csv.write_record(std::iter::empty::<&[u8]>())
-            .map_err(into_io)
-    })?;
+    rows.each_row(&mut |cells| write_row(&mut csv, cells, raw))?;
     csv.flush()
+}
+
+/// [`write`] for a long table, formatted in parallel chunks.
+///
+/// # Errors
+/// Any write error.
+pub fn write_indexed(rows: &dyn IndexedRows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
+    let mut header = csv::WriterBuilder::new().from_writer(&mut *wtr);
+    header.write_record(rows.columns()).map_err(into_io)?;
+    header.flush()?;
+    drop(header);
+    super::write_in_chunks(
+        rows.len(),
+        &|range, bytes| {
+            let mut csv = csv::WriterBuilder::new().from_writer(bytes);
+            rows.each_row_in(range, &mut |cells| write_row(&mut csv, cells, raw))?;
+            csv.flush()
+        },
+        wtr,
+    )
+}
+
+fn write_row<W: Write>(csv: &mut csv::Writer<W>, cells: &[Cell<'_>], raw: bool) -> io::Result<()> {
+    for cell in cells {
+        let text = cell.text();
+        let text = if raw { text } else { neutralized(text) };
+        csv.write_field(text.as_bytes()).map_err(into_io)?;
+    }
+    csv.write_record(std::iter::empty::<&[u8]>())
+        .map_err(into_io)
 }
 
 /// The I/O error inside a csv error, keeping its kind (a closed pipe must stay one).

@@ -38,6 +38,25 @@ pub fn write_lines(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
     })
 }
 
+/// [`write_lines`] for a long table, formatted in parallel chunks.
+///
+/// # Errors
+/// Any write error.
+pub fn write_lines_indexed(rows: &dyn super::IndexedRows, wtr: &mut dyn Write) -> io::Result<()> {
+    let columns = rows.columns();
+    super::write_in_chunks(
+        rows.len(),
+        &|range, bytes| {
+            rows.each_row_in(range, &mut |cells| {
+                serde_json::to_writer(&mut *bytes, &object(&columns, cells))?;
+                bytes.push(b'\n');
+                Ok(())
+            })
+        },
+        wtr,
+    )
+}
+
 /// Writes `rows` as a JSON array of objects, one per line.
 ///
 /// # Errors

@@ -42,6 +42,59 @@ impl Cell<'_> {
     }
 }
 
+/// A table whose rows can be reached by index, so long tables are formatted in parallel chunks
+/// (and still written in order).
+pub trait IndexedRows: Rows + Sync {
+    /// The number of rows.
+    fn len(&self) -> usize;
+    /// True when there are no rows.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Calls `emit` with the cells of rows `range`, in order.
+    ///
+    /// # Errors
+    /// Whatever `emit` returns.
+    fn each_row_in(
+        &self,
+        range: std::ops::Range<usize>,
+        emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
+    ) -> io::Result<()>;
+}
+
+/// Rows per chunk formatted by one worker.
+const CHUNK_ROWS: usize = 2048;
+
+/// Formats `len` rows in chunks on the current rayon pool and writes the chunks in order, so
+/// the bytes are the same for any thread count. A few chunks per thread are formatted at a
+/// time, so memory stays bounded however long the table.
+///
+/// # Errors
+/// A formatting or write error.
+pub fn write_in_chunks(
+    len: usize,
+    format: &(dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> io::Result<()> + Sync),
+    wtr: &mut dyn io::Write,
+) -> io::Result<()> {
+    use rayon::prelude::*;
+    let chunks = len.div_ceil(CHUNK_ROWS);
+    let window = 2 * rayon::current_num_threads();
+    for first in (0..chunks).step_by(window) {
+        let formatted: Vec<io::Result<Vec<u8>>> = (first..(first + window).min(chunks))
+            .into_par_iter()
+            .map(|chunk| {
+                let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(len);
+                let mut bytes = Vec::with_capacity(range.len() * 512);
+                format(range, &mut bytes).map(|()| bytes)
+            })
+            .collect();
+        for chunk in formatted {
+            wtr.write_all(&chunk?)?;
+        }
+    }
+    Ok(())
+}
+
 /// A table streamed row by row.
 pub trait Rows {
     /// Column names, in order.
