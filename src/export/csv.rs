@@ -36,7 +36,7 @@ pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> 
     csv.flush()
 }
 
-/// [`write`] for a long table, formatted in parallel chunks.
+/// [`write()`] for a long table, formatted in parallel chunks.
 ///
 /// # Errors
 /// Any write error.

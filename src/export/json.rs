@@ -38,7 +38,7 @@ pub fn write_lines(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
     })
 }
 
-/// [`write_lines`] for a long table, formatted in parallel chunks.
+/// [`write_lines()`] for a long table, formatted in parallel chunks.
 ///
 /// # Errors
 /// Any write error.

@@ -65,6 +65,10 @@ pub trait IndexedRows: Rows + Sync {
 /// Rows per chunk formatted by one worker.
 const CHUNK_ROWS: usize = 2048;
 
+/// Formats the rows of a range into bytes.
+pub type FormatChunk<'a> =
+    dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
+
 /// Formats `len` rows in chunks on the current rayon pool and writes the chunks in order, so
 /// the bytes are the same for any thread count. A few chunks per thread are formatted at a
 /// time, so memory stays bounded however long the table.
@@ -73,7 +77,7 @@ const CHUNK_ROWS: usize = 2048;
 /// A formatting or write error.
 pub fn write_in_chunks(
     len: usize,
-    format: &(dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> io::Result<()> + Sync),
+    format: &FormatChunk,
     wtr: &mut dyn io::Write,
 ) -> io::Result<()> {
     use rayon::prelude::*;
