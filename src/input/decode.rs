@@ -199,9 +199,10 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         return decoded;
     }
     // S3 delivery files, the bulk of any trail, take the fast splitter.
-    if let Some(spans) = split::split_records(text) {
-        let hints = hint_names(text, &spans);
-        decoded.records = spans
+    if let Some(split) = split::split_records(text) {
+        let hints = hint_names(text, &split.spans, Some(&split.unicode_escapes));
+        decoded.records = split
+            .spans
             .iter()
             .zip(hints)
             .map(|(&(start, end), name)| RawRecord {
@@ -287,7 +288,7 @@ fn collect<'a>(
                     (start, start + r.get().len())
                 })
                 .collect();
-            let hints = hint_names(raw, &spans);
+            let hints = hint_names(raw, &spans, None);
             out.extend(records.into_iter().zip(hints).map(|(r, name)| RawRecord {
                 text: RecordText::Borrowed(r.get().as_bytes()),
                 name,
@@ -328,7 +329,14 @@ fn collect<'a>(
 /// `eventName` values is one of [`EventName`] (nested ones too: the full parse decides), when
 /// a value holds an escape, or when the record holds a `\u` escape anywhere (an escaped key
 /// could hide the name). Without any `eventName` key it is not a record of interest.
-fn hint_names(raw: &[u8], spans: &[(usize, usize)]) -> Vec<NameHint> {
+///
+/// `unicode_escapes` are the positions of `\\u` escapes when the splitter found them; without
+/// them, a substring search finds them (a superset: `\\\\u` counts too).
+fn hint_names(
+    raw: &[u8],
+    spans: &[(usize, usize)],
+    unicode_escapes: Option<&[usize]>,
+) -> Vec<NameHint> {
     let mut candidate = vec![false; spans.len()];
     let mut mark = |hits: &mut dyn Iterator<Item = usize>, decide: &dyn Fn(usize) -> bool| {
         let mut index = 0;
@@ -341,7 +349,10 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)]) -> Vec<NameHint> {
             }
         }
     };
-    mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true);
+    match unicode_escapes {
+        Some(positions) => mark(&mut positions.iter().copied(), &|_| true),
+        None => mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true),
+    }
     mark(
         &mut memchr::memmem::find_iter(raw, b"\"eventName\""),
         &|hit| {

@@ -32,23 +32,19 @@ fn byte_mask(word: u64, byte: u8) -> u64 {
     gather(!nonzero & HIGH)
 }
 
-/// Like [`byte_mask`], but may also flag the byte after a match (a borrow can run on): cheaper,
-/// for brackets, whose every flagged byte is checked against the text.
+/// High bit set in each byte that may be one of `[ \\ ] { | }` (exactly those bytes: folding
+/// bit 5 maps them onto 0x7B..=0x7D, and bytes of 0x80 and above are excluded).
 #[inline(always)]
-fn byte_mask_loose(word: u64, byte: u8) -> u64 {
-    let v = word ^ (ONES * u64::from(byte));
-    gather(v.wrapping_sub(ONES) & !v & HIGH)
-}
-
-/// True when some byte of `word` equals `byte` (exact as a yes/no answer).
-#[inline(always)]
-fn has_byte(word: u64, byte: u8) -> bool {
-    let v = word ^ (ONES * u64::from(byte));
-    v.wrapping_sub(ONES) & !v & HIGH != 0
+fn rare_structure(word: u64) -> u64 {
+    let folded = word | (ONES * 0x20);
+    let low = folded & LOW7;
+    let at_least_7b = low + ONES * (0x80 - 0x7B);
+    let at_least_7e = low + ONES * (0x80 - 0x7E);
+    at_least_7b & !at_least_7e & !folded & HIGH
 }
 
 /// The masks of one 64-byte block: quotes, backslashes, `{`/`[`, `}`/`]`. Quotes are dense in
-/// JSON and always computed; the rarer bytes are tested per word first.
+/// JSON and always computed; the rare bytes only in words that hold one.
 #[inline(always)]
 fn block_masks(block: &[u8]) -> (u64, u64, u64, u64) {
     let (mut quote, mut backslash, mut open, mut close) = (0, 0, 0, 0);
@@ -58,19 +54,27 @@ fn block_masks(block: &[u8]) -> (u64, u64, u64, u64) {
         let word = u64::from_le_bytes(bytes);
         let shift = i * 8;
         quote |= byte_mask(word, b'"') << shift;
-        if has_byte(word, b'\\') {
+        if rare_structure(word) != 0 {
             backslash |= byte_mask(word, b'\\') << shift;
-        }
-        // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
-        let folded = word | (ONES * 0x20);
-        if has_byte(folded, b'{') {
-            open |= byte_mask_loose(folded, b'{') << shift;
-        }
-        if has_byte(folded, b'}') {
-            close |= byte_mask_loose(folded, b'}') << shift;
+            // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
+            let folded = word | (ONES * 0x20);
+            open |= byte_mask(folded, b'{') << shift;
+            close |= byte_mask(folded, b'}') << shift;
         }
     }
     (quote, backslash, open, close)
+}
+
+/// Bit i set when byte i of the block equals `byte`.
+fn block_byte_mask(block: &[u8], byte: u8) -> u64 {
+    block
+        .chunks_exact(8)
+        .enumerate()
+        .fold(0, |mask, (i, chunk)| {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            mask | byte_mask(u64::from_le_bytes(bytes), byte) << (i * 8)
+        })
 }
 
 /// Each bit i set for a byte with an odd run of backslashes before it (an escaped byte).
@@ -113,9 +117,19 @@ fn skip_ws(text: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The byte spans of the records of a delivery file `{"Records":[…]}`, or `None` when the
-/// text is anything else (see the module documentation).
-pub fn split_records(text: &[u8]) -> Option<Vec<(usize, usize)>> {
+/// The records of a delivery file, as byte spans of its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Records {
+    /// Each record's `(start, end)`.
+    pub spans: Vec<(usize, usize)>,
+    /// Where a `\u` escape occurs (the `u`), in order: rare, and a record holding one may hide
+    /// an escaped key from a plain substring search.
+    pub unicode_escapes: Vec<usize>,
+}
+
+/// The records of a delivery file `{"Records":[…]}`, or `None` when the text is anything else
+/// (see the module documentation).
+pub fn split_records(text: &[u8]) -> Option<Records> {
     let mut pos = skip_ws(text, 0);
     if text.get(pos) != Some(&b'{') {
         return None;
@@ -137,10 +151,10 @@ pub fn split_records(text: &[u8]) -> Option<Vec<(usize, usize)>> {
     (text.get(pos) == Some(&b'}') && skip_ws(text, pos + 1) == text.len()).then_some(records)
 }
 
-/// Splits the array whose elements start at `start`; returns the spans and the offset just past
-/// its closing `]`.
-fn split_array(text: &[u8], start: usize) -> Option<(Vec<(usize, usize)>, usize)> {
-    let mut records = Vec::new();
+/// Splits the array whose elements start at `start`; returns the records and the offset just
+/// past its closing `]`.
+fn split_array(text: &[u8], start: usize) -> Option<(Records, usize)> {
+    let mut records = Records::default();
     let mut depth = 0usize;
     let mut record_start = 0;
     let mut in_string = 0u64; // all ones when the previous block ended inside a string
@@ -159,7 +173,15 @@ fn split_array(text: &[u8], start: usize) -> Option<(Vec<(usize, usize)>, usize)
         let escaped = if backslash == 0 && !carry {
             0
         } else {
-            escaped_bytes(backslash, &mut carry)
+            let escaped = escaped_bytes(backslash, &mut carry);
+            let mut unicode = escaped & block_byte_mask(block, b'u');
+            while unicode != 0 {
+                records
+                    .unicode_escapes
+                    .push(base + unicode.trailing_zeros() as usize);
+                unicode &= unicode - 1;
+            }
+            escaped
         };
         let strings = prefix_xor(quote & !escaped) ^ in_string;
         in_string = ((strings as i64) >> 63) as u64;
@@ -169,10 +191,7 @@ fn split_array(text: &[u8], start: usize) -> Option<(Vec<(usize, usize)>, usize)
             brackets &= brackets - 1;
             let at = base + i;
             let byte = text.get(at).copied().unwrap_or(b' ');
-            if !matches!(byte, b'{' | b'[' | b'}' | b']') {
-                continue; // a loose-mask false positive
-            }
-            if matches!(byte, b'{' | b'[') {
+            if open & (1 << i) != 0 {
                 if depth == 0 {
                     if byte != b'{' {
                         return None; // arrays are not records
@@ -188,7 +207,7 @@ fn split_array(text: &[u8], start: usize) -> Option<(Vec<(usize, usize)>, usize)
                     if byte != b'}' {
                         return None;
                     }
-                    records.push((record_start, at + 1));
+                    records.spans.push((record_start, at + 1));
                 }
             }
         }
@@ -214,8 +233,9 @@ mod tests {
     }
 
     fn split(text: &str) -> Option<Vec<String>> {
-        split_records(text.as_bytes()).map(|spans| {
-            spans
+        split_records(text.as_bytes()).map(|records| {
+            records
+                .spans
                 .into_iter()
                 .map(|(a, b)| text[a..b].to_owned())
                 .collect()
@@ -252,6 +272,18 @@ mod tests {
             );
             assert_eq!(split(&text), parsed(&text), "{text}");
         }
+    }
+
+    #[test]
+    fn finds_unicode_escapes_only_where_escaped() {
+        let text = r#"{"Records":[{"a":"\\u"},{"event\u004eame":"x"},{"b":"\\\u0041"}]}"#;
+        let records = split_records(text.as_bytes()).unwrap();
+        let at: Vec<&str> = records
+            .unicode_escapes
+            .iter()
+            .map(|&p| &text[p - 1..p + 5])
+            .collect();
+        assert_eq!(at, [r"\u004e", r"\u0041"]);
     }
 
     #[test]
