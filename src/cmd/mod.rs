@@ -102,6 +102,9 @@ pub fn execute(
             closing_line(&scan, context.events.len())
         );
     }
+    // The process ends right after: freeing every event one by one would only cost time.
+    drop(context);
+    std::mem::forget(scan);
     failed
 }
 
