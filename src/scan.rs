@@ -100,6 +100,12 @@ enum FileStatus {
     NotRead,
 }
 
+thread_local! {
+    /// Each worker thread's buffers, reused from file to file (rayon's `map_init` would make
+    /// new ones at every work split, and fresh pages cost the kernel zeroing them).
+    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+}
+
 /// Finds the records worth a full parse: any that mention one of the event names. A superset:
 /// an ordinary call may mention "AssumeRole" in a string; the parse decides.
 fn candidate_matcher() -> AhoCorasick {
@@ -126,11 +132,13 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
         found
             .inputs
             .par_iter()
-            .map_init(Buffers::default, |bufs, input| {
+            .map(|input| {
                 if stop.load(Ordering::Relaxed) {
                     return FileResult::not_read();
                 }
-                let result = read_input(input, options.max_file_size, &matcher, bufs);
+                let result = BUFFERS.with_borrow_mut(|bufs| {
+                    read_input(input, options.max_file_size, &matcher, bufs)
+                });
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     stop.store(true, Ordering::Relaxed);
                 }
