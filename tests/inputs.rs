@@ -408,3 +408,39 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// Paths that cannot be read: one line each, with the path; the rest is read.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_directories() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = Dir::new();
+    dir.write("good.json", assume("fine").as_bytes());
+    let locked = dir.write("locked/x.json", assume("locked").as_bytes());
+    let locked_dir = dir.path("locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(&locked_dir, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let root_reads_anything = std::fs::read_dir(&locked_dir).is_ok();
+    let output = run_in(
+        dir.root.path(),
+        &["events", "good.json", "good.json/child", "locked"],
+        None,
+    );
+    std::fs::set_permissions(&locked_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        event_ids(&stdout(&output)).first().map(String::as_str),
+        Some("fine")
+    );
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("trailmask: good.json/child: cannot read: Not a directory (os error 20)\n"),
+        "{err}"
+    );
+    if !root_reads_anything {
+        assert!(
+            err.contains("trailmask: locked: cannot read: Permission denied (os error 13)\n"),
+            "{err}"
+        );
+    }
+}
