@@ -299,14 +299,6 @@ impl MaskGraph {
         edge.external
     }
 
-    /// The accounts that have nodes, in order.
-    pub fn accounts_used(&self) -> BTreeSet<&str> {
-        self.graph
-            .node_weights()
-            .filter(|n| !n.kind.outside_accounts() && !n.account.is_empty())
-            .map(|n| n.account.as_str())
-            .collect()
-    }
 }
 
 /// A node as one event names it, borrowing from the event where it can.

@@ -15,7 +15,7 @@ use crate::input::records::Record;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -349,9 +349,4 @@ fn gzip_problem(error: &std::io::Error) -> &'static str {
     } else {
         "corrupt gzip"
     }
-}
-
-/// The display form of a path in reports.
-pub fn display_path(path: &Path) -> String {
-    path.display().to_string()
 }
