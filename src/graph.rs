@@ -298,7 +298,6 @@ impl MaskGraph {
     pub fn is_external(&self, edge: &Edge) -> bool {
         edge.external
     }
-
 }
 
 /// A node as one event names it, borrowing from the event where it can.

@@ -55,8 +55,11 @@ pub fn execute(
         .build_global();
     let plan = &plan;
     let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
+    let files_done = std::sync::atomic::AtomicU64::new(0);
     let on_file = |bytes: u64| {
         if let Some(bar) = &progress {
+            let files = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            bar.set_message(plural(files, "file"));
             bar.inc(bytes);
         }
     };
@@ -135,7 +138,7 @@ fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} read {bytes} ({bytes_per_sec}) {elapsed}",
+            "{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}",
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
