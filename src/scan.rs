@@ -200,11 +200,8 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
     let mut result = FileResult::not_read();
     let (path, loaded) = match input {
         Input::File {
-            path,
-            skip: Some(reason),
-            ..
+            skip: Some(reason), ..
         } => {
-            let _ = path;
             result.status = FileStatus::Skipped(*reason);
             return result;
         }

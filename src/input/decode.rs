@@ -213,7 +213,7 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         if decoded
             .records
             .first()
-            .is_some_and(|r| memchr::memmem::find(r.bytes(), b"\"insightDetails\"").is_some())
+            .is_some_and(|r| is_insight(r.bytes()))
         {
             decoded.records.clear();
             decoded.skip = Some(SkipReason::Insight);
@@ -273,9 +273,10 @@ fn collect<'a>(
 ) {
     match value {
         TopValue::Records(records) => {
-            if records.first().is_some_and(|r| {
-                memchr::memmem::find(r.get().as_bytes(), b"\"insightDetails\"").is_some()
-            }) {
+            if records
+                .first()
+                .is_some_and(|r| is_insight(r.get().as_bytes()))
+            {
                 shapes.insight += 1;
                 return;
             }
@@ -384,6 +385,11 @@ fn name_after(rest: &[u8]) -> Option<&[u8]> {
         Some(end) if value[end] == b'"' => Some(&value[..end]),
         _ => None,
     }
+}
+
+/// True for a CloudTrail Insights record (a delivery file holds only those, or none).
+fn is_insight(record: &[u8]) -> bool {
+    memchr::memmem::find(record, b"\"insightDetails\"").is_some()
 }
 
 fn trim_ascii(bytes: &[u8]) -> &[u8] {
