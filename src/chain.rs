@@ -56,14 +56,14 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
     };
     let by_key = SortedIndex::new(
         issuers()
-            .filter(|(_, e)| !e.issued_access_key.is_empty())
-            .map(|(i, e)| (e.issued_access_key.as_str(), i))
+            .filter(|(_, e)| !e.issued_access_key().is_empty())
+            .map(|(i, e)| (e.issued_access_key(), i))
             .collect(),
     );
     let by_session = SortedIndex::new(
         issuers()
-            .filter(|(_, e)| !e.session_arn.is_empty())
-            .map(|(i, e)| (e.session_arn.as_str(), i))
+            .filter(|(_, e)| !e.session_arn().is_empty())
+            .map(|(i, e)| (e.session_arn(), i))
             .collect(),
     );
     events
@@ -77,13 +77,13 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
             if !chained {
                 return None;
             }
-            let key_link = (!event.caller_access_key.is_empty())
-                .then(|| best_issuer(events, by_key.get(&event.caller_access_key), index))
+            let key_link = (!event.caller_access_key().is_empty())
+                .then(|| best_issuer(events, by_key.get(event.caller_access_key()), index))
                 .flatten()
                 .map(|parent| (parent, LinkKind::AccessKey));
             key_link.or_else(|| {
                 (event.source_kind == SourceKind::AssumedRole)
-                    .then(|| best_issuer(events, by_session.get(&event.source), index))
+                    .then(|| best_issuer(events, by_session.get(event.source()), index))
                     .flatten()
                     .map(|parent| (parent, LinkKind::Inferred))
             })
@@ -166,7 +166,7 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
     }
     for index in 0..events.len() {
         if let Some(parent) = events[index].chain.parent {
-            events[index].chain.parent_event_id = events[parent].event_id.clone();
+            events[index].chain.parent_event_id = events[parent].event_id().to_owned();
         }
     }
 }
@@ -175,11 +175,11 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
 fn root_chain(event: &RoleAssumption) -> (Option<u32>, String) {
     let first_hop = match event.source_kind {
         SourceKind::AssumedRole => event.event_name == EventName::SwitchRole,
-        SourceKind::AwsAccount => is_user_principal(&event.source),
+        SourceKind::AwsAccount => is_user_principal(event.source()),
         SourceKind::Unknown => false,
         _ => true,
     };
-    if first_hop && !event.source.is_empty() {
+    if first_hop && !event.source().is_empty() {
         (Some(1), event.origin_label())
     } else {
         (None, String::new())

@@ -15,17 +15,17 @@ use rayon::slice::ParallelSliceMut;
 use std::cmp::Ordering;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Identity {
-    Shared(String),
-    Event(String),
+enum Identity<'a> {
+    Shared(&'a str),
+    Event(&'a str),
     Content(Box<RoleAssumption>),
 }
 
-fn identity(event: &RoleAssumption) -> Identity {
-    if !event.shared_event_id.is_empty() {
-        Identity::Shared(event.shared_event_id.clone())
-    } else if !event.event_id.is_empty() {
-        Identity::Event(event.event_id.clone())
+fn identity(event: &RoleAssumption) -> Identity<'_> {
+    if !event.shared_event_id().is_empty() {
+        Identity::Shared(event.shared_event_id())
+    } else if !event.event_id().is_empty() {
+        Identity::Event(event.event_id())
     } else {
         let mut content = event.clone();
         content.log_file = std::sync::Arc::from("");
@@ -40,7 +40,7 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
 
 /// Keeps one copy of each event and returns them sorted by time, then `eventID`, with the
 /// number of copies dropped.
-pub fn dedupe(mut events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
+pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     let before = events.len();
     // Sort small keys, not the events themselves, and drop copies in place: no second copy of
     // the event list is ever held.
@@ -59,20 +59,21 @@ pub fn dedupe(mut events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     for (_, _, index) in keyed {
         keep[index] = true;
     }
-    let mut index = 0;
-    events.retain(|_| {
-        index += 1;
-        keep[index - 1]
-    });
-    events.shrink_to_fit();
-    events.par_sort_unstable_by(output_order);
+    // Sort the kept events' indexes, then move each event once into its place.
+    let mut order: Vec<usize> = (0..events.len()).filter(|&i| keep[i]).collect();
+    order.par_sort_unstable_by(|&a, &b| output_order(&events[a], &events[b]));
+    let mut slots: Vec<Option<RoleAssumption>> = events.into_iter().map(Some).collect();
+    let events: Vec<RoleAssumption> = order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect();
     let dropped = before - events.len();
     (events, dropped)
 }
 
 /// The order of every listing: event time (unknown first), then `eventID`, then everything.
 pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
-    (a.event_time, &a.event_id)
-        .cmp(&(b.event_time, &b.event_id))
+    (a.event_time, &a.event_id())
+        .cmp(&(b.event_time, &b.event_id()))
         .then_with(|| a.cmp(b))
 }

@@ -2,8 +2,8 @@
 //!
 //! A [`RoleAssumption`] says who (the source identity) put on which mask (role, root or
 //! federated user), when, from where, with what outcome, and which session it got. Its fields
-//! are owned strings, empty when CloudTrail did not say; they are exactly the columns of
-//! `trailmask events`.
+//! are strings, empty when CloudTrail did not say, packed in one allocation per event; they are
+//! exactly the columns of `trailmask events`.
 
 use crate::arn;
 use crate::input::records::{Record, Text, UserIdentity};
@@ -193,43 +193,128 @@ pub struct ChainInfo {
 }
 
 /// One act of putting on a mask.
+///
+/// Its text fields (read with the methods of the same names, e.g. [`RoleAssumption::role_arn`])
+/// are kept in one allocation, [`TextFields`]: an event costs one allocation instead of one
+/// per field, and sorting and writing the events read contiguous memory.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RoleAssumption {
     pub event_time: Option<DateTime<Utc>>,
-    pub event_id: String,
     pub event_name: EventName,
     pub outcome: Outcome,
-    pub error_code: String,
     pub source_kind: SourceKind,
-    /// User or root ARN, session ARN, service principal, identity provider, or principal id.
-    pub source: String,
-    /// SAML or OIDC subject.
-    pub source_subject: String,
-    pub source_account: String,
-    /// The role put on; `arn:…:root` for `AssumeRoot`; empty for the `Get*Token` calls.
-    pub role_arn: String,
-    pub role_account: String,
-    pub session_name: String,
-    /// The assumed-role (or federated-user) session the call created.
-    pub session_arn: String,
     /// `Some(true)` when the source's and role's accounts are both known and differ.
     pub cross_account: Option<bool>,
-    pub source_ip: String,
-    pub user_agent: String,
-    pub aws_region: String,
-    pub recipient_account: String,
-    pub caller_access_key: String,
-    pub issued_access_key: String,
-    pub source_identity: String,
-    pub mfa_authenticated: String,
-    pub shared_event_id: String,
-    /// For a session caller: the role that issued its session.
-    pub caller_role_arn: String,
     /// For a session caller: `sessionContext.attributes.creationDate`.
     pub caller_session_created: Option<DateTime<Utc>>,
+    pub text: TextFields,
     pub chain: ChainInfo,
     /// The file the record was read from.
     pub log_file: Arc<str>,
+}
+
+/// Declares the text fields once: the borrowed [`Texts`] that builds them, the packed
+/// [`TextFields`], and an accessor on [`RoleAssumption`] for each.
+macro_rules! text_fields {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// The text fields of a [`RoleAssumption`] by name, borrowed: what
+        /// [`TextFields::new`] packs. Empty when CloudTrail did not say.
+        #[derive(Debug, Default, Clone, Copy)]
+        pub struct Texts<'a> {
+            $($(#[$doc])* pub $name: &'a str,)*
+        }
+
+        #[allow(non_camel_case_types)]
+        enum Field {
+            $($name,)*
+        }
+
+        const FIELD_COUNT: usize = [$(Field::$name),*].len();
+
+        impl Texts<'_> {
+            fn in_order(&self) -> [&str; FIELD_COUNT] {
+                [$(self.$name),*]
+            }
+        }
+
+        impl RoleAssumption {
+            $($(#[$doc])* pub fn $name(&self) -> &str {
+                self.text.get(Field::$name as usize)
+            })*
+        }
+    };
+}
+
+text_fields! {
+    event_id,
+    error_code,
+    /// User or root ARN, session ARN, service principal, identity provider, or principal id.
+    source,
+    /// SAML or OIDC subject.
+    source_subject,
+    source_account,
+    /// The role put on; `arn:…:root` for `AssumeRoot`; empty for the `Get*Token` calls.
+    role_arn,
+    role_account,
+    session_name,
+    /// The assumed-role (or federated-user) session the call created.
+    session_arn,
+    source_ip,
+    user_agent,
+    aws_region,
+    recipient_account,
+    caller_access_key,
+    issued_access_key,
+    source_identity,
+    mfa_authenticated,
+    shared_event_id,
+    /// For a session caller: the role that issued its session.
+    caller_role_arn,
+}
+
+/// The text fields of one event in a single string, with where each ends. Ordered field by
+/// field, in the order of [`Texts`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TextFields {
+    text: Box<str>,
+    ends: [usize; FIELD_COUNT],
+}
+
+impl TextFields {
+    pub fn new(texts: &Texts) -> Self {
+        let parts = texts.in_order();
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0; FIELD_COUNT];
+        for (end, part) in ends.iter_mut().zip(parts) {
+            text.push_str(part);
+            *end = text.len();
+        }
+        TextFields {
+            text: text.into_boxed_str(),
+            ends,
+        }
+    }
+
+    fn get(&self, field: usize) -> &str {
+        let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
+        &self.text[start..self.ends[field]]
+    }
+
+    fn fields(&self) -> impl Iterator<Item = &str> {
+        (0..FIELD_COUNT).map(|field| self.get(field))
+    }
+}
+
+impl Ord for TextFields {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.fields().cmp(other.fields())
+    }
+}
+
+impl PartialOrd for TextFields {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl RoleAssumption {
@@ -237,20 +322,20 @@ impl RoleAssumption {
     /// `provider#subject` for federation, the source otherwise.
     pub fn origin_label(&self) -> String {
         if matches!(self.source_kind, SourceKind::Saml | SourceKind::WebIdentity)
-            && !self.source_subject.is_empty()
+            && !self.source_subject().is_empty()
         {
-            format!("{}#{}", self.source, self.source_subject)
+            format!("{}#{}", self.source(), self.source_subject())
         } else {
-            self.source.clone()
+            self.source().to_owned()
         }
     }
 
     /// The mask: the role, or for the `Get*Token` calls the session they create.
     pub fn target(&self) -> &str {
-        if self.role_arn.is_empty() {
-            &self.session_arn
+        if self.role_arn().is_empty() {
+            self.session_arn()
         } else {
-            &self.role_arn
+            self.role_arn()
         }
     }
 }
@@ -259,13 +344,17 @@ fn owned(text: &Text) -> String {
     text.as_str().to_owned()
 }
 
-fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> String {
+/// The first non-empty text, or `""`.
+fn first_of_str<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> &'t str {
     texts
         .into_iter()
         .flatten()
         .find(|s| !s.is_empty())
         .unwrap_or("")
-        .to_owned()
+}
+
+fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> String {
+    first_of_str(texts).to_owned()
 }
 
 /// The role named in an AccessDenied message, for failures whose `requestParameters` is null:
@@ -486,41 +575,42 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
     };
     let attributes = session_context.and_then(|c| c.attributes.get());
 
-    Some(RoleAssumption {
-        event_time: timefmt::parse(record.event_time.as_str())
-            .or_else(|| timefmt::parse(record.logstash_timestamp.as_str())),
-        event_id: owned(&record.event_id),
-        event_name,
-        outcome,
-        error_code,
-        source_kind: found.caller.kind,
-        source: found.caller.source,
-        source_subject: found.caller.subject,
-        source_account: found.caller.account,
-        role_arn: found.role_arn,
-        role_account: found.role_account,
-        session_name: found.session_name,
-        session_arn: found.session_arn,
-        cross_account,
-        source_ip: owned(&record.source_ip_address),
-        user_agent: owned(&record.user_agent),
-        aws_region: owned(&record.aws_region),
-        recipient_account: owned(&record.recipient_account_id),
-        caller_access_key: identity
-            .map(|id| owned(&id.access_key_id))
-            .unwrap_or_default(),
-        issued_access_key: first_of([response
+    let texts = Texts {
+        event_id: record.event_id.as_str(),
+        error_code: &error_code,
+        source: &found.caller.source,
+        source_subject: &found.caller.subject,
+        source_account: &found.caller.account,
+        role_arn: &found.role_arn,
+        role_account: &found.role_account,
+        session_name: &found.session_name,
+        session_arn: &found.session_arn,
+        source_ip: record.source_ip_address.as_str(),
+        user_agent: record.user_agent.as_str(),
+        aws_region: record.aws_region.as_str(),
+        recipient_account: record.recipient_account_id.as_str(),
+        caller_access_key: identity.map_or("", |id| id.access_key_id.as_str()),
+        issued_access_key: first_of_str([response
             .and_then(|r| r.credentials.get())
             .and_then(|c| c.access_key_id.get())]),
-        source_identity: first_of([
+        source_identity: first_of_str([
             request.and_then(|r| r.source_identity.get()),
             response.and_then(|r| r.source_identity.get()),
             session_context.and_then(|c| c.source_identity.get()),
         ]),
-        mfa_authenticated: first_of([attributes.and_then(|a| a.mfa_authenticated.get())]),
-        shared_event_id: owned(&record.shared_event_id),
-        caller_role_arn,
+        mfa_authenticated: first_of_str([attributes.and_then(|a| a.mfa_authenticated.get())]),
+        shared_event_id: record.shared_event_id.as_str(),
+        caller_role_arn: &caller_role_arn,
+    };
+    Some(RoleAssumption {
+        event_time: timefmt::parse(record.event_time.as_str())
+            .or_else(|| timefmt::parse(record.logstash_timestamp.as_str())),
+        event_name,
+        outcome,
+        source_kind: found.caller.kind,
+        cross_account,
         caller_session_created: attributes.and_then(|a| timefmt::parse(a.creation_date.as_str())),
+        text: TextFields::new(&texts),
         chain: ChainInfo::default(),
         log_file: Arc::clone(log_file),
     })

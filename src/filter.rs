@@ -49,7 +49,7 @@ impl Filters {
             && !self
                 .accounts
                 .iter()
-                .any(|a| *a == event.source_account || *a == event.role_account)
+                .any(|a| *a == event.source_account() || *a == event.role_account())
         {
             return false;
         }
@@ -61,8 +61,8 @@ impl Filters {
             }
         }
         if let Some(glob) = &self.source
-            && !glob.is_match(&event.source)
-            && !glob.is_match(&event.source_subject)
+            && !glob.is_match(event.source())
+            && !glob.is_match(event.source_subject())
             && !glob.is_match(event.origin_label())
         {
             return false;

@@ -134,11 +134,11 @@ impl Edge {
             self.last_seen = Some(self.last_seen.map_or(time, |t| t.max(time)));
         }
         // Look before inserting: most events repeat a known value, and a clone costs.
-        if !event.source_ip.is_empty() && !self.source_ips.contains(&event.source_ip) {
-            self.source_ips.insert(event.source_ip.clone());
+        if !event.source_ip().is_empty() && !self.source_ips.contains(event.source_ip()) {
+            self.source_ips.insert(event.source_ip().to_owned());
         }
-        if !event.source_subject.is_empty() && !self.subjects.contains(&event.source_subject) {
-            self.subjects.insert(event.source_subject.clone());
+        if !event.source_subject().is_empty() && !self.subjects.contains(event.source_subject()) {
+            self.subjects.insert(event.source_subject().to_owned());
         }
         self.cross_account |= event.cross_account == Some(true);
     }
@@ -352,11 +352,11 @@ fn principal_node<'e>(
 }
 
 fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef<'e> {
-    let account = event.source_account.as_str();
+    let account = event.source_account();
     let federation = |kind| {
-        let mut provider = node(kind, event.source.as_str(), "");
-        if !options.collapse.contains(&Collapse::Subjects) && !event.source_subject.is_empty() {
-            provider.subject = Some(event.source_subject.as_str());
+        let mut provider = node(kind, event.source(), "");
+        if !options.collapse.contains(&Collapse::Subjects) && !event.source_subject().is_empty() {
+            provider.subject = Some(event.source_subject());
         }
         provider
     };
@@ -364,37 +364,39 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
         SourceKind::AwsService if options.collapse.contains(&Collapse::Services) => {
             node(NodeKind::Service, "AWS services", "")
         }
-        SourceKind::AwsService => node(NodeKind::Service, event.source.as_str(), ""),
+        SourceKind::AwsService => node(NodeKind::Service, event.source(), ""),
         SourceKind::Saml => federation(NodeKind::SamlProvider),
         SourceKind::WebIdentity => federation(NodeKind::OidcProvider),
         SourceKind::AwsAccount => {
             let mut caller = node(NodeKind::ExternalAccount, account, account);
-            caller.subject = Some(event.source.as_str());
+            caller.subject = Some(event.source());
             caller
         }
         SourceKind::AssumedRole
             if !options.session_level
                 && event.event_name != EventName::SwitchRole
-                && !event.caller_role_arn.is_empty() =>
+                && !event.caller_role_arn().is_empty() =>
         {
-            node(NodeKind::Role, event.caller_role_arn.as_str(), account)
+            node(NodeKind::Role, event.caller_role_arn(), account)
         }
-        _ => principal_node(&event.source, account, options),
+        _ => principal_node(event.source(), account, options),
     }
 }
 
 fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<NodeRef<'e>> {
-    let account = event.role_account.as_str();
+    let account = event.role_account();
     match event.event_name {
         EventName::GetSessionToken => None,
-        EventName::GetFederationToken => (!event.session_arn.is_empty())
-            .then(|| node(NodeKind::FederatedUser, event.session_arn.as_str(), account)),
-        EventName::AssumeRoot => (!event.role_arn.is_empty())
-            .then(|| node(NodeKind::Root, event.role_arn.as_str(), account)),
-        _ if options.session_level && !event.session_arn.is_empty() => {
-            Some(node(NodeKind::Session, event.session_arn.as_str(), account))
+        EventName::GetFederationToken => (!event.session_arn().is_empty())
+            .then(|| node(NodeKind::FederatedUser, event.session_arn(), account)),
+        EventName::AssumeRoot => {
+            (!event.role_arn().is_empty()).then(|| node(NodeKind::Root, event.role_arn(), account))
         }
-        _ => (!event.role_arn.is_empty())
-            .then(|| node(NodeKind::Role, event.role_arn.as_str(), account)),
+        _ if options.session_level && !event.session_arn().is_empty() => {
+            Some(node(NodeKind::Session, event.session_arn(), account))
+        }
+        _ => {
+            (!event.role_arn().is_empty()).then(|| node(NodeKind::Role, event.role_arn(), account))
+        }
     }
 }

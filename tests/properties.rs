@@ -139,10 +139,10 @@ proptest! {
         prop_assert!(outcome.error.is_none());
         prop_assert_eq!(outcome.events.len(), 1);
         let event = &outcome.events[0];
-        prop_assert_eq!(&event.session_name, &session);
-        prop_assert_eq!(&event.user_agent, &agent);
-        prop_assert_eq!(&event.source_subject, &subject);
-        prop_assert_eq!(&event.source_ip, &ip);
+        prop_assert_eq!(&event.session_name(), &session);
+        prop_assert_eq!(&event.user_agent(), &agent);
+        prop_assert_eq!(&event.source_subject(), &subject);
+        prop_assert_eq!(&event.source_ip(), &ip);
     }
 }
 

@@ -1,7 +1,7 @@
 //! Chain reconstruction: key links, reused keys, missing first hops, inferred links.
 
 use super::*;
-use crate::event::ChainInfo;
+use crate::event::{ChainInfo, TextFields, Texts};
 use crate::timefmt;
 use std::sync::Arc;
 
@@ -22,40 +22,36 @@ fn hop(
     created: &str,
 ) -> RoleAssumption {
     let session_caller = source.contains(":assumed-role/");
+    let session_arn = crate::arn::session_of_role(role, session).unwrap_or_default();
+    let caller_role_arn = if session_caller {
+        crate::arn::role_of_session(source).unwrap_or_default()
+    } else {
+        String::new()
+    };
     RoleAssumption {
         event_time: at(time),
-        event_id: id.into(),
         event_name: EventName::AssumeRole,
         outcome: Outcome::Success,
-        error_code: String::new(),
         source_kind: if session_caller {
             SourceKind::AssumedRole
         } else {
             SourceKind::IamUser
         },
-        source: source.into(),
-        source_subject: String::new(),
-        source_account: crate::arn::account_of(source).unwrap_or("").into(),
-        role_arn: role.into(),
-        role_account: crate::arn::account_of(role).unwrap_or("").into(),
-        session_name: session.into(),
-        session_arn: crate::arn::session_of_role(role, session).unwrap_or_default(),
         cross_account: None,
-        source_ip: String::new(),
-        user_agent: String::new(),
-        aws_region: String::new(),
-        recipient_account: String::new(),
-        caller_access_key: caller_key.into(),
-        issued_access_key: issued.into(),
-        source_identity: String::new(),
-        mfa_authenticated: String::new(),
-        shared_event_id: String::new(),
-        caller_role_arn: if session_caller {
-            crate::arn::role_of_session(source).unwrap_or_default()
-        } else {
-            String::new()
-        },
         caller_session_created: at(created),
+        text: TextFields::new(&Texts {
+            event_id: id,
+            source,
+            source_account: crate::arn::account_of(source).unwrap_or(""),
+            role_arn: role,
+            role_account: crate::arn::account_of(role).unwrap_or(""),
+            session_name: session,
+            session_arn: &session_arn,
+            caller_access_key: caller_key,
+            issued_access_key: issued,
+            caller_role_arn: &caller_role_arn,
+            ..Texts::default()
+        }),
         chain: ChainInfo::default(),
         log_file: Arc::from("test"),
     }
@@ -73,7 +69,7 @@ fn linked(mut events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, 
         .into_iter()
         .map(|e| {
             (
-                e.event_id,
+                e.event_id().to_owned(),
                 e.chain.depth,
                 e.chain.origin,
                 e.chain.link,

@@ -33,15 +33,15 @@ impl<'a> ServiceRows<'a> {
             if event.source_kind != SourceKind::AwsService {
                 continue;
             }
-            let entry = uses.entry((&event.source, &event.role_arn)).or_default();
-            entry.role_account = &event.role_account;
+            let entry = uses.entry((event.source(), event.role_arn())).or_default();
+            entry.role_account = event.role_account();
             entry.count += 1;
             if let Some(time) = event.event_time {
                 entry.first_seen = Some(entry.first_seen.map_or(time, |t| t.min(time)));
                 entry.last_seen = Some(entry.last_seen.map_or(time, |t| t.max(time)));
             }
-            if !event.session_name.is_empty() {
-                entry.sessions.insert(&event.session_name);
+            if !event.session_name().is_empty() {
+                entry.sessions.insert(event.session_name());
             }
         }
         ServiceRows {

@@ -31,9 +31,9 @@ impl Summary {
                 Outcome::Failure => counts.1 += 1,
             }
             summary.cross_account += u64::from(event.cross_account == Some(true));
-            for account in [&event.source_account, &event.role_account] {
+            for account in [event.source_account(), event.role_account()] {
                 if !account.is_empty() {
-                    summary.accounts.insert(account.clone());
+                    summary.accounts.insert(account.to_owned());
                 }
             }
             if let Some(time) = event.event_time {

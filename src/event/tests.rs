@@ -26,24 +26,21 @@ fn iam_user_assumes_a_role_in_another_account() {
     assert_eq!(e.event_name, EventName::AssumeRole);
     assert_eq!(e.outcome, Outcome::Success);
     assert_eq!(e.source_kind, SourceKind::IamUser);
-    assert_eq!(e.source, "arn:aws:iam::111111111111:user/alice");
+    assert_eq!(e.source(), "arn:aws:iam::111111111111:user/alice");
     assert_eq!(
-        (e.source_account.as_str(), e.role_account.as_str()),
+        (e.source_account(), e.role_account()),
         ("111111111111", "222222222222")
     );
     assert_eq!(e.cross_account, Some(true));
     assert_eq!(
-        e.session_arn,
+        e.session_arn(),
         "arn:aws:sts::222222222222:assumed-role/Deploy/alice"
     );
     assert_eq!(
-        (e.caller_access_key.as_str(), e.issued_access_key.as_str()),
+        (e.caller_access_key(), e.issued_access_key()),
         ("AKIAEXAMPLE", "ASIAISSUED")
     );
-    assert_eq!(
-        (e.event_id.as_str(), e.shared_event_id.as_str()),
-        ("e1", "s1")
-    );
+    assert_eq!((e.event_id(), e.shared_event_id()), ("e1", "s1"));
     assert_eq!(
         timefmt::format_opt(e.event_time.as_ref()),
         "2020-12-20T09:00:00Z"
@@ -56,10 +53,10 @@ fn root_caller() {
         "userIdentity": {"type": "Root", "principalId": "111111111111", "arn": "arn:aws:iam::111111111111:root", "accountId": "111111111111"},
         "requestParameters": {"roleArn": "arn:aws:iam::111111111111:role/Ops", "roleSessionName": "root-ops"}}"#);
     assert_eq!(e.source_kind, SourceKind::Root);
-    assert_eq!(e.source, "arn:aws:iam::111111111111:root");
+    assert_eq!(e.source(), "arn:aws:iam::111111111111:root");
     assert_eq!(e.cross_account, Some(false));
     assert_eq!(
-        e.session_arn,
+        e.session_arn(),
         "arn:aws:sts::111111111111:assumed-role/Ops/root-ops"
     );
 }
@@ -76,19 +73,19 @@ fn assumed_role_caller_chains_from_its_issuer() {
     );
     assert_eq!(e.source_kind, SourceKind::AssumedRole);
     assert_eq!(
-        e.source,
+        e.source(),
         "arn:aws:sts::111111111111:assumed-role/Admin/alice-admin"
     );
     assert_eq!(
-        e.caller_role_arn,
+        e.caller_role_arn(),
         "arn:aws:iam::111111111111:role/ops/Admin"
     );
     assert_eq!(
         timefmt::format_opt(e.caller_session_created.as_ref()),
         "2020-12-20T10:00:00Z"
     );
-    assert_eq!(e.mfa_authenticated, "true");
-    assert_eq!(e.caller_access_key, "ASIAK1");
+    assert_eq!(e.mfa_authenticated(), "true");
+    assert_eq!(e.caller_access_key(), "ASIAK1");
 }
 
 #[test]
@@ -100,12 +97,12 @@ fn aws_service_session_is_derived_from_role_and_session_name() {
         "responseElements": {"credentials": {"accessKeyId": "ASIAEC2"}}}"#,
     );
     assert_eq!(e.source_kind, SourceKind::AwsService);
-    assert_eq!(e.source, "ec2.amazonaws.com");
+    assert_eq!(e.source(), "ec2.amazonaws.com");
     assert_eq!(
-        e.session_arn,
+        e.session_arn(),
         "arn:aws:sts::222222222222:assumed-role/Web/i-0abc"
     );
-    assert_eq!(e.source_account, "222222222222");
+    assert_eq!(e.source_account(), "222222222222");
     assert_eq!(e.cross_account, Some(false));
     assert_eq!(e.origin_label(), "ec2.amazonaws.com");
 }
@@ -118,7 +115,7 @@ fn service_without_type_is_known_by_invoked_by_or_source_ip() {
         "requestParameters": {"roleArn": "arn:aws:iam::1:role/F", "roleSessionName": "F"}}"#,
     );
     assert_eq!(
-        (e.source_kind, e.source.as_str()),
+        (e.source_kind, e.source()),
         (SourceKind::AwsService, "lambda.amazonaws.com")
     );
     let e = one(
@@ -126,7 +123,7 @@ fn service_without_type_is_known_by_invoked_by_or_source_ip() {
         "userIdentity": {"type": "AWSService"},
         "requestParameters": {"roleArn": "arn:aws:iam::1:role/T", "roleSessionName": "t"}}"#,
     );
-    assert_eq!(e.source, "ecs-tasks.amazonaws.com");
+    assert_eq!(e.source(), "ecs-tasks.amazonaws.com");
 }
 
 #[test]
@@ -136,8 +133,8 @@ fn saml_user() {
         "requestParameters": {"roleArn": "arn:aws:iam::111111111111:role/OktaAdmins", "principalArn": "arn:aws:iam::111111111111:saml-provider/Okta"},
         "responseElements": {"subject": "carol-subject", "assumedRoleUser": {"arn": "arn:aws:sts::111111111111:assumed-role/OktaAdmins/carol"}}}"#);
     assert_eq!(e.source_kind, SourceKind::Saml);
-    assert_eq!(e.source, "arn:aws:iam::111111111111:saml-provider/Okta");
-    assert_eq!(e.source_subject, "carol@example.com");
+    assert_eq!(e.source(), "arn:aws:iam::111111111111:saml-provider/Okta");
+    assert_eq!(e.source_subject(), "carol@example.com");
     assert_eq!(
         e.origin_label(),
         "arn:aws:iam::111111111111:saml-provider/Okta#carol@example.com"
@@ -147,7 +144,7 @@ fn saml_user() {
         "requestParameters": {"roleArn": "arn:aws:iam::1:role/R", "principalArn": "arn:aws:iam::1:saml-provider/P"},
         "responseElements": {"subject": "from-response"}}"#,
     );
-    assert_eq!(no_user_name.source_subject, "from-response");
+    assert_eq!(no_user_name.source_subject(), "from-response");
 }
 
 #[test]
@@ -158,10 +155,10 @@ fn web_identity_user_github_and_eks() {
         "requestParameters": {"roleArn": "arn:aws:iam::222222222222:role/Deploy", "roleSessionName": "GitHubActions"}}"#);
     assert_eq!(e.source_kind, SourceKind::WebIdentity);
     assert_eq!(
-        e.source,
+        e.source(),
         "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
     );
-    assert_eq!(e.source_subject, "repo:org/repo:ref:refs/heads/main");
+    assert_eq!(e.source_subject(), "repo:org/repo:ref:refs/heads/main");
     let eks = one(
         r#"{"eventName": "AssumeRoleWithWebIdentity", "userIdentity": {"type": "WebIdentityUser"},
         "requestParameters": {"roleArn": "arn:aws:iam::2:role/Irsa", "roleSessionName": "s"},
@@ -169,10 +166,10 @@ fn web_identity_user_github_and_eks() {
             "subjectFromWebIdentityToken": "system:serviceaccount:ns:name"}}"#,
     );
     assert_eq!(
-        eks.source,
+        eks.source(),
         "arn:aws:iam::2:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X"
     );
-    assert_eq!(eks.source_subject, "system:serviceaccount:ns:name");
+    assert_eq!(eks.source_subject(), "system:serviceaccount:ns:name");
 }
 
 #[test]
@@ -182,7 +179,7 @@ fn aws_account_copy_names_the_caller_by_principal() {
         "requestParameters": {"roleArn": "arn:aws:iam::123412341234:role/Integration", "roleSessionName": "s"}}"#);
     assert_eq!(e.source_kind, SourceKind::AwsAccount);
     assert_eq!(
-        (e.source.as_str(), e.source_account.as_str()),
+        (e.source(), e.source_account()),
         ("AROAEXAMPLE:lambda", "774305579662")
     );
     assert_eq!(e.cross_account, Some(true));
@@ -194,7 +191,7 @@ fn federated_user_and_get_token_calls() {
         "userIdentity": {"type": "FederatedUser", "arn": "arn:aws:sts::1:federated-user/jane", "accountId": "1"},
         "requestParameters": {"roleArn": "arn:aws:iam::1:role/R", "roleSessionName": "s"}}"#);
     assert_eq!(
-        (e.source_kind, e.source.as_str()),
+        (e.source_kind, e.source()),
         (
             SourceKind::FederatedUser,
             "arn:aws:sts::1:federated-user/jane"
@@ -205,10 +202,10 @@ fn federated_user_and_get_token_calls() {
         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::444444444444:user/broker", "accountId": "444444444444"},
         "requestParameters": {"name": "contractor"},
         "responseElements": {"federatedUser": {"arn": "arn:aws:sts::444444444444:federated-user/contractor"}}}"#);
-    assert_eq!(token.role_arn, "");
-    assert_eq!(token.session_name, "contractor");
+    assert_eq!(token.role_arn(), "");
+    assert_eq!(token.session_name(), "contractor");
     assert_eq!(
-        token.session_arn,
+        token.session_arn(),
         "arn:aws:sts::444444444444:federated-user/contractor"
     );
     assert_eq!(
@@ -216,7 +213,7 @@ fn federated_user_and_get_token_calls() {
         "arn:aws:sts::444444444444:federated-user/contractor"
     );
     assert_eq!(
-        (token.role_account.as_str(), token.cross_account),
+        (token.role_account(), token.cross_account),
         ("444444444444", Some(false))
     );
 
@@ -224,7 +221,7 @@ fn federated_user_and_get_token_calls() {
         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::4:user/dave", "accountId": "4"},
         "responseElements": {"credentials": {"accessKeyId": "ASIADAVE"}}}"#);
     assert_eq!(
-        (session.target(), session.issued_access_key.as_str()),
+        (session.target(), session.issued_access_key()),
         ("", "ASIADAVE")
     );
 }
@@ -234,9 +231,9 @@ fn assume_root_targets_the_member_accounts_root() {
     let e = one(r#"{"eventName": "AssumeRoot",
         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/secops", "accountId": "111111111111"},
         "requestParameters": {"targetPrincipal": "333333333333", "taskPolicyArn": {"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}}}"#);
-    assert_eq!(e.role_arn, "arn:aws:iam::333333333333:root");
+    assert_eq!(e.role_arn(), "arn:aws:iam::333333333333:root");
     assert_eq!(
-        (e.role_account.as_str(), e.cross_account),
+        (e.role_account(), e.cross_account),
         ("333333333333", Some(true))
     );
 }
@@ -252,27 +249,27 @@ fn console_switch_role_from_the_article() {
         "eventID": "xxxxxxxx-adc1-496d-9252-d59a3da0b7c2", "recipientAccountId": "000000000000"}"#);
     assert_eq!(e.event_name, EventName::SwitchRole);
     assert_eq!(
-        (e.source_kind, e.source.as_str()),
+        (e.source_kind, e.source()),
         (
             SourceKind::IamUser,
             "arn:aws:iam::999999999999:user/ユーザー名"
         )
     );
     assert_eq!(
-        e.session_arn,
+        e.session_arn(),
         "arn:aws:sts::000000000000:assumed-role/スイッチ先ロール名/セッション名(ユーザー名)"
     );
     assert_eq!(
-        e.role_arn,
+        e.role_arn(),
         "arn:aws:iam::000000000000:role/スイッチ先ロール名"
     );
-    assert_eq!(e.session_name, "セッション名(ユーザー名)");
+    assert_eq!(e.session_name(), "セッション名(ユーザー名)");
     assert_eq!(
-        (e.source_account.as_str(), e.role_account.as_str()),
+        (e.source_account(), e.role_account()),
         ("999999999999", "000000000000")
     );
     assert_eq!(e.cross_account, Some(true));
-    assert_eq!(e.caller_role_arn, "", "a SwitchRole never chains");
+    assert_eq!(e.caller_role_arn(), "", "a SwitchRole never chains");
 }
 
 #[test]
@@ -282,18 +279,18 @@ fn failures_keep_the_role_from_the_error_message() {
         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::3:user/mallory", "accountId": "3"},
         "requestParameters": null, "responseElements": null}"#);
     assert_eq!(
-        (e.outcome, e.error_code.as_str()),
+        (e.outcome, e.error_code()),
         (Outcome::Failure, "AccessDenied")
     );
-    assert_eq!(e.role_arn, "arn:aws:iam::1:role/Admin");
-    assert_eq!(e.session_arn, "", "a refused call creates no session");
+    assert_eq!(e.role_arn(), "arn:aws:iam::1:role/Admin");
+    assert_eq!(e.session_arn(), "", "a refused call creates no session");
     let switch = one(
         r#"{"eventName": "SwitchRole", "responseElements": {"SwitchRole": "Failure"},
         "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::4:assumed-role/R/bob", "accountId": "4"},
         "additionalEventData": {"SwitchFrom": "arn:aws:iam::1:user/bob"}}"#,
     );
     assert_eq!(
-        (switch.outcome, switch.error_code.as_str()),
+        (switch.outcome, switch.error_code()),
         (Outcome::Failure, "Failure")
     );
 }
@@ -302,10 +299,7 @@ fn failures_keep_the_role_from_the_error_message() {
 fn missing_and_null_fields_give_empty_values() {
     let e = one(r#"{"eventName": " AssumeRole ", "userIdentity": null, "eventTime": "redacted"}"#);
     assert_eq!(e.source_kind, SourceKind::Unknown);
-    assert_eq!(
-        (e.source.as_str(), e.role_arn.as_str(), e.event_time),
-        ("", "", None)
-    );
+    assert_eq!((e.source(), e.role_arn(), e.event_time), ("", "", None));
     assert_eq!(e.cross_account, None);
     let logstash = one(r#"{"eventName": "AssumeRole", "@timestamp": "2020-09-14T00:48:30.123Z"}"#);
     assert_eq!(

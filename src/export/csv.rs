@@ -25,15 +25,26 @@ fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
+/// Bytes of output gathered before each write by [`write()`].
+const FLUSH_BYTES: usize = 64 * 1024;
+
 /// Writes `rows` as CSV with a header.
 ///
 /// # Errors
 /// Any write error.
 pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
-    let mut csv = csv::WriterBuilder::new().from_writer(wtr);
-    csv.write_record(rows.columns()).map_err(into_io)?;
-    rows.each_row(&mut |cells| write_row(&mut csv, cells, raw))?;
-    csv.flush()
+    let mut bytes = Vec::with_capacity(FLUSH_BYTES * 2);
+    push_header(&mut bytes, rows);
+    rows.each_row(&mut |cells| {
+        push_row(&mut bytes, cells, raw);
+        if bytes.len() >= FLUSH_BYTES {
+            wtr.write_all(&bytes)?;
+            bytes.clear();
+        }
+        Ok(())
+    })?;
+    wtr.write_all(&bytes)?;
+    wtr.flush()
 }
 
 /// [`write()`] for a long table, formatted in parallel chunks.
@@ -41,42 +52,109 @@ pub fn write(rows: &dyn Rows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> 
 /// # Errors
 /// Any write error.
 pub fn write_indexed(rows: &dyn IndexedRows, raw: bool, wtr: &mut dyn Write) -> io::Result<()> {
-    let mut header = csv::WriterBuilder::new().from_writer(&mut *wtr);
-    header.write_record(rows.columns()).map_err(into_io)?;
-    header.flush()?;
-    drop(header);
+    let mut header = Vec::new();
+    push_header(&mut header, rows);
+    wtr.write_all(&header)?;
     super::write_in_chunks(
         rows.len(),
         &|range, bytes| {
-            let mut csv = csv::WriterBuilder::new().from_writer(bytes);
-            rows.each_row_in(range, &mut |cells| write_row(&mut csv, cells, raw))?;
-            csv.flush()
+            rows.each_row_in(range, &mut |cells| {
+                push_row(bytes, cells, raw);
+                Ok(())
+            })
         },
         wtr,
-    )
+    )?;
+    wtr.flush()
 }
 
-fn write_row<W: Write>(csv: &mut csv::Writer<W>, cells: &[Cell<'_>], raw: bool) -> io::Result<()> {
-    for cell in cells {
+fn push_header(out: &mut Vec<u8>, rows: &dyn Rows) {
+    let names: Vec<Cell> = rows.columns().into_iter().map(Cell::Text).collect();
+    push_row(out, &names, true);
+}
+
+/// Appends one record. The bytes are those of the `csv` crate's writer with its defaults
+/// (checked by a property test): fields quoted only when they hold a comma, a quote, CR or
+/// LF, quotes doubled, `\n` after each record, and a record of one empty field written `""`.
+fn push_row(out: &mut Vec<u8>, cells: &[Cell<'_>], raw: bool) {
+    for (index, cell) in cells.iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
         let text = cell.text();
         let text = if raw { text } else { neutralized(text) };
-        csv.write_field(text.as_bytes()).map_err(into_io)?;
+        if cells.len() == 1 && text.is_empty() {
+            out.extend_from_slice(b"\"\"");
+        } else {
+            push_field(out, text.as_bytes());
+        }
     }
-    csv.write_record(std::iter::empty::<&[u8]>())
-        .map_err(into_io)
+    out.push(b'\n');
 }
 
-/// The I/O error inside a csv error, keeping its kind (a closed pipe must stay one).
-fn into_io(error: csv::Error) -> io::Error {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => error,
-        other => io::Error::other(format!("{other:?}")),
+/// True when `field` holds a comma, a quote, CR or LF; eight bytes at a time.
+fn needs_quotes(field: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Exactly "some byte of `word` equals `byte`" (the classic zero-byte test).
+    let holds = |word: u64, byte: u8| {
+        let v = word ^ (ONES * u64::from(byte));
+        v.wrapping_sub(ONES) & !v & HIGH != 0
+    };
+    let mut words = field.chunks_exact(8);
+    for chunk in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        if holds(word, b',') || holds(word, b'"') || holds(word, b'\n') || holds(word, b'\r') {
+            return true;
+        }
     }
+    words
+        .remainder()
+        .iter()
+        .any(|&byte| matches!(byte, b',' | b'"' | b'\n' | b'\r'))
+}
+
+fn push_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !needs_quotes(field) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for part in field.split_inclusive(|&byte| byte == b'"') {
+        out.extend_from_slice(part);
+        if part.ends_with(b"\"") {
+            out.push(b'"');
+        }
+    }
+    out.push(b'"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Rows come out byte for byte as the `csv` crate writes them.
+        #[test]
+        fn rows_match_the_csv_crate(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a,\"\r\n =+'-]{0,6}", 1..4),
+                0..4,
+            ),
+        ) {
+            let mut ours = Vec::new();
+            let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            for row in &rows {
+                let cells: Vec<Cell> = row.iter().map(|v| Cell::Text(v)).collect();
+                push_row(&mut ours, &cells, true);
+                theirs.write_record(row).unwrap();
+            }
+            let theirs = theirs.into_inner().unwrap();
+            proptest::prop_assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap());
+        }
+    }
 
     #[test]
     fn neutralizes_formula_starts_only() {

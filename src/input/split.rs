@@ -195,7 +195,7 @@ pub fn split_records(text: &[u8]) -> Option<Records> {
 #[inline(always)]
 fn split_array(scanner: impl BlockScanner, text: &[u8], start: usize) -> Option<(Records, usize)> {
     let mut records = Records::default();
-    let mut depth = 0usize;
+    let mut depth = 0isize;
     let mut record_start = 0;
     let mut in_string = 0u64; // all ones when the previous block ended inside a string
     let mut carry = false;
@@ -234,26 +234,20 @@ fn split_array(scanner: impl BlockScanner, text: &[u8], start: usize) -> Option<
         while brackets != 0 {
             let i = brackets.trailing_zeros() as usize;
             brackets &= brackets - 1;
+            // No branch on opening or closing (their order is unpredictable): only on the
+            // rare brackets that start or end a record, or the array.
+            let before = depth;
+            depth = depth + 2 * ((open >> i) & 1) as isize - 1;
+            if before != 0 && depth != 0 {
+                continue;
+            }
             let at = base + i;
             let byte = text.get(at).copied().unwrap_or(b' ');
-            if open & (1 << i) != 0 {
-                if depth == 0 {
-                    if byte != b'{' {
-                        return None; // arrays are not records
-                    }
-                    record_start = at;
-                }
-                depth += 1;
-            } else if depth == 0 {
-                return (byte == b']' && in_string == 0).then_some((records, at + 1));
-            } else {
-                depth -= 1;
-                if depth == 0 {
-                    if byte != b'}' {
-                        return None;
-                    }
-                    records.spans.push((record_start, at + 1));
-                }
+            match (before, byte) {
+                (0, b'{') => record_start = at,
+                (0, b']') => return (in_string == 0).then_some((records, at + 1)),
+                (1, b'}') => records.spans.push((record_start, at + 1)),
+                _ => return None, // an array as a record, or brackets that do not pair
             }
         }
         base += BLOCK;
