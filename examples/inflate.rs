@@ -1,9 +1,15 @@
-//! The floor for benchmarks: only inflate the same files, on the same cores, with the same
-//! flate2 backend and the same per-worker buffer reuse as trailmask, and do nothing with the
-//! bytes. `cargo run --release --example inflate -- DIR [THREADS]`
+//! The floor for benchmarks: only load the same files, on the same cores, with trailmask's own
+//! loading code (`trailmask::input::decode::load`: the same flate2 backend, the same decoder
+//! and the same per-thread buffer reuse), and do nothing with the bytes.
+//! `cargo run --release --example inflate -- DIR [THREADS]`
 
 use rayon::prelude::*;
-use std::io::Read;
+use std::cell::RefCell;
+use trailmask::input::decode::{Buffers, load};
+
+thread_local! {
+    static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());
+}
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -26,21 +32,15 @@ fn main() {
     let total: u64 = pool.install(|| {
         files
             .par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(raw, plain): &mut (Vec<u8>, Vec<u8>), path| {
-                    raw.clear();
-                    plain.clear();
-                    let Ok(mut file) = std::fs::File::open(path) else {
-                        return 0;
-                    };
-                    if file.read_to_end(raw).is_err() {
-                        return 0;
-                    }
-                    let _ = flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(plain);
-                    plain.len() as u64
-                },
-            )
+            .map(|path| {
+                let Ok(file) = std::fs::File::open(path) else {
+                    return 0;
+                };
+                BUFFERS.with_borrow_mut(|bufs| match load(file, u64::MAX, bufs) {
+                    Ok((text, _)) => text.len() as u64,
+                    Err(_) => 0,
+                })
+            })
             .sum()
     });
     println!("{} files, {total} bytes inflated", files.len());
