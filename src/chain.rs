@@ -24,26 +24,43 @@ pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// (36 hours: the longest role session is 12 hours, federation tokens last up to 36).
 pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
 
-/// Events by a string key, sorted: a lookup is a binary search. (No hashing: keys come from
-/// untrusted logs, and a sorted index has no worst case.)
+/// Events by a string key, sorted by the key's hash and then the key: a lookup is a binary
+/// search that compares 64-bit hashes, and whole strings only on a match. (No hash table:
+/// keys come from untrusted logs, and a sorted index has no worst case; a hash collision
+/// costs one string comparison.)
 struct SortedIndex<'a> {
-    entries: Vec<(&'a str, usize)>,
+    entries: Vec<(u64, &'a str, usize)>,
 }
 
 impl<'a> SortedIndex<'a> {
-    fn new(mut entries: Vec<(&'a str, usize)>) -> Self {
+    fn new(entries: impl Iterator<Item = (&'a str, usize)>) -> Self {
+        let mut entries: Vec<_> = entries
+            .map(|(key, index)| (hash(key), key, index))
+            .collect();
         entries.par_sort_unstable();
         SortedIndex { entries }
     }
 
     /// The events whose key is `key`, in index order.
     fn get<'s>(&'s self, key: &'s str) -> impl Iterator<Item = usize> + 's {
-        let start = self.entries.partition_point(|(k, _)| *k < key);
+        let hashed = hash(key);
+        let start = self
+            .entries
+            .partition_point(|&(h, k, _)| (h, k) < (hashed, key));
         self.entries[start..]
             .iter()
-            .take_while(move |(k, _)| *k == key)
-            .map(|(_, index)| *index)
+            .take_while(move |&&(h, k, _)| h == hashed && k == key)
+            .map(|&(_, _, index)| index)
     }
+}
+
+/// A fixed (unkeyed) 64-bit hash of `key`: the same in every run, so sorting by it is
+/// deterministic.
+pub(crate) fn hash(key: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// The chain steps: each event's parent, found among `events` (sorted by time).
@@ -57,14 +74,12 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
     let by_key = SortedIndex::new(
         issuers()
             .filter(|(_, e)| !e.issued_access_key().is_empty())
-            .map(|(i, e)| (e.issued_access_key(), i))
-            .collect(),
+            .map(|(i, e)| (e.issued_access_key(), i)),
     );
     let by_session = SortedIndex::new(
         issuers()
             .filter(|(_, e)| !e.session_arn().is_empty())
-            .map(|(i, e)| (e.session_arn(), i))
-            .collect(),
+            .map(|(i, e)| (e.session_arn(), i)),
     );
     events
         .par_iter()

@@ -11,6 +11,7 @@
 //! choice never depends on the order files were read in.
 
 use crate::event::{RoleAssumption, SourceKind};
+use chrono::{DateTime, Utc};
 use rayon::slice::ParallelSliceMut;
 use std::cmp::Ordering;
 
@@ -44,28 +45,44 @@ pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     let before = events.len();
     // Sort small keys, not the events themselves, and drop copies in place: no second copy of
     // the event list is ever held.
-    let mut keyed: Vec<(Identity, u8, usize)> = events
+    // Copies of one event only need to be adjacent: sorting by a hash of the identity first
+    // compares 64-bit numbers instead of strings.
+    let mut keyed: Vec<(u64, Identity, u8, usize)> = events
         .iter()
         .enumerate()
-        .map(|(index, e)| (identity(e), copy_rank(e), index))
+        .map(|(index, e)| {
+            let identity = identity(e);
+            let hashed = match identity {
+                Identity::Shared(key) | Identity::Event(key) => crate::chain::hash(key),
+                Identity::Content(_) => 0,
+            };
+            (hashed, identity, copy_rank(e), index)
+        })
         .collect();
     keyed.par_sort_unstable_by(|a, b| {
-        (&a.0, a.1)
-            .cmp(&(&b.0, b.1))
-            .then_with(|| events[a.2].cmp(&events[b.2]))
+        (a.0, &a.1, a.2)
+            .cmp(&(b.0, &b.1, b.2))
+            .then_with(|| events[a.3].cmp(&events[b.3]))
     });
-    keyed.dedup_by(|later, kept| later.0 == kept.0);
+    keyed.dedup_by(|later, kept| later.1 == kept.1);
     let mut keep = vec![false; events.len()];
-    for (_, _, index) in keyed {
+    for (_, _, _, index) in keyed {
         keep[index] = true;
     }
     // Sort the kept events' indexes, then move each event once into its place.
-    let mut order: Vec<usize> = (0..events.len()).filter(|&i| keep[i]).collect();
-    order.par_sort_unstable_by(|&a, &b| output_order(&events[a], &events[b]));
+    let mut order: Vec<(Option<DateTime<Utc>>, usize)> = (0..events.len())
+        .filter(|&i| keep[i])
+        .map(|i| (events[i].event_time, i))
+        .collect();
+    order.par_sort_unstable_by(|&(time_a, a), &(time_b, b)| {
+        time_a
+            .cmp(&time_b)
+            .then_with(|| output_order(&events[a], &events[b]))
+    });
     let mut slots: Vec<Option<RoleAssumption>> = events.into_iter().map(Some).collect();
     let events: Vec<RoleAssumption> = order
         .into_iter()
-        .filter_map(|index| slots[index].take())
+        .filter_map(|(_, index)| slots[index].take())
         .collect();
     let dropped = before - events.len();
     (events, dropped)

@@ -83,17 +83,21 @@ pub fn write_in_chunks(
     use rayon::prelude::*;
     let chunks = len.div_ceil(CHUNK_ROWS);
     let window = 2 * rayon::current_num_threads();
+    // The same buffers serve every window: no fresh pages for the kernel to zero.
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); window];
     for first in (0..chunks).step_by(window) {
-        let formatted: Vec<io::Result<Vec<u8>>> = (first..(first + window).min(chunks))
-            .into_par_iter()
-            .map(|chunk| {
+        let count = (chunks - first).min(window);
+        buffers[..count]
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(offset, bytes)| {
+                let chunk = first + offset;
                 let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(len);
-                let mut bytes = Vec::with_capacity(range.len() * 512);
-                format(range, &mut bytes).map(|()| bytes)
-            })
-            .collect();
-        for chunk in formatted {
-            wtr.write_all(&chunk?)?;
+                bytes.clear();
+                format(range, bytes)
+            })?;
+        for bytes in &buffers[..count] {
+            wtr.write_all(bytes)?;
         }
     }
     Ok(())
