@@ -36,7 +36,7 @@ fn main() {
                 let Ok(file) = std::fs::File::open(path) else {
                     return 0;
                 };
-                BUFFERS.with_borrow_mut(|bufs| match load(file, u64::MAX, bufs) {
+                BUFFERS.with_borrow_mut(|bufs| match load(file, u64::MAX, bufs, &mut |_| {}) {
                     Ok((text, _)) => text.len() as u64,
                     Err(_) => 0,
                 })

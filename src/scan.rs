@@ -12,6 +12,7 @@ use crate::event::{RoleAssumption, extract};
 use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
 use crate::input::discover::{DayWindow, Input, discover};
 use crate::input::records::Record;
+use crate::input::split::Splitter;
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -198,6 +199,7 @@ impl FileResult {
 
 fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffers) -> FileResult {
     let mut result = FileResult::not_read();
+    let mut splitter = Splitter::new();
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
@@ -209,16 +211,18 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
             result.bytes_read = *size;
             let loaded = std::fs::File::open(path)
                 .map_err(LoadProblem::Io)
-                .and_then(|file| decode::load(file, limit, bufs));
+                .and_then(|file| decode::load(file, limit, bufs, &mut |text| splitter.feed(text)));
             (path.clone(), loaded)
         }
         Input::Stdin => {
-            let loaded = decode::load(std::io::stdin().lock(), limit, bufs);
+            let loaded = decode::load(std::io::stdin().lock(), limit, bufs, &mut |text| {
+                splitter.feed(text)
+            });
             (PathBuf::from("<stdin>"), loaded)
         }
     };
     let stdin = matches!(input, Input::Stdin);
-    finish_file(path, loaded, limit, matcher, stdin, result)
+    finish_file(path, loaded, splitter, limit, matcher, stdin, result)
 }
 
 /// What [`read_bytes`] found in one file.
@@ -234,10 +238,12 @@ pub struct FileOutcome {
 /// de-duplication or chains. For tests and fuzzing.
 pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
     let mut bufs = Buffers::default();
-    let loaded = decode::load(bytes, limit, &mut bufs);
+    let mut splitter = Splitter::new();
+    let loaded = decode::load(bytes, limit, &mut bufs, &mut |text| splitter.feed(text));
     let result = finish_file(
         PathBuf::from("<bytes>"),
         loaded,
+        splitter,
         limit,
         &candidate_matcher(),
         true,
@@ -261,6 +267,7 @@ type Loaded<'b> = Result<(&'b [u8], Option<std::io::Error>), LoadProblem>;
 fn finish_file(
     path: PathBuf,
     loaded: Loaded,
+    splitter: Splitter,
     limit: u64,
     matcher: &AhoCorasick,
     stdin: bool,
@@ -286,7 +293,7 @@ fn finish_file(
         result.bytes_read = text.len() as u64;
     }
     result.bytes_json = text.len() as u64;
-    let decoded = decode::decode(text);
+    let decoded = decode::decode(text, splitter);
     result.records = decoded.records.len() as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
     let mut bad_records = 0;

@@ -17,7 +17,7 @@
 
 use crate::event::EventName;
 use crate::input::records::Text;
-use crate::input::split;
+use crate::input::split::Splitter;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -155,11 +155,15 @@ pub enum LoadProblem {
 ///
 /// # Errors
 /// An I/O error, or more than `limit` bytes once decompressed.
-pub fn load<R: Read>(
+///
+/// `watch` is called with all the text so far each time inflating adds to it (a piece of at
+/// most [`PIECE`] bytes), so that it can be scanned while still in the cache.
+pub fn load<'b, R: Read>(
     mut rdr: R,
     limit: u64,
-    bufs: &mut Buffers,
-) -> Result<(&[u8], Option<std::io::Error>), LoadProblem> {
+    bufs: &'b mut Buffers,
+    watch: &mut dyn FnMut(&[u8]),
+) -> Result<(&'b [u8], Option<std::io::Error>), LoadProblem> {
     bufs.raw.clear();
     (&mut rdr)
         .take(limit.saturating_add(1))
@@ -174,25 +178,41 @@ pub fn load<R: Read>(
     // The bufread decoder inflates straight from the file's bytes (no staging copy), into as
     // much of the output buffer as is free.
     let decoder = flate2::bufread::MultiGzDecoder::new(&bufs.raw[..]);
-    let (len, result) = read_all(decoder.take(limit.saturating_add(1)), &mut bufs.plain);
+    let (len, result) = read_all(
+        decoder.take(limit.saturating_add(1)),
+        &mut bufs.plain,
+        watch,
+    );
     if len as u64 > limit {
         return Err(LoadProblem::TooLarge);
     }
     Ok((&bufs.plain[..len], result.err()))
 }
 
-/// Reads everything from `rdr` into the start of `buf`, growing it when full; returns the
-/// length read and how reading ended. `buf` keeps its length (and so its initialized bytes)
-/// from file to file, so, unlike `read_to_end`, no file pays for zeroing it again.
-fn read_all(mut rdr: impl Read, buf: &mut Vec<u8>) -> (usize, std::io::Result<()>) {
+/// How much is inflated at a time: small enough to stay in a core's cache for `watch`.
+pub const PIECE: usize = 128 * 1024;
+
+/// Reads everything from `rdr` into the start of `buf`, a [`PIECE`] at most at a time, growing
+/// it when full and calling `watch` after each read; returns the length read and how reading
+/// ended. `buf` keeps its length (and so its initialized bytes) from file to file, so, unlike
+/// `read_to_end`, no file pays for zeroing it again.
+fn read_all(
+    mut rdr: impl Read,
+    buf: &mut Vec<u8>,
+    watch: &mut dyn FnMut(&[u8]),
+) -> (usize, std::io::Result<()>) {
     let mut filled = 0;
     loop {
         if filled == buf.len() {
-            buf.resize((buf.len() * 2).max(64 * 1024), 0);
+            buf.resize((buf.len() * 2).max(PIECE), 0);
         }
-        match rdr.read(&mut buf[filled..]) {
+        let end = buf.len().min(filled + PIECE);
+        match rdr.read(&mut buf[filled..end]) {
             Ok(0) => return (filled, Ok(())),
-            Ok(read) => filled += read,
+            Ok(read) => {
+                filled += read;
+                watch(&buf[..filled]);
+            }
             Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
             Err(error) => return (filled, Err(error)),
         }
@@ -204,8 +224,9 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// Finds the records in a file's (decompressed) text.
-pub fn decode(bytes: &[u8]) -> Decoded<'_> {
+/// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
+/// delivery files: a fresh one, or one already fed the text as it was inflated.
+pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
         records: Vec::new(),
@@ -217,7 +238,9 @@ pub fn decode(bytes: &[u8]) -> Decoded<'_> {
         return decoded;
     }
     // S3 delivery files, the bulk of any trail, take the fast splitter.
-    if let Some(split) = split::split_records(text) {
+    if let Some(split) = splitter.finish(bytes) {
+        // Spans count from the start of `bytes`, byte order mark included.
+        let text = bytes;
         let hints = hint_names(text, &split.spans, Some(&split.unicode_escapes));
         decoded.records = split
             .spans
@@ -608,7 +631,7 @@ mod tests {
     use super::*;
 
     fn texts(bytes: &[u8]) -> (Vec<String>, Option<SkipReason>, bool) {
-        let decoded = decode(bytes);
+        let decoded = decode(bytes, Splitter::new());
         let records = decoded
             .records
             .iter()
@@ -692,9 +715,10 @@ mod tests {
             bytes.extend(enc.finish().unwrap());
         }
         let mut bufs = Buffers::default();
-        let (text, damage) = load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs).unwrap();
+        let (text, damage) =
+            load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs, &mut |_| {}).unwrap();
         assert!(damage.is_none());
-        assert_eq!(decode(text).records.len(), 2);
+        assert_eq!(decode(text, Splitter::new()).records.len(), 2);
     }
 
     #[test]
@@ -705,7 +729,7 @@ mod tests {
         let bomb = enc.finish().unwrap();
         let mut bufs = Buffers::default();
         assert!(matches!(
-            load(&bomb[..], 50_000, &mut bufs),
+            load(&bomb[..], 50_000, &mut bufs, &mut |_| {}),
             Err(LoadProblem::TooLarge)
         ));
     }

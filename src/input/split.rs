@@ -58,6 +58,12 @@ struct Masks {
 /// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX2 where the CPU has it.
 trait BlockScanner: Copy {
     fn masks(self, block: &[u8; BLOCK]) -> Masks;
+
+    /// Bit i = XOR of bits 0..=i: inside-string bits from quote bits.
+    #[inline(always)]
+    fn prefix_xor(self, bits: u64) -> u64 {
+        prefix_xor(bits)
+    }
 }
 
 /// The portable scanner (SWAR).
@@ -160,130 +166,279 @@ pub struct Records {
 }
 
 /// The records of a delivery file `{"Records":[…]}`, or `None` when the text is anything else
-/// (see the module documentation).
+/// (see the module documentation). A UTF-8 byte order mark before it is skipped; spans count
+/// from the start of `text`.
 pub fn split_records(text: &[u8]) -> Option<Records> {
-    let mut pos = skip_ws(text, 0);
-    if text.get(pos) != Some(&b'{') {
-        return None;
-    }
-    pos = skip_ws(text, pos + 1);
-    if !text[pos..].starts_with(b"\"Records\"") {
-        return None;
-    }
-    pos = skip_ws(text, pos + b"\"Records\"".len());
-    if text.get(pos) != Some(&b':') {
-        return None;
-    }
-    pos = skip_ws(text, pos + 1);
-    if text.get(pos) != Some(&b'[') {
-        return None;
-    }
-    #[cfg(target_arch = "x86_64")]
-    let split = match avx2::Avx2::detect() {
-        Some(avx2) => avx2.split_array(text, pos + 1),
-        None => split_array(Swar, text, pos + 1),
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let split = split_array(Swar, text, pos + 1);
-    let (records, end) = split?;
-    let pos = skip_ws(text, end);
-    (text.get(pos) == Some(&b'}') && skip_ws(text, pos + 1) == text.len()).then_some(records)
+    Splitter::new().finish(text)
 }
 
-/// Splits the array whose elements start at `start`; returns the records and the offset just
-/// past its closing `]`.
-#[inline(always)]
-fn split_array(scanner: impl BlockScanner, text: &[u8], start: usize) -> Option<(Records, usize)> {
-    let mut records = Records::default();
-    let mut depth = 0isize;
-    let mut record_start = 0;
-    let mut in_string = 0u64; // all ones when the previous block ended inside a string
-    let mut carry = false;
-    let mut base = start;
-    let mut tail = [b' '; BLOCK];
-    while base < text.len() {
-        let block: &[u8; BLOCK] = match text.get(base..base + BLOCK) {
-            Some(block) => block.try_into().unwrap_or(&tail),
-            None => {
-                tail[..text.len() - base].copy_from_slice(&text[base..]);
-                &tail
-            }
-        };
-        let Masks {
-            quote,
-            backslash,
-            open,
-            close,
-        } = scanner.masks(block);
-        let escaped = if backslash == 0 && !carry {
-            0
-        } else {
-            let escaped = escaped_bytes(backslash, &mut carry);
-            let mut unicode = escaped & block_byte_mask(block, b'u');
-            while unicode != 0 {
-                records
-                    .unicode_escapes
-                    .push(base + unicode.trailing_zeros() as usize);
-                unicode &= unicode - 1;
-            }
-            escaped
-        };
-        let strings = prefix_xor(quote & !escaped) ^ in_string;
-        in_string = ((strings as i64) >> 63) as u64;
-        let mut brackets = (open | close) & !strings;
-        while brackets != 0 {
-            let i = brackets.trailing_zeros() as usize;
-            brackets &= brackets - 1;
-            // No branch on opening or closing (their order is unpredictable): only on the
-            // rare brackets that start or end a record, or the array.
-            let before = depth;
-            depth = depth + 2 * ((open >> i) & 1) as isize - 1;
-            if before != 0 && depth != 0 {
-                continue;
-            }
-            let at = base + i;
-            let byte = text.get(at).copied().unwrap_or(b' ');
-            match (before, byte) {
-                (0, b'{') => record_start = at,
-                (0, b']') => return (in_string == 0).then_some((records, at + 1)),
-                (1, b'}') => records.spans.push((record_start, at + 1)),
-                _ => return None, // an array as a record, or brackets that do not pair
+/// Where a [`Splitter`] stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Before the opening `{"Records":[` is complete.
+    Opening,
+    /// Inside the array; the next block starts at `pos`.
+    Array,
+    /// Past the array's closing `]`, at `pos`.
+    Closed,
+    /// Not a delivery file, or not a whole one: the caller parses it instead.
+    Failed,
+}
+
+/// [`split_records`] a piece at a time, while the text arrives: call [`Splitter::feed`] with
+/// all the text so far each time more has come (the new bytes are scanned while the cache
+/// still holds them, straight after inflating), then [`Splitter::finish`] with the whole text.
+/// The records found do not depend on how the text was cut into pieces.
+#[derive(Debug)]
+pub struct Splitter {
+    cursor: Cursor,
+    records: Records,
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<avx2::Avx2>,
+}
+
+impl Default for Splitter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where a [`Splitter`] is, copied into locals while it scans (so it lives in registers).
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    stage: Stage,
+    /// The next block's offset, or (closed) the offset past the `]`.
+    pos: usize,
+    depth: isize,
+    record_start: usize,
+    /// All ones when the last block scanned ended inside a string.
+    in_string: u64,
+    /// The next block's first byte is escaped.
+    carry: bool,
+}
+
+/// What the start of a text says.
+enum Opening {
+    /// `{"Records":[` ends here.
+    At(usize),
+    /// Too short to tell.
+    NeedMore,
+    /// Something else.
+    Not,
+}
+
+fn opening(text: &[u8]) -> Opening {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    if text.len() < BOM.len() && BOM.starts_with(text) {
+        return Opening::NeedMore;
+    }
+    let mut pos = if text.starts_with(BOM) { BOM.len() } else { 0 };
+    for token in [&b"{"[..], b"\"Records\"", b":", b"["] {
+        pos = skip_ws(text, pos);
+        let rest = &text[pos..];
+        if rest.len() < token.len() {
+            return if token.starts_with(rest) {
+                Opening::NeedMore
+            } else {
+                Opening::Not
+            };
+        }
+        if !rest.starts_with(token) {
+            return Opening::Not;
+        }
+        pos += token.len();
+    }
+    Opening::At(pos)
+}
+
+impl Splitter {
+    pub fn new() -> Self {
+        Splitter {
+            cursor: Cursor {
+                stage: Stage::Opening,
+                pos: 0,
+                depth: 0,
+                record_start: 0,
+                in_string: 0,
+                carry: false,
+            },
+            records: Records::default(),
+            #[cfg(target_arch = "x86_64")]
+            avx2: avx2::Avx2::detect(),
+        }
+    }
+
+    /// A splitter that never uses AVX2 (to test one scanner against the other).
+    #[cfg(test)]
+    fn portable() -> Self {
+        Splitter {
+            #[cfg(target_arch = "x86_64")]
+            avx2: None,
+            ..Splitter::new()
+        }
+    }
+
+    /// Scans the whole 64-byte blocks of `text` (all the text so far) not scanned yet.
+    pub fn feed(&mut self, text: &[u8]) {
+        if self.cursor.stage == Stage::Opening {
+            match opening(text) {
+                Opening::At(pos) => {
+                    self.cursor.stage = Stage::Array;
+                    self.cursor.pos = pos;
+                }
+                Opening::NeedMore => return,
+                Opening::Not => {
+                    self.cursor.stage = Stage::Failed;
+                    return;
+                }
             }
         }
-        base += BLOCK;
+        self.scan(text, false);
     }
-    None // cut off before the closing `]`
+
+    /// The records, given the whole text; `None` when it is not a whole delivery file.
+    pub fn finish(mut self, text: &[u8]) -> Option<Records> {
+        self.feed(text);
+        self.scan(text, true);
+        if self.cursor.stage != Stage::Closed {
+            return None;
+        }
+        let pos = skip_ws(text, self.cursor.pos);
+        (text.get(pos) == Some(&b'}') && skip_ws(text, pos + 1) == text.len())
+            .then_some(self.records)
+    }
+
+    fn scan(&mut self, text: &[u8], to_end: bool) {
+        if self.cursor.stage != Stage::Array {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        if let Some(avx2) = self.avx2 {
+            avx2.scan(self, text, to_end);
+            return;
+        }
+        self.scan_with(Swar, text, to_end);
+    }
+
+    /// Scans the blocks from `pos` on: whole blocks only, or (`to_end`) the last partial one
+    /// too, padded with spaces, after which the array must have closed.
+    #[inline(always)]
+    fn scan_with(&mut self, scanner: impl BlockScanner, text: &[u8], to_end: bool) {
+        let mut cursor = self.cursor;
+        let mut tail = [b' '; BLOCK];
+        while cursor.stage == Stage::Array && cursor.pos < text.len() {
+            let base = cursor.pos;
+            let block: &[u8; BLOCK] = match text.get(base..base + BLOCK) {
+                Some(block) => block.try_into().unwrap_or(&tail),
+                None if to_end => {
+                    tail[..text.len() - base].copy_from_slice(&text[base..]);
+                    &tail
+                }
+                None => break,
+            };
+            scan_block(scanner, &mut cursor, &mut self.records, block, base, text);
+            if cursor.stage == Stage::Array {
+                cursor.pos = base + BLOCK;
+            }
+        }
+        if to_end && cursor.stage == Stage::Array {
+            cursor.stage = Stage::Failed; // cut off before the closing `]`
+        }
+        self.cursor = cursor;
+    }
+}
+
+#[inline(always)]
+fn scan_block(
+    scanner: impl BlockScanner,
+    cursor: &mut Cursor,
+    records: &mut Records,
+    block: &[u8; BLOCK],
+    base: usize,
+    text: &[u8],
+) {
+    let Masks {
+        quote,
+        backslash,
+        open,
+        close,
+    } = scanner.masks(block);
+    let escaped = if backslash == 0 && !cursor.carry {
+        0
+    } else {
+        let escaped = escaped_bytes(backslash, &mut cursor.carry);
+        let mut unicode = escaped & block_byte_mask(block, b'u');
+        while unicode != 0 {
+            records
+                .unicode_escapes
+                .push(base + unicode.trailing_zeros() as usize);
+            unicode &= unicode - 1;
+        }
+        escaped
+    };
+    let strings = scanner.prefix_xor(quote & !escaped) ^ cursor.in_string;
+    cursor.in_string = ((strings as i64) >> 63) as u64;
+    let mut brackets = (open | close) & !strings;
+    while brackets != 0 {
+        let i = brackets.trailing_zeros() as usize;
+        brackets &= brackets - 1;
+        // No branch on opening or closing (their order is unpredictable): only on the rare
+        // brackets that start or end a record, or the array.
+        let before = cursor.depth;
+        cursor.depth = before + 2 * ((open >> i) & 1) as isize - 1;
+        if before != 0 && cursor.depth != 0 {
+            continue;
+        }
+        let at = base + i;
+        match (before, text.get(at).copied().unwrap_or(b' ')) {
+            (0, b'{') => cursor.record_start = at,
+            (0, b']') if cursor.in_string == 0 => {
+                cursor.stage = Stage::Closed;
+                cursor.pos = at + 1;
+                return;
+            }
+            (1, b'}') => records.spans.push((cursor.record_start, at + 1)),
+            _ => {
+                // An array as a record, brackets that do not pair, or a string left open.
+                cursor.stage = Stage::Failed;
+                return;
+            }
+        }
+    }
 }
 
 /// The AVX2 scanner: 32 bytes per comparison instead of 8.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod avx2 {
-    use super::{BLOCK, BlockScanner, Masks, Records};
+    use super::{BLOCK, BlockScanner, Masks, Splitter};
     use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+        __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
         _mm256_set1_epi8,
     };
 
-    /// Proof that the CPU has AVX2: made only by [`Avx2::detect`].
+    /// Proof that the CPU has AVX2 and carry-less multiplication: made only by
+    /// [`Avx2::detect`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx2(());
 
     impl Avx2 {
         pub fn detect() -> Option<Self> {
-            std::is_x86_feature_detected!("avx2").then_some(Avx2(()))
+            (std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq"))
+                .then_some(Avx2(()))
         }
 
-        /// [`super::split_array`] compiled for AVX2.
-        pub fn split_array(self, text: &[u8], start: usize) -> Option<(Records, usize)> {
+        /// [`Splitter::scan_with`] compiled for AVX2.
+        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
             // SAFETY: an `Avx2` exists only on a CPU with AVX2.
-            unsafe { split_array_avx2(self, text, start) }
+            unsafe { scan_avx2(self, splitter, text, to_end) }
         }
     }
 
-    #[target_feature(enable = "avx2")]
-    fn split_array_avx2(scanner: Avx2, text: &[u8], start: usize) -> Option<(Records, usize)> {
-        super::split_array(scanner, text, start)
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+        splitter.scan_with(scanner, text, to_end);
     }
 
     impl BlockScanner for Avx2 {
@@ -292,6 +447,19 @@ mod avx2 {
             // SAFETY: an `Avx2` exists only on a CPU with AVX2.
             unsafe { masks(block) }
         }
+
+        #[inline(always)]
+        fn prefix_xor(self, bits: u64) -> u64 {
+            // SAFETY: an `Avx2` exists only on a CPU with PCLMULQDQ.
+            unsafe { clmul_prefix_xor(bits) }
+        }
+    }
+
+    /// The prefix XOR in one instruction: a carry-less multiplication by all ones.
+    #[target_feature(enable = "pclmulqdq")]
+    fn clmul_prefix_xor(bits: u64) -> u64 {
+        let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
+        _mm_cvtsi128_si64(product) as u64
     }
 
     #[target_feature(enable = "avx2")]
@@ -341,16 +509,21 @@ mod tests {
     }
 
     /// Splits with [`split_records`], after checking that every scanner this CPU can run
-    /// finds the same records.
+    /// finds the same records, whether it is given the text whole or in pieces of any size.
     fn split(text: &str) -> Option<Vec<String>> {
-        let start = text.find('[').map_or(0, |at| at + 1);
-        let portable = split_array(Swar, text.as_bytes(), start);
-        #[cfg(target_arch = "x86_64")]
-        if let Some(avx2) = avx2::Avx2::detect() {
-            assert_eq!(avx2.split_array(text.as_bytes(), start), portable, "{text}");
+        let bytes = text.as_bytes();
+        let whole = split_records(bytes);
+        let splitters: [fn() -> Splitter; 2] = [Splitter::new, Splitter::portable];
+        for make in splitters {
+            for piece in [1, 7, 63, 64, 65, 200] {
+                let mut splitter = make();
+                for end in (piece..bytes.len()).step_by(piece) {
+                    splitter.feed(&bytes[..end]);
+                }
+                assert_eq!(splitter.finish(bytes), whole, "pieces of {piece}: {text}");
+            }
         }
-        let _ = portable;
-        split_records(text.as_bytes()).map(|records| {
+        whole.map(|records| {
             records
                 .spans
                 .into_iter()
@@ -424,6 +597,12 @@ mod tests {
         fn scanners_agree_on_any_text(body in "[\"\\\\{}\\[\\]u0a:, ]{0,300}") {
             let _ = split(&format!(r#"{{"Records":[{body}]}}"#));
         }
+    }
+
+    #[test]
+    fn skips_a_byte_order_mark() {
+        let text = "\u{feff} {\"Records\":[{\"a\":1}]}";
+        assert_eq!(split(text), Some(vec![r#"{"a":1}"#.to_owned()]));
     }
 
     #[test]
