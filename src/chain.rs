@@ -17,6 +17,7 @@
 use crate::event::{EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// How far a session's `creationDate` may be from its issuing event's time.
 pub const KEY_TOLERANCE_SECS: i64 = 60;
@@ -143,7 +144,9 @@ fn is_user_principal(principal_id: &str) -> bool {
 /// Fills [`RoleAssumption::chain`] for every event. `events` must be sorted by time.
 pub fn link_chains(events: &mut [RoleAssumption]) {
     let parents = find_parents(events);
-    let mut resolved: Vec<Option<(Option<u32>, String)>> = vec![None; events.len()];
+    // Every event of a chain shares its origin's one string.
+    let unknown: Arc<str> = Arc::from("");
+    let mut resolved: Vec<Option<(Option<u32>, Arc<str>)>> = vec![None; events.len()];
     for start in 0..events.len() {
         // Walk up to a resolved or root event, then resolve the walked path top-down.
         let mut path = Vec::new();
@@ -153,14 +156,14 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
                 break done.clone();
             }
             if path.contains(&at) {
-                break (None, String::new()); // a cycle among same-second events
+                break (None, Arc::clone(&unknown)); // a cycle among same-second events
             }
             path.push(at);
             match parents[at] {
                 Some((parent, _)) => at = parent,
                 None => {
                     path.pop();
-                    break root_chain(&events[at]);
+                    break root_chain(&events[at]).unwrap_or((None, Arc::clone(&unknown)));
                 }
             }
         };
@@ -173,7 +176,9 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
         }
     }
     for (index, event) in events.iter_mut().enumerate() {
-        let (depth, origin) = resolved[index].take().unwrap_or((None, String::new()));
+        let (depth, origin) = resolved[index]
+            .take()
+            .unwrap_or_else(|| (None, Arc::clone(&unknown)));
         event.chain.depth = depth;
         event.chain.origin = origin;
         event.chain.parent = parents[index].map(|(p, _)| p);
@@ -186,8 +191,8 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
     }
 }
 
-/// Depth and origin of an event with no parent found.
-fn root_chain(event: &RoleAssumption) -> (Option<u32>, String) {
+/// Depth and origin of an event with no parent found, when it is a first hop.
+fn root_chain(event: &RoleAssumption) -> Option<(Option<u32>, Arc<str>)> {
     let first_hop = match event.source_kind {
         SourceKind::AssumedRole => event.event_name == EventName::SwitchRole,
         SourceKind::AwsAccount => is_user_principal(event.source()),
@@ -195,9 +200,9 @@ fn root_chain(event: &RoleAssumption) -> (Option<u32>, String) {
         _ => true,
     };
     if first_hop && !event.source().is_empty() {
-        (Some(1), event.origin_label())
+        Some((Some(1), Arc::from(event.origin_label())))
     } else {
-        (None, String::new())
+        None
     }
 }
 

@@ -184,7 +184,7 @@ pub struct ChainInfo {
     /// 1 for a hop made by a non-session identity, n for the n-th hop, `None` when unknown.
     pub depth: Option<u32>,
     /// The identity at the root of the chain, empty when unknown.
-    pub origin: String,
+    pub origin: Arc<str>,
     /// The `eventID` of the event that created the caller's session.
     pub parent_event_id: String,
     /// Index of that event in the scan's event list.

@@ -71,7 +71,7 @@ fn linked(mut events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, 
             (
                 e.event_id().to_owned(),
                 e.chain.depth,
-                e.chain.origin,
+                e.chain.origin.to_string(),
                 e.chain.link,
                 e.chain.parent_event_id,
             )

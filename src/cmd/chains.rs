@@ -14,6 +14,7 @@ use crate::timefmt;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 /// One hop of a chain: the mask put on, and whether the hop crossed accounts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -31,7 +32,7 @@ struct Seen {
 
 /// The distinct chains, longest first, then busiest, then by path.
 pub struct ChainRows {
-    chains: Vec<((String, Vec<Hop>), Seen)>,
+    chains: Vec<((Arc<str>, Vec<Hop>), Seen)>,
 }
 
 /// The hops from `event`'s origin to `event`, following parents among `all`.
@@ -54,7 +55,7 @@ fn path_of(event: &RoleAssumption, all: &[RoleAssumption]) -> Vec<Hop> {
 
 impl ChainRows {
     pub fn of(context: &Context, min_depth: u32) -> ChainRows {
-        let mut chains: BTreeMap<(String, Vec<Hop>), Seen> = BTreeMap::new();
+        let mut chains: BTreeMap<(Arc<str>, Vec<Hop>), Seen> = BTreeMap::new();
         for event in &context.events {
             let Some(depth) = event.chain.depth else {
                 continue;

@@ -399,10 +399,16 @@ fn hint_names(
         &mut memchr::memmem::find_iter(raw, b"\"eventName\""),
         &|hit| {
             name_after(&raw[hit + b"\"eventName\"".len()..]).is_none_or(|name| {
-                std::str::from_utf8(name)
-                    .ok()
-                    .and_then(EventName::parse)
-                    .is_some()
+                // The usual name, plain letters, is compared as bytes; anything else is read
+                // exactly as the full parse will read it.
+                if name.iter().all(u8::is_ascii_alphabetic) {
+                    EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
+                } else {
+                    std::str::from_utf8(name)
+                        .ok()
+                        .and_then(EventName::parse)
+                        .is_some()
+                }
             })
         },
     );
