@@ -30,9 +30,12 @@ struct Seen {
     last_seen: Option<DateTime<Utc>>,
 }
 
+/// A chain: its origin and its hops.
+type ChainKey = (Arc<str>, Vec<Hop>);
+
 /// The distinct chains, longest first, then busiest, then by path.
 pub struct ChainRows {
-    chains: Vec<((Arc<str>, Vec<Hop>), Seen)>,
+    chains: Vec<(ChainKey, Seen)>,
 }
 
 /// The hops from `event`'s origin to `event`, following parents among `all`.
@@ -55,7 +58,7 @@ fn path_of(event: &RoleAssumption, all: &[RoleAssumption]) -> Vec<Hop> {
 
 impl ChainRows {
     pub fn of(context: &Context, min_depth: u32) -> ChainRows {
-        let mut chains: BTreeMap<(Arc<str>, Vec<Hop>), Seen> = BTreeMap::new();
+        let mut chains: BTreeMap<ChainKey, Seen> = BTreeMap::new();
         for event in &context.events {
             let Some(depth) = event.chain.depth else {
                 continue;
