@@ -15,7 +15,7 @@
 //! depth 1 with itself as origin; a linked call is its parent's depth plus one.
 
 use crate::event::{EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -42,16 +42,14 @@ impl<'a> SortedIndex<'a> {
         SortedIndex { entries }
     }
 
-    /// The events whose key is `key`, in index order.
-    fn get<'s>(&'s self, key: &'s str) -> impl Iterator<Item = usize> + 's {
+    /// The entries whose key is `key`, in index order (which is time order).
+    fn get(&self, key: &str) -> &[(u64, &'a str, usize)] {
         let hashed = hash(key);
         let start = self
             .entries
             .partition_point(|&(h, k, _)| (h, k) < (hashed, key));
-        self.entries[start..]
-            .iter()
-            .take_while(move |&&(h, k, _)| h == hashed && k == key)
-            .map(|&(_, _, index)| index)
+        let len = self.entries[start..].partition_point(|&(h, k, _)| (h, k) == (hashed, key));
+        &self.entries[start..start + len]
     }
 }
 
@@ -107,10 +105,15 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
         .collect()
 }
 
-/// Of the `candidates` that could have issued `child`'s session, the one closest in time.
+/// Of the `candidates` (entries of one key, in time order) that could have issued `child`'s
+/// session, the one closest in time; ties go to the earliest.
+///
+/// Only candidates issued within the window around the session's creation (or the call) can
+/// qualify, so two binary searches on time bound the ones examined: a session name reused
+/// thousands of times costs a search, not a pass over all its uses.
 fn best_issuer(
     events: &[RoleAssumption],
-    candidates: impl Iterator<Item = usize>,
+    candidates: &[(u64, &str, usize)],
     child: usize,
 ) -> Option<usize> {
     let event = &events[child];
@@ -129,7 +132,23 @@ fn best_issuer(
             }
         }
     };
-    candidates
+    // A second wider than the window on each side, for the whole seconds `distance` counts.
+    let (target, before, after) = match event.caller_session_created {
+        Some(created) => (created, KEY_TOLERANCE_SECS + 1, KEY_TOLERANCE_SECS + 1),
+        None => (call_time, SESSION_WINDOW_SECS + 1, KEY_TOLERANCE_SECS + 1),
+    };
+    let time = |&(_, _, c): &(u64, &str, usize)| events[c].event_time;
+    let start = match target.checked_sub_signed(TimeDelta::seconds(before)) {
+        Some(from) => candidates.partition_point(|entry| time(entry) < Some(from)),
+        None => 0,
+    };
+    let end = match target.checked_add_signed(TimeDelta::seconds(after)) {
+        Some(to) => candidates.partition_point(|entry| time(entry) <= Some(to)),
+        None => candidates.len(),
+    };
+    candidates[start..end.max(start)]
+        .iter()
+        .map(|&(_, _, c)| c)
         .filter(|&c| c != child)
         .filter_map(|c| Some((distance(events[c].event_time?)?, c)))
         .min()

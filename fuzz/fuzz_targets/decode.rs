@@ -1,8 +1,10 @@
 //! Any bytes as a log file: gzip or not, any shape. Must never panic; every event it yields
-//! must come from a record (so at most one per record).
+//! must come from a record (so at most one per record). The splitter must find the same
+//! records in the bytes whether it is given them whole or in pieces (as while inflating).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use trailmask::input::split::{Splitter, split_records};
 
 fuzz_target!(|bytes: &[u8]| {
     let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
@@ -10,4 +12,10 @@ fuzz_target!(|bytes: &[u8]| {
     if outcome.skipped.is_some() {
         assert!(outcome.events.is_empty());
     }
+    let piece = 1 + usize::from(bytes.first().copied().unwrap_or(0));
+    let mut splitter = Splitter::new();
+    for end in (piece..bytes.len()).step_by(piece) {
+        splitter.feed(&bytes[..end]);
+    }
+    assert_eq!(splitter.finish(bytes), split_records(bytes));
 });

@@ -306,3 +306,51 @@ fn same_second_cycles_do_not_hang() {
     let chain = linked(events);
     assert_eq!((chain[0].1, chain[1].1), (None, None));
 }
+
+#[test]
+fn a_session_name_reused_all_month_links_each_use_to_its_own_issue() {
+    // A CI job assumes Admin as "ci" every hour for 30 days, and each session then assumes
+    // Deploy ten minutes later (no creationDate: links are inferred from the session ARN).
+    let ci = "arn:aws:sts::1:assumed-role/Admin/ci";
+    let start = at("2026-01-01T00:00:00Z").unwrap();
+    let stamp = |minutes: i64| {
+        (start + chrono::TimeDelta::minutes(minutes))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    let mut events = Vec::new();
+    for hour in 0..720 {
+        let issue = format!("issue-{hour:03}");
+        events.push(hop(
+            &issue,
+            &stamp(hour * 60),
+            ALICE,
+            ADMIN,
+            "ci",
+            "",
+            "",
+            "",
+        ));
+        let call = format!("use-{hour:03}");
+        events.push(hop(
+            &call,
+            &stamp(hour * 60 + 10),
+            ci,
+            DEPLOY,
+            "d",
+            "",
+            "",
+            "",
+        ));
+    }
+    let links: Vec<(String, String, LinkKind)> = linked(events)
+        .into_iter()
+        .filter(|(id, ..)| id.starts_with("use-"))
+        .map(|(id, _, _, link, parent)| (id, parent, link))
+        .collect();
+    assert_eq!(links.len(), 720);
+    for (id, parent, link) in links {
+        assert_eq!(parent, id.replace("use-", "issue-"));
+        assert_eq!(link, LinkKind::Inferred);
+    }
+}

@@ -2,11 +2,17 @@
 //! parsing them, 64 bytes at a time.
 //!
 //! Structure lives only outside strings, and strings are delimited by unescaped quotes. For
-//! each 64-byte block the splitter builds bit masks of quotes, backslashes and brackets with
-//! AVX2 where the CPU has it (the only `unsafe` in the crate, behind runtime detection) and
-//! plain 64-bit arithmetic (SWAR) elsewhere, works out which bytes
-//! are escaped and which lie inside strings (a prefix XOR of the quote mask), and then visits
-//! only the brackets outside strings to find where each record starts and ends.
+//! each 64-byte block the splitter builds bit masks of quotes, backslashes and brackets, works
+//! out which bytes are escaped and which lie inside strings (a prefix XOR of the quote mask),
+//! and then visits only the brackets outside strings to find where each record starts and
+//! ends. The masks come from AVX2 compares and the prefix XOR from one carry-less multiply
+//! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `avx2`
+//! module below), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold both to the
+//! same answers.
+//!
+//! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
+//! piece is scanned while it is still in the cache; the records found do not depend on the
+//! pieces.
 //!
 //! This is a splitter, not a validator: bytes inside records that are not role assumptions are
 //! never checked (the records that matter are fully parsed afterwards). Anything unexpected
