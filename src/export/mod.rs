@@ -70,8 +70,9 @@ pub type FormatChunk<'a> =
     dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
 
 /// Formats `len` rows in chunks on the current rayon pool and writes the chunks in order, so
-/// the bytes are the same for any thread count. A few chunks per thread are formatted at a
-/// time, so memory stays bounded however long the table.
+/// the bytes are the same for any thread count. A window of a few chunks per thread is
+/// formatted at a time, so memory stays bounded however long the table, and each window is
+/// written while the next one is being formatted.
 ///
 /// # Errors
 /// A formatting or write error.
@@ -83,11 +84,8 @@ pub fn write_in_chunks(
     use rayon::prelude::*;
     let chunks = len.div_ceil(CHUNK_ROWS);
     let window = 2 * rayon::current_num_threads();
-    // The same buffers serve every window: no fresh pages for the kernel to zero.
-    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); window];
-    for first in (0..chunks).step_by(window) {
-        let count = (chunks - first).min(window);
-        buffers[..count]
+    let format_window = |buffers: &mut [Vec<u8>], first: usize| -> io::Result<()> {
+        buffers
             .par_iter_mut()
             .enumerate()
             .try_for_each(|(offset, bytes)| {
@@ -95,10 +93,31 @@ pub fn write_in_chunks(
                 let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(len);
                 bytes.clear();
                 format(range, bytes)
-            })?;
-        for bytes in &buffers[..count] {
-            wtr.write_all(bytes)?;
-        }
+            })
+    };
+    let window_len = |first: usize| chunks.saturating_sub(first).min(window);
+    // Two sets of buffers, reused for every window (no fresh pages for the kernel to zero):
+    // one being written, one being formatted.
+    let mut ready: Vec<Vec<u8>> = vec![Vec::new(); window];
+    let mut next: Vec<Vec<u8>> = vec![Vec::new(); window];
+    format_window(&mut ready[..window_len(0)], 0)?;
+    let mut first = 0;
+    while first < chunks {
+        let count = window_len(first);
+        let following = first + window;
+        let next_count = window_len(following);
+        let mut formatted = Ok(());
+        rayon::in_place_scope(|scope| -> io::Result<()> {
+            if next_count > 0 {
+                scope.spawn(|_| formatted = format_window(&mut next[..next_count], following));
+            }
+            ready[..count]
+                .iter()
+                .try_for_each(|bytes| wtr.write_all(bytes))
+        })?;
+        formatted?;
+        std::mem::swap(&mut ready, &mut next);
+        first = following;
     }
     Ok(())
 }
