@@ -35,7 +35,9 @@ struct SortedIndex<'a> {
 
 impl<'a> SortedIndex<'a> {
     fn new(entries: impl Iterator<Item = (&'a str, usize)>) -> Self {
+        let entries: Vec<(&str, usize)> = entries.collect();
         let mut entries: Vec<_> = entries
+            .into_par_iter()
             .map(|(key, index)| (hash(key), key, index))
             .collect();
         entries.par_sort_unstable();

@@ -12,7 +12,7 @@
 
 use crate::event::{RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 use std::cmp::Ordering;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -48,7 +48,7 @@ pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     // Copies of one event only need to be adjacent: sorting by a hash of the identity first
     // compares 64-bit numbers instead of strings.
     let mut keyed: Vec<(u64, Identity, u8, usize)> = events
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(index, e)| {
             let identity = identity(e);
