@@ -43,10 +43,8 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
 /// number of copies dropped.
 pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     let before = events.len();
-    // Sort small keys, not the events themselves, and drop copies in place: no second copy of
-    // the event list is ever held.
-    // Copies of one event only need to be adjacent: sorting by a hash of the identity first
-    // compares 64-bit numbers instead of strings.
+    // Sort small keys, not the events themselves. Copies of one event only need to be
+    // adjacent: sorting by a hash of the identity first compares 64-bit numbers, not strings.
     let mut keyed: Vec<(u64, Identity, u8, usize)> = events
         .par_iter()
         .enumerate()
@@ -90,7 +88,7 @@ pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
 
 /// The order of every listing: event time (unknown first), then `eventID`, then everything.
 pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
-    (a.event_time, &a.event_id())
-        .cmp(&(b.event_time, &b.event_id()))
+    (a.event_time, a.event_id())
+        .cmp(&(b.event_time, b.event_id()))
         .then_with(|| a.cmp(b))
 }
