@@ -334,8 +334,8 @@ impl Splitter {
         let mut tail = [b' '; BLOCK];
         while cursor.stage == Stage::Array && cursor.pos < text.len() {
             let base = cursor.pos;
-            let block: &[u8; BLOCK] = match text.get(base..base + BLOCK) {
-                Some(block) => block.try_into().unwrap_or(&tail),
+            let block: &[u8; BLOCK] = match text[base..].first_chunk() {
+                Some(block) => block,
                 None if to_end => {
                     tail[..text.len() - base].copy_from_slice(&text[base..]);
                     &tail
