@@ -34,11 +34,16 @@ struct SortedIndex<'a> {
 }
 
 impl<'a> SortedIndex<'a> {
-    fn new(entries: impl Iterator<Item = (&'a str, usize)>) -> Self {
-        let entries: Vec<(&str, usize)> = entries.collect();
-        let mut entries: Vec<_> = entries
-            .into_par_iter()
-            .map(|(key, index)| (hash(key), key, index))
+    /// Indexes each event of `events` by the key `key_of` finds in it (none: not indexed).
+    /// One parallel pass: the events are many and large, and reading them is most of the cost.
+    fn new(
+        events: &'a [RoleAssumption],
+        key_of: impl Fn(&'a RoleAssumption) -> Option<&'a str> + Sync,
+    ) -> Self {
+        let mut entries: Vec<_> = events
+            .par_iter()
+            .enumerate()
+            .filter_map(|(index, event)| key_of(event).map(|key| (hash(key), key, index)))
             .collect();
         entries.par_sort_unstable();
         SortedIndex { entries }
@@ -66,22 +71,15 @@ pub(crate) fn hash(key: &str) -> u64 {
 
 /// The chain steps: each event's parent, found among `events` (sorted by time).
 fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
-    let issuers = || {
-        events
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.outcome == Outcome::Success && e.event_name.assumes_role())
+    let issued = |event: &RoleAssumption| {
+        event.outcome == Outcome::Success && event.event_name.assumes_role()
     };
-    let by_key = SortedIndex::new(
-        issuers()
-            .filter(|(_, e)| !e.issued_access_key().is_empty())
-            .map(|(i, e)| (e.issued_access_key(), i)),
-    );
-    let by_session = SortedIndex::new(
-        issuers()
-            .filter(|(_, e)| !e.session_arn().is_empty())
-            .map(|(i, e)| (e.session_arn(), i)),
-    );
+    let by_key = SortedIndex::new(events, |e| {
+        (issued(e) && !e.issued_access_key().is_empty()).then(|| e.issued_access_key())
+    });
+    let by_session = SortedIndex::new(events, |e| {
+        (issued(e) && !e.session_arn().is_empty()).then(|| e.session_arn())
+    });
     events
         .par_iter()
         .enumerate()
@@ -165,32 +163,34 @@ fn is_user_principal(principal_id: &str) -> bool {
 /// Fills [`RoleAssumption::chain`] for every event. `events` must be sorted by time.
 pub fn link_chains(events: &mut [RoleAssumption]) {
     let parents = find_parents(events);
-    // Every event of a chain shares its origin's one string.
+    // Every event of a chain shares its origin's one string. Events without a parent are
+    // resolved first, in parallel: they start their chains (or their origin is unknown).
     let unknown: Arc<str> = Arc::from("");
-    let mut resolved: Vec<Option<(Option<u32>, Arc<str>)>> = vec![None; events.len()];
+    let mut resolved: Vec<Option<(Option<u32>, Arc<str>)>> = events
+        .par_iter()
+        .zip(&parents)
+        .map(|(event, parent)| {
+            parent
+                .is_none()
+                .then(|| root_chain(event).unwrap_or_else(|| (None, Arc::clone(&unknown))))
+        })
+        .collect();
     for start in 0..events.len() {
-        // Walk up to a resolved or root event, then resolve the walked path top-down.
+        // Walk up to a resolved event, then resolve the walked path top-down.
         let mut path = Vec::new();
         let mut at = start;
         let mut top = loop {
             if let Some(done) = &resolved[at] {
                 break done.clone();
             }
-            if path.contains(&at) {
-                break (None, Arc::clone(&unknown)); // a cycle among same-second events
-            }
-            path.push(at);
             match parents[at] {
-                Some((parent, _)) => at = parent,
-                None => {
-                    path.pop();
-                    break root_chain(&events[at]).unwrap_or((None, Arc::clone(&unknown)));
+                Some((parent, _)) if !path.contains(&at) => {
+                    path.push(at);
+                    at = parent;
                 }
+                _ => break (None, Arc::clone(&unknown)), // a cycle among same-second events
             }
         };
-        if resolved[at].is_none() && parents[at].is_none() {
-            resolved[at] = Some(top.clone());
-        }
         for &index in path.iter().rev() {
             top = (top.0.map(|d| d.saturating_add(1)), top.1);
             resolved[index] = Some(top.clone());

@@ -39,10 +39,38 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
     u8::from(event.source_kind == SourceKind::AwsAccount)
 }
 
-/// Keeps one copy of each event and returns them sorted by time, then `eventID`, with the
-/// number of copies dropped.
-pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
-    let before = events.len();
+/// Keeps one copy of each event of `per_file` (each file's events, files in path order) and
+/// returns them sorted by time, then `eventID`, with the number of copies dropped.
+///
+/// Events are large, so they are not gathered into one list first: the decisions are made on
+/// references, and each kept event moves once, from its file's list into its place.
+pub fn dedupe(per_file: Vec<Vec<RoleAssumption>>) -> (Vec<RoleAssumption>, usize) {
+    let places: Vec<(usize, usize)> = per_file
+        .iter()
+        .enumerate()
+        .flat_map(|(file, events)| (0..events.len()).map(move |index| (file, index)))
+        .collect();
+    let events: Vec<&RoleAssumption> = per_file.iter().flatten().collect();
+    let order = kept_in_order(&events);
+    let dropped = events.len() - order.len();
+    drop(events);
+    // Each file's list becomes slots in place (same size: no new allocation).
+    let mut slots: Vec<Vec<Option<RoleAssumption>>> = per_file
+        .into_par_iter()
+        .map(|events| events.into_iter().map(Some).collect())
+        .collect();
+    let events = order
+        .into_iter()
+        .filter_map(|flat| {
+            let (file, index) = places[flat];
+            slots[file][index].take()
+        })
+        .collect();
+    (events, dropped)
+}
+
+/// The indexes of the copies kept, in output order.
+fn kept_in_order(events: &[&RoleAssumption]) -> Vec<usize> {
     // Sort small keys, not the events themselves. Copies of one event only need to be
     // adjacent: sorting by a hash of the identity first compares 64-bit numbers, not strings.
     let mut keyed: Vec<(u64, Identity, u8, usize)> = events
@@ -60,30 +88,19 @@ pub fn dedupe(events: Vec<RoleAssumption>) -> (Vec<RoleAssumption>, usize) {
     keyed.par_sort_unstable_by(|a, b| {
         (a.0, &a.1, a.2)
             .cmp(&(b.0, &b.1, b.2))
-            .then_with(|| events[a.3].cmp(&events[b.3]))
+            .then_with(|| events[a.3].cmp(events[b.3]))
     });
     keyed.dedup_by(|later, kept| later.1 == kept.1);
-    let mut keep = vec![false; events.len()];
-    for (_, _, _, index) in keyed {
-        keep[index] = true;
-    }
-    // Sort the kept events' indexes, then move each event once into its place.
-    let mut order: Vec<(Option<DateTime<Utc>>, usize)> = (0..events.len())
-        .filter(|&i| keep[i])
-        .map(|i| (events[i].event_time, i))
+    let mut order: Vec<(Option<DateTime<Utc>>, usize)> = keyed
+        .into_iter()
+        .map(|(_, _, _, index)| (events[index].event_time, index))
         .collect();
     order.par_sort_unstable_by(|&(time_a, a), &(time_b, b)| {
         time_a
             .cmp(&time_b)
-            .then_with(|| output_order(&events[a], &events[b]))
+            .then_with(|| output_order(events[a], events[b]))
     });
-    let mut slots: Vec<Option<RoleAssumption>> = events.into_iter().map(Some).collect();
-    let events: Vec<RoleAssumption> = order
-        .into_iter()
-        .filter_map(|(_, index)| slots[index].take())
-        .collect();
-    let dropped = before - events.len();
-    (events, dropped)
+    order.into_iter().map(|(_, index)| index).collect()
 }
 
 /// The order of every listing: event time (unknown first), then `eventID`, then everything.

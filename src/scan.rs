@@ -157,7 +157,7 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     for reason in found.skipped {
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
-    let mut events = Vec::with_capacity(results.iter().map(|r| r.events.len()).sum());
+    let mut per_file = Vec::with_capacity(results.len());
     for result in results {
         scan.stats.records += result.records;
         scan.stats.bytes_read += result.bytes_read;
@@ -173,11 +173,11 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
             }
             FileStatus::NotRead => scan.stopped = true,
         }
-        events.extend(result.events);
+        scan.stats.events_found += result.events.len() as u64;
+        per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
-    scan.stats.events_found = events.len() as u64;
-    let (mut events, duplicates) = dedupe(events);
+    let (mut events, duplicates) = dedupe(per_file);
     scan.stats.duplicates = duplicates as u64;
     link_chains(&mut events);
     scan.events = events;
@@ -307,7 +307,13 @@ fn finish_file(
         if !candidate {
             continue;
         }
-        match serde_json::from_slice::<Record>(text) {
+        // Checking the whole record's UTF-8 at once is cheaper than checking each string the
+        // parse borrows; a record that is not UTF-8 throughout still parses as bytes, as before.
+        let parsed = match std::str::from_utf8(text) {
+            Ok(text) => serde_json::from_str::<Record>(text),
+            Err(_) => serde_json::from_slice::<Record>(text),
+        };
+        match parsed {
             Ok(record) => result.events.extend(extract(&record, &log_file)),
             Err(error) => {
                 if bad_records == 0 {
