@@ -1,5 +1,10 @@
 //! Where a command's output goes: stdout, or a file written atomically (a temporary file in the
 //! same folder, renamed into place once complete), so a failed run never leaves half a file.
+//!
+//! Only regular files (or new ones) are replaced that way. A path that names something else
+//! (`/dev/null`, `/dev/stderr`, a named pipe) is opened and written in place: renaming over it
+//! would replace the device or pipe with a file. A symbolic link to a file is followed, so the
+//! file it points at is replaced and the link stays.
 
 use crate::error::OutputError;
 use std::io::{BufWriter, Write};
@@ -44,20 +49,41 @@ impl Target {
                     path: path.clone(),
                     source,
                 };
-                let dir = match path.parent() {
-                    Some(dir) if !dir.as_os_str().is_empty() => dir,
-                    _ => Path::new("."),
-                };
-                let tmp = tempfile::Builder::new()
-                    .prefix(".trailmask-")
-                    .tempfile_in(dir)
-                    .map_err(err)?;
-                let mut wtr = BufWriter::with_capacity(1 << 16, tmp);
-                write(&mut wtr).and_then(|()| wtr.flush()).map_err(err)?;
-                let tmp = wtr.into_inner().map_err(|e| err(e.into_error()))?;
-                tmp.persist(path).map_err(|e| err(e.error))?;
-                Ok(())
+                match std::fs::metadata(path) {
+                    Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+                        let file = std::fs::OpenOptions::new()
+                            .write(true)
+                            .open(path)
+                            .map_err(err)?;
+                        let mut wtr = BufWriter::with_capacity(1 << 16, file);
+                        write(&mut wtr).and_then(|()| wtr.flush()).map_err(err)
+                    }
+                    _ => {
+                        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+                        write_atomically(&target, write).map_err(err)
+                    }
+                }
             }
         }
     }
+}
+
+/// Writes `path` through a temporary file beside it, renamed over it once complete.
+fn write_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".trailmask-")
+        .tempfile_in(dir)?;
+    let mut wtr = BufWriter::with_capacity(1 << 16, tmp);
+    write(&mut wtr)?;
+    wtr.flush()?;
+    let tmp = wtr.into_inner().map_err(|e| e.into_error())?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

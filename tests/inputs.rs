@@ -385,6 +385,51 @@ fn output_file_is_complete_and_alone() {
     );
 }
 
+/// `-o` at something that is not a regular file (a named pipe here, `/dev/null` in practice)
+/// writes into it and leaves it what it was; through a symbolic link, the file it points at is
+/// replaced and the link stays.
+#[test]
+fn output_to_a_pipe_or_through_a_link_keeps_what_is_there() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = Dir::new();
+    let expected = stdout(&run(&["graph", "-q", "sample-logs"]));
+
+    let fifo = dir.path("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let output = run(&["graph", "-q", "-o", fifo.to_str().unwrap(), "sample-logs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Checked before waiting for the reader, which would wait forever on a replaced pipe.
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    assert_eq!(reader.join().unwrap(), expected);
+
+    let real = dir.path("real.dot");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.path("link.dot");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let output = run(&["graph", "-q", "-o", link.to_str().unwrap(), "sample-logs"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), expected);
+}
+
 #[test]
 fn a_closed_pipe_ends_quietly() {
     use std::io::{BufRead, BufReader};
