@@ -4,7 +4,7 @@
 //! fractional seconds, offsets, or a space instead of the `T` with no zone (read as UTC).
 //! Anything else (`"redacted"`) is no time at all.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
 /// Parses a CloudTrail timestamp.
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
@@ -23,6 +23,44 @@ pub fn format(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// Appends [`format()`]'s text to `out` without an allocation, for the common times: years 0
+/// to 9999 and no leap second. Returns false, having written nothing, for any other time.
+pub fn push_common(time: &DateTime<Utc>, out: &mut Vec<u8>) -> bool {
+    let (year, nanos) = (time.year(), time.nanosecond());
+    if !(0..=9999).contains(&year) || nanos >= 1_000_000_000 {
+        return false;
+    }
+    let digits = |out: &mut Vec<u8>, value: u32, width: u32| {
+        for place in (0..width).rev() {
+            out.push(b'0' + (value / 10u32.pow(place) % 10) as u8);
+        }
+    };
+    digits(out, year as u32, 4);
+    for (separator, value) in [
+        (b'-', time.month()),
+        (b'-', time.day()),
+        (b'T', time.hour()),
+        (b':', time.minute()),
+        (b':', time.second()),
+    ] {
+        out.push(separator);
+        digits(out, value, 2);
+    }
+    // As chrono's `SecondsFormat::AutoSi`: the fewest of 0, 3, 6 or 9 digits that are exact.
+    if nanos % 1_000_000 == 0 && nanos != 0 {
+        out.push(b'.');
+        digits(out, nanos / 1_000_000, 3);
+    } else if nanos % 1_000 == 0 && nanos != 0 {
+        out.push(b'.');
+        digits(out, nanos / 1_000, 6);
+    } else if nanos != 0 {
+        out.push(b'.');
+        digits(out, nanos, 9);
+    }
+    out.push(b'Z');
+    true
+}
+
 /// [`format()`] for an optional time: empty when absent.
 pub fn format_opt(time: Option<&DateTime<Utc>>) -> String {
     time.map(format).unwrap_or_default()
@@ -31,6 +69,32 @@ pub fn format_opt(time: Option<&DateTime<Utc>>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        /// The fast writer gives chrono's bytes, or declines.
+        #[test]
+        fn push_common_writes_what_chrono_writes(
+            seconds in -100_000_000_000i64..300_000_000_000,
+            nanos in proptest::prop_oneof![
+                proptest::strategy::Just(0u32),
+                (0u32..1000).prop_map(|ms| ms * 1_000_000),
+                (0u32..1_000_000).prop_map(|us| us * 1_000),
+                0u32..2_000_000_000,
+            ],
+        ) {
+            if let Some(time) = DateTime::<Utc>::from_timestamp(seconds, nanos) {
+                let mut out = Vec::new();
+                if push_common(&time, &mut out) {
+                    proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), format(&time));
+                } else {
+                    proptest::prop_assert!(out.is_empty());
+                    let year = time.year();
+                    proptest::prop_assert!(!(0..=9999).contains(&year) || nanos >= 1_000_000_000);
+                }
+            }
+        }
+    }
 
     #[test]
     fn reads_the_shapes_seen_in_real_trails() {

@@ -5,7 +5,6 @@ use crate::cli::{EventsArgs, EventsFormat};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, IndexedRows, Rows};
-use crate::timefmt;
 use std::io::{self, Write};
 
 /// The columns of `trailmask events`, in order.
@@ -49,9 +48,11 @@ pub struct EventRows<'a> {
 }
 
 impl EventRows<'_> {
-    fn cells<'e>(&self, e: &'e RoleAssumption) -> Vec<Cell<'e>> {
-        let mut cells = vec![
-            Cell::Owned(timefmt::format_opt(e.event_time.as_ref())),
+    /// Fills `cells` (emptied first) with the row of `e`.
+    fn cells<'e>(&self, e: &'e RoleAssumption, cells: &mut Vec<Cell<'e>>) {
+        cells.clear();
+        cells.extend([
+            Cell::Time(e.event_time),
             Cell::Text(e.event_name.as_str()),
             Cell::Text(e.outcome.as_str()),
             Cell::Text(e.error_code()),
@@ -79,14 +80,13 @@ impl EventRows<'_> {
             Cell::Text(&e.log_file),
             Cell::Text(e.chain.link.as_str()),
             Cell::Text(&e.chain.parent_event_id),
-        ];
+        ]);
         let names = &self.context.plan.accounts;
         if names.given {
             for account in [&e.source_account(), &e.role_account()] {
                 cells.push(Cell::Owned(names.name(account).unwrap_or("").to_owned()));
             }
         }
-        cells
     }
 }
 
@@ -114,9 +114,12 @@ impl IndexedRows for EventRows<'_> {
         range: std::ops::Range<usize>,
         emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
     ) -> io::Result<()> {
-        self.context.events[range]
-            .iter()
-            .try_for_each(|event| emit(&self.cells(event)))
+        // One list of cells for every row: no allocation per row.
+        let mut cells = Vec::with_capacity(COLUMNS.len() + NAME_COLUMNS.len());
+        self.context.events[range].iter().try_for_each(|event| {
+            self.cells(event, &mut cells);
+            emit(&cells)
+        })
     }
 }
 

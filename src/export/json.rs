@@ -14,6 +14,7 @@ fn value(cell: &Cell) -> Value {
         Cell::MaybeCount(n) => n.map_or(Value::Null, Value::from),
         Cell::MaybeBool(b) => b.map_or(Value::Null, Value::from),
         Cell::List(items) => Value::from(items.clone()),
+        Cell::Time(time) => Value::from(crate::timefmt::format_opt(time.as_ref())),
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Cell<'a> {
     MaybeBool(Option<bool>),
     /// `;`-joined in CSV and tables, an array in JSON.
     List(Vec<&'a str>),
+    /// RFC 3339 UTC text; empty when unknown.
+    Time(Option<chrono::DateTime<chrono::Utc>>),
 }
 
 impl Cell<'_> {
@@ -38,6 +40,7 @@ impl Cell<'_> {
                 None => "",
             }),
             Cell::List(items) => Cow::Owned(items.join(";")),
+            Cell::Time(time) => Cow::Owned(crate::timefmt::format_opt(time.as_ref())),
         }
     }
 }
