@@ -17,8 +17,9 @@ use crate::cli::{Collapse, GraphLevel};
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -178,38 +179,72 @@ pub struct MaskGraph {
 
 impl MaskGraph {
     /// Builds the graph from deduplicated events.
+    ///
+    /// On all cores, without hash tables: each event's two ends are named in parallel; the
+    /// ends are numbered by sorting them (by a hash of the name first, so mostly 64-bit
+    /// comparisons); each edge is folded from the run of events between its two ends. A node
+    /// takes its account from its first mention in `events`' order.
     pub fn build<'e>(
-        events: impl IntoIterator<Item = &'e RoleAssumption>,
+        events: &[&'e RoleAssumption],
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph {
-        // Aggregate over borrowed names and node numbers; own and order only at the end.
-        let mut numbers: HashMap<(NodeKind, Cow<'e, str>), usize> = HashMap::new();
+        let ends: Vec<(NodeRef<'e>, NodeRef<'e>, &'e RoleAssumption)> = events
+            .par_iter()
+            .filter_map(|&event| {
+                let target = target_node(event, options)?;
+                Some((source_node(event, options), target, event))
+            })
+            .collect();
+        // Mention 2i is end i's source, 2i + 1 its target.
+        let mention = |m: usize| -> &NodeRef<'e> {
+            let (source, target, _) = &ends[m / 2];
+            if m % 2 == 0 { source } else { target }
+        };
+        let mut mentions: Vec<(u64, NodeKind, &str, usize)> = (0..2 * ends.len())
+            .into_par_iter()
+            .map(|m| {
+                let node = mention(m);
+                (crate::chain::hash(&node.name), node.kind, &*node.name, m)
+            })
+            .collect();
+        mentions.par_sort_unstable();
+        // Each run of equal names is one node; its first mention comes first in the run.
+        let mut node_of = vec![0; mentions.len()];
         let mut found: Vec<NodeRef<'e>> = Vec::new();
-        let mut subjects: Vec<BTreeSet<&'e str>> = Vec::new();
-        let mut by_pair: HashMap<(usize, usize), Edge> = HashMap::new();
-        for event in events {
-            let Some(target) = target_node(event, options) else {
-                continue;
+        for (position, &(_, kind, name, m)) in mentions.iter().enumerate() {
+            let new_node = position == 0 || {
+                let (_, last_kind, last_name, _) = mentions[position - 1];
+                (last_kind, last_name) != (kind, name)
             };
-            let source = source_node(event, options);
-            let mut number = |node: NodeRef<'e>| -> usize {
-                let subject = node.subject;
-                let n = *numbers
-                    .entry((node.kind, node.name.clone()))
-                    .or_insert_with(|| {
-                        found.push(node);
-                        subjects.push(BTreeSet::new());
-                        found.len() - 1
-                    });
-                if let Some(subject) = subject {
-                    subjects[n].insert(subject);
-                }
-                n
-            };
-            let pair = (number(source), number(target));
-            by_pair.entry(pair).or_default().add(event);
+            if new_node {
+                found.push(mention(m).clone());
+            }
+            node_of[m] = found.len() - 1;
         }
+        drop(mentions);
+        let mut subjects: Vec<BTreeSet<&'e str>> = vec![BTreeSet::new(); found.len()];
+        for (m, &node) in node_of.iter().enumerate() {
+            if let Some(subject) = mention(m).subject {
+                subjects[node].insert(subject);
+            }
+        }
+        // Events by their two ends; each run of one pair is an edge, folded in parallel.
+        let mut pairs: Vec<((usize, usize), usize)> = (0..ends.len())
+            .into_par_iter()
+            .map(|i| ((node_of[2 * i], node_of[2 * i + 1]), i))
+            .collect();
+        pairs.par_sort_unstable();
+        let by_pair: Vec<((usize, usize), Edge)> = pairs
+            .par_chunk_by(|a, b| a.0 == b.0)
+            .map(|run| {
+                let mut edge = Edge::default();
+                for &(_, i) in run {
+                    edge.add(ends[i].2);
+                }
+                (run[0].0, edge)
+            })
+            .collect();
         // Rank the nodes by key: edges sorted by their ends' ranks are in key order.
         let mut order: Vec<usize> = (0..found.len()).collect();
         order.sort_unstable_by(|&a, &b| {

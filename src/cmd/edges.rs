@@ -70,11 +70,7 @@ impl Rows for EdgeRows<'_> {
 pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = GraphOptions::new(GraphLevel::Role, 1, None, &[]);
     execute(&args.read, stderr, &|context, wtr| {
-        let graph = MaskGraph::build(
-            context.events.iter().copied(),
-            &options,
-            &context.plan.accounts,
-        );
+        let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);
         match args.format {
             EdgesFormat::Csv => export::csv::write(&rows, args.raw, wtr),

@@ -11,11 +11,7 @@ use std::io::Write;
 pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = GraphOptions::new(args.level, args.min_count, args.top, &args.collapse);
     execute(&args.read, stderr, &|context, wtr| {
-        let graph = MaskGraph::build(
-            context.events.iter().copied(),
-            &options,
-            &context.plan.accounts,
-        );
+        let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         match args.format {
             GraphFormat::Dot => export::dot::write(&graph, wtr),
             GraphFormat::Json => export::json::write_graph(&graph, wtr),

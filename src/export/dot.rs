@@ -172,15 +172,25 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             writeln!(wtr, "  }}")?;
         }
     }
-    for (from, to, edge) in graph.edges() {
-        writeln!(
-            wtr,
-            "  {} -> {} [{}];",
-            quote(&from),
-            quote(&to),
-            edge_style(edge)
-        )?;
-    }
+    // Edges are most of a large graph: formatted in parallel chunks (in order), each end's
+    // quoted id made once.
+    let ids: Vec<String> = graph.graph.node_weights().map(|n| quote(&n.id())).collect();
+    let edges = graph.graph.raw_edges();
+    super::write_in_chunks(
+        edges.len(),
+        &|range, bytes| {
+            edges[range].iter().try_for_each(|edge| {
+                writeln!(
+                    bytes,
+                    "  {} -> {} [{}];",
+                    ids[edge.source().index()],
+                    ids[edge.target().index()],
+                    edge_style(&edge.weight)
+                )
+            })
+        },
+        wtr,
+    )?;
     writeln!(wtr, "}}")
 }
 
