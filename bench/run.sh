@@ -54,6 +54,9 @@ for size in "${sizes[@]}"; do
   : > "$out/times"
   for round in $(seq "$rounds"); do
     for name in "${names[@]}"; do
+      # Each run writes a new file: replacing the last run's 45 MB CSV would add the kernel's
+      # dropping of its cached pages (~25 ms here), work left over from the previous run.
+      rm -f "$out"/*.csv "$out"/*.dot "$out"/*.txt
       /usr/bin/time -f "$name %e %M" -a -o "$out/times" bash -c "${cmds[$name]}" >/dev/null
     done
   done
