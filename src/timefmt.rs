@@ -47,15 +47,15 @@ pub fn push_common(time: &DateTime<Utc>, out: &mut Vec<u8>) -> bool {
         digits(out, value, 2);
     }
     // As chrono's `SecondsFormat::AutoSi`: the fewest of 0, 3, 6 or 9 digits that are exact.
-    if nanos % 1_000_000 == 0 && nanos != 0 {
+    let fraction = match nanos {
+        0 => None,
+        n if n % 1_000_000 == 0 => Some((n / 1_000_000, 3)),
+        n if n % 1_000 == 0 => Some((n / 1_000, 6)),
+        n => Some((n, 9)),
+    };
+    if let Some((value, width)) = fraction {
         out.push(b'.');
-        digits(out, nanos / 1_000_000, 3);
-    } else if nanos % 1_000 == 0 && nanos != 0 {
-        out.push(b'.');
-        digits(out, nanos / 1_000, 6);
-    } else if nanos != 0 {
-        out.push(b'.');
-        digits(out, nanos, 9);
+        digits(out, value, width);
     }
     out.push(b'Z');
     true
