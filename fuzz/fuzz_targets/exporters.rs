@@ -10,11 +10,12 @@ use trailmask::graph::{GraphOptions, MaskGraph};
 
 fuzz_target!(|bytes: &[u8]| {
     let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
-    let (mut events, _) = trailmask::dedupe::dedupe(outcome.events);
+    let (mut events, _) = trailmask::dedupe::dedupe(vec![outcome.events]);
     trailmask::chain::link_chains(&mut events);
+    let refs: Vec<_> = events.iter().collect();
     for level in [GraphLevel::Role, GraphLevel::Session] {
         let options = GraphOptions::new(level, 1, None, &[]);
-        let graph = MaskGraph::build(events.iter(), &options, &AccountNames::default());
+        let graph = MaskGraph::build(&refs, &options, &AccountNames::default());
         let mut out = Vec::new();
         export::dot::write(&graph, &mut out).unwrap();
         export::mermaid::write(&graph, &mut out).unwrap();
@@ -33,6 +34,6 @@ fuzz_target!(|bytes: &[u8]| {
         let _ = rows.columns();
     }
     let collapsed = GraphOptions::new(GraphLevel::Role, 2, Some(3), &[Collapse::Services, Collapse::Subjects]);
-    let graph = MaskGraph::build(events.iter(), &collapsed, &AccountNames::default());
+    let graph = MaskGraph::build(&refs, &collapsed, &AccountNames::default());
     export::dot::write(&graph, &mut Vec::new()).unwrap();
 });
