@@ -72,9 +72,12 @@ pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);
-        match args.format {
+        let written = match args.format {
             EdgesFormat::Csv => export::csv::write(&rows, args.raw, wtr),
             EdgesFormat::Json => export::json::write_array(&rows, wtr),
-        }
+        };
+        // The process ends right after: no freeing the graph piece by piece (as in `graph`).
+        std::mem::forget(graph);
+        written
     })
 }

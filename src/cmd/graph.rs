@@ -12,10 +12,14 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = GraphOptions::new(args.level, args.min_count, args.top, &args.collapse);
     execute(&args.read, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
-        match args.format {
+        let written = match args.format {
             GraphFormat::Dot => export::dot::write(&graph, wtr),
             GraphFormat::Json => export::json::write_graph(&graph, wtr),
             GraphFormat::Mermaid => export::mermaid::write(&graph, wtr),
-        }
+        };
+        // As with the events (`execute`): the process ends right after, and freeing every
+        // node and edge one by one would only cost time.
+        std::mem::forget(graph);
+        written
     })
 }
