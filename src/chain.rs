@@ -196,20 +196,23 @@ pub fn link_chains(events: &mut [RoleAssumption]) {
             resolved[index] = Some(top.clone());
         }
     }
-    for (index, event) in events.iter_mut().enumerate() {
-        let (depth, origin) = resolved[index]
-            .take()
-            .unwrap_or_else(|| (None, Arc::clone(&unknown)));
-        event.chain.depth = depth;
-        event.chain.origin = origin;
-        event.chain.parent = parents[index].map(|(p, _)| p);
-        event.chain.link = parents[index].map_or(LinkKind::None, |(_, kind)| kind);
-    }
-    for index in 0..events.len() {
-        if let Some(parent) = events[index].chain.parent {
-            events[index].chain.parent_event_id = events[parent].event_id().to_owned();
-        }
-    }
+    let parent_ids: Vec<String> = parents
+        .par_iter()
+        .map(|parent| parent.map_or_else(String::new, |(p, _)| events[p].event_id().to_owned()))
+        .collect();
+    events
+        .par_iter_mut()
+        .zip(resolved)
+        .zip(parents)
+        .zip(parent_ids)
+        .for_each(|(((event, resolved), parent), parent_id)| {
+            let (depth, origin) = resolved.unwrap_or_else(|| (None, Arc::clone(&unknown)));
+            event.chain.depth = depth;
+            event.chain.origin = origin;
+            event.chain.parent = parent.map(|(p, _)| p);
+            event.chain.link = parent.map_or(LinkKind::None, |(_, kind)| kind);
+            event.chain.parent_event_id = parent_id;
+        });
 }
 
 /// Depth and origin of an event with no parent found, when it is a first hop.
