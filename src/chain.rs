@@ -34,7 +34,8 @@ struct SortedIndex<'a> {
 }
 
 impl<'a> SortedIndex<'a> {
-    /// Indexes each event of `events` by the key `key_of` finds in it (none: not indexed).
+    /// Indexes each event of `events` by the key `key_of` finds in it (none or empty: not
+    /// indexed).
     /// One parallel pass: the events are many and large, and reading them is most of the cost.
     fn new(
         events: &'a [RoleAssumption],
@@ -43,7 +44,10 @@ impl<'a> SortedIndex<'a> {
         let mut entries: Vec<_> = events
             .par_iter()
             .enumerate()
-            .filter_map(|(index, event)| key_of(event).map(|key| (hash(key), key, index)))
+            .filter_map(|(index, event)| {
+                let key = key_of(event).filter(|key| !key.is_empty())?;
+                Some((hash(key), key, index))
+            })
             .collect();
         entries.par_sort_unstable();
         SortedIndex { entries }
@@ -74,12 +78,8 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
     let issued = |event: &RoleAssumption| {
         event.outcome == Outcome::Success && event.event_name.assumes_role()
     };
-    let by_key = SortedIndex::new(events, |e| {
-        (issued(e) && !e.issued_access_key().is_empty()).then(|| e.issued_access_key())
-    });
-    let by_session = SortedIndex::new(events, |e| {
-        (issued(e) && !e.session_arn().is_empty()).then(|| e.session_arn())
-    });
+    let by_key = SortedIndex::new(events, |e| issued(e).then(|| e.issued_access_key()));
+    let by_session = SortedIndex::new(events, |e| issued(e).then(|| e.session_arn()));
     events
         .par_iter()
         .enumerate()

@@ -37,13 +37,9 @@ impl Target {
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), OutputError> {
         match self {
-            Target::Stdout => {
-                let stdout = std::io::stdout();
-                let mut wtr = BufWriter::with_capacity(1 << 16, stdout.lock());
-                write(&mut wtr)
-                    .and_then(|()| wtr.flush())
-                    .map_err(OutputError::Stdout)
-            }
+            Target::Stdout => buffered(std::io::stdout().lock(), write)
+                .map(drop)
+                .map_err(OutputError::Stdout),
             Target::File(path) => {
                 let err = |source| OutputError::Io {
                     path: path.clone(),
@@ -55,8 +51,7 @@ impl Target {
                             .write(true)
                             .open(path)
                             .map_err(err)?;
-                        let mut wtr = BufWriter::with_capacity(1 << 16, file);
-                        write(&mut wtr).and_then(|()| wtr.flush()).map_err(err)
+                        buffered(file, write).map(drop).map_err(err)
                     }
                     _ => {
                         let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
@@ -80,10 +75,17 @@ fn write_atomically(
     let tmp = tempfile::Builder::new()
         .prefix(".trailmask-")
         .tempfile_in(dir)?;
-    let mut wtr = BufWriter::with_capacity(1 << 16, tmp);
-    write(&mut wtr)?;
-    wtr.flush()?;
-    let tmp = wtr.into_inner().map_err(|e| e.into_error())?;
+    let tmp = buffered(tmp, write)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Runs `write` through a 64 KB buffer over `inner`, flushes it, and gives `inner` back.
+fn buffered<W: Write>(
+    inner: W,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<W> {
+    let mut wtr = BufWriter::with_capacity(1 << 16, inner);
+    write(&mut wtr)?;
+    wtr.into_inner().map_err(|e| e.into_error())
 }
