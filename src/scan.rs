@@ -36,6 +36,9 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Stop at the first file that fails.
     pub strict: bool,
+    /// Fill in each event's [`crate::event::ChainInfo`]; commands that never read it (the
+    /// graph, services, edges, summary) skip the linking.
+    pub link_chains: bool,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +50,7 @@ impl Default for ScanOptions {
             window: DayWindow::default(),
             max_file_size: decode::DEFAULT_MAX_FILE_SIZE,
             strict: false,
+            link_chains: true,
         }
     }
 }
@@ -75,7 +79,8 @@ pub struct ScanStats {
 /// The result of reading every input.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Distinct role assumptions, sorted by time then `eventID`, with chains linked.
+    /// Distinct role assumptions, sorted by time then `eventID`, with chains linked when
+    /// [`ScanOptions::link_chains`] asked for it.
     pub events: Vec<RoleAssumption>,
     pub stats: ScanStats,
     /// One error per failed file, in path order.
@@ -179,7 +184,9 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
     let (mut events, duplicates) = dedupe(per_file);
     scan.stats.duplicates = duplicates as u64;
-    link_chains(&mut events);
+    if options.link_chains {
+        link_chains(&mut events);
+    }
     scan.events = events;
     scan.elapsed = started.elapsed();
     scan

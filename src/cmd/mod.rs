@@ -16,6 +16,14 @@ use crate::plan::{Plan, plan};
 use crate::scan::{Scan, scan};
 use std::io::{self, IsTerminal, Write};
 
+/// Whether a command reads where each event sits in its chain ([`crate::event::ChainInfo`]).
+/// Linking chains costs a few percent of a large scan, so commands that never read them say so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chains {
+    Read,
+    Unused,
+}
+
 /// What a command's writer gets: the plan, the whole scan, and the events its filters keep.
 pub struct Context<'a> {
     pub plan: &'a Plan,
@@ -38,16 +46,18 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
 /// The shared frame of every reading command; `write` produces the output.
 pub fn execute(
     args: &ReadArgs,
+    chains: Chains,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
-    let plan = match plan(args, chrono::Utc::now()) {
+    let mut plan = match plan(args, chrono::Utc::now()) {
         Ok(plan) => plan,
         Err(error) => {
             let _ = writeln!(stderr, "trailmask: error: {error}");
             return ExitCode::Usage;
         }
     };
+    plan.scan.link_chains = chains == Chains::Read;
     // One pool of --threads workers for reading and for formatting the output. A process runs
     // one command, so the global pool is set once; a second call in the same process keeps it.
     let _ = rayon::ThreadPoolBuilder::new()

@@ -2,7 +2,7 @@
 //! event name and outcome; cross-account count; accounts and time range; elapsed time and
 //! throughput. Everything but the last line is deterministic.
 
-use super::{Context, execute};
+use super::{Chains, Context, execute};
 use crate::cli::{SummaryArgs, SummaryFormat};
 use crate::event::{EventName, Outcome};
 use crate::exit::ExitCode;
@@ -158,8 +158,13 @@ fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
 
 /// Runs `trailmask summary`.
 pub fn run(args: &SummaryArgs, stderr: &mut dyn Write) -> ExitCode {
-    execute(&args.read, stderr, &|context, wtr| match args.format {
-        SummaryFormat::Text => write_text(context, wtr),
-        SummaryFormat::Json => write_json(context, wtr),
-    })
+    execute(
+        &args.read,
+        Chains::Unused,
+        stderr,
+        &|context, wtr| match args.format {
+            SummaryFormat::Text => write_text(context, wtr),
+            SummaryFormat::Json => write_json(context, wtr),
+        },
+    )
 }
