@@ -38,7 +38,7 @@ impl<'a> SortedIndex<'a> {
     /// indexed).
     /// One parallel pass: the events are many and large, and reading them is most of the cost.
     fn new(
-        events: &'a [RoleAssumption],
+        events: &'a [Box<RoleAssumption>],
         key_of: impl Fn(&'a RoleAssumption) -> Option<&'a str> + Sync,
     ) -> Self {
         let mut entries: Vec<_> = events
@@ -65,16 +65,16 @@ impl<'a> SortedIndex<'a> {
 }
 
 /// A fixed (unkeyed) 64-bit hash of `key`: the same in every run, so sorting by it is
-/// deterministic.
+/// deterministic. It only orders sorted indexes (never buckets a hash table), so a fast
+/// non-cryptographic hash is safe even on keys chosen by whoever wrote the logs: colliding
+/// keys cost a string comparison each, never a worst case.
 pub(crate) fn hash(key: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::hash::DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }
 
 /// The chain steps: each event's parent, found among `events` (sorted by time).
-fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
+fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>> {
     let issued = |event: &RoleAssumption| {
         event.outcome == Outcome::Success && event.event_name.assumes_role()
     };
@@ -112,7 +112,7 @@ fn find_parents(events: &[RoleAssumption]) -> Vec<Option<(usize, LinkKind)>> {
 /// qualify, so two binary searches on time bound the ones examined: a session name reused
 /// thousands of times costs a search, not a pass over all its uses.
 fn best_issuer(
-    events: &[RoleAssumption],
+    events: &[Box<RoleAssumption>],
     candidates: &[(u64, &str, usize)],
     child: usize,
 ) -> Option<usize> {
@@ -161,7 +161,7 @@ fn is_user_principal(principal_id: &str) -> bool {
 }
 
 /// Fills [`RoleAssumption::chain`] for every event. `events` must be sorted by time.
-pub fn link_chains(events: &mut [RoleAssumption]) {
+pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
     let parents = find_parents(events);
     // Every event of a chain shares its origin's one string. Events without a parent are
     // resolved first, in parallel: they start their chains (or their origin is unknown).

@@ -42,20 +42,20 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
 /// Keeps one copy of each event of `per_file` (each file's events, files in path order) and
 /// returns them sorted by time, then `eventID`, with the number of copies dropped.
 ///
-/// Events are large, so they are not gathered into one list first: the decisions are made on
-/// references, and each kept event moves once, from its file's list into its place.
-pub fn dedupe(per_file: Vec<Vec<RoleAssumption>>) -> (Vec<RoleAssumption>, usize) {
+/// The decisions are made on references; each kept event (boxed where it was read, so a move
+/// is a pointer's) then moves once, from its file's list into its place.
+pub fn dedupe(per_file: Vec<Vec<Box<RoleAssumption>>>) -> (Vec<Box<RoleAssumption>>, usize) {
     let places: Vec<(usize, usize)> = per_file
         .iter()
         .enumerate()
         .flat_map(|(file, events)| (0..events.len()).map(move |index| (file, index)))
         .collect();
-    let events: Vec<&RoleAssumption> = per_file.iter().flatten().collect();
+    let events: Vec<&RoleAssumption> = per_file.iter().flatten().map(|e| &**e).collect();
     let order = kept_in_order(&events);
     let dropped = events.len() - order.len();
     drop(events);
     // Each file's list becomes slots in place (same size: no new allocation).
-    let mut slots: Vec<Vec<Option<RoleAssumption>>> = per_file
+    let mut slots: Vec<Vec<Option<Box<RoleAssumption>>>> = per_file
         .into_par_iter()
         .map(|events| events.into_iter().map(Some).collect())
         .collect();

@@ -80,8 +80,9 @@ pub struct ScanStats {
 #[derive(Debug, Default)]
 pub struct Scan {
     /// Distinct role assumptions, sorted by time then `eventID`, with chains linked when
-    /// [`ScanOptions::link_chains`] asked for it.
-    pub events: Vec<RoleAssumption>,
+    /// [`ScanOptions::link_chains`] asked for it. Each is boxed by the worker that read it:
+    /// events are a few hundred bytes, and de-duplication and ordering then move pointers.
+    pub events: Vec<Box<RoleAssumption>>,
     pub stats: ScanStats,
     /// One error per failed file, in path order.
     pub failures: Vec<InputError>,
@@ -92,7 +93,8 @@ pub struct Scan {
 
 /// What one file gave.
 struct FileResult {
-    events: Vec<RoleAssumption>,
+    #[expect(clippy::vec_box, reason = "moved on into Scan::events, where boxing pays")]
+    events: Vec<Box<RoleAssumption>>,
     records: u64,
     bytes_read: u64,
     bytes_json: u64,
@@ -235,7 +237,7 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
 /// What [`read_bytes`] found in one file.
 #[derive(Debug)]
 pub struct FileOutcome {
-    pub events: Vec<RoleAssumption>,
+    pub events: Vec<Box<RoleAssumption>>,
     pub records: u64,
     pub skipped: Option<SkipReason>,
     pub error: Option<InputError>,
@@ -321,7 +323,9 @@ fn finish_file(
             Err(_) => serde_json::from_slice::<Record>(text),
         };
         match parsed {
-            Ok(record) => result.events.extend(extract(&record, &log_file)),
+            Ok(record) => result
+                .events
+                .extend(extract(&record, &log_file).map(Box::new)),
             Err(error) => {
                 if bad_records == 0 {
                     first_bad = error.to_string();

@@ -12,7 +12,7 @@ fuzz_target!(|bytes: &[u8]| {
     let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
     let (mut events, _) = trailmask::dedupe::dedupe(vec![outcome.events]);
     trailmask::chain::link_chains(&mut events);
-    let refs: Vec<_> = events.iter().collect();
+    let refs: Vec<_> = events.iter().map(|e| &**e).collect();
     for level in [GraphLevel::Role, GraphLevel::Session] {
         let options = GraphOptions::new(level, 1, None, &[]);
         let graph = MaskGraph::build(&refs, &options, &AccountNames::default());

@@ -62,8 +62,9 @@ const ADMIN: &str = "arn:aws:iam::1:role/Admin";
 const DEPLOY: &str = "arn:aws:iam::2:role/Deploy";
 const READ: &str = "arn:aws:iam::3:role/Read";
 
-fn linked(mut events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, LinkKind, String)> {
-    events.sort_by(crate::dedupe::output_order);
+fn linked(events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, LinkKind, String)> {
+    let mut events: Vec<Box<RoleAssumption>> = events.into_iter().map(Box::new).collect();
+    events.sort_by(|a, b| crate::dedupe::output_order(a, b));
     link_chains(&mut events);
     events
         .into_iter()

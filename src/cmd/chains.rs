@@ -39,7 +39,7 @@ pub struct ChainRows {
 }
 
 /// The hops from `event`'s origin to `event`, following parents among `all`.
-fn path_of(event: &RoleAssumption, all: &[RoleAssumption]) -> Vec<Hop> {
+fn path_of<'a>(event: &'a RoleAssumption, all: &'a [Box<RoleAssumption>]) -> Vec<Hop> {
     let mut hops = Vec::new();
     let mut at = Some(event);
     while let Some(step) = at {
@@ -47,7 +47,7 @@ fn path_of(event: &RoleAssumption, all: &[RoleAssumption]) -> Vec<Hop> {
             target: step.target().to_owned(),
             cross_account: step.cross_account == Some(true),
         });
-        at = step.chain.parent.and_then(|p| all.get(p));
+        at = step.chain.parent.and_then(|p| all.get(p)).map(|e| &**e);
         if hops.len() > all.len() {
             break;
         }

@@ -97,6 +97,7 @@ pub fn execute(
         events: scan
             .events
             .iter()
+            .map(|event| &**event)
             .filter(|e| plan.filters.keep(e))
             .collect(),
         scan: &scan,
