@@ -93,7 +93,10 @@ pub struct Scan {
 
 /// What one file gave.
 struct FileResult {
-    #[expect(clippy::vec_box, reason = "moved on into Scan::events, where boxing pays")]
+    #[expect(
+        clippy::vec_box,
+        reason = "moved on into Scan::events, where boxing pays"
+    )]
     events: Vec<Box<RoleAssumption>>,
     records: u64,
     bytes_read: u64,
