@@ -94,7 +94,8 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             max_file_size: parse_size(&args.max_file_size)
                 .ok_or_else(|| PlanError::Size(args.max_file_size.clone()))?,
             strict: args.strict,
-            link_chains: true,
+            // Whether chains are linked is the command's to say (`cmd::execute`).
+            ..ScanOptions::default()
         },
         filters: Filters {
             since,
