@@ -124,24 +124,50 @@ impl Edge {
         self.successes + self.failures
     }
 
-    fn add(&mut self, event: &RoleAssumption) {
-        match event.outcome {
+    fn add(&mut self, facts: &EdgeFacts) {
+        match facts.outcome {
             Outcome::Success => self.successes += 1,
             Outcome::Failure => self.failures += 1,
         }
-        self.event_names.insert(event.event_name);
-        if let Some(time) = event.event_time {
+        self.event_names.insert(facts.event_name);
+        if let Some(time) = facts.event_time {
             self.first_seen = Some(self.first_seen.map_or(time, |t| t.min(time)));
             self.last_seen = Some(self.last_seen.map_or(time, |t| t.max(time)));
         }
         // Look before inserting: most events repeat a known value, and a clone costs.
-        if !event.source_ip().is_empty() && !self.source_ips.contains(event.source_ip()) {
-            self.source_ips.insert(event.source_ip().to_owned());
+        if !facts.source_ip.is_empty() && !self.source_ips.contains(facts.source_ip) {
+            self.source_ips.insert(facts.source_ip.to_owned());
         }
-        if !event.source_subject().is_empty() && !self.subjects.contains(event.source_subject()) {
-            self.subjects.insert(event.source_subject().to_owned());
+        if !facts.source_subject.is_empty() && !self.subjects.contains(facts.source_subject) {
+            self.subjects.insert(facts.source_subject.to_owned());
         }
-        self.cross_account |= event.cross_account == Some(true);
+        self.cross_account |= facts.cross_account;
+    }
+}
+
+/// What an edge takes from one event, copied out while the event's ends are named (the one
+/// pass that reads the events in their own order), so folding the edges in pair order does
+/// not fetch each event from memory again.
+#[derive(Debug)]
+struct EdgeFacts<'e> {
+    outcome: Outcome,
+    event_name: EventName,
+    event_time: Option<DateTime<Utc>>,
+    cross_account: bool,
+    source_ip: &'e str,
+    source_subject: &'e str,
+}
+
+impl<'e> EdgeFacts<'e> {
+    fn of(event: &'e RoleAssumption) -> Self {
+        EdgeFacts {
+            outcome: event.outcome,
+            event_name: event.event_name,
+            event_time: event.event_time,
+            cross_account: event.cross_account == Some(true),
+            source_ip: event.source_ip(),
+            source_subject: event.source_subject(),
+        }
     }
 }
 
@@ -189,11 +215,11 @@ impl MaskGraph {
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph {
-        let ends: Vec<(NodeRef<'e>, NodeRef<'e>, &'e RoleAssumption)> = events
+        let ends: Vec<(NodeRef<'e>, NodeRef<'e>, EdgeFacts<'e>)> = events
             .par_iter()
             .filter_map(|&event| {
                 let target = target_node(event, options)?;
-                Some((source_node(event, options), target, event))
+                Some((source_node(event, options), target, EdgeFacts::of(event)))
             })
             .collect();
         // Mention 2i is end i's source, 2i + 1 its target.
@@ -240,7 +266,7 @@ impl MaskGraph {
             .map(|run| {
                 let mut edge = Edge::default();
                 for &(_, i) in run {
-                    edge.add(ends[i].2);
+                    edge.add(&ends[i].2);
                 }
                 (run[0].0, edge)
             })
