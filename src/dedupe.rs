@@ -42,29 +42,16 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
 /// Keeps one copy of each event of `per_file` (each file's events, files in path order) and
 /// returns them sorted by time, then `eventID`, with the number of copies dropped.
 ///
-/// The decisions are made on references; each kept event (boxed where it was read, so a move
-/// is a pointer's) then moves once, from its file's list into its place.
+/// The decisions are made on references; the kept events (boxed where they were read, so a
+/// move is a pointer's) are then taken in output order.
 pub fn dedupe(per_file: Vec<Vec<Box<RoleAssumption>>>) -> (Vec<Box<RoleAssumption>>, usize) {
-    let places: Vec<(usize, usize)> = per_file
-        .iter()
-        .enumerate()
-        .flat_map(|(file, events)| (0..events.len()).map(move |index| (file, index)))
-        .collect();
-    let events: Vec<&RoleAssumption> = per_file.iter().flatten().map(|e| &**e).collect();
-    let order = kept_in_order(&events);
+    let events: Vec<Box<RoleAssumption>> = per_file.into_iter().flatten().collect();
+    let order = kept_in_order(&events.iter().map(|e| &**e).collect::<Vec<_>>());
     let dropped = events.len() - order.len();
-    drop(events);
-    // Each file's list becomes slots in place (same size: no new allocation).
-    let mut slots: Vec<Vec<Option<Box<RoleAssumption>>>> = per_file
-        .into_par_iter()
-        .map(|events| events.into_iter().map(Some).collect())
-        .collect();
+    let mut slots: Vec<Option<Box<RoleAssumption>>> = events.into_iter().map(Some).collect();
     let events = order
         .into_iter()
-        .filter_map(|flat| {
-            let (file, index) = places[flat];
-            slots[file][index].take()
-        })
+        .filter_map(|index| slots[index].take())
         .collect();
     (events, dropped)
 }
