@@ -111,9 +111,10 @@ pub struct Edge {
     pub event_names: BTreeSet<EventName>,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
-    pub source_ips: BTreeSet<String>,
-    /// Federation subjects behind the source.
-    pub subjects: BTreeSet<String>,
+    /// Distinct, sorted.
+    pub source_ips: Vec<String>,
+    /// Federation subjects behind the source: distinct, sorted.
+    pub subjects: Vec<String>,
     pub cross_account: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
@@ -122,26 +123,6 @@ pub struct Edge {
 impl Edge {
     pub fn count(&self) -> u64 {
         self.successes + self.failures
-    }
-
-    fn add(&mut self, facts: &EdgeFacts) {
-        match facts.outcome {
-            Outcome::Success => self.successes += 1,
-            Outcome::Failure => self.failures += 1,
-        }
-        self.event_names.insert(facts.event_name);
-        if let Some(time) = facts.event_time {
-            self.first_seen = Some(self.first_seen.map_or(time, |t| t.min(time)));
-            self.last_seen = Some(self.last_seen.map_or(time, |t| t.max(time)));
-        }
-        // Look before inserting: most events repeat a known value, and a clone costs.
-        if !facts.source_ip.is_empty() && !self.source_ips.contains(facts.source_ip) {
-            self.source_ips.insert(facts.source_ip.to_owned());
-        }
-        if !facts.source_subject.is_empty() && !self.subjects.contains(facts.source_subject) {
-            self.subjects.insert(facts.source_subject.to_owned());
-        }
-        self.cross_account |= facts.cross_account;
     }
 }
 
@@ -169,6 +150,111 @@ impl<'e> EdgeFacts<'e> {
             source_subject: event.source_subject(),
         }
     }
+}
+
+/// Each event's two ends (source, target) and what its edge takes from it.
+#[derive(Debug)]
+struct EventEnds<'e> {
+    nodes: [NodeRef<'e>; 2],
+    /// [`NodeRef::key_hash`] of each end.
+    hashes: [u64; 2],
+    facts: EdgeFacts<'e>,
+}
+
+impl<'e> EventEnds<'e> {
+    /// `None` for an event that draws no edge (`GetSessionToken`, or no target named).
+    fn of(event: &'e RoleAssumption, options: &GraphOptions) -> Option<Self> {
+        let target = target_node(event, options)?;
+        let source = source_node(event, options);
+        Some(EventEnds {
+            hashes: [source.key_hash(), target.key_hash()],
+            nodes: [source, target],
+            facts: EdgeFacts::of(event),
+        })
+    }
+}
+
+/// Numbers the distinct nodes among the ends' mentions (mention `2i` is end `i`'s source,
+/// `2i + 1` its target): returns each mention's node number and each node's first mention.
+///
+/// Mentions are sorted by key hash, then by mention, so each node's run starts with its first
+/// mention. Equal hashes nearly always mean equal keys: that is checked on all cores, and if
+/// any two keys collide (names chosen to, say), the mentions are sorted by key as well.
+fn number_nodes(ends: &[EventEnds<'_>]) -> (Vec<usize>, Vec<usize>) {
+    let mention = |m: usize| &ends[m / 2].nodes[m % 2];
+    let mut mentions: Vec<(u64, usize)> = (0..2 * ends.len())
+        .into_par_iter()
+        .map(|m| (ends[m / 2].hashes[m % 2], m))
+        .collect();
+    mentions.par_sort_unstable();
+    let collided = mentions.par_chunk_by(|a, b| a.0 == b.0).any(|run| {
+        let first = mention(run[0].1).key();
+        run[1..].iter().any(|&(_, m)| mention(m).key() != first)
+    });
+    if collided {
+        mentions.par_sort_unstable_by(|&(hash_a, a), &(hash_b, b)| {
+            (hash_a, mention(a).key(), a).cmp(&(hash_b, mention(b).key(), b))
+        });
+    }
+    let mut node_of = vec![0; mentions.len()];
+    let mut first_mentions = Vec::new();
+    for (position, &(hash, m)) in mentions.iter().enumerate() {
+        let new_node = position == 0 || {
+            let (last_hash, last) = mentions[position - 1];
+            last_hash != hash || (collided && mention(last).key() != mention(m).key())
+        };
+        if new_node {
+            first_mentions.push(m);
+        }
+        node_of[m] = first_mentions.len() - 1;
+    }
+    (node_of, first_mentions)
+}
+
+/// A worker's reusable lists for folding edges.
+#[derive(Debug, Default)]
+struct Scratch<'e> {
+    ips: Vec<&'e str>,
+    subjects: Vec<&'e str>,
+}
+
+impl<'e> Scratch<'e> {
+    /// One edge from the facts of all its events.
+    fn fold<'f>(&mut self, run: impl Iterator<Item = &'f EdgeFacts<'e>>) -> Edge
+    where
+        'e: 'f,
+    {
+        let mut edge = Edge::default();
+        self.ips.clear();
+        self.subjects.clear();
+        for facts in run {
+            match facts.outcome {
+                Outcome::Success => edge.successes += 1,
+                Outcome::Failure => edge.failures += 1,
+            }
+            edge.event_names.insert(facts.event_name);
+            if let Some(time) = facts.event_time {
+                edge.first_seen = Some(edge.first_seen.map_or(time, |t| t.min(time)));
+                edge.last_seen = Some(edge.last_seen.map_or(time, |t| t.max(time)));
+            }
+            if !facts.source_ip.is_empty() {
+                self.ips.push(facts.source_ip);
+            }
+            if !facts.source_subject.is_empty() {
+                self.subjects.push(facts.source_subject);
+            }
+            edge.cross_account |= facts.cross_account;
+        }
+        edge.source_ips = sorted_distinct(&mut self.ips);
+        edge.subjects = sorted_distinct(&mut self.subjects);
+        edge
+    }
+}
+
+fn sorted_distinct(values: &mut Vec<&str>) -> Vec<String> {
+    values.sort_unstable();
+    values.dedup();
+    values.iter().map(|&v| v.to_owned()).collect()
 }
 
 /// How to build the graph.
@@ -206,88 +292,61 @@ pub struct MaskGraph {
 impl MaskGraph {
     /// Builds the graph from deduplicated events.
     ///
-    /// On all cores, without hash tables: each event's two ends are named in parallel; the
-    /// ends are numbered by sorting them (by a hash of the name first, so mostly 64-bit
-    /// comparisons); each edge is folded from the run of events between its two ends. A node
-    /// takes its account from its first mention in `events`' order.
+    /// On all cores, without hash tables: each event's two ends are named in parallel (with a
+    /// hash of each end's key, taken while the event is in the cache); the ends are numbered
+    /// by sorting those hashes, and the nodes ranked by key; each edge is folded from the run
+    /// of events between its two ends, taken in key order. A node takes its account from its
+    /// first mention in `events`' order.
     pub fn build<'e>(
         events: &[&'e RoleAssumption],
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph {
-        let ends: Vec<(NodeRef<'e>, NodeRef<'e>, EdgeFacts<'e>)> = events
+        let ends: Vec<EventEnds<'e>> = events
             .par_iter()
-            .filter_map(|&event| {
-                let target = target_node(event, options)?;
-                Some((source_node(event, options), target, EdgeFacts::of(event)))
-            })
+            .filter_map(|&event| EventEnds::of(event, options))
             .collect();
-        // Mention 2i is end i's source, 2i + 1 its target.
-        let mention = |m: usize| -> &NodeRef<'e> {
-            let (source, target, _) = &ends[m / 2];
-            if m % 2 == 0 { source } else { target }
-        };
-        let mut mentions: Vec<(u64, NodeKind, &str, usize)> = (0..2 * ends.len())
-            .into_par_iter()
-            .map(|m| {
-                let node = mention(m);
-                (crate::chain::hash(&node.name), node.kind, &*node.name, m)
-            })
-            .collect();
-        mentions.par_sort_unstable();
-        // Each run of equal names is one node; its first mention comes first in the run.
-        let mut node_of = vec![0; mentions.len()];
-        let mut found: Vec<NodeRef<'e>> = Vec::new();
-        for (position, &(_, kind, name, m)) in mentions.iter().enumerate() {
-            let new_node = position == 0 || {
-                let (_, last_kind, last_name, _) = mentions[position - 1];
-                (last_kind, last_name) != (kind, name)
-            };
-            if new_node {
-                found.push(mention(m).clone());
-            }
-            node_of[m] = found.len() - 1;
-        }
-        drop(mentions);
-        let mut subjects: Vec<BTreeSet<&'e str>> = vec![BTreeSet::new(); found.len()];
-        for (m, &node) in node_of.iter().enumerate() {
-            if let Some(subject) = mention(m).subject {
-                subjects[node].insert(subject);
-            }
-        }
-        // Events by their two ends; each run of one pair is an edge, folded in parallel.
-        let mut pairs: Vec<((usize, usize), usize)> = (0..ends.len())
-            .into_par_iter()
-            .map(|i| ((node_of[2 * i], node_of[2 * i + 1]), i))
-            .collect();
-        pairs.par_sort_unstable();
-        let by_pair: Vec<((usize, usize), Edge)> = pairs
-            .par_chunk_by(|a, b| a.0 == b.0)
-            .map(|run| {
-                let mut edge = Edge::default();
-                for &(_, i) in run {
-                    edge.add(&ends[i].2);
-                }
-                (run[0].0, edge)
-            })
-            .collect();
-        // Rank the nodes by key: edges sorted by their ends' ranks are in key order.
-        let mut order: Vec<usize> = (0..found.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            (found[a].kind, found[a].name.as_ref()).cmp(&(found[b].kind, found[b].name.as_ref()))
+        let (node_of, first_mentions) = number_nodes(&ends);
+        let mention = |m: usize| -> &NodeRef<'e> { &ends[m / 2].nodes[m % 2] };
+        // Rank the nodes by key, so that edges taken in their ends' ranks are in key order.
+        let mut order: Vec<usize> = (0..first_mentions.len()).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            mention(first_mentions[a])
+                .key()
+                .cmp(&mention(first_mentions[b]).key())
         });
-        let mut rank = vec![0; found.len()];
+        let mut rank = vec![0; order.len()];
         for (position, &n) in order.iter().enumerate() {
             rank[n] = position;
         }
-        let mut kept: Vec<((usize, usize), Edge)> = by_pair
-            .into_iter()
-            .filter(|(_, edge)| edge.count() >= options.min_count)
-            .map(|((a, b), edge)| ((rank[a], rank[b]), edge))
+        let mut subjects: Vec<BTreeSet<&'e str>> = vec![BTreeSet::new(); order.len()];
+        for (m, &n) in node_of.iter().enumerate() {
+            if let Some(subject) = mention(m).subject {
+                subjects[rank[n]].insert(subject);
+            }
+        }
+        // Events by the ranks of their two ends: each run of one pair is an edge.
+        let mut pairs: Vec<((usize, usize), usize)> = (0..ends.len())
+            .into_par_iter()
+            .map(|i| ((rank[node_of[2 * i]], rank[node_of[2 * i + 1]]), i))
             .collect();
-        kept.sort_unstable_by_key(|(ends, _)| *ends);
+        pairs.par_sort_unstable();
+        let run_starts: Vec<usize> = (0..pairs.len())
+            .filter(|&k| k == 0 || pairs[k].0 != pairs[k - 1].0)
+            .collect();
+        let mut kept: Vec<((usize, usize), Edge)> = run_starts
+            .par_iter()
+            .enumerate()
+            .map_init(Scratch::default, |scratch, (r, &start)| {
+                let end = run_starts.get(r + 1).copied().unwrap_or(pairs.len());
+                let run = &pairs[start..end];
+                let edge = scratch.fold(run.iter().map(|&(_, i)| &ends[i].facts));
+                (run[0].0, edge)
+            })
+            .collect();
+        kept.retain(|(_, edge)| edge.count() >= options.min_count);
         if let Some(top) = options.top {
-            // Busiest first; ties keep key order. Then back to key order for output.
+            // Busiest first; ties keep key order.
             let mut ranked: Vec<usize> = (0..kept.len()).collect();
             ranked.sort_by_key(|&i| std::cmp::Reverse(kept[i].1.count()));
             let mut keep = vec![false; kept.len()];
@@ -300,21 +359,22 @@ impl MaskGraph {
                 keep[i - 1]
             });
         }
-        let mut used = vec![false; found.len()];
+        let mut used = vec![false; order.len()];
         for ((a, b), _) in &kept {
             used[*a] = true;
             used[*b] = true;
         }
-        let mut graph = DiGraph::new();
-        let mut index: Vec<Option<NodeIndex>> = vec![None; found.len()];
+        let node_count = used.iter().filter(|&&u| u).count();
+        let mut graph = DiGraph::with_capacity(node_count, kept.len());
+        let mut index: Vec<Option<NodeIndex>> = vec![None; order.len()];
         for (position, &n) in order.iter().enumerate() {
             if used[position] {
-                let node = &found[n];
+                let node = mention(first_mentions[n]);
                 index[position] = Some(graph.add_node(Node {
                     kind: node.kind,
                     name: node.name.clone().into_owned(),
                     account: node.account.clone().into_owned(),
-                    subjects: subjects[n].iter().map(|s| (*s).to_owned()).collect(),
+                    subjects: subjects[position].iter().map(|s| (*s).to_owned()).collect(),
                 }));
             }
         }
@@ -368,6 +428,18 @@ struct NodeRef<'e> {
     name: Cow<'e, str>,
     account: Cow<'e, str>,
     subject: Option<&'e str>,
+}
+
+impl NodeRef<'_> {
+    /// What makes a node: its kind and name.
+    fn key(&self) -> (NodeKind, &str) {
+        (self.kind, &self.name)
+    }
+
+    /// A fixed hash of [`NodeRef::key`] (see [`crate::chain::hash`]).
+    fn key_hash(&self) -> u64 {
+        crate::chain::hash(&self.name) ^ (self.kind as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
 }
 
 fn node<'e>(kind: NodeKind, name: impl Into<Cow<'e, str>>, account: &'e str) -> NodeRef<'e> {
@@ -459,5 +531,65 @@ fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<
         _ => {
             (!event.role_arn().is_empty()).then(|| node(NodeKind::Role, event.role_arn(), account))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ends<'e>(pairs: &[(&'e str, &'e str)], hash: impl Fn(&str) -> u64) -> Vec<EventEnds<'e>> {
+        let facts = || EdgeFacts {
+            outcome: Outcome::Success,
+            event_name: EventName::AssumeRole,
+            event_time: None,
+            cross_account: false,
+            source_ip: "",
+            source_subject: "",
+        };
+        pairs
+            .iter()
+            .map(|&(source, target)| EventEnds {
+                nodes: [
+                    node(NodeKind::IamUser, source, ""),
+                    node(NodeKind::Role, target, ""),
+                ],
+                hashes: [hash(source), hash(target)],
+                facts: facts(),
+            })
+            .collect()
+    }
+
+    const PAIRS: [(&str, &str); 4] = [("u1", "r1"), ("u2", "r1"), ("u1", "r2"), ("r1", "r1")];
+
+    /// The node numbers of `pairs`' mentions, renumbered by first mention, and the first
+    /// mentions in order: what numbering must give whatever the hash order.
+    fn numbering(pairs: &[(&str, &str)], hash: impl Fn(&str) -> u64) -> (Vec<usize>, Vec<usize>) {
+        let (node_of, first) = number_nodes(&ends(pairs, hash));
+        let mut sorted = first.clone();
+        sorted.sort_unstable();
+        let renumber = |n: usize| sorted.iter().position(|&m| m == first[n]).unwrap();
+        (node_of.into_iter().map(renumber).collect(), sorted)
+    }
+
+    #[test]
+    fn nodes_are_numbered_by_key_and_first_mention() {
+        // Mentions: u1 r1 u2 r1 u1 r2 r1 (a user) r1 (the role).
+        assert_eq!(
+            numbering(&PAIRS, crate::chain::hash),
+            (vec![0, 1, 2, 1, 0, 3, 4, 1], vec![0, 1, 2, 5, 6])
+        );
+    }
+
+    #[test]
+    fn colliding_hashes_still_tell_nodes_apart() {
+        assert_eq!(
+            numbering(&PAIRS, |_| 7),
+            numbering(&PAIRS, crate::chain::hash)
+        );
+        assert_eq!(
+            numbering(&PAIRS, |name| name.len() as u64).1,
+            vec![0, 1, 2, 5, 6]
+        );
     }
 }
