@@ -17,7 +17,7 @@
 
 use crate::event::EventName;
 use crate::input::records::Text;
-use crate::input::split::Splitter;
+use crate::input::split::{Records, Splitter};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -241,7 +241,7 @@ pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
     if let Some(split) = splitter.finish(bytes) {
         // Spans count from the start of `bytes`, byte order mark included.
         let text = bytes;
-        let hints = hint_names(text, &split.spans, Some(&split.unicode_escapes));
+        let hints = hint_names(text, &split.spans, Some(&split));
         decoded.records = split
             .spans
             .iter()
@@ -362,8 +362,8 @@ fn collect<'a>(
 }
 
 /// Decides for each record of a `Records` array whether it can be a role assumption, from the
-/// values of its `"eventName"` keys, with two SIMD substring passes over the whole array instead
-/// of a search per record.
+/// values of its `"eventName"` keys, found by the splitter as it went (or else with two SIMD
+/// substring passes over the whole array) rather than by a search per record.
 ///
 /// In valid JSON every `"eventName"` found is a real string token (a quote inside a string is
 /// escaped), and a key when a `:` follows; in text the fast splitter did not validate, a stray
@@ -372,13 +372,10 @@ fn collect<'a>(
 /// a value holds an escape, or when the record holds a `\u` escape anywhere (an escaped key
 /// could hide the name). Without any `eventName` key it is not a record of interest.
 ///
-/// `unicode_escapes` are the positions of `\\u` escapes when the splitter found them; without
-/// them, a substring search finds them (a superset: `\\\\u` counts too).
-fn hint_names(
-    raw: &[u8],
-    spans: &[(usize, usize)],
-    unicode_escapes: Option<&[usize]>,
-) -> Vec<NameHint> {
+/// `split` gives the positions of `\\u` escapes and of possible `"eventName"` tokens when the
+/// splitter found them; without it, substring searches find them (a superset: `\\\\u`
+/// counts too).
+fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> Vec<NameHint> {
     let mut candidate = vec![false; spans.len()];
     let mut mark = |hits: &mut dyn Iterator<Item = usize>, decide: &dyn Fn(usize) -> bool| {
         let mut index = 0;
@@ -391,27 +388,36 @@ fn hint_names(
             }
         }
     };
-    match unicode_escapes {
-        Some(positions) => mark(&mut positions.iter().copied(), &|_| true),
-        None => mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true),
-    }
-    mark(
-        &mut memchr::memmem::find_iter(raw, b"\"eventName\""),
-        &|hit| {
-            name_after(&raw[hit + b"\"eventName\"".len()..]).is_none_or(|name| {
-                // The usual name, plain letters, is compared as bytes; anything else is read
-                // exactly as the full parse will read it.
-                if name.iter().all(u8::is_ascii_alphabetic) {
-                    EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
-                } else {
-                    std::str::from_utf8(name)
-                        .ok()
-                        .and_then(EventName::parse)
-                        .is_some()
-                }
-            })
-        },
-    );
+    const KEY: &[u8] = b"\"eventName\"";
+    let mut names: Box<dyn Iterator<Item = usize>> =
+        match split {
+            Some(split) => {
+                mark(&mut split.unicode_escapes.iter().copied(), &|_| true);
+                Box::new(
+                    split.event_name_starts.iter().copied().filter(|&start| {
+                        raw.get(start..).is_some_and(|rest| rest.starts_with(KEY))
+                    }),
+                )
+            }
+            None => {
+                mark(&mut memchr::memmem::find_iter(raw, b"\\u"), &|_| true);
+                Box::new(memchr::memmem::find_iter(raw, KEY))
+            }
+        };
+    mark(&mut names, &|hit| {
+        name_after(&raw[hit + KEY.len()..]).is_none_or(|name| {
+            // The usual name, plain letters, is compared as bytes; anything else is read
+            // exactly as the full parse will read it.
+            if name.iter().all(u8::is_ascii_alphabetic) {
+                EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
+            } else {
+                std::str::from_utf8(name)
+                    .ok()
+                    .and_then(EventName::parse)
+                    .is_some()
+            }
+        })
+    });
     candidate.into_iter().map(NameHint::Candidate).collect()
 }
 

@@ -55,10 +55,10 @@ fn rare_structure(word: u64) -> u64 {
 struct Masks {
     quote: u64,
     backslash: u64,
-    /// `{` or `[`.
-    open: u64,
-    /// `}` or `]`.
-    close: u64,
+    /// `{`, `[`, `}` or `]` (bit 1 of the byte tells opening from closing).
+    brackets: u64,
+    /// `N`, as in `"eventName"`.
+    capital_n: u64,
 }
 
 /// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX2 where the CPU has it.
@@ -86,26 +86,26 @@ impl BlockScanner for Swar {
 /// Quotes are dense in JSON and always computed; the rare bytes only in words that hold one.
 #[inline(always)]
 fn swar_masks(block: &[u8; BLOCK]) -> Masks {
-    let (mut quote, mut backslash, mut open, mut close) = (0, 0, 0, 0);
+    let (mut quote, mut backslash, mut brackets, mut capital_n) = (0, 0, 0, 0);
     for (i, chunk) in block.chunks_exact(8).enumerate() {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
         let word = u64::from_le_bytes(bytes);
         let shift = i * 8;
         quote |= byte_mask(word, b'"') << shift;
+        capital_n |= byte_mask(word, b'N') << shift;
         if rare_structure(word) != 0 {
             backslash |= byte_mask(word, b'\\') << shift;
             // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
             let folded = word | (ONES * 0x20);
-            open |= byte_mask(folded, b'{') << shift;
-            close |= byte_mask(folded, b'}') << shift;
+            brackets |= (byte_mask(folded, b'{') | byte_mask(folded, b'}')) << shift;
         }
     }
     Masks {
         quote,
         backslash,
-        open,
-        close,
+        brackets,
+        capital_n,
     }
 }
 
@@ -169,6 +169,9 @@ pub struct Records {
     /// Where a `\u` escape occurs (the `u`), in order: rare, and a record holding one may hide
     /// an escaped key from a plain substring search.
     pub unicode_escapes: Vec<usize>,
+    /// Where a `"` stands six bytes before an `N`, in order: every `"eventName"` starts at one
+    /// of these (the caller checks which), so the text needs no second search for them.
+    pub event_name_starts: Vec<usize>,
 }
 
 /// The records of a delivery file `{"Records":[…]}`, or `None` when the text is anything else
@@ -221,6 +224,8 @@ struct Cursor {
     in_string: u64,
     /// The next block's first byte is escaped.
     carry: bool,
+    /// The last block's quotes.
+    last_quotes: u64,
 }
 
 /// What the start of a text says.
@@ -267,6 +272,7 @@ impl Splitter {
                 record_start: 0,
                 in_string: 0,
                 carry: false,
+                last_quotes: 0,
             },
             records: Records::default(),
             #[cfg(target_arch = "x86_64")]
@@ -366,9 +372,17 @@ fn scan_block(
     let Masks {
         quote,
         backslash,
-        open,
-        close,
+        brackets,
+        capital_n,
     } = scanner.masks(block);
+    // `"eventName"`: a quote six bytes before the `N`.
+    let mut names = capital_n & (quote << 6 | cursor.last_quotes >> 58);
+    cursor.last_quotes = quote;
+    while names != 0 {
+        let start = (base + names.trailing_zeros() as usize).wrapping_sub(6);
+        records.event_name_starts.push(start);
+        names &= names - 1;
+    }
     let escaped = if backslash == 0 && !cursor.carry {
         0
     } else {
@@ -384,14 +398,15 @@ fn scan_block(
     };
     let strings = scanner.prefix_xor(quote & !escaped) ^ cursor.in_string;
     cursor.in_string = ((strings as i64) >> 63) as u64;
-    let mut brackets = (open | close) & !strings;
+    let mut brackets = brackets & !strings;
     while brackets != 0 {
         let i = brackets.trailing_zeros() as usize;
         brackets &= brackets - 1;
         // No branch on opening or closing (their order is unpredictable): only on the rare
-        // brackets that start or end a record, or the array.
+        // brackets that start or end a record, or the array. `{` and `[` have bit 1 set,
+        // `}` and `]` clear.
         let before = cursor.depth;
-        cursor.depth = before + 2 * ((open >> i) & 1) as isize - 1;
+        cursor.depth = before + ((block[i] & 2) as isize) - 1;
         if before != 0 && cursor.depth != 0 {
             continue;
         }
@@ -421,7 +436,7 @@ mod avx2 {
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8,
+        _mm256_set1_epi8, _mm256_testz_si256,
     };
 
     /// Proof that the CPU has AVX2 and carry-less multiplication: made only by
@@ -480,21 +495,50 @@ mod avx2 {
         // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
         let fold = _mm256_set1_epi8(0x20);
         let (low_folded, high_folded) = (_mm256_or_si256(low, fold), _mm256_or_si256(high, fold));
+        let (open, close) = (_mm256_set1_epi8(b'{' as i8), _mm256_set1_epi8(b'}' as i8));
+        let low_brackets = _mm256_or_si256(
+            _mm256_cmpeq_epi8(low_folded, open),
+            _mm256_cmpeq_epi8(low_folded, close),
+        );
+        let high_brackets = _mm256_or_si256(
+            _mm256_cmpeq_epi8(high_folded, open),
+            _mm256_cmpeq_epi8(high_folded, close),
+        );
+        // Backslashes are rare: tested for in one step, gathered only when present.
+        let backslash = _mm256_set1_epi8(b'\\' as i8);
+        let (low_backslash, high_backslash) = (
+            _mm256_cmpeq_epi8(low, backslash),
+            _mm256_cmpeq_epi8(high, backslash),
+        );
+        let any_backslash = _mm256_or_si256(low_backslash, high_backslash);
         Masks {
             quote: equal(low, high, b'"'),
-            backslash: equal(low, high, b'\\'),
-            open: equal(low_folded, high_folded, b'{'),
-            close: equal(low_folded, high_folded, b'}'),
+            backslash: if _mm256_testz_si256(any_backslash, any_backslash) == 1 {
+                0
+            } else {
+                gather(low_backslash, high_backslash)
+            },
+            brackets: gather(low_brackets, high_brackets),
+            capital_n: equal(low, high, b'N'),
         }
+    }
+
+    /// Bit i set when byte i of the 64 bytes of compare results `low`, `high` is set.
+    #[target_feature(enable = "avx2")]
+    fn gather(low: __m256i, high: __m256i) -> u64 {
+        let low = _mm256_movemask_epi8(low) as u32;
+        let high = _mm256_movemask_epi8(high) as u32;
+        u64::from(low) | u64::from(high) << 32
     }
 
     /// Bit i set when byte i of the 64 bytes `low`, `high` equals `byte`.
     #[target_feature(enable = "avx2")]
     fn equal(low: __m256i, high: __m256i, byte: u8) -> u64 {
         let needle = _mm256_set1_epi8(byte as i8);
-        let low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(low, needle)) as u32;
-        let high = _mm256_movemask_epi8(_mm256_cmpeq_epi8(high, needle)) as u32;
-        u64::from(low) | u64::from(high) << 32
+        gather(
+            _mm256_cmpeq_epi8(low, needle),
+            _mm256_cmpeq_epi8(high, needle),
+        )
     }
 }
 
@@ -528,6 +572,16 @@ mod tests {
                 }
                 assert_eq!(splitter.finish(bytes), whole, "pieces of {piece}: {text}");
             }
+        }
+        if let Some(records) = &whole {
+            let names: Vec<usize> = records
+                .event_name_starts
+                .iter()
+                .copied()
+                .filter(|&start| bytes[start..].starts_with(b"\"eventName\""))
+                .collect();
+            let searched: Vec<usize> = memchr::memmem::find_iter(bytes, b"\"eventName\"").collect();
+            assert_eq!(names, searched, "eventName tokens: {text}");
         }
         whole.map(|records| {
             records
@@ -571,6 +625,19 @@ mod tests {
     }
 
     #[test]
+    fn finds_every_event_name_token_across_block_boundaries() {
+        for pad in 0..140 {
+            let text = format!(
+                r#"{{"Records":[{{"a":"{}","eventName":"AssumeRole","N":"\"eventName\""}},{{"eventName":"x"}}]}}"#,
+                "p".repeat(pad)
+            );
+            let records = split_records(text.as_bytes()).unwrap();
+            assert_eq!(split(&text).map(|r| r.len()), Some(2), "{text}");
+            assert!(records.event_name_starts.len() >= 2, "{text}");
+        }
+    }
+
+    #[test]
     fn finds_unicode_escapes_only_where_escaped() {
         let text = r#"{"Records":[{"a":"\\u"},{"event\u004eame":"x"},{"b":"\\\u0041"}]}"#;
         assert!(split(text).is_some());
@@ -588,7 +655,7 @@ mod tests {
         /// the parser reads them, with every scanner.
         #[test]
         fn valid_records_split_as_parsed(
-            values in proptest::collection::vec("[\"\\\\{}\\[\\]u0a:, ]{0,90}", 0..6),
+            values in proptest::collection::vec("([\"\\\\{}\\[\\]u0a:, N]|eventName){0,90}", 0..6),
         ) {
             let records: Vec<String> = values
                 .iter()
@@ -600,7 +667,7 @@ mod tests {
 
         /// On any text at all the scanners agree (checked inside `split`).
         #[test]
-        fn scanners_agree_on_any_text(body in "[\"\\\\{}\\[\\]u0a:, ]{0,300}") {
+        fn scanners_agree_on_any_text(body in "([\"\\\\{}\\[\\]u0a:, N]|\"eventName\"){0,300}") {
             let _ = split(&format!(r#"{{"Records":[{body}]}}"#));
         }
     }
