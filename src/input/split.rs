@@ -5,7 +5,8 @@
 //! each 64-byte block the splitter builds bit masks of quotes, backslashes and brackets, works
 //! out which bytes are escaped and which lie inside strings (a prefix XOR of the quote mask),
 //! and then visits only the brackets outside strings to find where each record starts and
-//! ends. The masks come from AVX2 compares and the prefix XOR from one carry-less multiply
+//! ends. On the way it notes where a `"eventName"` may start (a quote six bytes before an
+//! `N`), so that finding the records worth parsing needs no second pass over the text. The masks come from AVX2 compares and the prefix XOR from one carry-less multiply
 //! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `avx2`
 //! module below), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold both to the
 //! same answers.
