@@ -18,16 +18,21 @@ pub struct Arn<'a> {
 impl<'a> Arn<'a> {
     /// Splits `text` into its parts, or `None` when it is not an ARN.
     pub fn parse(text: &'a str) -> Option<Arn<'a>> {
-        let mut parts = text.splitn(6, ':');
-        if parts.next()? != "arn" {
-            return None;
-        }
+        let rest = text.strip_prefix("arn:")?;
+        // The first four colons end the four short parts; the resource keeps any others.
+        let mut colons = memchr::memchr_iter(b':', rest.as_bytes());
+        let (partition, service, region, account) = (
+            colons.next()?,
+            colons.next()?,
+            colons.next()?,
+            colons.next()?,
+        );
         Some(Arn {
-            partition: parts.next()?,
-            service: parts.next()?,
-            region: parts.next()?,
-            account: parts.next()?,
-            resource: parts.next()?,
+            partition: &rest[..partition],
+            service: &rest[partition + 1..service],
+            region: &rest[service + 1..region],
+            account: &rest[region + 1..account],
+            resource: &rest[account + 1..],
         })
     }
 }
@@ -73,8 +78,9 @@ pub fn session_name_of(session_arn: &str) -> Option<&str> {
 /// The session ARN STS gives when `role_arn` is assumed with `session_name`.
 pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
     let parsed = Arn::parse(role_arn)?;
-    let name = role_name(role_arn)?;
-    if session_name.is_empty() || !parsed.resource.starts_with("role/") {
+    let path_and_name = parsed.resource.strip_prefix("role/")?;
+    let name = path_and_name.rsplit('/').next().filter(|n| !n.is_empty())?;
+    if session_name.is_empty() {
         return None;
     }
     Some(format!(
@@ -116,8 +122,26 @@ mod tests {
     }
 
     #[test]
+    fn splits_at_the_first_four_colons() {
+        assert_eq!(
+            Arn::parse("arn:aws:s3:::bucket:with:colons"),
+            Some(Arn {
+                partition: "aws",
+                service: "s3",
+                region: "",
+                account: "",
+                resource: "bucket:with:colons",
+            })
+        );
+        assert_eq!(Arn::parse("arn:::::").map(|a| a.resource), Some(""));
+    }
+
+    #[test]
     fn rejects_non_arns() {
         assert_eq!(Arn::parse("ec2.amazonaws.com"), None);
+        assert_eq!(Arn::parse("arn"), None);
+        assert_eq!(Arn::parse("arn:aws:iam::1"), None);
+        assert_eq!(Arn::parse("arnx:aws:iam::1:role/r"), None);
         assert_eq!(account_of("arn:aws:iam:"), None);
         assert_eq!(role_of_session("arn:aws:iam::1:user/x"), None);
         assert_eq!(session_of_role("arn:aws:iam::1:user/x", "s"), None);

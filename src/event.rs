@@ -68,6 +68,36 @@ impl EventName {
     }
 }
 
+/// A set of [`EventName`]s, iterated in their order: one bit each, so an edge's names cost
+/// no allocation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventNames(u8);
+
+impl EventNames {
+    pub fn insert(&mut self, name: EventName) {
+        self.0 |= 1 << name as u8;
+    }
+
+    pub fn contains(self, name: EventName) -> bool {
+        self.0 & 1 << name as u8 != 0
+    }
+
+    /// The names in the set, in [`EventName::ALL`] order.
+    pub fn iter(self) -> impl Iterator<Item = EventName> {
+        EventName::ALL
+            .into_iter()
+            .filter(move |&name| self.contains(name))
+    }
+
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// Whether STS granted the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {

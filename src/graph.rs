@@ -14,7 +14,7 @@
 use crate::accounts::AccountNames;
 use crate::arn;
 use crate::cli::{Collapse, GraphLevel};
-use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
+use crate::event::{EventName, EventNames, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
@@ -108,7 +108,7 @@ impl Node {
 pub struct Edge {
     pub successes: u64,
     pub failures: u64,
-    pub event_names: BTreeSet<EventName>,
+    pub event_names: EventNames,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     /// Distinct, sorted.
@@ -457,8 +457,12 @@ fn principal_node<'e>(
     fallback_account: &'e str,
     options: &GraphOptions,
 ) -> NodeRef<'e> {
-    let account = arn::account_of(arn_text).unwrap_or(fallback_account);
-    let resource = arn::Arn::parse(arn_text).map(|a| a.resource).unwrap_or("");
+    let parsed = arn::Arn::parse(arn_text);
+    let account = parsed
+        .map(|a| a.account)
+        .filter(|account| !account.is_empty())
+        .unwrap_or(fallback_account);
+    let resource = parsed.map(|a| a.resource).unwrap_or("");
     if resource == "root" {
         node(NodeKind::Root, arn_text, account)
     } else if resource.starts_with("user/") {

@@ -324,3 +324,27 @@ fn the_model_stays_compact() {
         std::mem::size_of::<RoleAssumption>()
     );
 }
+
+#[test]
+fn event_names_iterate_in_report_order_once_each() {
+    let mut names = EventNames::default();
+    assert!(names.is_empty());
+    for name in [
+        EventName::SwitchRole,
+        EventName::AssumeRole,
+        EventName::SwitchRole,
+        EventName::AssumeRoot,
+    ] {
+        names.insert(name);
+    }
+    assert_eq!(
+        names.iter().collect::<Vec<_>>(),
+        [
+            EventName::AssumeRole,
+            EventName::AssumeRoot,
+            EventName::SwitchRole
+        ]
+    );
+    assert_eq!(names.len(), 3);
+    assert!(!names.contains(EventName::GetSessionToken));
+}
