@@ -81,36 +81,32 @@ fn node_label(node: &Node) -> String {
     label
 }
 
-fn edge_style(edge: &Edge) -> String {
-    let mut attrs = vec![format!("label={}", quote(&edge_label(edge)))];
+/// Writes an edge's attributes: its label (count, failures, and whether it crosses accounts;
+/// digits, letters, spaces and parentheses only, so nothing to escape), then colour and style.
+/// Straight into `out`: a large graph is mostly edges.
+fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
+    write!(out, "label=\"{}", edge.count())?;
     let failed_only = edge.successes == 0;
-    if edge.external {
-        attrs.push("color=\"#c00000\", fontcolor=\"#c00000\", penwidth=3".into());
+    if edge.failures > 0 && !failed_only {
+        write!(out, " ({} failed)", edge.failures)?;
+    } else if failed_only {
+        out.extend_from_slice(b" failed");
+    }
+    let crossing = edge.external || edge.cross_account;
+    out.extend_from_slice(if edge.external {
+        b" external\", color=\"#c00000\", fontcolor=\"#c00000\", penwidth=3"
     } else if edge.cross_account {
-        attrs.push("color=\"#d6336c\", fontcolor=\"#d6336c\", penwidth=2".into());
-    }
-    match (failed_only, edge.external || edge.cross_account) {
-        (true, true) => attrs.push("style=\"dashed,bold\"".into()),
-        (true, false) => attrs.push("style=dashed, color=gray40".into()),
-        (false, true) => attrs.push("style=bold".into()),
-        (false, false) => {}
-    }
-    attrs.join(", ")
-}
-
-fn edge_label(edge: &Edge) -> String {
-    let mut label = edge.count().to_string();
-    if edge.failures > 0 && edge.successes > 0 {
-        label.push_str(&format!(" ({} failed)", edge.failures));
-    } else if edge.successes == 0 {
-        label.push_str(" failed");
-    }
-    if edge.external {
-        label.push_str(" external");
-    } else if edge.cross_account {
-        label.push_str(" cross-account");
-    }
-    label
+        b" cross-account\", color=\"#d6336c\", fontcolor=\"#d6336c\", penwidth=2"
+    } else {
+        b"\""
+    });
+    out.extend_from_slice(match (failed_only, crossing) {
+        (true, true) => b", style=\"dashed,bold\"",
+        (true, false) => b", style=dashed, color=gray40",
+        (false, true) => b", style=bold",
+        (false, false) => b"",
+    });
+    Ok(())
 }
 
 /// Writes `graph` as DOT.
@@ -180,13 +176,18 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         edges.len(),
         &|range, bytes| {
             edges[range].iter().try_for_each(|edge| {
-                writeln!(
-                    bytes,
-                    "  {} -> {} [{}];",
-                    ids[edge.source().index()],
-                    ids[edge.target().index()],
-                    edge_style(&edge.weight)
-                )
+                for part in [
+                    &b"  "[..],
+                    ids[edge.source().index()].as_bytes(),
+                    b" -> ",
+                    ids[edge.target().index()].as_bytes(),
+                    b" [",
+                ] {
+                    bytes.extend_from_slice(part);
+                }
+                write_edge_attrs(&edge.weight, bytes)?;
+                bytes.extend_from_slice(b"];\n");
+                Ok(())
             })
         },
         wtr,
