@@ -180,7 +180,7 @@ impl<'e> EventEnds<'e> {
 /// Mentions are sorted by key hash, then by mention, so each node's run starts with its first
 /// mention. Equal hashes nearly always mean equal keys: that is checked on all cores, and if
 /// any two keys collide (names chosen to, say), the mentions are sorted by key as well.
-fn number_nodes(ends: &[EventEnds<'_>]) -> (Vec<usize>, Vec<usize>) {
+fn number_nodes(ends: &[&EventEnds<'_>]) -> (Vec<usize>, Vec<usize>) {
     let mention = |m: usize| &ends[m / 2].nodes[m % 2];
     let mut mentions: Vec<(u64, usize)> = (0..2 * ends.len())
         .into_par_iter()
@@ -302,10 +302,14 @@ impl MaskGraph {
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph {
-        let ends: Vec<EventEnds<'e>> = events
+        // Collected in place in `events`' order (a parallel `filter_map` would gather
+        // per-thread lists and copy them into one); the events that draw an edge are then
+        // listed by reference.
+        let named: Vec<Option<EventEnds<'e>>> = events
             .par_iter()
-            .filter_map(|&event| EventEnds::of(event, options))
+            .map(|&event| EventEnds::of(event, options))
             .collect();
+        let ends: Vec<&EventEnds<'e>> = named.iter().flatten().collect();
         let (node_of, first_mentions) = number_nodes(&ends);
         let mention = |m: usize| -> &NodeRef<'e> { &ends[m / 2].nodes[m % 2] };
         // Rank the nodes by key, so that edges taken in their ends' ranks are in key order.
@@ -569,7 +573,8 @@ mod tests {
     /// The node numbers of `pairs`' mentions, renumbered by first mention, and the first
     /// mentions in order: what numbering must give whatever the hash order.
     fn numbering(pairs: &[(&str, &str)], hash: impl Fn(&str) -> u64) -> (Vec<usize>, Vec<usize>) {
-        let (node_of, first) = number_nodes(&ends(pairs, hash));
+        let ends = ends(pairs, hash);
+        let (node_of, first) = number_nodes(&ends.iter().collect::<Vec<_>>());
         let mut sorted = first.clone();
         sorted.sort_unstable();
         let renumber = |n: usize| sorted.iter().position(|&m| m == first[n]).unwrap();
