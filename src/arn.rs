@@ -48,13 +48,18 @@ pub fn account_of(arn: &str) -> Option<&str> {
 /// assumed-role session ARN.
 pub fn role_name(arn: &str) -> Option<&str> {
     let parsed = Arn::parse(arn)?;
-    if let Some(rest) = parsed.resource.strip_prefix("role/") {
-        return rest.rsplit('/').next().filter(|n| !n.is_empty());
+    if let Some(path_and_name) = parsed.resource.strip_prefix("role/") {
+        return last_segment(path_and_name);
     }
     if let Some(rest) = parsed.resource.strip_prefix("assumed-role/") {
         return rest.split('/').next().filter(|n| !n.is_empty());
     }
     None
+}
+
+/// A role's name from the `path/NAME` after `role/`.
+fn last_segment(path_and_name: &str) -> Option<&str> {
+    path_and_name.rsplit('/').next().filter(|n| !n.is_empty())
 }
 
 /// For a session `arn:P:sts::A:assumed-role/ROLE/SESSION`, the role `arn:P:iam::A:role/ROLE`.
@@ -78,8 +83,7 @@ pub fn session_name_of(session_arn: &str) -> Option<&str> {
 /// The session ARN STS gives when `role_arn` is assumed with `session_name`.
 pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
     let parsed = Arn::parse(role_arn)?;
-    let path_and_name = parsed.resource.strip_prefix("role/")?;
-    let name = path_and_name.rsplit('/').next().filter(|n| !n.is_empty())?;
+    let name = last_segment(parsed.resource.strip_prefix("role/")?)?;
     if session_name.is_empty() {
         return None;
     }
