@@ -6,10 +6,10 @@
 //! out which bytes are escaped and which lie inside strings (a prefix XOR of the quote mask),
 //! and then visits only the brackets outside strings to find where each record starts and
 //! ends. On the way it notes where a `"eventName"` may start (a quote six bytes before an
-//! `N`), so that finding the records worth parsing needs no second pass over the text. The masks come from AVX2 compares and the prefix XOR from one carry-less multiply
-//! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `avx2`
-//! module below), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold both to the
-//! same answers.
+//! `N`), so that finding the records worth parsing needs no second pass over the text. The
+//! masks come from AVX2 compares and the prefix XOR from one carry-less multiply where the CPU
+//! has them (checked at run time; the only `unsafe` in the crate, in the `avx2` module below),
+//! and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold both to the same answers.
 //!
 //! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
 //! piece is scanned while it is still in the cache; the records found do not depend on the
