@@ -35,13 +35,16 @@ impl<'a> Arn<'a> {
             resource: &rest[account + 1..],
         })
     }
+
+    /// The account id, when the ARN has one (an S3 bucket's, for one, has none).
+    pub fn known_account(&self) -> Option<&'a str> {
+        Some(self.account).filter(|account| !account.is_empty())
+    }
 }
 
 /// The account id in an ARN, when there is one.
 pub fn account_of(arn: &str) -> Option<&str> {
-    Arn::parse(arn)
-        .map(|a| a.account)
-        .filter(|account| !account.is_empty())
+    Arn::parse(arn)?.known_account()
 }
 
 /// The role's name: the last segment of `arn:…:role/path/NAME`, or the role segment of an

@@ -463,8 +463,7 @@ fn principal_node<'e>(
 ) -> NodeRef<'e> {
     let parsed = arn::Arn::parse(arn_text);
     let account = parsed
-        .map(|a| a.account)
-        .filter(|account| !account.is_empty())
+        .and_then(|a| a.known_account())
         .unwrap_or(fallback_account);
     let resource = parsed.map(|a| a.resource).unwrap_or("");
     if resource == "root" {
