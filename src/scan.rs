@@ -211,7 +211,7 @@ impl FileResult {
 
 fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffers) -> FileResult {
     let mut result = FileResult::not_read();
-    let mut splitter = Splitter::new();
+    let mut splitter = decode::record_splitter();
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
@@ -250,7 +250,7 @@ pub struct FileOutcome {
 /// de-duplication or chains. For tests and fuzzing.
 pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
     let mut bufs = Buffers::default();
-    let mut splitter = Splitter::new();
+    let mut splitter = decode::record_splitter();
     let loaded = decode::load(bytes, limit, &mut bufs, &mut |text| splitter.feed(text));
     let result = finish_file(
         PathBuf::from("<bytes>"),
@@ -306,7 +306,7 @@ fn finish_file(
     }
     result.bytes_json = text.len() as u64;
     let decoded = decode::decode(text, splitter);
-    result.records = decoded.records.len() as u64;
+    result.records = decoded.count as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
     let mut bad_records = 0;
     let mut first_bad = String::new();
@@ -337,7 +337,7 @@ fn finish_file(
             }
         }
     }
-    let salvage = Salvage(decoded.records.len());
+    let salvage = Salvage(decoded.count);
     result.status = if let Some(source) = gzip_damage {
         FileStatus::Failed(InputError::Gzip {
             path,

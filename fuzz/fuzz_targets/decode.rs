@@ -1,9 +1,11 @@
 //! Any bytes as a log file: gzip or not, any shape. Must never panic; every event it yields
 //! must come from a record (so at most one per record). The splitter must find the same
-//! records in the bytes whether it is given them whole or in pieces (as while inflating).
+//! records in the bytes whether it is given them whole or in pieces (as while inflating), and
+//! decoding must keep the same records either way.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use trailmask::input::decode::{decode, record_splitter};
 use trailmask::input::split::{Splitter, split_records};
 
 fuzz_target!(|bytes: &[u8]| {
@@ -14,8 +16,16 @@ fuzz_target!(|bytes: &[u8]| {
     }
     let piece = 1 + usize::from(bytes.first().copied().unwrap_or(0));
     let mut splitter = Splitter::new();
+    let mut filtered = record_splitter();
     for end in (piece..bytes.len()).step_by(piece) {
         splitter.feed(&bytes[..end]);
+        filtered.feed(&bytes[..end]);
     }
     assert_eq!(splitter.finish(bytes), split_records(bytes));
+    let kept = |splitter| {
+        let decoded = decode(bytes, splitter);
+        let records: Vec<Vec<u8>> = decoded.records.iter().map(|r| r.bytes().to_vec()).collect();
+        (records, decoded.count)
+    };
+    assert_eq!(kept(filtered), kept(record_splitter()));
 });

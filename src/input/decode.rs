@@ -124,8 +124,11 @@ impl SkipReason {
 /// The records found in a file's text, or why it holds none.
 #[derive(Debug)]
 pub struct Decoded<'a> {
-    /// The raw records, in file order.
+    /// The raw records, in file order; from a delivery file only those that may be role
+    /// assumptions (the others are ruled out by their `eventName` values and left out).
     pub records: Vec<RawRecord<'a>>,
+    /// How many records the file holds, those left out included.
+    pub count: usize,
     /// Set when the file holds no CloudTrail records at all.
     pub skip: Option<SkipReason>,
     /// The JSON error that stopped decoding; the records before it are kept.
@@ -230,6 +233,7 @@ pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
         records: Vec::new(),
+        count: 0,
         skip: None,
         error: None,
     };
@@ -241,24 +245,26 @@ pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
     if let Some(split) = splitter.finish(bytes) {
         // Spans count from the start of `bytes`, byte order mark included.
         let text = bytes;
+        if split
+            .spans
+            .first()
+            .is_some_and(|&(start, end)| is_insight(&text[start..end]))
+        {
+            decoded.skip = Some(SkipReason::Insight);
+            return decoded;
+        }
         let hints = hint_names(text, &split.spans, Some(&split));
+        decoded.count = split.spans.len();
         decoded.records = split
             .spans
             .iter()
             .zip(hints)
+            .filter(|(_, name)| *name != NameHint::Candidate(false))
             .map(|(&(start, end), name)| RawRecord {
                 text: RecordText::Borrowed(&text[start..end]),
                 name,
             })
             .collect();
-        if decoded
-            .records
-            .first()
-            .is_some_and(|r| is_insight(r.bytes()))
-        {
-            decoded.records.clear();
-            decoded.skip = Some(SkipReason::Insight);
-        }
         return decoded;
     }
     let mut shapes = ShapeTally::default();
@@ -282,6 +288,7 @@ pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
             }
         }
     }
+    decoded.count = decoded.records.len();
     if decoded.error.is_none() && shapes.cloudtrail == 0 {
         decoded.skip = Some(if shapes.digest > 0 {
             SkipReason::Digest
@@ -409,7 +416,7 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
             // The usual name, plain letters, is compared as bytes; anything else is read
             // exactly as the full parse will read it.
             if name.iter().all(u8::is_ascii_alphabetic) {
-                EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
+                is_candidate_name(name)
             } else {
                 std::str::from_utf8(name)
                     .ok()
@@ -419,6 +426,32 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
         })
     });
     candidate.into_iter().map(NameHint::Candidate).collect()
+}
+
+/// The splitter for [`decode`]: it notes only the `"eventName"` starts
+/// [`may_name_candidate`] keeps.
+pub fn record_splitter() -> Splitter {
+    Splitter::with_name_filter(may_name_candidate)
+}
+
+/// For the splitter, while the bytes are in the cache: false only for `"eventName":"<letters>"`
+/// (the compact form CloudTrail writes) whose letters name no [`EventName`]; anything else,
+/// including text that stops short, is kept for [`hint_names`] to decide.
+fn may_name_candidate(rest: &[u8]) -> bool {
+    let Some(value) = rest.strip_prefix(b"\"eventName\":\"") else {
+        return true;
+    };
+    // Event names are short: a longer value is left to `hint_names`.
+    let Some(end) = value.iter().take(64).position(|&b| b == b'"') else {
+        return true;
+    };
+    let name = &value[..end];
+    !name.iter().all(u8::is_ascii_alphabetic) || is_candidate_name(name)
+}
+
+/// True when `name` is exactly one of [`EventName`]'s.
+fn is_candidate_name(name: &[u8]) -> bool {
+    EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
 }
 
 /// After a `"eventName"` token: the raw string value when it is a key with a plain string value;
@@ -643,7 +676,7 @@ mod tests {
     use super::*;
 
     fn texts(bytes: &[u8]) -> (Vec<String>, Option<SkipReason>, bool) {
-        let decoded = decode(bytes, Splitter::new());
+        let decoded = decode(bytes, record_splitter());
         let records = decoded
             .records
             .iter()
@@ -661,6 +694,52 @@ mod tests {
             texts(file.as_bytes()),
             (vec![REC.into(), REC.into()], None, false)
         );
+    }
+
+    #[test]
+    fn delivery_files_leave_out_records_ruled_out_by_name_but_count_them() {
+        let other = r#"{"eventName":"GetObject","eventID":"2"}"#;
+        let spaced = r#"{"eventName" : "GetObject","eventID":"3"}"#;
+        let nested = r#"{"eventName":"PutRule","requestParameters":{"eventName":"SwitchRole"}}"#;
+        let file = format!(r#"{{"Records":[{other},{REC},{spaced},{nested},{other}]}}"#);
+        let decoded = decode(file.as_bytes(), record_splitter());
+        let kept: Vec<&[u8]> = decoded.records.iter().map(RawRecord::bytes).collect();
+        assert_eq!(kept, [REC.as_bytes(), nested.as_bytes()]);
+        assert_eq!(decoded.count, 5);
+    }
+
+    /// The splitter's name filter sees only the text inflated so far: fed in pieces of any
+    /// size, it keeps what a cut hides from it, and the records kept are the same.
+    #[test]
+    fn records_kept_do_not_depend_on_pieces() {
+        let names = [
+            "AssumeRole",
+            "GetObject",
+            "AssumeRoleWithSAML",
+            "Assume",
+            "SwitchRole",
+        ];
+        let records: Vec<String> = (0..40)
+            .map(|i| format!(r#"{{"eventName":"{}","n":{i}}}"#, names[i % names.len()]))
+            .collect();
+        let file = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let bytes = file.as_bytes();
+        let whole = decode(bytes, record_splitter());
+        let expected: Vec<&[u8]> = whole.records.iter().map(RawRecord::bytes).collect();
+        assert_eq!((expected.len(), whole.count), (24, 40));
+        for piece in 1..80 {
+            let mut splitter = record_splitter();
+            for end in (piece..bytes.len()).step_by(piece) {
+                splitter.feed(&bytes[..end]);
+            }
+            let decoded = decode(bytes, splitter);
+            let kept: Vec<&[u8]> = decoded.records.iter().map(RawRecord::bytes).collect();
+            assert_eq!(
+                (kept, decoded.count),
+                (expected.clone(), 40),
+                "pieces of {piece}"
+            );
+        }
     }
 
     #[test]
@@ -730,7 +809,7 @@ mod tests {
         let (text, damage) =
             load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs, &mut |_| {}).unwrap();
         assert!(damage.is_none());
-        assert_eq!(decode(text, Splitter::new()).records.len(), 2);
+        assert_eq!(decode(text, record_splitter()).records.len(), 2);
     }
 
     #[test]

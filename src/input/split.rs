@@ -7,9 +7,10 @@
 //! and then visits only the brackets outside strings to find where each record starts and
 //! ends. On the way it notes where a `"eventName"` may start (a quote six bytes before an
 //! `N`), so that finding the records worth parsing needs no second pass over the text. The
-//! masks come from AVX2 compares and the prefix XOR from one carry-less multiply where the CPU
-//! has them (checked at run time; the only `unsafe` in the crate, in the `avx2` module below),
-//! and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold both to the same answers.
+//! masks come from AVX-512BW or AVX2 compares and the prefix XOR from one carry-less multiply
+//! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `simd`
+//! module below), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold every scanner
+//! the CPU can run to the same answers.
 //!
 //! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
 //! piece is scanned while it is still in the cache; the records found do not depend on the
@@ -170,10 +171,17 @@ pub struct Records {
     /// Where a `\u` escape occurs (the `u`), in order: rare, and a record holding one may hide
     /// an escaped key from a plain substring search.
     pub unicode_escapes: Vec<usize>,
-    /// Where a `"` stands six bytes before an `N`, in order: every `"eventName"` starts at one
-    /// of these (the caller checks which), so the text needs no second search for them.
+    /// Where a `"` stands six bytes before an `N`, in order, unless the splitter's
+    /// [`NameFilter`] ruled it out: every `"eventName"` the filter keeps starts at one of these
+    /// (the caller checks which), so the text needs no second search for them.
     pub event_name_starts: Vec<usize>,
 }
+
+/// Says whether a possible `"eventName"` start is worth noting, given the text from it to the
+/// end of what has arrived (while inflating, that may stop short of the value: a filter keeps
+/// whatever the bytes it is given cannot rule out). The filter looks at the bytes while they
+/// are still in the cache, so the caller's own look later is at far fewer places.
+pub type NameFilter = fn(&[u8]) -> bool;
 
 /// The records of a delivery file `{"Records":[…]}`, or `None` when the text is anything else
 /// (see the module documentation). A UTF-8 byte order mark before it is skipped; spans count
@@ -198,13 +206,16 @@ enum Stage {
 /// [`split_records`] a piece at a time, while the text arrives: call [`Splitter::feed`] with
 /// all the text so far each time more has come (the new bytes are scanned while the cache
 /// still holds them, straight after inflating), then [`Splitter::finish`] with the whole text.
-/// The records found do not depend on how the text was cut into pieces.
+/// The records found do not depend on how the text was cut into pieces (the `"eventName"`
+/// starts noted may: a [`NameFilter`] keeps those a cut hides from it).
 #[derive(Debug)]
 pub struct Splitter {
     cursor: Cursor,
     records: Records,
+    keep_name: NameFilter,
+    /// The vector scanner, when the CPU has one.
     #[cfg(target_arch = "x86_64")]
-    avx2: Option<avx2::Avx2>,
+    simd: Option<simd::Simd>,
 }
 
 impl Default for Splitter {
@@ -276,17 +287,37 @@ impl Splitter {
                 last_quotes: 0,
             },
             records: Records::default(),
+            keep_name: |_| true,
             #[cfg(target_arch = "x86_64")]
-            avx2: avx2::Avx2::detect(),
+            simd: simd::Simd::detect(),
         }
     }
 
-    /// A splitter that never uses AVX2 (to test one scanner against the other).
+    /// A splitter that notes only the `"eventName"` starts `keep_name` keeps.
+    pub fn with_name_filter(keep_name: NameFilter) -> Self {
+        Splitter {
+            keep_name,
+            ..Splitter::new()
+        }
+    }
+
+    /// A splitter that never uses vector instructions (to test the scanners against each
+    /// other).
     #[cfg(test)]
     fn portable() -> Self {
         Splitter {
             #[cfg(target_arch = "x86_64")]
-            avx2: None,
+            simd: None,
+            ..Splitter::new()
+        }
+    }
+
+    /// A splitter that uses AVX2 even where AVX-512BW is there (for the same tests).
+    #[cfg(test)]
+    fn avx2_only() -> Self {
+        Splitter {
+            #[cfg(target_arch = "x86_64")]
+            simd: simd::Simd::avx2(),
             ..Splitter::new()
         }
     }
@@ -326,8 +357,8 @@ impl Splitter {
             return;
         }
         #[cfg(target_arch = "x86_64")]
-        if let Some(avx2) = self.avx2 {
-            avx2.scan(self, text, to_end);
+        if let Some(simd) = self.simd {
+            simd.scan(self, text, to_end);
             return;
         }
         self.scan_with(Swar, text, to_end);
@@ -349,7 +380,15 @@ impl Splitter {
                 }
                 None => break,
             };
-            scan_block(scanner, &mut cursor, &mut self.records, block, base, text);
+            scan_block(
+                scanner,
+                &mut cursor,
+                &mut self.records,
+                self.keep_name,
+                block,
+                base,
+                text,
+            );
             if cursor.stage == Stage::Array {
                 cursor.pos = base + BLOCK;
             }
@@ -366,6 +405,7 @@ fn scan_block(
     scanner: impl BlockScanner,
     cursor: &mut Cursor,
     records: &mut Records,
+    keep_name: NameFilter,
     block: &[u8; BLOCK],
     base: usize,
     text: &[u8],
@@ -381,8 +421,10 @@ fn scan_block(
     cursor.last_quotes = quote;
     while names != 0 {
         let start = (base + names.trailing_zeros() as usize).wrapping_sub(6);
-        records.event_name_starts.push(start);
         names &= names - 1;
+        if text.get(start..).is_some_and(keep_name) {
+            records.event_name_starts.push(start);
+        }
     }
     let escaped = if backslash == 0 && !cursor.carry {
         0
@@ -429,38 +471,83 @@ fn scan_block(
     }
 }
 
-/// The AVX2 scanner: 32 bytes per comparison instead of 8.
+/// The vector scanners: AVX-512BW compares 64 bytes at once into a bit mask, AVX2 32 bytes
+/// (instead of 8 for SWAR); both take the prefix XOR from a carry-less multiply.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
-mod avx2 {
+mod simd {
     use super::{BLOCK, BlockScanner, Masks, Splitter};
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8, _mm256_testz_si256,
+        _mm256_set1_epi8, _mm256_testz_si256, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512,
+        _mm512_or_si512, _mm512_set1_epi8,
     };
 
-    /// Proof that the CPU has AVX2 and carry-less multiplication: made only by
-    /// [`Avx2::detect`].
+    /// Proof that the CPU has AVX2 and carry-less multiplication: made only by [`Simd`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx2(());
 
-    impl Avx2 {
+    /// Proof that the CPU has AVX-512BW and carry-less multiplication: made only by [`Simd`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Avx512(());
+
+    /// The widest vector scanner the CPU can run.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Simd {
+        Avx512(Avx512),
+        Avx2(Avx2),
+    }
+
+    impl Simd {
         pub fn detect() -> Option<Self> {
-            (std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq"))
-                .then_some(Avx2(()))
+            if std::is_x86_feature_detected!("avx512bw")
+                && std::is_x86_feature_detected!("pclmulqdq")
+            {
+                return Some(Simd::Avx512(Avx512(())));
+            }
+            Self::avx2()
         }
 
-        /// [`Splitter::scan_with`] compiled for AVX2.
-        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
-            // SAFETY: an `Avx2` exists only on a CPU with AVX2.
-            unsafe { scan_avx2(self, splitter, text, to_end) }
+        /// AVX2 alone, whatever else the CPU has.
+        pub fn avx2() -> Option<Self> {
+            (std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq"))
+                .then_some(Simd::Avx2(Avx2(())))
         }
+
+        /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
+        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+            match self {
+                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW and PCLMULQDQ.
+                Simd::Avx512(scanner) => unsafe { scan_avx512(scanner, splitter, text, to_end) },
+                // SAFETY: an `Avx2` exists only on a CPU with AVX2 and PCLMULQDQ.
+                Simd::Avx2(scanner) => unsafe { scan_avx2(scanner, splitter, text, to_end) },
+            }
+        }
+    }
+
+    #[target_feature(enable = "avx512bw,pclmulqdq")]
+    fn scan_avx512(scanner: Avx512, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+        splitter.scan_with(scanner, text, to_end);
     }
 
     #[target_feature(enable = "avx2,pclmulqdq")]
     fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
         splitter.scan_with(scanner, text, to_end);
+    }
+
+    impl BlockScanner for Avx512 {
+        #[inline(always)]
+        fn masks(self, block: &[u8; BLOCK]) -> Masks {
+            // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW.
+            unsafe { masks_avx512(block) }
+        }
+
+        #[inline(always)]
+        fn prefix_xor(self, bits: u64) -> u64 {
+            // SAFETY: an `Avx512` exists only on a CPU with PCLMULQDQ.
+            unsafe { clmul_prefix_xor(bits) }
+        }
     }
 
     impl BlockScanner for Avx2 {
@@ -482,6 +569,22 @@ mod avx2 {
     fn clmul_prefix_xor(bits: u64) -> u64 {
         let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
         _mm_cvtsi128_si64(product) as u64
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    fn masks_avx512(block: &[u8; BLOCK]) -> Masks {
+        // SAFETY: the unaligned load reads the 64 bytes of the array.
+        let bytes = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+        let equal = |byte: u8| _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(byte as i8));
+        // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
+        let folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
+        let folded_equal = |byte: u8| _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(byte as i8));
+        Masks {
+            quote: equal(b'"'),
+            backslash: equal(b'\\'),
+            brackets: folded_equal(b'{') | folded_equal(b'}'),
+            capital_n: equal(b'N'),
+        }
     }
 
     #[target_feature(enable = "avx2")]
@@ -564,7 +667,8 @@ mod tests {
     fn split(text: &str) -> Option<Vec<String>> {
         let bytes = text.as_bytes();
         let whole = split_records(bytes);
-        let splitters: [fn() -> Splitter; 2] = [Splitter::new, Splitter::portable];
+        let splitters: [fn() -> Splitter; 3] =
+            [Splitter::new, Splitter::portable, Splitter::avx2_only];
         for make in splitters {
             for piece in [1, 7, 63, 64, 65, 200] {
                 let mut splitter = make();
