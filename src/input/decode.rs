@@ -428,8 +428,8 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
     candidate.into_iter().map(NameHint::Candidate).collect()
 }
 
-/// The splitter for [`decode`]: it notes only the `"eventName"` starts
-/// [`may_name_candidate`] keeps.
+/// The splitter for [`decode`]: of the `"eventName"` starts it notes only those whose value,
+/// as far as it has been inflated, may name a role assumption.
 pub fn record_splitter() -> Splitter {
     Splitter::with_name_filter(may_name_candidate)
 }
