@@ -441,17 +441,23 @@ fn may_name_candidate(rest: &[u8]) -> bool {
     let Some(value) = rest.strip_prefix(b"\"eventName\":\"") else {
         return true;
     };
-    // Event names are short: a longer value is left to `hint_names`.
-    let Some(end) = value.iter().take(64).position(|&b| b == b'"') else {
-        return true;
-    };
-    let name = &value[..end];
-    !name.iter().all(u8::is_ascii_alphabetic) || is_candidate_name(name)
+    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
 }
 
-/// True when `name` is exactly one of [`EventName`]'s.
+/// True when `name` is exactly one of [`EventName`]'s. (Written out, so that it compiles to a
+/// switch on the length and word compares: the splitter asks it of every record.)
 fn is_candidate_name(name: &[u8]) -> bool {
-    EventName::ALL.iter().any(|n| n.as_str().as_bytes() == name)
+    matches!(
+        name,
+        b"AssumeRole"
+            | b"AssumeRoleWithSAML"
+            | b"AssumeRoleWithWebIdentity"
+            | b"AssumeRoot"
+            | b"GetFederationToken"
+            | b"GetSessionToken"
+            | b"SwitchRole"
+    )
 }
 
 /// After a `"eventName"` token: the raw string value when it is a key with a plain string value;
@@ -739,6 +745,46 @@ mod tests {
                 (expected.clone(), 40),
                 "pieces of {piece}"
             );
+        }
+    }
+
+    #[test]
+    fn candidate_names_are_the_event_names() {
+        assert_eq!(
+            EventName::ALL.len(),
+            7,
+            "is_candidate_name lists seven names"
+        );
+        for name in EventName::ALL {
+            assert!(is_candidate_name(name.as_str().as_bytes()), "{name:?}");
+        }
+        for other in [
+            "",
+            "AssumeRol",
+            "AssumeRoles",
+            "assumeRole",
+            "GetObject",
+            "SwitchRoles",
+        ] {
+            assert!(!is_candidate_name(other.as_bytes()), "{other}");
+        }
+    }
+
+    #[test]
+    fn the_splitter_rules_out_only_plain_names_of_no_interest() {
+        for (rest, keep) in [
+            (r#""eventName":"GetObject","#, false),
+            (r#""eventName":"AssumeRole","#, true),
+            (r#""eventName":"AssumeRoleWithSAML""#, true),
+            (r#""eventName":"AssumeRoleX","#, false),
+            (r#""eventName":"Assume"#, true),
+            (r#""eventName":"Get\u004fbject","#, true),
+            (r#""eventName":"Get-Object","#, true),
+            (r#""eventName": "GetObject","#, true),
+            (r#""eventNam"#, true),
+            (r#""userName":"x","#, true),
+        ] {
+            assert_eq!(may_name_candidate(rest.as_bytes()), keep, "{rest}");
         }
     }
 
