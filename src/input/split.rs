@@ -63,7 +63,8 @@ struct Masks {
     capital_n: u64,
 }
 
-/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX2 where the CPU has it.
+/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX-512BW or AVX2 where
+/// the CPU has them.
 trait BlockScanner: Copy {
     fn masks(self, block: &[u8; BLOCK]) -> Masks;
 
@@ -554,7 +555,7 @@ mod simd {
         #[inline(always)]
         fn masks(self, block: &[u8; BLOCK]) -> Masks {
             // SAFETY: an `Avx2` exists only on a CPU with AVX2.
-            unsafe { masks(block) }
+            unsafe { masks_avx2(block) }
         }
 
         #[inline(always)]
@@ -588,7 +589,7 @@ mod simd {
     }
 
     #[target_feature(enable = "avx2")]
-    fn masks(block: &[u8; BLOCK]) -> Masks {
+    fn masks_avx2(block: &[u8; BLOCK]) -> Masks {
         // SAFETY: both unaligned loads read 32 bytes inside the 64-byte array.
         let (low, high) = unsafe {
             (
