@@ -90,10 +90,21 @@ pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
     if session_name.is_empty() {
         return None;
     }
-    Some(format!(
-        "arn:{}:sts::{}:assumed-role/{}/{}",
-        parsed.partition, parsed.account, name, session_name
-    ))
+    // Joined into one buffer of the right size: this runs for every event, and `format!`
+    // costs several times as much.
+    Some(
+        [
+            "arn:",
+            parsed.partition,
+            ":sts::",
+            parsed.account,
+            ":assumed-role/",
+            name,
+            "/",
+            session_name,
+        ]
+        .concat(),
+    )
 }
 
 /// True for a 12-digit AWS account id.
