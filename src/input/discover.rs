@@ -1,5 +1,6 @@
-//! Finding the files to read: walking directories, skipping what is not a log, pruning S3 date
-//! folders outside the time window, and ordering the result so every run reads the same list.
+//! Finding the files to read: walking directories (subdirectories on all cores, as fd does),
+//! skipping what is not a log, pruning S3 date folders outside the time window, and ordering
+//! the result so every run reads the same list.
 //!
 //! Rules, in the spirit of ripgrep and fd:
 //! - paths named on the command line are always read, whatever their name; `-` is stdin;
@@ -13,6 +14,7 @@
 use crate::error::InputError;
 use crate::input::decode::SkipReason;
 use chrono::{Datelike, NaiveDate};
+use rayon::prelude::*;
 use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
 
@@ -64,87 +66,186 @@ pub struct Discovery {
 }
 
 /// Walks `paths` (files, directories, or `-`).
+///
+/// A directory is walked on all cores (its subdirectories in parallel) unless links are
+/// followed: then walkdir walks it, as it knows the ancestors that make a link loop. The
+/// result is sorted either way, so it never depends on which thread found what.
 pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery {
     let mut found = Discovery::default();
-    let mut files: Vec<(FileIdentity, PathBuf, Option<SkipReason>, u64)> = Vec::new();
+    let mut files = Vec::new();
     for root in paths {
         if root.as_os_str() == "-" {
             found.inputs.push(Input::Stdin);
             continue;
         }
-        let walker = walkdir::WalkDir::new(root)
-            .follow_links(follow)
-            .follow_root_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                entry.depth() == 0
-                    || !entry.file_type().is_dir()
-                    || !outside_window(entry.path(), window)
-            });
-        let mut pruned = PrunedCounter::new(root, window, follow);
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(error) => {
-                    if error.loop_ancestor().is_some() {
-                        found.skipped.push(SkipReason::Symlink);
-                    } else {
-                        let path = error.path().unwrap_or(root).to_path_buf();
-                        let source = error
-                            .into_io_error()
-                            .unwrap_or_else(|| std::io::Error::other("cannot walk"));
-                        found.errors.push(InputError::Io { path, source });
-                    }
-                    continue;
-                }
-            };
-            let named = entry.depth() == 0;
-            let file_type = entry.file_type();
-            if file_type.is_dir() {
-                continue;
-            }
-            if file_type.is_symlink() && !named {
-                found.skipped.push(SkipReason::Symlink);
-                continue;
-            }
-            let path = entry.path();
-            let skip = if in_digest_folder(path) {
-                Some(SkipReason::Digest)
-            } else if !named && !has_log_name(path) {
-                Some(SkipReason::NotALogName)
-            } else {
-                None
-            };
-            if skip == Some(SkipReason::NotALogName) {
-                found.skipped.push(SkipReason::NotALogName);
-                continue;
-            }
-            let metadata = entry.metadata().ok();
-            let size = metadata.as_ref().map_or(0, |m| m.len());
-            files.push((
-                file_identity(path, metadata.as_ref()),
-                path.to_path_buf(),
-                skip,
-                size,
-            ));
-        }
-        found.skipped.extend(pruned.take());
+        // A link named as the root is followed either way (as `follow_root_links`).
+        let walked = if !follow && root.is_dir() {
+            walk_in_parallel(root, window)
+        } else {
+            walk_with_walkdir(root, follow, window)
+        };
+        files.extend(walked.files);
+        found.errors.extend(walked.errors);
+        found.skipped.extend(walked.skipped);
+        found
+            .skipped
+            .extend(PrunedCounter::new(root, window, follow).take());
     }
     // The same file twice: keep the smallest name, so the choice does not depend on order.
     files.sort();
-    files.dedup_by(|later, earlier| later.0 == earlier.0);
+    files.dedup_by(|later, earlier| later.identity == earlier.identity);
     found
         .inputs
-        .extend(
-            files
-                .into_iter()
-                .map(|(_, path, skip, size)| Input::File { path, skip, size }),
-        );
+        .extend(files.into_iter().map(|file| Input::File {
+            path: file.path,
+            skip: file.skip,
+            size: file.size,
+        }));
     found.inputs.sort();
     found.inputs.dedup();
     found.errors.sort_by(|a, b| a.path().cmp(b.path()));
     found
+}
+
+/// A file found by a walk, before the same file reached twice is dropped.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Found {
+    identity: FileIdentity,
+    path: PathBuf,
+    skip: Option<SkipReason>,
+    size: u64,
+}
+
+/// What one walk found.
+#[derive(Debug, Default)]
+struct Walked {
+    files: Vec<Found>,
+    errors: Vec<InputError>,
+    skipped: Vec<SkipReason>,
+}
+
+impl Walked {
+    fn append(&mut self, other: Walked) {
+        self.files.extend(other.files);
+        self.errors.extend(other.errors);
+        self.skipped.extend(other.skipped);
+    }
+
+    /// A file (anything but a directory or a link inside the walk): kept unless its name is
+    /// not a log's (`named` paths, given on the command line, are always kept).
+    fn note_file(&mut self, path: &Path, named: bool, metadata: Option<std::fs::Metadata>) {
+        let skip = if in_digest_folder(path) {
+            Some(SkipReason::Digest)
+        } else if !named && !has_log_name(path) {
+            self.skipped.push(SkipReason::NotALogName);
+            return;
+        } else {
+            None
+        };
+        self.files.push(Found {
+            identity: file_identity(path, metadata.as_ref()),
+            path: path.to_path_buf(),
+            skip,
+            size: metadata.as_ref().map_or(0, |m| m.len()),
+        });
+    }
+}
+
+/// Walks the directory `dir` without following links: its files here, its subdirectories
+/// (those not pruned by `window`) each walked in parallel.
+fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
+    let mut walked = Walked::default();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(source) => {
+            walked.errors.push(InputError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+            return walked;
+        }
+    };
+    let mut subdirs = Vec::new();
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(source) => {
+                walked.errors.push(InputError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let file_type = match entry.file_type() {
+            Ok(file_type) => file_type,
+            Err(source) => {
+                walked.errors.push(InputError::Io { path, source });
+                continue;
+            }
+        };
+        if file_type.is_dir() {
+            if !outside_window(&path, window) {
+                subdirs.push(path);
+            }
+        } else if file_type.is_symlink() {
+            walked.skipped.push(SkipReason::Symlink);
+        } else {
+            walked.note_file(&path, false, entry.metadata().ok());
+        }
+    }
+    let nested: Vec<Walked> = subdirs
+        .par_iter()
+        .map(|subdir| walk_in_parallel(subdir, window))
+        .collect();
+    for found in nested {
+        walked.append(found);
+    }
+    walked
+}
+
+/// Walks `root` (a file, or a directory when following links) with walkdir.
+fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
+    let mut walked = Walked::default();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(follow)
+        .follow_root_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0
+                || !entry.file_type().is_dir()
+                || !outside_window(entry.path(), window)
+        });
+    for entry in walker {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                if error.loop_ancestor().is_some() {
+                    walked.skipped.push(SkipReason::Symlink);
+                } else {
+                    let path = error.path().unwrap_or(root).to_path_buf();
+                    let source = error
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("cannot walk"));
+                    walked.errors.push(InputError::Io { path, source });
+                }
+                continue;
+            }
+        };
+        let named = entry.depth() == 0;
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
+            continue;
+        }
+        if file_type.is_symlink() && !named {
+            walked.skipped.push(SkipReason::Symlink);
+            continue;
+        }
+        walked.note_file(entry.path(), named, entry.metadata().ok());
+    }
+    walked
 }
 
 /// What makes two paths the same file: device and inode where the platform has them (a `stat`
@@ -299,6 +400,52 @@ mod tests {
         assert!(!outside_window(Path::new("AWSLogs/1/CloudTrail"), window));
         assert!(!outside_window(Path::new("CloudTrail"), window));
         assert!(!outside_window(Path::new("logs/2019/01/01"), window));
+    }
+
+    /// The parallel walk finds what walkdir finds (without following links): files, skips
+    /// and pruned date folders alike.
+    #[test]
+    fn the_parallel_walk_agrees_with_walkdir() {
+        let root = tempfile::tempdir().unwrap();
+        let trail = root
+            .path()
+            .join("AWSLogs/o-x/111122223333/CloudTrail/us-east-1/2020/12");
+        for day in ["19", "20", "21"] {
+            std::fs::create_dir_all(trail.join(day).join("deeper")).unwrap();
+            std::fs::write(trail.join(day).join("a.json.gz"), b"x").unwrap();
+            std::fs::write(trail.join(day).join("deeper/B.JSON"), b"x").unwrap();
+            std::fs::write(trail.join(day).join("notes.txt"), b"x").unwrap();
+        }
+        let digest = root
+            .path()
+            .join("AWSLogs/o-x/111122223333/CloudTrail-Digest/us-east-1");
+        std::fs::create_dir_all(&digest).unwrap();
+        std::fs::write(digest.join("d.json.gz"), b"x").unwrap();
+        std::fs::create_dir(root.path().join("empty")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.path(), root.path().join("empty/loop")).unwrap();
+        let summary = |walked: Walked| {
+            let mut files: Vec<(PathBuf, Option<SkipReason>)> =
+                walked.files.into_iter().map(|f| (f.path, f.skip)).collect();
+            files.sort();
+            let mut skipped = walked.skipped;
+            skipped.sort();
+            (files, skipped, walked.errors.len())
+        };
+        let windows = [
+            DayWindow::default(),
+            DayWindow {
+                first: Some(day(2020, 12, 20)),
+                last: Some(day(2020, 12, 20)),
+            },
+        ];
+        for window in windows {
+            let parallel = summary(walk_in_parallel(root.path(), window));
+            let walkdir = summary(walk_with_walkdir(root.path(), false, window));
+            assert_eq!(parallel, walkdir, "{window:?}");
+            let kept = if window == DayWindow::default() { 7 } else { 3 };
+            assert_eq!(parallel.0.len(), kept, "{window:?}: {:?}", parallel.0);
+        }
     }
 
     #[test]
