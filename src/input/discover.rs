@@ -87,9 +87,6 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         files.extend(walked.files);
         found.errors.extend(walked.errors);
         found.skipped.extend(walked.skipped);
-        found
-            .skipped
-            .extend(PrunedCounter::new(root, window, follow).take());
     }
     // The same file twice: keep the smallest name, so the choice does not depend on order.
     files.sort();
@@ -186,7 +183,9 @@ fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
             }
         };
         if file_type.is_dir() {
-            if !outside_window(&path, window) {
+            if outside_window(&path, window) {
+                walked.skipped.push(SkipReason::OutsideDates);
+            } else {
                 subdirs.push(path);
             }
         } else if file_type.is_symlink() {
@@ -208,15 +207,18 @@ fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
 /// Walks `root` (a file, or a directory when following links) with walkdir.
 fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
     let mut walked = Walked::default();
+    let pruned = std::cell::Cell::new(0);
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow)
         .follow_root_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
-            entry.depth() == 0
-                || !entry.file_type().is_dir()
-                || !outside_window(entry.path(), window)
+            let outside = entry.depth() > 0
+                && entry.file_type().is_dir()
+                && outside_window(entry.path(), window);
+            pruned.set(pruned.get() + usize::from(outside));
+            !outside
         });
     for entry in walker {
         let entry = match entry {
@@ -246,6 +248,9 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
         walked.note_file(entry.path(), named, entry.metadata().ok());
     }
     walked
+        .skipped
+        .extend(std::iter::repeat_n(SkipReason::OutsideDates, pruned.get()));
+    walked
 }
 
 /// What makes two paths the same file: device and inode where the platform has them (a `stat`
@@ -264,43 +269,6 @@ fn file_identity(path: &Path, metadata: Option<&std::fs::Metadata>) -> FileIdent
     }
     let _ = metadata;
     FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
-}
-
-/// Counts the date folders the walk prunes, by walking only the folder levels again.
-struct PrunedCounter<'a> {
-    root: &'a Path,
-    window: DayWindow,
-    follow: bool,
-}
-
-impl<'a> PrunedCounter<'a> {
-    fn new(root: &'a Path, window: DayWindow, follow: bool) -> Self {
-        PrunedCounter {
-            root,
-            window,
-            follow,
-        }
-    }
-
-    fn take(&mut self) -> Vec<SkipReason> {
-        if self.window == DayWindow::default() || !self.root.is_dir() {
-            return Vec::new();
-        }
-        let mut pruned = Vec::new();
-        let window = self.window;
-        let walker = walkdir::WalkDir::new(self.root)
-            .follow_links(self.follow)
-            .into_iter()
-            .filter_entry(|e| e.file_type().is_dir());
-        let mut walker = walker;
-        while let Some(Ok(entry)) = walker.next() {
-            if entry.depth() > 0 && outside_window(entry.path(), window) {
-                pruned.push(SkipReason::OutsideDates);
-                walker.skip_current_dir();
-            }
-        }
-        pruned
-    }
 }
 
 fn has_log_name(path: &Path) -> bool {
@@ -403,7 +371,7 @@ mod tests {
     }
 
     /// The parallel walk finds what walkdir finds (without following links): files, skips
-    /// and pruned date folders alike.
+    /// and pruned date folders (counted as they are pruned) alike.
     #[test]
     fn the_parallel_walk_agrees_with_walkdir() {
         let root = tempfile::tempdir().unwrap();
@@ -445,6 +413,12 @@ mod tests {
             assert_eq!(parallel, walkdir, "{window:?}");
             let kept = if window == DayWindow::default() { 7 } else { 3 };
             assert_eq!(parallel.0.len(), kept, "{window:?}: {:?}", parallel.0);
+            let pruned = parallel
+                .1
+                .iter()
+                .filter(|&&r| r == SkipReason::OutsideDates);
+            let expected = if window == DayWindow::default() { 0 } else { 2 };
+            assert_eq!(pruned.count(), expected, "{window:?}");
         }
     }
 
