@@ -11,6 +11,7 @@ use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
 use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
 use crate::input::discover::{DayWindow, Input, discover};
+use crate::input::fields;
 use crate::input::records::Record;
 use crate::input::split::Splitter;
 use aho_corasick::AhoCorasick;
@@ -321,8 +322,9 @@ fn finish_file(
         }
         // Checking the whole record's UTF-8 at once is cheaper than checking each string the
         // parse borrows; a record that is not UTF-8 throughout still parses as bytes, as before.
+        // The hand-written reader takes the plain records; serde all the others.
         let parsed = match std::str::from_utf8(text) {
-            Ok(text) => serde_json::from_str::<Record>(text),
+            Ok(text) => fields::read_record(text).map_or_else(|| serde_json::from_str(text), Ok),
             Err(_) => serde_json::from_slice::<Record>(text),
         };
         match parsed {

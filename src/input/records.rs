@@ -143,7 +143,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 }
 
 /// One CloudTrail record, as far as trailmask reads it.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Record<'a> {
     #[serde(borrow)]
@@ -184,7 +184,7 @@ pub struct Record<'a> {
 }
 
 /// `userIdentity`: who made the call.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UserIdentity<'a> {
     #[serde(borrow, rename = "type")]
@@ -208,7 +208,7 @@ pub struct UserIdentity<'a> {
 }
 
 /// `userIdentity.sessionContext`: the session a temporary-credential caller acts in.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionContext<'a> {
     #[serde(borrow)]
@@ -220,7 +220,7 @@ pub struct SessionContext<'a> {
 }
 
 /// `sessionContext.attributes`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionAttributes<'a> {
     #[serde(borrow)]
@@ -230,7 +230,7 @@ pub struct SessionAttributes<'a> {
 }
 
 /// `sessionContext.sessionIssuer`: the role (or user) that issued the caller's session.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SessionIssuer<'a> {
     #[serde(borrow, rename = "type")]
@@ -240,7 +240,7 @@ pub struct SessionIssuer<'a> {
 }
 
 /// `requestParameters` of the STS calls.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RequestParameters<'a> {
     #[serde(borrow)]
@@ -264,7 +264,7 @@ pub struct RequestParameters<'a> {
 }
 
 /// `responseElements` of the STS calls (and console `SwitchRole`).
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ResponseElements<'a> {
     #[serde(borrow)]
@@ -286,7 +286,7 @@ pub struct ResponseElements<'a> {
 }
 
 /// `responseElements.credentials`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Credentials<'a> {
     #[serde(borrow)]
@@ -294,7 +294,7 @@ pub struct Credentials<'a> {
 }
 
 /// `responseElements.assumedRoleUser` and `responseElements.federatedUser`.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AssumedUser<'a> {
     #[serde(borrow)]
@@ -302,7 +302,7 @@ pub struct AssumedUser<'a> {
 }
 
 /// `additionalEventData` of console sign-in events.
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]
 pub struct AdditionalEventData<'a> {
     #[serde(borrow, rename = "SwitchFrom")]

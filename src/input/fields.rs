@@ -1,0 +1,367 @@
+//! Reading a [`Record`] by hand: one pass over a record's JSON that fills in the fields
+//! trailmask reads and checks that everything else is well-formed, with none of serde's
+//! per-value machinery.
+//!
+//! It answers only where its answer is certainly serde_json's: `Some` means serde would read the
+//! same [`Record`] from the same text. Anything it does not handle exactly as serde does makes it
+//! answer `None`, and the caller asks serde, which reads every record and words every error:
+//!
+//! - a backslash anywhere (escapes are rare in role assumptions; serde decodes them);
+//! - a control character inside a string, or any malformed JSON;
+//! - a number as the value of a field that is read (serde writes its own text of it);
+//! - a field that is read given twice (serde refuses the record);
+//! - nesting deeper than [`MAX_DEPTH`] (far below serde's own limit).
+//!
+//! Numbers, literals and nesting inside values that are not read are checked to JSON's grammar,
+//! as serde checks the values it skips. Tests and the `decode` fuzz target hold the two readers
+//! to the same answers.
+
+use crate::input::records::{
+    AdditionalEventData, AssumedUser, Credentials, Obj, Record, RequestParameters,
+    ResponseElements, SessionAttributes, SessionContext, SessionIssuer, Text, UserIdentity,
+};
+use std::borrow::Cow;
+
+/// The deepest nesting read; deeper records are left to serde.
+pub const MAX_DEPTH: u32 = 64;
+
+/// Reads `text`, one record's JSON object, or `None` when serde must (see the module
+/// documentation).
+pub fn read_record(text: &str) -> Option<Record<'_>> {
+    let mut reader = Reader {
+        text,
+        pos: 0,
+        depth: 0,
+    };
+    let mut record = Record::default();
+    read_object(&mut record, &mut reader)?;
+    reader.peek().is_none().then_some(record)
+}
+
+/// Where the reader stands in a record's text.
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    depth: u32,
+}
+
+impl<'a> Reader<'a> {
+    /// The next byte that is not JSON whitespace, not consumed.
+    #[inline]
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.pos) {
+            if !matches!(byte, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(byte);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// The string whose opening quote is at `pos`, when it holds no backslash and no control
+    /// character.
+    #[inline]
+    fn string(&mut self) -> Option<&'a str> {
+        let start = self.pos + 1;
+        let len = plain_string_len(self.text.as_bytes().get(start..)?)?;
+        self.pos = start + len + 1;
+        self.text.get(start..start + len)
+    }
+
+    /// `word` (`true`, `false` or `null`) at `pos`.
+    fn literal(&mut self, word: &str) -> Option<()> {
+        let rest = self.text.as_bytes().get(self.pos..)?;
+        rest.starts_with(word.as_bytes())
+            .then(|| self.pos += word.len())
+    }
+
+    /// A number at `pos`, to JSON's grammar (as serde checks the numbers it skips).
+    fn number(&mut self) -> Option<()> {
+        let bytes = self.text.as_bytes();
+        let mut at = self.pos + usize::from(bytes.get(self.pos) == Some(&b'-'));
+        match bytes.get(at)? {
+            b'0' => at += 1,
+            b'1'..=b'9' => at = digits_end(bytes, at + 1),
+            _ => return None,
+        }
+        if bytes.get(at) == Some(&b'.') {
+            at = some_digits_end(bytes, at + 1)?;
+        }
+        if matches!(bytes.get(at), Some(b'e' | b'E')) {
+            at += 1;
+            at += usize::from(matches!(bytes.get(at), Some(b'+' | b'-')));
+            at = some_digits_end(bytes, at)?;
+        }
+        self.pos = at;
+        Some(())
+    }
+
+    /// Steps into the object or array whose opening bracket is at `pos`.
+    fn enter(&mut self) -> Option<()> {
+        self.pos += 1;
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    /// Steps out past the closing bracket at `pos`.
+    fn leave(&mut self) {
+        self.pos += 1;
+        self.depth -= 1;
+    }
+
+    /// The object or array whose opening bracket is at `pos`, up to its `close`: `item` reads
+    /// each entry.
+    #[inline]
+    fn sequence(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.enter()?;
+        if self.peek()? == close {
+            self.leave();
+            return Some(());
+        }
+        loop {
+            item(self)?;
+            match self.peek()? {
+                b',' => self.pos += 1,
+                byte if byte == close => {
+                    self.leave();
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The object whose `{` is at `pos`: `entry` reads each value, given its key.
+    #[inline]
+    fn object(&mut self, mut entry: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.sequence(b'}', |reader| {
+            if reader.peek()? != b'"' {
+                return None;
+            }
+            let key = reader.string()?;
+            if reader.peek()? != b':' {
+                return None;
+            }
+            reader.pos += 1;
+            entry(reader, key)
+        })
+    }
+
+    /// Any value, checked and passed over.
+    fn skip_value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(|reader, _| reader.skip_value()),
+            b'[' => self.sequence(b']', Self::skip_value),
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+}
+
+/// The length of a string's text up to its closing quote, or `None` when a backslash or a
+/// control character comes first, or no quote does. Eight bytes at a time: the lowest flagged
+/// byte of each test below is exact (false flags only follow a true one).
+#[inline]
+fn plain_string_len(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let stops = zero_bytes(word ^ (ONES * u64::from(b'"')))
+            | zero_bytes(word ^ (ONES * u64::from(b'\\')))
+            | (word.wrapping_sub(ONES * 0x20) & !word & HIGH);
+        if stops != 0 {
+            at += (stops.trailing_zeros() / 8) as usize;
+            return (bytes[at] == b'"').then_some(at);
+        }
+        at += 8;
+    }
+    let stop = at
+        + bytes[at..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (bytes[stop] == b'"').then_some(stop)
+}
+
+/// Past the digits from `at` on.
+fn digits_end(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at.min(bytes.len())..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count()
+}
+
+/// Past the digits from `at` on, when there is at least one.
+fn some_digits_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let end = digits_end(bytes, at);
+    (end > at).then_some(end)
+}
+
+/// A value the record model reads: [`Text`] or [`Obj`].
+trait Value<'a> {
+    fn read(&mut self, reader: &mut Reader<'a>) -> Option<()>;
+}
+
+impl<'a> Value<'a> for Text<'a> {
+    /// Strings as they are, booleans as their text, `null`, arrays and objects as absent
+    /// (as [`Text`]'s serde reading); numbers are left to serde.
+    #[inline]
+    fn read(&mut self, reader: &mut Reader<'a>) -> Option<()> {
+        let text = match reader.peek()? {
+            b'"' => reader.string()?,
+            b't' => reader.literal("true").map(|()| "true")?,
+            b'f' => reader.literal("false").map(|()| "false")?,
+            b'{' | b'[' | b'n' => return reader.skip_value(),
+            _ => return None,
+        };
+        self.0 = Some(Cow::Borrowed(text));
+        Some(())
+    }
+}
+
+/// Reads the object at the reader into `value`, field by field.
+fn read_object<'a, T: Fields<'a>>(value: &mut T, reader: &mut Reader<'a>) -> Option<()> {
+    if reader.peek()? != b'{' {
+        return None;
+    }
+    let mut seen = 0;
+    reader.object(|reader, key| value.read_field(key, reader, &mut seen))
+}
+
+impl<'a, T: Fields<'a>> Value<'a> for Obj<T> {
+    /// Objects read field by field; anything else but a number is absent.
+    fn read(&mut self, reader: &mut Reader<'a>) -> Option<()> {
+        match reader.peek()? {
+            b'{' => {
+                let mut value = T::default();
+                read_object(&mut value, reader)?;
+                self.0 = Some(value);
+                Some(())
+            }
+            b'-' | b'0'..=b'9' => None,
+            _ => reader.skip_value(),
+        }
+    }
+}
+
+/// A struct of the record model, read field by field.
+trait Fields<'a>: Default {
+    /// Reads the value of `key` into its field, or skips it when no field has that name.
+    /// `seen` has a bit for each field already read: serde refuses a field given twice.
+    fn read_field(&mut self, key: &str, reader: &mut Reader<'a>, seen: &mut u32) -> Option<()>;
+}
+
+/// Each struct's fields by their JSON names (serde's, as its derive renames them).
+macro_rules! fields {
+    ($($ty:ident { $($key:literal => $field:ident,)* })*) => {$(
+        impl<'a> Fields<'a> for $ty<'a> {
+            #[inline]
+            #[allow(unused_assignments, reason = "the bit after the last field")]
+            fn read_field(
+                &mut self,
+                key: &str,
+                reader: &mut Reader<'a>,
+                seen: &mut u32,
+            ) -> Option<()> {
+                let mut bit = 1;
+                $(
+                    if key == $key {
+                        if *seen & bit != 0 {
+                            return None;
+                        }
+                        *seen |= bit;
+                        return self.$field.read(reader);
+                    }
+                    bit <<= 1;
+                )*
+                reader.skip_value()
+            }
+        }
+    )*};
+}
+
+fields! {
+    Record {
+        "eventTime" => event_time,
+        "@timestamp" => logstash_timestamp,
+        "eventSource" => event_source,
+        "eventName" => event_name,
+        "eventType" => event_type,
+        "awsRegion" => aws_region,
+        "sourceIPAddress" => source_ip_address,
+        "userAgent" => user_agent,
+        "errorCode" => error_code,
+        "errorMessage" => error_message,
+        "eventID" => event_id,
+        "sharedEventID" => shared_event_id,
+        "recipientAccountId" => recipient_account_id,
+        "userIdentity" => user_identity,
+        "requestParameters" => request_parameters,
+        "responseElements" => response_elements,
+        "additionalEventData" => additional_event_data,
+    }
+    UserIdentity {
+        "type" => kind,
+        "principalId" => principal_id,
+        "arn" => arn,
+        "accountId" => account_id,
+        "accessKeyId" => access_key_id,
+        "userName" => user_name,
+        "invokedBy" => invoked_by,
+        "identityProvider" => identity_provider,
+        "sessionContext" => session_context,
+    }
+    SessionContext {
+        "attributes" => attributes,
+        "sessionIssuer" => session_issuer,
+        "sourceIdentity" => source_identity,
+    }
+    SessionAttributes {
+        "creationDate" => creation_date,
+        "mfaAuthenticated" => mfa_authenticated,
+    }
+    SessionIssuer {
+        "type" => kind,
+        "arn" => arn,
+    }
+    RequestParameters {
+        "roleArn" => role_arn,
+        "roleSessionName" => role_session_name,
+        "principalArn" => principal_arn,
+        "sourceIdentity" => source_identity,
+        "name" => name,
+        "targetPrincipal" => target_principal,
+        "providerId" => provider_id,
+    }
+    ResponseElements {
+        "credentials" => credentials,
+        "assumedRoleUser" => assumed_role_user,
+        "federatedUser" => federated_user,
+        "subject" => subject,
+        "provider" => provider,
+        "subjectFromWebIdentityToken" => subject_from_web_identity_token,
+        "sourceIdentity" => source_identity,
+        "SwitchRole" => switch_role,
+    }
+    Credentials {
+        "accessKeyId" => access_key_id,
+    }
+    AssumedUser {
+        "arn" => arn,
+    }
+    AdditionalEventData {
+        "SwitchFrom" => switch_from,
+    }
+}
+
+#[cfg(test)]
+mod tests;

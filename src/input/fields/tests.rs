@@ -1,0 +1,215 @@
+use super::*;
+use proptest::prelude::*;
+
+/// Serde's reading of `text`, the reference.
+fn serde(text: &str) -> Option<Record<'_>> {
+    serde_json::from_str(text).ok()
+}
+
+/// Reads `text` both ways: the hand-written answer must be serde's (or none).
+fn both(text: &str) -> (Option<Record<'_>>, Option<Record<'_>>) {
+    let fast = read_record(text);
+    let reference = serde(text);
+    if fast.is_some() {
+        assert_eq!(fast, reference, "{text}");
+    }
+    (fast, reference)
+}
+
+/// Every field of the model, each with its own value.
+const EVERY_FIELD: &str = r#"{
+    "eventVersion": "1.08", "eventTime": "2024-03-01T10:00:00Z", "@timestamp": "ts",
+    "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole", "eventType": "AwsApiCall",
+    "awsRegion": "us-east-1", "sourceIPAddress": "10.0.0.1", "userAgent": "aws-cli/2",
+    "errorCode": "AccessDenied", "errorMessage": "no", "eventID": "e1", "sharedEventID": "s1",
+    "recipientAccountId": "111122223333",
+    "userIdentity": {"type": "AssumedRole", "principalId": "AROA:me",
+        "arn": "arn:aws:sts::111122223333:assumed-role/A/me", "accountId": "111122223333",
+        "accessKeyId": "ASIA1", "userName": "me", "invokedBy": "ec2.amazonaws.com",
+        "identityProvider": "idp",
+        "sessionContext": {"attributes": {"creationDate": "2024-03-01T09:00:00Z",
+            "mfaAuthenticated": "true"},
+            "sessionIssuer": {"type": "Role", "arn": "arn:aws:iam::111122223333:role/A"},
+            "sourceIdentity": "sid1"}},
+    "requestParameters": {"roleArn": "arn:aws:iam::444455556666:role/B",
+        "roleSessionName": "s", "principalArn": "p", "sourceIdentity": "sid2", "name": "n",
+        "targetPrincipal": "t", "providerId": "pid", "durationSeconds": 3600},
+    "responseElements": {"credentials": {"accessKeyId": "ASIA2", "expiration": 1.5e3},
+        "assumedRoleUser": {"arn": "arn:aws:sts::444455556666:assumed-role/B/s"},
+        "federatedUser": {"arn": "fu"}, "subject": "sub", "provider": "prov",
+        "subjectFromWebIdentityToken": "swit", "sourceIdentity": "sid3", "SwitchRole": "Success"},
+    "additionalEventData": {"SwitchFrom": "arn:aws:iam::111122223333:user/u"},
+    "resources": [{"ARN": "x", "accountId": "1", "type": "AWS::IAM::Role"}],
+    "readOnly": true, "managementEvent": true, "tlsDetails": null
+}"#;
+
+#[test]
+fn every_field_is_read_as_serde_reads_it() {
+    let (fast, _) = both(EVERY_FIELD);
+    let record = fast.expect("a plain record is read by hand");
+    // Spot checks that the names are the JSON's, one per struct.
+    assert_eq!(record.event_time.as_str(), "2024-03-01T10:00:00Z");
+    assert_eq!(record.source_ip_address.as_str(), "10.0.0.1");
+    let identity = record.user_identity.get().unwrap();
+    let context = identity.session_context.get().unwrap();
+    assert_eq!(
+        context.attributes.get().unwrap().mfa_authenticated.as_str(),
+        "true"
+    );
+    assert_eq!(context.session_issuer.get().unwrap().kind.as_str(), "Role");
+    let request = record.request_parameters.get().unwrap();
+    assert_eq!(request.provider_id.as_str(), "pid");
+    let response = record.response_elements.get().unwrap();
+    assert_eq!(
+        response.credentials.get().unwrap().access_key_id.as_str(),
+        "ASIA2"
+    );
+    assert_eq!(response.federated_user.get().unwrap().arn.as_str(), "fu");
+    let switch = record.additional_event_data.get().unwrap();
+    assert_eq!(
+        switch.switch_from.as_str(),
+        "arn:aws:iam::111122223333:user/u"
+    );
+    // Every field differs from its default: no name is misspelt on either side.
+    assert!(
+        format!("{record:?}").matches("None").count() == 0,
+        "{record:?}"
+    );
+}
+
+#[test]
+fn values_of_other_types_read_as_serde_reads_them() {
+    for text in [
+        r#"{"eventName":"AssumeRole","eventTime":true,"userAgent":false,"errorCode":null}"#,
+        r#"{"userIdentity":"text","requestParameters":null,"responseElements":[1,{"a":[]}]}"#,
+        r#"{"userIdentity":{"type":{"nested":[true,false,null,-0.5e-3]},"arn":[]}}"#,
+        r#"{"additionalEventData":true,"eventID":{},"x":-12.25E+10,"y":[[[]]],"z":{}}"#,
+        "{\"eventName\" :\t\"AssumeRole\" ,\r\n \"other\": 0 }",
+        r#"{"unknown":1,"unknown":2,"eventName":"SwitchRole"}"#,
+        r#"{}"#,
+        " {\"eventName\":\"\"} ",
+        "{\"userAgent\":\"caf\u{e9} – ✓\"}",
+    ] {
+        let (fast, reference) = both(text);
+        assert!(fast.is_some() && reference.is_some(), "{text}");
+    }
+}
+
+#[test]
+fn what_only_serde_reads_is_left_to_it() {
+    for text in [
+        // Escapes, and numbers where a field is read: serde's own text.
+        r#"{"eventName":"Assume\u0052ole"}"#,
+        r#"{"userAgent":"a\"b"}"#,
+        r#"{"other":"a\\b","eventName":"AssumeRole"}"#,
+        r#"{"eventTime":12}"#,
+        r#"{"userIdentity":-1}"#,
+        // Serde refuses these.
+        r#"{"eventName":"AssumeRole","eventName":"AssumeRole"}"#,
+        r#"{"userIdentity":{"arn":"a","arn":"b"}}"#,
+        "{\"userAgent\":\"a\u{1}b\"}",
+        r#"{"a":01}"#,
+        r#"{"a":1.}"#,
+        r#"{"a":1e}"#,
+        r#"{"a":-}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":1,}"#,
+        r#"{"a" 1}"#,
+        r#"{"a":[1,]}"#,
+        r#"{"a":{"b":1"#,
+        r#"{"a":1} x"#,
+        r#"{a:1}"#,
+        r#"["eventName"]"#,
+        "",
+    ] {
+        let (fast, _) = both(text);
+        assert!(fast.is_none(), "{text}");
+    }
+    let deep = format!("{{\"a\":{}{}}}", "[".repeat(64), "]".repeat(64));
+    assert!(both(&deep).0.is_none());
+    let deep_enough = format!("{{\"a\":{}{}}}", "[".repeat(63), "]".repeat(63));
+    assert!(both(&deep_enough).0.is_some());
+}
+
+/// The keys of the generated records: some the model reads, one it does not (`x`).
+fn key() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "eventName",
+        "eventTime",
+        "userIdentity",
+        "sessionContext",
+        "arn",
+        "type",
+        "requestParameters",
+        "roleArn",
+        "credentials",
+        "x",
+    ])
+}
+
+/// A JSON value with the record's shapes in it: known and unknown keys, every type. When
+/// `plain`, as the generator and most delivery files write them (what the hand reading must
+/// read itself): no escapes, numbers only under `x`, no key twice in an object. Otherwise
+/// anything goes: escapes, numbers anywhere, repeated keys.
+fn value(plain: bool) -> BoxedStrategy<String> {
+    let strings = "[a-zA-Z0-9:/ ._-]{0,12}".prop_map(|s| format!("\"{s}\""));
+    let words = prop::sample::select(vec!["true", "false", "null"]).prop_map(str::to_owned);
+    let numbers =
+        prop::sample::select(vec!["0", "-12.5e3", "3600", "1E+2"]).prop_map(str::to_owned);
+    let escaped = prop::sample::select(vec!["\"a\\\"b\"", "\"\\u00e9\""]).prop_map(str::to_owned);
+    let leaf = if plain {
+        prop_oneof![strings, words].boxed()
+    } else {
+        prop_oneof![strings, words, numbers.clone(), escaped].boxed()
+    };
+    leaf.prop_recursive(4, 40, 6, move |inner| {
+        let entries =
+            proptest::collection::vec((key(), prop_oneof![inner.clone(), numbers.clone()]), 0..6)
+                .prop_map(move |entries| {
+                    let mut seen = std::collections::BTreeSet::new();
+                    let entries: Vec<String> = entries
+                        .iter()
+                        .filter(|(k, v)| {
+                            !plain || (seen.insert(*k) && (*k == "x" || v.parse::<f64>().is_err()))
+                        })
+                        .map(|(k, v)| format!("\"{k}\":{v}"))
+                        .collect();
+                    format!("{{{}}}", entries.join(","))
+                });
+        prop_oneof![
+            proptest::collection::vec(inner, 0..4).prop_map(|v| format!("[{}]", v.join(","))),
+            entries,
+        ]
+    })
+    .boxed()
+}
+
+proptest! {
+    #[test]
+    fn the_hand_reading_is_serdes_or_none(record in value(false)) {
+        both(&record);
+    }
+
+    #[test]
+    fn damaged_records_too(record in value(false), at in any::<prop::sample::Index>(),
+            byte in prop::sample::select(b"{}[],:\" \\-.0e1tn".to_vec()), cut in any::<bool>()) {
+        let mut bytes = record.into_bytes();
+        let at = at.index(bytes.len() + 1);
+        if cut {
+            bytes.truncate(at);
+        } else {
+            bytes.insert(at, byte);
+        }
+        if let Ok(text) = std::str::from_utf8(&bytes) {
+            both(text);
+        }
+    }
+
+    #[test]
+    fn plain_records_are_read_by_hand(record in value(true)) {
+        let (fast, reference) = both(&record);
+        prop_assert_eq!(fast.is_some(), record.starts_with('{'), "read {}", record);
+        let object = record.starts_with('{');
+        prop_assert!(reference.is_some() || !object, "serde refused {}", record);
+    }
+}
