@@ -9,6 +9,7 @@ use crate::arn;
 use crate::input::records::{Record, Text, UserIdentity};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The STS and sign-in events that put on a mask.
@@ -307,7 +308,7 @@ text_fields! {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TextFields {
     text: Box<str>,
-    ends: [usize; FIELD_COUNT],
+    ends: [u32; FIELD_COUNT],
 }
 
 impl TextFields {
@@ -315,9 +316,18 @@ impl TextFields {
         let parts = texts.in_order();
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
         let mut ends = [0; FIELD_COUNT];
+        let mut len = 0_u32;
         for (end, part) in ends.iter_mut().zip(parts) {
-            text.push_str(part);
-            *end = text.len();
+            // Fields past 4 GiB are left empty: only a record that large, read with a
+            // --max-file-size above it, could reach them.
+            if let Some(grown) = u32::try_from(part.len())
+                .ok()
+                .and_then(|n| len.checked_add(n))
+            {
+                text.push_str(part);
+                len = grown;
+            }
+            *end = len;
         }
         TextFields {
             text: text.into_boxed_str(),
@@ -327,7 +337,7 @@ impl TextFields {
 
     fn get(&self, field: usize) -> &str {
         let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
-        &self.text[start..self.ends[field]]
+        &self.text[start as usize..self.ends[field] as usize]
     }
 
     fn fields(&self) -> impl Iterator<Item = &str> {
@@ -370,8 +380,25 @@ impl RoleAssumption {
     }
 }
 
-fn owned(text: &Text) -> String {
-    text.as_str().to_owned()
+/// A text of the record, borrowed.
+fn borrowed<'r>(text: &'r Text) -> Cow<'r, str> {
+    Cow::Borrowed(text.as_str())
+}
+
+/// The part of `text` that `part` picks, borrowed from the record when `text` is.
+fn part_of<'r>(text: &Cow<'r, str>, part: fn(&str) -> &str) -> Cow<'r, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(part(text)),
+        Cow::Owned(text) => Cow::Owned(part(text).to_owned()),
+    }
+}
+
+/// `known`, or else `derive()`'s answer (when `known` is absent or empty).
+fn or_derived<'r>(known: Option<&'r str>, derive: impl FnOnce() -> Option<String>) -> Cow<'r, str> {
+    match known.filter(|k| !k.is_empty()) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(derive().unwrap_or_default()),
+    }
 }
 
 /// The first non-empty text, or `""`.
@@ -383,8 +410,8 @@ fn first_of_str<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> &'t str
         .unwrap_or("")
 }
 
-fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> String {
-    first_of_str(texts).to_owned()
+fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> Cow<'t, str> {
+    Cow::Borrowed(first_of_str(texts))
 }
 
 /// The role named in an AccessDenied message, for failures whose `requestParameters` is null:
@@ -396,22 +423,23 @@ fn role_in_error_message(message: &str) -> Option<&str> {
     arn::role_name(arn).map(|_| arn)
 }
 
-struct Caller {
+/// Who called, as far as the record names them: borrowed from it where it can be.
+struct Caller<'r> {
     kind: SourceKind,
-    source: String,
-    subject: String,
-    account: String,
+    source: Cow<'r, str>,
+    subject: Cow<'r, str>,
+    account: Cow<'r, str>,
 }
 
-fn caller(record: &Record, identity: Option<&UserIdentity>) -> Caller {
+fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<'r> {
     let request = record.request_parameters.get();
     let response = record.response_elements.get();
     let Some(id) = identity else {
         return Caller {
             kind: SourceKind::Unknown,
-            source: String::new(),
-            subject: String::new(),
-            account: String::new(),
+            source: Cow::Borrowed(""),
+            subject: Cow::Borrowed(""),
+            account: Cow::Borrowed(""),
         };
     };
     let arn_text = id.arn.as_str();
@@ -434,7 +462,7 @@ fn caller(record: &Record, identity: Option<&UserIdentity>) -> Caller {
         SourceKind::AwsService => {
             let ip = record.source_ip_address.as_str();
             let from_ip = ip.ends_with(".amazonaws.com").then_some(ip);
-            (first_of([id.invoked_by.get(), from_ip]), String::new())
+            (first_of([id.invoked_by.get(), from_ip]), Cow::Borrowed(""))
         }
         SourceKind::Saml => (
             first_of([
@@ -454,10 +482,10 @@ fn caller(record: &Record, identity: Option<&UserIdentity>) -> Caller {
                 response.and_then(|r| r.subject_from_web_identity_token.get()),
             ]),
         ),
-        SourceKind::AwsAccount => (first_of([id.principal_id.get()]), String::new()),
+        SourceKind::AwsAccount => (first_of([id.principal_id.get()]), Cow::Borrowed("")),
         _ => (
             first_of([id.arn.get(), id.principal_id.get()]),
-            String::new(),
+            Cow::Borrowed(""),
         ),
     };
     Caller {
@@ -480,9 +508,9 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
     let switch_failed = switch_role
         && response.is_some_and(|r| r.switch_role.as_str().eq_ignore_ascii_case("failure"));
     let error_code = match record.error_code.get() {
-        Some(code) => code.to_owned(),
-        None if switch_failed => "Failure".to_owned(),
-        None => String::new(),
+        Some(code) => code,
+        None if switch_failed => "Failure",
+        None => "",
     };
     let outcome = if error_code.is_empty() {
         Outcome::Success
@@ -495,26 +523,26 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         let switch_from = record
             .additional_event_data
             .get()
-            .map(|d| owned(&d.switch_from))
-            .unwrap_or_default();
-        let session_arn = identity.map(|id| owned(&id.arn)).unwrap_or_default();
+            .map_or(Cow::Borrowed(""), |d| borrowed(&d.switch_from));
+        let session_arn = identity.map_or(Cow::Borrowed(""), |id| borrowed(&id.arn));
         let issuer = session_context.and_then(|c| c.session_issuer.get());
-        let role_arn = first_of([
-            issuer.and_then(|i| i.arn.get()),
-            arn::role_of_session(&session_arn).as_deref(),
-        ]);
-        let role_account = first_of([
-            arn::account_of(&role_arn),
-            identity.and_then(|id| id.account_id.get()),
-        ]);
+        let role_arn = or_derived(issuer.and_then(|i| i.arn.get()), || {
+            arn::role_of_session(&session_arn)
+        });
+        let role_account = match part_of(&role_arn, |arn| arn::account_of(arn).unwrap_or("")) {
+            account if account.is_empty() => {
+                first_of([identity.and_then(|id| id.account_id.get())])
+            }
+            account => account,
+        };
         Partial {
             caller: Caller {
                 kind: SourceKind::of_arn(&switch_from),
-                account: arn::account_of(&switch_from).unwrap_or("").to_owned(),
+                account: part_of(&switch_from, |arn| arn::account_of(arn).unwrap_or("")),
                 source: switch_from,
-                subject: String::new(),
+                subject: Cow::Borrowed(""),
             },
-            session_name: arn::session_name_of(&session_arn).unwrap_or("").to_owned(),
+            session_name: part_of(&session_arn, |arn| arn::session_name_of(arn).unwrap_or("")),
             role_arn,
             role_account,
             session_arn,
@@ -531,52 +559,46 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                 let account = arn::account_of(target).unwrap_or(target);
                 let partition = arn::Arn::parse(target).map_or("aws", |a| a.partition);
                 let role = if account.is_empty() {
-                    String::new()
+                    Cow::Borrowed("")
                 } else {
-                    format!("arn:{partition}:iam::{account}:root")
+                    Cow::Owned(format!("arn:{partition}:iam::{account}:root"))
                 };
-                (role, String::new())
+                (role, Cow::Borrowed(""))
             }
             EventName::GetFederationToken => {
-                let federated = first_of([response
+                let federated = response
                     .and_then(|r| r.federated_user.get())
-                    .and_then(|u| u.arn.get())]);
-                let derived = match (outcome, caller.account.is_empty(), session_name.is_empty()) {
-                    (Outcome::Success, false, false) => {
-                        format!(
+                    .and_then(|u| u.arn.get());
+                let session_arn = or_derived(federated, || {
+                    match (outcome, caller.account.is_empty(), session_name.is_empty()) {
+                        (Outcome::Success, false, false) => Some(format!(
                             "arn:aws:sts::{}:federated-user/{}",
                             caller.account, session_name
-                        )
+                        )),
+                        _ => None,
                     }
-                    _ => String::new(),
-                };
-                (
-                    String::new(),
-                    first_of([Some(federated.as_str()), Some(derived.as_str())]),
-                )
+                });
+                (Cow::Borrowed(""), session_arn)
             }
-            EventName::GetSessionToken => (String::new(), String::new()),
+            EventName::GetSessionToken => (Cow::Borrowed(""), Cow::Borrowed("")),
             _ => {
                 let role_arn = first_of([
                     request.and_then(|r| r.role_arn.get()),
                     record.error_message.get().and_then(role_in_error_message),
                 ]);
-                let derived = match outcome {
+                let assumed = response
+                    .and_then(|r| r.assumed_role_user.get())
+                    .and_then(|u| u.arn.get());
+                let session_arn = or_derived(assumed, || match outcome {
                     Outcome::Success => arn::session_of_role(&role_arn, &session_name),
                     Outcome::Failure => None,
-                };
-                let session_arn = first_of([
-                    response
-                        .and_then(|r| r.assumed_role_user.get())
-                        .and_then(|u| u.arn.get()),
-                    derived.as_deref(),
-                ]);
+                });
                 (role_arn, session_arn)
             }
         };
         let role_account = match event_name {
             EventName::GetFederationToken | EventName::GetSessionToken => caller.account.clone(),
-            _ => arn::account_of(&role_arn).unwrap_or("").to_owned(),
+            _ => part_of(&role_arn, |arn| arn::account_of(arn).unwrap_or("")),
         };
         Partial {
             caller,
@@ -594,20 +616,20 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         .then(|| found.caller.account != found.role_account);
 
     let caller_role_arn = match found.caller.kind {
-        SourceKind::AssumedRole if !switch_role => first_of([
-            session_context
+        SourceKind::AssumedRole if !switch_role => {
+            let issuer = session_context
                 .and_then(|c| c.session_issuer.get())
                 .filter(|i| i.kind.as_str() != "IAMUser")
-                .and_then(|i| i.arn.get()),
-            arn::role_of_session(&found.caller.source).as_deref(),
-        ]),
-        _ => String::new(),
+                .and_then(|i| i.arn.get());
+            or_derived(issuer, || arn::role_of_session(&found.caller.source))
+        }
+        _ => Cow::Borrowed(""),
     };
     let attributes = session_context.and_then(|c| c.attributes.get());
 
     let texts = Texts {
         event_id: record.event_id.as_str(),
-        error_code: &error_code,
+        error_code,
         source: &found.caller.source,
         source_subject: &found.caller.subject,
         source_account: &found.caller.account,
@@ -646,12 +668,12 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
     })
 }
 
-struct Partial {
-    caller: Caller,
-    session_name: String,
-    role_arn: String,
-    role_account: String,
-    session_arn: String,
+struct Partial<'r> {
+    caller: Caller<'r>,
+    session_name: Cow<'r, str>,
+    role_arn: Cow<'r, str>,
+    role_account: Cow<'r, str>,
+    session_arn: Cow<'r, str>,
 }
 
 #[cfg(test)]
