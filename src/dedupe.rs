@@ -14,6 +14,7 @@ use crate::event::{RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::cmp::Ordering;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Identity<'a> {
@@ -39,14 +40,62 @@ fn copy_rank(event: &RoleAssumption) -> u8 {
     u8::from(event.source_kind == SourceKind::AwsAccount)
 }
 
-/// Keeps one copy of each event of `per_file` (each file's events, files in path order) and
-/// returns them sorted by time, then `eventID`, with the number of copies dropped.
+/// What de-duplication reads of an event, taken by the worker that read it (while the event
+/// is in its cache), so that deciding and ordering read these, side by side, instead of
+/// fetching every event from memory again.
+#[derive(Debug, Clone, Copy)]
+pub struct DedupeKey {
+    /// A hash of the event's [`Identity`]: equal identities, equal hashes.
+    identity_hash: u64,
+    rank: u8,
+    time: Option<DateTime<Utc>>,
+}
+
+impl DedupeKey {
+    pub fn of(event: &RoleAssumption) -> Self {
+        let identity_hash = if !event.shared_event_id().is_empty() {
+            crate::chain::hash(event.shared_event_id())
+        } else if !event.event_id().is_empty() {
+            crate::chain::hash(event.event_id())
+        } else {
+            // The content, as `Identity::Content` compares it (all of it but the log file);
+            // hashing part of it would do as well.
+            let mut content = foldhash::fast::FixedState::with_seed(0).build_hasher();
+            let RoleAssumption {
+                event_time,
+                event_name,
+                outcome,
+                source_kind,
+                cross_account,
+                caller_session_created,
+                text,
+                chain,
+                log_file: _,
+            } = event;
+            (event_time, event_name, outcome, source_kind, cross_account).hash(&mut content);
+            (caller_session_created, text, chain).hash(&mut content);
+            content.finish()
+        };
+        DedupeKey {
+            identity_hash,
+            rank: copy_rank(event),
+            time: event.event_time,
+        }
+    }
+}
+
+/// Keeps one copy of each event of `per_file` (each file's events with their keys, files in
+/// path order) and returns them sorted by time, then `eventID`, with the number of copies
+/// dropped.
 ///
-/// The decisions are made on references; the kept events (boxed where they were read, so a
-/// move is a pointer's) are then taken in output order.
-pub fn dedupe(per_file: Vec<Vec<Box<RoleAssumption>>>) -> (Vec<Box<RoleAssumption>>, usize) {
-    let events: Vec<Box<RoleAssumption>> = per_file.into_iter().flatten().collect();
-    let order = kept_in_order(&events.iter().map(|e| &**e).collect::<Vec<_>>());
+/// The decisions are made on the keys, and on references where keys tie; the kept events
+/// (boxed where they were read, so a move is a pointer's) are then taken in output order.
+pub fn dedupe(
+    per_file: Vec<Vec<(DedupeKey, Box<RoleAssumption>)>>,
+) -> (Vec<Box<RoleAssumption>>, usize) {
+    let (keys, events): (Vec<DedupeKey>, Vec<Box<RoleAssumption>>) =
+        per_file.into_iter().flatten().unzip();
+    let order = kept_in_order(&keys, &events.iter().map(|e| &**e).collect::<Vec<_>>());
     let dropped = events.len() - order.len();
     let mut slots: Vec<Option<Box<RoleAssumption>>> = events.into_iter().map(Some).collect();
     let events = order
@@ -57,31 +106,27 @@ pub fn dedupe(per_file: Vec<Vec<Box<RoleAssumption>>>) -> (Vec<Box<RoleAssumptio
 }
 
 /// The indexes of the copies kept, in output order.
-fn kept_in_order(events: &[&RoleAssumption]) -> Vec<usize> {
+fn kept_in_order(keys: &[DedupeKey], events: &[&RoleAssumption]) -> Vec<usize> {
     // Sort small keys, not the events themselves. Copies of one event only need to be
-    // adjacent: sorting by a hash of the identity first compares 64-bit numbers, not strings.
-    let mut keyed: Vec<(u64, Identity, u8, usize)> = events
-        .par_iter()
-        .enumerate()
-        .map(|(index, e)| {
-            let identity = identity(e);
-            let hashed = match identity {
-                Identity::Shared(key) | Identity::Event(key) => crate::chain::hash(key),
-                Identity::Content(_) => 0,
-            };
-            (hashed, identity, copy_rank(e), index)
-        })
-        .collect();
-    keyed.par_sort_unstable_by(|a, b| {
-        (a.0, &a.1, a.2)
-            .cmp(&(b.0, &b.1, b.2))
-            .then_with(|| events[a.3].cmp(events[b.3]))
+    // adjacent: sorting by a hash of the identity first compares 64-bit numbers; identities
+    // are compared only where hashes tie.
+    let same = |a: usize, b: usize| {
+        keys[a].identity_hash == keys[b].identity_hash && identity(events[a]) == identity(events[b])
+    };
+    let mut keyed: Vec<usize> = (0..events.len()).collect();
+    keyed.par_sort_unstable_by(|&a, &b| {
+        let (key_a, key_b) = (&keys[a], &keys[b]);
+        key_a
+            .identity_hash
+            .cmp(&key_b.identity_hash)
+            .then_with(|| identity(events[a]).cmp(&identity(events[b])))
+            .then(key_a.rank.cmp(&key_b.rank))
+            .then_with(|| events[a].cmp(events[b]))
     });
-    keyed.dedup_by(|later, kept| later.1 == kept.1);
-    // Each kept event's time is one read from memory per event: on all cores.
+    keyed.dedup_by(|later, kept| same(*later, *kept));
     let mut order: Vec<(Option<DateTime<Utc>>, usize)> = keyed
-        .into_par_iter()
-        .map(|(_, _, _, index)| (events[index].event_time, index))
+        .into_iter()
+        .map(|index| (keys[index].time, index))
         .collect();
     order.par_sort_unstable_by(|&(time_a, a), &(time_b, b)| {
         time_a

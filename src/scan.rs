@@ -6,7 +6,7 @@
 //! order of inputs.
 
 use crate::chain::link_chains;
-use crate::dedupe::dedupe;
+use crate::dedupe::{DedupeKey, dedupe};
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
 use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
@@ -94,11 +94,9 @@ pub struct Scan {
 
 /// What one file gave.
 struct FileResult {
-    #[expect(
-        clippy::vec_box,
-        reason = "moved on into Scan::events, where boxing pays"
-    )]
-    events: Vec<Box<RoleAssumption>>,
+    /// Each event with what de-duplication reads of it, taken here while the event is in the
+    /// cache.
+    events: Vec<(DedupeKey, Box<RoleAssumption>)>,
     records: u64,
     bytes_read: u64,
     bytes_json: u64,
@@ -268,7 +266,7 @@ pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
         FileStatus::Read | FileStatus::NotRead => (None, None),
     };
     FileOutcome {
-        events: result.events,
+        events: result.events.into_iter().map(|(_, event)| event).collect(),
         records: result.records,
         skipped,
         error,
@@ -328,9 +326,9 @@ fn finish_file(
             Err(_) => serde_json::from_slice::<Record>(text),
         };
         match parsed {
-            Ok(record) => result
-                .events
-                .extend(extract(&record, &log_file).map(Box::new)),
+            Ok(record) => result.events.extend(
+                extract(&record, &log_file).map(|event| (DedupeKey::of(&event), Box::new(event))),
+            ),
             Err(error) => {
                 if bad_records == 0 {
                     first_bad = error.to_string();

@@ -3,6 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use trailmask::dedupe::DedupeKey;
 use trailmask::accounts::AccountNames;
 use trailmask::cli::{Collapse, GraphLevel};
 use trailmask::export::{self, Rows};
@@ -10,7 +11,9 @@ use trailmask::graph::{GraphOptions, MaskGraph};
 
 fuzz_target!(|bytes: &[u8]| {
     let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
-    let (mut events, _) = trailmask::dedupe::dedupe(vec![outcome.events]);
+    let keyed = outcome.events.into_iter();
+    let keyed = keyed.map(|event| (DedupeKey::of(&event), event)).collect();
+    let (mut events, _) = trailmask::dedupe::dedupe(vec![keyed]);
     trailmask::chain::link_chains(&mut events);
     let refs: Vec<_> = events.iter().map(|e| &**e).collect();
     for level in [GraphLevel::Role, GraphLevel::Session] {
