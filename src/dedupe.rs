@@ -14,7 +14,7 @@ use crate::event::{RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::cmp::Ordering;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Identity<'a> {
@@ -53,28 +53,12 @@ pub struct DedupeKey {
 
 impl DedupeKey {
     pub fn of(event: &RoleAssumption) -> Self {
-        let identity_hash = if !event.shared_event_id().is_empty() {
-            crate::chain::hash(event.shared_event_id())
-        } else if !event.event_id().is_empty() {
-            crate::chain::hash(event.event_id())
-        } else {
-            // The content, as `Identity::Content` compares it (all of it but the log file);
-            // hashing part of it would do as well.
-            let mut content = foldhash::fast::FixedState::with_seed(0).build_hasher();
-            let RoleAssumption {
-                event_time,
-                event_name,
-                outcome,
-                source_kind,
-                cross_account,
-                caller_session_created,
-                text,
-                chain,
-                log_file: _,
-            } = event;
-            (event_time, event_name, outcome, source_kind, cross_account).hash(&mut content);
-            (caller_session_created, text, chain).hash(&mut content);
-            content.finish()
+        let identity_hash = match identity(event) {
+            Identity::Shared(key) | Identity::Event(key) => crate::chain::hash(key),
+            // Records with neither ID (rare): the content that identifies them.
+            Identity::Content(content) => {
+                foldhash::fast::FixedState::with_seed(0).hash_one(&content)
+            }
         };
         DedupeKey {
             identity_hash,
