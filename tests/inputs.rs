@@ -257,6 +257,31 @@ fn a_record_read_twice_counts_once() {
 }
 
 #[test]
+fn records_without_ids_count_once_by_content() {
+    // Neither eventID nor sharedEventID: a record is its content, so the same record read
+    // from two files counts once, and two records differing in one field count twice.
+    let without_id = |id: &str| assume(id).replace(&format!(r#","eventID":"{id}""#), "");
+    let body = format!(
+        r#"{{"Records":[{},{}]}}"#,
+        without_id("aa"),
+        without_id("bb")
+    );
+    let dir = Dir::new();
+    dir.write_gz("a/x.json.gz", &body);
+    dir.write_gz("b/x.json.gz", &body);
+    let output = run_in(dir.root.path(), &["events", "-q", "."], None);
+    let rows = csv_rows(&stdout(&output));
+    let session = rows[0].iter().position(|h| h == "session_name").unwrap();
+    let log_file = rows[0].iter().position(|h| h == "log_file").unwrap();
+    let kept: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[session].as_str(), r[log_file].as_str()))
+        .collect();
+    assert_eq!(kept, [("saa", "./a/x.json.gz"), ("sbb", "./a/x.json.gz")]);
+    assert_eq!(event_ids(&stdout(&output)), ["", ""]);
+}
+
+#[test]
 fn stdin_gzip_or_plain() {
     let record = format!(r#"{{"Records":[{}]}}"#, assume("stdin"));
     for bytes in [gzip(record.as_bytes()), record.clone().into_bytes()] {
