@@ -393,6 +393,11 @@ fn part_of<'r>(text: &Cow<'r, str>, part: fn(&str) -> &str) -> Cow<'r, str> {
     }
 }
 
+/// The account of an ARN, or `""`.
+fn account_in(arn: &str) -> &str {
+    arn::account_of(arn).unwrap_or("")
+}
+
 /// `known`, or else `derive()`'s answer (when `known` is absent or empty).
 fn or_derived<'r>(known: Option<&'r str>, derive: impl FnOnce() -> Option<String>) -> Cow<'r, str> {
     match known.filter(|k| !k.is_empty()) {
@@ -529,7 +534,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         let role_arn = or_derived(issuer.and_then(|i| i.arn.get()), || {
             arn::role_of_session(&session_arn)
         });
-        let role_account = match part_of(&role_arn, |arn| arn::account_of(arn).unwrap_or("")) {
+        let role_account = match part_of(&role_arn, account_in) {
             account if account.is_empty() => {
                 first_of([identity.and_then(|id| id.account_id.get())])
             }
@@ -538,7 +543,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         Partial {
             caller: Caller {
                 kind: SourceKind::of_arn(&switch_from),
-                account: part_of(&switch_from, |arn| arn::account_of(arn).unwrap_or("")),
+                account: part_of(&switch_from, account_in),
                 source: switch_from,
                 subject: Cow::Borrowed(""),
             },
@@ -598,7 +603,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         };
         let role_account = match event_name {
             EventName::GetFederationToken | EventName::GetSessionToken => caller.account.clone(),
-            _ => part_of(&role_arn, |arn| arn::account_of(arn).unwrap_or("")),
+            _ => part_of(&role_arn, account_in),
         };
         Partial {
             caller,
