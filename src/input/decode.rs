@@ -434,15 +434,27 @@ pub fn record_splitter() -> Splitter {
     Splitter::with_name_filter(may_name_candidate)
 }
 
-/// For the splitter, while the bytes are in the cache: false only for `"eventName":"<letters>"`
-/// (the compact form CloudTrail writes) whose letters name no [`EventName`]; anything else,
-/// including text that stops short, is kept for [`hint_names`] to decide.
+/// For the splitter, while the bytes are in the cache: false only for a compact
+/// `"eventName":"…"` (the form CloudTrail writes) whose value cannot name an [`EventName`]:
+/// plain letters naming none of them, or a first eight bytes free of escapes that begin none of
+/// them (every name is longer, so no later escape can make one). Anything else, including text
+/// that stops short, is kept for [`hint_names`] to decide. The splitter asks this of every
+/// record, so the common case is two word compares and a switch on one word.
 fn may_name_candidate(rest: &[u8]) -> bool {
-    let Some(value) = rest.strip_prefix(b"\"eventName\":\"") else {
+    const KEY: &[u8; 13] = b"\"eventName\":\"";
+    let Some((key, value)) = rest.split_first_chunk::<13>() else {
         return true;
     };
-    let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
+    let (Some(head), true) = (value.first_chunk::<8>(), key == KEY) else {
+        return true;
+    };
+    match head {
+        b"AssumeRo" | b"SwitchRo" | b"GetSessi" | b"GetFeder" => {
+            let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+            value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
+        }
+        _ => head.contains(&b'\\'),
+    }
 }
 
 /// True when `name` is exactly one of [`EventName`]'s. (Written out, so that it compiles to a
@@ -779,7 +791,10 @@ mod tests {
             (r#""eventName":"AssumeRoleX","#, false),
             (r#""eventName":"Assume"#, true),
             (r#""eventName":"Get\u004fbject","#, true),
-            (r#""eventName":"Get-Object","#, true),
+            (r#""eventName":"Get-Object","#, false),
+            (r#""eventName":"GetObject\u0041","#, false),
+            (r#""eventName":"Get"#, true),
+            (r#""eventName":"","k":"v"}"#, false),
             (r#""eventName": "GetObject","#, true),
             (r#""eventNam"#, true),
             (r#""userName":"x","#, true),
