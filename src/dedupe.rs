@@ -72,52 +72,90 @@ impl DedupeKey {
 /// path order) and returns them sorted by time, then `eventID`, with the number of copies
 /// dropped.
 ///
-/// The decisions are made on the keys, and on references where keys tie; the kept events
+/// The decisions are made on the keys, and on the events only where keys tie; the kept events
 /// (boxed where they were read, so a move is a pointer's) are then taken in output order.
 pub fn dedupe(
     per_file: Vec<Vec<(DedupeKey, Box<RoleAssumption>)>>,
 ) -> (Vec<Box<RoleAssumption>>, usize) {
     let (keys, events): (Vec<DedupeKey>, Vec<Box<RoleAssumption>>) =
         per_file.into_iter().flatten().unzip();
-    let order = kept_in_order(&keys, &events.iter().map(|e| &**e).collect::<Vec<_>>());
+    let order = kept_in_order(&keys, &events);
     let dropped = events.len() - order.len();
     let mut slots: Vec<Option<Box<RoleAssumption>>> = events.into_iter().map(Some).collect();
     let events = order
         .into_iter()
-        .filter_map(|index| slots[index].take())
+        .filter_map(|index| slots[index as usize].take())
         .collect();
     (events, dropped)
 }
 
 /// The indexes of the copies kept, in output order.
-fn kept_in_order(keys: &[DedupeKey], events: &[&RoleAssumption]) -> Vec<usize> {
-    // Sort small keys, not the events themselves. Copies of one event only need to be
-    // adjacent: sorting by a hash of the identity first compares 64-bit numbers; identities
-    // are compared only where hashes tie.
-    let same = |a: usize, b: usize| {
-        keys[a].identity_hash == keys[b].identity_hash && identity(events[a]) == identity(events[b])
-    };
-    let mut keyed: Vec<usize> = (0..events.len()).collect();
-    keyed.par_sort_unstable_by(|&a, &b| {
-        let (key_a, key_b) = (&keys[a], &keys[b]);
-        key_a
-            .identity_hash
-            .cmp(&key_b.identity_hash)
-            .then_with(|| identity(events[a]).cmp(&identity(events[b])))
-            .then(key_a.rank.cmp(&key_b.rank))
-            .then_with(|| events[a].cmp(events[b]))
-    });
-    keyed.dedup_by(|later, kept| same(*later, *kept));
-    let mut order: Vec<(Option<DateTime<Utc>>, usize)> = keyed
-        .into_iter()
-        .map(|index| (keys[index].time, index))
+///
+/// Small keys are sorted, not the events. Copies of one event share an identity hash, so
+/// only events whose hashes may repeat (see [`maybe_repeated`]) are sorted by hash, and
+/// identities are compared only within runs of equal hashes. The kept copies are then sorted
+/// by the second of their time, and events compared only within runs of one second.
+fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>]) -> Vec<u32> {
+    let event = |index: u32| &*events[index as usize];
+    let mut keep = vec![true; keys.len()];
+    let mut suspects = maybe_repeated(keys);
+    suspects.sort_unstable();
+    let mut copies = Vec::new();
+    for run in suspects
+        .chunk_by(|a, b| a.0 == b.0)
+        .filter(|run| run.len() > 1)
+    {
+        // Copies of one event, or (rarely) events whose identities share a hash: of each
+        // identity, the preferred copy is kept.
+        copies.clear();
+        copies.extend(run.iter().map(|&(_, index)| index));
+        copies.sort_unstable_by(|&a, &b| {
+            identity(event(a))
+                .cmp(&identity(event(b)))
+                .then(keys[a as usize].rank.cmp(&keys[b as usize].rank))
+                .then_with(|| event(a).cmp(event(b)))
+        });
+        for pair in copies.windows(2) {
+            if identity(event(pair[0])) == identity(event(pair[1])) {
+                keep[pair[1] as usize] = false;
+            }
+        }
+    }
+    let mut kept: Vec<(u64, u32)> = (0..keys.len() as u32)
+        .filter(|&index| keep[index as usize])
+        .map(|index| (second_key(keys[index as usize].time), index))
         .collect();
-    order.par_sort_unstable_by(|&(time_a, a), &(time_b, b)| {
-        time_a
-            .cmp(&time_b)
-            .then_with(|| output_order(events[a], events[b]))
-    });
-    order.into_iter().map(|(_, index)| index).collect()
+    kept.par_sort_unstable();
+    for run in kept.chunk_by_mut(|a, b| a.0 == b.0) {
+        if run.len() > 1 {
+            run.sort_unstable_by(|&(_, a), &(_, b)| output_order(event(a), event(b)));
+        }
+    }
+    kept.into_iter().map(|(_, index)| index).collect()
+}
+
+/// `(identity hash, index)` of every event whose hash may be another's: a counting pass
+/// over about eight buckets per event, by the hash's top bits, leaves out the events alone in
+/// their bucket (most of them: the hashes are spread evenly).
+fn maybe_repeated(keys: &[DedupeKey]) -> Vec<(u64, u32)> {
+    let bits = (8 * keys.len()).max(2).next_power_of_two().trailing_zeros();
+    let bucket = |key: &DedupeKey| (key.identity_hash >> (64 - bits)) as usize;
+    let mut counts = vec![0_u8; 1 << bits];
+    for key in keys {
+        let count = &mut counts[bucket(key)];
+        *count = count.saturating_add(1);
+    }
+    keys.iter()
+        .zip(0..)
+        .filter(|(key, _)| counts[bucket(key)] > 1)
+        .map(|(key, index)| (key.identity_hash, index))
+        .collect()
+}
+
+/// A number that orders times by their second: unknown first, then by the second (the sign
+/// bit flipped, so that times before 1970 come first).
+fn second_key(time: Option<DateTime<Utc>>) -> u64 {
+    time.map_or(0, |time| time.timestamp() as u64 ^ 1 << 63)
 }
 
 /// The order of every listing: event time (unknown first), then `eventID`, then everything.
