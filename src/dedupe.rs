@@ -164,3 +164,71 @@ pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
         .cmp(&(b.event_time, b.event_id()))
         .then_with(|| a.cmp(b))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ChainInfo, EventName, Outcome, TextFields, Texts};
+    use std::sync::Arc;
+
+    fn event(event_id: &str, shared: &str, kind: SourceKind, second: i64) -> RoleAssumption {
+        RoleAssumption {
+            event_time: DateTime::from_timestamp(second, 0),
+            event_name: EventName::AssumeRole,
+            outcome: Outcome::Success,
+            source_kind: kind,
+            cross_account: None,
+            caller_session_created: None,
+            text: TextFields::new(&Texts {
+                event_id,
+                shared_event_id: shared,
+                ..Texts::default()
+            }),
+            chain: ChainInfo::default(),
+            log_file: Arc::from("test"),
+        }
+    }
+
+    /// The event ids `dedupe` keeps, in order, when every identity hash is `hash(id)`.
+    fn kept_ids(events: Vec<RoleAssumption>, hash: impl Fn(&RoleAssumption) -> u64) -> Vec<String> {
+        let keyed = events
+            .into_iter()
+            .map(|event| {
+                let key = DedupeKey {
+                    identity_hash: hash(&event),
+                    ..DedupeKey::of(&event)
+                };
+                (key, Box::new(event))
+            })
+            .collect();
+        let (kept, _) = dedupe(vec![keyed]);
+        kept.iter().map(|e| e.event_id().to_owned()).collect()
+    }
+
+    fn sample() -> Vec<RoleAssumption> {
+        vec![
+            // The role account's copy first: the caller's copy is kept whatever the order.
+            event("b-role-copy", "s1", SourceKind::AwsAccount, 20),
+            event("b-caller-copy", "s1", SourceKind::IamUser, 20),
+            event("c", "", SourceKind::IamUser, 10),
+            event("c", "", SourceKind::IamUser, 10),
+            event("a", "", SourceKind::IamUser, 20),
+            event("d", "", SourceKind::IamUser, -5),
+        ]
+    }
+
+    #[test]
+    fn copies_count_once_and_the_rest_sort_by_time_then_id() {
+        let expected = ["d", "c", "a", "b-caller-copy"];
+        assert_eq!(
+            kept_ids(sample(), |e| DedupeKey::of(e).identity_hash),
+            expected
+        );
+        // Every hash equal (all events in one run) or crowded into one bucket: the same.
+        assert_eq!(kept_ids(sample(), |_| 7), expected);
+        assert_eq!(
+            kept_ids(sample(), |e| DedupeKey::of(e).identity_hash >> 40),
+            expected
+        );
+    }
+}
