@@ -63,16 +63,19 @@ impl NodeKind {
 }
 
 /// A node: its kind, full name (ARN, principal, provider or account), and account.
+///
+/// Names borrow from the events where they can (`'e`), as do an edge's lists: a graph is built
+/// once and written straight away, so copying tens of thousands of strings would only cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
+pub struct Node<'e> {
     pub kind: NodeKind,
-    pub name: String,
-    pub account: String,
+    pub name: Cow<'e, str>,
+    pub account: Cow<'e, str>,
     /// Federation subjects seen for a provider; principal ids for an external account.
-    pub subjects: BTreeSet<String>,
+    pub subjects: BTreeSet<&'e str>,
 }
 
-impl Node {
+impl Node<'_> {
     /// A stable id: kind and name.
     pub fn id(&self) -> String {
         format!("{}:{}", self.kind.as_str(), self.name)
@@ -85,7 +88,7 @@ impl Node {
             NodeKind::Role => arn::role_name(&self.name).unwrap_or(&self.name).to_owned(),
             NodeKind::Session => match resource {
                 Some(r) => r.strip_prefix("assumed-role/").unwrap_or(r).to_owned(),
-                None => self.name.clone(),
+                None => self.name.clone().into_owned(),
             },
             NodeKind::IamUser | NodeKind::FederatedUser | NodeKind::Root => {
                 resource.unwrap_or(&self.name).to_owned()
@@ -98,29 +101,29 @@ impl Node {
                     .to_owned()
             }
             NodeKind::ExternalAccount => format!("account {}", self.name),
-            NodeKind::Service | NodeKind::Unknown => self.name.clone(),
+            NodeKind::Service | NodeKind::Unknown => self.name.clone().into_owned(),
         }
     }
 }
 
 /// Every role assumption between two nodes, aggregated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Edge {
+pub struct Edge<'e> {
     pub successes: u64,
     pub failures: u64,
     pub event_names: EventNames,
     pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
     /// Distinct, sorted.
-    pub source_ips: Vec<String>,
+    pub source_ips: Vec<&'e str>,
     /// Federation subjects behind the source: distinct, sorted.
-    pub subjects: Vec<String>,
+    pub subjects: Vec<&'e str>,
     pub cross_account: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
 }
 
-impl Edge {
+impl Edge<'_> {
     pub fn count(&self) -> u64 {
         self.successes + self.failures
     }
@@ -220,7 +223,7 @@ struct Scratch<'e> {
 
 impl<'e> Scratch<'e> {
     /// One edge from the facts of all its events.
-    fn fold<'f>(&mut self, run: impl Iterator<Item = &'f EdgeFacts<'e>>) -> Edge
+    fn fold<'f>(&mut self, run: impl Iterator<Item = &'f EdgeFacts<'e>>) -> Edge<'e>
     where
         'e: 'f,
     {
@@ -251,10 +254,10 @@ impl<'e> Scratch<'e> {
     }
 }
 
-fn sorted_distinct(values: &mut Vec<&str>) -> Vec<String> {
+fn sorted_distinct<'e>(values: &mut Vec<&'e str>) -> Vec<&'e str> {
     values.sort_unstable();
     values.dedup();
-    values.iter().map(|&v| v.to_owned()).collect()
+    values.clone()
 }
 
 /// How to build the graph.
@@ -284,12 +287,12 @@ impl GraphOptions {
 
 /// The graph, with nodes and edges in key order.
 #[derive(Debug, Clone)]
-pub struct MaskGraph {
-    pub graph: DiGraph<Node, Edge>,
+pub struct MaskGraph<'e> {
+    pub graph: DiGraph<Node<'e>, Edge<'e>>,
     pub accounts: AccountNames,
 }
 
-impl MaskGraph {
+impl<'e> MaskGraph<'e> {
     /// Builds the graph from deduplicated events.
     ///
     /// On all cores, without hash tables: each event's two ends are named in parallel (with a
@@ -297,11 +300,11 @@ impl MaskGraph {
     /// by sorting those hashes, and the nodes ranked by key; each edge is folded from the run
     /// of events between its two ends, taken in key order. A node takes its account from its
     /// first mention in `events`' order.
-    pub fn build<'e>(
+    pub fn build(
         events: &[&'e RoleAssumption],
         options: &GraphOptions,
         accounts: &AccountNames,
-    ) -> MaskGraph {
+    ) -> MaskGraph<'e> {
         // Collected in place in `events`' order (a parallel `filter_map` would gather
         // per-thread lists and copy them into one); the events that draw an edge are then
         // listed by reference.
@@ -376,9 +379,9 @@ impl MaskGraph {
                 let node = mention(first_mentions[n]);
                 index[position] = Some(graph.add_node(Node {
                     kind: node.kind,
-                    name: node.name.clone().into_owned(),
-                    account: node.account.clone().into_owned(),
-                    subjects: subjects[position].iter().map(|s| (*s).to_owned()).collect(),
+                    name: node.name.clone(),
+                    account: node.account.clone(),
+                    subjects: std::mem::take(&mut subjects[position]),
                 }));
             }
         }
@@ -397,14 +400,14 @@ impl MaskGraph {
     }
 
     /// Nodes with their stable ids, in key order.
-    pub fn nodes(&self) -> impl Iterator<Item = (String, &Node)> {
+    pub fn nodes(&self) -> impl Iterator<Item = (String, &Node<'e>)> {
         self.graph
             .node_indices()
             .map(|i| (self.graph[i].id(), &self.graph[i]))
     }
 
     /// Edges as (source id, target id, edge), in key order.
-    pub fn edges(&self) -> impl Iterator<Item = (String, String, &Edge)> {
+    pub fn edges(&self) -> impl Iterator<Item = (String, String, &Edge<'e>)> {
         self.graph.edge_indices().filter_map(|e| {
             let (a, b) = self.graph.edge_endpoints(e)?;
             Some((self.graph[a].id(), self.graph[b].id(), &self.graph[e]))
@@ -412,7 +415,7 @@ impl MaskGraph {
     }
 
     /// Edges with their end nodes, in key order.
-    pub fn edge_ends(&self) -> impl Iterator<Item = (&Node, &Node, &Edge)> {
+    pub fn edge_ends(&self) -> impl Iterator<Item = (&Node<'e>, &Node<'e>, &Edge<'e>)> {
         self.graph.edge_indices().filter_map(|e| {
             let (a, b) = self.graph.edge_endpoints(e)?;
             Some((&self.graph[a], &self.graph[b], &self.graph[e]))

@@ -26,7 +26,7 @@ pub const COLUMNS: [&str; 13] = [
 ];
 
 /// The edges of a graph as rows.
-pub struct EdgeRows<'a>(pub &'a MaskGraph);
+pub struct EdgeRows<'a>(pub &'a MaskGraph<'a>);
 
 impl Rows for EdgeRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
@@ -43,7 +43,7 @@ impl Rows for EdgeRows<'_> {
             let mut cells = vec![
                 Cell::Text(from.kind.as_str()),
                 Cell::Text(&from.name),
-                Cell::List(edge.subjects.iter().map(String::as_str).collect()),
+                Cell::List(edge.subjects.clone()),
                 Cell::Text(&from.account),
                 Cell::Text(&to.name),
                 Cell::Text(&to.account),
@@ -53,7 +53,7 @@ impl Rows for EdgeRows<'_> {
                 Cell::List(edge.event_names.iter().map(|n| n.as_str()).collect()),
                 Cell::Owned(timefmt::format_opt(edge.first_seen.as_ref())),
                 Cell::Owned(timefmt::format_opt(edge.last_seen.as_ref())),
-                Cell::List(edge.source_ips.iter().map(String::as_str).collect()),
+                Cell::List(edge.source_ips.clone()),
             ];
             if names.given {
                 for account in [&from.account, &to.account] {

@@ -56,7 +56,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         let account = if node.kind.outside_accounts() {
             ""
         } else {
-            node.account.as_str()
+            &*node.account
         };
         by_account.entry(account).or_default().push((index, node));
     }
