@@ -7,6 +7,7 @@
 //! failed are dashed. Every string passes through [`quote`], so any log value gives valid DOT.
 
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
@@ -121,16 +122,34 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(wtr, "  node [fontname=\"Helvetica\", fontsize=10];")?;
     writeln!(wtr, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
-    let mut by_account: BTreeMap<&str, Vec<&Node>> = BTreeMap::new();
-    for node in graph.graph.node_weights() {
+    // Each node's quoted id (for its line and its edges' ends) and line, on all cores; they
+    // are then written by account.
+    let nodes = graph.graph.raw_nodes();
+    let ids: Vec<String> = nodes.par_iter().map(|n| quote(&n.weight.id())).collect();
+    let lines: Vec<String> = nodes
+        .par_iter()
+        .zip(&ids)
+        .map(|(n, id)| {
+            let node = &n.weight;
+            format!(
+                "{id} [label={}, tooltip={}, {}];\n",
+                quote(&node_label(node)),
+                quote(&node.name),
+                node_style(node.kind)
+            )
+        })
+        .collect();
+    let mut by_account: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, n) in nodes.iter().enumerate() {
+        let node = &n.weight;
         let account = if node.kind.outside_accounts() {
             ""
         } else {
             &*node.account
         };
-        by_account.entry(account).or_default().push(node);
+        by_account.entry(account).or_default().push(index);
     }
-    for (account, nodes) in &by_account {
+    for (account, members) in &by_account {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
             writeln!(
@@ -154,23 +173,15 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
                 quote(color)
             )?;
         }
-        for node in nodes {
-            writeln!(
-                wtr,
-                "{indent}{} [label={}, tooltip={}, {}];",
-                quote(&node.id()),
-                quote(&node_label(node)),
-                quote(&node.name),
-                node_style(node.kind)
-            )?;
+        for &index in members {
+            wtr.write_all(indent.as_bytes())?;
+            wtr.write_all(lines[index].as_bytes())?;
         }
         if !account.is_empty() {
             writeln!(wtr, "  }}")?;
         }
     }
-    // Edges are most of a large graph: formatted in parallel chunks (in order), each end's
-    // quoted id made once.
-    let ids: Vec<String> = graph.graph.node_weights().map(|n| quote(&n.id())).collect();
+    // Edges are most of a large graph: formatted in parallel chunks (in order).
     let edges = graph.graph.raw_edges();
     super::write_in_chunks(
         edges.len(),
