@@ -372,7 +372,7 @@ impl<'e> MaskGraph<'e> {
             used[*b] = true;
         }
         let node_count = used.iter().filter(|&&u| u).count();
-        let mut graph = DiGraph::with_capacity(node_count, kept.len());
+        let mut graph = DiGraph::with_capacity(node_count, 0);
         let mut index: Vec<Option<NodeIndex>> = vec![None; order.len()];
         for (position, &n) in order.iter().enumerate() {
             if used[position] {
@@ -385,12 +385,20 @@ impl<'e> MaskGraph<'e> {
                 }));
             }
         }
+        // The ends are no longer needed: freed before the edges' storage is taken, which may
+        // then reuse their pages rather than fault in fresh ones.
+        let outside: Vec<bool> = graph
+            .node_weights()
+            .map(|node| accounts.is_outside(&node.account))
+            .collect();
+        drop((pairs, run_starts, node_of, first_mentions, order, ends));
+        drop(named);
+        graph.reserve_exact_edges(kept.len());
         for ((a, b), mut edge) in kept {
             let (Some(a), Some(b)) = (index[a], index[b]) else {
                 continue;
             };
-            edge.external =
-                accounts.is_outside(&graph[a].account) || accounts.is_outside(&graph[b].account);
+            edge.external = outside[a.index()] || outside[b.index()];
             graph.add_edge(a, b, edge);
         }
         MaskGraph {
