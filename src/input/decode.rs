@@ -192,8 +192,11 @@ pub fn load<'b, R: Read>(
     Ok((&bufs.plain[..len], result.err()))
 }
 
-/// How much is inflated at a time: small enough to stay in a core's cache for `watch`.
-pub const PIECE: usize = 128 * 1024;
+/// How much is inflated at a time. Each call to the inflater costs a little besides the
+/// bytes (zlib-rs, like zlib, keeps a copy of the last 32 KB of output): with 1 MB pieces
+/// (most delivery files in one or two) inflating alone takes ~5% less time than with 128 KB
+/// ones, and a piece still fits a core's L2 cache for `watch`.
+pub const PIECE: usize = 1024 * 1024;
 
 /// Reads everything from `rdr` into the start of `buf`, a [`PIECE`] at most at a time, growing
 /// it when full and calling `watch` after each read; returns the length read and how reading
