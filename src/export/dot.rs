@@ -125,20 +125,20 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     // Each node's quoted id (for its line and its edges' ends) and line, on all cores; they
     // are then written by account.
     let nodes = graph.graph.raw_nodes();
-    let ids: Vec<String> = nodes.par_iter().map(|n| quote(&n.weight.id())).collect();
-    let lines: Vec<String> = nodes
+    let (ids, lines): (Vec<String>, Vec<String>) = nodes
         .par_iter()
-        .zip(&ids)
-        .map(|(n, id)| {
+        .map(|n| {
             let node = &n.weight;
-            format!(
+            let id = quote(&node.id());
+            let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
                 quote(&node_label(node)),
                 quote(&node.name),
                 node_style(node.kind)
-            )
+            );
+            (id, line)
         })
-        .collect();
+        .unzip();
     let mut by_account: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, n) in nodes.iter().enumerate() {
         let node = &n.weight;
