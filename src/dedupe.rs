@@ -48,7 +48,8 @@ pub struct DedupeKey {
     /// A hash of the event's [`Identity`]: equal identities, equal hashes.
     identity_hash: u64,
     rank: u8,
-    time: Option<DateTime<Utc>>,
+    /// The event's time as [`second_key`] orders it.
+    second: u64,
 }
 
 impl DedupeKey {
@@ -63,7 +64,7 @@ impl DedupeKey {
         DedupeKey {
             identity_hash,
             rank: copy_rank(event),
-            time: event.event_time,
+            second: second_key(event.event_time),
         }
     }
 }
@@ -124,7 +125,7 @@ fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>]) -> Vec<u32>
     }
     let mut kept: Vec<(u64, u32)> = (0..keys.len() as u32)
         .filter(|&index| keep[index as usize])
-        .map(|index| (second_key(keys[index as usize].time), index))
+        .map(|index| (keys[index as usize].second, index))
         .collect();
     kept.par_sort_unstable();
     for run in kept.chunk_by_mut(|a, b| a.0 == b.0) {
