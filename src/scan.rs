@@ -13,7 +13,7 @@ use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
 use crate::input::discover::{DayWindow, Input, discover};
 use crate::input::fields;
 use crate::input::records::Record;
-use crate::input::split::Splitter;
+use crate::input::split::{Records, Splitter};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -110,10 +110,19 @@ enum FileStatus {
     NotRead,
 }
 
+/// What a worker reuses from file to file: the file's bytes and text, and the splitter's
+/// lists.
+#[derive(Default)]
+struct WorkerBuffers {
+    load: Buffers,
+    records: Records,
+}
+
 thread_local! {
     /// Each worker thread's buffers, reused from file to file (rayon's `map_init` would make
     /// new ones at every work split, and fresh pages cost the kernel zeroing them).
-    static BUFFERS: std::cell::RefCell<Buffers> = std::cell::RefCell::new(Buffers::default());
+    static BUFFERS: std::cell::RefCell<WorkerBuffers> =
+        std::cell::RefCell::new(WorkerBuffers::default());
 }
 
 /// Finds the records worth a full parse: any that mention one of the event names. A superset:
@@ -208,9 +217,15 @@ impl FileResult {
     }
 }
 
-fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffers) -> FileResult {
+fn read_input(
+    input: &Input,
+    limit: u64,
+    matcher: &AhoCorasick,
+    bufs: &mut WorkerBuffers,
+) -> FileResult {
     let mut result = FileResult::not_read();
-    let mut splitter = decode::record_splitter();
+    let WorkerBuffers { load, records } = bufs;
+    let mut splitter = decode::record_splitter().reusing(std::mem::take(records));
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
@@ -222,18 +237,21 @@ fn read_input(input: &Input, limit: u64, matcher: &AhoCorasick, bufs: &mut Buffe
             result.bytes_read = *size;
             let loaded = std::fs::File::open(path)
                 .map_err(LoadProblem::Io)
-                .and_then(|file| decode::load(file, limit, bufs, &mut |text| splitter.feed(text)));
+                .and_then(|file| decode::load(file, limit, load, &mut |text| splitter.feed(text)));
             (path.clone(), loaded)
         }
         Input::Stdin => {
-            let loaded = decode::load(std::io::stdin().lock(), limit, bufs, &mut |text| {
+            let loaded = decode::load(std::io::stdin().lock(), limit, load, &mut |text| {
                 splitter.feed(text)
             });
             (PathBuf::from("<stdin>"), loaded)
         }
     };
-    let stdin = matches!(input, Input::Stdin);
-    finish_file(path, loaded, splitter, limit, matcher, stdin, result)
+    let mut result = finish_file(path, loaded, splitter, records, limit, matcher, result);
+    if matches!(input, Input::Stdin) {
+        result.bytes_read = result.bytes_json; // what was read is what was given
+    }
+    result
 }
 
 /// What [`read_bytes`] found in one file.
@@ -255,9 +273,9 @@ pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
         PathBuf::from("<bytes>"),
         loaded,
         splitter,
+        &mut Records::default(),
         limit,
         &candidate_matcher(),
-        true,
         FileResult::not_read(),
     );
     let (skipped, error) = match result.status {
@@ -279,9 +297,9 @@ fn finish_file(
     path: PathBuf,
     loaded: Loaded,
     splitter: Splitter,
+    spare: &mut Records,
     limit: u64,
     matcher: &AhoCorasick,
-    stdin: bool,
     mut result: FileResult,
 ) -> FileResult {
     let (text, gzip_damage) = match loaded {
@@ -300,11 +318,8 @@ fn finish_file(
             return result;
         }
     };
-    if stdin {
-        result.bytes_read = text.len() as u64;
-    }
     result.bytes_json = text.len() as u64;
-    let decoded = decode::decode(text, splitter);
+    let decoded = decode::decode_reusing(text, splitter, spare);
     result.records = decoded.count as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
     let mut bad_records = 0;

@@ -17,7 +17,7 @@
 
 use crate::event::EventName;
 use crate::input::records::Text;
-use crate::input::split::{Records, Splitter};
+use crate::input::split::{self, Records, Splitter};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -233,6 +233,12 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
 /// delivery files: a fresh one, or one already fed the text as it was inflated.
 pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
+    decode_reusing(bytes, splitter, &mut Records::default())
+}
+
+/// [`decode`], leaving the splitter's lists in `spare` for the next file's splitter
+/// ([`Splitter::reusing`]).
+pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Records) -> Decoded<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
         records: Vec::new(),
@@ -268,6 +274,7 @@ pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
                 name,
             })
             .collect();
+        *spare = split;
         return decoded;
     }
     let mut shapes = ShapeTally::default();
@@ -442,21 +449,29 @@ pub fn record_splitter() -> Splitter {
 /// plain letters naming none of them, or a first eight bytes free of escapes that begin none of
 /// them (every name is longer, so no later escape can make one). Anything else, including text
 /// that stops short, is kept for [`hint_names`] to decide. The splitter asks this of every
-/// record, so the common case is two word compares and a switch on one word.
+/// record, so the common case is word compares: two for the key, four for the value's first
+/// eight bytes (folded without a branch between them), one test for a backslash among them.
 fn may_name_candidate(rest: &[u8]) -> bool {
     const KEY: &[u8; 13] = b"\"eventName\":\"";
+    /// The first eight bytes of the names, as the words they make.
+    const HEADS: [u64; 4] = [
+        u64::from_le_bytes(*b"AssumeRo"),
+        u64::from_le_bytes(*b"SwitchRo"),
+        u64::from_le_bytes(*b"GetSessi"),
+        u64::from_le_bytes(*b"GetFeder"),
+    ];
     let Some((key, value)) = rest.split_first_chunk::<13>() else {
         return true;
     };
     let (Some(head), true) = (value.first_chunk::<8>(), key == KEY) else {
         return true;
     };
-    match head {
-        b"AssumeRo" | b"SwitchRo" | b"GetSessi" | b"GetFeder" => {
-            let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-            value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
-        }
-        _ => head.contains(&b'\\'),
+    let head = u64::from_le_bytes(*head);
+    if HEADS.iter().fold(false, |any, &name| any | (head == name)) {
+        let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
+    } else {
+        split::byte_mask(head, b'\\') != 0
     }
 }
 
@@ -794,6 +809,7 @@ mod tests {
             (r#""eventName":"AssumeRoleX","#, false),
             (r#""eventName":"Assume"#, true),
             (r#""eventName":"Get\u004fbject","#, true),
+            (r#""eventName":"GetObj\u0065ct","#, true),
             (r#""eventName":"Get-Object","#, false),
             (r#""eventName":"GetObject\u0041","#, false),
             (r#""eventName":"Get"#, true),

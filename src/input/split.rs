@@ -4,8 +4,9 @@
 //! Structure lives only outside strings, and strings are delimited by unescaped quotes. For
 //! each 64-byte block the splitter builds bit masks of quotes, backslashes and brackets, works
 //! out which bytes are escaped and which lie inside strings (a prefix XOR of the quote mask),
-//! and then visits only the brackets outside strings to find where each record starts and
-//! ends. On the way it notes where a `"eventName"` may start (a quote six bytes before an
+//! and then visits the brackets outside strings to find where each record starts and ends,
+//! one by one only in blocks where the depth may reach zero (elsewhere it adds up the opening
+//! and closing brackets with two bit counts). On the way it notes where a `"eventName"` may start (a quote six bytes before an
 //! `N`), so that finding the records worth parsing needs no second pass over the text. The
 //! masks come from AVX-512BW or AVX2 compares and the prefix XOR from one carry-less multiply
 //! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `simd`
@@ -35,7 +36,7 @@ fn gather(high: u64) -> u64 {
 
 /// Bit i set when byte i of `word` equals `byte` (exact, no false positives).
 #[inline(always)]
-fn byte_mask(word: u64, byte: u8) -> u64 {
+pub(crate) fn byte_mask(word: u64, byte: u8) -> u64 {
     let v = word ^ (ONES * u64::from(byte));
     let nonzero = ((v & LOW7) + LOW7) | v;
     gather(!nonzero & HIGH)
@@ -57,8 +58,10 @@ fn rare_structure(word: u64) -> u64 {
 struct Masks {
     quote: u64,
     backslash: u64,
-    /// `{`, `[`, `}` or `]` (bit 1 of the byte tells opening from closing).
-    brackets: u64,
+    /// `{` or `[`.
+    opens: u64,
+    /// `}` or `]`.
+    closes: u64,
     /// `N`, as in `"eventName"`.
     capital_n: u64,
 }
@@ -89,7 +92,7 @@ impl BlockScanner for Swar {
 /// Quotes are dense in JSON and always computed; the rare bytes only in words that hold one.
 #[inline(always)]
 fn swar_masks(block: &[u8; BLOCK]) -> Masks {
-    let (mut quote, mut backslash, mut brackets, mut capital_n) = (0, 0, 0, 0);
+    let (mut quote, mut backslash, mut opens, mut closes, mut capital_n) = (0, 0, 0, 0, 0);
     for (i, chunk) in block.chunks_exact(8).enumerate() {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(chunk);
@@ -101,13 +104,15 @@ fn swar_masks(block: &[u8; BLOCK]) -> Masks {
             backslash |= byte_mask(word, b'\\') << shift;
             // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
             let folded = word | (ONES * 0x20);
-            brackets |= (byte_mask(folded, b'{') | byte_mask(folded, b'}')) << shift;
+            opens |= byte_mask(folded, b'{') << shift;
+            closes |= byte_mask(folded, b'}') << shift;
         }
     }
     Masks {
         quote,
         backslash,
-        brackets,
+        opens,
+        closes,
         capital_n,
     }
 }
@@ -302,6 +307,17 @@ impl Splitter {
         }
     }
 
+    /// The same splitter, filling the lists of an earlier file's [`Records`] (emptied first):
+    /// a worker that hands them from file to file keeps their memory, where new lists would
+    /// grow from nothing again in every file (and each time be given fresh pages).
+    pub fn reusing(mut self, mut records: Records) -> Self {
+        records.spans.clear();
+        records.unicode_escapes.clear();
+        records.event_name_starts.clear();
+        self.records = records;
+        self
+    }
+
     /// A splitter that never uses vector instructions (to test the scanners against each
     /// other).
     #[cfg(test)]
@@ -414,7 +430,8 @@ fn scan_block(
     let Masks {
         quote,
         backslash,
-        brackets,
+        opens,
+        closes,
         capital_n,
     } = scanner.masks(block);
     // `"eventName"`: a quote six bytes before the `N`.
@@ -442,7 +459,16 @@ fn scan_block(
     };
     let strings = scanner.prefix_xor(quote & !escaped) ^ cursor.in_string;
     cursor.in_string = ((strings as i64) >> 63) as u64;
-    let mut brackets = brackets & !strings;
+    let (opens, closes) = (opens & !strings, closes & !strings);
+    let closing = closes.count_ones() as isize;
+    if cursor.depth > closing {
+        // The depth stays above zero throughout the block (it cannot fall by more than its
+        // closing brackets), so no record starts or ends here: only the depth changes. Most
+        // blocks take this way, without the walk's unpredictable loop.
+        cursor.depth += opens.count_ones() as isize - closing;
+        return;
+    }
+    let mut brackets = opens | closes;
     while brackets != 0 {
         let i = brackets.trailing_zeros() as usize;
         brackets &= brackets - 1;
@@ -485,11 +511,13 @@ mod simd {
         _mm512_or_si512, _mm512_set1_epi8,
     };
 
-    /// Proof that the CPU has AVX2 and carry-less multiplication: made only by [`Simd`].
+    /// Proof that the CPU has AVX2, carry-less multiplication, POPCNT and BMI1: made only by
+    /// [`Simd`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx2(());
 
-    /// Proof that the CPU has AVX-512BW and carry-less multiplication: made only by [`Simd`].
+    /// Proof that the CPU has AVX-512BW, carry-less multiplication, POPCNT and BMI1: made only
+    /// by [`Simd`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx512(());
 
@@ -502,9 +530,7 @@ mod simd {
 
     impl Simd {
         pub fn detect() -> Option<Self> {
-            if std::is_x86_feature_detected!("avx512bw")
-                && std::is_x86_feature_detected!("pclmulqdq")
-            {
+            if std::is_x86_feature_detected!("avx512bw") && Self::scalar_extensions() {
                 return Some(Simd::Avx512(Avx512(())));
             }
             Self::avx2()
@@ -512,27 +538,35 @@ mod simd {
 
         /// AVX2 alone, whatever else the CPU has.
         pub fn avx2() -> Option<Self> {
-            (std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("pclmulqdq"))
+            (std::is_x86_feature_detected!("avx2") && Self::scalar_extensions())
                 .then_some(Simd::Avx2(Avx2(())))
+        }
+
+        /// Carry-less multiplication, and the one-instruction bit counts the scan uses.
+        fn scalar_extensions() -> bool {
+            std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("popcnt")
+                && std::is_x86_feature_detected!("bmi1")
         }
 
         /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
         pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
             match self {
-                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW and PCLMULQDQ.
+                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW, PCLMULQDQ, POPCNT
+                // and BMI1.
                 Simd::Avx512(scanner) => unsafe { scan_avx512(scanner, splitter, text, to_end) },
-                // SAFETY: an `Avx2` exists only on a CPU with AVX2 and PCLMULQDQ.
+                // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
                 Simd::Avx2(scanner) => unsafe { scan_avx2(scanner, splitter, text, to_end) },
             }
         }
     }
 
-    #[target_feature(enable = "avx512bw,pclmulqdq")]
+    #[target_feature(enable = "avx512bw,pclmulqdq,popcnt,bmi1")]
     fn scan_avx512(scanner: Avx512, splitter: &mut Splitter, text: &[u8], to_end: bool) {
         splitter.scan_with(scanner, text, to_end);
     }
 
-    #[target_feature(enable = "avx2,pclmulqdq")]
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
     fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
         splitter.scan_with(scanner, text, to_end);
     }
@@ -583,7 +617,8 @@ mod simd {
         Masks {
             quote: equal(b'"'),
             backslash: equal(b'\\'),
-            brackets: folded_equal(b'{') | folded_equal(b'}'),
+            opens: folded_equal(b'{'),
+            closes: folded_equal(b'}'),
             capital_n: equal(b'N'),
         }
     }
@@ -601,11 +636,11 @@ mod simd {
         let fold = _mm256_set1_epi8(0x20);
         let (low_folded, high_folded) = (_mm256_or_si256(low, fold), _mm256_or_si256(high, fold));
         let (open, close) = (_mm256_set1_epi8(b'{' as i8), _mm256_set1_epi8(b'}' as i8));
-        let low_brackets = _mm256_or_si256(
+        let (low_opens, low_closes) = (
             _mm256_cmpeq_epi8(low_folded, open),
             _mm256_cmpeq_epi8(low_folded, close),
         );
-        let high_brackets = _mm256_or_si256(
+        let (high_opens, high_closes) = (
             _mm256_cmpeq_epi8(high_folded, open),
             _mm256_cmpeq_epi8(high_folded, close),
         );
@@ -623,7 +658,8 @@ mod simd {
             } else {
                 gather(low_backslash, high_backslash)
             },
-            brackets: gather(low_brackets, high_brackets),
+            opens: gather(low_opens, high_opens),
+            closes: gather(low_closes, high_closes),
             capital_n: equal(low, high, b'N'),
         }
     }
