@@ -4,14 +4,14 @@
 //! Structure lives only outside strings, and strings are delimited by unescaped quotes. For
 //! each 64-byte block the splitter builds bit masks of quotes, backslashes and brackets, works
 //! out which bytes are escaped and which lie inside strings (a prefix XOR of the quote mask),
-//! and then visits the brackets outside strings to find where each record starts and ends,
-//! one by one only in blocks where the depth may reach zero (elsewhere it adds up the opening
-//! and closing brackets with two bit counts). On the way it notes where a `"eventName"` may start (a quote six bytes before an
-//! `N`), so that finding the records worth parsing needs no second pass over the text. The
-//! masks come from AVX-512BW or AVX2 compares and the prefix XOR from one carry-less multiply
-//! where the CPU has them (checked at run time; the only `unsafe` in the crate, in the `simd`
-//! module below), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold every scanner
-//! the CPU can run to the same answers.
+//! and then visits the brackets outside strings to find where each record starts and ends:
+//! one by one only in blocks where the depth may reach zero, elsewhere adding up the opening
+//! and closing brackets with two bit counts. On the way it notes where a `"eventName"` may
+//! start (a quote six bytes before an `N`), so that finding the records worth parsing needs no
+//! second pass over the text. The masks come from AVX2 compares and the prefix XOR from one
+//! carry-less multiply where the CPU has them (checked at run time; the only `unsafe` in the
+//! crate, in the `simd` module below), and from plain 64-bit arithmetic (SWAR) elsewhere;
+//! tests hold both scanners to the same answers.
 //!
 //! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
 //! piece is scanned while it is still in the cache; the records found do not depend on the
@@ -66,8 +66,7 @@ struct Masks {
     capital_n: u64,
 }
 
-/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX-512BW or AVX2 where
-/// the CPU has them.
+/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX2 where the CPU has it.
 trait BlockScanner: Copy {
     fn masks(self, block: &[u8; BLOCK]) -> Masks;
 
@@ -221,7 +220,7 @@ pub struct Splitter {
     keep_name: NameFilter,
     /// The vector scanner, when the CPU has one.
     #[cfg(target_arch = "x86_64")]
-    simd: Option<simd::Simd>,
+    simd: Option<simd::Avx2>,
 }
 
 impl Default for Splitter {
@@ -295,7 +294,7 @@ impl Splitter {
             records: Records::default(),
             keep_name: |_| true,
             #[cfg(target_arch = "x86_64")]
-            simd: simd::Simd::detect(),
+            simd: simd::Avx2::detect(),
         }
     }
 
@@ -325,16 +324,6 @@ impl Splitter {
         Splitter {
             #[cfg(target_arch = "x86_64")]
             simd: None,
-            ..Splitter::new()
-        }
-    }
-
-    /// A splitter that uses AVX2 even where AVX-512BW is there (for the same tests).
-    #[cfg(test)]
-    fn avx2_only() -> Self {
-        Splitter {
-            #[cfg(target_arch = "x86_64")]
-            simd: simd::Simd::avx2(),
             ..Splitter::new()
         }
     }
@@ -498,8 +487,12 @@ fn scan_block(
     }
 }
 
-/// The vector scanners: AVX-512BW compares 64 bytes at once into a bit mask, AVX2 32 bytes
-/// (instead of 8 for SWAR); both take the prefix XOR from a carry-less multiply.
+/// The vector scanner: AVX2 compares 32 bytes at once (instead of 8 for SWAR) and takes the
+/// prefix XOR from a carry-less multiply.
+///
+/// AVX-512BW (64 bytes per compare, straight into a mask register) split faster in place, but
+/// made inflating the next piece slower by as much or more on this project's machine (Intel
+/// Xeon, KVM): measured and dropped, see BENCHMARKS.md.
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod simd {
@@ -507,82 +500,33 @@ mod simd {
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8, _mm256_testz_si256, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512,
-        _mm512_or_si512, _mm512_set1_epi8,
+        _mm256_set1_epi8, _mm256_testz_si256,
     };
 
     /// Proof that the CPU has AVX2, carry-less multiplication, POPCNT and BMI1: made only by
-    /// [`Simd`].
+    /// [`Avx2::detect`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx2(());
 
-    /// Proof that the CPU has AVX-512BW, carry-less multiplication, POPCNT and BMI1: made only
-    /// by [`Simd`].
-    #[derive(Debug, Clone, Copy)]
-    pub struct Avx512(());
-
-    /// The widest vector scanner the CPU can run.
-    #[derive(Debug, Clone, Copy)]
-    pub enum Simd {
-        Avx512(Avx512),
-        Avx2(Avx2),
-    }
-
-    impl Simd {
+    impl Avx2 {
         pub fn detect() -> Option<Self> {
-            if std::is_x86_feature_detected!("avx512bw") && Self::scalar_extensions() {
-                return Some(Simd::Avx512(Avx512(())));
-            }
-            Self::avx2()
-        }
-
-        /// AVX2 alone, whatever else the CPU has.
-        pub fn avx2() -> Option<Self> {
-            (std::is_x86_feature_detected!("avx2") && Self::scalar_extensions())
-                .then_some(Simd::Avx2(Avx2(())))
-        }
-
-        /// Carry-less multiplication, and the one-instruction bit counts the scan uses.
-        fn scalar_extensions() -> bool {
-            std::is_x86_feature_detected!("pclmulqdq")
+            (std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("pclmulqdq")
                 && std::is_x86_feature_detected!("popcnt")
-                && std::is_x86_feature_detected!("bmi1")
+                && std::is_x86_feature_detected!("bmi1"))
+            .then_some(Avx2(()))
         }
 
-        /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
+        /// [`Splitter::scan_with`] compiled for AVX2.
         pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
-            match self {
-                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW, PCLMULQDQ, POPCNT
-                // and BMI1.
-                Simd::Avx512(scanner) => unsafe { scan_avx512(scanner, splitter, text, to_end) },
-                // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
-                Simd::Avx2(scanner) => unsafe { scan_avx2(scanner, splitter, text, to_end) },
-            }
+            // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
+            unsafe { scan_avx2(self, splitter, text, to_end) }
         }
-    }
-
-    #[target_feature(enable = "avx512bw,pclmulqdq,popcnt,bmi1")]
-    fn scan_avx512(scanner: Avx512, splitter: &mut Splitter, text: &[u8], to_end: bool) {
-        splitter.scan_with(scanner, text, to_end);
     }
 
     #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
     fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
         splitter.scan_with(scanner, text, to_end);
-    }
-
-    impl BlockScanner for Avx512 {
-        #[inline(always)]
-        fn masks(self, block: &[u8; BLOCK]) -> Masks {
-            // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW.
-            unsafe { masks_avx512(block) }
-        }
-
-        #[inline(always)]
-        fn prefix_xor(self, bits: u64) -> u64 {
-            // SAFETY: an `Avx512` exists only on a CPU with PCLMULQDQ.
-            unsafe { clmul_prefix_xor(bits) }
-        }
     }
 
     impl BlockScanner for Avx2 {
@@ -604,23 +548,6 @@ mod simd {
     fn clmul_prefix_xor(bits: u64) -> u64 {
         let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
         _mm_cvtsi128_si64(product) as u64
-    }
-
-    #[target_feature(enable = "avx512bw")]
-    fn masks_avx512(block: &[u8; BLOCK]) -> Masks {
-        // SAFETY: the unaligned load reads the 64 bytes of the array.
-        let bytes = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
-        let equal = |byte: u8| _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(byte as i8));
-        // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
-        let folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
-        let folded_equal = |byte: u8| _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(byte as i8));
-        Masks {
-            quote: equal(b'"'),
-            backslash: equal(b'\\'),
-            opens: folded_equal(b'{'),
-            closes: folded_equal(b'}'),
-            capital_n: equal(b'N'),
-        }
     }
 
     #[target_feature(enable = "avx2")]
@@ -704,8 +631,7 @@ mod tests {
     fn split(text: &str) -> Option<Vec<String>> {
         let bytes = text.as_bytes();
         let whole = split_records(bytes);
-        let splitters: [fn() -> Splitter; 3] =
-            [Splitter::new, Splitter::portable, Splitter::avx2_only];
+        let splitters: [fn() -> Splitter; 2] = [Splitter::new, Splitter::portable];
         for make in splitters {
             for piece in [1, 7, 63, 64, 65, 200] {
                 let mut splitter = make();
