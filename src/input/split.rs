@@ -307,8 +307,8 @@ impl Splitter {
     }
 
     /// The same splitter, filling the lists of an earlier file's [`Records`] (emptied first):
-    /// a worker that hands them from file to file keeps their memory, where new lists would
-    /// grow from nothing again in every file (and each time be given fresh pages).
+    /// a worker that hands them from file to file keeps their capacity, where new lists would
+    /// grow from nothing again in every file, copying themselves at each doubling.
     pub fn reusing(mut self, mut records: Records) -> Self {
         records.spans.clear();
         records.unicode_escapes.clear();
