@@ -20,14 +20,30 @@ impl<'a> Arn<'a> {
     pub fn parse(text: &'a str) -> Option<Arn<'a>> {
         let rest = text.strip_prefix("arn:")?;
         // The first four colons end the four short parts; the resource keeps any others.
-        let mut colons = memchr::memchr_iter(b':', rest.as_bytes());
-        let (partition, service, region, account) = (
-            colons.next()?,
-            colons.next()?,
-            colons.next()?,
-            colons.next()?,
-        );
-        Some(Arn {
+        // Eight bytes at a time: the parts are short, too short for `memchr` to pay its setup.
+        let bytes = rest.as_bytes();
+        let mut colons = [0; 4];
+        let mut found = 0;
+        let mut base = 0;
+        while found < colons.len() && base < bytes.len() {
+            let word = match bytes[base..].first_chunk::<8>() {
+                Some(word) => *word,
+                None => {
+                    let mut word = [0; 8];
+                    word[..bytes.len() - base].copy_from_slice(&bytes[base..]);
+                    word
+                }
+            };
+            let mut hits = crate::input::split::byte_mask(u64::from_le_bytes(word), b':');
+            while hits != 0 && found < colons.len() {
+                colons[found] = base + hits.trailing_zeros() as usize;
+                found += 1;
+                hits &= hits - 1;
+            }
+            base += 8;
+        }
+        let [partition, service, region, account] = colons;
+        (found == colons.len()).then(|| Arn {
             partition: &rest[..partition],
             service: &rest[partition + 1..service],
             region: &rest[service + 1..region],
@@ -55,21 +71,34 @@ pub fn role_name(arn: &str) -> Option<&str> {
         return last_segment(path_and_name);
     }
     if let Some(rest) = parsed.resource.strip_prefix("assumed-role/") {
-        return rest.split('/').next().filter(|n| !n.is_empty());
+        return first_segment(rest);
     }
     None
 }
 
 /// A role's name from the `path/NAME` after `role/`.
 fn last_segment(path_and_name: &str) -> Option<&str> {
-    path_and_name.rsplit('/').next().filter(|n| !n.is_empty())
+    let start = path_and_name
+        .bytes()
+        .rposition(|b| b == b'/')
+        .map_or(0, |slash| slash + 1);
+    Some(&path_and_name[start..]).filter(|n| !n.is_empty())
+}
+
+/// The role's name from the `ROLE/SESSION` after `assumed-role/`.
+fn first_segment(role_and_session: &str) -> Option<&str> {
+    let end = role_and_session
+        .bytes()
+        .position(|b| b == b'/')
+        .unwrap_or(role_and_session.len());
+    Some(&role_and_session[..end]).filter(|n| !n.is_empty())
 }
 
 /// For a session `arn:P:sts::A:assumed-role/ROLE/SESSION`, the role `arn:P:iam::A:role/ROLE`.
 pub fn role_of_session(session_arn: &str) -> Option<String> {
     let parsed = Arn::parse(session_arn)?;
     let rest = parsed.resource.strip_prefix("assumed-role/")?;
-    let role = rest.split('/').next().filter(|n| !n.is_empty())?;
+    let role = first_segment(rest)?;
     Some(format!(
         "arn:{}:iam::{}:role/{}",
         parsed.partition, parsed.account, role
@@ -80,7 +109,8 @@ pub fn role_of_session(session_arn: &str) -> Option<String> {
 pub fn session_name_of(session_arn: &str) -> Option<&str> {
     let parsed = Arn::parse(session_arn)?;
     let rest = parsed.resource.strip_prefix("assumed-role/")?;
-    rest.split_once('/').map(|(_, session)| session)
+    let slash = rest.bytes().position(|b| b == b'/')?;
+    Some(&rest[slash + 1..])
 }
 
 /// The session ARN STS gives when `role_arn` is assumed with `session_name`.
@@ -165,5 +195,37 @@ mod tests {
         assert_eq!(session_of_role("arn:aws:iam::1:user/x", "s"), None);
         assert!(is_account_id("000000000000"));
         assert!(!is_account_id("12345678901x"));
+    }
+
+    proptest::proptest! {
+        /// The byte scans answer as `str`'s splitting does, on any text made of the bytes
+        /// that matter (`:`, `/`, letters, and a character longer than a byte).
+        #[test]
+        fn byte_scans_split_as_str_does(text in "(arn:)?[a:/é]{0,12}(role/|assumed-role/)?[a:/é]{0,12}") {
+            let reference = text.strip_prefix("arn:").and_then(|rest| {
+                let parts: Vec<&str> = rest.splitn(5, ':').collect();
+                (parts.len() == 5).then(|| (parts[0], parts[1], parts[2], parts[3], parts[4]))
+            });
+            let parsed = Arn::parse(&text)
+                .map(|a| (a.partition, a.service, a.region, a.account, a.resource));
+            proptest::prop_assert_eq!(parsed, reference);
+            let resource = reference.map_or("", |r| r.4);
+            if let Some(path) = resource.strip_prefix("role/") {
+                proptest::prop_assert_eq!(
+                    last_segment(path),
+                    path.rsplit('/').next().filter(|n| !n.is_empty())
+                );
+            }
+            if let Some(rest) = resource.strip_prefix("assumed-role/") {
+                proptest::prop_assert_eq!(
+                    first_segment(rest),
+                    rest.split('/').next().filter(|n| !n.is_empty())
+                );
+                proptest::prop_assert_eq!(
+                    session_name_of(&text),
+                    rest.split_once('/').map(|(_, session)| session)
+                );
+            }
+        }
     }
 }

@@ -324,7 +324,10 @@ impl TextFields {
                 .ok()
                 .and_then(|n| len.checked_add(n))
             {
-                text.push_str(part);
+                // Half the fields are usually empty: no call to copy nothing.
+                if !part.is_empty() {
+                    text.push_str(part);
+                }
                 len = grown;
             }
             *end = len;
@@ -462,7 +465,13 @@ fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<
         _ if id.account_id.get().is_some() => SourceKind::AwsAccount,
         _ => SourceKind::Unknown,
     };
-    let account = first_of([id.account_id.get(), arn::account_of(arn_text)]);
+    let account = Cow::Borrowed(
+        id.account_id
+            .get()
+            .filter(|account| !account.is_empty())
+            .or_else(|| arn::account_of(arn_text))
+            .unwrap_or(""),
+    );
     let (source, subject) = match kind {
         SourceKind::AwsService => {
             let ip = record.source_ip_address.as_str();
