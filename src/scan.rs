@@ -147,13 +147,23 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let found = discover(&options.paths, options.follow, options.window);
     let matcher = candidate_matcher();
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
-    let results: Vec<FileResult> = {
-        found
-            .inputs
+    // Largest files first (by their size on disk), so that the files left at the end, when
+    // one worker has run out of work and waits for the others, are the smallest; results are
+    // put back in path order below.
+    let mut by_size: Vec<usize> = (0..found.inputs.len()).collect();
+    by_size.sort_by_key(|&i| {
+        std::cmp::Reverse(match &found.inputs[i] {
+            Input::File { size, .. } => *size,
+            Input::Stdin => 0,
+        })
+    });
+    let mut results: Vec<(usize, FileResult)> = {
+        by_size
             .par_iter()
-            .map(|input| {
+            .map(|&i| (i, &found.inputs[i]))
+            .map(|(i, input)| {
                 if stop.load(Ordering::Relaxed) {
-                    return FileResult::not_read();
+                    return (i, FileResult::not_read());
                 }
                 let result = BUFFERS.with_borrow_mut(|bufs| {
                     read_input(input, options.max_file_size, &matcher, bufs)
@@ -162,10 +172,11 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
                     stop.store(true, Ordering::Relaxed);
                 }
                 on_file(result.bytes_read);
-                result
+                (i, result)
             })
             .collect()
     };
+    results.sort_unstable_by_key(|&(i, _)| i);
 
     let mut scan = Scan {
         failures: found.errors,
@@ -176,7 +187,7 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
     let mut per_file = Vec::with_capacity(results.len());
-    for result in results {
+    for (_, result) in results {
         scan.stats.records += result.records;
         scan.stats.bytes_read += result.bytes_read;
         scan.stats.bytes_json += result.bytes_json;
