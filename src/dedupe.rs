@@ -70,17 +70,19 @@ impl DedupeKey {
 }
 
 /// Keeps one copy of each event of `per_file` (each file's events with their keys, files in
-/// path order) and returns them sorted by time, then `eventID`, with the number of copies
-/// dropped.
+/// path order) and returns them sorted by time, then `eventID` (or, without `by_time`, in
+/// the order given), with the number of copies dropped. Which copy is kept never depends on
+/// the order.
 ///
 /// The decisions are made on the keys, and on the events only where keys tie; the kept events
 /// (boxed where they were read, so a move is a pointer's) are then taken in output order.
 pub fn dedupe(
     per_file: Vec<Vec<(DedupeKey, Box<RoleAssumption>)>>,
+    by_time: bool,
 ) -> (Vec<Box<RoleAssumption>>, usize) {
     let (keys, events): (Vec<DedupeKey>, Vec<Box<RoleAssumption>>) =
         per_file.into_iter().flatten().unzip();
-    let order = kept_in_order(&keys, &events);
+    let order = kept_in_order(&keys, &events, by_time);
     let dropped = events.len() - order.len();
     let mut slots: Vec<Option<Box<RoleAssumption>>> = events.into_iter().map(Some).collect();
     let events = order
@@ -90,14 +92,14 @@ pub fn dedupe(
     (events, dropped)
 }
 
-/// The indexes of the copies kept, in output order.
+/// The indexes of the copies kept, in output order (by time, or as given).
 ///
 /// Small keys are sorted, not the events. Copies of one event share an identity hash, so
 /// only events whose hashes may repeat (see [`maybe_repeated`]) are sorted by hash, and
 /// identities are compared only within runs of equal hashes. The kept copies are then sorted
 /// by the second of their time, and events compared only within runs of one second. Indexes
 /// are `u32`: an event takes hundreds of bytes, so memory runs out long before 2³² of them.
-fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>]) -> Vec<u32> {
+fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>], by_time: bool) -> Vec<u32> {
     let event = |index: u32| &*events[index as usize];
     let mut keep = vec![true; keys.len()];
     let mut suspects = maybe_repeated(keys);
@@ -122,6 +124,11 @@ fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>]) -> Vec<u32>
                 keep[pair[1] as usize] = false;
             }
         }
+    }
+    if !by_time {
+        return (0..keys.len() as u32)
+            .filter(|&index| keep[index as usize])
+            .collect();
     }
     let mut kept: Vec<(u64, u32)> = (0..keys.len() as u32)
         .filter(|&index| keep[index as usize])
@@ -203,7 +210,7 @@ mod tests {
                 (key, Box::new(event))
             })
             .collect();
-        let (kept, _) = dedupe(vec![keyed]);
+        let (kept, _) = dedupe(vec![keyed], true);
         kept.iter().map(|e| e.event_id().to_owned()).collect()
     }
 

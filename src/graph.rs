@@ -299,7 +299,7 @@ impl<'e> MaskGraph<'e> {
     /// hash of each end's key, taken while the event is in the cache); the ends are numbered
     /// by sorting those hashes, and the nodes ranked by key; each edge is folded from the run
     /// of events between its two ends, taken in key order. A node takes its account from its
-    /// first mention in `events`' order.
+    /// first mention in `events`' order (path order, as `trailmask graph` scans them).
     pub fn build(
         events: &[&'e RoleAssumption],
         options: &GraphOptions,

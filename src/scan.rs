@@ -38,8 +38,12 @@ pub struct ScanOptions {
     /// Stop at the first file that fails.
     pub strict: bool,
     /// Fill in each event's [`crate::event::ChainInfo`]; commands that never read it (the
-    /// graph, services, edges, summary) skip the linking.
+    /// graph, services, edges, summary) skip the linking. Implies [`ScanOptions::by_time`].
     pub link_chains: bool,
+    /// Sort the events by time; without it (for the commands whose output is the same for any
+    /// fixed order: the graph, edges, summary) they stay in path order, each file's in its own
+    /// order, which is as deterministic and saves sorting them.
+    pub by_time: bool,
 }
 
 impl Default for ScanOptions {
@@ -52,6 +56,7 @@ impl Default for ScanOptions {
             max_file_size: decode::DEFAULT_MAX_FILE_SIZE,
             strict: false,
             link_chains: true,
+            by_time: true,
         }
     }
 }
@@ -80,7 +85,8 @@ pub struct ScanStats {
 /// The result of reading every input.
 #[derive(Debug, Default)]
 pub struct Scan {
-    /// Distinct role assumptions, sorted by time then `eventID`, with chains linked when
+    /// Distinct role assumptions, sorted by time then `eventID` (unless
+    /// [`ScanOptions::by_time`] is off: then in path order), with chains linked when
     /// [`ScanOptions::link_chains`] asked for it. Each is boxed by the worker that read it:
     /// events are a few hundred bytes, and de-duplication and ordering then move pointers.
     pub events: Vec<Box<RoleAssumption>>,
@@ -206,7 +212,7 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
         per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
-    let (mut events, duplicates) = dedupe(per_file);
+    let (mut events, duplicates) = dedupe(per_file, options.by_time || options.link_chains);
     scan.stats.duplicates = duplicates as u64;
     if options.link_chains {
         link_chains(&mut events);

@@ -429,3 +429,25 @@ fn a_scan_without_chain_links_differs_only_in_chain_fields() {
     }
     assert_eq!(unlinked, linked);
 }
+
+#[test]
+fn a_scan_not_sorted_by_time_holds_the_same_events_in_path_order() {
+    use trailmask::scan::{ScanOptions, scan};
+    let read = |by_time| {
+        let options = ScanOptions {
+            paths: vec!["sample-logs".into()],
+            link_chains: false,
+            by_time,
+            ..ScanOptions::default()
+        };
+        scan(&options, &|_| {}).events
+    };
+    let sorted = read(true);
+    let unsorted = read(false);
+    let files: Vec<&str> = unsorted.iter().map(|e| &*e.log_file).collect();
+    assert!(files.is_sorted(), "path order");
+    assert_ne!(unsorted, sorted, "sample-logs' files are not in time order");
+    let mut resorted = unsorted.clone();
+    resorted.sort_by(|a, b| trailmask::dedupe::output_order(a, b));
+    assert_eq!(resorted, sorted);
+}

@@ -13,7 +13,7 @@ fuzz_target!(|bytes: &[u8]| {
     let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
     let keyed = outcome.events.into_iter();
     let keyed = keyed.map(|event| (DedupeKey::of(&event), event)).collect();
-    let (mut events, _) = trailmask::dedupe::dedupe(vec![keyed]);
+    let (mut events, _) = trailmask::dedupe::dedupe(vec![keyed], true);
     trailmask::chain::link_chains(&mut events);
     let refs: Vec<_> = events.iter().map(|e| &**e).collect();
     for level in [GraphLevel::Role, GraphLevel::Session] {

@@ -5,7 +5,7 @@
 //! origin. Refused calls end no chain (they created no session) but are listed as paths too,
 //! so a refused hop at the end of a chain shows.
 
-use super::{Chains, Context, execute};
+use super::{Context, Needs, execute};
 use crate::cli::{ChainsArgs, ChainsFormat};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
@@ -134,7 +134,7 @@ impl Rows for ChainRows {
 
 /// Runs `trailmask chains`.
 pub fn run(args: &ChainsArgs, stderr: &mut dyn Write) -> ExitCode {
-    execute(&args.read, Chains::Read, stderr, &|context, wtr| {
+    execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = ChainRows::of(context, args.min_depth);
         match args.format {
             ChainsFormat::Text => export::table::write(&rows, wtr),

@@ -1,6 +1,6 @@
 //! `trailmask edges`: the role-level graph's edges as a table for auditors.
 
-use super::{Chains, execute};
+use super::{Needs, execute};
 use crate::cli::{EdgesArgs, EdgesFormat, GraphLevel};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
@@ -69,7 +69,7 @@ impl Rows for EdgeRows<'_> {
 /// Runs `trailmask edges`.
 pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = GraphOptions::new(GraphLevel::Role, 1, None, &[]);
-    execute(&args.read, Chains::Unused, stderr, &|context, wtr| {
+    execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);
         let written = match args.format {

@@ -1,6 +1,6 @@
 //! `trailmask events`: one row per distinct role assumption, sorted by time then `eventID`.
 
-use super::{Chains, Context, execute};
+use super::{Context, Needs, execute};
 use crate::cli::{EventsArgs, EventsFormat};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
@@ -125,7 +125,7 @@ impl IndexedRows for EventRows<'_> {
 
 /// Runs `trailmask events`.
 pub fn run(args: &EventsArgs, stderr: &mut dyn Write) -> ExitCode {
-    execute(&args.read, Chains::Read, stderr, &|context, wtr| {
+    execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = EventRows { context };
         match args.format {
             EventsFormat::Csv => export::csv::write_indexed(&rows, args.raw, wtr),

@@ -1,6 +1,6 @@
 //! `trailmask graph`: the mask graph as DOT, JSON or Mermaid.
 
-use super::{Chains, execute};
+use super::{Needs, execute};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitCode;
 use crate::export;
@@ -10,7 +10,7 @@ use std::io::Write;
 /// Runs `trailmask graph`.
 pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = GraphOptions::new(args.level, args.min_count, args.top, &args.collapse);
-    execute(&args.read, Chains::Unused, stderr, &|context, wtr| {
+    execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let written = match args.format {
             GraphFormat::Dot => export::dot::write(&graph, wtr),

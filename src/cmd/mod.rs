@@ -16,12 +16,17 @@ use crate::plan::{Plan, plan};
 use crate::scan::{Scan, scan};
 use std::io::{self, IsTerminal, Write};
 
-/// Whether a command reads where each event sits in its chain ([`crate::event::ChainInfo`]).
-/// Linking chains costs a few percent of a large scan, so commands that never read them say so.
+/// What a command reads of the events beyond their fields. Linking chains costs a few percent
+/// of a large scan and sorting by time about one, so commands that never read them say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Chains {
-    Read,
-    Unused,
+pub enum Needs {
+    /// Where each event sits in its chain ([`crate::event::ChainInfo`]), events in time order:
+    /// the listings.
+    Chains,
+    /// Events in time order (a row that keeps the last value seen).
+    TimeOrder,
+    /// Neither: output that is the same for any fixed order of the events (counts, the graph).
+    Fields,
 }
 
 /// What a command's writer gets: the plan, the whole scan, and the events its filters keep.
@@ -46,7 +51,7 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
 /// The shared frame of every reading command; `write` produces the output.
 pub fn execute(
     args: &ReadArgs,
-    chains: Chains,
+    needs: Needs,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
@@ -57,7 +62,8 @@ pub fn execute(
             return ExitCode::Usage;
         }
     };
-    plan.scan.link_chains = chains == Chains::Read;
+    plan.scan.link_chains = needs == Needs::Chains;
+    plan.scan.by_time = needs != Needs::Fields;
     // One pool of --threads workers for reading and for formatting the output. A process runs
     // one command, so the global pool is set once; a second call in the same process keeps it.
     let _ = rayon::ThreadPoolBuilder::new()

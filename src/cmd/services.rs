@@ -1,6 +1,6 @@
 //! `trailmask services`: which AWS service principals assume which roles.
 
-use super::{Chains, Context, execute};
+use super::{Context, Needs, execute};
 use crate::cli::{ServicesArgs, TableFormat};
 use crate::event::SourceKind;
 use crate::exit::ExitCode;
@@ -90,7 +90,7 @@ impl Rows for ServiceRows<'_> {
 
 /// Runs `trailmask services`.
 pub fn run(args: &ServicesArgs, stderr: &mut dyn Write) -> ExitCode {
-    execute(&args.read, Chains::Unused, stderr, &|context, wtr| {
+    execute(&args.read, Needs::TimeOrder, stderr, &|context, wtr| {
         let rows = ServiceRows::of(context);
         match args.format {
             TableFormat::Table => export::table::write(&rows, wtr),

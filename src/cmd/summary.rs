@@ -2,7 +2,7 @@
 //! event name and outcome; cross-account count; accounts and time range; elapsed time and
 //! throughput. Everything but the last line is deterministic.
 
-use super::{Chains, Context, execute};
+use super::{Context, Needs, execute};
 use crate::cli::{SummaryArgs, SummaryFormat};
 use crate::event::{EventName, Outcome};
 use crate::exit::ExitCode;
@@ -160,7 +160,7 @@ fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
 pub fn run(args: &SummaryArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(
         &args.read,
-        Chains::Unused,
+        Needs::Fields,
         stderr,
         &|context, wtr| match args.format {
             SummaryFormat::Text => write_text(context, wtr),
