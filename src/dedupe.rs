@@ -96,8 +96,9 @@ pub fn dedupe(
 ///
 /// Small keys are sorted, not the events. Copies of one event share an identity hash, so
 /// only events whose hashes may repeat (see [`maybe_repeated`]) are sorted by hash, and
-/// identities are compared only within runs of equal hashes. The kept copies are then sorted
-/// by the second of their time, and events compared only within runs of one second. Indexes
+/// identities are compared only within runs of equal hashes. With `by_time`, the kept copies
+/// are then sorted by the second of their time, and events compared only within runs of one
+/// second. Indexes
 /// are `u32`: an event takes hundreds of bytes, so memory runs out long before 2³² of them.
 fn kept_in_order(keys: &[DedupeKey], events: &[Box<RoleAssumption>], by_time: bool) -> Vec<u32> {
     let event = |index: u32| &*events[index as usize];

@@ -465,6 +465,7 @@ fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<
         _ if id.account_id.get().is_some() => SourceKind::AwsAccount,
         _ => SourceKind::Unknown,
     };
+    // The ARN is parsed only when `accountId` is missing.
     let account = Cow::Borrowed(
         id.account_id
             .get()

@@ -166,8 +166,8 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let mut results: Vec<(usize, FileResult)> = {
         by_size
             .par_iter()
-            .map(|&i| (i, &found.inputs[i]))
-            .map(|(i, input)| {
+            .map(|&i| {
+                let input = &found.inputs[i];
                 if stop.load(Ordering::Relaxed) {
                     return (i, FileResult::not_read());
                 }
