@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -405,6 +405,22 @@ impl<'e> MaskGraph<'e> {
             graph,
             accounts: accounts.clone(),
         }
+    }
+
+    /// Node indexes by the account cluster each is drawn in, accounts in order; `""` holds the
+    /// nodes that belong to no account (services and identity providers). For the writers that
+    /// draw clusters.
+    pub fn clusters(&self) -> BTreeMap<&str, Vec<usize>> {
+        let mut clusters: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, node) in self.graph.node_weights().enumerate() {
+            let account = if node.kind.outside_accounts() {
+                ""
+            } else {
+                &*node.account
+            };
+            clusters.entry(account).or_default().push(index);
+        }
+        clusters
     }
 
     /// Nodes with their stable ids, in key order.

@@ -8,7 +8,6 @@
 
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// Longest node label shown; the full name stays in the tooltip.
@@ -139,17 +138,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             (id, line)
         })
         .unzip();
-    let mut by_account: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (index, n) in nodes.iter().enumerate() {
-        let node = &n.weight;
-        let account = if node.kind.outside_accounts() {
-            ""
-        } else {
-            &*node.account
-        };
-        by_account.entry(account).or_default().push(index);
-    }
-    for (account, members) in &by_account {
+    for (account, members) in &graph.clusters() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
             writeln!(

@@ -51,16 +51,8 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         .enumerate()
         .map(|(i, (id, _))| (id, i))
         .collect();
-    let mut by_account: BTreeMap<&str, Vec<(usize, &crate::graph::Node)>> = BTreeMap::new();
-    for (index, (_, node)) in graph.nodes().enumerate() {
-        let account = if node.kind.outside_accounts() {
-            ""
-        } else {
-            &*node.account
-        };
-        by_account.entry(account).or_default().push((index, node));
-    }
-    for (cluster, (account, nodes)) in by_account.iter().enumerate() {
+    let nodes = graph.graph.raw_nodes();
+    for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
             writeln!(
@@ -69,7 +61,8 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
                 label(&graph.accounts.label(account))
             )?;
         }
-        for (index, node) in nodes {
+        for &index in members {
+            let node = &nodes[index].weight;
             let mut text = shorten(&node.label());
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
