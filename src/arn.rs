@@ -20,27 +20,17 @@ impl<'a> Arn<'a> {
     pub fn parse(text: &'a str) -> Option<Arn<'a>> {
         let rest = text.strip_prefix("arn:")?;
         // The first four colons end the four short parts; the resource keeps any others.
-        // Eight bytes at a time: the parts are short, too short for `memchr` to pay its setup.
-        let bytes = rest.as_bytes();
+        // A plain loop: the parts are a few bytes each, too short for `memchr` to pay its setup.
         let mut colons = [0; 4];
         let mut found = 0;
-        let mut base = 0;
-        while found < colons.len() && base < bytes.len() {
-            let word = match bytes[base..].first_chunk::<8>() {
-                Some(word) => *word,
-                None => {
-                    let mut word = [0; 8];
-                    word[..bytes.len() - base].copy_from_slice(&bytes[base..]);
-                    word
-                }
-            };
-            let mut hits = crate::input::split::byte_mask(u64::from_le_bytes(word), b':');
-            while hits != 0 && found < colons.len() {
-                colons[found] = base + hits.trailing_zeros() as usize;
+        for (at, &byte) in rest.as_bytes().iter().enumerate() {
+            if byte == b':' {
+                colons[found] = at;
                 found += 1;
-                hits &= hits - 1;
+                if found == colons.len() {
+                    break;
+                }
             }
-            base += 8;
         }
         let [partition, service, region, account] = colons;
         (found == colons.len()).then(|| Arn {
