@@ -380,7 +380,7 @@ impl<'e> MaskGraph<'e> {
                 index[position] = Some(graph.add_node(Node {
                     kind: node.kind,
                     name: node.name.clone(),
-                    account: node.account.clone(),
+                    account: Cow::Borrowed(node.account),
                     subjects: std::mem::take(&mut subjects[position]),
                 }));
             }
@@ -457,7 +457,8 @@ impl<'e> MaskGraph<'e> {
 struct NodeRef<'e> {
     kind: NodeKind,
     name: Cow<'e, str>,
-    account: Cow<'e, str>,
+    /// Always the event's own text (a name may be derived, an account never is).
+    account: &'e str,
     subject: Option<&'e str>,
 }
 
@@ -477,7 +478,7 @@ fn node<'e>(kind: NodeKind, name: impl Into<Cow<'e, str>>, account: &'e str) -> 
     NodeRef {
         kind,
         name: name.into(),
-        account: Cow::Borrowed(account),
+        account,
         subject: None,
     }
 }
