@@ -14,7 +14,7 @@
 //! a call by a non-session identity (and every console `SwitchRole`, which never chains) is
 //! depth 1 with itself as origin; a linked call is its parent's depth plus one.
 
-use crate::event::{EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
+use crate::event::{ChainInfo, EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, TimeDelta, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -207,11 +207,13 @@ pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
         .zip(parent_ids)
         .for_each(|(((event, resolved), parent), parent_id)| {
             let (depth, origin) = resolved.unwrap_or_else(|| (None, Arc::clone(&unknown)));
-            event.chain.depth = depth;
-            event.chain.origin = origin;
-            event.chain.parent = parent.map(|(p, _)| p);
-            event.chain.link = parent.map_or(LinkKind::None, |(_, kind)| kind);
-            event.chain.parent_event_id = parent_id;
+            event.chain = Some(Box::new(ChainInfo {
+                depth,
+                origin,
+                parent_event_id: parent_id,
+                parent: parent.map(|(p, _)| p),
+                link: parent.map_or(LinkKind::None, |(_, kind)| kind),
+            }));
         });
 }
 

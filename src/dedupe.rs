@@ -178,7 +178,7 @@ pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ChainInfo, EventName, Outcome, TextFields, Texts};
+    use crate::event::{EventName, Outcome, TextFields, Texts};
     use std::sync::Arc;
 
     fn event(event_id: &str, shared: &str, kind: SourceKind, second: i64) -> RoleAssumption {
@@ -194,7 +194,7 @@ mod tests {
                 shared_event_id: shared,
                 ..Texts::default()
             }),
-            chain: ChainInfo::default(),
+            chain: None,
             log_file: Arc::from("test"),
         }
     }

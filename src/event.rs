@@ -239,7 +239,11 @@ pub struct RoleAssumption {
     /// For a session caller: `sessionContext.attributes.creationDate`.
     pub caller_session_created: Option<DateTime<Utc>>,
     pub text: TextFields,
-    pub chain: ChainInfo,
+    /// Where the event sits in its chain, once [`crate::chain::link_chains`] has linked it
+    /// (only the listings ask for that): boxed, so that an event never linked carries 8 bytes
+    /// for it instead of 72 (70k events at 1M records: 4.5 MB). Read it with
+    /// [`RoleAssumption::chain`].
+    pub chain: Option<Box<ChainInfo>>,
     /// The file the record was read from.
     pub log_file: Arc<str>,
 }
@@ -268,7 +272,15 @@ macro_rules! text_fields {
             }
         }
 
-        impl RoleAssumption {
+        /// What [`RoleAssumption::chain`] gives for an event not linked.
+static UNLINKED: std::sync::LazyLock<ChainInfo> = std::sync::LazyLock::new(ChainInfo::default);
+
+impl RoleAssumption {
+    /// Where the event sits in its chain: all unknown until the chains are linked.
+    pub fn chain(&self) -> &ChainInfo {
+        self.chain.as_deref().unwrap_or(&UNLINKED)
+    }
+
             $($(#[$doc])* pub fn $name(&self) -> &str {
                 self.text.get(Field::$name as usize)
             })*
@@ -678,7 +690,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         cross_account,
         caller_session_created: attributes.and_then(|a| timefmt::parse(a.creation_date.as_str())),
         text: TextFields::new(&texts),
-        chain: ChainInfo::default(),
+        chain: None,
         log_file: Arc::clone(log_file),
     })
 }

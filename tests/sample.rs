@@ -409,7 +409,6 @@ fn services_and_edges_name_accounts() {
 
 #[test]
 fn a_scan_without_chain_links_differs_only_in_chain_fields() {
-    use trailmask::event::ChainInfo;
     use trailmask::scan::{ScanOptions, scan};
     let read = |link_chains| {
         let options = ScanOptions {
@@ -421,8 +420,8 @@ fn a_scan_without_chain_links_differs_only_in_chain_fields() {
     };
     let linked = read(true);
     let mut unlinked = read(false);
-    assert!(unlinked.iter().all(|e| e.chain == ChainInfo::default()));
-    let depths: Vec<Option<u32>> = linked.iter().map(|e| e.chain.depth).collect();
+    assert!(unlinked.iter().all(|e| e.chain.is_none()));
+    let depths: Vec<Option<u32>> = linked.iter().map(|e| e.chain().depth).collect();
     assert_eq!(depths.iter().flatten().max(), Some(&4));
     for (event, linked) in unlinked.iter_mut().zip(&linked) {
         event.chain = linked.chain.clone();

@@ -1,7 +1,7 @@
 //! Chain reconstruction: key links, reused keys, missing first hops, inferred links.
 
 use super::*;
-use crate::event::{ChainInfo, TextFields, Texts};
+use crate::event::{TextFields, Texts};
 use crate::timefmt;
 use std::sync::Arc;
 
@@ -52,7 +52,7 @@ fn hop(
             caller_role_arn: &caller_role_arn,
             ..Texts::default()
         }),
-        chain: ChainInfo::default(),
+        chain: None,
         log_file: Arc::from("test"),
     }
 }
@@ -71,10 +71,10 @@ fn linked(events: Vec<RoleAssumption>) -> Vec<(String, Option<u32>, String, Link
         .map(|e| {
             (
                 e.event_id().to_owned(),
-                e.chain.depth,
-                e.chain.origin.to_string(),
-                e.chain.link,
-                e.chain.parent_event_id,
+                e.chain().depth,
+                e.chain().origin.to_string(),
+                e.chain().link,
+                e.chain().parent_event_id.clone(),
             )
         })
         .collect()

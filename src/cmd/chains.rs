@@ -47,7 +47,7 @@ fn path_of<'a>(event: &'a RoleAssumption, all: &'a [Box<RoleAssumption>]) -> Vec
             target: step.target().to_owned(),
             cross_account: step.cross_account == Some(true),
         });
-        at = step.chain.parent.and_then(|p| all.get(p)).map(|e| &**e);
+        at = step.chain().parent.and_then(|p| all.get(p)).map(|e| &**e);
         if hops.len() > all.len() {
             break;
         }
@@ -60,7 +60,7 @@ impl ChainRows {
     pub fn of(context: &Context, min_depth: u32) -> ChainRows {
         let mut chains: BTreeMap<ChainKey, Seen> = BTreeMap::new();
         for event in &context.events {
-            let Some(depth) = event.chain.depth else {
+            let Some(depth) = event.chain().depth else {
                 continue;
             };
             if depth < min_depth || event.target().is_empty() {
@@ -68,7 +68,7 @@ impl ChainRows {
             }
             let hops = path_of(event, &context.scan.events);
             let seen = chains
-                .entry((event.chain.origin.clone(), hops))
+                .entry((event.chain().origin.clone(), hops))
                 .or_default();
             seen.count += 1;
             if let Some(time) = event.event_time {

@@ -65,8 +65,8 @@ impl EventRows<'_> {
             Cell::Text(e.session_name()),
             Cell::Text(e.session_arn()),
             Cell::MaybeBool(e.cross_account),
-            Cell::MaybeCount(e.chain.depth.map(u64::from)),
-            Cell::Text(&e.chain.origin),
+            Cell::MaybeCount(e.chain().depth.map(u64::from)),
+            Cell::Text(&e.chain().origin),
             Cell::Text(e.source_ip()),
             Cell::Text(e.user_agent()),
             Cell::Text(e.aws_region()),
@@ -78,8 +78,8 @@ impl EventRows<'_> {
             Cell::Text(e.event_id()),
             Cell::Text(e.shared_event_id()),
             Cell::Text(&e.log_file),
-            Cell::Text(e.chain.link.as_str()),
-            Cell::Text(&e.chain.parent_event_id),
+            Cell::Text(e.chain().link.as_str()),
+            Cell::Text(&e.chain().parent_event_id),
         ]);
         let names = &self.context.plan.accounts;
         if names.given {
