@@ -9,10 +9,11 @@
 //! and closing brackets with two bit counts; runs of such blocks, with nothing else in them,
 //! go through a lean loop whose state fits in registers (`skim`). On the way it notes where a
 //! `"eventName"` may start (a quote six bytes before an `N`), so that finding the records
-//! worth parsing needs no second pass over the text. The masks come from AVX2 compares and the prefix XOR from one
-//! carry-less multiply where the CPU has them (checked at run time; the only `unsafe` in the
-//! crate, in the `simd` module below), and from plain 64-bit arithmetic (SWAR) elsewhere;
-//! tests hold both scanners to the same answers.
+//! worth parsing needs no second pass over the text. The masks come from AVX-512BW (on AMD
+//! CPUs) or AVX2 compares and the prefix XOR from one carry-less multiply where the CPU has
+//! them (checked at run time; the only `unsafe` in the crate, in the `simd` module below), and
+//! from plain 64-bit arithmetic (SWAR) elsewhere; tests hold every scanner the CPU can run to
+//! the same answers.
 //!
 //! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
 //! piece is scanned while it is still in the cache; the records found do not depend on the
@@ -67,7 +68,8 @@ struct Masks {
     capital_n: u64,
 }
 
-/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX2 where the CPU has it.
+/// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX-512BW or AVX2 where
+/// the CPU has them.
 trait BlockScanner: Copy {
     fn masks(self, block: &[u8; BLOCK]) -> Masks;
 
@@ -221,7 +223,7 @@ pub struct Splitter {
     keep_name: NameFilter,
     /// The vector scanner, when the CPU has one.
     #[cfg(target_arch = "x86_64")]
-    simd: Option<simd::Avx2>,
+    simd: Option<simd::Simd>,
 }
 
 impl Default for Splitter {
@@ -295,7 +297,7 @@ impl Splitter {
             records: Records::default(),
             keep_name: |_| true,
             #[cfg(target_arch = "x86_64")]
-            simd: simd::Avx2::detect(),
+            simd: simd::Simd::detect(),
         }
     }
 
@@ -325,6 +327,16 @@ impl Splitter {
         Splitter {
             #[cfg(target_arch = "x86_64")]
             simd: None,
+            ..Splitter::new()
+        }
+    }
+
+    /// A splitter that uses AVX2 even where AVX-512BW is there (for the same tests).
+    #[cfg(test)]
+    fn avx2_only() -> Self {
+        Splitter {
+            #[cfg(target_arch = "x86_64")]
+            simd: simd::Simd::avx2(),
             ..Splitter::new()
         }
     }
@@ -526,12 +538,9 @@ fn scan_block(
     }
 }
 
-/// The vector scanner: AVX2 compares 32 bytes at once (instead of 8 for SWAR) and takes the
-/// prefix XOR from a carry-less multiply.
-///
-/// AVX-512BW (64 bytes per compare, straight into a mask register) split faster in place, but
-/// made inflating the next piece slower by as much or more on this project's machine (Intel
-/// Xeon, KVM): measured and dropped, see BENCHMARKS.md.
+/// The vector scanners: AVX-512BW compares 64 bytes at once into a bit mask, AVX2 32 bytes
+/// (instead of 8 for SWAR); both take the prefix XOR from a carry-less multiply. Which one
+/// runs is chosen once, at run time ([`Simd::detect`]).
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod simd {
@@ -539,33 +548,103 @@ mod simd {
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8, _mm256_testz_si256,
+        _mm256_set1_epi8, _mm256_testz_si256, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512,
+        _mm512_or_si512, _mm512_set1_epi8,
     };
 
     /// Proof that the CPU has AVX2, carry-less multiplication, POPCNT and BMI1: made only by
-    /// [`Avx2::detect`].
+    /// [`Simd`].
     #[derive(Debug, Clone, Copy)]
     pub struct Avx2(());
 
-    impl Avx2 {
+    /// Proof that the CPU has AVX-512BW, carry-less multiplication, POPCNT and BMI1: made only
+    /// by [`Simd`].
+    #[derive(Debug, Clone, Copy)]
+    pub struct Avx512(());
+
+    /// The widest vector scanner the CPU can run.
+    #[derive(Debug, Clone, Copy)]
+    pub enum Simd {
+        Avx512(Avx512),
+        Avx2(Avx2),
+    }
+
+    impl Simd {
+        /// AVX-512BW on an AMD CPU that has it, else AVX2 where there is AVX2.
+        ///
+        /// Not on Intel: there the AVX-512BW scanner split faster but left the AVX2 inflating
+        /// that follows it slower by more (measured on a Xeon guest, BENCHMARKS.md); on an AMD
+        /// EPYC guest it splits ~20% faster with no such effect.
         pub fn detect() -> Option<Self> {
-            (std::is_x86_feature_detected!("avx2")
-                && std::is_x86_feature_detected!("pclmulqdq")
-                && std::is_x86_feature_detected!("popcnt")
-                && std::is_x86_feature_detected!("bmi1"))
-            .then_some(Avx2(()))
+            // Found once: CPUID is slow, and in a virtual machine a trip to the host.
+            static DETECTED: std::sync::OnceLock<Option<Simd>> = std::sync::OnceLock::new();
+            *DETECTED.get_or_init(|| {
+                if std::is_x86_feature_detected!("avx512bw")
+                    && Self::scalar_extensions()
+                    && made_by_amd()
+                {
+                    return Some(Simd::Avx512(Avx512(())));
+                }
+                Self::avx2()
+            })
         }
 
-        /// [`Splitter::scan_with`] compiled for AVX2.
-        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
-            // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
-            unsafe { scan_avx2(self, splitter, text, to_end) }
+        /// AVX2 alone, whatever else the CPU has.
+        pub fn avx2() -> Option<Self> {
+            (std::is_x86_feature_detected!("avx2") && Self::scalar_extensions())
+                .then_some(Simd::Avx2(Avx2(())))
         }
+
+        /// Carry-less multiplication, and the one-instruction bit counts the scan uses.
+        fn scalar_extensions() -> bool {
+            std::is_x86_feature_detected!("pclmulqdq")
+                && std::is_x86_feature_detected!("popcnt")
+                && std::is_x86_feature_detected!("bmi1")
+        }
+
+        /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
+        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+            match self {
+                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW, PCLMULQDQ, POPCNT
+                // and BMI1.
+                Simd::Avx512(scanner) => unsafe { scan_avx512(scanner, splitter, text, to_end) },
+                // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
+                Simd::Avx2(scanner) => unsafe { scan_avx2(scanner, splitter, text, to_end) },
+            }
+        }
+    }
+
+    /// True when CPUID names AMD as the CPU's maker.
+    fn made_by_amd() -> bool {
+        // SAFETY: every x86_64 CPU has CPUID and its leaf 0 (the call is safe in newer Rust).
+        #[allow(unused_unsafe)]
+        let leaf = unsafe { std::arch::x86_64::__cpuid(0) };
+        [leaf.ebx, leaf.edx, leaf.ecx]
+            == [b"Auth", b"enti", b"cAMD"].map(|w| u32::from_le_bytes(*w))
+    }
+
+    #[target_feature(enable = "avx512bw,pclmulqdq,popcnt,bmi1")]
+    fn scan_avx512(scanner: Avx512, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+        splitter.scan_with(scanner, text, to_end);
     }
 
     #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
     fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
         splitter.scan_with(scanner, text, to_end);
+    }
+
+    impl BlockScanner for Avx512 {
+        #[inline(always)]
+        fn masks(self, block: &[u8; BLOCK]) -> Masks {
+            // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW.
+            unsafe { masks_avx512(block) }
+        }
+
+        #[inline(always)]
+        fn prefix_xor(self, bits: u64) -> u64 {
+            // SAFETY: an `Avx512` exists only on a CPU with PCLMULQDQ.
+            unsafe { clmul_prefix_xor(bits) }
+        }
     }
 
     impl BlockScanner for Avx2 {
@@ -587,6 +666,23 @@ mod simd {
     fn clmul_prefix_xor(bits: u64) -> u64 {
         let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0);
         _mm_cvtsi128_si64(product) as u64
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    fn masks_avx512(block: &[u8; BLOCK]) -> Masks {
+        // SAFETY: the unaligned load reads the 64 bytes of the array.
+        let bytes = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+        let equal = |byte: u8| _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(byte as i8));
+        // `{` 0x7B and `[` 0x5B differ only in bit 5, as do `}` 0x7D and `]` 0x5D.
+        let folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
+        let folded_equal = |byte: u8| _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(byte as i8));
+        Masks {
+            quote: equal(b'"'),
+            backslash: equal(b'\\'),
+            opens: folded_equal(b'{'),
+            closes: folded_equal(b'}'),
+            capital_n: equal(b'N'),
+        }
     }
 
     #[target_feature(enable = "avx2")]
@@ -670,7 +766,8 @@ mod tests {
     fn split(text: &str) -> Option<Vec<String>> {
         let bytes = text.as_bytes();
         let whole = split_records(bytes);
-        let splitters: [fn() -> Splitter; 2] = [Splitter::new, Splitter::portable];
+        let splitters: [fn() -> Splitter; 3] =
+            [Splitter::new, Splitter::portable, Splitter::avx2_only];
         for make in splitters {
             for piece in [1, 7, 63, 64, 65, 200] {
                 let mut splitter = make();
