@@ -272,15 +272,7 @@ macro_rules! text_fields {
             }
         }
 
-        /// What [`RoleAssumption::chain`] gives for an event not linked.
-static UNLINKED: std::sync::LazyLock<ChainInfo> = std::sync::LazyLock::new(ChainInfo::default);
-
-impl RoleAssumption {
-    /// Where the event sits in its chain: all unknown until the chains are linked.
-    pub fn chain(&self) -> &ChainInfo {
-        self.chain.as_deref().unwrap_or(&UNLINKED)
-    }
-
+        impl RoleAssumption {
             $($(#[$doc])* pub fn $name(&self) -> &str {
                 self.text.get(Field::$name as usize)
             })*
@@ -372,7 +364,15 @@ impl PartialOrd for TextFields {
     }
 }
 
+/// What [`RoleAssumption::chain`] gives for an event not linked.
+static UNLINKED: std::sync::LazyLock<ChainInfo> = std::sync::LazyLock::new(ChainInfo::default);
+
 impl RoleAssumption {
+    /// Where the event sits in its chain: all unknown until the chains are linked.
+    pub fn chain(&self) -> &ChainInfo {
+        self.chain.as_deref().unwrap_or(&UNLINKED)
+    }
+
     /// The identity this event names as the root of a chain when it is a first hop:
     /// `provider#subject` for federation, the source otherwise.
     pub fn origin_label(&self) -> String {
