@@ -68,6 +68,15 @@ struct Masks {
     capital_n: u64,
 }
 
+impl Masks {
+    /// The `N`s with a quote six bytes before them (where a `"eventName"` may start), given the
+    /// quotes of the block before.
+    #[inline(always)]
+    fn names(&self, last_quotes: u64) -> u64 {
+        self.capital_n & (self.quote << 6 | last_quotes >> 58)
+    }
+}
+
 /// A way to compute [`Masks`]: plain 64-bit arithmetic everywhere, AVX-512BW or AVX2 where
 /// the CPU has them.
 trait BlockScanner: Copy {
@@ -437,7 +446,7 @@ fn skim(scanner: impl BlockScanner, cursor: &mut Cursor, text: &[u8]) {
     let (mut in_string, mut last_quotes) = (cursor.in_string, cursor.last_quotes);
     while let Some(block) = text.get(pos..).and_then(<[u8]>::first_chunk::<BLOCK>) {
         let masks = scanner.masks(block);
-        let names = masks.capital_n & (masks.quote << 6 | last_quotes >> 58);
+        let names = masks.names(last_quotes);
         if names != 0 || masks.backslash != 0 {
             break;
         }
@@ -467,15 +476,15 @@ fn scan_block(
     base: usize,
     text: &[u8],
 ) {
+    let masks = scanner.masks(block);
+    let mut names = masks.names(cursor.last_quotes);
     let Masks {
         quote,
         backslash,
         opens,
         closes,
-        capital_n,
-    } = scanner.masks(block);
-    // `"eventName"`: a quote six bytes before the `N`.
-    let mut names = capital_n & (quote << 6 | cursor.last_quotes >> 58);
+        ..
+    } = masks;
     cursor.last_quotes = quote;
     while names != 0 {
         let start = (base + names.trailing_zeros() as usize).wrapping_sub(6);
