@@ -16,10 +16,12 @@ use crate::arn;
 use crate::cli::{Collapse, GraphLevel};
 use crate::event::{EventName, EventNames, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Mutex, PoisonError};
 
 /// What a node stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -155,63 +157,121 @@ impl<'e> EdgeFacts<'e> {
     }
 }
 
-/// Each event's two ends (source, target) and what its edge takes from it.
+/// One event's edge: its two ends, as node numbers from a [`NodeTable`] (then as ranks), and
+/// what the edge takes from it.
 #[derive(Debug)]
-struct EventEnds<'e> {
-    nodes: [NodeRef<'e>; 2],
-    /// [`NodeRef::key_hash`] of each end.
-    hashes: [u64; 2],
+struct EventEdge<'e> {
+    ends: [usize; 2],
     facts: EdgeFacts<'e>,
 }
 
-impl<'e> EventEnds<'e> {
-    /// `None` for an event that draws no edge (`GetSessionToken`, or no target named).
-    fn of(event: &'e RoleAssumption, options: &GraphOptions) -> Option<Self> {
-        let target = target_node(event, options)?;
-        let source = source_node(event, options);
-        Some(EventEnds {
-            hashes: [source.key_hash(), target.key_hash()],
-            nodes: [source, target],
-            facts: EdgeFacts::of(event),
-        })
+/// How many locks the [`NodeTable`] spreads its nodes over: enough that two workers seldom
+/// wait on one another.
+const SHARDS: usize = 64;
+
+/// The distinct nodes the events name, filled by all workers at once: nodes are spread over
+/// [`SHARDS`] hash tables by a hash of their key, each behind its own lock. A node is numbered
+/// as it is first met (`shard + SHARDS × its place in the shard`), so numbers depend on
+/// timing; [`NodeTable::into_sorted`] gives the nodes in key order, which does not.
+struct NodeTable<'e> {
+    shards: Vec<Mutex<HashTable<TableNode<'e>>>>,
+}
+
+/// A node in the [`NodeTable`].
+#[derive(Debug)]
+struct TableNode<'e> {
+    /// [`NodeRef::key_hash`].
+    hash: u64,
+    kind: NodeKind,
+    /// The name as the node's first mention borrowed it (or derived it).
+    name: Cow<'e, str>,
+    /// A copy of the name owned by the table, so that telling keys apart reads the table's
+    /// memory, not that of whichever event first named the node.
+    key_name: Box<str>,
+    number: usize,
+    /// The node's first mention in the events' order (`2 × event + end`, source end 0), and
+    /// the account that mention gives it.
+    first_mention: usize,
+    account: &'e str,
+    /// Federation subjects or principal ids, from all mentions.
+    subjects: BTreeSet<&'e str>,
+}
+
+impl TableNode<'_> {
+    fn key(&self) -> (NodeKind, &str) {
+        (self.kind, &self.key_name)
     }
 }
 
-/// Numbers the distinct nodes among the ends' mentions (mention `2i` is end `i`'s source,
-/// `2i + 1` its target): returns each mention's node number and each node's first mention.
-///
-/// Mentions are sorted by key hash, then by mention, so each node's run starts with its first
-/// mention. Equal hashes nearly always mean equal keys: that is checked on all cores, and if
-/// any two keys collide (names chosen to, say), the mentions are sorted by key as well.
-fn number_nodes(ends: &[&EventEnds<'_>]) -> (Vec<usize>, Vec<usize>) {
-    let mention = |m: usize| &ends[m / 2].nodes[m % 2];
-    let mut mentions: Vec<(u64, usize)> = (0..2 * ends.len())
-        .into_par_iter()
-        .map(|m| (ends[m / 2].hashes[m % 2], m))
-        .collect();
-    mentions.par_sort_unstable();
-    let collided = mentions.par_chunk_by(|a, b| a.0 == b.0).any(|run| {
-        let first = mention(run[0].1).key();
-        run[1..].iter().any(|&(_, m)| mention(m).key() != first)
-    });
-    if collided {
-        mentions.par_sort_unstable_by(|&(hash_a, a), &(hash_b, b)| {
-            (hash_a, mention(a).key(), a).cmp(&(hash_b, mention(b).key(), b))
-        });
-    }
-    let mut node_of = vec![0; mentions.len()];
-    let mut first_mentions = Vec::new();
-    for (position, &(hash, m)) in mentions.iter().enumerate() {
-        let new_node = position == 0 || {
-            let (last_hash, last) = mentions[position - 1];
-            last_hash != hash || (collided && mention(last).key() != mention(m).key())
-        };
-        if new_node {
-            first_mentions.push(m);
+impl<'e> NodeTable<'e> {
+    fn new() -> Self {
+        NodeTable {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
         }
-        node_of[m] = first_mentions.len() - 1;
     }
-    (node_of, first_mentions)
+
+    /// Records `node` as mention number `mention`; returns the node's number.
+    fn mention(&self, node: NodeRef<'e>, mention: usize) -> usize {
+        self.mention_hashed(node.key_hash(), node, mention)
+    }
+
+    /// [`NodeTable::mention`] with the key's hash given (tests give colliding ones).
+    fn mention_hashed(&self, hash: u64, node: NodeRef<'e>, mention: usize) -> usize {
+        // Bits the tables themselves do not use: hashbrown places by the low bits and tags
+        // with the top seven.
+        let shard_index = (hash >> 32) as usize % SHARDS;
+        let mut shard = self.shards[shard_index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let same = |entry: &TableNode| {
+            entry.hash == hash && entry.kind == node.kind && *entry.key_name == *node.name
+        };
+        let entry = match shard.find_mut(hash, same) {
+            Some(entry) => {
+                if mention < entry.first_mention {
+                    entry.first_mention = mention;
+                    entry.account = node.account;
+                }
+                entry
+            }
+            None => {
+                let number = shard.len() * SHARDS + shard_index;
+                let entry = TableNode {
+                    hash,
+                    kind: node.kind,
+                    key_name: node.name.as_ref().into(),
+                    name: node.name,
+                    number,
+                    first_mention: mention,
+                    account: node.account,
+                    subjects: BTreeSet::new(),
+                };
+                shard
+                    .insert_unique(hash, entry, |entry| entry.hash)
+                    .into_mut()
+            }
+        };
+        if let Some(subject) = node.subject {
+            entry.subjects.insert(subject);
+        }
+        entry.number
+    }
+
+    /// The nodes in key order, and each node number's place in it (its rank).
+    fn into_sorted(self) -> (Vec<TableNode<'e>>, Vec<usize>) {
+        let mut nodes: Vec<TableNode<'e>> = self
+            .shards
+            .into_iter()
+            .flat_map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        nodes.par_sort_unstable_by(|a, b| a.key().cmp(&b.key()));
+        let numbers = nodes.iter().map(|node| node.number + 1).max();
+        let mut rank = vec![0; numbers.unwrap_or(0)];
+        for (position, node) in nodes.iter().enumerate() {
+            rank[node.number] = position;
+        }
+        (nodes, rank)
+    }
 }
 
 /// A worker's reusable lists for folding edges.
@@ -295,62 +355,50 @@ pub struct MaskGraph<'e> {
 impl<'e> MaskGraph<'e> {
     /// Builds the graph from deduplicated events.
     ///
-    /// On all cores, without hash tables: each event's two ends are named in parallel (with a
-    /// hash of each end's key, taken while the event is in the cache); the ends are numbered
-    /// by sorting those hashes, and the nodes ranked by key; each edge is folded from the run
-    /// of events between its two ends, taken in key order. A node takes its account from its
-    /// first mention in `events`' order (path order, as `trailmask graph` scans them).
+    /// On all cores: each event's two ends are named and entered in a [`NodeTable`] (locked
+    /// per shard) while the event is in the cache, leaving a small [`EventEdge`] per event;
+    /// the nodes are then sorted by key, the edges by their ends' ranks, and each edge is
+    /// folded from its run. A node takes its account from its first mention in `events`'
+    /// order (path order, as `trailmask graph` scans them).
     pub fn build(
         events: &[&'e RoleAssumption],
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph<'e> {
-        // Collected in place in `events`' order (a parallel `filter_map` would gather
-        // per-thread lists and copy them into one); the events that draw an edge are then
-        // listed by reference.
-        let named: Vec<Option<EventEnds<'e>>> = events
-            .par_iter()
-            .map(|&event| EventEnds::of(event, options))
-            .collect();
-        let ends: Vec<&EventEnds<'e>> = named.iter().flatten().collect();
-        let (node_of, first_mentions) = number_nodes(&ends);
-        let mention = |m: usize| -> &NodeRef<'e> { &ends[m / 2].nodes[m % 2] };
-        // Rank the nodes by key, so that edges taken in their ends' ranks are in key order.
-        let mut order: Vec<usize> = (0..first_mentions.len()).collect();
-        order.par_sort_unstable_by(|&a, &b| {
-            mention(first_mentions[a])
-                .key()
-                .cmp(&mention(first_mentions[b]).key())
-        });
-        let mut rank = vec![0; order.len()];
-        for (position, &n) in order.iter().enumerate() {
-            rank[n] = position;
-        }
-        let mut subjects: Vec<BTreeSet<&'e str>> = vec![BTreeSet::new(); order.len()];
-        for (m, &n) in node_of.iter().enumerate() {
-            if let Some(subject) = mention(m).subject {
-                subjects[rank[n]].insert(subject);
-            }
-        }
-        // Events by the ranks of their two ends: each run of one pair is an edge.
-        let mut pairs: Vec<((usize, usize), usize)> = (0..ends.len())
-            .into_par_iter()
-            .map(|i| ((rank[node_of[2 * i]], rank[node_of[2 * i + 1]]), i))
-            .collect();
-        pairs.par_sort_unstable();
-        let run_starts: Vec<usize> = (0..pairs.len())
-            .filter(|&k| k == 0 || pairs[k].0 != pairs[k - 1].0)
-            .collect();
-        let mut kept: Vec<((usize, usize), Edge)> = run_starts
+        let table = NodeTable::new();
+        let mut edges: Vec<EventEdge<'e>> = events
             .par_iter()
             .enumerate()
-            .map_init(Scratch::default, |scratch, (r, &start)| {
-                let end = run_starts.get(r + 1).copied().unwrap_or(pairs.len());
-                let run = &pairs[start..end];
-                let edge = scratch.fold(run.iter().map(|&(_, i)| &ends[i].facts));
-                (run[0].0, edge)
+            .filter_map(|(i, &event)| {
+                let target = target_node(event, options)?;
+                let source = source_node(event, options);
+                Some(EventEdge {
+                    ends: [
+                        table.mention(source, 2 * i),
+                        table.mention(target, 2 * i + 1),
+                    ],
+                    facts: EdgeFacts::of(event),
+                })
             })
             .collect();
+        // Ranked by key, so that edges taken in their ends' ranks are in key order.
+        let (nodes, rank) = table.into_sorted();
+        edges
+            .par_iter_mut()
+            .for_each(|edge| edge.ends = edge.ends.map(|number| rank[number]));
+        edges.par_sort_unstable_by_key(|edge| edge.ends);
+        let mut kept: Vec<([usize; 2], Edge)> = edges
+            .par_chunk_by(|a, b| a.ends == b.ends)
+            .map_init(Scratch::default, |scratch, run| {
+                (
+                    run[0].ends,
+                    scratch.fold(run.iter().map(|edge| &edge.facts)),
+                )
+            })
+            .collect();
+        // The events' edges are no longer needed: freed before the graph's edges are stored,
+        // so the two are never held at once.
+        drop(edges);
         kept.retain(|(_, edge)| edge.count() >= options.min_count);
         if let Some(top) = options.top {
             // Busiest first; ties keep key order.
@@ -366,35 +414,29 @@ impl<'e> MaskGraph<'e> {
                 keep[i - 1]
             });
         }
-        let mut used = vec![false; order.len()];
-        for ((a, b), _) in &kept {
+        let mut used = vec![false; nodes.len()];
+        for ([a, b], _) in &kept {
             used[*a] = true;
             used[*b] = true;
         }
         let node_count = used.iter().filter(|&&u| u).count();
-        let mut graph = DiGraph::with_capacity(node_count, 0);
-        let mut index: Vec<Option<NodeIndex>> = vec![None; order.len()];
-        for (position, &n) in order.iter().enumerate() {
+        let mut graph = DiGraph::with_capacity(node_count, kept.len());
+        let mut index: Vec<Option<NodeIndex>> = vec![None; nodes.len()];
+        for (position, node) in nodes.into_iter().enumerate() {
             if used[position] {
-                let node = mention(first_mentions[n]);
                 index[position] = Some(graph.add_node(Node {
                     kind: node.kind,
-                    name: node.name.clone(),
+                    name: node.name,
                     account: Cow::Borrowed(node.account),
-                    subjects: std::mem::take(&mut subjects[position]),
+                    subjects: node.subjects,
                 }));
             }
         }
-        // The ends are no longer needed: freed before the edges' storage is taken, so the two
-        // are never held at once (7 MB less at the peak for 1M records).
         let outside: Vec<bool> = graph
             .node_weights()
             .map(|node| accounts.is_outside(&node.account))
             .collect();
-        drop((pairs, run_starts, node_of, first_mentions, order, ends));
-        drop(named);
-        graph.reserve_exact_edges(kept.len());
-        for ((a, b), mut edge) in kept {
+        for ([a, b], mut edge) in kept {
             let (Some(a), Some(b)) = (index[a], index[b]) else {
                 continue;
             };
@@ -463,11 +505,6 @@ struct NodeRef<'e> {
 }
 
 impl NodeRef<'_> {
-    /// What makes a node: its kind and name.
-    fn key(&self) -> (NodeKind, &str) {
-        (self.kind, &self.name)
-    }
-
     /// A fixed hash of [`NodeRef::key`] (see [`crate::chain::hash`]).
     fn key_hash(&self) -> u64 {
         crate::chain::hash(&self.name) ^ (self.kind as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -573,59 +610,81 @@ fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<
 mod tests {
     use super::*;
 
-    fn ends<'e>(pairs: &[(&'e str, &'e str)], hash: impl Fn(&str) -> u64) -> Vec<EventEnds<'e>> {
-        let facts = || EdgeFacts {
-            outcome: Outcome::Success,
-            event_name: EventName::AssumeRole,
-            event_time: None,
-            cross_account: false,
-            source_ip: "",
-            source_subject: "",
-        };
-        pairs
+    /// Enters `pairs` (user → role) in a table, hashing names with `hash`: each mention's
+    /// rank, and the nodes in key order with their first mentions.
+    fn entered(
+        pairs: &[(&str, &str)],
+        hash: impl Fn(&str) -> u64,
+    ) -> (Vec<usize>, Vec<(NodeKind, String, usize)>) {
+        let table = NodeTable::new();
+        let numbers: Vec<usize> = pairs
             .iter()
-            .map(|&(source, target)| EventEnds {
-                nodes: [
-                    node(NodeKind::IamUser, source, ""),
-                    node(NodeKind::Role, target, ""),
-                ],
-                hashes: [hash(source), hash(target)],
-                facts: facts(),
+            .enumerate()
+            .flat_map(|(i, &(source, target))| {
+                [
+                    table.mention_hashed(hash(source), node(NodeKind::IamUser, source, ""), 2 * i),
+                    table.mention_hashed(hash(target), node(NodeKind::Role, target, ""), 2 * i + 1),
+                ]
             })
-            .collect()
+            .collect();
+        let (nodes, rank) = table.into_sorted();
+        let nodes = nodes
+            .iter()
+            .map(|n| (n.kind, n.name.to_string(), n.first_mention))
+            .collect();
+        (numbers.iter().map(|&n| rank[n]).collect(), nodes)
     }
 
     const PAIRS: [(&str, &str); 4] = [("u1", "r1"), ("u2", "r1"), ("u1", "r2"), ("r1", "r1")];
 
-    /// The node numbers of `pairs`' mentions, renumbered by first mention, and the first
-    /// mentions in order: what numbering must give whatever the hash order.
-    fn numbering(pairs: &[(&str, &str)], hash: impl Fn(&str) -> u64) -> (Vec<usize>, Vec<usize>) {
-        let ends = ends(pairs, hash);
-        let (node_of, first) = number_nodes(&ends.iter().collect::<Vec<_>>());
-        let mut sorted = first.clone();
-        sorted.sort_unstable();
-        let renumber = |n: usize| sorted.iter().position(|&m| m == first[n]).unwrap();
-        (node_of.into_iter().map(renumber).collect(), sorted)
-    }
-
     #[test]
-    fn nodes_are_numbered_by_key_and_first_mention() {
+    fn nodes_are_ranked_by_key_and_keep_their_first_mention() {
         // Mentions: u1 r1 u2 r1 u1 r2 r1 (a user) r1 (the role).
+        let user = |name: &str, first| (NodeKind::IamUser, name.to_owned(), first);
+        let role = |name: &str, first| (NodeKind::Role, name.to_owned(), first);
         assert_eq!(
-            numbering(&PAIRS, crate::chain::hash),
-            (vec![0, 1, 2, 1, 0, 3, 4, 1], vec![0, 1, 2, 5, 6])
+            entered(&PAIRS, crate::chain::hash),
+            (
+                vec![1, 3, 2, 3, 1, 4, 0, 3],
+                vec![
+                    user("r1", 6),
+                    user("u1", 0),
+                    user("u2", 2),
+                    role("r1", 1),
+                    role("r2", 5)
+                ]
+            )
         );
     }
 
     #[test]
     fn colliding_hashes_still_tell_nodes_apart() {
-        assert_eq!(
-            numbering(&PAIRS, |_| 7),
-            numbering(&PAIRS, crate::chain::hash)
-        );
-        assert_eq!(
-            numbering(&PAIRS, |name| name.len() as u64).1,
-            vec![0, 1, 2, 5, 6]
-        );
+        let apart = entered(&PAIRS, crate::chain::hash);
+        assert_eq!(entered(&PAIRS, |_| 7), apart);
+        assert_eq!(entered(&PAIRS, |name| name.len() as u64), apart);
+    }
+
+    #[test]
+    fn a_node_takes_the_account_of_its_first_mention_whenever_it_is_entered() {
+        let table = NodeTable::new();
+        let provider = |mention, account, subject| {
+            let mut saml = node(
+                NodeKind::SamlProvider,
+                "arn:aws:iam::1:saml-provider/x",
+                account,
+            );
+            saml.subject = Some(subject);
+            table.mention(saml, mention)
+        };
+        let numbers = [
+            provider(9, "late", "bob"),
+            provider(4, "early", "alice"),
+            provider(7, "middle", "bob"),
+        ];
+        assert_eq!(numbers, [numbers[0]; 3]);
+        let (nodes, _) = table.into_sorted();
+        assert_eq!(nodes.len(), 1);
+        assert_eq!((nodes[0].first_mention, nodes[0].account), (4, "early"));
+        assert_eq!(nodes[0].subjects, BTreeSet::from(["alice", "bob"]));
     }
 }
