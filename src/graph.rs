@@ -387,9 +387,17 @@ impl<'e> MaskGraph<'e> {
             .par_iter_mut()
             .for_each(|edge| edge.ends = edge.ends.map(|number| rank[number]));
         edges.par_sort_unstable_by_key(|edge| edge.ends);
-        let mut kept: Vec<([usize; 2], Edge)> = edges
-            .par_chunk_by(|a, b| a.ends == b.ends)
-            .map_init(Scratch::default, |scratch, run| {
+        // Each run of one pair is an edge; the runs are found first, so that the edges are
+        // collected straight into place.
+        let run_starts: Vec<usize> = (0..edges.len())
+            .filter(|&k| k == 0 || edges[k].ends != edges[k - 1].ends)
+            .collect();
+        let mut kept: Vec<([usize; 2], Edge)> = run_starts
+            .par_iter()
+            .enumerate()
+            .map_init(Scratch::default, |scratch, (r, &start)| {
+                let end = run_starts.get(r + 1).copied().unwrap_or(edges.len());
+                let run = &edges[start..end];
                 (
                     run[0].ends,
                     scratch.fold(run.iter().map(|edge| &edge.facts)),
@@ -398,7 +406,7 @@ impl<'e> MaskGraph<'e> {
             .collect();
         // The events' edges are no longer needed: freed before the graph's edges are stored,
         // so the two are never held at once.
-        drop(edges);
+        drop((edges, run_starts));
         kept.retain(|(_, edge)| edge.count() >= options.min_count);
         if let Some(top) = options.top {
             // Busiest first; ties keep key order.
