@@ -80,10 +80,18 @@ pub fn dedupe(
     per_file: Vec<Vec<(DedupeKey, Box<RoleAssumption>)>>,
     by_time: bool,
 ) -> (Vec<Box<RoleAssumption>>, usize) {
-    let (keys, events): (Vec<DedupeKey>, Vec<Box<RoleAssumption>>) =
-        per_file.into_iter().flatten().unzip();
+    let total = per_file.iter().map(Vec::len).sum();
+    let (mut keys, mut events) = (Vec::with_capacity(total), Vec::with_capacity(total));
+    for (key, event) in per_file.into_iter().flatten() {
+        keys.push(key);
+        events.push(event);
+    }
     let order = kept_in_order(&keys, &events, by_time);
     let dropped = events.len() - order.len();
+    if dropped == 0 && !by_time {
+        // Every event kept, in the order given.
+        return (events, 0);
+    }
     let mut slots: Vec<Option<Box<RoleAssumption>>> = events.into_iter().map(Some).collect();
     let events = order
         .into_iter()
