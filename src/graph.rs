@@ -21,6 +21,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, PoisonError};
 
 /// What a node stands for.
@@ -173,14 +174,19 @@ const SHARDS: usize = 64;
 /// [`SHARDS`] hash tables by a hash of their key, each behind its own lock. A node is numbered
 /// as it is first met (`shard + SHARDS × its place in the shard`), so numbers depend on
 /// timing; [`NodeTable::into_sorted`] gives the nodes in key order, which does not.
+///
+/// Keys come from untrusted logs (a refused `AssumeRole` records whatever role ARN it was
+/// given), so they are hashed with the standard library's randomly keyed SipHash: names made
+/// to collide under a fixed hash would otherwise turn each lookup into a long probe.
 struct NodeTable<'e> {
     shards: Vec<Mutex<HashTable<TableNode<'e>>>>,
+    hasher: RandomState,
 }
 
 /// A node in the [`NodeTable`].
 #[derive(Debug)]
 struct TableNode<'e> {
-    /// [`NodeRef::key_hash`].
+    /// The key's hash ([`NodeTable::mention`]).
     hash: u64,
     kind: NodeKind,
     /// The name as the node's first mention borrowed it (or derived it).
@@ -207,12 +213,14 @@ impl<'e> NodeTable<'e> {
     fn new() -> Self {
         NodeTable {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            hasher: RandomState::new(),
         }
     }
 
     /// Records `node` as mention number `mention`; returns the node's number.
     fn mention(&self, node: NodeRef<'e>, mention: usize) -> usize {
-        self.mention_hashed(node.key_hash(), node, mention)
+        let hash = self.hasher.hash_one((node.kind, &*node.name));
+        self.mention_hashed(hash, node, mention)
     }
 
     /// [`NodeTable::mention`] with the key's hash given (tests give colliding ones).
@@ -510,13 +518,6 @@ struct NodeRef<'e> {
     /// Always the event's own text (a name may be derived, an account never is).
     account: &'e str,
     subject: Option<&'e str>,
-}
-
-impl NodeRef<'_> {
-    /// A fixed hash of [`NodeRef::key`] (see [`crate::chain::hash`]).
-    fn key_hash(&self) -> u64 {
-        crate::chain::hash(&self.name) ^ (self.kind as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
 }
 
 fn node<'e>(kind: NodeKind, name: impl Into<Cow<'e, str>>, account: &'e str) -> NodeRef<'e> {
