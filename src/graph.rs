@@ -363,8 +363,8 @@ pub struct MaskGraph<'e> {
 impl<'e> MaskGraph<'e> {
     /// Builds the graph from deduplicated events.
     ///
-    /// On all cores: each event's two ends are named and entered in a [`NodeTable`] (locked
-    /// per shard) while the event is in the cache, leaving a small [`EventEdge`] per event;
+    /// On all cores: each event's two ends are named and entered in a `NodeTable` (locked
+    /// per shard) while the event is in the cache, leaving a small `EventEdge` per event;
     /// the nodes are then sorted by key, the edges by their ends' ranks, and each edge is
     /// folded from its run. A node takes its account from its first mention in `events`'
     /// order (path order, as `trailmask graph` scans them).
