@@ -265,20 +265,30 @@ impl<'e> NodeTable<'e> {
         entry.number
     }
 
-    /// The nodes in key order, and each node number's place in it (its rank).
-    fn into_sorted(self) -> (Vec<TableNode<'e>>, Vec<usize>) {
-        let mut nodes: Vec<TableNode<'e>> = self
+    /// The nodes in key order, and each node number's place in it.
+    fn into_sorted(self) -> (Vec<TableNode<'e>>, Ranks) {
+        let shards: Vec<HashTable<TableNode<'e>>> = self
             .shards
             .into_iter()
-            .flat_map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
+        let mut ranks = Ranks(shards.iter().map(|shard| vec![0; shard.len()]).collect());
+        let mut nodes: Vec<TableNode<'e>> = shards.into_iter().flatten().collect();
         nodes.par_sort_unstable_by(|a, b| a.key().cmp(&b.key()));
-        let numbers = nodes.iter().map(|node| node.number + 1).max();
-        let mut rank = vec![0; numbers.unwrap_or(0)];
         for (position, node) in nodes.iter().enumerate() {
-            rank[node.number] = position;
+            ranks.0[node.number % SHARDS][node.number / SHARDS] = position;
         }
-        (nodes, rank)
+        (nodes, ranks)
+    }
+}
+
+/// Each node's rank (its place in key order) by its [`NodeTable`] number: one list per shard,
+/// so that their sizes add up to the number of nodes however the shards fill.
+struct Ranks(Vec<Vec<usize>>);
+
+impl Ranks {
+    fn of(&self, number: usize) -> usize {
+        self.0[number % SHARDS][number / SHARDS]
     }
 }
 
@@ -390,10 +400,10 @@ impl<'e> MaskGraph<'e> {
             })
             .collect();
         // Ranked by key, so that edges taken in their ends' ranks are in key order.
-        let (nodes, rank) = table.into_sorted();
+        let (nodes, ranks) = table.into_sorted();
         edges
             .par_iter_mut()
-            .for_each(|edge| edge.ends = edge.ends.map(|number| rank[number]));
+            .for_each(|edge| edge.ends = edge.ends.map(|number| ranks.of(number)));
         edges.par_sort_unstable_by_key(|edge| edge.ends);
         // Each run of one pair is an edge; the runs are found first, so that the edges are
         // collected straight into place.
@@ -636,12 +646,12 @@ mod tests {
                 ]
             })
             .collect();
-        let (nodes, rank) = table.into_sorted();
+        let (nodes, ranks) = table.into_sorted();
         let nodes = nodes
             .iter()
             .map(|n| (n.kind, n.name.to_string(), n.first_mention))
             .collect();
-        (numbers.iter().map(|&n| rank[n]).collect(), nodes)
+        (numbers.iter().map(|&n| ranks.of(n)).collect(), nodes)
     }
 
     const PAIRS: [(&str, &str); 4] = [("u1", "r1"), ("u2", "r1"), ("u1", "r2"), ("r1", "r1")];
