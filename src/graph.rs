@@ -191,9 +191,6 @@ struct TableNode<'e> {
     kind: NodeKind,
     /// The name as the node's first mention borrowed it (or derived it).
     name: Cow<'e, str>,
-    /// A copy of the name owned by the table, so that telling keys apart reads the table's
-    /// memory, not that of whichever event first named the node.
-    key_name: Box<str>,
     number: usize,
     /// The node's first mention in the events' order (`2 × event + end`, source end 0), and
     /// the account that mention gives it.
@@ -205,7 +202,7 @@ struct TableNode<'e> {
 
 impl TableNode<'_> {
     fn key(&self) -> (NodeKind, &str) {
-        (self.kind, &self.key_name)
+        (self.kind, &self.name)
     }
 }
 
@@ -232,7 +229,7 @@ impl<'e> NodeTable<'e> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let same = |entry: &TableNode| {
-            entry.hash == hash && entry.kind == node.kind && *entry.key_name == *node.name
+            entry.hash == hash && entry.kind == node.kind && entry.name == node.name
         };
         let entry = match shard.find_mut(hash, same) {
             Some(entry) => {
@@ -247,7 +244,6 @@ impl<'e> NodeTable<'e> {
                 let entry = TableNode {
                     hash,
                     kind: node.kind,
-                    key_name: node.name.as_ref().into(),
                     name: node.name,
                     number,
                     first_mention: mention,
