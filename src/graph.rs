@@ -228,9 +228,7 @@ impl<'e> NodeTable<'e> {
         let mut shard = self.shards[shard_index]
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let same = |entry: &TableNode| {
-            entry.hash == hash && entry.kind == node.kind && entry.name == node.name
-        };
+        let same = |entry: &TableNode| entry.hash == hash && entry.key() == (node.kind, &node.name);
         let entry = match shard.find_mut(hash, same) {
             Some(entry) => {
                 if mention < entry.first_mention {
@@ -272,7 +270,8 @@ impl<'e> NodeTable<'e> {
         let mut nodes: Vec<TableNode<'e>> = shards.into_iter().flatten().collect();
         nodes.par_sort_unstable_by(|a, b| a.key().cmp(&b.key()));
         for (position, node) in nodes.iter().enumerate() {
-            ranks.0[node.number % SHARDS][node.number / SHARDS] = position;
+            let (shard, place) = Ranks::slot(node.number);
+            ranks.0[shard][place] = position;
         }
         (nodes, ranks)
     }
@@ -284,7 +283,13 @@ struct Ranks(Vec<Vec<usize>>);
 
 impl Ranks {
     fn of(&self, number: usize) -> usize {
-        self.0[number % SHARDS][number / SHARDS]
+        let (shard, place) = Ranks::slot(number);
+        self.0[shard][place]
+    }
+
+    /// A node number's shard and place in it (see [`NodeTable`]).
+    fn slot(number: usize) -> (usize, usize) {
+        (number % SHARDS, number / SHARDS)
     }
 }
 
