@@ -342,6 +342,11 @@ impl TextFields {
         }
     }
 
+    /// Asks the CPU for the text's cache lines ([`crate::prefetch`]).
+    pub fn prefetch(&self) {
+        crate::prefetch::prefetch_bytes(self.text.as_bytes());
+    }
+
     fn get(&self, field: usize) -> &str {
         let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
         &self.text[start as usize..self.ends[field] as usize]

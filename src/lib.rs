@@ -29,5 +29,6 @@ pub mod graph;
 pub mod input;
 pub mod output;
 pub mod plan;
+pub mod prefetch;
 pub mod scan;
 pub mod timefmt;
