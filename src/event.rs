@@ -342,11 +342,6 @@ impl TextFields {
         }
     }
 
-    /// Asks the CPU for the text's cache lines ([`crate::prefetch`]).
-    pub fn prefetch(&self) {
-        crate::prefetch::prefetch_bytes(self.text.as_bytes());
-    }
-
     fn get(&self, field: usize) -> &str {
         let start = field.checked_sub(1).map_or(0, |before| self.ends[before]);
         &self.text[start as usize..self.ends[field] as usize]
@@ -366,6 +361,29 @@ impl Ord for TextFields {
 impl PartialOrd for TextFields {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+/// How many events ahead [`prefetch_ahead`] asks for an event's text (and twice that for the
+/// event itself): far enough for a fetch from memory to arrive, near enough for the lines to
+/// still be in the cache when they are read (4 to 10 measured alike at 1M records).
+const PREFETCH_DISTANCE: usize = 6;
+
+/// For a pass reading `events` in order, now at `at`: asks the CPU for the memory of the
+/// events a little further on ([`crate::prefetch`]). The events are far apart in memory and
+/// each is read through two pointers (the list's, then the event's to its text and chain
+/// information), which the hardware prefetcher cannot follow: an event's own lines are asked
+/// for first, what they point to once they have had time to arrive. At 1M records this takes
+/// naming the graph's nodes from ~13.5 to ~10 ms.
+pub fn prefetch_ahead(events: &[&RoleAssumption], at: usize) {
+    if let Some(event) = events.get(at + 2 * PREFETCH_DISTANCE) {
+        crate::prefetch::prefetch_value(*event);
+    }
+    if let Some(event) = events.get(at + PREFETCH_DISTANCE) {
+        crate::prefetch::prefetch_bytes(event.text.text.as_bytes());
+        if let Some(chain) = &event.chain {
+            crate::prefetch::prefetch_value(&**chain);
+        }
     }
 }
 

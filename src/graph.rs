@@ -14,8 +14,7 @@
 use crate::accounts::AccountNames;
 use crate::arn;
 use crate::cli::{Collapse, GraphLevel};
-use crate::event::{EventName, EventNames, Outcome, RoleAssumption, SourceKind};
-use crate::prefetch;
+use crate::event::{self, EventName, EventNames, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -372,16 +371,12 @@ pub struct MaskGraph<'e> {
     pub accounts: AccountNames,
 }
 
-/// How many events ahead the naming pass asks for an event's text (and twice that for the
-/// event itself): far enough for a fetch from memory to arrive, near enough for the lines to
-/// still be in the cache when they are read (4 to 10 measured alike at 1M records; naming takes ~10 ms instead of ~13.5).
-const PREFETCH_DISTANCE: usize = 6;
-
 impl<'e> MaskGraph<'e> {
     /// Builds the graph from deduplicated events.
     ///
     /// On all cores: each event's two ends are named and entered in a `NodeTable` (locked
-    /// per shard) while the event is in the cache, leaving a small `EventEdge` per event;
+    /// per shard) while the event is in the cache (asked for a few events ahead:
+    /// [`event::prefetch_ahead`]), leaving a small `EventEdge` per event;
     /// the nodes are then sorted by key, the edges by their ends' ranks, and each edge is
     /// folded from its run. A node takes its account from its first mention in `events`'
     /// order (path order, as `trailmask graph` scans them).
@@ -395,15 +390,7 @@ impl<'e> MaskGraph<'e> {
             .par_iter()
             .enumerate()
             .filter_map(|(i, &event)| {
-                // The events are far apart in memory and each is read through two pointers:
-                // ask for an event's own lines some way ahead, and for its text once those
-                // have had time to arrive.
-                if let Some(ahead) = events.get(i + 2 * PREFETCH_DISTANCE) {
-                    prefetch::prefetch_value(*ahead);
-                }
-                if let Some(ahead) = events.get(i + PREFETCH_DISTANCE) {
-                    ahead.text.prefetch();
-                }
+                event::prefetch_ahead(events, i);
                 let target = target_node(event, options)?;
                 let source = source_node(event, options);
                 Some(EventEdge {

@@ -2,7 +2,7 @@
 
 use super::{Context, Needs, execute};
 use crate::cli::{EventsArgs, EventsFormat};
-use crate::event::RoleAssumption;
+use crate::event::{self, RoleAssumption};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, IndexedRows, Rows};
 use std::io::{self, Write};
@@ -116,8 +116,10 @@ impl IndexedRows for EventRows<'_> {
     ) -> io::Result<()> {
         // One list of cells for every row: no allocation per row.
         let mut cells = Vec::with_capacity(COLUMNS.len() + NAME_COLUMNS.len());
-        self.context.events[range].iter().try_for_each(|event| {
-            self.cells(event, &mut cells);
+        let events = &self.context.events;
+        range.into_iter().try_for_each(|at| {
+            event::prefetch_ahead(events, at);
+            self.cells(events[at], &mut cells);
             emit(&cells)
         })
     }
