@@ -53,7 +53,8 @@ for size in "${sizes[@]}"; do
   declare -a later=()
   if [ "$use_jq" = 1 ] && [ "$size" != 4m ]; then
     later=(zcat-jq)
-    cmds[zcat-jq]="sh -c \"find $corpus -name '*.json.gz' -print0 | sort -z | xargs -0 zcat | jq -r -f $out/filter.jq > $out/jq.csv\""
+    # -L: a corpus may be a symbolic link to one made elsewhere.
+    cmds[zcat-jq]="set -o pipefail; find -L $corpus -name '*.json.gz' -print0 | sort -z | xargs -0 -r zcat | jq -r -f $out/filter.jq > $out/jq.csv"
   fi
   : > "$out/times"
   for round in $(seq "$rounds") $(seq -f "jq%g" "$rounds"); do
@@ -69,8 +70,13 @@ for size in "${sizes[@]}"; do
       # Wall time from bash's microsecond clock (/usr/bin/time's %e counts in hundredths, 3% of
       # a run at 1M); peak RSS from /usr/bin/time.
       start=$EPOCHREALTIME
-      /usr/bin/time -f "%M" -o "$out/rss" bash -c "${cmds[$name]}" >/dev/null
+      /usr/bin/time -f "%M" -o "$out/rss" bash -c "${cmds[$name]}" >/dev/null ||
+        { echo "bench: $name failed: ${cmds[$name]}" >&2; exit 1; }
       end=$EPOCHREALTIME
+      # A contender that printed nothing did no work: its time would mean nothing.
+      if [ "$name" = zcat-jq ] && [ ! -s "$out/jq.csv" ]; then
+        echo "bench: zcat | jq printed nothing for $corpus" >&2; exit 1
+      fi
       echo "$name $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(tail -n 1 "$out/rss")" >> "$out/times"
     done
   done
