@@ -11,9 +11,9 @@
 //! `"eventName"` may start (a quote six bytes before an `N`), so that finding the records
 //! worth parsing needs no second pass over the text. The masks come from AVX-512BW (on AMD
 //! CPUs) or AVX2 compares and the prefix XOR from one carry-less multiply where the CPU has
-//! them (checked at run time; the only `unsafe` in the crate, in the `simd` module below), and
-//! from plain 64-bit arithmetic (SWAR) elsewhere; tests hold every scanner the CPU can run to
-//! the same answers.
+//! them (checked at run time, in the `simd` module below: with `crate::prefetch`, the only
+//! `unsafe` in the crate), and from plain 64-bit arithmetic (SWAR) elsewhere; tests hold
+//! every scanner the CPU can run to the same answers.
 //!
 //! A [`Splitter`] can be fed the text a piece at a time while it is being inflated, so each
 //! piece is scanned while it is still in the cache; the records found do not depend on the
