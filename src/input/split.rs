@@ -19,13 +19,17 @@
 //! piece is scanned while it is still in the cache; the records found do not depend on the
 //! pieces.
 //!
+//! The same compares give the hand reader ([`crate::input::fields`]) where the strings of a
+//! record stop (`StringStops`).
+//!
 //! This is a splitter, not a validator: bytes inside records that are not role assumptions are
 //! never checked (the records that matter are fully parsed afterwards). Anything unexpected
 //! (another top-level shape, a bracket out of place, a cut-off file, trailing bytes) makes it
 //! return `None`, and the caller falls back to the full JSON parser, which reads every shape
 //! and reports every error.
 
-const BLOCK: usize = 64;
+/// The unit of every scan: 64 bytes, one bit each in a `u64` mask.
+pub(crate) const BLOCK: usize = 64;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -53,6 +57,61 @@ fn rare_structure(word: u64) -> u64 {
     let at_least_7b = low + ONES * (0x80 - 0x7B);
     let at_least_7e = low + ONES * (0x80 - 0x7E);
     at_least_7b & !at_least_7e & !folded & HIGH
+}
+
+/// Where strings stop, a 64-byte block at a time, for the hand reader
+/// ([`crate::input::fields`]): it finds the end of each string as the next set bit instead of
+/// testing the string's bytes a word at a time, with the same vector compares as the splitter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StringStops {
+    #[cfg(target_arch = "x86_64")]
+    simd: Option<simd::Simd>,
+}
+
+impl StringStops {
+    /// With the widest compares the CPU has.
+    pub(crate) fn detect() -> Self {
+        StringStops {
+            #[cfg(target_arch = "x86_64")]
+            simd: simd::Simd::detect(),
+        }
+    }
+
+    /// In plain 64-bit arithmetic, whatever the CPU (to test the others against).
+    #[cfg(test)]
+    pub(crate) fn portable() -> Self {
+        StringStops {
+            #[cfg(target_arch = "x86_64")]
+            simd: None,
+        }
+    }
+
+    /// Bit i set when byte i of `block` is a quote, a backslash or a control character (below
+    /// 0x20): the bytes where a string that the hand reader reads itself must end.
+    #[inline]
+    pub(crate) fn of(self, block: &[u8; BLOCK]) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = self.simd {
+            return simd.string_stops(block);
+        }
+        swar_string_stops(block)
+    }
+}
+
+/// [`StringStops::of`] in plain 64-bit arithmetic.
+fn swar_string_stops(block: &[u8; BLOCK]) -> u64 {
+    let mut stops = 0;
+    for (i, chunk) in block.chunks_exact(8).enumerate() {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        // The high bit is left clear exactly in the bytes below 0x20: adding 0x60 to a byte's
+        // low seven bits sets it from 0x20 up (with no carry into the next byte), and the
+        // byte's own high bit from 0x80 up.
+        let control = gather(!(((word & LOW7) + ONES * 0x60) | word) & HIGH);
+        stops |= (byte_mask(word, b'"') | byte_mask(word, b'\\') | control) << (i * 8);
+    }
+    stops
 }
 
 /// The bit masks of one 64-byte block, bit i for byte i.
@@ -556,9 +615,9 @@ mod simd {
     use super::{BLOCK, BlockScanner, Masks, Splitter};
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
-        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
-        _mm256_set1_epi8, _mm256_testz_si256, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512,
-        _mm512_or_si512, _mm512_set1_epi8,
+        _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8, _mm256_testz_si256, _mm512_cmpeq_epi8_mask,
+        _mm512_cmplt_epu8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
     };
 
     /// Proof that the CPU has AVX2, carry-less multiplication, POPCNT and BMI1: made only by
@@ -609,6 +668,16 @@ mod simd {
             std::is_x86_feature_detected!("pclmulqdq")
                 && std::is_x86_feature_detected!("popcnt")
                 && std::is_x86_feature_detected!("bmi1")
+        }
+
+        /// [`super::StringStops::of`] with the CPU's vector compares.
+        pub(super) fn string_stops(self, block: &[u8; BLOCK]) -> u64 {
+            match self {
+                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW.
+                Simd::Avx512(_) => unsafe { string_stops_avx512(block) },
+                // SAFETY: an `Avx2` exists only on a CPU with AVX2.
+                Simd::Avx2(_) => unsafe { string_stops_avx2(block) },
+            }
         }
 
         /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
@@ -733,6 +802,39 @@ mod simd {
             closes: gather(low_closes, high_closes),
             capital_n: equal(low, high, b'N'),
         }
+    }
+
+    #[target_feature(enable = "avx512bw")]
+    fn string_stops_avx512(block: &[u8; BLOCK]) -> u64 {
+        // SAFETY: the unaligned load reads the 64 bytes of the array.
+        let bytes = unsafe { _mm512_loadu_si512(block.as_ptr().cast()) };
+        _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(b'"' as i8))
+            | _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(b'\\' as i8))
+            | _mm512_cmplt_epu8_mask(bytes, _mm512_set1_epi8(0x20))
+    }
+
+    #[target_feature(enable = "avx2")]
+    fn string_stops_avx2(block: &[u8; BLOCK]) -> u64 {
+        // SAFETY: both unaligned loads read 32 bytes inside the 64-byte array.
+        let (low, high) = unsafe {
+            (
+                _mm256_loadu_si256(block.as_ptr().cast::<__m256i>()),
+                _mm256_loadu_si256(block.as_ptr().add(32).cast::<__m256i>()),
+            )
+        };
+        let (quote, backslash) = (_mm256_set1_epi8(b'"' as i8), _mm256_set1_epi8(b'\\' as i8));
+        // A byte is below 0x20 exactly when the unsigned minimum of it and 0x1F is itself.
+        let below_space = _mm256_set1_epi8(0x1F);
+        let stops = |bytes: __m256i| {
+            _mm256_or_si256(
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(bytes, quote),
+                    _mm256_cmpeq_epi8(bytes, backslash),
+                ),
+                _mm256_cmpeq_epi8(_mm256_min_epu8(bytes, below_space), bytes),
+            )
+        };
+        gather(stops(low), stops(high))
     }
 
     /// Bit i set when byte i of the 64 bytes of compare results `low`, `high` is set.
@@ -911,6 +1013,52 @@ mod tests {
         #[test]
         fn scanners_agree_on_any_text(body in "([\"\\\\{}\\[\\]u0a:, N]|\"eventName\"){0,300}") {
             let _ = split(&format!(r#"{{"Records":[{body}]}}"#));
+        }
+    }
+
+    /// The bytes that stop a string, tested one at a time.
+    fn string_stops_one_by_one(block: &[u8; BLOCK]) -> u64 {
+        (0..BLOCK)
+            .filter(|&i| matches!(block[i], b'"' | b'\\' | 0..=0x1F))
+            .fold(0, |mask, i| mask | 1 << i)
+    }
+
+    /// Every way of finding string stops this CPU can run.
+    fn every_string_stops() -> Vec<StringStops> {
+        let mut all = vec![StringStops::portable(), StringStops::detect()];
+        #[cfg(target_arch = "x86_64")]
+        all.push(StringStops {
+            simd: simd::Simd::avx2(),
+        });
+        all
+    }
+
+    #[test]
+    fn every_byte_value_stops_a_string_or_not_at_every_lane() {
+        for value in 0..=255 {
+            for at in [0, 7, 8, 31, 32, 33, 63] {
+                let mut block = [b'a'; BLOCK];
+                block[at] = value;
+                let expected = string_stops_one_by_one(&block);
+                assert_eq!(expected != 0, matches!(value, b'"' | b'\\' | 0..=0x1F));
+                for stops in every_string_stops() {
+                    assert_eq!(stops.of(&block), expected, "{stops:?} {value:#x} at {at}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// On any block, every way finds the same stops as testing each byte.
+        #[test]
+        fn string_stops_are_exact(bytes in proptest::collection::vec(proptest::prop_oneof![
+            proptest::num::u8::ANY,
+            proptest::sample::select(b"\"\\\x00\x1f\x20\x7f\x80\x9f\xff".to_vec()),
+        ], BLOCK)) {
+            let block: [u8; BLOCK] = bytes.try_into().unwrap();
+            for stops in every_string_stops() {
+                proptest::prop_assert_eq!(stops.of(&block), string_stops_one_by_one(&block));
+            }
         }
     }
 

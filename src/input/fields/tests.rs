@@ -6,13 +6,19 @@ fn serde(text: &str) -> Option<Record<'_>> {
     serde_json::from_str(text).ok()
 }
 
-/// Reads `text` both ways: the hand-written answer must be serde's (or none).
+/// Reads `text` both ways: the hand-written answer must be serde's (or none), and the same
+/// whichever way string ends are found.
 fn both(text: &str) -> (Option<Record<'_>>, Option<Record<'_>>) {
     let fast = read_record(text);
     let reference = serde(text);
     if fast.is_some() {
         assert_eq!(fast, reference, "{text}");
     }
+    assert_eq!(
+        read_record_with(text, StringStops::portable()),
+        fast,
+        "{text}"
+    );
     (fast, reference)
 }
 
@@ -152,11 +158,19 @@ fn key() -> impl Strategy<Value = &'static str> {
 /// read itself): no escapes, numbers only under `x`, no key twice in an object. Otherwise
 /// anything goes: escapes, numbers anywhere, repeated keys.
 fn value(plain: bool) -> BoxedStrategy<String> {
-    let strings = "[a-zA-Z0-9:/ ._-]{0,12}".prop_map(|s| format!("\"{s}\""));
+    // Short ones, and some long enough to cross a 64-byte block or two.
+    let strings = prop_oneof!["[a-zA-Z0-9:/ ._-]{0,12}", "[a-zA-Z0-9:/ ._-]{50,150}",]
+        .prop_map(|s| format!("\"{s}\""));
     let words = prop::sample::select(vec!["true", "false", "null"]).prop_map(str::to_owned);
     let numbers =
         prop::sample::select(vec!["0", "-12.5e3", "3600", "1E+2"]).prop_map(str::to_owned);
-    let escaped = prop::sample::select(vec!["\"a\\\"b\"", "\"\\u00e9\""]).prop_map(str::to_owned);
+    let escaped = prop::sample::select(vec![
+        "\"a\\\"b\"",
+        "\"\\u00e9\"",
+        "\"tab\there\"",
+        "\"nul\u{0}\"",
+    ])
+    .prop_map(str::to_owned);
     let leaf = if plain {
         prop_oneof![strings, words].boxed()
     } else {
