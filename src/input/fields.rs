@@ -82,7 +82,9 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Option<&'a str> {
         let start = self.pos + 1;
         let end = self.string_stop(start)?;
-        (self.text.as_bytes()[end] == b'"').then_some(())?;
+        if self.text.as_bytes()[end] != b'"' {
+            return None; // a backslash or a control character: serde's to read
+        }
         self.pos = end + 1;
         self.text.get(start..end)
     }
