@@ -380,7 +380,10 @@ pub fn prefetch_ahead(events: &[&RoleAssumption], at: usize) {
         crate::prefetch::prefetch_value(*event);
     }
     if let Some(event) = events.get(at + PREFETCH_DISTANCE) {
-        crate::prefetch::prefetch_bytes(event.text.text.as_bytes());
+        // At most the first KB: a typical event's text is ~370 bytes, and a huge field (a user
+        // agent is anyone's to write) should not make one hint cost thousands.
+        let text = event.text.text.as_bytes();
+        crate::prefetch::prefetch_bytes(&text[..text.len().min(1024)]);
         if let Some(chain) = &event.chain {
             crate::prefetch::prefetch_value(&**chain);
         }

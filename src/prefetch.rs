@@ -3,9 +3,10 @@
 //!
 //! At a million records the events (~45 MB) no longer fit the last-level cache, and each is
 //! reached through a pointer (the event from the de-duplicated list, its text from the event),
-//! which the hardware prefetcher cannot follow. A pass that names graph nodes spends most of
-//! its time waiting for those lines; asking for them a few events ahead lets the fetches
-//! overlap (BENCHMARKS.md has the figures).
+//! which the hardware prefetcher cannot follow. The pass that names graph nodes spent most of
+//! its time waiting for those lines, as do the rows of `trailmask events`; asking for them a
+//! few events ahead ([`crate::event::prefetch_ahead`]) lets the fetches overlap (BENCHMARKS.md
+//! has the figures).
 //!
 //! A prefetch is only a hint: it never faults, never changes memory, and is skipped by the CPU
 //! when the address is not mapped. On targets other than x86-64 the functions do nothing.
