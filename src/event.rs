@@ -369,6 +369,11 @@ impl PartialOrd for TextFields {
 /// still be in the cache when they are read (4 to 10 measured alike at 1M records).
 const PREFETCH_DISTANCE: usize = 6;
 
+/// How much of an event's text [`prefetch_ahead`] asks for: a typical event's text is ~370
+/// bytes, and a huge field (a user agent is anyone's to write) should not make one hint cost
+/// thousands of lines.
+const PREFETCH_TEXT: usize = 1024;
+
 /// For a pass reading `events` in order, now at `at`: asks the CPU for the memory of the
 /// events a little further on ([`crate::prefetch`]). The events are far apart in memory and
 /// each is read through two pointers (the list's, then the event's to its text and chain
@@ -380,10 +385,8 @@ pub fn prefetch_ahead(events: &[&RoleAssumption], at: usize) {
         crate::prefetch::prefetch_value(*event);
     }
     if let Some(event) = events.get(at + PREFETCH_DISTANCE) {
-        // At most the first KB: a typical event's text is ~370 bytes, and a huge field (a user
-        // agent is anyone's to write) should not make one hint cost thousands.
         let text = event.text.text.as_bytes();
-        crate::prefetch::prefetch_bytes(&text[..text.len().min(1024)]);
+        crate::prefetch::prefetch_bytes(&text[..text.len().min(PREFETCH_TEXT)]);
         if let Some(chain) = &event.chain {
             crate::prefetch::prefetch_value(&**chain);
         }
