@@ -179,9 +179,15 @@ const SHARDS: usize = 64;
 /// given), so they are hashed with the standard library's randomly keyed SipHash: names made
 /// to collide under a fixed hash would otherwise turn each lookup into a long probe.
 struct NodeTable<'e> {
-    shards: Vec<Mutex<HashTable<TableNode<'e>>>>,
+    shards: Vec<Shard<'e>>,
     hasher: RandomState,
 }
+
+/// One shard of a [`NodeTable`], alone on its cache lines: two threads that lock neighbouring
+/// shards would otherwise fight over the line that holds both locks.
+#[derive(Default)]
+#[repr(align(128))]
+struct Shard<'e>(Mutex<HashTable<TableNode<'e>>>);
 
 /// A node in the [`NodeTable`].
 #[derive(Debug)]
@@ -209,7 +215,7 @@ impl TableNode<'_> {
 impl<'e> NodeTable<'e> {
     fn new() -> Self {
         NodeTable {
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             hasher: RandomState::new(),
         }
     }
@@ -226,6 +232,7 @@ impl<'e> NodeTable<'e> {
         // with the top seven.
         let shard_index = (hash >> 32) as usize % SHARDS;
         let mut shard = self.shards[shard_index]
+            .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let same = |entry: &TableNode| entry.hash == hash && entry.key() == (node.kind, &node.name);
@@ -264,7 +271,7 @@ impl<'e> NodeTable<'e> {
         let shards: Vec<HashTable<TableNode<'e>>> = self
             .shards
             .into_iter()
-            .map(|shard| shard.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .map(|shard| shard.0.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
         let mut ranks = Ranks(shards.iter().map(|shard| vec![0; shard.len()]).collect());
         let mut nodes: Vec<TableNode<'e>> = shards.into_iter().flatten().collect();
