@@ -101,15 +101,12 @@ impl StringStops {
 /// [`StringStops::of`] in plain 64-bit arithmetic.
 fn swar_string_stops(block: &[u8; BLOCK]) -> u64 {
     let mut stops = 0;
-    for (i, chunk) in block.chunks_exact(8).enumerate() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
+    for (shift, word) in words(block) {
         // The high bit is left clear exactly in the bytes below 0x20: adding 0x60 to a byte's
         // low seven bits sets it from 0x20 up (with no carry into the next byte), and the
         // byte's own high bit from 0x80 up.
         let control = gather(!(((word & LOW7) + ONES * 0x60) | word) & HIGH);
-        stops |= (byte_mask(word, b'"') | byte_mask(word, b'\\') | control) << (i * 8);
+        stops |= (byte_mask(word, b'"') | byte_mask(word, b'\\') | control) << shift;
     }
     stops
 }
@@ -163,11 +160,7 @@ impl BlockScanner for Swar {
 #[inline(always)]
 fn swar_masks(block: &[u8; BLOCK]) -> Masks {
     let (mut quote, mut backslash, mut opens, mut closes, mut capital_n) = (0, 0, 0, 0, 0);
-    for (i, chunk) in block.chunks_exact(8).enumerate() {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        let shift = i * 8;
+    for (shift, word) in words(block) {
         quote |= byte_mask(word, b'"') << shift;
         capital_n |= byte_mask(word, b'N') << shift;
         if rare_structure(word) != 0 {
@@ -189,14 +182,20 @@ fn swar_masks(block: &[u8; BLOCK]) -> Masks {
 
 /// Bit i set when byte i of the block equals `byte`.
 fn block_byte_mask(block: &[u8], byte: u8) -> u64 {
-    block
-        .chunks_exact(8)
-        .enumerate()
-        .fold(0, |mask, (i, chunk)| {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(chunk);
-            mask | byte_mask(u64::from_le_bytes(bytes), byte) << (i * 8)
-        })
+    words(block).fold(0, |mask, (shift, word)| {
+        mask | byte_mask(word, byte) << shift
+    })
+}
+
+/// The whole 8-byte words of `block`, little-endian, each with the shift that puts its bits
+/// in place in the block's masks.
+#[inline(always)]
+fn words(block: &[u8]) -> impl Iterator<Item = (usize, u64)> + '_ {
+    block.chunks_exact(8).enumerate().map(|(i, chunk)| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        (i * 8, u64::from_le_bytes(bytes))
+    })
 }
 
 /// Each bit i set for a byte with an odd run of backslashes before it (an escaped byte).
