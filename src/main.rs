@@ -16,6 +16,9 @@ fn main() {
             });
         }
     };
-    let status = trailmask::cmd::run(&cli, &mut std::io::stderr().lock());
+    // Not `stderr().lock()`: the progress bar's tick thread writes to stderr too, and a lock
+    // held for the whole run would leave it (and the workers waiting on the bar) blocked
+    // forever (issue 20). `Stderr` takes the lock per write.
+    let status = trailmask::cmd::run(&cli, &mut std::io::stderr());
     std::process::exit(status.code());
 }

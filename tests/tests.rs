@@ -8,3 +8,4 @@ mod inputs;
 mod properties;
 mod real_trails;
 mod sample;
+mod terminal;

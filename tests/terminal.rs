@@ -1,0 +1,167 @@
+//! Runs as a person does: every command in a real pseudo-terminal, without `-q`, so the
+//! progress bar is live. A suite that only pipes output never draws the bar and never saw
+//! that every interactive run hung (issue 20).
+
+use crate::harness::*;
+use std::path::Path;
+
+/// The commands a person types, each with `-j 1` and `-j 2`.
+const COMMANDS: [&str; 6] = ["events", "summary", "graph", "chains", "services", "edges"];
+
+/// What a pseudo-terminal showed: everything written to it, `\r\n` turned back into `\n`.
+struct Screen {
+    bytes: Vec<u8>,
+}
+
+impl Screen {
+    /// The text left on a 50x400 terminal after every byte is drawn.
+    fn shown(bytes: &[u8]) -> String {
+        let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
+        let mut parser = vt100::Parser::new(size(50), size(400), 0);
+        parser.process(bytes);
+        parser.screen().contents()
+    }
+}
+
+/// Regression (issue 20): stderr on a terminal hung every command. Each command, run as
+/// a person does, ends within the timeout and prints exactly what it prints into a pipe, then
+/// the closing line; what came before the output is only the bar, cleared.
+#[test]
+fn a_terminal_hangs_no_command() {
+    for command in COMMANDS {
+        for threads in ["1", "2"] {
+            let args = [command, "-j", threads, "sample-logs/"];
+            let piped = run(&[command, "-q", "-j", threads, "sample-logs/"]);
+            let (mut screen, status) = run_in_terminal(&repo(), &args, 30);
+            assert_eq!(status, 0, "{args:?}");
+            let mut expected = stdout(&piped);
+            if command == "summary" {
+                // The one line that differs from run to run: the time it took.
+                let cut = screen_elapsed_cut(&mut screen.bytes, &mut expected);
+                assert!(cut, "{args:?}: no elapsed line");
+            }
+            expected
+                .push_str("trailmask: 25 files read, 2 skipped, 0 failed; 26 role assumptions\n");
+            let text = String::from_utf8(screen.bytes.clone()).expect("utf-8");
+            assert!(
+                text.ends_with(&expected),
+                "{args:?}: the terminal did not end with the piped output:\n{text}"
+            );
+            let before = &screen.bytes[..screen.bytes.len() - expected.len()];
+            assert_eq!(
+                Screen::shown(before).trim(),
+                "",
+                "{args:?}: bar not cleared"
+            );
+        }
+    }
+}
+
+/// The `elapsed` line of `summary` is the only one that changes between runs: cut it from
+/// both the screen and the expected text.
+fn screen_elapsed_cut(bytes: &mut Vec<u8>, expected: &mut String) -> bool {
+    let drop_line = |text: &str| -> Option<String> {
+        let start = text.rfind("elapsed ")?;
+        let end = start + text[start..].find('\n')? + 1;
+        Some(format!("{}{}", &text[..start], &text[end..]))
+    };
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    match (drop_line(&text), drop_line(expected)) {
+        (Some(screen), Some(piped)) => {
+            *bytes = screen.into_bytes();
+            *expected = piped;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// On an input that takes a while, the bar draws (files and bytes so far) and is gone once
+/// the output starts.
+#[test]
+fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
+    let dir = Dir::new();
+    // 200 files of 1,000 records: long enough for several of the bar's 120 ms ticks in a
+    // debug build, with one role assumption each.
+    let filler = r#"{"eventVersion":"1.08","eventTime":"2021-03-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u"},"requestParameters":{"instancesSet":{}},"eventID":"x"}"#;
+    for file in 0..200 {
+        let mut records: Vec<String> = vec![filler.to_owned(); 1_000];
+        records.push(format!(
+            r#"{{"eventTime":"2021-03-01T10:{:02}:{:02}Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R","roleSessionName":"s"}},"eventID":"e{file:03}"}}"#,
+            file / 60,
+            file % 60
+        ));
+        dir.write_gz(
+            &format!("f{file:03}.json.gz"),
+            &format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        );
+    }
+    let piped = run_in(dir.root.path(), &["edges", "-q", "."], None);
+    let (screen, status) = run_in_terminal(dir.root.path(), &["edges", "."], 120);
+    assert_eq!(status, 0);
+    let mut expected = stdout(&piped);
+    expected.push_str("trailmask: 200 files read, 0 skipped, 0 failed; 200 role assumptions\n");
+    let text = String::from_utf8_lossy(&screen.bytes).into_owned();
+    assert!(text.ends_with(&expected), "{text}");
+    let before = &screen.bytes[..screen.bytes.len() - expected.len()];
+    let bar = String::from_utf8_lossy(before);
+    assert!(
+        bar.contains(" read ") && bar.contains(" files, "),
+        "the bar never drew: {bar:?}"
+    );
+    assert_eq!(Screen::shown(before).trim(), "", "bar not cleared: {bar:?}");
+}
+
+/// Runs trailmask in `dir` on a 50x400 pseudo-terminal (stdin, stdout and stderr all on it),
+/// failing the test if it has not ended after `timeout_s` seconds. Returns what the terminal
+/// received and the exit status.
+fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 50,
+            cols: 400,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pty");
+    let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("trailmask"));
+    cmd.args(args);
+    cmd.cwd(dir);
+    cmd.env("TERM", "xterm-256color");
+    let mut child = pty.slave.spawn_command(cmd).expect("spawn in the pty");
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().expect("pty reader");
+    let collect = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let mut chunk = [0u8; 8192];
+        // Linux answers EIO once the last writer is gone: the end of the output.
+        while let Ok(n) = reader.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        }
+        bytes
+    });
+    let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("trailmask {args:?} still running after {timeout_s} s in a terminal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(pty.master);
+    let bytes = collect.join().expect("reader thread");
+    let bytes = String::from_utf8_lossy(&bytes)
+        .replace("\r\n", "\n")
+        .into_bytes();
+    (Screen { bytes }, status.exit_code())
+}
