@@ -77,7 +77,7 @@ pub struct ReadArgs {
     #[arg(long = "accounts", value_name = "FILE")]
     pub accounts_file: Option<PathBuf>,
 
-    /// Worker threads (default: one per core).
+    /// Worker threads, 1 to 256 (default: one per core).
     #[arg(short = 'j', long, value_name = "N")]
     pub threads: Option<usize>,
 

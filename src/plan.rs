@@ -27,13 +27,18 @@ pub enum PlanError {
     },
     #[error("invalid --max-file-size '{0}': expected bytes, optionally with K, M or G")]
     Size(String),
-    #[error("--threads must be at least 1")]
+    #[error("--threads must be between 1 and {MAX_THREADS}")]
     Threads,
     #[error("--since is after --until")]
     EmptyWindow,
     #[error(transparent)]
     Accounts(#[from] crate::accounts::AccountsError),
 }
+
+/// The most worker threads `-j` takes. Past a few hundred, starting the threads alone costs
+/// more than any trail gains (`-j 1000` spends a second on sample-logs), and each one is a
+/// share of the memory budget ([`crate::input::decode::FREE_BUDGET`]).
+pub const MAX_THREADS: usize = 256;
 
 /// Everything a reading command needs, validated.
 #[derive(Debug, Clone)]
@@ -65,7 +70,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
     {
         return Err(PlanError::EmptyWindow);
     }
-    if args.threads == Some(0) {
+    if args.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
         return Err(PlanError::Threads);
     }
     // A file's S3 folder is its delivery day: events arrive within minutes, so a day of slack

@@ -265,6 +265,7 @@ fn read_input(
         }
     };
     let mut result = finish_file(path, loaded, splitter, records, limit, matcher, result);
+    load.release();
     if matches!(input, Input::Stdin) {
         result.bytes_read = result.bytes_json; // what was read is what was given
     }
@@ -325,12 +326,6 @@ fn finish_file(
             result.status = FileStatus::Failed(match problem {
                 LoadProblem::Io(source) => InputError::Io { path, source },
                 LoadProblem::TooLarge => InputError::TooLarge { path, limit },
-                LoadProblem::Gzip(source) => InputError::Gzip {
-                    path,
-                    what: "corrupt gzip",
-                    source,
-                    salvage: Salvage(0),
-                },
             });
             return result;
         }

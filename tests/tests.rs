@@ -4,6 +4,7 @@
 mod harness;
 
 mod graphviz;
+mod hostile;
 mod inputs;
 mod properties;
 mod real_trails;

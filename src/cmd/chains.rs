@@ -1,109 +1,324 @@
-//! `trailmask chains`: each distinct chain path (origin → role → role …) with its depth, count,
-//! and first and last seen; cross-account hops marked; longest first.
+//! `trailmask chains`: each distinct role chain (origin → role → role …) that some session
+//! ended on, with its depth, count, first and last seen, cross-account hops and returns to a
+//! role already worn; longest first.
 //!
-//! A chain is read from each event whose depth is known, back through its parents to its
-//! origin. Refused calls end no chain (they created no session) but are listed as paths too,
-//! so a refused hop at the end of a chain shows.
+//! **What a row is.** A chain instance runs from its origin through each hop to a hop whose
+//! session made no further (kept) hop: its last hop. A row is one distinct path of such
+//! maximal chains, and `count` says how many ended on it. A path that only ever led further
+//! (alice → Admin, when every Admin session went on to Deployer) is not a row of its own: it
+//! shows as the start of the longer rows. Refused calls create no session, so they always end
+//! a chain, and a refused hop at the end shows. Filters and `--min-depth` choose the hops
+//! first; a kept hop ends a row when none of its kept children go on from it.
+//!
+//! **Long and cyclic chains.** Role juggling (a session re-assuming roles every hour for
+//! weeks) makes chains of thousands of hops. Paths are held in a trie (one node per distinct
+//! path, shared by every chain that passes through it), so memory grows with the hops, never
+//! with the square of them. `returns` counts the hops back to a role already worn earlier on
+//! the path (A → B → A → B has two). A path longer than [`SHOWN_HOPS`] hops shows its first
+//! and last hops around `[... N hops ...]`, so each row's text is bounded: output too grows
+//! with the hops. The full path of any hop is in `trailmask events` (`parent_event_id`).
 
 use super::{Context, Needs, execute};
 use crate::cli::{ChainsArgs, ChainsFormat};
-use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::{self, Write};
-use std::sync::Arc;
 
-/// One hop of a chain: the mask put on, and whether the hop crossed accounts.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Hop {
-    pub target: String,
-    pub cross_account: bool,
+/// Paths of more hops than this show their first [`HEAD_HOPS`] and last [`TAIL_HOPS`] hops.
+pub const SHOWN_HOPS: u32 = 16;
+const HEAD_HOPS: u32 = 8;
+const TAIL_HOPS: u32 = 7;
+
+/// No node: the parent of a path's first hop.
+const NONE: u32 = u32::MAX;
+
+/// One distinct path from an origin: the path of its parent plus one hop.
+#[derive(Debug)]
+struct PathNode<'a> {
+    parent: u32,
+    origin: &'a str,
+    target: &'a str,
+    cross_account: bool,
+    /// Hops from the origin to here.
+    depth: u32,
+    /// Cross-account hops on the path.
+    cross_hops: u32,
+    /// The ancestor at depth [`HEAD_HOPS`] (this node, while shallower): where the shown head
+    /// of a long path ends.
+    head_end: u32,
 }
 
+/// Every path of the chains, each stored once.
 #[derive(Debug, Default)]
-struct Seen {
+struct PathTrie<'a> {
+    nodes: Vec<PathNode<'a>>,
+    index: HashMap<(u32, &'a str, &'a str, bool), u32>,
+}
+
+impl<'a> PathTrie<'a> {
+    /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `origin`).
+    fn child(&mut self, parent: u32, origin: &'a str, target: &'a str, cross: bool) -> u32 {
+        let key = (
+            parent,
+            if parent == NONE { origin } else { "" },
+            target,
+            cross,
+        );
+        if let Some(&node) = self.index.get(&key) {
+            return node;
+        }
+        let id = self.nodes.len() as u32;
+        let (depth, cross_hops, head_end) = match self.nodes.get(parent as usize) {
+            None => (1, u32::from(cross), id),
+            Some(up) => (
+                up.depth + 1,
+                up.cross_hops + u32::from(cross),
+                if up.depth < HEAD_HOPS {
+                    id
+                } else {
+                    up.head_end
+                },
+            ),
+        };
+        self.nodes.push(PathNode {
+            parent,
+            origin: if parent == NONE {
+                origin
+            } else {
+                self.nodes[parent as usize].origin
+            },
+            target,
+            cross_account: cross,
+            depth,
+            cross_hops,
+            head_end,
+        });
+        self.index.insert(key, id);
+        id
+    }
+
+    /// Up to `count` hops ending at `node`, first to last.
+    fn hops_to(&self, mut node: u32, count: u32) -> Vec<&PathNode<'a>> {
+        let mut hops = Vec::new();
+        while node != NONE && (hops.len() as u32) < count {
+            let at = &self.nodes[node as usize];
+            hops.push(at);
+            node = at.parent;
+        }
+        hops.reverse();
+        hops
+    }
+
+    /// For every node, how many hops on its path return to a role worn earlier on it: one
+    /// walk down the trie keeping the roles of the current path, so the cost is the nodes'.
+    fn returns(&self) -> Vec<u32> {
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.nodes.len()];
+        let mut roots = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            match node.parent {
+                NONE => roots.push(id as u32),
+                parent => children[parent as usize].push(id as u32),
+            }
+        }
+        let mut returns = vec![0u32; self.nodes.len()];
+        let mut worn: HashMap<&str, u32> = HashMap::new();
+        // (node, entering): a node is entered, its children walked, then it is left.
+        let mut stack: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
+        while let Some((id, entering)) = stack.pop() {
+            let node = &self.nodes[id as usize];
+            let times = worn.entry(node.target).or_default();
+            if entering {
+                let before = match node.parent {
+                    NONE => 0,
+                    parent => returns[parent as usize],
+                };
+                returns[id as usize] = before + u32::from(*times > 0);
+                *times += 1;
+                stack.push((id, false));
+                stack.extend(children[id as usize].iter().map(|&c| (c, true)));
+            } else {
+                *times -= 1;
+            }
+        }
+        returns
+    }
+
+    /// Each node's place when paths are sorted by origin, then hop by hop (a path before the
+    /// paths it starts): a walk down the trie with children in order.
+    fn ranks(&self) -> Vec<u32> {
+        let order = |a: &u32, b: &u32| {
+            let (a, b) = (&self.nodes[*a as usize], &self.nodes[*b as usize]);
+            (a.origin, a.target, a.cross_account).cmp(&(b.origin, b.target, b.cross_account))
+        };
+        let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.nodes.len()];
+        let mut roots = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            match node.parent {
+                NONE => roots.push(id as u32),
+                parent => children[parent as usize].push(id as u32),
+            }
+        }
+        let mut ranks = vec![0u32; self.nodes.len()];
+        roots.sort_by(order);
+        let mut stack: Vec<u32> = roots.into_iter().rev().collect();
+        let mut next = 0;
+        while let Some(id) = stack.pop() {
+            ranks[id as usize] = next;
+            next += 1;
+            let kids = &mut children[id as usize];
+            kids.sort_by(order);
+            stack.extend(kids.iter().rev());
+        }
+        ranks
+    }
+}
+
+/// How many chains ended on one path, and when.
+#[derive(Debug, Default)]
+struct Ended {
     count: u64,
+    /// When the earliest of them began (its first hop).
     first_seen: Option<DateTime<Utc>>,
+    /// When the latest of them reached its last hop.
     last_seen: Option<DateTime<Utc>>,
 }
 
-/// A chain: its origin and its hops.
-type ChainKey = (Arc<str>, Vec<Hop>);
-
-/// The distinct chains, longest first, then busiest, then by path.
-pub struct ChainRows {
-    chains: Vec<(ChainKey, Seen)>,
+/// One row: a path and the chains that ended on it.
+struct ChainRow<'a> {
+    node: u32,
+    ended: Ended,
+    returns: u32,
+    text: String,
+    origin: &'a str,
 }
 
-/// The hops from `event`'s origin to `event`, following parents among `all`.
-fn path_of<'a>(event: &'a RoleAssumption, all: &'a [Box<RoleAssumption>]) -> Vec<Hop> {
-    let mut hops = Vec::new();
-    let mut at = Some(event);
-    while let Some(step) = at {
-        hops.push(Hop {
-            target: step.target().to_owned(),
-            cross_account: step.cross_account == Some(true),
-        });
-        at = step.chain().parent.and_then(|p| all.get(p)).map(|e| &**e);
-        if hops.len() > all.len() {
-            break;
-        }
-    }
-    hops.reverse();
-    hops
+/// The distinct maximal chains, longest first, then busiest, then by path.
+pub struct ChainRows<'a> {
+    trie: PathTrie<'a>,
+    rows: Vec<ChainRow<'a>>,
 }
 
-impl ChainRows {
-    pub fn of(context: &Context, min_depth: u32) -> ChainRows {
-        let mut chains: BTreeMap<ChainKey, Seen> = BTreeMap::new();
-        for event in &context.events {
-            let Some(depth) = event.chain().depth else {
-                continue;
-            };
-            if depth < min_depth || event.target().is_empty() {
-                continue;
+impl<'a> ChainRows<'a> {
+    pub fn of(context: &'a Context, min_depth: u32) -> ChainRows<'a> {
+        let all = &context.scan.events;
+        let mut trie = PathTrie::default();
+        // Each event's path node and its chain's start time, parents before children (a walk
+        // up to the first event already placed, then back down), so each event is placed once.
+        let mut path: Vec<u32> = vec![NONE; all.len()];
+        let mut began: Vec<Option<DateTime<Utc>>> = vec![None; all.len()];
+        let mut placed = vec![false; all.len()];
+        let mut climb = Vec::new();
+        for start in 0..all.len() {
+            let mut at = Some(start);
+            while let Some(i) = at.filter(|&i| !placed[i]) {
+                placed[i] = true; // also ends a walk that meets a loop of parent links
+                climb.push(i);
+                at = all[i].chain().parent.filter(|&p| p < all.len());
             }
-            let hops = path_of(event, &context.scan.events);
-            let seen = chains
-                .entry((event.chain().origin.clone(), hops))
-                .or_default();
-            seen.count += 1;
-            if let Some(time) = event.event_time {
-                seen.first_seen = Some(seen.first_seen.map_or(time, |t| t.min(time)));
-                seen.last_seen = Some(seen.last_seen.map_or(time, |t| t.max(time)));
+            while let Some(i) = climb.pop() {
+                let event = &all[i];
+                let parent = event.chain().parent.filter(|&p| p < all.len());
+                let (up, up_began) = parent.map_or((NONE, None), |p| (path[p], began[p]));
+                if event.chain().depth.is_some() {
+                    path[i] = trie.child(
+                        up,
+                        &event.chain().origin,
+                        event.target(),
+                        event.cross_account == Some(true),
+                    );
+                }
+                began[i] = up_began.or(event.event_time);
             }
         }
-        let mut chains: Vec<_> = chains.into_iter().collect();
-        chains.sort_by(|(a_key, a), (b_key, b)| {
-            b_key
-                .1
-                .len()
-                .cmp(&a_key.1.len())
-                .then(b.count.cmp(&a.count))
-                .then(a_key.cmp(b_key))
-        });
-        ChainRows { chains }
-    }
-
-    /// `origin -> role -> role`, with `=[cross-account]=>` for hops between accounts.
-    pub fn render(origin: &str, hops: &[Hop]) -> String {
-        let mut text = origin.to_owned();
-        for hop in hops {
-            text.push_str(if hop.cross_account {
-                " =[cross-account]=> "
-            } else {
-                " -> "
-            });
-            text.push_str(&hop.target);
+        // The hops that may end a row, and those a kept hop goes on from.
+        let keep = |i: usize| {
+            let event = &all[i];
+            path[i] != NONE
+                && !event.target().is_empty()
+                && event.chain().depth.is_some_and(|d| d >= min_depth)
+                && context.plan.filters.keep(event)
+        };
+        let kept: Vec<bool> = (0..all.len()).map(keep).collect();
+        let mut goes_on = vec![false; all.len()];
+        for (i, event) in all.iter().enumerate() {
+            if let Some(p) = event.chain().parent.filter(|&p| kept[i] && p < all.len()) {
+                goes_on[p] = true;
+            }
         }
-        text
+        let mut ended: HashMap<u32, Ended> = HashMap::new();
+        for i in (0..all.len()).filter(|&i| kept[i] && !goes_on[i]) {
+            let row = ended.entry(path[i]).or_default();
+            row.count += 1;
+            if let Some(time) = began[i] {
+                row.first_seen = Some(row.first_seen.map_or(time, |t| t.min(time)));
+            }
+            if let Some(time) = all[i].event_time {
+                row.last_seen = Some(row.last_seen.map_or(time, |t| t.max(time)));
+            }
+        }
+        let returns = trie.returns();
+        let ranks = trie.ranks();
+        let mut rows: Vec<ChainRow> = ended
+            .into_iter()
+            .map(|(node, ended)| ChainRow {
+                node,
+                ended,
+                returns: returns[node as usize],
+                text: String::new(),
+                origin: trie.nodes[node as usize].origin,
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let (a_node, b_node) = (&trie.nodes[a.node as usize], &trie.nodes[b.node as usize]);
+            b_node
+                .depth
+                .cmp(&a_node.depth)
+                .then(b.ended.count.cmp(&a.ended.count))
+                .then(ranks[a.node as usize].cmp(&ranks[b.node as usize]))
+        });
+        for row in &mut rows {
+            row.text = render(&trie, row.node);
+        }
+        ChainRows { trie, rows }
     }
 }
 
-impl Rows for ChainRows {
+/// `origin -> role -> role`, with `=[cross-account]=>` for hops between accounts; a path of
+/// more than [`SHOWN_HOPS`] hops as its head, `[... N hops ...]`, and its tail.
+fn render(trie: &PathTrie, node: u32) -> String {
+    let at = &trie.nodes[node as usize];
+    let mut text = at.origin.to_owned();
+    let push = |text: &mut String, hop: &PathNode| {
+        text.push_str(if hop.cross_account {
+            " =[cross-account]=> "
+        } else {
+            " -> "
+        });
+        text.push_str(hop.target);
+    };
+    if at.depth <= SHOWN_HOPS {
+        for hop in trie.hops_to(node, at.depth) {
+            push(&mut text, hop);
+        }
+        return text;
+    }
+    for hop in trie.hops_to(at.head_end, HEAD_HOPS) {
+        push(&mut text, hop);
+    }
+    text.push_str(&format!(
+        " -> [... {} hops ...]",
+        at.depth - HEAD_HOPS - TAIL_HOPS
+    ));
+    for hop in trie.hops_to(node, TAIL_HOPS) {
+        push(&mut text, hop);
+    }
+    text
+}
+
+impl Rows for ChainRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
         vec![
             "depth",
@@ -111,21 +326,24 @@ impl Rows for ChainRows {
             "first_seen",
             "last_seen",
             "cross_account_hops",
+            "returns",
             "origin",
             "chain",
         ]
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
-        for ((origin, hops), seen) in &self.chains {
+        for row in &self.rows {
+            let node = &self.trie.nodes[row.node as usize];
             emit(&[
-                Cell::Count(hops.len() as u64),
-                Cell::Count(seen.count),
-                Cell::Owned(timefmt::format_opt(seen.first_seen.as_ref())),
-                Cell::Owned(timefmt::format_opt(seen.last_seen.as_ref())),
-                Cell::Count(hops.iter().filter(|h| h.cross_account).count() as u64),
-                Cell::Text(origin),
-                Cell::Owned(ChainRows::render(origin, hops)),
+                Cell::Count(u64::from(node.depth)),
+                Cell::Count(row.ended.count),
+                Cell::Owned(timefmt::format_opt(row.ended.first_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(row.ended.last_seen.as_ref())),
+                Cell::Count(u64::from(node.cross_hops)),
+                Cell::Count(u64::from(row.returns)),
+                Cell::Text(row.origin),
+                Cell::Text(&row.text),
             ])?;
         }
         Ok(())

@@ -9,6 +9,9 @@
 //!   digests without being opened;
 //! - symbolic links inside directories are skipped unless `follow` is set; with it, a link loop
 //!   is skipped, never walked forever;
+//! - inside walked directories, what is not a regular file (a named pipe, a socket, a device)
+//!   is skipped without being opened; named on the command line it is read, as `cat` would
+//!   (`trailmask events <(zcat …)`);
 //! - the same file reached twice (given twice, or through two overlapping paths) is read once.
 
 use crate::error::InputError;
@@ -190,6 +193,8 @@ fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
             }
         } else if file_type.is_symlink() {
             walked.skipped.push(SkipReason::Symlink);
+        } else if !file_type.is_file() {
+            walked.skipped.push(SkipReason::NotAFile);
         } else {
             walked.note_file(&path, false, entry.metadata().ok());
         }
@@ -243,6 +248,10 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
         }
         if file_type.is_symlink() && !named {
             walked.skipped.push(SkipReason::Symlink);
+            continue;
+        }
+        if !file_type.is_file() && !named {
+            walked.skipped.push(SkipReason::NotAFile);
             continue;
         }
         walked.note_file(entry.path(), named, entry.metadata().ok());

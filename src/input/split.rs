@@ -250,6 +250,31 @@ pub struct Records {
     /// [`NameFilter`] ruled it out: every `"eventName"` the filter keeps starts at one of these
     /// (the caller checks which), so the text needs no second search for them.
     pub event_name_starts: Vec<usize>,
+    /// How many records the array holds, those left out of `spans` included.
+    pub count: usize,
+    /// The first record's span, whether or not `spans` holds it.
+    pub first: Option<(usize, usize)>,
+    /// Set by a splitter with a [`NameFilter`]: `spans` then holds only the records in which
+    /// a kept `"eventName"` start or a `\u` escape lies (any other cannot be of interest), so
+    /// a file of tiny records (`{},{},…`) costs no more than its text.
+    sparse: bool,
+}
+
+impl Records {
+    /// Notes the record that spans `start..end`.
+    fn end_record(&mut self, start: usize, end: usize) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((start, end));
+        }
+        let holds = |at: Option<&usize>| at.is_some_and(|&at| at >= start);
+        if !self.sparse
+            || holds(self.event_name_starts.last())
+            || holds(self.unicode_escapes.last())
+        {
+            self.spans.push((start, end));
+        }
+    }
 }
 
 /// Says whether a possible `"eventName"` start is worth noting, given the text from it to the
@@ -369,11 +394,14 @@ impl Splitter {
     }
 
     /// A splitter that notes only the `"eventName"` starts `keep_name` keeps.
+    /// Its [`Records`] are sparse: only the records where a kept start (or a `\u` escape) lies.
     pub fn with_name_filter(keep_name: NameFilter) -> Self {
-        Splitter {
+        let mut splitter = Splitter {
             keep_name,
             ..Splitter::new()
-        }
+        };
+        splitter.records.sparse = true;
+        splitter
     }
 
     /// The same splitter, filling the lists of an earlier file's [`Records`] (emptied first):
@@ -383,6 +411,9 @@ impl Splitter {
         records.spans.clear();
         records.unicode_escapes.clear();
         records.event_name_starts.clear();
+        records.count = 0;
+        records.first = None;
+        records.sparse = self.records.sparse;
         self.records = records;
         self
     }
@@ -595,7 +626,7 @@ fn scan_block(
                 cursor.pos = at + 1;
                 return;
             }
-            (1, b'}') => records.spans.push((cursor.record_start, at + 1)),
+            (1, b'}') => records.end_record(cursor.record_start, at + 1),
             _ => {
                 // An array as a record, brackets that do not pair, or a string left open.
                 cursor.stage = Stage::Failed;

@@ -1,0 +1,267 @@
+//! Regression tests for what one small hostile file (or a careless invocation) did to the
+//! machine: each named after the defect it pins (issue 20).
+
+use crate::harness::*;
+use std::process::{Command, Output, Stdio};
+
+/// Runs trailmask in `dir` through `sh`, after `ulimit -v KIB` (address space), so a run
+/// that needs more memory than that fails to allocate instead of taking the machine.
+fn run_limited(dir: &std::path::Path, kib: u64, args: &[&str]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("trailmask"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trailmask under ulimit")
+}
+
+/// One session chaining into the next, `hops` times, alternating between two roles (role
+/// juggling), as one gzip delivery file.
+fn juggling_chain(hops: usize) -> String {
+    let time = |i: usize| {
+        let t = chrono::DateTime::parse_from_rfc3339("2021-01-01T00:00:00Z").unwrap()
+            + chrono::TimeDelta::minutes(i as i64);
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    };
+    let mut records = Vec::with_capacity(hops);
+    for i in 0..hops {
+        let caller = if i == 0 {
+            r#"{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/juggler","accountId":"111111111111","accessKeyId":"AKIAJUGGLER"}"#.to_owned()
+        } else {
+            format!(
+                r#"{{"type":"AssumedRole","arn":"arn:aws:sts::111111111111:assumed-role/R{}/s","accountId":"111111111111","accessKeyId":"ASIA{:08}","sessionContext":{{"attributes":{{"creationDate":"{}"}},"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111111111111:role/R{}"}}}}}}"#,
+                (i - 1) % 2,
+                i - 1,
+                time(i - 1),
+                (i - 1) % 2
+            )
+        };
+        records.push(format!(
+            r#"{{"eventTime":"{}","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{caller},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{}","roleSessionName":"s"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{i:08}"}}}},"eventID":"e{i:08}","recipientAccountId":"111111111111"}}"#,
+            time(i),
+            i % 2
+        ));
+    }
+    format!(r#"{{"Records":[{}]}}"#, records.join(","))
+}
+
+/// Regression (issue 20): every prefix of one long chain became a row of its own, so 6,000
+/// hops took 2 GB and wrote 667 MB, and 30,000 were killed at 24 GB. At 100,000 hops, under
+/// a 1 GiB address-space limit, `chains` writes one row of bounded width.
+#[test]
+fn a_long_chain_costs_linear_memory_and_output() {
+    let dir = Dir::new();
+    dir.write_gz("juggle.json.gz", &juggling_chain(100_000));
+    let output = run_limited(
+        dir.root.path(),
+        1 << 20,
+        &["chains", "-q", "--format", "csv", "."],
+    );
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    let hop = |r: usize| format!("arn:aws:iam::111111111111:role/R{r}");
+    let head: Vec<String> = (0..8).map(|i| hop(i % 2)).collect();
+    let tail: Vec<String> = (99_993..100_000).map(|i| hop(i % 2)).collect();
+    let chain = format!(
+        "arn:aws:iam::111111111111:user/juggler -> {} -> [... 99985 hops ...] -> {}",
+        head.join(" -> "),
+        tail.join(" -> ")
+    );
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
+             100000,1,2021-01-01T00:00:00Z,2021-03-11T10:39:00Z,0,99998,\
+             arn:aws:iam::111111111111:user/juggler,{chain}\n"
+        )
+    );
+    // The other commands read the same chain in the same bounds.
+    let events = run_limited(dir.root.path(), 1 << 20, &["events", "-q", "."]);
+    assert_eq!(events.status.code(), Some(0));
+    let rows = csv_rows(&stdout(&events));
+    let depth = rows[0].iter().position(|c| c == "chain_depth").unwrap();
+    assert_eq!(rows.len(), 100_001);
+    assert_eq!(rows[100_000][depth], "100000");
+}
+
+/// A `--max-file-size` of 256 MiB holds no bomb, nor 8 of them at once.
+fn bombs(dir: &Dir) {
+    use std::io::Write;
+    // 257 MiB of zeros, and 257 MiB of empty records (`{},`: five bytes of record spans
+    // each, had every record been listed): each one byte past the cap once inflated.
+    let inflated = 257usize << 20;
+    let mut zeros = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let block = vec![0u8; 1 << 20];
+    for _ in 0..inflated >> 20 {
+        zeros.write_all(&block).unwrap();
+    }
+    let zeros = zeros.finish().unwrap();
+    let mut tiny = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    tiny.write_all(b"{\"Records\":[").unwrap();
+    let block = b"{},".repeat(1 << 18);
+    for _ in 0..inflated / block.len() {
+        tiny.write_all(&block).unwrap();
+    }
+    tiny.write_all(b"{}]}").unwrap();
+    let tiny = tiny.finish().unwrap();
+    for i in 0..4 {
+        dir.write(&format!("bomb-zeros-{i}.json.gz"), &zeros);
+        dir.write(&format!("bomb-records-{i}.json.gz"), &tiny);
+    }
+}
+
+/// Regression (issue 20): a file over `--max-file-size` was rejected only after its buffer
+/// reached twice the cap, in every worker at once: 8 bombs with `-j 8` needed 16.9 GB at the
+/// default cap and aborted under a memory limit with no output. Now the 8 fail, one line
+/// each, and the good file beside them is read, under a limit the old code could not meet
+/// (8 x 2 x 256 MiB).
+#[test]
+fn gzip_bombs_read_in_parallel_stay_within_the_cap() {
+    let dir = Dir::new();
+    bombs(&dir);
+    let sample = repo().join(
+        "sample-logs/AWSLogs/o-a1b2c3d4e5/111111111111/CloudTrail/us-east-1/2020/12/20/\
+         111111111111_CloudTrail_us-east-1_20201220T0905Z_NWJXD4EVKTECZA2E.json.gz",
+    );
+    std::fs::copy(&sample, dir.path("good.json.gz")).unwrap();
+    let output = run_limited(
+        dir.root.path(),
+        2 << 20,
+        &["summary", "-j", "8", "--max-file-size", "256M", "."],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let names = (0..4)
+        .map(|i| format!("bomb-records-{i}"))
+        .chain((0..4).map(|i| format!("bomb-zeros-{i}")));
+    let mut expected: Vec<String> = names
+        .map(|name| {
+            format!(
+                "trailmask: ./{name}.json.gz: larger than the 268435456-byte limit once \
+                 decompressed (see --max-file-size)"
+            )
+        })
+        .collect();
+    expected.push("trailmask: 1 file read, 0 skipped, 8 failed; 1 role assumption".to_owned());
+    assert_eq!(stderr(&output).lines().collect::<Vec<_>>(), expected);
+    assert!(stdout(&output).starts_with("files read        1\n"));
+}
+
+/// Regression (issue 20): a file of tiny records under the cap cost 16 bytes of record spans
+/// per 3 bytes of text (5 GB for a 1 GB file). It is read whole within a limit smaller than
+/// those spans would need.
+#[test]
+fn tiny_records_cost_no_more_than_their_text() {
+    let dir = Dir::new();
+    let records = format!("{{\"Records\":[{}{{}}]}}", "{},".repeat(40_000_000));
+    dir.write_gz("tiny.json.gz", &records);
+    let output = run_limited(dir.root.path(), 1 << 20, &["summary", "-q", "."]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout(&output).contains("\nrecords scanned   40000001\n"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+/// Regression (issue 20): a named pipe with a log's name inside a walked folder was opened
+/// and blocked forever (with `--strict` too), and a socket counted as a failure. Neither is
+/// opened: both are skipped as not regular files.
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_or_socket_in_a_walked_folder_is_skipped_unopened() {
+    let dir = Dir::new();
+    dir.write("good.json", assume_record().as_bytes());
+    let fifo = dir.path("pipe.json");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path("socket.json")).unwrap();
+    for strict in [false, true] {
+        let mut args = vec!["summary", "."];
+        if strict {
+            args.push("--strict");
+        }
+        let output = run_with_timeout(dir.root.path(), &args, 30);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            stdout(&output).contains("files skipped     2 (not a regular file 2)\n"),
+            "{}",
+            stdout(&output)
+        );
+        assert_eq!(
+            stderr(&output),
+            "trailmask: 1 file read, 2 skipped, 0 failed; 1 role assumption\n"
+        );
+    }
+}
+
+/// Runs trailmask in `dir`, failing the test if it has not ended after `seconds`.
+fn run_with_timeout(dir: &std::path::Path, args: &[&str], seconds: u64) -> Output {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("trailmask"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn trailmask");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("trailmask {args:?} still running after {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn assume_record() -> String {
+    r#"{"eventTime":"2021-03-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u","accountId":"111111111111"},"requestParameters":{"roleArn":"arn:aws:iam::111111111111:role/R","roleSessionName":"s"},"eventID":"e1"}"#.to_owned()
+}
+
+/// Regression (issue 20): `-j 5000` spent a minute starting threads on sample-logs. Past 256
+/// it is a usage error.
+#[test]
+fn threads_past_256_are_a_usage_error() {
+    let output = run(&["summary", "-j", "5000", "sample-logs/"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: error: --threads must be between 1 and 256\n"
+    );
+    let output = run(&["summary", "-q", "-j", "256", "sample-logs/"]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+/// Regression (issue 20): with stdout closed (`>&-`) the output was lost and the status 0.
+/// It is an output error (status 3); `>/dev/null` still is not.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_closed_stdout_is_an_output_error() {
+    let bin = assert_cmd::cargo::cargo_bin("trailmask");
+    let closed = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" summary -q sample-logs/ >&-")
+        .arg(&bin)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(closed.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&closed.stderr),
+        "trailmask: error: cannot write output: standard output is closed\n"
+    );
+    let null = Command::new("sh")
+        .arg("-c")
+        .arg("exec \"$0\" summary -q sample-logs/ >/dev/null")
+        .arg(&bin)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert_eq!(null.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&null.stderr), "");
+}
