@@ -1,11 +1,11 @@
 //! The floor for benchmarks: only load the same files, on the same cores, with trailmask's own
-//! loading code (`trailmask::input::decode::load`: the same flate2 backend, the same decoder
+//! loading code (`trailmask::testing::load`: the same flate2 backend, the same decoder
 //! and the same per-thread buffer reuse), and do nothing with the bytes.
 //! `cargo run --release --example inflate -- DIR [THREADS]`
 
 use rayon::prelude::*;
 use std::cell::RefCell;
-use trailmask::input::decode::{Buffers, load};
+use trailmask::testing::{Buffers, load};
 
 thread_local! {
     static BUFFERS: RefCell<Buffers> = RefCell::new(Buffers::default());

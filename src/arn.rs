@@ -127,11 +127,6 @@ pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
     )
 }
 
-/// True for a 12-digit AWS account id.
-pub fn is_account_id(text: &str) -> bool {
-    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,8 +178,6 @@ mod tests {
         assert_eq!(account_of("arn:aws:iam:"), None);
         assert_eq!(role_of_session("arn:aws:iam::1:user/x"), None);
         assert_eq!(session_of_role("arn:aws:iam::1:user/x", "s"), None);
-        assert!(is_account_id("000000000000"));
-        assert!(!is_account_id("12345678901x"));
     }
 
     proptest::proptest! {

@@ -6,7 +6,8 @@
 //! exactly the columns of `trailmask events`.
 
 use crate::arn;
-use crate::input::records::{Record, Text, UserIdentity};
+use crate::json::Text;
+use crate::read::records::{Record, UserIdentity};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -133,18 +134,6 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 9] = [
-        SourceKind::IamUser,
-        SourceKind::Root,
-        SourceKind::AssumedRole,
-        SourceKind::AwsService,
-        SourceKind::Saml,
-        SourceKind::WebIdentity,
-        SourceKind::AwsAccount,
-        SourceKind::FederatedUser,
-        SourceKind::Unknown,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::IamUser => "iam-user",

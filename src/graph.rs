@@ -13,7 +13,6 @@
 
 use crate::accounts::AccountNames;
 use crate::arn;
-use crate::cli::{Collapse, GraphLevel};
 use crate::event::{self, EventName, EventNames, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
@@ -346,35 +345,26 @@ fn sorted_distinct<'e>(values: &mut Vec<&'e str>) -> Vec<&'e str> {
     values.clone()
 }
 
-/// How to build the graph.
+/// How to build the graph (resolved from the command line by [`crate::plan`]); the default
+/// is the whole role-level graph.
 #[derive(Debug, Clone, Default)]
 pub struct GraphOptions {
+    /// Sessions as nodes (source → session → next session), not only roles.
     pub session_level: bool,
+    /// Edges seen fewer times are dropped.
     pub min_count: u64,
+    /// Only the busiest edges.
     pub top: Option<usize>,
-    pub collapse: BTreeSet<Collapse>,
-}
-
-impl GraphOptions {
-    pub fn new(
-        level: GraphLevel,
-        min_count: u64,
-        top: Option<usize>,
-        collapse: &[Collapse],
-    ) -> Self {
-        GraphOptions {
-            session_level: level == GraphLevel::Session,
-            min_count,
-            top,
-            collapse: collapse.iter().copied().collect(),
-        }
-    }
+    /// All AWS services as one node.
+    pub collapse_services: bool,
+    /// Federation subjects into their provider.
+    pub collapse_subjects: bool,
 }
 
 /// The graph, with nodes and edges in key order.
 #[derive(Debug, Clone)]
 pub struct MaskGraph<'e> {
-    pub graph: DiGraph<Node<'e>, Edge<'e>>,
+    graph: DiGraph<Node<'e>, Edge<'e>>,
     pub accounts: AccountNames,
 }
 
@@ -501,6 +491,28 @@ impl<'e> MaskGraph<'e> {
         clusters
     }
 
+    /// How many nodes.
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// The node at `index` (0 to [`MaskGraph::node_count`], in key order).
+    pub fn node_at(&self, index: usize) -> &Node<'e> {
+        &self.graph.raw_nodes()[index].weight
+    }
+
+    /// How many edges.
+    pub fn edge_count(&self) -> usize {
+        self.graph.edge_count()
+    }
+
+    /// The edge at `index` (0 to [`MaskGraph::edge_count`], in key order), with the indexes
+    /// of its ends ([`MaskGraph::node_at`]).
+    pub fn edge_at(&self, index: usize) -> (usize, usize, &Edge<'e>) {
+        let edge = &self.graph.raw_edges()[index];
+        (edge.source().index(), edge.target().index(), &edge.weight)
+    }
+
     /// Nodes with their stable ids, in key order.
     pub fn nodes(&self) -> impl Iterator<Item = (String, &Node<'e>)> {
         self.graph
@@ -589,13 +601,13 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
     let account = event.source_account();
     let federation = |kind| {
         let mut provider = node(kind, event.source(), "");
-        if !options.collapse.contains(&Collapse::Subjects) && !event.source_subject().is_empty() {
+        if !options.collapse_subjects && !event.source_subject().is_empty() {
             provider.subject = Some(event.source_subject());
         }
         provider
     };
     match event.source_kind {
-        SourceKind::AwsService if options.collapse.contains(&Collapse::Services) => {
+        SourceKind::AwsService if options.collapse_services => {
             node(NodeKind::Service, "AWS services", "")
         }
         SourceKind::AwsService => node(NodeKind::Service, event.source(), ""),

@@ -8,27 +8,90 @@
 //! Data flows one way, one module per stage:
 //!
 //! ```text
-//! input::discover → input::decode → event::extract → dedupe → chain → graph → export
+//! read::discover → read::file (load → decode → records) → event::extract → dedupe → chain
+//!   → graph → export
 //! ```
 //!
-//! [`scan::scan`] runs the first four stages on all cores and returns a deterministic
-//! [`scan::Scan`]; the `cmd` modules turn it into each command's output.
+//! `scan::scan` runs the reading stages on all cores and returns a deterministic scan; the
+//! `cmd` modules turn it into each command's output. `read` is the only user of `json`, the
+//! JSON- and CPU-level fast path that knows nothing of CloudTrail.
+//!
+//! The public surface is the command line ([`cli`], [`run`], [`exit`]); [`testing`] opens a
+//! few internals to the integration tests, the fuzz targets and the examples.
 
-pub mod accounts;
-pub mod arn;
-pub mod chain;
 pub mod cli;
-pub mod cmd;
-pub mod dedupe;
-pub mod error;
-pub mod event;
 pub mod exit;
-pub mod export;
-pub mod filter;
-pub mod graph;
-pub mod input;
-pub mod output;
-pub mod plan;
-pub mod prefetch;
-pub mod scan;
-pub mod timefmt;
+
+mod accounts;
+mod arn;
+mod chain;
+mod cmd;
+mod dedupe;
+mod error;
+mod event;
+mod export;
+mod filter;
+mod graph;
+mod json;
+mod output;
+mod plan;
+mod prefetch;
+mod read;
+mod scan;
+mod timefmt;
+
+pub use cmd::run;
+
+/// Internals for the integration tests, the fuzz targets and the examples; not a stable API.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::accounts::AccountNames;
+    pub use crate::chain::link_chains;
+    pub use crate::cmd::edges::EdgeRows;
+    pub use crate::dedupe::{DedupeKey, dedupe, output_order};
+    pub use crate::event::RoleAssumption;
+    pub use crate::export::dot::quote as dot_quote;
+    pub use crate::export::{Cell, Rows};
+    pub use crate::graph::{GraphOptions, MaskGraph};
+    pub use crate::read::file::{FileOutcome, read_bytes};
+    pub use crate::read::load::{Buffers, load};
+    pub use crate::scan::{Scan, ScanOptions, scan};
+
+    /// The writers of each format.
+    pub mod write {
+        pub use crate::export::csv::write as csv;
+        pub use crate::export::dot::write as dot;
+        pub use crate::export::json::{write_array as json_array, write_graph as json_graph};
+        pub use crate::export::mermaid::write as mermaid;
+        pub use crate::export::table::write as table;
+    }
+
+    /// True when the hand reader reads `text` as serde does, or leaves it to serde.
+    pub fn hand_reader_agrees_with_serde(text: &str) -> bool {
+        use crate::read::records::{Record, read_record};
+        read_record(text)
+            .is_none_or(|record| Some(record) == serde_json::from_str::<Record>(text).ok())
+    }
+
+    /// True when the splitter finds the same records in `bytes` fed whole or a `piece` of
+    /// bytes at a time (as while inflating), with and without the name filter, and decoding
+    /// keeps the same records either way.
+    pub fn splitting_in_pieces_agrees(bytes: &[u8], piece: usize) -> bool {
+        use crate::json::{Splitter, split_records};
+        use crate::read::decode::{decode, record_splitter};
+        let piece = piece.max(1);
+        let mut splitter = Splitter::new();
+        let mut filtered = record_splitter();
+        for end in (piece..bytes.len()).step_by(piece) {
+            splitter.feed(&bytes[..end]);
+            filtered.feed(&bytes[..end]);
+        }
+        let kept = |splitter| {
+            let decoded = decode(bytes, splitter);
+            let records: Vec<Vec<u8>> =
+                decoded.records.iter().map(|r| r.bytes().to_vec()).collect();
+            (records, decoded.count)
+        };
+        splitter.finish(bytes) == split_records(bytes) && kept(filtered) == kept(record_splitter())
+    }
+}

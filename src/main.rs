@@ -19,6 +19,6 @@ fn main() {
     // Not `stderr().lock()`: the progress bar's tick thread writes to stderr too, and a lock
     // held for the whole run would leave it (and the workers waiting on the bar) blocked
     // forever (issue 20). `Stderr` takes the lock per write.
-    let status = trailmask::cmd::run(&cli, &mut std::io::stderr());
+    let status = trailmask::run(&cli, &mut std::io::stderr());
     std::process::exit(status.code());
 }

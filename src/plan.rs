@@ -3,10 +3,11 @@
 //! found here, before any file is read.
 
 use crate::accounts::AccountNames;
-use crate::cli::ReadArgs;
+use crate::cli::{Collapse, GraphArgs, GraphLevel, ReadArgs};
 use crate::filter::{Filters, OutcomeFilter};
-use crate::input::discover::DayWindow;
+use crate::graph::GraphOptions;
 use crate::output::Target;
+use crate::read::discover::DayWindow;
 use crate::scan::ScanOptions;
 use crate::timefmt;
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
@@ -37,7 +38,7 @@ pub enum PlanError {
 
 /// The most worker threads `-j` takes. Past a few hundred, starting the threads alone costs
 /// more than any trail gains (`-j 1000` spends a second on sample-logs), and each one is a
-/// share of the memory budget ([`crate::input::decode::FREE_BUDGET`]).
+/// share of the memory budget ([`crate::read::load::FREE_BUDGET`]).
 pub const MAX_THREADS: usize = 256;
 
 /// Everything a reading command needs, validated.
@@ -118,6 +119,19 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         output: Target::from_arg(args.output.as_deref()),
         quiet: args.quiet,
     })
+}
+
+/// The graph options of `trailmask graph`. `--collapse sessions` folds each session into its
+/// role, which at session level gives the role-level graph.
+pub fn graph_options(args: &GraphArgs) -> GraphOptions {
+    let collapse = |what| args.collapse.contains(&what);
+    GraphOptions {
+        session_level: args.level == GraphLevel::Session && !collapse(Collapse::Sessions),
+        min_count: args.min_count,
+        top: args.top,
+        collapse_services: collapse(Collapse::Services),
+        collapse_subjects: collapse(Collapse::Subjects),
+    }
 }
 
 fn time_error(flag: &'static str, value: &str) -> PlanError {

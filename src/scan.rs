@@ -6,19 +6,16 @@
 //! order of inputs.
 
 use crate::chain::link_chains;
-use crate::dedupe::{DedupeKey, dedupe};
-use crate::error::{InputError, Salvage};
-use crate::event::{RoleAssumption, extract};
-use crate::input::decode::{self, Buffers, LoadProblem, NameHint, SkipReason};
-use crate::input::discover::{DayWindow, Input, discover};
-use crate::input::fields;
-use crate::input::records::Record;
-use crate::input::split::{Records, Splitter};
-use aho_corasick::AhoCorasick;
+use crate::dedupe::dedupe;
+use crate::error::InputError;
+use crate::event::RoleAssumption;
+use crate::read::decode::SkipReason;
+use crate::read::discover::{DayWindow, Input, discover};
+use crate::read::file::{FileReader, FileResult, FileStatus};
+use crate::read::load;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -53,7 +50,7 @@ impl Default for ScanOptions {
             threads: None,
             follow: false,
             window: DayWindow::default(),
-            max_file_size: decode::DEFAULT_MAX_FILE_SIZE,
+            max_file_size: load::DEFAULT_MAX_FILE_SIZE,
             strict: false,
             link_chains: true,
             by_time: true,
@@ -93,54 +90,7 @@ pub struct Scan {
     pub stats: ScanStats,
     /// One error per failed file, in path order.
     pub failures: Vec<InputError>,
-    /// True when `strict` stopped the scan early.
-    pub stopped: bool,
     pub elapsed: Duration,
-}
-
-/// What one file gave.
-struct FileResult {
-    /// Each event with what de-duplication reads of it, taken here while the event is in the
-    /// cache.
-    events: Vec<(DedupeKey, Box<RoleAssumption>)>,
-    records: u64,
-    bytes_read: u64,
-    bytes_json: u64,
-    status: FileStatus,
-}
-
-enum FileStatus {
-    Read,
-    Skipped(SkipReason),
-    Failed(InputError),
-    NotRead,
-}
-
-/// What a worker reuses from file to file: the file's bytes and text, and the splitter's
-/// lists.
-#[derive(Default)]
-struct WorkerBuffers {
-    load: Buffers,
-    records: Records,
-}
-
-thread_local! {
-    /// Each worker thread's buffers, reused from file to file (rayon's `map_init` would make
-    /// new ones at every work split, and fresh pages cost the kernel zeroing them).
-    static BUFFERS: std::cell::RefCell<WorkerBuffers> =
-        std::cell::RefCell::new(WorkerBuffers::default());
-}
-
-/// Finds the records worth a full parse: any that mention one of the event names. A superset:
-/// an ordinary call may mention "AssumeRole" in a string; the parse decides.
-fn candidate_matcher() -> AhoCorasick {
-    AhoCorasick::new([
-        "AssumeRo",
-        "SwitchRole",
-        "GetSessionToken",
-        "GetFederationToken",
-    ])
-    .expect("the candidate patterns are valid")
 }
 
 /// Reads everything in `options.paths`.
@@ -151,7 +101,7 @@ fn candidate_matcher() -> AhoCorasick {
 pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let started = Instant::now();
     let found = discover(&options.paths, options.follow, options.window);
-    let matcher = candidate_matcher();
+    let reader = FileReader::new(options.max_file_size);
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
     // Largest files first (by their size on disk), so that the files left at the end, when
     // one worker has run out of work and waits for the others, are the smallest; results are
@@ -171,9 +121,7 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
                 if stop.load(Ordering::Relaxed) {
                     return (i, FileResult::not_read());
                 }
-                let result = BUFFERS.with_borrow_mut(|bufs| {
-                    read_input(input, options.max_file_size, &matcher, bufs)
-                });
+                let result = reader.read(input);
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -206,7 +154,7 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
                 scan.stats.files_failed += 1;
                 scan.failures.push(error);
             }
-            FileStatus::NotRead => scan.stopped = true,
+            FileStatus::NotRead => {}
         }
         scan.stats.events_found += result.events.len() as u64;
         per_file.push(result.events);
@@ -220,184 +168,4 @@ pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     scan.events = events;
     scan.elapsed = started.elapsed();
     scan
-}
-
-impl FileResult {
-    fn not_read() -> Self {
-        FileResult {
-            events: Vec::new(),
-            records: 0,
-            bytes_read: 0,
-            bytes_json: 0,
-            status: FileStatus::NotRead,
-        }
-    }
-}
-
-fn read_input(
-    input: &Input,
-    limit: u64,
-    matcher: &AhoCorasick,
-    bufs: &mut WorkerBuffers,
-) -> FileResult {
-    let mut result = FileResult::not_read();
-    let WorkerBuffers { load, records } = bufs;
-    let mut splitter = decode::record_splitter().reusing(std::mem::take(records));
-    let (path, loaded) = match input {
-        Input::File {
-            skip: Some(reason), ..
-        } => {
-            result.status = FileStatus::Skipped(*reason);
-            return result;
-        }
-        Input::File { path, size, .. } => {
-            result.bytes_read = *size;
-            let loaded = std::fs::File::open(path)
-                .map_err(LoadProblem::Io)
-                .and_then(|file| decode::load(file, limit, load, &mut |text| splitter.feed(text)));
-            (path.clone(), loaded)
-        }
-        Input::Stdin => {
-            let loaded = decode::load(std::io::stdin().lock(), limit, load, &mut |text| {
-                splitter.feed(text)
-            });
-            (PathBuf::from("<stdin>"), loaded)
-        }
-    };
-    let mut result = finish_file(path, loaded, splitter, records, limit, matcher, result);
-    load.release();
-    if matches!(input, Input::Stdin) {
-        result.bytes_read = result.bytes_json; // what was read is what was given
-    }
-    result
-}
-
-/// What [`read_bytes`] found in one file.
-#[derive(Debug)]
-pub struct FileOutcome {
-    pub events: Vec<Box<RoleAssumption>>,
-    pub records: u64,
-    pub skipped: Option<SkipReason>,
-    pub error: Option<InputError>,
-}
-
-/// Reads one file's bytes exactly as [`scan`] reads a file (gzip or not, any shape), without
-/// de-duplication or chains. For tests and fuzzing.
-pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
-    let mut bufs = Buffers::default();
-    let mut splitter = decode::record_splitter();
-    let loaded = decode::load(bytes, limit, &mut bufs, &mut |text| splitter.feed(text));
-    let result = finish_file(
-        PathBuf::from("<bytes>"),
-        loaded,
-        splitter,
-        &mut Records::default(),
-        limit,
-        &candidate_matcher(),
-        FileResult::not_read(),
-    );
-    let (skipped, error) = match result.status {
-        FileStatus::Skipped(reason) => (Some(reason), None),
-        FileStatus::Failed(error) => (None, Some(error)),
-        FileStatus::Read | FileStatus::NotRead => (None, None),
-    };
-    FileOutcome {
-        events: result.events.into_iter().map(|(_, event)| event).collect(),
-        records: result.records,
-        skipped,
-        error,
-    }
-}
-
-type Loaded<'b> = Result<(&'b [u8], Option<std::io::Error>), LoadProblem>;
-
-fn finish_file(
-    path: PathBuf,
-    loaded: Loaded,
-    splitter: Splitter,
-    spare: &mut Records,
-    limit: u64,
-    matcher: &AhoCorasick,
-    mut result: FileResult,
-) -> FileResult {
-    let (text, gzip_damage) = match loaded {
-        Ok(loaded) => loaded,
-        Err(problem) => {
-            result.status = FileStatus::Failed(match problem {
-                LoadProblem::Io(source) => InputError::Io { path, source },
-                LoadProblem::TooLarge => InputError::TooLarge { path, limit },
-            });
-            return result;
-        }
-    };
-    result.bytes_json = text.len() as u64;
-    let decoded = decode::decode_reusing(text, splitter, spare);
-    result.records = decoded.count as u64;
-    let log_file: Arc<str> = Arc::from(path.display().to_string());
-    let mut bad_records = 0;
-    let mut first_bad = String::new();
-    for raw in &decoded.records {
-        let text = raw.bytes();
-        let candidate = match raw.name {
-            NameHint::Unknown => matcher.is_match(text),
-            NameHint::Candidate(candidate) => candidate,
-        };
-        if !candidate {
-            continue;
-        }
-        // Checking the whole record's UTF-8 at once is cheaper than checking each string the
-        // parse borrows; a record that is not UTF-8 throughout still parses as bytes, as before.
-        // The hand-written reader takes the plain records; serde all the others.
-        let parsed = match std::str::from_utf8(text) {
-            Ok(text) => fields::read_record(text).map_or_else(|| serde_json::from_str(text), Ok),
-            Err(_) => serde_json::from_slice::<Record>(text),
-        };
-        match parsed {
-            Ok(record) => result.events.extend(
-                extract(&record, &log_file).map(|event| (DedupeKey::of(&event), Box::new(event))),
-            ),
-            Err(error) => {
-                if bad_records == 0 {
-                    first_bad = error.to_string();
-                }
-                bad_records += 1;
-            }
-        }
-    }
-    let salvage = Salvage(decoded.count);
-    result.status = if let Some(source) = gzip_damage {
-        FileStatus::Failed(InputError::Gzip {
-            path,
-            what: gzip_problem(&source),
-            source,
-            salvage,
-        })
-    } else if let Some(source) = decoded.error {
-        FileStatus::Failed(InputError::Json {
-            path,
-            source,
-            salvage,
-        })
-    } else if bad_records > 0 {
-        FileStatus::Failed(InputError::BadRecords {
-            path,
-            count: bad_records,
-            first: first_bad,
-        })
-    } else if let Some(reason) = decoded.skip {
-        FileStatus::Skipped(reason)
-    } else {
-        FileStatus::Read
-    };
-    result
-}
-
-fn gzip_problem(error: &std::io::Error) -> &'static str {
-    // A stream cut short reads as UnexpectedEof, or (zlib-rs) as "incomplete deflate stream".
-    if error.kind() == std::io::ErrorKind::UnexpectedEof || error.to_string().contains("incomplete")
-    {
-        "truncated gzip"
-    } else {
-        "corrupt gzip"
-    }
 }

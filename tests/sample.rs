@@ -409,7 +409,7 @@ fn services_and_edges_name_accounts() {
 
 #[test]
 fn a_scan_without_chain_links_differs_only_in_chain_fields() {
-    use trailmask::scan::{ScanOptions, scan};
+    use trailmask::testing::{ScanOptions, scan};
     let read = |link_chains| {
         let options = ScanOptions {
             paths: vec!["sample-logs".into()],
@@ -431,7 +431,7 @@ fn a_scan_without_chain_links_differs_only_in_chain_fields() {
 
 #[test]
 fn a_scan_not_sorted_by_time_holds_the_same_events_in_path_order() {
-    use trailmask::scan::{ScanOptions, scan};
+    use trailmask::testing::{ScanOptions, scan};
     let read = |by_time| {
         let options = ScanOptions {
             paths: vec!["sample-logs".into()],
@@ -447,6 +447,6 @@ fn a_scan_not_sorted_by_time_holds_the_same_events_in_path_order() {
     assert!(files.is_sorted(), "path order");
     assert_ne!(unsorted, sorted, "sample-logs' files are not in time order");
     let mut resorted = unsorted.clone();
-    resorted.sort_by(|a, b| trailmask::dedupe::output_order(a, b));
+    resorted.sort_by(|a, b| trailmask::testing::output_order(a, b));
     assert_eq!(resorted, sorted);
 }

@@ -6,34 +6,17 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trailmask::input::decode::{decode, record_splitter};
-use trailmask::input::fields::read_record;
-use trailmask::input::records::Record;
-use trailmask::input::split::{Splitter, split_records};
+use trailmask::testing;
 
 fuzz_target!(|bytes: &[u8]| {
-    let outcome = trailmask::scan::read_bytes(bytes, 1 << 22);
+    let outcome = testing::read_bytes(bytes, 1 << 22);
     assert!(outcome.events.len() as u64 <= outcome.records);
     if outcome.skipped.is_some() {
         assert!(outcome.events.is_empty());
     }
     let piece = 1 + usize::from(bytes.first().copied().unwrap_or(0));
-    let mut splitter = Splitter::new();
-    let mut filtered = record_splitter();
-    for end in (piece..bytes.len()).step_by(piece) {
-        splitter.feed(&bytes[..end]);
-        filtered.feed(&bytes[..end]);
-    }
-    assert_eq!(splitter.finish(bytes), split_records(bytes));
-    let kept = |splitter| {
-        let decoded = decode(bytes, splitter);
-        let records: Vec<Vec<u8>> = decoded.records.iter().map(|r| r.bytes().to_vec()).collect();
-        (records, decoded.count)
-    };
-    assert_eq!(kept(filtered), kept(record_splitter()));
-    if let Ok(text) = std::str::from_utf8(bytes)
-        && let Some(record) = read_record(text)
-    {
-        assert_eq!(Some(record), serde_json::from_str::<Record>(text).ok());
+    assert!(testing::splitting_in_pieces_agrees(bytes, piece));
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        assert!(testing::hand_reader_agrees_with_serde(text));
     }
 });

@@ -1,7 +1,7 @@
 //! `trailmask edges`: the role-level graph's edges as a table for auditors.
 
 use super::{Needs, execute};
-use crate::cli::{EdgesArgs, EdgesFormat, GraphLevel};
+use crate::cli::{EdgesArgs, EdgesFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::graph::{GraphOptions, MaskGraph};
@@ -68,7 +68,7 @@ impl Rows for EdgeRows<'_> {
 
 /// Runs `trailmask edges`.
 pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
-    let options = GraphOptions::new(GraphLevel::Role, 1, None, &[]);
+    let options = GraphOptions::default();
     execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);

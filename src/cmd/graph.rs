@@ -4,12 +4,13 @@ use super::{Needs, execute};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitCode;
 use crate::export;
-use crate::graph::{GraphOptions, MaskGraph};
+use crate::graph::MaskGraph;
+use crate::plan::graph_options;
 use std::io::Write;
 
 /// Runs `trailmask graph`.
 pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
-    let options = GraphOptions::new(args.level, args.min_count, args.top, &args.collapse);
+    let options = graph_options(args);
     execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let written = match args.format {

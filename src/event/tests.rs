@@ -1,7 +1,7 @@
 //! One fixture per caller kind and per event, written from the documented record format.
 
 use super::*;
-use crate::input::records::Record;
+use crate::read::records::Record;
 
 fn extract_json(json: &str) -> Option<RoleAssumption> {
     let record: Record = serde_json::from_str(json).expect("fixture is valid JSON");

@@ -13,15 +13,8 @@ use super::{Cell, IndexedRows, Rows};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// Neutralizes a cell that a spreadsheet would read as a formula.
-pub fn neutralize(cell: &str) -> Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
-        _ => Cow::Borrowed(cell),
-    }
-}
-
-/// [`neutralize`] for an owned-or-borrowed cell, allocating only when a prefix is needed.
+/// Neutralizes a cell that a spreadsheet would read as a formula, allocating only when a
+/// prefix is needed.
 fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
@@ -184,10 +177,10 @@ mod tests {
     #[test]
     fn neutralizes_formula_starts_only() {
         for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(neutralize(bad), format!("'{bad}"));
+            assert_eq!(neutralized(bad.into()), format!("'{bad}"));
         }
         for good in ["", "arn:aws:iam::1:role/x", "a=b", "1-2", "'already"] {
-            assert_eq!(neutralize(good), good);
+            assert_eq!(neutralized(good.into()), good);
         }
     }
 }

@@ -123,11 +123,10 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     writeln!(wtr, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
     // Each node's quoted id (for its line and its edges' ends) and line, on all cores; they
     // are then written by account.
-    let nodes = graph.graph.raw_nodes();
-    let (ids, lines): (Vec<String>, Vec<String>) = nodes
-        .par_iter()
-        .map(|n| {
-            let node = &n.weight;
+    let (ids, lines): (Vec<String>, Vec<String>) = (0..graph.node_count())
+        .into_par_iter()
+        .map(|i| {
+            let node = graph.node_at(i);
             let id = quote(&node.id());
             let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
@@ -171,24 +170,25 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         }
     }
     // Edges are most of a large graph: formatted in parallel chunks (in order).
-    let edges = graph.graph.raw_edges();
     super::write_in_chunks(
-        edges.len(),
+        graph.edge_count(),
         &|range, bytes| {
-            edges[range].iter().try_for_each(|edge| {
-                for part in [
-                    &b"  "[..],
-                    ids[edge.source().index()].as_bytes(),
-                    b" -> ",
-                    ids[edge.target().index()].as_bytes(),
-                    b" [",
-                ] {
-                    bytes.extend_from_slice(part);
-                }
-                write_edge_attrs(&edge.weight, bytes)?;
-                bytes.extend_from_slice(b"];\n");
-                Ok(())
-            })
+            range
+                .map(|i| graph.edge_at(i))
+                .try_for_each(|(from, to, edge)| {
+                    for part in [
+                        &b"  "[..],
+                        ids[from].as_bytes(),
+                        b" -> ",
+                        ids[to].as_bytes(),
+                        b" [",
+                    ] {
+                        bytes.extend_from_slice(part);
+                    }
+                    write_edge_attrs(edge, bytes)?;
+                    bytes.extend_from_slice(b"];\n");
+                    Ok(())
+                })
         },
         wtr,
     )?;

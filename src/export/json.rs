@@ -27,19 +27,7 @@ fn object(columns: &[&'static str], cells: &[Cell]) -> Value {
     Value::Object(map)
 }
 
-/// Writes `rows` as one JSON object per line.
-///
-/// # Errors
-/// Any write error.
-pub fn write_lines(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
-    let columns = rows.columns();
-    rows.each_row(&mut |cells| {
-        serde_json::to_writer(&mut *wtr, &object(&columns, cells))?;
-        wtr.write_all(b"\n")
-    })
-}
-
-/// [`write_lines()`] for a long table, formatted in parallel chunks.
+/// Writes `rows` as one JSON object per line, formatted in parallel chunks.
 ///
 /// # Errors
 /// Any write error.

@@ -51,7 +51,6 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         .enumerate()
         .map(|(i, (id, _))| (id, i))
         .collect();
-    let nodes = graph.graph.raw_nodes();
     for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
@@ -62,7 +61,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         for &index in members {
-            let node = &nodes[index].weight;
+            let node = graph.node_at(index);
             let mut text = shorten(&node.label());
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()

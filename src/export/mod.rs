@@ -49,11 +49,8 @@ impl Cell<'_> {
 /// (and still written in order).
 pub trait IndexedRows: Rows + Sync {
     /// The number of rows.
+    #[allow(clippy::len_without_is_empty, reason = "only chunked writing asks")]
     fn len(&self) -> usize;
-    /// True when there are no rows.
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
     /// Calls `emit` with the cells of rows `range`, in order.
     ///
     /// # Errors

@@ -1,12 +1,12 @@
-//! Reading a [`Record`] by hand: one pass over a record's JSON that fills in the fields
-//! trailmask reads and checks that everything else is well-formed, with none of serde's
-//! per-value machinery. Each string ends at the next quote, backslash or control character,
+//! Reading a record by hand: one pass over an object's JSON that fills in the fields a
+//! [`schema!`](crate::json::schema) declares and checks that everything else is well-formed,
+//! with none of serde's per-value machinery. Each string ends at the next quote, backslash or control character,
 //! found from a mask of them made for each 64-byte block of the record with the splitter's
 //! vector compares (`split::StringStops`): a bit search per string instead of a test per word
 //! (at 1M records, `graph` 15 ms faster on one thread).
 //!
 //! It answers only where its answer is certainly serde_json's: `Some` means serde would read the
-//! same [`Record`] from the same text. Anything it does not handle exactly as serde does makes it
+//! same value from the same text. Anything it does not handle exactly as serde does makes it
 //! answer `None`, and the caller asks serde, which reads every record and words every error:
 //!
 //! - a backslash anywhere (escapes are rare in role assumptions; serde decodes them);
@@ -19,24 +19,21 @@
 //! as serde checks the values it skips. Tests and the `decode` fuzz target hold the two readers
 //! to the same answers.
 
-use crate::input::records::{
-    AdditionalEventData, AssumedUser, Credentials, Obj, Record, RequestParameters,
-    ResponseElements, SessionAttributes, SessionContext, SessionIssuer, Text, UserIdentity,
-};
-use crate::input::split::{BLOCK, StringStops};
+use super::split::{BLOCK, StringStops};
+use super::values::{Obj, Text};
 use std::borrow::Cow;
 
 /// The deepest nesting read; deeper records are left to serde.
 pub const MAX_DEPTH: u32 = 64;
 
-/// Reads `text`, one record's JSON object, or `None` when serde must (see the module
+/// Reads `text`, one JSON object, as a `T`, or `None` when serde must (see the module
 /// documentation).
-pub fn read_record(text: &str) -> Option<Record<'_>> {
-    read_record_with(text, StringStops::detect())
+pub(crate) fn read_object<'a, T: Fields<'a>>(text: &'a str) -> Option<T> {
+    read_object_with(text, StringStops::detect())
 }
 
-/// [`read_record`], finding where strings stop with `stops`.
-fn read_record_with(text: &str, stops: StringStops) -> Option<Record<'_>> {
+/// [`read_object`], finding where strings stop with `stops`.
+pub(crate) fn read_object_with<'a, T: Fields<'a>>(text: &'a str, stops: StringStops) -> Option<T> {
     let mut reader = Reader {
         text,
         pos: 0,
@@ -45,13 +42,13 @@ fn read_record_with(text: &str, stops: StringStops) -> Option<Record<'_>> {
         stops_block: usize::MAX,
         stops_mask: 0,
     };
-    let mut record = Record::default();
-    read_object(&mut record, &mut reader)?;
-    reader.peek().is_none().then_some(record)
+    let mut value = T::default();
+    read_fields(&mut value, &mut reader)?;
+    reader.peek().is_none().then_some(value)
 }
 
 /// Where the reader stands in a record's text.
-struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     text: &'a str,
     pos: usize,
     depth: u32,
@@ -199,7 +196,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Any value, checked and passed over.
-    fn skip_value(&mut self) -> Option<()> {
+    pub(crate) fn skip_value(&mut self) -> Option<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
             b'{' => self.object(|reader, _| reader.skip_value()),
@@ -228,7 +225,8 @@ fn some_digits_end(bytes: &[u8], at: usize) -> Option<usize> {
 }
 
 /// A value the record model reads: [`Text`] or [`Obj`].
-trait Value<'a> {
+/// A value the hand reader fills in: [`Text`] and [`Obj`].
+pub(crate) trait Value<'a> {
     fn read(&mut self, reader: &mut Reader<'a>) -> Option<()>;
 }
 
@@ -250,7 +248,7 @@ impl<'a> Value<'a> for Text<'a> {
 }
 
 /// Reads the object at the reader into `value`, field by field.
-fn read_object<'a, T: Fields<'a>>(value: &mut T, reader: &mut Reader<'a>) -> Option<()> {
+fn read_fields<'a, T: Fields<'a>>(value: &mut T, reader: &mut Reader<'a>) -> Option<()> {
     if reader.peek()? != b'{' {
         return None;
     }
@@ -264,7 +262,7 @@ impl<'a, T: Fields<'a>> Value<'a> for Obj<T> {
         match reader.peek()? {
             b'{' => {
                 let mut value = T::default();
-                read_object(&mut value, reader)?;
+                read_fields(&mut value, reader)?;
                 self.0 = Some(value);
                 Some(())
             }
@@ -274,23 +272,55 @@ impl<'a, T: Fields<'a>> Value<'a> for Obj<T> {
     }
 }
 
-/// A struct of the record model, read field by field.
-trait Fields<'a>: Default {
+/// An object whose fields the hand reader fills in, implemented by [`schema!`]: `read_field`
+/// reads the value of `key` into its field (refusing a key given twice, as serde does,
+/// through the bits of `seen`), or skips a key the type does not declare.
+pub(crate) trait Fields<'a>: Default {
     /// Reads the value of `key` into its field, or skips it when no field has that name.
     /// `seen` has a bit for each field already read: serde refuses a field given twice.
     fn read_field(&mut self, key: &str, reader: &mut Reader<'a>, seen: &mut u32) -> Option<()>;
 }
 
 /// Each struct's fields by their JSON names (serde's, as its derive renames them).
-macro_rules! fields {
-    ($($ty:ident { $($key:literal => $field:ident,)* })*) => {$(
-        impl<'a> Fields<'a> for $ty<'a> {
+
+/// Declares record types once, for both readers: each type gets serde's `Deserialize` (every
+/// field optional, named by its JSON key) and the hand reader's [`Fields`], from the same
+/// list of keys and fields. Each field is a [`Text`] or an [`Obj`] of another declared type;
+/// at most 32 fields a type (the bits that catch a key given twice).
+///
+/// ```text
+/// schema! {
+///     /// A CloudTrail record.
+///     Record<'a> {
+///         "eventName" => event_name: Text<'a>,
+///         "userIdentity" => user_identity: Obj<UserIdentity<'a>>,
+///     }
+/// }
+/// ```
+macro_rules! schema {
+    ($(
+        $(#[$meta:meta])*
+        $ty:ident<$lt:lifetime> { $($key:literal => $field:ident: $fty:ty,)* }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
+        #[serde(default)]
+        pub(crate) struct $ty<$lt> {
+            $(
+                #[serde(borrow, rename = $key)]
+                pub(crate) $field: $fty,
+            )*
+        }
+
+        const _: () = assert!([$($key),*].len() <= 32, "at most 32 fields a type");
+
+        impl<$lt> $crate::json::Fields<$lt> for $ty<$lt> {
             #[inline]
             #[allow(unused_assignments, reason = "the bit after the last field")]
             fn read_field(
                 &mut self,
                 key: &str,
-                reader: &mut Reader<'a>,
+                reader: &mut $crate::json::Reader<$lt>,
                 seen: &mut u32,
             ) -> Option<()> {
                 let mut bit = 1;
@@ -300,7 +330,7 @@ macro_rules! fields {
                             return None;
                         }
                         *seen |= bit;
-                        return self.$field.read(reader);
+                        return $crate::json::Value::read(&mut self.$field, reader);
                     }
                     bit <<= 1;
                 )*
@@ -309,80 +339,4 @@ macro_rules! fields {
         }
     )*};
 }
-
-fields! {
-    Record {
-        "eventTime" => event_time,
-        "@timestamp" => logstash_timestamp,
-        "eventSource" => event_source,
-        "eventName" => event_name,
-        "eventType" => event_type,
-        "awsRegion" => aws_region,
-        "sourceIPAddress" => source_ip_address,
-        "userAgent" => user_agent,
-        "errorCode" => error_code,
-        "errorMessage" => error_message,
-        "eventID" => event_id,
-        "sharedEventID" => shared_event_id,
-        "recipientAccountId" => recipient_account_id,
-        "userIdentity" => user_identity,
-        "requestParameters" => request_parameters,
-        "responseElements" => response_elements,
-        "additionalEventData" => additional_event_data,
-    }
-    UserIdentity {
-        "type" => kind,
-        "principalId" => principal_id,
-        "arn" => arn,
-        "accountId" => account_id,
-        "accessKeyId" => access_key_id,
-        "userName" => user_name,
-        "invokedBy" => invoked_by,
-        "identityProvider" => identity_provider,
-        "sessionContext" => session_context,
-    }
-    SessionContext {
-        "attributes" => attributes,
-        "sessionIssuer" => session_issuer,
-        "sourceIdentity" => source_identity,
-    }
-    SessionAttributes {
-        "creationDate" => creation_date,
-        "mfaAuthenticated" => mfa_authenticated,
-    }
-    SessionIssuer {
-        "type" => kind,
-        "arn" => arn,
-    }
-    RequestParameters {
-        "roleArn" => role_arn,
-        "roleSessionName" => role_session_name,
-        "principalArn" => principal_arn,
-        "sourceIdentity" => source_identity,
-        "name" => name,
-        "targetPrincipal" => target_principal,
-        "providerId" => provider_id,
-    }
-    ResponseElements {
-        "credentials" => credentials,
-        "assumedRoleUser" => assumed_role_user,
-        "federatedUser" => federated_user,
-        "subject" => subject,
-        "provider" => provider,
-        "subjectFromWebIdentityToken" => subject_from_web_identity_token,
-        "sourceIdentity" => source_identity,
-        "SwitchRole" => switch_role,
-    }
-    Credentials {
-        "accessKeyId" => access_key_id,
-    }
-    AssumedUser {
-        "arn" => arn,
-    }
-    AdditionalEventData {
-        "SwitchFrom" => switch_from,
-    }
-}
-
-#[cfg(test)]
-mod tests;
+pub(crate) use schema;

@@ -19,7 +19,7 @@
 //! piece is scanned while it is still in the cache; the records found do not depend on the
 //! pieces.
 //!
-//! The same compares give the hand reader ([`crate::input::fields`]) where the strings of a
+//! The same compares give the hand reader ([`super::reader`]) where the strings of a
 //! record stop (`StringStops`).
 //!
 //! This is a splitter, not a validator: bytes inside records that are not role assumptions are
@@ -60,7 +60,7 @@ fn rare_structure(word: u64) -> u64 {
 }
 
 /// Where strings stop, a 64-byte block at a time, for the hand reader
-/// ([`crate::input::fields`]): it finds the end of each string as the next set bit instead of
+/// ([`super::reader`]): it finds the end of each string as the next set bit instead of
 /// testing the string's bytes a word at a time, with the same vector compares as the splitter.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct StringStops {

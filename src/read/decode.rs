@@ -16,17 +16,11 @@
 //! are kept ([`Decoded::error`] says what went wrong).
 
 use crate::event::EventName;
-use crate::input::records::Text;
-use crate::input::split::{self, Records, Splitter};
+use crate::json::{self, Records, Splitter, Text};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use std::fmt;
-use std::io::Read;
-
-/// The default cap on a file's decompressed size: far above any real CloudTrail file
-/// (delivery files are a few MB), well below what would exhaust a laptop's memory.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 1 << 30;
 
 /// One record's JSON text: borrowed from the file, or owned when it was itself a JSON string
 /// inside another document (lookup-events, CloudWatch Logs).
@@ -99,18 +93,6 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
-    /// Every reason, in report order.
-    pub const ALL: [SkipReason; 8] = [
-        SkipReason::Digest,
-        SkipReason::Insight,
-        SkipReason::NotCloudTrail,
-        SkipReason::Empty,
-        SkipReason::Symlink,
-        SkipReason::NotALogName,
-        SkipReason::OutsideDates,
-        SkipReason::NotAFile,
-    ];
-
     /// A short name for reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,191 +120,6 @@ pub struct Decoded<'a> {
     pub skip: Option<SkipReason>,
     /// The JSON error that stopped decoding; the records before it are kept.
     pub error: Option<serde_json::Error>,
-}
-
-/// Reusable per-worker buffers: the file's bytes and their decompressed form, and while a file
-/// larger than [`FREE_SIZE`] is held, the [big-file gate](BIG_FILE_GATE).
-#[derive(Debug, Default)]
-pub struct Buffers {
-    raw: Vec<u8>,
-    plain: Vec<u8>,
-    gate: Option<std::sync::MutexGuard<'static, ()>>,
-}
-
-/// How much text a worker may hold without waiting: [`FREE_SIZE`] at most, a share of
-/// [`FREE_BUDGET`] among the workers, and an eighth of the cap, but at least one [`PIECE`].
-/// A file whose bytes or text outgrow it (a big log, or a gzip bomb on its way to the cap)
-/// must first pass [`BIG_FILE_GATE`], so that however many workers read, the process holds at
-/// most one file of up to `--max-file-size` beside the workers' free buffers (a
-/// [`FREE_BUDGET`] of text and one of compressed bytes). Delivery files are a few MB: they
-/// never wait.
-pub const FREE_SIZE: usize = 64 << 20;
-
-/// What all workers' free buffers may hold together (see [`FREE_SIZE`]).
-pub const FREE_BUDGET: usize = 512 << 20;
-
-/// The free size for a cap of `cap` bytes shared by `workers` workers.
-fn free_size(cap: usize, workers: usize) -> usize {
-    FREE_SIZE
-        .min(FREE_BUDGET / workers.max(1))
-        .min(cap / 8)
-        .max(PIECE)
-}
-
-/// Held by the one worker whose file has outgrown [`FREE_SIZE`], from then until the file's
-/// events are taken ([`Buffers::release`]). A worker waiting here holds no more than
-/// `FREE_SIZE`, and the holder needs nothing else to finish, so no worker waits forever.
-static BIG_FILE_GATE: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl Buffers {
-    /// Lets go of a big file: its buffers shrink back to the free size and the gate opens for
-    /// the next one. Call it once a file's records are no longer borrowed.
-    pub fn release(&mut self) {
-        let free = free_size(usize::MAX, rayon::current_num_threads());
-        for buf in [&mut self.raw, &mut self.plain] {
-            if buf.capacity() > free {
-                buf.truncate(free);
-                buf.shrink_to(free);
-            }
-        }
-        self.gate = None;
-    }
-}
-
-/// Passes the big-file gate, once per file. A worker that panicked while holding it cannot
-/// have left the unit value inside in a bad state, so a poisoned gate is simply taken.
-fn pass_gate(gate: &mut Option<std::sync::MutexGuard<'static, ()>>) {
-    if gate.is_none() {
-        *gate = Some(
-            BIG_FILE_GATE
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
-    }
-}
-
-/// Why [`load`] could not produce the whole text.
-#[derive(Debug)]
-pub enum LoadProblem {
-    /// Reading failed.
-    Io(std::io::Error),
-    /// More than the limit once decompressed.
-    TooLarge,
-}
-
-/// Reads everything from `rdr` and inflates it when it is gzip, into `bufs`. Returns the text
-/// and, for a damaged gzip stream, the error after which the text stops.
-///
-/// Memory stays within the limit, not a doubling past it: buffers grow up to `limit + 1`
-/// bytes at most, and an input larger than [`FREE_SIZE`] is inflated as it streams in (its
-/// compressed bytes are never held whole beside its text) after passing the big-file gate.
-/// Call [`Buffers::release`] once done with the text.
-///
-/// # Errors
-/// An I/O error, or more than `limit` bytes once decompressed.
-///
-/// `watch` is called with all the text so far each time inflating adds to it (a piece of at
-/// most [`PIECE`] bytes), so that it can be scanned while still in the cache.
-pub fn load<'b, R: Read>(
-    mut rdr: R,
-    limit: u64,
-    bufs: &'b mut Buffers,
-    watch: &mut dyn FnMut(&[u8]),
-) -> Result<(&'b [u8], Option<std::io::Error>), LoadProblem> {
-    bufs.release();
-    let Buffers { raw, plain, gate } = bufs;
-    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    // The head: the whole input unless it is larger than FREE_SIZE (and the limit).
-    let free = free_size(cap, rayon::current_num_threads());
-    let head = cap.min(free + 1);
-    raw.clear();
-    (&mut rdr)
-        .take(head as u64)
-        .read_to_end(raw)
-        .map_err(LoadProblem::Io)?;
-    let len = raw.len();
-    if len < head {
-        if !is_gzip(raw) {
-            return Ok((&raw[..], None));
-        }
-        // The bufread decoder inflates straight from the file's bytes (no staging copy), into
-        // as much of the output buffer as is free.
-        let decoder = flate2::bufread::MultiGzDecoder::new(&raw[..]);
-        let (len, result) = read_all(decoder.take(cap as u64), plain, gate, (free, cap), watch);
-        if len >= cap {
-            return Err(LoadProblem::TooLarge);
-        }
-        return Ok((&plain[..len], result.err()));
-    }
-    if len >= cap {
-        // Not gzip and already past the limit, or gzip whose compressed bytes alone are.
-        return Err(LoadProblem::TooLarge);
-    }
-    // A big input: streamed from what was read so far and the rest of the reader.
-    pass_gate(gate);
-    let stream = std::io::BufReader::with_capacity(PIECE, (&raw[..]).chain(rdr));
-    let (len, result) = if is_gzip(raw) {
-        let decoder = flate2::bufread::MultiGzDecoder::new(stream);
-        read_all(decoder.take(cap as u64), plain, gate, (free, cap), watch)
-    } else {
-        read_all(stream.take(cap as u64), plain, gate, (free, cap), watch)
-    };
-    if len >= cap {
-        return Err(LoadProblem::TooLarge);
-    }
-    match result {
-        // Reading the plain text failed: an I/O error, not damage to report with a salvage.
-        Err(error) if !is_gzip(raw) => Err(LoadProblem::Io(error)),
-        result => Ok((&plain[..len], result.err())),
-    }
-}
-
-/// How much is inflated at a time. Each call to the inflater costs a little besides the
-/// bytes (zlib-rs, like zlib, keeps a copy of the last 32 KB of output): with 1 MB pieces
-/// (most delivery files in one or two) inflating alone takes ~5% less time than with 128 KB
-/// ones, and a piece still fits a core's L2 cache for `watch`.
-pub const PIECE: usize = 1024 * 1024;
-
-/// Reads everything from `rdr` into the start of `buf`, a [`PIECE`] at most at a time, growing
-/// it when full (doubling, but never past `cap` bytes, and past `free` only through the
-/// big-file `gate`) and calling `watch` after each read; returns the length read and how
-/// reading ended. `buf` keeps its length (and so its initialized bytes) from file to file, so,
-/// unlike `read_to_end`, no file pays for zeroing it again.
-fn read_all(
-    mut rdr: impl Read,
-    buf: &mut Vec<u8>,
-    gate: &mut Option<std::sync::MutexGuard<'static, ()>>,
-    (free, cap): (usize, usize),
-    watch: &mut dyn FnMut(&[u8]),
-) -> (usize, std::io::Result<()>) {
-    let mut filled = 0;
-    loop {
-        if filled == buf.len() {
-            if filled >= cap {
-                return (filled, Ok(()));
-            }
-            let grown = (buf.len() * 2).max(PIECE).min(cap);
-            if grown > free {
-                pass_gate(gate);
-            }
-            buf.resize(grown, 0);
-        }
-        let end = buf.len().min(filled + PIECE);
-        match rdr.read(&mut buf[filled..end]) {
-            Ok(0) => return (filled, Ok(())),
-            Ok(read) => {
-                filled += read;
-                watch(&buf[..filled]);
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return (filled, Err(error)),
-        }
-    }
-}
-
-/// True when `bytes` start with the gzip magic number.
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x1f, 0x8b])
 }
 
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
@@ -565,7 +362,7 @@ fn may_name_candidate(rest: &[u8]) -> bool {
         let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
         value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
     } else {
-        split::byte_mask(head, b'\\') != 0
+        json::byte_mask(head, b'\\') != 0
     }
 }
 
@@ -974,34 +771,5 @@ mod tests {
     fn not_json_is_an_error_with_nothing_salvaged() {
         let (records, skip, error) = texts(b"\x00\x01garbage");
         assert_eq!((records.len(), skip, error), (0, None, true));
-    }
-
-    #[test]
-    fn multi_member_gzip_reads_whole() {
-        use std::io::Write;
-        let mut bytes = Vec::new();
-        for part in [r#"{"Records":[{"a":1}]}"#, "\n", REC] {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            enc.write_all(part.as_bytes()).unwrap();
-            bytes.extend(enc.finish().unwrap());
-        }
-        let mut bufs = Buffers::default();
-        let (text, damage) =
-            load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs, &mut |_| {}).unwrap();
-        assert!(damage.is_none());
-        assert_eq!(decode(text, record_splitter()).records.len(), 2);
-    }
-
-    #[test]
-    fn size_limit_applies_after_inflating() {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        enc.write_all(&vec![b' '; 100_000]).unwrap();
-        let bomb = enc.finish().unwrap();
-        let mut bufs = Buffers::default();
-        assert!(matches!(
-            load(&bomb[..], 50_000, &mut bufs, &mut |_| {}),
-            Err(LoadProblem::TooLarge)
-        ));
     }
 }

@@ -14,8 +14,8 @@
 //!   (`trailmask events <(zcat …)`);
 //! - the same file reached twice (given twice, or through two overlapping paths) is read once.
 
+use super::decode::SkipReason;
 use crate::error::InputError;
-use crate::input::decode::SkipReason;
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 use std::ffi::OsStr;
@@ -32,16 +32,6 @@ pub enum Input {
         skip: Option<SkipReason>,
         size: u64,
     },
-}
-
-impl Input {
-    /// The name to show for this input.
-    pub fn display(&self) -> String {
-        match self {
-            Input::Stdin => "<stdin>".to_owned(),
-            Input::File { path, .. } => path.display().to_string(),
-        }
-    }
 }
 
 /// The days whose S3 folders may hold wanted events (inclusive, slack already added).

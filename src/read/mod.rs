@@ -1,0 +1,10 @@
+//! CloudTrail files to records: finding the files ([`discover`]), loading and inflating them
+//! within the size cap ([`load`]), the delivery shapes, salvage and the choice of records worth
+//! a full parse ([`decode`]), and the record as trailmask reads it ([`records`]). [`file`]
+//! reads one file through all of these. The only user of [`crate::json`].
+
+pub(crate) mod decode;
+pub(crate) mod discover;
+pub(crate) mod file;
+pub(crate) mod load;
+pub(crate) mod records;
