@@ -15,7 +15,39 @@ pub struct Arn<'a> {
     pub resource: &'a str,
 }
 
+/// What kind of principal an ARN names, by its resource: the one place principals are told
+/// apart by ARN (callers map it onto their own kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// `root`: an account's root user.
+    Root,
+    /// `user/…`: an IAM user.
+    User,
+    /// `assumed-role/ROLE/SESSION`: a role session.
+    Session,
+    /// `federated-user/…`: a `GetFederationToken` user.
+    FederatedUser,
+    /// Anything else.
+    Other,
+}
+
 impl<'a> Arn<'a> {
+    /// The kind of principal this ARN names.
+    pub fn principal(&self) -> Principal {
+        let resource = self.resource;
+        if resource == "root" {
+            Principal::Root
+        } else if resource.starts_with("user/") {
+            Principal::User
+        } else if resource.starts_with("assumed-role/") {
+            Principal::Session
+        } else if resource.starts_with("federated-user/") {
+            Principal::FederatedUser
+        } else {
+            Principal::Other
+        }
+    }
+
     /// Splits `text` into its parts, or `None` when it is not an ARN.
     pub fn parse(text: &'a str) -> Option<Arn<'a>> {
         let rest = text.strip_prefix("arn:")?;

@@ -13,7 +13,10 @@ use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::sync::Arc;
 
-/// The STS and sign-in events that put on a mask.
+/// The STS and sign-in events that put on a mask: declared here once, with [`EventName::ALL`]
+/// and [`EventName::as_str`] beside the variants. Every other form is derived from them: the
+/// 8-byte heads the splitter compares values with ([`EventName::HEADS`]), the exact-name check
+/// and the substring patterns of the reading layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EventName {
     AssumeRole,
@@ -38,7 +41,7 @@ impl EventName {
     ];
 
     /// The name as CloudTrail writes it.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             EventName::AssumeRole => "AssumeRole",
             EventName::AssumeRoleWithSaml => "AssumeRoleWithSAML",
@@ -48,6 +51,66 @@ impl EventName {
             EventName::GetSessionToken => "GetSessionToken",
             EventName::SwitchRole => "SwitchRole",
         }
+    }
+
+    /// The distinct first eight bytes of the names, each as the little-endian word they make
+    /// (every name is longer than eight bytes): a value whose first eight bytes are none of
+    /// these names no event.
+    pub const HEADS: [u64; EventName::head_count()] = EventName::heads();
+
+    /// The first eight bytes of `name`'s text as a word.
+    const fn head(name: EventName) -> u64 {
+        let text = name.as_str().as_bytes();
+        assert!(text.len() > 8, "every name is longer than its head");
+        let mut word = [0u8; 8];
+        let mut i = 0;
+        while i < 8 {
+            word[i] = text[i];
+            i += 1;
+        }
+        u64::from_le_bytes(word)
+    }
+
+    /// True when a name before `ALL[index]` has the same head.
+    const fn head_seen_before(index: usize) -> bool {
+        let mut i = 0;
+        while i < index {
+            if EventName::head(EventName::ALL[i]) == EventName::head(EventName::ALL[index]) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    const fn head_count() -> usize {
+        let (mut count, mut i) = (0, 0);
+        while i < EventName::ALL.len() {
+            count += !EventName::head_seen_before(i) as usize;
+            i += 1;
+        }
+        count
+    }
+
+    const fn heads() -> [u64; EventName::head_count()] {
+        let mut heads = [0; EventName::head_count()];
+        let (mut next, mut i) = (0, 0);
+        while i < EventName::ALL.len() {
+            if !EventName::head_seen_before(i) {
+                heads[next] = EventName::head(EventName::ALL[i]);
+                next += 1;
+            }
+            i += 1;
+        }
+        heads
+    }
+
+    /// True when `name` is exactly one of the names.
+    #[inline]
+    pub fn is_name(name: &[u8]) -> bool {
+        EventName::ALL
+            .iter()
+            .any(|known| known.as_str().as_bytes() == name)
     }
 
     /// Reads a CloudTrail `eventName` (surrounding spaces, seen in AWS samples, are ignored).
@@ -150,20 +213,12 @@ impl SourceKind {
 
     /// Classifies a principal by its ARN alone (`SwitchFrom`, records without a type).
     fn of_arn(arn: &str) -> SourceKind {
-        let Some(parsed) = arn::Arn::parse(arn) else {
-            return SourceKind::Unknown;
-        };
-        let resource = parsed.resource;
-        if resource == "root" {
-            SourceKind::Root
-        } else if resource.starts_with("user/") {
-            SourceKind::IamUser
-        } else if resource.starts_with("assumed-role/") {
-            SourceKind::AssumedRole
-        } else if resource.starts_with("federated-user/") {
-            SourceKind::FederatedUser
-        } else {
-            SourceKind::Unknown
+        match arn::Arn::parse(arn).map(|parsed| parsed.principal()) {
+            Some(arn::Principal::Root) => SourceKind::Root,
+            Some(arn::Principal::User) => SourceKind::IamUser,
+            Some(arn::Principal::Session) => SourceKind::AssumedRole,
+            Some(arn::Principal::FederatedUser) => SourceKind::FederatedUser,
+            Some(arn::Principal::Other) | None => SourceKind::Unknown,
         }
     }
 

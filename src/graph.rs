@@ -14,6 +14,7 @@
 use crate::accounts::AccountNames;
 use crate::arn;
 use crate::event::{self, EventName, EventNames, Outcome, RoleAssumption, SourceKind};
+use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -114,8 +115,7 @@ pub struct Edge<'e> {
     pub successes: u64,
     pub failures: u64,
     pub event_names: EventNames,
-    pub first_seen: Option<DateTime<Utc>>,
-    pub last_seen: Option<DateTime<Utc>>,
+    pub seen: Seen,
     /// Distinct, sorted.
     pub source_ips: Vec<&'e str>,
     /// Federation subjects behind the source: distinct, sorted.
@@ -321,10 +321,7 @@ impl<'e> Scratch<'e> {
                 Outcome::Failure => edge.failures += 1,
             }
             edge.event_names.insert(facts.event_name);
-            if let Some(time) = facts.event_time {
-                edge.first_seen = Some(edge.first_seen.map_or(time, |t| t.min(time)));
-                edge.last_seen = Some(edge.last_seen.map_or(time, |t| t.max(time)));
-            }
+            edge.seen.add(facts.event_time);
             if !facts.source_ip.is_empty() {
                 self.ips.push(facts.source_ip);
             }
@@ -571,29 +568,25 @@ fn principal_node<'e>(
     let account = parsed
         .and_then(|a| a.known_account())
         .unwrap_or(fallback_account);
-    let resource = parsed.map(|a| a.resource).unwrap_or("");
-    if resource == "root" {
-        node(NodeKind::Root, arn_text, account)
-    } else if resource.starts_with("user/") {
-        node(NodeKind::IamUser, arn_text, account)
-    } else if resource.starts_with("federated-user/") {
-        node(NodeKind::FederatedUser, arn_text, account)
-    } else if resource.starts_with("assumed-role/") {
-        if options.session_level {
+    match parsed.map_or(arn::Principal::Other, |a| a.principal()) {
+        arn::Principal::Root => node(NodeKind::Root, arn_text, account),
+        arn::Principal::User => node(NodeKind::IamUser, arn_text, account),
+        arn::Principal::FederatedUser => node(NodeKind::FederatedUser, arn_text, account),
+        arn::Principal::Session if options.session_level => {
             node(NodeKind::Session, arn_text, account)
-        } else {
-            match arn::role_of_session(arn_text) {
-                Some(role) => node(NodeKind::Role, role, account),
-                None => node(NodeKind::Unknown, arn_text, account),
-            }
         }
-    } else {
-        let name = if arn_text.is_empty() {
-            "(unknown)"
-        } else {
-            arn_text
-        };
-        node(NodeKind::Unknown, name, fallback_account)
+        arn::Principal::Session => match arn::role_of_session(arn_text) {
+            Some(role) => node(NodeKind::Role, role, account),
+            None => node(NodeKind::Unknown, arn_text, account),
+        },
+        arn::Principal::Other => {
+            let name = if arn_text.is_empty() {
+                "(unknown)"
+            } else {
+                arn_text
+            };
+            node(NodeKind::Unknown, name, fallback_account)
+        }
     }
 }
 

@@ -19,6 +19,10 @@
 //! The public surface is the command line ([`cli`], [`run`], [`exit`]); [`testing`] opens a
 //! few internals to the integration tests, the fuzz targets and the examples.
 
+// The documentation is for maintainers (`cargo doc --document-private-items`): public items
+// may link the private modules they come from.
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod cli;
 pub mod exit;
 

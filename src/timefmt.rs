@@ -101,6 +101,30 @@ pub fn format_opt(time: Option<&DateTime<Utc>>) -> String {
     time.map(format).unwrap_or_default()
 }
 
+/// The first and last of some times: the `first_seen` and `last_seen` of every table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seen {
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
+impl Seen {
+    /// Takes in one time (none: nothing changes).
+    pub fn add(&mut self, time: Option<DateTime<Utc>>) {
+        self.add_span(time, time);
+    }
+
+    /// Takes in a span that began at `first` and ended at `last`.
+    pub fn add_span(&mut self, first: Option<DateTime<Utc>>, last: Option<DateTime<Utc>>) {
+        if let Some(first) = first {
+            self.first = Some(self.first.map_or(first, |t| t.min(first)));
+        }
+        if let Some(last) = last {
+            self.last = Some(self.last.map_or(last, |t| t.max(last)));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,7 @@ use super::{Context, Needs, execute};
 use crate::cli::{ChainsArgs, ChainsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
-use crate::timefmt;
+use crate::timefmt::{self, Seen};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -180,10 +180,9 @@ impl<'a> PathTrie<'a> {
 #[derive(Debug, Default)]
 struct Ended {
     count: u64,
-    /// When the earliest of them began (its first hop).
-    first_seen: Option<DateTime<Utc>>,
-    /// When the latest of them reached its last hop.
-    last_seen: Option<DateTime<Utc>>,
+    /// When the earliest of them began (its first hop), and when the latest reached its
+    /// last hop.
+    seen: Seen,
 }
 
 /// One row: a path and the chains that ended on it.
@@ -252,12 +251,7 @@ impl<'a> ChainRows<'a> {
         for i in (0..all.len()).filter(|&i| kept[i] && !goes_on[i]) {
             let row = ended.entry(path[i]).or_default();
             row.count += 1;
-            if let Some(time) = began[i] {
-                row.first_seen = Some(row.first_seen.map_or(time, |t| t.min(time)));
-            }
-            if let Some(time) = all[i].event_time {
-                row.last_seen = Some(row.last_seen.map_or(time, |t| t.max(time)));
-            }
+            row.seen.add_span(began[i], all[i].event_time);
         }
         let returns = trie.returns();
         let ranks = trie.ranks();
@@ -338,8 +332,8 @@ impl Rows for ChainRows<'_> {
             emit(&[
                 Cell::Count(u64::from(node.depth)),
                 Cell::Count(row.ended.count),
-                Cell::Owned(timefmt::format_opt(row.ended.first_seen.as_ref())),
-                Cell::Owned(timefmt::format_opt(row.ended.last_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(row.ended.seen.first.as_ref())),
+                Cell::Owned(timefmt::format_opt(row.ended.seen.last.as_ref())),
                 Cell::Count(u64::from(node.cross_hops)),
                 Cell::Count(u64::from(row.returns)),
                 Cell::Text(row.origin),

@@ -51,8 +51,8 @@ impl Rows for EdgeRows<'_> {
                 Cell::Count(edge.successes),
                 Cell::Count(edge.failures),
                 Cell::List(edge.event_names.iter().map(|n| n.as_str()).collect()),
-                Cell::Owned(timefmt::format_opt(edge.first_seen.as_ref())),
-                Cell::Owned(timefmt::format_opt(edge.last_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(edge.seen.first.as_ref())),
+                Cell::Owned(timefmt::format_opt(edge.seen.last.as_ref())),
                 Cell::List(edge.source_ips.clone()),
             ];
             if names.given {

@@ -6,7 +6,7 @@ use crate::event::SourceKind;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::timefmt;
-use chrono::{DateTime, Utc};
+use crate::timefmt::Seen;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 
@@ -15,8 +15,7 @@ use std::io::{self, Write};
 struct ServiceUse<'a> {
     role_account: &'a str,
     count: u64,
-    first_seen: Option<DateTime<Utc>>,
-    last_seen: Option<DateTime<Utc>>,
+    seen: Seen,
     sessions: BTreeSet<&'a str>,
 }
 
@@ -36,10 +35,7 @@ impl<'a> ServiceRows<'a> {
             let entry = uses.entry((event.source(), event.role_arn())).or_default();
             entry.role_account = event.role_account();
             entry.count += 1;
-            if let Some(time) = event.event_time {
-                entry.first_seen = Some(entry.first_seen.map_or(time, |t| t.min(time)));
-                entry.last_seen = Some(entry.last_seen.map_or(time, |t| t.max(time)));
-            }
+            entry.seen.add(event.event_time);
             if !event.session_name().is_empty() {
                 entry.sessions.insert(event.session_name());
             }
@@ -75,8 +71,8 @@ impl Rows for ServiceRows<'_> {
                 Cell::Text(role),
                 Cell::Text(used.role_account),
                 Cell::Count(used.count),
-                Cell::Owned(timefmt::format_opt(used.first_seen.as_ref())),
-                Cell::Owned(timefmt::format_opt(used.last_seen.as_ref())),
+                Cell::Owned(timefmt::format_opt(used.seen.first.as_ref())),
+                Cell::Owned(timefmt::format_opt(used.seen.last.as_ref())),
                 Cell::Count(used.sessions.len() as u64),
             ];
             if self.names.given {

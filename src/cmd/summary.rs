@@ -17,8 +17,7 @@ pub struct Summary {
     pub by_name: BTreeMap<EventName, (u64, u64)>,
     pub cross_account: u64,
     pub accounts: BTreeSet<String>,
-    pub first: Option<chrono::DateTime<chrono::Utc>>,
-    pub last: Option<chrono::DateTime<chrono::Utc>>,
+    pub seen: crate::timefmt::Seen,
 }
 
 impl Summary {
@@ -36,10 +35,7 @@ impl Summary {
                     summary.accounts.insert(account.to_owned());
                 }
             }
-            if let Some(time) = event.event_time {
-                summary.first = Some(summary.first.map_or(time, |t| t.min(time)));
-                summary.last = Some(summary.last.map_or(time, |t| t.max(time)));
-            }
+            summary.seen.add(event.event_time);
         }
         summary
     }
@@ -107,8 +103,8 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
     writeln!(
         wtr,
         "time range        {} .. {}",
-        timefmt::format_opt(summary.first.as_ref()),
-        timefmt::format_opt(summary.last.as_ref())
+        timefmt::format_opt(summary.seen.first.as_ref()),
+        timefmt::format_opt(summary.seen.last.as_ref())
     )?;
     let (seconds, mb_per_s, records_per_s) = throughput(context);
     writeln!(
@@ -146,8 +142,8 @@ fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         "by_event_name": by_name,
         "cross_account": summary.cross_account,
         "accounts": summary.accounts,
-        "first_event": timefmt::format_opt(summary.first.as_ref()),
-        "last_event": timefmt::format_opt(summary.last.as_ref()),
+        "first_event": timefmt::format_opt(summary.seen.first.as_ref()),
+        "last_event": timefmt::format_opt(summary.seen.last.as_ref()),
         "elapsed_seconds": seconds,
         "json_megabytes_per_second": mb_per_s,
         "records_per_second": records_per_s,

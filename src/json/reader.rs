@@ -281,8 +281,6 @@ pub(crate) trait Fields<'a>: Default {
     fn read_field(&mut self, key: &str, reader: &mut Reader<'a>, seen: &mut u32) -> Option<()>;
 }
 
-/// Each struct's fields by their JSON names (serde's, as its derive renames them).
-
 /// Declares record types once, for both readers: each type gets serde's `Deserialize` (every
 /// field optional, named by its JSON key) and the hand reader's [`Fields`], from the same
 /// list of keys and fields. Each field is a [`Text`] or an [`Obj`] of another declared type;

@@ -638,7 +638,7 @@ fn scan_block(
 
 /// The vector scanners: AVX-512BW compares 64 bytes at once into a bit mask, AVX2 32 bytes
 /// (instead of 8 for SWAR); both take the prefix XOR from a carry-less multiply. Which one
-/// runs is chosen once, at run time ([`Simd::detect`]).
+/// runs is chosen once, at run time (`Simd::detect`).
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod simd {

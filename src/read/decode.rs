@@ -175,7 +175,7 @@ pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Recor
         match next {
             Ok(value) => {
                 let end = stream.byte_offset();
-                let slice = trim_ascii(&text[start..end]);
+                let slice = text[start..end].trim_ascii();
                 collect(value, slice, &mut decoded.records, &mut shapes, 0);
                 start = end;
             }
@@ -317,7 +317,7 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
             // The usual name, plain letters, is compared as bytes; anything else is read
             // exactly as the full parse will read it.
             if name.iter().all(u8::is_ascii_alphabetic) {
-                is_candidate_name(name)
+                EventName::is_name(name)
             } else {
                 std::str::from_utf8(name)
                     .ok()
@@ -344,13 +344,6 @@ pub fn record_splitter() -> Splitter {
 /// eight bytes (folded without a branch between them), one test for a backslash among them.
 fn may_name_candidate(rest: &[u8]) -> bool {
     const KEY: &[u8; 13] = b"\"eventName\":\"";
-    /// The first eight bytes of the names, as the words they make.
-    const HEADS: [u64; 4] = [
-        u64::from_le_bytes(*b"AssumeRo"),
-        u64::from_le_bytes(*b"SwitchRo"),
-        u64::from_le_bytes(*b"GetSessi"),
-        u64::from_le_bytes(*b"GetFeder"),
-    ];
     let Some((key, value)) = rest.split_first_chunk::<13>() else {
         return true;
     };
@@ -358,27 +351,15 @@ fn may_name_candidate(rest: &[u8]) -> bool {
         return true;
     };
     let head = u64::from_le_bytes(*head);
-    if HEADS.iter().fold(false, |any, &name| any | (head == name)) {
+    if EventName::HEADS
+        .iter()
+        .fold(false, |any, &name| any | (head == name))
+    {
         let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-        value.get(letters) != Some(&b'"') || is_candidate_name(&value[..letters])
+        value.get(letters) != Some(&b'"') || EventName::is_name(&value[..letters])
     } else {
         json::byte_mask(head, b'\\') != 0
     }
-}
-
-/// True when `name` is exactly one of [`EventName`]'s. (Written out, so that it compiles to a
-/// switch on the length and word compares: the splitter asks it of every record.)
-fn is_candidate_name(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"AssumeRole"
-            | b"AssumeRoleWithSAML"
-            | b"AssumeRoleWithWebIdentity"
-            | b"AssumeRoot"
-            | b"GetFederationToken"
-            | b"GetSessionToken"
-            | b"SwitchRole"
-    )
 }
 
 /// After a `"eventName"` token: the raw string value when it is a key with a plain string value;
@@ -405,23 +386,11 @@ fn is_insight(record: &[u8]) -> bool {
     memchr::memmem::find(record, b"\"insightDetails\"").is_some()
 }
 
-fn trim_ascii(bytes: &[u8]) -> &[u8] {
-    let start = bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len());
-    let end = bytes
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    &bytes[start..end]
-}
-
 /// After a JSON error in `text` (the value that failed, to the end of the file), keeps every
 /// complete record of a `{"Records":[…` or `[…` value before the damage. Returns false when the
 /// value had neither shape.
 fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
-    let text = trim_ascii(text);
+    let text = text.trim_ascii();
     let array_start = match text.first() {
         Some(b'[') => 1,
         Some(b'{') => match records_array_start(text) {
@@ -460,11 +429,9 @@ fn records_array_start(text: &[u8]) -> Option<usize> {
     (text.get(pos) == Some(&b'[')).then_some(pos + 1)
 }
 
+/// How many bytes of whitespace `bytes` starts with.
 fn skip_whitespace(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(bytes.len())
+    bytes.len() - bytes.trim_ascii_start().len()
 }
 
 /// A top-level JSON value, classified by its keys in one pass.
@@ -670,14 +637,9 @@ mod tests {
     }
 
     #[test]
-    fn candidate_names_are_the_event_names() {
-        assert_eq!(
-            EventName::ALL.len(),
-            7,
-            "is_candidate_name lists seven names"
-        );
+    fn candidate_names_and_heads_come_from_the_event_names() {
         for name in EventName::ALL {
-            assert!(is_candidate_name(name.as_str().as_bytes()), "{name:?}");
+            assert!(EventName::is_name(name.as_str().as_bytes()), "{name:?}");
         }
         for other in [
             "",
@@ -687,8 +649,13 @@ mod tests {
             "GetObject",
             "SwitchRoles",
         ] {
-            assert!(!is_candidate_name(other.as_bytes()), "{other}");
+            assert!(!EventName::is_name(other.as_bytes()), "{other}");
         }
+        let heads: Vec<[u8; 8]> = EventName::HEADS.map(u64::to_le_bytes).to_vec();
+        assert_eq!(
+            heads,
+            [*b"AssumeRo", *b"GetFeder", *b"GetSessi", *b"SwitchRo"].to_vec()
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, Record};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
-use crate::event::{RoleAssumption, extract};
+use crate::event::{EventName, RoleAssumption, extract};
 use crate::json::{Records, Splitter};
 use aho_corasick::AhoCorasick;
 use std::path::PathBuf;
@@ -69,16 +69,12 @@ thread_local! {
         std::cell::RefCell::new(WorkerBuffers::default());
 }
 
-/// Finds the records worth a full parse: any that mention one of the event names. A superset:
-/// an ordinary call may mention "AssumeRole" in a string; the parse decides.
+/// Finds the records worth a full parse: any that hold the first eight bytes of an event
+/// name ([`EventName::HEADS`]). A superset: an ordinary call may mention "AssumeRole" in a
+/// string; the parse decides.
 fn candidate_matcher() -> AhoCorasick {
-    AhoCorasick::new([
-        "AssumeRo",
-        "SwitchRole",
-        "GetSessionToken",
-        "GetFederationToken",
-    ])
-    .expect("the candidate patterns are valid")
+    AhoCorasick::new(EventName::HEADS.map(u64::to_le_bytes))
+        .expect("the candidate patterns are valid")
 }
 
 impl FileResult {
@@ -140,7 +136,7 @@ pub struct FileOutcome {
     pub error: Option<InputError>,
 }
 
-/// Reads one file's bytes exactly as [`scan`] reads a file (gzip or not, any shape), without
+/// Reads one file's bytes exactly as [`crate::scan::scan`] reads a file (gzip or not, any shape), without
 /// de-duplication or chains. For tests and fuzzing.
 pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
     let mut bufs = Buffers::default();

@@ -1,6 +1,6 @@
 //! CloudTrail files to records: finding the files ([`discover`]), loading and inflating them
 //! within the size cap ([`load`]), the delivery shapes, salvage and the choice of records worth
-//! a full parse ([`decode`]), and the record as trailmask reads it ([`records`]). [`file`]
+//! a full parse ([`decode`]), and the record as trailmask reads it ([`records`]). [`file`](mod@file)
 //! reads one file through all of these. The only user of [`crate::json`].
 
 pub(crate) mod decode;
