@@ -146,7 +146,21 @@ fn gzip_bombs_read_in_parallel_stay_within_the_cap() {
         .collect();
     expected.push("trailmask: 1 file read, 0 skipped, 8 failed; 1 role assumption".to_owned());
     assert_eq!(stderr(&output).lines().collect::<Vec<_>>(), expected);
-    assert!(stdout(&output).starts_with("files read        1\n"));
+    // The good file: alice's cross-account AssumeRole among three records.
+    assert_eq!(
+        before_elapsed(&stdout(&output)),
+        concat!(
+            "files read        1\n",
+            "files skipped     0\n",
+            "files failed      8\n",
+            "records scanned   3\n",
+            "role assumptions  1 (0 duplicate copies dropped)\n",
+            "  AssumeRole                  success 1      failure 0\n",
+            "cross-account     1\n",
+            "accounts          2: 111111111111, 222222222222\n",
+            "time range        2020-12-20T09:00:00Z .. 2020-12-20T09:00:00Z\n",
+        )
+    );
 }
 
 /// Regression (issue 20): a file of tiny records under the cap cost 16 bytes of record spans
@@ -160,10 +174,19 @@ fn tiny_records_cost_no_more_than_their_text() {
     let output = run_limited(dir.root.path(), 1 << 20, &["summary", "-q", "."]);
     assert_eq!(stderr(&output), "");
     assert_eq!(output.status.code(), Some(0));
-    assert!(
-        stdout(&output).contains("\nrecords scanned   40000001\n"),
-        "{}",
-        stdout(&output)
+    // No role assumption, so no account and no time range.
+    assert_eq!(
+        before_elapsed(&stdout(&output)),
+        concat!(
+            "files read        1\n",
+            "files skipped     0\n",
+            "files failed      0\n",
+            "records scanned   40000001\n",
+            "role assumptions  0 (0 duplicate copies dropped)\n",
+            "cross-account     0\n",
+            "accounts          0: \n",
+            "time range         .. \n",
+        )
     );
 }
 
@@ -186,10 +209,19 @@ fn a_named_pipe_or_socket_in_a_walked_folder_is_skipped_unopened() {
         }
         let output = run_with_timeout(dir.root.path(), &args, 30);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        assert!(
-            stdout(&output).contains("files skipped     2 (not a regular file 2)\n"),
-            "{}",
-            stdout(&output)
+        assert_eq!(
+            before_elapsed(&stdout(&output)),
+            concat!(
+                "files read        1\n",
+                "files skipped     2 (not a regular file 2)\n",
+                "files failed      0\n",
+                "records scanned   1\n",
+                "role assumptions  1 (0 duplicate copies dropped)\n",
+                "  AssumeRole                  success 1      failure 0\n",
+                "cross-account     0\n",
+                "accounts          1: 111111111111\n",
+                "time range        2021-03-01T10:00:00Z .. 2021-03-01T10:00:00Z\n",
+            )
         );
         assert_eq!(
             stderr(&output),
@@ -264,4 +296,138 @@ fn a_closed_stdout_is_an_output_error() {
         .unwrap();
     assert_eq!(null.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&null.stderr), "");
+}
+
+/// An AssumeRole record by `user` into `role`, with `agent` as its userAgent and `account` as
+/// the caller's account.
+fn record_with(id: &str, user: &str, role: &str, agent: &str, account: &str) -> String {
+    serde_json::json!({
+        "eventTime": "2021-03-01T10:00:00Z", "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRole", "eventID": id, "userAgent": agent,
+        "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{account}:user/{user}"),
+            "accountId": account},
+        "requestParameters": {"roleArn": format!("arn:aws:iam::111111111111:role/{role}"),
+            "roleSessionName": "s"},
+    })
+    .to_string()
+}
+
+/// Regression (issue 26): file names reached stderr raw, so a name holding an OSC or CSI
+/// sequence ran in the terminal, and a newline forged a second error line. One line, escaped.
+#[cfg(unix)]
+#[test]
+fn file_names_on_stderr_are_escaped_one_line_each() {
+    let dir = Dir::new();
+    dir.write("bad\u{1b}]0;pwned\u{7}\nforged: x.json", b"{not json");
+    let output = run_in(dir.root.path(), &["summary", "-q", "."], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: ./bad\\u{1b}]0;pwned\\u{7}\\nforged: x.json: not valid JSON: key must be a \
+         string at line 1 column 2\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+}
+
+/// Regression (issue 26): `summary` printed account ids from the logs raw (clear-screen,
+/// bidi override).
+#[test]
+fn summary_escapes_account_ids() {
+    let dir = Dir::new();
+    let record = record_with("e1", "u", "R", "cli", "1\u{1b}[2J\u{202e}1");
+    dir.write("a.json", record.as_bytes());
+    let output = run_in(dir.root.path(), &["summary", "-q", "."], None);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.contains("accounts          2: 1\\u{1b}[2J\\u{202e}1, 111111111111\n"),
+        "{text}"
+    );
+    assert!(!text.contains('\u{1b}'));
+}
+
+/// Regression (issue 26): tables escaped C0/C1 and bidi overrides, but not the invisible or
+/// look-alike characters (zero-width space and joiners, BOM, soft hyphen, Hangul filler, tag
+/// characters, line separator...), so two different origins could print the same.
+#[test]
+fn tables_escape_invisible_characters() {
+    let dir = Dir::new();
+    let user =
+        "a\u{200b}\u{200d}\u{2060}\u{feff}\u{ad}\u{3164}\u{e0041}\u{fff9}\u{180e}\u{2028}\u{61c}b";
+    dir.write(
+        "a.json",
+        record_with("e1", user, "R", "cli", "111111111111").as_bytes(),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["chains", "-q", "--format", "text", "."],
+        None,
+    );
+    let escaped = "a\\u{200b}\\u{200d}\\u{2060}\\u{feff}\\u{ad}\\u{3164}\\u{e0041}\\u{fff9}\
+                   \\u{180e}\\u{2028}\\u{61c}b";
+    let text = stdout(&output);
+    let row = text.lines().nth(1).expect("a row");
+    assert!(
+        row.ends_with(&format!(
+            "arn:aws:iam::111111111111:user/{escaped} -> arn:aws:iam::111111111111:role/R"
+        )),
+        "{row}"
+    );
+}
+
+/// Regression (issue 26): CSV cells holding a tab, ESC or NUL were written untouched, so a
+/// tab-separated import split `user/<TAB>=1` into a formula cell and `events | head` wrote ESC
+/// to the terminal. Controls are written as visible escapes; `--raw` keeps them.
+#[test]
+fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
+    let dir = Dir::new();
+    let agent = "x\t=1\u{1b}[31m\u{0}";
+    dir.write(
+        "a.json",
+        record_with("e1", "u", "R", agent, "111111111111").as_bytes(),
+    );
+    let agent_of = |args: &[&str]| {
+        let output = run_in(dir.root.path(), args, None);
+        let rows = csv_rows(&stdout(&output));
+        let column = rows[0].iter().position(|c| c == "user_agent").unwrap();
+        rows[1][column].clone()
+    };
+    assert_eq!(agent_of(&["events", "-q", "."]), "x\\t=1\\u{1b}[31m\\u{0}");
+    assert_eq!(agent_of(&["events", "-q", "--raw", "."]), agent);
+    // A leading tab is a formula start no more once escaped.
+    let dir2 = Dir::new();
+    dir2.write(
+        "a.json",
+        record_with("e1", "u", "R", "\t=cmd", "111111111111").as_bytes(),
+    );
+    let output = run_in(dir2.root.path(), &["events", "-q", "."], None);
+    assert!(stdout(&output).contains(",\\t=cmd,"), "{}", stdout(&output));
+}
+
+/// Regression (issue 26): DOT node ids were not injective: a role named `x` + ESC and one
+/// named `x\u{1b}` (a literal backslash) became one node, merging two identities' edges.
+#[test]
+fn dot_ids_of_distinct_names_stay_distinct() {
+    let dir = Dir::new();
+    let records = [
+        record_with("e1", "u", "x\u{1b}", "cli", "111111111111"),
+        record_with("e2", "u", "x\\u{1b}", "cli", "111111111111"),
+    ];
+    dir.write("a.jsonl", records.join("\n").as_bytes());
+    let output = run_in(dir.root.path(), &["graph", "-q", "."], None);
+    let dot = stdout(&output);
+    let mut ids: Vec<&str> = dot
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| line.starts_with("\"role:"))
+        .map(|line| &line[..line.find(" [").unwrap()])
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            r#""role:arn:aws:iam::111111111111:role/x\\\\u{1b}""#,
+            r#""role:arn:aws:iam::111111111111:role/x\\u{1b}""#
+        ]
+    );
 }

@@ -88,7 +88,14 @@ pub fn execute(
         bar.finish_and_clear();
     }
     for failure in &scan.failures {
-        let _ = writeln!(stderr, "trailmask: {failure}");
+        // File names and messages quote untrusted text: one line each, nothing for the
+        // terminal to run.
+        let line = failure.to_string();
+        let _ = writeln!(
+            stderr,
+            "trailmask: {}",
+            crate::export::table::printable(&line)
+        );
     }
     let failed = ExitCode::Success.merge(if scan.failures.is_empty() {
         ExitCode::Success

@@ -98,7 +98,8 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         wtr,
         "accounts          {}: {}",
         accounts.len(),
-        accounts.join(", ")
+        // Account ids come from the logs: nothing in them may reach the terminal raw.
+        crate::export::table::printable(&accounts.join(", "))
     )?;
     writeln!(
         wtr,

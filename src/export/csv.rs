@@ -13,9 +13,17 @@ use super::{Cell, IndexedRows, Rows};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-/// Neutralizes a cell that a spreadsheet would read as a formula, allocating only when a
-/// prefix is needed.
+/// Neutralizes a cell for a spreadsheet or a terminal, allocating only when it must: control
+/// characters (a tab that a tab-separated import would split on, an escape sequence that
+/// `events | head` would send to the terminal) are written as visible escapes (`\t`,
+/// `\u{1b}`, as in the tables), then a cell that a spreadsheet would read as a formula gets a
+/// `'` prefix.
 fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
+    let cell = if may_hold_control(cell.as_bytes()) && cell.chars().any(char::is_control) {
+        Cow::Owned(super::table::printable(&cell).into_owned())
+    } else {
+        cell
+    };
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
         _ => cell,
@@ -93,6 +101,31 @@ fn push_row(out: &mut Vec<u8>, cells: &[Cell<'_>], raw: bool) {
         }
     }
     out.push(b'\n');
+}
+
+/// False when `field` certainly holds no control character: no byte below a space, no DEL,
+/// and no 0xC2 (the lead byte of the C1 controls); eight bytes at a time.
+fn may_hold_control(field: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let holds = |word: u64, byte: u8| {
+        let v = word ^ (ONES * u64::from(byte));
+        v.wrapping_sub(ONES) & !v & HIGH != 0
+    };
+    let below_space = |word: u64| word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
+    let mut words = field.chunks_exact(8);
+    for chunk in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
+        if below_space(word) || holds(word, 0x7f) || holds(word, 0xc2) {
+            return true;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .any(|&byte| byte < 0x20 || byte == 0x7f || byte == 0xc2)
 }
 
 /// True when `field` holds a comma, a quote, CR or LF; eight bytes at a time.

@@ -13,8 +13,10 @@ use std::io::{self, Write};
 /// Longest node label shown; the full name stays in the tooltip.
 const MAX_LABEL_CHARS: usize = 60;
 
-/// A DOT double-quoted string holding `text` literally: quotes and backslashes escaped, line
-/// breaks as `\n`, other control characters shown as `\u{…}`.
+/// A DOT double-quoted string holding `text`: quotes escaped, line breaks as `\n`, other
+/// control characters shown as `\u{…}`, and a backslash doubled (so the string's value holds
+/// two), which keeps the writing reversible: a role named `x` + ESC and one named `x\u{1b}`
+/// stay two nodes.
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -30,7 +32,7 @@ pub fn quote(text: &str) -> String {
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            '\\' => out.push_str("\\\\\\\\"),
             '\n' => out.push_str("\\n"),
             c if c.is_control() => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
             c => out.push(c),
