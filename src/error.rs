@@ -13,7 +13,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     /// The gzip stream is corrupt or cut short.
-    #[error("{path}: {what}: {source}{salvage}")]
+    #[error("{path}: {}{salvage}", gzip_detail(what, source))]
     Gzip {
         path: PathBuf,
         what: &'static str,
@@ -21,6 +21,9 @@ pub enum InputError {
         source: std::io::Error,
         salvage: Salvage,
     },
+    /// The text is not UTF-8 JSON for a reason worth naming (UTF-16, gzip inside gzip).
+    #[error("{path}: {what}")]
+    Encoding { path: PathBuf, what: &'static str },
     /// The decompressed content is larger than the per-file limit.
     #[error("{path}: larger than the {limit}-byte limit once decompressed (see --max-file-size)")]
     TooLarge { path: PathBuf, limit: u64 },
@@ -48,9 +51,21 @@ impl InputError {
             InputError::Io { path, .. }
             | InputError::Gzip { path, .. }
             | InputError::TooLarge { path, .. }
+            | InputError::Encoding { path, .. }
             | InputError::Json { path, .. }
             | InputError::BadRecords { path, .. } => path,
         }
+    }
+}
+
+/// `what: source`, or only the source when it already says what (flate2's "corrupt gzip
+/// stream …" after "corrupt gzip" said it twice).
+fn gzip_detail(what: &str, source: &std::io::Error) -> String {
+    let source = source.to_string();
+    if source.starts_with(what) {
+        source
+    } else {
+        format!("{what}: {source}")
     }
 }
 

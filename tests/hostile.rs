@@ -431,3 +431,58 @@ fn dot_ids_of_distinct_names_stay_distinct() {
         ]
     );
 }
+
+/// Regression (issue 26): UTF-16 and UTF-32 files and gzip inside gzip were reported as "not
+/// valid JSON: expected value", and a corrupt gzip said "corrupt gzip" twice. Each says what
+/// it is.
+#[test]
+fn odd_encodings_say_what_they_are() {
+    let dir = Dir::new();
+    let text = r#"{"Records":[]}"#;
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let utf16_bare: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf32: Vec<u8> = text
+        .chars()
+        .flat_map(|c| (c as u32).to_le_bytes())
+        .collect();
+    dir.write("utf16.json", &utf16);
+    dir.write("utf16-be.json", &utf16_bare);
+    dir.write("utf32.json", &utf32);
+    dir.write("twice.json.gz", &gzip(&gzip(text.as_bytes())));
+    let mut corrupt = gzip(text.as_bytes());
+    let crc = corrupt.len() - 8;
+    corrupt[crc] ^= 0xff;
+    dir.write("corrupt.json.gz", &corrupt);
+    let output = run_in(dir.root.path(), &["summary", "-q", "."], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: ./corrupt.json.gz: corrupt gzip stream does not have a matching checksum\n\
+         trailmask: ./twice.json.gz: gzip inside gzip (still gzip once inflated)\n\
+         trailmask: ./utf16-be.json: UTF-16 text, not UTF-8\n\
+         trailmask: ./utf16.json: UTF-16 text, not UTF-8\n\
+         trailmask: ./utf32.json: UTF-32 text, not UTF-8\n\
+         trailmask: 0 files read, 0 skipped, 5 failed; 0 role assumptions\n"
+    );
+}
+
+/// Regression (issue 26): a symbolic link named on the command line beside its target was
+/// read twice (and counted twice); the same file reached twice is read once.
+#[cfg(unix)]
+#[test]
+fn a_link_named_beside_its_target_is_read_once() {
+    let dir = Dir::new();
+    dir.write("target.json", assume_record().as_bytes());
+    std::os::unix::fs::symlink("target.json", dir.path("link.json")).unwrap();
+    let output = run_in(
+        dir.root.path(),
+        &["summary", "-q", "target.json", "link.json"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("files read        1\n"));
+    assert!(stdout(&output).contains("\nrole assumptions  1 (0 duplicate copies dropped)\n"));
+}

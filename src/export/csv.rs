@@ -209,9 +209,13 @@ mod tests {
 
     #[test]
     fn neutralizes_formula_starts_only() {
-        for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx", "\rx"] {
+        for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)"] {
             assert_eq!(neutralized(bad.into()), format!("'{bad}"));
         }
+        // Control characters become visible escapes, which no longer start a formula.
+        assert_eq!(neutralized("\tx".into()), "\\tx");
+        assert_eq!(neutralized("\rx\u{1b}".into()), "\\rx\\u{1b}");
+        assert_eq!(neutralized("a\u{85}b".into()), "a\\u{85}b");
         for good in ["", "arn:aws:iam::1:role/x", "a=b", "1-2", "'already"] {
             assert_eq!(neutralized(good.into()), good);
         }

@@ -203,7 +203,7 @@ mod tests {
 
     #[test]
     fn quote_escapes_everything_dot_cares_about() {
-        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\\\c""#);
         assert_eq!(quote("line\nbreak"), r#""line\nbreak""#);
         assert_eq!(quote("bell\x07"), r#""bell\\u{7}""#);
         assert_eq!(quote("<b>ロール</b>"), r#""<b>ロール</b>""#);

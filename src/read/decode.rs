@@ -122,6 +122,29 @@ pub struct Decoded<'a> {
     pub error: Option<serde_json::Error>,
 }
 
+/// What a text is when it cannot be CloudTrail's UTF-8 JSON for a reason worth naming: gzip
+/// still after inflating once, or UTF-16 or UTF-32 (by byte order mark, or by the NUL bytes
+/// beside the first ASCII character).
+pub fn wrong_encoding(text: &[u8]) -> Option<&'static str> {
+    if crate::read::load::is_gzip(text) {
+        return Some("gzip inside gzip (still gzip once inflated)");
+    }
+    let text_byte = |b: u8| b.is_ascii_graphic() || b.is_ascii_whitespace();
+    match text {
+        [0, 0, 0xfe, 0xff, ..] | [0xff, 0xfe, 0, 0, ..] => Some("UTF-32 text, not UTF-8"),
+        [0xfe, 0xff, ..] | [0xff, 0xfe, ..] => Some("UTF-16 text, not UTF-8"),
+        [0, 0, 0, a, 0, 0, 0, b, ..] | [a, 0, 0, 0, b, 0, 0, 0, ..]
+            if text_byte(*a) && text_byte(*b) =>
+        {
+            Some("UTF-32 text, not UTF-8")
+        }
+        [0, a, 0, b, ..] | [a, 0, b, 0, ..] if text_byte(*a) && text_byte(*b) => {
+            Some("UTF-16 text, not UTF-8")
+        }
+        _ => None,
+    }
+}
+
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
 /// delivery files: a fresh one, or one already fed the text as it was inflated.
 pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {

@@ -124,6 +124,13 @@ impl Walked {
     /// A file (anything but a directory or a link inside the walk): kept unless its name is
     /// not a log's (`named` paths, given on the command line, are always kept).
     fn note_file(&mut self, path: &Path, named: bool, metadata: Option<std::fs::Metadata>) {
+        // A path named on the command line may be a link: its identity is its target's, so a
+        // link given beside its target is read once.
+        let metadata = if named {
+            std::fs::metadata(path).ok().or(metadata)
+        } else {
+            metadata
+        };
         let skip = if in_digest_folder(path) {
             Some(SkipReason::Digest)
         } else if !named && !has_log_name(path) {

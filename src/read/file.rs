@@ -186,6 +186,10 @@ fn finish_file(
         }
     };
     result.bytes_json = text.len() as u64;
+    if let Some(what) = decode::wrong_encoding(text) {
+        result.status = FileStatus::Failed(InputError::Encoding { path, what });
+        return result;
+    }
     let decoded = decode::decode_reusing(text, splitter, spare);
     result.records = decoded.count as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
