@@ -35,6 +35,13 @@ pub enum InputError {
         source: serde_json::Error,
         salvage: Salvage,
     },
+    /// Keys given twice in one object (`"Records"`, or a field trailmask reads): the first
+    /// value was read, the later ones ignored, nothing dropped. JSON parsers disagree on which
+    /// value wins, so the file is reported, not trusted silently.
+    #[error(
+        "{path}: {count} object(s) with a key given twice: the first value read, the later ignored"
+    )]
+    RepeatedKeys { path: PathBuf, count: usize },
     /// One or more records parsed as JSON but not as a CloudTrail record.
     #[error("{path}: {count} malformed record(s) left out, first: {first}")]
     BadRecords {
@@ -52,6 +59,7 @@ impl InputError {
             | InputError::Gzip { path, .. }
             | InputError::TooLarge { path, .. }
             | InputError::Encoding { path, .. }
+            | InputError::RepeatedKeys { path, .. }
             | InputError::Json { path, .. }
             | InputError::BadRecords { path, .. } => path,
         }

@@ -55,6 +55,7 @@ pub mod testing {
     pub use crate::dedupe::{DedupeKey, dedupe, output_order};
     pub use crate::event::RoleAssumption;
     pub use crate::export::dot::quote as dot_quote;
+    pub use crate::export::table::printable;
     pub use crate::export::{Cell, Rows};
     pub use crate::graph::{GraphOptions, MaskGraph};
     pub use crate::read::file::{FileOutcome, read_bytes};

@@ -56,10 +56,17 @@ impl Rows for OneRow {
     }
 }
 
+/// What the CSV writer makes of a cell: control characters as visible escapes (as in the
+/// tables), then a `'` before a formula start.
 fn neutralized(value: &str) -> String {
+    let value = if value.chars().any(char::is_control) {
+        trailmask::testing::printable(value).into_owned()
+    } else {
+        value.to_owned()
+    };
     match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
-        _ => value.to_owned(),
+        Some('=' | '+' | '-' | '@') => format!("'{value}"),
+        _ => value,
     }
 }
 

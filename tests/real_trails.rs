@@ -1,18 +1,55 @@
 //! The real CloudTrail records in ../shared/real-trails (read in place, never copied): the
-//! counts must match its INVENTORY.md.
+//! counts must match its INVENTORY.md. Without the folder the tests are skipped, with a note,
+//! except under CI (`CI=true`), where they fail: a green CI run must have read the real trails.
 
 use crate::harness::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+/// The corpus folder, or `None` (with a note) when it is missing outside CI.
 fn corpus() -> Option<PathBuf> {
-    let path = repo().join("../shared/real-trails");
-    path.join("INVENTORY.md").exists().then_some(path)
+    find_corpus(&repo().join("../shared/real-trails"), under_ci())
+}
+
+/// True when the environment says this is a CI run (`CI=true`, as GitHub Actions, GitLab and
+/// most others set it, or `CI=1`).
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// `path` if it holds the corpus (its INVENTORY.md); otherwise a panic under CI, else `None`.
+fn find_corpus(path: &Path, ci: bool) -> Option<PathBuf> {
+    if path.join("INVENTORY.md").exists() {
+        return Some(path.to_owned());
+    }
+    assert!(
+        !ci,
+        "{} is missing (no INVENTORY.md) and CI=true: the real-trails tests must run in CI",
+        path.display()
+    );
+    eprintln!("{} not present: skipped", path.display());
+    None
+}
+
+/// Regression: with ../shared/real-trails missing, the real-trails tests passed without
+/// reading anything, in CI too. Under CI a missing corpus is a failure.
+#[test]
+#[should_panic(expected = "is missing (no INVENTORY.md) and CI=true")]
+fn a_missing_corpus_fails_under_ci() {
+    find_corpus(&repo().join("no-such-folder/real-trails"), true);
+}
+
+/// Outside CI a missing corpus is skipped.
+#[test]
+fn a_missing_corpus_is_skipped_outside_ci() {
+    assert_eq!(
+        find_corpus(&repo().join("no-such-folder/real-trails"), false),
+        None
+    );
 }
 
 #[test]
 fn counts_match_the_inventory() {
     let Some(path) = corpus() else {
-        eprintln!("../shared/real-trails not present: skipped");
         return;
     };
     let output = run(&["summary", "-q", path.to_str().unwrap()]);
@@ -20,9 +57,14 @@ fn counts_match_the_inventory() {
     let text = stdout(&output);
     // INVENTORY.md: 61 files, 973 records; the two *.provenance.json are not CloudTrail.
     // After de-duplication: AssumeRole 32, GetSessionToken 3, AssumeRoleWithWebIdentity 2,
-    // GetFederationToken 1, AssumeRoleWithSAML 1: 39 in all.
-    assert!(
-        text.starts_with(concat!(
+    // GetFederationToken 1, AssumeRoleWithSAML 1: 39 in all. Three cross an account boundary
+    // (777788889999 -> 111122223333 in the IAM guide, and the two role-account copies
+    // naming 111122223333 -> 123456789012 and 774305579662 -> 123412341234); the earliest is
+    // the IAM guide's 2014 example, the latest cloud-snitch's web identity.
+    let (stable, _elapsed) = text.split_once("elapsed ").expect("an elapsed line");
+    assert_eq!(
+        stable,
+        concat!(
             "files read        61\n",
             "files skipped     4 (not CloudTrail 2, not a log file name 2)\n",
             "files failed      0\n",
@@ -33,8 +75,12 @@ fn counts_match_the_inventory() {
             "  AssumeRoleWithWebIdentity   success 2      failure 0\n",
             "  GetFederationToken          success 1      failure 0\n",
             "  GetSessionToken             success 2      failure 1\n",
-        )),
-        "{text}"
+            "cross-account     3\n",
+            "accounts          16: 111111111111, 111122223333, 123412341234, 123456789, \
+             123456789012, 123456789123, 187901811700, 222222222222, 307578594326, 321848314756, \
+             444455556666, 457448411975, 742491224508, 774305579662, 777788889999, 900138736586\n",
+            "time range        2014-07-18T15:07:39Z .. 2025-04-16T02:46:56Z\n",
+        )
     );
 }
 
@@ -62,8 +108,19 @@ fn every_export_handles_the_real_trails() {
             stderr(&output)
         );
     }
-    // The EC2 instance-profile sessions of the OTRF capture and the services of cloud-snitch.
+    // Every AssumeRole by a service (INVENTORY.md: 11 records), once each: the EC2 instance
+    // profiles of the OTRF capture (two instances, 2 and 3 calls), the services of cloud-snitch,
+    // and the config.amazonaws.com call trailscraper holds twice (gzip and smoke-test copies).
     let services = stdout(&run(&["services", "-q", "--format", "csv", path]));
-    assert!(services.contains("ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0,123456789123,3,"), "{services}");
-    assert!(services.contains("spotfleet.amazonaws.com,"), "{services}");
+    assert_eq!(
+        services,
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions\n\
+         config.amazonaws.com,arn:aws:iam::111111111111:role/someRole,111111111111,1,2017-12-11T15:04:51Z,2017-12-11T15:04:51Z,1\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorLogCollectorStack-LogCollectorRole-1JJTG88NNY4KN,123456789123,2,2020-09-14T00:50:17Z,2020-09-14T00:50:17Z,1\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0,123456789123,3,2020-09-14T00:48:30Z,2020-09-14T00:48:30Z,1\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789:role/rolename,123456789,1,2023-05-19T07:44:30Z,2023-05-19T07:44:30Z,1\n\
+         lambda.amazonaws.com,arn:aws:iam::123456789123:role/my_role_arn,123456789123,1,2024-06-02T20:27:12Z,2024-06-02T20:27:12Z,1\n\
+         logs.amazonaws.com,arn:aws:iam::222222222222:role/Honeycomb-Logs-LogStreamRole-1234567890a,222222222222,1,2025-03-06T02:28:21Z,2025-03-06T02:28:21Z,1\n\
+         spotfleet.amazonaws.com,arn:aws:iam::222222222222:role/aws-ec2-spot-fleet-tagging-role,222222222222,1,2025-03-06T02:29:15Z,2025-03-06T02:29:15Z,1\n"
+    );
 }

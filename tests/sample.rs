@@ -228,12 +228,13 @@ fn every_scenario_is_in_the_csv_once() {
         "xxxxxxxx-adc1-496d-9252-d59a3da0b7c2"
     );
     assert_eq!(article[0][col("session_name")], "セッション名(ユーザー名)");
-    for service in [
-        "ec2.amazonaws.com",
-        "lambda.amazonaws.com",
-        "ecs-tasks.amazonaws.com",
+    // EC2 on two instances (one twice), Lambda twice in one session, ECS once.
+    for (service, count) in [
+        ("ec2.amazonaws.com", 3),
+        ("lambda.amazonaws.com", 2),
+        ("ecs-tasks.amazonaws.com", 1),
     ] {
-        assert!(!find("aws-service", service, "").is_empty(), "{service}");
+        assert_eq!(find("aws-service", service, "").len(), count, "{service}");
     }
     assert_eq!(
         find("saml", "saml-provider/Okta", "role/OktaAdmins").len(),
@@ -347,15 +348,33 @@ fn filters() {
 
 #[test]
 fn since_prunes_date_folders_before_reading() {
+    // With a day of slack, the six date folders of 2020-12-20 (11 files) are left unread; the
+    // 14 files of the 21st and 22nd hold 44 records, 15 role assumptions (one of them twice),
+    // and two in the window: EC2 at 13:00 and Lambda at 14:00.
     let output = run(&["summary", "--since", "2020-12-22T12:00:00Z", "sample-logs"]);
-    let text = stdout(&output);
-    assert!(
-        text.contains("(digest 1, not a log file name 1, outside --since/--until 6)"),
-        "{text}"
+    assert_eq!(
+        before_elapsed(&stdout(&output)),
+        concat!(
+            "files read        14\n",
+            "files skipped     8 (digest 1, not a log file name 1, outside --since/--until 6)\n",
+            "files failed      0\n",
+            "records scanned   44\n",
+            "role assumptions  2 (1 duplicate copy dropped)\n",
+            "  AssumeRole                  success 2      failure 0\n",
+            "cross-account     0\n",
+            "accounts          1: 222222222222\n",
+            "time range        2020-12-22T13:00:00Z .. 2020-12-22T14:00:00Z\n",
+        )
     );
-    let all = stdout(&run(&["summary", "sample-logs"]));
-    assert!(all.starts_with("files read        25\n"), "{all}");
-    assert!(text.starts_with("files read        14\n"), "{text}");
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 14 files read, 8 skipped, 0 failed; 2 role assumptions\n"
+    );
+    // Without the window every file is read: the golden summary.
+    golden(
+        "sample-summary.txt",
+        before_elapsed(&stdout(&run(&["summary", "sample-logs"]))),
+    );
 }
 
 /// Files named so that later hops sort (and are read) before the hops that created their

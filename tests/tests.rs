@@ -1,8 +1,10 @@
 //! Integration tests: the binary over sample-logs (golden outputs), over every input shape and
-//! every kind of bad file, over the real trails in ../shared when present, and through Graphviz.
+//! every kind of bad file, over the real trails in ../shared when present, through Graphviz, and
+//! over a generated trail of more than 10,000 role assumptions (determinism).
 
 mod harness;
 
+mod determinism;
 mod graphviz;
 mod hostile;
 mod inputs;

@@ -16,4 +16,4 @@ pub(crate) use reader::{Fields, Reader, Value, read_object, schema};
 #[cfg(test)]
 pub(crate) use split::StringStops;
 pub(crate) use split::{Records, Splitter, byte_mask, split_records};
-pub(crate) use values::{Obj, Text};
+pub(crate) use values::{Key, Obj, Repeats, Text};

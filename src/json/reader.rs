@@ -11,7 +11,6 @@
 //!
 //! - a backslash anywhere (escapes are rare in role assumptions; serde decodes them);
 //! - a control character inside a string, or any malformed JSON;
-//! - a number as the value of a field that is read (serde writes its own text of it);
 //! - a field that is read given twice (serde refuses the record);
 //! - nesting deeper than [`MAX_DEPTH`] (far below serde's own limit).
 //!
@@ -231,14 +230,19 @@ pub(crate) trait Value<'a> {
 }
 
 impl<'a> Value<'a> for Text<'a> {
-    /// Strings as they are, booleans as their text, `null`, arrays and objects as absent
-    /// (as [`Text`]'s serde reading); numbers are left to serde.
+    /// Strings as they are, booleans and numbers as their literal text, `null`, arrays and
+    /// objects as absent (as [`Text`]'s serde reading).
     #[inline]
     fn read(&mut self, reader: &mut Reader<'a>) -> Option<()> {
         let text = match reader.peek()? {
             b'"' => reader.string()?,
             b't' => reader.literal("true").map(|()| "true")?,
             b'f' => reader.literal("false").map(|()| "false")?,
+            b'-' | b'0'..=b'9' => {
+                let start = reader.pos;
+                reader.number()?;
+                reader.text.get(start..reader.pos)?
+            }
             b'{' | b'[' | b'n' => return reader.skip_value(),
             _ => return None,
         };
@@ -257,7 +261,7 @@ fn read_fields<'a, T: Fields<'a>>(value: &mut T, reader: &mut Reader<'a>) -> Opt
 }
 
 impl<'a, T: Fields<'a>> Value<'a> for Obj<T> {
-    /// Objects read field by field; anything else but a number is absent.
+    /// Objects read field by field; anything else is absent.
     fn read(&mut self, reader: &mut Reader<'a>) -> Option<()> {
         match reader.peek()? {
             b'{' => {
@@ -266,7 +270,6 @@ impl<'a, T: Fields<'a>> Value<'a> for Obj<T> {
                 self.0 = Some(value);
                 Some(())
             }
-            b'-' | b'0'..=b'9' => None,
             _ => reader.skip_value(),
         }
     }
@@ -282,8 +285,9 @@ pub(crate) trait Fields<'a>: Default {
 }
 
 /// Declares record types once, for both readers: each type gets serde's `Deserialize` (every
-/// field optional, named by its JSON key) and the hand reader's [`Fields`], from the same
-/// list of keys and fields. Each field is a [`Text`] or an [`Obj`] of another declared type;
+/// field optional, named by its JSON key; a key given twice keeps its first value and marks
+/// the object) and the hand reader's [`Fields`] (which leaves a repeated key to serde), from
+/// the same list of keys and fields. Each field is a [`Text`] or an [`Obj`] of another declared type;
 /// at most 32 fields a type (the bits that catch a key given twice).
 ///
 /// ```text
@@ -301,16 +305,65 @@ macro_rules! schema {
         $ty:ident<$lt:lifetime> { $($key:literal => $field:ident: $fty:ty,)* }
     )*) => {$(
         $(#[$meta])*
-        #[derive(Debug, Default, PartialEq, Eq, serde::Deserialize)]
-        #[serde(default)]
+        #[derive(Debug, Default, PartialEq, Eq)]
         pub(crate) struct $ty<$lt> {
-            $(
-                #[serde(borrow, rename = $key)]
-                pub(crate) $field: $fty,
-            )*
+            $(pub(crate) $field: $fty,)*
+            /// A key of this object was given twice (the first value is the one read).
+            pub(crate) repeated: bool,
         }
 
         const _: () = assert!([$($key),*].len() <= 32, "at most 32 fields a type");
+
+        impl<$lt> $crate::json::Repeats for $ty<$lt> {
+            fn repeats(&self) -> bool {
+                self.repeated $(|| $crate::json::Repeats::repeats(&self.$field))*
+            }
+        }
+
+        impl<'de: $lt, $lt> serde::Deserialize<'de> for $ty<$lt> {
+            /// Every field optional, named by its JSON key; a key given twice keeps its first
+            /// value and marks the object ([`Repeats`](crate::json::Repeats)).
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct FieldsVisitor<$lt>(std::marker::PhantomData<&$lt ()>);
+
+                impl<'de: $lt, $lt> serde::de::Visitor<'de> for FieldsVisitor<$lt> {
+                    type Value = $ty<$lt>;
+
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($ty), ")"))
+                    }
+
+                    #[allow(unused_assignments, reason = "the bit after the last field")]
+                    fn visit_map<A: serde::de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Self::Value, A::Error> {
+                        let mut value = <$ty>::default();
+                        let mut seen = 0u32;
+                        while let Some(key) = map.next_key::<$crate::json::Key<'de>>()? {
+                            let mut bit = 1u32;
+                            $(
+                                if key.as_str() == $key {
+                                    if seen & bit == 0 {
+                                        seen |= bit;
+                                        value.$field = map.next_value()?;
+                                    } else {
+                                        value.repeated = true;
+                                        map.next_value::<serde::de::IgnoredAny>()?;
+                                    }
+                                    continue;
+                                }
+                                bit <<= 1;
+                            )*
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        Ok(value)
+                    }
+                }
+
+                deserializer.deserialize_map(FieldsVisitor(std::marker::PhantomData))
+            }
+        }
 
         impl<$lt> $crate::json::Fields<$lt> for $ty<$lt> {
             #[inline]

@@ -4,12 +4,12 @@
 //! odd field never costs a whole record. Strings borrow from the input unless they hold
 //! escapes. Both serde and the hand reader ([`super::reader`]) read them.
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::borrow::Cow;
 use std::fmt;
-use std::marker::PhantomData;
 
-/// A scalar field read as text: strings as they are, numbers and booleans as their JSON text;
+/// A scalar field read as text: strings as they are, numbers and booleans as their literal
+/// JSON text (digits kept exactly: a 40-digit session name is not rounded through a float);
 /// `null`, arrays and objects as absent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Text<'a>(pub Option<Cow<'a, str>>);
@@ -27,54 +27,90 @@ impl<'a> Text<'a> {
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    /// Read as the value's raw JSON text first, which serde_json takes without converting
+    /// numbers (so `1e400` or a 40-digit number costs nothing and keeps its digits), then
+    /// interpreted by [`Text::of_json`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(PhantomData<&'a ()>);
+        let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(Text::of_json(raw.get()))
+    }
+}
 
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
+impl<'a> Text<'a> {
+    /// A field from its raw JSON text (valid JSON, as serde_json checked it): a string's
+    /// value (a lone surrogate escape, which JSON's grammar allows but no Unicode text can
+    /// hold, becomes U+FFFD, the replacement character); a number or a boolean as its literal
+    /// text; `null`, an array or an object as absent.
+    pub fn of_json(raw: &'a str) -> Text<'a> {
+        match raw.as_bytes().first() {
+            Some(b'"') => Text(Some(unescape(&raw[1..raw.len() - 1]))),
+            Some(b'n' | b'[' | b'{') | None => Text(None),
+            Some(_) => Text(Some(Cow::Borrowed(raw))),
+        }
+    }
+}
 
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
+/// The value of a JSON string's body (between its quotes, valid JSON): borrowed when it holds
+/// no escape; lone surrogates as U+FFFD.
+fn unescape(body: &str) -> Cow<'_, str> {
+    if !body.contains('\\') {
+        return Cow::Borrowed(body);
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    let mut pending_high: Option<u16> = None;
+    let flush = |out: &mut String, pending: &mut Option<u16>| {
+        if pending.take().is_some() {
+            out.push(char::REPLACEMENT_CHARACTER);
+        }
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            flush(&mut out, &mut pending_high);
+            out.push(c);
+            continue;
+        }
+        let escaped = chars.next().unwrap_or('\\');
+        let simple = match escaped {
+            '"' => Some('"'),
+            '\\' => Some('\\'),
+            '/' => Some('/'),
+            'b' => Some('\u{8}'),
+            'f' => Some('\u{c}'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            _ => None,
+        };
+        if let Some(simple) = simple {
+            flush(&mut out, &mut pending_high);
+            out.push(simple);
+            continue;
+        }
+        // `\uXXXX` (the only other escape valid JSON holds).
+        let hex: String = chars.by_ref().take(4).collect();
+        let unit = u16::from_str_radix(&hex, 16).unwrap_or(0xfffd);
+        match unit {
+            0xd800..=0xdbff => {
+                flush(&mut out, &mut pending_high);
+                pending_high = Some(unit);
             }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v))))
-            }
-            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(if v { "true" } else { "false" }))))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
+            0xdc00..=0xdfff => match pending_high.take() {
+                Some(high) => {
+                    let code =
+                        0x10000 + ((u32::from(high) - 0xd800) << 10) + (u32::from(unit) - 0xdc00);
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                }
+                None => out.push(char::REPLACEMENT_CHARACTER),
+            },
+            _ => {
+                flush(&mut out, &mut pending_high);
+                out.push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER));
             }
         }
-
-        deserializer.deserialize_any(TextVisitor(PhantomData))
     }
+    flush(&mut out, &mut pending_high);
+    Cow::Owned(out)
 }
 
 /// An object field: `Some` when the value is a JSON object, absent for anything else.
@@ -95,48 +131,69 @@ impl<T> Obj<T> {
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
+    /// Read as the value's raw JSON text first (so an odd number where an object was expected
+    /// costs nothing), then, when it is an object, as a `T`.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjVisitor<T>(PhantomData<T>);
+        let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        if !raw.get().starts_with('{') {
+            return Ok(Obj(None));
+        }
+        serde_json::from_str(raw.get())
+            .map(|value| Obj(Some(value)))
+            .map_err(de::Error::custom)
+    }
+}
 
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjVisitor<T> {
-            type Value = Obj<T>;
+/// An object key: borrowed unless it holds escapes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key<'a>(pub Cow<'a, str>);
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
+                f.write_str("an object key")
             }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|v| Obj(Some(v)))
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Borrowed(v)))
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Obj(None))
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
             }
-            fn visit_borrowed_str<E>(self, _: &'de str) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Obj(None))
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Obj(None))
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Key(Cow::Owned(v)))
             }
         }
 
-        deserializer.deserialize_any(ObjVisitor(PhantomData))
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+/// Whether a value, or any object inside it, had a key given twice (the first value is read,
+/// the later ones ignored: JSON parsers disagree on which wins, so the record is kept and the
+/// repeat reported).
+pub(crate) trait Repeats {
+    fn repeats(&self) -> bool;
+}
+
+impl Repeats for Text<'_> {
+    fn repeats(&self) -> bool {
+        false
+    }
+}
+
+impl<T: Repeats> Repeats for Obj<T> {
+    fn repeats(&self) -> bool {
+        self.0.as_ref().is_some_and(Repeats::repeats)
     }
 }

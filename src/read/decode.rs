@@ -16,7 +16,7 @@
 //! are kept ([`Decoded::error`] says what went wrong).
 
 use crate::event::EventName;
-use crate::json::{self, Records, Splitter, Text};
+use crate::json::{self, Key, Records, Splitter, Text};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -118,6 +118,8 @@ pub struct Decoded<'a> {
     pub count: usize,
     /// Set when the file holds no CloudTrail records at all.
     pub skip: Option<SkipReason>,
+    /// A document gave `"Records"` twice (the first array is read).
+    pub repeated_records: bool,
     /// The JSON error that stopped decoding; the records before it are kept.
     pub error: Option<serde_json::Error>,
 }
@@ -159,6 +161,7 @@ pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Recor
         records: Vec::new(),
         count: 0,
         skip: None,
+        repeated_records: false,
         error: None,
     };
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -213,6 +216,7 @@ pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Recor
         }
     }
     decoded.count = decoded.records.len();
+    decoded.repeated_records = shapes.repeated_records;
     if decoded.error.is_none() && shapes.cloudtrail == 0 {
         decoded.skip = Some(if shapes.digest > 0 {
             SkipReason::Digest
@@ -228,6 +232,8 @@ pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Recor
 /// How many top-level values of each kind a file held.
 #[derive(Debug, Default)]
 struct ShapeTally {
+    /// A document gave `"Records"` twice.
+    repeated_records: bool,
     cloudtrail: usize,
     digest: usize,
     insight: usize,
@@ -244,7 +250,8 @@ fn collect<'a>(
     depth: usize,
 ) {
     match value {
-        TopValue::Records(records) => {
+        TopValue::Records(records, repeated) => {
+            shapes.repeated_records |= repeated;
             if records
                 .first()
                 .is_some_and(|r| is_insight(r.get().as_bytes()))
@@ -459,8 +466,8 @@ fn skip_whitespace(bytes: &[u8]) -> usize {
 
 /// A top-level JSON value, classified by its keys in one pass.
 enum TopValue<'a> {
-    /// `{"Records":[…]}`.
-    Records(Vec<&'a RawValue>),
+    /// `{"Records":[…]}`; true when `"Records"` was given twice (the first array is kept).
+    Records(Vec<&'a RawValue>, bool),
     /// Records held as JSON strings: lookup-events `CloudTrailEvent`, CloudWatch Logs `message`.
     Strings(Vec<String>),
     /// The `detail` of an EventBridge "… via CloudTrail" event.
@@ -510,15 +517,31 @@ impl<'de> Visitor<'de> for TopVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut records = None;
+        let mut repeated_records = false;
+        let mut not_array = false;
         let mut lookup = None;
         let mut log_events = None;
         let mut detail = None;
         let mut detail_type = Text::default();
         let mut digest = false;
         let mut record_like = false;
-        while let Some(key) = map.next_key::<Text<'de>>()? {
+        while let Some(key) = map.next_key::<Key<'de>>()? {
             match key.as_str() {
-                "Records" => records = Some(map.next_value::<Vec<&'de RawValue>>()?),
+                // The first array is read (as the first value of a record's repeated field).
+                // A `"Records"` that is not an array is no CloudTrail delivery file.
+                "Records" => {
+                    let value = map.next_value::<&'de RawValue>()?;
+                    if records.is_some() {
+                        repeated_records = true;
+                    } else if value.get().starts_with('[') {
+                        records = Some(
+                            serde_json::from_str::<Vec<&'de RawValue>>(value.get())
+                                .map_err(de::Error::custom)?,
+                        );
+                    } else {
+                        not_array = true;
+                    }
+                }
                 "Events" => lookup = Some(map.next_value::<Vec<LookupEvent<'de>>>()?),
                 "logEvents" => log_events = Some(map.next_value::<Vec<LogEvent<'de>>>()?),
                 "detail" => detail = Some(map.next_value::<&'de RawValue>()?),
@@ -541,7 +564,9 @@ impl<'de> Visitor<'de> for TopVisitor {
             }
         }
         Ok(if let Some(records) = records {
-            TopValue::Records(records)
+            TopValue::Records(records, repeated_records)
+        } else if not_array {
+            TopValue::Other
         } else if let Some(events) = lookup {
             TopValue::Strings(owned_texts(events.into_iter().map(|e| e.record)))
         } else if let Some(events) = log_events {

@@ -10,7 +10,7 @@ use super::records::{self, Record};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{EventName, RoleAssumption, extract};
-use crate::json::{Records, Splitter};
+use crate::json::{Records, Repeats, Splitter};
 use aho_corasick::AhoCorasick;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -195,6 +195,7 @@ fn finish_file(
     let log_file: Arc<str> = Arc::from(path.display().to_string());
     let mut bad_records = 0;
     let mut first_bad = String::new();
+    let mut repeated = usize::from(decoded.repeated_records);
     for raw in &decoded.records {
         let text = raw.bytes();
         let candidate = match raw.name {
@@ -212,9 +213,13 @@ fn finish_file(
             Err(_) => serde_json::from_slice::<Record>(text),
         };
         match parsed {
-            Ok(record) => result.events.extend(
-                extract(&record, &log_file).map(|event| (DedupeKey::of(&event), Box::new(event))),
-            ),
+            Ok(record) => {
+                repeated += usize::from(record.repeats());
+                result.events.extend(
+                    extract(&record, &log_file)
+                        .map(|event| (DedupeKey::of(&event), Box::new(event))),
+                )
+            }
             Err(error) => {
                 if bad_records == 0 {
                     first_bad = error.to_string();
@@ -242,6 +247,11 @@ fn finish_file(
             path,
             count: bad_records,
             first: first_bad,
+        })
+    } else if repeated > 0 {
+        FileStatus::Failed(InputError::RepeatedKeys {
+            path,
+            count: repeated,
         })
     } else if let Some(reason) = decoded.skip {
         FileStatus::Skipped(reason)

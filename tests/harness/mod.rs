@@ -94,6 +94,19 @@ pub fn golden(name: &str, actual: &str) {
     }
 }
 
+/// The text `summary` writes, up to its last line (`elapsed`, which changes from run to run).
+pub fn before_elapsed(summary: &str) -> &str {
+    let (stable, elapsed) = summary
+        .rsplit_once("elapsed           ")
+        .unwrap_or_else(|| panic!("no elapsed line in {summary:?}"));
+    assert_eq!(
+        elapsed.matches('\n').count(),
+        1,
+        "elapsed is not the last line: {summary:?}"
+    );
+    stable
+}
+
 /// CSV text as rows of columns (header included).
 pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
     csv::ReaderBuilder::new()
