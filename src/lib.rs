@@ -83,9 +83,9 @@ pub mod testing {
     /// keeps the same records either way.
     pub fn splitting_in_pieces_agrees(bytes: &[u8], piece: usize) -> bool {
         use crate::json::{Splitter, split_records};
-        use crate::read::decode::{decode, record_splitter};
+        use crate::read::decode::{RECORDS, decode, record_splitter};
         let piece = piece.max(1);
-        let mut splitter = Splitter::new();
+        let mut splitter = Splitter::new(RECORDS);
         let mut filtered = record_splitter();
         for end in (piece..bytes.len()).step_by(piece) {
             splitter.feed(&bytes[..end]);
@@ -97,6 +97,7 @@ pub mod testing {
                 decoded.records.iter().map(|r| r.bytes().to_vec()).collect();
             (records, decoded.count)
         };
-        splitter.finish(bytes) == split_records(bytes) && kept(filtered) == kept(record_splitter())
+        splitter.finish(bytes) == split_records(bytes, RECORDS)
+            && kept(filtered) == kept(record_splitter())
     }
 }

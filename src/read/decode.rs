@@ -16,7 +16,7 @@
 //! are kept ([`Decoded::error`] says what went wrong).
 
 use crate::event::EventName;
-use crate::json::{self, Key, Records, Splitter, Text};
+use crate::json::{self, Key, KeyMark, Records, Splitter, Text};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -332,7 +332,7 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
             Some(split) => {
                 mark(&mut split.unicode_escapes.iter().copied(), &|_| true);
                 Box::new(
-                    split.event_name_starts.iter().copied().filter(|&start| {
+                    split.key_starts.iter().copied().filter(|&start| {
                         raw.get(start..).is_some_and(|rest| rest.starts_with(KEY))
                     }),
                 )
@@ -359,10 +359,19 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
     candidate.into_iter().map(NameHint::Candidate).collect()
 }
 
+/// The key of a delivery file's array of records.
+pub(crate) const RECORDS: &[u8] = b"\"Records\"";
+
+/// The key the splitter notes: `"eventName"`, by its `N`, six bytes after the opening quote
+/// (a capital letter is rare in JSON text, and no other key CloudTrail writes has one there).
+const EVENT_NAME: KeyMark = KeyMark::of(b"\"eventName\"", 6);
+
 /// The splitter for [`decode`]: of the `"eventName"` starts it notes only those whose value,
 /// as far as it has been inflated, may name a role assumption.
 pub fn record_splitter() -> Splitter {
-    Splitter::with_name_filter(may_name_candidate)
+    Splitter::new(RECORDS)
+        .noting(EVENT_NAME, may_name_candidate)
+        .sparse()
 }
 
 /// For the splitter, while the bytes are in the cache: false only for a compact
