@@ -102,14 +102,26 @@ pub enum OutputError {
     },
     #[error("cannot write output: {0}")]
     Stdout(#[source] std::io::Error),
+    /// `-o` names one of the inputs (the same file, by device and inode): writing would replace
+    /// a log, which may be evidence. A usage mistake, found before anything is written.
+    #[error("-o {output} is an input ({input}); refusing to write over it")]
+    IsAnInput { output: PathBuf, input: PathBuf },
 }
 
 impl OutputError {
     /// True when the error is a closed pipe (`trailmask … | head`), which ends the run quietly.
     pub fn is_broken_pipe(&self) -> bool {
-        let source = match self {
-            OutputError::Io { source, .. } | OutputError::Stdout(source) => source,
-        };
-        source.kind() == std::io::ErrorKind::BrokenPipe
+        match self {
+            OutputError::Io { source, .. } | OutputError::Stdout(source) => {
+                source.kind() == std::io::ErrorKind::BrokenPipe
+            }
+            OutputError::IsAnInput { .. } => false,
+        }
+    }
+
+    /// True when the error is the user's mistake (status 2) rather than a failure to write
+    /// (status 3).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, OutputError::IsAnInput { .. })
     }
 }

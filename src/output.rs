@@ -1,14 +1,33 @@
 //! Where a command's output goes: stdout, or a file written atomically (a temporary file in the
 //! same folder, renamed into place once complete), so a failed run never leaves half a file.
 //!
+//! A file target is opened ([`Target::open`]) once the inputs are found and before any is read:
+//! - an output that is one of the inputs (the same file by device and inode: named twice,
+//!   through a link or a hard link, found by walking a folder, or standard input redirected
+//!   from it) is refused before anything is written (status 2): it would replace a log, which
+//!   may be evidence, with CSV;
+//! - the temporary file (`.trailmask-XXXXXX` beside the target) is created then, so an
+//!   unwritable folder fails at once (status 3), not after a long scan;
+//! - while it exists, SIGINT, SIGTERM and SIGHUP remove it, and the process then dies of the
+//!   signal as it would have (a shell reports 128 + the signal: 130 for Ctrl-C). A signal that
+//!   was ignored when trailmask started (`nohup`) stays ignored.
+//!
 //! Only regular files (or new ones) are replaced that way. A path that names something else
 //! (`/dev/null`, `/dev/stderr`, a named pipe) is opened and written in place: renaming over it
-//! would replace the device or pipe with a file. A symbolic link to a file is followed, so the
-//! file it points at is replaced and the link stays.
+//! would replace the device or pipe with a file.
+//!
+//! Symbolic links are followed, link by link, and stay links: a link to a file replaces the
+//! file it points at; a dangling link creates the file it points at; a loop of links is an
+//! output error (status 3) and nothing is created.
+//!
+//! A replaced file keeps its permissions; a new file gets `0666` less the umask, as a shell's
+//! `>` would give it (not the temporary file's `0600`).
 
 use crate::error::OutputError;
-use std::io::{BufWriter, Write};
+use crate::read::discover::{Discovery, FileIdentity, file_identity};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The output target; `-` or no `-o` means stdout.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -46,56 +65,286 @@ impl Target {
         Ok(())
     }
 
+    /// Opens the target, before the inputs are read: follows links, refuses an input, and
+    /// creates the temporary file (see the module documentation).
+    ///
+    /// # Errors
+    /// [`OutputError::IsAnInput`] (status 2); [`OutputError::Io`] when the links loop, the
+    /// target is a directory, or the temporary file cannot be created.
+    pub fn open(&self, inputs: &Discovery) -> Result<Output, OutputError> {
+        let Target::File(path) = self else {
+            return Ok(Output(Opened::Stdout));
+        };
+        let err = |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let target = follow_links(path).map_err(err)?;
+        let existing = match std::fs::metadata(&target) {
+            Ok(metadata) => Some(metadata),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(err(error)),
+        };
+        if let Some(metadata) = &existing {
+            if metadata.is_dir() {
+                return Err(err(io::ErrorKind::IsADirectory.into()));
+            }
+            if !metadata.is_file() {
+                return Ok(Output(Opened::InPlace { path: path.clone() }));
+            }
+            if let Some(input) = inputs.input_with_identity(&file_identity(&target, Some(metadata)))
+            {
+                return Err(OutputError::IsAnInput {
+                    output: path.clone(),
+                    input: input.to_path_buf(),
+                });
+            }
+        }
+        let temporary = Temporary::create(&target, existing.as_ref()).map_err(err)?;
+        Ok(Output(Opened::Atomic {
+            path: path.clone(),
+            target,
+            temporary,
+        }))
+    }
+}
+
+/// An opened target ([`Target::open`]); dropped without [`Output::write_with`], it leaves
+/// nothing behind.
+pub struct Output(Opened);
+
+enum Opened {
+    Stdout,
+    /// Not a regular file: opened and written in place when the output is ready.
+    InPlace {
+        path: PathBuf,
+    },
+    /// A regular file, or none yet: `temporary` is renamed over `target` (`path` with its
+    /// links followed) once complete.
+    Atomic {
+        path: PathBuf,
+        target: PathBuf,
+        temporary: Temporary,
+    },
+}
+
+impl Output {
     /// Runs `write` against the target and completes it.
     ///
     /// # Errors
-    /// Creating, writing or renaming the file failed, or stdout is closed.
+    /// Writing, opening (in place) or renaming the file failed, or stdout is closed.
     pub fn write_with(
-        &self,
-        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+        self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<(), OutputError> {
-        match self {
-            Target::Stdout => buffered(std::io::stdout().lock(), write)
+        match self.0 {
+            Opened::Stdout => buffered(io::stdout().lock(), write)
                 .map(drop)
                 .map_err(OutputError::Stdout),
-            Target::File(path) => {
+            Opened::InPlace { path } => {
                 let err = |source| OutputError::Io {
                     path: path.clone(),
                     source,
                 };
-                match std::fs::metadata(path) {
-                    Ok(meta) if !meta.is_file() && !meta.is_dir() => {
-                        let file = std::fs::OpenOptions::new()
-                            .write(true)
-                            .open(path)
-                            .map_err(err)?;
-                        buffered(file, write).map(drop).map_err(err)
-                    }
-                    _ => {
-                        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-                        write_atomically(&target, write).map_err(err)
-                    }
-                }
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(&path)
+                    .map_err(err)?;
+                buffered(file, write).map(drop).map_err(err)
+            }
+            Opened::Atomic {
+                path,
+                target,
+                mut temporary,
+            } => {
+                let err = |source| OutputError::Io {
+                    path: path.clone(),
+                    source,
+                };
+                temporary.write_with(write).map_err(err)?;
+                temporary.persist(&target).map_err(err)
             }
         }
     }
 }
 
-/// Writes `path` through a temporary file beside it, renamed over it once complete.
-fn write_atomically(
-    path: &Path,
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".trailmask-")
-        .tempfile_in(dir)?;
-    let tmp = buffered(tmp, write)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+/// The most links followed in a row (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// Follows `path` link by link to where the links end: a file that is not a link, or a path
+/// where nothing is yet (a new file, or a dangling link's target). A link's relative target is
+/// read from the link's folder, as the system reads it.
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    let mut seen: Vec<FileIdentity> = Vec::new();
+    loop {
+        let metadata = match std::fs::symlink_metadata(&current) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(error) => return Err(error),
+        };
+        if !metadata.file_type().is_symlink() {
+            return Ok(current);
+        }
+        let link = file_identity(&current, Some(&metadata));
+        if seen.contains(&link) {
+            return Err(io::Error::other("a loop of symbolic links"));
+        }
+        if seen.len() == MAX_LINKS {
+            return Err(io::Error::other(format!(
+                "more than {MAX_LINKS} symbolic links in a row"
+            )));
+        }
+        seen.push(link);
+        let next = std::fs::read_link(&current)?;
+        current = match current.parent() {
+            Some(folder) => folder.join(next),
+            None => next,
+        };
+    }
+}
+
+/// The path of the temporary file being written, for the signal handler to remove. Whoever
+/// creates, renames or removes the file holds the lock meanwhile, so the handler sees either
+/// the file or nothing to remove.
+static PENDING: Mutex<Option<PathBuf>> = Mutex::new(None);
+
+fn pending() -> MutexGuard<'static, Option<PathBuf>> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The temporary file beside the target, removed when dropped unless renamed into place.
+struct Temporary {
+    file: Option<tempfile::NamedTempFile>,
+}
+
+impl Temporary {
+    /// Creates the temporary file in `target`'s folder, with the mode the output should have:
+    /// `existing`'s, or `0666` less the umask for a new file.
+    fn create(target: &Path, existing: Option<&std::fs::Metadata>) -> io::Result<Temporary> {
+        remove_on_signal();
+        let folder = match target.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => Path::new("."),
+        };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".trailmask-");
+        #[cfg(unix)]
+        if existing.is_none() {
+            use std::os::unix::fs::PermissionsExt;
+            // Given to open(2), which takes the umask off, as for any new file.
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut pending = pending();
+        let file = builder.tempfile_in(folder)?;
+        *pending = Some(file.path().to_path_buf());
+        drop(pending);
+        let temporary = Temporary { file: Some(file) };
+        #[cfg(unix)]
+        if let (Some(metadata), Some(file)) = (existing, &temporary.file) {
+            // Created 0600 (never more open than the file it replaces), then given its mode.
+            file.as_file().set_permissions(metadata.permissions())?;
+        }
+        #[cfg(not(unix))]
+        let _ = existing;
+        Ok(temporary)
+    }
+
+    fn write_with(
+        &mut self,
+        write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("already renamed"))?;
+        buffered(file, write).map(drop)
+    }
+
+    /// Renames the file over `target`.
+    fn persist(mut self, target: &Path) -> io::Result<()> {
+        let file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("already renamed"))?;
+        let mut pending = pending();
+        // On failure the error holds the file, and dropping it (here, under the lock) removes it.
+        let result = file.persist(target).map(drop).map_err(|e| e.error);
+        *pending = None;
+        drop(pending);
+        result
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        let mut pending = pending();
+        *pending = None;
+        drop(self.file.take());
+        drop(pending);
+    }
+}
+
+/// Starts, once, the thread that removes the temporary file on SIGINT, SIGTERM or SIGHUP and
+/// then lets the signal end the process as it would have.
+///
+/// signal-hook is the crate for this (maintained, the signal registry under tokio's and
+/// crossterm's own handling): its handler only wakes a pipe, so the removal runs on an ordinary
+/// thread, with no `unsafe` here and nothing unsafe to do inside a signal handler; and it
+/// re-raises the signal with the default action, so the process dies *of* the signal, which a
+/// shell reports as 128 + the signal and which stops a shell loop on Ctrl-C (a plain exit with
+/// 130 would not: bash takes it as a child that handled the signal).
+#[cfg(unix)]
+fn remove_on_signal() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        // A signal ignored at start (`nohup`, a background job of a script) stays ignored.
+        let signals: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|&signal| !ignored_at_start(signal))
+            .collect();
+        if signals.is_empty() {
+            return;
+        }
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(signals) else {
+            return;
+        };
+        let _ = std::thread::Builder::new()
+            .name("trailmask-signals".to_owned())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    // Held until the process ends: no rename or new file after this.
+                    let pending = pending();
+                    if let Some(path) = pending.as_ref() {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    let _ = signal_hook::low_level::emulate_default_handler(signal);
+                    std::process::exit(128 + signal);
+                }
+            });
+    });
+}
+
+#[cfg(not(unix))]
+fn remove_on_signal() {}
+
+/// True when `signal` was ignored when the process started (Linux: `SigIgn` in
+/// `/proc/self/status`; elsewhere, never).
+#[cfg(unix)]
+fn ignored_at_start(signal: i32) -> bool {
+    if !cfg!(target_os = "linux") || !(1..=64).contains(&signal) {
+        return false;
+    }
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let mask = status
+                .lines()
+                .find_map(|line| line.strip_prefix("SigIgn:"))?;
+            u64::from_str_radix(mask.trim(), 16).ok()
+        })
+        .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
 }
 
 /// Runs `write` through a 64 KB buffer over `inner`, flushes it, and gives `inner` back.

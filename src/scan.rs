@@ -10,7 +10,7 @@ use crate::dedupe::dedupe;
 use crate::error::InputError;
 use crate::event::RoleAssumption;
 use crate::read::decode::SkipReason;
-use crate::read::discover::{DayWindow, Input, discover};
+use crate::read::discover::{DayWindow, Discovery, Input, discover};
 use crate::read::file::{FileReader, FileResult, FileStatus};
 use crate::read::load;
 use rayon::prelude::*;
@@ -93,14 +93,36 @@ pub struct Scan {
     pub elapsed: Duration,
 }
 
-/// Reads everything in `options.paths`.
+/// Reads everything in `options.paths`: [`find_inputs`], then [`read_inputs`].
 ///
 /// Files are read in parallel on the current rayon pool (`cmd::execute` installs one of
 /// `--threads` threads); file errors are in [`Scan::failures`]. `on_file` is called after each
 /// file with the bytes it took (for a progress bar).
 pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
+    read_inputs(options, find_inputs(options), on_file)
+}
+
+/// The inputs found in `options.paths`, not yet read: what `cmd::execute` checks the output
+/// against before anything is read or written.
+#[derive(Debug)]
+pub struct Inputs {
+    pub found: Discovery,
+    started: Instant,
+}
+
+/// Finds the inputs (the first stage of [`scan`]).
+pub fn find_inputs(options: &ScanOptions) -> Inputs {
     let started = Instant::now();
-    let found = discover(&options.paths, options.follow, options.window);
+    Inputs {
+        found: discover(&options.paths, options.follow, options.window),
+        started,
+    }
+}
+
+/// Reads the inputs found by [`find_inputs`] (the rest of [`scan`]); the elapsed time counts
+/// from the start of [`find_inputs`].
+pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
+    let Inputs { found, started } = inputs;
     let reader = FileReader::new(options.max_file_size);
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
     // Largest files first (by their size on disk), so that the files left at the end, when

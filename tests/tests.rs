@@ -8,6 +8,7 @@ mod determinism;
 mod graphviz;
 mod hostile;
 mod inputs;
+mod output_safety;
 mod properties;
 mod real_trails;
 mod sample;

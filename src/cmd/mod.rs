@@ -12,8 +12,9 @@ pub mod summary;
 use crate::cli::{Cli, Command, ReadArgs};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
+use crate::export::table::printable;
 use crate::plan::{Plan, plan};
-use crate::scan::{Scan, scan};
+use crate::scan::{Scan, find_inputs, read_inputs};
 use std::io::{self, IsTerminal, Write};
 
 /// What a command reads of the events beyond their fields. Linking chains costs a few percent
@@ -74,6 +75,24 @@ pub fn execute(
         .num_threads(plan.scan.threads.unwrap_or(0))
         .build_global();
     let plan = &plan;
+    // The output is opened between finding the inputs and reading them: an output that is an
+    // input is refused, and an unwritable folder fails, before the scan (output.rs).
+    let inputs = find_inputs(&plan.scan);
+    let output = match plan.output.open(&inputs.found) {
+        Ok(output) => output,
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "trailmask: error: {}",
+                printable(&error.to_string())
+            );
+            return if error.is_usage() {
+                ExitCode::Usage
+            } else {
+                ExitCode::OutputFailure
+            };
+        }
+    };
     let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let on_file = |bytes: u64| {
@@ -83,7 +102,7 @@ pub fn execute(
             bar.inc(bytes);
         }
     };
-    let scan = scan(&plan.scan, &on_file);
+    let scan = read_inputs(&plan.scan, inputs, &on_file);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -91,11 +110,7 @@ pub fn execute(
         // File names and messages quote untrusted text: one line each, nothing for the
         // terminal to run.
         let line = failure.to_string();
-        let _ = writeln!(
-            stderr,
-            "trailmask: {}",
-            crate::export::table::printable(&line)
-        );
+        let _ = writeln!(stderr, "trailmask: {}", printable(&line));
     }
     let failed = ExitCode::Success.merge(if scan.failures.is_empty() {
         ExitCode::Success
@@ -119,11 +134,15 @@ pub fn execute(
             .collect(),
         scan: &scan,
     };
-    if let Err(error) = plan.output.write_with(|wtr| write(&context, wtr)) {
+    if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         if error.is_broken_pipe() {
             return failed;
         }
-        let _ = writeln!(stderr, "trailmask: error: {error}");
+        let _ = writeln!(
+            stderr,
+            "trailmask: error: {}",
+            printable(&error.to_string())
+        );
         return failed.merge(ExitCode::OutputFailure);
     }
     if !plan.quiet || !scan.failures.is_empty() {

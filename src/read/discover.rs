@@ -13,6 +13,9 @@
 //!   is skipped without being opened; named on the command line it is read, as `cat` would
 //!   (`trailmask events <(zcat …)`);
 //! - the same file reached twice (given twice, or through two overlapping paths) is read once.
+//!
+//! Discovery also records each input's [`FileIdentity`], so that `-o` can refuse to write over
+//! an input (see [`crate::output`]).
 
 use super::decode::SkipReason;
 use crate::error::InputError;
@@ -56,6 +59,19 @@ pub struct Discovery {
     pub errors: Vec<InputError>,
     /// Entries skipped without reading, by reason (date-pruned folders count once each).
     pub skipped: Vec<SkipReason>,
+    /// What each input file is, with the path it is read by (`<stdin>` for standard input
+    /// redirected from a file), sorted.
+    pub identities: Vec<(FileIdentity, PathBuf)>,
+}
+
+impl Discovery {
+    /// The path of the input that is the file `identity`, if one is.
+    pub fn input_with_identity(&self, identity: &FileIdentity) -> Option<&Path> {
+        self.identities
+            .binary_search_by(|(known, _)| known.cmp(identity))
+            .ok()
+            .map(|i| self.identities[i].1.as_path())
+    }
 }
 
 /// Walks `paths` (files, directories, or `-`).
@@ -69,6 +85,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     for root in paths {
         if root.as_os_str() == "-" {
             found.inputs.push(Input::Stdin);
+            if let Some(identity) = stdin_identity() {
+                found.identities.push((identity, PathBuf::from("<stdin>")));
+            }
             continue;
         }
         // A link named as the root is followed either way (as `follow_root_links`).
@@ -84,15 +103,21 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     // The same file twice: keep the smallest name, so the choice does not depend on order.
     files.sort();
     files.dedup_by(|later, earlier| later.identity == earlier.identity);
-    found
-        .inputs
-        .extend(files.into_iter().map(|file| Input::File {
+    for file in files {
+        found.identities.push((file.identity, file.path.clone()));
+        found.inputs.push(Input::File {
             path: file.path,
             skip: file.skip,
             size: file.size,
-        }));
+        });
+    }
     found.inputs.sort();
     found.inputs.dedup();
+    // By identity, then path: the first path of a file given twice is the one named.
+    found.identities.sort();
+    found
+        .identities
+        .dedup_by(|later, earlier| later.0 == earlier.0);
     found.errors.sort_by(|a, b| a.path().cmp(b.path()));
     found
 }
@@ -262,12 +287,13 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
 /// What makes two paths the same file: device and inode where the platform has them (a `stat`
 /// the walk already made), else the canonical path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum FileIdentity {
+pub enum FileIdentity {
     Inode(u64, u64),
     Path(PathBuf),
 }
 
-fn file_identity(path: &Path, metadata: Option<&std::fs::Metadata>) -> FileIdentity {
+/// The identity of the file at `path`, from its `metadata` when there is one.
+pub fn file_identity(path: &Path, metadata: Option<&std::fs::Metadata>) -> FileIdentity {
     #[cfg(unix)]
     if let Some(metadata) = metadata {
         use std::os::unix::fs::MetadataExt;
@@ -275,6 +301,21 @@ fn file_identity(path: &Path, metadata: Option<&std::fs::Metadata>) -> FileIdent
     }
     let _ = metadata;
     FileIdentity::Path(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// The identity of the file standard input reads, when it is a regular file (`< file`); a
+/// pipe or a terminal can never be written over.
+fn stdin_identity() -> Option<FileIdentity> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        let stdin = std::io::stdin();
+        let file = std::fs::File::from(stdin.as_fd().try_clone_to_owned().ok()?);
+        let metadata = file.metadata().ok().filter(std::fs::Metadata::is_file)?;
+        Some(file_identity(Path::new("-"), Some(&metadata)))
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 fn has_log_name(path: &Path) -> bool {
