@@ -17,15 +17,15 @@ use std::io::{self, Write};
 /// characters (a tab that a tab-separated import would split on, an escape sequence that
 /// `events | head` would send to the terminal) are written as visible escapes (`\t`,
 /// `\u{1b}`, as in the tables), then a cell that a spreadsheet would read as a formula gets a
-/// `'` prefix.
-fn neutralized(cell: Cow<'_, str>) -> Cow<'_, str> {
-    let cell = if may_hold_control(cell.as_bytes()) && cell.chars().any(char::is_control) {
+/// `'` prefix. `may_hold_control` is [`Shape::may_hold_control`] of the cell.
+fn neutralized(cell: Cow<'_, str>, may_hold_control: bool) -> Cow<'_, str> {
+    let cell = if may_hold_control && cell.chars().any(char::is_control) {
         Cow::Owned(super::table::printable(&cell).into_owned())
     } else {
         cell
     };
     match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{cell}")),
+        Some(b'=' | b'+' | b'-' | b'@') => Cow::Owned(format!("'{cell}")),
         _ => cell,
     }
 }
@@ -93,73 +93,82 @@ fn push_row(out: &mut Vec<u8>, cells: &[Cell<'_>], raw: bool) {
             continue;
         }
         let text = cell.text();
-        let text = if raw { text } else { neutralized(text) };
+        let mut shape = Shape::of(text.as_bytes());
+        let text = if raw {
+            text
+        } else {
+            let plain = text.len();
+            let text = neutralized(text, shape.may_hold_control);
+            if text.len() != plain {
+                shape = Shape::of(text.as_bytes()); // escaped or prefixed: look again
+            }
+            text
+        };
         if cells.len() == 1 && text.is_empty() {
             out.extend_from_slice(b"\"\"");
         } else {
-            push_field(out, text.as_bytes());
+            push_field(out, text.as_bytes(), shape.needs_quotes);
         }
     }
     out.push(b'\n');
 }
 
-/// False when `field` certainly holds no control character: no byte below a space, no DEL,
-/// and no 0xC2 (the lead byte of the C1 controls); eight bytes at a time.
-fn may_hold_control(field: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let holds = |word: u64, byte: u8| {
-        let v = word ^ (ONES * u64::from(byte));
-        v.wrapping_sub(ONES) & !v & HIGH != 0
-    };
-    let below_space = |word: u64| word.wrapping_sub(ONES * 0x20) & !word & HIGH != 0;
-    let mut words = field.chunks_exact(8);
-    for chunk in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        if below_space(word) || holds(word, 0x7f) || holds(word, 0xc2) {
-            return true;
-        }
-    }
-    words
-        .remainder()
-        .iter()
-        .any(|&byte| byte < 0x20 || byte == 0x7f || byte == 0xc2)
+/// What one pass over a field finds, eight bytes at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    /// It holds a comma, a quote, CR or LF.
+    needs_quotes: bool,
+    /// It may hold a control character: a byte below a space, or one of DEL and above (DEL,
+    /// and the C1 controls, whose UTF-8 begins with 0xC2, among the non-ASCII text). False
+    /// for the ASCII text of ARNs, keys and ids, the bulk of a trail.
+    may_hold_control: bool,
 }
 
-/// True when `field` holds a comma, a quote, CR or LF; eight bytes at a time.
-fn needs_quotes(field: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Exactly "some byte of `word` equals `byte`" (the classic zero-byte test).
-    let holds = |word: u64, byte: u8| {
-        let v = word ^ (ONES * u64::from(byte));
-        v.wrapping_sub(ONES) & !v & HIGH != 0
-    };
-    // All four lie below `-` (0x2D), and most words of an ARN, a key or an id hold no byte
-    // below it: one exact test ("some byte is below `-`") clears them. A space or a
-    // parenthesis passes it and costs the four exact tests.
-    let below_dash = |word: u64| word.wrapping_sub(ONES * 0x2D) & !word & HIGH != 0;
-    let mut words = field.chunks_exact(8);
-    for chunk in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(bytes);
-        if below_dash(word)
-            && (holds(word, b',') || holds(word, b'"') || holds(word, b'\n') || holds(word, b'\r'))
-        {
-            return true;
+impl Shape {
+    fn of(field: &[u8]) -> Shape {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Exactly "some byte of `word` equals `byte`" (the classic zero-byte test).
+        let holds = |word: u64, byte: u8| {
+            let v = word ^ (ONES * u64::from(byte));
+            v.wrapping_sub(ONES) & !v & HIGH != 0
+        };
+        // "Some byte is below `below`" (exact for bytes under 0x80).
+        let below =
+            |word: u64, below: u8| word.wrapping_sub(ONES * u64::from(below)) & !word & HIGH != 0;
+        // Some byte is 0x7F or above.
+        let high = |word: u64| (((word & LOW7) + ONES) | word) & HIGH != 0;
+        let mut shape = Shape {
+            needs_quotes: false,
+            may_hold_control: false,
+        };
+        let mut words = field.chunks_exact(8);
+        for chunk in &mut words {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(bytes);
+            // The four quote bytes and the controls all lie below `-` (0x2D), and most words
+            // of an ARN, a key or an id hold no byte below it: one exact test clears them.
+            if below(word, 0x2d) {
+                shape.needs_quotes |= holds(word, b',')
+                    || holds(word, b'"')
+                    || holds(word, b'\n')
+                    || holds(word, b'\r');
+                shape.may_hold_control |= below(word, 0x20);
+            }
+            shape.may_hold_control |= high(word);
         }
+        for &byte in words.remainder() {
+            shape.needs_quotes |= matches!(byte, b',' | b'"' | b'\n' | b'\r');
+            shape.may_hold_control |= byte < 0x20 || byte >= 0x7f;
+        }
+        shape
     }
-    words
-        .remainder()
-        .iter()
-        .any(|&byte| matches!(byte, b',' | b'"' | b'\n' | b'\r'))
 }
 
-fn push_field(out: &mut Vec<u8>, field: &[u8]) {
-    if !needs_quotes(field) {
+fn push_field(out: &mut Vec<u8>, field: &[u8], needs_quotes: bool) {
+    if !needs_quotes {
         out.extend_from_slice(field);
         return;
     }
@@ -199,25 +208,29 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The word-at-a-time test agrees with a byte-by-byte one on any bytes.
+        /// The word-at-a-time tests agree with byte-by-byte ones on any bytes.
         #[test]
-        fn needs_quotes_is_exact(field in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
-            let naive = field.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
-            proptest::prop_assert_eq!(needs_quotes(&field), naive);
+        fn shape_is_exact(field in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+            let quotes = field.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+            let control = field.iter().any(|&b| b < 0x20 || b >= 0x7f);
+            proptest::prop_assert_eq!(
+                Shape::of(&field),
+                Shape { needs_quotes: quotes, may_hold_control: control }
+            );
         }
     }
 
     #[test]
     fn neutralizes_formula_starts_only() {
         for bad in ["=1+1", "+cmd", "-2", "@SUM(A1)"] {
-            assert_eq!(neutralized(bad.into()), format!("'{bad}"));
+            assert_eq!(neutralized(bad.into(), true), format!("'{bad}"));
         }
         // Control characters become visible escapes, which no longer start a formula.
-        assert_eq!(neutralized("\tx".into()), "\\tx");
-        assert_eq!(neutralized("\rx\u{1b}".into()), "\\rx\\u{1b}");
-        assert_eq!(neutralized("a\u{85}b".into()), "a\\u{85}b");
+        assert_eq!(neutralized("\tx".into(), true), "\\tx");
+        assert_eq!(neutralized("\rx\u{1b}".into(), true), "\\rx\\u{1b}");
+        assert_eq!(neutralized("a\u{85}b".into(), true), "a\\u{85}b");
         for good in ["", "arn:aws:iam::1:role/x", "a=b", "1-2", "'already"] {
-            assert_eq!(neutralized(good.into()), good);
+            assert_eq!(neutralized(good.into(), true), good);
         }
     }
 }
