@@ -161,7 +161,7 @@ impl Shape {
         }
         for &byte in words.remainder() {
             shape.needs_quotes |= matches!(byte, b',' | b'"' | b'\n' | b'\r');
-            shape.may_hold_control |= byte < 0x20 || byte >= 0x7f;
+            shape.may_hold_control |= !(0x20..0x7f).contains(&byte);
         }
         shape
     }
