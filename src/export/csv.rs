@@ -212,7 +212,7 @@ mod tests {
         #[test]
         fn shape_is_exact(field in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
             let quotes = field.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
-            let control = field.iter().any(|&b| b < 0x20 || b >= 0x7f);
+            let control = field.iter().any(|b| !(0x20..0x7f).contains(b));
             proptest::prop_assert_eq!(
                 Shape::of(&field),
                 Shape { needs_quotes: quotes, may_hold_control: control }
