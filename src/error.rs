@@ -24,6 +24,13 @@ pub enum InputError {
     /// The text is not UTF-8 JSON for a reason worth naming (UTF-16, gzip inside gzip).
     #[error("{path}: {what}")]
     Encoding { path: PathBuf, what: &'static str },
+    /// The file's role assumptions would take more than half the per-file limit in memory (a
+    /// file of tiny records that all name a role assumption).
+    #[error(
+        "{path}: its role assumptions would take more than half the {limit}-byte limit in memory \
+         (see --max-file-size)"
+    )]
+    TooManyEvents { path: PathBuf, limit: u64 },
     /// The decompressed content is larger than the per-file limit.
     #[error("{path}: larger than the {limit}-byte limit once decompressed (see --max-file-size)")]
     TooLarge { path: PathBuf, limit: u64 },
@@ -58,6 +65,7 @@ impl InputError {
             InputError::Io { path, .. }
             | InputError::Gzip { path, .. }
             | InputError::TooLarge { path, .. }
+            | InputError::TooManyEvents { path, .. }
             | InputError::Encoding { path, .. }
             | InputError::RepeatedKeys { path, .. }
             | InputError::Json { path, .. }

@@ -360,6 +360,11 @@ pub struct TextFields {
 }
 
 impl TextFields {
+    /// The bytes of text held.
+    pub fn byte_len(&self) -> usize {
+        self.text.len()
+    }
+
     pub fn new(texts: &Texts) -> Self {
         let parts = texts.in_order();
         let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());

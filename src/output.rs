@@ -47,24 +47,6 @@ impl Target {
         }
     }
 
-    /// Fails when the target is stdout and stdout was closed (`trailmask … >&-`). Rust opens
-    /// `/dev/null` in place of a closed standard descriptor at start-up, so the output would
-    /// be lost with status 0; that `/dev/null` is open for reading and writing, where a shell's
-    /// `>/dev/null` opens it for writing only, which tells the two apart (on Linux, from
-    /// `/proc/self/fdinfo/1`; elsewhere nothing is checked).
-    ///
-    /// # Errors
-    /// [`OutputError::Stdout`] when standard output was closed.
-    pub fn check_open(&self) -> Result<(), OutputError> {
-        if *self == Target::Stdout && stdout_was_closed() {
-            return Err(OutputError::Stdout(std::io::Error::new(
-                std::io::ErrorKind::BrokenPipe,
-                "standard output is closed",
-            )));
-        }
-        Ok(())
-    }
-
     /// Opens the target, before the inputs are read: follows links, refuses an input, and
     /// creates the temporary file (see the module documentation).
     ///
@@ -355,34 +337,4 @@ fn buffered<W: Write>(
     let mut wtr = BufWriter::with_capacity(1 << 16, inner);
     write(&mut wtr)?;
     wtr.into_inner().map_err(|e| e.into_error())
-}
-
-/// True when descriptor 1 is the `/dev/null` that Rust's start-up put in place of a closed
-/// stdout (see [`Target::check_open`]).
-#[cfg(target_os = "linux")]
-fn stdout_was_closed() -> bool {
-    use std::os::unix::fs::MetadataExt;
-    let is_null =
-        |path: &str| std::fs::metadata(path).map(|m| (m.rdev(), m.file_type().is_char_device()));
-    use std::os::unix::fs::FileTypeExt;
-    let (Ok(stdout), Ok(null)) = (is_null("/proc/self/fd/1"), is_null("/dev/null")) else {
-        return false;
-    };
-    if stdout != null || !null.1 {
-        return false;
-    }
-    const O_ACCMODE: u32 = 0o3;
-    const O_RDWR: u32 = 0o2;
-    std::fs::read_to_string("/proc/self/fdinfo/1")
-        .ok()
-        .and_then(|info| {
-            let flags = info.lines().find_map(|line| line.strip_prefix("flags:"))?;
-            u32::from_str_radix(flags.trim(), 8).ok()
-        })
-        .is_some_and(|flags| flags & O_ACCMODE == O_RDWR)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn stdout_was_closed() -> bool {
-    false
 }

@@ -59,14 +59,15 @@ pub fn execute(
     let mut plan = match plan(args, chrono::Utc::now()) {
         Ok(plan) => plan,
         Err(error) => {
-            let _ = writeln!(stderr, "trailmask: error: {error}");
+            // Values from the command line, echoed: escaped like every other error line.
+            let _ = writeln!(
+                stderr,
+                "trailmask: error: {}",
+                crate::export::table::printable(&error.to_string())
+            );
             return ExitCode::Usage;
         }
     };
-    if let Err(error) = plan.output.check_open() {
-        let _ = writeln!(stderr, "trailmask: error: {error}");
-        return ExitCode::OutputFailure;
-    }
     plan.scan.link_chains = needs == Needs::Chains;
     plan.scan.by_time = needs != Needs::Fields;
     // One pool of --threads workers for reading and for formatting the output. A process runs

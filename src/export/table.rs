@@ -68,6 +68,9 @@ fn width(text: &str) -> usize {
         .sum()
 }
 
+/// The widest a column is padded to (characters).
+const MAX_PADDED: usize = 160;
+
 /// Writes `rows` as a table with upper-case headers, columns separated by two spaces.
 ///
 /// # Errors
@@ -85,15 +88,24 @@ pub fn write(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
         Ok(())
     })?;
     let columns = lines[0].len();
+    // Columns are padded to their widest cell, up to MAX_PADDED: one long name (a 100 KB
+    // ARN) must not pad every other row to its width, which would make the output grow with
+    // rows × longest name. Wider cells stand out of line.
     let widths: Vec<usize> = (0..columns)
-        .map(|i| lines.iter().map(|l| width(&l[i])).max().unwrap_or(0))
+        .map(|i| {
+            let widest = lines.iter().map(|l| width(&l[i])).max().unwrap_or(0);
+            widest.min(MAX_PADDED)
+        })
         .collect();
     for line in &lines {
         let mut out = String::new();
         for (i, cell) in line.iter().enumerate() {
             out.push_str(cell);
             if i + 1 < columns {
-                out.extend(std::iter::repeat_n(' ', widths[i] - width(cell) + 2));
+                out.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i].saturating_sub(width(cell)) + 2,
+                ));
             }
         }
         writeln!(wtr, "{}", out.trim_end())?;

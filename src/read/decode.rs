@@ -594,6 +594,15 @@ impl<'de> Visitor<'de> for TopVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
         while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            // An object that is no shape of interest (`{}`, a policy) is dropped here, not
+            // listed: a bare array of 100 million `{}` would otherwise list 1.6 GB of them.
+            // (Arrays and the rest are classified when collected, as before.)
+            let text = item.get();
+            if text.starts_with('{')
+                && matches!(serde_json::from_str::<TopValue>(text), Ok(TopValue::Other))
+            {
+                continue;
+            }
             items.push(item);
         }
         Ok(TopValue::Array(items))
