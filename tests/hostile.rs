@@ -386,7 +386,7 @@ fn tables_escape_invisible_characters() {
 #[test]
 fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
     let dir = Dir::new();
-    let agent = "x\t=1\u{1b}[31m\u{0}";
+    let agent = "x\t=1\u{1b}[31m\u{0}\u{202e}";
     dir.write(
         "a.json",
         record_with("e1", "u", "R", agent, "111111111111").as_bytes(),
@@ -397,7 +397,10 @@ fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
         let column = rows[0].iter().position(|c| c == "user_agent").unwrap();
         rows[1][column].clone()
     };
-    assert_eq!(agent_of(&["events", "-q", "."]), "x\\t=1\\u{1b}[31m\\u{0}");
+    assert_eq!(
+        agent_of(&["events", "-q", "."]),
+        "x\\t=1\\u{1b}[31m\\u{0}\\u{202e}"
+    );
     assert_eq!(agent_of(&["events", "-q", "--raw", "."]), agent);
     // A leading tab is a formula start no more once escaped.
     let dir2 = Dir::new();

@@ -56,14 +56,10 @@ impl Rows for OneRow {
     }
 }
 
-/// What the CSV writer makes of a cell: control characters as visible escapes (as in the
-/// tables), then a `'` before a formula start.
+/// What the CSV writer makes of a cell: control and invisible characters as visible escapes
+/// (as in the tables; text with none is left as it is), then a `'` before a formula start.
 fn neutralized(value: &str) -> String {
-    let value = if value.chars().any(char::is_control) {
-        trailmask::testing::printable(value).into_owned()
-    } else {
-        value.to_owned()
-    };
+    let value = trailmask::testing::printable(value).into_owned();
     match value.chars().next() {
         Some('=' | '+' | '-' | '@') => format!("'{value}"),
         _ => value,

@@ -112,9 +112,8 @@ impl<'a> PathTrie<'a> {
         hops
     }
 
-    /// For every node, how many hops on its path return to a role worn earlier on it: one
-    /// walk down the trie keeping the roles of the current path, so the cost is the nodes'.
-    fn returns(&self) -> Vec<u32> {
+    /// The nodes without a parent (first hops), and each node's children, in node order.
+    fn roots_and_children(&self) -> (Vec<u32>, Vec<Vec<u32>>) {
         let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.nodes.len()];
         let mut roots = Vec::new();
         for (id, node) in self.nodes.iter().enumerate() {
@@ -123,6 +122,13 @@ impl<'a> PathTrie<'a> {
                 parent => children[parent as usize].push(id as u32),
             }
         }
+        (roots, children)
+    }
+
+    /// For every node, how many hops on its path return to a role worn earlier on it: one
+    /// walk down the trie keeping the roles of the current path, so the cost is the nodes'.
+    fn returns(&self) -> Vec<u32> {
+        let (roots, children) = self.roots_and_children();
         let mut returns = vec![0u32; self.nodes.len()];
         let mut worn: HashMap<&str, u32> = HashMap::new();
         // (node, entering): a node is entered, its children walked, then it is left.
@@ -153,14 +159,7 @@ impl<'a> PathTrie<'a> {
             let (a, b) = (&self.nodes[*a as usize], &self.nodes[*b as usize]);
             (a.origin, a.target, a.cross_account).cmp(&(b.origin, b.target, b.cross_account))
         };
-        let mut children: Vec<Vec<u32>> = vec![Vec::new(); self.nodes.len()];
-        let mut roots = Vec::new();
-        for (id, node) in self.nodes.iter().enumerate() {
-            match node.parent {
-                NONE => roots.push(id as u32),
-                parent => children[parent as usize].push(id as u32),
-            }
-        }
+        let (mut roots, mut children) = self.roots_and_children();
         let mut ranks = vec![0u32; self.nodes.len()];
         roots.sort_by(order);
         let mut stack: Vec<u32> = roots.into_iter().rev().collect();

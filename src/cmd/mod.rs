@@ -190,6 +190,7 @@ fn progress_bar() -> indicatif::ProgressBar {
         )
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
+    bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }

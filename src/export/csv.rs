@@ -15,11 +15,12 @@ use std::io::{self, Write};
 
 /// Neutralizes a cell for a spreadsheet or a terminal, allocating only when it must: control
 /// characters (a tab that a tab-separated import would split on, an escape sequence that
-/// `events | head` would send to the terminal) are written as visible escapes (`\t`,
-/// `\u{1b}`, as in the tables), then a cell that a spreadsheet would read as a formula gets a
+/// `events | head` would send to the terminal) and the invisible or reordering characters the
+/// tables escape (a right-to-left override, a zero-width space) are written as visible
+/// escapes (`\t`, `\u{1b}`, `\u{202e}`, as in the tables), then a cell that a spreadsheet would read as a formula gets a
 /// `'` prefix. `may_hold_control` is [`Shape::may_hold_control`] of the cell.
 fn neutralized(cell: Cow<'_, str>, may_hold_control: bool) -> Cow<'_, str> {
-    let cell = if may_hold_control && cell.chars().any(char::is_control) {
+    let cell = if may_hold_control && cell.chars().any(super::table::needs_escape) {
         Cow::Owned(super::table::printable(&cell).into_owned())
     } else {
         cell
