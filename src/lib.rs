@@ -45,6 +45,7 @@ mod scan;
 mod timefmt;
 
 pub use cmd::run;
+pub use output::note_stdout_closed;
 
 /// Internals for the integration tests, the fuzz targets and the examples; not a stable API.
 #[doc(hidden)]

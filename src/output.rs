@@ -338,3 +338,28 @@ fn buffered<W: Write>(
     write(&mut wtr)?;
     wtr.into_inner().map_err(|e| e.into_error())
 }
+
+/// Set by the binary's entry when standard output was closed at start (`>&-`).
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes that standard output was closed when the process started (the binary's entry knows;
+/// Rust's own entry would have hidden it behind `/dev/null`): output meant for it is then an
+/// output error, not output silently lost.
+pub fn note_stdout_closed() {
+    STDOUT_CLOSED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+impl Target {
+    /// Fails when the target is stdout and stdout was closed at start.
+    ///
+    /// # Errors
+    /// [`OutputError::Stdout`] when standard output was closed.
+    pub fn check_open(&self) -> Result<(), OutputError> {
+        if *self == Target::Stdout && STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(OutputError::Stdout(io::Error::other(
+                "standard output is closed",
+            )));
+        }
+        Ok(())
+    }
+}

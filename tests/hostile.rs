@@ -269,26 +269,43 @@ fn threads_past_256_are_a_usage_error() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-/// Issue 20 asked for a closed stdout (`>&-`) to be an output error. Rust's start-up opens
-/// `/dev/null` in place of a closed standard descriptor, read-write, exactly as Python's
-/// `subprocess.DEVNULL` does, so the two cannot be told apart; a first attempt that took a
-/// read-write `/dev/null` for a closed stdout failed every wrapper discarding the output with
-/// status 3. Both now exit 0 (README: Errors and exit statuses).
+/// Regression (issue 20): with stdout closed (`>&-`) the output was lost and the status 0,
+/// because Rust's own entry opens `/dev/null` over a closed descriptor. It is an output error
+/// (status 3); `/dev/null` opened for writing or read-write (Python's `subprocess.DEVNULL`)
+/// is not. With stderr closed, nothing lands in the output file.
 #[cfg(target_os = "linux")]
 #[test]
-fn a_devnull_stdout_opened_read_write_is_not_an_error() {
+fn a_closed_stdout_is_an_output_error() {
     let bin = assert_cmd::cargo::cargo_bin("trailmask");
-    for redirect in [">&-", "1<>/dev/null", ">/dev/null"] {
-        let output = Command::new("sh")
+    let run_sh = |script: &str| {
+        Command::new("sh")
             .arg("-c")
-            .arg(format!("exec \"$0\" summary -q sample-logs/ {redirect}"))
+            .arg(format!("exec \"$0\" {script}"))
             .arg(&bin)
             .current_dir(repo())
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let closed = run_sh("summary -q sample-logs/ >&-");
+    assert_eq!(closed.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8_lossy(&closed.stderr),
+        "trailmask: error: cannot write output: standard output is closed\n"
+    );
+    for redirect in ["1<>/dev/null", ">/dev/null"] {
+        let output = run_sh(&format!("summary -q sample-logs/ {redirect}"));
         assert_eq!(output.status.code(), Some(0), "{redirect}");
         assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{redirect}");
     }
+    let dir = Dir::new();
+    let out = dir.path("out.csv");
+    let quiet = run_sh(&format!(
+        "events sample-logs/ -o '{}' 2>&- >&-",
+        out.display()
+    ));
+    assert_eq!(quiet.status.code(), Some(0));
+    let piped = run(&["events", "-q", "sample-logs/"]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout(&piped));
 }
 
 /// An AssumeRole record by `user` into `role`, with `agent` as its userAgent and `account` as

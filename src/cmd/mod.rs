@@ -68,6 +68,10 @@ pub fn execute(
             return ExitCode::Usage;
         }
     };
+    if let Err(error) = plan.output.check_open() {
+        let _ = writeln!(stderr, "trailmask: error: {error}");
+        return ExitCode::OutputFailure;
+    }
     plan.scan.link_chains = needs == Needs::Chains;
     plan.scan.by_time = needs != Needs::Fields;
     // One pool of --threads workers for reading and for formatting the output. A process runs
