@@ -56,6 +56,7 @@ pub mod testing {
     pub use crate::dedupe::{DedupeKey, dedupe, output_order};
     pub use crate::event::RoleAssumption;
     pub use crate::export::dot::quote as dot_quote;
+    pub use crate::export::mermaid::label as mermaid_label;
     pub use crate::export::table::printable;
     pub use crate::export::{Cell, Rows};
     pub use crate::graph::{GraphOptions, MaskGraph};

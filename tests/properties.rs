@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use proptest::prelude::*;
-use trailmask::testing::{Cell, Rows, dot_quote, write};
+use trailmask::testing::{Cell, Rows, dot_quote, mermaid_label, write};
 
 /// Any string, biased towards the characters that break formats.
 fn hostile() -> impl Strategy<Value = String> {
@@ -109,6 +109,23 @@ proptest! {
         for (name, value) in ["a", "b", "c", "d"].iter().zip(&values) {
             prop_assert_eq!(array[0][name].as_str(), Some(value.as_str()));
         }
+    }
+
+    /// Regression (issue 26): DOT ids were not injective (`x` + ESC and `x\u{1b}` made one
+    /// node). Distinct names stay distinct in DOT and in Mermaid labels, whatever they hold.
+    #[test]
+    fn distinct_names_stay_distinct(a in hostile(), b in hostile()) {
+        prop_assume!(a != b);
+        prop_assert_ne!(dot_quote(&a), dot_quote(&b));
+        prop_assert_ne!(mermaid_label(&a), mermaid_label(&b));
+    }
+
+    #[test]
+    fn distinct_escape_lookalikes_stay_distinct(stem in hostile(), c in proptest::char::range('\u{0}', '\u{9f}')) {
+        // A control character and the text of its escape are two names.
+        let escaped = format!("{stem}\\u{{{:x}}}", c as u32);
+        let raw = format!("{stem}{c}");
+        prop_assert_ne!(dot_quote(&raw), dot_quote(&escaped));
     }
 
     #[test]
