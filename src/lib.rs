@@ -84,10 +84,10 @@ pub mod testing {
     /// bytes at a time (as while inflating), with and without the name filter, and decoding
     /// keeps the same records either way.
     pub fn splitting_in_pieces_agrees(bytes: &[u8], piece: usize) -> bool {
-        use crate::json::{Splitter, split_records};
+        use crate::json::{PlainSplitter, split_records};
         use crate::read::decode::{RECORDS, decode, record_splitter};
         let piece = piece.max(1);
-        let mut splitter = Splitter::new(RECORDS);
+        let mut splitter = PlainSplitter::new(RECORDS);
         let mut filtered = record_splitter();
         for end in (piece..bytes.len()).step_by(piece) {
             splitter.feed(&bytes[..end]);

@@ -5,14 +5,14 @@
 //! >&-` would then lose its output and exit 0. This entry does the wrapper's two jobs itself,
 //! noting which standard descriptors were closed, and ignores SIGPIPE as the wrapper does (so
 //! a closed pipe is a `BrokenPipe` error, ended quietly, not a signal).
-#![cfg_attr(target_os = "linux", no_main)]
+#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
 use clap::Parser;
 use trailmask::cli::Cli;
 use trailmask::exit::ExitCode;
 
 /// The process entry (see the module documentation).
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(test)))]
 #[allow(unsafe_code)]
 #[unsafe(no_mangle)]
 extern "C" fn main(
@@ -42,7 +42,7 @@ extern "C" fn main(
     run()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(not(target_os = "linux"), test))]
 fn main() {
     std::process::exit(run());
 }

@@ -134,8 +134,11 @@ impl Masks {
     }
 }
 
-/// The mark of a splitter that notes no key (its filter keeps none).
+/// The mark of a splitter that notes no key ([`split_records`]; its filter keeps none).
 const NO_KEY: KeyMark = KeyMark { byte: 0, at: 1 };
+
+/// A splitter that notes no key.
+pub type PlainSplitter = Splitter<{ NO_KEY.byte }, { NO_KEY.at }>;
 
 /// Which key's starts a splitter notes, by a byte of it that is rare in JSON text: `byte`
 /// standing `at` bytes after the key's opening quote. The splitter knows no key of its own;
@@ -143,8 +146,8 @@ const NO_KEY: KeyMark = KeyMark { byte: 0, at: 1 };
 /// its quote).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KeyMark {
-    byte: u8,
-    at: u32,
+    pub byte: u8,
+    pub at: u32,
 }
 
 impl KeyMark {
@@ -314,7 +317,7 @@ pub type NameFilter = fn(&[u8]) -> bool;
 /// text is anything else (see the module documentation). A UTF-8 byte order mark before it is skipped; spans count
 /// from the start of `text`.
 pub fn split_records(text: &[u8], array_key: &'static [u8]) -> Option<Records> {
-    Splitter::new(array_key).finish(text)
+    PlainSplitter::new(array_key).finish(text)
 }
 
 /// Where a [`Splitter`] stands.
@@ -336,13 +339,15 @@ enum Stage {
 /// The records found do not depend on how the text was cut into pieces (the key starts noted
 /// may: a [`NameFilter`] keeps those a cut hides from it).
 #[derive(Debug)]
-pub struct Splitter {
+///
+/// `MARK` and `AT` are the [`KeyMark`] of the key whose starts it notes (constants, so the
+/// block loops compare with an immediate and shift by a constant).
+pub struct Splitter<const MARK: u8, const AT: u32> {
     cursor: Cursor,
     records: Records,
     /// The top-level key (quoted) whose array holds the records.
     array_key: &'static [u8],
-    /// The key whose starts are noted, and the filter of those starts.
-    mark: KeyMark,
+    /// The filter of the key starts noted.
     keep_name: NameFilter,
     /// The vector scanner, when the CPU has one.
     #[cfg(target_arch = "x86_64")]
@@ -401,7 +406,7 @@ fn opening(text: &[u8], key: &[u8]) -> Opening {
     Opening::At(pos)
 }
 
-impl Splitter {
+impl<const MARK: u8, const AT: u32> Splitter<MARK, AT> {
     /// A splitter of the records in the array under `array_key` (with its quotes, e.g.
     /// `"Records"`) of a top-level object, noting no key.
     pub fn new(array_key: &'static [u8]) -> Self {
@@ -417,20 +422,15 @@ impl Splitter {
                 last_quotes: 0,
             },
             records: Records::default(),
-            mark: NO_KEY,
             keep_name: |_| false,
             #[cfg(target_arch = "x86_64")]
             simd: simd::Simd::detect(),
         }
     }
 
-    /// The same splitter, noting the starts of the key `mark` that `keep_name` keeps.
-    pub fn noting(self, mark: KeyMark, keep_name: NameFilter) -> Self {
-        Splitter {
-            mark,
-            keep_name,
-            ..self
-        }
+    /// The same splitter, noting the starts of its key (`MARK`, `AT`) that `keep_name` keeps.
+    pub fn noting(self, keep_name: NameFilter) -> Self {
+        Splitter { keep_name, ..self }
     }
 
     /// The same splitter with sparse [`Records`]: only the records where a kept start (or a
@@ -461,7 +461,7 @@ impl Splitter {
         Splitter {
             #[cfg(target_arch = "x86_64")]
             simd: None,
-            ..tests::noting()
+            ..Self::new(tests::ARRAY).noting(|_| true)
         }
     }
 
@@ -471,7 +471,7 @@ impl Splitter {
         Splitter {
             #[cfg(target_arch = "x86_64")]
             simd: simd::Simd::avx2(),
-            ..tests::noting()
+            ..Self::new(tests::ARRAY).noting(|_| true)
         }
     }
 
@@ -524,7 +524,7 @@ impl Splitter {
         let mut cursor = self.cursor;
         let mut tail = [b' '; BLOCK];
         while cursor.stage == Stage::Array && cursor.pos < text.len() {
-            skim(scanner, &mut cursor, text, self.mark);
+            skim::<MARK, AT>(scanner, &mut cursor, text);
             let base = cursor.pos;
             let block: &[u8; BLOCK] = match text[base..].first_chunk() {
                 Some(block) => block,
@@ -534,11 +534,11 @@ impl Splitter {
                 }
                 None => break,
             };
-            scan_block(
+            scan_block::<MARK, AT>(
                 scanner,
                 &mut cursor,
                 &mut self.records,
-                (self.mark, self.keep_name),
+                self.keep_name,
                 block,
                 base,
                 text,
@@ -563,15 +563,19 @@ impl Splitter {
 /// noted key), and this loop holds little enough state to keep it all in registers,
 /// where [`scan_block`]'s, with its lists and calls, spills to the stack.
 #[inline(always)]
-fn skim(scanner: impl BlockScanner, cursor: &mut Cursor, text: &[u8], mark: KeyMark) {
+fn skim<const MARK: u8, const AT: u32>(
+    scanner: impl BlockScanner,
+    cursor: &mut Cursor,
+    text: &[u8],
+) {
     if cursor.carry {
         return;
     }
     let (mut pos, mut depth) = (cursor.pos, cursor.depth);
     let (mut in_string, mut last_quotes) = (cursor.in_string, cursor.last_quotes);
     while let Some(block) = text.get(pos..).and_then(<[u8]>::first_chunk::<BLOCK>) {
-        let masks = scanner.masks(block, mark.byte);
-        let starts = masks.key_starts(last_quotes, mark.at);
+        let masks = scanner.masks(block, MARK);
+        let starts = masks.key_starts(last_quotes, AT);
         if starts != 0 || masks.backslash != 0 {
             break;
         }
@@ -592,17 +596,17 @@ fn skim(scanner: impl BlockScanner, cursor: &mut Cursor, text: &[u8], mark: KeyM
 }
 
 #[inline(always)]
-fn scan_block(
+fn scan_block<const MARK: u8, const AT: u32>(
     scanner: impl BlockScanner,
     cursor: &mut Cursor,
     records: &mut Records,
-    (mark, keep_name): (KeyMark, NameFilter),
+    keep_name: NameFilter,
     block: &[u8; BLOCK],
     base: usize,
     text: &[u8],
 ) {
-    let masks = scanner.masks(block, mark.byte);
-    let mut names = masks.key_starts(cursor.last_quotes, mark.at);
+    let masks = scanner.masks(block, MARK);
+    let mut names = masks.key_starts(cursor.last_quotes, AT);
     let Masks {
         quote,
         backslash,
@@ -612,7 +616,7 @@ fn scan_block(
     } = masks;
     cursor.last_quotes = quote;
     while names != 0 {
-        let start = (base + names.trailing_zeros() as usize).wrapping_sub(mark.at as usize);
+        let start = (base + names.trailing_zeros() as usize).wrapping_sub(AT as usize);
         names &= names - 1;
         if text.get(start..).is_some_and(keep_name) {
             records.key_starts.push(start);
@@ -747,7 +751,12 @@ mod simd {
         }
 
         /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
-        pub(super) fn scan(self, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+        pub(super) fn scan<const MARK: u8, const AT: u32>(
+            self,
+            splitter: &mut Splitter<MARK, AT>,
+            text: &[u8],
+            to_end: bool,
+        ) {
             match self {
                 // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW, PCLMULQDQ, POPCNT
                 // and BMI1.
@@ -768,12 +777,22 @@ mod simd {
     }
 
     #[target_feature(enable = "avx512bw,pclmulqdq,popcnt,bmi1")]
-    fn scan_avx512(scanner: Avx512, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+    fn scan_avx512<const MARK: u8, const AT: u32>(
+        scanner: Avx512,
+        splitter: &mut Splitter<MARK, AT>,
+        text: &[u8],
+        to_end: bool,
+    ) {
         splitter.scan_with(scanner, text, to_end);
     }
 
     #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
-    fn scan_avx2(scanner: Avx2, splitter: &mut Splitter, text: &[u8], to_end: bool) {
+    fn scan_avx2<const MARK: u8, const AT: u32>(
+        scanner: Avx2,
+        splitter: &mut Splitter<MARK, AT>,
+        text: &[u8],
+        to_end: bool,
+    ) {
         splitter.scan_with(scanner, text, to_end);
     }
 
@@ -932,8 +951,11 @@ mod tests {
     pub(super) const KEY: KeyMark = KeyMark::of(b"\"eventName\"", 6);
 
     /// A splitter noting every start of [`KEY`].
-    pub(super) fn noting() -> Splitter {
-        Splitter::new(ARRAY).noting(KEY, |_| true)
+    pub(super) type Noting = Splitter<{ KEY.byte }, { KEY.at }>;
+
+    /// A splitter noting every start of [`KEY`].
+    pub(super) fn noting() -> Noting {
+        Noting::new(ARRAY).noting(|_| true)
     }
 
     /// [`split_records`], noting every start of [`KEY`].
@@ -961,7 +983,7 @@ mod tests {
             split_records(bytes, ARRAY).map(|r| r.spans),
             whole.as_ref().map(|r| r.spans.clone())
         );
-        let splitters: [fn() -> Splitter; 3] = [noting, Splitter::portable, Splitter::avx2_only];
+        let splitters: [fn() -> Noting; 3] = [noting, Noting::portable, Noting::avx2_only];
         for make in splitters {
             for piece in [1, 7, 63, 64, 65, 200] {
                 let mut splitter = make();

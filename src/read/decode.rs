@@ -149,13 +149,17 @@ pub fn wrong_encoding(text: &[u8]) -> Option<&'static str> {
 
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
 /// delivery files: a fresh one, or one already fed the text as it was inflated.
-pub fn decode(bytes: &[u8], splitter: Splitter) -> Decoded<'_> {
+pub fn decode(bytes: &[u8], splitter: RecordSplitter) -> Decoded<'_> {
     decode_reusing(bytes, splitter, &mut Records::default())
 }
 
 /// [`decode`], leaving the splitter's lists in `spare` for the next file's splitter
 /// ([`Splitter::reusing`]).
-pub fn decode_reusing<'a>(bytes: &'a [u8], splitter: Splitter, spare: &mut Records) -> Decoded<'a> {
+pub fn decode_reusing<'a>(
+    bytes: &'a [u8],
+    splitter: RecordSplitter,
+    spare: &mut Records,
+) -> Decoded<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
         records: Vec::new(),
@@ -366,11 +370,14 @@ pub(crate) const RECORDS: &[u8] = b"\"Records\"";
 /// (a capital letter is rare in JSON text, and no other key CloudTrail writes has one there).
 const EVENT_NAME: KeyMark = KeyMark::of(b"\"eventName\"", 6);
 
+/// The splitter of delivery files, noting `"eventName"` ([`EVENT_NAME`]).
+pub type RecordSplitter = Splitter<{ EVENT_NAME.byte }, { EVENT_NAME.at }>;
+
 /// The splitter for [`decode`]: of the `"eventName"` starts it notes only those whose value,
 /// as far as it has been inflated, may name a role assumption.
-pub fn record_splitter() -> Splitter {
-    Splitter::new(RECORDS)
-        .noting(EVENT_NAME, may_name_candidate)
+pub fn record_splitter() -> RecordSplitter {
+    RecordSplitter::new(RECORDS)
+        .noting(may_name_candidate)
         .sparse()
 }
 

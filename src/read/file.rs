@@ -3,6 +3,7 @@
 //! and extract their role assumptions, with each worker's buffers reused from file to file.
 //! What a file gave, or why it gave nothing, comes back as a [`FileResult`].
 
+use super::decode::RecordSplitter;
 use super::decode::{self, NameHint, SkipReason};
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
@@ -10,7 +11,7 @@ use super::records::{self, Record};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{EventName, RoleAssumption, extract};
-use crate::json::{Records, Repeats, Splitter};
+use crate::json::{Records, Repeats};
 use aho_corasick::AhoCorasick;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -173,7 +174,7 @@ type Loaded<'b> = Result<(&'b [u8], Option<std::io::Error>), LoadProblem>;
 fn finish_file(
     path: PathBuf,
     loaded: Loaded,
-    splitter: Splitter,
+    splitter: RecordSplitter,
     spare: &mut Records,
     limit: u64,
     matcher: &AhoCorasick,
