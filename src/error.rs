@@ -24,8 +24,9 @@ pub enum InputError {
     /// The text is not UTF-8 JSON for a reason worth naming (UTF-16, gzip inside gzip).
     #[error("{path}: {what}")]
     Encoding { path: PathBuf, what: &'static str },
-    /// The file's role assumptions would take more than half the per-file limit in memory (a
-    /// file of tiny records that all name a role assumption).
+    /// The file's role assumptions (or the records that may be, to parse in full) would take
+    /// more than half the per-file limit in memory: tiny records that all name a role
+    /// assumption, or that all hold a `\u` escape.
     #[error(
         "{path}: its role assumptions would take more than half the {limit}-byte limit in memory \
          (see --max-file-size)"

@@ -655,3 +655,26 @@ fn a_file_of_tiny_role_assumptions_fails_alone() {
          trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
     );
 }
+
+/// Regression (issue 20, review): every record holding a `\u` escape is parsed in full (an
+/// escaped key may hide `eventName`), so 13-byte records listed for it cost five times their
+/// text (300 MB became 1.9 GB). Past half the cap, such a file fails alone.
+#[test]
+fn a_file_of_escaped_records_fails_alone() {
+    let dir = Dir::new();
+    let records = vec![r#"{"\u0041":1}"#; 200_000].join(",");
+    dir.write_gz("escaped.json.gz", &format!("{{\"Records\":[{records}]}}"));
+    dir.write("good.json", assume_record().as_bytes());
+    let output = run_in(
+        dir.root.path(),
+        &["summary", "-q", "--max-file-size", "4M", "."],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: ./escaped.json.gz: its role assumptions would take more than half the \
+         4194304-byte limit in memory (see --max-file-size)\n\
+         trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
+    );
+}

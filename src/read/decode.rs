@@ -118,6 +118,8 @@ pub struct Decoded<'a> {
     pub count: usize,
     /// Set when the file holds no CloudTrail records at all.
     pub skip: Option<SkipReason>,
+    /// The records to parse in full would take more memory than the file may (none listed).
+    pub too_many: bool,
     /// A document gave `"Records"` twice (the first array is read).
     pub repeated_records: bool,
     /// The JSON error that stopped decoding; the records before it are kept.
@@ -150,15 +152,23 @@ pub fn wrong_encoding(text: &[u8]) -> Option<&'static str> {
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
 /// delivery files: a fresh one, or one already fed the text as it was inflated.
 pub fn decode(bytes: &[u8], splitter: RecordSplitter) -> Decoded<'_> {
-    decode_reusing(bytes, splitter, &mut Records::default())
+    decode_reusing(bytes, splitter, &mut Records::default(), usize::MAX)
 }
 
+/// What listing one record for a full parse costs, at most: its span, its hint and its
+/// [`RawRecord`].
+const LISTED_RECORD: usize = 64;
+
 /// [`decode`], leaving the splitter's lists in `spare` for the next file's splitter
-/// ([`Splitter::reusing`]).
+/// ([`Splitter::reusing`]). A delivery file whose records to parse in full would take more
+/// than `budget` bytes to list is not listed ([`Decoded::too_many`]): records that each hold a
+/// `\u` escape are all parsed in full (an escaped key may hide `eventName`), and 13-byte ones
+/// would cost five times their text.
 pub fn decode_reusing<'a>(
     bytes: &'a [u8],
     splitter: RecordSplitter,
     spare: &mut Records,
+    budget: usize,
 ) -> Decoded<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
@@ -166,6 +176,7 @@ pub fn decode_reusing<'a>(
         count: 0,
         skip: None,
         repeated_records: false,
+        too_many: false,
         error: None,
     };
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -183,8 +194,13 @@ pub fn decode_reusing<'a>(
             decoded.skip = Some(SkipReason::Insight);
             return decoded;
         }
-        let hints = hint_names(text, &split.spans, Some(&split));
         decoded.count = split.count;
+        if split.spans.len().saturating_mul(LISTED_RECORD) > budget {
+            decoded.too_many = true;
+            *spare = split;
+            return decoded;
+        }
+        let hints = hint_names(text, &split.spans, Some(&split));
         decoded.records = split
             .spans
             .iter()

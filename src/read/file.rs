@@ -195,7 +195,13 @@ fn finish_file(
         result.status = FileStatus::Failed(InputError::Encoding { path, what });
         return result;
     }
-    let decoded = decode::decode_reusing(text, splitter, spare);
+    let event_budget = usize::try_from(limit / 2).unwrap_or(usize::MAX);
+    let decoded = decode::decode_reusing(text, splitter, spare, event_budget);
+    if decoded.too_many {
+        result.records = decoded.count as u64;
+        result.status = FileStatus::Failed(InputError::TooManyEvents { path, limit });
+        return result;
+    }
     result.records = decoded.count as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
     let mut bad_records = 0;
@@ -205,7 +211,6 @@ fn finish_file(
     // that all name AssumeRole (41 bytes each, compressing ~340 to 1) would otherwise turn
     // 1 GiB of text, 3 MB of gzip, into ~9 GB of events.
     let mut event_bytes = 0usize;
-    let event_budget = usize::try_from(limit / 2).unwrap_or(usize::MAX);
     for raw in &decoded.records {
         let text = raw.bytes();
         let candidate = match raw.name {
