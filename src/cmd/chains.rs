@@ -127,8 +127,7 @@ impl<'a> PathTrie<'a> {
 
     /// For every node, how many hops on its path return to a role worn earlier on it: one
     /// walk down the trie keeping the roles of the current path, so the cost is the nodes'.
-    fn returns(&self) -> Vec<u32> {
-        let (roots, children) = self.roots_and_children();
+    fn returns(&self, roots: &[u32], children: &[Vec<u32>]) -> Vec<u32> {
         let mut returns = vec![0u32; self.nodes.len()];
         let mut worn: HashMap<&str, u32> = HashMap::new();
         // (node, entering): a node is entered, its children walked, then it is left.
@@ -153,13 +152,12 @@ impl<'a> PathTrie<'a> {
     }
 
     /// Each node's place when paths are sorted by origin, then hop by hop (a path before the
-    /// paths it starts): a walk down the trie with children in order.
-    fn ranks(&self) -> Vec<u32> {
+    /// paths it starts): a walk down the trie with children in order (sorted here).
+    fn ranks(&self, mut roots: Vec<u32>, mut children: Vec<Vec<u32>>) -> Vec<u32> {
         let order = |a: &u32, b: &u32| {
             let (a, b) = (&self.nodes[*a as usize], &self.nodes[*b as usize]);
             (a.origin, a.target, a.cross_account).cmp(&(b.origin, b.target, b.cross_account))
         };
-        let (mut roots, mut children) = self.roots_and_children();
         let mut ranks = vec![0u32; self.nodes.len()];
         roots.sort_by(order);
         let mut stack: Vec<u32> = roots.into_iter().rev().collect();
@@ -252,8 +250,9 @@ impl<'a> ChainRows<'a> {
             row.count += 1;
             row.seen.add_span(began[i], all[i].event_time);
         }
-        let returns = trie.returns();
-        let ranks = trie.ranks();
+        let (roots, children) = trie.roots_and_children();
+        let returns = trie.returns(&roots, &children);
+        let ranks = trie.ranks(roots, children);
         let mut rows: Vec<ChainRow> = ended
             .into_iter()
             .map(|(node, ended)| ChainRow {
