@@ -221,7 +221,7 @@ pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
 fn root_chain(event: &RoleAssumption) -> Option<(Option<u32>, Arc<str>)> {
     let first_hop = match event.source_kind {
         SourceKind::AssumedRole => event.event_name == EventName::SwitchRole,
-        SourceKind::AwsAccount => is_user_principal(event.source()),
+        SourceKind::AwsAccount => is_user_principal(event.source_subject()),
         SourceKind::Unknown => false,
         _ => true,
     };

@@ -222,12 +222,9 @@ impl SourceKind {
         }
     }
 
-    /// Identities that act in the role's own account (services, SAML and OIDC federation).
-    fn acts_in_role_account(self) -> bool {
-        matches!(
-            self,
-            SourceKind::AwsService | SourceKind::Saml | SourceKind::WebIdentity
-        )
+    /// True for federation through an identity provider.
+    fn is_federation(self) -> bool {
+        matches!(self, SourceKind::Saml | SourceKind::WebIdentity)
     }
 }
 
@@ -320,6 +317,13 @@ macro_rules! text_fields {
             $($(#[$doc])* pub fn $name(&self) -> &str {
                 self.text.get(Field::$name as usize)
             })*
+
+            /// All text fields, borrowed: to build a changed copy with [`TextFields::new`].
+            pub fn texts(&self) -> Texts<'_> {
+                Texts {
+                    $($name: self.$name(),)*
+                }
+            }
         }
     };
 }
@@ -452,10 +456,13 @@ impl RoleAssumption {
     }
 
     /// The identity this event names as the root of a chain when it is a first hop:
-    /// `provider#subject` for federation, the source otherwise.
+    /// `provider#subject` for federation, `account#principal-id` for a caller CloudTrail names
+    /// only by account, the source otherwise.
     pub fn origin_label(&self) -> String {
-        if matches!(self.source_kind, SourceKind::Saml | SourceKind::WebIdentity)
-            && !self.source_subject().is_empty()
+        if matches!(
+            self.source_kind,
+            SourceKind::Saml | SourceKind::WebIdentity | SourceKind::AwsAccount
+        ) && !self.source_subject().is_empty()
         {
             format!("{}#{}", self.source(), self.source_subject())
         } else {
@@ -587,7 +594,9 @@ fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<
                 response.and_then(|r| r.subject_from_web_identity_token.get()),
             ]),
         ),
-        SourceKind::AwsAccount => (first_of([id.principal_id.get()]), Cow::Borrowed("")),
+        // Named by its account, like the graph's node for it; the principal id (`AIDA…` for
+        // a user, `AROA…:session` for a role session) is its subject.
+        SourceKind::AwsAccount => (account.clone(), first_of([id.principal_id.get()])),
         _ => (
             first_of([id.arn.get(), id.principal_id.get()]),
             Cow::Borrowed(""),
@@ -714,11 +723,25 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         }
     };
 
-    if found.caller.kind.acts_in_role_account() {
-        found.caller.account = found.role_account.clone();
+    // One naming rule for every output (README "Who is the caller"): a service belongs to no
+    // account; an identity provider to the account in its ARN, or else the role's.
+    match found.caller.kind {
+        SourceKind::AwsService => found.caller.account = Cow::Borrowed(""),
+        kind if kind.is_federation() => {
+            found.caller.account = match part_of(&found.caller.source, account_in) {
+                account if account.is_empty() => found.role_account.clone(),
+                account => account,
+            }
+        }
+        _ => {}
     }
-    let cross_account = (!found.caller.account.is_empty() && !found.role_account.is_empty())
-        .then(|| found.caller.account != found.role_account);
+    let cross_account = if found.caller.kind == SourceKind::AwsService {
+        // A service acts in the account of the role it wears.
+        (!found.role_account.is_empty()).then_some(false)
+    } else {
+        (!found.caller.account.is_empty() && !found.role_account.is_empty())
+            .then(|| found.caller.account != found.role_account)
+    };
 
     let caller_role_arn = match found.caller.kind {
         SourceKind::AssumedRole if !switch_role => {

@@ -56,12 +56,10 @@ impl NodeKind {
         }
     }
 
-    /// Services and identity providers belong to no account cluster.
+    /// Services belong to no account cluster (identity providers are drawn in the account
+    /// that registered them).
     pub fn outside_accounts(self) -> bool {
-        matches!(
-            self,
-            NodeKind::Service | NodeKind::SamlProvider | NodeKind::OidcProvider
-        )
+        matches!(self, NodeKind::Service)
     }
 }
 
@@ -593,7 +591,7 @@ fn principal_node<'e>(
 fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef<'e> {
     let account = event.source_account();
     let federation = |kind| {
-        let mut provider = node(kind, event.source(), "");
+        let mut provider = node(kind, event.source(), account);
         if !options.collapse_subjects && !event.source_subject().is_empty() {
             provider.subject = Some(event.source_subject());
         }
@@ -607,8 +605,8 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
         SourceKind::Saml => federation(NodeKind::SamlProvider),
         SourceKind::WebIdentity => federation(NodeKind::OidcProvider),
         SourceKind::AwsAccount => {
-            let mut caller = node(NodeKind::ExternalAccount, account, account);
-            caller.subject = Some(event.source());
+            let mut caller = node(NodeKind::ExternalAccount, event.source(), account);
+            caller.subject = Some(event.source_subject()).filter(|s| !s.is_empty());
             caller
         }
         SourceKind::AssumedRole

@@ -8,8 +8,8 @@
 //! Data flows one way, one module per stage:
 //!
 //! ```text
-//! read::discover → read::file (load → decode → records) → event::extract → dedupe → chain
-//!   → graph → export
+//! read::discover → read::file (load → decode → records) → event::extract → dedupe → canon
+//!   → console → chain → graph → export
 //! ```
 //!
 //! `scan::scan` runs the reading stages on all cores and returns a deterministic scan; the
@@ -28,8 +28,10 @@ pub mod exit;
 
 mod accounts;
 mod arn;
+mod canon;
 mod chain;
 mod cmd;
+mod console;
 mod dedupe;
 mod error;
 mod event;

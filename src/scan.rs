@@ -5,8 +5,10 @@
 //! deduplicated, sorted and linked, so the outcome is the same for any thread count and any
 //! order of inputs.
 
+use crate::canon::canonical_roles;
 use crate::chain::link_chains;
-use crate::dedupe::dedupe;
+use crate::console::pair_console_switches;
+use crate::dedupe::{dedupe, output_order};
 use crate::error::InputError;
 use crate::event::RoleAssumption;
 use crate::read::decode::SkipReason;
@@ -77,6 +79,9 @@ pub struct ScanStats {
     pub events_found: u64,
     /// Copies dropped by de-duplication.
     pub duplicates: u64,
+    /// Console switches whose two records (`SwitchRole` and the console's `AssumeRole`) were
+    /// merged into one event ([`crate::console`]).
+    pub console_pairs: u64,
 }
 
 /// The result of reading every input.
@@ -182,8 +187,17 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
         per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
-    let (mut events, duplicates) = dedupe(per_file, options.by_time || options.link_chains);
+    let by_time = options.by_time || options.link_chains;
+    let (mut events, duplicates) = dedupe(per_file, by_time);
     scan.stats.duplicates = duplicates as u64;
+    // One name per role, then one event per console switch (which matches the two records
+    // by role), before chains are linked through the merged switches' keys.
+    canonical_roles(&mut events);
+    scan.stats.console_pairs = pair_console_switches(&mut events) as u64;
+    if by_time && scan.stats.console_pairs > 0 {
+        // A merged switch took the AssumeRole's eventID, which orders it within its second.
+        events.par_sort_by(|a, b| output_order(a, b));
+    }
     if options.link_chains {
         link_chains(&mut events);
     }

@@ -102,7 +102,8 @@ fn aws_service_session_is_derived_from_role_and_session_name() {
         e.session_arn(),
         "arn:aws:sts::222222222222:assumed-role/Web/i-0abc"
     );
-    assert_eq!(e.source_account(), "222222222222");
+    // A service belongs to no account; it acts in the role's.
+    assert_eq!(e.source_account(), "");
     assert_eq!(e.cross_account, Some(false));
     assert_eq!(e.origin_label(), "ec2.amazonaws.com");
 }
@@ -173,15 +174,16 @@ fn web_identity_user_github_and_eks() {
 }
 
 #[test]
-fn aws_account_copy_names_the_caller_by_principal() {
+fn aws_account_copy_names_the_caller_by_account_with_its_principal() {
     let e = one(r#"{"eventName": "AssumeRole",
         "userIdentity": {"type": "AWSAccount", "principalId": "AROAEXAMPLE:lambda", "accountId": "774305579662"},
         "requestParameters": {"roleArn": "arn:aws:iam::123412341234:role/Integration", "roleSessionName": "s"}}"#);
     assert_eq!(e.source_kind, SourceKind::AwsAccount);
     assert_eq!(
-        (e.source(), e.source_account()),
-        ("AROAEXAMPLE:lambda", "774305579662")
+        (e.source(), e.source_subject(), e.source_account()),
+        ("774305579662", "AROAEXAMPLE:lambda", "774305579662")
     );
+    assert_eq!(e.origin_label(), "774305579662#AROAEXAMPLE:lambda");
     assert_eq!(e.cross_account, Some(true));
 }
 
