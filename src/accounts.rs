@@ -66,6 +66,13 @@ impl AccountNames {
         }
     }
 
+    /// Every account named, by id.
+    pub fn names(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.names
+            .iter()
+            .map(|(id, name)| (id.as_str(), name.as_str()))
+    }
+
     /// True when a mapping was given and `id` is not in it.
     pub fn is_outside(&self, id: &str) -> bool {
         self.given && !id.is_empty() && !self.names.contains_key(id)

@@ -30,6 +30,9 @@ pub enum Command {
     Edges(EdgesArgs),
     /// Files, records and role assumptions at a glance.
     Summary(SummaryArgs),
+    /// One self-contained HTML page (works offline): the graph with search, account groups,
+    /// filters and click-to-follow chains, beside the chains, services, edges and summary.
+    Report(ReportArgs),
 }
 
 /// What every command that reads logs accepts.
@@ -71,6 +74,20 @@ pub struct ReadArgs {
     /// Only refused calls.
     #[arg(long, help_heading = "Filters")]
     pub failed_only: bool,
+
+    /// Only the chains that start at an identity matching this glob (ARN, service, `provider#subject`
+    /// or `account#principal`): every hop of them, refused ones included.
+    #[arg(long, value_name = "GLOB", help_heading = "Focus")]
+    pub from: Option<String>,
+
+    /// Only the chains that reached a role matching this glob (ARN or name), from their origin
+    /// up to that role.
+    #[arg(long, value_name = "GLOB", help_heading = "Focus")]
+    pub to: Option<String>,
+
+    /// With --from or --to: only the first N hops of each chain.
+    #[arg(long, value_name = "N", help_heading = "Focus", value_parser = clap::value_parser!(u32).range(1..))]
+    pub depth: Option<u32>,
 
     /// A CSV of `id,name` naming your accounts; outputs show the names, and the graph marks
     /// hops to or from any other account.
@@ -125,9 +142,11 @@ pub struct GraphArgs {
     pub read: ReadArgs,
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
-    /// role: chains read role -> role; session: source -> session -> next session.
-    #[arg(long, value_enum, default_value_t = GraphLevel::Role)]
-    pub level: GraphLevel,
+    /// role: chains read role -> role; session: source -> session -> next session; account:
+    /// accounts, services and identity providers, hops between them. Default: role, or account
+    /// when the role-level picture is too big to read (said on stderr).
+    #[arg(long, value_enum)]
+    pub level: Option<GraphLevel>,
     /// Drop edges seen fewer than N times.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_count: u64,
@@ -152,6 +171,7 @@ pub enum GraphFormat {
 pub enum GraphLevel {
     Role,
     Session,
+    Account,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
@@ -217,6 +237,15 @@ pub struct SummaryArgs {
     pub read: ReadArgs,
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// The graph's level: role (default), session or account.
+    #[arg(long, value_enum, default_value_t = GraphLevel::Role)]
+    pub level: GraphLevel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -58,6 +58,8 @@ fn same_caller(switch: &RoleAssumption, assume: &RoleAssumption) -> bool {
 
 /// Merges each console switch's two records into one `SwitchRole` event (see the module
 /// documentation); returns how many pairs were merged. Keeps the order of the events left.
+// Boxed as the scan holds them (`Scan::events`): moving an event is moving a pointer.
+#[allow(clippy::vec_box)]
 pub fn pair_console_switches(events: &mut Vec<Box<RoleAssumption>>) -> usize {
     if !events
         .iter()

@@ -744,7 +744,12 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
     };
 
     let caller_role_arn = match found.caller.kind {
-        SourceKind::AssumedRole if !switch_role => {
+        // A console switch made from a role session: the role that session wears (named
+        // without its path, which `canon` restores), for the graph to draw the switch from.
+        SourceKind::AssumedRole if switch_role => {
+            Cow::Owned(arn::role_of_session(&found.caller.source).unwrap_or_default())
+        }
+        SourceKind::AssumedRole => {
             let issuer = session_context
                 .and_then(|c| c.session_issuer.get())
                 .filter(|i| i.kind.as_str() != "IAMUser")

@@ -37,6 +37,8 @@ pub enum NodeKind {
     FederatedUser,
     Role,
     Session,
+    /// An AWS account, at account level: every identity and role in it.
+    Account,
     Unknown,
 }
 
@@ -52,6 +54,7 @@ impl NodeKind {
             NodeKind::FederatedUser => "federated-user",
             NodeKind::Role => "role",
             NodeKind::Session => "session",
+            NodeKind::Account => "account",
             NodeKind::Unknown => "unknown",
         }
     }
@@ -59,7 +62,7 @@ impl NodeKind {
     /// Services belong to no account cluster (identity providers are drawn in the account
     /// that registered them).
     pub fn outside_accounts(self) -> bool {
-        matches!(self, NodeKind::Service)
+        matches!(self, NodeKind::Service | NodeKind::Account)
     }
 }
 
@@ -101,7 +104,7 @@ impl Node<'_> {
                     .map_or(provider, |(_, host)| host)
                     .to_owned()
             }
-            NodeKind::ExternalAccount => format!("account {}", self.name),
+            NodeKind::ExternalAccount | NodeKind::Account => format!("account {}", self.name),
             NodeKind::Service | NodeKind::Unknown => self.name.clone().into_owned(),
         }
     }
@@ -121,6 +124,8 @@ pub struct Edge<'e> {
     pub cross_account: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
+    /// At account level, the distinct roles (or other masks) put on; 0 at other levels.
+    pub roles: u64,
 }
 
 impl Edge<'_> {
@@ -140,11 +145,14 @@ struct EdgeFacts<'e> {
     cross_account: bool,
     source_ip: &'e str,
     source_subject: &'e str,
+    /// The mask put on (counted at account level).
+    target: &'e str,
 }
 
 impl<'e> EdgeFacts<'e> {
     fn of(event: &'e RoleAssumption) -> Self {
         EdgeFacts {
+            target: event.target(),
             outcome: event.outcome,
             event_name: event.event_name,
             event_time: event.event_time,
@@ -302,18 +310,27 @@ impl Ranks {
 struct Scratch<'e> {
     ips: Vec<&'e str>,
     subjects: Vec<&'e str>,
+    targets: Vec<&'e str>,
 }
 
 impl<'e> Scratch<'e> {
     /// One edge from the facts of all its events.
-    fn fold<'f>(&mut self, run: impl Iterator<Item = &'f EdgeFacts<'e>>) -> Edge<'e>
+    fn fold<'f>(
+        &mut self,
+        run: impl Iterator<Item = &'f EdgeFacts<'e>>,
+        count_roles: bool,
+    ) -> Edge<'e>
     where
         'e: 'f,
     {
         let mut edge = Edge::default();
         self.ips.clear();
         self.subjects.clear();
+        self.targets.clear();
         for facts in run {
+            if count_roles {
+                self.targets.push(facts.target);
+            }
             match facts.outcome {
                 Outcome::Success => edge.successes += 1,
                 Outcome::Failure => edge.failures += 1,
@@ -330,6 +347,9 @@ impl<'e> Scratch<'e> {
         }
         edge.source_ips = sorted_distinct(&mut self.ips);
         edge.subjects = sorted_distinct(&mut self.subjects);
+        if count_roles {
+            edge.roles = sorted_distinct(&mut self.targets).len() as u64;
+        }
         edge
     }
 }
@@ -346,6 +366,8 @@ fn sorted_distinct<'e>(values: &mut Vec<&'e str>) -> Vec<&'e str> {
 pub struct GraphOptions {
     /// Sessions as nodes (source → session → next session), not only roles.
     pub session_level: bool,
+    /// Accounts as nodes (with services and identity providers): hops between accounts.
+    pub account_level: bool,
     /// Edges seen fewer times are dropped.
     pub min_count: u64,
     /// Only the busiest edges.
@@ -361,6 +383,8 @@ pub struct GraphOptions {
 pub struct MaskGraph<'e> {
     graph: DiGraph<Node<'e>, Edge<'e>>,
     pub accounts: AccountNames,
+    /// Built at account level ([`GraphOptions::account_level`]).
+    pub account_level: bool,
 }
 
 impl<'e> MaskGraph<'e> {
@@ -413,7 +437,7 @@ impl<'e> MaskGraph<'e> {
                 let run = &edges[start..end];
                 (
                     run[0].ends,
-                    scratch.fold(run.iter().map(|edge| &edge.facts)),
+                    scratch.fold(run.iter().map(|edge| &edge.facts), options.account_level),
                 )
             })
             .collect();
@@ -467,6 +491,7 @@ impl<'e> MaskGraph<'e> {
         MaskGraph {
             graph,
             accounts: accounts.clone(),
+            account_level: options.account_level,
         }
     }
 
@@ -476,7 +501,18 @@ impl<'e> MaskGraph<'e> {
     pub fn clusters(&self) -> BTreeMap<&str, Vec<usize>> {
         let mut clusters: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (index, node) in self.graph.node_weights().enumerate() {
-            let account = if node.kind.outside_accounts() {
+            // At account level an account's node is drawn in its own box, with its
+            // identity providers.
+            let account = if node.kind == NodeKind::Service {
+                ""
+            } else if self.account_level {
+                match node.kind {
+                    NodeKind::Account | NodeKind::SamlProvider | NodeKind::OidcProvider => {
+                        &*node.account
+                    }
+                    _ => "",
+                }
+            } else if node.kind.outside_accounts() {
                 ""
             } else {
                 &*node.account
@@ -537,6 +573,16 @@ impl<'e> MaskGraph<'e> {
     }
 }
 
+/// The ids ([`Node::id`]) of the two nodes `event`'s edge joins in a graph built with
+/// `options`: its source's, and its target's when it has one.
+pub fn end_ids(event: &RoleAssumption, options: &GraphOptions) -> (String, Option<String>) {
+    let id = |node: NodeRef| format!("{}:{}", node.kind.as_str(), node.name);
+    (
+        id(source_node(event, options)),
+        target_node(event, options).map(id),
+    )
+}
+
 /// A node as one event names it, borrowing from the event where it can.
 #[derive(Debug, Clone)]
 struct NodeRef<'e> {
@@ -588,8 +634,28 @@ fn principal_node<'e>(
     }
 }
 
+/// An account's node at account level (`(unknown account)` when CloudTrail did not say).
+fn account_node(account: &str) -> NodeRef<'_> {
+    if account.is_empty() {
+        node(NodeKind::Unknown, "(unknown account)", "")
+    } else {
+        node(NodeKind::Account, account, account)
+    }
+}
+
 fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef<'e> {
     let account = event.source_account();
+    if options.account_level {
+        // Services and identity providers stay themselves; every other caller is its account.
+        // Services as one node (`trailmask services` has them one by one); each identity
+        // provider in the account that registered it.
+        return match event.source_kind {
+            SourceKind::AwsService => node(NodeKind::Service, "AWS services", ""),
+            SourceKind::Saml => node(NodeKind::SamlProvider, event.source(), account),
+            SourceKind::WebIdentity => node(NodeKind::OidcProvider, event.source(), account),
+            _ => account_node(account),
+        };
+    }
     let federation = |kind| {
         let mut provider = node(kind, event.source(), account);
         if !options.collapse_subjects && !event.source_subject().is_empty() {
@@ -610,9 +676,7 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
             caller
         }
         SourceKind::AssumedRole
-            if !options.session_level
-                && event.event_name != EventName::SwitchRole
-                && !event.caller_role_arn().is_empty() =>
+            if !options.session_level && !event.caller_role_arn().is_empty() =>
         {
             node(NodeKind::Role, event.caller_role_arn(), account)
         }
@@ -622,6 +686,10 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
 
 fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<NodeRef<'e>> {
     let account = event.role_account();
+    if options.account_level {
+        return (event.event_name != EventName::GetSessionToken && !event.target().is_empty())
+            .then(|| account_node(account));
+    }
     match event.event_name {
         EventName::GetSessionToken => None,
         EventName::GetFederationToken => (!event.session_arn().is_empty())

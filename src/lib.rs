@@ -37,6 +37,7 @@ mod error;
 mod event;
 mod export;
 mod filter;
+mod focus;
 mod graph;
 mod json;
 mod output;

@@ -5,6 +5,7 @@
 use crate::accounts::AccountNames;
 use crate::cli::{Collapse, GraphArgs, GraphLevel, ReadArgs};
 use crate::filter::{Filters, OutcomeFilter};
+use crate::focus::Focus;
 use crate::graph::GraphOptions;
 use crate::output::Target;
 use crate::read::discover::DayWindow;
@@ -49,6 +50,8 @@ pub struct Plan {
     pub accounts: AccountNames,
     pub output: Target,
     pub quiet: bool,
+    /// `--from`, `--to`, `--depth`.
+    pub focus: Focus,
 }
 
 /// Builds the plan, with `now` as the reference for ages like `7d`.
@@ -118,6 +121,11 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         accounts,
         output: Target::from_arg(args.output.as_deref()),
         quiet: args.quiet,
+        focus: Focus {
+            from: args.from.as_deref().map(|g| glob("from", g)).transpose()?,
+            to: args.to.as_deref().map(|g| glob("to", g)).transpose()?,
+            depth: args.depth,
+        },
     })
 }
 
@@ -126,7 +134,8 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
 pub fn graph_options(args: &GraphArgs) -> GraphOptions {
     let collapse = |what| args.collapse.contains(&what);
     GraphOptions {
-        session_level: args.level == GraphLevel::Session && !collapse(Collapse::Sessions),
+        session_level: args.level == Some(GraphLevel::Session) && !collapse(Collapse::Sessions),
+        account_level: args.level == Some(GraphLevel::Account),
         min_count: args.min_count,
         top: args.top,
         collapse_services: collapse(Collapse::Services),

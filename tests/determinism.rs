@@ -468,17 +468,19 @@ fn stable_summary(text: &str) -> String {
 }
 
 /// The commands compared, each over every variant of `VARIANTS`.
-const COMMANDS: [&[&str]; 10] = [
+const COMMANDS: [&[&str]; 12] = [
     &["events"],
     &["events", "--format", "jsonl"],
-    &["graph"],
+    &["graph", "--level", "role"],
+    &["graph", "--level", "account"],
     &["graph", "--format", "json"],
-    &["graph", "--format", "mermaid"],
+    &["graph", "--format", "mermaid", "--level", "role"],
     &["graph", "--level", "session"],
     &["chains", "--format", "csv"],
     &["services", "--format", "csv"],
     &["edges"],
     &["summary", "--format", "json"],
+    &["report"],
 ];
 
 /// How the inputs are given.
@@ -683,7 +685,10 @@ fn every_command_is_byte_identical_for_any_thread_count_and_input_order() {
         "edges differ from the generated hops"
     );
     let dot_edges = |dot: &str| dot.lines().filter(|l| l.contains("\" -> \"")).count();
-    assert_eq!(dot_edges(output("graph")), expected.edges.len());
+    assert_eq!(
+        dot_edges(output("graph --level role")),
+        expected.edges.len()
+    );
     let graph: Value = serde_json::from_str(output("graph --format json")).unwrap();
     assert_eq!(
         graph["edges"].as_array().unwrap().len(),
@@ -695,7 +700,7 @@ fn every_command_is_byte_identical_for_any_thread_count_and_input_order() {
         .flat_map(|(s, r)| [s.as_str(), r.as_str()])
         .collect();
     assert_eq!(graph["nodes"].as_array().unwrap().len(), nodes.len());
-    let mermaid_edges = output("graph --format mermaid")
+    let mermaid_edges = output("graph --format mermaid --level role")
         .lines()
         .filter(|line| {
             let mut words = line.split_whitespace();

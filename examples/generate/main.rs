@@ -3,12 +3,14 @@
 //! ```text
 //! cargo run --release --example generate -- sample sample-logs
 //! cargo run --release --example generate -- corpus --records 1000000 bench/corpus-1m
+//! cargo run --release --example generate -- org [--records N] [--seed S] OUT_DIR
 //! ```
 //!
 //! Same arguments, same bytes: ids, keys and times come from a seeded hash, gzip headers carry
 //! no time stamp, and files are written in a fixed order.
 
 mod corpus;
+mod org;
 mod record;
 mod sample;
 
@@ -17,7 +19,7 @@ use std::process::ExitCode;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: generate sample OUT_DIR\n       generate corpus [--records N] [--seed S] OUT_DIR"
+        "usage: generate sample OUT_DIR\n       generate corpus [--records N] [--seed S] OUT_DIR\n       generate org [--records N] [--seed S] OUT_DIR"
     );
     ExitCode::from(2)
 }
@@ -26,9 +28,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("sample") if args.len() == 2 => sample::write(&PathBuf::from(&args[1])),
-        Some("corpus") => {
-            let mut records = 1_000_000u64;
-            let mut seed = 1u64;
+        Some(command @ ("corpus" | "org")) => {
+            let org = command == "org";
+            let mut records = if org { org::DEFAULT_RECORDS } else { 1_000_000 };
+            let mut seed = if org { org::DEFAULT_SEED } else { 1 };
             let mut out = None;
             let mut rest = args[1..].iter();
             while let Some(arg) = rest.next() {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
                 }
             }
             match out {
+                Some(out) if org => org::write(&out, records, seed),
                 Some(out) => corpus::write(&out, records, seed),
                 None => return usage(),
             }

@@ -49,6 +49,8 @@ struct PathNode<'a> {
     /// The ancestor at depth [`HEAD_HOPS`] (this node, while shallower): where the shown head
     /// of a long path ends.
     head_end: u32,
+    /// The first event (an index into the scan's events) that made this hop on this path.
+    event: usize,
 }
 
 /// Every path of the chains, each stored once.
@@ -60,7 +62,14 @@ struct PathTrie<'a> {
 
 impl<'a> PathTrie<'a> {
     /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `origin`).
-    fn child(&mut self, parent: u32, origin: &'a str, target: &'a str, cross: bool) -> u32 {
+    fn child(
+        &mut self,
+        parent: u32,
+        origin: &'a str,
+        target: &'a str,
+        cross: bool,
+        event: usize,
+    ) -> u32 {
         let key = (
             parent,
             if parent == NONE { origin } else { "" },
@@ -95,6 +104,7 @@ impl<'a> PathTrie<'a> {
             depth,
             cross_hops,
             head_end,
+            event,
         });
         self.index.insert(key, id);
         id
@@ -224,6 +234,7 @@ impl<'a> ChainRows<'a> {
                         &event.chain().origin,
                         event.target(),
                         event.cross_account == Some(true),
+                        i,
                     );
                 }
                 began[i] = up_began.or(event.event_time);
@@ -235,6 +246,7 @@ impl<'a> ChainRows<'a> {
             path[i] != NONE
                 && !event.target().is_empty()
                 && event.chain().depth.is_some_and(|d| d >= min_depth)
+                && context.focused[i]
                 && context.plan.filters.keep(event)
         };
         let kept: Vec<bool> = (0..all.len()).map(keep).collect();
@@ -275,6 +287,21 @@ impl<'a> ChainRows<'a> {
             row.text = render(&trie, row.node);
         }
         ChainRows { trie, rows }
+    }
+}
+
+impl ChainRows<'_> {
+    /// For each row in order, the event (an index into the scan's events) that made each hop
+    /// of its path, first to last: what the HTML report draws a chain with.
+    pub fn hop_events(&self) -> impl Iterator<Item = Vec<usize>> + '_ {
+        self.rows.iter().map(|row| {
+            let depth = self.trie.nodes[row.node as usize].depth;
+            self.trie
+                .hops_to(row.node, depth)
+                .iter()
+                .map(|hop| hop.event)
+                .collect()
+        })
     }
 }
 

@@ -1,18 +1,35 @@
 //! `trailmask graph`: the mask graph as DOT, JSON or Mermaid.
+//!
+//! Without `--level`, a picture (DOT, Mermaid) is drawn at role level when a person can read
+//! it: at most [`READABLE_NODES`] nodes and [`READABLE_EDGES`] edges. A bigger role-level
+//! graph (an organization's) is drawn at account level instead, and stderr says so and how to
+//! get the roles (`--level role`, or a focus: `--account`, `--from`, `--to`, `--top`). JSON is
+//! data, not a picture: always the level asked for (role by default).
 
-use super::{Needs, execute};
+use super::{Context, Needs, execute};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitCode;
 use crate::export;
-use crate::graph::MaskGraph;
+use crate::graph::{GraphOptions, MaskGraph};
 use crate::plan::graph_options;
 use std::io::Write;
+
+/// The most nodes of a role-level picture drawn by default.
+pub const READABLE_NODES: usize = 60;
+/// The most edges of a role-level picture drawn by default.
+pub const READABLE_EDGES: usize = 100;
 
 /// Runs `trailmask graph`.
 pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = graph_options(args);
+    let picture = matches!(args.format, GraphFormat::Dot | GraphFormat::Mermaid);
+    let auto_level = args.level.is_none() && picture;
     execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
-        let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
+        let graph = if auto_level {
+            readable_graph(context, &options)
+        } else {
+            MaskGraph::build(&context.events, &options, &context.plan.accounts)
+        };
         let written = match args.format {
             GraphFormat::Dot => export::dot::write(&graph, wtr),
             GraphFormat::Json => export::json::write_graph(&graph, wtr),
@@ -23,4 +40,34 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
         std::mem::forget(graph);
         written
     })
+}
+
+/// The role-level graph when it is small enough to read, else the account-level one (with a
+/// note for stderr).
+fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGraph<'e> {
+    let accounts = &context.plan.accounts;
+    let roles = MaskGraph::build(&context.events, options, accounts);
+    if roles.node_count() <= READABLE_NODES && roles.edge_count() <= READABLE_EDGES {
+        return roles;
+    }
+    let account_options = GraphOptions {
+        account_level: true,
+        ..options.clone()
+    };
+    let graph = MaskGraph::build(&context.events, &account_options, accounts);
+    context
+        .notes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(format!(
+            "the role-level graph has {} nodes and {} edges, too many to read in one picture: \
+         drew the account level ({} nodes, {} edges). For roles, add --level role, or focus \
+         with --account ID, --from GLOB, --to GLOB or --top N",
+            roles.node_count(),
+            roles.edge_count(),
+            graph.node_count(),
+            graph.edge_count()
+        ));
+    std::mem::forget(roles);
+    graph
 }

@@ -6,6 +6,7 @@ pub mod chains;
 pub mod edges;
 pub mod events;
 pub mod graph;
+pub mod report;
 pub mod services;
 pub mod summary;
 
@@ -35,6 +36,12 @@ pub struct Context<'a> {
     pub plan: &'a Plan,
     pub scan: &'a Scan,
     pub events: Vec<&'a RoleAssumption>,
+    /// Which of the scan's events the focus (`--from`, `--to`, `--depth`) keeps, by index:
+    /// for the writers that walk all of them (chains).
+    pub focused: Vec<bool>,
+    /// Lines for stderr the writer leaves (such as the level a graph was drawn at), printed
+    /// after the output.
+    pub notes: std::sync::Mutex<Vec<String>>,
 }
 
 /// Runs the parsed command line, reporting problems on `stderr`.
@@ -46,6 +53,7 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
         Command::Services(args) => services::run(args, stderr),
         Command::Edges(args) => edges::run(args, stderr),
         Command::Summary(args) => summary::run(args, stderr),
+        Command::Report(args) => report::run(args, stderr),
     }
 }
 
@@ -72,7 +80,8 @@ pub fn execute(
         let _ = writeln!(stderr, "trailmask: error: {error}");
         return ExitCode::OutputFailure;
     }
-    plan.scan.link_chains = needs == Needs::Chains;
+    // A focus follows chains: it needs them linked whatever the command.
+    plan.scan.link_chains = needs == Needs::Chains || plan.focus.is_active();
     plan.scan.by_time = needs != Needs::Fields;
     // One pool of --threads workers for reading and for formatting the output. A process runs
     // one command, so the global pool is set once; a second call in the same process keeps it.
@@ -129,15 +138,19 @@ pub fn execute(
         );
         return failed;
     }
+    let focused = plan.focus.select(&scan.events);
     let context = Context {
         plan,
         events: scan
             .events
             .iter()
-            .map(|event| &**event)
-            .filter(|e| plan.filters.keep(e))
+            .zip(&focused)
+            .filter(|(event, focused)| **focused && plan.filters.keep(event))
+            .map(|(event, _)| &**event)
             .collect(),
         scan: &scan,
+        focused,
+        notes: Default::default(),
     };
     if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         if error.is_broken_pipe() {
@@ -149,6 +162,14 @@ pub fn execute(
             printable(&error.to_string())
         );
         return failed.merge(ExitCode::OutputFailure);
+    }
+    for note in context
+        .notes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+    {
+        let _ = writeln!(stderr, "trailmask: {}", printable(note));
     }
     if !plan.quiet || !scan.failures.is_empty() {
         let _ = writeln!(

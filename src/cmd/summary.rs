@@ -115,6 +115,13 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
 }
 
 fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *wtr, &value(context, true))?;
+    wtr.write_all(b"\n")
+}
+
+/// The summary as JSON; with `timing`, how long the scan took (which changes from run to
+/// run: the HTML report leaves it out, so that its bytes do not).
+pub fn value(context: &Context, timing: bool) -> serde_json::Value {
     let stats = &context.scan.stats;
     let summary = Summary::of(context);
     let (seconds, mb_per_s, records_per_s) = throughput(context);
@@ -133,7 +140,7 @@ fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|(reason, n)| (reason.as_str().to_owned(), json!(n)))
         .collect();
-    let document = json!({
+    let mut document = json!({
         "files_read": stats.files_read,
         "files_skipped": skipped,
         "files_failed": stats.files_failed,
@@ -145,12 +152,13 @@ fn write_json(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         "accounts": summary.accounts,
         "first_event": timefmt::format_opt(summary.seen.first.as_ref()),
         "last_event": timefmt::format_opt(summary.seen.last.as_ref()),
-        "elapsed_seconds": seconds,
-        "json_megabytes_per_second": mb_per_s,
-        "records_per_second": records_per_s,
     });
-    serde_json::to_writer_pretty(&mut *wtr, &document)?;
-    wtr.write_all(b"\n")
+    if timing {
+        document["elapsed_seconds"] = json!(seconds);
+        document["json_megabytes_per_second"] = json!(mb_per_s);
+        document["records_per_second"] = json!(records_per_s);
+    }
+    document
 }
 
 /// Runs `trailmask summary`.

@@ -6,6 +6,7 @@
 //! account outside `--accounts` thicker still and marked "external"; edges that only ever
 //! failed are dashed. Every string passes through [`quote`], so any log value gives valid DOT.
 
+use crate::accounts::AccountNames;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -64,12 +65,21 @@ fn node_style(kind: NodeKind) -> &'static str {
         NodeKind::FederatedUser => "shape=ellipse, style=\"dashed,filled\", fillcolor=\"#eef4ff\"",
         NodeKind::Role => "shape=box, style=\"rounded,filled\", fillcolor=\"#fff2cc\"",
         NodeKind::Session => "shape=note, style=filled, fillcolor=\"#f5f5f5\"",
+        NodeKind::Account => "shape=box3d, style=filled, fillcolor=\"#fff2cc\"",
         NodeKind::Unknown => "shape=box, style=dotted",
     }
 }
 
-/// The node's label: its short name, plus up to three federation subjects.
-fn node_label(node: &Node) -> String {
+/// The node's label: its short name, plus up to three federation subjects; an account (at
+/// account level) by id and name.
+fn node_label(node: &Node, accounts: &AccountNames) -> String {
+    if node.kind == NodeKind::Account {
+        let mut label = shorten(&accounts.label(&node.name));
+        if accounts.is_outside(&node.name) {
+            label.push_str("\n(outside --accounts)");
+        }
+        return label;
+    }
     let mut label = shorten(&node.label());
     if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider) {
         for subject in node.subjects.iter().take(3) {
@@ -88,6 +98,17 @@ fn node_label(node: &Node) -> String {
 /// Straight into `out`: a large graph is mostly edges.
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     write!(out, "label=\"{}", edge.count())?;
+    if edge.roles > 0 {
+        // Account level: hops, and the distinct roles they put on.
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            out,
+            " hop{}, {} role{}",
+            plural(edge.count()),
+            edge.roles,
+            plural(edge.roles)
+        )?;
+    }
     let failed_only = edge.successes == 0;
     if edge.failures > 0 && !failed_only {
         write!(out, " ({} failed)", edge.failures)?;
@@ -111,6 +132,22 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
+/// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
+fn inside_label(edge: &Edge) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    let mut label = format!(
+        "{} hop{} inside, {} role{}",
+        edge.count(),
+        plural(edge.count()),
+        edge.roles,
+        plural(edge.roles)
+    );
+    if edge.failures > 0 {
+        label.push_str(&format!(" ({} failed)", edge.failures));
+    }
+    label
+}
+
 /// Writes `graph` as DOT.
 ///
 /// # Errors
@@ -119,20 +156,35 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     writeln!(wtr, "digraph trailmask {{")?;
     writeln!(
         wtr,
-        "  graph [rankdir=LR, fontname=\"Helvetica\", nodesep=0.3, ranksep=0.8];"
+        "  graph [rankdir=LR, newrank=true, fontname=\"Helvetica\", nodesep=0.3, ranksep=0.8];"
     )?;
     writeln!(wtr, "  node [fontname=\"Helvetica\", fontsize=10];")?;
     writeln!(wtr, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
     // Each node's quoted id (for its line and its edges' ends) and line, on all cores; they
     // are then written by account.
+    // At account level, the hops inside an account are said in its label, not drawn as a
+    // loop: the picture is of the hops between accounts.
+    let mut inside: Vec<Option<&Edge>> = vec![None; graph.node_count()];
+    if graph.account_level {
+        for i in 0..graph.edge_count() {
+            let (from, to, edge) = graph.edge_at(i);
+            if from == to {
+                inside[from] = Some(edge);
+            }
+        }
+    }
     let (ids, lines): (Vec<String>, Vec<String>) = (0..graph.node_count())
         .into_par_iter()
         .map(|i| {
             let node = graph.node_at(i);
             let id = quote(&node.id());
+            let mut label = node_label(node, &graph.accounts);
+            if let Some(edge) = inside[i] {
+                label.push_str(&format!("\n{}", inside_label(edge)));
+            }
             let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
-                quote(&node_label(node)),
+                quote(&label),
                 quote(&node.name),
                 node_style(node.kind)
             );
@@ -178,6 +230,9 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             range
                 .map(|i| graph.edge_at(i))
                 .try_for_each(|(from, to, edge)| {
+                    if from == to && graph.account_level {
+                        return Ok(());
+                    }
                     for part in [
                         &b"  "[..],
                         ids[from].as_bytes(),

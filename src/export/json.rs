@@ -46,6 +46,18 @@ pub fn write_lines_indexed(rows: &dyn super::IndexedRows, wtr: &mut dyn Write) -
     )
 }
 
+/// `rows` as a JSON array of objects (the HTML report embeds them).
+pub fn rows_value(rows: &dyn Rows) -> Value {
+    let columns = rows.columns();
+    let mut values = Vec::new();
+    // Collecting into memory cannot fail.
+    let _ = rows.each_row(&mut |cells| {
+        values.push(object(&columns, cells));
+        Ok(())
+    });
+    Value::Array(values)
+}
+
 /// Writes `rows` as a JSON array of objects, one per line.
 ///
 /// # Errors
@@ -67,14 +79,25 @@ pub fn write_array(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
 /// # Errors
 /// Any write error.
 pub fn write_graph(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *wtr, &graph_value(graph))?;
+    wtr.write_all(b"\n")
+}
+
+/// The graph as a JSON value: `{"nodes": [...], "edges": [...]}` (the HTML report embeds it).
+pub fn graph_value(graph: &MaskGraph) -> Value {
     let nodes: Vec<Value> = graph
         .nodes()
         .map(|(id, node)| {
+            let label = if node.kind == crate::graph::NodeKind::Account {
+                graph.accounts.label(&node.name)
+            } else {
+                node.label()
+            };
             json!({
                 "id": id,
                 "kind": node.kind.as_str(),
                 "name": node.name,
-                "label": node.label(),
+                "label": label,
                 "account": node.account,
                 "subjects": node.subjects,
             })
@@ -83,7 +106,7 @@ pub fn write_graph(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     let edges: Vec<Value> = graph
         .edges()
         .map(|(from, to, edge)| {
-            json!({
+            let mut value = json!({
                 "source": from,
                 "target": to,
                 "successes": edge.successes,
@@ -95,9 +118,12 @@ pub fn write_graph(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
                 "source_ips": edge.source_ips,
                 "cross_account": edge.cross_account,
                 "external": graph.is_external(edge),
-            })
+            });
+            if graph.account_level {
+                value["roles"] = json!(edge.roles);
+            }
+            value
         })
         .collect();
-    serde_json::to_writer_pretty(&mut *wtr, &json!({ "nodes": nodes, "edges": edges }))?;
-    wtr.write_all(b"\n")
+    json!({ "nodes": nodes, "edges": edges })
 }

@@ -32,6 +32,7 @@ fn shape(kind: NodeKind, text: &str) -> String {
     match kind {
         NodeKind::Role | NodeKind::Unknown => format!("[{text}]"),
         NodeKind::Session => format!("[/{text}/]"),
+        NodeKind::Account => format!("[({text})]"),
         NodeKind::Service => format!("{{{{{text}}}}}"),
         NodeKind::SamlProvider | NodeKind::OidcProvider => format!("[[{text}]]"),
         NodeKind::ExternalAccount => format!(">{text}]"),
@@ -62,7 +63,11 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         }
         for &index in members {
             let node = graph.node_at(index);
-            let mut text = shorten(&node.label());
+            let mut text = if node.kind == NodeKind::Account {
+                shorten(&graph.accounts.label(&node.name))
+            } else {
+                shorten(&node.label())
+            };
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
             {
@@ -86,6 +91,15 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             (false, false) => "-->",
         };
         let mut text = edge.count().to_string();
+        if edge.roles > 0 {
+            let plural = |n: u64| if n == 1 { "" } else { "s" };
+            text.push_str(&format!(
+                " hop{}, {} role{}",
+                plural(edge.count()),
+                edge.roles,
+                plural(edge.roles)
+            ));
+        }
         if edge.external {
             text.push_str(" external");
         } else if edge.cross_account {

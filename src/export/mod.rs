@@ -1,9 +1,11 @@
 //! Writers, one module per format. Tabular outputs (events, edges, services, chains) are
 //! described once as [`Rows`] and written by [`csv`], [`json`] or [`table`]; the graph has its
-//! own writers ([`dot`], [`mermaid`], and [`json::write_graph`]).
+//! own writers ([`dot`], [`mermaid`], and [`json::write_graph`]); [`html`] wraps the report's data
+//! in one self-contained page.
 
 pub mod csv;
 pub mod dot;
+pub mod html;
 pub mod json;
 pub mod mermaid;
 pub mod table;

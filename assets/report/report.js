@@ -1,0 +1,951 @@
+// trailmask report: reads the embedded report data (v1), draws the mask graph with cytoscape.js
+// in a deterministic layered layout (one band per account, chains read left to right), and
+// fills the chains, services, edges and summary tables. Every string from the data (and so from
+// logs) reaches the DOM through textContent or cytoscape data, never as markup.
+(function () {
+  'use strict';
+
+  // Kinds that belong to no account box (services and identity providers), as in the DOT.
+  const NO_ACCOUNT = new Set(['aws-service', 'saml', 'web-identity']);
+  const MAX_LABEL = 34;
+  const MAX_ROWS = 5000;
+  const GROUP_PREFIX = 'trailmask-group:';
+  const FONT = 'Helvetica, Arial, sans-serif';
+  // Layout spacing, in model pixels.
+  const ROW = 34;
+  const COL_GAP = 18;
+  const LAYER_GAP = 40;
+  const BOX_PAD = 12;
+  const BOX_LABEL = 18;
+  const BLOCK_GAP = 70;
+  const BLOCK_ASPECT = 1.4;
+  const TARGET_ASPECT = 1.75;
+
+  const hook = { ready: false, readyMs: null, error: null };
+  window.trailmaskReport = hook;
+
+  // Control, invisible and reordering characters are shown as escapes (as the CLI tables do),
+  // so a name cannot hide or reorder what is drawn around it.
+  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+  function visible(value) {
+    return String(value).replace(INVISIBLE, (c) => '\\u{' + c.charCodeAt(0).toString(16) + '}');
+  }
+  function shorten(text, max) {
+    const chars = Array.from(text);
+    return chars.length <= max ? text : chars.slice(0, max - 1).join('') + '\u2026';
+  }
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = text;
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  const data = JSON.parse(document.getElementById('trailmask-data').textContent);
+  const accountNames = data.accounts || {};
+  const namesGiven = Object.keys(accountNames).length > 0;
+  const graphNodes = (data.graph && data.graph.nodes) || [];
+  const graphEdges = (data.graph && data.graph.edges) || [];
+  const chains = data.chains || [];
+  const nodeById = new Map(graphNodes.map((n) => [n.id, n]));
+
+  function accountLabel(id) {
+    return accountNames[id] ? id + ' ' + accountNames[id] : id;
+  }
+  // The account box a node is drawn in ('' for none).
+  function groupOf(node) {
+    if (data.level === 'account' || node.kind === 'account') return '';
+    if (NO_ACCOUNT.has(node.kind)) return '';
+    return node.account || '';
+  }
+
+  // ---- Layout: layers by chain position, bands by account -------------------------------
+
+  const measure = document.createElement('canvas').getContext('2d');
+  measure.font = '10px ' + FONT;
+  function nodeSize(kind, lines) {
+    const text = Math.max(...lines.map((line) => measure.measureText(line).width));
+    const roomy = kind === 'iam-user' || kind === 'aws-service' || kind === 'root' || kind === 'federated-user';
+    return {
+      w: Math.round(Math.min(320, Math.max(56, text * (roomy ? 1.3 : 1) + 20))),
+      h: lines.length > 1 ? 36 : 24,
+      tw: Math.round(text + 4),
+    };
+  }
+
+  // Layers of a directed graph on nodes 0..n-1: cycles are broken by a depth-first search
+  // (sources first, then data order), then each node goes one layer after its furthest
+  // predecessor, and a source moves up to just before its nearest successor.
+  function layers(n, pairs) {
+    const out = Array.from({ length: n }, () => []);
+    const hasIn = new Uint8Array(n);
+    for (const [s, t] of pairs) {
+      if (s === t) continue;
+      out[s].push(t);
+      hasIn[t] = 1;
+    }
+    const state = new Uint8Array(n);
+    const back = new Set();
+    const roots = [];
+    for (let i = 0; i < n; i++) if (!hasIn[i]) roots.push(i);
+    for (let i = 0; i < n; i++) if (hasIn[i]) roots.push(i);
+    for (const root of roots) {
+      if (state[root]) continue;
+      state[root] = 1;
+      const stack = [[root, 0]];
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const v = top[0];
+        if (top[1] < out[v].length) {
+          const w = out[v][top[1]++];
+          if (state[w] === 1) back.add(v * n + w);
+          else if (state[w] === 0) {
+            state[w] = 1;
+            stack.push([w, 0]);
+          }
+        } else {
+          state[v] = 2;
+          stack.pop();
+        }
+      }
+    }
+    const fwd = out.map((ts, s) => ts.filter((t) => !back.has(s * n + t)));
+    const indeg = new Array(n).fill(0);
+    fwd.forEach((ts) => ts.forEach((t) => indeg[t]++));
+    const isSource = indeg.map((d) => d === 0);
+    const rank = new Array(n).fill(0);
+    const queue = [];
+    for (let i = 0; i < n; i++) if (indeg[i] === 0) queue.push(i);
+    for (let q = 0; q < queue.length; q++) {
+      const v = queue[q];
+      for (const w of fwd[v]) {
+        rank[w] = Math.max(rank[w], rank[v] + 1);
+        if (--indeg[w] === 0) queue.push(w);
+      }
+    }
+    for (let v = 0; v < n; v++) {
+      if (isSource[v] && fwd[v].length) rank[v] = Math.max(0, Math.min(...fwd[v].map((w) => rank[w])) - 1);
+    }
+    return rank;
+  }
+
+  // Positions for every node. Each account is a box: inside it, the account's own hops read
+  // left to right in layers (each layer ordered by the barycentre of its neighbours, and
+  // wrapped into sub-columns so the box stays compact); services and identity providers form
+  // one more block without a box. The blocks go in flow order (the accounts that others are
+  // entered from first) onto shelves, left to right, whose width gives the whole drawing a
+  // screen-like shape. No randomness: the same data, the same picture.
+  function layout(sizes) {
+    const n = graphNodes.length;
+    const index = new Map(graphNodes.map((node, i) => [node.id, i]));
+    const groups = graphNodes.map(groupOf);
+    const names = [...new Set(groups)];
+    const gi = new Map(names.map((g, i) => [g, i]));
+    const members = names.map(() => []);
+    groups.forEach((g, i) => members[gi.get(g)].push(i));
+    const pairs = [];
+    for (const edge of graphEdges) {
+      const s = index.get(edge.source);
+      const t = index.get(edge.target);
+      if (s !== undefined && t !== undefined && s !== t) pairs.push([s, t]);
+    }
+    // Inside each block: layers of its own hops (hops between blocks do not count).
+    const rank = layers(n, pairs.filter(([s, t]) => groups[s] === groups[t]));
+    const near = Array.from({ length: n }, () => []);
+    for (const [s, t] of pairs) {
+      if (groups[s] !== groups[t]) continue;
+      near[s].push(t);
+      near[t].push(s);
+    }
+    const blocks = members.map((list, b) => {
+      const ranks = Math.max(...list.map((v) => rank[v])) + 1;
+      const cells = Array.from({ length: ranks }, () => []);
+      for (const v of list) cells[rank[v]].push(v);
+      // Barycentre sweeps on each node's place in its layer.
+      const pos = new Map();
+      const place = () => cells.forEach((cell) => cell.forEach((v, p) => pos.set(v, p - cell.length / 2)));
+      place();
+      for (let sweep = 0; sweep < 6 && ranks > 1; sweep++) {
+        for (const cell of cells) {
+          const key = new Map(cell.map((v) => {
+            const others = near[v];
+            return [v, others.length ? others.reduce((a, w) => a + pos.get(w), 0) / others.length : pos.get(v)];
+          }));
+          cell.sort((p, q) => key.get(p) - key.get(q) || p - q);
+          cell.forEach((v, p) => pos.set(v, p - cell.length / 2));
+        }
+      }
+      let colWidth = cells.map((cell) => Math.max(...cell.map((v) => sizes[v].w)) + COL_GAP);
+      let tallest = Math.max(...cells.map((c) => c.length));
+      // Too many layers for a compact box (long chains inside one account): one layer, in
+      // layer order, wrapped like the others.
+      const flat = list.length;
+      if (ranks > 2 && colWidth.reduce((a, w) => a + w + LAYER_GAP, 0) > 2.5 * BLOCK_ASPECT * Math.sqrt(flat) * ROW) {
+        const all = cells.flat();
+        cells.length = 0;
+        cells.push(all);
+        colWidth = [Math.max(...colWidth)];
+        tallest = all.length;
+      }
+      const shape = (limit) => {
+        const width = cells.reduce((a, c, r) => a + Math.ceil(c.length / limit) * colWidth[r], 0) + LAYER_GAP * (cells.length - 1);
+        return { width, height: Math.min(tallest, limit) * ROW };
+      };
+      let limit = tallest;
+      let best = Infinity;
+      for (let l = tallest; l >= 1; l--) {
+        const { width, height } = shape(l);
+        const score = Math.abs(Math.log(width / height / BLOCK_ASPECT));
+        if (score < best - 1e-9) {
+          best = score;
+          limit = l;
+        }
+      }
+      const { width, height } = shape(limit);
+      const boxed = names[b] !== '';
+      return {
+        name: names[b],
+        cells,
+        limit,
+        colWidth,
+        inner: { width, height },
+        width: width + (boxed ? 2 * BOX_PAD : 0),
+        height: height + (boxed ? 2 * BOX_PAD + BOX_LABEL : 0),
+        top: boxed ? BOX_PAD + BOX_LABEL : 0,
+        left: boxed ? BOX_PAD : 0,
+      };
+    });
+    // Flow order of the blocks: layers of the graph between blocks, services first.
+    const between = [];
+    for (const [s, t] of pairs) if (groups[s] !== groups[t]) between.push([gi.get(groups[s]), gi.get(groups[t])]);
+    const blockRank = layers(names.length, between);
+    const order = names.map((_, b) => b).sort((a, b) =>
+      (names[a] === '' ? -1 : 0) - (names[b] === '' ? -1 : 0) ||
+      blockRank[a] - blockRank[b] ||
+      (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+    // Shelves: try each width that some prefix of blocks gives, keep the best shape.
+    const shelve = (maxWidth) => {
+      const shelves = [];
+      let shelf = null;
+      for (const b of order) {
+        const block = blocks[b];
+        if (!shelf || (shelf.width > 0 && shelf.width + BLOCK_GAP + block.width > maxWidth)) {
+          shelf = { blocks: [], width: 0, height: 0 };
+          shelves.push(shelf);
+        }
+        shelf.width += (shelf.blocks.length ? BLOCK_GAP : 0) + block.width;
+        shelf.height = Math.max(shelf.height, block.height);
+        shelf.blocks.push(b);
+      }
+      const width = Math.max(...shelves.map((s) => s.width));
+      const height = shelves.reduce((a, s) => a + s.height, 0) + BLOCK_GAP * (shelves.length - 1);
+      return { shelves, width, height };
+    };
+    let packed = null;
+    let bestScore = Infinity;
+    const widest = Math.max(...blocks.map((b) => b.width));
+    const total = blocks.reduce((a, b) => a + b.width + BLOCK_GAP, 0);
+    for (let w = widest; w <= total; w += Math.max(20, (total - widest) / 200)) {
+      const p = shelve(w);
+      const score = Math.abs(Math.log(p.width / p.height / TARGET_ASPECT));
+      if (score < bestScore - 1e-9) {
+        bestScore = score;
+        packed = p;
+      }
+    }
+    if (!packed) packed = shelve(total);
+    const positions = new Array(n);
+    let y0 = 0;
+    for (const shelf of packed.shelves) {
+      // Each shelf is centred across the widest one; each block sits at the shelf's middle.
+      let x0 = (packed.width - shelf.width) / 2;
+      for (const b of shelf.blocks) {
+        const block = blocks[b];
+        const left = x0 + block.left;
+        const top = y0 + (shelf.height - block.height) / 2 + block.top;
+        let x = left;
+        block.cells.forEach((cell, r) => {
+          const cols = Math.ceil(cell.length / block.limit);
+          const w = block.colWidth[r];
+          cell.forEach((v, p) => {
+            const col = Math.floor(p / block.limit);
+            const inCol = Math.min(block.limit, cell.length - col * block.limit);
+            positions[v] = {
+              x: x + col * w + w / 2,
+              y: top + ((block.inner.height - inCol * ROW) / 2) + (p % block.limit) * ROW + ROW / 2,
+            };
+          });
+          x += cols * w + LAYER_GAP;
+        });
+        x0 += block.width + BLOCK_GAP;
+      }
+      y0 += shelf.height + BLOCK_GAP;
+    }
+    return positions;
+  }
+
+  // ---- Graph elements and style ---------------------------------------------------------
+
+  function nodeLines(node) {
+    const lines = [shorten(visible(node.label || node.name || node.id), MAX_LABEL)];
+    const subjects = node.subjects || [];
+    if ((node.kind === 'saml' || node.kind === 'web-identity') && subjects.length) {
+      let line = shorten(visible(subjects[0]), MAX_LABEL);
+      if (subjects.length > 1) line += ' (+' + (subjects.length - 1) + ')';
+      lines.push(line);
+    }
+    return lines;
+  }
+
+  function edgeLabel(edge) {
+    let label = String(edge.count);
+    if (edge.successes === 0) label += ' failed';
+    else if (edge.failures > 0) label += ' (' + edge.failures + ' failed)';
+    if (edge.external) label += ' external';
+    return label;
+  }
+
+  function buildElements() {
+    const sizes = graphNodes.map((node) => nodeSize(node.kind, nodeLines(node)));
+    const positions = layout(sizes);
+    const elements = [];
+    const groups = new Set();
+    graphNodes.forEach((node) => {
+      const g = groupOf(node);
+      if (g) groups.add(g);
+    });
+    for (const g of [...groups].sort()) {
+      const outside = namesGiven && !accountNames[g];
+      elements.push({
+        group: 'nodes',
+        data: {
+          id: GROUP_PREFIX + g,
+          label: visible(accountLabel(g)) + (outside ? ' (outside --accounts)' : ''),
+          isGroup: true,
+          outside,
+        },
+        selectable: false,
+      });
+    }
+    graphNodes.forEach((node, i) => {
+      const lines = nodeLines(node);
+      const g = groupOf(node);
+      const item = {
+        id: node.id,
+        label: lines.join('\n'),
+        kind: node.kind,
+        w: sizes[i].w,
+        h: sizes[i].h,
+        tw: sizes[i].tw,
+      };
+      if (g) item.parent = GROUP_PREFIX + g;
+      elements.push({ group: 'nodes', data: item, position: positions[i] });
+    });
+    graphEdges.forEach((edge, i) => {
+      if (!nodeById.has(edge.source) || !nodeById.has(edge.target)) return;
+      elements.push({
+        group: 'edges',
+        data: {
+          id: 'edge-' + i,
+          index: i,
+          source: edge.source,
+          target: edge.target,
+          label: edgeLabel(edge),
+          cross: !!edge.cross_account,
+          external: !!edge.external,
+          failedOnly: edge.successes === 0,
+        },
+      });
+    });
+    return elements;
+  }
+
+  const KIND_STYLE = {
+    'iam-user': { shape: 'ellipse', 'background-color': '#dae8fc' },
+    root: { shape: 'octagon', 'background-color': '#f8cecc', 'border-style': 'double', 'border-width': 3 },
+    'aws-service': { shape: 'hexagon', 'background-color': '#d5e8d4' },
+    saml: { shape: 'cut-rectangle', 'background-color': '#e1d5e7' },
+    'web-identity': { shape: 'cut-rectangle', 'background-color': '#e1d5e7' },
+    'aws-account': {
+      shape: 'polygon',
+      'shape-polygon-points': '-1 1 -1 -0.35 0 -1 1 -0.35 1 1',
+      'background-color': '#ffe6cc',
+    },
+    'federated-user': { shape: 'ellipse', 'background-color': '#eef4ff', 'border-style': 'dashed' },
+    role: { shape: 'round-rectangle', 'background-color': '#fff2cc' },
+    session: { shape: 'rectangle', 'background-color': '#f5f5f5' },
+    account: { shape: 'round-rectangle', 'background-color': '#f0f0f0', 'font-size': 12 },
+    unknown: { shape: 'rectangle', 'background-color': '#ffffff', 'border-style': 'dotted' },
+  };
+
+  function graphStyle() {
+    const style = [
+      {
+        selector: 'node',
+        style: {
+          label: 'data(label)',
+          'font-family': FONT,
+          'font-size': 10,
+          color: '#222',
+          'text-valign': 'center',
+          'text-halign': 'center',
+          'text-wrap': 'wrap',
+          'text-max-width': 'data(tw)',
+          width: 'data(w)',
+          height: 'data(h)',
+          shape: 'round-rectangle',
+          'background-color': '#ffffff',
+          'border-width': 1,
+          'border-color': '#666',
+          'min-zoomed-font-size': 5,
+        },
+      },
+    ];
+    for (const [kind, s] of Object.entries(KIND_STYLE)) {
+      style.push({ selector: 'node[kind = "' + kind + '"]', style: s });
+    }
+    style.push(
+      {
+        selector: 'node[?isGroup]',
+        style: {
+          shape: 'round-rectangle',
+          'background-color': '#f4f6f8',
+          'background-opacity': 0.6,
+          'border-color': '#8c959f',
+          'border-width': 1,
+          label: 'data(label)',
+          'text-valign': 'top',
+          'text-halign': 'center',
+          'text-margin-y': -3,
+          'font-size': 12,
+          'font-weight': 'bold',
+          color: '#444',
+          padding: '12px',
+          'min-zoomed-font-size': 3,
+        },
+      },
+      { selector: 'node[?isGroup][?outside]', style: { 'border-color': '#c00000', 'border-width': 2, color: '#c00000' } },
+      {
+        selector: 'edge',
+        style: {
+          width: 1.2,
+          'curve-style': 'bezier',
+          'line-color': '#555',
+          'target-arrow-color': '#555',
+          'target-arrow-shape': 'triangle',
+          'arrow-scale': 0.9,
+          label: 'data(label)',
+          'font-family': FONT,
+          'font-size': 9,
+          color: '#333',
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 0.85,
+          'text-background-padding': '1px',
+          'min-zoomed-font-size': 7,
+        },
+      },
+      { selector: 'edge[?cross]', style: { width: 2.5, 'line-color': '#d6336c', 'target-arrow-color': '#d6336c', color: '#d6336c' } },
+      { selector: 'edge[?external]', style: { width: 3.5, 'line-color': '#c00000', 'target-arrow-color': '#c00000', color: '#c00000' } },
+      { selector: 'edge[?failedOnly]', style: { 'line-style': 'dashed' } },
+      { selector: 'edge[?failedOnly][!cross][!external]', style: { 'line-color': '#666', 'target-arrow-color': '#666' } },
+      { selector: 'node.faded', style: { opacity: 0.15 } },
+      { selector: 'edge.faded', style: { opacity: 0.07 } },
+      { selector: 'edge.hl', style: { 'z-index': 20 } },
+      { selector: 'node.hl', style: { 'border-width': 3, 'border-color': '#1f6feb' } },
+      { selector: 'node.picked', style: { 'border-width': 4, 'border-color': '#0b3d91', 'underlay-color': '#1f6feb', 'underlay-opacity': 0.25, 'underlay-padding': 6 } },
+      { selector: 'node.match', style: { 'border-width': 4, 'border-color': '#f08c00', 'underlay-color': '#f08c00', 'underlay-opacity': 0.35, 'underlay-padding': 8 } },
+      { selector: '.hidden', style: { display: 'none' } }
+    );
+    return style;
+  }
+
+  // ---- Tables ---------------------------------------------------------------------------
+
+  function cellText(value, column) {
+    if (value === null || value === undefined) return '';
+    if (Array.isArray(value)) return value.map(visible).join('; ');
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (column.account && accountNames[value]) return visible(value + ' ' + accountNames[value]);
+    return visible(value);
+  }
+
+  const TABLES = {
+    chains: {
+      title: 'Chains',
+      columns: [
+        { key: 'depth', num: true }, { key: 'count', num: true },
+        { key: 'cross_account_hops', label: 'cross hops', num: true }, { key: 'returns', num: true },
+        { key: 'first_seen' }, { key: 'last_seen' }, { key: 'origin' }, { key: 'chain' },
+      ],
+      rows: () => chains,
+    },
+    services: {
+      title: 'Services',
+      columns: [
+        { key: 'service' }, { key: 'role_arn', label: 'role' }, { key: 'role_account', account: true },
+        { key: 'count', num: true }, { key: 'sessions', num: true }, { key: 'first_seen' }, { key: 'last_seen' },
+      ],
+      rows: () => data.services || [],
+    },
+    edges: {
+      title: 'Edges',
+      columns: [
+        { key: 'source_kind', label: 'kind' }, { key: 'source' }, { key: 'source_subject', label: 'subject' },
+        { key: 'source_account', account: true }, { key: 'role_arn', label: 'role' },
+        { key: 'role_account', account: true }, { key: 'cross_account', label: 'cross' },
+        { key: 'successes', num: true }, { key: 'failures', num: true }, { key: 'event_names', label: 'events' },
+        { key: 'first_seen' }, { key: 'last_seen' }, { key: 'source_ips', label: 'source IPs' },
+      ],
+      rows: () => data.edges || [],
+    },
+  };
+  const sortState = {};
+
+  function renderTable(name, rows, note) {
+    const spec = TABLES[name];
+    const table = document.getElementById(name);
+    const all = spec.rows().length;
+    document.getElementById(name + '-title').textContent =
+      spec.title + (rows.length === all ? ' (' + all + ')' : ' (' + rows.length + ' of ' + all + ', ' + note + ')');
+    const sort = sortState[name];
+    let shown = rows.map((row, i) => ({ row, i }));
+    if (sort) {
+      const { key, dir } = sort;
+      shown.sort((a, b) => {
+        const x = a.row[key];
+        const y = b.row[key];
+        const c = typeof x === 'number' && typeof y === 'number' ? x - y : cellText(x, {}).localeCompare(cellText(y, {}));
+        return c * dir || a.i - b.i;
+      });
+    }
+    table.textContent = '';
+    const head = table.createTHead().insertRow();
+    for (const column of spec.columns) {
+      const th = el('th', column.label || column.key.replace(/_/g, ' '));
+      if (sort && sort.key === column.key) th.setAttribute('aria-sort', sort.dir > 0 ? 'ascending' : 'descending');
+      th.addEventListener('click', () => {
+        const now = sortState[name];
+        sortState[name] = { key: column.key, dir: now && now.key === column.key ? -now.dir : 1 };
+        renderTables();
+      });
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    for (const { row } of shown.slice(0, MAX_ROWS)) {
+      const tr = body.insertRow();
+      tr.className = 'row' + (row.cross_account === true || row.cross_account_hops > 0 ? ' cross' : '');
+      for (const column of spec.columns) {
+        const td = el('td', cellText(row[column.key], column), column.num ? 'num' : '');
+        tr.appendChild(td);
+      }
+      if (name === 'chains' && Array.isArray(row.nodes)) {
+        tr.classList.add('pick');
+        tr.addEventListener('click', () => selectChain(row));
+      }
+    }
+    if (shown.length > MAX_ROWS) {
+      const tr = body.insertRow();
+      const td = el('td', 'first ' + MAX_ROWS + ' of ' + shown.length + ' rows shown', 'note');
+      td.colSpan = spec.columns.length;
+      tr.appendChild(td);
+    }
+  }
+
+  // Keys that tie a table row's principals to graph nodes: the ARN or name itself, and for a
+  // role or an assumed-role session, the role (account and name; a session ARN drops the path).
+  function keysOf(name) {
+    const keys = [String(name)];
+    let m = /^arn:[^:]*:sts::([^:]*):assumed-role\/([^/]+)\//.exec(name);
+    if (!m) m = /^arn:[^:]*:iam::([^:]*):role\/(?:.*\/)?([^/]+)$/.exec(name);
+    if (m) keys.push('role ' + m[1] + ' ' + m[2]);
+    return keys;
+  }
+  function nodeKeys(id) {
+    const node = nodeById.get(id);
+    if (!node) return [];
+    return node.kind === 'account' ? ['account ' + node.name] : keysOf(node.name);
+  }
+
+  function rowMatcher(selection) {
+    if (!selection) return () => true;
+    const pairs = new Set();
+    const single = new Set();
+    for (const id of selection.nodes) for (const k of nodeKeys(id)) single.add(k);
+    for (const edge of selection.edges) {
+      const e = graphEdges[edge.data('index')];
+      for (const s of nodeKeys(e.source)) for (const t of nodeKeys(e.target)) pairs.add(s + '\u0000' + t);
+    }
+    const accountLevel = data.level === 'account';
+    return (source, role, sourceAccount, roleAccount) => {
+      const ss = accountLevel ? ['account ' + sourceAccount] : keysOf(source);
+      const ts = accountLevel ? ['account ' + roleAccount] : keysOf(role);
+      if (pairs.size === 0) return ss.some((k) => single.has(k)) || ts.some((k) => single.has(k));
+      return ss.some((s) => ts.some((t) => pairs.has(s + '\u0000' + t)));
+    };
+  }
+
+  function renderTables() {
+    const sel = state.selection;
+    const note = sel ? 'through the selection' : '';
+    const chainRows = sel ? sel.chains.map((i) => chains[i]) : chains;
+    renderTable('chains', chainRows, note);
+    const match = rowMatcher(sel);
+    const services = (data.services || []).filter((r) =>
+      !sel || match(r.service, r.role_arn, r.role_account, r.role_account));
+    renderTable('services', services, note);
+    const edges = (data.edges || []).filter((r) =>
+      !sel || match(r.source, r.role_arn, r.source_account, r.role_account));
+    renderTable('edges', edges, note);
+  }
+
+  function renderSummary() {
+    const body = document.querySelector('#summary tbody');
+    const add = (key, value) => {
+      const tr = body.insertRow();
+      tr.appendChild(el('td', key));
+      tr.appendChild(el('td', value));
+    };
+    const show = (value) => {
+      if (value === null || value === undefined) return '';
+      if (Array.isArray(value)) return value.map(visible).join(', ');
+      if (typeof value === 'object') {
+        return Object.entries(value).map(([k, v]) => visible(k) + ' ' + show(v)).join(', ');
+      }
+      if (typeof value === 'number' && !Number.isInteger(value)) return value.toFixed(3);
+      return visible(value);
+    };
+    for (const [key, value] of Object.entries(data.summary || {})) {
+      if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) {
+        for (const [k, v] of Object.entries(value)) add(key.replace(/_/g, ' ') + ': ' + visible(k), show(v));
+      } else {
+        add(key.replace(/_/g, ' '), show(value));
+      }
+    }
+  }
+
+  // ---- Interaction ----------------------------------------------------------------------
+
+  const state = { selection: null, cy: null };
+  const chainsByNode = new Map();
+  chains.forEach((chain, i) => {
+    for (const id of new Set(chain.nodes || [])) {
+      if (id === null || id === undefined) continue;
+      if (!chainsByNode.has(id)) chainsByNode.set(id, []);
+      chainsByNode.get(id).push(i);
+    }
+  });
+  const edgeByPair = new Map();
+  function edgeBetween(source, target) {
+    const m = edgeByPair.get(source);
+    return m ? m.get(target) : undefined;
+  }
+
+  function nonGroupNodes() {
+    return state.cy.nodes().filter((n) => !n.data('isGroup'));
+  }
+
+  // Highlights the given chains (all their nodes and consecutive hops), plus `extra` nodes.
+  function highlightChains(chainIndexes, extra, picked) {
+    const cy = state.cy;
+    const nodes = new Set(extra);
+    let edges = cy.collection();
+    for (const i of chainIndexes) {
+      const ids = chains[i].nodes || [];
+      ids.forEach((id, j) => {
+        if (id !== null && id !== undefined && nodeById.has(id)) nodes.add(id);
+        const prev = ids[j - 1];
+        if (j > 0 && prev != null && id != null) {
+          const e = edgeBetween(prev, id);
+          if (e) edges = edges.union(e);
+        }
+      });
+    }
+    let nodeSet = cy.collection();
+    for (const id of nodes) nodeSet = nodeSet.union(cy.getElementById(id));
+    cy.batch(() => {
+      cy.elements().removeClass('hl picked faded');
+      cy.elements().filter((e) => !e.data('isGroup')).difference(nodeSet).difference(edges).addClass('faded');
+      nodeSet.addClass('hl');
+      edges.addClass('hl');
+      if (picked) picked.addClass('picked');
+    });
+    state.selection = { chains: chainIndexes, nodes: [...nodes].sort(), edges };
+    renderTables();
+  }
+
+  function showDetails(pairs) {
+    const dl = document.getElementById('selection-details');
+    dl.textContent = '';
+    document.getElementById('selection-hint').hidden = pairs.length > 0;
+    for (const [k, v] of pairs) {
+      dl.appendChild(el('dt', k));
+      dl.appendChild(el('dd', v));
+    }
+  }
+
+  function selectNode(id) {
+    const node = nodeById.get(id);
+    if (!node) throw new Error('no node ' + id);
+    highlightChains(chainsByNode.get(id) || [], [id], state.cy.getElementById(id));
+    const ins = graphEdges.filter((e) => e.target === id);
+    const outs = graphEdges.filter((e) => e.source === id);
+    showDetails([
+      ['kind', node.kind],
+      ['name', visible(node.name)],
+      ['account', node.account ? visible(accountLabel(node.account)) : '\u2014'],
+      ...(node.subjects && node.subjects.length ? [['subjects', node.subjects.map(visible).join('; ')]] : []),
+      ['assumed by', ins.length + ' edges, ' + ins.reduce((a, e) => a + e.count, 0) + ' events'],
+      ['assumes', outs.length + ' edges, ' + outs.reduce((a, e) => a + e.count, 0) + ' events'],
+      ['chains', String((chainsByNode.get(id) || []).length)],
+    ]);
+  }
+
+  function selectEdge(edge) {
+    const e = graphEdges[edge.data('index')];
+    const through = [];
+    chains.forEach((chain, i) => {
+      const ids = chain.nodes || [];
+      for (let j = 1; j < ids.length; j++) {
+        if (ids[j - 1] === e.source && ids[j] === e.target) {
+          through.push(i);
+          break;
+        }
+      }
+    });
+    highlightChains(through, [e.source, e.target], null);
+    showDetails([
+      ['from', visible(nodeById.get(e.source).name)],
+      ['to', visible(nodeById.get(e.target).name)],
+      ['events', e.count + ' (' + e.successes + ' succeeded, ' + e.failures + ' failed)'],
+      ['event names', (e.event_names || []).map(visible).join(', ')],
+      ['cross-account', e.external ? 'yes, outside --accounts' : e.cross_account ? 'yes' : 'no'],
+      ['first seen', visible(e.first_seen || '')],
+      ['last seen', visible(e.last_seen || '')],
+      ['source IPs', (e.source_ips || []).map(visible).join(', ')],
+    ]);
+  }
+
+  function selectChain(chain) {
+    const i = chains.indexOf(chain);
+    highlightChains([i], [], null);
+    showDetails([['chain', visible(chain.chain)], ['count', String(chain.count)], ['depth', String(chain.depth)]]);
+  }
+
+  function clearSelection() {
+    state.selection = null;
+    state.cy.batch(() => state.cy.elements().removeClass('hl picked faded'));
+    showDetails([]);
+    renderTables();
+  }
+
+  function visibleElements() {
+    return state.cy.elements().filter((e) => !e.hasClass('hidden'));
+  }
+  function fitVisible() {
+    const cy = state.cy;
+    cy.fit(visibleElements(), 24);
+    if (cy.zoom() > 1.6) {
+      cy.zoom(1.6);
+      cy.center(visibleElements());
+    }
+  }
+
+  // Filters narrow the edges drawn; with any filter on, a node is drawn only when one of its
+  // edges is (with the account filter alone, every node of that account too).
+  function applyFilters() {
+    const cy = state.cy;
+    const cross = document.getElementById('f-cross').checked;
+    const fail = document.getElementById('f-fail').checked;
+    const svc = document.getElementById('f-svc').checked;
+    const account = document.getElementById('f-account').value;
+    const any = cross || fail || svc || account !== '';
+    const accountOf = (id) => (nodeById.get(id) || {}).account || '';
+    const shownNodes = new Set();
+    cy.batch(() => {
+      cy.edges().forEach((edge) => {
+        const e = graphEdges[edge.data('index')];
+        const ok =
+          (!cross || e.cross_account || e.external) &&
+          (!fail || e.failures > 0) &&
+          (!svc || serviceEdges.has(edge.data('index'))) &&
+          (account === '' || accountOf(e.source) === account || accountOf(e.target) === account);
+        edge.toggleClass('hidden', !ok);
+        if (ok) {
+          shownNodes.add(e.source);
+          shownNodes.add(e.target);
+        }
+      });
+      const alone = account !== '' && !cross && !fail && !svc;
+      const groupShown = new Set();
+      nonGroupNodes().forEach((node) => {
+        const id = node.id();
+        const ok = !any || shownNodes.has(id) || (alone && accountOf(id) === account);
+        node.toggleClass('hidden', !ok);
+        if (ok && node.data('parent')) groupShown.add(node.data('parent'));
+      });
+      cy.nodes().filter((n) => n.data('isGroup')).forEach((g) => g.toggleClass('hidden', !groupShown.has(g.id())));
+    });
+    fitVisible();
+  }
+
+  // Edges made by AWS services, and the hops of chains that a service starts.
+  const serviceEdges = new Set();
+
+  function search(query) {
+    const cy = state.cy;
+    const q = query.trim().toLowerCase();
+    cy.batch(() => cy.nodes().removeClass('match'));
+    const count = document.getElementById('search-count');
+    if (!q) {
+      count.textContent = '';
+      fitVisible();
+      return 0;
+    }
+    const matches = nonGroupNodes().filter((node) => {
+      if (node.hasClass('hidden')) return false;
+      const d = nodeById.get(node.id());
+      return [d.label, d.name].some((s) => String(s || '').toLowerCase().includes(q));
+    });
+    matches.addClass('match');
+    count.textContent = matches.length + (matches.length === 1 ? ' match' : ' matches');
+    if (matches.length) {
+      cy.fit(matches, 80);
+      if (cy.zoom() > 1.5) {
+        cy.zoom(1.5);
+        cy.center(matches);
+      }
+    }
+    return matches.length;
+  }
+
+  // ---- Start ----------------------------------------------------------------------------
+
+  function start() {
+    const summary = data.summary || {};
+    const meta = [data.generated_by || 'trailmask', (summary.files_read || 0) + ' files read', (summary.role_assumptions || 0) + ' role assumptions', 'level: ' + visible(data.level || '')];
+    const focus = data.focus || {};
+    if (focus.from != null) meta.push('from ' + visible(focus.from));
+    if (focus.to != null) meta.push('to ' + visible(focus.to));
+    if (focus.depth != null) meta.push('depth ' + focus.depth);
+    if (data.version !== 1) meta.push('report data version ' + visible(data.version) + ' (this page reads version 1)');
+    document.getElementById('meta').textContent = meta.join(' \u00b7 ');
+
+    const cy = cytoscape({
+      container: document.getElementById('graph'),
+      elements: buildElements(),
+      style: graphStyle(),
+      layout: { name: 'preset' },
+      minZoom: 0.03,
+      maxZoom: 4,
+      boxSelectionEnabled: false,
+      autounselectify: true,
+      autoungrabify: false,
+    });
+    state.cy = cy;
+    cy.edges().forEach((edge) => {
+      const s = edge.data('source');
+      if (!edgeByPair.has(s)) edgeByPair.set(s, new Map());
+      edgeByPair.get(s).set(edge.data('target'), edge);
+    });
+    graphEdges.forEach((e, i) => {
+      if ((nodeById.get(e.source) || {}).kind === 'aws-service') serviceEdges.add(i);
+    });
+    for (const chain of chains) {
+      const ids = chain.nodes || [];
+      if (ids[0] == null || (nodeById.get(ids[0]) || {}).kind !== 'aws-service') continue;
+      for (let j = 1; j < ids.length; j++) {
+        const e = ids[j - 1] != null && ids[j] != null ? edgeBetween(ids[j - 1], ids[j]) : null;
+        if (e) serviceEdges.add(e.data('index'));
+      }
+    }
+
+    cy.on('tap', (evt) => {
+      if (evt.target === cy || (evt.target.isNode && evt.target.isNode() && evt.target.data('isGroup'))) {
+        clearSelection();
+      } else if (evt.target.isNode()) {
+        selectNode(evt.target.id());
+      } else if (evt.target.isEdge()) {
+        selectEdge(evt.target);
+      }
+    });
+
+    const select = document.getElementById('f-account');
+    const accounts = [...new Set(graphNodes.map((n) => n.account).filter((a) => a))].sort();
+    for (const a of accounts) {
+      const option = el('option', visible(accountLabel(a)));
+      option.value = a;
+      select.appendChild(option);
+    }
+    for (const id of ['f-cross', 'f-fail', 'f-svc', 'f-account']) {
+      document.getElementById(id).addEventListener('change', applyFilters);
+    }
+    const box = document.getElementById('search');
+    box.addEventListener('input', () => search(box.value));
+    box.addEventListener('keydown', (evt) => {
+      if (evt.key === 'Escape') {
+        box.value = '';
+        search('');
+      }
+    });
+    document.getElementById('fit').addEventListener('click', fitVisible);
+    document.getElementById('clear').addEventListener('click', () => {
+      clearSelection();
+      box.value = '';
+      search('');
+    });
+
+    renderSummary();
+    renderTables();
+    fitVisible();
+
+    Object.assign(hook, {
+      nodesShown: () => nonGroupNodes().filter((n) => !n.hasClass('hidden')).length,
+      edgesShown: () => cy.edges().filter((e) => !e.hasClass('hidden')).length,
+      groupsShown: () => cy.nodes().filter((n) => n.data('isGroup') && !n.hasClass('hidden')).length,
+      click: (id) => {
+        selectNode(id);
+        return hook.highlighted();
+      },
+      clear: clearSelection,
+      search,
+      highlighted: () => ({
+        nodes: state.selection ? state.selection.nodes.slice() : [],
+        edges: state.selection ? state.selection.edges.length : 0,
+      }),
+      // Where a node is drawn, in page coordinates, and whether that point is inside the graph.
+      pagePoint: (id) => {
+        const node = cy.getElementById(id);
+        if (node.empty()) return null;
+        const box = cy.container().getBoundingClientRect();
+        const p = node.renderedPosition();
+        return {
+          x: box.left + p.x,
+          y: box.top + p.y,
+          inside: p.x > 0 && p.y > 0 && p.x < box.width && p.y < box.height,
+        };
+      },
+      reveal: (id) => {
+        cy.zoom(1);
+        cy.center(cy.getElementById(id));
+      },
+      tableRows: (name) => document.querySelectorAll('#' + name + ' tbody tr.row').length,
+    });
+    // Ready once the first frame with the graph has been drawn.
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        hook.readyMs = performance.now();
+        hook.ready = true;
+        document.documentElement.dataset.ready = 'true';
+      }));
+  }
+
+  try {
+    start();
+  } catch (err) {
+    hook.error = String(err && err.stack ? err.stack : err);
+    const box = el('div', 'The report could not be drawn: ' + err, '');
+    box.id = 'error';
+    document.body.prepend(box);
+    console.error(err);
+  }
+})();

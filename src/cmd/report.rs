@@ -1,0 +1,91 @@
+//! `trailmask report`: the HTML report. Gathers what the other commands print (the graph at
+//! the level asked, the chains with the graph nodes each passes through, the services, the
+//! role-level edges and the summary without its timings, nor the paths as typed, so the same
+//! logs give the same bytes however they are named) into one JSON document, which [`crate::export::html`] embeds in the page.
+
+use super::chains::ChainRows;
+use super::edges::EdgeRows;
+use super::services::ServiceRows;
+use super::{Context, Needs, execute};
+use crate::cli::{GraphLevel, ReportArgs};
+use crate::exit::ExitCode;
+use crate::export::{self, json::rows_value};
+use crate::graph::{GraphOptions, MaskGraph, end_ids};
+use serde_json::{Value, json};
+use std::io::{self, Write};
+
+/// The version of the report's data document (`tests/browser` and the page read it).
+pub const DATA_VERSION: u32 = 1;
+
+/// Runs `trailmask report`.
+pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
+    let options = GraphOptions {
+        session_level: args.level == GraphLevel::Session,
+        account_level: args.level == GraphLevel::Account,
+        ..GraphOptions::default()
+    };
+    execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
+        let data = data(context, args, &options);
+        let mut json = serde_json::to_string(&data).map_err(io::Error::from)?;
+        json.push('\n');
+        export::html::write(&json, wtr)
+    })
+}
+
+/// The report's data document (version [`DATA_VERSION`]).
+fn data(context: &Context, args: &ReportArgs, options: &GraphOptions) -> Value {
+    let plan = context.plan;
+    let graph = MaskGraph::build(&context.events, options, &plan.accounts);
+    let role_graph = MaskGraph::build(&context.events, &GraphOptions::default(), &plan.accounts);
+    let chains = ChainRows::of(context, 1);
+    let mut chain_values = rows_value(&chains);
+    if let Value::Array(rows) = &mut chain_values {
+        for (row, hops) in rows.iter_mut().zip(chains.hop_events()) {
+            row["nodes"] = json!(chain_nodes(context, options, &hops));
+        }
+    }
+    let level = match args.level {
+        GraphLevel::Role => "role",
+        GraphLevel::Session => "session",
+        GraphLevel::Account => "account",
+    };
+    let accounts: serde_json::Map<String, Value> = plan
+        .accounts
+        .names()
+        .map(|(id, name)| (id.to_owned(), json!(name)))
+        .collect();
+    json!({
+        "version": DATA_VERSION,
+        "generated_by": concat!("trailmask ", env!("CARGO_PKG_VERSION")),
+        "level": level,
+        "focus": {
+            "from": args.read.from,
+            "to": args.read.to,
+            "depth": args.read.depth,
+        },
+        "accounts": accounts,
+        "summary": super::summary::value(context, false),
+        "graph": export::json::graph_value(&graph),
+        "chains": chain_values,
+        "services": rows_value(&ServiceRows::of(context)),
+        "edges": rows_value(&EdgeRows(&role_graph)),
+    })
+}
+
+/// The graph nodes a chain passes through: its first hop's source, then each hop's target
+/// (`null` where a hop has no node at this level), with repeats in a row folded (at account
+/// level a chain inside one account stays on its node).
+fn chain_nodes(context: &Context, options: &GraphOptions, hops: &[usize]) -> Vec<Option<String>> {
+    let events = &context.scan.events;
+    let mut nodes: Vec<Option<String>> = Vec::with_capacity(hops.len() + 1);
+    for (place, &hop) in hops.iter().enumerate() {
+        let (source, target) = end_ids(&events[hop], options);
+        if place == 0 {
+            nodes.push(Some(source));
+        }
+        if nodes.last() != Some(&target) {
+            nodes.push(target);
+        }
+    }
+    nodes
+}

@@ -1,0 +1,277 @@
+//! Focus on chains: `--from GLOB`, `--to GLOB` and `--depth N` pick whole chains, following
+//! the links `chain` found (`chain_origin` and each hop's parent), never mere role-level
+//! reachability, which would claim paths nobody took.
+//!
+//! - `--from` keeps every hop of the chains whose root matches: the chain's origin
+//!   (a user or root ARN, a service, `provider#subject`, `account#principal`), or, where the
+//!   hop that started the chain is not in the logs read, the caller of its earliest hop
+//!   there. Refused attempts made on the way belong to their chain and are kept.
+//! - `--to` keeps the hops that put on a matching role (by ARN or name; refused attempts
+//!   included, like everywhere else: `--exclude-failed` leaves them out) and every hop
+//!   before them on their chain, back to its origin.
+//! - `--depth N` keeps only hops at most N deep in their chain (counted from its root as
+//!   above): with `--to`, the role must be reached within N hops.
+//!
+//! Given both, a hop must satisfy both (chains from alice that reached Admin). The other
+//! filters (`--since`, `--account`, outcome, ...) apply after, to the hops picked.
+
+use crate::arn;
+use crate::event::RoleAssumption;
+use globset::GlobMatcher;
+
+/// The focus of one run; the default keeps everything.
+#[derive(Debug, Clone, Default)]
+pub struct Focus {
+    pub from: Option<GlobMatcher>,
+    pub to: Option<GlobMatcher>,
+    pub depth: Option<u32>,
+}
+
+/// Where an event sits: the index of its chain's root event and its depth from it (1 for
+/// the root).
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    root: usize,
+    depth: u32,
+}
+
+impl Focus {
+    /// True when the focus picks anything: the events must then be linked into chains.
+    pub fn is_active(&self) -> bool {
+        self.from.is_some() || self.to.is_some() || self.depth.is_some()
+    }
+
+    /// Which of `events` (all the scan's events, linked) the focus keeps.
+    pub fn select(&self, events: &[Box<RoleAssumption>]) -> Vec<bool> {
+        if !self.is_active() {
+            return vec![true; events.len()];
+        }
+        let places = places(events);
+        let shallow = |index: usize| self.depth.is_none_or(|max| places[index].depth <= max);
+        let mut keep: Vec<bool> = (0..events.len()).map(shallow).collect();
+        if let Some(glob) = &self.from {
+            let mut root_matches: Vec<Option<bool>> = vec![None; events.len()];
+            for (index, kept) in keep.iter_mut().enumerate() {
+                let root = places[index].root;
+                let matches =
+                    *root_matches[root].get_or_insert_with(|| origin_matches(glob, &events[root]));
+                *kept &= matches;
+            }
+        }
+        if let Some(glob) = &self.to {
+            // Each hop that put on a matching role, and its ancestors: every walk up stops at
+            // the first hop already marked, so each event is walked once in all.
+            let mut reached = vec![false; events.len()];
+            for index in 0..events.len() {
+                if !(keep[index] && role_matches(glob, &events[index])) {
+                    continue;
+                }
+                let mut at = Some(index);
+                while let Some(hop) = at {
+                    if reached[hop] {
+                        break;
+                    }
+                    reached[hop] = true;
+                    at = parent(events, hop);
+                }
+            }
+            for (kept, reached) in keep.iter_mut().zip(reached) {
+                *kept &= reached;
+            }
+        }
+        keep
+    }
+}
+
+/// The event's parent, when it has one other than itself.
+fn parent(events: &[Box<RoleAssumption>], index: usize) -> Option<usize> {
+    events[index]
+        .chain()
+        .parent
+        .filter(|&parent| parent != index && parent < events.len())
+}
+
+/// True when the root of a chain (its origin, or the caller of its earliest hop read)
+/// matches: the whole name, or either side of `provider#subject`.
+fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
+    let origin = root.chain().origin.to_string();
+    let name = if origin.is_empty() {
+        root.origin_label()
+    } else {
+        origin
+    };
+    glob.is_match(&name)
+        || name
+            .split_once('#')
+            .is_some_and(|(source, subject)| glob.is_match(source) || glob.is_match(subject))
+}
+
+/// True when the event put on (or tried to) a role whose ARN or name matches.
+fn role_matches(glob: &GlobMatcher, event: &RoleAssumption) -> bool {
+    let target = event.target();
+    !target.is_empty()
+        && (glob.is_match(target) || arn::role_name(target).is_some_and(|n| glob.is_match(n)))
+}
+
+/// Every event's [`Place`], each found once: a walk up stops at the first event placed, and
+/// parents come before their children in time order, so walks are short. A cycle of links
+/// (possible among same-second events) is cut where the walk meets itself.
+fn places(events: &[Box<RoleAssumption>]) -> Vec<Place> {
+    let mut placed: Vec<Option<Place>> = vec![None; events.len()];
+    let mut on_walk = vec![false; events.len()];
+    let mut walk = Vec::new();
+    for start in 0..events.len() {
+        walk.clear();
+        let mut at = start;
+        let mut top = loop {
+            if let Some(place) = placed[at] {
+                break place;
+            }
+            walk.push(at);
+            on_walk[at] = true;
+            match parent(events, at) {
+                Some(up) if !on_walk[up] => at = up,
+                _ => {
+                    // A root (or a cycle cut here): placed as a root, then its children.
+                    walk.pop();
+                    on_walk[at] = false;
+                    let root = Place { root: at, depth: 1 };
+                    placed[at] = Some(root);
+                    break root;
+                }
+            }
+        };
+        for &index in walk.iter().rev() {
+            top = Place {
+                root: top.root,
+                depth: top.depth.saturating_add(1),
+            };
+            placed[index] = Some(top);
+            on_walk[index] = false;
+        }
+    }
+    placed
+        .into_iter()
+        .map(|place| place.unwrap_or(Place { root: 0, depth: 1 }))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{ChainInfo, EventName, Outcome, SourceKind, TextFields, Texts};
+    use std::sync::Arc;
+
+    /// An event of `source` putting on `role`, linked to `parent`, with `origin`.
+    fn hop(source: &str, role: &str, parent: Option<usize>, origin: &str) -> Box<RoleAssumption> {
+        Box::new(RoleAssumption {
+            event_time: None,
+            event_name: EventName::AssumeRole,
+            outcome: Outcome::Success,
+            source_kind: SourceKind::IamUser,
+            cross_account: None,
+            caller_session_created: None,
+            text: TextFields::new(&Texts {
+                source,
+                role_arn: role,
+                ..Texts::default()
+            }),
+            chain: Some(Box::new(ChainInfo {
+                origin: Arc::from(origin),
+                parent,
+                ..ChainInfo::default()
+            })),
+            log_file: Arc::from("f"),
+        })
+    }
+
+    fn glob(pattern: &str) -> Option<GlobMatcher> {
+        Some(globset::Glob::new(pattern).unwrap().compile_matcher())
+    }
+
+    const ALICE: &str = "arn:aws:iam::1:user/alice";
+    const BOB: &str = "arn:aws:iam::1:user/bob";
+
+    /// alice → A → B → Admin; bob → A → C; a session of unknown origin → Admin.
+    #[allow(clippy::vec_box)] // as the scan holds them
+    fn trail() -> Vec<Box<RoleAssumption>> {
+        vec![
+            hop(ALICE, "arn:aws:iam::1:role/A", None, ALICE),
+            hop("s1", "arn:aws:iam::2:role/B", Some(0), ALICE),
+            hop("s2", "arn:aws:iam::3:role/Admin", Some(1), ALICE),
+            hop(BOB, "arn:aws:iam::1:role/A", None, BOB),
+            hop("s3", "arn:aws:iam::2:role/C", Some(3), BOB),
+            hop(
+                "arn:aws:sts::1:assumed-role/X/s",
+                "arn:aws:iam::3:role/Admin",
+                None,
+                "",
+            ),
+        ]
+    }
+
+    fn kept(focus: Focus) -> Vec<usize> {
+        let keep = focus.select(&trail());
+        (0..keep.len()).filter(|&i| keep[i]).collect()
+    }
+
+    #[test]
+    fn from_keeps_every_hop_of_the_chains_that_start_there() {
+        let from = |pattern| Focus {
+            from: glob(pattern),
+            ..Focus::default()
+        };
+        assert_eq!(kept(from("*alice")), [0, 1, 2]);
+        assert_eq!(kept(from("*:user/*")), [0, 1, 2, 3, 4]);
+        // Of unknown origin: the caller of the earliest hop read.
+        assert_eq!(kept(from("*assumed-role/X/*")), [5]);
+    }
+
+    #[test]
+    fn to_keeps_the_chains_that_reached_the_role_up_to_it() {
+        let to = |pattern| Focus {
+            to: glob(pattern),
+            ..Focus::default()
+        };
+        assert_eq!(kept(to("Admin")), [0, 1, 2, 5]);
+        assert_eq!(kept(to("arn:aws:iam::2:role/*")), [0, 1, 3, 4]);
+    }
+
+    #[test]
+    fn depth_limits_either_and_both_must_hold() {
+        let focus = |from: Option<&str>, to: Option<&str>, depth| Focus {
+            from: from.and_then(glob),
+            to: to.and_then(glob),
+            depth,
+        };
+        assert_eq!(kept(focus(Some("*alice"), None, Some(2))), [0, 1]);
+        // Admin is reached at depth 3 from alice, at depth 1 by the unknown session.
+        assert_eq!(kept(focus(None, Some("Admin"), Some(2))), [5]);
+        assert_eq!(
+            kept(focus(Some("*bob"), Some("Admin"), None)),
+            Vec::<usize>::new()
+        );
+        assert_eq!(kept(focus(Some("*bob"), Some("C"), None)), [3, 4]);
+    }
+
+    #[test]
+    fn a_cycle_of_links_ends_and_a_long_chain_is_walked_once() {
+        let mut events = trail();
+        events[0].chain.as_mut().unwrap().parent = Some(2);
+        let focus = Focus {
+            to: glob("B"),
+            ..Focus::default()
+        };
+        assert_eq!(focus.select(&events).iter().filter(|&&k| k).count(), 3);
+        // 200,000 hops in one chain: linear.
+        let long: Vec<Box<RoleAssumption>> = (0..200_000_usize)
+            .map(|i| hop("s", "arn:aws:iam::1:role/R", i.checked_sub(1), ALICE))
+            .collect();
+        let deep = Focus {
+            from: glob("*alice"),
+            depth: Some(10),
+            ..Focus::default()
+        };
+        assert_eq!(deep.select(&long).iter().filter(|&&k| k).count(), 10);
+    }
+}

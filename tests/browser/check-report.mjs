@@ -1,0 +1,127 @@
+// Opens a trailmask HTML report in Debian's Chromium (through playwright-core), offline, and
+// prints what it shows as one JSON object on stdout. Used by tests/report.rs.
+//
+//   node tests/browser/check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID]
+//
+// Every request other than the report file itself is aborted (and listed in
+// "blocked_requests"), so a passing run proves the page needs no network. The node click is a
+// real mouse click at the node's drawn position ("click_method": "mouse"); the page's test
+// hook (window.trailmaskReport) is only used to read the state back.
+import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+function usage(message) {
+  process.stderr.write(`${message}\nusage: node check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID]\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let report = null;
+let screenshot = null;
+let click = null;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--screenshot') screenshot = args[++i] ?? usage('--screenshot needs a file');
+  else if (args[i] === '--click') click = args[++i] ?? usage('--click needs a node id');
+  else if (report === null) report = args[i];
+  else usage(`unexpected argument ${args[i]}`);
+}
+if (report === null) usage('no report given');
+if (!existsSync(report)) usage(`no such file: ${report}`);
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!existsSync(executablePath)) usage(`no Chromium at ${executablePath} (set CHROMIUM)`);
+
+const pageUrl = pathToFileURL(resolve(report)).href;
+const browser = await chromium.launch({
+  executablePath,
+  args: [
+    '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+const result = { console_errors: [], blocked_requests: [] };
+try {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url === pageUrl) return route.continue();
+    result.blocked_requests.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => result.console_errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') result.console_errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) => {
+    if (req.url() !== pageUrl && !result.blocked_requests.includes(req.url())) {
+      result.blocked_requests.push(req.url());
+    }
+  });
+  const started = Date.now();
+  await page.goto(pageUrl, { waitUntil: 'load' });
+  await page.waitForFunction(
+    () => (window.trailmaskReport && (window.trailmaskReport.ready || window.trailmaskReport.error)),
+    null,
+    { timeout: 30000 },
+  );
+  const state = await page.evaluate(() => {
+    const hook = window.trailmaskReport;
+    if (hook.error) return { error: hook.error };
+    return {
+      ready_ms: hook.readyMs,
+      nodes_shown: hook.nodesShown(),
+      edges_shown: hook.edgesShown(),
+      groups_shown: hook.groupsShown(),
+      scripts: document.scripts.length,
+      tables: {
+        chains: hook.tableRows('chains'),
+        services: hook.tableRows('services'),
+        edges: hook.tableRows('edges'),
+      },
+    };
+  });
+  if (state.error) result.console_errors.push(`app error: ${state.error}`);
+  // load_ms: navigation start to the first drawn frame, as the page measured it.
+  result.load_ms = Math.round(state.ready_ms ?? Date.now() - started);
+  Object.assign(result, {
+    nodes_shown: state.nodes_shown,
+    edges_shown: state.edges_shown,
+    groups_shown: state.groups_shown,
+    scripts: state.scripts,
+    tables: state.tables,
+  });
+  if (click !== null) {
+    let point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
+    if (point === null) throw new Error(`no node ${click} in the graph`);
+    if (!point.inside) {
+      await page.evaluate((id) => window.trailmaskReport.reveal(id), click);
+      point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
+    }
+    await page.mouse.click(point.x, point.y);
+    let hl = await page.evaluate(() => window.trailmaskReport.highlighted());
+    result.click_method = 'mouse';
+    if (!hl.nodes.includes(click)) {
+      // The mouse landed elsewhere (a label or another node on top): say so, then use the hook.
+      result.click_method = 'hook';
+      hl = await page.evaluate((id) => window.trailmaskReport.click(id), click);
+    }
+    result.clicked = click;
+    result.highlighted_nodes = hl.nodes.slice().sort();
+    result.highlighted_edges = hl.edges;
+    result.tables_after_click = await page.evaluate(() => ({
+      chains: window.trailmaskReport.tableRows('chains'),
+      services: window.trailmaskReport.tableRows('services'),
+      edges: window.trailmaskReport.tableRows('edges'),
+    }));
+  } else {
+    result.clicked = null;
+    result.highlighted_nodes = [];
+    result.highlighted_edges = 0;
+  }
+  if (screenshot !== null) await page.screenshot({ path: screenshot });
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(result) + '\n');

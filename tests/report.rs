@@ -1,0 +1,259 @@
+//! The HTML report in a real browser: `trailmask report` writes one page, which
+//! `tests/browser/check-report.mjs` opens offline in Debian's Chromium (through playwright-core).
+//! It must draw every node and edge of `graph --format json`, highlight exactly the chains
+//! through a node clicked with the mouse, and fill its tables with the rows of `chains`,
+//! `services` and `edges`; hostile names must stay text.
+//!
+//! Needs `node`, Chromium (`/usr/bin/chromium`, or `CHROMIUM`) and `npm ci` in tests/browser.
+//! Without them the tests are skipped with a note, and fail when `CI=true`.
+
+use crate::harness::*;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CLICKED: &str = "role:arn:aws:iam::222222222222:role/Deployer";
+const DATA_OPEN: &str = r#"<script type="application/json" id="trailmask-data">"#;
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// What the browser check needs and is missing.
+fn missing() -> Vec<String> {
+    let mut missing = Vec::new();
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node is not installed".to_owned());
+    }
+    if !chromium().is_file() {
+        missing.push(format!(
+            "no Chromium at {} (apt-get install chromium, or set CHROMIUM)",
+            chromium().display()
+        ));
+    }
+    if !repo()
+        .join("tests/browser/node_modules/playwright-core")
+        .is_dir()
+    {
+        missing
+            .push("tests/browser/node_modules is missing (run npm ci in tests/browser)".to_owned());
+    }
+    missing
+}
+
+/// Whether the browser check can run: a note and `false` when it cannot, a failure under CI.
+fn browser_ready() -> bool {
+    let missing = missing();
+    if missing.is_empty() {
+        return true;
+    }
+    let what = missing.join("; ");
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("the browser test of the HTML report cannot run: {what}");
+    }
+    eprintln!("browser test of the HTML report skipped: {what}");
+    false
+}
+
+/// Runs check-report.mjs on `page` and returns its JSON.
+fn check(page: &Path, click: Option<&str>) -> Value {
+    let mut cmd = Command::new("node");
+    cmd.arg(repo().join("tests/browser/check-report.mjs"))
+        .arg(page);
+    if let Some(id) = click {
+        cmd.args(["--click", id]);
+    }
+    let output = cmd.output().expect("run node");
+    assert!(
+        output.status.success(),
+        "check-report.mjs failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "check-report.mjs printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+/// Runs trailmask in `dir` and parses its JSON output.
+fn json_in(dir: &Path, args: &[&str]) -> Value {
+    let output = run_in(dir, args, None);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+fn len(value: &Value) -> u64 {
+    value.as_array().expect("a JSON array").len() as u64
+}
+
+/// The report data embedded in the page (the escapes are JSON's own, so it parses as is).
+fn embedded_data(page: &Path) -> Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    let start = html.find(DATA_OPEN).expect("data element") + DATA_OPEN.len();
+    let end = start
+        + html[start..]
+            .find("</script>")
+            .expect("end of data element");
+    serde_json::from_str(&html[start..end]).expect("embedded data is JSON")
+}
+
+/// A graph's node ids and edges (source and target ids).
+fn ids(graph: &Value) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    let text = |v: &Value| v.as_str().expect("a string id").to_owned();
+    let nodes = graph["nodes"].as_array().unwrap().iter();
+    let edges = graph["edges"].as_array().unwrap().iter();
+    (
+        nodes.map(|n| text(&n["id"])).collect(),
+        edges
+            .map(|e| (text(&e["source"]), text(&e["target"])))
+            .collect(),
+    )
+}
+
+/// What a click on `id` must highlight: every node of the chains through it (and itself), and
+/// the drawn edges between consecutive nodes of those chains.
+fn expected_highlight(data: &Value, id: &str) -> (BTreeSet<String>, usize) {
+    let drawn: BTreeSet<(&str, &str)> = data["graph"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["source"].as_str().unwrap(), e["target"].as_str().unwrap()))
+        .collect();
+    let mut nodes = BTreeSet::from([id.to_owned()]);
+    let mut edges = BTreeSet::new();
+    for chain in data["chains"].as_array().unwrap() {
+        let ids: Vec<Option<&str>> = chain["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(Value::as_str)
+            .collect();
+        if !ids.contains(&Some(id)) {
+            continue;
+        }
+        nodes.extend(ids.iter().flatten().map(|s| (*s).to_owned()));
+        for pair in ids.windows(2) {
+            if let [Some(a), Some(b)] = pair
+                && drawn.contains(&(*a, *b))
+            {
+                edges.insert((*a, *b));
+            }
+        }
+    }
+    (nodes, edges.len())
+}
+
+#[test]
+fn sample_report_draws_the_graph_and_follows_a_click() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = Dir::new();
+    let page = dir.path("report.html");
+    let output = run(&["report", "-q", "sample-logs", "-o", page.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown = check(&page, Some(CLICKED));
+
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    assert_eq!(shown["blocked_requests"], serde_json::json!([]), "{shown}");
+    assert_eq!(shown["scripts"], 3, "{shown}");
+    let graph = json_in(&repo(), &["graph", "-q", "--format", "json", "sample-logs"]);
+    assert_eq!(shown["nodes_shown"].as_u64(), Some(len(&graph["nodes"])));
+    assert_eq!(shown["edges_shown"].as_u64(), Some(len(&graph["edges"])));
+    for table in ["chains", "services", "edges"] {
+        let rows = json_in(&repo(), &[table, "-q", "--format", "json", "sample-logs"]);
+        assert_eq!(
+            shown["tables"][table].as_u64(),
+            Some(len(&rows)),
+            "{table} table: {shown}"
+        );
+    }
+
+    let data = embedded_data(&page);
+    assert_eq!(
+        ids(&data["graph"]),
+        ids(&graph),
+        "the page draws the graph `graph` writes"
+    );
+    let (nodes, edges) = expected_highlight(&data, CLICKED);
+    // alice's chains through Deployer: alice -> Admin -> Deployer (-> DataReader -> vendor).
+    assert_eq!(nodes.len(), 5, "{nodes:?}");
+    assert_eq!(shown["clicked"], CLICKED);
+    assert_eq!(shown["click_method"], "mouse", "{shown}");
+    let highlighted: BTreeSet<String> =
+        serde_json::from_value(shown["highlighted_nodes"].clone()).unwrap();
+    assert_eq!(highlighted, nodes);
+    assert_eq!(shown["highlighted_edges"].as_u64(), Some(edges as u64));
+    let through = data["chains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["nodes"].as_array().unwrap().iter().any(|n| n == CLICKED))
+        .count();
+    assert_eq!(
+        shown["tables_after_click"]["chains"].as_u64(),
+        Some(through as u64)
+    );
+}
+
+#[test]
+fn hostile_names_stay_text_in_the_report() {
+    if !browser_ready() {
+        return;
+    }
+    let names = [
+        "</script><script>window.pwned=1</script>",
+        "<!--<script>",
+        "<img src=x onerror=window.pwned=1>",
+        "\u{2028}\u{2029}&amp;\"'\\",
+        "\u{202e}reversed",
+    ];
+    let dir = Dir::new();
+    let records: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            serde_json::json!({
+                "eventName": "AssumeRole", "eventID": format!("h{i}"), "eventTime": "2021-01-01T00:00:00Z",
+                "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::111111111111:user/{name}"), "accountId": "111111111111"},
+                "requestParameters": {"roleArn": format!("arn:aws:iam::222222222222:role/{name}"), "roleSessionName": "s"},
+                "sourceIPAddress": name,
+            })
+            .to_string()
+        })
+        .collect();
+    dir.write(
+        "hostile.json",
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["report", "-q", "hostile.json", "-o", "report.html"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = dir.path("report.html");
+    let shown = check(&page, None);
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    assert_eq!(
+        shown["scripts"], 3,
+        "a name opened a script element: {shown}"
+    );
+    let graph = json_in(
+        dir.root.path(),
+        &["graph", "-q", "--format", "json", "hostile.json"],
+    );
+    assert_eq!(shown["nodes_shown"].as_u64(), Some(len(&graph["nodes"])));
+    assert_eq!(shown["edges_shown"].as_u64(), Some(len(&graph["edges"])));
+    assert_eq!(ids(&embedded_data(&page)["graph"]), ids(&graph));
+}
