@@ -573,6 +573,37 @@ impl<'e> MaskGraph<'e> {
     }
 }
 
+/// True when the graph of `events` built with `options` has at most `max_nodes` nodes and
+/// `max_edges` edges, found without building it: distinct ends and pairs are counted only
+/// until a limit is passed, so a big graph is told apart after its first few hundred events.
+/// (With `--min-count` or `--top`, which drop edges, only the build can say.)
+pub fn fits(
+    events: &[&RoleAssumption],
+    options: &GraphOptions,
+    max_nodes: usize,
+    max_edges: usize,
+) -> Option<bool> {
+    if options.min_count > 1 || options.top.is_some() {
+        return None;
+    }
+    let mut nodes = std::collections::HashSet::new();
+    let mut edges = std::collections::HashSet::new();
+    for event in events {
+        let Some(target) = target_node(event, options) else {
+            continue;
+        };
+        let source = source_node(event, options);
+        let (source, target) = ((source.kind, source.name), (target.kind, target.name));
+        nodes.insert(source.clone());
+        nodes.insert(target.clone());
+        edges.insert((source, target));
+        if nodes.len() > max_nodes || edges.len() > max_edges {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
 /// The ids ([`Node::id`]) of the two nodes `event`'s edge joins in a graph built with
 /// `options`: its source's, and its target's when it has one.
 pub fn end_ids(event: &RoleAssumption, options: &GraphOptions) -> (String, Option<String>) {

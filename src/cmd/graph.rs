@@ -10,7 +10,7 @@ use super::{Context, Needs, execute};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitCode;
 use crate::export;
-use crate::graph::{GraphOptions, MaskGraph};
+use crate::graph::{GraphOptions, MaskGraph, fits};
 use crate::plan::graph_options;
 use std::io::Write;
 
@@ -46,25 +46,41 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
 /// note for stderr).
 fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGraph<'e> {
     let accounts = &context.plan.accounts;
-    let roles = MaskGraph::build(&context.events, options, accounts);
-    if roles.node_count() <= READABLE_NODES && roles.edge_count() <= READABLE_EDGES {
-        return roles;
-    }
+    let build = || MaskGraph::build(&context.events, options, accounts);
+    // Most big trails are told big after a few hundred events, without building the role
+    // level only to set it aside.
+    let roles = match fits(&context.events, options, READABLE_NODES, READABLE_EDGES) {
+        Some(true) => return build(),
+        Some(false) => None,
+        None => {
+            let roles = build();
+            if roles.node_count() <= READABLE_NODES && roles.edge_count() <= READABLE_EDGES {
+                return roles;
+            }
+            Some(roles)
+        }
+    };
     let account_options = GraphOptions {
         account_level: true,
         ..options.clone()
     };
     let graph = MaskGraph::build(&context.events, &account_options, accounts);
+    let size = match &roles {
+        Some(roles) => format!(
+            "has {} nodes and {} edges",
+            roles.node_count(),
+            roles.edge_count()
+        ),
+        None => format!("has more than {READABLE_NODES} nodes or {READABLE_EDGES} edges"),
+    };
     context
         .notes
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(format!(
-            "the role-level graph has {} nodes and {} edges, too many to read in one picture: \
-         drew the account level ({} nodes, {} edges). For roles, add --level role, or focus \
-         with --account ID, --from GLOB, --to GLOB or --top N",
-            roles.node_count(),
-            roles.edge_count(),
+            "the role-level graph {size}, too many to read in one picture: drew the account \
+             level ({} nodes, {} edges). For roles, add --level role, or focus with --account \
+             ID, --from GLOB, --to GLOB or --top N",
             graph.node_count(),
             graph.edge_count()
         ));
