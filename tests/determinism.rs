@@ -729,6 +729,7 @@ fn every_command_is_byte_identical_for_any_thread_count_and_input_order() {
             "records_scanned": expected.records + noise,
             "role_assumptions": 10_500,
             "duplicate_copies_dropped": expected.copies,
+            "console_switches_merged": 0,
             "by_event_name": {"AssumeRole": {"success": 10_500 - failures, "failure": failures}},
             "cross_account": expected.count(|r| r.cross == "true"),
             "accounts": ACCOUNTS,

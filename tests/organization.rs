@@ -168,6 +168,12 @@ fn every_assumption_is_one_event_and_a_console_switch_one_hop() {
     let internal = count(&|r| r["event_name"] == "AssumeRole" && r["user_agent"] == "AWS Internal");
     let cross = count(&|r| r["cross_account"] == true);
     let failed_switches = count(&|r| r["event_name"] == "SwitchRole" && r["outcome"] == "failure");
+    // Every switch was written as two records, and merged.
+    let summary = json_out(&["summary", "-q", "--format", "json", trail_arg()]);
+    assert_eq!(
+        summary["console_switches_merged"],
+        truth["console_switches"]["count"]
+    );
     let by_name = |name: &str| count(&|r| r["event_name"] == name);
     let expected: BTreeMap<String, u64> = truth["role_assumptions"]["by_event_name"]
         .as_object()

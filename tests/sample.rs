@@ -469,3 +469,65 @@ fn a_scan_not_sorted_by_time_holds_the_same_events_in_path_order() {
     resorted.sort_by(|a, b| trailmask::testing::output_order(a, b));
     assert_eq!(resorted, sorted);
 }
+
+#[test]
+fn graph_dot_account_level() {
+    golden(
+        "sample-graph-accounts.dot",
+        &ok(&[
+            "graph",
+            "-q",
+            "--level",
+            "account",
+            "--accounts",
+            "tests/golden/accounts.csv",
+            "sample-logs",
+        ]),
+    );
+    golden(
+        "sample-graph-accounts.json",
+        &ok(&[
+            "graph",
+            "-q",
+            "--level",
+            "account",
+            "--format",
+            "json",
+            "sample-logs",
+        ]),
+    );
+}
+
+#[test]
+fn focus_from_follows_alices_chains_and_to_who_reached_a_role() {
+    golden(
+        "sample-chains-from-alice.csv",
+        &ok(&[
+            "chains",
+            "-q",
+            "--format",
+            "csv",
+            "--from",
+            "*:user/alice",
+            "sample-logs",
+        ]),
+    );
+    golden(
+        "sample-edges-to-datareader.csv",
+        &ok(&["edges", "-q", "--to", "*:role/DataReader", "sample-logs"]),
+    );
+    golden(
+        "sample-chains-from-alice-depth-2.csv",
+        &ok(&[
+            "chains",
+            "-q",
+            "--format",
+            "csv",
+            "--from",
+            "*:user/alice",
+            "--depth",
+            "2",
+            "sample-logs",
+        ]),
+    );
+}

@@ -147,6 +147,7 @@ pub fn value(context: &Context, timing: bool) -> serde_json::Value {
         "records_scanned": stats.records,
         "role_assumptions": context.events.len(),
         "duplicate_copies_dropped": stats.duplicates,
+        "console_switches_merged": stats.console_pairs,
         "by_event_name": by_name,
         "cross_account": summary.cross_account,
         "accounts": summary.accounts,
