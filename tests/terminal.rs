@@ -165,3 +165,27 @@ fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
         .into_bytes();
     (Screen { bytes }, status.exit_code())
 }
+
+/// `report` in a terminal: without `-o` it refuses to pour a page of HTML onto the screen
+/// (status 2, one line); with `-o` it writes the file and ends with the closing line.
+#[test]
+fn report_in_a_terminal_writes_a_file_and_never_the_screen() {
+    let (screen, status) = run_in_terminal(&repo(), &["report", "sample-logs/"], 30);
+    assert_eq!(status, 2);
+    assert_eq!(
+        String::from_utf8(screen.bytes).expect("utf-8").trim(),
+        "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("report.html");
+    let args = ["report", "sample-logs/", "-o", page.to_str().unwrap()];
+    let (screen, status) = run_in_terminal(&repo(), &args, 30);
+    assert_eq!(status, 0);
+    let text = String::from_utf8(screen.bytes).expect("utf-8");
+    assert!(
+        text.ends_with("trailmask: 25 files read, 2 skipped, 0 failed; 26 role assumptions\n"),
+        "{text}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+}

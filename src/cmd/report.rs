@@ -12,13 +12,21 @@ use crate::exit::ExitCode;
 use crate::export::{self, json::rows_value};
 use crate::graph::{GraphOptions, MaskGraph, end_ids};
 use serde_json::{Value, json};
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 /// The version of the report's data document (`tests/browser` and the page read it).
 pub const DATA_VERSION: u32 = 1;
 
 /// Runs `trailmask report`.
 pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
+    // A page of HTML (the library alone is half a megabyte) is no output for a terminal.
+    if args.read.output.is_none() && io::stdout().is_terminal() {
+        let _ = writeln!(
+            stderr,
+            "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)"
+        );
+        return ExitCode::Usage;
+    }
     let options = GraphOptions {
         session_level: args.level == GraphLevel::Session,
         account_level: args.level == GraphLevel::Account,
