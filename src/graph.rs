@@ -678,10 +678,12 @@ fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef
     let account = event.source_account();
     if options.account_level {
         // Services and identity providers stay themselves; every other caller is its account.
-        // Services as one node (`trailmask services` has them one by one); each identity
-        // provider in the account that registered it.
+        // Each identity provider in the account that registered it.
         return match event.source_kind {
-            SourceKind::AwsService => node(NodeKind::Service, "AWS services", ""),
+            SourceKind::AwsService if options.collapse_services => {
+                node(NodeKind::Service, "AWS services", "")
+            }
+            SourceKind::AwsService => node(NodeKind::Service, event.source(), ""),
             SourceKind::Saml => node(NodeKind::SamlProvider, event.source(), account),
             SourceKind::WebIdentity => node(NodeKind::OidcProvider, event.source(), account),
             _ => account_node(account),

@@ -282,6 +282,8 @@ fn the_default_picture_of_the_org_is_its_accounts_and_says_so() {
         "-q",
         "--level",
         "account",
+        "--collapse",
+        "services",
         "--format",
         "json",
         trail_arg(),
@@ -298,7 +300,15 @@ fn the_default_picture_of_the_org_is_its_accounts_and_says_so() {
     );
     assert!(count(&roles, "nodes") > 60 || count(&roles, "edges") > 100);
     assert_eq!(stderr(&output).lines().next(), Some(note.as_str()));
-    let account_dot = run(&["graph", "-q", "--level", "account", trail_arg()]);
+    let account_dot = run(&[
+        "graph",
+        "-q",
+        "--level",
+        "account",
+        "--collapse",
+        "services",
+        trail_arg(),
+    ]);
     assert_eq!(stdout(&output), stdout(&account_dot));
     // The account level draws every cross-account hop the organization made, between the
     // accounts' nodes, once.

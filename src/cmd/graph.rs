@@ -3,8 +3,9 @@
 //! Without `--level`, a picture (DOT, Mermaid) is drawn at role level when a person can read
 //! it: at most [`READABLE_NODES`] nodes and [`READABLE_EDGES`] edges. A bigger role-level
 //! graph (an organization's) is drawn at account level instead, and stderr says so and how to
-//! get the roles (`--level role`, or a focus: `--account`, `--from`, `--to`, `--top`). JSON is
-//! data, not a picture: always the level asked for (role by default).
+//! get the roles (`--level role`, or a focus: `--account`, `--from`, `--to`, `--top`), with all
+//! AWS services as one node. JSON is data, not a picture: always the level asked for (role by
+//! default).
 
 use super::{Context, Needs, execute};
 use crate::cli::{GraphArgs, GraphFormat};
@@ -60,8 +61,11 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
             Some(roles)
         }
     };
+    // The picture of an organization: its accounts, and all AWS services as one node (whose
+    // arrows would otherwise cross the picture to every account).
     let account_options = GraphOptions {
         account_level: true,
+        collapse_services: true,
         ..options.clone()
     };
     let graph = MaskGraph::build(&context.events, &account_options, accounts);
