@@ -8,14 +8,16 @@
 //! role names are unique per account, case-insensitively, so every spelling of
 //! (partition, account, lowercased name) is one role.
 //!
-//! Its canonical ARN is chosen among the spellings the logs read hold, first that applies:
-//! one with a path (only CloudTrail's own fields know the path); the spelling seen most
-//! often; the smallest. Every event's `role_arn` and `caller_role_arn` is then rewritten to it,
+//! Its canonical ARN is chosen among the spellings AWS vouched for in the logs read (a session
+//! issuer's ARN, which AWS writes, and the role ARN of a successful call, which STS accepted;
+//! never a refused request's, which is whatever the caller typed), first that applies: one
+//! with a path; the spelling vouched for most often; the smallest. A role no event vouches for
+//! keeps its spellings. Every event's `role_arn` and `caller_role_arn` is then rewritten to it,
 //! so `events`, `chains`, the graph and every other output name the role alike. Session ARNs
 //! are AWS's own names for sessions and are kept as written.
 
 use crate::arn;
-use crate::event::{RoleAssumption, TextFields};
+use crate::event::{Outcome, RoleAssumption, TextFields};
 use std::collections::HashMap;
 
 /// A role's identity: partition, account and lowercased name.
@@ -23,12 +25,17 @@ type RoleKey = (String, String, String);
 
 fn key_of(role_arn: &str) -> Option<RoleKey> {
     let parsed = arn::Arn::parse(role_arn)?;
+    if parsed.service != "iam" {
+        return None;
+    }
     parsed.resource.strip_prefix("role/")?;
     let name = arn::role_name(role_arn)?;
+    // IAM names are ASCII: a Unicode case mapping (the Kelvin sign to `k`) would only join
+    // what a crafted record wrote.
     Some((
         parsed.partition.to_owned(),
         parsed.account.to_owned(),
-        name.to_lowercase(),
+        name.to_ascii_lowercase(),
     ))
 }
 
@@ -42,6 +49,18 @@ fn has_path(role_arn: &str) -> bool {
 /// The role ARNs an event mentions.
 fn mentions(event: &RoleAssumption) -> [&str; 2] {
     [event.role_arn(), event.caller_role_arn()]
+}
+
+/// The role ARNs an event vouches for: the role a successful call put on (STS accepted the
+/// ARN) and the issuer of the caller's session (AWS wrote it). A refused request's ARN is
+/// whatever the caller typed, so it names nothing: it is renamed, never a name to rename to.
+fn vouched(event: &RoleAssumption) -> [&str; 2] {
+    let role = if event.outcome == Outcome::Success {
+        event.role_arn()
+    } else {
+        ""
+    };
+    [role, event.caller_role_arn()]
 }
 
 /// Rewrites every role ARN in `events` to its canonical spelling; returns how many events
@@ -74,9 +93,15 @@ pub fn canonical_roles(events: &mut [Box<RoleAssumption>]) -> usize {
 
 /// Each spelling that is not its role's canonical ARN, with the canonical one.
 fn renames(events: &[Box<RoleAssumption>]) -> HashMap<String, String> {
+    // Each spelling, with how often events vouch for it (0: only mentioned).
     let mut counts: HashMap<&str, u64> = HashMap::new();
     for event in events {
         for arn in mentions(event) {
+            if !arn.is_empty() {
+                counts.entry(arn).or_default();
+            }
+        }
+        for arn in vouched(event) {
             if !arn.is_empty() {
                 *counts.entry(arn).or_default() += 1;
             }
@@ -90,7 +115,8 @@ fn renames(events: &[Box<RoleAssumption>]) -> HashMap<String, String> {
     }
     let mut renames = HashMap::new();
     for spellings in by_role.into_values().filter(|s| s.len() > 1) {
-        let Some(&(canonical, _)) = spellings.iter().min_by(|a, b| {
+        let vouched: Vec<(&str, u64)> = spellings.iter().copied().filter(|s| s.1 > 0).collect();
+        let Some(&(canonical, _)) = vouched.iter().min_by(|a, b| {
             has_path(b.0)
                 .cmp(&has_path(a.0))
                 .then(b.1.cmp(&a.1))
@@ -180,6 +206,43 @@ mod tests {
                 "arn:aws:iam::1:role/B",
             ]
         );
+    }
+
+    #[test]
+    fn a_refused_request_names_no_role() {
+        let mut refused = event("arn:aws:iam::1:role/pwned/ADMIN", "");
+        refused.outcome = Outcome::Failure;
+        let mut events = vec![
+            event("arn:aws:iam::1:role/Admin", ""),
+            refused,
+            event("arn:aws:iam::1:role/x", "arn:aws:iam::1:role/Admin"),
+        ];
+        assert_eq!(canonical_roles(&mut events), 1);
+        let names: Vec<&str> = events.iter().map(|e| e.role_arn()).collect();
+        assert_eq!(
+            names,
+            [
+                "arn:aws:iam::1:role/Admin",
+                "arn:aws:iam::1:role/Admin",
+                "arn:aws:iam::1:role/x"
+            ]
+        );
+        // Only refusals: nothing vouched for, nothing renamed.
+        let mut only = vec![
+            event("arn:aws:iam::1:role/p/Q", ""),
+            event("arn:aws:iam::1:role/q", ""),
+        ];
+        for e in &mut only {
+            e.outcome = Outcome::Failure;
+        }
+        assert_eq!(canonical_roles(&mut only), 0);
+        // Not an IAM role ARN, and a non-ASCII look-alike: other roles.
+        let mut others = vec![
+            event("arn:aws:iam::1:role/kelvin", ""),
+            event("arn:aws:iam::1:role/p/\u{212a}elvin", ""),
+            event("arn:aws:sts::1:role/p/kelvin", ""),
+        ];
+        assert_eq!(canonical_roles(&mut others), 0);
     }
 
     #[test]

@@ -175,16 +175,21 @@ pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
                 .then(|| root_chain(event).unwrap_or_else(|| (None, Arc::clone(&unknown))))
         })
         .collect();
+    // Which events the current walk has passed (a flag each, not a search of the walk: a
+    // chain whose times run backwards makes walks as long as the chain).
+    let mut on_walk = vec![false; events.len()];
+    let mut path = Vec::new();
     for start in 0..events.len() {
         // Walk up to a resolved event, then resolve the walked path top-down.
-        let mut path = Vec::new();
+        path.clear();
         let mut at = start;
         let mut top = loop {
             if let Some(done) = &resolved[at] {
                 break done.clone();
             }
             match parents[at] {
-                Some((parent, _)) if !path.contains(&at) => {
+                Some((parent, _)) if !on_walk[at] => {
+                    on_walk[at] = true;
                     path.push(at);
                     at = parent;
                 }
@@ -194,6 +199,7 @@ pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
         for &index in path.iter().rev() {
             top = (top.0.map(|d| d.saturating_add(1)), top.1);
             resolved[index] = Some(top.clone());
+            on_walk[index] = false;
         }
     }
     let parent_ids: Vec<String> = parents

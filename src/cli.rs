@@ -85,7 +85,7 @@ pub struct ReadArgs {
     #[arg(long, value_name = "GLOB", help_heading = "Focus")]
     pub to: Option<String>,
 
-    /// With --from or --to: only the first N hops of each chain.
+    /// Only hops at most N deep in their chain (with --to: the role reached within N hops).
     #[arg(long, value_name = "N", help_heading = "Focus", value_parser = clap::value_parser!(u32).range(1..))]
     pub depth: Option<u32>,
 
@@ -110,7 +110,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "SIZE", default_value = "1G")]
     pub max_file_size: String,
 
-    /// No progress bar and no closing line (errors are still reported).
+    /// No progress bar and no closing line (errors and notes on the output, such as the level
+    /// a graph was drawn at, are still reported).
     #[arg(short, long)]
     pub quiet: bool,
 
@@ -243,9 +244,11 @@ pub struct SummaryArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// The graph's level: role (default), session or account.
-    #[arg(long, value_enum, default_value_t = GraphLevel::Role)]
-    pub level: GraphLevel,
+    /// The graph's level: role, session or account. Default: role, or account when the role
+    /// level passes 1,500 nodes or 4,000 edges, more than a browser draws in seconds (said on
+    /// stderr; the page names its level).
+    #[arg(long, value_enum)]
+    pub level: Option<GraphLevel>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

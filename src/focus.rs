@@ -3,7 +3,8 @@
 //! reachability, which would claim paths nobody took.
 //!
 //! - `--from` keeps every hop of the chains whose root matches: the chain's origin
-//!   (a user or root ARN, a service, `provider#subject`, `account#principal`), or, where the
+//!   (a user or root ARN or its name, a service, `provider#subject` or either side of it,
+//!   `account#principal`), or, where the
 //!   hop that started the chain is not in the logs read, the caller of its earliest hop
 //!   there. Refused attempts made on the way belong to their chain and are kept.
 //! - `--to` keeps the hops that put on a matching role (by ARN or name; refused attempts
@@ -100,10 +101,16 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
     } else {
         origin
     };
+    let (source, subject) = name.split_once('#').unwrap_or((&name, ""));
+    // The principal's own name too (`alice` for `arn:aws:iam::1:user/alice`), as `--role`
+    // matches a role by name.
+    let principal = arn::Arn::parse(source)
+        .and_then(|parsed| parsed.resource.rsplit('/').next())
+        .unwrap_or("");
     glob.is_match(&name)
-        || name
-            .split_once('#')
-            .is_some_and(|(source, subject)| glob.is_match(source) || glob.is_match(subject))
+        || [source, subject, principal]
+            .iter()
+            .any(|part| !part.is_empty() && glob.is_match(part))
 }
 
 /// True when the event put on (or tried to) a role whose ARN or name matches.
@@ -222,6 +229,8 @@ mod tests {
             ..Focus::default()
         };
         assert_eq!(kept(from("*alice")), [0, 1, 2]);
+        // By the principal's own name.
+        assert_eq!(kept(from("alice")), [0, 1, 2]);
         assert_eq!(kept(from("*:user/*")), [0, 1, 2, 3, 4]);
         // Of unknown origin: the caller of the earliest hop read.
         assert_eq!(kept(from("*assumed-role/X/*")), [5]);

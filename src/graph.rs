@@ -576,16 +576,13 @@ impl<'e> MaskGraph<'e> {
 /// True when the graph of `events` built with `options` has at most `max_nodes` nodes and
 /// `max_edges` edges, found without building it: distinct ends and pairs are counted only
 /// until a limit is passed, so a big graph is told apart after its first few hundred events.
-/// (With `--min-count` or `--top`, which drop edges, only the build can say.)
+/// `options.min_count` and `options.top`, which drop edges after counting, are not applied.
 pub fn fits(
     events: &[&RoleAssumption],
     options: &GraphOptions,
     max_nodes: usize,
     max_edges: usize,
-) -> Option<bool> {
-    if options.min_count > 1 || options.top.is_some() {
-        return None;
-    }
+) -> bool {
     let mut nodes = std::collections::HashSet::new();
     let mut edges = std::collections::HashSet::new();
     for event in events {
@@ -598,10 +595,10 @@ pub fn fits(
         nodes.insert(target.clone());
         edges.insert((source, target));
         if nodes.len() > max_nodes || edges.len() > max_edges {
-            return Some(false);
+            return false;
         }
     }
-    Some(true)
+    true
 }
 
 /// The ids ([`Node::id`]) of the two nodes `event`'s edge joins in a graph built with

@@ -480,7 +480,7 @@ const COMMANDS: [&[&str]; 12] = [
     &["services", "--format", "csv"],
     &["edges"],
     &["summary", "--format", "json"],
-    &["report"],
+    &["report", "--level", "role"],
 ];
 
 /// How the inputs are given.

@@ -21,6 +21,12 @@ fn run_limited(dir: &std::path::Path, kib: u64, args: &[&str]) -> Output {
 /// One session chaining into the next, `hops` times, alternating between two roles (role
 /// juggling), as one gzip delivery file.
 fn juggling_chain(hops: usize) -> String {
+    juggling_comb(hops, false)
+}
+
+/// [`juggling_chain`], and with `side_hops` each session also tries (and is refused) a third
+/// role: a comb, whose every tooth ends a chain of its own.
+fn juggling_comb(hops: usize, side_hops: bool) -> String {
     let time = |i: usize| {
         let t = chrono::DateTime::parse_from_rfc3339("2021-01-01T00:00:00Z").unwrap()
             + chrono::TimeDelta::minutes(i as i64);
@@ -44,8 +50,47 @@ fn juggling_chain(hops: usize) -> String {
             time(i),
             i % 2
         ));
+        if side_hops {
+            records.push(format!(
+                r#"{{"eventTime":"{t}","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"AssumedRole","arn":"arn:aws:sts::111111111111:assumed-role/R{r}/s","accountId":"111111111111","accessKeyId":"ASIA{i:08}","sessionContext":{{"attributes":{{"creationDate":"{t}"}},"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111111111111:role/R{r}"}}}}}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/Side","roleSessionName":"s"}},"errorCode":"AccessDenied","eventID":"f{i:08}","recipientAccountId":"111111111111"}}"#,
+                t = time(i),
+                r = i % 2
+            ));
+        }
     }
     format!(r#"{{"Records":[{}]}}"#, records.join(","))
+}
+
+/// Regression (review of issue 22): the report listed every row's whole path, so a comb of
+/// 4,000 hops (a 124 KB file) made a 332 MB page and aborted under 1 GiB. A row now holds the
+/// hops its text shows (the first 8 and last 7 of a long path): 4,000 rows, within bounds.
+#[test]
+fn a_comb_of_chains_makes_a_report_that_grows_with_its_rows() {
+    let dir = Dir::new();
+    dir.write_gz("comb.json.gz", &juggling_comb(4_000, true));
+    let output = run_limited(
+        dir.root.path(),
+        1 << 20,
+        &["report", "-q", ".", "-o", "report.html"],
+    );
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    let page = std::fs::read_to_string(dir.root.path().join("report.html")).unwrap();
+    assert!(page.len() < 16 << 20, "{} bytes", page.len());
+    let open = r#"<script type="application/json" id="trailmask-data">"#;
+    let start = page.find(open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    let chains = data["chains"].as_array().unwrap();
+    // Each tooth ends a chain (the spine goes on into the last tooth).
+    assert_eq!(chains.len(), 4_000);
+    let longest = &chains[0];
+    assert_eq!(longest["depth"], 4_001);
+    let nodes = longest["nodes"].as_array().unwrap();
+    // The origin, 8 hops, the gap, 7 hops.
+    assert_eq!(nodes.len(), 17);
+    assert_eq!(nodes[0], "iam-user:arn:aws:iam::111111111111:user/juggler");
+    assert_eq!(nodes[9], serde_json::Value::Null);
 }
 
 /// Regression (issue 20): every prefix of one long chain became a row of its own, so 6,000
@@ -677,4 +722,37 @@ fn a_file_of_escaped_records_fails_alone() {
          4194304-byte limit in memory (see --max-file-size)\n\
          trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
     );
+}
+
+/// Review of issue 22: a report of 20,000 roles did not load in a browser in two minutes. Past
+/// 1,500 nodes or 4,000 edges the report draws the account level, and says so.
+#[test]
+fn a_report_too_big_for_a_browser_draws_the_accounts() {
+    let dir = Dir::new();
+    let records: Vec<String> = (0..4_100)
+        .map(|i| {
+            format!(
+                r#"{{"eventTime":"2021-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::{:012}:role/R{i}","roleSessionName":"s"}},"eventID":"e{i}"}}"#,
+                i % 3 + 1
+            )
+        })
+        .collect();
+    dir.write_gz(
+        "many.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["report", "-q", ".", "-o", "r.html"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: the role-level graph has more than 1500 nodes or 4000 edges, more than a \
+         browser draws in seconds: the report draws the account level. For roles, add --level \
+         role, or focus with --account ID, --from GLOB or --to GLOB\n"
+    );
+    let page = std::fs::read_to_string(dir.root.path().join("r.html")).unwrap();
+    assert!(page.contains(r#"{"version":1,"generated_by":"trailmask 0.1.0","level":"account","#));
 }

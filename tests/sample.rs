@@ -512,6 +512,31 @@ fn focus_from_follows_alices_chains_and_to_who_reached_a_role() {
             "sample-logs",
         ]),
     );
+    // By name, and in any case (IAM names users and roles case-insensitively).
+    assert_eq!(
+        ok(&[
+            "chains",
+            "-q",
+            "--format",
+            "csv",
+            "--from",
+            "ALICE",
+            "sample-logs"
+        ]),
+        ok(&[
+            "chains",
+            "-q",
+            "--format",
+            "csv",
+            "--from",
+            "*:user/alice",
+            "sample-logs"
+        ])
+    );
+    assert_eq!(
+        ok(&["edges", "-q", "--to", "datareader", "sample-logs"]),
+        ok(&["edges", "-q", "--to", "*:role/DataReader", "sample-logs"])
+    );
     golden(
         "sample-edges-to-datareader.csv",
         &ok(&["edges", "-q", "--to", "*:role/DataReader", "sample-logs"]),

@@ -292,15 +292,28 @@ impl<'a> ChainRows<'a> {
 
 impl ChainRows<'_> {
     /// For each row in order, the event (an index into the scan's events) that made each hop
-    /// of its path, first to last: what the HTML report draws a chain with.
-    pub fn hop_events(&self) -> impl Iterator<Item = Vec<usize>> + '_ {
+    /// of its path, first to last, as the row's text shows them: a path of more than
+    /// [`SHOWN_HOPS`] hops as its first and last hops with `None` between. What the HTML
+    /// report draws a chain with; bounded per row, so the report grows with the rows, never
+    /// with rows times depth (a long chain with a refused side hop at each step has as many
+    /// rows as hops).
+    pub fn hop_events(&self) -> impl Iterator<Item = Vec<Option<usize>>> + '_ {
         self.rows.iter().map(|row| {
-            let depth = self.trie.nodes[row.node as usize].depth;
-            self.trie
-                .hops_to(row.node, depth)
-                .iter()
-                .map(|hop| hop.event)
-                .collect()
+            let at = &self.trie.nodes[row.node as usize];
+            let events = |node: u32, count: u32| -> Vec<Option<usize>> {
+                self.trie
+                    .hops_to(node, count)
+                    .iter()
+                    .map(|hop| Some(hop.event))
+                    .collect()
+            };
+            if at.depth <= SHOWN_HOPS {
+                return events(row.node, at.depth);
+            }
+            let mut hops = events(at.head_end, HEAD_HOPS);
+            hops.push(None);
+            hops.extend(events(row.node, TAIL_HOPS));
+            hops
         })
     }
 }

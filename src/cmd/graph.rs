@@ -24,7 +24,8 @@ pub const READABLE_EDGES: usize = 100;
 pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let options = graph_options(args);
     let picture = matches!(args.format, GraphFormat::Dot | GraphFormat::Mermaid);
-    let auto_level = args.level.is_none() && picture;
+    // `--top` and `--min-count` already shrink the role level: the user chose it.
+    let auto_level = args.level.is_none() && picture && args.top.is_none() && args.min_count <= 1;
     execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = if auto_level {
             readable_graph(context, &options)
@@ -47,20 +48,11 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
 /// note for stderr).
 fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGraph<'e> {
     let accounts = &context.plan.accounts;
-    let build = || MaskGraph::build(&context.events, options, accounts);
     // Most big trails are told big after a few hundred events, without building the role
     // level only to set it aside.
-    let roles = match fits(&context.events, options, READABLE_NODES, READABLE_EDGES) {
-        Some(true) => return build(),
-        Some(false) => None,
-        None => {
-            let roles = build();
-            if roles.node_count() <= READABLE_NODES && roles.edge_count() <= READABLE_EDGES {
-                return roles;
-            }
-            Some(roles)
-        }
-    };
+    if fits(&context.events, options, READABLE_NODES, READABLE_EDGES) {
+        return MaskGraph::build(&context.events, options, accounts);
+    }
     // The picture of an organization: its accounts, and all AWS services as one node (whose
     // arrows would otherwise cross the picture to every account).
     let account_options = GraphOptions {
@@ -69,25 +61,17 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
         ..options.clone()
     };
     let graph = MaskGraph::build(&context.events, &account_options, accounts);
-    let size = match &roles {
-        Some(roles) => format!(
-            "has {} nodes and {} edges",
-            roles.node_count(),
-            roles.edge_count()
-        ),
-        None => format!("has more than {READABLE_NODES} nodes or {READABLE_EDGES} edges"),
-    };
     context
         .notes
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(format!(
-            "the role-level graph {size}, too many to read in one picture: drew the account \
+            "the role-level graph has more than {READABLE_NODES} nodes or {READABLE_EDGES} edges, \
+             too many to read in one picture: drew the account \
              level ({} nodes, {} edges). For roles, add --level role, or focus with --account \
              ID, --from GLOB, --to GLOB or --top N",
             graph.node_count(),
             graph.edge_count()
         ));
-    std::mem::forget(roles);
     graph
 }

@@ -133,7 +133,7 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
 }
 
 /// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
-fn inside_label(edge: &Edge) -> String {
+pub fn inside_label(edge: &Edge) -> String {
     let plural = |n: u64| if n == 1 { "" } else { "s" };
     let mut label = format!(
         "{} hop{} inside, {} role{}",

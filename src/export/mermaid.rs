@@ -52,6 +52,16 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         .enumerate()
         .map(|(i, (id, _))| (id, i))
         .collect();
+    // At account level, an account's own hops are said in its label, not drawn as a loop.
+    let mut inside = vec![None; graph.node_count()];
+    if graph.account_level {
+        for i in 0..graph.edge_count() {
+            let (from, to, edge) = graph.edge_at(i);
+            if from == to {
+                inside[from] = Some(edge);
+            }
+        }
+    }
     for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
@@ -68,6 +78,9 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             } else {
                 shorten(&node.label())
             };
+            if let Some(edge) = inside[index] {
+                text.push_str(&format!(": {}", super::dot::inside_label(edge)));
+            }
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
             {
@@ -84,7 +97,10 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         }
     }
     let mut cross = Vec::new();
-    for (number, (from, to, edge)) in graph.edges().enumerate() {
+    let drawn = graph
+        .edges()
+        .filter(|(from, to, _)| !(graph.account_level && from == to));
+    for (number, (from, to, edge)) in drawn.enumerate() {
         let arrow = match (edge.successes == 0, edge.cross_account || edge.external) {
             (true, _) => "-.->",
             (false, true) => "==>",
