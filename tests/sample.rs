@@ -358,7 +358,7 @@ fn since_prunes_date_folders_before_reading() {
             "files read        14\n",
             "files skipped     8 (digest 1, not a log file name 1, outside --since/--until 6)\n",
             "files failed      0\n",
-            "records scanned   44\n",
+            "records scanned   42\n",
             "role assumptions  2 (1 duplicate copy dropped)\n",
             "  AssumeRole                  success 2      failure 0\n",
             "cross-account     0\n",

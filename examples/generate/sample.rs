@@ -386,6 +386,24 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
             switch["errorMessage"] = json!("Cannot switch to role: not authorized");
         }
         trail.add(account, "us-east-1", switch);
+        if outcome == "Success" {
+            // The AssumeRole the console made for the switch, as CloudTrail logs it (to both
+            // accounts): `AWS Internal` for agent and address, the session name the switch
+            // shows, and the role's path, which the switch's session ARN drops. Its ids come
+            // from a generator of their own, so the records after it keep theirs.
+            let others = trail.rng.replace(Rng(20201220_1230));
+            trail.assume_role(
+                time,
+                "us-east-1",
+                MGMT,
+                iam_user(MGMT, "bob", "ASIABOBCONSOLE0SIGNIN"),
+                &format!("arn:aws:iam::{account}:role/console/{role_name}"),
+                "bob",
+                "AWS Internal",
+                "AWS Internal",
+            );
+            trail.rng = others;
+        }
     }
 
     // 4. EC2, Lambda and ECS put on the roles they were passed; one instance chains on.
