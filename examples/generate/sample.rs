@@ -391,7 +391,7 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
             // accounts): `AWS Internal` for agent and address, the session name the switch
             // shows, and the role's path, which the switch's session ARN drops. Its ids come
             // from a generator of their own, so the records after it keep theirs.
-            let others = trail.rng.replace(Rng(20201220_1230));
+            let others = trail.rng.replace(Rng(202_012_201_230));
             trail.assume_role(
                 time,
                 "us-east-1",
