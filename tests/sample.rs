@@ -556,3 +556,20 @@ fn focus_from_follows_alices_chains_and_to_who_reached_a_role() {
         ]),
     );
 }
+
+/// Filters that keep nothing say so (even under -q): a typo in a glob is not "no activity".
+#[test]
+fn filters_that_keep_nothing_say_so() {
+    let output = run(&["graph", "-q", "--from", "nosuchuser", "sample-logs"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: no role assumption matched the filters (26 read)\n"
+    );
+    let none = run(&["events", "-q", "--account", "prod", "sample-logs"]);
+    assert_eq!(
+        stderr(&none),
+        "trailmask: no role assumption matched the filters (26 read)\n"
+    );
+    assert_eq!(stdout(&none).lines().count(), 1, "the header alone");
+}

@@ -152,6 +152,18 @@ pub fn execute(
         focused,
         notes: Default::default(),
     };
+    if context.events.is_empty() && !scan.events.is_empty() {
+        // An empty output that is the filters' doing, not the logs': said, or a typo in a
+        // glob (`--from nosuchuser`) reads as "nothing happened".
+        context
+            .notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(format!(
+                "no role assumption matched the filters ({} read)",
+                scan.events.len()
+            ));
+    }
     if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         if error.is_broken_pipe() {
             return failed;
