@@ -33,6 +33,16 @@ pub struct Filters {
 }
 
 impl Filters {
+    /// True when any filter is set (the default keeps everything).
+    pub fn is_active(&self) -> bool {
+        self.since.is_some()
+            || self.until.is_some()
+            || !self.accounts.is_empty()
+            || self.role.is_some()
+            || self.source.is_some()
+            || self.outcome != OutcomeFilter::All
+    }
+
     /// True when `event` is to be reported.
     pub fn keep(&self, event: &RoleAssumption) -> bool {
         if self.since.is_some() || self.until.is_some() {

@@ -300,6 +300,20 @@ fn the_default_picture_of_the_org_is_its_accounts_and_says_so() {
     );
     assert!(count(&roles, "nodes") > 60 || count(&roles, "edges") > 100);
     assert_eq!(stderr(&output).lines().next(), Some(note.as_str()));
+    // Focused on one account and still too big: the note says so, and does not suggest the
+    // focus just used.
+    let focused = run(&["graph", "-q", "--account", "555500005555", trail_arg()]);
+    assert!(
+        stderr(&focused).starts_with(
+            "trailmask: the role-level graph of the hops kept has more than 60 nodes or 100 \
+             edges, too many to read in one picture: drew the account level ("
+        ),
+        "{}",
+        stderr(&focused)
+    );
+    assert!(stderr(&focused).ends_with(
+        "For roles, add --level role, or narrow it further (--from GLOB, --to GLOB, --top N)\n"
+    ));
     let account_dot = run(&[
         "graph",
         "-q",
