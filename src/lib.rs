@@ -54,7 +54,9 @@ pub use output::note_stdout_closed;
 #[doc(hidden)]
 pub mod testing {
     pub use crate::accounts::AccountNames;
+    pub use crate::canon::canonical_roles;
     pub use crate::chain::link_chains;
+    pub use crate::console::pair_console_switches;
     pub use crate::cmd::edges::EdgeRows;
     pub use crate::dedupe::{DedupeKey, dedupe, output_order};
     pub use crate::event::RoleAssumption;
@@ -71,6 +73,7 @@ pub mod testing {
     pub mod write {
         pub use crate::export::csv::write as csv;
         pub use crate::export::dot::write as dot;
+        pub use crate::export::html::write as html;
         pub use crate::export::json::{write_array as json_array, write_graph as json_graph};
         pub use crate::export::mermaid::write as mermaid;
         pub use crate::export::table::write as table;

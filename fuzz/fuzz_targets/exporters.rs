@@ -1,5 +1,6 @@
-//! Any bytes as a log file, through the whole pipeline and every exporter: chains, the graph
-//! at both levels, DOT, Mermaid, JSON, CSV and tables. Checks that CSV and JSON read back.
+//! Any bytes as a log file, through the whole pipeline and every exporter: role names, console
+//! switches, chains, the graph at its three levels, DOT, Mermaid, JSON, CSV, tables and the
+//! HTML page's data escaping. Checks that CSV and JSON read back.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -10,10 +11,13 @@ fuzz_target!(|bytes: &[u8]| {
     let keyed = outcome.events.into_iter();
     let keyed = keyed.map(|event| (DedupeKey::of(&event), event)).collect();
     let (mut events, _) = testing::dedupe(vec![keyed], true);
+    // As the scan does: one name per role, one event per console switch, then the chains.
+    testing::canonical_roles(&mut events);
+    testing::pair_console_switches(&mut events);
     testing::link_chains(&mut events);
     let refs: Vec<_> = events.iter().map(|e| &**e).collect();
-    for session_level in [false, true] {
-        let options = GraphOptions { session_level, ..GraphOptions::default() };
+    for (session_level, account_level) in [(false, false), (true, false), (false, true)] {
+        let options = GraphOptions { session_level, account_level, ..GraphOptions::default() };
         let graph = MaskGraph::build(&refs, &options, &AccountNames::default());
         let mut out = Vec::new();
         write::dot(&graph, &mut out).unwrap();
@@ -41,4 +45,17 @@ fuzz_target!(|bytes: &[u8]| {
     };
     let graph = MaskGraph::build(&refs, &collapsed, &AccountNames::default());
     write::dot(&graph, &mut Vec::new()).unwrap();
+    // The report embeds JSON built from the logs: escaped, it must still be the same JSON, and
+    // never end its script element.
+    let mut json = Vec::new();
+    write::json_graph(&graph, &mut json).unwrap();
+    let text = String::from_utf8(json).unwrap();
+    let mut page = Vec::new();
+    write::html(&text, &mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    let open = r#"<script type="application/json" id="trailmask-data">"#;
+    let start = page.find(open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    let embedded: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(embedded, serde_json::from_str::<serde_json::Value>(&text).unwrap());
 });
