@@ -55,7 +55,7 @@ pub struct ReadArgs {
     #[arg(long = "account", value_name = "ID", help_heading = "Filters")]
     pub accounts: Vec<String>,
 
-    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*').
+    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*'; any case).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub role: Option<String>,
 
@@ -75,13 +75,14 @@ pub struct ReadArgs {
     #[arg(long, help_heading = "Filters")]
     pub failed_only: bool,
 
-    /// Only the chains that start at an identity matching this glob (ARN, service, `provider#subject`
-    /// or `account#principal`): every hop of them, refused ones included.
+    /// Only the chains that start at an identity matching this glob (ARN or name, service,
+    /// `provider#subject` or `account#principal`; any case): every hop of them, refused ones
+    /// included.
     #[arg(long, value_name = "GLOB", help_heading = "Focus")]
     pub from: Option<String>,
 
-    /// Only the chains that reached a role matching this glob (ARN or name), from their origin
-    /// up to that role.
+    /// Only the chains that reached a role matching this glob (ARN or name; any case), from
+    /// their origin up to that role.
     #[arg(long, value_name = "GLOB", help_heading = "Focus")]
     pub to: Option<String>,
 
