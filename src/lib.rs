@@ -56,8 +56,8 @@ pub mod testing {
     pub use crate::accounts::AccountNames;
     pub use crate::canon::canonical_roles;
     pub use crate::chain::link_chains;
-    pub use crate::console::pair_console_switches;
     pub use crate::cmd::edges::EdgeRows;
+    pub use crate::console::pair_console_switches;
     pub use crate::dedupe::{DedupeKey, dedupe, output_order};
     pub use crate::event::RoleAssumption;
     pub use crate::export::dot::quote as dot_quote;
