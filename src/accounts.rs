@@ -66,6 +66,22 @@ impl AccountNames {
         }
     }
 
+    /// The id of `account` given as a name from the file (any case), or `account` itself: so
+    /// `--account prod` means prod's id. An id is never taken for a name.
+    pub fn resolve(&self, account: &str) -> String {
+        if self.names.contains_key(account) {
+            return account.to_owned();
+        }
+        let mut named = self
+            .names
+            .iter()
+            .filter(|(_, name)| !name.is_empty() && name.eq_ignore_ascii_case(account));
+        match (named.next(), named.next()) {
+            (Some((id, _)), None) => id.clone(),
+            _ => account.to_owned(),
+        }
+    }
+
     /// Every account named, by id.
     pub fn names(&self) -> impl Iterator<Item = (&str, &str)> {
         self.names
@@ -76,5 +92,29 @@ impl AccountNames {
     /// True when a mapping was given and `id` is not in it.
     pub fn is_outside(&self, id: &str) -> bool {
         self.given && !id.is_empty() && !self.names.contains_key(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_resolves_to_its_id_once_and_only_when_unambiguous() {
+        let names = AccountNames {
+            names: BTreeMap::from([
+                ("111".to_owned(), "prod".to_owned()),
+                ("222".to_owned(), "dev".to_owned()),
+                ("333".to_owned(), "dev".to_owned()),
+                ("444".to_owned(), "111".to_owned()),
+            ]),
+            given: true,
+        };
+        assert_eq!(names.resolve("Prod"), "111");
+        // Two accounts named dev: neither is meant.
+        assert_eq!(names.resolve("dev"), "dev");
+        // An id stays an id, even where another account is named like it.
+        assert_eq!(names.resolve("111"), "111");
+        assert_eq!(names.resolve("999"), "999");
     }
 }

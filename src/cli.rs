@@ -51,7 +51,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "TIME", help_heading = "Filters")]
     pub until: Option<String>,
 
-    /// Only events where this account is the caller's or the role's (repeatable).
+    /// Only events where this account is the caller's or the role's (repeatable): an id, or a
+    /// name from --accounts FILE.
     #[arg(long = "account", value_name = "ID", help_heading = "Filters")]
     pub accounts: Vec<String>,
 

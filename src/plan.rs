@@ -109,7 +109,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         filters: Filters {
             since,
             until,
-            accounts: args.accounts.clone(),
+            accounts: args.accounts.iter().map(|a| accounts.resolve(a)).collect(),
             role: args.role.as_deref().map(|g| glob("role", g)).transpose()?,
             source: args
                 .source

@@ -573,3 +573,28 @@ fn filters_that_keep_nothing_say_so() {
     );
     assert_eq!(stdout(&none).lines().count(), 1, "the header alone");
 }
+
+/// `--account` takes a name from the `--accounts` file too, in any case.
+#[test]
+fn account_filter_takes_a_name_from_the_accounts_file() {
+    let named = ok(&[
+        "edges",
+        "-q",
+        "--accounts",
+        "tests/golden/accounts.csv",
+        "--account",
+        "PROD",
+        "sample-logs",
+    ]);
+    let by_id = ok(&[
+        "edges",
+        "-q",
+        "--accounts",
+        "tests/golden/accounts.csv",
+        "--account",
+        "222222222222",
+        "sample-logs",
+    ]);
+    assert_eq!(named, by_id);
+    assert_eq!(named.lines().count(), 11);
+}
