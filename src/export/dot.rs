@@ -1,6 +1,7 @@
 //! Graphviz DOT, written by hand (petgraph's `Dot` is for debugging and may change).
 //!
-//! One `subgraph cluster_<account>` per AWS account, labelled with its id and name; services
+//! One `subgraph cluster_<account>` per AWS account, labelled with its id and name at its
+//! bottom left (where edges, which enter a box from the top and sides, cross it least); services
 //! and identity providers sit outside the clusters. Shape and colour by node kind; each edge is
 //! labelled with its count; cross-account edges are drawn red and thick, edges touching an
 //! account outside `--accounts` thicker still and marked "external"; edges that only ever
@@ -210,7 +211,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             };
             writeln!(
                 wtr,
-                "    label={}; style=rounded; color={}; fontname=\"Helvetica\";",
+                "    label={}; labelloc=b; labeljust=l; style=rounded; color={}; fontname=\"Helvetica\";",
                 quote(&label),
                 quote(color)
             )?;
