@@ -136,24 +136,16 @@ fn renames(events: &[Box<RoleAssumption>]) -> HashMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventName, Outcome, SourceKind, Texts};
-    use std::sync::Arc;
+    use crate::event::{Outcome, SourceKind, Texts};
 
     fn event(role_arn: &str, caller_role_arn: &str) -> Box<RoleAssumption> {
         Box::new(RoleAssumption {
-            event_time: None,
-            event_name: EventName::AssumeRole,
-            outcome: Outcome::Success,
             source_kind: SourceKind::AssumedRole,
-            cross_account: None,
-            caller_session_created: None,
-            text: TextFields::new(&Texts {
+            ..RoleAssumption::with_texts(&Texts {
                 role_arn,
                 caller_role_arn,
                 ..Texts::default()
-            }),
-            chain: None,
-            log_file: Arc::from("f"),
+            })
         })
     }
 

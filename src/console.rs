@@ -20,6 +20,7 @@
 //! in its window (ties to the smaller eventID), which pairs as many as can be, and depends on
 //! no reading order.
 
+use crate::dedupe::output_order;
 use crate::event::{EventName, RoleAssumption, SourceKind, TextFields};
 use std::collections::HashMap;
 
@@ -83,10 +84,8 @@ pub fn pair_console_switches(events: &mut Vec<Box<RoleAssumption>>) -> usize {
     if assumes.is_empty() {
         return 0;
     }
-    let order = |a: &usize, b: &usize| {
-        (events[*a].event_time, events[*a].event_id())
-            .cmp(&(events[*b].event_time, events[*b].event_id()))
-    };
+    // The listings' order: time, then eventID, then the whole event.
+    let order = |a: &usize, b: &usize| output_order(&events[*a], &events[*b]);
     for candidates in assumes.values_mut() {
         candidates.sort_by(order);
     }
@@ -160,7 +159,6 @@ mod tests {
     use super::*;
     use crate::event::{Outcome, Texts};
     use crate::timefmt;
-    use std::sync::Arc;
 
     struct Spec<'a> {
         name: EventName,
@@ -177,10 +175,7 @@ mod tests {
             outcome: spec.outcome,
             source_kind: spec.kind,
             cross_account: Some(true),
-            caller_session_created: None,
-            text: TextFields::new(&spec.texts),
-            chain: None,
-            log_file: Arc::from("f"),
+            ..RoleAssumption::with_texts(&spec.texts)
         })
     }
 

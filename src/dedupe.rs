@@ -186,24 +186,17 @@ pub fn output_order(a: &RoleAssumption, b: &RoleAssumption) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{EventName, Outcome, TextFields, Texts};
-    use std::sync::Arc;
+    use crate::event::Texts;
 
     fn event(event_id: &str, shared: &str, kind: SourceKind, second: i64) -> RoleAssumption {
         RoleAssumption {
             event_time: DateTime::from_timestamp(second, 0),
-            event_name: EventName::AssumeRole,
-            outcome: Outcome::Success,
             source_kind: kind,
-            cross_account: None,
-            caller_session_created: None,
-            text: TextFields::new(&Texts {
+            ..RoleAssumption::with_texts(&Texts {
                 event_id,
                 shared_event_id: shared,
                 ..Texts::default()
-            }),
-            chain: None,
-            log_file: Arc::from("test"),
+            })
         }
     }
 

@@ -480,6 +480,25 @@ impl RoleAssumption {
     }
 }
 
+#[cfg(test)]
+impl RoleAssumption {
+    /// For unit tests: a successful `AssumeRole` by an IAM user with these text fields and
+    /// nothing else known; a test sets what it needs with `RoleAssumption { .., ..this }`.
+    pub(crate) fn with_texts(texts: &Texts) -> RoleAssumption {
+        RoleAssumption {
+            event_time: None,
+            event_name: EventName::AssumeRole,
+            outcome: Outcome::Success,
+            source_kind: SourceKind::IamUser,
+            cross_account: None,
+            caller_session_created: None,
+            text: TextFields::new(texts),
+            chain: None,
+            log_file: Arc::from("test"),
+        }
+    }
+}
+
 /// A text of the record, borrowed.
 fn borrowed<'r>(text: &'r Text) -> Cow<'r, str> {
     Cow::Borrowed(text.as_str())

@@ -63,12 +63,10 @@ impl Filters {
         {
             return false;
         }
-        if let Some(glob) = &self.role {
-            let target = event.target();
-            let name = arn::role_name(target).unwrap_or(target);
-            if !glob.is_match(target) && !glob.is_match(name) {
-                return false;
-            }
+        if let Some(glob) = &self.role
+            && !role_matches(glob, event.target())
+        {
+            return false;
         }
         if let Some(glob) = &self.source
             && !glob.is_match(event.source())
@@ -83,4 +81,10 @@ impl Filters {
             OutcomeFilter::FailureOnly => event.outcome == Outcome::Failure,
         }
     }
+}
+
+/// True when `glob` matches the mask `target` (a role ARN, or what [`RoleAssumption::target`]
+/// gives) or the role's name: `--role` and `--to` pick roles alike.
+pub fn role_matches(glob: &GlobMatcher, target: &str) -> bool {
+    glob.is_match(target) || arn::role_name(target).is_some_and(|name| glob.is_match(name))
 }

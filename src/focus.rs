@@ -18,6 +18,7 @@
 
 use crate::arn;
 use crate::event::RoleAssumption;
+use crate::filter::role_matches;
 use globset::GlobMatcher;
 
 /// The focus of one run; the default keeps everything.
@@ -64,7 +65,7 @@ impl Focus {
             // the first hop already marked, so each event is walked once in all.
             let mut reached = vec![false; events.len()];
             for index in 0..events.len() {
-                if !(keep[index] && role_matches(glob, &events[index])) {
+                if !(keep[index] && puts_on_matching_role(glob, &events[index])) {
                     continue;
                 }
                 let mut at = Some(index);
@@ -114,10 +115,8 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
 }
 
 /// True when the event put on (or tried to) a role whose ARN or name matches.
-fn role_matches(glob: &GlobMatcher, event: &RoleAssumption) -> bool {
-    let target = event.target();
-    !target.is_empty()
-        && (glob.is_match(target) || arn::role_name(target).is_some_and(|n| glob.is_match(n)))
+fn puts_on_matching_role(glob: &GlobMatcher, event: &RoleAssumption) -> bool {
+    !event.target().is_empty() && role_matches(glob, event.target())
 }
 
 /// Every event's [`Place`], each found once: a walk up stops at the first event placed, and
@@ -166,29 +165,22 @@ fn places(events: &[Box<RoleAssumption>]) -> Vec<Place> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{ChainInfo, EventName, Outcome, SourceKind, TextFields, Texts};
+    use crate::event::{ChainInfo, Texts};
     use std::sync::Arc;
 
     /// An event of `source` putting on `role`, linked to `parent`, with `origin`.
     fn hop(source: &str, role: &str, parent: Option<usize>, origin: &str) -> Box<RoleAssumption> {
         Box::new(RoleAssumption {
-            event_time: None,
-            event_name: EventName::AssumeRole,
-            outcome: Outcome::Success,
-            source_kind: SourceKind::IamUser,
-            cross_account: None,
-            caller_session_created: None,
-            text: TextFields::new(&Texts {
-                source,
-                role_arn: role,
-                ..Texts::default()
-            }),
             chain: Some(Box::new(ChainInfo {
                 origin: Arc::from(origin),
                 parent,
                 ..ChainInfo::default()
             })),
-            log_file: Arc::from("f"),
+            ..RoleAssumption::with_texts(&Texts {
+                source,
+                role_arn: role,
+                ..Texts::default()
+            })
         })
     }
 

@@ -82,7 +82,7 @@ pub struct Node<'e> {
 impl Node<'_> {
     /// A stable id: kind and name.
     pub fn id(&self) -> String {
-        format!("{}:{}", self.kind.as_str(), self.name)
+        node_id(self.kind, &self.name)
     }
 
     /// A short label: the role or user name, the service, the provider's host.
@@ -522,6 +522,33 @@ impl<'e> MaskGraph<'e> {
         clusters
     }
 
+    /// A node's short label; an account's (at account level) by id and `--accounts` name.
+    pub fn node_label(&self, node: &Node) -> String {
+        if node.kind == NodeKind::Account {
+            self.accounts.label(&node.name)
+        } else {
+            node.label()
+        }
+    }
+
+    /// True for the edge of an account's own hops at account level, which the writers say in
+    /// the account's label instead of drawing a loop.
+    pub fn is_own_hops(&self, from: usize, to: usize) -> bool {
+        self.account_level && from == to
+    }
+
+    /// Each node's own-hops edge ([`MaskGraph::is_own_hops`]), by node index.
+    pub fn own_hops(&self) -> Vec<Option<&Edge<'e>>> {
+        let mut own = vec![None; self.node_count()];
+        for index in 0..self.edge_count() {
+            let (from, to, edge) = self.edge_at(index);
+            if self.is_own_hops(from, to) {
+                own[from] = Some(edge);
+            }
+        }
+        own
+    }
+
     /// How many nodes.
     pub fn node_count(&self) -> usize {
         self.graph.node_count()
@@ -604,11 +631,16 @@ pub fn fits(
 /// The ids ([`Node::id`]) of the two nodes `event`'s edge joins in a graph built with
 /// `options`: its source's, and its target's when it has one.
 pub fn end_ids(event: &RoleAssumption, options: &GraphOptions) -> (String, Option<String>) {
-    let id = |node: NodeRef| format!("{}:{}", node.kind.as_str(), node.name);
+    let id = |node: NodeRef| node_id(node.kind, &node.name);
     (
         id(source_node(event, options)),
         target_node(event, options).map(id),
     )
+}
+
+/// A node's stable id: `KIND:NAME`.
+fn node_id(kind: NodeKind, name: &str) -> String {
+    format!("{}:{}", kind.as_str(), name)
 }
 
 /// A node as one event names it, borrowing from the event where it can.

@@ -1,9 +1,8 @@
 //! Chain reconstruction: key links, reused keys, missing first hops, inferred links.
 
 use super::*;
-use crate::event::{TextFields, Texts};
+use crate::event::Texts;
 use crate::timefmt;
-use std::sync::Arc;
 
 fn at(time: &str) -> Option<DateTime<Utc>> {
     timefmt::parse(time)
@@ -30,16 +29,13 @@ fn hop(
     };
     RoleAssumption {
         event_time: at(time),
-        event_name: EventName::AssumeRole,
-        outcome: Outcome::Success,
         source_kind: if session_caller {
             SourceKind::AssumedRole
         } else {
             SourceKind::IamUser
         },
-        cross_account: None,
         caller_session_created: at(created),
-        text: TextFields::new(&Texts {
+        ..RoleAssumption::with_texts(&Texts {
             event_id: id,
             source,
             source_account: crate::arn::account_of(source).unwrap_or(""),
@@ -51,9 +47,7 @@ fn hop(
             issued_access_key: issued,
             caller_role_arn: &caller_role_arn,
             ..Texts::default()
-        }),
-        chain: None,
-        log_file: Arc::from("test"),
+        })
     }
 }
 

@@ -66,7 +66,7 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
     let narrowed = plan.focus.is_active() || plan.filters.is_active();
     let (what, how) = if narrowed {
         (
-            "of the hops kept",
+            " of the hops kept",
             "narrow it further (--from GLOB, --to GLOB, --top N)",
         )
     } else {
@@ -75,17 +75,12 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
             "focus with --account ID, --from GLOB, --to GLOB or --top N",
         )
     };
-    context
-        .notes
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(format!(
-            "the role-level graph{}{what} has more than {READABLE_NODES} nodes or \
+    context.note(format!(
+        "the role-level graph{what} has more than {READABLE_NODES} nodes or \
              {READABLE_EDGES} edges, too many to read in one picture: drew the account level \
              ({} nodes, {} edges). For roles, add --level role, or {how}",
-            if narrowed { " " } else { "" },
-            graph.node_count(),
-            graph.edge_count()
-        ));
+        graph.node_count(),
+        graph.edge_count()
+    ));
     graph
 }

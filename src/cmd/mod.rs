@@ -13,6 +13,7 @@ pub mod summary;
 use crate::cli::{Cli, Command, ReadArgs};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
+use crate::export::plural;
 use crate::export::table::printable;
 use crate::plan::{Plan, plan};
 use crate::scan::{Scan, find_inputs, read_inputs};
@@ -42,6 +43,16 @@ pub struct Context<'a> {
     /// Lines for stderr the writer leaves (such as the level a graph was drawn at), printed
     /// after the output.
     pub notes: std::sync::Mutex<Vec<String>>,
+}
+
+impl Context<'_> {
+    /// Leaves a line for stderr, printed after the output.
+    pub fn note(&self, line: String) {
+        self.notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(line);
+    }
 }
 
 /// Runs the parsed command line, reporting problems on `stderr`.
@@ -155,14 +166,10 @@ pub fn execute(
     if context.events.is_empty() && !scan.events.is_empty() {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
-        context
-            .notes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(format!(
-                "no role assumption matched the filters ({} read)",
-                scan.events.len()
-            ));
+        context.note(format!(
+            "no role assumption matched the filters ({} read)",
+            scan.events.len()
+        ));
     }
     if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         if error.is_broken_pipe() {
@@ -208,15 +215,6 @@ pub fn closing_line(scan: &Scan, shown: usize) -> String {
         shown,
         if shown == 1 { "" } else { "s" }
     )
-}
-
-/// `1 file`, `2 files`.
-pub fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

@@ -53,15 +53,11 @@ fn drawable_level(context: &Context) -> GraphLevel {
     if fits(&context.events, &roles, DRAWABLE_NODES, DRAWABLE_EDGES) {
         return GraphLevel::Role;
     }
-    context
-        .notes
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(format!(
-            "the role-level graph has more than {DRAWABLE_NODES} nodes or {DRAWABLE_EDGES} \
+    context.note(format!(
+        "the role-level graph has more than {DRAWABLE_NODES} nodes or {DRAWABLE_EDGES} \
              edges, more than a browser draws in seconds: the report draws the account level. \
              For roles, add --level role, or focus with --account ID, --from GLOB or --to GLOB"
-        ));
+    ));
     GraphLevel::Account
 }
 
@@ -69,7 +65,10 @@ fn drawable_level(context: &Context) -> GraphLevel {
 fn data(context: &Context, args: &ReportArgs, level: GraphLevel, options: &GraphOptions) -> Value {
     let plan = context.plan;
     let graph = MaskGraph::build(&context.events, options, &plan.accounts);
-    let role_graph = MaskGraph::build(&context.events, &GraphOptions::default(), &plan.accounts);
+    // The edges table is the role level's: the graph itself when it is drawn at role level.
+    let other_level = (level != GraphLevel::Role)
+        .then(|| MaskGraph::build(&context.events, &GraphOptions::default(), &plan.accounts));
+    let role_graph = other_level.as_ref().unwrap_or(&graph);
     let chains = ChainRows::of(context, 1);
     let mut chain_values = rows_value(&chains);
     if let Value::Array(rows) = &mut chain_values {
@@ -101,7 +100,7 @@ fn data(context: &Context, args: &ReportArgs, level: GraphLevel, options: &Graph
         "graph": export::json::graph_value(&graph),
         "chains": chain_values,
         "services": rows_value(&ServiceRows::of(context)),
-        "edges": rows_value(&EdgeRows(&role_graph)),
+        "edges": rows_value(&EdgeRows(role_graph)),
     })
 }
 

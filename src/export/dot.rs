@@ -7,7 +7,6 @@
 //! account outside `--accounts` thicker still and marked "external"; edges that only ever
 //! failed are dashed. Every string passes through [`quote`], so any log value gives valid DOT.
 
-use crate::accounts::AccountNames;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -73,15 +72,11 @@ fn node_style(kind: NodeKind) -> &'static str {
 
 /// The node's label: its short name, plus up to three federation subjects; an account (at
 /// account level) by id and name.
-fn node_label(node: &Node, accounts: &AccountNames) -> String {
-    if node.kind == NodeKind::Account {
-        let mut label = shorten(&accounts.label(&node.name));
-        if accounts.is_outside(&node.name) {
-            label.push_str("\n(outside --accounts)");
-        }
-        return label;
+fn node_label(node: &Node, graph: &MaskGraph) -> String {
+    let mut label = shorten(&graph.node_label(node));
+    if node.kind == NodeKind::Account && graph.accounts.is_outside(&node.name) {
+        label.push_str("\n(outside --accounts)");
     }
-    let mut label = shorten(&node.label());
     if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider) {
         for subject in node.subjects.iter().take(3) {
             label.push('\n');
@@ -98,18 +93,7 @@ fn node_label(node: &Node, accounts: &AccountNames) -> String {
 /// digits, letters, spaces and parentheses only, so nothing to escape), then colour and style.
 /// Straight into `out`: a large graph is mostly edges.
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
-    write!(out, "label=\"{}", edge.count())?;
-    if edge.roles > 0 {
-        // Account level: hops, and the distinct roles they put on.
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
-        write!(
-            out,
-            " hop{}, {} role{}",
-            plural(edge.count()),
-            edge.roles,
-            plural(edge.roles)
-        )?;
-    }
+    write!(out, "label=\"{}", super::count_text(edge))?;
     let failed_only = edge.successes == 0;
     if edge.failures > 0 && !failed_only {
         write!(out, " ({} failed)", edge.failures)?;
@@ -133,22 +117,6 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
-/// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
-pub fn inside_label(edge: &Edge) -> String {
-    let plural = |n: u64| if n == 1 { "" } else { "s" };
-    let mut label = format!(
-        "{} hop{} inside, {} role{}",
-        edge.count(),
-        plural(edge.count()),
-        edge.roles,
-        plural(edge.roles)
-    );
-    if edge.failures > 0 {
-        label.push_str(&format!(" ({} failed)", edge.failures));
-    }
-    label
-}
-
 /// Writes `graph` as DOT.
 ///
 /// # Errors
@@ -165,23 +133,15 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     // are then written by account.
     // At account level, the hops inside an account are said in its label, not drawn as a
     // loop: the picture is of the hops between accounts.
-    let mut inside: Vec<Option<&Edge>> = vec![None; graph.node_count()];
-    if graph.account_level {
-        for i in 0..graph.edge_count() {
-            let (from, to, edge) = graph.edge_at(i);
-            if from == to {
-                inside[from] = Some(edge);
-            }
-        }
-    }
+    let own_hops = graph.own_hops();
     let (ids, lines): (Vec<String>, Vec<String>) = (0..graph.node_count())
         .into_par_iter()
         .map(|i| {
             let node = graph.node_at(i);
             let id = quote(&node.id());
-            let mut label = node_label(node, &graph.accounts);
-            if let Some(edge) = inside[i] {
-                label.push_str(&format!("\n{}", inside_label(edge)));
+            let mut label = node_label(node, graph);
+            if let Some(edge) = own_hops[i] {
+                label.push_str(&format!("\n{}", super::own_hops_text(edge)));
             }
             let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
@@ -231,7 +191,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             range
                 .map(|i| graph.edge_at(i))
                 .try_for_each(|(from, to, edge)| {
-                    if from == to && graph.account_level {
+                    if graph.is_own_hops(from, to) {
                         return Ok(());
                     }
                     for part in [

@@ -88,11 +88,7 @@ pub fn graph_value(graph: &MaskGraph) -> Value {
     let nodes: Vec<Value> = graph
         .nodes()
         .map(|(id, node)| {
-            let label = if node.kind == crate::graph::NodeKind::Account {
-                graph.accounts.label(&node.name)
-            } else {
-                node.label()
-            };
+            let label = graph.node_label(node);
             json!({
                 "id": id,
                 "kind": node.kind.as_str(),

@@ -5,7 +5,6 @@
 
 use crate::export::dot::shorten;
 use crate::graph::{MaskGraph, NodeKind};
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 /// `text` as a quoted Mermaid label.
@@ -47,21 +46,8 @@ fn shape(kind: NodeKind, text: &str) -> String {
 /// Any write error.
 pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     writeln!(wtr, "flowchart LR")?;
-    let ids: BTreeMap<String, usize> = graph
-        .nodes()
-        .enumerate()
-        .map(|(i, (id, _))| (id, i))
-        .collect();
     // At account level, an account's own hops are said in its label, not drawn as a loop.
-    let mut inside = vec![None; graph.node_count()];
-    if graph.account_level {
-        for i in 0..graph.edge_count() {
-            let (from, to, edge) = graph.edge_at(i);
-            if from == to {
-                inside[from] = Some(edge);
-            }
-        }
-    }
+    let own_hops = graph.own_hops();
     for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
@@ -73,22 +59,15 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         }
         for &index in members {
             let node = graph.node_at(index);
-            let mut text = if node.kind == NodeKind::Account {
-                shorten(&graph.accounts.label(&node.name))
-            } else {
-                shorten(&node.label())
-            };
-            if let Some(edge) = inside[index] {
-                text.push_str(&format!(": {}", super::dot::inside_label(edge)));
+            let mut text = shorten(&graph.node_label(node));
+            if let Some(edge) = own_hops[index] {
+                text.push_str(&format!(": {}", super::own_hops_text(edge)));
             }
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
             {
-                let count = node.subjects.len();
-                text.push_str(&format!(
-                    " ({count} subject{})",
-                    if count == 1 { "" } else { "s" }
-                ));
+                let count = node.subjects.len() as u64;
+                text.push_str(&format!(" ({})", super::plural(count, "subject")));
             }
             writeln!(wtr, "{indent}n{index}{}", shape(node.kind, &text))?;
         }
@@ -97,25 +76,17 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         }
     }
     let mut cross = Vec::new();
-    let drawn = graph
-        .edges()
-        .filter(|(from, to, _)| !(graph.account_level && from == to));
+    // Node `n{i}` is the graph's node `i`, so an edge's ends are its node indexes.
+    let drawn = (0..graph.edge_count())
+        .map(|i| graph.edge_at(i))
+        .filter(|&(from, to, _)| !graph.is_own_hops(from, to));
     for (number, (from, to, edge)) in drawn.enumerate() {
         let arrow = match (edge.successes == 0, edge.cross_account || edge.external) {
             (true, _) => "-.->",
             (false, true) => "==>",
             (false, false) => "-->",
         };
-        let mut text = edge.count().to_string();
-        if edge.roles > 0 {
-            let plural = |n: u64| if n == 1 { "" } else { "s" };
-            text.push_str(&format!(
-                " hop{}, {} role{}",
-                plural(edge.count()),
-                edge.roles,
-                plural(edge.roles)
-            ));
-        }
+        let mut text = super::count_text(edge);
         if edge.external {
             text.push_str(" external");
         } else if edge.cross_account {
@@ -124,13 +95,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         if edge.cross_account || edge.external {
             cross.push(number);
         }
-        writeln!(
-            wtr,
-            "  n{} {arrow}|{}| n{}",
-            ids[&from],
-            label(&text),
-            ids[&to]
-        )?;
+        writeln!(wtr, "  n{from} {arrow}|{}| n{to}", label(&text))?;
     }
     if !cross.is_empty() {
         let list: Vec<String> = cross.iter().map(usize::to_string).collect();

@@ -10,7 +10,43 @@ pub mod json;
 pub mod mermaid;
 pub mod table;
 
+use crate::graph::Edge;
 use std::io;
+
+/// `1 file`, `2 files`.
+pub fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// An edge's count as the pictures label it: `3`, or at account level `12 hops, 3 roles`.
+pub fn count_text(edge: &Edge) -> String {
+    if edge.roles > 0 {
+        format!(
+            "{}, {}",
+            plural(edge.count(), "hop"),
+            plural(edge.roles, "role")
+        )
+    } else {
+        edge.count().to_string()
+    }
+}
+
+/// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
+pub fn own_hops_text(edge: &Edge) -> String {
+    let mut text = format!(
+        "{} inside, {}",
+        plural(edge.count(), "hop"),
+        plural(edge.roles, "role")
+    );
+    if edge.failures > 0 {
+        text.push_str(&format!(" ({} failed)", edge.failures));
+    }
+    text
+}
 
 /// One cell of a tabular output, typed so JSON keeps numbers and booleans.
 #[derive(Debug, Clone, PartialEq, Eq)]
