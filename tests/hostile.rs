@@ -676,22 +676,27 @@ fn keys_given_twice_keep_the_first_value_and_say_so() {
     );
 }
 
+/// `summary -q --max-file-size CAP` over a delivery file `name` of `records` (gzip) beside one
+/// good record.
+fn beside_a_good_file(name: &str, records: &[&str], cap: &str) -> Output {
+    let dir = Dir::new();
+    dir.write_gz(name, &format!("{{\"Records\":[{}]}}", records.join(",")));
+    dir.write("good.json", assume_record().as_bytes());
+    run_in(
+        dir.root.path(),
+        &["summary", "-q", "--max-file-size", cap, "."],
+        None,
+    )
+}
+
 /// Regression (issue 20, review): the text of a file was bounded by the cap, but not the events
 /// it turns into: 1 GiB of 41-byte records that all name AssumeRole (3 MB of gzip) became
 /// ~9 GB of events and aborted the run. A file whose events would take more than half the cap
 /// fails, alone.
 #[test]
 fn a_file_of_tiny_role_assumptions_fails_alone() {
-    let dir = Dir::new();
     let tiny = r#"{"eventName":"AssumeRole","eventID":"x"}"#;
-    let records = vec![tiny; 20_000].join(",");
-    dir.write_gz("tiny.json.gz", &format!("{{\"Records\":[{records}]}}"));
-    dir.write("good.json", assume_record().as_bytes());
-    let output = run_in(
-        dir.root.path(),
-        &["summary", "-q", "--max-file-size", "1M", "."],
-        None,
-    );
+    let output = beside_a_good_file("tiny.json.gz", &vec![tiny; 20_000], "1M");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
@@ -706,15 +711,8 @@ fn a_file_of_tiny_role_assumptions_fails_alone() {
 /// text (300 MB became 1.9 GB). Past half the cap, such a file fails alone.
 #[test]
 fn a_file_of_escaped_records_fails_alone() {
-    let dir = Dir::new();
-    let records = vec![r#"{"\u0041":1}"#; 200_000].join(",");
-    dir.write_gz("escaped.json.gz", &format!("{{\"Records\":[{records}]}}"));
-    dir.write("good.json", assume_record().as_bytes());
-    let output = run_in(
-        dir.root.path(),
-        &["summary", "-q", "--max-file-size", "4M", "."],
-        None,
-    );
+    let escaped = r#"{"\u0041":1}"#;
+    let output = beside_a_good_file("escaped.json.gz", &vec![escaped; 200_000], "4M");
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
