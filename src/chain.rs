@@ -73,39 +73,93 @@ pub(crate) fn hash(key: &str) -> u64 {
     foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }
 
+/// The events that issued sessions, indexed to find the one that issued a caller's session:
+/// by the access key it returned, and by the session ARN it created.
+pub(crate) struct Issuers<'a> {
+    events: &'a [Box<RoleAssumption>],
+    by_key: SortedIndex<'a>,
+    by_session: SortedIndex<'a>,
+}
+
+/// What a call made with temporary credentials says of the session that made it.
+pub(crate) struct CallerSession<'c> {
+    pub kind: SourceKind,
+    /// `userIdentity.accessKeyId`.
+    pub access_key: &'c str,
+    /// The session ARN (`userIdentity.arn`).
+    pub session_arn: &'c str,
+    /// `sessionContext.attributes.creationDate`.
+    pub created: Option<DateTime<Utc>>,
+    pub time: Option<DateTime<Utc>>,
+}
+
+impl<'a> Issuers<'a> {
+    /// Indexes the successful role assumptions of `events` (sorted by time).
+    pub(crate) fn new(events: &'a [Box<RoleAssumption>]) -> Self {
+        let issued = |event: &RoleAssumption| {
+            event.outcome == Outcome::Success && event.event_name.assumes_role()
+        };
+        Issuers {
+            events,
+            by_key: SortedIndex::new(events, |e| issued(e).then(|| e.issued_access_key())),
+            by_session: SortedIndex::new(events, |e| issued(e).then(|| e.session_arn())),
+        }
+    }
+
+    /// The event that issued `call`'s session, and how it was linked: the access key when the
+    /// key and the creation time agree, else the session ARN within the session's lifetime.
+    /// `itself` (the call's own index, when it is an event) never qualifies.
+    pub(crate) fn find(
+        &self,
+        call: &CallerSession,
+        itself: Option<usize>,
+    ) -> Option<(usize, LinkKind)> {
+        if !matches!(call.kind, SourceKind::AssumedRole | SourceKind::AwsAccount) {
+            return None;
+        }
+        let key_link = (!call.access_key.is_empty())
+            .then(|| best_issuer(self.events, self.by_key.get(call.access_key), call, itself))
+            .flatten()
+            .map(|parent| (parent, LinkKind::AccessKey));
+        key_link.or_else(|| {
+            (call.kind == SourceKind::AssumedRole)
+                .then(|| {
+                    best_issuer(
+                        self.events,
+                        self.by_session.get(call.session_arn),
+                        call,
+                        itself,
+                    )
+                })
+                .flatten()
+                .map(|parent| (parent, LinkKind::Inferred))
+        })
+    }
+}
+
 /// The chain steps: each event's parent, found among `events` (sorted by time).
 fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>> {
-    let issued = |event: &RoleAssumption| {
-        event.outcome == Outcome::Success && event.event_name.assumes_role()
-    };
-    let by_key = SortedIndex::new(events, |e| issued(e).then(|| e.issued_access_key()));
-    let by_session = SortedIndex::new(events, |e| issued(e).then(|| e.session_arn()));
+    let issuers = Issuers::new(events);
     events
         .par_iter()
         .enumerate()
         .map(|(index, event)| {
-            let chained = matches!(
-                event.source_kind,
-                SourceKind::AssumedRole | SourceKind::AwsAccount
-            ) && event.event_name != EventName::SwitchRole;
-            if !chained {
+            if event.event_name == EventName::SwitchRole {
                 return None;
             }
-            let key_link = (!event.caller_access_key().is_empty())
-                .then(|| best_issuer(events, by_key.get(event.caller_access_key()), index))
-                .flatten()
-                .map(|parent| (parent, LinkKind::AccessKey));
-            key_link.or_else(|| {
-                (event.source_kind == SourceKind::AssumedRole)
-                    .then(|| best_issuer(events, by_session.get(event.source()), index))
-                    .flatten()
-                    .map(|parent| (parent, LinkKind::Inferred))
-            })
+            let call = CallerSession {
+                kind: event.source_kind,
+                access_key: event.caller_access_key(),
+                session_arn: event.source(),
+                created: event.caller_session_created,
+                time: event.event_time,
+            };
+            issuers.find(&call, Some(index))
         })
         .collect()
 }
 
-/// Of the `candidates` (entries of one key, in time order) that could have issued `child`'s
+/// Of the `candidates` (entries of one key, in time order) that could have issued `call`'s
 /// session, the one closest in time; ties go to the earliest.
 ///
 /// Only candidates issued within the window around the session's creation (or the call) can
@@ -114,12 +168,12 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
 fn best_issuer(
     events: &[Box<RoleAssumption>],
     candidates: &[(u64, &str, usize)],
-    child: usize,
+    call: &CallerSession,
+    itself: Option<usize>,
 ) -> Option<usize> {
-    let event = &events[child];
-    let call_time = event.event_time?;
+    let call_time = call.time?;
     let distance = |issued: DateTime<Utc>| -> Option<i64> {
-        match event.caller_session_created {
+        match call.created {
             Some(created) => {
                 let gap = (issued - created).num_seconds().abs();
                 (gap <= KEY_TOLERANCE_SECS).then_some(gap)
@@ -133,7 +187,7 @@ fn best_issuer(
         }
     };
     // A second wider than the window on each side, for the whole seconds `distance` counts.
-    let (target, before, after) = match event.caller_session_created {
+    let (target, before, after) = match call.created {
         Some(created) => (created, KEY_TOLERANCE_SECS + 1, KEY_TOLERANCE_SECS + 1),
         None => (call_time, SESSION_WINDOW_SECS + 1, KEY_TOLERANCE_SECS + 1),
     };
@@ -149,7 +203,7 @@ fn best_issuer(
     candidates[start..end.max(start)]
         .iter()
         .map(|&(_, _, c)| c)
-        .filter(|&c| c != child)
+        .filter(|&c| Some(c) != itself)
         .filter_map(|c| Some((distance(events[c].event_time?)?, c)))
         .min()
         .map(|(_, c)| c)

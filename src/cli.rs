@@ -26,6 +26,10 @@ pub enum Command {
     Chains(ChainsArgs),
     /// Which AWS service principals assume which roles.
     Services(ServicesArgs),
+    /// Who handed which role to which service (iam:PassRole, read from the calls that carry
+    /// it: RunInstances, CreateFunction, RegisterTaskDefinition, ...), and how often the
+    /// service then wore it.
+    Passrole(PassroleArgs),
     /// The graph's aggregated edges as a table for auditors.
     Edges(EdgesArgs),
     /// Files, records and role assumptions at a glance.
@@ -207,6 +211,14 @@ pub struct ServicesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct PassroleArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     pub format: TableFormat,
 }
 

@@ -540,7 +540,7 @@ fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> Cow<'t, str
 
 /// The role named in an AccessDenied message, for failures whose `requestParameters` is null:
 /// `… is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/x`.
-fn role_in_error_message(message: &str) -> Option<&str> {
+pub(crate) fn role_in_error_message(message: &str) -> Option<&str> {
     let (_, rest) = message.split_once("on resource: ")?;
     let arn = rest.split(|c: char| c.is_whitespace()).next()?;
     let arn = arn.trim_end_matches(['.', ',', '"']);
@@ -548,14 +548,14 @@ fn role_in_error_message(message: &str) -> Option<&str> {
 }
 
 /// Who called, as far as the record names them: borrowed from it where it can be.
-struct Caller<'r> {
-    kind: SourceKind,
-    source: Cow<'r, str>,
-    subject: Cow<'r, str>,
-    account: Cow<'r, str>,
+pub(crate) struct Caller<'r> {
+    pub(crate) kind: SourceKind,
+    pub(crate) source: Cow<'r, str>,
+    pub(crate) subject: Cow<'r, str>,
+    pub(crate) account: Cow<'r, str>,
 }
 
-fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<'r> {
+pub(crate) fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>) -> Caller<'r> {
     let request = record.request_parameters.get();
     let response = record.response_elements.get();
     let Some(id) = identity else {

@@ -6,6 +6,7 @@
 
 use crate::arn;
 use crate::event::{Outcome, RoleAssumption};
+use crate::passrole::HandOver;
 use chrono::{DateTime, Utc};
 use globset::GlobMatcher;
 
@@ -79,6 +80,51 @@ impl Filters {
             OutcomeFilter::All => true,
             OutcomeFilter::SuccessOnly => event.outcome == Outcome::Success,
             OutcomeFilter::FailureOnly => event.outcome == Outcome::Failure,
+        }
+    }
+}
+
+impl Filters {
+    /// True when the hand-over `hand_over` is to be reported: its time; the passer's, the
+    /// call's or the role's account; its role (or instance profile) by `--role`; its passer or
+    /// the passer's origin by `--source`; its outcome.
+    pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(time) = hand_over.event_time else {
+                return false;
+            };
+            if self.since.is_some_and(|since| time < since)
+                || self.until.is_some_and(|until| time > until)
+            {
+                return false;
+            }
+        }
+        let role_account = arn::account_of(&hand_over.role_arn).unwrap_or("");
+        if !self.accounts.is_empty()
+            && !self.accounts.iter().any(|a| {
+                *a == hand_over.passer_account
+                    || *a == hand_over.recipient_account
+                    || *a == role_account
+            })
+        {
+            return false;
+        }
+        if let Some(glob) = &self.role
+            && !role_matches(glob, &hand_over.role_arn)
+            && (hand_over.via.is_empty() || !glob.is_match(&hand_over.via))
+        {
+            return false;
+        }
+        if let Some(glob) = &self.source
+            && !glob.is_match(&hand_over.passer)
+            && !glob.is_match(&hand_over.passer_origin)
+        {
+            return false;
+        }
+        match self.outcome {
+            OutcomeFilter::All => true,
+            OutcomeFilter::SuccessOnly => hand_over.outcome == Outcome::Success,
+            OutcomeFilter::FailureOnly => hand_over.outcome == Outcome::Failure,
         }
     }
 }

@@ -43,6 +43,23 @@ impl Focus {
         self.from.is_some() || self.to.is_some() || self.depth.is_some()
     }
 
+    /// True when the focus keeps a hand-over: `--from` matches its passer's chain origin (or the
+    /// passer, when the origin is unknown), `--to` its role. `--depth` does not apply: a
+    /// hand-over is no hop.
+    pub fn keeps_hand_over(&self, hand_over: &crate::passrole::HandOver) -> bool {
+        let origin = if hand_over.passer_origin.is_empty() {
+            &hand_over.passer
+        } else {
+            &hand_over.passer_origin
+        };
+        self.from
+            .as_ref()
+            .is_none_or(|glob| origin_name_matches(glob, origin))
+            && self.to.as_ref().is_none_or(|glob| {
+                !hand_over.role_arn.is_empty() && role_matches(glob, &hand_over.role_arn)
+            })
+    }
+
     /// Which of `events` (all the scan's events, linked) the focus keeps.
     pub fn select(&self, events: &[Box<RoleAssumption>]) -> Vec<bool> {
         if !self.is_active() {
@@ -102,13 +119,19 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
     } else {
         origin
     };
-    let (source, subject) = name.split_once('#').unwrap_or((&name, ""));
+    origin_name_matches(glob, &name)
+}
+
+/// True when `--from`'s glob matches the chain origin `name` (`source` or
+/// `source#subject`): the whole, either side of `#`, or the principal's own name.
+pub fn origin_name_matches(glob: &GlobMatcher, name: &str) -> bool {
+    let (source, subject) = name.split_once('#').unwrap_or((name, ""));
     // The principal's own name too (`alice` for `arn:aws:iam::1:user/alice`), as `--role`
     // matches a role by name.
     let principal = arn::Arn::parse(source)
         .and_then(|parsed| parsed.resource.rsplit('/').next())
         .unwrap_or("");
-    glob.is_match(&name)
+    glob.is_match(name)
         || [source, subject, principal]
             .iter()
             .any(|part| !part.is_empty() && glob.is_match(part))

@@ -41,6 +41,7 @@ mod focus;
 mod graph;
 mod json;
 mod output;
+mod passrole;
 mod plan;
 mod prefetch;
 mod read;
@@ -65,6 +66,7 @@ pub mod testing {
     pub use crate::export::table::printable;
     pub use crate::export::{Cell, Rows};
     pub use crate::graph::{GraphOptions, MaskGraph};
+    pub use crate::passrole::coverage::markdown as passrole_coverage_markdown;
     pub use crate::read::file::{FileOutcome, read_bytes};
     pub use crate::read::load::{Buffers, load};
     pub use crate::scan::{Scan, ScanOptions, scan};

@@ -11,7 +11,9 @@ use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
 use crate::error::InputError;
 use crate::event::RoleAssumption;
-use crate::read::decode::SkipReason;
+use crate::passrole::resolve::resolve;
+use crate::passrole::{Found, HandOver};
+use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Discovery, Input, discover};
 use crate::read::file::{FileReader, FileResult, FileStatus};
 use crate::read::load;
@@ -43,6 +45,9 @@ pub struct ScanOptions {
     /// fixed order: the graph, edges, summary) they stay in path order, each file's in its own
     /// order, which is as deterministic and saves sorting them.
     pub by_time: bool,
+    /// What to look for: role assumptions, or those and the calls that hand roles over
+    /// ([`Scan::hand_overs`]).
+    pub interest: Interest,
 }
 
 impl Default for ScanOptions {
@@ -56,6 +61,7 @@ impl Default for ScanOptions {
             strict: false,
             link_chains: true,
             by_time: true,
+            interest: Interest::RoleAssumptions,
         }
     }
 }
@@ -95,6 +101,9 @@ pub struct Scan {
     pub stats: ScanStats,
     /// One error per failed file, in path order.
     pub failures: Vec<InputError>,
+    /// The roles handed to services (when [`ScanOptions::interest`] asked for them), one per
+    /// call and role, resolved ([`crate::passrole::resolve`]) and in time order.
+    pub hand_overs: Vec<HandOver>,
     pub elapsed: Duration,
 }
 
@@ -128,7 +137,7 @@ pub fn find_inputs(options: &ScanOptions) -> Inputs {
 /// from the start of [`find_inputs`].
 pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let Inputs { found, started } = inputs;
-    let reader = FileReader::new(options.max_file_size);
+    let reader = FileReader::new(options.max_file_size, options.interest);
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
     // Largest files first (by their size on disk), so that the files left at the end, when
     // one worker has run out of work and waits for the others, are the smallest; results are
@@ -168,7 +177,15 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
     let mut per_file = Vec::with_capacity(results.len());
+    let mut hand_overs = Vec::new();
+    let mut profile_changes = Vec::new();
     for (_, result) in results {
+        for found in result.found {
+            match found {
+                Found::HandOvers(found) => hand_overs.extend(found),
+                Found::Profile(change) => profile_changes.push(change),
+            }
+        }
         scan.stats.records += result.records;
         scan.stats.bytes_read += result.bytes_read;
         scan.stats.bytes_json += result.bytes_json;
@@ -201,7 +218,45 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     if options.link_chains {
         link_chains(&mut events);
     }
+    if options.interest == Interest::HandOvers {
+        scan.hand_overs = distinct_hand_overs(hand_overs);
+        profile_changes.sort();
+        profile_changes.dedup_by(|a, b| a.event_id == b.event_id && a == b);
+        resolve(
+            &mut scan.hand_overs,
+            &profile_changes,
+            &events,
+            options.link_chains,
+        );
+    }
     scan.events = events;
     scan.elapsed = started.elapsed();
     scan
+}
+
+/// One of each hand-over however many files carry its record (an organization trail and an
+/// account's own trail deliver the same call twice): the same event id, account, role and
+/// service; records without an id by their content. The copy from the first file by path is
+/// kept, whatever order files were read in.
+fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
+    let key = |h: &HandOver| {
+        let content = h
+            .event_id
+            .is_empty()
+            .then(|| (h.event_time, h.passer.clone(), h.event_name.clone()));
+        (
+            h.event_id.clone(),
+            h.recipient_account.clone(),
+            h.named.clone(),
+            h.service,
+            content,
+        )
+    };
+    hand_overs.sort_by(|a, b| {
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.log_file.cmp(&b.log_file))
+    });
+    hand_overs.dedup_by(|later, first| key(later) == key(first));
+    hand_overs
 }

@@ -6,6 +6,7 @@ pub mod chains;
 pub mod edges;
 pub mod events;
 pub mod graph;
+pub mod passrole;
 pub mod report;
 pub mod services;
 pub mod summary;
@@ -15,7 +16,9 @@ use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
 use crate::export::plural;
 use crate::export::table::printable;
+use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
+use crate::read::decode::Interest;
 use crate::scan::{Scan, find_inputs, read_inputs};
 use std::io::{self, IsTerminal, Write};
 
@@ -43,6 +46,8 @@ pub struct Context<'a> {
     /// Lines for stderr the writer leaves (such as the level a graph was drawn at), printed
     /// after the output.
     pub notes: std::sync::Mutex<Vec<String>>,
+    /// The hand-overs the filters and the focus keep (read only for [`Interest::HandOvers`]).
+    pub hand_overs: Vec<&'a HandOver>,
 }
 
 impl Context<'_> {
@@ -62,6 +67,7 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
         Command::Graph(args) => graph::run(args, stderr),
         Command::Chains(args) => chains::run(args, stderr),
         Command::Services(args) => services::run(args, stderr),
+        Command::Passrole(args) => passrole::run(args, stderr),
         Command::Edges(args) => edges::run(args, stderr),
         Command::Summary(args) => summary::run(args, stderr),
         Command::Report(args) => report::run(args, stderr),
@@ -72,6 +78,17 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
 pub fn execute(
     args: &ReadArgs,
     needs: Needs,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    execute_for(args, needs, Interest::RoleAssumptions, stderr, write)
+}
+
+/// [`execute`], reading what `interest` asks for.
+pub fn execute_for(
+    args: &ReadArgs,
+    needs: Needs,
+    interest: Interest,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
@@ -94,6 +111,7 @@ pub fn execute(
     // A focus follows chains: it needs them linked whatever the command.
     plan.scan.link_chains = needs == Needs::Chains || plan.focus.is_active();
     plan.scan.by_time = needs != Needs::Fields;
+    plan.scan.interest = interest;
     // One pool of --threads workers for reading and for formatting the output. A process runs
     // one command, so the global pool is set once; a second call in the same process keeps it.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -162,8 +180,22 @@ pub fn execute(
         scan: &scan,
         focused,
         notes: Default::default(),
+        hand_overs: scan
+            .hand_overs
+            .iter()
+            .filter(|hand_over| {
+                plan.filters.keep_hand_over(hand_over) && plan.focus.keeps_hand_over(hand_over)
+            })
+            .collect(),
     };
-    if context.events.is_empty() && !scan.events.is_empty() {
+    if interest == Interest::HandOvers {
+        if context.hand_overs.is_empty() && !scan.hand_overs.is_empty() {
+            context.note(format!(
+                "no hand-over matched the filters ({} read)",
+                scan.hand_overs.len()
+            ));
+        }
+    } else if context.events.is_empty() && !scan.events.is_empty() {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
         context.note(format!(
@@ -191,11 +223,14 @@ pub fn execute(
         let _ = writeln!(stderr, "trailmask: {}", printable(note));
     }
     if !plan.quiet || !scan.failures.is_empty() {
-        let _ = writeln!(
-            stderr,
-            "trailmask: {}",
-            closing_line(&scan, context.events.len())
-        );
+        let mut line = closing_line(&scan, context.events.len());
+        if interest == Interest::HandOvers {
+            line.push_str(&format!(
+                "; {}",
+                plural(context.hand_overs.len() as u64, "hand-over")
+            ));
+        }
+        let _ = writeln!(stderr, "trailmask: {line}");
     }
     // The process ends right after: freeing every event one by one would only cost time.
     drop(context);

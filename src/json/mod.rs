@@ -15,5 +15,7 @@ pub(crate) use reader::read_object_with;
 pub(crate) use reader::{Fields, Reader, Value, read_object, schema};
 #[cfg(test)]
 pub(crate) use split::StringStops;
-pub(crate) use split::{KeyMark, PlainSplitter, Records, Splitter, byte_mask, split_records};
+pub(crate) use split::{
+    KeyMark, NameFilter, PlainSplitter, Records, Splitter, byte_mask, split_records,
+};
 pub(crate) use values::{Key, Obj, Repeats, Text};

@@ -152,7 +152,13 @@ pub fn wrong_encoding(text: &[u8]) -> Option<&'static str> {
 /// Finds the records in a file's (decompressed) text. `splitter` is the fast path for S3
 /// delivery files: a fresh one, or one already fed the text as it was inflated.
 pub fn decode(bytes: &[u8], splitter: RecordSplitter) -> Decoded<'_> {
-    decode_reusing(bytes, splitter, &mut Records::default(), usize::MAX)
+    decode_reusing(
+        bytes,
+        splitter,
+        &mut Records::default(),
+        usize::MAX,
+        Interest::RoleAssumptions,
+    )
 }
 
 /// What listing one record for a full parse costs, at most: its span, its hint and its
@@ -169,6 +175,7 @@ pub fn decode_reusing<'a>(
     splitter: RecordSplitter,
     spare: &mut Records,
     budget: usize,
+    interest: Interest,
 ) -> Decoded<'a> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut decoded = Decoded {
@@ -200,7 +207,7 @@ pub fn decode_reusing<'a>(
             *spare = split;
             return decoded;
         }
-        let hints = hint_names(text, &split.spans, Some(&split));
+        let hints = hint_names(text, &split.spans, Some(&split), interest);
         decoded.records = split
             .spans
             .iter()
@@ -222,7 +229,7 @@ pub fn decode_reusing<'a>(
             Ok(value) => {
                 let end = stream.byte_offset();
                 let slice = text[start..end].trim_ascii();
-                collect(value, slice, &mut decoded.records, &mut shapes, 0);
+                collect(value, slice, &mut decoded.records, &mut shapes, 0, interest);
                 start = end;
             }
             Err(error) => {
@@ -268,6 +275,7 @@ fn collect<'a>(
     out: &mut Vec<RawRecord<'a>>,
     shapes: &mut ShapeTally,
     depth: usize,
+    interest: Interest,
 ) {
     match value {
         TopValue::Records(records, repeated) => {
@@ -288,7 +296,7 @@ fn collect<'a>(
                     (start, start + r.get().len())
                 })
                 .collect();
-            let hints = hint_names(raw, &spans, None);
+            let hints = hint_names(raw, &spans, None, interest);
             out.extend(records.into_iter().zip(hints).map(|(r, name)| RawRecord {
                 text: RecordText::Borrowed(r.get().as_bytes()),
                 name,
@@ -310,7 +318,7 @@ fn collect<'a>(
             for item in items {
                 let text = item.get();
                 if let Ok(inner) = serde_json::from_str::<TopValue>(text) {
-                    collect(inner, text.as_bytes(), out, shapes, depth + 1);
+                    collect(inner, text.as_bytes(), out, shapes, depth + 1, interest);
                 }
             }
         }
@@ -333,7 +341,12 @@ fn collect<'a>(
 /// `split` gives the positions of `\\u` escapes and of possible `"eventName"` tokens when the
 /// splitter found them; without it, substring searches find them (a superset: `\\\\u`
 /// counts too).
-fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> Vec<NameHint> {
+fn hint_names(
+    raw: &[u8],
+    spans: &[(usize, usize)],
+    split: Option<&Records>,
+    interest: Interest,
+) -> Vec<NameHint> {
     let mut candidate = vec![false; spans.len()];
     let mut mark = |hits: &mut dyn Iterator<Item = usize>, decide: &dyn Fn(usize) -> bool| {
         let mut index = 0;
@@ -367,12 +380,9 @@ fn hint_names(raw: &[u8], spans: &[(usize, usize)], split: Option<&Records>) -> 
             // The usual name, plain letters, is compared as bytes; anything else is read
             // exactly as the full parse will read it.
             if name.iter().all(u8::is_ascii_alphabetic) {
-                EventName::is_name(name)
+                interest.is_name(name)
             } else {
-                std::str::from_utf8(name)
-                    .ok()
-                    .and_then(EventName::parse)
-                    .is_some()
+                std::str::from_utf8(name).is_ok_and(|name| interest.parses(name))
             }
         })
     });
@@ -392,9 +402,88 @@ pub type RecordSplitter = Splitter<{ EVENT_NAME.byte }, { EVENT_NAME.at }>;
 /// The splitter for [`decode`]: of the `"eventName"` starts it notes only those whose value,
 /// as far as it has been inflated, may name a role assumption.
 pub fn record_splitter() -> RecordSplitter {
-    RecordSplitter::new(RECORDS)
-        .noting(may_name_candidate)
-        .sparse()
+    Interest::RoleAssumptions.splitter()
+}
+
+/// Which records are worth a full parse: the role assumptions ([`EventName`]), or those and the
+/// calls that hand a role to a service or say which role an instance profile holds
+/// ([`crate::passrole::coverage`]). Everything that decides before the parse (the splitter's
+/// filter, [`hint_names`], the substring search of `read::file`) asks the interest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Interest {
+    #[default]
+    RoleAssumptions,
+    /// Role assumptions and hand-overs.
+    HandOvers,
+}
+
+impl Interest {
+    /// The splitter of delivery files for this interest.
+    pub fn splitter(self) -> RecordSplitter {
+        let keep: crate::json::NameFilter = match self {
+            Interest::RoleAssumptions => may_name_candidate,
+            Interest::HandOvers => may_name_candidate_or_hand_over,
+        };
+        RecordSplitter::new(RECORDS).noting(keep).sparse()
+    }
+
+    /// True when `name` (bytes as written, no escape) is exactly a name of interest.
+    pub fn is_name(self, name: &[u8]) -> bool {
+        EventName::is_name(name) || (self == Interest::HandOvers && is_hand_over_name(name))
+    }
+
+    /// True when `text`, read as the full parse reads an `eventName`, is a name of interest.
+    pub fn parses(self, text: &str) -> bool {
+        EventName::parse(text).is_some()
+            || (self == Interest::HandOvers && is_hand_over_name(text.trim().as_bytes()))
+    }
+
+    /// Substrings of which a record of interest holds at least one (a superset: the parse
+    /// decides): each name's first eight bytes (or whole name when shorter).
+    pub fn patterns(self) -> Vec<Vec<u8>> {
+        let mut patterns: Vec<Vec<u8>> = EventName::HEADS
+            .iter()
+            .map(|head| head.to_le_bytes().to_vec())
+            .collect();
+        if self == Interest::HandOvers {
+            patterns.extend(
+                crate::passrole::coverage::names()
+                    .iter()
+                    .map(|name| name.as_bytes()[..name.len().min(8)].to_vec()),
+            );
+        }
+        patterns.sort();
+        patterns.dedup();
+        patterns
+    }
+}
+
+fn is_hand_over_name(name: &[u8]) -> bool {
+    crate::passrole::coverage::names()
+        .binary_search_by(|known| known.as_bytes().cmp(name))
+        .is_ok()
+}
+
+/// [`may_name_candidate`], widened to the hand-over calls: false only for a compact
+/// `"eventName":"…"` whose value names neither a role assumption nor a hand-over (a value that
+/// is a prefix of a hand-over name followed by an escape is kept: the escape may finish it).
+fn may_name_candidate_or_hand_over(rest: &[u8]) -> bool {
+    if may_name_candidate(rest) {
+        return true;
+    }
+    // Ruled out as a role assumption: a compact key and a first eight bytes free of escapes.
+    let value = &rest[13..];
+    let letters = value
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .count();
+    match value.get(letters) {
+        Some(b'"') => is_hand_over_name(&value[..letters]),
+        Some(b'\\') | None => crate::passrole::coverage::names()
+            .iter()
+            .any(|name| name.as_bytes().starts_with(&value[..letters])),
+        Some(_) => false,
+    }
 }
 
 /// For the splitter, while the bytes are in the cache: false only for a compact

@@ -4,14 +4,15 @@
 //! What a file gave, or why it gave nothing, comes back as a [`FileResult`].
 
 use super::decode::RecordSplitter;
-use super::decode::{self, NameHint, SkipReason};
+use super::decode::{self, Interest, NameHint, SkipReason};
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, Record};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
-use crate::event::{EventName, RoleAssumption, extract};
+use crate::event::{RoleAssumption, extract};
 use crate::json::{Records, Repeats};
+use crate::passrole::{self, Found};
 use aho_corasick::AhoCorasick;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub(crate) struct FileResult {
     /// Each event with what de-duplication reads of it, taken here while the event is in the
     /// cache.
     pub(crate) events: Vec<(DedupeKey, Box<RoleAssumption>)>,
+    /// Hand-overs and instance-profile changes, when [`Interest::HandOvers`] asked for them.
+    pub(crate) found: Vec<Found>,
     pub(crate) records: u64,
     pub(crate) bytes_read: u64,
     pub(crate) bytes_json: u64,
@@ -45,21 +48,23 @@ struct WorkerBuffers {
 /// Reads files, on any worker, each worker with its own buffers.
 pub(crate) struct FileReader {
     limit: u64,
+    interest: Interest,
     matcher: AhoCorasick,
 }
 
 impl FileReader {
-    /// A reader of files of at most `limit` bytes once decompressed.
-    pub(crate) fn new(limit: u64) -> FileReader {
+    /// A reader of files of at most `limit` bytes once decompressed, looking for `interest`.
+    pub(crate) fn new(limit: u64, interest: Interest) -> FileReader {
         FileReader {
             limit,
-            matcher: candidate_matcher(),
+            interest,
+            matcher: candidate_matcher(interest),
         }
     }
 
     /// Reads `input` with this thread's buffers.
     pub(crate) fn read(&self, input: &Input) -> FileResult {
-        BUFFERS.with_borrow_mut(|bufs| read_input(input, self.limit, &self.matcher, bufs))
+        BUFFERS.with_borrow_mut(|bufs| read_input(input, self, bufs))
     }
 }
 
@@ -70,18 +75,18 @@ thread_local! {
         std::cell::RefCell::new(WorkerBuffers::default());
 }
 
-/// Finds the records worth a full parse: any that hold the first eight bytes of an event
-/// name ([`EventName::HEADS`]). A superset: an ordinary call may mention "AssumeRole" in a
-/// string; the parse decides.
-fn candidate_matcher() -> AhoCorasick {
-    AhoCorasick::new(EventName::HEADS.map(u64::to_le_bytes))
-        .expect("the candidate patterns are valid")
+/// Finds the records worth a full parse: any that hold the first eight bytes of a name of
+/// interest ([`Interest::patterns`]). A superset: an ordinary call may mention "AssumeRole" in
+/// a string; the parse decides.
+fn candidate_matcher(interest: Interest) -> AhoCorasick {
+    AhoCorasick::new(interest.patterns()).expect("the candidate patterns are valid")
 }
 
 impl FileResult {
     pub(crate) fn not_read() -> Self {
         FileResult {
             events: Vec::new(),
+            found: Vec::new(),
             records: 0,
             bytes_read: 0,
             bytes_json: 0,
@@ -90,15 +95,11 @@ impl FileResult {
     }
 }
 
-fn read_input(
-    input: &Input,
-    limit: u64,
-    matcher: &AhoCorasick,
-    bufs: &mut WorkerBuffers,
-) -> FileResult {
+fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> FileResult {
+    let limit = reader.limit;
     let mut result = FileResult::not_read();
     let WorkerBuffers { load, records } = bufs;
-    let mut splitter = decode::record_splitter().reusing(std::mem::take(records));
+    let mut splitter = reader.interest.splitter().reusing(std::mem::take(records));
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
@@ -120,7 +121,7 @@ fn read_input(
             (PathBuf::from("<stdin>"), loaded)
         }
     };
-    let mut result = finish_file(path, loaded, splitter, records, limit, matcher, result);
+    let mut result = finish_file(path, loaded, splitter, records, reader, result);
     load.release();
     if matches!(input, Input::Stdin) {
         result.bytes_read = result.bytes_json; // what was read is what was given
@@ -132,6 +133,7 @@ fn read_input(
 #[derive(Debug)]
 pub struct FileOutcome {
     pub events: Vec<Box<RoleAssumption>>,
+    pub found: Vec<Found>,
     pub records: u64,
     pub skipped: Option<SkipReason>,
     pub error: Option<InputError>,
@@ -140,16 +142,21 @@ pub struct FileOutcome {
 /// Reads one file's bytes exactly as [`crate::scan::scan`] reads a file (gzip or not, any shape), without
 /// de-duplication or chains. For tests and fuzzing.
 pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
+    read_bytes_for(bytes, limit, Interest::RoleAssumptions)
+}
+
+/// [`read_bytes`] looking for `interest`.
+pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutcome {
+    let reader = FileReader::new(limit, interest);
     let mut bufs = Buffers::default();
-    let mut splitter = decode::record_splitter();
+    let mut splitter = interest.splitter();
     let loaded = load::load(bytes, limit, &mut bufs, &mut |text| splitter.feed(text));
     let result = finish_file(
         PathBuf::from("<bytes>"),
         loaded,
         splitter,
         &mut Records::default(),
-        limit,
-        &candidate_matcher(),
+        &reader,
         FileResult::not_read(),
     );
     let (skipped, error) = match result.status {
@@ -159,6 +166,7 @@ pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
     };
     FileOutcome {
         events: result.events.into_iter().map(|(_, event)| event).collect(),
+        found: result.found,
         records: result.records,
         skipped,
         error,
@@ -176,10 +184,14 @@ fn finish_file(
     loaded: Loaded,
     splitter: RecordSplitter,
     spare: &mut Records,
-    limit: u64,
-    matcher: &AhoCorasick,
+    reader: &FileReader,
     mut result: FileResult,
 ) -> FileResult {
+    let FileReader {
+        limit,
+        interest,
+        ref matcher,
+    } = *reader;
     let (text, gzip_damage) = match loaded {
         Ok(loaded) => loaded,
         Err(problem) => {
@@ -196,7 +208,7 @@ fn finish_file(
         return result;
     }
     let event_budget = usize::try_from(limit / 2).unwrap_or(usize::MAX);
-    let decoded = decode::decode_reusing(text, splitter, spare, event_budget);
+    let decoded = decode::decode_reusing(text, splitter, spare, event_budget, interest);
     if decoded.too_many {
         result.records = decoded.count as u64;
         result.status = FileStatus::Failed(InputError::TooManyEvents { path, limit });
@@ -230,6 +242,26 @@ fn finish_file(
         match parsed {
             Ok(record) => {
                 repeated += usize::from(record.repeats());
+                if interest == Interest::HandOvers
+                    && passrole::wanted(record.event_source.as_str(), record.event_name.as_str())
+                {
+                    // Hand-overs are few: their paths are read from a full JSON value.
+                    if let Some(found) = serde_json::from_slice::<serde_json::Value>(text)
+                        .ok()
+                        .and_then(|value| passrole::read(&record, &value, &log_file))
+                    {
+                        event_bytes += found.byte_len();
+                        if event_bytes > event_budget {
+                            result.events = Vec::new();
+                            result.found = Vec::new();
+                            result.status =
+                                FileStatus::Failed(InputError::TooManyEvents { path, limit });
+                            return result;
+                        }
+                        result.found.push(found);
+                    }
+                    continue;
+                }
                 if let Some(event) = extract(&record, &log_file) {
                     event_bytes += EVENT_SIZE + event.text.byte_len();
                     if event_bytes > event_budget {
