@@ -461,3 +461,64 @@ fn to_keeps_the_chains_that_reached_a_role_up_to_it() {
         set_diff(&expected, &shown)
     );
 }
+
+#[test]
+fn every_hand_over_is_one_passrole_row_with_its_passer_origin_and_wearers() {
+    let fields = [
+        "event_time",
+        "event_name",
+        "outcome",
+        "passer",
+        "passer_origin",
+        "role_arn",
+        "role_from",
+        "via",
+        "service",
+        "resource",
+        "worn",
+        "event_id",
+    ];
+    let project = |row: &Value| -> Vec<String> {
+        fields
+            .iter()
+            .map(|field| match &row[*field] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect()
+    };
+    let expected: Vec<Vec<String>> = org_truth()["hand_overs"]["rows"]
+        .as_array()
+        .expect("truth has hand-overs")
+        .iter()
+        .map(project)
+        .collect();
+    assert!(expected.len() > 20, "{}", expected.len());
+    let actual: Vec<Vec<String>> = json_out(&["passrole", "-q", "--format", "json", trail_arg()])
+        .as_array()
+        .expect("an array")
+        .iter()
+        .map(project)
+        .collect();
+    for (actual, expected) in actual.iter().zip(&expected) {
+        assert_eq!(actual, expected);
+    }
+    assert_eq!(actual.len(), expected.len());
+    // Each way a role is learned is exercised, and some service wore each handed role.
+    let from: BTreeSet<&str> = actual.iter().map(|row| row[6].as_str()).collect();
+    assert_eq!(
+        from,
+        BTreeSet::from([
+            "error-message",
+            "instance-session",
+            "profile-calls",
+            "request"
+        ])
+    );
+    assert!(
+        actual
+            .iter()
+            .filter(|row| row[2] == "success")
+            .all(|row| row[10] != "0")
+    );
+}

@@ -1357,6 +1357,292 @@ impl<'a> Trail<'a> {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Hand-overs: each service role is handed to its service once, before the trail's first hop
+// (so every session of the service on the role wears what was handed over).
+
+/// The instance profile an EC2 role is launched with: deliberately not the role's name.
+fn profile_name(role: &Role) -> String {
+    format!("{}-profile", role.name.to_ascii_lowercase())
+}
+
+impl Trail<'_> {
+    /// Writes the hand-over records (and the IAM profile calls for the production account) and
+    /// returns the rows `trailmask passrole` must print, in time order.
+    fn hand_overs(&mut self) -> Vec<Value> {
+        let roles = self.roles;
+        // Who hands masks over in each account: user oscar in dev; elsewhere a session of an
+        // operator role that user terraform entered from the shared account.
+        let operator = |account: usize| match account {
+            MGMT => Some("Admin"),
+            SECURITY => Some("GuardDutyAdmin"),
+            LOG => Some("LogArchiveAdmin"),
+            SHARED => Some("TerraformExecution"),
+            PROD | STAGING => Some("Deployer"),
+            SANDBOX => Some("SandboxAdmin"),
+            _ => None,
+        };
+        let terraform = USERS
+            .iter()
+            .position(|u| u.name == "terraform")
+            .expect("user terraform");
+        let oscar = USERS
+            .iter()
+            .position(|u| u.name == "oscar")
+            .expect("user oscar");
+        let mut passers: BTreeMap<usize, Caller> = BTreeMap::new();
+        for account in 0..MEMBERS.len() {
+            let caller = match operator(account) {
+                Some(name) => {
+                    let role = roles
+                        .iter()
+                        .position(|r| r.account == account && r.name == name)
+                        .expect("the operator role");
+                    let user = self.user_caller(terraform, 10, false);
+                    let session = self
+                        .api_hop(&user, role, 12 + account as u64, false)
+                        .expect("an operator session");
+                    self.session_caller(&session)
+                }
+                None => self.user_caller(oscar, 10, false),
+            };
+            passers.insert(account, caller);
+        }
+        let mut rows = Vec::new();
+        let mut t = 30;
+        let services: Vec<usize> = (0..roles.len())
+            .filter(|&r| matches!(roles[r].wearer, Wearer::Service(_)))
+            .collect();
+        // The production account's profiles are made in the logs read (IAM's calls say which
+        // role each holds); the others' are older than the trail.
+        for &r in &services {
+            let role = &roles[r];
+            if role.account == PROD && role.wearer == Wearer::Service("ec2.amazonaws.com") {
+                let passer = passers[&PROD].clone();
+                for (name, request) in [
+                    (
+                        "CreateInstanceProfile",
+                        json!({"instanceProfileName": profile_name(role)}),
+                    ),
+                    (
+                        "AddRoleToInstanceProfile",
+                        json!({"instanceProfileName": profile_name(role), "roleName": role.name}),
+                    ),
+                ] {
+                    self.call(
+                        &passer,
+                        t,
+                        "iam.amazonaws.com",
+                        name,
+                        request,
+                        Value::Null,
+                        None,
+                    );
+                    t += 1;
+                }
+            }
+        }
+        for &r in &services {
+            let role = &roles[r];
+            let Wearer::Service(service) = role.wearer else {
+                continue;
+            };
+            let account = role.account;
+            let acct = account_id(account);
+            let passer = passers[&account].clone();
+            let region = "us-east-1";
+            // Every session of the service on the role comes later (EC2's are named after the
+            // twelve instances launched, Lambda's after the function).
+            let worn_by = |hops: &[Hop]| {
+                hops.iter()
+                    .filter(|h| h.ok && h.source == service && h.role == r)
+                    .count()
+            };
+            // (event source, name, request, response, resources, via, role_from, worn)
+            let (source, name, request, response, resources, via, role_from, worn) = match service {
+                "ec2.amazonaws.com" => {
+                    let ids: Vec<String> = (0..12).map(|i| format!("i-0{i:016x}")).collect();
+                    let items: Vec<Value> = ids.iter().map(|id| json!({"instanceId": id, "iamInstanceProfile": {"arn": format!("arn:aws:iam::{acct}:instance-profile/{}", profile_name(role)), "id": "AIPAEXAMPLE"}})).collect();
+                    let from = if account == PROD {
+                        "profile-calls"
+                    } else {
+                        "instance-session"
+                    };
+                    let worn = worn_by(&self.hops);
+                    (
+                        "ec2.amazonaws.com",
+                        "RunInstances",
+                        json!({"instancesSet": {"items": [{"imageId": "ami-0abcdef1234567890", "minCount": 12, "maxCount": 12}]}, "instanceType": "t3.micro", "iamInstanceProfile": {"name": profile_name(role)}, "userData": "<sensitiveDataRemoved>"}),
+                        json!({"requestId": self.rng.uuid(), "reservationId": "r-0123456789abcdef0", "ownerId": acct, "instancesSet": {"items": items}}),
+                        ids,
+                        format!(
+                            "arn:aws:iam::{acct}:instance-profile/{}",
+                            profile_name(role)
+                        ),
+                        from,
+                        worn,
+                    )
+                }
+                "lambda.amazonaws.com" => {
+                    let function = role.name.trim_end_matches("Lambda").to_owned();
+                    let arn = format!("arn:aws:lambda:{region}:{acct}:function:{function}");
+                    let worn = worn_by(&self.hops);
+                    (
+                        "lambda.amazonaws.com",
+                        "CreateFunction20150331",
+                        json!({"functionName": function, "runtime": "python3.12", "role": role.arn(), "handler": "app.handler", "environment": {}}),
+                        json!({"functionName": function, "functionArn": arn, "role": role.arn(), "state": "Pending"}),
+                        vec![arn],
+                        String::new(),
+                        "request",
+                        worn,
+                    )
+                }
+                "ecs-tasks.amazonaws.com" => {
+                    let family = role.name.to_ascii_lowercase();
+                    let arn = format!("arn:aws:ecs:{region}:{acct}:task-definition/{family}:1");
+                    (
+                        "ecs.amazonaws.com",
+                        "RegisterTaskDefinition",
+                        json!({"family": family, "taskRoleArn": role.arn(), "networkMode": "awsvpc", "containerDefinitions": [{"name": "app", "image": "public.ecr.aws/docker/library/busybox:latest"}]}),
+                        json!({"taskDefinition": {"taskDefinitionArn": arn, "family": family, "revision": 1, "taskRoleArn": role.arn()}}),
+                        vec![arn],
+                        String::new(),
+                        "request",
+                        worn_by(&self.hops),
+                    )
+                }
+                "glue.amazonaws.com" => {
+                    // Glue takes a role by name (with its path): the reader names it in the
+                    // call's account and finds its canonical spelling.
+                    let named = role
+                        .arn
+                        .split_once(":role/")
+                        .map(|(_, name)| name.to_owned())
+                        .unwrap_or_default();
+                    let job = format!("{}-job", role.name.to_ascii_lowercase());
+                    (
+                        "glue.amazonaws.com",
+                        "CreateJob",
+                        json!({"name": job, "role": named, "command": {"name": "glueetl", "scriptLocation": "s3://scripts/etl.py"}}),
+                        json!({"name": job}),
+                        vec![job],
+                        String::new(),
+                        "request",
+                        worn_by(&self.hops),
+                    )
+                }
+                "states.amazonaws.com" => {
+                    let machine = format!("{}-machine", role.name.to_ascii_lowercase());
+                    let arn = format!("arn:aws:states:{region}:{acct}:stateMachine:{machine}");
+                    (
+                        "states.amazonaws.com",
+                        "CreateStateMachine",
+                        json!({"name": machine, "roleArn": role.arn(), "definition": "HIDDEN_DUE_TO_SECURITY_REASONS"}),
+                        json!({"stateMachineArn": arn, "creationDate": "Mar 1, 2026 10:00:00 AM"}),
+                        vec![arn],
+                        String::new(),
+                        "request",
+                        worn_by(&self.hops),
+                    )
+                }
+                "events.amazonaws.com" => {
+                    let rule = format!("{}-rule", role.name.to_ascii_lowercase());
+                    (
+                        "events.amazonaws.com",
+                        "PutTargets",
+                        json!({"rule": rule, "targets": [{"id": "1", "arn": format!("arn:aws:states:{region}:{acct}:stateMachine:target"), "roleArn": role.arn()}]}),
+                        json!({"failedEntryCount": 0, "failedEntries": []}),
+                        vec![rule],
+                        String::new(),
+                        "request",
+                        worn_by(&self.hops),
+                    )
+                }
+                _ => continue,
+            };
+            let event_id = self.call(&passer, t, source, name, request, response, None);
+            rows.push(json!({
+                "event_time": iso(t), "event_name": name, "outcome": "success", "passer": passer.arn,
+                "passer_origin": passer.origin, "role_arn": role.arn(), "role_from": role_from,
+                "via": via, "service": service, "resource": resources, "worn": worn, "event_id": event_id,
+            }));
+            t += 1;
+        }
+        // One refused: the production deployer may not hand BreakGlass to a function.
+        let passer = passers[&PROD].clone();
+        let role = roles
+            .iter()
+            .find(|r| r.account == PROD && r.name == "BreakGlass")
+            .expect("role BreakGlass");
+        let message = format!(
+            "User: {} is not authorized to perform: iam:PassRole on resource: {} because no identity-based policy allows the iam:PassRole action",
+            passer.arn,
+            role.arn()
+        );
+        let event_id = self.call(
+            &passer,
+            t,
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            json!({"functionName": "break-glass-fn", "runtime": "python3.12", "role": role.arn(), "handler": "app.handler"}),
+            Value::Null,
+            Some(("AccessDenied", &message)),
+        );
+        rows.push(json!({
+            "event_time": iso(t), "event_name": "CreateFunction20150331", "outcome": "failure", "passer": passer.arn,
+            "passer_origin": passer.origin, "role_arn": role.arn(), "role_from": "error-message",
+            "via": "", "service": "lambda.amazonaws.com", "resource": ["break-glass-fn"], "worn": 0, "event_id": event_id,
+        }));
+        rows
+    }
+
+    /// Writes one call by `caller` (a user or a role session) and returns its event id.
+    #[allow(clippy::too_many_arguments)]
+    fn call(
+        &mut self,
+        caller: &Caller,
+        t: u64,
+        source: &str,
+        name: &str,
+        request: Value,
+        response: Value,
+        error: Option<(&str, &str)>,
+    ) -> String {
+        let event_id = self.rng.uuid();
+        let recipient = account_id(caller.account);
+        let common = Common {
+            time: &iso(t),
+            source,
+            name,
+            region: "us-east-1",
+            ip: &caller.ip,
+            agent: caller.agent,
+            recipient,
+        };
+        let mut extra = Vec::new();
+        if let Some((code, message)) = error {
+            extra.push(("errorCode", json!(code)));
+            extra.push(("errorMessage", json!(message)));
+        }
+        let response = if error.is_some() {
+            Value::Null
+        } else {
+            response
+        };
+        let record = record(
+            &common,
+            caller.identity.clone(),
+            request,
+            response,
+            &event_id,
+            &extra,
+        );
+        self.push(caller.account, "us-east-1", t, record);
+        event_id
+    }
+}
+
 /// Plays one hop over `edge`; `from` is the session of the edge's source role, if it is one.
 fn play(
     trail: &mut Trail,
@@ -1486,6 +1772,7 @@ pub fn write(out: &Path, records: u64, seed: u64) -> Result<String, Box<dyn std:
             next = play(&mut trail, &edges, o, Some(&s), t);
         }
     }
+    let hand_overs = trail.hand_overs();
     let role_records = trail.records.len() as u64;
     // Ordinary calls: by every session with its key, by CLI users, and a few that mention
     // AssumeRole in their parameters.
@@ -1512,7 +1799,7 @@ pub fn write(out: &Path, records: u64, seed: u64) -> Result<String, Box<dyn std:
             seed: mix(seed ^ mix(n + 1)),
         });
     }
-    let truth = truth(
+    let mut truth = truth(
         &trail,
         &roles,
         records,
@@ -1520,6 +1807,10 @@ pub fn write(out: &Path, records: u64, seed: u64) -> Result<String, Box<dyn std:
         role_records,
         ordinary.len() as u64,
     );
+    truth["hand_overs"] = json!({
+        "note": "one row per role handed to a service (iam:PassRole carried by the service's call), in time order; worn = the service's later sessions on the role (for EC2 and Lambda those named after the call's instances or function)",
+        "rows": hand_overs,
+    });
     let written = write_files(out, trail.records, ordinary, seed)?;
     std::fs::write(
         out.join("truth.json"),

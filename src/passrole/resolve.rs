@@ -89,7 +89,7 @@ pub fn resolve(
             && hand_over.role_from == RoleFrom::Unknown
             && hand_over.outcome == Outcome::Success
             && hand_over.worn_rule == Worn::SessionNamesResource
-            && let Some(role) = sessions.first_worn_by(hand_over)
+            && let Some(role) = sessions.first_worn_by(hand_over, account_of(hand_over))
         {
             hand_over.role_arn = role.to_owned();
             hand_over.role_from = RoleFrom::InstanceSession;
@@ -280,8 +280,10 @@ impl<'a> ServiceSessions<'a> {
         }
     }
 
-    /// The role the first session of one of the hand-over's resources (from its time on) wore.
-    fn first_worn_by(&self, hand_over: &HandOver) -> Option<&'a str> {
+    /// The role the first session of one of the hand-over's resources (from its time on) wore,
+    /// among roles of `account` (an instance profile holds a role of its own account; instance
+    /// ids are only unique within one).
+    fn first_worn_by(&self, hand_over: &HandOver, account: &str) -> Option<&'a str> {
         let from = not_before(hand_over.event_time);
         hand_over
             .resources
@@ -291,7 +293,10 @@ impl<'a> ServiceSessions<'a> {
                     .by_session
                     .get(&(hand_over.service, last_segment(resource)))?;
                 let at = list.partition_point(|e| e.event_time < from);
-                list.get(at).copied()
+                list[at..]
+                    .iter()
+                    .find(|e| e.role_account() == account)
+                    .copied()
             })
             .min_by(|a, b| (a.event_time, a.event_id()).cmp(&(b.event_time, b.event_id())))
             .map(|event| event.role_arn())
