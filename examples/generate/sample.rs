@@ -667,7 +667,73 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
     );
 
     trail.noise();
+    hand_overs(&mut trail, &k2);
     write_files(out, trail)
+}
+
+/// 10. Hand-overs (iam:PassRole, carried by the service calls): alice's Deployer session
+/// launches the two instances of scenario 4 with instance profile `web-server` (named unlike
+/// its role), creates the Lambda function and registers the ECS task definition (with an
+/// execution role no session in the logs wears); mallory is refused handing a role to a
+/// function. Written last, with ids of their own, so the records before keep theirs.
+fn hand_overs(trail: &mut Trail, deploy_key: &str) {
+    let others = trail.rng.replace(Rng(202_012_201_020));
+    let deployer = session_identity(
+        PROD,
+        "Deployer",
+        "deploy-2f9",
+        deploy_key,
+        "2020-12-20T10:05:00Z",
+    );
+    let common = Common {
+        time: "2020-12-20T10:20:00Z",
+        source: "ec2.amazonaws.com",
+        name: "RunInstances",
+        region: "eu-west-1",
+        ip: "203.0.113.10",
+        agent: "aws-cli/2.1.10 Python/3.8.5 Darwin/20.2.0 exe/x86_64 prompt/off command/ec2.run-instances",
+        recipient: PROD,
+    };
+    let instances: Vec<Value> = ["i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"]
+        .iter()
+        .map(|id| json!({"instanceId": id, "imageId": "ami-0abcdef1234567890", "instanceType": "t3.micro",
+            "iamInstanceProfile": {"arn": format!("arn:aws:iam::{PROD}:instance-profile/web-server"), "id": "AIPAWEBSERVEREXAMPLE"}}))
+        .collect();
+    let event_id = trail.rng().uuid();
+    trail.add(PROD, "eu-west-1", record(&common, deployer.clone(),
+        json!({"instancesSet": {"items": [{"imageId": "ami-0abcdef1234567890", "minCount": 2, "maxCount": 2}]},
+               "instanceType": "t3.micro", "iamInstanceProfile": {"name": "web-server"}, "userData": "<sensitiveDataRemoved>"}),
+        json!({"reservationId": "r-0a1b2c3d4e5f60000", "ownerId": PROD, "instancesSet": {"items": instances}}),
+        &event_id, &[]));
+    let function = format!("arn:aws:lambda:eu-west-1:{PROD}:function:OrderProcessor");
+    let event_id = trail.rng().uuid();
+    trail.add(PROD, "eu-west-1", record(&Common {
+            time: "2020-12-20T10:25:00Z", source: "lambda.amazonaws.com", name: "CreateFunction20150331", ..common },
+        deployer.clone(),
+        json!({"functionName": "OrderProcessor", "runtime": "python3.8", "role": role(PROD, "OrderProcessorLambda"), "handler": "app.handler", "environment": {}}),
+        json!({"functionName": "OrderProcessor", "functionArn": function, "role": role(PROD, "OrderProcessorLambda"), "state": "Pending"}),
+        &event_id, &[]));
+    let event_id = trail.rng().uuid();
+    trail.add(PROD, "eu-west-1", record(&Common {
+            time: "2020-12-20T10:30:00Z", source: "ecs.amazonaws.com", name: "RegisterTaskDefinition", ..common },
+        deployer,
+        json!({"family": "payments", "taskRoleArn": role(PROD, "PaymentsTaskRole"), "executionRoleArn": role(PROD, "ecsTaskExecutionRole"),
+               "networkMode": "awsvpc", "containerDefinitions": [{"name": "api", "image": "example/payments:1.4"}]}),
+        json!({"taskDefinition": {"taskDefinitionArn": format!("arn:aws:ecs:eu-west-1:{PROD}:task-definition/payments:1"), "family": "payments", "revision": 1}}),
+        &event_id, &[]));
+    let event_id = trail.rng().uuid();
+    let mallory = format!("arn:aws:iam::{DEV}:user/mallory");
+    let admin = role(DEV, "DevAdmin");
+    trail.add(DEV, "us-east-1", record(&Common {
+            time: "2020-12-21T14:05:00Z", source: "lambda.amazonaws.com", name: "CreateFunction20150331",
+            region: "us-east-1", ip: "198.51.100.66", agent: SDK, recipient: DEV },
+        user(DEV, "mallory"),
+        json!({"functionName": "helper", "runtime": "python3.8", "role": admin, "handler": "app.handler"}),
+        Value::Null,
+        &event_id,
+        &[("errorCode", json!("AccessDeniedException")),
+          ("errorMessage", json!(format!("User: {mallory} is not authorized to perform: iam:PassRole on resource: {admin} because no identity-based policy allows the iam:PassRole action")))]));
+    trail.rng = others;
 }
 
 fn write_files(out: &Path, trail: Trail) -> Result<String, Box<dyn std::error::Error>> {
