@@ -63,6 +63,37 @@ fn vouched(event: &RoleAssumption) -> [&str; 2] {
     [role, event.caller_role_arn()]
 }
 
+/// The roles the events name, by identity: for a role named elsewhere (a hand-over's
+/// request, a call's session), the spelling the events use, after [`canonical_roles`].
+pub struct KnownRoles<'e> {
+    by_key: HashMap<RoleKey, &'e str>,
+}
+
+impl<'e> KnownRoles<'e> {
+    /// The roles of `events` (already canonical: one spelling each; of two, the smaller).
+    pub fn of(events: &'e [Box<RoleAssumption>]) -> Self {
+        let mut by_key: HashMap<RoleKey, &str> = HashMap::new();
+        for event in events {
+            for role in mentions(event) {
+                if let Some(key) = key_of(role) {
+                    by_key
+                        .entry(key)
+                        .and_modify(|known| *known = (*known).min(role))
+                        .or_insert(role);
+                }
+            }
+        }
+        KnownRoles { by_key }
+    }
+
+    /// The events' spelling of `role_arn`, or `role_arn` itself.
+    pub fn spell(&self, role_arn: &str) -> String {
+        key_of(role_arn)
+            .and_then(|key| self.by_key.get(&key))
+            .map_or_else(|| role_arn.to_owned(), |known| (*known).to_owned())
+    }
+}
+
 /// Rewrites every role ARN in `events` to its canonical spelling; returns how many events
 /// changed. Costs one pass counting distinct spellings (borrowed, no allocation per event);
 /// when no role has two spellings, as in most trails without paths, nothing more.

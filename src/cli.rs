@@ -30,6 +30,10 @@ pub enum Command {
     /// it: RunInstances, CreateFunction, RegisterTaskDefinition, ...), and how often the
     /// service then wore it.
     Passrole(PassroleArgs),
+    /// What each mask did: every call made with a role session, attributed to the session,
+    /// its role and the identity at the root of its chain (by session, role, origin or
+    /// action, or the timeline of calls with --calls).
+    Activity(ActivityArgs),
     /// The graph's aggregated edges as a table for auditors.
     Edges(EdgesArgs),
     /// Files, records and role assumptions at a glance.
@@ -220,6 +224,39 @@ pub struct PassroleArgs {
     pub read: ReadArgs,
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// One row per session (the default), role, chain origin, or (origin, role, action).
+    #[arg(long, value_enum, default_value_t = ActivityView::Session)]
+    pub by: ActivityView,
+    /// One row per call instead: the timeline, each call with its attribution.
+    #[arg(long, conflicts_with = "by")]
+    pub calls: bool,
+    /// Only sessions whose chain started at an identity matching this glob (as --from).
+    #[arg(long, value_name = "GLOB", help_heading = "Filters")]
+    pub origin: Option<String>,
+    #[arg(long, value_enum, default_value_t = ActivityFormat::Csv)]
+    pub format: ActivityFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivityView {
+    Session,
+    Role,
+    Origin,
+    Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ActivityFormat {
+    Csv,
+    Json,
+    Jsonl,
+    Table,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

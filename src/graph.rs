@@ -1,19 +1,34 @@
-//! The mask graph (petgraph): who wears which role, and where sessions chain on.
+//! The mask graph (petgraph): who wears which role, where sessions chain on, and who hands
+//! roles to services.
 //!
-//! Nodes are identities, roles and (at session level) sessions; each edge aggregates every role
-//! assumption between its two ends: successes and failures, event names, first and last seen,
-//! source IPs, and whether it crosses an account boundary.
+//! Nodes are identities, roles and (at session level) sessions. Edges are of two kinds
+//! ([`EdgeKind`]):
+//!
+//! - **Hops**: each aggregates every role assumption between its two ends: successes and
+//!   failures, event names, first and last seen, source IPs, and whether it crosses an account
+//!   boundary.
+//! - **Hand-overs** (`iam:PassRole`, read by [`crate::passrole`]): the passer handed the role to
+//!   a service, which will wear it. One edge per (passer's node, role's node, service), with
+//!   the calls, refusals and first and last seen. The passer's node follows the rules of a
+//!   hop's source, so a role session that hands a role over starts from the node of the role it
+//!   wears (at session level, from its session), a user or root from its own node, a service
+//!   from the service's node (or "AWS services", collapsed); at account level from its
+//!   account's node. A hand-over whose role is unknown (an instance profile no record
+//!   resolves: [`crate::passrole::HandOver::role_arn`] empty) is not drawn: the graph is of
+//!   masks, and a profile without its role names none. `trailmask passrole` lists those.
 //!
 //! - **Role level** (default): a session's hop is drawn from the role that issued the session,
 //!   so chains read role → role; users, services and providers point at the roles they assume.
 //! - **Session level**: source → session, and session → the sessions it creates.
 //!
-//! Node and edge order is by key, not by arrival, so output never depends on file order.
+//! Node and edge order is by key, not by arrival, so output never depends on file order: the
+//! hops by their ends, then the hand-overs by their ends and service.
 //! Memory grows with distinct nodes and edges, not with events.
 
 use crate::accounts::AccountNames;
 use crate::arn;
 use crate::event::{self, EventName, EventNames, Outcome, RoleAssumption, SourceKind};
+use crate::passrole::HandOver;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
@@ -110,11 +125,43 @@ impl Node<'_> {
     }
 }
 
-/// Every role assumption between two nodes, aggregated.
+/// What an edge stands for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EdgeKind {
+    /// Role assumptions: the source put the role on (a hop).
+    #[default]
+    Assumption,
+    /// Hand-overs (`iam:PassRole`): the source handed the role to `service`, the principal
+    /// that wears it (`ec2.amazonaws.com`).
+    HandOver { service: &'static str },
+}
+
+impl EdgeKind {
+    /// `assume` or `passrole`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EdgeKind::Assumption => "assume",
+            EdgeKind::HandOver { .. } => "passrole",
+        }
+    }
+
+    /// The service a hand-over gives the role to; `None` for a hop.
+    pub fn service(self) -> Option<&'static str> {
+        match self {
+            EdgeKind::Assumption => None,
+            EdgeKind::HandOver { service } => Some(service),
+        }
+    }
+}
+
+/// Every role assumption (or every hand-over to one service) between two nodes, aggregated.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Edge<'e> {
+    pub kind: EdgeKind,
+    /// For a hand-over: calls that handed the role over; refused ones in `failures`.
     pub successes: u64,
     pub failures: u64,
+    /// A hop's event names (empty for a hand-over: see `calls`).
     pub event_names: EventNames,
     pub seen: Seen,
     /// Distinct, sorted.
@@ -124,13 +171,25 @@ pub struct Edge<'e> {
     pub cross_account: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
-    /// At account level, the distinct roles (or other masks) put on; 0 at other levels.
+    /// At account level, the distinct roles (or other masks) put on or handed over; 0 at
+    /// other levels.
     pub roles: u64,
+    /// A hand-over's calls (`RunInstances`, `CreateFunction20150331`): distinct, sorted.
+    /// Empty for a hop.
+    pub calls: Vec<&'e str>,
+    /// A hand-over's later sessions of the service that wore the role
+    /// ([`HandOver::worn`], summed). 0 for a hop.
+    pub worn: u64,
 }
 
 impl Edge<'_> {
     pub fn count(&self) -> u64 {
         self.successes + self.failures
+    }
+
+    /// True for a hand-over edge ([`EdgeKind::HandOver`]).
+    pub fn is_hand_over(&self) -> bool {
+        matches!(self.kind, EdgeKind::HandOver { .. })
     }
 }
 
@@ -360,6 +419,59 @@ fn sorted_distinct<'e>(values: &mut Vec<&'e str>) -> Vec<&'e str> {
     values.clone()
 }
 
+/// One hand-over's edge: its two ends, as node numbers from a [`NodeTable`] (then as ranks),
+/// and the hand-over.
+#[derive(Debug)]
+struct HandOverEdge<'e> {
+    ends: [usize; 2],
+    hand_over: &'e HandOver,
+}
+
+impl HandOverEdge<'_> {
+    /// The edge it joins: its ends and its service.
+    fn key(&self) -> ([usize; 2], &'static str) {
+        (self.ends, self.hand_over.service)
+    }
+}
+
+/// One hand-over edge from the hand-overs of one pair of ends and one service (`run`, not
+/// empty).
+fn fold_hand_overs<'e>(run: &[HandOverEdge<'e>], count_roles: bool) -> Edge<'e> {
+    let service = run.first().map_or("", |first| first.hand_over.service);
+    let mut edge = Edge {
+        kind: EdgeKind::HandOver { service },
+        ..Edge::default()
+    };
+    let mut roles = Vec::new();
+    for &HandOverEdge { hand_over, .. } in run {
+        match hand_over.outcome {
+            Outcome::Success => edge.successes += 1,
+            Outcome::Failure => edge.failures += 1,
+        }
+        edge.seen.add(hand_over.event_time);
+        edge.calls.push(hand_over.event_name.as_str());
+        edge.worn += hand_over.worn;
+        edge.cross_account |= hand_over_crosses_accounts(hand_over);
+        if count_roles {
+            roles.push(hand_over.role_arn.as_str());
+        }
+    }
+    edge.calls.sort_unstable();
+    edge.calls.dedup();
+    if count_roles {
+        edge.roles = sorted_distinct(&mut roles).len() as u64;
+    }
+    edge
+}
+
+/// True when the passer's account and the role's are both known and differ.
+fn hand_over_crosses_accounts(hand_over: &HandOver) -> bool {
+    let role_account = arn::account_of(&hand_over.role_arn).unwrap_or("");
+    !hand_over.passer_account.is_empty()
+        && !role_account.is_empty()
+        && hand_over.passer_account != role_account
+}
+
 /// How to build the graph (resolved from the command line by [`crate::plan`]); the default
 /// is the whole role-level graph.
 #[derive(Debug, Clone, Default)]
@@ -388,16 +500,29 @@ pub struct MaskGraph<'e> {
 }
 
 impl<'e> MaskGraph<'e> {
-    /// Builds the graph from deduplicated events.
+    /// Builds the graph of role assumptions alone ([`MaskGraph::build_with`] without
+    /// hand-overs).
+    pub fn build(
+        events: &[&'e RoleAssumption],
+        options: &GraphOptions,
+        accounts: &AccountNames,
+    ) -> MaskGraph<'e> {
+        MaskGraph::build_with(events, &[], options, accounts)
+    }
+
+    /// Builds the graph from deduplicated events and the hand-overs read with them.
     ///
     /// On all cores: each event's two ends are named and entered in a `NodeTable` (locked
     /// per shard) while the event is in the cache (asked for a few events ahead:
     /// [`event::prefetch_ahead`]), leaving a small `EventEdge` per event;
     /// the nodes are then sorted by key, the edges by their ends' ranks, and each edge is
     /// folded from its run. A node takes its account from its first mention in `events`'
-    /// order (path order, as `trailmask graph` scans them).
-    pub fn build(
+    /// order (path order, as `trailmask graph` scans them), hand-overs after every event.
+    /// Hand-overs are few (a handful per million records): their ends are named on one thread,
+    /// and their edges follow the hops'. `min_count` and `top` weigh both kinds alike.
+    pub fn build_with(
         events: &[&'e RoleAssumption],
+        hand_overs: &[&'e HandOver],
         options: &GraphOptions,
         accounts: &AccountNames,
     ) -> MaskGraph<'e> {
@@ -408,13 +533,29 @@ impl<'e> MaskGraph<'e> {
             .filter_map(|(i, &event)| {
                 event::prefetch_ahead(events, i);
                 let target = target_node(event, options)?;
-                let source = source_node(event, options);
+                let source = caller_node(event, options);
                 Some(EventEdge {
                     ends: [
                         table.mention(source, 2 * i),
                         table.mention(target, 2 * i + 1),
                     ],
                     facts: EdgeFacts::of(event),
+                })
+            })
+            .collect();
+        let mentioned = 2 * events.len();
+        let mut passes: Vec<HandOverEdge<'e>> = hand_overs
+            .iter()
+            .enumerate()
+            .filter_map(|(j, &hand_over)| {
+                let target = hand_over_target(hand_over, options)?;
+                let source = caller_node(hand_over, options);
+                Some(HandOverEdge {
+                    ends: [
+                        table.mention(source, mentioned + 2 * j),
+                        table.mention(target, mentioned + 2 * j + 1),
+                    ],
+                    hand_over,
                 })
             })
             .collect();
@@ -444,6 +585,15 @@ impl<'e> MaskGraph<'e> {
         // The events' edges are no longer needed: freed before the graph's edges are stored,
         // so the two are never held at once.
         drop((edges, run_starts));
+        for pass in &mut passes {
+            pass.ends = pass.ends.map(|number| ranks.of(number));
+        }
+        passes.sort_by_key(HandOverEdge::key);
+        kept.extend(
+            passes
+                .chunk_by(|a, b| a.key() == b.key())
+                .map(|run| (run[0].ends, fold_hand_overs(run, options.account_level))),
+        );
         kept.retain(|(_, edge)| edge.count() >= options.min_count);
         if let Some(top) = options.top {
             // Busiest first; ties keep key order.
@@ -531,8 +681,8 @@ impl<'e> MaskGraph<'e> {
         }
     }
 
-    /// True for the edge of an account's own hops at account level, which the writers say in
-    /// the account's label instead of drawing a loop.
+    /// True for the edge of an account's own hops (or own hand-overs) at account level, which
+    /// the writers say in the account's label instead of drawing a loop.
     pub fn is_own_hops(&self, from: usize, to: usize) -> bool {
         self.account_level && from == to
     }
@@ -542,8 +692,21 @@ impl<'e> MaskGraph<'e> {
         let mut own = vec![None; self.node_count()];
         for index in 0..self.edge_count() {
             let (from, to, edge) = self.edge_at(index);
-            if self.is_own_hops(from, to) {
+            if self.is_own_hops(from, to) && !edge.is_hand_over() {
                 own[from] = Some(edge);
+            }
+        }
+        own
+    }
+
+    /// Each node's own hand-over edges ([`MaskGraph::is_own_hops`]; one per service), by node
+    /// index.
+    pub fn own_hand_overs(&self) -> Vec<Vec<&Edge<'e>>> {
+        let mut own = vec![Vec::new(); self.node_count()];
+        for index in 0..self.edge_count() {
+            let (from, to, edge) = self.edge_at(index);
+            if self.is_own_hops(from, to) && edge.is_hand_over() {
+                own[from].push(edge);
             }
         }
         own
@@ -600,27 +763,37 @@ impl<'e> MaskGraph<'e> {
     }
 }
 
-/// True when the graph of `events` built with `options` has at most `max_nodes` nodes and
-/// `max_edges` edges, found without building it: distinct ends and pairs are counted only
-/// until a limit is passed, so a big graph is told apart after its first few hundred events.
-/// `options.min_count` and `options.top`, which drop edges after counting, are not applied.
+/// True when the graph of `events` and `hand_overs` built with `options` has at most
+/// `max_nodes` nodes and `max_edges` edges, found without building it: distinct ends and
+/// pairs are counted only until a limit is passed, so a big graph is told apart after its
+/// first few hundred events. `options.min_count` and `options.top`, which drop edges after
+/// counting, are not applied.
 pub fn fits(
     events: &[&RoleAssumption],
+    hand_overs: &[&HandOver],
     options: &GraphOptions,
     max_nodes: usize,
     max_edges: usize,
 ) -> bool {
     let mut nodes = std::collections::HashSet::new();
     let mut edges = std::collections::HashSet::new();
-    for event in events {
-        let Some(target) = target_node(event, options) else {
-            continue;
-        };
-        let source = source_node(event, options);
+    let hops = events.iter().filter_map(|&event| {
+        let target = target_node(event, options)?;
+        Some((caller_node(event, options), target, None))
+    });
+    let passes = hand_overs.iter().filter_map(|&hand_over| {
+        let target = hand_over_target(hand_over, options)?;
+        Some((
+            caller_node(hand_over, options),
+            target,
+            Some(hand_over.service),
+        ))
+    });
+    for (source, target, service) in hops.chain(passes) {
         let (source, target) = ((source.kind, source.name), (target.kind, target.name));
         nodes.insert(source.clone());
         nodes.insert(target.clone());
-        edges.insert((source, target));
+        edges.insert((source, target, service));
         if nodes.len() > max_nodes || edges.len() > max_edges {
             return false;
         }
@@ -633,7 +806,7 @@ pub fn fits(
 pub fn end_ids(event: &RoleAssumption, options: &GraphOptions) -> (String, Option<String>) {
     let id = |node: NodeRef| node_id(node.kind, &node.name);
     (
-        id(source_node(event, options)),
+        id(caller_node(event, options)),
         target_node(event, options).map(id),
     )
 }
@@ -703,47 +876,111 @@ fn account_node(account: &str) -> NodeRef<'_> {
     }
 }
 
-fn source_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> NodeRef<'e> {
-    let account = event.source_account();
+/// What the graph reads of the identity at an edge's start: a role assumption's source, or
+/// a hand-over's passer. Both go through [`caller_node`], so one identity is one node
+/// whichever it did.
+trait Caller<'e> {
+    fn kind(&self) -> SourceKind;
+    /// The principal: ARN, service, provider, or account ([`RoleAssumption::source`]).
+    fn principal(&self) -> &'e str;
+    fn account(&self) -> &'e str;
+    /// A federation subject or principal id ([`RoleAssumption::source_subject`]).
+    fn subject(&self) -> &'e str;
+    /// For a role session: the role it wears.
+    fn wears(&self) -> &'e str;
+}
+
+impl<'e> Caller<'e> for &'e RoleAssumption {
+    fn kind(&self) -> SourceKind {
+        self.source_kind
+    }
+    fn principal(&self) -> &'e str {
+        self.source()
+    }
+    fn account(&self) -> &'e str {
+        self.source_account()
+    }
+    fn subject(&self) -> &'e str {
+        self.source_subject()
+    }
+    fn wears(&self) -> &'e str {
+        self.caller_role_arn()
+    }
+}
+
+impl<'e> Caller<'e> for &'e HandOver {
+    fn kind(&self) -> SourceKind {
+        self.passer_kind
+    }
+    fn principal(&self) -> &'e str {
+        &self.passer
+    }
+    fn account(&self) -> &'e str {
+        &self.passer_account
+    }
+    /// A hand-over keeps no federation subject: its passer is a provider's node alone.
+    fn subject(&self) -> &'e str {
+        ""
+    }
+    fn wears(&self) -> &'e str {
+        &self.caller_role_arn
+    }
+}
+
+/// The node an edge starts from: a hop's source, a hand-over's passer.
+fn caller_node<'e>(caller: impl Caller<'e>, options: &GraphOptions) -> NodeRef<'e> {
+    let account = caller.account();
     if options.account_level {
         // Services and identity providers stay themselves; every other caller is its account.
         // Each identity provider in the account that registered it.
-        return match event.source_kind {
+        return match caller.kind() {
             SourceKind::AwsService if options.collapse_services => {
                 node(NodeKind::Service, "AWS services", "")
             }
-            SourceKind::AwsService => node(NodeKind::Service, event.source(), ""),
-            SourceKind::Saml => node(NodeKind::SamlProvider, event.source(), account),
-            SourceKind::WebIdentity => node(NodeKind::OidcProvider, event.source(), account),
+            SourceKind::AwsService => node(NodeKind::Service, caller.principal(), ""),
+            SourceKind::Saml => node(NodeKind::SamlProvider, caller.principal(), account),
+            SourceKind::WebIdentity => node(NodeKind::OidcProvider, caller.principal(), account),
             _ => account_node(account),
         };
     }
     let federation = |kind| {
-        let mut provider = node(kind, event.source(), account);
-        if !options.collapse_subjects && !event.source_subject().is_empty() {
-            provider.subject = Some(event.source_subject());
+        let mut provider = node(kind, caller.principal(), account);
+        if !options.collapse_subjects && !caller.subject().is_empty() {
+            provider.subject = Some(caller.subject());
         }
         provider
     };
-    match event.source_kind {
+    match caller.kind() {
         SourceKind::AwsService if options.collapse_services => {
             node(NodeKind::Service, "AWS services", "")
         }
-        SourceKind::AwsService => node(NodeKind::Service, event.source(), ""),
+        SourceKind::AwsService => node(NodeKind::Service, caller.principal(), ""),
         SourceKind::Saml => federation(NodeKind::SamlProvider),
         SourceKind::WebIdentity => federation(NodeKind::OidcProvider),
         SourceKind::AwsAccount => {
-            let mut caller = node(NodeKind::ExternalAccount, event.source(), account);
-            caller.subject = Some(event.source_subject()).filter(|s| !s.is_empty());
-            caller
+            let mut account_caller = node(NodeKind::ExternalAccount, caller.principal(), account);
+            account_caller.subject = Some(caller.subject()).filter(|s| !s.is_empty());
+            account_caller
         }
-        SourceKind::AssumedRole
-            if !options.session_level && !event.caller_role_arn().is_empty() =>
-        {
-            node(NodeKind::Role, event.caller_role_arn(), account)
+        SourceKind::AssumedRole if !options.session_level && !caller.wears().is_empty() => {
+            node(NodeKind::Role, caller.wears(), account)
         }
-        _ => principal_node(event.source(), account, options),
+        _ => principal_node(caller.principal(), account, options),
     }
+}
+
+/// The node of the role a hand-over gives (at account level, its account's); `None` when
+/// the role is unknown (an instance profile no record resolves), which is not drawn.
+fn hand_over_target<'e>(hand_over: &'e HandOver, options: &GraphOptions) -> Option<NodeRef<'e>> {
+    if hand_over.role_arn.is_empty() {
+        return None;
+    }
+    let account = arn::account_of(&hand_over.role_arn).unwrap_or("");
+    Some(if options.account_level {
+        account_node(account)
+    } else {
+        node(NodeKind::Role, hand_over.role_arn.as_str(), account)
+    })
 }
 
 fn target_node<'e>(event: &'e RoleAssumption, options: &GraphOptions) -> Option<NodeRef<'e>> {
@@ -848,5 +1085,282 @@ mod tests {
         assert_eq!(nodes.len(), 1);
         assert_eq!((nodes[0].first_mention, nodes[0].account), (4, "early"));
         assert_eq!(nodes[0].subjects, BTreeSet::from(["alice", "bob"]));
+    }
+
+    // ---- Hand-overs -------------------------------------------------------------------
+
+    use crate::event::Texts;
+    use crate::passrole::{self, Found};
+    use std::sync::Arc;
+
+    const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+    const BOB: &str = "arn:aws:iam::111122223333:user/bob";
+    const DEPLOYER: &str = "arn:aws:iam::111122223333:role/ops/Deployer";
+    const SESSION: &str = "arn:aws:sts::111122223333:assumed-role/Deployer/alice";
+    const MEDIA: &str = "arn:aws:iam::111122223333:role/lambda-media";
+    const WEB: &str = "arn:aws:iam::111122223333:role/WebServer";
+    const ADMIN: &str = "arn:aws:iam::111122223333:role/Admin";
+    const MALLORY: &str = "arn:aws:iam::444455556666:user/mallory";
+
+    /// alice puts on Deployer.
+    fn deployer_hop() -> RoleAssumption {
+        RoleAssumption::with_texts(&Texts {
+            source: ALICE,
+            source_account: "111122223333",
+            role_arn: DEPLOYER,
+            role_account: "111122223333",
+            ..Texts::default()
+        })
+    }
+
+    /// The hand-overs `identity` makes by calling `name` of `source` with `request` (and the
+    /// refusal `error`, if any), their role as the request (or refusal) names it.
+    fn hand_overs(
+        identity: serde_json::Value,
+        source: &str,
+        name: &str,
+        request: serde_json::Value,
+        error: Option<&str>,
+    ) -> Vec<HandOver> {
+        let mut record = serde_json::json!({
+            "eventTime": "2026-03-01T10:00:00Z", "eventSource": source, "eventName": name,
+            "eventID": "e", "recipientAccountId": "111122223333",
+            "userIdentity": identity, "requestParameters": request,
+        });
+        if let Some(role) = error {
+            record["errorCode"] = "AccessDenied".into();
+            record["errorMessage"] =
+                format!("User: x is not authorized to perform: iam:PassRole on resource: {role}")
+                    .into();
+        }
+        let text = record.to_string();
+        let parsed = serde_json::from_str(&text).expect("a record");
+        let Some(Found::HandOvers(found)) = passrole::read(&parsed, &record, &Arc::from("t"))
+        else {
+            panic!("no hand-over in {text}");
+        };
+        found
+            .into_iter()
+            .map(|mut hand_over| {
+                if hand_over.role_arn.is_empty()
+                    && hand_over.holds == passrole::coverage::Holds::Role
+                {
+                    hand_over.role_arn = hand_over.named.clone();
+                }
+                hand_over
+            })
+            .collect()
+    }
+
+    fn user(arn: &str) -> serde_json::Value {
+        let account = arn::account_of(arn).unwrap_or("");
+        serde_json::json!({"type": "IAMUser", "arn": arn, "accountId": account})
+    }
+
+    fn deployer_session() -> serde_json::Value {
+        serde_json::json!({"type": "AssumedRole", "arn": SESSION, "accountId": "111122223333",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": DEPLOYER}}})
+    }
+
+    fn create_function(identity: serde_json::Value, role: &str) -> Vec<HandOver> {
+        let request = serde_json::json!({"functionName": "f", "role": role});
+        hand_overs(
+            identity,
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            request,
+            None,
+        )
+    }
+
+    /// Deployer's session hands WebServer to EC2 (through a profile resolved here) and is
+    /// refused Admin for Lambda; bob hands lambda-media to Lambda twice; CloudFormation hands
+    /// it once; mallory, from another account, is refused Admin; one profile stays unknown.
+    fn trail() -> Vec<HandOver> {
+        let mut all = Vec::new();
+        let run = |profile: &str| {
+            let request = serde_json::json!({"iamInstanceProfile": {"name": profile}});
+            hand_overs(
+                deployer_session(),
+                "ec2.amazonaws.com",
+                "RunInstances",
+                request,
+                None,
+            )
+        };
+        let mut web = run("web-profile");
+        web[0].role_arn = WEB.to_owned();
+        all.extend(web);
+        all.extend(run("orphan-profile"));
+        all.extend(hand_overs(
+            deployer_session(),
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            serde_json::Value::Null,
+            Some(ADMIN),
+        ));
+        all.extend(create_function(user(BOB), MEDIA));
+        all.extend(create_function(user(BOB), MEDIA));
+        let cloudformation =
+            serde_json::json!({"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"});
+        all.extend(create_function(cloudformation, MEDIA));
+        all.extend(hand_overs(
+            user(MALLORY),
+            "lambda.amazonaws.com",
+            "CreateFunction20150331",
+            serde_json::json!({"functionName": "x", "role": ADMIN}),
+            Some(ADMIN),
+        ));
+        all
+    }
+
+    /// Each edge as `source id -> target id: kind service successes/failures`.
+    fn described(graph: &MaskGraph) -> Vec<String> {
+        graph
+            .edges()
+            .map(|(from, to, edge)| {
+                let service = edge.kind.service().unwrap_or("");
+                format!(
+                    "{from} -> {to}: {} {service} {}/{}",
+                    edge.kind.as_str(),
+                    edge.successes,
+                    edge.failures
+                )
+                .replace("arn:aws:iam::111122223333:", "")
+            })
+            .collect()
+    }
+
+    fn built<'e>(
+        events: &[&'e RoleAssumption],
+        hand_overs: &'e [HandOver],
+        options: &GraphOptions,
+    ) -> MaskGraph<'e> {
+        let refs: Vec<&HandOver> = hand_overs.iter().collect();
+        MaskGraph::build_with(events, &refs, options, &AccountNames::default())
+    }
+
+    #[test]
+    fn a_hand_over_starts_where_the_passers_hops_start_and_follows_the_hops() {
+        let hop = deployer_hop();
+        let trail = trail();
+        let graph = built(&[&hop], &trail, &GraphOptions::default());
+        assert_eq!(
+            described(&graph),
+            [
+                "iam-user:user/alice -> role:role/ops/Deployer: assume  1/0",
+                // Hand-overs after the hops, by their ends' keys (kind, then name).
+                "iam-user:user/bob -> role:role/lambda-media: passrole lambda.amazonaws.com 2/0",
+                "iam-user:arn:aws:iam::444455556666:user/mallory -> role:role/Admin: passrole lambda.amazonaws.com 0/1",
+                "aws-service:cloudformation.amazonaws.com -> role:role/lambda-media: passrole lambda.amazonaws.com 1/0",
+                "role:role/ops/Deployer -> role:role/Admin: passrole lambda.amazonaws.com 0/1",
+                "role:role/ops/Deployer -> role:role/WebServer: passrole ec2.amazonaws.com 1/0",
+            ]
+        );
+        // The session's hand-overs leave the node alice's hop enters: one Deployer.
+        let roles = graph
+            .nodes()
+            .filter(|(id, _)| id.contains("Deployer"))
+            .count();
+        assert_eq!(roles, 1);
+        let crossing: Vec<bool> = graph.edges().map(|(_, _, e)| e.cross_account).collect();
+        assert_eq!(crossing, [false, false, true, false, false, false]);
+        let (_, _, bob) = graph.edge_at(1);
+        assert_eq!(bob.calls, ["CreateFunction20150331"]);
+        assert!(bob.event_names.is_empty() && bob.source_ips.is_empty());
+    }
+
+    #[test]
+    fn a_session_level_hand_over_starts_at_the_session_and_services_collapse() {
+        let trail = trail();
+        let sessions = GraphOptions {
+            session_level: true,
+            ..GraphOptions::default()
+        };
+        let graph = built(&[], &trail, &sessions);
+        let from: Vec<String> = graph.edges().map(|(from, _, _)| from).collect();
+        assert_eq!(
+            from[3..],
+            [format!("session:{SESSION}"), format!("session:{SESSION}")]
+        );
+        let collapsed = GraphOptions {
+            collapse_services: true,
+            ..GraphOptions::default()
+        };
+        let graph = built(&[], &trail, &collapsed);
+        let from: Vec<String> = graph.edges().map(|(from, _, _)| from).collect();
+        assert_eq!(from[2], "aws-service:AWS services");
+    }
+
+    #[test]
+    fn at_account_level_an_accounts_own_hand_overs_are_its_own_edges() {
+        let hop = deployer_hop();
+        let trail = trail();
+        let accounts = GraphOptions {
+            account_level: true,
+            ..GraphOptions::default()
+        };
+        let graph = built(&[&hop], &trail, &accounts);
+        assert_eq!(
+            described(&graph),
+            [
+                "account:111122223333 -> account:111122223333: assume  1/0",
+                "aws-service:cloudformation.amazonaws.com -> account:111122223333: passrole lambda.amazonaws.com 1/0",
+                "account:111122223333 -> account:111122223333: passrole ec2.amazonaws.com 1/0",
+                "account:111122223333 -> account:111122223333: passrole lambda.amazonaws.com 2/1",
+                "account:444455556666 -> account:111122223333: passrole lambda.amazonaws.com 0/1",
+            ]
+        );
+        let own = graph.own_hand_overs();
+        let account = graph
+            .nodes()
+            .position(|(id, _)| id == "account:111122223333")
+            .unwrap();
+        let services: Vec<_> = own[account].iter().map(|e| e.kind.service()).collect();
+        assert_eq!(
+            services,
+            [Some("ec2.amazonaws.com"), Some("lambda.amazonaws.com")]
+        );
+        assert_eq!(own[account][1].roles, 2, "lambda-media and Admin");
+        assert!(graph.own_hops()[account].is_some_and(|e| !e.is_hand_over()));
+    }
+
+    #[test]
+    fn min_count_and_top_weigh_both_kinds_alike() {
+        let hop = deployer_hop();
+        let trail = trail();
+        let busy = GraphOptions {
+            min_count: 2,
+            ..GraphOptions::default()
+        };
+        assert_eq!(
+            described(&built(&[&hop], &trail, &busy)),
+            ["iam-user:user/bob -> role:role/lambda-media: passrole lambda.amazonaws.com 2/0"]
+        );
+        let top = GraphOptions {
+            top: Some(2),
+            ..GraphOptions::default()
+        };
+        assert_eq!(
+            described(&built(&[&hop], &trail, &top)),
+            [
+                "iam-user:user/alice -> role:role/ops/Deployer: assume  1/0",
+                "iam-user:user/bob -> role:role/lambda-media: passrole lambda.amazonaws.com 2/0",
+            ]
+        );
+    }
+
+    #[test]
+    fn fits_counts_hand_over_edges_but_not_unknown_roles() {
+        let hop = deployer_hop();
+        let trail = trail();
+        let refs: Vec<&HandOver> = trail.iter().collect();
+        let options = GraphOptions::default();
+        // 8 nodes (alice, bob, mallory, CloudFormation, Deployer, lambda-media, WebServer,
+        // Admin) and 6 edges; the profile whose role is unknown adds none.
+        assert!(fits(&[&hop], &refs, &options, 8, 6));
+        assert!(!fits(&[&hop], &refs, &options, 8, 5));
+        assert!(!fits(&[&hop], &refs, &options, 7, 6));
+        assert!(fits(&[&hop], &[], &options, 2, 1));
     }
 }

@@ -27,6 +27,7 @@ pub mod cli;
 pub mod exit;
 
 mod accounts;
+mod activity;
 mod arn;
 mod canon;
 mod chain;

@@ -150,13 +150,13 @@ fn time_error(flag: &'static str, value: &str) -> PlanError {
     }
 }
 
-fn glob(flag: &'static str, pattern: &str) -> Result<globset::GlobMatcher, PlanError> {
+pub(crate) fn glob(flag: &'static str, pattern: &str) -> Result<globset::GlobMatcher, PlanError> {
     globset::GlobBuilder::new(pattern)
         .literal_separator(false)
         // IAM names roles and users case-insensitively (`Admin` and `admin` cannot both
         // exist), so the globs that pick them do too; `--source` matches subjects (a
         // repository, a service account) that are case-sensitive.
-        .case_insensitive(matches!(flag, "role" | "from" | "to"))
+        .case_insensitive(matches!(flag, "role" | "from" | "to" | "origin"))
         .build()
         .map(|g| g.compile_matcher())
         .map_err(|source| PlanError::Glob {

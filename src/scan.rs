@@ -5,6 +5,8 @@
 //! deduplicated, sorted and linked, so the outcome is the same for any thread count and any
 //! order of inputs.
 
+use crate::activity::CallWindow;
+use crate::activity::aggregate::{Activity, merge as merge_activity};
 use crate::canon::canonical_roles;
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
@@ -48,6 +50,8 @@ pub struct ScanOptions {
     /// What to look for: role assumptions, or those and the calls that hand roles over
     /// ([`Scan::hand_overs`]).
     pub interest: Interest,
+    /// The calls counted when the interest is [`Interest::Activity`].
+    pub calls: CallWindow,
 }
 
 impl Default for ScanOptions {
@@ -62,6 +66,7 @@ impl Default for ScanOptions {
             link_chains: true,
             by_time: true,
             interest: Interest::RoleAssumptions,
+            calls: CallWindow::default(),
         }
     }
 }
@@ -104,6 +109,9 @@ pub struct Scan {
     /// The roles handed to services (when [`ScanOptions::interest`] asked for them), one per
     /// call and role, resolved ([`crate::passrole::resolve`]) and in time order.
     pub hand_overs: Vec<HandOver>,
+    /// What role sessions did (when [`ScanOptions::interest`] asked for it), merged over all
+    /// files.
+    pub activity: Activity,
     pub elapsed: Duration,
 }
 
@@ -137,7 +145,7 @@ pub fn find_inputs(options: &ScanOptions) -> Inputs {
 /// from the start of [`find_inputs`].
 pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     let Inputs { found, started } = inputs;
-    let reader = FileReader::new(options.max_file_size, options.interest);
+    let reader = FileReader::new(options.max_file_size, options.interest).counting(options.calls);
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
     // Largest files first (by their size on disk), so that the files left at the end, when
     // one worker has run out of work and waits for the others, are the smallest; results are
@@ -179,7 +187,9 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     let mut per_file = Vec::with_capacity(results.len());
     let mut hand_overs = Vec::new();
     let mut profile_changes = Vec::new();
+    let mut activities = Vec::new();
     for (_, result) in results {
+        activities.extend(result.activity);
         for found in result.found {
             match found {
                 Found::HandOvers(found) => hand_overs.extend(found),
@@ -217,6 +227,9 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     }
     if options.link_chains {
         link_chains(&mut events);
+    }
+    if options.interest == Interest::Activity {
+        scan.activity = merge_activity(activities);
     }
     if options.interest == Interest::HandOvers {
         scan.hand_overs = distinct_hand_overs(hand_overs);

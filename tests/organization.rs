@@ -522,3 +522,33 @@ fn every_hand_over_is_one_passrole_row_with_its_passer_origin_and_wearers() {
             .all(|row| row[10] != "0")
     );
 }
+
+#[test]
+fn every_call_of_a_role_session_is_attributed_to_its_session_role_and_origin() {
+    let truth = &org_truth()["activity"];
+    let project = |row: &Value| {
+        (
+            row["session_arn"].as_str().unwrap_or_default().to_owned(),
+            row["created"].as_str().unwrap_or_default().to_owned(),
+            row["role_arn"].as_str().unwrap_or_default().to_owned(),
+            row["origin"].as_str().unwrap_or_default().to_owned(),
+            row["chain_depth"].as_u64(),
+            row["calls"].as_u64(),
+        )
+    };
+    let expected: BTreeSet<_> = truth["sessions"]
+        .as_array()
+        .expect("truth has sessions")
+        .iter()
+        .map(project)
+        .collect();
+    let rows = json_out(&["activity", "-q", "--format", "json", trail_arg()]);
+    let rows = rows.as_array().expect("an array");
+    let actual: BTreeSet<_> = rows.iter().map(project).collect();
+    assert_eq!(rows.len(), actual.len(), "one row per session");
+    assert!(expected == actual, "{}", set_diff(&expected, &actual));
+    let calls: u64 = rows.iter().filter_map(|row| row["calls"].as_u64()).sum();
+    assert_eq!(Some(calls), truth["calls"].as_u64());
+    // Most calls of a real trail are made by role sessions; so in this one.
+    assert!(calls * 2 > org_truth()["records"]["total"].as_u64().unwrap_or(0));
+}

@@ -108,19 +108,22 @@ fn every_export_handles_the_real_trails() {
             stderr(&output)
         );
     }
-    // Every AssumeRole by a service (INVENTORY.md: 11 records), once each: the EC2 instance
+    // Every AssumeRole by a service (INVENTORY.md: 11 records), once each, and the roles handed
+    // to RDS (AddRoleToDBInstance/Cluster, vendor fixtures: never worn in these logs): the EC2 instance
     // profiles of the OTRF capture (two instances, 2 and 3 calls), the services of cloud-snitch,
     // and the config.amazonaws.com call trailscraper holds twice (gzip and smoke-test copies).
     let services = stdout(&run(&["services", "-q", "--format", "csv", path]));
     assert_eq!(
         services,
-        "service,role_arn,role_account,count,first_seen,last_seen,sessions\n\
-         config.amazonaws.com,arn:aws:iam::111111111111:role/someRole,111111111111,1,2017-12-11T15:04:51Z,2017-12-11T15:04:51Z,1\n\
-         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorLogCollectorStack-LogCollectorRole-1JJTG88NNY4KN,123456789123,2,2020-09-14T00:50:17Z,2020-09-14T00:50:17Z,1\n\
-         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0,123456789123,3,2020-09-14T00:48:30Z,2020-09-14T00:48:30Z,1\n\
-         ec2.amazonaws.com,arn:aws:iam::123456789:role/rolename,123456789,1,2023-05-19T07:44:30Z,2023-05-19T07:44:30Z,1\n\
-         lambda.amazonaws.com,arn:aws:iam::123456789123:role/my_role_arn,123456789123,1,2024-06-02T20:27:12Z,2024-06-02T20:27:12Z,1\n\
-         logs.amazonaws.com,arn:aws:iam::222222222222:role/Honeycomb-Logs-LogStreamRole-1234567890a,222222222222,1,2025-03-06T02:28:21Z,2025-03-06T02:28:21Z,1\n\
-         spotfleet.amazonaws.com,arn:aws:iam::222222222222:role/aws-ec2-spot-fleet-tagging-role,222222222222,1,2025-03-06T02:29:15Z,2025-03-06T02:29:15Z,1\n"
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         config.amazonaws.com,arn:aws:iam::111111111111:role/someRole,111111111111,1,2017-12-11T15:04:51Z,2017-12-11T15:04:51Z,1,\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorLogCollectorStack-LogCollectorRole-1JJTG88NNY4KN,123456789123,2,2020-09-14T00:50:17Z,2020-09-14T00:50:17Z,1,\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789123:role/MordorNginxStack-BankingWAFRole-9S3E0UAE1MM0,123456789123,3,2020-09-14T00:48:30Z,2020-09-14T00:48:30Z,1,\n\
+         ec2.amazonaws.com,arn:aws:iam::123456789:role/rolename,123456789,1,2023-05-19T07:44:30Z,2023-05-19T07:44:30Z,1,\n\
+         lambda.amazonaws.com,arn:aws:iam::123456789123:role/my_role_arn,123456789123,1,2024-06-02T20:27:12Z,2024-06-02T20:27:12Z,1,\n\
+         logs.amazonaws.com,arn:aws:iam::222222222222:role/Honeycomb-Logs-LogStreamRole-1234567890a,222222222222,1,2025-03-06T02:28:21Z,2025-03-06T02:28:21Z,1,\n\
+         rds.amazonaws.com,arn:aws:iam::123456789012:role/RDS-Lambda-Access,123456789012,0,,,0,arn:aws:iam::123456789012:user/developer\n\
+         rds.amazonaws.com,arn:aws:iam::123456789012:role/RDS-S3-Import-Role,123456789012,0,,,0,arn:aws:iam::123456789012:role/DBARole\n\
+         spotfleet.amazonaws.com,arn:aws:iam::222222222222:role/aws-ec2-spot-fleet-tagging-role,222222222222,1,2025-03-06T02:29:15Z,2025-03-06T02:29:15Z,1,\n"
     );
 }

@@ -1,8 +1,9 @@
 //! The HTML report in a real browser: `trailmask report` writes one page, which
 //! `tests/browser/check-report.mjs` opens offline in Debian's Chromium (through playwright-core).
 //! It must draw every node and edge of `graph --format json`, highlight exactly the chains
-//! through a node clicked with the mouse, and fill its tables with the rows of `chains`,
-//! `services` and `edges`; hostile names must stay text.
+//! through a node clicked with the mouse (and the node's hand-overs), and fill its tables with
+//! the rows of `chains`, `services`, `edges` and `passrole`; hand-over edges must be drawn
+//! apart (dashed and blue, dotted and grey when refused); hostile names must stay text.
 //!
 //! Needs `node`, Chromium (`/usr/bin/chromium`, or `CHROMIUM`) and `npm ci` in tests/browser.
 //! Without them the tests are skipped with a note, and fail when `CI=true`.
@@ -121,8 +122,24 @@ fn ids(graph: &Value) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
 }
 
 /// What a click on `id` must highlight: every node of the chains through it (and itself), and
-/// the drawn edges between consecutive nodes of those chains.
+/// the drawn edges between consecutive nodes of those chains; then its hand-over edges (from
+/// it or to it), with their other ends.
 fn expected_highlight(data: &Value, id: &str) -> (BTreeSet<String>, usize) {
+    let (mut nodes, chain_edges) = chain_highlight(data, id);
+    let mut hand_overs = 0;
+    for edge in data["graph"]["edges"].as_array().unwrap() {
+        if edge["kind"] == "passrole" && (edge["source"] == id || edge["target"] == id) {
+            hand_overs += 1;
+            for end in ["source", "target"] {
+                nodes.insert(edge[end].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    (nodes, chain_edges + hand_overs)
+}
+
+/// The chains' part of [`expected_highlight`].
+fn chain_highlight(data: &Value, id: &str) -> (BTreeSet<String>, usize) {
     let drawn: BTreeSet<(&str, &str)> = data["graph"]["edges"]
         .as_array()
         .unwrap()
@@ -170,14 +187,26 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     let graph = json_in(&repo(), &["graph", "-q", "--format", "json", "sample-logs"]);
     assert_eq!(shown["nodes_shown"].as_u64(), Some(len(&graph["nodes"])));
     assert_eq!(shown["edges_shown"].as_u64(), Some(len(&graph["edges"])));
-    for table in ["chains", "services", "edges"] {
-        let rows = json_in(&repo(), &[table, "-q", "--format", "json", "sample-logs"]);
+    for (table, command) in [
+        ("chains", "chains"),
+        ("services", "services"),
+        ("edges", "edges"),
+        ("hand_overs", "passrole"),
+    ] {
+        let rows = json_in(&repo(), &[command, "-q", "--format", "json", "sample-logs"]);
         assert_eq!(
             shown["tables"][table].as_u64(),
             Some(len(&rows)),
             "{table} table: {shown}"
         );
     }
+    let hand_overs = graph["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "passrole")
+        .count();
+    assert_eq!(len(&shown["hand_over_edges"]), hand_overs as u64);
 
     let data = embedded_data(&page);
     assert_eq!(
@@ -187,7 +216,8 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     );
     let (nodes, edges) = expected_highlight(&data, CLICKED);
     // alice's chains through Deployer: alice -> Admin -> Deployer (-> DataReader -> vendor).
-    assert_eq!(nodes.len(), 5, "{nodes:?}");
+    let (chain_nodes, _) = chain_highlight(&data, CLICKED);
+    assert_eq!(chain_nodes.len(), 5, "{chain_nodes:?}");
     assert_eq!(shown["clicked"], CLICKED);
     assert_eq!(shown["click_method"], "mouse", "{shown}");
     let highlighted: BTreeSet<String> =
@@ -256,4 +286,100 @@ fn hostile_names_stay_text_in_the_report() {
     assert_eq!(shown["nodes_shown"].as_u64(), Some(len(&graph["nodes"])));
     assert_eq!(shown["edges_shown"].as_u64(), Some(len(&graph["edges"])));
     assert_eq!(ids(&embedded_data(&page)["graph"]), ids(&graph));
+}
+
+/// The hand-overs of tests/passrole_graph.rs's trail in the page: each hand-over edge drawn
+/// with its own style, the hand-overs table filled, and a click on Deployer highlighting the
+/// roles its session handed over.
+#[test]
+fn hand_overs_are_drawn_apart_in_the_report() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = crate::passrole_graph::trail_dir();
+    let output = run_in(
+        dir.root.path(),
+        &["report", "-q", "trail.json", "-o", "report.html"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let deployer = "role:arn:aws:iam::111122223333:role/ops/Deployer";
+    let shown = check(&dir.path("report.html"), Some(deployer));
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    assert_eq!(shown["blocked_requests"], serde_json::json!([]), "{shown}");
+    let role = |name: &str| format!("role:arn:aws:iam::111122223333:role/{name}");
+    let drawn = |source: &str, target: &str, label: &str, style: &str, colour: &str| {
+        serde_json::json!({"source": source, "target": target, "label": label,
+            "lineStyle": style, "lineColor": colour, "arrowFill": "hollow"})
+    };
+    let (blue, grey, red) = ("rgb(28,126,214)", "rgb(108,117,125)", "rgb(214,51,108)");
+    assert_eq!(
+        shown["hand_over_edges"],
+        serde_json::json!([
+            drawn(
+                "iam-user:arn:aws:iam::111122223333:user/bob",
+                &role("lambda-media"),
+                "passes to lambda (2)",
+                "dashed",
+                blue
+            ),
+            drawn(
+                "iam-user:arn:aws:iam::444455556666:user/mallory",
+                &role("Admin"),
+                "passes to lambda (1 refused) cross-account",
+                "dotted",
+                red
+            ),
+            drawn(
+                deployer,
+                &role("Admin"),
+                "passes to lambda (1 refused)",
+                "dotted",
+                grey
+            ),
+            drawn(
+                deployer,
+                &role("ReportsLambda"),
+                "passes to lambda (1)",
+                "dashed",
+                blue
+            ),
+            drawn(
+                deployer,
+                &role("WebServer"),
+                "passes to ec2 (1)",
+                "dashed",
+                blue
+            ),
+        ]),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["tables"],
+        serde_json::json!({"chains": 3, "services": 3, "edges": 3, "hand_overs": 7})
+    );
+    assert_eq!(shown["click_method"], "mouse", "{shown}");
+    let highlighted: BTreeSet<String> =
+        serde_json::from_value(shown["highlighted_nodes"].clone()).unwrap();
+    assert_eq!(
+        highlighted,
+        BTreeSet::from([
+            "iam-user:arn:aws:iam::111122223333:user/alice".to_owned(),
+            deployer.to_owned(),
+            role("Admin"),
+            role("ReportsLambda"),
+            role("WebServer"),
+        ])
+    );
+    // alice's hop, and the three hand-overs of Deployer's session.
+    assert_eq!(shown["highlighted_edges"], 4);
+    let data = crate::passrole_graph::embedded_data(&dir.path("report.html"));
+    assert_eq!(expected_highlight(&data, deployer), (highlighted, 4));
+    // The tables through the selection's edges: alice's hop, and the session's three
+    // hand-overs drawn (the refused one among them; the profile whose role is unknown is no
+    // edge).
+    assert_eq!(
+        shown["tables_after_click"],
+        serde_json::json!({"chains": 1, "services": 0, "edges": 1, "hand_overs": 3})
+    );
 }

@@ -349,7 +349,7 @@ fn filters() {
 #[test]
 fn since_prunes_date_folders_before_reading() {
     // With a day of slack, the six date folders of 2020-12-20 (11 files) are left unread; the
-    // 14 files of the 21st and 22nd hold 44 records, 15 role assumptions (one of them twice),
+    // 14 files of the 21st and 22nd hold 45 records, 15 role assumptions (one of them twice),
     // and two in the window: EC2 at 13:00 and Lambda at 14:00.
     let output = run(&["summary", "--since", "2020-12-22T12:00:00Z", "sample-logs"]);
     assert_eq!(
@@ -358,7 +358,7 @@ fn since_prunes_date_folders_before_reading() {
             "files read        14\n",
             "files skipped     8 (digest 1, not a log file name 1, outside --since/--until 6)\n",
             "files failed      0\n",
-            "records scanned   42\n",
+            "records scanned   43\n",
             "role assumptions  2 (1 duplicate copy dropped)\n",
             "  AssumeRole                  success 2      failure 0\n",
             "cross-account     0\n",

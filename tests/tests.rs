@@ -10,6 +10,8 @@ mod hostile;
 mod inputs;
 mod organization;
 mod output_safety;
+mod passrole;
+mod passrole_graph;
 mod properties;
 mod real_trails;
 mod report;

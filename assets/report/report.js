@@ -1,7 +1,9 @@
 // trailmask report: reads the embedded report data (v1), draws the mask graph with cytoscape.js
 // in a deterministic layered layout (one band per account, chains read left to right), and
-// fills the chains, services, edges and summary tables. Every string from the data (and so from
-// logs) reaches the DOM through textContent or cytoscape data, never as markup.
+// fills the chains, services, edges, hand-overs and summary tables. Hand-over edges (a passer
+// handing a role to a service, `"kind": "passrole"`) are drawn dashed and blue with a hollow
+// arrowhead, dotted and grey when every call was refused. Every string from the data (and so
+// from logs) reaches the DOM through textContent or cytoscape data, never as markup.
 (function () {
   'use strict';
 
@@ -11,6 +13,9 @@
   const MAX_ROWS = 5000;
   const GROUP_PREFIX = 'trailmask-group:';
   const FONT = 'Helvetica, Arial, sans-serif';
+  // Hand-over edges, as the DOT draws them.
+  const HAND_OVER = '#1c7ed6';
+  const REFUSED = '#6c757d';
   // Layout spacing, in model pixels.
   const ROW = 34;
   const COL_GAP = 18;
@@ -20,6 +25,8 @@
   const BLOCK_GAP = 70;
   const BLOCK_ASPECT = 1.4;
   const TARGET_ASPECT = 1.75;
+  // Blocks of at most this many nodes are never flattened into one wrapped layer.
+  const SMALL_BLOCK = 12;
 
   const hook = { ready: false, readyMs: null, error: null };
   window.trailmaskReport = hook;
@@ -157,7 +164,20 @@
       near[s].push(t);
       near[t].push(s);
     }
+    // Room between layers: a hand-over inside a block is labelled between two of its layers,
+    // and its label is wider than a hop's count.
+    const gaps = names.map(() => LAYER_GAP);
+    measure.font = '9px ' + FONT;
+    for (const edge of graphEdges) {
+      const s = index.get(edge.source);
+      const t = index.get(edge.target);
+      if (!isHandOver(edge) || s === undefined || t === undefined || groups[s] !== groups[t]) continue;
+      const b = gi.get(groups[s]);
+      gaps[b] = Math.max(gaps[b], Math.ceil(measure.measureText(edgeLabel(edge)).width) + 24);
+    }
+    measure.font = '10px ' + FONT;
     const blocks = members.map((list, b) => {
+      const gap = gaps[b];
       const ranks = Math.max(...list.map((v) => rank[v])) + 1;
       const cells = Array.from({ length: ranks }, () => []);
       for (const v of list) cells[rank[v]].push(v);
@@ -178,9 +198,10 @@
       let colWidth = cells.map((cell) => Math.max(...cell.map((v) => sizes[v].w)) + COL_GAP);
       let tallest = Math.max(...cells.map((c) => c.length));
       // Too many layers for a compact box (long chains inside one account): one layer, in
-      // layer order, wrapped like the others.
+      // layer order, wrapped like the others. A small box keeps its layers: a dozen nodes
+      // read best left to right (a passer before the role it hands over, as in the DOT).
       const flat = list.length;
-      if (ranks > 2 && colWidth.reduce((a, w) => a + w + LAYER_GAP, 0) > 2.5 * BLOCK_ASPECT * Math.sqrt(flat) * ROW) {
+      if (ranks > 2 && flat > SMALL_BLOCK && colWidth.reduce((a, w) => a + w + gap, 0) > 2.5 * BLOCK_ASPECT * Math.sqrt(flat) * ROW) {
         const all = cells.flat();
         cells.length = 0;
         cells.push(all);
@@ -188,7 +209,7 @@
         tallest = all.length;
       }
       const shape = (limit) => {
-        const width = cells.reduce((a, c, r) => a + Math.ceil(c.length / limit) * colWidth[r], 0) + LAYER_GAP * (cells.length - 1);
+        const width = cells.reduce((a, c, r) => a + Math.ceil(c.length / limit) * colWidth[r], 0) + gap * (cells.length - 1);
         return { width, height: Math.min(tallest, limit) * ROW };
       };
       let limit = tallest;
@@ -207,6 +228,7 @@
         name: names[b],
         cells,
         limit,
+        gap,
         colWidth,
         inner: { width, height },
         width: width + (boxed ? 2 * BOX_PAD : 0),
@@ -275,7 +297,7 @@
               y: top + ((block.inner.height - inCol * ROW) / 2) + (p % block.limit) * ROW + ROW / 2,
             };
           });
-          x += cols * w + LAYER_GAP;
+          x += cols * w + block.gap;
         });
         x0 += block.width + BLOCK_GAP;
       }
@@ -297,7 +319,27 @@
     return lines;
   }
 
+  function plural(count, noun) {
+    return count + ' ' + noun + (count === 1 ? '' : 's');
+  }
+  function isHandOver(edge) {
+    return edge.kind === 'passrole';
+  }
+  // `passes to ec2 (3, 1 refused)`: as the DOT labels it, the service by its short name (the
+  // selection shows the principal).
+  function handOverLabel(edge) {
+    const service = visible(String(edge.service || '').replace(/\.amazonaws\.com(\.cn)?$/, ''));
+    let label = edge.roles > 0 ? 'passes ' + plural(edge.roles, 'role') + ' to ' + service : 'passes to ' + service;
+    if (edge.failures === 0) label += ' (' + edge.count + ')';
+    else if (edge.successes === 0) label += ' (' + edge.failures + ' refused)';
+    else label += ' (' + edge.count + ', ' + edge.failures + ' refused)';
+    if (edge.external) label += ' external';
+    else if (edge.cross_account) label += ' cross-account';
+    return label;
+  }
+
   function edgeLabel(edge) {
+    if (isHandOver(edge)) return handOverLabel(edge);
     let label = String(edge.count);
     if (edge.successes === 0) label += ' failed';
     else if (edge.failures > 0) label += ' (' + edge.failures + ' failed)';
@@ -354,6 +396,7 @@
           cross: !!edge.cross_account,
           external: !!edge.external,
           failedOnly: edge.successes === 0,
+          handOver: isHandOver(edge),
         },
       });
     });
@@ -448,6 +491,13 @@
       { selector: 'edge[?external]', style: { width: 3.5, 'line-color': '#c00000', 'target-arrow-color': '#c00000', color: '#c00000' } },
       { selector: 'edge[?failedOnly]', style: { 'line-style': 'dashed' } },
       { selector: 'edge[?failedOnly][!cross][!external]', style: { 'line-color': '#666', 'target-arrow-color': '#666' } },
+      {
+        selector: 'edge[?handOver]',
+        style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 3], 'target-arrow-fill': 'hollow', width: 1.6 },
+      },
+      { selector: 'edge[?handOver][!cross][!external]', style: { 'line-color': HAND_OVER, 'target-arrow-color': HAND_OVER, color: HAND_OVER } },
+      { selector: 'edge[?handOver][?failedOnly]', style: { 'line-style': 'dotted' } },
+      { selector: 'edge[?handOver][?failedOnly][!cross][!external]', style: { 'line-color': REFUSED, 'target-arrow-color': REFUSED, color: REFUSED } },
       { selector: 'node.faded', style: { opacity: 0.15 } },
       { selector: 'edge.faded', style: { opacity: 0.07 } },
       { selector: 'edge.hl', style: { 'z-index': 20 } },
@@ -484,6 +534,7 @@
       columns: [
         { key: 'service' }, { key: 'role_arn', label: 'role' }, { key: 'role_account', account: true },
         { key: 'count', num: true }, { key: 'sessions', num: true }, { key: 'first_seen' }, { key: 'last_seen' },
+        { key: 'passers', optional: true },
       ],
       rows: () => data.services || [],
     },
@@ -497,6 +548,16 @@
         { key: 'first_seen' }, { key: 'last_seen' }, { key: 'source_ips', label: 'source IPs' },
       ],
       rows: () => data.edges || [],
+    },
+    hand_overs: {
+      title: 'Hand-overs',
+      columns: [
+        { key: 'event_time', label: 'time' }, { key: 'event_name', label: 'call' }, { key: 'outcome' },
+        { key: 'error_code', label: 'error' }, { key: 'passer' }, { key: 'passer_origin', label: 'origin' },
+        { key: 'role_arn', label: 'role' }, { key: 'via', label: 'instance profile' }, { key: 'service' },
+        { key: 'resource' }, { key: 'worn', num: true },
+      ],
+      rows: () => data.hand_overs || [],
     },
   };
   const sortState = {};
@@ -520,7 +581,9 @@
     }
     table.textContent = '';
     const head = table.createTHead().insertRow();
-    for (const column of spec.columns) {
+    // An optional column only when some row has it (services' passers, for hand-overs read).
+    const columns = spec.columns.filter((c) => !c.optional || spec.rows().some((row) => c.key in row));
+    for (const column of columns) {
       const th = el('th', column.label || column.key.replace(/_/g, ' '));
       if (sort && sort.key === column.key) th.setAttribute('aria-sort', sort.dir > 0 ? 'ascending' : 'descending');
       th.addEventListener('click', () => {
@@ -534,7 +597,7 @@
     for (const { row } of shown.slice(0, MAX_ROWS)) {
       const tr = body.insertRow();
       tr.className = 'row' + (row.cross_account === true || row.cross_account_hops > 0 ? ' cross' : '');
-      for (const column of spec.columns) {
+      for (const column of columns) {
         const td = el('td', cellText(row[column.key], column), column.num ? 'num' : '');
         tr.appendChild(td);
       }
@@ -546,7 +609,7 @@
     if (shown.length > MAX_ROWS) {
       const tr = body.insertRow();
       const td = el('td', 'first ' + MAX_ROWS + ' of ' + shown.length + ' rows shown', 'note');
-      td.colSpan = spec.columns.length;
+      td.colSpan = columns.length;
       tr.appendChild(td);
     }
   }
@@ -596,6 +659,15 @@
     const edges = (data.edges || []).filter((r) =>
       !sel || match(r.source, r.role_arn, r.source_account, r.role_account));
     renderTable('edges', edges, note);
+    const handOvers = (data.hand_overs || []).filter((r) =>
+      !sel || match(r.passer, r.role_arn, arnAccount(r.passer), arnAccount(r.role_arn)));
+    renderTable('hand_overs', handOvers, note);
+  }
+
+  // The account an ARN names ('' for none: a service principal).
+  function arnAccount(name) {
+    const m = /^arn:[^:]*:[^:]*:[^:]*:([^:]*):/.exec(String(name || ''));
+    return m ? m[1] : '';
   }
 
   function renderSummary() {
@@ -644,11 +716,12 @@
     return state.cy.nodes().filter((n) => !n.data('isGroup'));
   }
 
-  // Highlights the given chains (all their nodes and consecutive hops), plus `extra` nodes.
-  function highlightChains(chainIndexes, extra, picked) {
+  // Highlights the given chains (all their nodes and consecutive hops), plus `extra` nodes and
+  // `extraEdges` (a node's hand-overs, which belong to no chain).
+  function highlightChains(chainIndexes, extra, picked, extraEdges) {
     const cy = state.cy;
     const nodes = new Set(extra);
-    let edges = cy.collection();
+    let edges = extraEdges || cy.collection();
     for (const i of chainIndexes) {
       const ids = chains[i].nodes || [];
       ids.forEach((id, j) => {
@@ -686,9 +759,15 @@
   function selectNode(id) {
     const node = nodeById.get(id);
     if (!node) throw new Error('no node ' + id);
-    highlightChains(chainsByNode.get(id) || [], [id], state.cy.getElementById(id));
-    const ins = graphEdges.filter((e) => e.target === id);
-    const outs = graphEdges.filter((e) => e.source === id);
+    // Its chains, and the hand-overs it made or was given in (with their other ends).
+    const handOverEdges = state.cy.getElementById(id).connectedEdges('[?handOver]');
+    const handOverEnds = handOverEdges.connectedNodes().map((n) => n.id());
+    highlightChains(chainsByNode.get(id) || [], [id, ...handOverEnds], state.cy.getElementById(id), handOverEdges);
+    const ins = graphEdges.filter((e) => e.target === id && !isHandOver(e));
+    const outs = graphEdges.filter((e) => e.source === id && !isHandOver(e));
+    const handedIn = graphEdges.filter((e) => e.target === id && isHandOver(e));
+    const handedOut = graphEdges.filter((e) => e.source === id && isHandOver(e));
+    const handOvers = (list) => list.length + ' edges, ' + list.reduce((a, e) => a + e.count, 0) + ' calls';
     showDetails([
       ['kind', node.kind],
       ['name', visible(node.name)],
@@ -696,6 +775,8 @@
       ...(node.subjects && node.subjects.length ? [['subjects', node.subjects.map(visible).join('; ')]] : []),
       ['assumed by', ins.length + ' edges, ' + ins.reduce((a, e) => a + e.count, 0) + ' events'],
       ['assumes', outs.length + ' edges, ' + outs.reduce((a, e) => a + e.count, 0) + ' events'],
+      ...(handedIn.length ? [['handed to services by', handOvers(handedIn)]] : []),
+      ...(handedOut.length ? [['hands to services', handOvers(handedOut)]] : []),
       ['chains', String((chainsByNode.get(id) || []).length)],
     ]);
   }
@@ -713,6 +794,20 @@
       }
     });
     highlightChains(through, [e.source, e.target], null);
+    if (isHandOver(e)) {
+      showDetails([
+        ['passer', visible(nodeById.get(e.source).name)],
+        ['role', visible(nodeById.get(e.target).name)],
+        ['handed to', visible(e.service || '')],
+        ['calls', e.count + ' (' + e.successes + ' handed over, ' + e.failures + ' refused)'],
+        ['call names', (e.event_names || []).map(visible).join(', ')],
+        ['worn after', String(e.worn || 0) + ' sessions of the service'],
+        ['cross-account', e.external ? 'yes, outside --accounts' : e.cross_account ? 'yes' : 'no'],
+        ['first seen', visible(e.first_seen || '')],
+        ['last seen', visible(e.last_seen || '')],
+      ]);
+      return;
+    }
     showDetails([
       ['from', visible(nodeById.get(e.source).name)],
       ['to', visible(nodeById.get(e.target).name)],
@@ -788,7 +883,8 @@
     fitVisible();
   }
 
-  // Edges made by AWS services, and the hops of chains that a service starts.
+  // Edges made by AWS services, the hops of chains that a service starts, and the hand-overs
+  // of roles to services.
   const serviceEdges = new Set();
 
   function search(query) {
@@ -827,6 +923,7 @@
     if (focus.from != null) meta.push('from ' + visible(focus.from));
     if (focus.to != null) meta.push('to ' + visible(focus.to));
     if (focus.depth != null) meta.push('depth ' + focus.depth);
+    if ((data.hand_overs || []).length) meta.splice(3, 0, plural(data.hand_overs.length, 'hand-over'));
     if (data.version !== 1) meta.push('report data version ' + visible(data.version) + ' (this page reads version 1)');
     document.getElementById('meta').textContent = meta.join(' \u00b7 ');
 
@@ -848,7 +945,7 @@
       edgeByPair.get(s).set(edge.data('target'), edge);
     });
     graphEdges.forEach((e, i) => {
-      if ((nodeById.get(e.source) || {}).kind === 'aws-service') serviceEdges.add(i);
+      if ((nodeById.get(e.source) || {}).kind === 'aws-service' || isHandOver(e)) serviceEdges.add(i);
     });
     for (const chain of chains) {
       const ids = chain.nodes || [];
@@ -929,6 +1026,15 @@
         cy.center(cy.getElementById(id));
       },
       tableRows: (name) => document.querySelectorAll('#' + name + ' tbody tr.row').length,
+      // The hand-over edges drawn, with the style cytoscape computed for each.
+      handOverEdges: () => cy.edges().filter((e) => e.data('handOver') && !e.hasClass('hidden')).map((e) => ({
+        source: e.data('source'),
+        target: e.data('target'),
+        label: e.data('label'),
+        lineStyle: e.style('line-style'),
+        lineColor: e.style('line-color'),
+        arrowFill: e.style('target-arrow-fill'),
+      })),
     });
     // Ready once the first frame with the graph has been drawn.
     requestAnimationFrame(() =>

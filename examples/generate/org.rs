@@ -748,6 +748,9 @@ struct Trail<'a> {
     hops: Vec<Hop>,
     /// Sessions whose calls land in our trail, for ordinary calls.
     sessions: Vec<(usize, Value, u64)>,
+    /// Each role session's attribution, by (session ARN, access key, creation time): its role,
+    /// chain origin and depth.
+    attribution: BTreeMap<(String, String, String), (String, String, usize)>,
     copies: u64,
 }
 
@@ -1053,6 +1056,17 @@ impl<'a> Trail<'a> {
         };
         if self.roles[role].account != VENDOR_IX {
             let identity = self.session_identity(&session);
+            // A console switch never chains (as `chains` reads it): its session starts a chain
+            // of its own at the identity it switched from.
+            let (origin, depth) = if self.hops[hop].switch {
+                (caller.arn.clone(), 1)
+            } else {
+                (session.origin.clone(), session.depth)
+            };
+            self.attribution.insert(
+                session_key(&identity),
+                (self.roles[role].arn(), origin, depth),
+            );
             self.sessions.push((self.roles[role].account, identity, t));
         }
         session
@@ -1717,6 +1731,7 @@ pub fn write(out: &Path, records: u64, seed: u64) -> Result<String, Box<dyn std:
         records: Vec::new(),
         hops: Vec::new(),
         sessions: Vec::new(),
+        attribution: BTreeMap::new(),
         copies: 0,
     };
     let span = DAYS * 86_400 - 7200;
@@ -1807,6 +1822,7 @@ pub fn write(out: &Path, records: u64, seed: u64) -> Result<String, Box<dyn std:
         role_records,
         ordinary.len() as u64,
     );
+    truth["activity"] = activity_truth(&trail, &ordinary);
     truth["hand_overs"] = json!({
         "note": "one row per role handed to a service (iam:PassRole carried by the service's call), in time order; worn = the service's later sessions on the role (for EC2 and Lambda those named after the call's instances or function)",
         "rows": hand_overs,
@@ -1922,6 +1938,49 @@ fn truth(
             "note": "a row per distinct path that chains ended on (a hop whose session made no further hop, or a refused hop), depth 2 or more; a console switch from an Identity Center session continues that session's chain",
             "paths": chain_rows,
         },
+    })
+}
+
+/// A caller identity's session: (ARN, access key, creation time), or empty parts.
+fn session_key(identity: &Value) -> (String, String, String) {
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    (
+        text(&identity["arn"]),
+        text(&identity["accessKeyId"]),
+        text(&identity["sessionContext"]["attributes"]["creationDate"]),
+    )
+}
+
+/// What `activity` must find: every call made with a role session (all records whose
+/// caller is an `AssumedRole`, but the console's `SwitchRole`), counted per session, each
+/// session with the role, origin and depth of the hop that made it.
+fn activity_truth(trail: &Trail, ordinary: &[Ordinary]) -> Value {
+    let mut calls: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    let role_related = trail
+        .records
+        .iter()
+        .filter(|(.., record)| record["eventName"] != "SwitchRole")
+        .map(|(.., record)| &record["userIdentity"]);
+    for identity in role_related.chain(ordinary.iter().map(|call| &call.identity)) {
+        if identity["type"] == "AssumedRole" {
+            *calls.entry(session_key(identity)).or_default() += 1;
+        }
+    }
+    let sessions: Vec<Value> = calls
+        .iter()
+        .map(|(key, count)| {
+            let (role, origin, depth) = trail
+                .attribution
+                .get(key)
+                .cloned()
+                .unwrap_or_default();
+            json!({"session_arn": key.0, "created": key.2, "role_arn": role, "origin": origin, "chain_depth": depth, "calls": count})
+        })
+        .collect();
+    json!({
+        "note": "one row per role session that made calls (all calls made with AssumedRole credentials except the console's SwitchRole), with the role, chain origin and depth of the hop that issued it",
+        "calls": calls.values().sum::<u64>(),
+        "sessions": sessions,
     })
 }
 

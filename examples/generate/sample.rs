@@ -671,7 +671,7 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
     write_files(out, trail)
 }
 
-/// 10. Hand-overs (iam:PassRole, carried by the service calls): alice's Deployer session
+/// Scenario 10, hand-overs (iam:PassRole, carried by the service calls): alice's Deployer session
 /// launches the two instances of scenario 4 with instance profile `web-server` (named unlike
 /// its role), creates the Lambda function and registers the ECS task definition (with an
 /// execution role no session in the logs wears); mallory is refused handing a role to a

@@ -1,4 +1,11 @@
-//! `trailmask edges`: the role-level graph's edges as a table for auditors.
+//! `trailmask edges`: the role-level graph's hops (role assumptions) as a table for auditors.
+//!
+//! A graph's hand-over edges (`iam:PassRole`, [`crate::graph::EdgeKind::HandOver`]) are not
+//! rows here: every column of this table speaks of role assumptions (their source IPs,
+//! federation subjects, STS event names), and a reader who knows it as the table of who put on
+//! which role would take a hand-over for one. They are in `trailmask passrole` (one row per
+//! call), `trailmask services` (`passers`) and the graph (JSON: `"kind": "passrole"`), so
+//! `edges` reads no hand-overs.
 
 use super::{Needs, execute};
 use crate::cli::{EdgesArgs, EdgesFormat};
@@ -25,7 +32,7 @@ pub const COLUMNS: [&str; 13] = [
     "source_ips",
 ];
 
-/// The edges of a graph as rows.
+/// The hops of a graph as rows (its hand-over edges left out).
 pub struct EdgeRows<'a>(pub &'a MaskGraph<'a>);
 
 impl Rows for EdgeRows<'_> {
@@ -39,7 +46,11 @@ impl Rows for EdgeRows<'_> {
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
         let names = &self.0.accounts;
-        for (from, to, edge) in self.0.edge_ends() {
+        let hops = self
+            .0
+            .edge_ends()
+            .filter(|(_, _, edge)| !edge.is_hand_over());
+        for (from, to, edge) in hops {
             let mut cells = vec![
                 Cell::Text(from.kind.as_str()),
                 Cell::Text(&from.name),

@@ -1,13 +1,17 @@
-//! `trailmask graph`: the mask graph as DOT, JSON or Mermaid.
+//! `trailmask graph`: the mask graph as DOT, JSON or Mermaid, hops and hand-overs
+//! (`iam:PassRole`, [`crate::passrole`]) alike.
 //!
 //! Without `--level`, a picture (DOT, Mermaid) is drawn at role level when a person can read
 //! it: at most [`READABLE_NODES`] nodes and [`READABLE_EDGES`] edges. A bigger role-level
 //! graph (an organization's) is drawn at account level instead, and stderr says so and how to
 //! get the roles (`--level role`, or a focus: `--account`, `--from`, `--to`, `--top`), with all
 //! AWS services as one node. JSON is data, not a picture: always the level asked for (role by
-//! default).
+//! default). Both kinds of edge count towards the readable limits.
+//!
+//! Hand-overs whose role is unknown (an instance profile no record resolves) are not drawn
+//! ([`crate::graph`]); stderr says how many, and that `trailmask passrole` lists them.
 
-use super::{Context, Needs, execute};
+use super::{Context, Needs, execute_with_hand_overs};
 use crate::cli::{GraphArgs, GraphFormat};
 use crate::exit::ExitCode;
 use crate::export;
@@ -26,11 +30,17 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
     let picture = matches!(args.format, GraphFormat::Dot | GraphFormat::Mermaid);
     // `--top` and `--min-count` already shrink the role level: the user chose it.
     let auto_level = args.level.is_none() && picture && args.top.is_none() && args.min_count <= 1;
-    execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
+    let write = |context: &Context, wtr: &mut dyn Write| {
+        note_unresolved(context);
         let graph = if auto_level {
             readable_graph(context, &options)
         } else {
-            MaskGraph::build(&context.events, &options, &context.plan.accounts)
+            MaskGraph::build_with(
+                &context.events,
+                &context.hand_overs,
+                &options,
+                &context.plan.accounts,
+            )
         };
         let written = match args.format {
             GraphFormat::Dot => export::dot::write(&graph, wtr),
@@ -41,7 +51,26 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
         // node and edge one by one would only cost time.
         std::mem::forget(graph);
         written
-    })
+    };
+    execute_with_hand_overs(&args.read, Needs::Fields, stderr, &write)
+}
+
+/// Leaves a note for stderr when hand-overs kept by the filters are not drawn because their
+/// role is unknown.
+pub fn note_unresolved(context: &Context) {
+    let unresolved = context
+        .hand_overs
+        .iter()
+        .filter(|hand_over| hand_over.role_arn.is_empty())
+        .count() as u64;
+    if unresolved > 0 {
+        context.note(format!(
+            "{} through an instance profile whose role the logs do not tell: not drawn \
+             (trailmask passrole lists {})",
+            export::plural(unresolved, "hand-over"),
+            if unresolved == 1 { "it" } else { "them" }
+        ));
+    }
 }
 
 /// The role-level graph when it is small enough to read, else the account-level one (with a
@@ -50,8 +79,15 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
     let accounts = &context.plan.accounts;
     // Most big trails are told big after a few hundred events, without building the role
     // level only to set it aside.
-    if fits(&context.events, options, READABLE_NODES, READABLE_EDGES) {
-        return MaskGraph::build(&context.events, options, accounts);
+    let hand_overs = &context.hand_overs;
+    if fits(
+        &context.events,
+        hand_overs,
+        options,
+        READABLE_NODES,
+        READABLE_EDGES,
+    ) {
+        return MaskGraph::build_with(&context.events, hand_overs, options, accounts);
     }
     // The picture of an organization: its accounts, and all AWS services as one node (whose
     // arrows would otherwise cross the picture to every account).
@@ -60,7 +96,7 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
         collapse_services: true,
         ..options.clone()
     };
-    let graph = MaskGraph::build(&context.events, &account_options, accounts);
+    let graph = MaskGraph::build_with(&context.events, hand_overs, &account_options, accounts);
     let plan = context.plan;
     // Already focused (`--account`, `--from`, ...): say it is the focused part that is big.
     let narrowed = plan.focus.is_active() || plan.filters.is_active();

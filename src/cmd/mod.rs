@@ -2,6 +2,7 @@
 //! frame ([`execute`]) plans, scans with a progress bar, reports bad files on stderr, filters,
 //! writes the output and picks the exit status.
 
+pub mod activity;
 pub mod chains;
 pub mod edges;
 pub mod events;
@@ -68,6 +69,7 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
         Command::Chains(args) => chains::run(args, stderr),
         Command::Services(args) => services::run(args, stderr),
         Command::Passrole(args) => passrole::run(args, stderr),
+        Command::Activity(args) => activity::run(args, stderr),
         Command::Edges(args) => edges::run(args, stderr),
         Command::Summary(args) => summary::run(args, stderr),
         Command::Report(args) => report::run(args, stderr),
@@ -84,11 +86,74 @@ pub fn execute(
     execute_for(args, needs, Interest::RoleAssumptions, stderr, write)
 }
 
-/// [`execute`], reading what `interest` asks for.
+/// [`execute`], reading what `interest` asks for: with [`Interest::HandOvers`], for a command
+/// that lists hand-overs alone (`passrole`).
 pub fn execute_for(
     args: &ReadArgs,
     needs: Needs,
     interest: Interest,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    let shows = match interest {
+        Interest::HandOvers => Shows::HandOvers,
+        _ => Shows::RoleAssumptions,
+    };
+    frame(args, needs, interest, shows, stderr, write)
+}
+
+/// [`execute`] for `activity`: reads every call role sessions made; `timeline` keeps one row
+/// per call (`--calls`) besides the aggregates.
+pub fn execute_activity(
+    args: &ReadArgs,
+    timeline: bool,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    let shows = if timeline {
+        Shows::Calls
+    } else {
+        Shows::Sessions
+    };
+    frame(
+        args,
+        Needs::Chains,
+        Interest::Activity,
+        shows,
+        stderr,
+        write,
+    )
+}
+
+/// [`execute`] for a command that shows role assumptions and the hand-overs among them (the
+/// graph, `services`, the report): reads both; stderr speaks of role assumptions as
+/// [`execute`]'s does, and its closing line counts the hand-overs when any were read.
+pub fn execute_with_hand_overs(
+    args: &ReadArgs,
+    needs: Needs,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    frame(args, needs, Interest::HandOvers, Shows::Both, stderr, write)
+}
+
+/// What a command lists, for its notes and closing line on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shows {
+    RoleAssumptions,
+    HandOvers,
+    Both,
+    /// What role sessions did: by session (or role, origin, action)...
+    Sessions,
+    /// ...or call by call.
+    Calls,
+}
+
+fn frame(
+    args: &ReadArgs,
+    needs: Needs,
+    interest: Interest,
+    shows: Shows,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
@@ -109,9 +174,19 @@ pub fn execute_for(
         return ExitCode::OutputFailure;
     }
     // A focus follows chains: it needs them linked whatever the command.
-    plan.scan.link_chains = needs == Needs::Chains || plan.focus.is_active();
+    // So does `--source` on hand-overs, which matches a passer's chain origin.
+    plan.scan.link_chains = needs == Needs::Chains
+        || plan.focus.is_active()
+        || (interest == Interest::HandOvers && plan.filters.source.is_some());
     plan.scan.by_time = needs != Needs::Fields;
     plan.scan.interest = interest;
+    // Activity counts the calls of the time window and outcome asked for, as they are read.
+    plan.scan.calls = crate::activity::CallWindow {
+        since: plan.filters.since,
+        until: plan.filters.until,
+        outcome: plan.filters.outcome,
+        timeline: shows == Shows::Calls,
+    };
     // One pool of --threads workers for reading and for formatting the output. A process runs
     // one command, so the global pool is set once; a second call in the same process keeps it.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -188,7 +263,7 @@ pub fn execute_for(
             })
             .collect(),
     };
-    if interest == Interest::HandOvers {
+    if shows == Shows::HandOvers {
         if context.hand_overs.is_empty() && !scan.hand_overs.is_empty() {
             context.note(format!(
                 "no hand-over matched the filters ({} read)",
@@ -224,11 +299,31 @@ pub fn execute_for(
     }
     if !plan.quiet || !scan.failures.is_empty() {
         let mut line = closing_line(&scan, context.events.len());
-        if interest == Interest::HandOvers {
+        if shows == Shows::HandOvers || (shows == Shows::Both && !scan.hand_overs.is_empty()) {
             line.push_str(&format!(
                 "; {}",
                 plural(context.hand_overs.len() as u64, "hand-over")
             ));
+        }
+        if matches!(shows, Shows::Sessions | Shows::Calls) {
+            let activity = &scan.activity;
+            let calls: u64 = activity.sessions.iter().map(|s| s.calls).sum();
+            line.push_str(&format!(
+                "; {} made {}",
+                plural(activity.sessions.len() as u64, "role session"),
+                plural(calls, "call")
+            ));
+            if activity.duplicates > 0 {
+                let copies = if activity.duplicates == 1 {
+                    "copy"
+                } else {
+                    "copies"
+                };
+                line.push_str(&format!(
+                    " ({} duplicate {copies} dropped)",
+                    activity.duplicates
+                ));
+            }
         }
         let _ = writeln!(stderr, "trailmask: {line}");
     }

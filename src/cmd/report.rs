@@ -2,11 +2,20 @@
 //! the level asked, the chains with the graph nodes each passes through, the services, the
 //! role-level edges and the summary without its timings, nor the paths as typed, so the same
 //! logs give the same bytes however they are named) into one JSON document, which [`crate::export::html`] embeds in the page.
+//!
+//! Hand-overs (`iam:PassRole`, [`crate::passrole`]) are read too: the graph holds their edges
+//! ([`crate::export::json`] says how a hand-over edge is written), `services` rows their
+//! `passers` (as `trailmask services` writes them), and `hand_overs` holds the rows of
+//! `trailmask passrole` without their `log_file` (a path as typed). The edges table stays the
+//! hops' (`trailmask edges`). These were added to version 1 of the data: no field it had
+//! changed, so a trail without hand-overs gives the document it always did but for an empty
+//! `hand_overs`.
 
 use super::chains::ChainRows;
 use super::edges::EdgeRows;
+use super::passrole::PassroleRows;
 use super::services::ServiceRows;
-use super::{Context, Needs, execute};
+use super::{Context, Needs, execute_with_hand_overs};
 use crate::cli::{GraphLevel, ReportArgs};
 use crate::exit::ExitCode;
 use crate::export::{self, json::rows_value};
@@ -27,7 +36,7 @@ pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
         );
         return ExitCode::Usage;
     }
-    execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
+    let write = |context: &Context, wtr: &mut dyn Write| {
         let level = args.level.unwrap_or_else(|| drawable_level(context));
         let options = GraphOptions {
             session_level: level == GraphLevel::Session,
@@ -38,7 +47,8 @@ pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
         let mut json = serde_json::to_string(&data).map_err(io::Error::from)?;
         json.push('\n');
         export::html::write(&json, wtr)
-    })
+    };
+    execute_with_hand_overs(&args.read, Needs::Chains, stderr, &write)
 }
 
 /// The most nodes and edges of a role level the report draws by default: a browser lays out
@@ -50,7 +60,13 @@ pub const DRAWABLE_EDGES: usize = 4_000;
 /// stderr.
 fn drawable_level(context: &Context) -> GraphLevel {
     let roles = GraphOptions::default();
-    if fits(&context.events, &roles, DRAWABLE_NODES, DRAWABLE_EDGES) {
+    if fits(
+        &context.events,
+        &context.hand_overs,
+        &roles,
+        DRAWABLE_NODES,
+        DRAWABLE_EDGES,
+    ) {
         return GraphLevel::Role;
     }
     context.note(format!(
@@ -64,10 +80,17 @@ fn drawable_level(context: &Context) -> GraphLevel {
 /// The report's data document (version [`DATA_VERSION`]).
 fn data(context: &Context, args: &ReportArgs, level: GraphLevel, options: &GraphOptions) -> Value {
     let plan = context.plan;
-    let graph = MaskGraph::build(&context.events, options, &plan.accounts);
+    let build = |options: &GraphOptions| {
+        MaskGraph::build_with(
+            &context.events,
+            &context.hand_overs,
+            options,
+            &plan.accounts,
+        )
+    };
+    let graph = build(options);
     // The edges table is the role level's: the graph itself when it is drawn at role level.
-    let other_level = (level != GraphLevel::Role)
-        .then(|| MaskGraph::build(&context.events, &GraphOptions::default(), &plan.accounts));
+    let other_level = (level != GraphLevel::Role).then(|| build(&GraphOptions::default()));
     let role_graph = other_level.as_ref().unwrap_or(&graph);
     let chains = ChainRows::of(context, 1);
     let mut chain_values = rows_value(&chains);
@@ -101,7 +124,22 @@ fn data(context: &Context, args: &ReportArgs, level: GraphLevel, options: &Graph
         "chains": chain_values,
         "services": rows_value(&ServiceRows::of(context)),
         "edges": rows_value(&EdgeRows(role_graph)),
+        "hand_overs": hand_over_rows(context),
     })
+}
+
+/// The rows of `trailmask passrole`, without the path each was read from (as typed, so it
+/// would make the page depend on how the logs were named).
+fn hand_over_rows(context: &Context) -> Value {
+    let mut rows = rows_value(&PassroleRows::of(context));
+    if let Value::Array(rows) = &mut rows {
+        for row in rows {
+            if let Value::Object(fields) = row {
+                fields.shift_remove("log_file");
+            }
+        }
+    }
+    rows
 }
 
 /// The graph nodes a chain passes through: its first hop's source, then each hop's target

@@ -1,10 +1,23 @@
-//! `trailmask services`: which AWS service principals assume which roles.
+//! `trailmask services`: which AWS service principals assume which roles, and who handed
+//! them each role.
+//!
+//! The last column, `passers`, lists the identities that handed the role to the service
+//! (`iam:PassRole`, read by [`crate::passrole`])
+//! (distinct, sorted): a user or root by its ARN, a service by its principal, and a role
+//! session by the role it wears (its `caller_role_arn`, so a role's sessions are one passer,
+//! as they are one node of the graph; the session ARN when the role is unknown). Refused
+//! hand-overs gave nothing and are left out (`trailmask passrole` lists them). A role handed
+//! to a service that no session of it wore in the logs read is a row of its own, with a count
+//! of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
+//! read the same columns from any trail.
 
-use super::{Context, Needs, execute};
+use super::{Context, Needs, execute_with_hand_overs};
+use crate::arn;
 use crate::cli::{ServicesArgs, TableFormat};
-use crate::event::SourceKind;
+use crate::event::{Outcome, SourceKind};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
+use crate::passrole::HandOver;
 use crate::timefmt;
 use crate::timefmt::Seen;
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +30,17 @@ struct ServiceUse<'a> {
     count: u64,
     seen: Seen,
     sessions: BTreeSet<&'a str>,
+    /// Who handed the role to the service ([`passer_of`]).
+    passers: BTreeSet<&'a str>,
+}
+
+/// The passer a hand-over is listed under: a role session by the role it wears.
+fn passer_of(hand_over: &HandOver) -> &str {
+    if hand_over.passer_kind == SourceKind::AssumedRole && !hand_over.caller_role_arn.is_empty() {
+        &hand_over.caller_role_arn
+    } else {
+        &hand_over.passer
+    }
 }
 
 /// Service → role rows, by service then role.
@@ -40,6 +64,18 @@ impl<'a> ServiceRows<'a> {
                 entry.sessions.insert(event.session_name());
             }
         }
+        for hand_over in &context.hand_overs {
+            if hand_over.outcome != Outcome::Success || hand_over.role_arn.is_empty() {
+                continue;
+            }
+            let entry = uses
+                .entry((hand_over.service, &hand_over.role_arn))
+                .or_insert_with(|| ServiceUse {
+                    role_account: arn::account_of(&hand_over.role_arn).unwrap_or(""),
+                    ..ServiceUse::default()
+                });
+            entry.passers.insert(passer_of(hand_over));
+        }
         ServiceRows {
             uses,
             names: &context.plan.accounts,
@@ -61,6 +97,7 @@ impl Rows for ServiceRows<'_> {
         if self.names.given {
             columns.push("role_account_name");
         }
+        columns.push("passers");
         columns
     }
 
@@ -78,6 +115,7 @@ impl Rows for ServiceRows<'_> {
             if self.names.given {
                 cells.push(Cell::Text(self.names.name(used.role_account).unwrap_or("")));
             }
+            cells.push(Cell::List(used.passers.iter().copied().collect()));
             emit(&cells)?;
         }
         Ok(())
@@ -86,12 +124,13 @@ impl Rows for ServiceRows<'_> {
 
 /// Runs `trailmask services`.
 pub fn run(args: &ServicesArgs, stderr: &mut dyn Write) -> ExitCode {
-    execute(&args.read, Needs::TimeOrder, stderr, &|context, wtr| {
+    let write = |context: &Context, wtr: &mut dyn Write| {
         let rows = ServiceRows::of(context);
         match args.format {
             TableFormat::Table => export::table::write(&rows, wtr),
             TableFormat::Csv => export::csv::write(&rows, false, wtr),
             TableFormat::Json => export::json::write_array(&rows, wtr),
         }
-    })
+    };
+    execute_with_hand_overs(&args.read, Needs::TimeOrder, stderr, &write)
 }

@@ -5,7 +5,11 @@
 //! and identity providers sit outside the clusters. Shape and colour by node kind; each edge is
 //! labelled with its count; cross-account edges are drawn red and thick, edges touching an
 //! account outside `--accounts` thicker still and marked "external"; edges that only ever
-//! failed are dashed. Every string passes through [`quote`], so any log value gives valid DOT.
+//! failed are dashed. Hand-overs (`iam:PassRole`) are drawn apart from hops: dashed, blue,
+//! with a hollow arrowhead, labelled `passes to SERVICE (N)`; dotted and grey when every call
+//! was refused; red like a hop when they cross accounts. At account level an account's own
+//! hand-overs are written under its name, as its own hops are. Every string passes through
+//! [`quote`], so any log value gives valid DOT.
 
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
@@ -13,6 +17,9 @@ use std::io::{self, Write};
 
 /// Longest node label shown; the full name stays in the tooltip.
 const MAX_LABEL_CHARS: usize = 60;
+
+/// The colour of hand-over edges (hops are black, or red across accounts).
+pub const HAND_OVER_COLOUR: &str = "#1c7ed6";
 
 /// A DOT double-quoted string holding `text`: quotes escaped, line breaks as `\n`, other
 /// control characters shown as `\u{…}`, and a backslash doubled (so the string's value holds
@@ -117,6 +124,37 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes a hand-over edge's attributes ([`super::hand_over_text`], and whether it crosses
+/// accounts), then its colour and style.
+fn write_hand_over_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut label = super::hand_over_text(edge);
+    let refused_only = edge.successes == 0;
+    let (colour, width) = if edge.external {
+        label.push_str(" external");
+        ("#c00000", ", penwidth=3")
+    } else if edge.cross_account {
+        label.push_str(" cross-account");
+        ("#d6336c", ", penwidth=2")
+    } else if refused_only {
+        ("gray40", "")
+    } else {
+        (HAND_OVER_COLOUR, "")
+    };
+    let style = match (refused_only, edge.external || edge.cross_account) {
+        (true, true) => "\"dotted,bold\"",
+        (true, false) => "dotted",
+        (false, true) => "\"dashed,bold\"",
+        (false, false) => "dashed",
+    };
+    write!(
+        out,
+        "label={}, color={}, fontcolor={}{width}, style={style}, arrowhead=onormal",
+        quote(&label),
+        quote(colour),
+        quote(colour),
+    )
+}
+
 /// Writes `graph` as DOT.
 ///
 /// # Errors
@@ -134,6 +172,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     // At account level, the hops inside an account are said in its label, not drawn as a
     // loop: the picture is of the hops between accounts.
     let own_hops = graph.own_hops();
+    let own_hand_overs = graph.own_hand_overs();
     let (ids, lines): (Vec<String>, Vec<String>) = (0..graph.node_count())
         .into_par_iter()
         .map(|i| {
@@ -142,6 +181,9 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             let mut label = node_label(node, graph);
             if let Some(edge) = own_hops[i] {
                 label.push_str(&format!("\n{}", super::own_hops_text(edge)));
+            }
+            if let Some(text) = super::own_hand_overs_text(&own_hand_overs[i]) {
+                label.push_str(&format!("\n{text}"));
             }
             let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
@@ -203,7 +245,11 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
                     ] {
                         bytes.extend_from_slice(part);
                     }
-                    write_edge_attrs(edge, bytes)?;
+                    if edge.is_hand_over() {
+                        write_hand_over_attrs(edge, bytes)?;
+                    } else {
+                        write_edge_attrs(edge, bytes)?;
+                    }
                     bytes.extend_from_slice(b"];\n");
                     Ok(())
                 })
@@ -223,6 +269,42 @@ mod tests {
         assert_eq!(quote("line\nbreak"), r#""line\nbreak""#);
         assert_eq!(quote("bell\x07"), r#""bell\\u{7}""#);
         assert_eq!(quote("<b>ロール</b>"), r#""<b>ロール</b>""#);
+    }
+
+    #[test]
+    fn hand_overs_are_dashed_blue_and_refusals_dotted_grey() {
+        use crate::graph::EdgeKind;
+        let edge = |successes, failures, cross_account, external| Edge {
+            kind: EdgeKind::HandOver {
+                service: "ec2.amazonaws.com",
+            },
+            successes,
+            failures,
+            cross_account,
+            external,
+            ..Edge::default()
+        };
+        let attrs = |edge: Edge| {
+            let mut out = Vec::new();
+            write_hand_over_attrs(&edge, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            attrs(edge(2, 1, false, false)),
+            r##"label="passes to ec2.amazonaws.com (3, 1 refused)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal"##
+        );
+        assert_eq!(
+            attrs(edge(0, 1, false, false)),
+            r#"label="passes to ec2.amazonaws.com (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal"#
+        );
+        assert_eq!(
+            attrs(edge(0, 1, true, false)),
+            r##"label="passes to ec2.amazonaws.com (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal"##
+        );
+        assert_eq!(
+            attrs(edge(1, 0, true, true)),
+            r##"label="passes to ec2.amazonaws.com (1) external", color="#c00000", fontcolor="#c00000", penwidth=3, style="dashed,bold", arrowhead=onormal"##
+        );
     }
 
     #[test]

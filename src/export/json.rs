@@ -1,5 +1,11 @@
 //! JSON output: tables as one object per row (an array, or JSON Lines), and the graph as
 //! `{"nodes":[…],"edges":[…]}`. Every document ends with a newline.
+//!
+//! A graph edge is a hop (role assumptions) unless it says otherwise: a hand-over edge
+//! (`iam:PassRole`) adds `"kind": "passrole"` and `"service"` (the principal given the role)
+//! after its ends, lists its calls (`RunInstances`) as `event_names`, an empty `source_ips`
+//! (hand-overs carry none), and ends with `"worn"` (later sessions of the service that wore
+//! the role). Hops are written as before hand-overs existed, without a `kind`.
 
 use super::{Cell, Rows};
 use crate::graph::MaskGraph;
@@ -44,6 +50,18 @@ pub fn write_lines_indexed(rows: &dyn super::IndexedRows, wtr: &mut dyn Write) -
         },
         wtr,
     )
+}
+
+/// Writes `rows` as one JSON object per line (JSON Lines).
+///
+/// # Errors
+/// Any write error.
+pub fn write_lines(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
+    let columns = rows.columns();
+    rows.each_row(&mut |cells| {
+        serde_json::to_writer(&mut *wtr, &object(&columns, cells))?;
+        wtr.write_all(b"\n")
+    })
 }
 
 /// `rows` as a JSON array of objects (the HTML report embeds them).
@@ -102,23 +120,36 @@ pub fn graph_value(graph: &MaskGraph) -> Value {
     let edges: Vec<Value> = graph
         .edges()
         .map(|(from, to, edge)| {
-            let mut value = json!({
-                "source": from,
-                "target": to,
-                "successes": edge.successes,
-                "failures": edge.failures,
-                "count": edge.count(),
-                "event_names": edge.event_names.iter().map(|n| n.as_str()).collect::<Vec<_>>(),
-                "first_seen": crate::timefmt::format_opt(edge.seen.first.as_ref()),
-                "last_seen": crate::timefmt::format_opt(edge.seen.last.as_ref()),
-                "source_ips": edge.source_ips,
-                "cross_account": edge.cross_account,
-                "external": graph.is_external(edge),
-            });
-            if graph.account_level {
-                value["roles"] = json!(edge.roles);
+            let mut value = Map::new();
+            let mut put = |key: &str, field: Value| value.insert(key.to_owned(), field);
+            put("source", json!(from));
+            put("target", json!(to));
+            if let Some(service) = edge.kind.service() {
+                put("kind", json!(edge.kind.as_str()));
+                put("service", json!(service));
             }
-            value
+            let event_names: Vec<&str> = if edge.is_hand_over() {
+                edge.calls.clone()
+            } else {
+                edge.event_names.iter().map(|n| n.as_str()).collect()
+            };
+            put("successes", json!(edge.successes));
+            put("failures", json!(edge.failures));
+            put("count", json!(edge.count()));
+            put("event_names", json!(event_names));
+            let seen = |time: Option<&_>| json!(crate::timefmt::format_opt(time));
+            put("first_seen", seen(edge.seen.first.as_ref()));
+            put("last_seen", seen(edge.seen.last.as_ref()));
+            put("source_ips", json!(edge.source_ips));
+            put("cross_account", json!(edge.cross_account));
+            put("external", json!(graph.is_external(edge)));
+            if graph.account_level {
+                put("roles", json!(edge.roles));
+            }
+            if edge.is_hand_over() {
+                put("worn", json!(edge.worn));
+            }
+            Value::Object(value)
         })
         .collect();
     json!({ "nodes": nodes, "edges": edges })

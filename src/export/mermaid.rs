@@ -1,9 +1,12 @@
 //! Mermaid `flowchart LR`, for GitHub markdown. One subgraph per account; services and
 //! providers outside; `==>` for cross-account edges, `-.->` for edges that only ever failed.
-//! Labels are written with Mermaid's entity codes (`#35;`) for anything but letters, digits
-//! and plain punctuation, so log values cannot break the chart.
+//! Hand-overs (`iam:PassRole`) are dotted and blue (`-.->`, labelled `passes to SERVICE (N)`),
+//! `-.-x` and grey when every call was refused, red when they cross accounts; at account level
+//! an account's own hand-overs are said in its label. Labels are written with Mermaid's entity
+//! codes (`#35;`) for anything but letters, digits and plain punctuation, so log values cannot
+//! break the chart.
 
-use crate::export::dot::shorten;
+use crate::export::dot::{HAND_OVER_COLOUR, shorten};
 use crate::graph::{MaskGraph, NodeKind};
 use std::io::{self, Write};
 
@@ -48,6 +51,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     writeln!(wtr, "flowchart LR")?;
     // At account level, an account's own hops are said in its label, not drawn as a loop.
     let own_hops = graph.own_hops();
+    let own_hand_overs = graph.own_hand_overs();
     for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
@@ -63,6 +67,14 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             if let Some(edge) = own_hops[index] {
                 text.push_str(&format!(": {}", super::own_hops_text(edge)));
             }
+            if let Some(own) = super::own_hand_overs_text(&own_hand_overs[index]) {
+                let joint = if own_hops[index].is_some() {
+                    "; "
+                } else {
+                    ": "
+                };
+                text.push_str(&format!("{joint}{own}"));
+            }
             if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider)
                 && !node.subjects.is_empty()
             {
@@ -75,35 +87,51 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             writeln!(wtr, "  end")?;
         }
     }
-    let mut cross = Vec::new();
+    // Links by the colour `linkStyle` gives them: across accounts, hand-overs, refused
+    // hand-overs.
+    let (mut cross, mut passes, mut refused) = (Vec::new(), Vec::new(), Vec::new());
     // Node `n{i}` is the graph's node `i`, so an edge's ends are its node indexes.
     let drawn = (0..graph.edge_count())
         .map(|i| graph.edge_at(i))
         .filter(|&(from, to, _)| !graph.is_own_hops(from, to));
     for (number, (from, to, edge)) in drawn.enumerate() {
-        let arrow = match (edge.successes == 0, edge.cross_account || edge.external) {
-            (true, _) => "-.->",
-            (false, true) => "==>",
-            (false, false) => "-->",
+        let failed_only = edge.successes == 0;
+        let crossing = edge.cross_account || edge.external;
+        let (arrow, mut text) = if edge.is_hand_over() {
+            let arrow = if failed_only { "-.-x" } else { "-.->" };
+            (arrow, super::hand_over_text(edge))
+        } else {
+            let arrow = match (failed_only, crossing) {
+                (true, _) => "-.->",
+                (false, true) => "==>",
+                (false, false) => "-->",
+            };
+            (arrow, super::count_text(edge))
         };
-        let mut text = super::count_text(edge);
         if edge.external {
             text.push_str(" external");
         } else if edge.cross_account {
             text.push_str(" cross-account");
         }
-        if edge.cross_account || edge.external {
+        if crossing {
             cross.push(number);
+        } else if edge.is_hand_over() && failed_only {
+            refused.push(number);
+        } else if edge.is_hand_over() {
+            passes.push(number);
         }
         writeln!(wtr, "  n{from} {arrow}|{}| n{to}", label(&text))?;
     }
-    if !cross.is_empty() {
-        let list: Vec<String> = cross.iter().map(usize::to_string).collect();
-        writeln!(
-            wtr,
-            "  linkStyle {} stroke:#d6336c,stroke-width:3px",
-            list.join(",")
-        )?;
+    let passed = format!("stroke:{HAND_OVER_COLOUR},stroke-width:2px,color:{HAND_OVER_COLOUR}");
+    for (links, style) in [
+        (cross, "stroke:#d6336c,stroke-width:3px"),
+        (passes, passed.as_str()),
+        (refused, "stroke:#868e96,color:#868e96"),
+    ] {
+        if !links.is_empty() {
+            let list: Vec<String> = links.iter().map(usize::to_string).collect();
+            writeln!(wtr, "  linkStyle {} {style}", list.join(","))?;
+        }
     }
     Ok(())
 }

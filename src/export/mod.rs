@@ -1,7 +1,8 @@
 //! Writers, one module per format. Tabular outputs (events, edges, services, chains) are
 //! described once as [`Rows`] and written by [`csv`], [`json`] or [`table`]; the graph has its
-//! own writers ([`dot`], [`mermaid`], and [`json::write_graph`]); [`html`] wraps the report's data
-//! in one self-contained page.
+//! own writers ([`dot`], [`mermaid`], and [`json::write_graph`]), which share the edge labels
+//! written here (hops' counts, hand-overs' `passes to SERVICE (N)`); [`html`] wraps the
+//! report's data in one self-contained page.
 
 pub mod csv;
 pub mod dot;
@@ -33,6 +34,43 @@ pub fn count_text(edge: &Edge) -> String {
     } else {
         edge.count().to_string()
     }
+}
+
+/// A hand-over edge's label in the pictures: `passes to ec2.amazonaws.com (3)`, with
+/// refusals (`(3, 1 refused)`, `(1 refused)` when every call was refused), and at account
+/// level the roles handed over (`passes 2 roles to ec2.amazonaws.com (5)`).
+pub fn hand_over_text(edge: &Edge) -> String {
+    let service = edge.kind.service().unwrap_or("");
+    let what = if edge.roles > 0 {
+        format!("passes {} to {service}", plural(edge.roles, "role"))
+    } else {
+        format!("passes to {service}")
+    };
+    let count = match (edge.successes, edge.failures) {
+        (_, 0) => edge.count().to_string(),
+        (0, failures) => format!("{failures} refused"),
+        (_, failures) => format!("{}, {failures} refused", edge.count()),
+    };
+    format!("{what} ({count})")
+}
+
+/// `3 hand-overs inside to ec2.amazonaws.com (1 refused)`, or `… to 2 services`: an
+/// account's own hand-overs (one edge per service), at account level; `None` without any.
+pub fn own_hand_overs_text(edges: &[&Edge]) -> Option<String> {
+    let count: u64 = edges.iter().map(|edge| edge.count()).sum();
+    if count == 0 {
+        return None;
+    }
+    let to = match edges {
+        [one] => one.kind.service().unwrap_or("").to_owned(),
+        more => plural(more.len() as u64, "service"),
+    };
+    let mut text = format!("{} inside to {to}", plural(count, "hand-over"));
+    let failures: u64 = edges.iter().map(|edge| edge.failures).sum();
+    if failures > 0 {
+        text.push_str(&format!(" ({failures} refused)"));
+    }
+    Some(text)
 }
 
 /// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
@@ -169,4 +207,65 @@ pub trait Rows {
     /// # Errors
     /// Whatever `emit` returns.
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::EdgeKind;
+
+    fn hand_over(
+        successes: u64,
+        failures: u64,
+        roles: u64,
+        service: &'static str,
+    ) -> Edge<'static> {
+        Edge {
+            kind: EdgeKind::HandOver { service },
+            successes,
+            failures,
+            roles,
+            ..Edge::default()
+        }
+    }
+
+    #[test]
+    fn a_hand_over_is_labelled_with_its_service_count_and_refusals() {
+        let ec2 = "ec2.amazonaws.com";
+        assert_eq!(
+            hand_over_text(&hand_over(3, 0, 0, ec2)),
+            "passes to ec2.amazonaws.com (3)"
+        );
+        assert_eq!(
+            hand_over_text(&hand_over(2, 1, 0, ec2)),
+            "passes to ec2.amazonaws.com (3, 1 refused)"
+        );
+        assert_eq!(
+            hand_over_text(&hand_over(0, 2, 0, ec2)),
+            "passes to ec2.amazonaws.com (2 refused)"
+        );
+        assert_eq!(
+            hand_over_text(&hand_over(5, 0, 2, ec2)),
+            "passes 2 roles to ec2.amazonaws.com (5)"
+        );
+        assert_eq!(
+            hand_over_text(&hand_over(1, 0, 1, ec2)),
+            "passes 1 role to ec2.amazonaws.com (1)"
+        );
+    }
+
+    #[test]
+    fn an_accounts_own_hand_overs_are_summed_over_services() {
+        let ec2 = hand_over(1, 0, 1, "ec2.amazonaws.com");
+        let lambda = hand_over(2, 2, 2, "lambda.amazonaws.com");
+        assert_eq!(own_hand_overs_text(&[]), None);
+        assert_eq!(
+            own_hand_overs_text(&[&ec2]).as_deref(),
+            Some("1 hand-over inside to ec2.amazonaws.com")
+        );
+        assert_eq!(
+            own_hand_overs_text(&[&ec2, &lambda]).as_deref(),
+            Some("5 hand-overs inside to 2 services (2 refused)")
+        );
+    }
 }

@@ -13,13 +13,15 @@
 //! documentation page), or only the service's API model, whose member names CloudTrail writes
 //! first letter lower-cased (EC2's newer calls wrap the request in `<Action>Request` and keep
 //! the model's capitals, so both spellings are listed where it is not known which is logged).
-//! Every entry has a crafted test record in `tests/passrole.rs`.
+//! Every entry has a crafted test record in `tests/data/passrole/calls/` (`tests/passrole.rs`
+//! fails for an entry without one).
 //!
 //! Left out on purpose: CloudFormation StackSets' `executionRoleName` (a role in the target
 //! accounts that the administration role assumes later, not a role handed to a service), and
 //! CodePipeline's per-action `roleArn`s (assumed by the pipeline's role, not passed).
 
-/// Where an entry's paths were seen.
+/// Where an entry's role paths were seen (a real record of the call without the role field,
+/// such as CloudFormation's CreateStack in AWS's documentation, does not count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Confirmed {
     /// On a real CloudTrail record.
@@ -262,7 +264,7 @@ pub const CALLS: &[Call] = &[
         &[role(&["rp.role"], "lambda.amazonaws.com")],
         &["re.functionArn", "rp.functionName"],
         SessionNamesResource,
-        RealRecord,
+        ApiModel,
     ),
     // ECS: a task's session is named after its id.
     call(
@@ -297,7 +299,7 @@ pub const CALLS: &[Call] = &[
         &[role(&["rp.roleARN"], "cloudformation.amazonaws.com")],
         &["re.stackId", "rp.stackName"],
         AnySession,
-        RealRecord,
+        ApiModel,
     ),
     call(
         "cloudformation.amazonaws.com",

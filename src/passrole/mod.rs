@@ -18,6 +18,7 @@ use crate::timefmt;
 use chrono::{DateTime, Utc};
 use coverage::{Holds, Worn};
 use serde_json::Value;
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Where a hand-over's `role_arn` was learned.
@@ -228,6 +229,9 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         worn: 0,
     };
     let mut found: Vec<HandOver> = Vec::new();
+    // The (role or profile, service) pairs already found: a set, since one request can name
+    // 100,000 roles (PutTargets' targets), and a scan of `found` for each made that quadratic.
+    let mut seen: HashSet<(&str, &str)> = HashSet::new();
     for hand in call.hands {
         let mut named = Vec::new();
         for path in hand.paths {
@@ -236,12 +240,8 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
                 break;
             }
         }
-        named.dedup();
         for named in named {
-            if found
-                .iter()
-                .any(|h| h.named == named && h.service == hand.service)
-            {
+            if !seen.insert((named, hand.service)) {
                 continue;
             }
             found.push(HandOver {

@@ -8,29 +8,15 @@
 use super::coverage::{Holds, Worn};
 use super::{HandOver, ProfileChange, ProfileEdit, RoleFrom};
 use crate::arn;
+use crate::canon::KnownRoles;
 use crate::chain::{CallerSession, Issuers};
 use crate::event::{Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// How long before the call a session of its resource may start and still count: clocks of
 /// two services differ by a few seconds.
 const CLOCK_SLACK_SECS: i64 = 60;
-
-/// A role's identity: partition, account, lowercased name (as [`crate::canon`] keys it).
-type RoleKey = (String, String, String);
-
-fn role_key(role_arn: &str) -> Option<RoleKey> {
-    let parsed = arn::Arn::parse(role_arn)?;
-    if parsed.service != "iam" || !parsed.resource.starts_with("role/") {
-        return None;
-    }
-    Some((
-        parsed.partition.to_owned(),
-        parsed.account.to_owned(),
-        arn::role_name(role_arn)?.to_ascii_lowercase(),
-    ))
-}
 
 /// Fills each hand-over's `role_arn`, `via`, `role_from`, `passer_origin` and `worn`, and
 /// sorts them by time, then event id, then role.
@@ -44,22 +30,7 @@ pub fn resolve(
     linked: bool,
 ) {
     // The spelling the events use for each role (canonical already).
-    let mut spelled: HashMap<RoleKey, &str> = HashMap::new();
-    for event in events {
-        for role in [event.role_arn(), event.caller_role_arn()] {
-            if let Some(key) = role_key(role) {
-                spelled
-                    .entry(key)
-                    .and_modify(|known| *known = (*known).min(role))
-                    .or_insert(role);
-            }
-        }
-    }
-    let canonical = |role_arn: String| -> String {
-        role_key(&role_arn)
-            .and_then(|key| spelled.get(&key))
-            .map_or(role_arn, |known| (*known).to_owned())
-    };
+    let known = KnownRoles::of(events);
     for hand_over in hand_overs.iter_mut() {
         let account = account_of(hand_over).to_owned();
         let partition = partition_of(hand_over).to_owned();
@@ -80,7 +51,9 @@ pub fn resolve(
                 }
             }
         }
-        hand_over.role_arn = canonical(std::mem::take(&mut hand_over.role_arn));
+        hand_over.role_arn = known.spell(&hand_over.role_arn);
+        // A session named without its issuer drops the role's path: spelled as the events do.
+        hand_over.caller_role_arn = known.spell(&hand_over.caller_role_arn);
     }
     let sessions = ServiceSessions::new(events);
     // A profile not resolved so far: the role an instance it was given to wore...
@@ -96,11 +69,11 @@ pub fn resolve(
         }
     }
     // ...else the role the same profile was resolved to nearest in time.
-    let mut learned: BTreeMap<String, Vec<Resolved>> = BTreeMap::new();
+    let mut learned: BTreeMap<ProfileKey, Vec<Resolved>> = BTreeMap::new();
     for hand_over in hand_overs.iter() {
         if hand_over.holds == Holds::Profile && !hand_over.role_arn.is_empty() {
             learned
-                .entry(hand_over.via.to_ascii_lowercase())
+                .entry(profile_key(hand_over))
                 .or_default()
                 .push((hand_over.event_time, hand_over.role_arn.clone()));
         }
@@ -111,7 +84,7 @@ pub fn resolve(
     for hand_over in hand_overs.iter_mut() {
         if hand_over.holds == Holds::Profile
             && hand_over.role_arn.is_empty()
-            && let Some(known) = learned.get(&hand_over.via.to_ascii_lowercase())
+            && let Some(known) = learned.get(&profile_key(hand_over))
             && let Some((_, role)) = known
                 .iter()
                 .min_by_key(|(time, role)| (distance(*time, hand_over.event_time), role.clone()))
@@ -134,6 +107,19 @@ pub fn resolve(
             b.service,
         ))
     });
+}
+
+/// A profile's identity: its account and lowercased name. IAM names are unique per account
+/// whatever the path, so `instance-profile/ci/P` (a request's ARN) and `instance-profile/P`
+/// (made from a request's bare name) are one profile.
+type ProfileKey = (String, String);
+
+fn profile_key(hand_over: &HandOver) -> ProfileKey {
+    let account = arn::account_of(&hand_over.via).unwrap_or(account_of(hand_over));
+    (
+        account.to_owned(),
+        profile_name(&hand_over.via).to_ascii_lowercase(),
+    )
 }
 
 /// A profile's role as one hand-over resolved it: its time and the role.

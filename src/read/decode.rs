@@ -208,11 +208,12 @@ pub fn decode_reusing<'a>(
             return decoded;
         }
         let hints = hint_names(text, &split.spans, Some(&split), interest);
+        let every = interest == Interest::Activity;
         decoded.records = split
             .spans
             .iter()
             .zip(hints)
-            .filter(|(_, name)| *name != NameHint::Candidate(false))
+            .filter(|(_, name)| every || *name != NameHint::Candidate(false))
             .map(|(&(start, end), name)| RawRecord {
                 text: RecordText::Borrowed(&text[start..end]),
                 name,
@@ -415,16 +416,25 @@ pub enum Interest {
     RoleAssumptions,
     /// Role assumptions and hand-overs.
     HandOvers,
+    /// Role assumptions, and every record: the calls role sessions made
+    /// ([`crate::activity`]). Records that cannot be role assumptions are listed too (with
+    /// their hint), for `read::file` to look for a session caller in.
+    Activity,
 }
 
 impl Interest {
     /// The splitter of delivery files for this interest.
     pub fn splitter(self) -> RecordSplitter {
         let keep: crate::json::NameFilter = match self {
-            Interest::RoleAssumptions => may_name_candidate,
+            Interest::RoleAssumptions | Interest::Activity => may_name_candidate,
             Interest::HandOvers => may_name_candidate_or_hand_over,
         };
-        RecordSplitter::new(RECORDS).noting(keep).sparse()
+        let splitter = RecordSplitter::new(RECORDS).noting(keep);
+        if self == Interest::Activity {
+            splitter
+        } else {
+            splitter.sparse()
+        }
     }
 
     /// True when `name` (bytes as written, no escape) is exactly a name of interest.

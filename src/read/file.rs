@@ -7,7 +7,9 @@ use super::decode::RecordSplitter;
 use super::decode::{self, Interest, NameHint, SkipReason};
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
-use super::records::{self, Record};
+use super::records::{self, CallRecord, Record};
+use crate::activity::aggregate::FileActivity;
+use crate::activity::{Call, CallWindow};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
@@ -24,6 +26,8 @@ pub(crate) struct FileResult {
     pub(crate) events: Vec<(DedupeKey, Box<RoleAssumption>)>,
     /// Hand-overs and instance-profile changes, when [`Interest::HandOvers`] asked for them.
     pub(crate) found: Vec<Found>,
+    /// The calls of role sessions, when [`Interest::Activity`] asked for them.
+    pub(crate) activity: Option<FileActivity>,
     pub(crate) records: u64,
     pub(crate) bytes_read: u64,
     pub(crate) bytes_json: u64,
@@ -50,6 +54,8 @@ pub(crate) struct FileReader {
     limit: u64,
     interest: Interest,
     matcher: AhoCorasick,
+    /// The calls counted ([`Interest::Activity`]).
+    window: CallWindow,
 }
 
 impl FileReader {
@@ -59,7 +65,13 @@ impl FileReader {
             limit,
             interest,
             matcher: candidate_matcher(interest),
+            window: CallWindow::default(),
         }
+    }
+
+    /// The same reader, counting the calls `window` keeps ([`Interest::Activity`]).
+    pub(crate) fn counting(self, window: CallWindow) -> FileReader {
+        FileReader { window, ..self }
     }
 
     /// Reads `input` with this thread's buffers.
@@ -87,6 +99,7 @@ impl FileResult {
         FileResult {
             events: Vec::new(),
             found: Vec::new(),
+            activity: None,
             records: 0,
             bytes_read: 0,
             bytes_json: 0,
@@ -191,7 +204,9 @@ fn finish_file(
         limit,
         interest,
         ref matcher,
+        window,
     } = *reader;
+    let mut activity = (interest == Interest::Activity).then(|| FileActivity::new(window.timeline));
     let (text, gzip_damage) = match loaded {
         Ok(loaded) => loaded,
         Err(problem) => {
@@ -230,6 +245,39 @@ fn finish_file(
             NameHint::Candidate(candidate) => candidate,
         };
         if !candidate {
+            // Activity: a call made by a role session names its type; any other record is
+            // passed over unparsed.
+            if let Some(activity) = &mut activity
+                && memchr::memmem::find(text, b"AssumedRole").is_some()
+            {
+                let parsed = match std::str::from_utf8(text) {
+                    Ok(text) => {
+                        records::read_call(text).map_or_else(|| serde_json::from_str(text), Ok)
+                    }
+                    Err(_) => serde_json::from_slice::<CallRecord>(text),
+                };
+                match parsed {
+                    Ok(record) => {
+                        repeated += usize::from(record.repeats());
+                        if let Some(call) = Call::of_call_record(&record)
+                            && window.keeps(&call)
+                        {
+                            activity.add(&call, &log_file);
+                        }
+                    }
+                    Err(error) => {
+                        if bad_records == 0 {
+                            first_bad = error.to_string();
+                        }
+                        bad_records += 1;
+                    }
+                }
+                if event_bytes + activity.call_bytes() > event_budget {
+                    result.events = Vec::new();
+                    result.status = FileStatus::Failed(InputError::TooManyEvents { path, limit });
+                    return result;
+                }
+            }
             continue;
         }
         // Checking the whole record's UTF-8 at once is cheaper than checking each string the
@@ -245,11 +293,19 @@ fn finish_file(
                 if interest == Interest::HandOvers
                     && passrole::wanted(record.event_source.as_str(), record.event_name.as_str())
                 {
-                    // Hand-overs are few: their paths are read from a full JSON value.
-                    if let Some(found) = serde_json::from_slice::<serde_json::Value>(text)
-                        .ok()
-                        .and_then(|value| passrole::read(&record, &value, &log_file))
-                    {
+                    // Hand-overs are few: their paths are read from a full JSON value (a
+                    // record too deep for it is a bad record, as any record serde refuses).
+                    let value = match serde_json::from_slice::<serde_json::Value>(text) {
+                        Ok(value) => value,
+                        Err(error) => {
+                            if bad_records == 0 {
+                                first_bad = error.to_string();
+                            }
+                            bad_records += 1;
+                            continue;
+                        }
+                    };
+                    if let Some(found) = passrole::read(&record, &value, &log_file) {
                         event_bytes += found.byte_len();
                         if event_bytes > event_budget {
                             result.events = Vec::new();
@@ -261,6 +317,12 @@ fn finish_file(
                         result.found.push(found);
                     }
                     continue;
+                }
+                if let Some(activity) = &mut activity
+                    && let Some(call) = Call::of_record(&record)
+                    && window.keeps(&call)
+                {
+                    activity.add(&call, &log_file);
                 }
                 if let Some(event) = extract(&record, &log_file) {
                     event_bytes += EVENT_SIZE + event.text.byte_len();
@@ -281,6 +343,7 @@ fn finish_file(
             }
         }
     }
+    result.activity = activity;
     let salvage = Salvage(decoded.count);
     result.status = if let Some(source) = gzip_damage {
         FileStatus::Failed(InputError::Gzip {

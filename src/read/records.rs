@@ -11,6 +11,11 @@ pub(crate) fn read_record(text: &str) -> Option<Record<'_>> {
     crate::json::read_object(text)
 }
 
+/// [`read_record`] for [`CallRecord`]: the few fields of an ordinary call.
+pub(crate) fn read_call(text: &str) -> Option<CallRecord<'_>> {
+    crate::json::read_object(text)
+}
+
 schema! {
     /// One CloudTrail record, as far as trailmask reads it.
     Record<'a> {
@@ -24,6 +29,7 @@ schema! {
         "userAgent" => user_agent: Text<'a>,
         "errorCode" => error_code: Text<'a>,
         "errorMessage" => error_message: Text<'a>,
+        "readOnly" => read_only: Text<'a>,
         "eventID" => event_id: Text<'a>,
         "sharedEventID" => shared_event_id: Text<'a>,
         "recipientAccountId" => recipient_account_id: Text<'a>,
@@ -92,6 +98,27 @@ schema! {
     /// `additionalEventData` of console sign-in events.
     AdditionalEventData<'a> {
         "SwitchFrom" => switch_from: Text<'a>,
+    }
+    /// An ordinary call, as `activity` reads it: what was called, by which session, with what
+    /// outcome, from where. (Role assumptions are read as [`Record`]s.)
+    CallRecord<'a> {
+        "eventTime" => event_time: Text<'a>,
+        "eventSource" => event_source: Text<'a>,
+        "eventName" => event_name: Text<'a>,
+        "errorCode" => error_code: Text<'a>,
+        "readOnly" => read_only: Text<'a>,
+        "sourceIPAddress" => source_ip_address: Text<'a>,
+        "userAgent" => user_agent: Text<'a>,
+        "eventID" => event_id: Text<'a>,
+        "recipientAccountId" => recipient_account_id: Text<'a>,
+        "userIdentity" => user_identity: Obj<CallerIdentity<'a>>,
+    }
+    /// `userIdentity` of an ordinary call.
+    CallerIdentity<'a> {
+        "type" => kind: Text<'a>,
+        "arn" => arn: Text<'a>,
+        "accessKeyId" => access_key_id: Text<'a>,
+        "sessionContext" => session_context: Obj<SessionContext<'a>>,
     }
 }
 

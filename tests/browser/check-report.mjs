@@ -6,7 +6,8 @@
 // Every request other than the report file itself is aborted (and listed in
 // "blocked_requests"), so a passing run proves the page needs no network. The node click is a
 // real mouse click at the node's drawn position ("click_method": "mouse"); the page's test
-// hook (window.trailmaskReport) is only used to read the state back.
+// hook (window.trailmaskReport) is only used to read the state back: among it, the hand-over
+// edges drawn ("hand_over_edges") with the line style cytoscape computed for each.
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -79,7 +80,9 @@ try {
         chains: hook.tableRows('chains'),
         services: hook.tableRows('services'),
         edges: hook.tableRows('edges'),
+        hand_overs: hook.tableRows('hand_overs'),
       },
+      hand_over_edges: hook.handOverEdges(),
     };
   });
   if (state.error) result.console_errors.push(`app error: ${state.error}`);
@@ -91,6 +94,7 @@ try {
     groups_shown: state.groups_shown,
     scripts: state.scripts,
     tables: state.tables,
+    hand_over_edges: state.hand_over_edges,
   });
   if (click !== null) {
     let point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
@@ -114,6 +118,7 @@ try {
       chains: window.trailmaskReport.tableRows('chains'),
       services: window.trailmaskReport.tableRows('services'),
       edges: window.trailmaskReport.tableRows('edges'),
+      hand_overs: window.trailmaskReport.tableRows('hand_overs'),
     }));
   } else {
     result.clicked = null;

@@ -1,0 +1,139 @@
+//! Which hop issued each session, and so its role, its chain's origin and depth: the links of
+//! `chains` ([`crate::chain::Issuers`]), asked once per session, not once per call.
+
+use super::aggregate::SessionActivity;
+use crate::arn;
+use crate::canon::KnownRoles;
+use crate::chain::{CallerSession, Issuers};
+use crate::event::{LinkKind, RoleAssumption, SourceKind};
+use std::sync::Arc;
+
+/// Where a session came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    /// The role the session wears: the issuing hop's (canonical), else the one its calls name.
+    pub role_arn: String,
+    pub role_account: String,
+    /// The identity at the root of its chain; empty when the hop that issued it is not in the
+    /// logs read.
+    pub origin: Arc<str>,
+    /// The depth of the hop that issued it (its calls act at that depth).
+    pub depth: Option<u32>,
+    pub link: LinkKind,
+    /// The issuing hop, by index in the scan's events.
+    pub hop: Option<usize>,
+}
+
+/// Attributes each session of `sessions`, given the scan's `events` (sorted by time, chains
+/// linked, roles canonical).
+pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
+    let issuers = Issuers::new(events);
+    let roles = KnownRoles::of(events);
+    let unknown: Arc<str> = Arc::from("");
+    sessions
+        .iter()
+        .map(|session| {
+            let call = CallerSession {
+                kind: SourceKind::AssumedRole,
+                access_key: &session.access_key,
+                session_arn: &session.session_arn,
+                created: session.created,
+                time: session.seen.first,
+            };
+            match issuers.find(&call, None) {
+                Some((hop, link)) => {
+                    let event = &events[hop];
+                    Attribution {
+                        role_arn: event.role_arn().to_owned(),
+                        role_account: event.role_account().to_owned(),
+                        origin: Arc::clone(&event.chain().origin),
+                        depth: event.chain().depth,
+                        link,
+                        hop: Some(hop),
+                    }
+                }
+                None => {
+                    let named = if session.issuer_arn.is_empty() {
+                        arn::role_of_session(&session.session_arn).unwrap_or_default()
+                    } else {
+                        session.issuer_arn.to_string()
+                    };
+                    let role_arn = roles.spell(&named);
+                    Attribution {
+                        role_account: arn::account_of(&role_arn).unwrap_or("").to_owned(),
+                        role_arn,
+                        origin: Arc::clone(&unknown),
+                        depth: None,
+                        link: LinkKind::None,
+                        hop: None,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+/// What kind of identity a chain origin (as `chains` writes it) is: `iam-user`, `root`,
+/// `aws-service`, `saml`, `web-identity`, `aws-account`, `federated-user`, `assumed-role`, or
+/// `unknown` (empty).
+pub fn origin_kind(origin: &str) -> &'static str {
+    let (source, subject) = origin.split_once('#').unwrap_or((origin, ""));
+    if source.is_empty() {
+        return "unknown";
+    }
+    if source.contains(":saml-provider/") {
+        return "saml";
+    }
+    if source.contains(":oidc-provider/") {
+        return "web-identity";
+    }
+    if !subject.is_empty() {
+        // `account#principal`, or a provider named by host.
+        return if source.bytes().all(|b| b.is_ascii_digit()) {
+            "aws-account"
+        } else {
+            "web-identity"
+        };
+    }
+    if source.ends_with(".amazonaws.com") {
+        return "aws-service";
+    }
+    match arn::Arn::parse(source).map(|parsed| parsed.principal()) {
+        Some(arn::Principal::Root) => "root",
+        Some(arn::Principal::User) => "iam-user",
+        Some(arn::Principal::Session) => "assumed-role",
+        Some(arn::Principal::FederatedUser) => "federated-user",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_kind;
+
+    #[test]
+    fn origin_kinds() {
+        for (origin, kind) in [
+            ("arn:aws:iam::1:user/alice", "iam-user"),
+            ("arn:aws:iam::1:root", "root"),
+            ("ec2.amazonaws.com", "aws-service"),
+            (
+                "arn:aws:iam::1:saml-provider/Okta#carol@example.com",
+                "saml",
+            ),
+            (
+                "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com#repo:a/b",
+                "web-identity",
+            ),
+            (
+                "token.actions.githubusercontent.com#repo:a/b",
+                "web-identity",
+            ),
+            ("111122223333#AIDAEXAMPLE", "aws-account"),
+            ("arn:aws:sts::1:federated-user/jane", "federated-user"),
+            ("", "unknown"),
+        ] {
+            assert_eq!(origin_kind(origin), kind, "{origin}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! What each mask did: every call made with a role session's temporary credentials
+//! (`userIdentity.type` `AssumedRole`), attributed to the session, its role, and the identity at
+//! the root of its chain.
+//!
+//! Calls are aggregated while they are read ([`aggregate`]): each worker keeps, per file, one
+//! entry per session and per (session, action), never one per call, except what
+//! de-duplication needs (each call's `eventID`, until the merge) and, when the timeline is
+//! asked for (`activity --calls`), the rows it prints. After every file is read the files'
+//! aggregates are merged in path order, copies of a call (an organization trail and an
+//! account's own trail deliver the same record twice) are taken out, and each session is
+//! attributed ([`attribute`]) with the same links as `chains`: the hop that issued its access
+//! key at its creation time, else its session ARN within the session's lifetime.
+//!
+//! The console's `SwitchRole` sign-in record is the hop itself, not activity; every other call
+//! a session makes is, including the `AssumeRole` calls it makes to chain further.
+
+pub mod aggregate;
+pub mod attribute;
+
+use crate::filter::OutcomeFilter;
+use crate::read::records::{CallRecord, Record, SessionContext};
+use crate::timefmt;
+use chrono::{DateTime, Utc};
+
+/// One call made with a role session, borrowed from its record.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'r> {
+    pub time: Option<DateTime<Utc>>,
+    pub event_source: &'r str,
+    pub event_name: &'r str,
+    pub error_code: &'r str,
+    /// `readOnly` as written: `true`, `false`, or empty when not said.
+    pub read_only: &'r str,
+    pub source_ip: &'r str,
+    pub user_agent: &'r str,
+    pub event_id: &'r str,
+    pub recipient: &'r str,
+    /// The session: its ARN, access key and creation time as written.
+    pub session_arn: &'r str,
+    pub access_key: &'r str,
+    pub created: &'r str,
+    /// `sessionContext.sessionIssuer.arn`: the role (with its path).
+    pub issuer_arn: &'r str,
+}
+
+impl<'r> Call<'r> {
+    /// The call a record made with a role session, or `None` (another kind of caller, or the
+    /// console's `SwitchRole`, which is a hop).
+    pub(crate) fn of_record(record: &'r Record) -> Option<Call<'r>> {
+        let identity = record.user_identity.get()?;
+        if identity.kind.as_str() != "AssumedRole"
+            || record.event_name.as_str().trim() == "SwitchRole"
+        {
+            return None;
+        }
+        Some(Call {
+            time: parse_time(record.event_time.as_str()),
+            event_source: record.event_source.as_str(),
+            event_name: record.event_name.as_str(),
+            error_code: record.error_code.as_str(),
+            read_only: record.read_only.as_str(),
+            source_ip: record.source_ip_address.as_str(),
+            user_agent: record.user_agent.as_str(),
+            event_id: record.event_id.as_str(),
+            recipient: record.recipient_account_id.as_str(),
+            session_arn: identity.arn.as_str(),
+            access_key: identity.access_key_id.as_str(),
+            created: created_of(identity.session_context.get()),
+            issuer_arn: issuer_of(identity.session_context.get()),
+        })
+    }
+
+    /// [`Call::of_record`] for the lighter [`CallRecord`].
+    pub(crate) fn of_call_record(record: &'r CallRecord) -> Option<Call<'r>> {
+        let identity = record.user_identity.get()?;
+        if identity.kind.as_str() != "AssumedRole"
+            || record.event_name.as_str().trim() == "SwitchRole"
+        {
+            return None;
+        }
+        Some(Call {
+            time: parse_time(record.event_time.as_str()),
+            event_source: record.event_source.as_str(),
+            event_name: record.event_name.as_str(),
+            error_code: record.error_code.as_str(),
+            read_only: record.read_only.as_str(),
+            source_ip: record.source_ip_address.as_str(),
+            user_agent: record.user_agent.as_str(),
+            event_id: record.event_id.as_str(),
+            recipient: record.recipient_account_id.as_str(),
+            session_arn: identity.arn.as_str(),
+            access_key: identity.access_key_id.as_str(),
+            created: created_of(identity.session_context.get()),
+            issuer_arn: issuer_of(identity.session_context.get()),
+        })
+    }
+
+    /// True when the call was refused (or failed): it has an error code.
+    pub fn failed(&self) -> bool {
+        !self.error_code.is_empty()
+    }
+
+    /// True when the call may change something: `readOnly` is not `true` (calls that do not
+    /// say are counted as writes: the cautious reading).
+    pub fn writes(&self) -> bool {
+        self.read_only != "true"
+    }
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    timefmt::parse(text)
+}
+
+fn created_of<'r>(context: Option<&'r SessionContext<'r>>) -> &'r str {
+    context
+        .and_then(|c| c.attributes.get())
+        .map_or("", |a| a.creation_date.as_str())
+}
+
+fn issuer_of<'r>(context: Option<&'r SessionContext<'r>>) -> &'r str {
+    context
+        .and_then(|c| c.session_issuer.get())
+        .filter(|issuer| issuer.kind.as_str() != "IAMUser")
+        .map_or("", |issuer| issuer.arn.as_str())
+}
+
+/// Which calls the reader counts (the filters that apply to calls, not to sessions, are
+/// applied while reading: a session's counts are then those of the calls kept), and whether
+/// it keeps the timeline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallWindow {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub outcome: OutcomeFilter,
+    /// Keep one row per call (`activity --calls`).
+    pub timeline: bool,
+}
+
+impl CallWindow {
+    /// True when `call` is counted.
+    pub fn keeps(&self, call: &Call) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(time) = call.time else {
+                return false;
+            };
+            if self.since.is_some_and(|since| time < since)
+                || self.until.is_some_and(|until| time > until)
+            {
+                return false;
+            }
+        }
+        match self.outcome {
+            OutcomeFilter::All => true,
+            OutcomeFilter::SuccessOnly => !call.failed(),
+            OutcomeFilter::FailureOnly => call.failed(),
+        }
+    }
+}

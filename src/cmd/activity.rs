@@ -1,0 +1,454 @@
+//! `trailmask activity`: what each mask did. The calls role sessions made, aggregated while
+//! read ([`crate::activity`]), attributed to their session, role and chain origin, and shown by
+//! session (the default), role, origin or action, or as a timeline of calls (`--calls`).
+
+use super::{Context, execute_activity};
+use crate::activity::aggregate::SessionActivity;
+use crate::activity::attribute::{Attribution, attribute, origin_kind};
+use crate::cli::{ActivityArgs, ActivityFormat, ActivityView};
+use crate::exit::ExitCode;
+use crate::export::{self, Cell, Rows};
+use crate::filter::role_matches;
+use crate::focus::origin_name_matches;
+use crate::timefmt::Seen;
+use globset::GlobMatcher;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+
+/// How many of a session's actions the `top_actions` column names.
+pub const TOP_ACTIONS: usize = 5;
+
+/// The sessions the filters keep, each with its attribution, in output order (first call,
+/// then session ARN and key).
+pub struct Sessions<'a> {
+    /// Each kept session with its index in the scan's list and its attribution.
+    pub kept: Vec<(&'a SessionActivity, &'a Attribution)>,
+    /// By index in the scan's list: kept or not.
+    pub kept_index: Vec<bool>,
+}
+
+impl<'a> Sessions<'a> {
+    /// Keeps the sessions of `attributed` that the run's filters and focus (and `--origin`)
+    /// keep.
+    pub fn of(
+        context: &'a Context<'a>,
+        attributed: &'a [Attribution],
+        origin: Option<&GlobMatcher>,
+    ) -> Self {
+        let plan = context.plan;
+        let filters = &plan.filters;
+        let focus = &plan.focus;
+        let all = &context.scan.activity.sessions;
+        let keeps =
+            |session: &SessionActivity, who: &Attribution| {
+                let accounts_ok = filters.accounts.is_empty()
+                    || filters.accounts.iter().any(|a| {
+                        *a == who.role_account || session.accounts.iter().any(|s| **s == **a)
+                    });
+                let origin_matches = |glob: &GlobMatcher| {
+                    !who.origin.is_empty() && origin_name_matches(glob, &who.origin)
+                };
+                accounts_ok
+                    && filters
+                        .role
+                        .as_ref()
+                        .is_none_or(|glob| role_matches(glob, &who.role_arn))
+                    && filters.source.as_ref().is_none_or(|glob| {
+                        origin_matches(glob) || glob.is_match(&*session.session_arn)
+                    })
+                    && origin.is_none_or(origin_matches)
+                    && focus.from.as_ref().is_none_or(origin_matches)
+                    && focus
+                        .to
+                        .as_ref()
+                        .is_none_or(|glob| role_matches(glob, &who.role_arn))
+                    && focus
+                        .depth
+                        .is_none_or(|max| who.depth.is_some_and(|depth| depth <= max))
+            };
+        let kept_index: Vec<bool> = all
+            .iter()
+            .zip(attributed)
+            .map(|(session, who)| keeps(session, who))
+            .collect();
+        let mut kept: Vec<(&SessionActivity, &Attribution)> = all
+            .iter()
+            .zip(attributed)
+            .zip(&kept_index)
+            .filter(|(_, kept)| **kept)
+            .map(|(pair, _)| pair)
+            .collect();
+        kept.sort_by(|(a, _), (b, _)| (a.seen.first, a.key()).cmp(&(b.seen.first, b.key())));
+        Sessions { kept, kept_index }
+    }
+}
+
+/// `s3:GetObject` for (`s3.amazonaws.com`, `GetObject`): IAM's name for the action.
+fn action_name(event_source: &str, event_name: &str) -> String {
+    let service = event_source
+        .strip_suffix(".amazonaws.com")
+        .unwrap_or(event_source);
+    format!("{service}:{event_name}")
+}
+
+/// A session's most called actions, `s3:GetObject=12`, most calls first (then by name).
+fn top_actions(session: &SessionActivity) -> Vec<String> {
+    let mut actions: Vec<(u64, String)> = session
+        .actions
+        .iter()
+        .map(|((source, name), count)| (count.calls, action_name(source, name)))
+        .collect();
+    actions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    actions
+        .into_iter()
+        .take(TOP_ACTIONS)
+        .map(|(calls, name)| format!("{name}={calls}"))
+        .collect()
+}
+
+/// The event sources a session called, sorted.
+fn services(session: &SessionActivity) -> Vec<&str> {
+    let sources: BTreeSet<&str> = session
+        .actions
+        .keys()
+        .map(|(source, _)| &**source)
+        .collect();
+    sources.into_iter().collect()
+}
+
+/// A session's source addresses (sorted; `…` ends a list cut at [`crate::activity::aggregate::MAX_LISTED`]).
+fn addresses(session: &SessionActivity) -> Vec<&str> {
+    let mut list: Vec<&str> = session
+        .addresses
+        .iter()
+        .map(|used| &*used.address)
+        .filter(|address| !address.is_empty())
+        .collect();
+    if session.addresses_dropped {
+        list.push("…");
+    }
+    list
+}
+
+struct SessionRows<'a>(&'a Sessions<'a>);
+
+impl Rows for SessionRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "session_arn",
+            "role_arn",
+            "role_account",
+            "origin",
+            "chain_depth",
+            "link",
+            "created",
+            "first_call",
+            "last_call",
+            "calls",
+            "failures",
+            "write_calls",
+            "services",
+            "top_actions",
+            "source_ips",
+            "accounts",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for (session, who) in &self.0.kept {
+            let top = top_actions(session);
+            emit(&[
+                Cell::Text(&session.session_arn),
+                Cell::Text(&who.role_arn),
+                Cell::Text(&who.role_account),
+                Cell::Text(&who.origin),
+                Cell::MaybeCount(who.depth.map(u64::from)),
+                Cell::Text(who.link.as_str()),
+                Cell::Time(session.created),
+                Cell::Time(session.seen.first),
+                Cell::Time(session.seen.last),
+                Cell::Count(session.calls),
+                Cell::Count(session.failures),
+                Cell::Count(session.write_calls),
+                Cell::List(services(session)),
+                Cell::List(top.iter().map(String::as_str).collect()),
+                Cell::List(addresses(session)),
+                Cell::List(session.accounts.iter().map(|a| &**a).collect()),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Counts shared by the role and origin views.
+#[derive(Default)]
+struct Totals<'a> {
+    sessions: u64,
+    calls: u64,
+    failures: u64,
+    write_calls: u64,
+    seen: Seen,
+    /// Origins (role view) or roles (origin view).
+    others: BTreeSet<&'a str>,
+    accounts: BTreeSet<&'a str>,
+    role_account: &'a str,
+}
+
+impl<'a> Totals<'a> {
+    fn add(&mut self, session: &'a SessionActivity, other: &'a str) {
+        self.sessions += 1;
+        self.calls += session.calls;
+        self.failures += session.failures;
+        self.write_calls += session.write_calls;
+        self.seen.add_span(session.seen.first, session.seen.last);
+        if !other.is_empty() {
+            self.others.insert(other);
+        }
+        self.accounts
+            .extend(session.accounts.iter().map(|account| &**account));
+    }
+}
+
+struct RoleRows<'a>(BTreeMap<&'a str, Totals<'a>>);
+
+impl<'a> RoleRows<'a> {
+    fn of(sessions: &'a Sessions<'a>) -> Self {
+        let mut roles: BTreeMap<&str, Totals> = BTreeMap::new();
+        for (session, who) in &sessions.kept {
+            let totals = roles.entry(&who.role_arn).or_default();
+            totals.role_account = &who.role_account;
+            totals.add(session, &who.origin);
+        }
+        RoleRows(roles)
+    }
+}
+
+impl Rows for RoleRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "role_arn",
+            "role_account",
+            "sessions",
+            "origins",
+            "calls",
+            "failures",
+            "write_calls",
+            "first_seen",
+            "last_seen",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for (role, totals) in &self.0 {
+            emit(&[
+                Cell::Text(role),
+                Cell::Text(totals.role_account),
+                Cell::Count(totals.sessions),
+                Cell::List(totals.others.iter().copied().collect()),
+                Cell::Count(totals.calls),
+                Cell::Count(totals.failures),
+                Cell::Count(totals.write_calls),
+                Cell::Time(totals.seen.first),
+                Cell::Time(totals.seen.last),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+struct OriginRows<'a>(BTreeMap<&'a str, Totals<'a>>);
+
+impl<'a> OriginRows<'a> {
+    fn of(sessions: &'a Sessions<'a>) -> Self {
+        let mut origins: BTreeMap<&str, Totals> = BTreeMap::new();
+        for (session, who) in &sessions.kept {
+            origins
+                .entry(&who.origin)
+                .or_default()
+                .add(session, &who.role_arn);
+        }
+        OriginRows(origins)
+    }
+}
+
+impl Rows for OriginRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "origin",
+            "origin_kind",
+            "sessions",
+            "roles",
+            "accounts",
+            "calls",
+            "failures",
+            "write_calls",
+            "first_seen",
+            "last_seen",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for (origin, totals) in &self.0 {
+            emit(&[
+                Cell::Text(origin),
+                Cell::Text(origin_kind(origin)),
+                Cell::Count(totals.sessions),
+                Cell::List(totals.others.iter().copied().collect()),
+                Cell::List(totals.accounts.iter().copied().collect()),
+                Cell::Count(totals.calls),
+                Cell::Count(totals.failures),
+                Cell::Count(totals.write_calls),
+                Cell::Time(totals.seen.first),
+                Cell::Time(totals.seen.last),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// (origin, role, event source, event name) → (calls, failures).
+struct ActionRows<'a>(BTreeMap<(&'a str, &'a str, &'a str, &'a str), (u64, u64)>);
+
+impl<'a> ActionRows<'a> {
+    fn of(sessions: &'a Sessions<'a>) -> Self {
+        let mut actions: BTreeMap<_, (u64, u64)> = BTreeMap::new();
+        for (session, who) in &sessions.kept {
+            for ((source, name), count) in &session.actions {
+                let entry = actions
+                    .entry((&*who.origin, who.role_arn.as_str(), &**source, &**name))
+                    .or_default();
+                entry.0 += count.calls;
+                entry.1 += count.failures;
+            }
+        }
+        ActionRows(actions)
+    }
+}
+
+impl Rows for ActionRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "origin",
+            "role_arn",
+            "event_source",
+            "event_name",
+            "calls",
+            "failures",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        for ((origin, role, source, name), (calls, failures)) in &self.0 {
+            emit(&[
+                Cell::Text(origin),
+                Cell::Text(role),
+                Cell::Text(source),
+                Cell::Text(name),
+                Cell::Count(*calls),
+                Cell::Count(*failures),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// The timeline: the calls of the sessions kept, in time order.
+struct CallRows<'a> {
+    context: &'a Context<'a>,
+    attributed: &'a [Attribution],
+    kept: &'a [bool],
+}
+
+impl Rows for CallRows<'_> {
+    fn columns(&self) -> Vec<&'static str> {
+        vec![
+            "event_time",
+            "event_source",
+            "event_name",
+            "error_code",
+            "session_arn",
+            "role_arn",
+            "origin",
+            "chain_depth",
+            "link",
+            "source_ip",
+            "user_agent",
+            "event_id",
+            "log_file",
+        ]
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        let sessions = &self.context.scan.activity.sessions;
+        for row in &self.context.scan.activity.rows {
+            let index = row.session as usize;
+            if !self.kept[index] {
+                continue;
+            }
+            let who = &self.attributed[index];
+            emit(&[
+                Cell::Time(row.time),
+                Cell::Text(&row.event_source),
+                Cell::Text(&row.event_name),
+                Cell::Text(&row.error_code),
+                Cell::Text(&sessions[index].session_arn),
+                Cell::Text(&who.role_arn),
+                Cell::Text(&who.origin),
+                Cell::MaybeCount(who.depth.map(u64::from)),
+                Cell::Text(who.link.as_str()),
+                Cell::Text(&row.source_ip),
+                Cell::Text(&row.user_agent),
+                Cell::Text(&row.event_id),
+                Cell::Text(&row.log_file),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+fn write(rows: &dyn Rows, format: ActivityFormat, wtr: &mut dyn Write) -> io::Result<()> {
+    match format {
+        ActivityFormat::Csv => export::csv::write(rows, false, wtr),
+        ActivityFormat::Json => export::json::write_array(rows, wtr),
+        ActivityFormat::Jsonl => export::json::write_lines(rows, wtr),
+        ActivityFormat::Table => export::table::write(rows, wtr),
+    }
+}
+
+/// Runs `trailmask activity`.
+pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
+    let origin = match args
+        .origin
+        .as_deref()
+        .map(|glob| crate::plan::glob("origin", glob))
+        .transpose()
+    {
+        Ok(origin) => origin,
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "trailmask: error: {}",
+                crate::export::table::printable(&error.to_string())
+            );
+            return ExitCode::Usage;
+        }
+    };
+    execute_activity(&args.read, args.calls, stderr, &|context, wtr| {
+        let attributed = attribute(&context.scan.activity.sessions, &context.scan.events);
+        let sessions = Sessions::of(context, &attributed, origin.as_ref());
+        if args.calls {
+            let rows = CallRows {
+                context,
+                attributed: &attributed,
+                kept: &sessions.kept_index,
+            };
+            return write(&rows, args.format, wtr);
+        }
+        match args.by {
+            ActivityView::Session => write(&SessionRows(&sessions), args.format, wtr),
+            ActivityView::Role => write(&RoleRows::of(&sessions), args.format, wtr),
+            ActivityView::Origin => write(&OriginRows::of(&sessions), args.format, wtr),
+            ActivityView::Action => write(&ActionRows::of(&sessions), args.format, wtr),
+        }
+    })
+}
