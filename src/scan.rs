@@ -6,7 +6,7 @@
 //! order of inputs.
 
 use crate::activity::CallWindow;
-use crate::activity::aggregate::{Activity, merge as merge_activity};
+use crate::activity::aggregate::{Activity, FileActivity, merge as merge_activity};
 use crate::canon::canonical_roles;
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
@@ -157,23 +157,40 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
             Input::Stdin => 0,
         })
     });
-    let mut results: Vec<(usize, FileResult)> = {
-        by_size
-            .par_iter()
-            .map(|&i| {
+    // Each worker folds the activity of the files it reads into one aggregate (a session is
+    // then held once per worker, not once per file).
+    let folded: Vec<WorkerResults> = by_size
+        .par_iter()
+        .fold(
+            || (Vec::new(), None::<FileActivity>),
+            |(mut results, mut activity), &i| {
                 let input = &found.inputs[i];
                 if stop.load(Ordering::Relaxed) {
-                    return (i, FileResult::not_read());
+                    results.push((i, FileResult::not_read()));
+                    return (results, activity);
                 }
-                let result = reader.read(input);
+                let mut result = reader.read(input);
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     stop.store(true, Ordering::Relaxed);
                 }
                 on_file(result.bytes_read);
-                (i, result)
-            })
-            .collect()
-    };
+                if let Some(read) = result.activity.take() {
+                    match &mut activity {
+                        Some(activity) => activity.absorb(read),
+                        None => activity = Some(read),
+                    }
+                }
+                results.push((i, result));
+                (results, activity)
+            },
+        )
+        .collect();
+    let mut results: Vec<(usize, FileResult)> = Vec::with_capacity(found.inputs.len());
+    let mut activities = Vec::new();
+    for (worker_results, activity) in folded {
+        results.extend(worker_results);
+        activities.extend(activity);
+    }
     results.sort_unstable_by_key(|&(i, _)| i);
 
     let mut scan = Scan {
@@ -187,9 +204,7 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     let mut per_file = Vec::with_capacity(results.len());
     let mut hand_overs = Vec::new();
     let mut profile_changes = Vec::new();
-    let mut activities = Vec::new();
     for (_, result) in results {
-        activities.extend(result.activity);
         for found in result.found {
             match found {
                 Found::HandOvers(found) => hand_overs.extend(found),
@@ -231,7 +246,8 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     if options.interest == Interest::Activity {
         scan.activity = merge_activity(activities);
     }
-    if options.interest == Interest::HandOvers {
+    // A trail without hand-overs (most of the calls any command reads) costs nothing more.
+    if options.interest == Interest::HandOvers && !hand_overs.is_empty() {
         scan.hand_overs = distinct_hand_overs(hand_overs);
         profile_changes.sort();
         profile_changes.dedup_by(|a, b| a.event_id == b.event_id && a == b);
@@ -246,6 +262,10 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     scan.elapsed = started.elapsed();
     scan
 }
+
+/// What one worker read: each file's result (with its index), and the activity of all its
+/// files folded into one.
+type WorkerResults = (Vec<(usize, FileResult)>, Option<FileActivity>);
 
 /// One of each hand-over however many files carry its record (an organization trail and an
 /// account's own trail deliver the same call twice): the same event id, account, role and

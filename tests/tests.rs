@@ -4,6 +4,7 @@
 
 mod harness;
 
+mod activity;
 mod determinism;
 mod graphviz;
 mod hostile;

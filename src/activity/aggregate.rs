@@ -13,6 +13,10 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The per-file indexes: keys come from the logs, so the hash is seeded at random (no order
+/// of them is ever output).
+type Index = HashMap<Box<str>, u32, foldhash::fast::RandomState>;
+
 /// The most source addresses and accounts kept per session (the smallest, by text).
 pub const MAX_LISTED: usize = 32;
 
@@ -46,8 +50,8 @@ pub struct SessionActivity {
     pub failures: u64,
     pub write_calls: u64,
     pub seen: Seen,
-    /// By `eventSource` then `eventName`.
-    pub actions: HashMap<(Box<str>, Box<str>), ActionCount>,
+    /// By `eventSource` then `eventName` (shared text: a trail has few distinct actions).
+    pub actions: HashMap<(Arc<str>, Arc<str>), ActionCount>,
     /// Sorted by address, at most [`MAX_LISTED`].
     pub addresses: Vec<AddressUse>,
     /// Addresses left out of [`SessionActivity::addresses`] by the cap.
@@ -85,15 +89,37 @@ impl SessionActivity {
         self.failures += u64::from(call.failed());
         self.write_calls += u64::from(call.writes());
         self.seen.add(call.time);
-        if self.issuer_arn.is_empty() && !call.issuer_arn.is_empty() {
+        if !call.issuer_arn.is_empty()
+            && (self.issuer_arn.is_empty() || call.issuer_arn < &*self.issuer_arn)
+        {
+            // The smallest named, whatever order the calls were read in.
             self.issuer_arn = call.issuer_arn.into();
         }
-        self.add_address(AddressUse {
-            address: call.source_ip.into(),
-            calls: 1,
-            first: (call.time, call.event_id.into()),
-        });
-        self.add_account(call.recipient);
+        // Most calls come from an address already listed: found without allocating.
+        match self
+            .addresses
+            .binary_search_by(|known| (*known.address).cmp(call.source_ip))
+        {
+            Ok(at) => {
+                let known = &mut self.addresses[at];
+                known.calls += 1;
+                if (call.time, call.event_id) < (known.first.0, &*known.first.1) {
+                    known.first = (call.time, call.event_id.into());
+                }
+            }
+            Err(_) => self.add_address(AddressUse {
+                address: call.source_ip.into(),
+                calls: 1,
+                first: (call.time, call.event_id.into()),
+            }),
+        }
+        if self
+            .accounts
+            .last()
+            .is_none_or(|last| **last != *call.recipient)
+        {
+            self.add_account(call.recipient);
+        }
     }
 
     fn add_address(&mut self, used: AddressUse) {
@@ -145,7 +171,9 @@ impl SessionActivity {
         self.failures += other.failures;
         self.write_calls += other.write_calls;
         self.seen.add_span(other.seen.first, other.seen.last);
-        if self.issuer_arn.is_empty() {
+        if !other.issuer_arn.is_empty()
+            && (self.issuer_arn.is_empty() || other.issuer_arn < self.issuer_arn)
+        {
             self.issuer_arn = other.issuer_arn;
         }
         for (action, count) in other.actions {
@@ -175,14 +203,18 @@ pub struct CallMark {
     writes: bool,
 }
 
-/// One (session, action) of a file, counted.
+/// One (session, action) of a worker, counted; the action by index in
+/// [`FileActivity::names`].
 #[derive(Debug)]
 struct FileAction {
     session: u32,
-    event_source: Box<str>,
-    event_name: Box<str>,
+    name: u32,
     count: ActionCount,
 }
+
+/// The index of (session, action name) pairs: integer keys, hashed fast (they are indexes,
+/// not text from the logs).
+type PairIndex = HashMap<(u32, u32), u32, foldhash::fast::FixedState>;
 
 /// One row of the timeline (`activity --calls`), its session by index.
 #[derive(Debug, Clone)]
@@ -204,11 +236,18 @@ pub struct CallRow {
 pub struct FileActivity {
     sessions: Vec<SessionActivity>,
     /// Session index by key (ARN, access key, creation time, joined by NUL).
-    index: HashMap<Box<str>, u32>,
+    index: Index,
+    /// The last session counted, by key: calls of one session come in runs.
+    last: Option<u32>,
+    last_key: String,
+    /// The actions (event source, event name) seen, each once, and their index by key
+    /// (source and name joined by NUL).
+    names: Vec<(Arc<str>, Arc<str>)>,
+    name_index: Index,
     /// The (session, action) counts, folded into the sessions at the merge (after copies are
-    /// taken out), and their index by key (session index, source and name joined by NUL).
+    /// taken out), and their index by (session, name).
     actions: Vec<FileAction>,
-    action_index: HashMap<Box<str>, u32>,
+    action_index: PairIndex,
     ids: String,
     marks: Vec<CallMark>,
     /// The timeline's rows, when kept (one per mark, in the same order).
@@ -241,36 +280,26 @@ impl FileActivity {
             self.key.push_str(part);
             self.key.push('\0');
         }
-        let session = match self.index.get(self.key.as_str()) {
-            Some(&session) => session,
-            None => {
-                let session = self.sessions.len() as u32;
-                self.sessions.push(SessionActivity::new(call));
-                self.index.insert(self.key.as_str().into(), session);
+        let session = match self.last {
+            Some(last) if self.last_key == self.key => last,
+            _ => {
+                let session = match self.index.get(self.key.as_str()) {
+                    Some(&session) => session,
+                    None => {
+                        let session = self.sessions.len() as u32;
+                        self.sessions.push(SessionActivity::new(call));
+                        self.index.insert(self.key.as_str().into(), session);
+                        session
+                    }
+                };
+                self.last = Some(session);
+                std::mem::swap(&mut self.last_key, &mut self.key);
                 session
             }
         };
         self.sessions[session as usize].add(call);
-        self.key.clear();
-        self.key.push_str(&session.to_string());
-        for part in [call.event_source, call.event_name] {
-            self.key.push('\0');
-            self.key.push_str(part);
-        }
-        let action = match self.action_index.get(self.key.as_str()) {
-            Some(&action) => action,
-            None => {
-                let action = self.actions.len() as u32;
-                self.actions.push(FileAction {
-                    session,
-                    event_source: call.event_source.into(),
-                    event_name: call.event_name.into(),
-                    count: ActionCount::default(),
-                });
-                self.action_index.insert(self.key.as_str().into(), action);
-                action
-            }
-        };
+        let name = self.name_of(call.event_source, call.event_name);
+        let action = self.action_of(session, name);
         let counted = &mut self.actions[action as usize].count;
         counted.calls += 1;
         counted.failures += u64::from(call.failed());
@@ -319,6 +348,106 @@ impl FileActivity {
         }
     }
 
+    /// The index of the action (`source`, `name`) in [`FileActivity::names`].
+    fn name_of(&mut self, source: &str, name: &str) -> u32 {
+        self.key.clear();
+        self.key.push_str(source);
+        self.key.push('\0');
+        self.key.push_str(name);
+        match self.name_index.get(self.key.as_str()) {
+            Some(&at) => at,
+            None => {
+                let at = self.names.len() as u32;
+                self.names.push((source.into(), name.into()));
+                self.name_index.insert(self.key.as_str().into(), at);
+                at
+            }
+        }
+    }
+
+    /// The index of the (session, action) pair in [`FileActivity::actions`].
+    fn action_of(&mut self, session: u32, name: u32) -> u32 {
+        let next = self.actions.len() as u32;
+        let at = *self.action_index.entry((session, name)).or_insert(next);
+        if at == next {
+            self.actions.push(FileAction {
+                session,
+                name,
+                count: ActionCount::default(),
+            });
+        }
+        at
+    }
+
+    /// Takes in another file's activity (a worker folds the files it reads into one
+    /// aggregate, so sessions are held once per worker, not once per file).
+    pub fn absorb(&mut self, other: FileActivity) {
+        let FileActivity {
+            sessions,
+            names,
+            actions,
+            ids,
+            marks,
+            rows,
+            ..
+        } = other;
+        let mut session_at = Vec::with_capacity(sessions.len());
+        for session in sessions {
+            self.key.clear();
+            for part in [
+                &*session.session_arn,
+                &*session.access_key,
+                &*session.created_text,
+            ] {
+                self.key.push_str(part);
+                self.key.push('\0');
+            }
+            let at = match self.index.get(self.key.as_str()) {
+                Some(&at) => {
+                    self.sessions[at as usize].merge(session);
+                    at
+                }
+                None => {
+                    let at = self.sessions.len() as u32;
+                    self.sessions.push(session);
+                    self.index.insert(self.key.as_str().into(), at);
+                    at
+                }
+            };
+            session_at.push(at);
+        }
+        self.last = None;
+        let name_at: Vec<u32> = names
+            .iter()
+            .map(|(source, name)| self.name_of(source, name))
+            .collect();
+        let mut action_at = Vec::with_capacity(actions.len());
+        for action in actions {
+            let at = self.action_of(
+                session_at[action.session as usize],
+                name_at[action.name as usize],
+            );
+            let known = &mut self.actions[at as usize].count;
+            known.calls += action.count.calls;
+            known.failures += action.count.failures;
+            action_at.push(at);
+        }
+        let shift = self.ids.len() as u32;
+        self.ids.push_str(&ids);
+        self.marks.extend(marks.into_iter().map(|mark| CallMark {
+            id_start: mark.id_start + shift,
+            session: session_at[mark.session as usize],
+            action: action_at[mark.action as usize],
+            ..mark
+        }));
+        if let (Some(all), Some(rows)) = (&mut self.rows, rows) {
+            all.extend(rows.into_iter().map(|row| CallRow {
+                session: session_at[row.session as usize],
+                ..row
+            }));
+        }
+    }
+
     fn id(&self, mark: &CallMark) -> &str {
         let start = mark.id_start as usize;
         &self.ids[start..start + mark.id_len as usize]
@@ -338,22 +467,25 @@ pub struct Activity {
     pub duplicates: u64,
 }
 
-/// Merges the files' activity (`files` in path order): each call counts once, in the first
-/// file (by path) that holds it.
+/// Merges the workers' activity (each the files one worker read, folded): each call counts
+/// once; with the timeline, its row is the one of the first file (by path) that holds it.
 pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     // Copies: every call's id, sorted; all but the first (by file, then position) are taken
     // out of the counts of the file that holds them.
-    let mut ids: Vec<(&str, u32, u32)> = Vec::new();
+    // With the timeline, the copy kept is the one of the first file by path (its row names
+    // the file); the counts are the same whichever copy is taken out.
+    let mut ids: Vec<(&str, &str, u32, u32)> = Vec::new();
     for (f, file) in files.iter().enumerate() {
         for (m, mark) in file.marks.iter().enumerate() {
-            ids.push((file.id(mark), f as u32, m as u32));
+            let log_file = file.rows.as_ref().map_or("", |rows| &*rows[m].log_file);
+            ids.push((file.id(mark), log_file, f as u32, m as u32));
         }
     }
     ids.sort_unstable();
     let mut copies: Vec<(u32, u32)> = Vec::new();
     for pair in ids.windows(2) {
         if pair[0].0 == pair[1].0 {
-            copies.push((pair[1].1, pair[1].2));
+            copies.push((pair[1].2, pair[1].3));
         }
     }
     drop(ids);
@@ -382,10 +514,11 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     for (mut file, dropped) in files.into_iter().zip(dropped_rows) {
         for action in file.actions.drain(..) {
             if action.count.calls > 0 {
+                let (source, name) = &file.names[action.name as usize];
                 let session = &mut file.sessions[action.session as usize];
                 let known = session
                     .actions
-                    .entry((action.event_source, action.event_name))
+                    .entry((Arc::clone(source), Arc::clone(name)))
                     .or_default();
                 known.calls += action.count.calls;
                 known.failures += action.count.failures;
@@ -436,12 +569,22 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     }
     rows.retain(|row| row.session != u32::MAX);
     rows.sort_by(|a, b| {
-        (a.time, &a.event_id, &a.event_source, &a.event_name).cmp(&(
-            b.time,
-            &b.event_id,
-            &b.event_source,
-            &b.event_name,
-        ))
+        (
+            a.time,
+            &a.event_id,
+            &a.event_source,
+            &a.event_name,
+            a.session,
+            &a.log_file,
+        )
+            .cmp(&(
+                b.time,
+                &b.event_id,
+                &b.event_source,
+                &b.event_name,
+                b.session,
+                &b.log_file,
+            ))
     });
     Activity {
         sessions,

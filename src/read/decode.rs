@@ -474,15 +474,57 @@ fn is_hand_over_name(name: &[u8]) -> bool {
         .is_ok()
 }
 
+/// The hand-over names as the splitter's filter compares them: the first eight bytes of each
+/// name of eight bytes or more, as words, sorted; and the shorter names whole.
+struct HandOverHeads {
+    heads: Vec<u64>,
+    short: Vec<&'static [u8]>,
+}
+
+fn hand_over_heads() -> &'static HandOverHeads {
+    static HEADS: std::sync::LazyLock<HandOverHeads> = std::sync::LazyLock::new(|| {
+        let names = crate::passrole::coverage::names();
+        let mut heads: Vec<u64> = names
+            .iter()
+            .filter_map(|name| name.as_bytes().first_chunk::<8>())
+            .map(|head| u64::from_le_bytes(*head))
+            .collect();
+        heads.sort_unstable();
+        heads.dedup();
+        let short = names
+            .iter()
+            .filter(|name| name.len() < 8)
+            .map(|name| name.as_bytes())
+            .collect();
+        HandOverHeads { heads, short }
+    });
+    &HEADS
+}
+
 /// [`may_name_candidate`], widened to the hand-over calls: false only for a compact
-/// `"eventName":"…"` whose value names neither a role assumption nor a hand-over (a value that
-/// is a prefix of a hand-over name followed by an escape is kept: the escape may finish it).
+/// `"eventName":"…"` whose value names neither a role assumption nor a hand-over. The common
+/// case (an ordinary call) costs a binary search of its first eight bytes among the
+/// hand-over names' heads; a value that begins a hand-over name is read further (one followed
+/// by an escape is kept: the escape may finish it).
 fn may_name_candidate_or_hand_over(rest: &[u8]) -> bool {
     if may_name_candidate(rest) {
         return true;
     }
     // Ruled out as a role assumption: a compact key and a first eight bytes free of escapes.
     let value = &rest[13..];
+    let known = hand_over_heads();
+    let begins_one = value.first_chunk::<8>().is_some_and(|head| {
+        known
+            .heads
+            .binary_search(&u64::from_le_bytes(*head))
+            .is_ok()
+    }) || known
+        .short
+        .iter()
+        .any(|name| value.starts_with(name) && value.get(name.len()) == Some(&b'"'));
+    if !begins_one {
+        return false;
+    }
     let letters = value
         .iter()
         .take_while(|b| b.is_ascii_alphanumeric())

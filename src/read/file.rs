@@ -186,6 +186,13 @@ pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutco
     }
 }
 
+/// The search for `AssumedRole`, the type of a role session's calls, built once.
+fn session_caller() -> &'static memchr::memmem::Finder<'static> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"AssumedRole"));
+    &FINDER
+}
+
 /// What one event costs besides its text: the boxed event and its de-duplication key.
 const EVENT_SIZE: usize =
     std::mem::size_of::<RoleAssumption>() + std::mem::size_of::<(DedupeKey, Box<RoleAssumption>)>();
@@ -248,7 +255,7 @@ fn finish_file(
             // Activity: a call made by a role session names its type; any other record is
             // passed over unparsed.
             if let Some(activity) = &mut activity
-                && memchr::memmem::find(text, b"AssumedRole").is_some()
+                && session_caller().find(text).is_some()
             {
                 let parsed = match std::str::from_utf8(text) {
                     Ok(text) => {

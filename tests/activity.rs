@@ -1,0 +1,317 @@
+//! `trailmask activity` (issue 23): every call made with a role session, attributed to its
+//! session, role and chain origin, on crafted records with exact outputs; copies, thread counts
+//! and file order; the views and filters; a hostile session; sample-logs as a golden file.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+
+const ACCOUNT: &str = "111122223333";
+
+fn role(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+fn alice() -> Value {
+    json!({"type": "IAMUser", "principalId": "AIDAALICE", "arn": format!("arn:aws:iam::{ACCOUNT}:user/alice"),
+           "accountId": ACCOUNT, "accessKeyId": "AKIAALICE", "userName": "alice"})
+}
+
+/// A session of role `name` named `session`, signing with `key`, created at `created` (empty:
+/// no `creationDate`).
+fn session(name: &str, session: &str, key: &str, created: &str) -> Value {
+    let mut identity = json!({
+        "type": "AssumedRole",
+        "principalId": format!("AROA{}:{session}", name.to_ascii_uppercase()),
+        "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{session}"),
+        "accountId": ACCOUNT,
+        "accessKeyId": key,
+        "sessionContext": {
+            "sessionIssuer": {"type": "Role", "arn": role(&format!("team/{name}")), "accountId": ACCOUNT, "userName": name},
+            "attributes": {"creationDate": created, "mfaAuthenticated": "false"}
+        }
+    });
+    if created.is_empty() {
+        identity["sessionContext"]["attributes"] = json!({"mfaAuthenticated": "false"});
+    }
+    identity
+}
+
+fn assume(id: &str, time: &str, who: Value, role_name: &str, session: &str, key: &str) -> Value {
+    json!({
+        "eventVersion": "1.08", "userIdentity": who, "eventTime": format!("2026-03-01T{time}Z"),
+        "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole", "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.5", "userAgent": "aws-cli/2",
+        "requestParameters": {"roleArn": role(&format!("team/{role_name}")), "roleSessionName": session},
+        "responseElements": {"credentials": {"accessKeyId": key, "expiration": "x", "sessionToken": "y"},
+            "assumedRoleUser": {"assumedRoleId": "AROAX:s", "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{role_name}/{session}")}},
+        "eventID": id, "eventType": "AwsApiCall", "recipientAccountId": ACCOUNT
+    })
+}
+
+/// An ordinary call by `who`.
+#[allow(clippy::too_many_arguments)]
+fn call(
+    id: &str,
+    time: &str,
+    who: Value,
+    source: &str,
+    name: &str,
+    error: &str,
+    read_only: bool,
+    ip: &str,
+) -> Value {
+    let mut record = json!({
+        "eventVersion": "1.08", "userIdentity": who, "eventTime": format!("2026-03-01T{time}Z"),
+        "eventSource": source, "eventName": name, "awsRegion": "us-east-1",
+        "sourceIPAddress": ip, "userAgent": "Boto3/1.34",
+        "requestParameters": {"bucketName": "data", "key": "a/b", "nested": {"deep": [1, 2, {"x": null}]}},
+        "responseElements": null, "eventID": id, "readOnly": read_only, "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+        "tlsDetails": {"tlsVersion": "TLSv1.3"}
+    });
+    if !error.is_empty() {
+        record["errorCode"] = json!(error);
+        record["errorMessage"] = json!("denied");
+    }
+    record
+}
+
+fn trail(records: &[Value]) -> String {
+    json!({"Records": records}).to_string()
+}
+
+/// The crafted trail: alice's session of Ops (linked by key), a session of Ops with no key
+/// or creation time in its calls (linked by its ARN), the same key reused five days later
+/// (a documentation-sample habit: not linked), a session of a role whose hop is not in the
+/// logs (origin unknown), and a console switch (the hop itself, not activity).
+fn crafted() -> Vec<Value> {
+    let ops = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let mut no_key = session("Ops", "bob", "", "");
+    no_key.as_object_mut().unwrap().remove("accessKeyId");
+    let mut reused = session("Ops", "alice", "ASIAOPS1", "2026-03-06T10:00:00Z");
+    reused["arn"] = json!(format!("arn:aws:sts::{ACCOUNT}:assumed-role/Ops/alice"));
+    let stranger = session("Audit", "carol", "ASIAAUDIT", "2026-03-01T08:00:00Z");
+    let mut switch = call(
+        "sw",
+        "10:20:00",
+        ops(),
+        "signin.amazonaws.com",
+        "SwitchRole",
+        "",
+        false,
+        "203.0.113.5",
+    );
+    switch["additionalEventData"] =
+        json!({"SwitchFrom": format!("arn:aws:iam::{ACCOUNT}:user/alice")});
+    vec![
+        assume("h1", "10:00:00", alice(), "Ops", "alice", "ASIAOPS1"),
+        assume("h2", "10:30:00", json!({"type": "IAMUser", "arn": format!("arn:aws:iam::{ACCOUNT}:user/bob"), "accountId": ACCOUNT, "accessKeyId": "AKIABOB"}), "Ops", "bob", "ASIAOPS2"),
+        call("c1", "10:01:00", ops(), "s3.amazonaws.com", "GetObject", "", true, "203.0.113.5"),
+        call("c2", "10:02:00", ops(), "s3.amazonaws.com", "GetObject", "AccessDenied", true, "203.0.113.5"),
+        call("c3", "10:03:00", ops(), "ec2.amazonaws.com", "RunInstances", "", false, "198.51.100.9"),
+        call("c4", "10:40:00", no_key, "kms.amazonaws.com", "Decrypt", "", true, "198.51.100.10"),
+        call("c5", "12:00:00", stranger, "s3.amazonaws.com", "PutObject", "", false, "192.0.2.1"),
+        switch,
+    ]
+    .into_iter()
+    .chain([{
+        let mut later = call("c6", "10:00:00", reused, "s3.amazonaws.com", "ListBuckets", "", true, "203.0.113.5");
+        later["eventTime"] = json!("2026-03-06T10:05:00Z");
+        later
+    }])
+    .collect()
+}
+
+fn out(dir: &Dir, args: &[&str]) -> String {
+    let output = run_in(dir.root.path(), args, None);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+}
+
+const SESSIONS: &str = "\
+session_arn,role_arn,role_account,origin,chain_depth,link,created,first_call,last_call,calls,failures,write_calls,services,top_actions,source_ips,accounts
+arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/alice,1,access-key,2026-03-01T10:00:00Z,2026-03-01T10:01:00Z,2026-03-01T10:03:00Z,3,1,1,ec2.amazonaws.com;s3.amazonaws.com,s3:GetObject=2;ec2:RunInstances=1,198.51.100.9;203.0.113.5,111122223333
+arn:aws:sts::111122223333:assumed-role/Ops/bob,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/bob,1,inferred,,2026-03-01T10:40:00Z,2026-03-01T10:40:00Z,1,0,0,kms.amazonaws.com,kms:Decrypt=1,198.51.100.10,111122223333
+arn:aws:sts::111122223333:assumed-role/Audit/carol,arn:aws:iam::111122223333:role/team/Audit,111122223333,,,,2026-03-01T08:00:00Z,2026-03-01T12:00:00Z,2026-03-01T12:00:00Z,1,0,1,s3.amazonaws.com,s3:PutObject=1,192.0.2.1,111122223333
+arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,,,,2026-03-06T10:00:00Z,2026-03-06T10:05:00Z,2026-03-06T10:05:00Z,1,0,0,s3.amazonaws.com,s3:ListBuckets=1,203.0.113.5,111122223333
+";
+
+#[test]
+fn each_session_is_attributed_by_key_by_arn_or_not_at_all() {
+    let dir = Dir::new();
+    dir.write("t.json", trail(&crafted()).as_bytes());
+    assert_eq!(out(&dir, &["activity", "-q", "t.json"]), SESSIONS);
+}
+
+#[test]
+fn copies_count_once_whatever_the_threads_and_file_order() {
+    let dir = Dir::new();
+    let text = trail(&crafted());
+    // An organization trail and the account's own trail deliver the same records.
+    dir.write("a/org.json", text.as_bytes());
+    dir.write_gz("b/account.json.gz", &text);
+    let once = Dir::new();
+    once.write("t.json", text.as_bytes());
+    for args in [
+        vec!["activity", "-q", "-j", "1", "a", "b"],
+        vec!["activity", "-q", "-j", "2", "b", "a"],
+    ] {
+        assert_eq!(out(&dir, &args), SESSIONS, "{args:?}");
+    }
+    let output = run_in(dir.root.path(), &["activity", "a", "b"], None);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 2 files read, 0 skipped, 0 failed; 3 role assumptions; 4 role sessions made 6 calls (6 duplicate copies dropped)\n"
+    );
+    // The timeline keeps the first file's copy of each call.
+    let calls = out(&dir, &["activity", "-q", "--calls", "b", "a"]);
+    assert!(
+        calls
+            .lines()
+            .skip(1)
+            .all(|line| line.ends_with("a/org.json")),
+        "{calls}"
+    );
+    assert_eq!(calls.lines().count(), 7);
+}
+
+#[test]
+fn the_views_by_role_origin_action_and_call() {
+    let dir = Dir::new();
+    dir.write("t.json", trail(&crafted()).as_bytes());
+    assert_eq!(
+        out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
+        "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
+         arn:aws:iam::111122223333:role/team/Audit,111122223333,1,,1,0,1,2026-03-01T12:00:00Z,2026-03-01T12:00:00Z\n\
+         arn:aws:iam::111122223333:role/team/Ops,111122223333,3,arn:aws:iam::111122223333:user/alice;arn:aws:iam::111122223333:user/bob,5,1,1,2026-03-01T10:01:00Z,2026-03-06T10:05:00Z\n"
+    );
+    assert_eq!(
+        out(&dir, &["activity", "-q", "--by", "origin", "t.json"]),
+        "origin,origin_kind,sessions,roles,accounts,calls,failures,write_calls,first_seen,last_seen\n\
+         ,unknown,2,arn:aws:iam::111122223333:role/team/Audit;arn:aws:iam::111122223333:role/team/Ops,111122223333,2,0,1,2026-03-01T12:00:00Z,2026-03-06T10:05:00Z\n\
+         arn:aws:iam::111122223333:user/alice,iam-user,1,arn:aws:iam::111122223333:role/team/Ops,111122223333,3,1,1,2026-03-01T10:01:00Z,2026-03-01T10:03:00Z\n\
+         arn:aws:iam::111122223333:user/bob,iam-user,1,arn:aws:iam::111122223333:role/team/Ops,111122223333,1,0,0,2026-03-01T10:40:00Z,2026-03-01T10:40:00Z\n"
+    );
+    assert_eq!(
+        out(
+            &dir,
+            &[
+                "activity", "-q", "--by", "action", "--origin", "*/alice", "t.json"
+            ]
+        ),
+        "origin,role_arn,event_source,event_name,calls,failures\n\
+         arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,ec2.amazonaws.com,RunInstances,1,0\n\
+         arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,s3.amazonaws.com,GetObject,2,1\n"
+    );
+    let calls = out(
+        &dir,
+        &["activity", "-q", "--calls", "--role", "*Audit", "t.json"],
+    );
+    assert_eq!(
+        calls,
+        "event_time,event_source,event_name,error_code,session_arn,role_arn,origin,chain_depth,link,source_ip,user_agent,event_id,log_file\n\
+         2026-03-01T12:00:00Z,s3.amazonaws.com,PutObject,,arn:aws:sts::111122223333:assumed-role/Audit/carol,arn:aws:iam::111122223333:role/team/Audit,,,,192.0.2.1,Boto3/1.34,c5,t.json\n"
+    );
+}
+
+#[test]
+fn time_and_outcome_filters_count_the_calls_inside() {
+    let dir = Dir::new();
+    dir.write("t.json", trail(&crafted()).as_bytes());
+    let rows = |args: &[&str]| -> Vec<(String, String)> {
+        let mut full = vec!["activity", "-q", "--format", "json"];
+        full.extend_from_slice(args);
+        full.push("t.json");
+        let value: Value = serde_json::from_str(&out(&dir, &full)).unwrap();
+        value
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["session_arn"].as_str().unwrap().to_owned(),
+                    r["calls"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let alice = format!("arn:aws:sts::{ACCOUNT}:assumed-role/Ops/alice");
+    assert_eq!(
+        rows(&[
+            "--since",
+            "2026-03-01T10:01:30Z",
+            "--until",
+            "2026-03-01T10:05:00Z"
+        ]),
+        [(alice.clone(), "2".to_owned())]
+    );
+    assert_eq!(rows(&["--failed-only"]), [(alice.clone(), "1".to_owned())]);
+    assert_eq!(
+        rows(&["--origin", "*:user/alice"]),
+        [(alice.clone(), "3".to_owned())]
+    );
+    assert_eq!(
+        rows(&["--depth", "1", "--to", "*/Ops", "--from", "*bob"]).len(),
+        1
+    );
+    assert_eq!(rows(&["--account", "999999999999"]), []);
+    let output = run_in(
+        dir.root.path(),
+        &["activity", "--origin", "[", "t.json"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn a_session_calling_from_ten_thousand_addresses_lists_the_first_32() {
+    let dir = Dir::new();
+    let who = session("Ops", "x", "ASIAX", "2026-03-01T10:00:00Z");
+    let records: Vec<Value> = (0..10_000)
+        .map(|i| {
+            call(
+                &format!("c{i}"),
+                "10:01:00",
+                who.clone(),
+                "s3.amazonaws.com",
+                "GetObject",
+                "",
+                true,
+                &format!("10.{}.{}.{}", i / 65_536, (i / 256) % 256, i % 256),
+            )
+        })
+        .collect();
+    dir.write("t.json", trail(&records).as_bytes());
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "t.json"],
+    ))
+    .unwrap();
+    let ips = value[0]["source_ips"].as_array().unwrap();
+    assert_eq!(ips.len(), 33);
+    assert_eq!(ips[0], "10.0.0.0");
+    assert_eq!(ips[32], "…");
+    assert_eq!(value[0]["calls"], 10_000);
+}
+
+#[test]
+fn sample_logs() {
+    let output = run(&["activity", "-q", "sample-logs"]);
+    assert_eq!(output.status.code(), Some(0));
+    golden("sample-activity.csv", &stdout(&output));
+    let output = run(&[
+        "activity",
+        "-q",
+        "--by",
+        "origin",
+        "--format",
+        "table",
+        "sample-logs",
+    ]);
+    golden("sample-activity-origins.txt", &stdout(&output));
+}
