@@ -8,6 +8,7 @@
 //! kept, so the result does not depend on the order calls are read in.
 
 use super::Call;
+use rayon::prelude::*;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -481,7 +482,7 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
             ids.push((file.id(mark), log_file, f as u32, m as u32));
         }
     }
-    ids.sort_unstable();
+    ids.par_sort_unstable();
     let mut copies: Vec<(u32, u32)> = Vec::new();
     for pair in ids.windows(2) {
         if pair[0].0 == pair[1].0 {
