@@ -68,7 +68,8 @@ pub mod testing {
     pub use crate::export::{Cell, Rows};
     pub use crate::graph::{GraphOptions, MaskGraph};
     pub use crate::passrole::coverage::markdown as passrole_coverage_markdown;
-    pub use crate::read::file::{FileOutcome, read_bytes};
+    pub use crate::read::decode::Interest;
+    pub use crate::read::file::{FileOutcome, read_bytes, read_bytes_for};
     pub use crate::read::load::{Buffers, load};
     pub use crate::scan::{Scan, ScanOptions, scan};
 
@@ -84,9 +85,24 @@ pub mod testing {
 
     /// True when the hand reader reads `text` as serde does, or leaves it to serde.
     pub fn hand_reader_agrees_with_serde(text: &str) -> bool {
-        use crate::read::records::{Record, read_record};
+        use crate::read::records::{CallRecord, Record, read_call, read_record};
         read_record(text)
             .is_none_or(|record| Some(record) == serde_json::from_str::<Record>(text).ok())
+            && read_call(text).is_none_or(|record| {
+                Some(record) == serde_json::from_str::<CallRecord>(text).ok()
+            })
+    }
+
+    /// The hand-overs (rows) one file gave, for the fuzz targets.
+    pub fn hand_over_count(outcome: &FileOutcome) -> usize {
+        outcome
+            .found
+            .iter()
+            .map(|found| match found {
+                crate::passrole::Found::HandOvers(rows) => rows.len(),
+                crate::passrole::Found::Profile(_) => 1,
+            })
+            .sum()
     }
 
     /// True when the splitter finds the same records in `bytes` fed whole or a `piece` of

@@ -265,6 +265,11 @@ impl FileActivity {
         }
     }
 
+    /// Calls counted so far (copies included).
+    pub fn calls_counted(&self) -> u64 {
+        self.marks.len() as u64
+    }
+
     /// Roughly what it holds in memory beyond the sessions (for the per-file budget).
     pub fn call_bytes(&self) -> usize {
         self.ids.len()

@@ -147,6 +147,8 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
 pub struct FileOutcome {
     pub events: Vec<Box<RoleAssumption>>,
     pub found: Vec<Found>,
+    /// Calls of role sessions counted ([`Interest::Activity`]).
+    pub calls: u64,
     pub records: u64,
     pub skipped: Option<SkipReason>,
     pub error: Option<InputError>,
@@ -180,6 +182,7 @@ pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutco
     FileOutcome {
         events: result.events.into_iter().map(|(_, event)| event).collect(),
         found: result.found,
+        calls: result.activity.as_ref().map_or(0, |a| a.calls_counted()),
         records: result.records,
         skipped,
         error,
