@@ -39,7 +39,7 @@ for size in "${sizes[@]}"; do
     target/release/examples/generate corpus --records "$(records_of "$size")" "$corpus"
   fi
   records=$($bin summary -q --format json "$corpus" | python3 -c 'import json,sys; print(json.load(sys.stdin)["records_scanned"])')
-  declare -a names=(floor floor-1thread events events-1thread graph summary)
+  declare -a names=(floor floor-1thread events events-1thread graph summary passrole activity)
   declare -A cmds=(
     [floor]="$floor $corpus"
     [floor-1thread]="$floor $corpus 1"
@@ -47,6 +47,8 @@ for size in "${sizes[@]}"; do
     [events-1thread]="$bin events -q -j 1 $corpus -o $out/events1.csv"
     [graph]="$bin graph -q $corpus -o $out/graph.dot"
     [summary]="$bin summary -q $corpus -o $out/summary.txt"
+    [passrole]="$bin passrole -q $corpus -o $out/passrole.csv"
+    [activity]="$bin activity -q $corpus -o $out/activity.csv"
   )
   # zcat | jq runs after the alternating rounds, not among them: its 20 s of load left the
   # floor, which ran next, up to 10% slower on an AMD host (session 11), flattering the ratios.
