@@ -537,6 +537,14 @@ pub const CALLS: &[Call] = &[
     ),
 ];
 
+/// Where a call's response names the instance profile's full ARN (with its path) when the
+/// request named the profile by name: (event name, path). Real (the response of a launch
+/// names `iamInstanceProfile.arn`; panther-analysis fixture, docs/passrole-coverage.md row 1).
+pub const PROFILE_ARNS: &[(&str, &str)] = &[(
+    "RunInstances",
+    "re.instancesSet.items[].iamInstanceProfile.arn",
+)];
+
 /// The IAM calls that say which role an instance profile holds.
 pub const PROFILE_CALLS: &[&str] = &[
     "CreateInstanceProfile",

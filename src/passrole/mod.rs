@@ -252,6 +252,26 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
             });
         }
     }
+    // A profile named by name: its ARN (with the path) when the response names it.
+    for (name, path) in coverage::PROFILE_ARNS {
+        if !call.event_names.contains(name) {
+            continue;
+        }
+        let mut arns = Vec::new();
+        strings_at(value, path, &mut arns);
+        for row in found
+            .iter_mut()
+            .filter(|row| row.holds == Holds::Profile && !row.named.starts_with("arn:"))
+        {
+            if let Some(arn) = arns.iter().find(|arn| {
+                arn.rsplit('/')
+                    .next()
+                    .is_some_and(|last| last.eq_ignore_ascii_case(&row.named))
+            }) {
+                row.named = (*arn).to_owned();
+            }
+        }
+    }
     // A refusal names the role it refused to hand over: behind a profile, that is the role
     // the profile holds; a role the request did not show (or showed by name) is added.
     let refused = record

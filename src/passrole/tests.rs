@@ -125,3 +125,17 @@ fn one_call_can_hand_over_several_roles() {
     );
     assert!(found.iter().all(|h| h.resources == ["j-1"]));
 }
+
+#[test]
+fn a_profile_named_by_name_takes_the_arn_its_launch_response_names() {
+    let text = r#"{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances",
+        "requestParameters":{"iamInstanceProfile":{"name":"Web"}},
+        "responseElements":{"instancesSet":{"items":[{"instanceId":"i-1",
+            "iamInstanceProfile":{"arn":"arn:aws:iam::1:instance-profile/ci/web","id":"AIPA1"}}]}}}"#;
+    let (record, value) = parsed(text);
+    let Some(Found::HandOvers(found)) = read(&record, &value, &Arc::from("f")) else {
+        panic!("no hand-over");
+    };
+    assert_eq!(found[0].named, "arn:aws:iam::1:instance-profile/ci/web");
+    assert_eq!(found[0].resources, ["i-1"]);
+}
