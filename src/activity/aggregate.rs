@@ -8,9 +8,9 @@
 //! kept, so the result does not depend on the order calls are read in.
 
 use super::Call;
-use rayon::prelude::*;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
