@@ -34,6 +34,10 @@ pub enum Command {
     /// its role and the identity at the root of its chain (by session, role, origin or
     /// action, or the timeline of calls with --calls).
     Activity(ActivityArgs),
+    /// Findings that deserve a look, each with the events that prove it: a session used from
+    /// several networks, role juggling, a role worn by a service and by a person, new edges
+    /// after a baseline, refusals then a success.
+    Findings(FindingsArgs),
     /// The graph's aggregated edges as a table for auditors.
     Edges(EdgesArgs),
     /// Files, records and role assumptions at a glance.
@@ -241,6 +245,26 @@ pub struct ActivityArgs {
     pub origin: Option<String>,
     #[arg(long, value_enum, default_value_t = ActivityFormat::Csv)]
     pub format: ActivityFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Only findings of this kind (repeatable; default: all).
+    #[arg(long = "kind", value_name = "KIND", value_parser = clap::builder::PossibleValuesParser::new(crate::activity::findings::Kind::NAMES))]
+    pub kinds: Vec<String>,
+    /// Look for new edges: (source, role) pairs whose first success comes after this time
+    /// (RFC 3339, a date meaning the end of that day, or an age such as 7d). Every hop read up
+    /// to it is the baseline.
+    #[arg(long, value_name = "TIME")]
+    pub baseline_until: Option<String>,
+    /// How many refused attempts by one identity within the hour before its success make a
+    /// finding.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_refusals: u32,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -88,9 +88,8 @@ pub mod testing {
         use crate::read::records::{CallRecord, Record, read_call, read_record};
         read_record(text)
             .is_none_or(|record| Some(record) == serde_json::from_str::<Record>(text).ok())
-            && read_call(text).is_none_or(|record| {
-                Some(record) == serde_json::from_str::<CallRecord>(text).ok()
-            })
+            && read_call(text)
+                .is_none_or(|record| Some(record) == serde_json::from_str::<CallRecord>(text).ok())
     }
 
     /// The hand-overs (rows) one file gave, for the fuzz targets.

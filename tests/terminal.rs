@@ -6,8 +6,8 @@ use crate::harness::*;
 use std::path::Path;
 
 /// The commands a person types, each with `-j 1` and `-j 2`.
-const COMMANDS: [&str; 8] = [
-    "events", "summary", "graph", "chains", "services", "edges", "passrole", "activity",
+const COMMANDS: [&str; 9] = [
+    "events", "summary", "graph", "chains", "services", "edges", "passrole", "activity", "findings",
 ];
 
 /// The closing line each command ends with on sample-logs.
@@ -16,7 +16,7 @@ fn closing_line(command: &str) -> &'static str {
         "graph" | "services" | "passrole" | "report" => {
             "trailmask: 27 files read, 2 skipped, 0 failed; 26 role assumptions; 5 hand-overs\n"
         }
-        "activity" => {
+        "activity" | "findings" => {
             "trailmask: 27 files read, 2 skipped, 0 failed; 26 role assumptions; 5 role sessions made 8 calls\n"
         }
         _ => "trailmask: 27 files read, 2 skipped, 0 failed; 26 role assumptions\n",

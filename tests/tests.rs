@@ -6,6 +6,7 @@ mod harness;
 
 mod activity;
 mod determinism;
+mod findings;
 mod graphviz;
 mod hostile;
 mod inputs;

@@ -198,6 +198,9 @@ impl SessionActivity {
 pub struct CallMark {
     id_start: u32,
     id_len: u32,
+    /// The last `address_len` bytes of the identity are the call's source address (copies
+    /// are the same record: same id, same address), for taking a copy out of its address.
+    address_len: u32,
     session: u32,
     action: u32,
     failed: bool,
@@ -331,9 +334,12 @@ impl FileActivity {
             // Copies of one call carry the same id in every account's trail.
             self.ids.push_str(call.event_id);
         }
+        self.ids.push('\0');
+        self.ids.push_str(call.source_ip);
         self.marks.push(CallMark {
             id_start,
             id_len: self.ids.len() as u32 - id_start,
+            address_len: call.source_ip.len() as u32,
             session,
             action,
             failed: call.failed(),
@@ -503,7 +509,15 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     for (f, m) in copies {
         let file = &mut files[f as usize];
         let mark = file.marks[m as usize];
+        let end = (mark.id_start + mark.id_len) as usize;
+        let address = &file.ids[end - mark.address_len as usize..end];
         let session = &mut file.sessions[mark.session as usize];
+        if let Ok(at) = session
+            .addresses
+            .binary_search_by(|known| (*known.address).cmp(address))
+        {
+            session.addresses[at].calls -= 1;
+        }
         session.calls -= 1;
         session.failures -= u64::from(mark.failed);
         session.write_calls -= u64::from(mark.writes);

@@ -16,6 +16,7 @@
 
 pub mod aggregate;
 pub mod attribute;
+pub mod findings;
 
 use crate::filter::OutcomeFilter;
 use crate::read::records::{CallRecord, Record, SessionContext};

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod chains;
 pub mod edges;
 pub mod events;
+pub mod findings;
 pub mod graph;
 pub mod passrole;
 pub mod report;
@@ -70,6 +71,7 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
         Command::Services(args) => services::run(args, stderr),
         Command::Passrole(args) => passrole::run(args, stderr),
         Command::Activity(args) => activity::run(args, stderr),
+        Command::Findings(args) => findings::run(args, stderr),
         Command::Edges(args) => edges::run(args, stderr),
         Command::Summary(args) => summary::run(args, stderr),
         Command::Report(args) => report::run(args, stderr),

@@ -1,0 +1,1059 @@
+//! `trailmask findings` (issue 23): each kind on crafted records, with the exact rows it prints,
+//! beside a record set that must give nothing (the false positives each kind is built to
+//! avoid); the options (`--kind`, `--baseline-until`, `--min-refusals`) and their usage
+//! errors; formats and thread counts; and hostile input (a chain of 4,000 hops in one second
+//! with cycles among its links, 20,000 refusals from one identity) that must finish.
+
+use crate::harness::*;
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// The account every crafted record is in (the vendor's is [`VENDOR`]).
+const ACCOUNT: &str = "111122223333";
+const VENDOR: &str = "999988887777";
+
+/// The columns of `findings --format csv`.
+const HEADER: &str = "id,kind,severity,subject,detail,first_seen,last_seen,count,event_ids\n";
+
+// ------------------------------------------------------------------------------------------
+// Records
+
+fn role(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+/// `2026-03-03T` + `time` (`HH:MM:SS`), or a full time as given.
+fn time_of(time: &str) -> String {
+    if time.len() == 8 {
+        format!("2026-03-03T{time}Z")
+    } else {
+        time.to_owned()
+    }
+}
+
+fn user(name: &str) -> Value {
+    json!({
+        "type": "IAMUser",
+        "principalId": format!("AIDAEXAMPLE{}", name.to_ascii_uppercase()),
+        "arn": format!("arn:aws:iam::{ACCOUNT}:user/{name}"),
+        "accountId": ACCOUNT,
+        "accessKeyId": format!("AKIAEXAMPLE{}", name.to_ascii_uppercase()),
+        "userName": name
+    })
+}
+
+/// A session of role `name` named `session`, signing with `key`, created at `created`.
+fn session(name: &str, session: &str, key: &str, created: &str) -> Value {
+    json!({
+        "type": "AssumedRole",
+        "principalId": format!("AROAEXAMPLE{}:{session}", name.to_ascii_uppercase()),
+        "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{session}"),
+        "accountId": ACCOUNT,
+        "accessKeyId": key,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": format!("AROAEXAMPLE{}", name.to_ascii_uppercase()),
+                "arn": role(name),
+                "accountId": ACCOUNT,
+                "userName": name
+            },
+            "attributes": {"creationDate": time_of(created), "mfaAuthenticated": "false"}
+        }
+    })
+}
+
+/// One record as CloudTrail logs it.
+#[allow(clippy::too_many_arguments)]
+fn record(
+    who: Value,
+    time: &str,
+    source: &str,
+    name: &str,
+    ip: &str,
+    request: Value,
+    response: Value,
+    id: &str,
+) -> Value {
+    json!({
+        "eventVersion": "1.09",
+        "userIdentity": who,
+        "eventTime": time_of(time),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": ip,
+        "userAgent": "aws-cli/2.15.30",
+        "requestParameters": request,
+        "responseElements": response,
+        "eventID": id,
+        "readOnly": false,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT
+    })
+}
+
+/// An `sts:AssumeRole` into `role_arn` by `who` from `ip`, issuing `issued`.
+fn assume(who: Value, time: &str, role_arn: &str, name: &str, issued: &str, id: &str) -> Value {
+    let role_name = role_arn.rsplit('/').next().unwrap_or_default();
+    let account = role_arn.split(':').nth(4).unwrap_or_default();
+    record(
+        who,
+        time,
+        "sts.amazonaws.com",
+        "AssumeRole",
+        "203.0.113.10",
+        json!({"roleArn": role_arn, "roleSessionName": name}),
+        json!({
+            "credentials": {"accessKeyId": issued, "sessionToken": "IQoJEXAMPLE"},
+            "assumedRoleUser": {
+                "assumedRoleId": format!("AROAEXAMPLE{}:{name}", role_name.to_ascii_uppercase()),
+                "arn": format!("arn:aws:sts::{account}:assumed-role/{role_name}/{name}")
+            }
+        }),
+        id,
+    )
+}
+
+/// `assume`, refused with `AccessDenied`.
+fn refused(who: Value, time: &str, role_arn: &str, id: &str) -> Value {
+    let mut record = assume(who, time, role_arn, "try", "", id);
+    record["errorCode"] = json!("AccessDenied");
+    record["errorMessage"] = json!("not authorized to perform: sts:AssumeRole");
+    record["responseElements"] = Value::Null;
+    record
+}
+
+/// A service putting on `role_arn` for the session `name`, issuing `issued`.
+fn worn(service: &str, time: &str, role_arn: &str, name: &str, issued: &str, id: &str) -> Value {
+    let mut record = assume(
+        json!({"type": "AWSService", "invokedBy": service}),
+        time,
+        role_arn,
+        name,
+        issued,
+        id,
+    );
+    record["sourceIPAddress"] = json!(service);
+    record["userAgent"] = json!(service);
+    record
+}
+
+/// An `s3:GetObject` made by `who` from `ip`.
+fn call(who: Value, time: &str, ip: &str, id: &str) -> Value {
+    let mut record = record(
+        who,
+        time,
+        "s3.amazonaws.com",
+        "GetObject",
+        ip,
+        json!({"bucketName": "data", "key": "a.csv"}),
+        Value::Null,
+        id,
+    );
+    record["readOnly"] = json!(true);
+    record
+}
+
+/// Writes `records` as one delivery file in a new folder.
+fn logs(records: &[Value]) -> Dir {
+    let dir = Dir::new();
+    dir.write(
+        &format!("AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/03/trail.json"),
+        json!({ "Records": records }).to_string().as_bytes(),
+    );
+    dir
+}
+
+fn path_of(dir: &Dir) -> &str {
+    dir.root.path().to_str().expect("a UTF-8 temp path")
+}
+
+/// `findings -q --format csv ARGS DIR`: stdout, after checking the status is 0.
+fn findings(dir: &Dir, args: &[&str]) -> String {
+    findings_in(dir.root.path(), args)
+}
+
+fn findings_in(path: &Path, args: &[&str]) -> String {
+    let path = path.to_str().expect("a UTF-8 path");
+    let mut all = vec!["findings", "-q", "--format", "csv"];
+    all.extend_from_slice(args);
+    all.push(path);
+    let output = run(&all);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    stdout(&output)
+}
+
+// ------------------------------------------------------------------------------------------
+// session-many-networks
+
+/// An instance's credentials: EC2 puts on WebServer for instance i-0abc1234def567890 at 09:00,
+/// the instance calls from its private address through a VPC endpoint, and the same key is then
+/// used from a public address elsewhere.
+fn lifted() -> Vec<Value> {
+    let instance = || {
+        session(
+            "WebServer",
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "09:00:00",
+        )
+    };
+    vec![
+        worn(
+            "ec2.amazonaws.com",
+            "09:00:00",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "ec2-wears",
+        ),
+        call(instance(), "09:01:00", "10.0.1.5", "call-private-1"),
+        call(instance(), "09:02:00", "10.0.1.5", "call-private-2"),
+        call(instance(), "09:40:00", "198.51.100.7", "call-outside"),
+    ]
+}
+
+#[test]
+fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
+    let dir = logs(&lifted());
+    // An organization trail's copy of the same file: each call still counts once, per
+    // address too.
+    dir.write(
+        &format!("AWSLogs/o-example/{ACCOUNT}/CloudTrail/us-east-1/2026/03/03/trail.json"),
+        json!({ "Records": lifted() }).to_string().as_bytes(),
+    );
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}76f30d38c695a639,session-many-networks,high,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/WebServer/i-0abc1234def567890,\
+             \"issued to ec2.amazonaws.com: its credentials live on an instance, function or \
+             task, and may have been lifted; key ASIAINSTANCE: calls from 2 networks: private \
+             (2 calls), 198.51.100.0/24 (1 call)\",2026-03-03T09:01:00Z,2026-03-03T09:40:00Z,2,\
+             ec2-wears;call-private-1;call-outside\n"
+        )
+    );
+}
+
+#[test]
+fn a_persons_session_from_two_public_networks_is_a_finding() {
+    let alice = || session("Admin", "alice", "ASIAALICE", "09:00:00");
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "09:00:00",
+            &role("Admin"),
+            "alice",
+            "ASIAALICE",
+            "hop",
+        ),
+        call(alice(), "09:05:00", "203.0.113.10", "office"),
+        call(alice(), "09:50:00", "2001:db8:77::5", "elsewhere"),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}3840d6401925f0f2,session-many-networks,medium,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice,\"key ASIAALICE: calls from 2 \
+             networks: 203.0.113.0/24 (1 call), 2001:db8:77::/48 (1 call)\",\
+             2026-03-03T09:05:00Z,2026-03-03T09:50:00Z,2,hop;office;elsewhere\n"
+        )
+    );
+}
+
+/// An instance's session whose issuing hop is outside the logs read is told by its name (EC2
+/// names it after the instance): its second network is the same finding, with the same id.
+#[test]
+fn an_instance_session_is_known_by_its_name_when_its_hop_is_not_in_the_logs() {
+    let records: Vec<Value> = lifted().into_iter().skip(1).collect();
+    let dir = logs(&records);
+    let row = findings(&dir, &[]);
+    assert_eq!(
+        row,
+        format!(
+            "{HEADER}76f30d38c695a639,session-many-networks,high,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/WebServer/i-0abc1234def567890,\
+             \"named after EC2 instance i-0abc1234def567890 (the hop that issued it is not in the \
+             logs read): its credentials live on the instance, and may have been lifted; key \
+             ASIAINSTANCE: calls from 2 networks: private (2 calls), 198.51.100.0/24 (1 call)\",\
+             2026-03-03T09:01:00Z,2026-03-03T09:40:00Z,2,call-private-1;call-outside\n"
+        )
+    );
+}
+
+/// False positives guarded: an instance calling through VPC endpoints in two subnets and
+/// through AWS services on its behalf; a person's session seen through a VPN or a VPC
+/// endpoint beside the office address; two addresses of one /24.
+#[test]
+fn vpc_endpoints_aws_services_and_one_subnet_are_one_place() {
+    let instance = || {
+        session(
+            "WebServer",
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "09:00:00",
+        )
+    };
+    let alice = || session("Admin", "alice", "ASIAALICE", "09:00:00");
+    let dir = logs(&[
+        worn(
+            "ec2.amazonaws.com",
+            "09:00:00",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "ec2-wears",
+        ),
+        call(instance(), "09:01:00", "10.0.1.5", "c1"),
+        call(instance(), "09:02:00", "10.0.7.9", "c2"),
+        call(instance(), "09:03:00", "AWS Internal", "c3"),
+        call(instance(), "09:04:00", "cloudformation.amazonaws.com", "c4"),
+        assume(
+            user("alice"),
+            "09:00:00",
+            &role("Admin"),
+            "alice",
+            "ASIAALICE",
+            "hop",
+        ),
+        call(alice(), "09:05:00", "203.0.113.10", "c5"),
+        call(alice(), "09:06:00", "203.0.113.99", "c6"),
+        call(alice(), "09:07:00", "10.9.0.1", "c7"),
+        call(alice(), "09:08:00", "AWS Internal", "c8"),
+    ]);
+    assert_eq!(findings(&dir, &[]), HEADER);
+}
+
+// ------------------------------------------------------------------------------------------
+// role-juggling
+
+/// alice -> Admin -> Deployer -> Admin -> Deployer, each hop with the key the one before
+/// issued.
+fn returning_chain() -> Vec<Value> {
+    vec![
+        assume(
+            user("alice"),
+            "10:00:00",
+            &role("Admin"),
+            "a1",
+            "ASIAK1",
+            "j1",
+        ),
+        assume(
+            session("Admin", "a1", "ASIAK1", "10:00:00"),
+            "10:05:00",
+            &role("Deployer"),
+            "d1",
+            "ASIAK2",
+            "j2",
+        ),
+        assume(
+            session("Deployer", "d1", "ASIAK2", "10:05:00"),
+            "10:10:00",
+            &role("Admin"),
+            "a2",
+            "ASIAK3",
+            "j3",
+        ),
+        assume(
+            session("Admin", "a2", "ASIAK3", "10:10:00"),
+            "10:15:00",
+            &role("Deployer"),
+            "d2",
+            "ASIAK4",
+            "j4",
+        ),
+    ]
+}
+
+#[test]
+fn a_chain_that_returns_to_a_role_it_wore_is_role_juggling() {
+    let dir = logs(&returning_chain());
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}af8dc6afcc6a7aa5,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
+             \"returned 2 times to a role already worn on the chain (first: Admin -> Deployer -> \
+             Admin); roles: Admin, Deployer\",2026-03-03T10:00:00Z,2026-03-03T10:15:00Z,2,j1;j2;j3\n"
+        )
+    );
+}
+
+#[test]
+fn chained_sessions_refreshed_past_their_hour_are_role_juggling() {
+    // alice -> Admin (10:00) -> Deployer (10:05, the first chained hop) -> Auditor (10:50)
+    // -> Reader (11:40: 1 h 35 min after the first chained hop) -> Writer (12:30).
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "10:00:00",
+            &role("Admin"),
+            "a",
+            "ASIAK1",
+            "r1",
+        ),
+        assume(
+            session("Admin", "a", "ASIAK1", "10:00:00"),
+            "10:05:00",
+            &role("Deployer"),
+            "d",
+            "ASIAK2",
+            "r2",
+        ),
+        assume(
+            session("Deployer", "d", "ASIAK2", "10:05:00"),
+            "10:50:00",
+            &role("Auditor"),
+            "u",
+            "ASIAK3",
+            "r3",
+        ),
+        assume(
+            session("Auditor", "u", "ASIAK3", "10:50:00"),
+            "11:40:00",
+            &role("Reader"),
+            "r",
+            "ASIAK4",
+            "r4",
+        ),
+        assume(
+            session("Reader", "r", "ASIAK4", "11:40:00"),
+            "12:30:00",
+            &role("Writer"),
+            "w",
+            "ASIAK5",
+            "r5",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}7f048eb041cdf58d,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
+             \"chained sessions (1 h at most) kept making hops 2 h 25 min after the chain's first \
+             chained hop (2 hops past the hour); roles: Auditor, Deployer, Reader, Writer\",\
+             2026-03-03T10:05:00Z,\
+             2026-03-03T12:30:00Z,2,r2;r3;r4\n"
+        )
+    );
+}
+
+/// False positives guarded: a depth-4 chain through distinct roles; alice's 12-hour Admin
+/// session (not chained) hopping on hours later; alice putting on Admin twice (siblings, not
+/// a return); a refused attempt back into a role on the path (it wore nothing).
+#[test]
+fn long_sessions_siblings_and_refusals_are_no_role_juggling() {
+    let admin = || session("Admin", "a", "ASIAK1", "08:00:00");
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "08:00:00",
+            &role("Admin"),
+            "a",
+            "ASIAK1",
+            "n1",
+        ),
+        assume(admin(), "08:05:00", &role("Deployer"), "d", "ASIAK2", "n2"),
+        assume(
+            session("Deployer", "d", "ASIAK2", "08:05:00"),
+            "08:30:00",
+            &role("Reader"),
+            "r",
+            "ASIAK3",
+            "n3",
+        ),
+        assume(
+            session("Reader", "r", "ASIAK3", "08:30:00"),
+            "08:40:00",
+            &role("Vendor"),
+            "v",
+            "ASIAK4",
+            "n4",
+        ),
+        assume(admin(), "19:00:00", &role("Deployer"), "d2", "ASIAK5", "n5"),
+        assume(
+            user("alice"),
+            "19:30:00",
+            &role("Admin"),
+            "a2",
+            "ASIAK6",
+            "n6",
+        ),
+        refused(
+            session("Deployer", "d", "ASIAK2", "08:05:00"),
+            "08:50:00",
+            &role("Admin"),
+            "n7",
+        ),
+    ]);
+    assert_eq!(findings(&dir, &["--kind", "role-juggling"]), HEADER);
+}
+
+// ------------------------------------------------------------------------------------------
+// service-and-human
+
+#[test]
+fn a_role_worn_by_a_service_and_a_person_within_a_day() {
+    let dir = logs(&[
+        worn(
+            "ec2.amazonaws.com",
+            "01:00:00",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAI1",
+            "s1",
+        ),
+        assume(
+            user("bob"),
+            "15:20:00",
+            &role("WebServer"),
+            "bob",
+            "ASIAB1",
+            "s2",
+        ),
+        worn(
+            "ec2.amazonaws.com",
+            "2026-03-05T01:00:00Z",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAI2",
+            "s3",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}cc74f9d555220f55,service-and-human,medium,{},worn by ec2.amazonaws.com \
+             (1 hop) and by arn:aws:iam::{ACCOUNT}:user/bob (1 hop) within 24 h of each other \
+             (closest 14 h 20 min apart),2026-03-03T01:00:00Z,2026-03-03T15:20:00Z,2,s1;s2\n",
+            role("WebServer")
+        )
+    );
+}
+
+/// False positives guarded: a person a day and a second after the service; the service's own
+/// workload chaining into a role that the service also wears.
+#[test]
+fn a_day_apart_or_the_services_own_workload_is_no_finding() {
+    let dir = logs(&[
+        worn(
+            "ec2.amazonaws.com",
+            "01:00:00",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAI1",
+            "s1",
+        ),
+        assume(
+            user("bob"),
+            "2026-03-04T01:00:01Z",
+            &role("WebServer"),
+            "bob",
+            "ASIAB1",
+            "s2",
+        ),
+        assume(
+            session("WebServer", "i-0abc1234def567890", "ASIAI1", "01:00:00"),
+            "01:10:00",
+            &role("Uploader"),
+            "up",
+            "ASIAU1",
+            "s3",
+        ),
+        worn(
+            "lambda.amazonaws.com",
+            "02:00:00",
+            &role("Uploader"),
+            "fn",
+            "ASIAL1",
+            "s4",
+        ),
+    ]);
+    assert_eq!(findings(&dir, &["--kind", "service-and-human"]), HEADER);
+}
+
+// ------------------------------------------------------------------------------------------
+// new-edge
+
+/// Monday: alice -> Admin, GitHub's main branch -> Deploy. Tuesday: alice -> Admin again,
+/// a pull request's ref -> Deploy (a new subject), the vendor -> Audit, and mallory refused.
+fn two_days() -> Vec<Value> {
+    let github = |subject: &str, time: &str, issued: &str, id: &str| {
+        let mut record = assume(
+            json!({
+                "type": "WebIdentityUser",
+                "principalId": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com:sts.amazonaws.com:{subject}"),
+                "userName": subject,
+                "identityProvider": format!("arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com")
+            }),
+            time,
+            &role("Deploy"),
+            "gh",
+            issued,
+            id,
+        );
+        record["eventName"] = json!("AssumeRoleWithWebIdentity");
+        record
+    };
+    let vendor = json!({
+        "type": "IAMUser",
+        "principalId": "AIDAVENDOR",
+        "arn": format!("arn:aws:iam::{VENDOR}:user/auditor"),
+        "accountId": VENDOR,
+        "accessKeyId": "AKIAVENDOR",
+        "userName": "auditor"
+    });
+    vec![
+        assume(
+            user("alice"),
+            "2026-03-02T09:00:00Z",
+            &role("Admin"),
+            "a",
+            "ASIAA1",
+            "m1",
+        ),
+        github(
+            "repo:org/app:ref:refs/heads/main",
+            "2026-03-02T10:00:00Z",
+            "ASIAG1",
+            "m2",
+        ),
+        assume(
+            user("alice"),
+            "09:00:00",
+            &role("Admin"),
+            "a",
+            "ASIAA2",
+            "t1",
+        ),
+        github(
+            "repo:org/app:ref:refs/heads/main",
+            "10:00:00",
+            "ASIAG2",
+            "t2",
+        ),
+        github(
+            "repo:org/app:ref:refs/pull/7/merge",
+            "10:30:00",
+            "ASIAG3",
+            "t3",
+        ),
+        assume(vendor, "11:00:00", &role("Audit"), "v", "ASIAV1", "t4"),
+        refused(user("mallory"), "12:00:00", &role("Admin"), "t5"),
+    ]
+}
+
+#[test]
+fn pairs_first_seen_after_the_baseline_are_new_edges() {
+    let dir = logs(&two_days());
+    assert_eq!(
+        findings(&dir, &["--baseline-until", "2026-03-02"]),
+        format!(
+            "{HEADER}d8cbecea3f42b601,new-edge,low,arn:aws:iam::{ACCOUNT}:oidc-provider/token.\
+             actions.githubusercontent.com#repo:org/app:ref:refs/pull/7/merge -> {},\
+             \"not in the baseline: AssumeRoleWithWebIdentity, 1 hop\",2026-03-03T10:30:00Z,\
+             2026-03-03T10:30:00Z,1,t3\n\
+             560f61872d7a10ec,new-edge,medium,arn:aws:iam::{VENDOR}:user/auditor -> {},\
+             \"not in the baseline: AssumeRole, cross-account, 1 hop\",2026-03-03T11:00:00Z,\
+             2026-03-03T11:00:00Z,1,t4\n",
+            role("Deploy"),
+            role("Audit")
+        )
+    );
+    // Without a baseline there is nothing to be new against.
+    assert_eq!(findings(&dir, &[]), HEADER);
+}
+
+/// False positives guarded: a baseline that holds every pair; and a baseline before the
+/// first hop read, which makes everything new: said on stderr.
+#[test]
+fn pairs_in_the_baseline_are_not_new_and_an_empty_baseline_is_said() {
+    let dir = logs(&two_days());
+    assert_eq!(
+        findings(&dir, &["--baseline-until", "2026-03-04"]),
+        HEADER,
+        "nothing after the baseline"
+    );
+    let output = run(&[
+        "findings",
+        "-q",
+        "--format",
+        "csv",
+        "--kind",
+        "new-edge",
+        "--baseline-until",
+        "2026-03-01",
+        path_of(&dir),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    // alice -> Admin, two GitHub refs -> Deploy, the vendor -> Audit (mallory was refused).
+    assert_eq!(stdout(&output).lines().count(), 5, "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: no role assumption read at or before --baseline-until \
+         (2026-03-01T23:59:59.999999999Z): every edge is new\n"
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// refusals-then-success
+
+#[test]
+fn refusals_then_a_success_within_the_hour_is_a_finding() {
+    let dir = logs(&[
+        refused(user("mallory"), "14:00:00", &role("Admin"), "f1"),
+        refused(user("mallory"), "14:10:00", &role("Admin"), "f2"),
+        refused(user("mallory"), "14:20:00", &role("Prod"), "f3"),
+        assume(
+            user("mallory"),
+            "14:30:00",
+            &role("Admin"),
+            "m",
+            "ASIAM1",
+            "f4",
+        ),
+        assume(
+            user("mallory"),
+            "14:35:00",
+            &role("Admin"),
+            "m",
+            "ASIAM2",
+            "f5",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}5102ac5ec87d8d31,refusals-then-success,high,\
+             arn:aws:iam::{ACCOUNT}:user/mallory,\"3 refused attempts (AccessDenied) on 2 roles \
+             (Admin, Prod) within 30 min, then AssumeRole into Admin succeeded (a role it had \
+             been refused)\",2026-03-03T14:00:00Z,2026-03-03T14:30:00Z,3,f1;f2;f3;f4\n"
+        )
+    );
+    // --min-refusals raises the bar; the filters pick the attempts.
+    assert_eq!(findings(&dir, &["--min-refusals", "4"]), HEADER);
+    assert_eq!(findings(&dir, &["--exclude-failed"]), HEADER);
+}
+
+/// Retries of the one role that then let the caller in are how IAM's eventual consistency
+/// looks (a role or trust policy just made): still a finding, but medium.
+#[test]
+fn retries_of_the_role_that_then_let_it_in_are_medium() {
+    let dir = logs(&[
+        refused(user("ci"), "14:00:00", &role("Fresh"), "g1"),
+        refused(user("ci"), "14:00:02", &role("Fresh"), "g2"),
+        refused(user("ci"), "14:00:05", &role("Fresh"), "g3"),
+        assume(user("ci"), "14:00:09", &role("Fresh"), "ci", "ASIAC1", "g4"),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}705223d1af2a12c6,refusals-then-success,medium,\
+             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
+             (Fresh) within 9 s, then AssumeRole into Fresh succeeded (a role it had been \
+             refused)\",2026-03-03T14:00:00Z,2026-03-03T14:00:09Z,3,g1;g2;g3;g4\n"
+        )
+    );
+}
+
+/// False positives guarded: two refusals (a typo and a retry) before a success; three spread
+/// over more than an hour; three with no success; refusals of one identity and the success
+/// of another.
+#[test]
+fn few_slow_or_unanswered_refusals_are_no_finding() {
+    let dir = logs(&[
+        refused(user("bob"), "09:00:00", &role("Admin"), "b1"),
+        refused(user("bob"), "09:01:00", &role("Admin"), "b2"),
+        assume(user("bob"), "09:02:00", &role("Admin"), "b", "ASIAB1", "b3"),
+        refused(user("carol"), "10:00:00", &role("Admin"), "c1"),
+        refused(user("carol"), "10:40:00", &role("Admin"), "c2"),
+        refused(user("carol"), "11:20:00", &role("Admin"), "c3"),
+        assume(
+            user("carol"),
+            "11:30:00",
+            &role("Admin"),
+            "c",
+            "ASIAC1",
+            "c4",
+        ),
+        refused(user("dave"), "12:00:00", &role("Admin"), "d1"),
+        refused(user("dave"), "12:01:00", &role("Admin"), "d2"),
+        refused(user("dave"), "12:02:00", &role("Admin"), "d3"),
+        assume(
+            user("erin"),
+            "12:03:00",
+            &role("Admin"),
+            "e",
+            "ASIAE1",
+            "e1",
+        ),
+    ]);
+    assert_eq!(findings(&dir, &["--kind", "refusals-then-success"]), HEADER);
+}
+
+// ------------------------------------------------------------------------------------------
+// Options, formats, threads
+
+#[test]
+fn usage_mistakes_are_refused_before_reading() {
+    let dir = logs(&lifted());
+    for (args, message) in [
+        (
+            vec!["--kind", "new-edge"],
+            "trailmask: error: --kind new-edge needs --baseline-until: new edges are those \
+             after a baseline\n",
+        ),
+        (
+            vec!["--baseline-until", "last-week"],
+            "trailmask: error: invalid --baseline-until 'last-week': expected RFC 3339, \
+             YYYY-MM-DD, or an age like 7d, 12h, 30m\n",
+        ),
+    ] {
+        let mut all = vec!["findings"];
+        all.extend(args);
+        all.push(path_of(&dir));
+        let output = run(&all);
+        assert_eq!(output.status.code(), Some(2), "{all:?}");
+        assert_eq!(stderr(&output), message);
+        assert_eq!(stdout(&output), "");
+    }
+    let output = run(&["findings", "--kind", "juggling", path_of(&dir)]);
+    assert_eq!(output.status.code(), Some(2));
+    let output = run(&["findings", "--min-refusals", "0", path_of(&dir)]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn kinds_pick_the_findings_and_formats_write_the_same_rows() {
+    let mut records = lifted();
+    records.extend(returning_chain());
+    let dir = logs(&records);
+    let all = findings(&dir, &[]);
+    assert_eq!(all.lines().count(), 3, "{all}");
+    let juggling = findings(&dir, &["--kind", "role-juggling"]);
+    assert_eq!(juggling.lines().count(), 2);
+    assert!(juggling.lines().nth(1).unwrap().contains(",role-juggling,"));
+    let both = findings(
+        &dir,
+        &["--kind", "role-juggling", "--kind", "session-many-networks"],
+    );
+    assert_eq!(both, all);
+    // The focus picks chains and sessions as everywhere: alice's chain, not EC2's session.
+    assert_eq!(findings(&dir, &["--from", "alice"]), juggling);
+    assert_eq!(findings(&dir, &["--from", "bob"]), HEADER);
+    let ec2 = findings(&dir, &["--from", "ec2.amazonaws.com"]);
+    assert_eq!(ec2.lines().count(), 2);
+    assert!(ec2.contains(",session-many-networks,high,"), "{ec2}");
+
+    let output = run(&["findings", "-q", "--format", "json", path_of(&dir)]);
+    let rows: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        rows[1],
+        json!({
+            "id": "af8dc6afcc6a7aa5",
+            "kind": "role-juggling",
+            "severity": "medium",
+            "subject": format!("arn:aws:iam::{ACCOUNT}:user/alice"),
+            "detail": "returned 2 times to a role already worn on the chain (first: Admin -> \
+                       Deployer -> Admin); roles: Admin, Deployer",
+            "first_seen": "2026-03-03T10:00:00Z",
+            "last_seen": "2026-03-03T10:15:00Z",
+            "count": 2,
+            "event_ids": ["j1", "j2", "j3"]
+        })
+    );
+    let output = run(&["findings", "-q", "--kind", "role-juggling", path_of(&dir)]);
+    let detail = "returned 2 times to a role already worn on the chain (first: Admin -> \
+                  Deployer -> Admin); roles: Admin, Deployer";
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "ID                KIND           SEVERITY  SUBJECT                               \
+             {:<112}  FIRST_SEEN            LAST_SEEN             COUNT  EVENT_IDS\n\
+             af8dc6afcc6a7aa5  role-juggling  medium    arn:aws:iam::111122223333:user/alice  \
+             {detail}  2026-03-03T10:00:00Z  2026-03-03T10:15:00Z  2      j1;j2;j3\n",
+            "DETAIL"
+        )
+    );
+}
+
+#[test]
+fn findings_are_the_same_for_any_thread_count() {
+    let mut records = lifted();
+    records.extend(returning_chain());
+    records.extend(two_days());
+    let dir = Dir::new();
+    // One record per file: the files are read in any order.
+    for (i, record) in records.iter().enumerate() {
+        dir.write(
+            &format!("logs/{i:03}.json"),
+            json!({ "Records": [record] }).to_string().as_bytes(),
+        );
+    }
+    let one = findings(&dir, &["-j", "1", "--baseline-until", "2026-03-02"]);
+    for threads in ["2", "4", "8"] {
+        assert_eq!(
+            findings(&dir, &["-j", threads, "--baseline-until", "2026-03-02"]),
+            one,
+            "-j {threads}"
+        );
+    }
+    // The lifted session, the juggling chain, and five new edges: the pull request's ref, the
+    // vendor, EC2 into WebServer, Admin into Deployer and back.
+    assert_eq!(one.lines().count(), 8, "{one}");
+}
+
+#[test]
+fn sample_logs_hold_new_edges_after_their_first_day_and_nothing_else() {
+    assert_eq!(findings_in(&repo().join("sample-logs"), &[]), HEADER);
+    let edges = findings_in(
+        &repo().join("sample-logs"),
+        &["--baseline-until", "2020-12-20"],
+    );
+    let kinds: Vec<&str> = edges
+        .lines()
+        .skip(1)
+        .map(|line| line.split(',').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(kinds, ["new-edge"; 5], "{edges}");
+}
+
+/// The generated organization (`generate org`): its juggling chains (sessions putting their
+/// own role on again, and chains back into a role) are the chains of truth.json whose path
+/// repeats a role, one finding per chain; nothing else is found in it (its services'
+/// sessions call from their own addresses, its people from theirs, and its refusals never
+/// come three in an hour before a success). A noise guard: a change that finds more there
+/// must say why.
+#[test]
+fn the_organization_juggles_where_its_truth_says_and_nowhere_else() {
+    use crate::organization::{org_trail, org_truth};
+    use std::collections::BTreeMap;
+    let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+    for path in org_truth()["chains"]["paths"].as_array().expect("paths") {
+        let roles: Vec<&str> = path["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        let distinct: std::collections::BTreeSet<&&str> = roles.iter().collect();
+        if distinct.len() < roles.len() {
+            *expected
+                .entry(path["origin"].as_str().unwrap_or_default().to_owned())
+                .or_default() += path["count"].as_u64().unwrap_or(0) as usize;
+        }
+    }
+    let out = findings_in(org_trail(), &[]);
+    let rows = csv_rows(&out);
+    let mut found: BTreeMap<String, usize> = BTreeMap::new();
+    for row in &rows[1..] {
+        assert_eq!(row[1], "role-juggling", "{row:?}");
+        *found.entry(row[3].clone()).or_default() += 1;
+    }
+    assert_eq!(found, expected);
+    assert_eq!(found.values().sum::<usize>(), 25);
+}
+
+// ------------------------------------------------------------------------------------------
+// Hostile input
+
+/// A chain of 4,000 hops Admin -> Deployer -> Admin -> ... all in one second (linked by
+/// their keys), two hops whose keys name each other (a cycle of links), and 20,000 refusals of
+/// one identity in one second before its success: every walk is bounded, nothing is compared
+/// pairwise. Each ends as one finding, its proof cut to 16 event ids.
+#[test]
+fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
+    let mut records = vec![assume(
+        user("alice"),
+        "10:00:00",
+        &role("Admin"),
+        "h0",
+        "ASIAH00000",
+        "h00000",
+    )];
+    for i in 1..4000 {
+        let (from, to) = if i % 2 == 1 {
+            ("Admin", "Deployer")
+        } else {
+            ("Deployer", "Admin")
+        };
+        records.push(assume(
+            session(
+                from,
+                &format!("h{}", i - 1),
+                &format!("ASIAH{:05}", i - 1),
+                "10:00:00",
+            ),
+            "10:00:00",
+            &role(to),
+            &format!("h{i}"),
+            &format!("ASIAH{i:05}"),
+            &format!("h{i:05}"),
+        ));
+    }
+    records.push(assume(
+        session("Reader", "x", "ASIAX2", "11:00:00"),
+        "11:00:00",
+        &role("Reader"),
+        "x",
+        "ASIAX1",
+        "x1",
+    ));
+    records.push(assume(
+        session("Reader", "x", "ASIAX1", "11:00:00"),
+        "11:00:00",
+        &role("Reader"),
+        "x",
+        "ASIAX2",
+        "x2",
+    ));
+    for i in 0..20_000 {
+        records.push(refused(
+            user("mallory"),
+            "12:00:00",
+            &role("Admin"),
+            &format!("f{i:05}"),
+        ));
+    }
+    records.push(assume(
+        user("mallory"),
+        "12:00:01",
+        &role("Dev"),
+        "m",
+        "ASIAM1",
+        "f99999",
+    ));
+    let dir = logs(&records);
+    let started = std::time::Instant::now();
+    let out = findings(
+        &dir,
+        &["--kind", "role-juggling", "--kind", "refusals-then-success"],
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let ids = |prefix: &str, numbers: &[u32], last: &str| {
+        let mut list: Vec<String> = numbers.iter().map(|n| format!("{prefix}{n:05}")).collect();
+        list.push(last.to_owned());
+        list.join(";")
+    };
+    assert_eq!(
+        out,
+        format!(
+            "{HEADER}ec602eddfd654012,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
+             \"returned 3998 times to a role already worn on the chain (first: Admin -> Deployer \
+             -> Admin); roles: Admin, Deployer\",2026-03-03T10:00:00Z,2026-03-03T10:00:00Z,3998,\
+             h00000;h00001;h00002\n\
+             00de1eab44fde010,role-juggling,medium,arn:aws:sts::{ACCOUNT}:assumed-role/Reader/x,\
+             returned once to a role already worn on the chain (first: Reader -> Reader); roles: \
+             Reader,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,1,x1;x2\n\
+             567030f61a675b78,refusals-then-success,high,arn:aws:iam::{ACCOUNT}:user/mallory,\
+             \"20000 refused attempts (AccessDenied) on 1 role (Admin) within 1 s, then \
+             AssumeRole into Dev succeeded\",2026-03-03T12:00:00Z,2026-03-03T12:00:01Z,20000,\
+             {}\n",
+            ids("f", &(0..15).collect::<Vec<_>>(), "f99999")
+        )
+    );
+}
