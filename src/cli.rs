@@ -95,7 +95,8 @@ pub struct ReadArgs {
     pub from: Option<String>,
 
     /// Only the chains that reached a role matching this glob (ARN or name; any case), from
-    /// their origin up to that role.
+    /// their origin up to that role (passrole: roles handed over; activity: that role's
+    /// sessions).
     #[arg(long, value_name = "GLOB", help_heading = "Focus")]
     pub to: Option<String>,
 
@@ -103,8 +104,9 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", help_heading = "Focus", value_parser = clap::value_parser!(u32).range(1..))]
     pub depth: Option<u32>,
 
-    /// A CSV of `id,name` naming your accounts; outputs show the names, and the graph marks
-    /// hops to or from any other account.
+    /// A CSV of `id,name` naming your accounts: --account takes the names, events, chains,
+    /// services, edges, the graph and the report show them, and the graph marks hops to or
+    /// from any other account.
     #[arg(long = "accounts", value_name = "FILE")]
     pub accounts_file: Option<PathBuf>,
 

@@ -86,7 +86,7 @@ impl Filters {
 
 impl Filters {
     /// True when the hand-over `hand_over` is to be reported: its time; the passer's, the
-    /// call's or the role's account; its role (or instance profile) by `--role`; its passer or
+    /// call's or the role's account; its role (or instance profile, by ARN or name) by `--role`; its passer or
     /// the passer's origin by `--source`; its outcome.
     pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
         if self.since.is_some() || self.until.is_some() {
@@ -111,7 +111,13 @@ impl Filters {
         }
         if let Some(glob) = &self.role
             && !role_matches(glob, &hand_over.role_arn)
-            && (hand_over.via.is_empty() || !glob.is_match(&hand_over.via))
+            && (hand_over.via.is_empty()
+                || !(glob.is_match(&hand_over.via)
+                    || hand_over
+                        .via
+                        .rsplit('/')
+                        .next()
+                        .is_some_and(|name| glob.is_match(name))))
         {
             return false;
         }

@@ -315,3 +315,95 @@ fn sample_logs() {
     ]);
     golden("sample-activity-origins.txt", &stdout(&output));
 }
+
+#[test]
+fn the_copies_of_a_cross_account_call_count_once() {
+    // Each account's trail gets the call with its own eventID and the shared one.
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let mut ours = call(
+        "k-ours",
+        "10:05:00",
+        who(),
+        "kms.amazonaws.com",
+        "Decrypt",
+        "",
+        true,
+        "203.0.113.5",
+    );
+    ours["sharedEventID"] = json!("shared-1");
+    let mut theirs = ours.clone();
+    theirs["eventID"] = json!("k-theirs");
+    theirs["recipientAccountId"] = json!("444455556666");
+    let dir = Dir::new();
+    dir.write("a/ours.json", trail(&[ours]).as_bytes());
+    dir.write("b/theirs.json", trail(&[theirs]).as_bytes());
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "a", "b"],
+    ))
+    .unwrap();
+    assert_eq!(value[0]["calls"], 1);
+    assert_eq!(value[0]["top_actions"], json!(["kms:Decrypt=1"]));
+    // Delivered to both accounts: both are listed.
+    assert_eq!(
+        value[0]["accounts"],
+        json!(["111122223333", "444455556666"])
+    );
+}
+
+#[test]
+fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
+    let first = call(
+        "same",
+        "10:05:00",
+        session("Ops", "a", "ASIAA", "2026-03-01T10:00:00Z"),
+        "s3.amazonaws.com",
+        "GetObject",
+        "",
+        true,
+        "203.0.113.5",
+    );
+    let second = call(
+        "same",
+        "10:05:00",
+        session("Dev", "b", "ASIAB", "2026-03-01T10:00:00Z"),
+        "s3.amazonaws.com",
+        "GetObject",
+        "",
+        true,
+        "203.0.113.5",
+    );
+    let pad = call(
+        "pad",
+        "10:06:00",
+        session("Dev", "b", "ASIAB", "2026-03-01T10:00:00Z"),
+        "s3.amazonaws.com",
+        "GetObject",
+        "",
+        true,
+        "203.0.113.5",
+    );
+    let dir = Dir::new();
+    dir.write("a.json", trail(&[first]).as_bytes());
+    // The larger file, read first by the workers (largest first).
+    dir.write("b.json", trail(&[second, pad]).as_bytes());
+    for threads in ["1", "2"] {
+        let sessions = out(&dir, &["activity", "-q", "-j", threads, "b.json", "a.json"]);
+        let calls: Vec<&str> = sessions
+            .lines()
+            .skip(1)
+            .map(|line| line.split(',').nth(9).unwrap())
+            .collect();
+        assert_eq!(calls, ["1", "1"], "{sessions}");
+        let timeline = out(
+            &dir,
+            &[
+                "activity", "-q", "-j", threads, "--calls", "b.json", "a.json",
+            ],
+        );
+        assert!(
+            timeline.contains("assumed-role/Ops/a,") && timeline.contains(",same,a.json"),
+            "{timeline}"
+        );
+    }
+}

@@ -1057,3 +1057,45 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
         )
     );
 }
+
+/// Forty addresses of one outside /24 take one place in the session's list of networks: they
+/// cannot push the instance's own network out and hide the lifted key (a list of addresses,
+/// the 32 smallest by text, once could).
+#[test]
+fn many_addresses_of_one_network_do_not_hide_another() {
+    let instance = || {
+        session(
+            "WebServer",
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "09:00:00",
+        )
+    };
+    let mut records = vec![
+        worn(
+            "ec2.amazonaws.com",
+            "09:00:00",
+            &role("WebServer"),
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "ec2-wears",
+        ),
+        call(instance(), "09:01:00", "172.31.5.5", "call-vpc"),
+    ];
+    for i in 1..=40 {
+        records.push(call(
+            instance(),
+            "09:40:00",
+            &format!("13.1.1.{i}"),
+            &format!("out-{i:02}"),
+        ));
+    }
+    let found = findings(&logs(&records), &["--kind", "session-many-networks"]);
+    let rows = csv_rows(&found);
+    assert_eq!(rows.len(), 2, "{found}");
+    assert!(
+        rows[1][4].ends_with("calls from 2 networks: private (1 call), 13.1.1.0/24 (40 calls)"),
+        "{}",
+        rows[1][4]
+    );
+}

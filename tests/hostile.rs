@@ -4,20 +4,6 @@
 use crate::harness::*;
 use std::process::{Command, Output, Stdio};
 
-/// Runs trailmask in `dir` through `sh`, after `ulimit -v KIB` (address space), so a run
-/// that needs more memory than that fails to allocate instead of taking the machine.
-fn run_limited(dir: &std::path::Path, kib: u64, args: &[&str]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
-        .arg(assert_cmd::cargo::cargo_bin("trailmask"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailmask under ulimit")
-}
-
 /// One session chaining into the next, `hops` times, alternating between two roles (role
 /// juggling), as one gzip delivery file.
 fn juggling_chain(hops: usize) -> String {

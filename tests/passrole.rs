@@ -11,7 +11,7 @@
 use crate::harness::*;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 /// The columns of `trailmask passrole`, in order.
 const HEADER: &str = "event_time,event_source,event_name,outcome,error_code,passer_kind,passer,\
@@ -1419,15 +1419,93 @@ fn json_and_table_formats() {
 /// Runs trailmask in `dir` under `ulimit -v` of 1 GiB (address space), so a run that needs
 /// more memory than that fails to allocate instead of taking the machine.
 fn run_within_1_gib(dir: &Path, args: &[&str]) -> Output {
-    Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -v 1048576 && exec \"$0\" \"$@\"")
-        .arg(assert_cmd::cargo::cargo_bin("trailmask"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run trailmask under ulimit")
+    run_limited(dir, 1 << 20, args)
+}
+
+/// A fleet: 20,000 launches of one instance each, and each instance's session (the role
+/// learned from the session, and each launch worn once). Resolving is a binary search per
+/// launch: a first version scanned every later session for each (17 s here), which a CPU
+/// limit of 20 s would only just let through; now it takes a fraction of a second.
+#[test]
+fn a_fleet_of_20_000_launches_resolves_in_linear_time() {
+    let dir = Dir::new();
+    let mut records = Vec::new();
+    for k in 0..20_000 {
+        let instance = format!("i-{k:017x}");
+        records.push(run_instances(
+            user("alice"),
+            "09:00:00",
+            json!({"name": "fleet"}),
+            &[instance.as_str()],
+            &format!("r{k}"),
+        ));
+        records.push(json!({
+            "eventVersion": "1.08", "userIdentity": {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"},
+            "eventTime": "2026-03-03T09:01:00Z", "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+            "sourceIPAddress": "ec2.amazonaws.com", "userAgent": "ec2.amazonaws.com",
+            "requestParameters": {"roleArn": role("Fleet"), "roleSessionName": instance},
+            "responseElements": {"credentials": {"accessKeyId": format!("ASIA{k}")}},
+            "eventID": format!("s{k}"), "recipientAccountId": ACCOUNT
+        }));
+    }
+    dir.write("t.json", trail(&records).as_bytes());
+    let output = run_limited_cpu(
+        dir.root.path(),
+        1 << 20,
+        Some(10),
+        &["passrole", "-q", "t.json"],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let rows = csv_rows(&stdout(&output));
+    assert_eq!(rows.len(), 20_001);
+    assert!(
+        rows[1..]
+            .iter()
+            .all(|row| row[8] == role("Fleet") && row[9] == "instance-session" && row[13] == "1")
+    );
+}
+
+/// A new profile for an instance that already wore a role: its sessions before the call wore
+/// the old role (no clock slack for a call that does not create the instance), so the profile
+/// holds the role of its first session after the call.
+#[test]
+fn a_replaced_profile_is_the_role_worn_after_the_call() {
+    let associate = call(
+        user("alice"),
+        "10:00:00",
+        "ec2.amazonaws.com",
+        "AssociateIamInstanceProfile",
+        json!({"AssociateIamInstanceProfileRequest": {"InstanceId": "i-0old", "IamInstanceProfile": {"Name": "new-profile"}}}),
+        json!({"AssociateIamInstanceProfileResponse": {"iamInstanceProfileAssociation": {"instanceId": "i-0old", "state": "associating"}}}),
+        "a1",
+    );
+    let csv = passrole_of(
+        &[
+            worn(
+                "ec2.amazonaws.com",
+                "09:59:30",
+                &role("OldRole"),
+                "i-0old",
+                "w1",
+            ),
+            associate,
+            worn(
+                "ec2.amazonaws.com",
+                "10:05:00",
+                &role("NewRole"),
+                "i-0old",
+                "w2",
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(
+        pick(&csv, "event_name,role_arn,role_from,resource,worn"),
+        format!(
+            "event_name,role_arn,role_from,resource,worn\nAssociateIamInstanceProfile,{},instance-session,i-0old,1\n",
+            role("NewRole")
+        )
+    );
 }
 
 /// One RunInstances launching 200,000 instances (a 7 MB record): one row naming them all.
@@ -1632,4 +1710,19 @@ fn the_real_trails_hand_over_three_roles() {
              h3g4f5e6-d7c8-9012-3456-789012cdefgh,{file}\n"
         )
     );
+}
+
+/// `--role` picks a hand-over by its role or by its instance profile, by ARN or by name (in
+/// sample-logs, profile `web-server` holds `WebServerRole`).
+#[test]
+fn role_picks_a_profile_by_its_name_too() {
+    for glob in ["web-server", "*instance-profile/web-*", "WebServerRole"] {
+        let output = run(&["passrole", "-q", "--role", glob, "sample-logs"]);
+        assert_eq!(
+            pick(&clean(&output), "event_name,role_arn,via"),
+            "event_name,role_arn,via\nRunInstances,arn:aws:iam::222222222222:role/WebServerRole,\
+             arn:aws:iam::222222222222:instance-profile/web-server\n",
+            "{glob}"
+        );
+    }
 }

@@ -28,10 +28,13 @@ pub struct ActionCount {
     pub failures: u64,
 }
 
-/// One source address a session called from.
+/// One network a session called from ([`place_of`]: an IPv4 /24, an IPv6 /48, or a name such
+/// as `AWS Internal` as written), with the smallest address seen in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressUse {
+    pub place: Box<str>,
     pub address: Box<str>,
+    /// Calls from the whole network.
     pub calls: u64,
     /// The earliest call from it (time, then event id): the finding's proof.
     pub first: (Option<DateTime<Utc>>, Box<str>),
@@ -53,10 +56,13 @@ pub struct SessionActivity {
     pub seen: Seen,
     /// By `eventSource` then `eventName` (shared text: a trail has few distinct actions).
     pub actions: HashMap<(Arc<str>, Arc<str>), ActionCount>,
-    /// Sorted by address, at most [`MAX_LISTED`].
+    /// One per network, sorted by network, at most [`MAX_LISTED`] networks: a session that
+    /// calls from a thousand addresses of its own subnet keeps room for an address elsewhere.
     pub addresses: Vec<AddressUse>,
-    /// Addresses left out of [`SessionActivity::addresses`] by the cap.
+    /// Networks left out of [`SessionActivity::addresses`] by the cap.
     pub addresses_dropped: bool,
+    /// Where the last call's address is in [`SessionActivity::addresses`].
+    last_address: Option<usize>,
     /// Recipient accounts, sorted, at most [`MAX_LISTED`].
     pub accounts: Vec<Box<str>>,
 }
@@ -76,6 +82,7 @@ impl SessionActivity {
             actions: HashMap::new(),
             addresses: Vec::new(),
             addresses_dropped: false,
+            last_address: None,
             accounts: Vec::new(),
         }
     }
@@ -96,23 +103,44 @@ impl SessionActivity {
             // The smallest named, whatever order the calls were read in.
             self.issuer_arn = call.issuer_arn.into();
         }
-        // Most calls come from an address already listed: found without allocating.
-        match self
-            .addresses
-            .binary_search_by(|known| (*known.address).cmp(call.source_ip))
-        {
-            Ok(at) => {
-                let known = &mut self.addresses[at];
-                known.calls += 1;
-                if (call.time, call.event_id) < (known.first.0, &*known.first.1) {
-                    known.first = (call.time, call.event_id.into());
+        // Most calls come from the address of the session's last call: found without
+        // allocating or parsing.
+        let listed = self.last_address.filter(|&at| {
+            self.addresses
+                .get(at)
+                .is_some_and(|used| *used.address == *call.source_ip)
+        });
+        let at = match listed {
+            Some(at) => Some(at),
+            None => {
+                let place = place_of(call.source_ip);
+                match self
+                    .addresses
+                    .binary_search_by(|known| (*known.place).cmp(&place))
+                {
+                    Ok(at) => Some(at),
+                    Err(_) => {
+                        self.add_address(AddressUse {
+                            place: place.into(),
+                            address: call.source_ip.into(),
+                            calls: 1,
+                            first: (call.time, call.event_id.into()),
+                        });
+                        None
+                    }
                 }
             }
-            Err(_) => self.add_address(AddressUse {
-                address: call.source_ip.into(),
-                calls: 1,
-                first: (call.time, call.event_id.into()),
-            }),
+        };
+        if let Some(at) = at {
+            let known = &mut self.addresses[at];
+            known.calls += 1;
+            if *call.source_ip < *known.address {
+                known.address = call.source_ip.into();
+            }
+            if (call.time, call.event_id) < (known.first.0, &*known.first.1) {
+                known.first = (call.time, call.event_id.into());
+            }
+            self.last_address = Some(at);
         }
         if self
             .accounts
@@ -124,13 +152,17 @@ impl SessionActivity {
     }
 
     fn add_address(&mut self, used: AddressUse) {
+        self.last_address = None;
         match self
             .addresses
-            .binary_search_by(|known| (*known.address).cmp(&used.address))
+            .binary_search_by(|known| (*known.place).cmp(&used.place))
         {
             Ok(at) => {
                 let known = &mut self.addresses[at];
                 known.calls += used.calls;
+                if used.address < known.address {
+                    known.address = used.address;
+                }
                 if used.first < known.first {
                     known.first = used.first;
                 }
@@ -201,6 +233,8 @@ pub struct CallMark {
     /// The last `address_len` bytes of the identity are the call's source address (copies
     /// are the same record: same id, same address), for taking a copy out of its address.
     address_len: u32,
+    /// The file it was read from, by index in [`FileActivity::files`].
+    file: u32,
     session: u32,
     action: u32,
     failed: bool,
@@ -254,6 +288,8 @@ pub struct FileActivity {
     action_index: PairIndex,
     ids: String,
     marks: Vec<CallMark>,
+    /// The files the calls were read from (a worker reads one at a time).
+    files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
     key: String,
@@ -330,16 +366,28 @@ impl FileActivity {
                 self.ids.push_str(part);
                 self.ids.push('\0');
             }
+        } else if !call.shared_event_id.is_empty() {
+            // The copies of a cross-account call delivered to each account share this id.
+            self.ids.push_str("s:");
+            self.ids.push_str(call.shared_event_id);
         } else {
-            // Copies of one call carry the same id in every account's trail.
+            // Copies of one call carry the same id in every trail that delivers it.
             self.ids.push_str(call.event_id);
         }
         self.ids.push('\0');
         self.ids.push_str(call.source_ip);
+        if self
+            .files
+            .last()
+            .is_none_or(|last| !Arc::ptr_eq(last, log_file))
+        {
+            self.files.push(Arc::clone(log_file));
+        }
         self.marks.push(CallMark {
             id_start,
             id_len: self.ids.len() as u32 - id_start,
             address_len: call.source_ip.len() as u32,
+            file: self.files.len() as u32 - 1,
             session,
             action,
             failed: call.failed(),
@@ -400,6 +448,7 @@ impl FileActivity {
             actions,
             ids,
             marks,
+            files,
             rows,
             ..
         } = other;
@@ -446,8 +495,11 @@ impl FileActivity {
         }
         let shift = self.ids.len() as u32;
         self.ids.push_str(&ids);
+        let file_shift = self.files.len() as u32;
+        self.files.extend(files);
         self.marks.extend(marks.into_iter().map(|mark| CallMark {
             id_start: mark.id_start + shift,
+            file: mark.file + file_shift,
             session: session_at[mark.session as usize],
             action: action_at[mark.action as usize],
             ..mark
@@ -463,6 +515,26 @@ impl FileActivity {
     fn id(&self, mark: &CallMark) -> &str {
         let start = mark.id_start as usize;
         &self.ids[start..start + mark.id_len as usize]
+    }
+}
+
+/// The network an address belongs to, as the activity lists keep them: an IPv4 /24
+/// (`203.0.113.0/24`) or IPv6 /48 (`2001:db8:1::/48`), private ones too; anything that is not
+/// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
+pub fn place_of(address: &str) -> String {
+    match address.trim().parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => place_of(&v4.to_string()),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+            }
+        },
+        Err(_) => address.to_owned(),
     }
 }
 
@@ -484,12 +556,12 @@ pub struct Activity {
 pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     // Copies: every call's id, sorted; all but the first (by file, then position) are taken
     // out of the counts of the file that holds them.
-    // With the timeline, the copy kept is the one of the first file by path (its row names
-    // the file); the counts are the same whichever copy is taken out.
+    // The copy kept is the one of the first file by path (then the first in that file),
+    // whichever worker read it: the same in every view and for any thread count.
     let mut ids: Vec<(&str, &str, u32, u32)> = Vec::new();
     for (f, file) in files.iter().enumerate() {
         for (m, mark) in file.marks.iter().enumerate() {
-            let log_file = file.rows.as_ref().map_or("", |rows| &*rows[m].log_file);
+            let log_file = &*file.files[mark.file as usize];
             ids.push((file.id(mark), log_file, f as u32, m as u32));
         }
     }
@@ -512,9 +584,10 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
         let end = (mark.id_start + mark.id_len) as usize;
         let address = &file.ids[end - mark.address_len as usize..end];
         let session = &mut file.sessions[mark.session as usize];
+        let place = place_of(address);
         if let Ok(at) = session
             .addresses
-            .binary_search_by(|known| (*known.address).cmp(address))
+            .binary_search_by(|known| (*known.place).cmp(&place))
         {
             session.addresses[at].calls -= 1;
         }

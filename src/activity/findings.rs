@@ -492,7 +492,7 @@ pub fn session_many_networks(
         ));
         if session.addresses_dropped {
             detail.push_str(&format!(
-                "; more than {MAX_LISTED} addresses, only the first {MAX_LISTED} by text kept"
+                "; more than {MAX_LISTED} networks, only the first {MAX_LISTED} by text kept"
             ));
         }
         let issued = who

@@ -35,6 +35,9 @@ pub struct Call<'r> {
     pub source_ip: &'r str,
     pub user_agent: &'r str,
     pub event_id: &'r str,
+    /// The id the copies of a cross-account call share (each account's copy has its own
+    /// `eventID`).
+    pub shared_event_id: &'r str,
     pub recipient: &'r str,
     /// The session: its ARN, access key and creation time as written.
     pub session_arn: &'r str,
@@ -63,6 +66,7 @@ impl<'r> Call<'r> {
             source_ip: record.source_ip_address.as_str(),
             user_agent: record.user_agent.as_str(),
             event_id: record.event_id.as_str(),
+            shared_event_id: record.shared_event_id.as_str(),
             recipient: record.recipient_account_id.as_str(),
             session_arn: identity.arn.as_str(),
             access_key: identity.access_key_id.as_str(),
@@ -88,6 +92,7 @@ impl<'r> Call<'r> {
             source_ip: record.source_ip_address.as_str(),
             user_agent: record.user_agent.as_str(),
             event_id: record.event_id.as_str(),
+            shared_event_id: record.shared_event_id.as_str(),
             recipient: record.recipient_account_id.as_str(),
             session_arn: identity.arn.as_str(),
             access_key: identity.access_key_id.as_str(),

@@ -545,6 +545,16 @@ pub const PROFILE_ARNS: &[(&str, &str)] = &[(
     "re.instancesSet.items[].iamInstanceProfile.arn",
 )];
 
+/// The calls that create the resource they hand a role to (its sessions cannot be older than
+/// the call, so a minute of clock difference between services is allowed before it).
+pub const CREATES_RESOURCE: &[&str] = &[
+    "RunInstances",
+    "CreateFunction20150331",
+    "CreateFunction",
+    "RunTask",
+    "StartTask",
+];
+
 /// The IAM calls that say which role an instance profile holds.
 pub const PROFILE_CALLS: &[&str] = &[
     "CreateInstanceProfile",

@@ -12,7 +12,7 @@ use crate::canon::KnownRoles;
 use crate::chain::{CallerSession, Issuers};
 use crate::event::{Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// How long before the call a session of its resource may start and still count: clocks of
 /// two services differ by a few seconds.
@@ -31,6 +31,7 @@ pub fn resolve(
 ) {
     // The spelling the events use for each role (canonical already).
     let known = KnownRoles::of(events);
+    let history = ProfileHistory::new(profiles);
     for hand_over in hand_overs.iter_mut() {
         let account = account_of(hand_over).to_owned();
         let partition = partition_of(hand_over).to_owned();
@@ -44,7 +45,7 @@ pub fn resolve(
             Holds::Profile => {
                 hand_over.via = profile_arn_of(&hand_over.named, &partition, &account);
                 if hand_over.role_from == RoleFrom::Unknown
-                    && let Some(role) = role_in_profile(profiles, hand_over, &account)
+                    && let Some(role) = history.role_at(hand_over, &account)
                 {
                     hand_over.role_arn = role_arn_of(&role, &partition, &account);
                     hand_over.role_from = RoleFrom::ProfileCalls;
@@ -85,9 +86,7 @@ pub fn resolve(
         if hand_over.holds == Holds::Profile
             && hand_over.role_arn.is_empty()
             && let Some(known) = learned.get(&profile_key(hand_over))
-            && let Some((_, role)) = known
-                .iter()
-                .min_by_key(|(time, role)| (distance(*time, hand_over.event_time), role.clone()))
+            && let Some((_, role)) = nearest(known, hand_over.event_time)
         {
             hand_over.role_arn = role.clone();
             hand_over.role_from = RoleFrom::SameProfile;
@@ -124,6 +123,26 @@ fn profile_key(hand_over: &HandOver) -> ProfileKey {
 
 /// A profile's role as one hand-over resolved it: its time and the role.
 type Resolved = (Option<DateTime<Utc>>, String);
+
+/// Of `known` (sorted by time, then role), the one nearest `time`; ties go to the earlier, and
+/// an unknown time takes the first. A binary search: a profile launched ten thousand times
+/// costs no more per launch than one launched once.
+fn nearest(known: &[Resolved], time: Option<DateTime<Utc>>) -> Option<&Resolved> {
+    if time.is_none() {
+        return known.first();
+    }
+    let at = known.partition_point(|(t, _)| *t < time);
+    // The last of the earlier time (ties on the same time: the smallest role) and the first at
+    // or after it.
+    let before = at
+        .checked_sub(1)
+        .map(|i| known[..=i].partition_point(|(t, _)| *t < known[i].0));
+    [before, (at < known.len()).then_some(at)]
+        .into_iter()
+        .flatten()
+        .min_by_key(|&i| (distance(known[i].0, time), i))
+        .map(|i| &known[i])
+}
 
 /// Seconds between two times; unknown times are farthest.
 fn distance(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> i64 {
@@ -171,40 +190,55 @@ fn profile_name(via: &str) -> &str {
     via.rsplit(['/', ':']).next().unwrap_or(via)
 }
 
-/// The role name the profile held at the hand-over's time, replaying IAM's profile calls in
-/// the account (in time order) up to it. `None` when no call says.
-fn role_in_profile(
-    profiles: &[ProfileChange],
-    hand_over: &HandOver,
-    account: &str,
-) -> Option<String> {
-    let account = arn::account_of(&hand_over.via).unwrap_or(account);
-    let name = profile_name(&hand_over.via).to_ascii_lowercase();
-    let mut role: Option<&str> = None;
-    let mut said = false;
-    for change in profiles {
-        if change.account != account || change.profile != name {
-            continue;
-        }
-        if hand_over
-            .event_time
-            .zip(change.event_time)
-            .is_some_and(|(call, change)| change > call)
-        {
-            break;
-        }
-        said = true;
-        match &change.edit {
-            ProfileEdit::Created | ProfileEdit::Deleted => role = None,
-            ProfileEdit::RoleAdded(added) => role = Some(added),
-            ProfileEdit::RoleRemoved(removed) => {
-                if role.is_some_and(|r| r.eq_ignore_ascii_case(removed)) {
-                    role = None;
+/// After one profile call: its time and the role name the profile then held.
+type Held<'p> = (Option<DateTime<Utc>>, Option<&'p str>);
+
+/// Times of service sessions, in order.
+type Times = Vec<Option<DateTime<Utc>>>;
+
+/// What IAM's profile calls said of each profile (by account and lowercased name): after
+/// each call in time order, the role it then held. Built once; a hand-over's lookup is a
+/// binary search.
+struct ProfileHistory<'p> {
+    by_profile: HashMap<(&'p str, &'p str), Vec<Held<'p>>>,
+}
+
+impl<'p> ProfileHistory<'p> {
+    /// `profiles` sorted by time (unknown times first).
+    fn new(profiles: &'p [ProfileChange]) -> Self {
+        let mut by_profile: HashMap<_, Vec<Held>> = HashMap::new();
+        for change in profiles {
+            let states = by_profile
+                .entry((change.account.as_str(), change.profile.as_str()))
+                .or_default();
+            let held = states.last().and_then(|(_, role)| *role);
+            let now = match &change.edit {
+                ProfileEdit::Created | ProfileEdit::Deleted => None,
+                ProfileEdit::RoleAdded(added) => Some(added.as_str()),
+                ProfileEdit::RoleRemoved(removed) => {
+                    held.filter(|role| !role.eq_ignore_ascii_case(removed))
                 }
-            }
+            };
+            states.push((change.event_time, now));
         }
+        ProfileHistory { by_profile }
     }
-    role.filter(|_| said).map(str::to_owned)
+
+    /// The role name the profile held at the hand-over's time (the calls up to it replayed).
+    /// `None` when no call says.
+    fn role_at(&self, hand_over: &HandOver, account: &str) -> Option<String> {
+        let account = arn::account_of(&hand_over.via).unwrap_or(account);
+        let name = profile_name(&hand_over.via).to_ascii_lowercase();
+        let states = self.by_profile.get(&(account, name.as_str()))?;
+        // Calls of unknown time count as before; a call of unknown time sees them all.
+        let upto = match hand_over.event_time {
+            Some(call) => states.partition_point(|(t, _)| t.is_none_or(|t| t <= call)),
+            None => states.len(),
+        };
+        upto.checked_sub(1)
+            .and_then(|last| states[last].1)
+            .map(str::to_owned)
+    }
 }
 
 /// The identity at the root of the passer's chain: the passer itself unless it is a role
@@ -232,56 +266,72 @@ fn passer_origin(
     }
 }
 
-/// The successful role assumptions made by services, by (service, lowercased role), in time
-/// order.
+/// The successful role assumptions made by services, indexed for the two questions asked of
+/// them: which role a resource's first session wore, and how many sessions wore a role (for a
+/// resource). Each answer is a binary search.
 struct ServiceSessions<'a> {
-    by_role: BTreeMap<(&'a str, String), Vec<&'a RoleAssumption>>,
-    /// By (service, session name), for an instance's first session.
-    by_session: BTreeMap<(&'a str, &'a str), Vec<&'a RoleAssumption>>,
+    /// By (service, lowercased role): the sessions' times, in order.
+    by_role: HashMap<(&'a str, String), Times>,
+    /// By (service, lowercased role, session name): the sessions' times, in order.
+    by_role_session: HashMap<(&'a str, String, &'a str), Times>,
+    /// By (service, session name, role account): the sessions, in time order.
+    by_session: HashMap<(&'a str, &'a str, &'a str), Vec<&'a RoleAssumption>>,
 }
 
 impl<'a> ServiceSessions<'a> {
     fn new(events: &'a [Box<RoleAssumption>]) -> Self {
-        let mut by_role: BTreeMap<_, Vec<&RoleAssumption>> = BTreeMap::new();
-        let mut by_session: BTreeMap<_, Vec<&RoleAssumption>> = BTreeMap::new();
+        let mut sessions = ServiceSessions {
+            by_role: HashMap::new(),
+            by_role_session: HashMap::new(),
+            by_session: HashMap::new(),
+        };
         for event in events {
             if event.source_kind != SourceKind::AwsService || event.outcome != Outcome::Success {
                 continue;
             }
-            by_role
-                .entry((event.source(), event.role_arn().to_ascii_lowercase()))
+            let role = event.role_arn().to_ascii_lowercase();
+            sessions
+                .by_role_session
+                .entry((event.source(), role.clone(), event.session_name()))
                 .or_default()
-                .push(event);
-            by_session
-                .entry((event.source(), event.session_name()))
+                .push(event.event_time);
+            sessions
+                .by_role
+                .entry((event.source(), role))
+                .or_default()
+                .push(event.event_time);
+            sessions
+                .by_session
+                .entry((event.source(), event.session_name(), event.role_account()))
                 .or_default()
                 .push(event);
         }
-        for list in by_role.values_mut().chain(by_session.values_mut()) {
+        for list in sessions
+            .by_role
+            .values_mut()
+            .chain(sessions.by_role_session.values_mut())
+        {
+            list.sort_unstable();
+        }
+        for list in sessions.by_session.values_mut() {
             list.sort_by(|a, b| (a.event_time, a.event_id()).cmp(&(b.event_time, b.event_id())));
         }
-        ServiceSessions {
-            by_role,
-            by_session,
-        }
+        sessions
     }
 
     /// The role the first session of one of the hand-over's resources (from its time on) wore,
     /// among roles of `account` (an instance profile holds a role of its own account; instance
     /// ids are only unique within one).
     fn first_worn_by(&self, hand_over: &HandOver, account: &str) -> Option<&'a str> {
-        let from = not_before(hand_over.event_time);
+        let from = not_before(hand_over);
         hand_over
             .resources
             .iter()
             .filter_map(|resource| {
-                let list = self
-                    .by_session
-                    .get(&(hand_over.service, last_segment(resource)))?;
-                let at = list.partition_point(|e| e.event_time < from);
-                list[at..]
-                    .iter()
-                    .find(|e| e.role_account() == account)
+                let list =
+                    self.by_session
+                        .get(&(hand_over.service, last_segment(resource), account))?;
+                list.get(list.partition_point(|e| e.event_time < from))
                     .copied()
             })
             .min_by(|a, b| (a.event_time, a.event_id()).cmp(&(b.event_time, b.event_id())))
@@ -295,32 +345,44 @@ impl<'a> ServiceSessions<'a> {
         if hand_over.outcome != Outcome::Success || hand_over.role_arn.is_empty() {
             return 0;
         }
-        let Some(list) = self
-            .by_role
-            .get(&(hand_over.service, hand_over.role_arn.to_ascii_lowercase()))
-        else {
-            return 0;
-        };
-        let later =
-            &list[list.partition_point(|e| e.event_time < not_before(hand_over.event_time))..];
+        let from = not_before(hand_over);
+        let later = |times: &Times| (times.len() - times.partition_point(|t| *t < from)) as u64;
+        let role = hand_over.role_arn.to_ascii_lowercase();
         match hand_over.worn_rule {
-            Worn::SessionNamesResource if !hand_over.resources.is_empty() => later
-                .iter()
-                .filter(|e| {
-                    hand_over
-                        .resources
-                        .iter()
-                        .any(|r| last_segment(r) == e.session_name())
-                })
-                .count()
-                as u64,
-            _ => later.len() as u64,
+            Worn::SessionNamesResource if !hand_over.resources.is_empty() => {
+                let mut names: Vec<&str> = hand_over
+                    .resources
+                    .iter()
+                    .map(|r| last_segment(r))
+                    .collect();
+                names.sort_unstable();
+                names.dedup();
+                names
+                    .into_iter()
+                    .filter_map(|name| {
+                        self.by_role_session
+                            .get(&(hand_over.service, role.clone(), name))
+                    })
+                    .map(later)
+                    .sum()
+            }
+            _ => self
+                .by_role
+                .get(&(hand_over.service, role))
+                .map_or(0, later),
         }
     }
 }
 
-/// The earliest time a session that follows a call made at `time` may carry.
-fn not_before(time: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+/// The earliest time a session that follows the hand-over may carry: a minute before a call
+/// that creates its resource (the clocks of two services differ by a few seconds, and a new
+/// instance or function wore nothing before), the call's own time for a call that hands a
+/// new role to a resource that already wore another (its earlier sessions wore the old one).
+fn not_before(hand_over: &HandOver) -> Option<DateTime<Utc>> {
+    let time = hand_over.event_time;
+    if !super::coverage::CREATES_RESOURCE.contains(&hand_over.event_name.as_str()) {
+        return time;
+    }
     time.map(|t| {
         t.checked_sub_signed(TimeDelta::seconds(CLOCK_SLACK_SECS))
             .unwrap_or(t)

@@ -110,6 +110,7 @@ schema! {
         "sourceIPAddress" => source_ip_address: Text<'a>,
         "userAgent" => user_agent: Text<'a>,
         "eventID" => event_id: Text<'a>,
+        "sharedEventID" => shared_event_id: Text<'a>,
         "recipientAccountId" => recipient_account_id: Text<'a>,
         "userIdentity" => user_identity: Obj<CallerIdentity<'a>>,
     }

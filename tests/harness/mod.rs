@@ -116,3 +116,24 @@ pub fn csv_rows(text: &str) -> Vec<Vec<String>> {
         .map(|r| r.unwrap().iter().map(str::to_owned).collect())
         .collect()
 }
+
+/// Runs trailmask in `dir` through `sh`, after `ulimit -v KIB` (address space) and, when
+/// given, `ulimit -t SECONDS` (CPU time): a run that needs more memory fails to allocate
+/// instead of taking the machine, and one whose cost grows faster than its input is killed.
+pub fn run_limited_cpu(dir: &Path, kib: u64, cpu_seconds: Option<u64>, args: &[&str]) -> Output {
+    let cpu = cpu_seconds.map_or(String::new(), |s| format!("ulimit -t {s} && "));
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{cpu}ulimit -v {kib} && exec \"$0\" \"$@\""))
+        .arg(assert_cmd::cargo::cargo_bin("trailmask"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run trailmask under ulimit")
+}
+
+/// [`run_limited_cpu`] without a CPU limit.
+pub fn run_limited(dir: &Path, kib: u64, args: &[&str]) -> Output {
+    run_limited_cpu(dir, kib, None, args)
+}
