@@ -28,8 +28,8 @@ pub enum InputError {
     /// more than half the per-file limit in memory: tiny records that all name a role
     /// assumption, or that all hold a `\u` escape.
     #[error(
-        "{path}: its role assumptions would take more than half the {limit}-byte limit in memory \
-         (see --max-file-size)"
+        "{path}: what it holds to keep (role assumptions, hand-overs, calls) would take more than \
+         half the {limit}-byte limit in memory (see --max-file-size)"
     )]
     TooManyEvents { path: PathBuf, limit: u64 },
     /// The decompressed content is larger than the per-file limit.

@@ -1099,3 +1099,22 @@ fn many_addresses_of_one_network_do_not_hide_another() {
         rows[1][4]
     );
 }
+
+/// A baseline later than every hop read (`--baseline-until 30d` on an old trail) finds no new
+/// edge, and says why.
+#[test]
+fn a_baseline_after_the_whole_trail_says_so() {
+    let output = run(&[
+        "findings",
+        "-q",
+        "--baseline-until",
+        "2099-01-01T00:00:00Z",
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: no role assumption read after --baseline-until (2099-01-01T00:00:00Z): no \
+         edge can be new\n"
+    );
+}

@@ -686,8 +686,8 @@ fn a_file_of_tiny_role_assumptions_fails_alone() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        "trailmask: ./tiny.json.gz: its role assumptions would take more than half the \
-         1048576-byte limit in memory (see --max-file-size)\n\
+        "trailmask: ./tiny.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
+         would take more than half the 1048576-byte limit in memory (see --max-file-size)\n\
          trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
     );
 }
@@ -702,8 +702,8 @@ fn a_file_of_escaped_records_fails_alone() {
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        "trailmask: ./escaped.json.gz: its role assumptions would take more than half the \
-         4194304-byte limit in memory (see --max-file-size)\n\
+        "trailmask: ./escaped.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
+         would take more than half the 4194304-byte limit in memory (see --max-file-size)\n\
          trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
     );
 }

@@ -151,6 +151,18 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
             "no role assumption read at or before --baseline-until ({}): every edge is new",
             timefmt::format(&until)
         ));
+    } else if let Some(until) = options.baseline_until
+        && options.kinds.contains(&Kind::NewEdge)
+        && !events
+            .iter()
+            .any(|event| event.event_time.is_some_and(|time| time > until))
+    {
+        // Said, or a baseline later than the trail (`--baseline-until 30d` on an old trail)
+        // reads as "nothing changed".
+        context.note(format!(
+            "no role assumption read after --baseline-until ({}): no edge can be new",
+            timefmt::format(&until)
+        ));
     }
     find(
         &Evidence {
