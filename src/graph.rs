@@ -443,7 +443,11 @@ fn fold_hand_overs<'e>(run: &[HandOverEdge<'e>], count_roles: bool) -> Edge<'e> 
         ..Edge::default()
     };
     let mut roles = Vec::new();
+    let mut ips = Vec::new();
     for &HandOverEdge { hand_over, .. } in run {
+        if !hand_over.source_ip.is_empty() {
+            ips.push(hand_over.source_ip.as_str());
+        }
         match hand_over.outcome {
             Outcome::Success => edge.successes += 1,
             Outcome::Failure => edge.failures += 1,
@@ -458,6 +462,7 @@ fn fold_hand_overs<'e>(run: &[HandOverEdge<'e>], count_roles: bool) -> Edge<'e> 
     }
     edge.calls.sort_unstable();
     edge.calls.dedup();
+    edge.source_ips = sorted_distinct(&mut ips);
     if count_roles {
         edge.roles = sorted_distinct(&mut roles).len() as u64;
     }

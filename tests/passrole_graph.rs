@@ -303,7 +303,7 @@ fn mermaid_draws_hand_overs_dotted_and_blue_and_refusals_crossed() {
 }
 
 /// The JSON of one hand-over edge, as `graph --format json` writes it: its calls, first seen
-/// at `first` and last at `last`.
+/// at `first` and last at `last`, made from the crafted records' one address.
 fn hand_over_json(
     (source, target): (&str, &str),
     (service, call): (&str, &str),
@@ -326,7 +326,9 @@ fn hand_over_json(
       ],
       "first_seen": "2026-03-01T{first}Z",
       "last_seen": "2026-03-01T{last}Z",
-      "source_ips": [],
+      "source_ips": [
+        "203.0.113.5"
+      ],
       "cross_account": {cross_account},
       "external": false,
       "worn": {worn}

@@ -3,8 +3,8 @@
 //!
 //! A graph edge is a hop (role assumptions) unless it says otherwise: a hand-over edge
 //! (`iam:PassRole`) adds `"kind": "passrole"` and `"service"` (the principal given the role)
-//! after its ends, lists its calls (`RunInstances`) as `event_names`, an empty `source_ips`
-//! (hand-overs carry none), and ends with `"worn"` (later sessions of the service that wore
+//! after its ends, lists its calls (`RunInstances`) as `event_names`, the passers' addresses as
+//! `source_ips`, and ends with `"worn"` (later sessions of the service that wore
 //! the role). Hops are written as before hand-overs existed, without a `kind`.
 
 use super::{Cell, Rows};

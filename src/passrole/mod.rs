@@ -80,6 +80,8 @@ pub struct HandOver {
     pub worn_rule: Worn,
     pub event_id: String,
     pub recipient_account: String,
+    /// `sourceIPAddress`: where the passer called from.
+    pub source_ip: String,
     pub log_file: Arc<str>,
     /// Filled by [`resolve`]: the role handed over (canonical ARN when the logs name it),
     /// empty when a profile's role is unknown.
@@ -221,6 +223,7 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         worn_rule: call.worn,
         event_id: record.event_id.as_str().to_owned(),
         recipient_account: record.recipient_account_id.as_str().to_owned(),
+        source_ip: record.source_ip_address.as_str().to_owned(),
         log_file: Arc::clone(log_file),
         role_arn: String::new(),
         role_from: RoleFrom::Unknown,
