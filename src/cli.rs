@@ -245,8 +245,8 @@ pub struct ActivityArgs {
     /// Only sessions whose chain started at an identity matching this glob (as --from).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub origin: Option<String>,
-    #[arg(long, value_enum, default_value_t = ActivityFormat::Csv)]
-    pub format: ActivityFormat,
+    #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
+    pub format: RowsFormat,
 }
 
 #[derive(Debug, Args)]
@@ -265,8 +265,8 @@ pub struct FindingsArgs {
     /// finding.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_refusals: u32,
-    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
-    pub format: TableFormat,
+    #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
+    pub format: RowsFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -277,8 +277,9 @@ pub enum ActivityView {
     Action,
 }
 
+/// The formats of the commands that list rows (`activity`, `findings`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ActivityFormat {
+pub enum RowsFormat {
     Csv,
     Json,
     Jsonl,

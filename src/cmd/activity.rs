@@ -5,7 +5,7 @@
 use super::{Context, execute_activity};
 use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
-use crate::cli::{ActivityArgs, ActivityFormat, ActivityView};
+use crate::cli::{ActivityArgs, ActivityView, RowsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::filter::role_matches;
@@ -406,12 +406,12 @@ impl Rows for CallRows<'_> {
     }
 }
 
-fn write(rows: &dyn Rows, format: ActivityFormat, wtr: &mut dyn Write) -> io::Result<()> {
+fn write(rows: &dyn Rows, format: RowsFormat, wtr: &mut dyn Write) -> io::Result<()> {
     match format {
-        ActivityFormat::Csv => export::csv::write(rows, false, wtr),
-        ActivityFormat::Json => export::json::write_array(rows, wtr),
-        ActivityFormat::Jsonl => export::json::write_lines(rows, wtr),
-        ActivityFormat::Table => export::table::write(rows, wtr),
+        RowsFormat::Csv => export::csv::write(rows, false, wtr),
+        RowsFormat::Json => export::json::write_array(rows, wtr),
+        RowsFormat::Jsonl => export::json::write_lines(rows, wtr),
+        RowsFormat::Table => export::table::write(rows, wtr),
     }
 }
 

@@ -9,7 +9,7 @@
 use super::{Context, Needs, execute, execute_activity};
 use crate::activity::attribute::{Attribution, attribute};
 use crate::activity::findings::{Evidence, Finding, Kind, Options, find};
-use crate::cli::{FindingsArgs, TableFormat};
+use crate::cli::{FindingsArgs, RowsFormat};
 use crate::cmd::activity::Sessions;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
@@ -22,7 +22,7 @@ use std::io::{self, Write};
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub options: Options,
-    pub format: TableFormat,
+    pub format: RowsFormat,
 }
 
 /// A usage mistake in `findings`' own options.
@@ -191,9 +191,10 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         let findings = findings_of(context, &settings.options);
         let rows = FindingRows(&findings);
         match settings.format {
-            TableFormat::Table => export::table::write(&rows, wtr),
-            TableFormat::Csv => export::csv::write(&rows, false, wtr),
-            TableFormat::Json => export::json::write_array(&rows, wtr),
+            RowsFormat::Table => export::table::write(&rows, wtr),
+            RowsFormat::Csv => export::csv::write(&rows, false, wtr),
+            RowsFormat::Json => export::json::write_array(&rows, wtr),
+            RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
         }
     };
     if settings.options.kinds.contains(&Kind::SessionManyNetworks) {
