@@ -1118,3 +1118,26 @@ fn a_baseline_after_the_whole_trail_says_so() {
          edge can be new\n"
     );
 }
+
+/// JSON Lines holds the JSON array's rows, one per line.
+#[test]
+fn jsonl_is_the_json_rows_one_per_line() {
+    let args = |format| {
+        vec![
+            "findings",
+            "-q",
+            "--baseline-until",
+            "2020-12-20",
+            "--format",
+            format,
+            "sample-logs",
+        ]
+    };
+    let array: Value = serde_json::from_str(&stdout(&run(&args("json")))).unwrap();
+    let lines: Vec<Value> = stdout(&run(&args("jsonl")))
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(Value::Array(lines), array);
+}
