@@ -7,7 +7,7 @@ use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
 use crate::cli::{ActivityArgs, ActivityView, RowsFormat};
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, Rows};
+use crate::export::{self, Cell, IndexedRows, Rows};
 use crate::filter::role_matches;
 use crate::focus::origin_name_matches;
 use crate::timefmt::Seen;
@@ -155,7 +155,21 @@ impl Rows for SessionRows<'_> {
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
-        for (session, who) in &self.0.kept {
+        self.each_row_in(0..self.0.kept.len(), emit)
+    }
+}
+
+impl IndexedRows for SessionRows<'_> {
+    fn len(&self) -> usize {
+        self.0.kept.len()
+    }
+
+    fn each_row_in(
+        &self,
+        range: std::ops::Range<usize>,
+        emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        for &(session, who) in &self.0.kept[range] {
             let top = top_actions(session);
             emit(&[
                 Cell::Text(&session.session_arn),
@@ -352,11 +366,12 @@ impl Rows for ActionRows<'_> {
     }
 }
 
-/// The timeline: the calls of the sessions kept, in time order.
+/// The timeline: the calls of the sessions kept, in time order (`rows`: their indexes in the
+/// scan's timeline).
 struct CallRows<'a> {
     context: &'a Context<'a>,
     attributed: &'a [Attribution],
-    kept: &'a [bool],
+    rows: Vec<usize>,
 }
 
 impl Rows for CallRows<'_> {
@@ -379,19 +394,31 @@ impl Rows for CallRows<'_> {
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
-        let sessions = &self.context.scan.activity.sessions;
-        for row in &self.context.scan.activity.rows {
+        self.each_row_in(0..self.rows.len(), emit)
+    }
+}
+
+impl IndexedRows for CallRows<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn each_row_in(
+        &self,
+        range: std::ops::Range<usize>,
+        emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
+    ) -> io::Result<()> {
+        let activity = &self.context.scan.activity;
+        for &at in &self.rows[range] {
+            let row = &activity.rows[at];
             let index = row.session as usize;
-            if !self.kept[index] {
-                continue;
-            }
             let who = &self.attributed[index];
             emit(&[
                 Cell::Time(row.time),
                 Cell::Text(&row.event_source),
                 Cell::Text(&row.event_name),
                 Cell::Text(&row.error_code),
-                Cell::Text(&sessions[index].session_arn),
+                Cell::Text(&activity.sessions[index].session_arn),
                 Cell::Text(&who.role_arn),
                 Cell::Text(&who.origin),
                 Cell::MaybeCount(who.depth.map(u64::from)),
@@ -403,6 +430,20 @@ impl Rows for CallRows<'_> {
             ])?;
         }
         Ok(())
+    }
+}
+
+/// Writes the long listings (sessions, calls) in parallel chunks where the format allows.
+fn write_indexed(
+    rows: &dyn IndexedRows,
+    format: RowsFormat,
+    wtr: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        RowsFormat::Csv => export::csv::write_indexed(rows, false, wtr),
+        RowsFormat::Jsonl => export::json::write_lines_indexed(rows, wtr),
+        RowsFormat::Json => export::json::write_array(rows, wtr),
+        RowsFormat::Table => export::table::write(rows, wtr),
     }
 }
 
@@ -440,12 +481,16 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             let rows = CallRows {
                 context,
                 attributed: &attributed,
-                kept: &sessions.kept_index,
+                rows: (0..context.scan.activity.rows.len())
+                    .filter(|&at| {
+                        sessions.kept_index[context.scan.activity.rows[at].session as usize]
+                    })
+                    .collect(),
             };
-            return write(&rows, args.format, wtr);
+            return write_indexed(&rows, args.format, wtr);
         }
         match args.by {
-            ActivityView::Session => write(&SessionRows(&sessions), args.format, wtr),
+            ActivityView::Session => write_indexed(&SessionRows(&sessions), args.format, wtr),
             ActivityView::Role => write(&RoleRows::of(&sessions), args.format, wtr),
             ActivityView::Origin => write(&OriginRows::of(&sessions), args.format, wtr),
             ActivityView::Action => write(&ActionRows::of(&sessions), args.format, wtr),
