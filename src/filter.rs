@@ -19,6 +19,33 @@ pub enum OutcomeFilter {
     FailureOnly,
 }
 
+impl OutcomeFilter {
+    /// True when an event (a role assumption, a hand-over, a call) that `failed` or not is
+    /// kept.
+    pub fn keeps(self, failed: bool) -> bool {
+        match self {
+            OutcomeFilter::All => true,
+            OutcomeFilter::SuccessOnly => !failed,
+            OutcomeFilter::FailureOnly => failed,
+        }
+    }
+}
+
+/// True when `time` lies in `--since`/`--until` (none given: any time, even unknown; else an
+/// unknown time is outside).
+pub fn in_window(
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    time: Option<DateTime<Utc>>,
+) -> bool {
+    if since.is_none() && until.is_none() {
+        return true;
+    }
+    time.is_some_and(|time| {
+        since.is_none_or(|since| time >= since) && until.is_none_or(|until| time <= until)
+    })
+}
+
 /// All filters of one run; the default keeps everything.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
@@ -46,15 +73,8 @@ impl Filters {
 
     /// True when `event` is to be reported.
     pub fn keep(&self, event: &RoleAssumption) -> bool {
-        if self.since.is_some() || self.until.is_some() {
-            let Some(time) = event.event_time else {
-                return false;
-            };
-            if self.since.is_some_and(|since| time < since)
-                || self.until.is_some_and(|until| time > until)
-            {
-                return false;
-            }
+        if !in_window(self.since, self.until, event.event_time) {
+            return false;
         }
         if !self.accounts.is_empty()
             && !self
@@ -76,11 +96,7 @@ impl Filters {
         {
             return false;
         }
-        match self.outcome {
-            OutcomeFilter::All => true,
-            OutcomeFilter::SuccessOnly => event.outcome == Outcome::Success,
-            OutcomeFilter::FailureOnly => event.outcome == Outcome::Failure,
-        }
+        self.outcome.keeps(event.outcome == Outcome::Failure)
     }
 }
 
@@ -89,15 +105,8 @@ impl Filters {
     /// call's or the role's account; its role (or instance profile, by ARN or name) by `--role`; its passer or
     /// the passer's origin by `--source`; its outcome.
     pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
-        if self.since.is_some() || self.until.is_some() {
-            let Some(time) = hand_over.event_time else {
-                return false;
-            };
-            if self.since.is_some_and(|since| time < since)
-                || self.until.is_some_and(|until| time > until)
-            {
-                return false;
-            }
+        if !in_window(self.since, self.until, hand_over.event_time) {
+            return false;
         }
         let role_account = arn::account_of(&hand_over.role_arn).unwrap_or("");
         if !self.accounts.is_empty()
@@ -127,11 +136,7 @@ impl Filters {
         {
             return false;
         }
-        match self.outcome {
-            OutcomeFilter::All => true,
-            OutcomeFilter::SuccessOnly => hand_over.outcome == Outcome::Success,
-            OutcomeFilter::FailureOnly => hand_over.outcome == Outcome::Failure,
-        }
+        self.outcome.keeps(hand_over.outcome == Outcome::Failure)
     }
 }
 

@@ -272,24 +272,26 @@ type WorkerResults = (Vec<(usize, FileResult)>, Option<FileActivity>);
 /// service; records without an id by their content. The copy from the first file by path is
 /// kept, whatever order files were read in.
 fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
-    let key = |h: &HandOver| {
-        let content = h
-            .event_id
-            .is_empty()
-            .then(|| (h.event_time, h.passer.clone(), h.event_name.clone()));
+    // Borrowed: sorting compares keys, and must not copy them at each comparison.
+    fn key(h: &HandOver) -> impl Ord + '_ {
+        let content = h.event_id.is_empty().then_some((
+            h.event_time,
+            h.passer.as_str(),
+            h.event_name.as_str(),
+        ));
         (
-            h.event_id.clone(),
-            h.recipient_account.clone(),
-            h.named.clone(),
+            h.event_id.as_str(),
+            h.recipient_account.as_str(),
+            h.named.as_str(),
             h.service,
             content,
         )
-    };
+    }
     hand_overs.sort_by(|a, b| {
         key(a)
             .cmp(&key(b))
             .then_with(|| a.log_file.cmp(&b.log_file))
     });
-    hand_overs.dedup_by(|later, first| key(later) == key(first));
+    hand_overs.dedup_by(|later, first| key(later).cmp(&key(first)).is_eq());
     hand_overs
 }

@@ -40,6 +40,20 @@ pub struct AddressUse {
     pub first: (Option<DateTime<Utc>>, Box<str>),
 }
 
+impl AddressUse {
+    /// Takes in `calls` more calls from `address` in this network, the earliest at `first`:
+    /// the smallest address and the earliest call are kept (copied only when they replace).
+    fn take_in(&mut self, calls: u64, address: &str, first: (Option<DateTime<Utc>>, &str)) {
+        self.calls += calls;
+        if address < &*self.address {
+            self.address = address.into();
+        }
+        if first < (self.first.0, &*self.first.1) {
+            self.first = (first.0, first.1.into());
+        }
+    }
+}
+
 /// What one session did, as far as the files merged so far tell.
 #[derive(Debug, Clone)]
 pub struct SessionActivity {
@@ -132,23 +146,10 @@ impl SessionActivity {
             }
         };
         if let Some(at) = at {
-            let known = &mut self.addresses[at];
-            known.calls += 1;
-            if *call.source_ip < *known.address {
-                known.address = call.source_ip.into();
-            }
-            if (call.time, call.event_id) < (known.first.0, &*known.first.1) {
-                known.first = (call.time, call.event_id.into());
-            }
+            self.addresses[at].take_in(1, call.source_ip, (call.time, call.event_id));
             self.last_address = Some(at);
         }
-        if self
-            .accounts
-            .last()
-            .is_none_or(|last| **last != *call.recipient)
-        {
-            self.add_account(call.recipient);
-        }
+        self.add_account(call.recipient);
     }
 
     fn add_address(&mut self, used: AddressUse) {
@@ -158,14 +159,7 @@ impl SessionActivity {
             .binary_search_by(|known| (*known.place).cmp(&used.place))
         {
             Ok(at) => {
-                let known = &mut self.addresses[at];
-                known.calls += used.calls;
-                if used.address < known.address {
-                    known.address = used.address;
-                }
-                if used.first < known.first {
-                    known.first = used.first;
-                }
+                self.addresses[at].take_in(used.calls, &used.address, (used.first.0, &used.first.1))
             }
             Err(at) => {
                 if self.addresses.len() == MAX_LISTED {

@@ -18,7 +18,7 @@ pub mod aggregate;
 pub mod attribute;
 pub mod findings;
 
-use crate::filter::OutcomeFilter;
+use crate::filter::{OutcomeFilter, in_window};
 use crate::read::records::{CallRecord, Record, SessionContext};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
@@ -47,58 +47,47 @@ pub struct Call<'r> {
     pub issuer_arn: &'r str,
 }
 
+/// The [`Call`] of a record of either type ([`Record`] or [`CallRecord`]: the same field
+/// names), or `None` (another kind of caller, or the console's `SwitchRole`, which is a hop).
+macro_rules! call_of {
+    ($record:expr) => {{
+        let record = $record;
+        let identity = record.user_identity.get()?;
+        if identity.kind.as_str() != "AssumedRole"
+            || record.event_name.as_str().trim() == "SwitchRole"
+        {
+            return None;
+        }
+        let context = identity.session_context.get();
+        Some(Call {
+            time: parse_time(record.event_time.as_str()),
+            event_source: record.event_source.as_str(),
+            event_name: record.event_name.as_str(),
+            error_code: record.error_code.as_str(),
+            read_only: record.read_only.as_str(),
+            source_ip: record.source_ip_address.as_str(),
+            user_agent: record.user_agent.as_str(),
+            event_id: record.event_id.as_str(),
+            shared_event_id: record.shared_event_id.as_str(),
+            recipient: record.recipient_account_id.as_str(),
+            session_arn: identity.arn.as_str(),
+            access_key: identity.access_key_id.as_str(),
+            created: created_of(context),
+            issuer_arn: issuer_of(context),
+        })
+    }};
+}
+
 impl<'r> Call<'r> {
     /// The call a record made with a role session, or `None` (another kind of caller, or the
     /// console's `SwitchRole`, which is a hop).
     pub(crate) fn of_record(record: &'r Record) -> Option<Call<'r>> {
-        let identity = record.user_identity.get()?;
-        if identity.kind.as_str() != "AssumedRole"
-            || record.event_name.as_str().trim() == "SwitchRole"
-        {
-            return None;
-        }
-        Some(Call {
-            time: parse_time(record.event_time.as_str()),
-            event_source: record.event_source.as_str(),
-            event_name: record.event_name.as_str(),
-            error_code: record.error_code.as_str(),
-            read_only: record.read_only.as_str(),
-            source_ip: record.source_ip_address.as_str(),
-            user_agent: record.user_agent.as_str(),
-            event_id: record.event_id.as_str(),
-            shared_event_id: record.shared_event_id.as_str(),
-            recipient: record.recipient_account_id.as_str(),
-            session_arn: identity.arn.as_str(),
-            access_key: identity.access_key_id.as_str(),
-            created: created_of(identity.session_context.get()),
-            issuer_arn: issuer_of(identity.session_context.get()),
-        })
+        call_of!(record)
     }
 
     /// [`Call::of_record`] for the lighter [`CallRecord`].
     pub(crate) fn of_call_record(record: &'r CallRecord) -> Option<Call<'r>> {
-        let identity = record.user_identity.get()?;
-        if identity.kind.as_str() != "AssumedRole"
-            || record.event_name.as_str().trim() == "SwitchRole"
-        {
-            return None;
-        }
-        Some(Call {
-            time: parse_time(record.event_time.as_str()),
-            event_source: record.event_source.as_str(),
-            event_name: record.event_name.as_str(),
-            error_code: record.error_code.as_str(),
-            read_only: record.read_only.as_str(),
-            source_ip: record.source_ip_address.as_str(),
-            user_agent: record.user_agent.as_str(),
-            event_id: record.event_id.as_str(),
-            shared_event_id: record.shared_event_id.as_str(),
-            recipient: record.recipient_account_id.as_str(),
-            session_arn: identity.arn.as_str(),
-            access_key: identity.access_key_id.as_str(),
-            created: created_of(identity.session_context.get()),
-            issuer_arn: issuer_of(identity.session_context.get()),
-        })
+        call_of!(record)
     }
 
     /// True when the call was refused (or failed): it has an error code.
@@ -145,20 +134,6 @@ pub struct CallWindow {
 impl CallWindow {
     /// True when `call` is counted.
     pub fn keeps(&self, call: &Call) -> bool {
-        if self.since.is_some() || self.until.is_some() {
-            let Some(time) = call.time else {
-                return false;
-            };
-            if self.since.is_some_and(|since| time < since)
-                || self.until.is_some_and(|until| time > until)
-            {
-                return false;
-            }
-        }
-        match self.outcome {
-            OutcomeFilter::All => true,
-            OutcomeFilter::SuccessOnly => !call.failed(),
-            OutcomeFilter::FailureOnly => call.failed(),
-        }
+        in_window(self.since, self.until, call.time) && self.outcome.keeps(call.failed())
     }
 }
