@@ -45,6 +45,59 @@ pub enum Command {
     /// One self-contained HTML page (works offline): the graph with search, account groups,
     /// filters and click-to-follow chains, beside the chains, services, edges and summary.
     Report(ReportArgs),
+    /// Read logs for a command and write what its output needs as a mergeable partial result
+    /// (-o FILE): give partials to the command wherever logs go, and its output is the same as
+    /// one run over all the logs (`trailmask partial events -o day1.part logs/day1/`, then
+    /// `trailmask events day1.part day2.part`).
+    Partial(PartialArgs),
+    /// The inputs a command would read, one JSON line each (path and size), with what
+    /// discovery skipped: a listing any command reads in place of the paths (to split a trail
+    /// into shards: see spark/).
+    List(ListArgs),
+}
+
+/// `trailmask partial COMMAND [OPTIONS] PATH...`.
+#[derive(Debug, Args)]
+pub struct PartialArgs {
+    #[command(subcommand)]
+    pub command: PartialOf,
+}
+
+/// The commands a partial result can be read for (each with its own options: those that
+/// decide what is read, such as activity's --since, --until and --calls, are kept in the
+/// partial; the others apply when it is merged).
+#[derive(Debug, Subcommand)]
+pub enum PartialOf {
+    Events(EventsArgs),
+    Graph(GraphArgs),
+    Chains(ChainsArgs),
+    Services(ServicesArgs),
+    Passrole(PassroleArgs),
+    Activity(ActivityArgs),
+    Findings(FindingsArgs),
+    Edges(EdgesArgs),
+    Summary(SummaryArgs),
+    Report(ReportArgs),
+}
+
+/// `trailmask list [OPTIONS] PATH...`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Log files, directories or `s3://` prefixes.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Prune the date folders outside this window, as a command given it would.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// See --since.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Follow symbolic links inside directories.
+    #[arg(short = 'L', long)]
+    pub follow: bool,
+    /// Write the listing here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// What every command that reads logs accepts.
@@ -134,9 +187,14 @@ pub struct ReadArgs {
     /// Write the output here instead of stdout (written atomically).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Set by `trailmask partial`: the command whose partial result is written instead of its
+    /// output.
+    #[arg(skip)]
+    pub partial_of: Option<&'static str>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct EventsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -153,7 +211,7 @@ pub enum EventsFormat {
     Jsonl,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GraphArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -198,7 +256,7 @@ pub enum Collapse {
     Sessions,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ChainsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -216,7 +274,7 @@ pub enum ChainsFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ServicesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -224,7 +282,7 @@ pub struct ServicesArgs {
     pub format: TableFormat,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct PassroleArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -232,7 +290,7 @@ pub struct PassroleArgs {
     pub format: TableFormat,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ActivityArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -249,7 +307,7 @@ pub struct ActivityArgs {
     pub format: RowsFormat,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct FindingsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -293,7 +351,7 @@ pub enum TableFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct EdgesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -310,7 +368,7 @@ pub enum EdgesFormat {
     Json,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SummaryArgs {
     #[command(flatten)]
     pub read: ReadArgs,
@@ -318,7 +376,7 @@ pub struct SummaryArgs {
     pub format: SummaryFormat,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub read: ReadArgs,

@@ -57,6 +57,14 @@ pub enum InputError {
         count: usize,
         first: String,
     },
+    /// A file's error as a partial result recorded it ([`crate::partial`]): the line the run
+    /// that read the file printed, printed again by the run that merges it.
+    #[error("{message}")]
+    Recorded { path: PathBuf, message: String },
+    /// A partial result that cannot be merged: cut short, damaged, of another version, or
+    /// read for another command or time window than the one merging it.
+    #[error("{path}: {what}")]
+    Partial { path: PathBuf, what: String },
 }
 
 impl InputError {
@@ -70,7 +78,9 @@ impl InputError {
             | InputError::Encoding { path, .. }
             | InputError::RepeatedKeys { path, .. }
             | InputError::Json { path, .. }
-            | InputError::BadRecords { path, .. } => path,
+            | InputError::BadRecords { path, .. }
+            | InputError::Recorded { path, .. }
+            | InputError::Partial { path, .. } => path,
         }
     }
 }

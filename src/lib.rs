@@ -42,6 +42,7 @@ mod focus;
 mod graph;
 mod json;
 mod output;
+mod partial;
 mod passrole;
 mod plan;
 mod prefetch;

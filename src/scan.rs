@@ -13,11 +13,12 @@ use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
 use crate::error::InputError;
 use crate::event::RoleAssumption;
+use crate::partial::{Status, StoredFile};
 use crate::passrole::resolve::resolve;
 use crate::passrole::{Found, HandOver};
 use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Discovery, Input, discover};
-use crate::read::file::{FileReader, FileResult, FileStatus};
+use crate::read::file::{FileReader, FileResult, FileStatus, read_kept};
 use crate::read::load;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -52,6 +53,9 @@ pub struct ScanOptions {
     pub interest: Interest,
     /// The calls counted when the interest is [`Interest::Activity`].
     pub calls: CallWindow,
+    /// Keep the text of each record that gives something, to write a partial result
+    /// ([`crate::partial`]).
+    pub keep_records: bool,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +71,7 @@ impl Default for ScanOptions {
             by_time: true,
             interest: Interest::RoleAssumptions,
             calls: CallWindow::default(),
+            keep_records: false,
         }
     }
 }
@@ -144,8 +149,39 @@ pub fn find_inputs(options: &ScanOptions) -> Inputs {
 /// Reads the inputs found by [`find_inputs`] (the rest of [`scan`]); the elapsed time counts
 /// from the start of [`find_inputs`].
 pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
+    assemble(options, read_files(options, inputs, on_file))
+}
+
+/// What reading every input gave, before anything is merged: each file's result in input
+/// order (the files of partial results among them, each path once), what discovery skipped
+/// or could not walk, and the workers' activity. [`assemble`] makes the scan of it;
+/// [`crate::partial::write`] a partial result.
+pub(crate) struct FilesRead {
+    pub(crate) files: Vec<(Input, FileResult)>,
+    pub(crate) skipped: Vec<SkipReason>,
+    pub(crate) errors: Vec<InputError>,
+    pub(crate) activities: Vec<FileActivity>,
+    started: Instant,
+}
+
+/// The reader of a scan: its limit, interest and call window, and whether it keeps records
+/// for a partial result.
+pub(crate) fn reader_of(options: &ScanOptions) -> FileReader {
+    FileReader::new(options.max_file_size, options.interest)
+        .counting(options.calls)
+        .within(options.window)
+        .keeping_records(options.keep_records)
+}
+
+/// Reads every input on all cores; partial results among them are opened into the files they
+/// hold, whose kept records are read again ([`crate::read::file::read_kept`]).
+pub(crate) fn read_files(
+    options: &ScanOptions,
+    inputs: Inputs,
+    on_file: &(dyn Fn(u64) + Sync),
+) -> FilesRead {
     let Inputs { found, started } = inputs;
-    let reader = FileReader::new(options.max_file_size, options.interest).counting(options.calls);
+    let reader = reader_of(options);
     let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
     // Largest files first (by their size on disk), so that the files left at the end, when
     // one worker has run out of work and waits for the others, are the smallest; results are
@@ -192,19 +228,118 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
         activities.extend(activity);
     }
     results.sort_unstable_by_key(|&(i, _)| i);
+    let Discovery {
+        inputs,
+        mut errors,
+        mut skipped,
+        ..
+    } = found;
+    let mut files = Vec::with_capacity(results.len());
+    let mut stored = Vec::new();
+    for ((_, mut result), input) in results.into_iter().zip(inputs) {
+        match result.partial.take() {
+            Some(partial) => {
+                let partial = *partial;
+                skipped.extend(partial.skipped);
+                errors.extend(partial.failed);
+                activities.extend(partial.activity);
+                stored.extend(partial.files);
+            }
+            None => files.push((input, result)),
+        }
+    }
+    if !stored.is_empty() {
+        // The records partials kept are read again, file by file on all cores.
+        let interest = match options.interest {
+            Interest::Activity => Interest::RoleAssumptions,
+            other => other,
+        };
+        let reread: Vec<(Input, FileResult)> = stored
+            .into_par_iter()
+            .map(|file| stored_result(file, &reader, interest, options.keep_records))
+            .collect();
+        files.extend(reread);
+        // Input order, each path once (the first kept: a file read directly, else the first
+        // partial's), as discovery gives every file once.
+        files.sort_by(|(a, _), (b, _)| input_order(a).cmp(&input_order(b)));
+        files.dedup_by(|(later, _), (first, _)| input_order(later) == input_order(first));
+    }
+    FilesRead {
+        files,
+        skipped,
+        errors,
+        activities,
+        started,
+    }
+}
 
+/// How inputs are ordered: standard input first, then files by path (as discovery sorts
+/// them).
+fn input_order(input: &Input) -> (u8, &std::path::Path) {
+    match input {
+        Input::Stdin => (0, std::path::Path::new("")),
+        Input::File { path, .. } => (1, path),
+    }
+}
+
+/// A partial result's file as if it had been read here: its status and counts as recorded,
+/// its events and hand-overs read again from the records it kept.
+fn stored_result(
+    file: StoredFile,
+    reader: &FileReader,
+    interest: Interest,
+    keep_records: bool,
+) -> (Input, FileResult) {
+    let (events, found) = if file.kept.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        read_kept(
+            &crate::partial::input_path(&file.input),
+            &file.kept,
+            reader.limit(),
+            interest,
+        )
+    };
+    let mut result = FileResult::not_read();
+    result.events = events;
+    result.found = found;
+    result.records = file.records;
+    result.bytes_read = file.bytes_read;
+    result.bytes_json = file.bytes_json;
+    result.status = match file.status {
+        Status::Read => FileStatus::Read,
+        Status::Skipped(reason) => FileStatus::Skipped(reason),
+        Status::Failed(error) => FileStatus::Failed(error),
+        Status::NotRead => FileStatus::NotRead,
+    };
+    if keep_records {
+        result.kept = file.kept;
+    }
+    (file.input, result)
+}
+
+/// The scan of what [`read_files`] read: statistics, failures, distinct events in order,
+/// linked chains, merged activity and resolved hand-overs.
+pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
+    let FilesRead {
+        files,
+        skipped,
+        errors,
+        activities,
+        started,
+    } = read;
     let mut scan = Scan {
-        failures: found.errors,
+        failures: errors,
         ..Scan::default()
     };
     scan.stats.files_failed = scan.failures.len() as u64;
-    for reason in found.skipped {
+    for reason in skipped {
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
-    let mut per_file = Vec::with_capacity(results.len());
+    let mut per_file = Vec::with_capacity(files.len());
     let mut hand_overs = Vec::new();
     let mut profile_changes = Vec::new();
-    for (_, result) in results {
+    for (_, result) in files {
         for found in result.found {
             match found {
                 Found::HandOvers(found) => hand_overs.extend(found),

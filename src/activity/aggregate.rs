@@ -679,3 +679,236 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
         duplicates,
     }
 }
+
+/// One piece of a worker's aggregate as a partial result stores it ([`crate::partial`]), in
+/// an order that does not depend on which worker read which file: actions by name, sessions
+/// by key, log files by path, calls by log file then position. The counts are not stored:
+/// they are the calls', counted again when the pieces are read back
+/// ([`FileActivity::from_stored`]), so a partial cannot make them disagree.
+pub(crate) enum StoredPiece<'a> {
+    Name(&'a str, &'a str),
+    Session(&'a SessionActivity),
+    Log(&'a str),
+    Call(StoredCall<'a>),
+    /// The timeline's row of the call before it.
+    Row(&'a CallRow),
+}
+
+/// One call: its identity (ending in its source address, the last `address_len` bytes), the
+/// log file, session and action (event source and name) it was counted under, by index among
+/// the pieces before it, and its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StoredCall<'a> {
+    pub id: &'a str,
+    pub address_len: u32,
+    pub log: u32,
+    pub session: u32,
+    pub name: u32,
+    pub failed: bool,
+    pub writes: bool,
+}
+
+impl FileActivity {
+    /// Every piece of the aggregate, in the stored order ([`StoredPiece`]).
+    pub(crate) fn for_each_stored<E>(
+        &self,
+        mut sink: impl FnMut(StoredPiece<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        fn order<T>(items: &[T], cmp: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<u32> {
+            let mut order: Vec<u32> = (0..items.len() as u32).collect();
+            order.sort_by(|&a, &b| cmp(&items[a as usize], &items[b as usize]));
+            order
+        }
+        fn renumbered(order: &[u32]) -> Vec<u32> {
+            let mut new = vec![0; order.len()];
+            for (at, &old) in order.iter().enumerate() {
+                new[old as usize] = at as u32;
+            }
+            new
+        }
+        let names = order(&self.names, |a, b| a.cmp(b));
+        let sessions = order(&self.sessions, |a, b| a.key().cmp(&b.key()));
+        let logs = order(&self.files, |a, b| a.cmp(b));
+        let (name_at, session_at, log_at) =
+            (renumbered(&names), renumbered(&sessions), renumbered(&logs));
+        for &n in &names {
+            let (source, name) = &self.names[n as usize];
+            sink(StoredPiece::Name(source, name))?;
+        }
+        for &s in &sessions {
+            sink(StoredPiece::Session(&self.sessions[s as usize]))?;
+        }
+        for &l in &logs {
+            sink(StoredPiece::Log(&self.files[l as usize]))?;
+        }
+        // Stable: a file's calls keep the order they were read in.
+        let mut calls: Vec<u32> = (0..self.marks.len() as u32).collect();
+        calls.sort_by_key(|&m| log_at[self.marks[m as usize].file as usize]);
+        for m in calls {
+            let mark = &self.marks[m as usize];
+            sink(StoredPiece::Call(StoredCall {
+                id: self.id(mark),
+                address_len: mark.address_len,
+                log: log_at[mark.file as usize],
+                session: session_at[mark.session as usize],
+                name: name_at[self.actions[mark.action as usize].name as usize],
+                failed: mark.failed,
+                writes: mark.writes,
+            }))?;
+            if let Some(row) = self.rows.as_ref().and_then(|rows| rows.get(m as usize)) {
+                sink(StoredPiece::Row(row))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate made of stored pieces: `sessions` as stored (their counts and address
+    /// counts are the calls'), `calls` with their ids, and the timeline's rows (one per call,
+    /// their session and log file taken from the call) when it was kept.
+    ///
+    /// # Errors
+    /// A call that names a session, action or log file not stored, an address longer than its
+    /// id, or rows that are not one per call.
+    pub(crate) fn from_stored(
+        names: Vec<(Arc<str>, Arc<str>)>,
+        sessions: Vec<SessionActivity>,
+        logs: Vec<Arc<str>>,
+        calls: &[StoredCall<'_>],
+        rows: Option<Vec<CallRow>>,
+    ) -> Result<FileActivity, String> {
+        let mut activity = FileActivity {
+            rows: None,
+            ..FileActivity::default()
+        };
+        for (source, name) in &names {
+            activity.name_of(source, name);
+        }
+        if activity.names.len() != names.len() {
+            return Err("an action stored twice".into());
+        }
+        for session in sessions {
+            let key = format!(
+                "{}\0{}\0{}\0",
+                session.session_arn, session.access_key, session.created_text
+            );
+            if activity.index.contains_key(key.as_str()) {
+                return Err(format!("session {} stored twice", session.session_arn));
+            }
+            activity
+                .index
+                .insert(key.into_boxed_str(), activity.sessions.len() as u32);
+            activity.sessions.push(SessionActivity {
+                calls: 0,
+                failures: 0,
+                write_calls: 0,
+                actions: HashMap::new(),
+                last_address: None,
+                addresses: session
+                    .addresses
+                    .into_iter()
+                    .map(|used| AddressUse { calls: 0, ..used })
+                    .collect(),
+                ..session
+            });
+        }
+        activity.files = logs;
+        for call in calls {
+            let session = call.session as usize;
+            if session >= activity.sessions.len()
+                || call.name as usize >= activity.names.len()
+                || call.log as usize >= activity.files.len()
+            {
+                return Err("a call names a session, action or log file not stored".into());
+            }
+            let address_len = call.address_len as usize;
+            if address_len > call.id.len() || !call.id.is_char_boundary(call.id.len() - address_len)
+            {
+                return Err("a call's address is not the end of its identity".into());
+            }
+            let address = &call.id[call.id.len() - address_len..];
+            let counted = &mut activity.sessions[session];
+            counted.calls += 1;
+            counted.failures += u64::from(call.failed);
+            counted.write_calls += u64::from(call.writes);
+            let place = place_of(address);
+            if let Ok(at) = counted
+                .addresses
+                .binary_search_by(|known| (*known.place).cmp(&place))
+            {
+                counted.addresses[at].calls += 1;
+            }
+            let action = activity.action_of(call.session, call.name);
+            let count = &mut activity.actions[action as usize].count;
+            count.calls += 1;
+            count.failures += u64::from(call.failed);
+            let id_start = activity.ids.len() as u32;
+            activity.ids.push_str(call.id);
+            activity.marks.push(CallMark {
+                id_start,
+                id_len: call.id.len() as u32,
+                address_len: call.address_len,
+                file: call.log,
+                session: call.session,
+                action,
+                failed: call.failed,
+                writes: call.writes,
+            });
+        }
+        if let Some(mut rows) = rows {
+            if rows.len() != calls.len() {
+                return Err(format!(
+                    "{} timeline rows for {} calls",
+                    rows.len(),
+                    calls.len()
+                ));
+            }
+            for (row, call) in rows.iter_mut().zip(calls) {
+                row.session = call.session;
+                row.log_file = Arc::clone(&activity.files[call.log as usize]);
+            }
+            activity.rows = Some(rows);
+        }
+        Ok(activity)
+    }
+}
+
+impl SessionActivity {
+    /// A session as a partial result stores it, its counts not yet taken in
+    /// ([`FileActivity::from_stored`] counts the calls).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn stored(
+        session_arn: Box<str>,
+        access_key: Box<str>,
+        created_text: Box<str>,
+        issuer_arn: Box<str>,
+        seen: Seen,
+        addresses: Vec<AddressUse>,
+        addresses_dropped: bool,
+        mut accounts: Vec<Box<str>>,
+    ) -> SessionActivity {
+        // As the reader keeps them: sorted, each once, the smallest MAX_LISTED.
+        let mut addresses = addresses;
+        addresses.sort_by(|a, b| a.place.cmp(&b.place));
+        addresses.dedup_by(|a, b| a.place == b.place);
+        addresses.truncate(MAX_LISTED);
+        accounts.sort();
+        accounts.dedup();
+        accounts.truncate(MAX_LISTED);
+        SessionActivity {
+            created: crate::timefmt::parse(&created_text),
+            session_arn,
+            access_key,
+            created_text,
+            issuer_arn,
+            calls: 0,
+            failures: 0,
+            write_calls: 0,
+            seen,
+            actions: HashMap::new(),
+            addresses,
+            addresses_dropped,
+            last_address: None,
+            accounts,
+        }
+    }
+}

@@ -8,6 +8,8 @@ pub mod edges;
 pub mod events;
 pub mod findings;
 pub mod graph;
+pub mod list;
+pub mod partial;
 pub mod passrole;
 pub mod report;
 pub mod services;
@@ -21,7 +23,7 @@ use crate::export::table::printable;
 use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
 use crate::read::decode::Interest;
-use crate::scan::{Scan, find_inputs, read_inputs};
+use crate::scan::{Scan, find_inputs, read_files, read_inputs};
 use std::io::{self, IsTerminal, Write};
 
 /// What a command reads of the events beyond their fields. Linking chains costs a few percent
@@ -75,6 +77,8 @@ pub fn run(cli: &Cli, stderr: &mut dyn Write) -> ExitCode {
         Command::Edges(args) => edges::run(args, stderr),
         Command::Summary(args) => summary::run(args, stderr),
         Command::Report(args) => report::run(args, stderr),
+        Command::Partial(args) => partial::run(args, stderr),
+        Command::List(args) => list::run(args, stderr),
     }
 }
 
@@ -182,6 +186,7 @@ fn frame(
         || (interest == Interest::HandOvers && plan.filters.source.is_some());
     plan.scan.by_time = needs != Needs::Fields;
     plan.scan.interest = interest;
+    plan.scan.keep_records = args.partial_of.is_some();
     // Activity counts the calls of the time window and outcome asked for, as they are read.
     plan.scan.calls = crate::activity::CallWindow {
         since: plan.filters.since,
@@ -200,19 +205,19 @@ fn frame(
     let inputs = find_inputs(&plan.scan);
     let output = match plan.output.open(&inputs.found) {
         Ok(output) => output,
-        Err(error) => {
-            let _ = writeln!(
-                stderr,
-                "trailmask: error: {}",
-                printable(&error.to_string())
-            );
-            return if error.is_usage() {
-                ExitCode::Usage
-            } else {
-                ExitCode::OutputFailure
-            };
-        }
+        Err(error) => return not_opened(&error, stderr),
     };
+    // A partial result is gzip: not for a terminal.
+    if args.partial_of.is_some()
+        && plan.output == crate::output::Target::Stdout
+        && io::stdout().is_terminal()
+    {
+        let _ = writeln!(
+            stderr,
+            "trailmask: error: a partial result is binary: write it to a file (-o FILE) or a pipe"
+        );
+        return ExitCode::Usage;
+    }
     let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let on_file = |bytes: u64| {
@@ -222,6 +227,13 @@ fn frame(
             bar.inc(bytes);
         }
     };
+    if let Some(command) = args.partial_of {
+        let read = read_files(&plan.scan, inputs, &on_file);
+        if let Some(bar) = progress {
+            bar.finish_and_clear();
+        }
+        return partial::finish(plan, command, read, output, stderr);
+    }
     let scan = read_inputs(&plan.scan, inputs, &on_file);
     if let Some(bar) = progress {
         bar.finish_and_clear();
@@ -281,15 +293,7 @@ fn frame(
         ));
     }
     if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
-        if error.is_broken_pipe() {
-            return failed;
-        }
-        let _ = writeln!(
-            stderr,
-            "trailmask: error: {}",
-            printable(&error.to_string())
-        );
-        return failed.merge(ExitCode::OutputFailure);
+        return not_written(&error, failed, stderr);
     }
     for note in context
         .notes
@@ -333,6 +337,38 @@ fn frame(
     drop(context);
     std::mem::forget(scan);
     failed
+}
+
+/// Says why the output could not be opened; its exit status.
+pub(crate) fn not_opened(error: &crate::error::OutputError, stderr: &mut dyn Write) -> ExitCode {
+    let _ = writeln!(
+        stderr,
+        "trailmask: error: {}",
+        printable(&error.to_string())
+    );
+    if error.is_usage() {
+        ExitCode::Usage
+    } else {
+        ExitCode::OutputFailure
+    }
+}
+
+/// Says why the output could not be written, merged into the status `so_far`; a reader that
+/// closed the pipe (`| head`) had what it wanted, and is not an error.
+pub(crate) fn not_written(
+    error: &crate::error::OutputError,
+    so_far: ExitCode,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    if error.is_broken_pipe() {
+        return so_far;
+    }
+    let _ = writeln!(
+        stderr,
+        "trailmask: error: {}",
+        printable(&error.to_string())
+    );
+    so_far.merge(ExitCode::OutputFailure)
 }
 
 /// `12 files read, 1 skipped, 0 failed; 40 role assumptions`.

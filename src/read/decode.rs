@@ -93,6 +93,25 @@ pub enum SkipReason {
 }
 
 impl SkipReason {
+    /// Every reason, for reading one back by name ([`SkipReason::named`]).
+    pub const ALL: [SkipReason; 8] = [
+        SkipReason::Digest,
+        SkipReason::Insight,
+        SkipReason::NotCloudTrail,
+        SkipReason::Empty,
+        SkipReason::Symlink,
+        SkipReason::NotALogName,
+        SkipReason::OutsideDates,
+        SkipReason::NotAFile,
+    ];
+
+    /// The reason whose [`SkipReason::as_str`] is `name`.
+    pub fn named(name: &str) -> Option<SkipReason> {
+        SkipReason::ALL
+            .into_iter()
+            .find(|reason| reason.as_str() == name)
+    }
+
     /// A short name for reports.
     pub fn as_str(self) -> &'static str {
         match self {

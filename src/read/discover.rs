@@ -90,6 +90,26 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
             }
             continue;
         }
+        // A listing (`trailmask list`) stands for the inputs it lists.
+        if let Some(listed) = super::listing::read_if_listing(root) {
+            match listed {
+                Ok(listed) => {
+                    for (path, size, skip) in listed.files {
+                        let metadata = std::fs::metadata(&path).ok();
+                        files.push(Found {
+                            identity: file_identity(&path, metadata.as_ref()),
+                            path,
+                            skip,
+                            size,
+                        });
+                    }
+                    found.errors.extend(listed.errors);
+                    found.skipped.extend(listed.skipped);
+                }
+                Err(error) => found.errors.push(error),
+            }
+            continue;
+        }
         // A link named as the root is followed either way (as `follow_root_links`).
         let walked = if !follow && root.is_dir() {
             walk_in_parallel(root, window)

@@ -5,6 +5,7 @@
 
 use super::decode::RecordSplitter;
 use super::decode::{self, Interest, NameHint, SkipReason};
+use super::discover::DayWindow;
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, CallRecord, Record};
@@ -14,9 +15,11 @@ use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
 use crate::json::{Records, Repeats};
+use crate::partial::{self, Partial};
 use crate::passrole::{self, Found};
 use aho_corasick::AhoCorasick;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// What one file gave.
@@ -32,6 +35,11 @@ pub(crate) struct FileResult {
     pub(crate) bytes_read: u64,
     pub(crate) bytes_json: u64,
     pub(crate) status: FileStatus,
+    /// The text of each record that gave an event or a hand-over, in file order, when the
+    /// reader keeps them for a partial result ([`FileReader::keeping_records`]).
+    pub(crate) kept: Vec<String>,
+    /// A partial result read where a log file goes ([`crate::partial`]).
+    pub(crate) partial: Option<Box<Partial>>,
 }
 
 pub(crate) enum FileStatus {
@@ -56,6 +64,10 @@ pub(crate) struct FileReader {
     matcher: AhoCorasick,
     /// The calls counted ([`Interest::Activity`]).
     window: CallWindow,
+    /// The date folders read: a partial result must have been read within the same.
+    days: DayWindow,
+    /// Keep the text of each record that gave something ([`FileResult::kept`]).
+    keep_records: bool,
 }
 
 impl FileReader {
@@ -66,12 +78,43 @@ impl FileReader {
             interest,
             matcher: candidate_matcher(interest),
             window: CallWindow::default(),
+            days: DayWindow::default(),
+            keep_records: false,
         }
     }
 
     /// The same reader, counting the calls `window` keeps ([`Interest::Activity`]).
     pub(crate) fn counting(self, window: CallWindow) -> FileReader {
         FileReader { window, ..self }
+    }
+
+    /// The same reader, for a run that reads the date folders of `days` only (partial results
+    /// must have been read within the same).
+    pub(crate) fn within(self, days: DayWindow) -> FileReader {
+        FileReader { days, ..self }
+    }
+
+    /// The same reader, keeping the text of each record that gives something, for a partial
+    /// result.
+    pub(crate) fn keeping_records(self, keep_records: bool) -> FileReader {
+        FileReader {
+            keep_records,
+            ..self
+        }
+    }
+
+    /// What a partial result must have been read for to be merged by this reader's run.
+    pub(crate) fn expect(&self) -> partial::Expect {
+        partial::Expect {
+            interest: self.interest,
+            calls: self.window,
+            days: self.days,
+        }
+    }
+
+    /// The limit on one file's decompressed size.
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit
     }
 
     /// Reads `input` with this thread's buffers.
@@ -104,6 +147,8 @@ impl FileResult {
             bytes_read: 0,
             bytes_json: 0,
             status: FileStatus::NotRead,
+            kept: Vec::new(),
+            partial: None,
         }
     }
 }
@@ -122,16 +167,23 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
         }
         Input::File { path, size, .. } => {
             result.bytes_read = *size;
-            let loaded = std::fs::File::open(path)
-                .map_err(LoadProblem::Io)
-                .and_then(|file| load::load(file, limit, load, &mut |text| splitter.feed(text)));
+            let loaded = match std::fs::File::open(path) {
+                Ok(file) => match read_or_sniff(file, path, *size, reader, &mut result) {
+                    Some(rest) => load::load(rest, limit, load, &mut |text| splitter.feed(text)),
+                    None => return result,
+                },
+                Err(error) => Err(LoadProblem::Io(error)),
+            };
             (path.clone(), loaded)
         }
         Input::Stdin => {
-            let loaded = load::load(std::io::stdin().lock(), limit, load, &mut |text| {
-                splitter.feed(text)
-            });
-            (PathBuf::from("<stdin>"), loaded)
+            let path = PathBuf::from("<stdin>");
+            let loaded = match read_or_sniff(std::io::stdin().lock(), &path, 0, reader, &mut result)
+            {
+                Some(rest) => load::load(rest, limit, load, &mut |text| splitter.feed(text)),
+                None => return result,
+            };
+            (path, loaded)
         }
     };
     let mut result = finish_file(path, loaded, splitter, records, reader, result);
@@ -140,6 +192,85 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
         result.bytes_read = result.bytes_json; // what was read is what was given
     }
     result
+}
+
+/// Reads an input that may be a partial result ([`crate::partial`]): a partial is read into
+/// `result` (`None` returned), anything else is given back to be loaded as a log, its first
+/// bytes put back in front. An error reading the first bytes is given back as the input's.
+fn read_or_sniff<R: std::io::Read>(
+    mut input: R,
+    path: &Path,
+    size: u64,
+    reader: &FileReader,
+    result: &mut FileResult,
+) -> Option<impl std::io::Read + use<R>> {
+    let (head, error) = match partial::sniff(&mut input) {
+        Ok((true, _)) => {
+            match partial::read(input, size, &reader.expect(), reader.limit) {
+                Ok(read) => result.partial = Some(Box::new(read)),
+                Err(what) => {
+                    result.status = FileStatus::Failed(InputError::Partial {
+                        path: path.to_path_buf(),
+                        what,
+                    })
+                }
+            }
+            return None;
+        }
+        Ok((false, head)) => (head, None),
+        Err(error) => (Vec::new(), Some(error)),
+    };
+    Some(SniffedHead(head, error).chain(input))
+}
+
+/// The bytes read to tell a partial from a log, then the error that ended reading them, if any.
+struct SniffedHead(Vec<u8>, Option<std::io::Error>);
+
+impl std::io::Read for SniffedHead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(error) = self.1.take() {
+            return Err(error);
+        }
+        let n = self.0.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0.drain(..n);
+        Ok(n)
+    }
+}
+
+/// The events and hand-overs of the records a partial result kept of the file at `path`,
+/// read again as the run that kept them read them (`interest`: the partial's, or role
+/// assumptions for activity, whose calls the partial holds as aggregates).
+pub(crate) fn read_kept(
+    path: &Path,
+    kept: &[String],
+    limit: u64,
+    interest: Interest,
+) -> (Vec<(DedupeKey, Box<RoleAssumption>)>, Vec<Found>) {
+    let mut text = String::with_capacity(kept.iter().map(|k| k.len() + 1).sum::<usize>() + 16);
+    text.push_str("{\"Records\":[");
+    for (i, record) in kept.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(record);
+    }
+    text.push_str("]}");
+    let reader = FileReader::new(limit, interest);
+    let mut bufs = Buffers::default();
+    let mut splitter = interest.splitter();
+    let loaded = load::load(text.as_bytes(), u64::MAX - 1, &mut bufs, &mut |text| {
+        splitter.feed(text)
+    });
+    let result = finish_file(
+        path.to_path_buf(),
+        loaded,
+        splitter,
+        &mut Records::default(),
+        &reader,
+        FileResult::not_read(),
+    );
+    (result.events, result.found)
 }
 
 /// What [`read_bytes`] found in one file.
@@ -215,6 +346,8 @@ fn finish_file(
         interest,
         ref matcher,
         window,
+        keep_records,
+        ..
     } = *reader;
     let mut activity = (interest == Interest::Activity).then(|| FileActivity::new(window.timeline));
     let (text, gzip_damage) = match loaded {
@@ -284,6 +417,7 @@ fn finish_file(
                 }
                 if event_bytes + activity.call_bytes() > event_budget {
                     result.events = Vec::new();
+                    result.kept = Vec::new();
                     result.status = FileStatus::Failed(InputError::TooManyEvents { path, limit });
                     return result;
                 }
@@ -319,12 +453,16 @@ fn finish_file(
                         event_bytes += found.byte_len();
                         if event_bytes > event_budget {
                             result.events = Vec::new();
+                            result.kept = Vec::new();
                             result.found = Vec::new();
                             result.status =
                                 FileStatus::Failed(InputError::TooManyEvents { path, limit });
                             return result;
                         }
                         result.found.push(found);
+                        if keep_records {
+                            result.kept.push(String::from_utf8_lossy(text).into_owned());
+                        }
                     }
                     continue;
                 }
@@ -338,11 +476,15 @@ fn finish_file(
                     event_bytes += EVENT_SIZE + event.text.byte_len();
                     if event_bytes > event_budget {
                         result.events = Vec::new();
+                        result.kept = Vec::new();
                         result.status =
                             FileStatus::Failed(InputError::TooManyEvents { path, limit });
                         return result;
                     }
                     result.events.push((DedupeKey::of(&event), Box::new(event)));
+                    if keep_records {
+                        result.kept.push(String::from_utf8_lossy(text).into_owned());
+                    }
                 }
             }
             Err(error) => {

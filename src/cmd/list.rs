@@ -1,0 +1,66 @@
+//! `trailmask list`: what discovery finds, as a listing ([`crate::read::listing`]).
+
+use crate::cli::ListArgs;
+use crate::exit::ExitCode;
+use crate::export::table::printable;
+use crate::output::Target;
+use crate::read::discover::discover;
+use crate::read::listing;
+use std::io::Write;
+
+/// Runs `trailmask list`.
+pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
+    // The date window as the reading commands compute it.
+    let read = crate::cli::ReadArgs {
+        paths: args.paths.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        accounts: Vec::new(),
+        role: None,
+        source: None,
+        include_failed: false,
+        exclude_failed: false,
+        failed_only: false,
+        from: None,
+        to: None,
+        depth: None,
+        accounts_file: None,
+        threads: None,
+        follow: args.follow,
+        strict: false,
+        max_file_size: "1G".into(),
+        quiet: true,
+        output: None,
+        partial_of: None,
+    };
+    let plan = match crate::plan::plan(&read, chrono::Utc::now()) {
+        Ok(plan) => plan,
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "trailmask: error: {}",
+                printable(&error.to_string())
+            );
+            return ExitCode::Usage;
+        }
+    };
+    let found = discover(&plan.scan.paths, plan.scan.follow, plan.scan.window);
+    let target = Target::from_arg(args.output.as_deref());
+    let output = match target.open(&found) {
+        Ok(output) => output,
+        Err(error) => return super::not_opened(&error, stderr),
+    };
+    // Paths that could not be walked are listed (the reading run reports them) and said here.
+    for error in &found.errors {
+        let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
+    }
+    let status = if found.errors.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::PartialFailure
+    };
+    if let Err(error) = output.write_with(|wtr| listing::write(&found, wtr)) {
+        return super::not_written(&error, status, stderr);
+    }
+    status
+}

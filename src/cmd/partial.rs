@@ -1,0 +1,116 @@
+//! `trailmask partial COMMAND [OPTIONS] PATH...`: the command's own reading, its output
+//! replaced by a partial result ([`crate::partial`]) of what it read.
+
+use super::{
+    activity, chains, edges, events, findings, graph, passrole, report, services, summary,
+};
+use crate::cli::{PartialArgs, PartialOf};
+use crate::exit::ExitCode;
+use crate::export::plural;
+use crate::export::table::printable;
+use crate::output::Output;
+use crate::partial::write::{Counts, write};
+use crate::partial::{Expect, Header};
+use crate::plan::Plan;
+use crate::read::file::FileStatus;
+use crate::scan::FilesRead;
+use std::io::Write;
+
+/// Runs `trailmask partial`: the command, told to write its partial result.
+pub fn run(args: &PartialArgs, stderr: &mut dyn Write) -> ExitCode {
+    macro_rules! partial_of {
+        ($args:expr, $name:literal, $run:path) => {{
+            let mut args = $args.clone();
+            args.read.partial_of = Some($name);
+            $run(&args, stderr)
+        }};
+    }
+    match &args.command {
+        PartialOf::Events(args) => partial_of!(args, "events", events::run),
+        PartialOf::Graph(args) => partial_of!(args, "graph", graph::run),
+        PartialOf::Chains(args) => partial_of!(args, "chains", chains::run),
+        PartialOf::Services(args) => partial_of!(args, "services", services::run),
+        PartialOf::Passrole(args) => partial_of!(args, "passrole", passrole::run),
+        PartialOf::Activity(args) => partial_of!(args, "activity", activity::run),
+        PartialOf::Findings(args) => partial_of!(args, "findings", findings::run),
+        PartialOf::Edges(args) => partial_of!(args, "edges", edges::run),
+        PartialOf::Summary(args) => partial_of!(args, "summary", summary::run),
+        PartialOf::Report(args) => partial_of!(args, "report", report::run),
+    }
+}
+
+/// Writes the partial result of `read` for `command` to `output`, after the error lines of
+/// the files that failed (the lines the command itself prints, in the same order), and says
+/// what it holds.
+pub(super) fn finish(
+    plan: &Plan,
+    command: &str,
+    read: FilesRead,
+    output: Output,
+    stderr: &mut dyn Write,
+) -> ExitCode {
+    let mut failures: Vec<String> = read.errors.iter().map(ToString::to_string).collect();
+    let mut paths: Vec<&std::path::Path> = read.errors.iter().map(|e| e.path()).collect();
+    let (mut files_read, mut skipped) = (0u64, read.skipped.len() as u64);
+    let mut failed_files = Vec::new();
+    for (_, result) in &read.files {
+        match &result.status {
+            FileStatus::Read => files_read += 1,
+            FileStatus::Skipped(_) => skipped += 1,
+            FileStatus::Failed(error) => failed_files.push(error),
+            FileStatus::NotRead => {}
+        }
+    }
+    failed_files.sort_by(|a, b| a.path().cmp(b.path()));
+    // As the command orders them: discovery's errors, then the files' by path, all sorted
+    // by path (a stable sort).
+    for error in failed_files {
+        failures.push(error.to_string());
+        paths.push(error.path());
+    }
+    let mut order: Vec<usize> = (0..failures.len()).collect();
+    order.sort_by(|&a, &b| paths[a].cmp(paths[b]));
+    for &i in &order {
+        let _ = writeln!(stderr, "trailmask: {}", printable(&failures[i]));
+    }
+    let failed = if failures.is_empty() {
+        ExitCode::Success
+    } else {
+        ExitCode::PartialFailure
+    };
+    if plan.scan.strict && !failures.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "trailmask: stopped at the first failure (--strict); no output written"
+        );
+        return failed;
+    }
+    let expect = Expect {
+        interest: plan.scan.interest,
+        calls: plan.scan.calls,
+        days: plan.scan.window,
+    };
+    let header = Header::new(command, &expect, plan.scan.max_file_size);
+    let mut counts = Counts::default();
+    if let Err(error) = output.write_with(|wtr| {
+        counts = write(read, &header, wtr)?;
+        Ok(())
+    }) {
+        return super::not_written(&error, failed, stderr);
+    }
+    if !plan.quiet || !failures.is_empty() {
+        let mut line = format!(
+            "{} read, {} skipped, {} failed; partial for {command}: {} of {}",
+            plural(files_read, "file"),
+            skipped,
+            failures.len(),
+            plural(counts.kept_records, "record"),
+            plural(counts.files, "file"),
+        );
+        if expect.interest == crate::read::decode::Interest::Activity {
+            line.push_str(&format!(", {}", plural(counts.calls, "call")));
+        }
+        let _ = writeln!(stderr, "trailmask: {line}");
+    }
+    failed
+}

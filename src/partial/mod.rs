@@ -1,0 +1,548 @@
+//! Mergeable partial results: what one command's reading stage found in a set of inputs, kept
+//! in a file, so that reading can be split (each day extracted once as it arrives, shards read
+//! on Spark executors) and merged later into the command's output: the same bytes as one run
+//! over every input.
+//!
+//! `trailmask partial COMMAND [OPTIONS] PATH... -o FILE` writes one (the command's own reading,
+//! its output replaced by the partial). Every reading command takes partials wherever a log
+//! file goes (`trailmask COMMAND [OPTIONS] PART...`, mixed with logs or not), and `partial`
+//! itself merges partials into a larger one. What a partial holds is what the stages after
+//! reading need, per input file, in discovery order:
+//! - its status (read; skipped, and why; or the error line the reading run printed) and its
+//!   record and byte counts;
+//! - the text of each record that gave a role assumption, a hand-over or an instance-profile
+//!   change, which the merge reads again exactly as the first run did (they are few: the
+//!   ordinary calls are not kept);
+//! - for `activity` and `findings`, the aggregate of the calls role sessions made
+//!   ([`crate::activity::aggregate`]): sessions, actions, and each call's identity, source
+//!   address, session and action, which de-duplication across files needs; with
+//!   `activity --calls`, the timeline's rows;
+//! - what discovery skipped or could not walk.
+//!
+//! De-duplication, chains, attribution and every filter run after the merge, so partials of
+//! overlapping inputs still count each event once, and a file named in two partials is taken
+//! once (the first by path order; its calls then count among the duplicate copies dropped).
+//!
+//! # Format (version 1)
+//!
+//! The line `TRAILMASK PARTIAL 1` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! object per line with a single key saying what the line is:
+//!
+//! | line | holds |
+//! |------|-------|
+//! | `{"header":{…}}` | first: `version`, `written_by`, `command` (what it was read for), `interest` (`role-assumptions`, `hand-overs`, `activity`), `calls` (activity: `since`, `until`, `outcome`, `timeline`), `days` (the date folders read: `[first, last]`, each `YYYY-MM-DD` or null), `max_file_size` |
+//! | `{"skipped":"digest"}` | an entry discovery skipped unread (reasons as the summary names them) |
+//! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line |
+//! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
+//! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
+//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`), numbered from 0 |
+//! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
+//! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write); its counts are derived from these lines on reading |
+//! | `{"row":{…}}` | the timeline's row of the call before it (`activity --calls`) |
+//! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short |
+//!
+//! Times are `[seconds, nanoseconds]` since the Unix epoch, or null. The same inputs give the
+//! same bytes whatever the thread count or file order (every list is in a fixed order; gzip at
+//! level 1).
+//!
+//! # What a partial can be merged into
+//!
+//! A partial serves the commands that read what it was read for: `events`, `chains`,
+//! `edges`, `summary` and `findings --kind` without session-many-networks read role
+//! assumptions; `graph`, `services`, `passrole` and `report` read hand-overs too; `activity`
+//! and `findings` read every call. Activity is counted as it is read, within the calls'
+//! `--since`/`--until` and outcome, so those must be the same when merging (a timeline partial
+//! also serves the other views). A partial read with `--since`/`--until` pruned date folders:
+//! merge it with the same window. One read without a window can be merged with any (the
+//! filters then apply, but nothing is pruned: the counts of files read are those of the
+//! extraction). A partial that does not fit is reported as a bad input, with what to do.
+//!
+//! A partial is an input like any other: read with the same care (no index it holds is
+//! trusted; one that inflates to more than [`MAX_RATIO`] times its size, or past
+//! `--max-file-size` when that is larger, is refused).
+
+pub mod write;
+
+use crate::activity::CallWindow;
+use crate::activity::aggregate::{AddressUse, CallRow, FileActivity, SessionActivity, StoredCall};
+use crate::error::InputError;
+use crate::filter::OutcomeFilter;
+use crate::read::decode::{Interest, SkipReason};
+use crate::read::discover::{DayWindow, Input};
+use crate::timefmt::Seen;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The first bytes of a partial result.
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 1\n";
+
+/// The format's version (in [`MAGIC`] and the header).
+pub const VERSION: u32 = 1;
+
+/// How many times its size a partial may inflate to (a written one inflates about five
+/// times: the calls' ids are random), unless `--max-file-size` allows more.
+pub const MAX_RATIO: u64 = 64;
+
+/// What the reading run of a command expects of a partial it merges.
+#[derive(Debug, Clone, Copy)]
+pub struct Expect {
+    pub interest: Interest,
+    pub calls: CallWindow,
+    pub days: DayWindow,
+}
+
+/// A partial result read back.
+#[derive(Debug)]
+pub struct Partial {
+    pub header: Header,
+    pub skipped: Vec<SkipReason>,
+    /// Paths discovery could not walk, each with its recorded error.
+    pub failed: Vec<InputError>,
+    pub files: Vec<StoredFile>,
+    pub activity: Option<FileActivity>,
+}
+
+/// One input file of a partial.
+#[derive(Debug)]
+pub struct StoredFile {
+    pub input: Input,
+    pub status: Status,
+    pub records: u64,
+    pub bytes_read: u64,
+    pub bytes_json: u64,
+    /// The texts of the records that gave something, in file order.
+    pub kept: Vec<String>,
+}
+
+/// How a stored file was read.
+#[derive(Debug)]
+pub enum Status {
+    Read,
+    Skipped(SkipReason),
+    Failed(InputError),
+    NotRead,
+}
+
+/// The first line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub version: u32,
+    pub written_by: String,
+    /// The command the partial was read for.
+    pub command: String,
+    pub interest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calls: Option<StoredWindow>,
+    pub days: (Option<String>, Option<String>),
+    pub max_file_size: u64,
+}
+
+/// The calls an activity partial counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredWindow {
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub outcome: String,
+    pub timeline: bool,
+}
+
+/// A time as stored: seconds and nanoseconds since the epoch.
+type Stamp = Option<(i64, u32)>;
+
+fn stamp(time: Option<DateTime<Utc>>) -> Stamp {
+    time.map(|t| (t.timestamp(), t.timestamp_subsec_nanos()))
+}
+
+fn unstamp(stamp: Stamp) -> Option<DateTime<Utc>> {
+    stamp.and_then(|(secs, nanos)| DateTime::from_timestamp(secs, nanos))
+}
+
+/// One line of the format (see the module documentation).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Line<'a> {
+    Header(Header),
+    Skipped(Cow<'a, str>),
+    Failed {
+        path: Cow<'a, str>,
+        message: Cow<'a, str>,
+    },
+    File(FileLine<'a>),
+    Name(Cow<'a, str>, Cow<'a, str>),
+    Session(SessionLine<'a>),
+    Log(Cow<'a, str>),
+    Call(Cow<'a, str>, u32, u32, u32, u32, u8),
+    Row(RowLine<'a>),
+    End {
+        files: u64,
+        calls: u64,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FileLine<'a> {
+    path: Cow<'a, str>,
+    input: Cow<'a, str>,
+    size: u64,
+    status: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    skip: Option<Cow<'a, str>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<Cow<'a, str>>,
+    records: u64,
+    bytes_read: u64,
+    bytes_json: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    kept: Vec<Cow<'a, str>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SessionLine<'a> {
+    arn: Cow<'a, str>,
+    access_key: Cow<'a, str>,
+    created: Cow<'a, str>,
+    issuer: Cow<'a, str>,
+    first: Stamp,
+    last: Stamp,
+    addresses: Vec<AddressLine<'a>>,
+    addresses_dropped: bool,
+    accounts: Vec<Cow<'a, str>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct AddressLine<'a> {
+    place: Cow<'a, str>,
+    address: Cow<'a, str>,
+    first: Stamp,
+    first_id: Cow<'a, str>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct RowLine<'a> {
+    time: Stamp,
+    source: Cow<'a, str>,
+    name: Cow<'a, str>,
+    error: Cow<'a, str>,
+    ip: Cow<'a, str>,
+    agent: Cow<'a, str>,
+    id: Cow<'a, str>,
+}
+
+/// The name of an interest in the header.
+pub fn interest_name(interest: Interest) -> &'static str {
+    match interest {
+        Interest::RoleAssumptions => "role-assumptions",
+        Interest::HandOvers => "hand-overs",
+        Interest::Activity => "activity",
+    }
+}
+
+/// The commands a partial read for `interest` serves, for the error that says so.
+fn commands_of(interest: &str) -> &'static str {
+    match interest {
+        "role-assumptions" => {
+            "events, chains, edges, summary and findings without session-many-networks"
+        }
+        "hand-overs" => "graph, services, passrole and report",
+        "activity" => "activity and findings",
+        _ => "no command of this version",
+    }
+}
+
+fn outcome_name(outcome: OutcomeFilter) -> &'static str {
+    match outcome {
+        OutcomeFilter::All => "all",
+        OutcomeFilter::SuccessOnly => "success",
+        OutcomeFilter::FailureOnly => "failure",
+    }
+}
+
+fn time_text(time: Option<DateTime<Utc>>) -> Option<String> {
+    time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+}
+
+fn day_text(day: Option<NaiveDate>) -> Option<String> {
+    day.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+impl Header {
+    /// The header of a partial read for `command` as `expect` says.
+    pub fn new(command: &str, expect: &Expect, max_file_size: u64) -> Header {
+        Header {
+            version: VERSION,
+            written_by: format!("trailmask {}", env!("CARGO_PKG_VERSION")),
+            command: command.to_owned(),
+            interest: interest_name(expect.interest).to_owned(),
+            calls: (expect.interest == Interest::Activity).then(|| StoredWindow {
+                since: time_text(expect.calls.since),
+                until: time_text(expect.calls.until),
+                outcome: outcome_name(expect.calls.outcome).to_owned(),
+                timeline: expect.calls.timeline,
+            }),
+            days: (day_text(expect.days.first), day_text(expect.days.last)),
+            max_file_size,
+        }
+    }
+
+    /// Why a partial with this header cannot serve a run that expects `expect`, if it cannot.
+    fn misfit(&self, expect: &Expect) -> Option<String> {
+        let wanted = interest_name(expect.interest);
+        if self.interest != wanted {
+            return Some(format!(
+                "a partial read for `{}`, which serves {}, not this command (it needs {}): \
+                 read the logs again with `trailmask partial` and this command",
+                self.command,
+                commands_of(&self.interest),
+                wanted
+            ));
+        }
+        if expect.interest == Interest::Activity {
+            let window = self.calls.as_ref()?;
+            let same = window.since == time_text(expect.calls.since)
+                && window.until == time_text(expect.calls.until)
+                && window.outcome == outcome_name(expect.calls.outcome);
+            if !same {
+                return Some(format!(
+                    "a partial that counted the calls of --since {} --until {} ({} outcomes): \
+                     merge it with the same time window and outcome filter",
+                    window.since.as_deref().unwrap_or("(none)"),
+                    window.until.as_deref().unwrap_or("(none)"),
+                    window.outcome
+                ));
+            }
+            if expect.calls.timeline && !window.timeline {
+                return Some(
+                    "a partial without the timeline of calls: read it with \
+                     `trailmask partial activity --calls`"
+                        .into(),
+                );
+            }
+        }
+        let days = (day_text(expect.days.first), day_text(expect.days.last));
+        if (self.days.0.is_some() || self.days.1.is_some()) && self.days != days {
+            return Some(format!(
+                "a partial that pruned the date folders outside {} to {} (--since/--until): \
+                 merge it with the same window",
+                self.days.0.as_deref().unwrap_or("(any)"),
+                self.days.1.as_deref().unwrap_or("(any)")
+            ));
+        }
+        None
+    }
+}
+
+/// Reads the first bytes of `input`: true (and the bytes consumed) when it is a partial,
+/// else the bytes read so far, to be read again before the rest.
+///
+/// # Errors
+/// An I/O error while reading them.
+pub fn sniff<R: Read>(input: &mut R) -> std::io::Result<(bool, Vec<u8>)> {
+    let mut head = Vec::with_capacity(MAGIC.len());
+    (&mut *input)
+        .take(MAGIC.len() as u64)
+        .read_to_end(&mut head)?;
+    Ok((head == MAGIC, head))
+}
+
+/// Reads a partial (after its [`MAGIC`], already consumed) of `size` bytes in all, as a run
+/// expecting `expect` merges it.
+///
+/// # Errors
+/// A message for [`InputError::Partial`]: damaged, cut short, too large, or a misfit.
+pub fn read<R: Read>(
+    input: R,
+    size: u64,
+    expect: &Expect,
+    max_file_size: u64,
+) -> Result<Partial, String> {
+    let cap = max_file_size.max(size.saturating_mul(MAX_RATIO));
+    let mut lines = std::io::BufReader::new(
+        flate2::read::MultiGzDecoder::new(input).take(cap.saturating_add(1)),
+    );
+    let mut line = Vec::new();
+    let mut inflated = 0u64;
+    let mut next = |line: &mut Vec<u8>| -> Result<bool, String> {
+        line.clear();
+        let n = lines
+            .read_until(b'\n', line)
+            .map_err(|error| format!("damaged partial: {error}"))?;
+        inflated += n as u64;
+        if inflated > cap {
+            return Err(format!(
+                "a partial that inflates past {cap} bytes (64 times its size, or \
+                 --max-file-size): refused"
+            ));
+        }
+        Ok(n > 0)
+    };
+    let bad = |error: serde_json::Error| format!("damaged partial: {error}");
+    if !next(&mut line)? {
+        return Err("damaged partial: no header".into());
+    }
+    let header = match serde_json::from_slice::<Line>(&line).map_err(bad)? {
+        Line::Header(header) => header,
+        _ => return Err("damaged partial: no header".into()),
+    };
+    if header.version != VERSION {
+        return Err(format!(
+            "a partial of format version {} (this trailmask reads version {VERSION})",
+            header.version
+        ));
+    }
+    if let Some(misfit) = header.misfit(expect) {
+        return Err(misfit);
+    }
+    let mut partial = Partial {
+        header,
+        skipped: Vec::new(),
+        failed: Vec::new(),
+        files: Vec::new(),
+        activity: None,
+    };
+    let mut names: Vec<(Arc<str>, Arc<str>)> = Vec::new();
+    let mut sessions: Vec<SessionActivity> = Vec::new();
+    let mut logs: Vec<Arc<str>> = Vec::new();
+    let mut ids = String::new();
+    let mut calls: Vec<(usize, usize, u32, u32, u32, u32, u8)> = Vec::new();
+    let mut rows: Vec<CallRow> = Vec::new();
+    let mut ended = None;
+    while next(&mut line)? {
+        if ended.is_some() {
+            return Err("damaged partial: lines after its end".into());
+        }
+        match serde_json::from_slice::<Line>(&line).map_err(bad)? {
+            Line::Header(_) => return Err("damaged partial: a second header".into()),
+            Line::Skipped(reason) => partial.skipped.push(
+                SkipReason::named(&reason)
+                    .ok_or_else(|| format!("damaged partial: skip reason {reason:?}"))?,
+            ),
+            Line::Failed { path, message } => partial.failed.push(InputError::Recorded {
+                path: PathBuf::from(&*path),
+                message: message.into_owned(),
+            }),
+            Line::File(file) => partial.files.push(stored_file(file)?),
+            Line::Name(source, name) => names.push((Arc::from(&*source), Arc::from(&*name))),
+            Line::Session(s) => sessions.push(SessionActivity::stored(
+                s.arn.into(),
+                s.access_key.into(),
+                s.created.into(),
+                s.issuer.into(),
+                Seen {
+                    first: unstamp(s.first),
+                    last: unstamp(s.last),
+                },
+                s.addresses
+                    .into_iter()
+                    .map(|a| AddressUse {
+                        place: a.place.into(),
+                        address: a.address.into(),
+                        calls: 0,
+                        first: (unstamp(a.first), a.first_id.into()),
+                    })
+                    .collect(),
+                s.addresses_dropped,
+                s.accounts.into_iter().map(Into::into).collect(),
+            )),
+            Line::Log(path) => logs.push(Arc::from(&*path)),
+            Line::Call(id, address_len, log, session, name, flags) => {
+                let start = ids.len();
+                ids.push_str(&id);
+                calls.push((start, ids.len(), address_len, log, session, name, flags));
+            }
+            Line::Row(row) => rows.push(CallRow {
+                time: unstamp(row.time),
+                event_source: row.source.into(),
+                event_name: row.name.into(),
+                error_code: row.error.into(),
+                source_ip: row.ip.into(),
+                user_agent: row.agent.into(),
+                event_id: row.id.into(),
+                log_file: Arc::from(""),
+                session: 0,
+            }),
+            Line::End { files, calls } => ended = Some((files, calls)),
+        }
+    }
+    let counted = (partial.files.len() as u64, calls.len() as u64);
+    match ended {
+        None => return Err("a partial cut short (no end line)".into()),
+        Some(said) if said != counted => {
+            return Err(format!(
+                "damaged partial: its end line counts {} files and {} calls, it holds {} and {}",
+                said.0, said.1, counted.0, counted.1
+            ));
+        }
+        Some(_) => {}
+    }
+    if expect.interest == Interest::Activity {
+        let calls: Vec<StoredCall> = calls
+            .iter()
+            .map(
+                |&(start, end, address_len, log, session, name, flags)| StoredCall {
+                    id: &ids[start..end],
+                    address_len,
+                    log,
+                    session,
+                    name,
+                    failed: flags & 1 != 0,
+                    writes: flags & 2 != 0,
+                },
+            )
+            .collect();
+        let timeline = partial.header.calls.as_ref().is_some_and(|c| c.timeline);
+        let rows = (timeline && expect.calls.timeline).then_some(rows);
+        partial.activity = Some(
+            FileActivity::from_stored(names, sessions, logs, &calls, rows)
+                .map_err(|what| format!("damaged partial: {what}"))?,
+        );
+    }
+    Ok(partial)
+}
+
+fn stored_file(file: FileLine) -> Result<StoredFile, String> {
+    let path = PathBuf::from(&*file.path);
+    let input = match &*file.input {
+        "file" => Input::File {
+            path: path.clone(),
+            skip: None,
+            size: file.size,
+        },
+        "stdin" => Input::Stdin,
+        other => return Err(format!("damaged partial: input kind {other:?}")),
+    };
+    let status = match &*file.status {
+        "read" => Status::Read,
+        "not-read" => Status::NotRead,
+        "skipped" => Status::Skipped(
+            file.skip
+                .as_deref()
+                .and_then(SkipReason::named)
+                .ok_or_else(|| format!("damaged partial: {} skipped for no reason", file.path))?,
+        ),
+        "failed" => Status::Failed(InputError::Recorded {
+            path,
+            message: file.error.unwrap_or_default().into_owned(),
+        }),
+        other => return Err(format!("damaged partial: status {other:?}")),
+    };
+    Ok(StoredFile {
+        input,
+        status,
+        records: file.records,
+        bytes_read: file.bytes_read,
+        bytes_json: file.bytes_json,
+        kept: file.kept.into_iter().map(Cow::into_owned).collect(),
+    })
+}
+
+/// The path an input is known by in a partial and in log_file columns.
+pub fn input_path(input: &Input) -> Cow<'_, Path> {
+    match input {
+        Input::Stdin => Cow::Owned(PathBuf::from("<stdin>")),
+        Input::File { path, .. } => Cow::Borrowed(path),
+    }
+}

@@ -1,0 +1,138 @@
+//! Listings: the inputs discovery found, written by `trailmask list` and read back wherever a
+//! path goes, so that a trail listed once can be split into shards (spark/) and each shard read
+//! exactly as the whole would have been: the same files, sizes and skips, no walk again.
+//!
+//! Format: the line `TRAILMASK LISTING 1`, then JSON Lines, one object per line:
+//! `{"input":{"path":…,"size":N}}` (with `"skip":REASON` for a file known to hold no events,
+//! such as a digest), `{"skipped":REASON}` for an entry discovery skipped unread,
+//! `{"failed":{"path":…,"message":…}}` for a path it could not walk. Paths are as discovery
+//! spelled them (relative to where `list` ran, when given relative), and they are the
+//! `log_file` of what is read from them.
+
+use super::decode::SkipReason;
+use super::discover::{Discovery, Input};
+use crate::error::InputError;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::io::{self, BufRead, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// The first line of a listing.
+pub const MAGIC: &[u8] = b"TRAILMASK LISTING 1\n";
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Line<'a> {
+    Input {
+        path: Cow<'a, str>,
+        size: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        skip: Option<Cow<'a, str>>,
+    },
+    Skipped(Cow<'a, str>),
+    Failed {
+        path: Cow<'a, str>,
+        message: Cow<'a, str>,
+    },
+}
+
+/// What a listing holds.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// Each listed file: its path, size and known skip.
+    pub files: Vec<(PathBuf, u64, Option<SkipReason>)>,
+    pub skipped: Vec<SkipReason>,
+    pub errors: Vec<InputError>,
+}
+
+/// Writes what discovery found as a listing.
+///
+/// # Errors
+/// Writing to `out` failed.
+pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(MAGIC)?;
+    let mut put = |line: &Line| -> io::Result<()> {
+        serde_json::to_writer(&mut *out, line)?;
+        out.write_all(b"\n")
+    };
+    for input in &found.inputs {
+        if let Input::File { path, skip, size } = input {
+            put(&Line::Input {
+                path: path.to_string_lossy(),
+                size: *size,
+                skip: skip.map(|reason| Cow::Borrowed(reason.as_str())),
+            })?;
+        }
+    }
+    for reason in &found.skipped {
+        put(&Line::Skipped(Cow::Borrowed(reason.as_str())))?;
+    }
+    for error in &found.errors {
+        put(&Line::Failed {
+            path: error.path().to_string_lossy(),
+            message: Cow::Owned(error.to_string()),
+        })?;
+    }
+    Ok(())
+}
+
+/// Reads `path` as a listing when it is one (`None` when it is anything else, or cannot be
+/// opened: it is then read as a log, which reports the problem).
+///
+/// # Errors
+/// A listing that is damaged: one error for the listing, nothing of it read.
+pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut lines = io::BufReader::new(file);
+    let mut head = Vec::new();
+    (&mut lines)
+        .take(MAGIC.len() as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    if head != MAGIC {
+        return None;
+    }
+    let bad = |what: String| InputError::Partial {
+        path: path.to_path_buf(),
+        what: format!("damaged listing: {what}"),
+    };
+    let mut listed = Listed::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => return Some(Err(bad(error.to_string()))),
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let reason = |name: &str| {
+            SkipReason::named(name).ok_or_else(|| bad(format!("skip reason {name:?}")))
+        };
+        let parsed = serde_json::from_slice::<Line>(&line).map_err(|e| bad(e.to_string()));
+        let entry = parsed.and_then(|parsed| {
+            match parsed {
+                Line::Input { path, size, skip } => listed.files.push((
+                    PathBuf::from(&*path),
+                    size,
+                    skip.as_deref().map(reason).transpose()?,
+                )),
+                Line::Skipped(name) => listed.skipped.push(reason(&name)?),
+                Line::Failed { path, message } => listed.errors.push(InputError::Recorded {
+                    path: PathBuf::from(&*path),
+                    message: message.into_owned(),
+                }),
+            }
+            Ok(())
+        });
+        if let Err(error) = entry {
+            return Some(Err(error));
+        }
+    }
+    Some(Ok(listed))
+}
