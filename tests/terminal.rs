@@ -180,6 +180,43 @@ fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
     (Screen { bytes }, status.exit_code())
 }
 
+/// A partial result is gzip: in a terminal without `-o` it is refused before anything is read
+/// (status 2, one line), for every command; with `-o` the run ends with what it wrote.
+#[test]
+fn a_partial_is_never_poured_onto_the_terminal() {
+    for command in ["events", "report", "activity"] {
+        let (screen, status) = run_in_terminal(&repo(), &["partial", command, "sample-logs/"], 30);
+        assert_eq!(status, 2, "{command}");
+        assert_eq!(
+            String::from_utf8(screen.bytes).expect("utf-8").trim(),
+            "trailmask: error: a partial result is binary: write it to a file (-o FILE) or a pipe"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("sample.part");
+    let args = [
+        "partial",
+        "events",
+        "sample-logs/",
+        "-o",
+        part.to_str().unwrap(),
+    ];
+    let (screen, status) = run_in_terminal(&repo(), &args, 30);
+    assert_eq!(status, 0);
+    let text = String::from_utf8(screen.bytes).expect("utf-8");
+    assert!(
+        text.ends_with(
+            "trailmask: 27 files read, 2 skipped, 0 failed; partial for events: 32 records of 28 files\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        std::fs::read(&part)
+            .unwrap()
+            .starts_with(b"TRAILMASK PARTIAL 1\n")
+    );
+}
+
 /// `report` in a terminal: without `-o` it refuses to pour a page of HTML onto the screen
 /// (status 2, one line); with `-o` it writes the file and ends with the closing line.
 #[test]

@@ -29,7 +29,7 @@ pub const DATA_VERSION: u32 = 1;
 /// Runs `trailmask report`.
 pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
     // A page of HTML (the library alone is half a megabyte) is no output for a terminal.
-    if args.read.output.is_none() && io::stdout().is_terminal() {
+    if args.read.output.is_none() && args.read.partial_of.is_none() && io::stdout().is_terminal() {
         let _ = writeln!(
             stderr,
             "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)"

@@ -1,0 +1,452 @@
+//! Partial results (`trailmask partial`, `trailmask list`): every command's output from
+//! partials, whole or split into shards, mixed with logs, is the bytes of one run over the
+//! logs; partials that do not fit, are damaged or hostile are one error line each.
+
+use crate::harness::{Dir, gzip, repo, run, run_in, stderr, stdout};
+use crate::organization::org_trail;
+use std::path::Path;
+use std::process::Output;
+
+/// Every reading command, with options that change what is read or shown.
+const COMMANDS: &[&[&str]] = &[
+    &["events"],
+    &["events", "--format", "jsonl", "--include-failed"],
+    &["graph"],
+    &["graph", "--format", "json", "--level", "session"],
+    &["chains"],
+    &["services"],
+    &["passrole"],
+    &["activity"],
+    &["activity", "--by", "origin"],
+    &["activity", "--calls"],
+    &["activity", "--since", "2020-12-21", "--exclude-failed"],
+    &["findings"],
+    &["findings", "--kind", "role-juggling"],
+    &["edges"],
+    &["summary"],
+    &["report"],
+];
+
+/// stdout, stderr (without summary's elapsed line) and status.
+fn outcome(output: &Output) -> (Vec<u8>, String, Option<i32>) {
+    let mut out = output.stdout.clone();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    if let Some(at) = text.find("elapsed  ") {
+        out.truncate(at);
+    }
+    (out, stderr(output), output.status.code())
+}
+
+/// `trailmask partial COMMAND... INPUTS -o OUT`, run in `dir`.
+fn partial(dir: &Path, command: &[&str], inputs: &[&str], out: &str) -> Output {
+    let mut args = vec!["partial"];
+    args.extend(command);
+    args.extend(inputs);
+    args.extend(["-q", "-o", out]);
+    let output = run_in(dir, &args, None);
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{args:?}: {}",
+        stderr(&output)
+    );
+    output
+}
+
+/// The listing of `inputs`, cut into `shards` listings (round robin), written in `work`.
+fn shards(dir: &Path, inputs: &str, shards: usize, work: &Dir) -> Vec<String> {
+    let listing = stdout(&run_in(dir, &["list", inputs], None));
+    let mut lines = listing.lines();
+    let magic = lines.next().expect("a listing's first line");
+    assert_eq!(magic, "TRAILMASK LISTING 1");
+    let mut texts = vec![format!("{magic}\n"); shards];
+    for (i, line) in lines.enumerate() {
+        texts[i % shards].push_str(line);
+        texts[i % shards].push('\n');
+    }
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let path = work.write(&format!("shard{i}.listing"), text.as_bytes());
+            path.to_string_lossy().into_owned()
+        })
+        .collect()
+}
+
+fn args_with<'a>(command: &[&'a str], inputs: &'a [String]) -> Vec<&'a str> {
+    let mut args = command.to_vec();
+    args.extend(inputs.iter().map(String::as_str));
+    args
+}
+
+#[test]
+fn every_command_from_one_partial_prints_what_it_prints_from_the_logs() {
+    let work = Dir::new();
+    for command in COMMANDS {
+        let part = work.path("whole.part").to_string_lossy().into_owned();
+        partial(&repo(), command, &["sample-logs/"], &part);
+        let direct = outcome(&run(&args_with(command, &["sample-logs/".into()])));
+        let merged = outcome(&run(&args_with(command, &[part])));
+        assert_eq!(merged, direct, "{command:?}");
+        assert!(!direct.0.is_empty(), "{command:?} printed nothing");
+    }
+}
+
+#[test]
+fn every_command_from_shards_prints_what_it_prints_from_the_logs() {
+    let work = Dir::new();
+    let listings = shards(&repo(), "sample-logs/", 3, &work);
+    for command in COMMANDS {
+        let mut parts = Vec::new();
+        for (i, listing) in listings.iter().enumerate() {
+            let part = work
+                .path(&format!("{i}.part"))
+                .to_string_lossy()
+                .into_owned();
+            partial(&repo(), command, &[listing], &part);
+            parts.push(part);
+        }
+        // In any order.
+        parts.reverse();
+        let direct = outcome(&run(&args_with(command, &["sample-logs/".into()])));
+        let merged = outcome(&run(&args_with(command, &parts)));
+        assert_eq!(merged, direct, "{command:?}");
+    }
+}
+
+#[test]
+fn a_partial_is_the_same_bytes_for_any_thread_count_and_merges_into_a_larger_one() {
+    let work = Dir::new();
+    let (one, two) = (work.path("j1.part"), work.path("j2.part"));
+    for command in [&["events"][..], &["activity", "--calls"][..]] {
+        let mut args = command.to_vec();
+        args.extend(["-j", "1"]);
+        partial(&repo(), &args, &["sample-logs/"], one.to_str().unwrap());
+        args.pop();
+        args.push("2");
+        partial(&repo(), &args, &["sample-logs/"], two.to_str().unwrap());
+        let bytes = std::fs::read(&one).unwrap();
+        assert_eq!(bytes, std::fs::read(&two).unwrap(), "{command:?}");
+        assert!(bytes.starts_with(b"TRAILMASK PARTIAL 1\n"));
+        // Partials of two shards merged into one: the same bytes as the partial of all.
+        let listings = shards(&repo(), "sample-logs/", 2, &work);
+        let mut parts = Vec::new();
+        for (i, listing) in listings.iter().enumerate() {
+            let part = work
+                .path(&format!("s{i}.part"))
+                .to_string_lossy()
+                .into_owned();
+            partial(&repo(), command, &[listing], &part);
+            parts.push(part);
+        }
+        let merged = work.path("merged.part");
+        partial(
+            &repo(),
+            command,
+            &[&parts[0], &parts[1]],
+            merged.to_str().unwrap(),
+        );
+        assert_eq!(std::fs::read(&merged).unwrap(), bytes, "{command:?}");
+    }
+}
+
+#[test]
+fn partials_mixed_with_logs_and_given_twice_count_each_event_once() {
+    let work = Dir::new();
+    let listings = shards(&repo(), "sample-logs/", 2, &work);
+    for command in [&["events"][..], &["activity"][..], &["graph"][..]] {
+        let part = work.path("first-half.part").to_string_lossy().into_owned();
+        partial(&repo(), command, &[&listings[0]], &part);
+        let direct = run(&args_with(command, &["sample-logs/".into()]));
+        // Half as a partial, the whole as logs: the logs' files are the partial's too.
+        let mixed = run(&args_with(
+            command,
+            &[part.clone(), "sample-logs/".into(), part.clone()],
+        ));
+        assert_eq!(stdout(&mixed), stdout(&direct), "{command:?}");
+        assert_eq!(mixed.status.code(), Some(0));
+    }
+}
+
+#[test]
+fn the_organization_from_shards_is_the_organization() {
+    let trail = org_trail();
+    let work = Dir::new();
+    let inputs = trail.to_string_lossy().into_owned();
+    let listings = shards(Path::new("/"), &inputs, 4, &work);
+    for command in [
+        &["events"][..],
+        &["graph"][..],
+        &["chains"][..],
+        &["activity", "--by", "origin"][..],
+        &["findings"][..],
+        &["passrole"][..],
+    ] {
+        let mut parts = Vec::new();
+        for (i, listing) in listings.iter().enumerate() {
+            let part = work
+                .path(&format!("{i}.part"))
+                .to_string_lossy()
+                .into_owned();
+            partial(Path::new("/"), command, &[listing], &part);
+            parts.push(part);
+        }
+        let direct = run(&args_with(command, &[inputs.clone()]));
+        let merged = run(&args_with(command, &parts));
+        assert_eq!(outcome(&merged), outcome(&direct), "{command:?}");
+    }
+}
+
+#[test]
+fn bad_files_are_recorded_and_said_again_by_the_merge() {
+    let dir = Dir::new();
+    let good = r#"{"Records":[{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"requestParameters":{"roleArn":"arn:aws:iam::111122223333:role/Admin","roleSessionName":"alice"},"responseElements":{"credentials":{"accessKeyId":"ASIAEXAMPLE1"},"assumedRoleUser":{"arn":"arn:aws:sts::111122223333:assumed-role/Admin/alice"}},"eventID":"e1","recipientAccountId":"111122223333"}]}"#;
+    dir.write_gz("logs/a.json.gz", good);
+    let cut = gzip(good.replace("e1", "e2").as_bytes());
+    dir.write("logs/b.json.gz", &cut[..cut.len() / 2]);
+    dir.write(
+        "logs/c.json",
+        b"{\"Records\":[{\"eventName\":\"AssumeRole\",",
+    );
+    let direct = run_in(dir.root.path(), &["events", "logs"], None);
+    assert_eq!(direct.status.code(), Some(1));
+    let made = partial(dir.root.path(), &["events"], &["logs"], "logs.part");
+    assert_eq!(made.status.code(), Some(1), "the partial's run says so too");
+    assert_eq!(
+        stderr(&made)
+            .lines()
+            .filter(|l| l.contains("logs/b.json.gz"))
+            .count(),
+        1
+    );
+    let merged = run_in(dir.root.path(), &["events", "logs.part"], None);
+    assert_eq!(outcome(&merged), outcome(&direct));
+    let lines = stderr(&merged);
+    assert!(lines.contains("logs/b.json.gz: truncated gzip"), "{lines}");
+    assert!(lines.contains("logs/c.json: not valid JSON"), "{lines}");
+}
+
+#[test]
+fn a_partial_for_another_command_or_window_is_refused_with_what_to_do() {
+    let dir = Dir::new();
+    let repo = repo();
+    let logs = repo.join("sample-logs").to_string_lossy().into_owned();
+    partial(dir.root.path(), &["events"], &[&logs], "events.part");
+    partial(
+        dir.root.path(),
+        &["activity", "--since", "2020-12-21"],
+        &[&logs],
+        "activity.part",
+    );
+    let misfit = run_in(dir.root.path(), &["graph", "events.part", "-q"], None);
+    assert_eq!(misfit.status.code(), Some(1));
+    assert_eq!(
+        stderr(&misfit),
+        "trailmask: events.part: a partial read for `events`, which serves events, chains, \
+         edges, summary and findings without session-many-networks, not this command (it \
+         needs hand-overs): read the logs again with `trailmask partial` and this command\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    let window = run_in(dir.root.path(), &["activity", "activity.part", "-q"], None);
+    assert_eq!(window.status.code(), Some(1));
+    assert!(
+        stderr(&window).contains(
+            "activity.part: a partial that counted the calls of --since \
+             2020-12-21T00:00:00Z --until (none) (all outcomes): merge it with the same \
+             time window and outcome filter"
+        ),
+        "{}",
+        stderr(&window)
+    );
+    let timeline = run_in(
+        dir.root.path(),
+        &[
+            "activity",
+            "--calls",
+            "--since",
+            "2020-12-21",
+            "activity.part",
+            "-q",
+        ],
+        None,
+    );
+    assert!(stderr(&timeline).contains("a partial without the timeline of calls"));
+    // The same window: merged.
+    let fits = run_in(
+        dir.root.path(),
+        &["activity", "--since", "2020-12-21", "activity.part", "-q"],
+        None,
+    );
+    assert_eq!(fits.status.code(), Some(0), "{}", stderr(&fits));
+}
+
+/// A partial's text (the magic line, then one gzip member of `lines`).
+fn crafted(lines: &str) -> Vec<u8> {
+    let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
+    bytes.extend(gzip(lines.as_bytes()));
+    bytes
+}
+
+const ACTIVITY_HEADER: &str = r#"{"header":{"version":1,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
+
+#[test]
+fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
+    let dir = Dir::new();
+    let repo = repo();
+    let logs = repo.join("sample-logs").to_string_lossy().into_owned();
+    let made = partial(dir.root.path(), &["activity"], &[&logs], "good.part");
+    assert_eq!(made.status.code(), Some(0));
+    let good = std::fs::read(dir.path("good.part")).unwrap();
+    dir.write("cut.part", &good[..good.len() - 40]);
+    let session = r#"{"session":{"arn":"arn:aws:sts::1:assumed-role/R/s","access_key":"ASIA1","created":"","issuer":"","first":null,"last":null,"addresses":[],"addresses_dropped":false,"accounts":[]}}"#;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "no-end.part",
+            crafted(&format!("{ACTIVITY_HEADER}\n")),
+            "a partial cut short (no end line)",
+        ),
+        (
+            "index.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{session}\n{{\"call\":[\"id\\u00001.2.3.4\",7,0,5,0,0]}}\n{{\"end\":{{\"files\":0,\"calls\":1}}}}\n"
+            )),
+            "damaged partial: a call names a session, action or log file not stored",
+        ),
+        (
+            "address.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{{\"name\":[\"s3.amazonaws.com\",\"GetObject\"]}}\n{session}\n{{\"log\":\"x\"}}\n{{\"call\":[\"é\",1,0,0,0,0]}}\n{{\"end\":{{\"files\":0,\"calls\":1}}}}\n"
+            )),
+            "damaged partial: a call's address is not the end of its identity",
+        ),
+        (
+            "count.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{{\"end\":{{\"files\":3,\"calls\":0}}}}\n"
+            )),
+            "its end line counts 3 files and 0 calls, it holds 0 and 0",
+        ),
+        (
+            "version.part",
+            crafted(&ACTIVITY_HEADER.replace("\"version\":1", "\"version\":9")),
+            "a partial of format version 9 (this trailmask reads version 1)",
+        ),
+        (
+            "garbage.part",
+            crafted("not json\n"),
+            "damaged partial: expected",
+        ),
+        (
+            "notgzip.part",
+            b"TRAILMASK PARTIAL 1\nplain text".to_vec(),
+            "damaged partial: invalid gzip header",
+        ),
+    ];
+    for (name, bytes, _) in &cases {
+        dir.write(name, bytes);
+    }
+    let mut args = vec!["activity", "-q", "good.part", "cut.part"];
+    args.extend(cases.iter().map(|(name, _, _)| *name));
+    let output = run_in(dir.root.path(), &args, None);
+    assert_eq!(output.status.code(), Some(1));
+    let lines = stderr(&output);
+    // One line each, cut.part's, and the closing line.
+    assert_eq!(lines.lines().count(), cases.len() + 2, "{lines}");
+    for (name, _, what) in &cases {
+        let line = lines
+            .lines()
+            .find(|line| line.starts_with(&format!("trailmask: {name}: ")))
+            .unwrap_or_else(|| panic!("no line for {name}: {lines}"));
+        assert!(line.contains(what), "{name}: {line}");
+    }
+    assert!(lines.contains("trailmask: cut.part: "), "{lines}");
+    // The good partial was read: the same rows as the logs.
+    let direct = run(&["activity", "-q", "sample-logs/"]);
+    assert_eq!(stdout(&output), stdout(&direct));
+}
+
+#[test]
+fn a_partial_that_inflates_like_a_bomb_is_refused_in_linear_time() {
+    let dir = Dir::new();
+    // 64 MiB of the same line compress a thousand to one: past 64 times the partial's size.
+    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
+    let line = b"{\"skipped\":\"digest\"}\n";
+    for _ in 0..(64 << 20) / line.len() {
+        text.extend_from_slice(line);
+    }
+    let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
+    bytes.extend(gzip(&text));
+    dir.write("bomb.part", &bytes);
+    let output = crate::harness::run_limited_cpu(
+        dir.root.path(),
+        512 * 1024,
+        Some(20),
+        &["activity", "-q", "--max-file-size", "1M", "bomb.part"],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("bomb.part: a partial that inflates past"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn list_writes_the_inputs_and_a_listing_stands_for_them() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz",
+        "{\"Records\":[]}",
+    );
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail/us-east-1/2024/01/09/b.json.gz",
+        "{\"Records\":[]}",
+    );
+    dir.write_gz(
+        "AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz",
+        "{}",
+    );
+    dir.write("AWSLogs/notes.txt", b"x");
+    let output = run_in(
+        dir.root.path(),
+        &["list", "--until", "2024-01-05", "AWSLogs"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let size = std::fs::metadata(dir.path("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz"))
+        .unwrap()
+        .len();
+    let digest =
+        std::fs::metadata(dir.path("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz"))
+            .unwrap()
+            .len();
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "TRAILMASK LISTING 1\n\
+             {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
+             {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz\",\"size\":{digest},\"skip\":\"digest\"}}}}\n\
+             {{\"skipped\":\"not a log file name\"}}\n\
+             {{\"skipped\":\"outside --since/--until\"}}\n"
+        )
+    );
+    dir.write("all.listing", &output.stdout);
+    let from_listing = run_in(dir.root.path(), &["summary", "all.listing"], None);
+    let direct = run_in(
+        dir.root.path(),
+        &["summary", "--until", "2024-01-05", "AWSLogs"],
+        None,
+    );
+    assert_eq!(outcome(&from_listing), outcome(&direct));
+    dir.write(
+        "bad.listing",
+        b"TRAILMASK LISTING 1\n{\"input\":{\"path\":7}}\n",
+    );
+    let bad = run_in(dir.root.path(), &["events", "bad.listing", "-q"], None);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).starts_with("trailmask: bad.listing: damaged listing: "),
+        "{}",
+        stderr(&bad)
+    );
+}
