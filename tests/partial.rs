@@ -191,7 +191,7 @@ fn the_organization_from_shards_is_the_organization() {
             partial(Path::new("/"), command, &[listing], &part);
             parts.push(part);
         }
-        let direct = run(&args_with(command, &[inputs.clone()]));
+        let direct = run(&args_with(command, std::slice::from_ref(&inputs)));
         let merged = run(&args_with(command, &parts));
         assert_eq!(outcome(&merged), outcome(&direct), "{command:?}");
     }

@@ -12,6 +12,7 @@ mod hostile;
 mod inputs;
 mod organization;
 mod output_safety;
+mod partial;
 mod passrole;
 mod passrole_graph;
 mod properties;
