@@ -13,12 +13,11 @@ use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
 use crate::error::InputError;
 use crate::event::RoleAssumption;
-use crate::partial::{Status, StoredFile};
 use crate::passrole::resolve::resolve;
 use crate::passrole::{Found, HandOver};
 use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Discovery, Input, discover};
-use crate::read::file::{FileReader, FileResult, FileStatus, read_kept};
+use crate::read::file::{FileReader, FileResult, FileStatus};
 use crate::read::load;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -235,7 +234,7 @@ pub(crate) fn read_files(
         ..
     } = found;
     let mut files = Vec::with_capacity(results.len());
-    let mut stored = Vec::new();
+    let mut from_partials = false;
     for ((_, mut result), input) in results.into_iter().zip(inputs) {
         match result.partial.take() {
             Some(partial) => {
@@ -243,22 +242,13 @@ pub(crate) fn read_files(
                 skipped.extend(partial.skipped);
                 errors.extend(partial.failed);
                 activities.extend(partial.activity);
-                stored.extend(partial.files);
+                files.extend(partial.files);
+                from_partials = true;
             }
             None => files.push((input, result)),
         }
     }
-    if !stored.is_empty() {
-        // The records partials kept are read again, file by file on all cores.
-        let interest = match options.interest {
-            Interest::Activity => Interest::RoleAssumptions,
-            other => other,
-        };
-        let reread: Vec<(Input, FileResult)> = stored
-            .into_par_iter()
-            .map(|file| stored_result(file, &reader, interest, options.keep_records))
-            .collect();
-        files.extend(reread);
+    if from_partials {
         // Input order, each path once (the first kept: a file read directly, else the first
         // partial's), as discovery gives every file once.
         files.sort_by(|(a, _), (b, _)| input_order(a).cmp(&input_order(b)));
@@ -280,42 +270,6 @@ fn input_order(input: &Input) -> (u8, &std::path::Path) {
         Input::Stdin => (0, std::path::Path::new("")),
         Input::File { path, .. } => (1, path),
     }
-}
-
-/// A partial result's file as if it had been read here: its status and counts as recorded,
-/// its events and hand-overs read again from the records it kept.
-fn stored_result(
-    file: StoredFile,
-    reader: &FileReader,
-    interest: Interest,
-    keep_records: bool,
-) -> (Input, FileResult) {
-    let (events, found) = if file.kept.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        read_kept(
-            &crate::partial::input_path(&file.input),
-            &file.kept,
-            reader.limit(),
-            interest,
-        )
-    };
-    let mut result = FileResult::not_read();
-    result.events = events;
-    result.found = found;
-    result.records = file.records;
-    result.bytes_read = file.bytes_read;
-    result.bytes_json = file.bytes_json;
-    result.status = match file.status {
-        Status::Read => FileStatus::Read,
-        Status::Skipped(reason) => FileStatus::Skipped(reason),
-        Status::Failed(error) => FileStatus::Failed(error),
-        Status::NotRead => FileStatus::NotRead,
-    };
-    if keep_records {
-        result.kept = file.kept;
-    }
-    (file.input, result)
 }
 
 /// The scan of what [`read_files`] read: statistics, failures, distinct events in order,

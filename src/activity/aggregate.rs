@@ -762,24 +762,18 @@ impl FileActivity {
         Ok(())
     }
 
-    /// The aggregate made of stored pieces: `sessions` as stored (their counts and address
-    /// counts are the calls'), `calls` with their ids, and the timeline's rows (one per call,
-    /// their session and log file taken from the call) when it was kept.
+    /// An aggregate to take in stored calls ([`FileActivity::add_stored`]): the actions,
+    /// sessions (their counts and address counts are then the calls') and log files stored.
     ///
     /// # Errors
-    /// A call that names a session, action or log file not stored, an address longer than its
-    /// id, or rows that are not one per call.
-    pub(crate) fn from_stored(
+    /// An action or session stored twice.
+    pub(crate) fn stored(
         names: Vec<(Arc<str>, Arc<str>)>,
         sessions: Vec<SessionActivity>,
         logs: Vec<Arc<str>>,
-        calls: &[StoredCall<'_>],
-        rows: Option<Vec<CallRow>>,
+        timeline: bool,
     ) -> Result<FileActivity, String> {
-        let mut activity = FileActivity {
-            rows: None,
-            ..FileActivity::default()
-        };
+        let mut activity = FileActivity::new(timeline);
         for (source, name) in &names {
             activity.name_of(source, name);
         }
@@ -812,63 +806,83 @@ impl FileActivity {
             });
         }
         activity.files = logs;
-        for call in calls {
-            let session = call.session as usize;
-            if session >= activity.sessions.len()
-                || call.name as usize >= activity.names.len()
-                || call.log as usize >= activity.files.len()
-            {
-                return Err("a call names a session, action or log file not stored".into());
-            }
-            let address_len = call.address_len as usize;
-            if address_len > call.id.len() || !call.id.is_char_boundary(call.id.len() - address_len)
-            {
-                return Err("a call's address is not the end of its identity".into());
-            }
-            let address = &call.id[call.id.len() - address_len..];
-            let counted = &mut activity.sessions[session];
-            counted.calls += 1;
-            counted.failures += u64::from(call.failed);
-            counted.write_calls += u64::from(call.writes);
-            let place = place_of(address);
-            if let Ok(at) = counted
-                .addresses
-                .binary_search_by(|known| (*known.place).cmp(&place))
-            {
-                counted.addresses[at].calls += 1;
-            }
-            let action = activity.action_of(call.session, call.name);
-            let count = &mut activity.actions[action as usize].count;
-            count.calls += 1;
-            count.failures += u64::from(call.failed);
-            let id_start = activity.ids.len() as u32;
-            activity.ids.push_str(call.id);
-            activity.marks.push(CallMark {
-                id_start,
-                id_len: call.id.len() as u32,
-                address_len: call.address_len,
-                file: call.log,
-                session: call.session,
-                action,
-                failed: call.failed,
-                writes: call.writes,
-            });
-        }
-        if let Some(mut rows) = rows {
-            if rows.len() != calls.len() {
-                return Err(format!(
-                    "{} timeline rows for {} calls",
-                    rows.len(),
-                    calls.len()
-                ));
-            }
-            for (row, call) in rows.iter_mut().zip(calls) {
-                row.session = call.session;
-                row.log_file = Arc::clone(&activity.files[call.log as usize]);
-            }
-            activity.rows = Some(rows);
-        }
         Ok(activity)
+    }
+
+    /// Takes in one stored call.
+    ///
+    /// # Errors
+    /// A call that names a session, action or log file not stored, or an address longer than
+    /// its id.
+    pub(crate) fn add_stored(&mut self, call: StoredCall<'_>) -> Result<(), String> {
+        let session = call.session as usize;
+        if session >= self.sessions.len()
+            || call.name as usize >= self.names.len()
+            || call.log as usize >= self.files.len()
+        {
+            return Err("a call names a session, action or log file not stored".into());
+        }
+        let address_len = call.address_len as usize;
+        if address_len > call.id.len() || !call.id.is_char_boundary(call.id.len() - address_len) {
+            return Err("a call's address is not the end of its identity".into());
+        }
+        let address = &call.id[call.id.len() - address_len..];
+        let counted = &mut self.sessions[session];
+        counted.calls += 1;
+        counted.failures += u64::from(call.failed);
+        counted.write_calls += u64::from(call.writes);
+        let place = place_of(address);
+        if let Ok(at) = counted
+            .addresses
+            .binary_search_by(|known| (*known.place).cmp(&place))
+        {
+            counted.addresses[at].calls += 1;
+        }
+        let action = self.action_of(call.session, call.name);
+        let count = &mut self.actions[action as usize].count;
+        count.calls += 1;
+        count.failures += u64::from(call.failed);
+        let id_start = self.ids.len() as u32;
+        self.ids.push_str(call.id);
+        self.marks.push(CallMark {
+            id_start,
+            id_len: call.id.len() as u32,
+            address_len: call.address_len,
+            file: call.log,
+            session: call.session,
+            action,
+            failed: call.failed,
+            writes: call.writes,
+        });
+        Ok(())
+    }
+
+    /// Takes in the timeline's row of the last call taken in (its session and log file are
+    /// the call's); ignored when the timeline is not kept.
+    ///
+    /// # Errors
+    /// A row with no call before it, or a second row for one call.
+    pub(crate) fn add_stored_row(&mut self, mut row: CallRow) -> Result<(), String> {
+        let Some(rows) = &mut self.rows else {
+            return Ok(());
+        };
+        let Some(mark) = self.marks.last() else {
+            return Err("a timeline row before any call".into());
+        };
+        if rows.len() + 1 != self.marks.len() {
+            return Err("a call with two timeline rows".into());
+        }
+        row.session = mark.session;
+        row.log_file = Arc::clone(&self.files[mark.file as usize]);
+        rows.push(row);
+        Ok(())
+    }
+
+    /// True when every call taken in has its row (or the timeline is not kept).
+    pub(crate) fn rows_complete(&self) -> bool {
+        self.rows
+            .as_ref()
+            .is_none_or(|rows| rows.len() == self.marks.len())
     }
 }
 

@@ -96,13 +96,12 @@ pub struct Expect {
 }
 
 /// A partial result read back.
-#[derive(Debug)]
 pub struct Partial {
-    pub header: Header,
     pub skipped: Vec<SkipReason>,
     /// Paths discovery could not walk, each with its recorded error.
     pub failed: Vec<InputError>,
-    pub files: Vec<StoredFile>,
+    /// Its files as the reading run's results (read again from their kept records).
+    pub files: Vec<(Input, crate::read::file::FileResult)>,
     pub activity: Option<FileActivity>,
 }
 
@@ -349,7 +348,8 @@ pub fn sniff<R: Read>(input: &mut R) -> std::io::Result<(bool, Vec<u8>)> {
 }
 
 /// Reads a partial (after its [`MAGIC`], already consumed) of `size` bytes in all, as a run
-/// expecting `expect` merges it.
+/// expecting `expect` merges it: each stored file is given to `take` as it is read, which
+/// makes it a result (its kept records read again and dropped: never all held at once).
 ///
 /// # Errors
 /// A message for [`InputError::Partial`]: damaged, cut short, too large, or a misfit.
@@ -358,6 +358,7 @@ pub fn read<R: Read>(
     size: u64,
     expect: &Expect,
     max_file_size: u64,
+    take: &mut dyn FnMut(StoredFile) -> (Input, crate::read::file::FileResult),
 ) -> Result<Partial, String> {
     let cap = max_file_size.max(size.saturating_mul(MAX_RATIO));
     let mut lines = std::io::BufReader::new(
@@ -396,25 +397,28 @@ pub fn read<R: Read>(
     if let Some(misfit) = header.misfit(expect) {
         return Err(misfit);
     }
+    let timeline = expect.calls.timeline && header.calls.as_ref().is_some_and(|c| c.timeline);
     let mut partial = Partial {
-        header,
         skipped: Vec::new(),
         failed: Vec::new(),
         files: Vec::new(),
         activity: None,
     };
+    // The activity's pieces: actions, sessions and log files, then the calls (and rows).
     let mut names: Vec<(Arc<str>, Arc<str>)> = Vec::new();
     let mut sessions: Vec<SessionActivity> = Vec::new();
     let mut logs: Vec<Arc<str>> = Vec::new();
-    let mut ids = String::new();
-    let mut calls: Vec<(usize, usize, u32, u32, u32, u32, u8)> = Vec::new();
-    let mut rows: Vec<CallRow> = Vec::new();
+    let mut activity: Option<FileActivity> = None;
+    let mut counted = (0u64, 0u64);
     let mut ended = None;
+    let damaged = |what: String| format!("damaged partial: {what}");
     while next(&mut line)? {
         if ended.is_some() {
             return Err("damaged partial: lines after its end".into());
         }
-        match serde_json::from_slice::<Line>(&line).map_err(bad)? {
+        let parsed = serde_json::from_slice::<Line>(&line).map_err(bad)?;
+        let calls_begun = activity.is_some();
+        match parsed {
             Line::Header(_) => return Err("damaged partial: a second header".into()),
             Line::Skipped(reason) => partial.skipped.push(
                 SkipReason::named(&reason)
@@ -424,50 +428,53 @@ pub fn read<R: Read>(
                 path: PathBuf::from(&*path),
                 message: message.into_owned(),
             }),
-            Line::File(file) => partial.files.push(stored_file(file)?),
+            Line::File(file) => {
+                counted.0 += 1;
+                partial.files.push(take(stored_file(file)?));
+            }
+            Line::Name(..) | Line::Session(_) | Line::Log(_) if calls_begun => {
+                return Err("damaged partial: activity lines out of order".into());
+            }
             Line::Name(source, name) => names.push((Arc::from(&*source), Arc::from(&*name))),
-            Line::Session(s) => sessions.push(SessionActivity::stored(
-                s.arn.into(),
-                s.access_key.into(),
-                s.created.into(),
-                s.issuer.into(),
-                Seen {
-                    first: unstamp(s.first),
-                    last: unstamp(s.last),
-                },
-                s.addresses
-                    .into_iter()
-                    .map(|a| AddressUse {
-                        place: a.place.into(),
-                        address: a.address.into(),
-                        calls: 0,
-                        first: (unstamp(a.first), a.first_id.into()),
-                    })
-                    .collect(),
-                s.addresses_dropped,
-                s.accounts.into_iter().map(Into::into).collect(),
-            )),
+            Line::Session(s) => sessions.push(stored_session(s)),
             Line::Log(path) => logs.push(Arc::from(&*path)),
             Line::Call(id, address_len, log, session, name, flags) => {
-                let start = ids.len();
-                ids.push_str(&id);
-                calls.push((start, ids.len(), address_len, log, session, name, flags));
+                counted.1 += 1;
+                if expect.interest != Interest::Activity {
+                    continue;
+                }
+                let activity = match &mut activity {
+                    Some(activity) => activity,
+                    None => activity.insert(
+                        FileActivity::stored(
+                            std::mem::take(&mut names),
+                            std::mem::take(&mut sessions),
+                            std::mem::take(&mut logs),
+                            timeline,
+                        )
+                        .map_err(damaged)?,
+                    ),
+                };
+                activity
+                    .add_stored(StoredCall {
+                        id: &id,
+                        address_len,
+                        log,
+                        session,
+                        name,
+                        failed: flags & 1 != 0,
+                        writes: flags & 2 != 0,
+                    })
+                    .map_err(damaged)?;
             }
-            Line::Row(row) => rows.push(CallRow {
-                time: unstamp(row.time),
-                event_source: row.source.into(),
-                event_name: row.name.into(),
-                error_code: row.error.into(),
-                source_ip: row.ip.into(),
-                user_agent: row.agent.into(),
-                event_id: row.id.into(),
-                log_file: Arc::from(""),
-                session: 0,
-            }),
+            Line::Row(row) => {
+                if let Some(activity) = &mut activity {
+                    activity.add_stored_row(stored_row(row)).map_err(damaged)?;
+                }
+            }
             Line::End { files, calls } => ended = Some((files, calls)),
         }
     }
-    let counted = (partial.files.len() as u64, calls.len() as u64);
     match ended {
         None => return Err("a partial cut short (no end line)".into()),
         Some(said) if said != counted => {
@@ -479,28 +486,55 @@ pub fn read<R: Read>(
         Some(_) => {}
     }
     if expect.interest == Interest::Activity {
-        let calls: Vec<StoredCall> = calls
-            .iter()
-            .map(
-                |&(start, end, address_len, log, session, name, flags)| StoredCall {
-                    id: &ids[start..end],
-                    address_len,
-                    log,
-                    session,
-                    name,
-                    failed: flags & 1 != 0,
-                    writes: flags & 2 != 0,
-                },
-            )
-            .collect();
-        let timeline = partial.header.calls.as_ref().is_some_and(|c| c.timeline);
-        let rows = (timeline && expect.calls.timeline).then_some(rows);
-        partial.activity = Some(
-            FileActivity::from_stored(names, sessions, logs, &calls, rows)
-                .map_err(|what| format!("damaged partial: {what}"))?,
-        );
+        let activity = match activity {
+            Some(activity) => activity,
+            // No call: the sessions stored (none, from a writer) and nothing to count.
+            None => FileActivity::stored(names, sessions, logs, timeline).map_err(damaged)?,
+        };
+        if !activity.rows_complete() {
+            return Err("damaged partial: calls without their timeline rows".into());
+        }
+        partial.activity = Some(activity);
     }
     Ok(partial)
+}
+
+fn stored_session(s: SessionLine) -> SessionActivity {
+    SessionActivity::stored(
+        s.arn.into(),
+        s.access_key.into(),
+        s.created.into(),
+        s.issuer.into(),
+        Seen {
+            first: unstamp(s.first),
+            last: unstamp(s.last),
+        },
+        s.addresses
+            .into_iter()
+            .map(|a| AddressUse {
+                place: a.place.into(),
+                address: a.address.into(),
+                calls: 0,
+                first: (unstamp(a.first), a.first_id.into()),
+            })
+            .collect(),
+        s.addresses_dropped,
+        s.accounts.into_iter().map(Into::into).collect(),
+    )
+}
+
+fn stored_row(row: RowLine) -> CallRow {
+    CallRow {
+        time: unstamp(row.time),
+        event_source: row.source.into(),
+        event_name: row.name.into(),
+        error_code: row.error.into(),
+        source_ip: row.ip.into(),
+        user_agent: row.agent.into(),
+        event_id: row.id.into(),
+        log_file: Arc::from(""),
+        session: 0,
+    }
 }
 
 fn stored_file(file: FileLine) -> Result<StoredFile, String> {

@@ -15,7 +15,7 @@ use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
 use crate::json::{Records, Repeats};
-use crate::partial::{self, Partial};
+use crate::partial::{self, Partial, Status, StoredFile};
 use crate::passrole::{self, Found};
 use aho_corasick::AhoCorasick;
 use std::io::Read;
@@ -112,11 +112,6 @@ impl FileReader {
         }
     }
 
-    /// The limit on one file's decompressed size.
-    pub(crate) fn limit(&self) -> u64 {
-        self.limit
-    }
-
     /// Reads `input` with this thread's buffers.
     pub(crate) fn read(&self, input: &Input) -> FileResult {
         BUFFERS.with_borrow_mut(|bufs| read_input(input, self, bufs))
@@ -206,7 +201,8 @@ fn read_or_sniff<R: std::io::Read>(
 ) -> Option<impl std::io::Read + use<R>> {
     let (head, error) = match partial::sniff(&mut input) {
         Ok((true, _)) => {
-            match partial::read(input, size, &reader.expect(), reader.limit) {
+            let mut take = |stored| stored_result(stored, reader);
+            match partial::read(input, size, &reader.expect(), reader.limit, &mut take) {
                 Ok(read) => result.partial = Some(Box::new(read)),
                 Err(what) => {
                     result.status = FileStatus::Failed(InputError::Partial {
@@ -221,6 +217,42 @@ fn read_or_sniff<R: std::io::Read>(
         Err(error) => (Vec::new(), Some(error)),
     };
     Some(SniffedHead(head, error).chain(input))
+}
+
+/// A partial result's file as if it had been read here: its status and counts as recorded,
+/// its events and hand-overs read again from the records it kept.
+fn stored_result(file: StoredFile, reader: &FileReader) -> (Input, FileResult) {
+    // Activity's calls are in the partial's aggregate: its records give role assumptions.
+    let interest = match reader.interest {
+        Interest::Activity => Interest::RoleAssumptions,
+        other => other,
+    };
+    let (events, found) = if file.kept.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        read_kept(
+            &crate::partial::input_path(&file.input),
+            &file.kept,
+            reader.limit,
+            interest,
+        )
+    };
+    let mut result = FileResult::not_read();
+    result.events = events;
+    result.found = found;
+    result.records = file.records;
+    result.bytes_read = file.bytes_read;
+    result.bytes_json = file.bytes_json;
+    result.status = match file.status {
+        Status::Read => FileStatus::Read,
+        Status::Skipped(reason) => FileStatus::Skipped(reason),
+        Status::Failed(error) => FileStatus::Failed(error),
+        Status::NotRead => FileStatus::NotRead,
+    };
+    if reader.keep_records {
+        result.kept = file.kept;
+    }
+    (file.input, result)
 }
 
 /// The bytes read to tell a partial from a log, then the error that ended reading them, if any.
