@@ -93,6 +93,44 @@ pub mod testing {
                 .is_none_or(|record| Some(record) == serde_json::from_str::<CallRecord>(text).ok())
     }
 
+    /// Reads `lines` (a partial result's JSON Lines, uncompressed) as a run reading for
+    /// `interest` (with the timeline of calls or not) merges it, given twice (so every call
+    /// is a copy of another, taken out by the merge): the files and distinct calls it held, or
+    /// why it was refused. For the fuzz target.
+    pub fn merge_partial_lines(
+        lines: &[u8],
+        interest: Interest,
+        timeline: bool,
+    ) -> Result<(usize, u64), String> {
+        use std::io::Write;
+        let mut bytes = crate::partial::MAGIC.to_vec();
+        let mut gz = flate2::write::GzEncoder::new(&mut bytes, flate2::Compression::fast());
+        gz.write_all(lines).map_err(|e| e.to_string())?;
+        gz.finish().map_err(|e| e.to_string())?;
+        let window = crate::activity::CallWindow {
+            timeline,
+            ..Default::default()
+        };
+        let reader = crate::read::file::FileReader::new(1 << 24, interest).counting(window);
+        let mut files = 0;
+        let mut activities = Vec::new();
+        for _ in 0..2 {
+            let body = &bytes[crate::partial::MAGIC.len()..];
+            let mut take = |stored| crate::read::file::stored_result(stored, &reader);
+            let partial = crate::partial::read(
+                body,
+                bytes.len() as u64,
+                &reader.expect(),
+                1 << 24,
+                &mut take,
+            )?;
+            files += partial.files.len();
+            activities.extend(partial.activity);
+        }
+        let merged = crate::activity::aggregate::merge(activities);
+        Ok((files, merged.sessions.iter().map(|s| s.calls).sum()))
+    }
+
     /// The hand-overs (rows) one file gave, for the fuzz targets.
     pub fn hand_over_count(outcome: &FileOutcome) -> usize {
         outcome

@@ -221,7 +221,7 @@ fn read_or_sniff<R: std::io::Read>(
 
 /// A partial result's file as if it had been read here: its status and counts as recorded,
 /// its events and hand-overs read again from the records it kept.
-fn stored_result(file: StoredFile, reader: &FileReader) -> (Input, FileResult) {
+pub(crate) fn stored_result(file: StoredFile, reader: &FileReader) -> (Input, FileResult) {
     // Activity's calls are in the partial's aggregate: its records give role assumptions.
     let interest = match reader.interest {
         Interest::Activity => Interest::RoleAssumptions,
