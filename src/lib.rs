@@ -117,13 +117,8 @@ pub mod testing {
         for _ in 0..2 {
             let body = &bytes[crate::partial::MAGIC.len()..];
             let mut take = |stored| crate::read::file::stored_result(stored, &reader);
-            let partial = crate::partial::read(
-                body,
-                bytes.len() as u64,
-                &reader.expect(),
-                1 << 24,
-                &mut take,
-            )?;
+            let partial =
+                crate::partial::read(body, Some(bytes.len() as u64), &reader.expect(), &mut take)?;
             files += partial.files.len();
             activities.extend(partial.activity);
         }

@@ -47,6 +47,29 @@ impl Target {
         }
     }
 
+    /// True when the target is a terminal: stdout on one, or a terminal's device named with
+    /// `-o` (`/dev/tty`). Nothing is created.
+    pub fn is_terminal(&self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            Target::Stdout => io::stdout().is_terminal(),
+            Target::File(path) => {
+                #[cfg(unix)]
+                let device = {
+                    use std::os::unix::fs::FileTypeExt;
+                    std::fs::metadata(path).is_ok_and(|m| m.file_type().is_char_device())
+                };
+                #[cfg(not(unix))]
+                let device = false;
+                device
+                    && std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .is_ok_and(|file| file.is_terminal())
+            }
+        }
+    }
+
     /// Opens the target, before the inputs are read: follows links, refuses an input, and
     /// creates the temporary file (see the module documentation).
     ///

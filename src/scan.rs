@@ -233,27 +233,32 @@ pub(crate) fn read_files(
         mut skipped,
         ..
     } = found;
-    let mut files = Vec::with_capacity(results.len());
-    let mut from_partials = false;
+    // Each file with where it came from: read here (`None`), or the n-th partial's.
+    let mut entries: Vec<(Option<usize>, Input, FileResult)> = Vec::with_capacity(results.len());
+    let mut partial_activity: Vec<Option<FileActivity>> = Vec::new();
     for ((_, mut result), input) in results.into_iter().zip(inputs) {
         match result.partial.take() {
             Some(partial) => {
                 let partial = *partial;
+                let n = partial_activity.len();
                 skipped.extend(partial.skipped);
                 errors.extend(partial.failed);
-                activities.extend(partial.activity);
-                files.extend(partial.files);
-                from_partials = true;
+                partial_activity.push(partial.activity);
+                entries.extend(
+                    (partial.files.into_iter()).map(|(input, result)| (Some(n), input, result)),
+                );
             }
-            None => files.push((input, result)),
+            None => entries.push((None, input, result)),
         }
     }
-    if from_partials {
-        // Input order, each path once (the first kept: a file read directly, else the first
-        // partial's), as discovery gives every file once.
-        files.sort_by(|(a, _), (b, _)| input_order(a).cmp(&input_order(b)));
-        files.dedup_by(|(later, _), (first, _)| input_order(later) == input_order(first));
+    if !partial_activity.is_empty() {
+        once_each(&mut entries, &mut partial_activity);
     }
+    activities.extend(partial_activity.into_iter().flatten());
+    let files = entries
+        .into_iter()
+        .map(|(_, input, result)| (input, result))
+        .collect();
     FilesRead {
         files,
         skipped,
@@ -263,12 +268,46 @@ pub(crate) fn read_files(
     }
 }
 
-/// How inputs are ordered: standard input first, then files by path (as discovery sorts
-/// them).
-fn input_order(input: &Input) -> (u8, &std::path::Path) {
-    match input {
-        Input::Stdin => (0, std::path::Path::new("")),
-        Input::File { path, .. } => (1, path),
+/// Puts the files read and the files partials hold in input order, each file once, as
+/// discovery gives every file once. A file is known by its path as written and what reading
+/// it gave (size, bytes of JSON, records): a file read here and held by a partial, or held by
+/// two partials, is kept once (the one read here, else the first partial's in input order),
+/// and its calls are taken out of the other partials' activity. Standard input, and files of
+/// one path that differ (partials made in different folders), are different files.
+fn once_each(
+    entries: &mut Vec<(Option<usize>, Input, FileResult)>,
+    partial_activity: &mut [Option<FileActivity>],
+) {
+    fn key(entry: &(Option<usize>, Input, FileResult)) -> impl Ord + '_ {
+        let (source, input, result) = entry;
+        let path = match input {
+            Input::Stdin => None,
+            Input::File { path, .. } => Some(path),
+        };
+        let read = (result.bytes_read, result.bytes_json, result.records);
+        (path, read, source.map_or(0, |n| n + 1))
+    }
+    entries.sort_by(|a, b| key(a).cmp(&key(b)));
+    let mut dropped: Vec<Vec<String>> = vec![Vec::new(); partial_activity.len()];
+    entries.dedup_by(|later, first| {
+        let same_path = match (&later.1, &first.1) {
+            (Input::File { path: a, .. }, Input::File { path: b, .. }) => a == b,
+            _ => false,
+        };
+        let same = same_path
+            && (later.2.bytes_read, later.2.bytes_json, later.2.records)
+                == (first.2.bytes_read, first.2.bytes_json, first.2.records);
+        if let (true, Some(n)) = (same, later.0) {
+            dropped[n].push(crate::partial::input_path(&later.1).display().to_string());
+        }
+        same
+    });
+    for (activity, logs) in partial_activity.iter_mut().zip(&dropped) {
+        if let Some(activity) = activity
+            && !logs.is_empty()
+        {
+            activity.drop_logs(&logs.iter().map(String::as_str).collect());
+        }
     }
 }
 
@@ -300,9 +339,9 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
                 Found::Profile(change) => profile_changes.push(change),
             }
         }
-        scan.stats.records += result.records;
-        scan.stats.bytes_read += result.bytes_read;
-        scan.stats.bytes_json += result.bytes_json;
+        scan.stats.records = scan.stats.records.saturating_add(result.records);
+        scan.stats.bytes_read = scan.stats.bytes_read.saturating_add(result.bytes_read);
+        scan.stats.bytes_json = scan.stats.bytes_json.saturating_add(result.bytes_json);
         match result.status {
             FileStatus::Read => scan.stats.files_read += 1,
             FileStatus::Skipped(reason) => {

@@ -381,7 +381,7 @@ fn a_partial_that_inflates_like_a_bomb_is_refused_in_linear_time() {
         dir.root.path(),
         512 * 1024,
         Some(20),
-        &["activity", "-q", "--max-file-size", "1M", "bomb.part"],
+        &["activity", "-q", "bomb.part"],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
@@ -448,5 +448,235 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         stderr(&bad).starts_with("trailmask: bad.listing: damaged listing: "),
         "{}",
         stderr(&bad)
+    );
+}
+
+/// Review of issue 25 (1): partials of two standard inputs, or of files of the same relative
+/// path in two folders, are different files: none is dropped.
+#[test]
+fn partials_of_two_stdins_or_two_folders_keep_both() {
+    let dir = Dir::new();
+    let logs = repo().join("sample-logs/AWSLogs/o-a1b2c3d4e5");
+    let a = logs.join("444444444444/CloudTrail/us-east-1/2020/12/21/444444444444_CloudTrail_us-east-1_20201221T1505Z_USXJKST2AVF4DZO7.json.gz");
+    let b = logs.join("333333333333/CloudTrail/us-east-1/2020/12/21/333333333333_CloudTrail_us-east-1_20201221T1405Z_OWFILWNTWZK5ZLM2.json.gz");
+    for (n, file) in [&a, &b].iter().enumerate() {
+        let bytes = std::fs::read(file).unwrap();
+        let output = run_in(
+            dir.root.path(),
+            &[
+                "partial",
+                "events",
+                "-q",
+                "-",
+                "-o",
+                &format!("stdin{n}.part"),
+            ],
+            Some(&bytes),
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        dir.write(&format!("d{n}/trail.json.gz"), &bytes);
+        let output = run_in(
+            &dir.path(&format!("d{n}")),
+            &[
+                "partial",
+                "events",
+                "-q",
+                "trail.json.gz",
+                "-o",
+                "../folder.part",
+            ],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        std::fs::rename(
+            dir.path("folder.part"),
+            dir.path(&format!("folder{n}.part")),
+        )
+        .unwrap();
+    }
+    let direct = run(&["events", "-q", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let rows = |output: &Output| stdout(output).lines().count();
+    assert_eq!(rows(&direct), 5, "a header and four role assumptions");
+    for parts in [
+        ["stdin0.part", "stdin1.part"],
+        ["folder0.part", "folder1.part"],
+    ] {
+        let merged = run_in(dir.root.path(), &["events", "-q", parts[0], parts[1]], None);
+        assert_eq!(rows(&merged), 5, "{parts:?}: {}", stdout(&merged));
+    }
+}
+
+/// Review of issue 25 (2): a file in two partials is read once, its calls too: the closing
+/// line counts no copies the direct run does not, and the partial of both is the direct one.
+#[test]
+fn a_file_in_two_overlapping_partials_counts_once() {
+    let work = Dir::new();
+    let listing = stdout(&run(&["list", "sample-logs/"]));
+    let lines: Vec<&str> = listing.lines().collect();
+    let half = lines.len() / 2;
+    let first = format!("{}\n", lines[..half + 4].join("\n"));
+    let second = format!("{}\n{}\n", lines[0], lines[half..].join("\n"));
+    let (a, b) = (
+        work.write("a.listing", first.as_bytes()),
+        work.write("b.listing", second.as_bytes()),
+    );
+    let (pa, pb, pab, whole) = (
+        work.path("a.part"),
+        work.path("b.part"),
+        work.path("ab.part"),
+        work.path("whole.part"),
+    );
+    let s = |p: &std::path::PathBuf| p.to_string_lossy().into_owned();
+    for command in [&["activity", "--calls"][..], &["events"][..]] {
+        partial(&repo(), command, &[&s(&a)], &s(&pa));
+        partial(&repo(), command, &[&s(&b)], &s(&pb));
+        let direct = run(&args_with(command, &["sample-logs/".into()]));
+        let merged = run(&args_with(command, &[s(&pa), s(&pb)]));
+        assert_eq!(outcome(&merged), outcome(&direct), "{command:?}");
+        partial(&repo(), command, &[&s(&pa), &s(&pb)], &s(&pab));
+        partial(&repo(), command, &["sample-logs/"], &s(&whole));
+        assert_eq!(
+            std::fs::read(&pab).unwrap(),
+            std::fs::read(&whole).unwrap(),
+            "{command:?}"
+        );
+    }
+}
+
+/// Review of issue 25 (3, 5, 9): a partial read with another --max-file-size, an activity
+/// partial without its window, and one read with an age are refused, saying why.
+#[test]
+fn a_partial_read_with_another_limit_or_an_age_is_refused() {
+    let dir = Dir::new();
+    let logs = repo().join("sample-logs").to_string_lossy().into_owned();
+    partial(dir.root.path(), &["events"], &[&logs], "events.part");
+    let limit = run_in(
+        dir.root.path(),
+        &["events", "-q", "--max-file-size", "20K", "events.part"],
+        None,
+    );
+    assert_eq!(limit.status.code(), Some(1));
+    assert!(
+        stderr(&limit).starts_with(
+            "trailmask: events.part: a partial read with --max-file-size 1073741824 (bytes)"
+        ),
+        "{}",
+        stderr(&limit)
+    );
+    partial(
+        dir.root.path(),
+        &["activity", "--since", "3000d"],
+        &[&logs],
+        "age.part",
+    );
+    std::thread::sleep(std::time::Duration::from_millis(10));
+    let age = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--since", "3000d", "age.part"],
+        None,
+    );
+    assert!(
+        stderr(&age).contains("(an age such as 7d is a different time at each run"),
+        "{}",
+        stderr(&age)
+    );
+    let header = ACTIVITY_HEADER.replace(
+        r#""calls":{"since":null,"until":null,"outcome":"all","timeline":false},"#,
+        "",
+    );
+    dir.write(
+        "nocalls.part",
+        &crafted(&format!(
+            "{header}\n{{\"end\":{{\"files\":0,\"calls\":0}}}}\n"
+        )),
+    );
+    let nocalls = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--calls", "nocalls.part"],
+        None,
+    );
+    assert!(
+        stderr(&nocalls).contains(
+            "nocalls.part: damaged partial: activity without the window its calls were counted in"
+        ),
+        "{}",
+        stderr(&nocalls)
+    );
+    // Counts no file read within the limit can hold (they are summed over every input).
+    let file = r#"{"file":{"path":"x","input":"file","size":1,"status":"read","records":18446744073709551615,"bytes_read":1,"bytes_json":2}}"#;
+    dir.write(
+        "counts.part",
+        &crafted(&format!(
+            "{ACTIVITY_HEADER}\n{file}\n{{\"end\":{{\"files\":1,\"calls\":0}}}}\n"
+        )),
+    );
+    let counts = run_in(dir.root.path(), &["activity", "-q", "counts.part"], None);
+    assert!(
+        stderr(&counts).contains(
+            "counts.part: damaged partial: x holds 18446744073709551615 records in 2 bytes"
+        ),
+        "{}",
+        stderr(&counts)
+    );
+}
+
+/// Review of issue 25 (6, 7, 8): a listing cannot lift a partial's inflation cap, a pipe it
+/// names is skipped (not waited on), and -o cannot write over it.
+#[test]
+fn a_listing_cannot_lift_a_cap_wait_on_a_pipe_or_be_overwritten() {
+    let dir = Dir::new();
+    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
+    let line = b"{\"skipped\":\"digest\"}\n";
+    for _ in 0..(8 << 20) / line.len() {
+        text.extend_from_slice(line);
+    }
+    let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
+    bytes.extend(gzip(&text));
+    dir.write("bomb.part", &bytes);
+    dir.write(
+        "lying.listing",
+        b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"bomb.part\",\"size\":1000000000000}}\n",
+    );
+    let lying = run_in(dir.root.path(), &["activity", "-q", "lying.listing"], None);
+    assert!(
+        stderr(&lying).contains("bomb.part: a partial that inflates past"),
+        "{}",
+        stderr(&lying)
+    );
+    let fifo = dir.path("pipe.json");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    dir.write(
+        "pipe.listing",
+        b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"pipe.json\",\"size\":0}}\n",
+    );
+    // Waiting on the pipe takes no CPU: a wall-clock timeout ends it.
+    let piped = assert_cmd::Command::cargo_bin("trailmask")
+        .unwrap()
+        .current_dir(dir.root.path())
+        .args(["summary", "--format", "json", "pipe.listing"])
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert!(
+        stdout(&piped).contains(r#""not a regular file": 1"#),
+        "{}",
+        stdout(&piped)
+    );
+    let listing = run(&["list", "sample-logs/"]);
+    dir.write("m.listing", &listing.stdout);
+    let over = run_in(
+        dir.root.path(),
+        &["events", "m.listing", "-o", "m.listing"],
+        None,
+    );
+    assert_eq!(over.status.code(), Some(2), "{}", stderr(&over));
+    assert_eq!(
+        std::fs::read(dir.path("m.listing")).unwrap(),
+        listing.stdout
     );
 }

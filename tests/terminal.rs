@@ -184,12 +184,19 @@ fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
 /// (status 2, one line), for every command; with `-o` the run ends with what it wrote.
 #[test]
 fn a_partial_is_never_poured_onto_the_terminal() {
-    for command in ["events", "report", "activity"] {
-        let (screen, status) = run_in_terminal(&repo(), &["partial", command, "sample-logs/"], 30);
+    for args in [
+        &["partial", "events", "sample-logs/"][..],
+        &["partial", "report", "sample-logs/"][..],
+        &["partial", "activity", "sample-logs/"][..],
+        &["partial", "events", "sample-logs/", "-o", "/dev/tty"][..],
+    ] {
+        let command = args[1];
+        let (screen, status) = run_in_terminal(&repo(), args, 30);
         assert_eq!(status, 2, "{command}");
         assert_eq!(
             String::from_utf8(screen.bytes).expect("utf-8").trim(),
-            "trailmask: error: a partial result is binary: write it to a file (-o FILE) or a pipe"
+            "trailmask: error: a partial result is binary: write it to a file (-o FILE) or a pipe",
+            "{args:?}"
         );
     }
     let dir = tempfile::tempdir().unwrap();

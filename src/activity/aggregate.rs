@@ -222,7 +222,8 @@ impl SessionActivity {
 /// record's content when it has none) in [`FileActivity::ids`], its session and action.
 #[derive(Debug, Clone, Copy)]
 pub struct CallMark {
-    id_start: u32,
+    /// Where the identity starts in the ids (a worker may hold more than 4 GiB of them).
+    id_start: u64,
     id_len: u32,
     /// The last `address_len` bytes of the identity are the call's source address (copies
     /// are the same record: same id, same address), for taking a copy out of its address.
@@ -342,7 +343,7 @@ impl FileActivity {
         let counted = &mut self.actions[action as usize].count;
         counted.calls += 1;
         counted.failures += u64::from(call.failed());
-        let id_start = self.ids.len() as u32;
+        let id_start = self.ids.len() as u64;
         if call.event_id.is_empty() {
             // No id: the record's content stands in (copies are the same record).
             self.ids.push('\u{1}');
@@ -379,7 +380,7 @@ impl FileActivity {
         }
         self.marks.push(CallMark {
             id_start,
-            id_len: self.ids.len() as u32 - id_start,
+            id_len: (self.ids.len() as u64 - id_start) as u32,
             address_len: call.source_ip.len() as u32,
             file: self.files.len() as u32 - 1,
             session,
@@ -487,7 +488,7 @@ impl FileActivity {
             known.failures += action.count.failures;
             action_at.push(at);
         }
-        let shift = self.ids.len() as u32;
+        let shift = self.ids.len() as u64;
         self.ids.push_str(&ids);
         let file_shift = self.files.len() as u32;
         self.files.extend(files);
@@ -503,6 +504,52 @@ impl FileActivity {
                 session: session_at[row.session as usize],
                 ..row
             }));
+        }
+    }
+
+    /// Takes the call of `mark` out of the counts (of its session, its address's network and
+    /// its action): a copy of a call counted elsewhere.
+    fn take_out(&mut self, mark: &CallMark) {
+        let end = (mark.id_start + u64::from(mark.id_len)) as usize;
+        let address = &self.ids[end - mark.address_len as usize..end];
+        let session = &mut self.sessions[mark.session as usize];
+        let place = place_of(address);
+        if let Ok(at) = session
+            .addresses
+            .binary_search_by(|known| (*known.place).cmp(&place))
+        {
+            session.addresses[at].calls -= 1;
+        }
+        session.calls -= 1;
+        session.failures -= u64::from(mark.failed);
+        session.write_calls -= u64::from(mark.writes);
+        let action = &mut self.actions[mark.action as usize].count;
+        action.calls -= 1;
+        action.failures -= u64::from(mark.failed);
+    }
+
+    /// Takes out every call read from the log files `logs` (a file a partial result holds that
+    /// an earlier input holds too: read once).
+    pub(crate) fn drop_logs(&mut self, logs: &std::collections::HashSet<&str>) {
+        let gone: Vec<bool> = self.files.iter().map(|f| logs.contains(&**f)).collect();
+        if !gone.contains(&true) {
+            return;
+        }
+        let keep: Vec<bool> = (0..self.marks.len())
+            .map(|m| {
+                let mark = self.marks[m];
+                let gone = gone[mark.file as usize];
+                if gone {
+                    self.take_out(&mark);
+                }
+                !gone
+            })
+            .collect();
+        let mut kept = keep.iter();
+        self.marks.retain(|_| *kept.next().unwrap_or(&true));
+        if let Some(rows) = &mut self.rows {
+            let mut kept = keep.iter();
+            rows.retain(|_| *kept.next().unwrap_or(&true));
         }
     }
 
@@ -575,22 +622,7 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     for (f, m) in copies {
         let file = &mut files[f as usize];
         let mark = file.marks[m as usize];
-        let end = (mark.id_start + mark.id_len) as usize;
-        let address = &file.ids[end - mark.address_len as usize..end];
-        let session = &mut file.sessions[mark.session as usize];
-        let place = place_of(address);
-        if let Ok(at) = session
-            .addresses
-            .binary_search_by(|known| (*known.place).cmp(&place))
-        {
-            session.addresses[at].calls -= 1;
-        }
-        session.calls -= 1;
-        session.failures -= u64::from(mark.failed);
-        session.write_calls -= u64::from(mark.writes);
-        let action = &mut file.actions[mark.action as usize].count;
-        action.calls -= 1;
-        action.failures -= u64::from(mark.failed);
+        file.take_out(&mark);
         if let Some(dropped) = dropped_rows[f as usize].get_mut(m as usize) {
             *dropped = true;
         }
@@ -842,7 +874,7 @@ impl FileActivity {
         let count = &mut self.actions[action as usize].count;
         count.calls += 1;
         count.failures += u64::from(call.failed);
-        let id_start = self.ids.len() as u32;
+        let id_start = self.ids.len() as u64;
         self.ids.push_str(call.id);
         self.marks.push(CallMark {
             id_start,

@@ -207,11 +207,8 @@ fn frame(
         Ok(output) => output,
         Err(error) => return not_opened(&error, stderr),
     };
-    // A partial result is gzip: not for a terminal.
-    if args.partial_of.is_some()
-        && plan.output == crate::output::Target::Stdout
-        && io::stdout().is_terminal()
-    {
+    // A partial result is gzip: not for a terminal (stdout, or one named with -o).
+    if args.partial_of.is_some() && plan.output.is_terminal() {
         let _ = writeln!(
             stderr,
             "trailmask: error: a partial result is binary: write it to a file (-o FILE) or a pipe"

@@ -89,8 +89,9 @@ pub(super) fn finish(
         interest: plan.scan.interest,
         calls: plan.scan.calls,
         days: plan.scan.window,
+        limit: plan.scan.max_file_size,
     };
-    let header = Header::new(command, &expect, plan.scan.max_file_size);
+    let header = Header::new(command, &expect);
     let mut counts = Counts::default();
     if let Err(error) = output.write_with(|wtr| {
         counts = write(read, &header, wtr)?;

@@ -20,8 +20,9 @@
 //! - what discovery skipped or could not walk.
 //!
 //! De-duplication, chains, attribution and every filter run after the merge, so partials of
-//! overlapping inputs still count each event once, and a file named in two partials is taken
-//! once (the first by path order; its calls then count among the duplicate copies dropped).
+//! overlapping inputs still count each event once. A file is known by its path as written and
+//! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
+//! read directly, is taken once, its calls too (`scan::once_each`).
 //!
 //! # Format (version 1)
 //!
@@ -84,8 +85,11 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 1\n";
 pub const VERSION: u32 = 1;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
-/// times: the calls' ids are random), unless `--max-file-size` allows more.
+/// times: the calls' ids are random).
 pub const MAX_RATIO: u64 = 64;
+
+/// What any partial may inflate to, however small.
+const MIN_CAP: u64 = 1 << 20;
 
 /// What the reading run of a command expects of a partial it merges.
 #[derive(Debug, Clone, Copy)]
@@ -93,6 +97,8 @@ pub struct Expect {
     pub interest: Interest,
     pub calls: CallWindow,
     pub days: DayWindow,
+    /// `--max-file-size`: which files were too large, and each file's memory budget.
+    pub limit: u64,
 }
 
 /// A partial result read back.
@@ -270,7 +276,7 @@ fn day_text(day: Option<NaiveDate>) -> Option<String> {
 
 impl Header {
     /// The header of a partial read for `command` as `expect` says.
-    pub fn new(command: &str, expect: &Expect, max_file_size: u64) -> Header {
+    pub fn new(command: &str, expect: &Expect) -> Header {
         Header {
             version: VERSION,
             written_by: format!("trailmask {}", env!("CARGO_PKG_VERSION")),
@@ -283,7 +289,7 @@ impl Header {
                 timeline: expect.calls.timeline,
             }),
             days: (day_text(expect.days.first), day_text(expect.days.last)),
-            max_file_size,
+            max_file_size: expect.limit,
         }
     }
 
@@ -299,15 +305,26 @@ impl Header {
                 wanted
             ));
         }
+        if self.max_file_size != expect.limit {
+            return Some(format!(
+                "a partial read with --max-file-size {} (bytes), which decides the files too \
+                 large to read and what each may hold: merge it with the same",
+                self.max_file_size
+            ));
+        }
         if expect.interest == Interest::Activity {
-            let window = self.calls.as_ref()?;
+            let Some(window) = self.calls.as_ref() else {
+                return Some(
+                    "damaged partial: activity without the window its calls were counted in".into(),
+                );
+            };
             let same = window.since == time_text(expect.calls.since)
                 && window.until == time_text(expect.calls.until)
                 && window.outcome == outcome_name(expect.calls.outcome);
             if !same {
                 return Some(format!(
                     "a partial that counted the calls of --since {} --until {} ({} outcomes): \
-                     merge it with the same time window and outcome filter",
+                     merge it with the same time window and outcome filter{AGES}",
                     window.since.as_deref().unwrap_or("(none)"),
                     window.until.as_deref().unwrap_or("(none)"),
                     window.outcome
@@ -324,8 +341,8 @@ impl Header {
         let days = (day_text(expect.days.first), day_text(expect.days.last));
         if (self.days.0.is_some() || self.days.1.is_some()) && self.days != days {
             return Some(format!(
-                "a partial that pruned the date folders outside {} to {} (--since/--until): \
-                 merge it with the same window",
+                "a partial that pruned the date folders outside {} to {} (--since/--until, with \
+                 a day's slack on each side): merge it with the same window{AGES}",
                 self.days.0.as_deref().unwrap_or("(any)"),
                 self.days.1.as_deref().unwrap_or("(any)")
             ));
@@ -333,6 +350,10 @@ impl Header {
         None
     }
 }
+
+/// Said when a window differs: an age is resolved against the clock at each run.
+const AGES: &str = " (an age such as 7d is a different time at each run: give dates or RFC 3339 \
+                    times to read partials for later merging)";
 
 /// Reads the first bytes of `input`: true (and the bytes consumed) when it is a partial,
 /// else the bytes read so far, to be read again before the rest.
@@ -355,12 +376,16 @@ pub fn sniff<R: Read>(input: &mut R) -> std::io::Result<(bool, Vec<u8>)> {
 /// A message for [`InputError::Partial`]: damaged, cut short, too large, or a misfit.
 pub fn read<R: Read>(
     input: R,
-    size: u64,
+    size: Option<u64>,
     expect: &Expect,
-    max_file_size: u64,
     take: &mut dyn FnMut(StoredFile) -> (Input, crate::read::file::FileResult),
 ) -> Result<Partial, String> {
-    let cap = max_file_size.max(size.saturating_mul(MAX_RATIO));
+    let max_file_size = expect.limit;
+    // A partial of known size may inflate MAX_RATIO times (a written one, about five); one
+    // read from a pipe, up to --max-file-size.
+    let cap = size.map_or(max_file_size, |size| {
+        size.saturating_mul(MAX_RATIO).max(MIN_CAP)
+    });
     let mut lines = std::io::BufReader::new(
         flate2::read::MultiGzDecoder::new(input).take(cap.saturating_add(1)),
     );
@@ -374,8 +399,8 @@ pub fn read<R: Read>(
         inflated += n as u64;
         if inflated > cap {
             return Err(format!(
-                "a partial that inflates past {cap} bytes (64 times its size, or \
-                 --max-file-size): refused"
+                "a partial that inflates past {cap} bytes ({MAX_RATIO} times its size; from a \
+                 pipe, --max-file-size): refused"
             ));
         }
         Ok(n > 0)
@@ -430,7 +455,7 @@ pub fn read<R: Read>(
             }),
             Line::File(file) => {
                 counted.0 += 1;
-                partial.files.push(take(stored_file(file)?));
+                partial.files.push(take(stored_file(file, max_file_size)?));
             }
             Line::Name(..) | Line::Session(_) | Line::Log(_) if calls_begun => {
                 return Err("damaged partial: activity lines out of order".into());
@@ -466,12 +491,22 @@ pub fn read<R: Read>(
                         writes: flags & 2 != 0,
                     })
                     .map_err(damaged)?;
-            }
-            Line::Row(row) => {
-                if let Some(activity) = &mut activity {
-                    activity.add_stored_row(stored_row(row)).map_err(damaged)?;
+                // As a log file's calls (read::file): at most half the limit in memory.
+                if activity.call_bytes() as u64 > max_file_size / 2 {
+                    return Err(
+                        "a partial whose calls would take more than half of --max-file-size in \
+                         memory: refused (merge fewer files into one partial, or raise the limit)"
+                            .into(),
+                    );
                 }
             }
+            Line::Row(row) => match &mut activity {
+                Some(activity) => activity.add_stored_row(stored_row(row)).map_err(damaged)?,
+                None if expect.interest == Interest::Activity => {
+                    return Err("damaged partial: a timeline row before any call".into());
+                }
+                None => {}
+            },
             Line::End { files, calls } => ended = Some((files, calls)),
         }
     }
@@ -537,7 +572,14 @@ fn stored_row(row: RowLine) -> CallRow {
     }
 }
 
-fn stored_file(file: FileLine) -> Result<StoredFile, String> {
+fn stored_file(file: FileLine, max_file_size: u64) -> Result<StoredFile, String> {
+    // What a file read within the limit can hold: its counts are summed over every input.
+    if file.bytes_json > max_file_size || file.records > file.bytes_json {
+        return Err(format!(
+            "damaged partial: {} holds {} records in {} bytes",
+            file.path, file.records, file.bytes_json
+        ));
+    }
     let path = PathBuf::from(&*file.path);
     let input = match &*file.input {
         "file" => Input::File {

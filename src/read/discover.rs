@@ -94,8 +94,19 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         if let Some(listed) = super::listing::read_if_listing(root) {
             match listed {
                 Ok(listed) => {
+                    // The listing itself is an input: -o must not write over it.
+                    let metadata = std::fs::metadata(root).ok();
+                    found
+                        .identities
+                        .push((file_identity(root, metadata.as_ref()), root.clone()));
                     for (path, size, skip) in listed.files {
                         let metadata = std::fs::metadata(&path).ok();
+                        // As inside a walked folder: a pipe or a device is never opened (a
+                        // pipe would wait for a writer forever).
+                        if metadata.as_ref().is_some_and(|m| !m.is_file()) {
+                            found.skipped.push(SkipReason::NotAFile);
+                            continue;
+                        }
                         files.push(Found {
                             identity: file_identity(&path, metadata.as_ref()),
                             path,

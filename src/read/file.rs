@@ -109,6 +109,7 @@ impl FileReader {
             interest: self.interest,
             calls: self.window,
             days: self.days,
+            limit: self.limit,
         }
     }
 
@@ -163,21 +164,27 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
         Input::File { path, size, .. } => {
             result.bytes_read = *size;
             let loaded = match std::fs::File::open(path) {
-                Ok(file) => match read_or_sniff(file, path, *size, reader, &mut result) {
-                    Some(rest) => load::load(rest, limit, load, &mut |text| splitter.feed(text)),
-                    None => return result,
-                },
+                Ok(file) => {
+                    // The size as it is: a listing's could say anything.
+                    let size = file.metadata().ok().map(|m| m.len());
+                    match read_or_sniff(file, path, size, reader, &mut result) {
+                        Some(rest) => {
+                            load::load(rest, limit, load, &mut |text| splitter.feed(text))
+                        }
+                        None => return result,
+                    }
+                }
                 Err(error) => Err(LoadProblem::Io(error)),
             };
             (path.clone(), loaded)
         }
         Input::Stdin => {
             let path = PathBuf::from("<stdin>");
-            let loaded = match read_or_sniff(std::io::stdin().lock(), &path, 0, reader, &mut result)
-            {
-                Some(rest) => load::load(rest, limit, load, &mut |text| splitter.feed(text)),
-                None => return result,
-            };
+            let loaded =
+                match read_or_sniff(std::io::stdin().lock(), &path, None, reader, &mut result) {
+                    Some(rest) => load::load(rest, limit, load, &mut |text| splitter.feed(text)),
+                    None => return result,
+                };
             (path, loaded)
         }
     };
@@ -195,14 +202,14 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
 fn read_or_sniff<R: std::io::Read>(
     mut input: R,
     path: &Path,
-    size: u64,
+    size: Option<u64>,
     reader: &FileReader,
     result: &mut FileResult,
 ) -> Option<impl std::io::Read + use<R>> {
     let (head, error) = match partial::sniff(&mut input) {
         Ok((true, _)) => {
             let mut take = |stored| stored_result(stored, reader);
-            match partial::read(input, size, &reader.expect(), reader.limit, &mut take) {
+            match partial::read(input, size, &reader.expect(), &mut take) {
                 Ok(read) => result.partial = Some(Box::new(read)),
                 Err(what) => {
                     result.status = FileStatus::Failed(InputError::Partial {
