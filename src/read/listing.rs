@@ -76,16 +76,18 @@ pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads `path` as a listing when it is one (`None` when it is anything else, or cannot be
-/// opened: it is then read as a log, which reports the problem).
+/// Reads `path` as a listing when it is one (`None` when it is anything else, not a regular
+/// file, or cannot be opened: it is then read as a log, which reports the problem).
 ///
 /// # Errors
 /// A listing that is damaged: one error for the listing, nothing of it read.
 pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
-    let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    // Only a regular file is looked at: opening a named pipe would wait for a writer (or
+    // take the first bytes of `<(zcat …)`, which are then lost to the read).
+    if !std::fs::metadata(path).ok()?.is_file() {
         return None;
     }
+    let file = std::fs::File::open(path).ok()?;
     let mut lines = io::BufReader::new(file);
     let mut head = Vec::new();
     (&mut lines)
