@@ -19,4 +19,5 @@ mod properties;
 mod real_trails;
 mod report;
 mod sample;
+mod spark;
 mod terminal;

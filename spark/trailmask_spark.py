@@ -1,0 +1,513 @@
+"""Run a trailmask command over a large trail on Spark, with the output of one local run.
+
+Usage:
+    spark-submit [SPARK OPTIONS] trailmask_spark.py [--shards N] [--partials-dir DIR]
+        COMMAND [OPTIONS] PATH...
+
+COMMAND, OPTIONS and PATH are those of `trailmask COMMAND [OPTIONS] PATH...` (events, graph,
+chains, services, passrole, activity, findings, edges, summary, report); what this script
+writes on stdout is the bytes that command writes, and its stderr lines (less Spark's own) and
+exit status are the command's too. Paths are local files and directories, or `s3://` prefixes.
+
+The flow:
+ 1. The driver checks the options (a run of the command over an empty listing: a usage error
+    is reported as trailmask reports it, before any Spark work).
+ 2. The driver lists the inputs once: `trailmask list [--since T] [--until T] [-L] PATH...`
+    writes a listing, the line `TRAILMASK LISTING 1` then one JSON line per input file (path
+    and size) and per entry that discovery skipped or could not walk.
+ 3. It splits the listing into shards by size (largest file first onto the lightest shard),
+    each shard a listing of its own; the skipped and failed lines all go to the first shard,
+    so that they count once.
+ 4. Each shard is a partition of an RDD: on an executor, `trailmask partial COMMAND OPTIONS
+    SHARD.listing -o -` reads its files and writes a partial result (binary, much smaller
+    than the logs), which is collected to the driver, or written to --partials-dir. A shard
+    that writes none (--strict met a bad file, a usage error) stops the run as it would stop
+    the command.
+ 5. The driver merges the partials: `trailmask COMMAND OPTIONS part-00000 part-00001 ...`,
+    its stdout and stderr those of this script, whose exit status is the merge's.
+
+spark-submit runs this script with its stderr merged into its stdout, one pipe that the JVM
+copies to its own stdout: what the script writes goes through the JVM's System.out and
+System.err instead (see Console), so that stdout holds the command's output alone.
+
+The trailmask binary is `$TRAILMASK_BIN` when set (on the driver: its value is passed to the
+executors), else the file shipped with `spark-submit --files /path/to/trailmask`, else
+`trailmask` on the PATH. Relative input paths are read from the driver's working directory
+(they become the `log_file` column), which executors use when it exists on their machine: on
+a cluster, give `s3://` prefixes or absolute paths that every node sees.
+
+Exit status: trailmask's (0 done, 1 some inputs failed, 2 usage error, 3 output error), or 4
+when a shard's trailmask could not run (not found, killed by a signal), nothing written.
+"""
+
+import heapq
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+
+LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
+PARTIAL_MAGIC = b"TRAILMASK PARTIAL 1\n"
+
+# Shards per core of the cluster (Spark's default parallelism) when --shards is not given.
+SHARDS_PER_CORE = 3
+
+# The exit status of this script when a shard's trailmask could not run.
+EXIT_SHARD_FAILED = 4
+
+# BEGIN VALUE OPTIONS
+# The options that take a value, per command (`*`: every command), so that the command line
+# can be told apart into options and paths. tests/spark.rs compares this table with the CLI.
+VALUE_OPTIONS_TABLE = """
+*         -j -o --account --accounts --depth --from --max-file-size --output --role --since --source --threads --to --until
+events    --format
+graph     --collapse --format --level --min-count --top
+chains    --format --min-depth
+services  --format
+passrole  --format
+activity  --by --format --origin
+findings  --baseline-until --format --kind --min-refusals
+edges     --format
+summary   --format
+report    --level
+"""
+# END VALUE OPTIONS
+
+
+def value_options():
+    """The table above as {command: set of options that take a value}."""
+    rows = [line.split() for line in VALUE_OPTIONS_TABLE.strip().splitlines()]
+    common = set(next(row[1:] for row in rows if row[0] == "*"))
+    return {row[0]: common | set(row[1:]) for row in rows if row[0] != "*"}
+
+
+VALUE_OPTIONS = value_options()
+
+
+class UsageError(Exception):
+    """A command line this script cannot run (reported with exit status 2)."""
+
+
+class Invocation:
+    """The command line split: script options, COMMAND, its options and PATHs.
+
+    Each option is a (name, value) pair, value None for a flag: `--since=7d`, `-j2` and
+    `-qL` arrive as ("--since", "7d"), ("-j", "2"), ("-q", None) and ("-L", None).
+    """
+
+    def __init__(self, shards, partials_dir, command, options, paths):
+        self.shards = shards
+        self.partials_dir = partials_dir
+        self.command = command
+        self.options = options
+        self.paths = paths
+
+    def args(self, keep=lambda name: True):
+        """The options whose name `keep` accepts, as arguments."""
+        args = []
+        for name, value in self.options:
+            if keep(name):
+                args += [name] if value is None else [name, value]
+        return args
+
+    def option_args(self):
+        """The options for reading: without -o/--output (the merge's) and -q (added)."""
+        return self.args(lambda name: name not in OUTPUT_OPTIONS + QUIET_FLAGS)
+
+    def merge_args(self):
+        """Every option the user gave (the merge writes the output)."""
+        return self.args()
+
+    def list_args(self):
+        """The options of `trailmask list` taken from the command's (--since, --until, -L)."""
+        return self.args(lambda name: name in LIST_OPTIONS)
+
+    def wants_help(self):
+        return any(name in ("-h", "--help") for name, _ in self.options)
+
+
+OUTPUT_OPTIONS = ("-o", "--output")
+QUIET_FLAGS = ("-q", "--quiet")
+# The options `trailmask list` shares with the commands: they decide which files are listed.
+LIST_OPTIONS = ("--since", "--until", "-L", "--follow")
+
+
+def parse_args(argv):
+    """Splits argv (without the script name) into an Invocation, or raises UsageError."""
+    shards, partials_dir = None, None
+    rest = list(argv)
+    while rest and rest[0] in ("--shards", "--partials-dir"):
+        if len(rest) < 2:
+            raise UsageError(f"{rest[0]} needs a value")
+        name, value, rest = rest[0], rest[1], rest[2:]
+        if name == "--shards":
+            if not value.isdigit() or int(value) < 1:
+                raise UsageError(f"--shards takes a number of shards, not {value!r}")
+            shards = int(value)
+        else:
+            partials_dir = value
+    if not rest or rest[0] not in VALUE_OPTIONS:
+        commands = ", ".join(VALUE_OPTIONS)
+        raise UsageError(f"the first argument must be a command: one of {commands}")
+    command, tokens = rest[0], rest[1:]
+    options, paths = [], []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "--":
+            paths += tokens[i + 1 :]
+            break
+        if token == "-" or not token.startswith("-"):
+            paths.append(token)
+            i += 1
+        else:
+            parsed, i = parse_option(tokens, i, VALUE_OPTIONS[command])
+            options += parsed
+    if "-" in paths:
+        raise UsageError(
+            "`-` (standard input) cannot be split into shards: "
+            "give files, directories or s3:// prefixes"
+        )
+    return Invocation(shards, partials_dir, command, options, paths)
+
+
+def parse_option(tokens, i, takes_value):
+    """The option(s) at tokens[i] as (name, value) pairs, and the index of the next token.
+
+    A value is the rest of the token (`--since=7d`, `-j2`) or the next token; a cluster of
+    short flags (`-qL`) is each of them, up to the first that takes a value. An option that
+    lacks its value is passed on as a flag, for trailmask to report.
+    """
+    token = tokens[i]
+    if token.startswith("--"):
+        name, equals, value = token.partition("=")
+        if name not in takes_value:
+            return [(token, None)], i + 1  # a flag (`--calls=x` too: trailmask reports it)
+        if equals:
+            return [(name, value)], i + 1
+        return [(name, tokens[i + 1] if i + 1 < len(tokens) else None)], i + 2
+    options = []
+    for k, letter in enumerate(token[1:], start=2):
+        name = f"-{letter}"
+        if name not in takes_value:
+            options.append((name, None))
+        elif k < len(token):
+            return options + [(name, token[k:])], i + 1
+        else:
+            value = tokens[i + 1] if i + 1 < len(tokens) else None
+            return options + [(name, value)], i + 2
+    return options, i + 1
+
+
+class Console:
+    """This script's stdout and stderr: its own, or the spark-submit JVM's.
+
+    spark-submit starts the script with stderr and stdout both one pipe, copied to the JVM's
+    stdout by a daemon thread (which may not have copied the last bytes when the JVM exits):
+    trailmask's messages would land in the output. There, bytes are written through the JVM's
+    System.out and System.err over the Py4J gateway, and Python's own messages (a traceback)
+    are sent to System.err too.
+    """
+
+    def __init__(self, jvm):
+        self.jvm = jvm
+
+    @classmethod
+    def attach(cls):
+        out, err = os.fstat(1), os.fstat(2)
+        merged = stat.S_ISFIFO(out.st_mode) and (out.st_dev, out.st_ino) == (
+            err.st_dev,
+            err.st_ino,
+        )
+        if not merged or "PYSPARK_GATEWAY_PORT" not in os.environ:
+            return cls(None)
+        from pyspark import SparkContext
+
+        SparkContext._ensure_initialized()
+        console = cls(SparkContext._jvm)
+        sys.stderr = console.text_stream()
+        return console
+
+    def error(self, data):
+        """Writes bytes to stderr."""
+        if self.jvm is None:
+            sys.stderr.flush()
+            sys.stderr.buffer.write(data)
+            sys.stderr.buffer.flush()
+        else:
+            self.jvm.System.err.write(bytearray(data))
+            self.jvm.System.err.flush()
+
+    def output_file(self, path):
+        """Copies the file at `path` to stdout."""
+        if self.jvm is None:
+            with open(path, "rb") as output:
+                shutil.copyfileobj(output, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            java = self.jvm.java
+            java.nio.file.Files.copy(java.io.File(path).toPath(), self.jvm.System.out)
+            self.jvm.System.out.flush()
+
+    def text_stream(self):
+        """A text stream whose lines go to error()."""
+        console = self
+
+        class ErrorLines(io.RawIOBase):
+            def writable(self):
+                return True
+
+            def write(self, data):
+                console.error(bytes(data))
+                return len(data)
+
+        return io.TextIOWrapper(io.BufferedWriter(ErrorLines()), line_buffering=True)
+
+
+def find_binary():
+    """The trailmask binary on the driver: $TRAILMASK_BIN (also the executors'), the one
+    shipped with --files, or PATH's."""
+    explicit = os.environ.get("TRAILMASK_BIN")
+    if explicit and os.sep in explicit:
+        return os.path.abspath(explicit)
+    return explicit or shipped_binary() or shutil.which("trailmask")
+
+
+def driver_binary():
+    """find_binary(), or UsageError when there is none."""
+    binary = find_binary()
+    if binary is None:
+        raise UsageError(
+            "no trailmask binary: set TRAILMASK_BIN, ship it with --files or put it on PATH"
+        )
+    return binary
+
+
+def shipped_binary():
+    """The trailmask shipped with `spark-submit --files`, made executable, or None."""
+    from pyspark import SparkFiles
+
+    try:
+        path = SparkFiles.get("trailmask")
+    except Exception:  # no SparkContext, or no files shipped at all
+        return None
+    if not os.path.isfile(path):
+        return None
+    if not os.access(path, os.X_OK):
+        os.chmod(path, 0o755)
+    return path
+
+
+class Failed(Exception):
+    """Stops the run: `stderr` is written as the script's, and `status` is its exit status."""
+
+    def __init__(self, status, stderr):
+        super().__init__(status)
+        self.status = status
+        self.stderr = stderr
+
+
+def run_quietly(args, cwd=None):
+    """Runs args, returning (exit status, stdout bytes, stderr bytes)."""
+    done = subprocess.run(args, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True)
+    return done.returncode, done.stdout, done.stderr
+
+
+def check_options(binary, inv, scratch):
+    """Runs the command over an empty listing: a usage error shows here, as trailmask says it."""
+    empty = os.path.join(scratch, "empty.listing")
+    with open(empty, "wb") as out:
+        out.write(LISTING_MAGIC)
+    status, _, stderr = run_quietly([binary, inv.command, *inv.option_args(), "-q", "--", empty])
+    if status == 2:
+        raise Failed(status, stderr)
+
+
+def list_inputs(binary, inv):
+    """`trailmask list` over the paths: (input lines with their sizes, other lines).
+
+    Its stderr is not shown: what it could not walk is in the listing, and the merge says it.
+    """
+    status, stdout, stderr = run_quietly([binary, "list", *inv.list_args(), "--", *inv.paths])
+    if status not in (0, 1) or not stdout.startswith(LISTING_MAGIC):
+        raise Failed(status or 3, stderr)
+    inputs, others = [], []
+    for line in stdout[len(LISTING_MAGIC) :].splitlines():
+        entry = json.loads(line)
+        if "input" in entry:
+            inputs.append((line, entry["input"]["size"]))
+        else:
+            others.append(line)
+    return inputs, others
+
+
+def plan_shards(inputs, others, count):
+    """Splits the listing into `count` shard listings (bytes), by size, deterministically.
+
+    Largest file first, each onto the lightest shard so far (the first of equals); a shard
+    keeps its files in listing order. The lines that are not inputs go to the first shard.
+    """
+    count = max(1, min(count, len(inputs)))
+    lightest = [(0, shard) for shard in range(count)]
+    members = [[] for _ in range(count)]
+    for i in sorted(range(len(inputs)), key=lambda i: (-inputs[i][1], i)):
+        load, shard = heapq.heappop(lightest)
+        members[shard].append(i)
+        heapq.heappush(lightest, (load + inputs[i][1], shard))
+    shards = []
+    for shard, indexes in enumerate(members):
+        lines = [inputs[i][0] for i in sorted(indexes)]
+        if shard == 0:
+            lines += others
+        shards.append(LISTING_MAGIC + b"".join(line + b"\n" for line in lines))
+    return shards
+
+
+def run_shard(index, listing, job):
+    """On an executor: `trailmask partial` over one shard listing.
+
+    Returns (index, exit status or None, partial bytes or None, stderr bytes). The partial is
+    trailmask's stdout, or (its first bytes) the file written under job["partials_dir"]; None
+    when trailmask wrote none (a usage or output error, --strict stopping, a crash).
+    """
+    binary = job["binary"] or shipped_binary() or shutil.which("trailmask")
+    if binary is None:
+        return index, None, None, b"trailmask-spark: no trailmask binary on this executor\n"
+    cwd = job["cwd"] if os.path.isdir(job["cwd"]) else None
+    target = partial_path(job["partials_dir"], index) if job["partials_dir"] else "-"
+    with tempfile.TemporaryDirectory(prefix="trailmask-shard-") as scratch:
+        shard_path = os.path.join(scratch, f"shard-{index:05}.listing")
+        with open(shard_path, "wb") as out:
+            out.write(listing)
+        args = [binary, "partial", *job["command"], "-q", "--output", target, "--", shard_path]
+        try:
+            status, stdout, stderr = run_quietly(args, cwd)
+        except OSError as error:
+            return index, None, None, f"trailmask-spark: {binary}: {error}\n".encode()
+    if target != "-":
+        stdout = read_head(target, len(PARTIAL_MAGIC))
+    partial = stdout if stdout.startswith(PARTIAL_MAGIC) else None
+    return index, status, partial, stderr
+
+
+def partial_path(partials_dir, index):
+    return os.path.join(partials_dir, f"part-{index:05}")
+
+
+def read_head(path, size):
+    """The first `size` bytes of a file, or b"" when it cannot be read."""
+    try:
+        with open(path, "rb") as file:
+            return file.read(size)
+    except OSError:
+        return b""
+
+
+def run_shards(spark_context, shards, job):
+    """Runs every shard on the cluster, one partition each; the results in shard order."""
+    rdd = spark_context.parallelize(list(enumerate(shards)), len(shards))
+    results = rdd.map(lambda shard: run_shard(shard[0], shard[1], job)).collect()
+    return sorted(results, key=lambda result: result[0])
+
+
+def check_shards(results):
+    """Stops as the first shard that wrote no partial did (its stderr, its status)."""
+    for index, status, partial, stderr in results:
+        if partial is not None:
+            continue
+        if status is None or status < 0:
+            signal = f" (killed by signal {-status})" if status else ""
+            note = f"trailmask-spark: shard {index} could not run{signal}\n".encode()
+            raise Failed(EXIT_SHARD_FAILED, stderr + note)
+        raise Failed(status or 1, stderr)
+
+
+def write_partials(results, scratch):
+    """Writes the collected partials to files for the merge; their paths in shard order."""
+    paths = []
+    for index, _, partial, _ in results:
+        path = partial_path(scratch, index)
+        with open(path, "wb") as out:
+            out.write(partial)
+        paths.append(path)
+    return paths
+
+
+def merge(console, binary, inv, partial_paths, scratch):
+    """The command over the partials, its stdout and stderr ours: its exit status."""
+    output = os.path.join(scratch, "output")
+    with open(output, "wb") as stdout:
+        done = subprocess.run(
+            [binary, inv.command, *inv.merge_args(), "--", *partial_paths],
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+        )
+    console.output_file(output)
+    console.error(done.stderr)
+    return done.returncode
+
+
+def prepare_partials_dir(path):
+    """Creates --partials-dir (absolute), refusing one that already holds partials."""
+    path = os.path.abspath(path)
+    os.makedirs(path, exist_ok=True)
+    if any(name.startswith("part-") for name in os.listdir(path)):
+        raise UsageError(f"{path} already holds partials (part-*): remove them or pick another")
+    return path
+
+
+def start_spark():
+    """The SparkContext, Spark's own logging at WARN unless spark.log.level says otherwise."""
+    from pyspark import SparkConf, SparkContext
+
+    conf = SparkConf().setAppName("trailmask").setIfMissing("spark.log.level", "WARN")
+    return SparkContext.getOrCreate(conf)
+
+
+def run(console, inv, scratch):
+    """Lists, shards, reads on the cluster and merges: the exit status."""
+    spark_context = start_spark()
+    binary = driver_binary()
+    partials_dir = inv.partials_dir and prepare_partials_dir(inv.partials_dir)
+    check_options(binary, inv, scratch)
+    inputs, others = list_inputs(binary, inv)
+    count = inv.shards or SHARDS_PER_CORE * spark_context.defaultParallelism
+    job = {
+        "binary": binary if os.environ.get("TRAILMASK_BIN") else None,
+        "cwd": os.getcwd(),
+        "command": [inv.command, *inv.option_args()],
+        "partials_dir": partials_dir,
+    }
+    results = run_shards(spark_context, plan_shards(inputs, others, count), job)
+    check_shards(results)
+    if partials_dir:
+        paths = [partial_path(partials_dir, index) for index, _, _, _ in results]
+    else:
+        paths = write_partials(results, scratch)
+    return merge(console, binary, inv, paths, scratch)
+
+
+def main(argv):
+    console = Console.attach()
+    with tempfile.TemporaryDirectory(prefix="trailmask-spark-") as scratch:
+        try:
+            inv = parse_args(argv)
+            if inv.wants_help() or not inv.paths:
+                # Help, or no PATH: trailmask answers, as it would run directly.
+                return merge(console, driver_binary(), inv, inv.paths, scratch)
+            return run(console, inv, scratch)
+        except UsageError as error:
+            console.error(f"trailmask-spark: error: {error}\n".encode())
+            return 2
+        except Failed as failed:
+            console.error(failed.stderr)
+            return failed.status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
