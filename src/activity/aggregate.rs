@@ -16,10 +16,6 @@ use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-/// The per-file indexes: keys come from the logs, so the hash is seeded at random (no order
-/// of them is ever output).
-type Index = HashMap<Box<str>, u32, foldhash::fast::RandomState>;
-
 /// A session's counts by action (event source, event name): keys from the logs, so seeded at
 /// random (every view sorts what it shows).
 pub type ActionMap = HashMap<(Arc<str>, Arc<str>), ActionCount, foldhash::fast::RandomState>;
@@ -273,15 +269,18 @@ pub struct CallRow {
 #[derive(Debug, Default)]
 pub struct FileActivity {
     sessions: Vec<SessionActivity>,
-    /// Session index by key (ARN, access key, creation time, joined by NUL).
-    index: Index,
-    /// The last session counted, by key: calls of one session come in runs.
+    /// The sessions by key (ARN, access key, creation time): indexes into `sessions`, hashed
+    /// by the key they point to (found without copying the call's key into a string).
+    index: HashTable<u32>,
+    /// The last session counted: calls of one session come in runs.
     last: Option<u32>,
-    last_key: String,
-    /// The actions (event source, event name) seen, each once, and their index by key
-    /// (source and name joined by NUL).
+    /// The actions (event source, event name) seen, each once, and their indexes by the
+    /// action they point to.
     names: Vec<(Arc<str>, Arc<str>)>,
-    name_index: Index,
+    name_index: HashTable<u32>,
+    /// The hash of both tables: keys come from the logs, so it is seeded at random (no order
+    /// of them is ever output).
+    hasher: foldhash::fast::RandomState,
     /// The (session, action) counts, folded into the sessions at the merge (after copies are
     /// taken out), and their index by (session, name).
     actions: Vec<FileAction>,
@@ -292,7 +291,6 @@ pub struct FileActivity {
     files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
-    key: String,
 }
 
 impl FileActivity {
@@ -320,25 +318,12 @@ impl FileActivity {
 
     /// Counts one call.
     pub fn add(&mut self, call: &Call, log_file: &Arc<str>) {
-        self.key.clear();
-        for part in [call.session_arn, call.access_key, call.created] {
-            self.key.push_str(part);
-            self.key.push('\0');
-        }
+        let key = (call.session_arn, call.access_key, call.created);
         let session = match self.last {
-            Some(last) if self.last_key == self.key => last,
+            Some(last) if self.sessions[last as usize].key() == key => last,
             _ => {
-                let session = match self.index.get(self.key.as_str()) {
-                    Some(&session) => session,
-                    None => {
-                        let session = self.sessions.len() as u32;
-                        self.sessions.push(SessionActivity::new(call));
-                        self.index.insert(self.key.as_str().into(), session);
-                        session
-                    }
-                };
+                let session = self.session_of(key, || SessionActivity::new(call));
                 self.last = Some(session);
-                std::mem::swap(&mut self.last_key, &mut self.key);
                 session
             }
         };
@@ -408,21 +393,49 @@ impl FileActivity {
         }
     }
 
+    /// The index of the session `key` in [`FileActivity::sessions`], made by `new` when it
+    /// is not there yet.
+    fn session_of(
+        &mut self,
+        key: (&str, &str, &str),
+        new: impl FnOnce() -> SessionActivity,
+    ) -> u32 {
+        let FileActivity {
+            sessions,
+            index,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one(key);
+        if let Some(&at) = index.find(hash, |&at| sessions[at as usize].key() == key) {
+            return at;
+        }
+        let at = sessions.len() as u32;
+        sessions.push(new());
+        index.insert_unique(hash, at, |&at| hasher.hash_one(sessions[at as usize].key()));
+        at
+    }
+
     /// The index of the action (`source`, `name`) in [`FileActivity::names`].
     fn name_of(&mut self, source: &str, name: &str) -> u32 {
-        self.key.clear();
-        self.key.push_str(source);
-        self.key.push('\0');
-        self.key.push_str(name);
-        match self.name_index.get(self.key.as_str()) {
-            Some(&at) => at,
-            None => {
-                let at = self.names.len() as u32;
-                self.names.push((source.into(), name.into()));
-                self.name_index.insert(self.key.as_str().into(), at);
-                at
-            }
+        let FileActivity {
+            names,
+            name_index,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one((source, name));
+        fn pair(names: &[(Arc<str>, Arc<str>)], at: u32) -> (&str, &str) {
+            let (source, name) = &names[at as usize];
+            (source, name)
         }
+        if let Some(&at) = name_index.find(hash, |&at| pair(names, at) == (source, name)) {
+            return at;
+        }
+        let at = names.len() as u32;
+        names.push((source.into(), name.into()));
+        name_index.insert_unique(hash, at, |&at| hasher.hash_one(pair(names, at)));
+        at
     }
 
     /// The index of the (session, action) pair in [`FileActivity::actions`].
@@ -454,24 +467,30 @@ impl FileActivity {
         } = other;
         let mut session_at = Vec::with_capacity(sessions.len());
         for session in sessions {
-            self.key.clear();
-            for part in [
-                &*session.session_arn,
-                &*session.access_key,
-                &*session.created_text,
-            ] {
-                self.key.push_str(part);
-                self.key.push('\0');
-            }
-            let at = match self.index.get(self.key.as_str()) {
-                Some(&at) => {
+            let hash = self.hasher.hash_one(session.key());
+            let known = self
+                .index
+                .find(hash, |&at| {
+                    self.sessions[at as usize].key() == session.key()
+                })
+                .copied();
+            let at = match known {
+                Some(at) => {
                     self.sessions[at as usize].merge(session);
                     at
                 }
                 None => {
                     let at = self.sessions.len() as u32;
                     self.sessions.push(session);
-                    self.index.insert(self.key.as_str().into(), at);
+                    let FileActivity {
+                        sessions,
+                        index,
+                        hasher,
+                        ..
+                    } = self;
+                    index.insert_unique(hash, at, |&at| {
+                        hasher.hash_one(sessions[at as usize].key())
+                    });
                     at
                 }
             };
