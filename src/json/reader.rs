@@ -386,16 +386,8 @@ impl KeyPrint {
                 head: u64::from_le_bytes(*head),
                 tail: u64::from_le_bytes(*tail),
             },
-            _ => {
-                let mut word = [0u8; 8];
-                word[..key.len()].copy_from_slice(key);
-                let word = u64::from_le_bytes(word);
-                KeyPrint {
-                    len: key.len(),
-                    head: word,
-                    tail: word,
-                }
-            }
+            // A byte at a time (a copy of a length not known would call `memcpy`).
+            _ => KeyPrint::of(key),
         }
     }
 }
