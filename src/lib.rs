@@ -84,13 +84,28 @@ pub mod testing {
         pub use crate::export::table::write as table;
     }
 
-    /// True when the hand reader reads `text` as serde does, or leaves it to serde.
+    /// True when the hand reader reads `text` as serde does, or leaves it to serde (both the
+    /// full reading and the skimming one of calls: see [`skimmed_call_agrees`]).
     pub fn hand_reader_agrees_with_serde(text: &str) -> bool {
-        use crate::read::records::{CallRecord, Record, read_call, read_record};
+        use crate::read::records::{CallRecord, Record, read_record};
         read_record(text)
             .is_none_or(|record| Some(record) == serde_json::from_str::<Record>(text).ok())
-            && read_call(text)
+            && crate::json::read_object::<CallRecord>(text)
                 .is_none_or(|record| Some(record) == serde_json::from_str::<CallRecord>(text).ok())
+            && skimmed_call_agrees(text)
+    }
+
+    /// True when the skimming reader of calls (`activity`) reads a call as the full hand
+    /// reader does wherever that one reads it, and as serde does wherever serde reads it
+    /// (where neither does, the values it passed over were malformed: it may read it).
+    pub fn skimmed_call_agrees(text: &str) -> bool {
+        use crate::read::records::{CallRecord, read_call};
+        read_call(text).is_none_or(|skimmed| {
+            crate::json::read_object::<CallRecord>(text).is_none_or(|full| full == skimmed)
+                && serde_json::from_str::<CallRecord>(text)
+                    .ok()
+                    .is_none_or(|reference| reference == skimmed)
+        })
     }
 
     /// Reads `lines` (a partial result's JSON Lines, uncompressed) as a run reading for

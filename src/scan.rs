@@ -358,21 +358,32 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
     let by_time = options.by_time || options.link_chains;
-    let (mut events, duplicates) = dedupe(per_file, by_time);
+    // The calls' merge (activity) and the role assumptions' stages share nothing: they run
+    // side by side, so the merge's one-thread parts overlap the stages (at 1M records on two
+    // threads, ~130 ms for the stages and ~260 ms for the merge, one after the other before).
+    let ((events, duplicates, console_pairs), activity) = rayon::join(
+        || {
+            let (mut events, duplicates) = dedupe(per_file, by_time);
+            // One name per role, then one event per console switch (which matches the two
+            // records by role), before chains are linked through the merged switches' keys.
+            canonical_roles(&mut events);
+            let console_pairs = pair_console_switches(&mut events);
+            if by_time && console_pairs > 0 {
+                // A merged switch took the AssumeRole's eventID, which orders it within its
+                // second.
+                events.par_sort_by(|a, b| output_order(a, b));
+            }
+            if options.link_chains {
+                link_chains(&mut events);
+            }
+            (events, duplicates, console_pairs)
+        },
+        || (options.interest == Interest::Activity).then(|| merge_activity(activities)),
+    );
     scan.stats.duplicates = duplicates as u64;
-    // One name per role, then one event per console switch (which matches the two records
-    // by role), before chains are linked through the merged switches' keys.
-    canonical_roles(&mut events);
-    scan.stats.console_pairs = pair_console_switches(&mut events) as u64;
-    if by_time && scan.stats.console_pairs > 0 {
-        // A merged switch took the AssumeRole's eventID, which orders it within its second.
-        events.par_sort_by(|a, b| output_order(a, b));
-    }
-    if options.link_chains {
-        link_chains(&mut events);
-    }
-    if options.interest == Interest::Activity {
-        scan.activity = merge_activity(activities);
+    scan.stats.console_pairs = console_pairs as u64;
+    if let Some(activity) = activity {
+        scan.activity = activity;
     }
     // A trail without hand-overs (most of the calls any command reads) costs nothing more.
     if options.interest == Interest::HandOvers && !hand_overs.is_empty() {

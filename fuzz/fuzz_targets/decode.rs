@@ -2,9 +2,10 @@
 //! must come from a record (so at most one per record). The splitter must find the same
 //! records in the bytes whether it is given them whole or in pieces (as while inflating), and
 //! decoding must keep the same records either way. The hand-written record reader must read
-//! the bytes as serde does, or leave them to serde. Reading for hand-overs or for activity
-//! finds the same role assumptions, at most one activity call per record, and hand-overs only
-//! from records.
+//! the bytes as serde does, or leave them to serde; its skimming reading of calls (`activity`)
+//! as the full one does, and as serde does wherever serde reads them. Reading for hand-overs
+//! or for activity finds the same role assumptions, at most one activity call per record, and
+//! hand-overs only from records.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -10,13 +10,15 @@
 use super::Call;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-/// The per-file indexes: keys come from the logs, so the hash is seeded at random (no order
-/// of them is ever output).
-type Index = HashMap<Box<str>, u32, foldhash::fast::RandomState>;
+/// A session's counts by action (event source, event name): keys from the logs, so seeded at
+/// random (every view sorts what it shows).
+pub type ActionMap = HashMap<(Arc<str>, Arc<str>), ActionCount, foldhash::fast::RandomState>;
 
 /// The most source addresses and accounts kept per session (the smallest, by text).
 pub const MAX_LISTED: usize = 32;
@@ -69,7 +71,7 @@ pub struct SessionActivity {
     pub write_calls: u64,
     pub seen: Seen,
     /// By `eventSource` then `eventName` (shared text: a trail has few distinct actions).
-    pub actions: HashMap<(Arc<str>, Arc<str>), ActionCount>,
+    pub actions: ActionMap,
     /// One per network, sorted by network, at most [`MAX_LISTED`] networks: a session that
     /// calls from a thousand addresses of its own subnet keeps room for an address elsewhere.
     pub addresses: Vec<AddressUse>,
@@ -93,7 +95,7 @@ impl SessionActivity {
             failures: 0,
             write_calls: 0,
             seen: Seen::default(),
-            actions: HashMap::new(),
+            actions: ActionMap::default(),
             addresses: Vec::new(),
             addresses_dropped: false,
             last_address: None,
@@ -268,15 +270,18 @@ pub struct CallRow {
 #[derive(Debug, Default)]
 pub struct FileActivity {
     sessions: Vec<SessionActivity>,
-    /// Session index by key (ARN, access key, creation time, joined by NUL).
-    index: Index,
-    /// The last session counted, by key: calls of one session come in runs.
+    /// The sessions by key (ARN, access key, creation time): indexes into `sessions`, hashed
+    /// by the key they point to (found without copying the call's key into a string).
+    index: HashTable<u32>,
+    /// The last session counted: calls of one session come in runs.
     last: Option<u32>,
-    last_key: String,
-    /// The actions (event source, event name) seen, each once, and their index by key
-    /// (source and name joined by NUL).
+    /// The actions (event source, event name) seen, each once, and their indexes by the
+    /// action they point to.
     names: Vec<(Arc<str>, Arc<str>)>,
-    name_index: Index,
+    name_index: HashTable<u32>,
+    /// The hash of both tables: keys come from the logs, so it is seeded at random (no order
+    /// of them is ever output).
+    hasher: foldhash::fast::RandomState,
     /// The (session, action) counts, folded into the sessions at the merge (after copies are
     /// taken out), and their index by (session, name).
     actions: Vec<FileAction>,
@@ -287,7 +292,6 @@ pub struct FileActivity {
     files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
-    key: String,
 }
 
 impl FileActivity {
@@ -315,25 +319,12 @@ impl FileActivity {
 
     /// Counts one call.
     pub fn add(&mut self, call: &Call, log_file: &Arc<str>) {
-        self.key.clear();
-        for part in [call.session_arn, call.access_key, call.created] {
-            self.key.push_str(part);
-            self.key.push('\0');
-        }
+        let key = (call.session_arn, call.access_key, call.created);
         let session = match self.last {
-            Some(last) if self.last_key == self.key => last,
+            Some(last) if self.sessions[last as usize].key() == key => last,
             _ => {
-                let session = match self.index.get(self.key.as_str()) {
-                    Some(&session) => session,
-                    None => {
-                        let session = self.sessions.len() as u32;
-                        self.sessions.push(SessionActivity::new(call));
-                        self.index.insert(self.key.as_str().into(), session);
-                        session
-                    }
-                };
+                let session = self.session_of(key, || SessionActivity::new(call));
                 self.last = Some(session);
-                std::mem::swap(&mut self.last_key, &mut self.key);
                 session
             }
         };
@@ -403,21 +394,49 @@ impl FileActivity {
         }
     }
 
+    /// The index of the session `key` in [`FileActivity::sessions`], made by `new` when it
+    /// is not there yet.
+    fn session_of(
+        &mut self,
+        key: (&str, &str, &str),
+        new: impl FnOnce() -> SessionActivity,
+    ) -> u32 {
+        let FileActivity {
+            sessions,
+            index,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one(key);
+        if let Some(&at) = index.find(hash, |&at| sessions[at as usize].key() == key) {
+            return at;
+        }
+        let at = sessions.len() as u32;
+        sessions.push(new());
+        index.insert_unique(hash, at, |&at| hasher.hash_one(sessions[at as usize].key()));
+        at
+    }
+
     /// The index of the action (`source`, `name`) in [`FileActivity::names`].
     fn name_of(&mut self, source: &str, name: &str) -> u32 {
-        self.key.clear();
-        self.key.push_str(source);
-        self.key.push('\0');
-        self.key.push_str(name);
-        match self.name_index.get(self.key.as_str()) {
-            Some(&at) => at,
-            None => {
-                let at = self.names.len() as u32;
-                self.names.push((source.into(), name.into()));
-                self.name_index.insert(self.key.as_str().into(), at);
-                at
-            }
+        let FileActivity {
+            names,
+            name_index,
+            hasher,
+            ..
+        } = self;
+        let hash = hasher.hash_one((source, name));
+        fn pair(names: &[(Arc<str>, Arc<str>)], at: u32) -> (&str, &str) {
+            let (source, name) = &names[at as usize];
+            (source, name)
         }
+        if let Some(&at) = name_index.find(hash, |&at| pair(names, at) == (source, name)) {
+            return at;
+        }
+        let at = names.len() as u32;
+        names.push((source.into(), name.into()));
+        name_index.insert_unique(hash, at, |&at| hasher.hash_one(pair(names, at)));
+        at
     }
 
     /// The index of the (session, action) pair in [`FileActivity::actions`].
@@ -449,24 +468,30 @@ impl FileActivity {
         } = other;
         let mut session_at = Vec::with_capacity(sessions.len());
         for session in sessions {
-            self.key.clear();
-            for part in [
-                &*session.session_arn,
-                &*session.access_key,
-                &*session.created_text,
-            ] {
-                self.key.push_str(part);
-                self.key.push('\0');
-            }
-            let at = match self.index.get(self.key.as_str()) {
-                Some(&at) => {
+            let hash = self.hasher.hash_one(session.key());
+            let known = self
+                .index
+                .find(hash, |&at| {
+                    self.sessions[at as usize].key() == session.key()
+                })
+                .copied();
+            let at = match known {
+                Some(at) => {
                     self.sessions[at as usize].merge(session);
                     at
                 }
                 None => {
                     let at = self.sessions.len() as u32;
                     self.sessions.push(session);
-                    self.index.insert(self.key.as_str().into(), at);
+                    let FileActivity {
+                        sessions,
+                        index,
+                        hasher,
+                        ..
+                    } = self;
+                    index.insert_unique(hash, at, |&at| {
+                        hasher.hash_one(sessions[at as usize].key())
+                    });
                     at
                 }
             };
@@ -579,9 +604,6 @@ pub fn place_of(address: &str) -> String {
     }
 }
 
-/// A session's identity: ARN, access key and creation time as written.
-type SessionKey = (Box<str>, Box<str>, Box<str>);
-
 /// Every file's activity merged: sessions sorted by (ARN, access key, creation time), and the
 /// timeline (when kept) in time order.
 #[derive(Debug, Default)]
@@ -599,18 +621,25 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     // out of the counts of the file that holds them.
     // The copy kept is the one of the first file by path (then the first in that file),
     // whichever worker read it: the same in every view and for any thread count.
-    let mut ids: Vec<(&str, &str, u32, u32)> = Vec::new();
+    // Each id leads with its hash: the sort compares two integers where it compared two
+    // strings (the ids of one trail share long prefixes: 0.2 s of CPU at 1M records), and
+    // equal ids, which have equal hashes, still sort together, by file and position. (The
+    // hash is seeded at random: ids from the logs that collide on purpose only cost string
+    // compares again.)
+    let state = foldhash::fast::RandomState::default();
+    let mut ids: Vec<(u64, &str, &str, u32, u32)> = Vec::new();
     for (f, file) in files.iter().enumerate() {
         for (m, mark) in file.marks.iter().enumerate() {
             let log_file = &*file.files[mark.file as usize];
-            ids.push((file.id(mark), log_file, f as u32, m as u32));
+            let id = file.id(mark);
+            ids.push((state.hash_one(id), id, log_file, f as u32, m as u32));
         }
     }
     ids.par_sort_unstable();
     let mut copies: Vec<(u32, u32)> = Vec::new();
     for pair in ids.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            copies.push((pair[1].2, pair[1].3));
+        if pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1 {
+            copies.push((pair[1].3, pair[1].4));
         }
     }
     drop(ids);
@@ -627,7 +656,10 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
             *dropped = true;
         }
     }
-    let mut merged: HashMap<SessionKey, usize> = HashMap::new();
+    // The sessions merged so far, by key: indexes into `sessions`, hashed by the key they
+    // point to (no copy of it).
+    let mut merged: HashTable<usize> = HashTable::new();
+    let hash_of = |session: &SessionActivity| state.hash_one(session.key());
     let mut sessions: Vec<SessionActivity> = Vec::new();
     let mut rows = Vec::new();
     for (mut file, dropped) in files.into_iter().zip(dropped_rows) {
@@ -645,18 +677,14 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
         }
         let mut global = Vec::with_capacity(file.sessions.len());
         for session in file.sessions {
-            let key = (
-                session.session_arn.clone(),
-                session.access_key.clone(),
-                session.created_text.clone(),
-            );
-            match merged.get(&key) {
+            let hash = hash_of(&session);
+            match merged.find(hash, |&at| sessions[at].key() == session.key()) {
                 Some(&at) => {
                     sessions[at].merge(session);
                     global.push(at);
                 }
                 None => {
-                    merged.insert(key, sessions.len());
+                    merged.insert_unique(hash, sessions.len(), |&at| hash_of(&sessions[at]));
                     global.push(sessions.len());
                     sessions.push(session);
                 }
@@ -813,21 +841,25 @@ impl FileActivity {
             return Err("an action stored twice".into());
         }
         for session in sessions {
-            let key = format!(
-                "{}\0{}\0{}\0",
-                session.session_arn, session.access_key, session.created_text
-            );
-            if activity.index.contains_key(key.as_str()) {
+            let hash = activity.hasher.hash_one(session.key());
+            let FileActivity {
+                sessions: known,
+                index,
+                hasher,
+                ..
+            } = &mut activity;
+            if index
+                .find(hash, |&at| known[at as usize].key() == session.key())
+                .is_some()
+            {
                 return Err(format!("session {} stored twice", session.session_arn));
             }
-            activity
-                .index
-                .insert(key.into_boxed_str(), activity.sessions.len() as u32);
-            activity.sessions.push(SessionActivity {
+            let at = known.len() as u32;
+            known.push(SessionActivity {
                 calls: 0,
                 failures: 0,
                 write_calls: 0,
-                actions: HashMap::new(),
+                actions: ActionMap::default(),
                 last_address: None,
                 addresses: session
                     .addresses
@@ -836,6 +868,7 @@ impl FileActivity {
                     .collect(),
                 ..session
             });
+            index.insert_unique(hash, at, |&at| hasher.hash_one(known[at as usize].key()));
         }
         activity.files = logs;
         Ok(activity)
@@ -950,7 +983,7 @@ impl SessionActivity {
             failures: 0,
             write_calls: 0,
             seen,
-            actions: HashMap::new(),
+            actions: ActionMap::default(),
             addresses,
             addresses_dropped,
             last_address: None,

@@ -6,6 +6,7 @@ use crate::arn;
 use crate::canon::KnownRoles;
 use crate::chain::{CallerSession, Issuers};
 use crate::event::{LinkKind, RoleAssumption, SourceKind};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Where a session came from.
@@ -30,8 +31,9 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
     let issuers = Issuers::new(events);
     let roles = KnownRoles::of(events);
     let unknown: Arc<str> = Arc::from("");
+    // On all cores, in order (52k sessions at 1M records: ~130 ms on one).
     sessions
-        .iter()
+        .par_iter()
         .map(|session| {
             let call = CallerSession {
                 kind: SourceKind::AssumedRole,

@@ -99,6 +99,66 @@ impl StringStops {
     }
 }
 
+impl StringStops {
+    /// Where the object or array whose opening bracket is at `text[open]` ends: the offset
+    /// just past its closing bracket, or `None` when the text ends first. Found from the
+    /// splitter's block masks (quotes, backslashes, brackets, and the strings they make), 64
+    /// bytes at a time, without reading the values inside: nothing else is checked (`{]` pairs
+    /// as `{}` does). Each byte is looked at once, so the cost is linear at any depth.
+    #[inline]
+    pub(crate) fn nested_end(self, text: &[u8], open: usize) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = self.simd {
+            return simd.nested_end(text, open);
+        }
+        nested_end_with(Swar, text, open)
+    }
+}
+
+/// [`StringStops::nested_end`] with `scanner`'s masks.
+#[inline(always)]
+fn nested_end_with(scanner: impl BlockScanner, text: &[u8], open: usize) -> Option<usize> {
+    let (mut pos, mut depth) = (open, 0isize);
+    let (mut in_string, mut carry) = (0u64, false);
+    let mut tail = [b' '; BLOCK];
+    while pos < text.len() {
+        let block: &[u8; BLOCK] = match text[pos..].first_chunk() {
+            Some(block) => block,
+            None => {
+                tail[..text.len() - pos].copy_from_slice(&text[pos..]);
+                &tail
+            }
+        };
+        let masks = scanner.masks(block, b'"');
+        let escaped = if masks.backslash == 0 && !carry {
+            0
+        } else {
+            escaped_bytes(masks.backslash, &mut carry)
+        };
+        let strings = scanner.prefix_xor(masks.quote & !escaped) ^ in_string;
+        in_string = ((strings as i64) >> 63) as u64;
+        let (opens, closes) = (masks.opens & !strings, masks.closes & !strings);
+        let closing = closes.count_ones() as isize;
+        if depth > closing {
+            // The depth cannot reach zero in this block: only count.
+            depth += opens.count_ones() as isize - closing;
+        } else {
+            let mut brackets = opens | closes;
+            while brackets != 0 {
+                let i = brackets.trailing_zeros() as usize;
+                brackets &= brackets - 1;
+                // `{` and `[` have bit 1 set, `}` and `]` clear.
+                depth += ((block[i] & 2) as isize) - 1;
+                if depth == 0 {
+                    return Some(pos + i + 1);
+                }
+            }
+        }
+        pos += BLOCK;
+    }
+    None
+}
+
 /// [`StringStops::of`] in plain 64-bit arithmetic.
 fn swar_string_stops(block: &[u8; BLOCK]) -> u64 {
     let mut stops = 0;
@@ -682,7 +742,7 @@ fn scan_block<const MARK: u8, const AT: u32>(
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod simd {
-    use super::{BLOCK, BlockScanner, Masks, Splitter};
+    use super::{BLOCK, BlockScanner, Masks, Splitter, nested_end_with};
     use std::arch::x86_64::{
         __m256i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_set1_epi8,
         _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
@@ -750,6 +810,17 @@ mod simd {
             }
         }
 
+        /// [`super::StringStops::nested_end`] with the CPU's vector compares.
+        pub(super) fn nested_end(self, text: &[u8], open: usize) -> Option<usize> {
+            match self {
+                // SAFETY: an `Avx512` exists only on a CPU with AVX-512BW, PCLMULQDQ, POPCNT
+                // and BMI1.
+                Simd::Avx512(scanner) => unsafe { nested_end_avx512(scanner, text, open) },
+                // SAFETY: an `Avx2` exists only on a CPU with AVX2, PCLMULQDQ, POPCNT and BMI1.
+                Simd::Avx2(scanner) => unsafe { nested_end_avx2(scanner, text, open) },
+            }
+        }
+
         /// [`Splitter::scan_with`] compiled for the CPU's vector instructions.
         pub(super) fn scan<const MARK: u8, const AT: u32>(
             self,
@@ -794,6 +865,16 @@ mod simd {
         to_end: bool,
     ) {
         splitter.scan_with(scanner, text, to_end);
+    }
+
+    #[target_feature(enable = "avx512bw,pclmulqdq,popcnt,bmi1")]
+    fn nested_end_avx512(scanner: Avx512, text: &[u8], open: usize) -> Option<usize> {
+        nested_end_with(scanner, text, open)
+    }
+
+    #[target_feature(enable = "avx2,pclmulqdq,popcnt,bmi1")]
+    fn nested_end_avx2(scanner: Avx2, text: &[u8], open: usize) -> Option<usize> {
+        nested_end_with(scanner, text, open)
     }
 
     impl BlockScanner for Avx512 {
@@ -1136,6 +1217,72 @@ mod tests {
             simd: simd::Simd::avx2(),
         });
         all
+    }
+
+    /// [`StringStops::nested_end`], after checking that every scanner this CPU can run gives
+    /// the same answer.
+    fn nested_end(text: &[u8], open: usize) -> Option<usize> {
+        let ends: Vec<Option<usize>> = every_string_stops()
+            .into_iter()
+            .map(|stops| stops.nested_end(text, open))
+            .collect();
+        assert!(
+            ends.windows(2).all(|pair| pair[0] == pair[1]),
+            "{ends:?}: {}",
+            String::from_utf8_lossy(text)
+        );
+        ends[0]
+    }
+
+    #[test]
+    fn nested_values_end_where_the_parser_ends_them_at_every_alignment() {
+        let values = [
+            r#"{}"#.to_owned(),
+            r#"[[[]],{"a":[{}]}]"#.to_owned(),
+            r#"{"a":"}]\"{[","b":["\\",{"c":"\\\""}]}"#.to_owned(),
+            format!(
+                r#"{{"k":"{}\\","l":["{}\"]"]}}"#,
+                "x".repeat(70),
+                "y".repeat(61)
+            ),
+            serde_json::json!({"p": "{\"S\":[{\"E\":\"A\"}]} \\", "q": [["]"], {"}": "["}]})
+                .to_string(),
+        ];
+        for value in &values {
+            for pad in 0..130 {
+                let text = format!(r#"{{"{}":{value},"after":"]}}"}}"#, "p".repeat(pad));
+                let open = pad + 4;
+                let end = nested_end(text.as_bytes(), open);
+                assert_eq!(end, Some(open + value.len()), "{text}");
+                // Cut short anywhere inside, it has no end.
+                for cut in [open + 1, open + value.len() - 1] {
+                    assert_eq!(nested_end(&text.as_bytes()[..cut], open), None, "{text}");
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A valid value full of quotes, backslashes and brackets ends where the parser
+        /// ends it, with every scanner.
+        #[test]
+        fn nested_values_end_as_parsed(
+            v in "([\"\\\\{}\\[\\]u0a:, N]){0,90}", pad in 0usize..70,
+        ) {
+            let value = serde_json::json!({ "k": v, "n": [v, { "m": v }] }).to_string();
+            let text = format!("{}{value}{}", " ".repeat(pad), "]}".repeat(3));
+            proptest::prop_assert_eq!(nested_end(text.as_bytes(), pad), Some(pad + value.len()));
+        }
+
+        /// On any text at all, every scanner gives the same end (checked inside
+        /// `nested_end`), and it lies within the text.
+        #[test]
+        fn nested_ends_agree_on_any_text(body in "([\"\\\\{}\\[\\]u0a:, N]){0,300}") {
+            let text = format!("{{{body}");
+            if let Some(end) = nested_end(text.as_bytes(), 0) {
+                proptest::prop_assert!(end <= text.len());
+            }
+        }
     }
 
     #[test]

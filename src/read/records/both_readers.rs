@@ -1,7 +1,7 @@
 //! The hand reader against serde on CloudTrail records: the same answer, or none.
 
 use super::*;
-use crate::json::{StringStops, read_object_with};
+use crate::json::{StringStops, read_object_with, skim_object_with};
 use proptest::prelude::*;
 
 /// Serde's reading of `text`, the reference.
@@ -22,7 +22,43 @@ fn both(text: &str) -> (Option<Record<'_>>, Option<Record<'_>>) {
         fast,
         "{text}"
     );
+    skimmed_as_read(text);
     (fast, reference)
+}
+
+/// The skimming reading ([`crate::json::skim_object`]) of `text`, as a [`Record`] and as a
+/// [`CallRecord`]: the full reading's answer wherever that one answers, serde's wherever
+/// serde reads it, and the same whichever way string and value ends are found.
+fn skimmed_as_read(text: &str) -> Option<Record<'_>> {
+    let skimmed = skim_object_with::<Record>(text, StringStops::detect());
+    assert_eq!(
+        skim_object_with::<Record>(text, StringStops::portable()),
+        skimmed,
+        "{text}"
+    );
+    if let Some(skimmed) = &skimmed {
+        if let Some(full) = read_record(text) {
+            assert_eq!(&full, skimmed, "{text}");
+        }
+        if let Some(reference) = serde(text) {
+            assert_eq!(&reference, skimmed, "{text}");
+        }
+    }
+    let call = read_call(text);
+    assert_eq!(
+        skim_object_with::<CallRecord>(text, StringStops::portable()),
+        call,
+        "{text}"
+    );
+    if let Some(call) = &call {
+        if let Some(full) = read_object_with::<CallRecord>(text, StringStops::detect()) {
+            assert_eq!(&full, call, "{text}");
+        }
+        if let Ok(reference) = serde_json::from_str::<CallRecord>(text) {
+            assert_eq!(&reference, call, "{text}");
+        }
+    }
+    skimmed
 }
 
 /// Every field of the model, each with its own value.
@@ -137,6 +173,83 @@ fn what_only_serde_reads_is_left_to_it() {
     assert!(both(&deep_enough).0.is_some());
 }
 
+#[test]
+fn skimming_passes_over_what_it_does_not_read() {
+    // Escapes, numbers and nesting in values not read: read by the skimming reader where the
+    // full one leaves the record to serde (whose answer it gives).
+    for text in [
+        r#"{"other":"a\"b\\","eventName":"AssumeRole"}"#,
+        r#"{"requestParameters":{"policy":"{\"a\":[\"}\"]}","n":[1,{"x":"]"}]},"eventID":"e"}"#,
+        r#"{"tls":{"v":"\u00e9"},"userIdentity":{"type":"AssumedRole","extra":["\\"]}}"#,
+    ] {
+        assert!(read_record(text).is_none(), "{text}");
+        let skimmed = skimmed_as_read(text);
+        assert!(skimmed.is_some() && skimmed == serde(text), "{text}");
+    }
+    // Malformed inside a value passed over: serde refuses the record, the skimming reader
+    // reads it (what it passes over it checks only for where it ends).
+    for text in [
+        r#"{"tlsDetails":{"a" 1 2},"eventName":"GetObject"}"#,
+        r#"{"tlsDetails":{"a":[1,]},"eventName":"GetObject"}"#,
+        r#"{"tlsDetails":{"a":01},"eventName":"GetObject"}"#,
+        r#"{"tlsDetails":[},"eventName":"GetObject"}"#,
+        r#"{"tlsDetails":{"a":"\q"},"eventName":"GetObject"}"#,
+        r#"{"other":"\x","eventName":"GetObject"}"#,
+    ] {
+        assert!(serde(text).is_none(), "{text}");
+        let skimmed = skimmed_as_read(text).expect(text);
+        assert_eq!(skimmed.event_name.as_str(), "GetObject");
+    }
+    // What it must find the end of, or read, it still checks: serde's to refuse.
+    for text in [
+        r#"{"requestParameters":{"a":"b}"#,
+        r#"{"requestParameters":{"a":[1,2]"#,
+        "{\"other\":\"a\u{1}b\",\"eventName\":\"x\"}",
+        r#"{"other":"a\"}"#,
+        r#"{"eventName":"A","eventName":"B"}"#,
+        r#"{"eventName":"Assume\u0052ole"}"#,
+        r#"{"eventName" "x"}"#,
+        r#"{"a":1} x"#,
+        r#"{"a":tru}"#,
+    ] {
+        assert!(skimmed_as_read(text).is_none(), "{text}");
+    }
+}
+
+/// Logs are untrusted: what the skimming reader passes over costs time linear in its size,
+/// however deep or escaped.
+#[test]
+fn skimming_is_linear_in_deep_nesting_and_long_escapes() {
+    let deep = format!(
+        r#"{{"requestParameters":{}{},"eventName":"GetObject"}}"#,
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(
+        read_call(&deep).map(|call| call.event_name.as_str().to_owned()),
+        Some("GetObject".to_owned())
+    );
+    assert!(
+        read_record(&deep).is_none(),
+        "the full reading leaves it to serde"
+    );
+    let unclosed = format!(r#"{{"requestParameters":{}"#, "[{".repeat(100_000));
+    assert!(read_call(&unclosed).is_none());
+    let escapes = "\\\\".repeat(5_000_000); // 10 MB of escaped backslashes
+    for text in [
+        format!(r#"{{"other":"{escapes}","eventName":"GetObject"}}"#),
+        format!(r#"{{"other":["{escapes}",{{"k":"{escapes}\""}}],"eventName":"GetObject"}}"#),
+    ] {
+        assert!(read_call(&text).is_some());
+        assert!(skim_object_with::<CallRecord>(&text, StringStops::portable()).is_some());
+    }
+    let open = format!(r#"{{"other":"{escapes}\"}}"#);
+    assert!(read_call(&open).is_none());
+    // A few hundred milliseconds unoptimized; quadratic work would take hours.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
 /// The keys of the generated records: some the model reads, one it does not (`x`).
 fn key() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
@@ -217,6 +330,12 @@ proptest! {
         if let Ok(text) = std::str::from_utf8(&bytes) {
             both(text);
         }
+    }
+
+    #[test]
+    fn plain_records_are_skimmed_as_read(record in value(true)) {
+        let skimmed = skimmed_as_read(&record);
+        prop_assert_eq!(skimmed.is_some(), record.starts_with('{'), "skimmed {}", record);
     }
 
     #[test]
