@@ -50,6 +50,15 @@ pub enum InputError {
         "{path}: {count} object(s) with a key given twice: the first value read, the later ignored"
     )]
     RepeatedKeys { path: PathBuf, count: usize },
+    /// An S3 location (`s3://bucket/prefix` as given, a folder, or a bucket whose `objects`
+    /// were refused) that could not be listed or read: one error for the location, not one per
+    /// object ([`crate::read::s3`]).
+    #[error("{path}: {problem}{}", objects_not_read(*objects))]
+    S3 {
+        path: PathBuf,
+        problem: crate::read::s3::S3Problem,
+        objects: usize,
+    },
     /// One or more records parsed as JSON but not as a CloudTrail record.
     #[error("{path}: {count} malformed record(s) left out, first: {first}")]
     BadRecords {
@@ -70,8 +79,25 @@ impl InputError {
             | InputError::Encoding { path, .. }
             | InputError::RepeatedKeys { path, .. }
             | InputError::Json { path, .. }
-            | InputError::BadRecords { path, .. } => path,
+            | InputError::BadRecords { path, .. }
+            | InputError::S3 { path, .. } => path,
         }
+    }
+
+    /// True when the error concerns a whole S3 location (credentials refused or missing, no
+    /// such bucket, no answer from the endpoint): the run exits with
+    /// [`crate::exit::ExitCode::Unreachable`].
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, InputError::S3 { problem, .. } if problem.is_unreachable())
+    }
+}
+
+/// ` (N objects not read)` after a refusal that concerned a bucket's objects.
+fn objects_not_read(objects: usize) -> String {
+    match objects {
+        0 => String::new(),
+        1 => " (1 object not read)".to_owned(),
+        n => format!(" ({n} objects not read)"),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::passrole::{Found, HandOver};
 use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Discovery, Input, discover};
 use crate::read::file::{FileReader, FileResult, FileStatus};
-use crate::read::load;
+use crate::read::{load, s3};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -153,10 +153,15 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
     let mut by_size: Vec<usize> = (0..found.inputs.len()).collect();
     by_size.sort_by_key(|&i| {
         std::cmp::Reverse(match &found.inputs[i] {
-            Input::File { size, .. } => *size,
+            Input::File { size, .. } | Input::Object { size, .. } => *size,
             Input::Stdin => 0,
         })
     });
+    // S3 objects are fetched ahead of the workers, in the order they take them (read::s3).
+    let reader = reader.fetching(s3::Prefetch::start(
+        by_size.iter().map(|&i| &found.inputs[i]),
+        options.max_file_size,
+    ));
     // Each worker folds the activity of the files it reads into one aggregate (a session is
     // then held once per worker, not once per file).
     let folded: Vec<WorkerResults> = by_size
@@ -229,6 +234,7 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
         per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
+    s3::collapse(&mut scan.failures);
     let by_time = options.by_time || options.link_chains;
     let (mut events, duplicates) = dedupe(per_file, by_time);
     scan.stats.duplicates = duplicates as u64;

@@ -8,6 +8,7 @@ use super::decode::{self, Interest, NameHint, SkipReason};
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, CallRecord, Record};
+use super::s3::{self, Prefetch};
 use crate::activity::aggregate::FileActivity;
 use crate::activity::{Call, CallWindow};
 use crate::dedupe::DedupeKey;
@@ -56,6 +57,8 @@ pub(crate) struct FileReader {
     matcher: AhoCorasick,
     /// The calls counted ([`Interest::Activity`]).
     window: CallWindow,
+    /// Fetches S3 objects ahead of the workers, when there are any to read.
+    objects: Option<Prefetch>,
 }
 
 impl FileReader {
@@ -66,12 +69,18 @@ impl FileReader {
             interest,
             matcher: candidate_matcher(interest),
             window: CallWindow::default(),
+            objects: None,
         }
     }
 
     /// The same reader, counting the calls `window` keeps ([`Interest::Activity`]).
     pub(crate) fn counting(self, window: CallWindow) -> FileReader {
         FileReader { window, ..self }
+    }
+
+    /// The same reader, reading S3 objects through `objects`.
+    pub(crate) fn fetching(self, objects: Option<Prefetch>) -> FileReader {
+        FileReader { objects, ..self }
     }
 
     /// Reads `input` with this thread's buffers.
@@ -116,6 +125,9 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
+        }
+        | Input::Object {
+            skip: Some(reason), ..
         } => {
             result.status = FileStatus::Skipped(*reason);
             return result;
@@ -126,6 +138,12 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
                 .map_err(LoadProblem::Io)
                 .and_then(|file| load::load(file, limit, load, &mut |text| splitter.feed(text)));
             (path.clone(), loaded)
+        }
+        Input::Object { url, size, .. } => {
+            result.bytes_read = *size;
+            let loaded = s3::open(reader.objects.as_ref(), url, *size, limit)
+                .and_then(|body| load::load(body, limit, load, &mut |text| splitter.feed(text)));
+            (url.path(), loaded)
         }
         Input::Stdin => {
             let loaded = load::load(std::io::stdin().lock(), limit, load, &mut |text| {
@@ -215,6 +233,7 @@ fn finish_file(
         interest,
         ref matcher,
         window,
+        ..
     } = *reader;
     let mut activity = (interest == Interest::Activity).then(|| FileActivity::new(window.timeline));
     let (text, gzip_damage) = match loaded {

@@ -1,10 +1,12 @@
 //! CloudTrail files to records: finding the files ([`discover`]), loading and inflating them
 //! within the size cap ([`load`]), the delivery shapes, salvage and the choice of records worth
 //! a full parse ([`decode`]), and the record as trailmask reads it ([`records`]). [`file`](mod@file)
-//! reads one file through all of these. The only user of [`crate::json`].
+//! reads one file through all of these. [`s3`] lists and fetches `s3://` inputs. The only user
+//! of [`crate::json`].
 
 pub(crate) mod decode;
 pub(crate) mod discover;
 pub(crate) mod file;
 pub(crate) mod load;
 pub(crate) mod records;
+pub(crate) mod s3;
