@@ -187,6 +187,25 @@ fn as_on_disk(output: &Output, bucket: &str) -> (String, String) {
     )
 }
 
+/// `objects` uploaded into `bucket` and written into a temporary folder, then `events` run on
+/// `s3://BUCKET/logs/`, which must give what it gives on the folder's `logs/` (output, stderr
+/// and status), but for the paths.
+fn events_as_on_disk(moto: &Moto, bucket: &str, objects: &[(String, Vec<u8>)]) -> Output {
+    moto.upload(bucket, objects);
+    let dir = Dir::new();
+    for (key, bytes) in objects {
+        dir.write(key, bytes);
+    }
+    let from_s3 = moto.run(&["events", &format!("s3://{bucket}/logs/")]);
+    let on_disk = run_in(dir.root.path(), &["events", "logs/"], None);
+    assert_eq!(from_s3.status.code(), on_disk.status.code());
+    assert_eq!(
+        as_on_disk(&from_s3, bucket),
+        (stdout(&on_disk), stderr(&on_disk))
+    );
+    from_s3
+}
+
 /// A delivery file of one AssumeRole by alice, event `id` at `time`.
 fn one_event(id: &str, time: &str) -> Vec<u8> {
     let record = serde_json::json!({
@@ -217,27 +236,17 @@ fn s3_every_page_of_a_large_prefix_is_read() {
             )
         })
         .collect();
-    moto.upload("pages", &objects);
-    let dir = Dir::new();
-    for (key, bytes) in &objects {
-        dir.write(key, bytes);
-    }
-    let from_s3 = moto.run(&["events", "s3://pages/logs/AWSLogs/"]);
-    let on_disk = run_in(dir.root.path(), &["events", "logs/AWSLogs/"], None);
+    let from_s3 = events_as_on_disk(moto, "pages", &objects);
     assert_eq!(from_s3.status.code(), Some(0), "{}", stderr(&from_s3));
     assert_eq!(
         stderr(&from_s3),
-        "trailmask: 1,050 files read, 0 skipped, 0 failed; 1050 role assumptions\n"
+        "trailmask: 1050 files read, 0 skipped, 0 failed; 1050 role assumptions\n"
     );
     let rows = csv_rows(&stdout(&from_s3));
     assert_eq!(rows.len(), 1051);
     assert_eq!(
         rows[1050][rows[0].iter().position(|c| c == "event_id").unwrap()],
         "e01049"
-    );
-    assert_eq!(
-        as_on_disk(&from_s3, "pages"),
-        (stdout(&on_disk), stderr(&on_disk))
     );
 }
 
@@ -308,25 +317,14 @@ fn s3_object_cut_short_fails_alone() {
             one_event("cut-2", "2021-02-03T11:00:00Z"),
         ),
     ];
-    moto.upload("cut", &objects);
-    let dir = Dir::new();
-    for (key, bytes) in &objects {
-        dir.write(key, bytes);
-    }
-    let from_s3 = moto.run(&["events", "s3://cut/logs/"]);
-    let on_disk = run_in(dir.root.path(), &["events", "logs/"], None);
+    let from_s3 = events_as_on_disk(moto, "cut", &objects);
     assert_eq!(from_s3.status.code(), Some(1));
-    assert_eq!(from_s3.status.code(), on_disk.status.code());
     assert_eq!(
         stderr(&from_s3),
         format!(
-            "trailmask: s3://cut/{folder}/b.json.gz: truncated gzip: unexpected end of file\n\
+            "trailmask: s3://cut/{folder}/b.json.gz: truncated gzip: incomplete deflate stream\n\
              trailmask: 2 files read, 0 skipped, 1 failed; 2 role assumptions\n"
         )
-    );
-    assert_eq!(
-        as_on_disk(&from_s3, "cut"),
-        (stdout(&on_disk), stderr(&on_disk))
     );
 }
 
@@ -400,14 +398,16 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
     let log = std::fs::read_to_string(&moto.log).expect("moto log");
     let listings: Vec<&str> = log
         .lines()
-        .filter(|line| line.contains("GET /window?") || line.contains("GET /window/?"))
+        .filter(|line| line.contains("GET /window") && line.contains("list-type=2"))
         .collect();
     assert!(
-        listings.iter().any(|l| l.contains("%2F2020%2F12%2F21%2F")),
+        listings.iter().any(|l| l.contains("/2020/12/21/ ")),
         "{listings:#?}"
     );
     assert!(
-        !listings.iter().any(|l| l.contains("%2F2020%2F12%2F20%2F")),
+        !listings
+            .iter()
+            .any(|l| l.contains("/CloudTrail/") && l.contains("/2020/12/20/")),
         "a pruned folder was listed: {listings:#?}"
     );
 }

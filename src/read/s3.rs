@@ -726,10 +726,7 @@ impl Prefetch {
         };
         self.ahead(at + 1..at + 1 + LOOKAHEAD);
         let mut slots = lock(&self.shared.slots);
-        loop {
-            let Some(slot) = slots.get_mut(at) else {
-                break;
-            };
+        while let Some(slot) = slots.get_mut(at) {
             match std::mem::replace(slot, Slot::Taken) {
                 Slot::Fetched(fetched) => return fetched.map(|f| Body::Whole(f, 0)),
                 Slot::Fetching => {
