@@ -124,34 +124,40 @@ impl Moto {
     }
 
     fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = assert_cmd::Command::cargo_bin("trailmask").expect("binary");
-        cmd.current_dir(repo()).args(args);
-        for var in [
-            "AWS_PROFILE",
-            "AWS_SESSION_TOKEN",
-            "AWS_DEFAULT_REGION",
-            "AWS_ENDPOINT_URL_S3",
-            "AWS_ALLOW_HTTP",
-            "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ENDPOINT_URL", self.endpoint())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/trailmask-test/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/trailmask-test/credentials",
-            )
-            .envs(env.iter().copied());
-        cmd.output().expect("run trailmask")
+        run_against(&self.endpoint(), args, env)
     }
+}
+
+/// trailmask run from the repository root against the S3 endpoint `endpoint`, with test
+/// credentials, `env`, and nothing of the machine's own AWS setup.
+fn run_against(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("trailmask").expect("binary");
+    cmd.current_dir(repo()).args(args);
+    for var in [
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ALLOW_HTTP",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/trailmask-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/trailmask-test/credentials",
+        )
+        .envs(env.iter().copied());
+    cmd.output().expect("run trailmask")
 }
 
 /// Every file under `dir`, as (path relative to `base`, bytes), sorted.
@@ -409,5 +415,126 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
             .iter()
             .any(|l| l.contains("/CloudTrail/") && l.contains("/2020/12/20/")),
         "a pruned folder was listed: {listings:#?}"
+    );
+}
+
+/// An S3 endpoint that misbehaves as S3 does under load: the first listing is a 500, the first
+/// GET of `a.json.gz` a 503 SlowDown, and the first GET of `b.json.gz` is cut off after half
+/// its body. Everything is read all the same, with no error.
+#[test]
+fn s3_throttling_and_cut_connections_are_retried() {
+    let objects = [
+        (
+            "logs/a.json.gz",
+            one_event("flaky-a", "2021-04-01T10:00:00Z"),
+        ),
+        (
+            "logs/b.json.gz",
+            one_event("flaky-b", "2021-04-01T11:00:00Z"),
+        ),
+    ];
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    let served = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = served.clone();
+    let answer = move |target: &str, seen: usize| -> (String, Vec<u8>) {
+        let slow_down = b"<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>";
+        let error = |status: &str, body: &[u8]| (status.to_owned(), body.to_vec());
+        if target.contains("list-type=2") {
+            if seen == 0 {
+                return error(
+                    "500 Internal Server Error",
+                    b"<Error><Code>InternalError</Code></Error>",
+                );
+            }
+            let contents: String = objects
+                .iter()
+                .map(|(key, bytes)| {
+                    format!(
+                        "<Contents><Key>{key}</Key><Size>{}</Size></Contents>",
+                        bytes.len()
+                    )
+                })
+                .collect();
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>flaky</Name>\
+                 <Prefix>logs/</Prefix><Delimiter>/</Delimiter><KeyCount>2</KeyCount>\
+                 <MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>"
+            );
+            return ("200 OK".to_owned(), xml.into_bytes());
+        }
+        match objects
+            .iter()
+            .find(|(key, _)| target.starts_with(&format!("/flaky/{key}")))
+        {
+            Some((key, _)) if key.starts_with("logs/a") && seen == 0 => {
+                error("503 Slow Down", slow_down)
+            }
+            Some((_, bytes)) => ("200 OK".to_owned(), bytes.clone()),
+            None => error("404 Not Found", b"<Error><Code>NoSuchKey</Code></Error>"),
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
+            let route = target.split('?').next().unwrap_or_default().to_owned();
+            let seen = {
+                let mut log = log.lock().expect("log");
+                let route = if target.contains("list-type=2") {
+                    "list".to_owned()
+                } else {
+                    route
+                };
+                let seen = log.iter().filter(|r| **r == route).count();
+                log.push(route);
+                seen
+            };
+            let (status, body) = answer(&target, seen);
+            let cut = target.starts_with("/flaky/logs/b") && seen == 0;
+            let sent = if cut {
+                &body[..body.len() / 2]
+            } else {
+                &body[..]
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .and_then(|()| stream.write_all(sent));
+        }
+    });
+    let output = run_against(
+        &endpoint,
+        &["events", "-q", "s3://flaky/logs/"],
+        &[("AWS_ALLOW_HTTP", "true")],
+    );
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    let rows = csv_rows(&stdout(&output));
+    let ids: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r[rows[0].iter().position(|c| c == "event_id").unwrap()].as_str())
+        .collect();
+    assert_eq!(ids, ["flaky-a", "flaky-b"]);
+    let mut served = served.lock().expect("log").clone();
+    served.sort();
+    assert_eq!(
+        served,
+        [
+            "/flaky/logs/a.json.gz",
+            "/flaky/logs/a.json.gz",
+            "/flaky/logs/b.json.gz",
+            "/flaky/logs/b.json.gz",
+            "list",
+            "list"
+        ]
     );
 }
