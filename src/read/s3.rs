@@ -15,7 +15,8 @@
 //!   and ours on a body cut off in transit;
 //! - the problems that concern a whole location (credentials refused or missing, no such
 //!   bucket, an endpoint that does not answer): one error for the location ([`S3Problem`],
-//!   [`collapse`]), not one per object.
+//!   [`collapse`]), not one per object; after a bucket's first such refusal of an object, its
+//!   other objects are not asked for.
 
 use super::decode::SkipReason;
 use super::discover::{DayWindow, Input, has_log_name, in_digest_folder, outside_window};
@@ -707,9 +708,9 @@ impl Prefetch {
                 at,
                 filled: false,
             };
-            let (store, url, size, limit) = (self.store, url.clone(), *size, self.limit);
+            let (store, url, size) = (self.store, url.clone(), *size);
             self.store.runtime.spawn(async move {
-                let fetched = fetch_whole(store, &url, size, limit).await;
+                let fetched = fetch_whole(store, &url, size).await;
                 filler.fill(fetched.map(|bytes| Fetched {
                     bytes,
                     _budget: Some((count, kib)),
@@ -800,9 +801,7 @@ fn open_now(
     limit: u64,
 ) -> Result<Body, S3Problem> {
     if size <= WHOLE_OBJECT.min(limit) {
-        let bytes = store
-            .runtime
-            .block_on(fetch_whole(store, url, size, limit))?;
+        let bytes = store.runtime.block_on(fetch_whole(store, url, size))?;
         return Ok(Body::Whole(
             Fetched {
                 bytes,
@@ -856,29 +855,25 @@ async fn next_piece(body: &mut ByteStream) -> Result<Option<Vec<u8>>, String> {
     }
 }
 
-/// Fetches a whole (small) object, at most `limit + 1` bytes of it (what [`super::load::load`]
-/// reads at most), asking again, with backoff, when the body is cut off in transit.
-async fn fetch_whole(
-    store: &Store,
-    url: &ObjectUrl,
-    size: u64,
-    limit: u64,
-) -> Result<Vec<u8>, S3Problem> {
-    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+/// Fetches a whole object of `size` bytes by its listing (at most [`WHOLE_OBJECT`] and the
+/// size cap, which the callers check), asking again, with backoff, when the body is cut off
+/// in transit. A body longer than listed is refused, not read on: the object changed since it
+/// was listed, and the memory held for it is what its listing said.
+async fn fetch_whole(store: &Store, url: &ObjectUrl, size: u64) -> Result<Vec<u8>, S3Problem> {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
     let mut attempt = 0;
     loop {
         attempt += 1;
         let mut body = get(store, url, 0).await?;
-        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(cap));
+        let mut bytes = Vec::with_capacity(size.min(WHOLE_OBJECT as usize));
         let ended = loop {
             match next_piece(&mut body).await {
-                Ok(Some(piece)) => {
-                    let room = cap.saturating_sub(bytes.len());
-                    bytes.extend_from_slice(&piece[..piece.len().min(room)]);
-                    if bytes.len() >= cap {
-                        break Ok(());
-                    }
+                Ok(Some(piece)) if bytes.len() + piece.len() > size => {
+                    return Err(S3Problem::Other(format!(
+                        "longer than the {size} bytes listed: changed since it was listed"
+                    )));
                 }
+                Ok(Some(piece)) => bytes.extend_from_slice(&piece),
                 Ok(None) => break Ok(()),
                 Err(why) => break Err(why),
             }
