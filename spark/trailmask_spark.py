@@ -36,8 +36,9 @@ executors), else the file shipped with `spark-submit --files /path/to/trailmask`
 (they become the `log_file` column), which executors use when it exists on their machine: on
 a cluster, give `s3://` prefixes or absolute paths that every node sees.
 
-Exit status: trailmask's (0 done, 1 some inputs failed, 2 usage error, 3 output error), or 4
-when a shard's trailmask could not run (not found, killed by a signal), nothing written.
+Exit status: trailmask's (0 done, 1 some inputs failed, 2 usage error, 3 output error, 4 an S3
+location unreadable), or 5 when a shard's trailmask could not run (not found, killed by a
+signal), nothing written.
 """
 
 import heapq
@@ -57,7 +58,7 @@ PARTIAL_MAGIC = b"TRAILMASK PARTIAL 1\n"
 SHARDS_PER_CORE = 3
 
 # The exit status of this script when a shard's trailmask could not run.
-EXIT_SHARD_FAILED = 4
+EXIT_SHARD_FAILED = 5
 
 # BEGIN VALUE OPTIONS
 # The options that take a value, per command (`*`: every command), so that the command line
@@ -333,7 +334,7 @@ def list_inputs(binary, inv):
     Its stderr is not shown: what it could not walk is in the listing, and the merge says it.
     """
     status, stdout, stderr = run_quietly([binary, "list", *inv.list_args(), "--", *inv.paths])
-    if status not in (0, 1) or not stdout.startswith(LISTING_MAGIC):
+    if status not in (0, 1, 4) or not stdout.startswith(LISTING_MAGIC):
         raise Failed(status or 3, stderr)
     inputs, others = [], []
     for line in stdout[len(LISTING_MAGIC) :].splitlines():

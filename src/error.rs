@@ -50,6 +50,15 @@ pub enum InputError {
         "{path}: {count} object(s) with a key given twice: the first value read, the later ignored"
     )]
     RepeatedKeys { path: PathBuf, count: usize },
+    /// An S3 location (`s3://bucket/prefix` as given, a folder, or a bucket whose `objects`
+    /// were refused) that could not be listed or read: one error for the location, not one per
+    /// object ([`crate::read::s3`]).
+    #[error("{path}: {problem}{}", objects_not_read(*objects))]
+    S3 {
+        path: PathBuf,
+        problem: crate::read::s3::S3Problem,
+        objects: usize,
+    },
     /// One or more records parsed as JSON but not as a CloudTrail record.
     #[error("{path}: {count} malformed record(s) left out, first: {first}")]
     BadRecords {
@@ -57,10 +66,15 @@ pub enum InputError {
         count: usize,
         first: String,
     },
-    /// A file's error as a partial result recorded it ([`crate::partial`]): the line the run
-    /// that read the file printed, printed again by the run that merges it.
+    /// An error as a partial result or a listing recorded it ([`crate::partial`]): the line
+    /// the run that met it printed, printed again by the run that merges it; `unreachable`
+    /// when it was about a whole S3 location (it keeps its exit status).
     #[error("{message}")]
-    Recorded { path: PathBuf, message: String },
+    Recorded {
+        path: PathBuf,
+        message: String,
+        unreachable: bool,
+    },
     /// A partial result that cannot be merged: cut short, damaged, of another version, or
     /// read for another command or time window than the one merging it.
     #[error("{path}: {what}")]
@@ -80,8 +94,29 @@ impl InputError {
             | InputError::Json { path, .. }
             | InputError::BadRecords { path, .. }
             | InputError::Recorded { path, .. }
-            | InputError::Partial { path, .. } => path,
+            | InputError::Partial { path, .. }
+            | InputError::S3 { path, .. } => path,
         }
+    }
+
+    /// True when the error concerns a whole S3 location (credentials refused or missing, no
+    /// such bucket, no answer from the endpoint): the run exits with
+    /// [`crate::exit::ExitCode::Unreachable`].
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            InputError::S3 { problem, .. } => problem.is_unreachable(),
+            InputError::Recorded { unreachable, .. } => *unreachable,
+            _ => false,
+        }
+    }
+}
+
+/// ` (N objects not read)` after a refusal that concerned a bucket's objects.
+fn objects_not_read(objects: usize) -> String {
+    match objects {
+        0 => String::new(),
+        1 => " (1 object not read)".to_owned(),
+        n => format!(" ({n} objects not read)"),
     }
 }
 

@@ -6,12 +6,16 @@
 //! | 1 | some inputs failed; the output covers every other file |
 //! | 2 | bad usage (unknown flag, bad value) |
 //! | 3 | the output could not be written, or an unexpected error |
+//! | 4 | an S3 location could not be read at all: credentials refused or missing, no such bucket, no answer from the endpoint; the output covers every other input |
 
 /// The process's exit status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ExitCode {
     Success,
     PartialFailure,
+    /// More severe than a bad file (nothing of the location was read, and the cause is the
+    /// setup, not the data), less than a usage mistake or a lost output.
+    Unreachable,
     Usage,
     OutputFailure,
 }
@@ -22,6 +26,7 @@ impl ExitCode {
         match self {
             ExitCode::Success => 0,
             ExitCode::PartialFailure => 1,
+            ExitCode::Unreachable => 4,
             ExitCode::Usage => 2,
             ExitCode::OutputFailure => 3,
         }
@@ -43,9 +48,11 @@ mod tests {
         assert_eq!(Success.merge(PartialFailure), PartialFailure);
         assert_eq!(OutputFailure.merge(PartialFailure), OutputFailure);
         assert_eq!(Usage.merge(Success), Usage);
+        assert_eq!(PartialFailure.merge(Unreachable), Unreachable);
+        assert_eq!(Unreachable.merge(OutputFailure), OutputFailure);
         assert_eq!(
-            [Success, PartialFailure, Usage, OutputFailure].map(ExitCode::code),
-            [0, 1, 2, 3]
+            [Success, PartialFailure, Usage, OutputFailure, Unreachable].map(ExitCode::code),
+            [0, 1, 2, 3, 4]
         );
     }
 }

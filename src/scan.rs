@@ -18,7 +18,7 @@ use crate::passrole::{Found, HandOver};
 use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Discovery, Input, discover};
 use crate::read::file::{FileReader, FileResult, FileStatus};
-use crate::read::load;
+use crate::read::{load, s3};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -188,10 +188,15 @@ pub(crate) fn read_files(
     let mut by_size: Vec<usize> = (0..found.inputs.len()).collect();
     by_size.sort_by_key(|&i| {
         std::cmp::Reverse(match &found.inputs[i] {
-            Input::File { size, .. } => *size,
+            Input::File { size, .. } | Input::Object { size, .. } => *size,
             Input::Stdin => 0,
         })
     });
+    // S3 objects are fetched ahead of the workers, in the order they take them (read::s3).
+    let reader = reader.fetching(s3::Prefetch::start(
+        by_size.iter().map(|&i| &found.inputs[i]),
+        options.max_file_size,
+    ));
     // Each worker folds the activity of the files it reads into one aggregate (a session is
     // then held once per worker, not once per file).
     let folded: Vec<WorkerResults> = by_size
@@ -280,18 +285,21 @@ fn once_each(
 ) {
     fn key(entry: &(Option<usize>, Input, FileResult)) -> impl Ord + '_ {
         let (source, input, result) = entry;
-        let path = match input {
-            Input::Stdin => None,
-            Input::File { path, .. } => Some(path),
+        // In discovery's order: standard input, files by path, objects by address.
+        let name = match input {
+            Input::Stdin => (0, None, None),
+            Input::File { path, .. } => (1, Some(path), None),
+            Input::Object { url, .. } => (2, None, Some(url)),
         };
         let read = (result.bytes_read, result.bytes_json, result.records);
-        (path, read, source.map_or(0, |n| n + 1))
+        (name, read, source.map_or(0, |n| n + 1))
     }
     entries.sort_by(|a, b| key(a).cmp(&key(b)));
     let mut dropped: Vec<Vec<String>> = vec![Vec::new(); partial_activity.len()];
     entries.dedup_by(|later, first| {
         let same_path = match (&later.1, &first.1) {
             (Input::File { path: a, .. }, Input::File { path: b, .. }) => a == b,
+            (Input::Object { url: a, .. }, Input::Object { url: b, .. }) => a == b,
             _ => false,
         };
         let same = same_path
@@ -357,6 +365,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
         per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
+    s3::collapse(&mut scan.failures);
     let by_time = options.by_time || options.link_chains;
     // The calls' merge (activity) and the role assumptions' stages share nothing: they run
     // side by side, so the merge's one-thread parts overlap the stages (at 1M records on two

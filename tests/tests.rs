@@ -1,6 +1,7 @@
 //! Integration tests: the binary over sample-logs (golden outputs), over every input shape and
 //! every kind of bad file, over the real trails in ../shared when present, through Graphviz, and
-//! over a generated trail of more than 10,000 role assumptions (determinism).
+//! over a generated trail of more than 10,000 role assumptions (determinism), and from S3 (an
+//! emulator).
 
 mod harness;
 
@@ -18,6 +19,7 @@ mod passrole_graph;
 mod properties;
 mod real_trails;
 mod report;
+mod s3;
 mod sample;
 mod spark;
 mod terminal;

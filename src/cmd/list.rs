@@ -56,6 +56,8 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
     }
     let status = if found.errors.is_empty() {
         ExitCode::Success
+    } else if found.errors.iter().any(|error| error.is_unreachable()) {
+        ExitCode::Unreachable
     } else {
         ExitCode::PartialFailure
     };

@@ -243,6 +243,8 @@ fn frame(
     }
     let failed = ExitCode::Success.merge(if scan.failures.is_empty() {
         ExitCode::Success
+    } else if scan.failures.iter().any(|f| f.is_unreachable()) {
+        ExitCode::Unreachable
     } else {
         ExitCode::PartialFailure
     });

@@ -5,6 +5,7 @@ use super::{
     activity, chains, edges, events, findings, graph, passrole, report, services, summary,
 };
 use crate::cli::{PartialArgs, PartialOf};
+use crate::error::InputError;
 use crate::exit::ExitCode;
 use crate::export::plural;
 use crate::export::table::printable;
@@ -13,6 +14,7 @@ use crate::partial::write::{Counts, write};
 use crate::partial::{Expect, Header};
 use crate::plan::Plan;
 use crate::read::file::FileStatus;
+use crate::read::s3;
 use crate::scan::FilesRead;
 use std::io::Write;
 
@@ -49,8 +51,6 @@ pub(super) fn finish(
     output: Output,
     stderr: &mut dyn Write,
 ) -> ExitCode {
-    let mut failures: Vec<String> = read.errors.iter().map(ToString::to_string).collect();
-    let mut paths: Vec<&std::path::Path> = read.errors.iter().map(|e| e.path()).collect();
     let (mut files_read, mut skipped) = (0u64, read.skipped.len() as u64);
     let mut failed_files = Vec::new();
     for (_, result) in &read.files {
@@ -63,22 +63,24 @@ pub(super) fn finish(
     }
     failed_files.sort_by(|a, b| a.path().cmp(b.path()));
     // As the command orders them: discovery's errors, then the files' by path, all sorted
-    // by path (a stable sort).
-    for error in failed_files {
-        failures.push(error.to_string());
-        paths.push(error.path());
+    // by path (a stable sort), an S3 bucket's refused objects as one line (s3::collapse).
+    let all: Vec<&InputError> = read.errors.iter().chain(failed_files).collect();
+    let (others, by_bucket) = s3::by_bucket(all.iter().copied());
+    let mut failures: Vec<&InputError> = others.iter().map(|&i| all[i]).collect();
+    failures.extend(&by_bucket);
+    failures.sort_by(|a, b| a.path().cmp(b.path()));
+    for error in &failures {
+        let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
     }
-    let mut order: Vec<usize> = (0..failures.len()).collect();
-    order.sort_by(|&a, &b| paths[a].cmp(paths[b]));
-    for &i in &order {
-        let _ = writeln!(stderr, "trailmask: {}", printable(&failures[i]));
-    }
-    let failed = if failures.is_empty() {
+    let failed = if failures.iter().any(|error| error.is_unreachable()) {
+        ExitCode::Unreachable
+    } else if failures.is_empty() {
         ExitCode::Success
     } else {
         ExitCode::PartialFailure
     };
-    if plan.scan.strict && !failures.is_empty() {
+    let failed_count = all.len();
+    if plan.scan.strict && failed_count > 0 {
         let _ = writeln!(
             stderr,
             "trailmask: stopped at the first failure (--strict); no output written"
@@ -99,12 +101,12 @@ pub(super) fn finish(
     }) {
         return super::not_written(&error, failed, stderr);
     }
-    if !plan.quiet || !failures.is_empty() {
+    if !plan.quiet || failed_count > 0 {
         let mut line = format!(
             "{} read, {} skipped, {} failed; partial for {command}: {} of {}",
             plural(files_read, "file"),
             skipped,
-            failures.len(),
+            failed_count,
             plural(counts.kept_records, "record"),
             plural(counts.files, "file"),
         );

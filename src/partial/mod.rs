@@ -33,8 +33,8 @@
 //! |------|-------|
 //! | `{"header":{…}}` | first: `version`, `written_by`, `command` (what it was read for), `interest` (`role-assumptions`, `hand-overs`, `activity`), `calls` (activity: `since`, `until`, `outcome`, `timeline`), `days` (the date folders read: `[first, last]`, each `YYYY-MM-DD` or null), `max_file_size` |
 //! | `{"skipped":"digest"}` | an entry discovery skipped unread (reasons as the summary names them) |
-//! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line |
-//! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
+//! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line (`"unreachable":true` for an S3 location that could not be read at all: exit status 4) |
+//! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`, `s3` with the path `s3://bucket/key`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `refused` (an S3 object refused for a reason that holds for its bucket: the reason, so that the merge reports the bucket once), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
 //! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
@@ -70,6 +70,7 @@ use crate::error::InputError;
 use crate::filter::OutcomeFilter;
 use crate::read::decode::{Interest, SkipReason};
 use crate::read::discover::{DayWindow, Input};
+use crate::read::s3::{self, ObjectUrl};
 use crate::timefmt::Seen;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -175,6 +176,9 @@ enum Line<'a> {
     Failed {
         path: Cow<'a, str>,
         message: Cow<'a, str>,
+        /// About a whole S3 location (exit status 4).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unreachable: bool,
     },
     File(FileLine<'a>),
     Name(Cow<'a, str>, Cow<'a, str>),
@@ -198,6 +202,10 @@ struct FileLine<'a> {
     skip: Option<Cow<'a, str>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     error: Option<Cow<'a, str>>,
+    /// For an S3 object refused for a reason that holds for its bucket: the reason, so that
+    /// the merge reports the bucket once, as a direct run does ([`s3::collapse`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refused: Option<Cow<'a, str>>,
     records: u64,
     bytes_read: u64,
     bytes_json: u64,
@@ -449,9 +457,14 @@ pub fn read<R: Read>(
                 SkipReason::named(&reason)
                     .ok_or_else(|| format!("damaged partial: skip reason {reason:?}"))?,
             ),
-            Line::Failed { path, message } => partial.failed.push(InputError::Recorded {
+            Line::Failed {
+                path,
+                message,
+                unreachable,
+            } => partial.failed.push(InputError::Recorded {
                 path: PathBuf::from(&*path),
                 message: message.into_owned(),
+                unreachable,
             }),
             Line::File(file) => {
                 counted.0 += 1;
@@ -588,6 +601,12 @@ fn stored_file(file: FileLine, max_file_size: u64) -> Result<StoredFile, String>
             size: file.size,
         },
         "stdin" => Input::Stdin,
+        "s3" => Input::Object {
+            url: ObjectUrl::parse(&file.path)
+                .ok_or_else(|| format!("damaged partial: {:?} is not an S3 object", file.path))?,
+            size: file.size,
+            skip: None,
+        },
         other => return Err(format!("damaged partial: input kind {other:?}")),
     };
     let status = match &*file.status {
@@ -599,9 +618,13 @@ fn stored_file(file: FileLine, max_file_size: u64) -> Result<StoredFile, String>
                 .and_then(SkipReason::named)
                 .ok_or_else(|| format!("damaged partial: {} skipped for no reason", file.path))?,
         ),
-        "failed" => Status::Failed(InputError::Recorded {
-            path,
-            message: file.error.unwrap_or_default().into_owned(),
+        "failed" => Status::Failed(match file.refused {
+            Some(problem) => s3::refused(path, problem.into_owned()),
+            None => InputError::Recorded {
+                path,
+                message: file.error.unwrap_or_default().into_owned(),
+                unreachable: false,
+            },
         }),
         other => return Err(format!("damaged partial: status {other:?}")),
     };
@@ -620,5 +643,6 @@ pub fn input_path(input: &Input) -> Cow<'_, Path> {
     match input {
         Input::Stdin => Cow::Owned(PathBuf::from("<stdin>")),
         Input::File { path, .. } => Cow::Borrowed(path),
+        Input::Object { url, .. } => Cow::Owned(url.path()),
     }
 }

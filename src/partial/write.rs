@@ -4,6 +4,7 @@ use super::{AddressLine, FileLine, Header, Line, MAGIC, RowLine, SessionLine, in
 use crate::activity::aggregate::{FileActivity, StoredPiece};
 use crate::read::discover::Input;
 use crate::read::file::{FileResult, FileStatus};
+use crate::read::s3;
 use crate::scan::FilesRead;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -38,6 +39,7 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
         members.put(&Line::Failed {
             path: error.path().to_string_lossy(),
             message: Cow::Owned(error.to_string()),
+            unreachable: error.is_unreachable(),
         })?;
     }
     // The files' lines (most of a partial that is not activity's: the kept records) are
@@ -157,6 +159,7 @@ fn file_line(input: &Input, result: &FileResult) -> io::Result<Vec<u8>> {
     let (kind, size) = match input {
         Input::Stdin => ("stdin", 0),
         Input::File { size, .. } => ("file", *size),
+        Input::Object { size, .. } => ("s3", *size),
     };
     let mut text = serde_json::to_vec(&Line::File(FileLine {
         path: Cow::Owned(input_path(input).to_string_lossy().into_owned()),
@@ -165,6 +168,10 @@ fn file_line(input: &Input, result: &FileResult) -> io::Result<Vec<u8>> {
         status: Cow::Borrowed(status),
         skip,
         error,
+        refused: match &result.status {
+            FileStatus::Failed(error) => s3::refusal(error).map(|p| Cow::Owned(p.to_string())),
+            _ => None,
+        },
         records: result.records,
         bytes_read: result.bytes_read,
         bytes_json: result.bytes_json,

@@ -12,12 +12,15 @@
 //! - inside walked directories, what is not a regular file (a named pipe, a socket, a device)
 //!   is skipped without being opened; named on the command line it is read, as `cat` would
 //!   (`trailmask events <(zcat …)`);
-//! - the same file reached twice (given twice, or through two overlapping paths) is read once.
+//! - the same file reached twice (given twice, or through two overlapping paths) is read once;
+//! - an `s3://bucket/prefix` argument is listed by [`super::s3`], by the same rules (log names,
+//!   digests, date folders), into [`Input::Object`]s.
 //!
 //! Discovery also records each input's [`FileIdentity`], so that `-o` can refuse to write over
 //! an input (see [`crate::output`]).
 
 use super::decode::SkipReason;
+use super::s3::{self, ObjectUrl};
 use crate::error::InputError;
 use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
@@ -34,6 +37,12 @@ pub enum Input {
         path: PathBuf,
         skip: Option<SkipReason>,
         size: u64,
+    },
+    /// An S3 object ([`super::s3`]); `skip` as for a file.
+    Object {
+        url: ObjectUrl,
+        size: u64,
+        skip: Option<SkipReason>,
     },
 }
 
@@ -82,7 +91,12 @@ impl Discovery {
 pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery {
     let mut found = Discovery::default();
     let mut files = Vec::new();
+    let mut objects = Vec::new();
     for root in paths {
+        if let Some(url) = root.to_str().filter(|_| s3::is_s3(root)) {
+            objects.push(url);
+            continue;
+        }
         if root.as_os_str() == "-" {
             found.inputs.push(Input::Stdin);
             if let Some(identity) = stdin_identity() {
@@ -100,6 +114,11 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                         .identities
                         .push((file_identity(root, metadata.as_ref()), root.clone()));
                     for (path, size, skip) in listed.files {
+                        // A listed S3 object is fetched, as if its bucket had been listed.
+                        if let Some(url) = path.to_str().and_then(ObjectUrl::parse) {
+                            found.inputs.push(Input::Object { url, size, skip });
+                            continue;
+                        }
                         let metadata = std::fs::metadata(&path).ok();
                         // As inside a walked folder: a pipe or a device is never opened (a
                         // pipe would wait for a writer forever).
@@ -141,6 +160,12 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
             skip: file.skip,
             size: file.size,
         });
+    }
+    if !objects.is_empty() {
+        let listed = s3::list(&objects, window);
+        found.inputs.extend(listed.inputs);
+        found.errors.extend(listed.errors);
+        found.skipped.extend(listed.skipped);
     }
     found.inputs.sort();
     found.inputs.dedup();
@@ -349,7 +374,7 @@ fn stdin_identity() -> Option<FileIdentity> {
     None
 }
 
-fn has_log_name(path: &Path) -> bool {
+pub(super) fn has_log_name(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(OsStr::to_str) else {
         // A name that is not UTF-8 can still be a log; judge it by its bytes.
         return path
@@ -365,14 +390,14 @@ fn has_log_name(path: &Path) -> bool {
         .any(|ext| name.ends_with(ext))
 }
 
-fn in_digest_folder(path: &Path) -> bool {
+pub(super) fn in_digest_folder(path: &Path) -> bool {
     path.components()
         .any(|c| c.as_os_str() == "CloudTrail-Digest")
 }
 
 /// True when `dir` is an S3 date folder (`…/CloudTrail/REGION/YYYY[/MM[/DD]]`) whose days all
 /// lie outside `window`.
-fn outside_window(dir: &Path, window: DayWindow) -> bool {
+pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
     if window == DayWindow::default() {
         return false;
     }

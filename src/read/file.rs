@@ -9,6 +9,7 @@ use super::discover::DayWindow;
 use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, CallRecord, Record};
+use super::s3::{self, Prefetch};
 use crate::activity::aggregate::FileActivity;
 use crate::activity::{Call, CallWindow};
 use crate::dedupe::DedupeKey;
@@ -68,6 +69,8 @@ pub(crate) struct FileReader {
     days: DayWindow,
     /// Keep the text of each record that gave something ([`FileResult::kept`]).
     keep_records: bool,
+    /// Fetches S3 objects ahead of the workers, when there are any to read.
+    objects: Option<Prefetch>,
 }
 
 impl FileReader {
@@ -80,6 +83,7 @@ impl FileReader {
             window: CallWindow::default(),
             days: DayWindow::default(),
             keep_records: false,
+            objects: None,
         }
     }
 
@@ -111,6 +115,11 @@ impl FileReader {
             days: self.days,
             limit: self.limit,
         }
+    }
+
+    /// The same reader, reading S3 objects through `objects`.
+    pub(crate) fn fetching(self, objects: Option<Prefetch>) -> FileReader {
+        FileReader { objects, ..self }
     }
 
     /// Reads `input` with this thread's buffers.
@@ -157,6 +166,9 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
+        }
+        | Input::Object {
+            skip: Some(reason), ..
         } => {
             result.status = FileStatus::Skipped(*reason);
             return result;
@@ -177,6 +189,12 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
                 Err(error) => Err(LoadProblem::Io(error)),
             };
             (path.clone(), loaded)
+        }
+        Input::Object { url, size, .. } => {
+            result.bytes_read = *size;
+            let loaded = s3::open(reader.objects.as_ref(), url, *size, limit)
+                .and_then(|body| load::load(body, limit, load, &mut |text| splitter.feed(text)));
+            (url.path(), loaded)
         }
         Input::Stdin => {
             let path = PathBuf::from("<stdin>");

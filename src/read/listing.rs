@@ -3,9 +3,10 @@
 //! exactly as the whole would have been: the same files, sizes and skips, no walk again.
 //!
 //! Format: the line `TRAILMASK LISTING 1`, then JSON Lines, one object per line:
-//! `{"input":{"path":…,"size":N}}` (with `"skip":REASON` for a file known to hold no events,
+//! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON` for a file known to hold no events,
 //! such as a digest), `{"skipped":REASON}` for an entry discovery skipped unread,
-//! `{"failed":{"path":…,"message":…}}` for a path it could not walk. Paths are as discovery
+//! `{"failed":{"path":…,"message":…}}` for a path it could not walk (with `"unreachable":true`
+//! for an S3 location that could not be read at all). Paths are as discovery
 //! spelled them (relative to where `list` ran, when given relative), and they are the
 //! `log_file` of what is read from them.
 
@@ -33,6 +34,9 @@ enum Line<'a> {
     Failed {
         path: Cow<'a, str>,
         message: Cow<'a, str>,
+        /// About a whole S3 location (exit status 4).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        unreachable: bool,
     },
 }
 
@@ -56,13 +60,16 @@ pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(b"\n")
     };
     for input in &found.inputs {
-        if let Input::File { path, skip, size } = input {
-            put(&Line::Input {
-                path: path.to_string_lossy(),
-                size: *size,
-                skip: skip.map(|reason| Cow::Borrowed(reason.as_str())),
-            })?;
-        }
+        let (path, size, skip) = match input {
+            Input::File { path, skip, size } => (path.to_string_lossy(), size, skip),
+            Input::Object { url, size, skip } => (Cow::Owned(url.to_string()), size, skip),
+            Input::Stdin => continue,
+        };
+        put(&Line::Input {
+            path,
+            size: *size,
+            skip: skip.map(|reason| Cow::Borrowed(reason.as_str())),
+        })?;
     }
     for reason in &found.skipped {
         put(&Line::Skipped(Cow::Borrowed(reason.as_str())))?;
@@ -71,6 +78,7 @@ pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
         put(&Line::Failed {
             path: error.path().to_string_lossy(),
             message: Cow::Owned(error.to_string()),
+            unreachable: error.is_unreachable(),
         })?;
     }
     Ok(())
@@ -125,9 +133,14 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
                     skip.as_deref().map(reason).transpose()?,
                 )),
                 Line::Skipped(name) => listed.skipped.push(reason(&name)?),
-                Line::Failed { path, message } => listed.errors.push(InputError::Recorded {
+                Line::Failed {
+                    path,
+                    message,
+                    unreachable,
+                } => listed.errors.push(InputError::Recorded {
                     path: PathBuf::from(&*path),
                     message: message.into_owned(),
+                    unreachable,
                 }),
             }
             Ok(())

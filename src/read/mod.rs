@@ -1,7 +1,8 @@
 //! CloudTrail files to records: finding the files ([`discover`]), loading and inflating them
 //! within the size cap ([`load`]), the delivery shapes, salvage and the choice of records worth
 //! a full parse ([`decode`]), and the record as trailmask reads it ([`records`]). [`file`](mod@file)
-//! reads one file through all of these; [`listing`] writes and reads what discovery found. The only user of [`crate::json`].
+//! reads one file through all of these; [`listing`] writes and reads what discovery found;
+//! [`s3`] lists and fetches `s3://` inputs. The only user of [`crate::json`].
 
 pub(crate) mod decode;
 pub(crate) mod discover;
@@ -9,3 +10,4 @@ pub(crate) mod file;
 pub(crate) mod listing;
 pub(crate) mod load;
 pub(crate) mod records;
+pub(crate) mod s3;

@@ -1,0 +1,655 @@
+//! Reading from S3 (`s3://bucket/prefix`) against a real S3 emulator: moto's server
+//! (`pip install 'moto[server]'`), started once for the test binary on a free port by
+//! `tests/s3/moto_server.py`, which ends when the binary does. Objects are uploaded with plain
+//! HTTP PUTs (moto takes them unsigned); trailmask reads them through the AWS SDK with test
+//! credentials, `AWS_ENDPOINT_URL` and `AWS_ALLOW_HTTP=true`, and no profile files or instance
+//! metadata. Skipped with a note where moto is not installed; under `CI=true` a missing moto
+//! fails the tests (`.ci/run` installs it).
+
+use crate::harness::*;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A running moto server; dropping it closes the server's standard input, which ends it.
+struct Moto {
+    port: u16,
+    /// What the server logged: one line per request.
+    log: PathBuf,
+    _logs: tempfile::TempDir,
+    _server: Child,
+}
+
+/// The server shared by the tests, `None` (skipped) where moto is not installed.
+fn moto() -> Option<&'static Moto> {
+    static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
+    MOTO.get_or_init(|| Moto::start(&[])).as_ref()
+}
+
+/// moto is missing: a failure under CI, a note and a skip elsewhere.
+fn missing(why: &str) -> Option<Moto> {
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("moto[server] is required under CI=true (.ci/run installs it): {why}");
+    }
+    eprintln!("moto[server] not available ({why}): S3 tests skipped");
+    None
+}
+
+impl Moto {
+    /// Starts a server on a free port, with `env` added to its environment.
+    fn start(env: &[(&str, &str)]) -> Option<Moto> {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let logs = tempfile::tempdir().expect("temp dir");
+        let log = logs.path().join("moto.log");
+        let spawned = Command::new("python3")
+            .arg(repo().join("tests/s3/moto_server.py"))
+            .arg(port.to_string())
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("moto log"))
+            .spawn();
+        let mut server = match spawned {
+            Ok(server) => server,
+            Err(error) => return missing(&format!("python3: {error}")),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = server.try_wait().expect("moto server status") {
+                let said = std::fs::read_to_string(&log).unwrap_or_default();
+                if status.code() == Some(3) {
+                    return missing(said.trim());
+                }
+                panic!("the moto server exited ({status}): {said}");
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the moto server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(Moto {
+            port,
+            log,
+            _logs: logs,
+            _server: server,
+        })
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// An unsigned PUT of `body` at `path` (`/bucket` makes a bucket).
+    fn put(&self, path: &str, body: &[u8]) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        write!(
+            stream,
+            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.port,
+            body.len()
+        )
+        .and_then(|()| stream.write_all(body))
+        .expect("send to moto");
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).expect("moto's answer");
+        let head = String::from_utf8_lossy(&response[..response.len().min(200)]).to_string();
+        assert!(head.starts_with("HTTP/1.1 200"), "PUT {path}: {head}");
+    }
+
+    /// Uploads `objects` (key, bytes) into `bucket`, made first, on four connections at once.
+    fn upload(&self, bucket: &str, objects: &[(String, Vec<u8>)]) {
+        self.put(&format!("/{bucket}"), b"");
+        std::thread::scope(|scope| {
+            for part in objects.chunks(objects.len().div_ceil(4).max(1)) {
+                scope.spawn(move || {
+                    for (key, bytes) in part {
+                        self.put(&format!("/{bucket}/{key}"), bytes);
+                    }
+                });
+            }
+        });
+    }
+
+    /// trailmask run from the repository root against this server, with test credentials and
+    /// nothing of the machine's own AWS setup.
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[("AWS_ALLOW_HTTP", "true")])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        run_against(&self.endpoint(), args, env)
+    }
+}
+
+/// trailmask run from the repository root against the S3 endpoint `endpoint`, with test
+/// credentials, `env`, and nothing of the machine's own AWS setup.
+fn run_against(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = assert_cmd::Command::cargo_bin("trailmask").expect("binary");
+    cmd.current_dir(repo()).args(args);
+    for var in [
+        "AWS_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "AWS_DEFAULT_REGION",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ALLOW_HTTP",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", "/nonexistent/trailmask-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/trailmask-test/credentials",
+        )
+        .envs(env.iter().copied());
+    cmd.output().expect("run trailmask")
+}
+
+/// Every file under `dir`, as (path relative to `base`, bytes), sorted.
+fn files_under(dir: &Path, base: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|entry| entry.expect("walk"))
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(base).expect("under base");
+            let key = relative.to_str().expect("UTF-8 name").to_owned();
+            (key, std::fs::read(entry.path()).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// sample-logs uploaded once into bucket `sample`, under `sample-logs/` (the keys are the
+/// paths from the repository root, so outputs compare after dropping `s3://sample/`).
+fn sample(moto: &Moto) {
+    static UPLOADED: OnceLock<()> = OnceLock::new();
+    UPLOADED
+        .get_or_init(|| moto.upload("sample", &files_under(&repo().join("sample-logs"), &repo())));
+}
+
+/// The run's stdout and stderr, with `s3://BUCKET/` dropped from the paths in them.
+fn as_on_disk(output: &Output, bucket: &str) -> (String, String) {
+    let prefix = format!("s3://{bucket}/");
+    (
+        stdout(output).replace(&prefix, ""),
+        stderr(output).replace(&prefix, ""),
+    )
+}
+
+/// `objects` uploaded into `bucket` and written into a temporary folder, then `events` run on
+/// `s3://BUCKET/logs/`, which must give what it gives on the folder's `logs/` (output, stderr
+/// and status), but for the paths.
+fn events_as_on_disk(moto: &Moto, bucket: &str, objects: &[(String, Vec<u8>)]) -> Output {
+    moto.upload(bucket, objects);
+    let dir = Dir::new();
+    for (key, bytes) in objects {
+        dir.write(key, bytes);
+    }
+    let from_s3 = moto.run(&["events", &format!("s3://{bucket}/logs/")]);
+    let on_disk = run_in(dir.root.path(), &["events", "logs/"], None);
+    assert_eq!(from_s3.status.code(), on_disk.status.code());
+    assert_eq!(
+        as_on_disk(&from_s3, bucket),
+        (stdout(&on_disk), stderr(&on_disk))
+    );
+    from_s3
+}
+
+/// A delivery file of one AssumeRole by alice, event `id` at `time`.
+fn one_event(id: &str, time: &str) -> Vec<u8> {
+    let record = serde_json::json!({
+        "eventVersion": "1.08", "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+        "eventTime": time, "eventID": id, "awsRegion": "us-east-1",
+        "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice",
+                         "accountId": "111122223333", "accessKeyId": "AKIAALICE"},
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/Reader",
+                              "roleSessionName": id},
+    });
+    gzip(format!(r#"{{"Records":[{record}]}}"#).as_bytes())
+}
+
+/// More than 1,000 objects under one prefix (S3 lists 1,000 a page): every one is read, and
+/// the rows are those of the same files on disk.
+#[test]
+fn s3_every_page_of_a_large_prefix_is_read() {
+    let Some(moto) = moto() else { return };
+    let folder = "logs/AWSLogs/111122223333/CloudTrail/us-east-1/2021/01/01";
+    let objects: Vec<(String, Vec<u8>)> = (0..1050)
+        .map(|i| {
+            let name = format!("111122223333_CloudTrail_us-east-1_20210101T0000Z_{i:05}.json.gz");
+            let time = format!("2021-01-01T{:02}:{:02}:00Z", i / 60 % 24, i % 60);
+            (
+                format!("{folder}/{name}"),
+                one_event(&format!("e{i:05}"), &time),
+            )
+        })
+        .collect();
+    let from_s3 = events_as_on_disk(moto, "pages", &objects);
+    assert_eq!(from_s3.status.code(), Some(0), "{}", stderr(&from_s3));
+    assert_eq!(
+        stderr(&from_s3),
+        "trailmask: 1050 files read, 0 skipped, 0 failed; 1050 role assumptions\n"
+    );
+    let rows = csv_rows(&stdout(&from_s3));
+    assert_eq!(rows.len(), 1051);
+    assert_eq!(
+        rows[1050][rows[0].iter().position(|c| c == "event_id").unwrap()],
+        "e01049"
+    );
+}
+
+/// sample-logs read from S3 give the outputs they give from disk, but for `log_file`, which
+/// names the object.
+#[test]
+fn s3_sample_logs_read_as_on_disk() {
+    let Some(moto) = moto() else { return };
+    sample(moto);
+    for args in [
+        &["events"][..],
+        &["graph"],
+        &["chains"],
+        &["summary"],
+        &["events", "--format", "jsonl"],
+    ] {
+        let from_s3 = moto.run(&[args, &["s3://sample/sample-logs/"]].concat());
+        let on_disk = run(&[args, &["sample-logs/"]].concat());
+        assert_eq!(
+            from_s3.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            stderr(&from_s3)
+        );
+        let (out, err) = as_on_disk(&from_s3, "sample");
+        let (out, disk_out) = if args == ["summary"] {
+            (
+                before_elapsed(&out).to_owned(),
+                before_elapsed(&stdout(&on_disk)).to_owned(),
+            )
+        } else {
+            (out, stdout(&on_disk))
+        };
+        assert_eq!(out, disk_out, "{args:?}");
+        assert_eq!(err, stderr(&on_disk), "{args:?}");
+    }
+    // The object's address is the log_file column.
+    let events = stdout(&moto.run(&["events", "-q", "s3://sample/sample-logs/"]));
+    assert!(events.contains(
+        ",s3://sample/sample-logs/AWSLogs/o-a1b2c3d4e5/111111111111/CloudTrail/us-east-1/2020/12/20/"
+    ));
+    // A bare bucket, and a prefix without its slash, are read too.
+    for root in ["s3://sample", "s3://sample/sample-logs"] {
+        let output = moto.run(&["summary", root]);
+        assert_eq!(
+            before_elapsed(&stdout(&output)),
+            before_elapsed(&stdout(&run(&["summary", "sample-logs"]))),
+            "{root}"
+        );
+    }
+}
+
+/// An object cut short is one error line with its address, as the same file on disk; the
+/// others are read, and the status is a bad file's.
+#[test]
+fn s3_object_cut_short_fails_alone() {
+    let Some(moto) = moto() else { return };
+    let folder = "logs/AWSLogs/111122223333/CloudTrail/us-east-1/2021/02/03";
+    let whole = one_event("cut-1", "2021-02-03T10:00:00Z");
+    let objects = vec![
+        (format!("{folder}/a.json.gz"), whole.clone()),
+        (
+            format!("{folder}/b.json.gz"),
+            whole[..whole.len() / 2].to_vec(),
+        ),
+        (
+            format!("{folder}/c.json.gz"),
+            one_event("cut-2", "2021-02-03T11:00:00Z"),
+        ),
+    ];
+    let from_s3 = events_as_on_disk(moto, "cut", &objects);
+    assert_eq!(from_s3.status.code(), Some(1));
+    assert_eq!(
+        stderr(&from_s3),
+        format!(
+            "trailmask: s3://cut/{folder}/b.json.gz: truncated gzip: incomplete deflate stream\n\
+             trailmask: 2 files read, 0 skipped, 1 failed; 2 role assumptions\n"
+        )
+    );
+}
+
+/// Credentials S3 refuses, a bucket that does not exist, and plain http without
+/// `AWS_ALLOW_HTTP`: one error line for the location, and status 4.
+#[test]
+fn s3_refusals_are_one_error_and_status_4() {
+    let Some(moto) = moto() else { return };
+    let events = stdout(&run(&["events", "-q", "sample-logs"]));
+    let header = format!("{}\n", events.lines().next().unwrap_or_default());
+
+    let output = moto.run(&["events", "s3://no-such-bucket/AWSLogs/"]);
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: s3://no-such-bucket/AWSLogs/: no such bucket (NoSuchBucket)\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    assert_eq!(stdout(&output), header);
+
+    let output = moto.run_with(&["events", "s3://sample/AWSLogs/"], &[]);
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "trailmask: s3://sample/AWSLogs/: AWS_ENDPOINT_URL {} is plain http: set \
+             AWS_ALLOW_HTTP=true to allow it (for a local emulator)\n\
+             trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n",
+            moto.endpoint()
+        )
+    );
+
+    // A server that checks credentials (moto's IAM authentication from the first request):
+    // the test keys are unknown to it.
+    let Some(checking) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else {
+        return;
+    };
+    let output = checking.run(&["events", "s3://locked/AWSLogs/"]);
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: s3://locked/AWSLogs/: access denied (InvalidAccessKeyId): check the AWS \
+         credentials\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    // With a readable disk input beside it, the rest is still read, and the status stays 4.
+    let output = checking.run(&["summary", "-q", "s3://locked/", "sample-logs"]);
+    assert_eq!(output.status.code(), Some(4));
+    assert_eq!(
+        before_elapsed(&stdout(&output)).replace("files failed      1", "files failed      0"),
+        before_elapsed(&stdout(&run(&["summary", "sample-logs"])))
+    );
+}
+
+/// `--since`/`--until` prune the date folders outside the window without listing them, and
+/// count them as on disk.
+#[test]
+fn s3_date_folders_outside_the_window_are_never_listed() {
+    let Some(moto) = moto() else { return };
+    // A bucket of its own: the request log below must be this test's alone.
+    moto.upload("window", &files_under(&repo().join("sample-logs"), &repo()));
+    let window = ["--since", "2020-12-22T12:00:00Z"];
+    let from_s3 = moto.run(&[&["summary"][..], &window, &["s3://window/sample-logs/"]].concat());
+    let on_disk = run(&[&["summary"][..], &window, &["sample-logs/"]].concat());
+    assert_eq!(
+        before_elapsed(&stdout(&from_s3)),
+        before_elapsed(&stdout(&on_disk))
+    );
+    assert!(stdout(&from_s3).contains("outside --since/--until 6)"));
+    assert_eq!(stderr(&from_s3), stderr(&on_disk));
+    let log = std::fs::read_to_string(&moto.log).expect("moto log");
+    let listings: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("GET /window") && line.contains("list-type=2"))
+        .collect();
+    assert!(
+        listings.iter().any(|l| l.contains("/2020/12/21/ ")),
+        "{listings:#?}"
+    );
+    assert!(
+        !listings
+            .iter()
+            .any(|l| l.contains("/CloudTrail/") && l.contains("/2020/12/20/")),
+        "a pruned folder was listed: {listings:#?}"
+    );
+}
+
+/// An S3 endpoint that misbehaves as S3 does under load: the first listing is a 500, the first
+/// GET of `a.json.gz` a 503 SlowDown, and the first GET of `b.json.gz` is cut off after half
+/// its body. Everything is read all the same, with no error.
+#[test]
+fn s3_throttling_and_cut_connections_are_retried() {
+    let objects = [
+        (
+            "logs/a.json.gz",
+            one_event("flaky-a", "2021-04-01T10:00:00Z"),
+        ),
+        (
+            "logs/b.json.gz",
+            one_event("flaky-b", "2021-04-01T11:00:00Z"),
+        ),
+    ];
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    let served = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = served.clone();
+    let answer = move |target: &str, seen: usize| -> (String, Vec<u8>) {
+        let slow_down = b"<Error><Code>SlowDown</Code><Message>Reduce your rate</Message></Error>";
+        let error = |status: &str, body: &[u8]| (status.to_owned(), body.to_vec());
+        if target.contains("list-type=2") {
+            if seen == 0 {
+                return error(
+                    "500 Internal Server Error",
+                    b"<Error><Code>InternalError</Code></Error>",
+                );
+            }
+            let contents: String = objects
+                .iter()
+                .map(|(key, bytes)| {
+                    format!(
+                        "<Contents><Key>{key}</Key><Size>{}</Size></Contents>",
+                        bytes.len()
+                    )
+                })
+                .collect();
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListBucketResult><Name>flaky</Name>\
+                 <Prefix>logs/</Prefix><Delimiter>/</Delimiter><KeyCount>2</KeyCount>\
+                 <MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>"
+            );
+            return ("200 OK".to_owned(), xml.into_bytes());
+        }
+        match objects
+            .iter()
+            .find(|(key, _)| target.starts_with(&format!("/flaky/{key}")))
+        {
+            Some((key, _)) if key.starts_with("logs/a") && seen == 0 => {
+                error("503 Slow Down", slow_down)
+            }
+            Some((_, bytes)) => ("200 OK".to_owned(), bytes.clone()),
+            None => error("404 Not Found", b"<Error><Code>NoSuchKey</Code></Error>"),
+        }
+    };
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let head = String::from_utf8_lossy(&head).to_string();
+            let target = head.split(' ').nth(1).unwrap_or_default().to_owned();
+            let route = target.split('?').next().unwrap_or_default().to_owned();
+            let seen = {
+                let mut log = log.lock().expect("log");
+                let route = if target.contains("list-type=2") {
+                    "list".to_owned()
+                } else {
+                    route
+                };
+                let seen = log.iter().filter(|r| **r == route).count();
+                log.push(route);
+                seen
+            };
+            let (status, body) = answer(&target, seen);
+            let cut = target.starts_with("/flaky/logs/b") && seen == 0;
+            let sent = if cut {
+                &body[..body.len() / 2]
+            } else {
+                &body[..]
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            )
+            .and_then(|()| stream.write_all(sent));
+        }
+    });
+    let output = run_against(
+        &endpoint,
+        &["events", "-q", "s3://flaky/logs/"],
+        &[("AWS_ALLOW_HTTP", "true")],
+    );
+    assert_eq!(stderr(&output), "");
+    assert_eq!(output.status.code(), Some(0));
+    let rows = csv_rows(&stdout(&output));
+    let ids: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r[rows[0].iter().position(|c| c == "event_id").unwrap()].as_str())
+        .collect();
+    assert_eq!(ids, ["flaky-a", "flaky-b"]);
+    let mut served = served.lock().expect("log").clone();
+    served.sort();
+    assert_eq!(
+        served,
+        [
+            "/flaky/logs/a.json.gz",
+            "/flaky/logs/a.json.gz",
+            "/flaky/logs/b.json.gz",
+            "/flaky/logs/b.json.gz",
+            "list",
+            "list"
+        ]
+    );
+}
+
+/// Objects in listings and partial results: a listing of a bucket's prefix is read as the
+/// prefix, and partials of two halves of it merge, without S3, into the bytes of one run over
+/// it; a location S3 refused keeps its error line and status 4 through the partial.
+#[test]
+fn s3_objects_in_listings_and_partials_merge_as_one_run() {
+    let Some(moto) = moto() else { return };
+    sample(moto);
+    let dir = Dir::new();
+    let at = |name: &str| dir.path(name).to_str().expect("UTF-8 path").to_owned();
+    let org = "s3://sample/sample-logs/AWSLogs/o-a1b2c3d4e5";
+
+    let listed = moto.run(&["list", "s3://sample/sample-logs/", "-o", &at("listing")]);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let listing = std::fs::read_to_string(dir.path("listing")).expect("listing");
+    assert!(listing.contains(&format!(
+        r#"{{"input":{{"path":"{org}/111111111111/CloudTrail-Digest/"#
+    )));
+    for args in [&["events"][..], &["graph"], &["activity"]] {
+        let whole = moto.run(&[args, &["s3://sample/sample-logs/"]].concat());
+        let through_listing = moto.run(&[args, &[&at("listing")]].concat());
+        assert_eq!(stdout(&through_listing), stdout(&whole), "{args:?}");
+        assert_eq!(stderr(&through_listing), stderr(&whole), "{args:?}");
+
+        // The listing's halves (as spark/ shards it), each read into a partial.
+        let command = args[0];
+        let lines: Vec<&str> = listing.lines().skip(1).collect();
+        let (a, b) = lines.split_at(lines.len() / 2);
+        for (half, lines) in [("a", a), ("b", b)] {
+            let shard = format!("TRAILMASK LISTING 1\n{}\n", lines.join("\n"));
+            dir.write(&format!("listing-{half}"), shard.as_bytes());
+            let output = moto.run(&[
+                "partial",
+                command,
+                &at(&format!("listing-{half}")),
+                "-o",
+                &at(half),
+            ]);
+            assert!(
+                output.status.success(),
+                "{command} {half}: {}",
+                stderr(&output)
+            );
+        }
+        // The merge reads no object: it runs with no S3 endpoint at all.
+        let merged = run(&[command, &at("a"), &at("b")]);
+        assert_eq!(stdout(&merged), stdout(&whole), "{command}");
+        assert_eq!(stderr(&merged), stderr(&whole), "{command}");
+        assert_eq!(merged.status.code(), Some(0), "{command}");
+    }
+
+    // A bucket that does not exist, listed and read into a partial: the same line, status 4.
+    let direct = moto.run(&["events", "s3://no-such-bucket/AWSLogs/"]);
+    assert_eq!(direct.status.code(), Some(4));
+    let partial = moto.run(&[
+        "partial",
+        "events",
+        "s3://no-such-bucket/AWSLogs/",
+        "-o",
+        &at("gone"),
+    ]);
+    assert_eq!(partial.status.code(), Some(4), "{}", stderr(&partial));
+    let merged = run(&["events", &at("gone")]);
+    assert_eq!(merged.status.code(), Some(4));
+    assert_eq!(stderr(&merged), stderr(&direct));
+    assert_eq!(stdout(&merged), stdout(&direct));
+    let listed = moto.run(&[
+        "list",
+        "s3://no-such-bucket/AWSLogs/",
+        "-o",
+        &at("gone-listing"),
+    ]);
+    assert_eq!(listed.status.code(), Some(4));
+    let through_listing = moto.run(&["events", &at("gone-listing")]);
+    assert_eq!(through_listing.status.code(), Some(4));
+    assert_eq!(stderr(&through_listing), stderr(&direct));
+}
+
+/// Objects S3 refuses one by one (listed before the credentials stopped working): one line for
+/// their bucket with their count, directly and through a partial.
+#[test]
+fn s3_objects_refused_one_by_one_are_one_line_through_a_partial() {
+    let Some(checking) = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]) else {
+        return;
+    };
+    let dir = Dir::new();
+    let folder = "s3://locked/AWSLogs/111122223333/CloudTrail/us-east-1/2021/02/03";
+    dir.write(
+        "listing",
+        format!(
+            "TRAILMASK LISTING 1\n\
+             {{\"input\":{{\"path\":\"{folder}/a.json.gz\",\"size\":300}}}}\n\
+             {{\"input\":{{\"path\":\"{folder}/b.json.gz\",\"size\":300}}}}\n"
+        )
+        .as_bytes(),
+    );
+    let listing = dir.path("listing");
+    let listing = listing.to_str().expect("UTF-8 path");
+    let direct = checking.run(&["events", listing]);
+    assert_eq!(direct.status.code(), Some(4));
+    assert_eq!(
+        stderr(&direct),
+        "trailmask: s3://locked: access denied (InvalidAccessKeyId): check the AWS credentials \
+         (2 objects not read)\n\
+         trailmask: 0 files read, 0 skipped, 2 failed; 0 role assumptions\n"
+    );
+    let partial_path = dir.path("partial");
+    let partial_path = partial_path.to_str().expect("UTF-8 path");
+    let partial = checking.run(&["partial", "events", listing, "-o", partial_path]);
+    assert_eq!(partial.status.code(), Some(4), "{}", stderr(&partial));
+    let merged = run(&["events", partial_path]);
+    assert_eq!(merged.status.code(), Some(4));
+    assert_eq!(stderr(&merged), stderr(&direct));
+    assert_eq!(stdout(&merged), stdout(&direct));
+}
