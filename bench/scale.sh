@@ -27,7 +27,7 @@ trap 'rm -rf "$out"' EXIT
 timed() {
   local start end
   start=$EPOCHREALTIME
-  /usr/bin/time -f "%M" -o "$out/rss" "$@" >/dev/null
+  /usr/bin/time -f "%M" -o "$out/rss" "$@" >/dev/null 2>"$out/stderr"
   end=$EPOCHREALTIME
   echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.4f", b - a }') $(tail -n 1 "$out/rss")"
 }

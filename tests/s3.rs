@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// A running moto server; dropping it closes the server's standard input, which ends it.
-struct Moto {
+pub(crate) struct Moto {
     port: u16,
     /// What the server logged: one line per request.
     log: PathBuf,
@@ -23,8 +23,9 @@ struct Moto {
     _server: Child,
 }
 
-/// The server shared by the tests, `None` (skipped) where moto is not installed.
-fn moto() -> Option<&'static Moto> {
+/// The server shared by the tests (tests/spark.rs's too), `None` (skipped) where moto is not
+/// installed.
+pub(crate) fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| Moto::start(&[])).as_ref()
 }
@@ -82,7 +83,7 @@ impl Moto {
         })
     }
 
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -119,7 +120,7 @@ impl Moto {
 
     /// trailmask run from the repository root against this server, with test credentials and
     /// nothing of the machine's own AWS setup.
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.run_with(args, &[("AWS_ALLOW_HTTP", "true")])
     }
 
@@ -131,8 +132,16 @@ impl Moto {
 /// trailmask run from the repository root against the S3 endpoint `endpoint`, with test
 /// credentials, `env`, and nothing of the machine's own AWS setup.
 fn run_against(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = assert_cmd::Command::cargo_bin("trailmask").expect("binary");
-    cmd.current_dir(repo()).args(args);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailmask"));
+    cmd.current_dir(repo()).args(args).stdin(Stdio::null());
+    with_test_credentials(&mut cmd, endpoint);
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("run trailmask")
+}
+
+/// `cmd` set to reach the S3 endpoint `endpoint` with test credentials and nothing of the
+/// machine's own AWS setup (plain http allowed only where the caller adds `AWS_ALLOW_HTTP`).
+pub(crate) fn with_test_credentials(cmd: &mut Command, endpoint: &str) {
     for var in [
         "AWS_PROFILE",
         "AWS_SESSION_TOKEN",
@@ -155,9 +164,7 @@ fn run_against(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env(
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/trailmask-test/credentials",
-        )
-        .envs(env.iter().copied());
-    cmd.output().expect("run trailmask")
+        );
 }
 
 /// Every file under `dir`, as (path relative to `base`, bytes), sorted.
@@ -178,7 +185,7 @@ fn files_under(dir: &Path, base: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// sample-logs uploaded once into bucket `sample`, under `sample-logs/` (the keys are the
 /// paths from the repository root, so outputs compare after dropping `s3://sample/`).
-fn sample(moto: &Moto) {
+pub(crate) fn sample(moto: &Moto) {
     static UPLOADED: OnceLock<()> = OnceLock::new();
     UPLOADED
         .get_or_init(|| moto.upload("sample", &files_under(&repo().join("sample-logs"), &repo())));

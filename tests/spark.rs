@@ -63,6 +63,17 @@ fn spark_submit() -> Option<&'static Path> {
 /// Runs `spark-submit --master local[2] trailmask_spark.py ARGS` in `dir`, the trailmask
 /// binary given by TRAILMASK_BIN, or shipped with `--files` when `ship` is set.
 fn submit_in(spark: &Path, dir: &Path, args: &[&str], ship: bool) -> Output {
+    submit_with(spark, dir, args, ship, |_| {})
+}
+
+/// [`submit_in`], with `setup` applied to the command (its environment) first.
+fn submit_with(
+    spark: &Path,
+    dir: &Path,
+    args: &[&str],
+    ship: bool,
+    setup: impl FnOnce(&mut Command),
+) -> Output {
     let binary = env!("CARGO_BIN_EXE_trailmask");
     let mut cmd = Command::new(spark);
     cmd.current_dir(dir)
@@ -81,6 +92,7 @@ fn submit_in(spark: &Path, dir: &Path, args: &[&str], ship: bool) -> Output {
         cmd.env("TRAILMASK_BIN", binary);
     }
     cmd.arg(repo().join(SCRIPT)).args(args);
+    setup(&mut cmd);
     let started = Instant::now();
     let output = cmd.output().expect("run spark-submit");
     eprintln!("spark-submit {args:?}: {:.1?}", started.elapsed());
@@ -426,4 +438,27 @@ fn a_big_organization_through_spark_is_the_direct_output() {
     let mut merge = vec!["graph", "--level", "role"];
     merge.extend(paths.iter().map(String::as_str));
     assert_eq!(stdout(&run(&merge)), stdout(&direct));
+}
+
+/// `s3://` inputs through Spark against moto (tests/s3.rs's server): the driver lists the
+/// bucket, the executors fetch their shards' objects, and the output is the direct run's, as
+/// is a location S3 refuses (its line, status 4).
+#[test]
+fn spark_reads_s3_as_the_direct_run() {
+    let Some(spark) = spark_submit() else { return };
+    let Some(moto) = crate::s3::moto() else {
+        return;
+    };
+    crate::s3::sample(moto);
+    for args in [
+        &["graph", "s3://sample/sample-logs/"][..],
+        &["events", "s3://no-such-bucket/AWSLogs/"],
+    ] {
+        let through_spark = submit_with(spark, &repo(), args, false, |cmd| {
+            crate::s3::with_test_credentials(cmd, &moto.endpoint());
+            cmd.env("AWS_ALLOW_HTTP", "true");
+        });
+        let direct = moto.run(args);
+        assert_same(&args.join(" "), &through_spark, &direct, whole);
+    }
 }

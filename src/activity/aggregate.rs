@@ -744,7 +744,7 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
 /// an order that does not depend on which worker read which file: actions by name, sessions
 /// by key, log files by path, calls by log file then position. The counts are not stored:
 /// they are the calls', counted again when the pieces are read back
-/// ([`FileActivity::from_stored`]), so a partial cannot make them disagree.
+/// ([`FileActivity::add_stored`]), so a partial cannot make them disagree.
 pub(crate) enum StoredPiece<'a> {
     Name(&'a str, &'a str),
     Session(&'a SessionActivity),
@@ -953,7 +953,7 @@ impl FileActivity {
 
 impl SessionActivity {
     /// A session as a partial result stores it, its counts not yet taken in
-    /// ([`FileActivity::from_stored`] counts the calls).
+    /// ([`FileActivity::add_stored`] counts the calls).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn stored(
         session_arn: Box<str>,
