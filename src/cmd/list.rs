@@ -54,13 +54,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
     for error in &found.errors {
         let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
     }
-    let status = if found.errors.is_empty() {
-        ExitCode::Success
-    } else if found.errors.iter().any(|error| error.is_unreachable()) {
-        ExitCode::Unreachable
-    } else {
-        ExitCode::PartialFailure
-    };
+    let status = super::status_of_failures(&found.errors);
     if let Err(error) = output.write_with(|wtr| listing::write(&found, wtr)) {
         return super::not_written(&error, status, stderr);
     }

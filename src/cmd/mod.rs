@@ -241,13 +241,7 @@ fn frame(
         let line = failure.to_string();
         let _ = writeln!(stderr, "trailmask: {}", printable(&line));
     }
-    let failed = ExitCode::Success.merge(if scan.failures.is_empty() {
-        ExitCode::Success
-    } else if scan.failures.iter().any(|f| f.is_unreachable()) {
-        ExitCode::Unreachable
-    } else {
-        ExitCode::PartialFailure
-    });
+    let failed = status_of_failures(&scan.failures);
     if plan.scan.strict && !scan.failures.is_empty() {
         let _ = writeln!(
             stderr,
@@ -395,4 +389,18 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// The exit status of a run whose inputs failed with `failures`: success without any, status 4
+/// when one is an S3 location that could not be read at all, else a partial failure.
+pub(super) fn status_of_failures<'a>(
+    failures: impl IntoIterator<Item = &'a crate::error::InputError>,
+) -> ExitCode {
+    failures
+        .into_iter()
+        .map(|failure| match failure.is_unreachable() {
+            true => ExitCode::Unreachable,
+            false => ExitCode::PartialFailure,
+        })
+        .fold(ExitCode::Success, ExitCode::merge)
 }

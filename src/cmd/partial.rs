@@ -72,13 +72,7 @@ pub(super) fn finish(
     for error in &failures {
         let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
     }
-    let failed = if failures.iter().any(|error| error.is_unreachable()) {
-        ExitCode::Unreachable
-    } else if failures.is_empty() {
-        ExitCode::Success
-    } else {
-        ExitCode::PartialFailure
-    };
+    let failed = super::status_of_failures(failures.iter().copied());
     let failed_count = all.len();
     if plan.scan.strict && failed_count > 0 {
         let _ = writeln!(
