@@ -105,6 +105,40 @@ pub mod testing {
                 && serde_json::from_str::<CallRecord>(text)
                     .ok()
                     .is_none_or(|reference| reference == skimmed)
+        }) && call_reader_agrees(text)
+    }
+
+    /// True when the reader of calls that reads each `userIdentity` text once
+    /// ([`crate::read::calls`]) reads `text`, given twice (the second time its identity is
+    /// known, with the session it was counted in), as the skimming reader of whole calls does,
+    /// or leaves it to that one.
+    pub fn call_reader_agrees(text: &str) -> bool {
+        use crate::activity::Call;
+        use crate::json::Repeats;
+        use crate::read::calls::{CallRead, CallReader};
+        use crate::read::records::read_call;
+        let whole = read_call(text);
+        let expected = whole
+            .as_ref()
+            .map(|record| (record.repeats(), Call::of_call_record(record)));
+        let mut reader = CallReader::new();
+        (0..2u32).all(|round| {
+            // Whether `count` was called, and then whether it was given the whole reading's
+            // call and (the second time) the session it answered the first.
+            let mut counted = None;
+            let read = reader.read(text, |call, known| {
+                let same = expected
+                    .as_ref()
+                    .is_some_and(|(_, whole)| *whole == Some(*call));
+                counted = Some(same && known == (round == 1).then_some(7));
+                Some(7)
+            });
+            match read {
+                CallRead::Whole => true,
+                CallRead::Read { repeats } => expected
+                    .as_ref()
+                    .is_some_and(|(r, call)| *r == repeats && counted.unwrap_or(call.is_none())),
+            }
         })
     }
 

@@ -319,8 +319,15 @@ impl FileActivity {
 
     /// Counts one call.
     pub fn add(&mut self, call: &Call, log_file: &Arc<str>) {
+        self.add_in(None, call, log_file);
+    }
+
+    /// Counts one call in `known`, its session's index when a call of the same session was
+    /// counted before (the reader remembers it: [`crate::read::calls`]), else in the session
+    /// its key finds or makes; answers the session's index.
+    pub(crate) fn add_in(&mut self, known: Option<u32>, call: &Call, log_file: &Arc<str>) -> u32 {
         let key = (call.session_arn, call.access_key, call.created);
-        let session = match self.last {
+        let session = match known.or(self.last) {
             Some(last) if self.sessions[last as usize].key() == key => last,
             _ => {
                 let session = self.session_of(key, || SessionActivity::new(call));
@@ -392,6 +399,7 @@ impl FileActivity {
                 session,
             });
         }
+        session
     }
 
     /// The index of the session `key` in [`FileActivity::sessions`], made by `new` when it
@@ -621,27 +629,40 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     // out of the counts of the file that holds them.
     // The copy kept is the one of the first file by path (then the first in that file),
     // whichever worker read it: the same in every view and for any thread count.
-    // Each id leads with its hash: the sort compares two integers where it compared two
-    // strings (the ids of one trail share long prefixes: 0.2 s of CPU at 1M records), and
-    // equal ids, which have equal hashes, still sort together, by file and position. (The
-    // hash is seeded at random: ids from the logs that collide on purpose only cost string
-    // compares again.)
+    // The calls are sorted by the hash of their id alone (16 bytes a call, compared as
+    // integers: the ids of one trail share long prefixes, and sorting them as text took 0.2 s
+    // of CPU at 1M records, sorting them with their paths 0.1 s more); equal ids have equal
+    // hashes, so only the few calls whose hashes are equal are then told apart by id and put
+    // in order by file path and position. (The hash is seeded at random: ids from the logs
+    // that collide on purpose only cost string compares again.)
     let state = foldhash::fast::RandomState::default();
-    let mut ids: Vec<(u64, &str, &str, u32, u32)> = Vec::new();
+    let mut ids: Vec<(u64, u32, u32)> = Vec::new();
     for (f, file) in files.iter().enumerate() {
-        for (m, mark) in file.marks.iter().enumerate() {
-            let log_file = &*file.files[mark.file as usize];
-            let id = file.id(mark);
-            ids.push((state.hash_one(id), id, log_file, f as u32, m as u32));
-        }
+        ids.par_extend(
+            file.marks
+                .par_iter()
+                .enumerate()
+                .map(|(m, mark)| (state.hash_one(file.id(mark)), f as u32, m as u32)),
+        );
     }
     ids.par_sort_unstable();
     let mut copies: Vec<(u32, u32)> = Vec::new();
-    for pair in ids.windows(2) {
-        if pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1 {
-            copies.push((pair[1].3, pair[1].4));
+    let mut same_hash: Vec<(&str, &str, u32, u32)> = Vec::new();
+    for run in ids.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        same_hash.clear();
+        same_hash.extend(run.iter().map(|&(_, f, m)| {
+            let file = &files[f as usize];
+            let mark = &file.marks[m as usize];
+            (file.id(mark), &*file.files[mark.file as usize], f, m)
+        }));
+        same_hash.sort_unstable();
+        for pair in same_hash.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                copies.push((pair[1].2, pair[1].3));
+            }
         }
     }
+    drop(same_hash);
     drop(ids);
     let duplicates = copies.len() as u64;
     let mut dropped_rows: Vec<Vec<bool>> = files
@@ -662,7 +683,8 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     let hash_of = |session: &SessionActivity| state.hash_one(session.key());
     let mut sessions: Vec<SessionActivity> = Vec::new();
     let mut rows = Vec::new();
-    for (mut file, dropped) in files.into_iter().zip(dropped_rows) {
+    // Each worker's counts by action into its sessions, the workers side by side.
+    files.par_iter_mut().for_each(|file| {
         for action in file.actions.drain(..) {
             if action.count.calls > 0 {
                 let (source, name) = &file.names[action.name as usize];
@@ -675,6 +697,8 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
                 known.failures += action.count.failures;
             }
         }
+    });
+    for (file, dropped) in files.into_iter().zip(dropped_rows) {
         let mut global = Vec::with_capacity(file.sessions.len());
         for session in file.sessions {
             let hash = hash_of(&session);
@@ -703,7 +727,8 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     let mut order: Vec<usize> = (0..sessions.len())
         .filter(|&s| sessions[s].calls > 0)
         .collect();
-    order.sort_by(|&a, &b| sessions[a].key().cmp(&sessions[b].key()));
+    // (Keys are distinct: the unstable sort gives the one order.)
+    order.par_sort_unstable_by(|&a, &b| sessions[a].key().cmp(&sessions[b].key()));
     let mut new_index = vec![u32::MAX; sessions.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new as u32;

@@ -19,12 +19,14 @@ pub mod attribute;
 pub mod findings;
 
 use crate::filter::{OutcomeFilter, in_window};
-use crate::read::records::{CallRecord, Record, SessionContext};
+use crate::read::records::{
+    CallHead, CallRecord, CallerIdentity, Record, SessionContext, UserIdentity,
+};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 
 /// One call made with a role session, borrowed from its record.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Call<'r> {
     pub time: Option<DateTime<Utc>>,
     pub event_source: &'r str,
@@ -47,18 +49,57 @@ pub struct Call<'r> {
     pub issuer_arn: &'r str,
 }
 
-/// The [`Call`] of a record of either type ([`Record`] or [`CallRecord`]: the same field
-/// names), or `None` (another kind of caller, or the console's `SwitchRole`, which is a hop).
-macro_rules! call_of {
-    ($record:expr) => {{
-        let record = $record;
-        let identity = record.user_identity.get()?;
-        if identity.kind.as_str() != "AssumedRole"
-            || record.event_name.as_str().trim() == "SwitchRole"
-        {
+/// The session a call was made in, as its `userIdentity` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller<'r> {
+    /// The session's ARN, access key and creation time as written.
+    pub session_arn: &'r str,
+    pub access_key: &'r str,
+    pub created: &'r str,
+    /// `sessionContext.sessionIssuer.arn`: the role (with its path).
+    pub issuer_arn: &'r str,
+}
+
+/// The [`Caller`] of a `userIdentity` of either type ([`UserIdentity`] or
+/// [`CallerIdentity`]: the same field names), or `None` (another kind of caller than a role
+/// session).
+macro_rules! caller_of {
+    ($identity:expr) => {{
+        let identity = $identity;
+        if identity.kind.as_str() != "AssumedRole" {
             return None;
         }
         let context = identity.session_context.get();
+        Some(Caller {
+            session_arn: identity.arn.as_str(),
+            access_key: identity.access_key_id.as_str(),
+            created: created_of(context),
+            issuer_arn: issuer_of(context),
+        })
+    }};
+}
+
+impl<'r> Caller<'r> {
+    /// The role session a call's `userIdentity` names, or `None` (another kind of caller).
+    pub(crate) fn of_identity(identity: &'r CallerIdentity) -> Option<Caller<'r>> {
+        caller_of!(identity)
+    }
+
+    fn of_user_identity(identity: &'r UserIdentity) -> Option<Caller<'r>> {
+        caller_of!(identity)
+    }
+}
+
+/// The [`Call`] of a record of any of the three types ([`Record`], [`CallRecord`],
+/// [`CallHead`]: the same field names) made by `caller`, or `None` for the console's
+/// `SwitchRole` (a hop).
+macro_rules! call_of {
+    ($record:expr, $caller:expr) => {{
+        let record = $record;
+        if record.event_name.as_str().trim() == "SwitchRole" {
+            return None;
+        }
+        let caller: Caller = $caller;
         Some(Call {
             time: parse_time(record.event_time.as_str()),
             event_source: record.event_source.as_str(),
@@ -70,10 +111,10 @@ macro_rules! call_of {
             event_id: record.event_id.as_str(),
             shared_event_id: record.shared_event_id.as_str(),
             recipient: record.recipient_account_id.as_str(),
-            session_arn: identity.arn.as_str(),
-            access_key: identity.access_key_id.as_str(),
-            created: created_of(context),
-            issuer_arn: issuer_of(context),
+            session_arn: caller.session_arn,
+            access_key: caller.access_key,
+            created: caller.created,
+            issuer_arn: caller.issuer_arn,
         })
     }};
 }
@@ -82,12 +123,19 @@ impl<'r> Call<'r> {
     /// The call a record made with a role session, or `None` (another kind of caller, or the
     /// console's `SwitchRole`, which is a hop).
     pub(crate) fn of_record(record: &'r Record) -> Option<Call<'r>> {
-        call_of!(record)
+        let caller = Caller::of_user_identity(record.user_identity.get()?)?;
+        call_of!(record, caller)
     }
 
     /// [`Call::of_record`] for the lighter [`CallRecord`].
     pub(crate) fn of_call_record(record: &'r CallRecord) -> Option<Call<'r>> {
-        call_of!(record)
+        let caller = Caller::of_identity(record.user_identity.get()?)?;
+        call_of!(record, caller)
+    }
+
+    /// The call of a [`CallHead`] whose `userIdentity` names `caller` (read apart).
+    pub(crate) fn of_head(record: &'r CallHead, caller: Caller<'r>) -> Option<Call<'r>> {
+        call_of!(record, caller)
     }
 
     /// True when the call was refused (or failed): it has an error code.

@@ -2,7 +2,7 @@
 //! `{"Records":[…]}` array 64 bytes at a time ([`Splitter`]), the masks it and the hand reader
 //! share (AVX-512BW, AVX2 or SWAR, chosen at run time), the hand reader of plain records
 //! ([`read_object`]; [`skim_object`] passes over what it does not read), and the lenient
-//! values both readers fill in ([`Text`], [`Obj`]).
+//! values both readers fill in ([`Text`], [`Obj`], [`RawObj`]).
 //!
 //! Only [`crate::read`] uses it, through the few entry points re-exported here; record types
 //! are declared once with [`schema!`].
@@ -21,4 +21,4 @@ pub(crate) use split::StringStops;
 pub(crate) use split::{
     KeyMark, NameFilter, PlainSplitter, Records, Splitter, byte_mask, split_records,
 };
-pub(crate) use values::{Key, Obj, Repeats, Text};
+pub(crate) use values::{Key, Obj, RawObj, Repeats, Text};

@@ -31,7 +31,7 @@
 //! serde also reads it reads as serde does.
 
 use super::split::{BLOCK, StringStops};
-use super::values::{Obj, Text};
+use super::values::{Obj, RawObj, Text};
 use std::borrow::Cow;
 
 /// The deepest nesting read; deeper records are left to serde.
@@ -287,8 +287,7 @@ fn some_digits_end(bytes: &[u8], at: usize) -> Option<usize> {
     (end > at).then_some(end)
 }
 
-/// A value the record model reads: [`Text`] or [`Obj`].
-/// A value the hand reader fills in: [`Text`] and [`Obj`].
+/// A value the hand reader fills in: [`Text`], [`Obj`] and [`RawObj`].
 pub(crate) trait Value<'a> {
     fn read(&mut self, reader: &mut Reader<'a>) -> Option<()>;
 }
@@ -311,6 +310,20 @@ impl<'a> Value<'a> for Text<'a> {
             _ => return None,
         };
         self.0 = Some(Cow::Borrowed(text));
+        Some(())
+    }
+}
+
+impl<'a> Value<'a> for RawObj<'a> {
+    /// Objects kept as their text, passed over as any value not read (checked, or when
+    /// skimming only to where they end); anything else is absent.
+    fn read(&mut self, reader: &mut Reader<'a>) -> Option<()> {
+        let start = match reader.peek()? {
+            b'{' => reader.pos,
+            _ => return reader.pass(),
+        };
+        reader.pass()?;
+        self.0 = Some(reader.text.get(start..reader.pos)?);
         Some(())
     }
 }

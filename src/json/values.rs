@@ -144,6 +144,19 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
     }
 }
 
+/// An object field kept as its JSON text, not read: `Some` when the value is a JSON object,
+/// absent for anything else. A reader that meets the same object text again (a session's
+/// `userIdentity`, in every call it makes) reads it once ([`crate::read::calls`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RawObj<'a>(pub Option<&'a str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawObj<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(RawObj(Some(raw.get()).filter(|raw| raw.starts_with('{'))))
+    }
+}
+
 /// An object key: borrowed unless it holds escapes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key<'a>(pub Cow<'a, str>);
@@ -187,6 +200,13 @@ pub(crate) trait Repeats {
 }
 
 impl Repeats for Text<'_> {
+    fn repeats(&self) -> bool {
+        false
+    }
+}
+
+impl Repeats for RawObj<'_> {
+    /// Not read, so not known: whoever reads the text finds out.
     fn repeats(&self) -> bool {
         false
     }

@@ -3,6 +3,7 @@
 //! and extract their role assumptions, with each worker's buffers reused from file to file.
 //! What a file gave, or why it gave nothing, comes back as a [`FileResult`].
 
+use super::calls::{CallRead, CallReader};
 use super::decode::RecordSplitter;
 use super::decode::{self, Interest, NameHint, SkipReason};
 use super::discover::DayWindow;
@@ -438,6 +439,7 @@ fn finish_file(
     // that all name AssumeRole (41 bytes each, compressing ~340 to 1) would otherwise turn
     // 1 GiB of text, 3 MB of gzip, into ~9 GB of events.
     let mut event_bytes = 0usize;
+    let mut calls = CallReader::new();
     for raw in &decoded.records {
         let text = raw.bytes();
         let candidate = match raw.name {
@@ -450,26 +452,41 @@ fn finish_file(
             if let Some(activity) = &mut activity
                 && session_caller().find(text).is_some()
             {
-                let parsed = match std::str::from_utf8(text) {
-                    Ok(text) => {
-                        records::read_call(text).map_or_else(|| serde_json::from_str(text), Ok)
-                    }
-                    Err(_) => serde_json::from_slice::<CallRecord>(text),
+                // Each distinct `userIdentity` of the file read once (read::calls); what that
+                // reader leaves, read whole (serde words its errors).
+                let utf8 = std::str::from_utf8(text).ok();
+                let read = match utf8 {
+                    Some(text) => calls.read(text, |call, known| {
+                        window
+                            .keeps(call)
+                            .then(|| activity.add_in(known, call, &log_file))
+                    }),
+                    None => CallRead::Whole,
                 };
-                match parsed {
-                    Ok(record) => {
-                        repeated += usize::from(record.repeats());
-                        if let Some(call) = Call::of_call_record(&record)
-                            && window.keeps(&call)
-                        {
-                            activity.add(&call, &log_file);
+                if let CallRead::Read { repeats } = read {
+                    repeated += usize::from(repeats);
+                } else {
+                    let parsed = match utf8 {
+                        Some(text) => {
+                            records::read_call(text).map_or_else(|| serde_json::from_str(text), Ok)
                         }
-                    }
-                    Err(error) => {
-                        if bad_records == 0 {
-                            first_bad = error.to_string();
+                        None => serde_json::from_slice::<CallRecord>(text),
+                    };
+                    match parsed {
+                        Ok(record) => {
+                            repeated += usize::from(record.repeats());
+                            if let Some(call) = Call::of_call_record(&record)
+                                && window.keeps(&call)
+                            {
+                                activity.add(&call, &log_file);
+                            }
                         }
-                        bad_records += 1;
+                        Err(error) => {
+                            if bad_records == 0 {
+                                first_bad = error.to_string();
+                            }
+                            bad_records += 1;
+                        }
                     }
                 }
                 if event_bytes + activity.call_bytes() > event_budget {

@@ -3,7 +3,7 @@
 //! and words every error, and the hand reader of the fast path, which serde backs up. Adding a
 //! field is one line here.
 
-use crate::json::{Obj, Text, schema};
+use crate::json::{Obj, RawObj, Text, schema};
 
 /// Reads one record's JSON by hand, or `None` when serde must read it (see
 /// [`crate::json::read_object`]).
@@ -17,6 +17,17 @@ pub(crate) fn read_record(text: &str) -> Option<Record<'_>> {
 /// is read, where serde would refuse it (see [`crate::json::skim_object`]); the fields read
 /// are read and checked as [`read_record`] reads them.
 pub(crate) fn read_call(text: &str) -> Option<CallRecord<'_>> {
+    crate::json::skim_object(text)
+}
+
+/// [`read_call`] with `userIdentity` kept as its text ([`CallHead`]): a session's calls
+/// repeat it word for word, and [`super::calls`] reads each text once.
+pub(crate) fn read_call_head(text: &str) -> Option<CallHead<'_>> {
+    crate::json::skim_object(text)
+}
+
+/// [`read_call`] of a `userIdentity` on its own (the text [`CallHead`] kept).
+pub(crate) fn read_caller(text: &str) -> Option<CallerIdentity<'_>> {
     crate::json::skim_object(text)
 }
 
@@ -117,6 +128,20 @@ schema! {
         "sharedEventID" => shared_event_id: Text<'a>,
         "recipientAccountId" => recipient_account_id: Text<'a>,
         "userIdentity" => user_identity: Obj<CallerIdentity<'a>>,
+    }
+    /// [`CallRecord`] with `userIdentity` not read: kept as its text.
+    CallHead<'a> {
+        "eventTime" => event_time: Text<'a>,
+        "eventSource" => event_source: Text<'a>,
+        "eventName" => event_name: Text<'a>,
+        "errorCode" => error_code: Text<'a>,
+        "readOnly" => read_only: Text<'a>,
+        "sourceIPAddress" => source_ip_address: Text<'a>,
+        "userAgent" => user_agent: Text<'a>,
+        "eventID" => event_id: Text<'a>,
+        "sharedEventID" => shared_event_id: Text<'a>,
+        "recipientAccountId" => recipient_account_id: Text<'a>,
+        "userIdentity" => user_identity: RawObj<'a>,
     }
     /// `userIdentity` of an ordinary call.
     CallerIdentity<'a> {

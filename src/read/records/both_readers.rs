@@ -58,6 +58,7 @@ fn skimmed_as_read(text: &str) -> Option<Record<'_>> {
             assert_eq!(&reference, call, "{text}");
         }
     }
+    assert!(crate::testing::call_reader_agrees(text), "{text}");
     skimmed
 }
 
