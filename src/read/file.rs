@@ -454,7 +454,7 @@ fn finish_file(
             {
                 // Each distinct `userIdentity` of the file read once (read::calls); what that
                 // reader leaves, read whole (serde words its errors).
-                let utf8 = std::str::from_utf8(text).ok();
+                let utf8 = simdutf8::basic::from_utf8(text).ok();
                 let read = match utf8 {
                     Some(text) => calls.read(text, |call, known| {
                         window
@@ -501,7 +501,7 @@ fn finish_file(
         // Checking the whole record's UTF-8 at once is cheaper than checking each string the
         // parse borrows; a record that is not UTF-8 throughout still parses as bytes, as before.
         // The hand-written reader takes the plain records; serde all the others.
-        let parsed = match std::str::from_utf8(text) {
+        let parsed = match simdutf8::basic::from_utf8(text) {
             Ok(text) => records::read_record(text).map_or_else(|| serde_json::from_str(text), Ok),
             Err(_) => serde_json::from_slice::<Record>(text),
         };
