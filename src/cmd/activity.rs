@@ -85,35 +85,49 @@ impl<'a> Sessions<'a> {
 
 /// `s3:GetObject` for (`s3.amazonaws.com`, `GetObject`): IAM's name for the action.
 fn action_name(event_source: &str, event_name: &str) -> String {
-    let service = event_source
+    format!("{}:{event_name}", service_of(event_source))
+}
+
+/// `s3` for `s3.amazonaws.com`: the service an event source names.
+fn service_of(event_source: &str) -> &str {
+    event_source
         .strip_suffix(".amazonaws.com")
-        .unwrap_or(event_source);
-    format!("{service}:{event_name}")
+        .unwrap_or(event_source)
 }
 
 /// A session's most called actions, `s3:GetObject=12`, most calls first (then by name).
+/// Ordered by name as written (`service:name`) without writing every name: only the ones
+/// shown are.
 fn top_actions(session: &SessionActivity) -> Vec<String> {
-    let mut actions: Vec<(u64, String)> = session
+    fn spelled<'s>((source, name): (&'s str, &'s str)) -> impl Iterator<Item = u8> + 's {
+        service_of(source)
+            .bytes()
+            .chain(std::iter::once(b':'))
+            .chain(name.bytes())
+    }
+    let mut actions: Vec<(u64, (&str, &str))> = session
         .actions
         .iter()
-        .map(|((source, name), count)| (count.calls, action_name(source, name)))
+        .map(|((source, name), count)| (count.calls, (&**source, &**name)))
         .collect();
-    actions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    actions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| spelled(a.1).cmp(spelled(b.1))));
     actions
         .into_iter()
         .take(TOP_ACTIONS)
-        .map(|(calls, name)| format!("{name}={calls}"))
+        .map(|(calls, (source, name))| format!("{}={calls}", action_name(source, name)))
         .collect()
 }
 
 /// The event sources a session called, sorted.
 fn services(session: &SessionActivity) -> Vec<&str> {
-    let sources: BTreeSet<&str> = session
+    let mut sources: Vec<&str> = session
         .actions
         .keys()
         .map(|(source, _)| &**source)
         .collect();
-    sources.into_iter().collect()
+    sources.sort_unstable();
+    sources.dedup();
+    sources
 }
 
 /// A session's source addresses (sorted; `…` ends a list cut at [`crate::activity::aggregate::MAX_LISTED`]).
@@ -496,4 +510,76 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             ActivityView::Action => write(&ActionRows::of(&sessions), args.format, wtr),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{services, top_actions};
+    use crate::activity::Call;
+    use crate::activity::aggregate::{FileActivity, merge};
+    use std::sync::Arc;
+
+    /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
+    /// `s3:…` (`-` sorts before `:`), and an event source written `s3` beside
+    /// `s3.amazonaws.com` by name (`s3:GetObject` before `s3:Zap`, where ordering by event
+    /// source would put `s3` first).
+    #[test]
+    fn top_actions_by_calls_then_written_name() {
+        let mut file = FileActivity::new(false);
+        let log: Arc<str> = Arc::from("log.json");
+        let ids: Vec<String> = (0..10).map(|n| format!("e{n}")).collect();
+        let actions = [
+            ("s3.amazonaws.com", "GetObject"),
+            ("s3", "Zap"),
+            ("kms.amazonaws.com", "Decrypt"),
+            ("s3-control.amazonaws.com", "ListJobs"),
+            ("s3.amazonaws.com", "GetObject"),
+            ("kms.amazonaws.com", "Decrypt"),
+            ("s3-control.amazonaws.com", "ListJobs"),
+            ("s3", "Zap"),
+            ("ec2.amazonaws.com", "A"),
+            ("kms.amazonaws.com", "Decrypt"),
+        ];
+        for ((event_source, event_name), event_id) in actions.into_iter().zip(&ids) {
+            let call = Call {
+                time: None,
+                event_source,
+                event_name,
+                error_code: "",
+                read_only: "true",
+                source_ip: "10.0.0.1",
+                user_agent: "",
+                event_id,
+                shared_event_id: "",
+                recipient: "111122223333",
+                session_arn: "arn:aws:sts::111122223333:assumed-role/A/s",
+                access_key: "ASIA1",
+                created: "",
+                issuer_arn: "",
+            };
+            file.add(&call, &log);
+        }
+        let merged = merge(vec![file]);
+        let session = &merged.sessions[0];
+        assert_eq!(
+            top_actions(session),
+            [
+                "kms:Decrypt=3",
+                "s3-control:ListJobs=2",
+                "s3:GetObject=2",
+                "s3:Zap=2",
+                "ec2:A=1"
+            ]
+        );
+        assert_eq!(
+            services(session),
+            [
+                "ec2.amazonaws.com",
+                "kms.amazonaws.com",
+                "s3",
+                "s3-control.amazonaws.com",
+                "s3.amazonaws.com"
+            ]
+        );
+    }
 }
