@@ -597,21 +597,18 @@ impl FileActivity {
 /// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
 pub fn place_of(address: &str) -> String {
     let trimmed = address.trim();
-    // IPv4, most addresses: a text the parser takes is written as it would print it (no
-    // leading zeros), so its network is its first three numbers (no formatting machinery:
-    // this ran once in seven calls, and formatting cost 1,600 instructions a time).
-    if trimmed.parse::<std::net::Ipv4Addr>().is_ok()
-        && let Some((network, _)) = trimmed.rsplit_once('.')
-    {
-        let mut place = String::with_capacity(network.len() + 5);
-        place.push_str(network);
-        place.push_str(".0/24");
-        return place;
-    }
     match trimmed.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(v4)) => {
-            let [a, b, c, _] = v4.octets();
-            format!("{a}.{b}.{c}.0/24")
+        Ok(std::net::IpAddr::V4(_)) => {
+            // A text the parser takes is written as it would print it (no leading zeros), so
+            // its network is its first three numbers, cut from it (formatting the octets cost
+            // 1,600 instructions a time, and this runs once in seven calls).
+            let network = trimmed
+                .rsplit_once('.')
+                .map_or(trimmed, |(network, _)| network);
+            let mut place = String::with_capacity(network.len() + 5);
+            place.push_str(network);
+            place.push_str(".0/24");
+            place
         }
         Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
             Some(v4) => place_of(&v4.to_string()),

@@ -35,9 +35,7 @@ pub(crate) enum CallRead {
 
 /// The calls of one file, with each `userIdentity` text met so far and what it said.
 pub(crate) struct CallReader<'t> {
-    identities: Vec<Identity<'t>>,
-    /// The identities by text: indexes into `identities`, hashed by the text they hold.
-    index: HashTable<u32>,
+    identities: HashTable<Identity<'t>>,
     /// Texts from the logs: seeded at random (no order of them is ever output).
     hasher: foldhash::fast::RandomState,
 }
@@ -58,8 +56,7 @@ struct Identity<'t> {
 impl<'t> CallReader<'t> {
     pub(crate) fn new() -> Self {
         CallReader {
-            identities: Vec::new(),
-            index: HashTable::new(),
+            identities: HashTable::new(),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -81,10 +78,9 @@ impl<'t> CallReader<'t> {
                 repeats: head.repeats(),
             };
         };
-        let Some(at) = self.identity(identity_text) else {
+        let Some(identity) = self.identity(identity_text) else {
             return CallRead::Whole;
         };
-        let identity = &mut self.identities[at];
         let repeats = head.repeats() || identity.repeats;
         if let Some(fields) = &identity.caller {
             let text = identity.text;
@@ -103,18 +99,19 @@ impl<'t> CallReader<'t> {
         CallRead::Read { repeats }
     }
 
-    /// The index of `text` in `identities`, read now when it was not met before; `None` when
-    /// the hand reader leaves it to serde.
-    fn identity(&mut self, text: &'t str) -> Option<usize> {
-        let CallReader {
-            identities,
-            index,
-            hasher,
-        } = self;
+    /// The entry of `text`, read now when it was not met before; `None` when the hand reader
+    /// leaves it to serde.
+    fn identity(&mut self, text: &'t str) -> Option<&mut Identity<'t>> {
+        let CallReader { identities, hasher } = self;
         let hash = hasher.hash_one(text);
-        if let Some(&at) = index.find(hash, |&at| identities[at as usize].text == text) {
-            return Some(at as usize);
-        }
+        let entry = match identities.entry(
+            hash,
+            |known| known.text == text,
+            |known| hasher.hash_one(known.text),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(known) => return Some(known.into_mut()),
+            hashbrown::hash_table::Entry::Vacant(entry) => entry,
+        };
         let read = read_caller(text)?;
         let caller = match Caller::of_identity(&read) {
             Some(caller) => Some([
@@ -125,17 +122,13 @@ impl<'t> CallReader<'t> {
             ]),
             None => None,
         };
-        let at = identities.len();
-        identities.push(Identity {
+        let identity = Identity {
             text,
             caller,
             repeats: read.repeats(),
             session: None,
-        });
-        index.insert_unique(hash, at as u32, |&at| {
-            hasher.hash_one(identities[at as usize].text)
-        });
-        Some(at)
+        };
+        Some(entry.insert(identity).into_mut())
     }
 }
 
