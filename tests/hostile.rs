@@ -230,8 +230,7 @@ fn a_named_pipe_or_socket_in_a_walked_folder_is_skipped_unopened() {
     let dir = Dir::new();
     dir.write("good.json", assume_record().as_bytes());
     let fifo = dir.path("pipe.json");
-    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
-    assert!(made.success());
+    mkfifo(&fifo);
     let _socket = std::os::unix::net::UnixListener::bind(dir.path("socket.json")).unwrap();
     for strict in [false, true] {
         let mut args = vec!["summary", "."];
@@ -682,13 +681,21 @@ fn beside_a_good_file(name: &str, records: &[&str], cap: &str) -> Output {
 #[test]
 fn a_file_of_tiny_role_assumptions_fails_alone() {
     let tiny = r#"{"eventName":"AssumeRole","eventID":"x"}"#;
-    let output = beside_a_good_file("tiny.json.gz", &vec![tiny; 20_000], "1M");
+    fails_alone("tiny.json.gz", tiny, 20_000, "1M", 1 << 20);
+}
+
+/// `copies` of `record` in `file`, beside a good file, under `--max-file-size cap` (`bytes`):
+/// the file fails alone, for what it would keep in memory.
+fn fails_alone(file: &str, record: &str, copies: usize, cap: &str, bytes: u64) {
+    let output = beside_a_good_file(file, &vec![record; copies], cap);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
         stderr(&output),
-        "trailmask: ./tiny.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
-         would take more than half the 1048576-byte limit in memory (see --max-file-size)\n\
-         trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
+        format!(
+            "trailmask: ./{file}: what it holds to keep (role assumptions, hand-overs, calls) \
+             would take more than half the {bytes}-byte limit in memory (see --max-file-size)\n\
+             trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
+        )
     );
 }
 
@@ -698,14 +705,7 @@ fn a_file_of_tiny_role_assumptions_fails_alone() {
 #[test]
 fn a_file_of_escaped_records_fails_alone() {
     let escaped = r#"{"\u0041":1}"#;
-    let output = beside_a_good_file("escaped.json.gz", &vec![escaped; 200_000], "4M");
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(
-        stderr(&output),
-        "trailmask: ./escaped.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
-         would take more than half the 4194304-byte limit in memory (see --max-file-size)\n\
-         trailmask: 1 file read, 0 skipped, 1 failed; 1 role assumption\n"
-    );
+    fails_alone("escaped.json.gz", escaped, 200_000, "4M", 4 << 20);
 }
 
 /// Review of issue 22: a report of 20,000 roles did not load in a browser in two minutes. Past

@@ -463,11 +463,7 @@ fn output_to_a_pipe_or_through_a_link_keeps_what_is_there() {
     let expected = stdout(&run(&["graph", "-q", "sample-logs"]));
 
     let fifo = dir.path("pipe");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    mkfifo(&fifo);
     let reader = {
         let fifo = fifo.clone();
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())

@@ -34,11 +34,6 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
-fn mkfifo(path: &Path) {
-    let made = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(made.success(), "mkfifo {}", path.display());
-}
-
 /// Waits for `child` to end, killing it and failing the test after `seconds`.
 fn wait_at_most(child: &mut Child, seconds: u64) -> ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(seconds);

@@ -282,9 +282,24 @@ fn a_partial_for_another_command_or_window_is_refused_with_what_to_do() {
 
 /// A partial's text (the magic line, then one gzip member of `lines`).
 fn crafted(lines: &str) -> Vec<u8> {
+    crafted_bytes(lines.as_bytes())
+}
+
+fn crafted_bytes(lines: &[u8]) -> Vec<u8> {
     let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
-    bytes.extend(gzip(lines.as_bytes()));
+    bytes.extend(gzip(lines));
     bytes
+}
+
+/// An activity partial of `mib` MiB of the same short line after its header: it compresses
+/// about a thousand to one.
+fn bomb(mib: usize) -> Vec<u8> {
+    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
+    let line = b"{\"skipped\":\"digest\"}\n";
+    for _ in 0..(mib << 20) / line.len() {
+        text.extend_from_slice(line);
+    }
+    crafted_bytes(&text)
 }
 
 const ACTIVITY_HEADER: &str = r#"{"header":{"version":1,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
@@ -369,14 +384,7 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
 fn a_partial_that_inflates_like_a_bomb_is_refused_in_linear_time() {
     let dir = Dir::new();
     // 64 MiB of the same line compress a thousand to one: past 64 times the partial's size.
-    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
-    let line = b"{\"skipped\":\"digest\"}\n";
-    for _ in 0..(64 << 20) / line.len() {
-        text.extend_from_slice(line);
-    }
-    let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
-    bytes.extend(gzip(&text));
-    dir.write("bomb.part", &bytes);
+    dir.write("bomb.part", &bomb(64));
     let output = crate::harness::run_limited_cpu(
         dir.root.path(),
         512 * 1024,
@@ -625,14 +633,7 @@ fn a_partial_read_with_another_limit_or_an_age_is_refused() {
 #[test]
 fn a_listing_cannot_lift_a_cap_wait_on_a_pipe_or_be_overwritten() {
     let dir = Dir::new();
-    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
-    let line = b"{\"skipped\":\"digest\"}\n";
-    for _ in 0..(8 << 20) / line.len() {
-        text.extend_from_slice(line);
-    }
-    let mut bytes = b"TRAILMASK PARTIAL 1\n".to_vec();
-    bytes.extend(gzip(&text));
-    dir.write("bomb.part", &bytes);
+    dir.write("bomb.part", &bomb(8));
     dir.write(
         "lying.listing",
         b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"bomb.part\",\"size\":1000000000000}}\n",
@@ -644,11 +645,7 @@ fn a_listing_cannot_lift_a_cap_wait_on_a_pipe_or_be_overwritten() {
         stderr(&lying)
     );
     let fifo = dir.path("pipe.json");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    crate::harness::mkfifo(&fifo);
     dir.write(
         "pipe.listing",
         b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"pipe.json\",\"size\":0}}\n",
