@@ -15,7 +15,7 @@
 //! depth 1 with itself as origin; a linked call is its parent's depth plus one.
 
 use crate::event::{ChainInfo, EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -25,28 +25,27 @@ pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// (36 hours: the longest role session is 12 hours, federation tokens last up to 36).
 pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
 
-/// Events by a string key, sorted by the key's hash and then the key: a lookup is a binary
-/// search that compares 64-bit hashes, and whole strings only on a match. (No hash table:
-/// keys come from untrusted logs, and a sorted index has no worst case; a hash collision
-/// costs one string comparison.)
-struct SortedIndex<'a> {
-    entries: Vec<(u64, &'a str, usize)>,
+/// Events by a key (a string, or a pair of them), sorted by the key's hash, then the key, then
+/// the event's index (its place in time): a lookup is a binary search that compares 64-bit
+/// hashes, and whole strings only on a match. (No hash table: keys come from untrusted logs,
+/// and a sorted index has no worst case; a hash collision costs one string comparison.)
+struct SortedIndex<K> {
+    entries: Vec<(u64, K, usize)>,
 }
 
-impl<'a> SortedIndex<'a> {
-    /// Indexes each event of `events` by the key `key_of` finds in it (none or empty: not
-    /// indexed).
+impl<K: Copy + Ord + std::hash::Hash + Send + Sync> SortedIndex<K> {
+    /// Indexes each event of `events` by the key `key_of` finds in it (none: not indexed).
     /// One parallel pass: the events are many and large, and reading them is most of the cost.
-    fn new(
+    fn new<'a>(
         events: &'a [Box<RoleAssumption>],
-        key_of: impl Fn(&'a RoleAssumption) -> Option<&'a str> + Sync,
+        key_of: impl Fn(&'a RoleAssumption) -> Option<K> + Sync,
     ) -> Self {
         let mut entries: Vec<_> = events
             .par_iter()
             .enumerate()
             .filter_map(|(index, event)| {
-                let key = key_of(event).filter(|key| !key.is_empty())?;
-                Some((hash(key), key, index))
+                let key = key_of(event)?;
+                Some((hash(&key), key, index))
             })
             .collect();
         entries.par_sort_unstable();
@@ -54,8 +53,8 @@ impl<'a> SortedIndex<'a> {
     }
 
     /// The entries whose key is `key`, in index order (which is time order).
-    fn get(&self, key: &str) -> &[(u64, &'a str, usize)] {
-        let hashed = hash(key);
+    fn get(&self, key: K) -> &[(u64, K, usize)] {
+        let hashed = hash(&key);
         let start = self
             .entries
             .partition_point(|&(h, k, _)| (h, k) < (hashed, key));
@@ -68,17 +67,25 @@ impl<'a> SortedIndex<'a> {
 /// deterministic. It only orders sorted indexes (never buckets a hash table), so a fast
 /// non-cryptographic hash is safe even on keys chosen by whoever wrote the logs: colliding
 /// keys cost a string comparison each, never a worst case.
-pub(crate) fn hash(key: &str) -> u64 {
+pub(crate) fn hash<K: std::hash::Hash + ?Sized>(key: &K) -> u64 {
     use std::hash::BuildHasher;
     foldhash::fast::FixedState::with_seed(0).hash_one(key)
 }
 
 /// The events that issued sessions, indexed to find the one that issued a caller's session:
 /// by the access key it returned, and by the session ARN it created.
+///
+/// A key link needs the session to agree as well: where the hop names the session it created,
+/// the caller's session ARN must be that one (documentation samples, and crafted trails, give
+/// one key to several sessions created in the same second).
 pub(crate) struct Issuers<'a> {
     events: &'a [Box<RoleAssumption>],
-    by_key: SortedIndex<'a>,
-    by_session: SortedIndex<'a>,
+    /// Every issuing hop by the key it returned.
+    by_key: SortedIndex<&'a str>,
+    /// The hops that name their session, by key and session ARN; those that do not, by key.
+    by_key_and_session: SortedIndex<(&'a str, &'a str)>,
+    by_key_unnamed: SortedIndex<&'a str>,
+    by_session: SortedIndex<&'a str>,
 }
 
 /// What a call made with temporary credentials says of the session that made it.
@@ -99,10 +106,21 @@ impl<'a> Issuers<'a> {
         let issued = |event: &RoleAssumption| {
             event.outcome == Outcome::Success && event.event_name.assumes_role()
         };
+        let key = |event: &'a RoleAssumption| {
+            Some(event.issued_access_key()).filter(|key| issued(event) && !key.is_empty())
+        };
         Issuers {
             events,
-            by_key: SortedIndex::new(events, |e| issued(e).then(|| e.issued_access_key())),
-            by_session: SortedIndex::new(events, |e| issued(e).then(|| e.session_arn())),
+            by_key: SortedIndex::new(events, key),
+            by_key_and_session: SortedIndex::new(events, |e| {
+                Some((key(e)?, e.session_arn())).filter(|(_, session)| !session.is_empty())
+            }),
+            by_key_unnamed: SortedIndex::new(events, |e| {
+                key(e).filter(|_| e.session_arn().is_empty())
+            }),
+            by_session: SortedIndex::new(events, |e| {
+                Some(e.session_arn()).filter(|session| issued(e) && !session.is_empty())
+            }),
         }
     }
 
@@ -117,23 +135,28 @@ impl<'a> Issuers<'a> {
         if !matches!(call.kind, SourceKind::AssumedRole | SourceKind::AwsAccount) {
             return None;
         }
-        let key_link = (!call.access_key.is_empty())
-            .then(|| best_issuer(self.events, self.by_key.get(call.access_key), call, itself))
-            .flatten()
-            .map(|parent| (parent, LinkKind::AccessKey));
-        key_link.or_else(|| {
-            (call.kind == SourceKind::AssumedRole)
-                .then(|| {
-                    best_issuer(
-                        self.events,
-                        self.by_session.get(call.session_arn),
-                        call,
-                        itself,
-                    )
-                })
-                .flatten()
-                .map(|parent| (parent, LinkKind::Inferred))
-        })
+        let best =
+            |candidates: &[(u64, _, usize)]| best_issuer(self.events, candidates, call, itself);
+        let named = call.kind == SourceKind::AssumedRole && !call.session_arn.is_empty();
+        let key_link = if call.access_key.is_empty() {
+            None
+        } else if named {
+            let key = call.access_key;
+            let same_session = self.by_key_and_session.get((key, call.session_arn));
+            let same_session = best_issuer(self.events, same_session, call, itself);
+            nearer(same_session, best(self.by_key_unnamed.get(key)))
+        } else {
+            best(self.by_key.get(call.access_key))
+        };
+        let link = key_link
+            .map(|best| (best, LinkKind::AccessKey))
+            .or_else(|| {
+                (call.kind == SourceKind::AssumedRole)
+                    .then(|| best(self.by_session.get(call.session_arn)))
+                    .flatten()
+                    .map(|best| (best, LinkKind::Inferred))
+            });
+        link.map(|((_, parent), kind)| (parent, kind))
     }
 }
 
@@ -160,53 +183,75 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
 }
 
 /// Of the `candidates` (entries of one key, in time order) that could have issued `call`'s
-/// session, the one closest in time; ties go to the earliest.
+/// session, the one closest in time, with its distance in whole seconds; ties go to the
+/// earliest. `itself` (the call's own index, when it is an event) never qualifies.
 ///
-/// Only candidates issued within the window around the session's creation (or the call) can
-/// qualify, so two binary searches on time bound the ones examined: a session name reused
-/// thousands of times costs a search, not a pass over all its uses.
-fn best_issuer(
+/// The candidates a session could come from are those issued within [`KEY_TOLERANCE_SECS`]
+/// of its creation, or when that is not written, from [`SESSION_WINDOW_SECS`] before its
+/// call to [`KEY_TOLERANCE_SECS`] after. The closest lie on either side of that time, so a
+/// few binary searches find the best: a session name or a key reused thousands of times, even
+/// within one second, costs a search, not a pass over all its uses.
+fn best_issuer<K>(
     events: &[Box<RoleAssumption>],
-    candidates: &[(u64, &str, usize)],
+    candidates: &[(u64, K, usize)],
     call: &CallerSession,
     itself: Option<usize>,
-) -> Option<usize> {
-    let call_time = call.time?;
-    let distance = |issued: DateTime<Utc>| -> Option<i64> {
-        match call.created {
-            Some(created) => {
-                let gap = (issued - created).num_seconds().abs();
-                (gap <= KEY_TOLERANCE_SECS).then_some(gap)
-            }
-            None => {
-                let age = (call_time - issued).num_seconds();
-                (-KEY_TOLERANCE_SECS..=SESSION_WINDOW_SECS)
-                    .contains(&age)
-                    .then_some(age.abs())
-            }
-        }
+) -> Option<(i64, usize)> {
+    let (target, earliest, latest) = match call.created {
+        Some(created) => (created, -KEY_TOLERANCE_SECS, KEY_TOLERANCE_SECS),
+        None => (call.time?, -SESSION_WINDOW_SECS, KEY_TOLERANCE_SECS),
     };
-    // A second wider than the window on each side, for the whole seconds `distance` counts.
-    let (target, before, after) = match call.created {
-        Some(created) => (created, KEY_TOLERANCE_SECS + 1, KEY_TOLERANCE_SECS + 1),
-        None => (call_time, SESSION_WINDOW_SECS + 1, KEY_TOLERANCE_SECS + 1),
+    let closest = |candidates: &[(u64, K, usize)]| {
+        closest_issuer(events, candidates, target, earliest..=latest)
     };
-    let time = |&(_, _, c): &(u64, &str, usize)| events[c].event_time;
-    let start = match target.checked_sub_signed(TimeDelta::seconds(before)) {
-        Some(from) => candidates.partition_point(|entry| time(entry) < Some(from)),
-        None => 0,
+    // The entries of one key are in index order: the call itself, when there, splits them.
+    match itself.and_then(|itself| {
+        candidates
+            .binary_search_by_key(&itself, |&(_, _, c)| c)
+            .ok()
+    }) {
+        Some(at) => nearer(closest(&candidates[..at]), closest(&candidates[at + 1..])),
+        None => closest(candidates),
+    }
+}
+
+/// Of `candidates` (in time order), the one issued closest to `target` whose offset from it
+/// (issue time less `target`, in whole seconds) lies in `offsets`, with its distance; ties go
+/// to the earliest.
+fn closest_issuer<K>(
+    events: &[Box<RoleAssumption>],
+    candidates: &[(u64, K, usize)],
+    target: DateTime<Utc>,
+    offsets: std::ops::RangeInclusive<i64>,
+) -> Option<(i64, usize)> {
+    let time = |&(_, _, c): &(u64, K, usize)| events[c].event_time;
+    // Events without a time come first (`None` orders before any time) and never qualify.
+    let distance = |entry: &(u64, K, usize)| {
+        time(entry)
+            .map(|issued| (issued - target).num_seconds())
+            .filter(|offset| offsets.contains(offset))
+            .map(i64::abs)
     };
-    let end = match target.checked_add_signed(TimeDelta::seconds(after)) {
-        Some(to) => candidates.partition_point(|entry| time(entry) <= Some(to)),
-        None => candidates.len(),
-    };
-    candidates[start..end.max(start)]
-        .iter()
-        .map(|&(_, _, c)| c)
-        .filter(|&c| Some(c) != itself)
-        .filter_map(|c| Some((distance(events[c].event_time?)?, c)))
-        .min()
-        .map(|(_, c)| c)
+    // Distances fall towards the target from before it, and rise after it.
+    let after = candidates.partition_point(|entry| time(entry) < Some(target));
+    let later = candidates
+        .get(after)
+        .and_then(|entry| Some((distance(entry)?, entry.2)));
+    let earlier = after.checked_sub(1).and_then(|last| {
+        let nearest = distance(&candidates[last])?;
+        // The earliest issued as near (whole seconds make earlier times as near).
+        let first = candidates[..last].partition_point(|entry| distance(entry) != Some(nearest));
+        Some((nearest, candidates[first].2))
+    });
+    nearer(earlier, later)
+}
+
+/// The nearer of two hops found (distance, then index: the earlier of two as near), if any.
+fn nearer(a: Option<(i64, usize)>, b: Option<(i64, usize)>) -> Option<(i64, usize)> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// A principal id of an IAM user (`AIDA…`): a first hop even when named only by account.

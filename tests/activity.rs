@@ -76,6 +76,11 @@ fn call(
     record
 }
 
+/// An `s3:GetObject` by `who`, allowed, from `ip`.
+fn get_object(id: &str, time: &str, who: Value, ip: &str) -> Value {
+    call(id, time, who, "s3.amazonaws.com", "GetObject", "", true, ip)
+}
+
 fn trail(records: &[Value]) -> String {
     json!({"Records": records}).to_string()
 }
@@ -146,6 +151,41 @@ fn each_session_is_attributed_by_key_by_arn_or_not_at_all() {
     let dir = Dir::new();
     dir.write("t.json", trail(&crafted()).as_bytes());
     assert_eq!(out(&dir, &["activity", "-q", "t.json"]), SESSIONS);
+}
+
+/// Review (session 20): in every shape but a `{"Records":[…]}` file, a record whose call type
+/// or hop name held a `\u` escape was passed over unread (the text searched for `AssumedRole`
+/// and the names as written). The crafted trail as lines, as a bare array and in a Records
+/// file, with every hop's name and every session's type escaped, reads as it does unescaped.
+#[test]
+fn an_escaped_name_or_call_type_is_read_in_every_shape() {
+    let lines: Vec<String> = crafted()
+        .iter()
+        .map(|record| {
+            record
+                .to_string()
+                .replacen(
+                    r#""eventName":"AssumeRole""#,
+                    r#""eventName":"\u0041ssumeRole""#,
+                    1,
+                )
+                .replacen(r#""type":"AssumedRole""#, r#""type":"Assumed\u0052ole""#, 1)
+        })
+        .collect();
+    assert!(lines[0].contains(r"\u0041ssumeRole") && lines[2].contains(r"Assumed\u0052ole"));
+    let dir = Dir::new();
+    dir.write(
+        "lines/t.jsonl",
+        format!("{}\n", lines.join("\n")).as_bytes(),
+    );
+    dir.write("array/t.json", format!("[{}]", lines.join(",")).as_bytes());
+    dir.write(
+        "records/t.json",
+        format!(r#"{{"Records":[{}]}}"#, lines.join(",")).as_bytes(),
+    );
+    for shape in ["lines", "array", "records"] {
+        assert_eq!(out(&dir, &["activity", "-q", shape]), SESSIONS, "{shape}");
+    }
 }
 
 #[test]
@@ -353,34 +393,22 @@ fn the_copies_of_a_cross_account_call_count_once() {
 
 #[test]
 fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
-    let first = call(
+    let first = get_object(
         "same",
         "10:05:00",
         session("Ops", "a", "ASIAA", "2026-03-01T10:00:00Z"),
-        "s3.amazonaws.com",
-        "GetObject",
-        "",
-        true,
         "203.0.113.5",
     );
-    let second = call(
+    let second = get_object(
         "same",
         "10:05:00",
         session("Dev", "b", "ASIAB", "2026-03-01T10:00:00Z"),
-        "s3.amazonaws.com",
-        "GetObject",
-        "",
-        true,
         "203.0.113.5",
     );
-    let pad = call(
+    let pad = get_object(
         "pad",
         "10:06:00",
         session("Dev", "b", "ASIAB", "2026-03-01T10:00:00Z"),
-        "s3.amazonaws.com",
-        "GetObject",
-        "",
-        true,
         "203.0.113.5",
     );
     let dir = Dir::new();
@@ -406,4 +434,90 @@ fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
             "{timeline}"
         );
     }
+}
+
+/// Review (session 20): a call whose `eventID` was `s:X` and another whose `sharedEventID` was
+/// `X` had one identity, and the second (a delete) was taken out as a copy of the first.
+#[test]
+fn an_event_id_written_as_another_kind_of_identity_is_not_a_copy() {
+    let who = session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let s3 = |id: &str, time: &str, name: &str, read_only: bool| {
+        let who = who.clone();
+        call(
+            id,
+            time,
+            who,
+            "s3.amazonaws.com",
+            name,
+            "",
+            read_only,
+            "203.0.113.5",
+        )
+    };
+    let read = s3("s:X", "10:01:00", "GetObject", true);
+    let mut delete = s3("Y", "10:02:00", "DeleteBucket", false);
+    delete["sharedEventID"] = json!("X");
+    let mut no_id = s3("", "10:03:00", "ListBuckets", true);
+    no_id.as_object_mut().unwrap().remove("eventID");
+    let looks_like_no_id = s3("\u{1}x", "10:03:00", "ListBuckets", true);
+    let dir = Dir::new();
+    dir.write(
+        "t.json",
+        trail(&[read, delete, no_id, looks_like_no_id]).as_bytes(),
+    );
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "t.json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        (&value[0]["calls"], &value[0]["write_calls"]),
+        (&json!(4), &json!(1))
+    );
+    assert_eq!(
+        value[0]["top_actions"],
+        json!(["s3:ListBuckets=2", "s3:DeleteBucket=1", "s3:GetObject=1"])
+    );
+}
+
+/// Review (session 20): a copy taken out left its network in its session's list (and
+/// `findings` then reported a network with no calls).
+#[test]
+fn a_copy_taken_out_takes_its_network_with_it() {
+    let kept = get_object(
+        "E",
+        "10:01:00",
+        session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z"),
+        "198.51.100.9",
+    );
+    let bob = || session("Dev", "bob", "ASIADEV1", "2026-03-01T10:00:00Z");
+    let copy = get_object("E", "10:01:00", bob(), "198.51.100.9");
+    let own = call(
+        "F",
+        "10:05:00",
+        bob(),
+        "s3.amazonaws.com",
+        "PutObject",
+        "",
+        false,
+        "203.0.113.5",
+    );
+    let dir = Dir::new();
+    dir.write("a.json", trail(&[kept]).as_bytes());
+    dir.write("b.json", trail(&[copy, own]).as_bytes());
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "a.json", "b.json"],
+    ))
+    .unwrap();
+    let bob = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|row| row["session_arn"].as_str().unwrap().ends_with("/Dev/bob"))
+        .unwrap();
+    assert_eq!(
+        (&bob["calls"], &bob["source_ips"]),
+        (&json!(1), &json!(["203.0.113.5"]))
+    );
 }

@@ -236,10 +236,10 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
     );
 }
 
-#[test]
-fn a_persons_session_from_two_public_networks_is_a_finding() {
+/// Alice's session, from an office's network and from another, and the finding it makes.
+fn alice_from_two_networks() -> (Vec<Value>, String) {
     let alice = || session("Admin", "alice", "ASIAALICE", "09:00:00");
-    let dir = logs(&[
+    let records = vec![
         assume(
             user("alice"),
             "09:00:00",
@@ -250,16 +250,50 @@ fn a_persons_session_from_two_public_networks_is_a_finding() {
         ),
         call(alice(), "09:05:00", "203.0.113.10", "office"),
         call(alice(), "09:50:00", "2001:db8:77::5", "elsewhere"),
-    ]);
-    assert_eq!(
-        findings(&dir, &[]),
-        format!(
-            "{HEADER}3840d6401925f0f2,session-many-networks,medium,\
-             arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice,\"key ASIAALICE: calls from 2 \
-             networks: 203.0.113.0/24 (1 call), 2001:db8:77::/48 (1 call)\",\
-             2026-03-03T09:05:00Z,2026-03-03T09:50:00Z,2,hop;office;elsewhere\n"
-        )
+    ];
+    let finding = format!(
+        "{HEADER}3840d6401925f0f2,session-many-networks,medium,\
+         arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice,\"key ASIAALICE: calls from 2 \
+         networks: 203.0.113.0/24 (1 call), 2001:db8:77::/48 (1 call)\",\
+         2026-03-03T09:05:00Z,2026-03-03T09:50:00Z,2,hop;office;elsewhere\n"
     );
+    (records, finding)
+}
+
+#[test]
+fn a_persons_session_from_two_public_networks_is_a_finding() {
+    let (records, finding) = alice_from_two_networks();
+    assert_eq!(findings(&logs(&records), &[]), finding);
+}
+
+/// Review (session 20): a person's session that also called from 31 private subnets (a VPN)
+/// lost its public networks to them (the 32 smallest networks by text were kept, and `10.`
+/// sorts first), and with them its finding: private networks are kept apart.
+#[test]
+fn private_subnets_do_not_push_a_persons_public_networks_out() {
+    let (mut records, finding) = alice_from_two_networks();
+    let alice = session("Admin", "alice", "ASIAALICE", "09:00:00");
+    records.extend((0..31).map(|n| {
+        call(
+            alice.clone(),
+            "09:10:00",
+            &format!("10.0.{n}.5"),
+            &format!("vpn-{n:02}"),
+        )
+    }));
+    let dir = logs(&records);
+    assert_eq!(findings(&dir, &[]), finding);
+    let output = run(&["activity", "-q", "--format", "json", path_of(&dir)]);
+    let sessions: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let listed: Vec<&str> = sessions[0]["source_ips"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ip| ip.as_str().unwrap())
+        .collect();
+    assert_eq!(listed.len(), 33, "{listed:?}");
+    assert_eq!(listed[..2], ["10.0.0.5", "10.0.1.5"]);
+    assert_eq!(listed[31..], ["2001:db8:77::5", "203.0.113.10"]);
 }
 
 /// An instance's session whose issuing hop is outside the logs read is told by its name (EC2

@@ -20,7 +20,8 @@ use std::sync::Arc;
 /// random (every view sorts what it shows).
 pub type ActionMap = HashMap<(Arc<str>, Arc<str>), ActionCount, foldhash::fast::RandomState>;
 
-/// The most source addresses and accounts kept per session (the smallest, by text).
+/// The most source networks (private ones and the others, each) and accounts kept per
+/// session (the smallest, by text).
 pub const MAX_LISTED: usize = 32;
 
 /// Calls and refusals of one action (event source and name) in one session.
@@ -164,12 +165,23 @@ impl SessionActivity {
                 self.addresses[at].take_in(used.calls, &used.address, (used.first.0, &used.first.1))
             }
             Err(at) => {
-                if self.addresses.len() == MAX_LISTED {
+                // Private networks and the others are kept apart, each up to the cap: the
+                // subnets of a VPC cannot push a public network out, nor the reverse.
+                let private = is_private_place(&used.place);
+                let mut same_kind = self
+                    .addresses
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, known)| is_private_place(&known.place) == private);
+                if same_kind.clone().count() == MAX_LISTED {
                     self.addresses_dropped = true;
-                    if at == MAX_LISTED {
+                    let Some((largest, _)) = same_kind.next_back() else {
+                        return;
+                    };
+                    if at > largest {
                         return;
                     }
-                    self.addresses.pop();
+                    self.addresses.remove(largest);
                 }
                 self.addresses.insert(at, used);
             }
@@ -342,31 +354,7 @@ impl FileActivity {
         counted.calls += 1;
         counted.failures += u64::from(call.failed());
         let id_start = self.ids.len() as u64;
-        if call.event_id.is_empty() {
-            // No id: the record's content stands in (copies are the same record).
-            self.ids.push('\u{1}');
-            for part in [
-                call.time
-                    .map(|t| t.to_rfc3339())
-                    .unwrap_or_default()
-                    .as_str(),
-                call.event_source,
-                call.event_name,
-                call.session_arn,
-                call.source_ip,
-                call.recipient,
-            ] {
-                self.ids.push_str(part);
-                self.ids.push('\0');
-            }
-        } else if !call.shared_event_id.is_empty() {
-            // The copies of a cross-account call delivered to each account share this id.
-            self.ids.push_str("s:");
-            self.ids.push_str(call.shared_event_id);
-        } else {
-            // Copies of one call carry the same id in every trail that delivers it.
-            self.ids.push_str(call.event_id);
-        }
+        push_identity(&mut self.ids, call);
         self.ids.push('\0');
         self.ids.push_str(call.source_ip);
         if self
@@ -552,6 +540,11 @@ impl FileActivity {
             .binary_search_by(|known| (*known.place).cmp(&place))
         {
             session.addresses[at].calls -= 1;
+            if session.addresses[at].calls == 0 {
+                // A network only the copy called from is not the session's.
+                session.addresses.remove(at);
+                session.last_address = None;
+            }
         }
         session.calls -= 1;
         session.failures -= u64::from(mark.failed);
@@ -592,6 +585,43 @@ impl FileActivity {
     }
 }
 
+/// Writes `call`'s identity for de-duplication into `ids` (its source address follows, which
+/// [`CallMark::address_len`] finds at the end): the `sharedEventID` the copies of a
+/// cross-account call share (after `s:`), else its `eventID`, else, for a record with
+/// neither, its content (after `\u{1}`, each part after its length). An `eventID` that begins
+/// as the other two kinds do is written after `\u{3}`: no two calls of different kinds, or
+/// of different parts, are ever the same text. (Real ids are UUIDs, written as they are: the
+/// partial format keeps these bytes.)
+fn push_identity(ids: &mut String, call: &Call) {
+    if call.event_id.is_empty() {
+        // No id: the record's content stands in (copies are the same record).
+        ids.push('\u{1}');
+        let time = call.time.map(|t| t.to_rfc3339()).unwrap_or_default();
+        for part in [
+            time.as_str(),
+            call.event_source,
+            call.event_name,
+            call.session_arn,
+            call.source_ip,
+            call.recipient,
+        ] {
+            ids.push_str(&part.len().to_string());
+            ids.push(':');
+            ids.push_str(part);
+        }
+    } else if !call.shared_event_id.is_empty() {
+        // The copies of a cross-account call delivered to each account share this id.
+        ids.push_str("s:");
+        ids.push_str(call.shared_event_id);
+    } else {
+        // Copies of one call carry the same id in every trail that delivers it.
+        if call.event_id.starts_with(['\u{1}', '\u{3}']) || call.event_id.starts_with("s:") {
+            ids.push('\u{3}');
+        }
+        ids.push_str(call.event_id);
+    }
+}
+
 /// The network an address belongs to, as the activity lists keep them: an IPv4 /24
 /// (`203.0.113.0/24`) or IPv6 /48 (`2001:db8:1::/48`), private ones too; anything that is not
 /// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
@@ -619,6 +649,17 @@ pub fn place_of(address: &str) -> String {
         },
         Err(_) => address.to_owned(),
     }
+}
+
+/// True when `place` (a network as [`place_of`] writes it) is private: RFC 1918, shared
+/// 100.64/10, link-local, loopback; IPv6 unique-local and link-local (as `findings` counts
+/// them).
+fn is_private_place(place: &str) -> bool {
+    let network = place
+        .strip_suffix("/24")
+        .or_else(|| place.strip_suffix("/48"))
+        .unwrap_or(place);
+    super::findings::network_of(network) == Some(super::findings::Network::Private)
 }
 
 /// Every file's activity merged: sessions sorted by (ARN, access key, creation time), and the
@@ -656,13 +697,16 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     }
     ids.par_sort_unstable();
     let mut copies: Vec<(u32, u32)> = Vec::new();
-    let mut same_hash: Vec<(&str, &str, u32, u32)> = Vec::new();
+    let mut same_hash: Vec<((&str, u32), &str, u32, u32)> = Vec::new();
     for run in ids.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         same_hash.clear();
+        // A copy has the same identity and source address: the same text, and the same
+        // length of address at its end.
         same_hash.extend(run.iter().map(|&(_, f, m)| {
             let file = &files[f as usize];
             let mark = &file.marks[m as usize];
-            (file.id(mark), &*file.files[mark.file as usize], f, m)
+            let identity = (file.id(mark), mark.address_len);
+            (identity, &*file.files[mark.file as usize], f, m)
         }));
         same_hash.sort_unstable();
         for pair in same_hash.windows(2) {

@@ -492,7 +492,8 @@ pub fn session_many_networks(
         ));
         if session.addresses_dropped {
             detail.push_str(&format!(
-                "; more than {MAX_LISTED} networks, only the first {MAX_LISTED} by text kept"
+                "; more than {MAX_LISTED} networks of a kind (private, or not), only the first \
+                 {MAX_LISTED} by text kept"
             ));
         }
         let issued = who

@@ -349,3 +349,192 @@ fn a_session_name_reused_all_month_links_each_use_to_its_own_issue() {
         assert_eq!(link, LinkKind::Inferred);
     }
 }
+
+/// Review (session 20): two sessions created in the same second with the same key (the
+/// documentation's sample key) each link to the hop that created them, by key: the hop names
+/// its session, and a call of another session is not its.
+#[test]
+fn one_key_given_to_two_sessions_links_each_to_its_own_hop() {
+    let bob = "arn:aws:iam::1:user/bob";
+    let ops = "arn:aws:iam::1:role/Ops";
+    let key = "ASIAIOSFODNN7EXAMPLE";
+    let created = "2024-03-01T10:00:00Z";
+    // Each order of the hops' ids: which one sorts first must not decide.
+    for (alice_id, bob_id) in [("a-hop", "b-hop"), ("zz-hop", "b-hop")] {
+        let events = vec![
+            hop(alice_id, created, ALICE, ADMIN, "alice", "AKIA1", key, ""),
+            hop(bob_id, created, bob, ops, "bob-ops", "AKIA2", key, ""),
+            hop(
+                "alice-use",
+                "2024-03-01T10:05:00Z",
+                "arn:aws:sts::1:assumed-role/Admin/alice",
+                DEPLOY,
+                "d1",
+                key,
+                "K3",
+                created,
+            ),
+            hop(
+                "bob-use",
+                "2024-03-01T10:06:00Z",
+                "arn:aws:sts::1:assumed-role/Ops/bob-ops",
+                DEPLOY,
+                "d2",
+                key,
+                "K4",
+                created,
+            ),
+        ];
+        let links: Vec<(String, String, String, LinkKind)> = linked(events)
+            .into_iter()
+            .filter(|(id, ..)| id.ends_with("-use"))
+            .map(|(id, _, origin, link, parent)| (id, origin, parent, link))
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (
+                    "alice-use".into(),
+                    ALICE.into(),
+                    alice_id.into(),
+                    LinkKind::AccessKey
+                ),
+                (
+                    "bob-use".into(),
+                    bob.into(),
+                    bob_id.into(),
+                    LinkKind::AccessKey
+                ),
+            ]
+        );
+    }
+}
+
+/// Review (session 20): one session ARN issued thousands of times in one second, and as many
+/// calls of it: each call links to the earliest of the equally near hops (found by binary
+/// searches; scanning every hop of the second for each call was quadratic: 20,000 of each
+/// took 8 s).
+#[test]
+fn a_session_issued_thousands_of_times_in_one_second_links_each_call_to_the_earliest() {
+    let second = "2024-03-01T10:00:00Z";
+    let mut events: Vec<RoleAssumption> = (0..5_000)
+        .map(|n| {
+            hop(
+                &format!("h{n:05}"),
+                second,
+                ALICE,
+                ADMIN,
+                "s",
+                "",
+                &format!("H{n}"),
+                "",
+            )
+        })
+        .collect();
+    events.extend((0..5_000).map(|n| {
+        hop(
+            &format!("u{n:05}"),
+            "2024-03-01T10:00:30Z",
+            "arn:aws:sts::1:assumed-role/Admin/s",
+            DEPLOY,
+            "d",
+            &format!("C{n}"),
+            "",
+            "",
+        )
+    }));
+    let linked = linked(events);
+    let uses: Vec<_> = linked
+        .iter()
+        .filter(|(id, ..)| id.starts_with('u'))
+        .collect();
+    assert_eq!(uses.len(), 5_000);
+    for (_, depth, origin, link, parent) in uses {
+        assert_eq!(
+            (*depth, origin.as_str(), *link, parent.as_str()),
+            (Some(2), ALICE, LinkKind::Inferred, "h00000")
+        );
+    }
+}
+
+/// A call whose own time cannot be read still links by its key and its session's creation
+/// time (only a session without a creation time needs the call's time).
+#[test]
+fn a_call_without_a_readable_time_links_by_key_and_creation_time() {
+    let events = vec![
+        hop(
+            "issue",
+            "2024-03-01T10:00:00Z",
+            ALICE,
+            ADMIN,
+            "a",
+            "AKIA",
+            "K1",
+            "",
+        ),
+        hop(
+            "use",
+            "not a time",
+            "arn:aws:sts::1:assumed-role/Admin/a",
+            DEPLOY,
+            "d",
+            "K1",
+            "K2",
+            "2024-03-01T10:00:00Z",
+        ),
+    ];
+    let chain = linked(events);
+    let used = chain.iter().find(|(id, ..)| id == "use").unwrap();
+    assert_eq!(
+        (used.1, used.3, used.4.as_str()),
+        (Some(2), LinkKind::AccessKey, "issue")
+    );
+}
+
+/// Of hops equally near in whole seconds, on either side of the session's creation, the
+/// earliest issued links; a nearer one beats them all, and the call never links to itself.
+#[test]
+fn the_nearest_hop_links_and_ties_go_to_the_earliest() {
+    let session = "arn:aws:sts::1:assumed-role/Admin/a";
+    let created = "2024-03-01T10:00:10Z";
+    let issue = |id: &str, time: &str| hop(id, time, ALICE, ADMIN, "a", "AKIA", "K1", "");
+    let call = |id: &str| {
+        hop(
+            id,
+            "2024-03-01T10:30:00Z",
+            session,
+            DEPLOY,
+            "d",
+            "K1",
+            "K2",
+            created,
+        )
+    };
+    let parent_of = |events: Vec<RoleAssumption>| {
+        let chain = linked(events);
+        chain.iter().find(|(id, ..)| id == "use").unwrap().4.clone()
+    };
+    // Five seconds before and five after: the earlier.
+    assert_eq!(
+        parent_of(vec![
+            issue("after", "2024-03-01T10:00:15Z"),
+            issue("before", "2024-03-01T10:00:05Z"),
+            call("use"),
+        ]),
+        "before"
+    );
+    // Two seconds after beats five before; 61 seconds away links to nothing.
+    assert_eq!(
+        parent_of(vec![
+            issue("far", "2024-03-01T10:01:11Z"),
+            issue("before", "2024-03-01T10:00:05Z"),
+            issue("after", "2024-03-01T10:00:12Z"),
+            call("use"),
+        ]),
+        "after"
+    );
+    assert_eq!(
+        parent_of(vec![issue("far", "2024-03-01T10:01:11Z"), call("use")]),
+        ""
+    );
+}

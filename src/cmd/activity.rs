@@ -2,7 +2,7 @@
 //! read ([`crate::activity`]), attributed to their session, role and chain origin, and shown by
 //! session (the default), role, origin or action, or as a timeline of calls (`--calls`).
 
-use super::{Context, execute_activity};
+use super::{Context, Shows, execute_activity};
 use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
 use crate::cli::{ActivityArgs, ActivityView, RowsFormat};
@@ -130,7 +130,8 @@ fn services(session: &SessionActivity) -> Vec<&str> {
     sources
 }
 
-/// A session's source addresses (sorted; `…` ends a list cut at [`crate::activity::aggregate::MAX_LISTED`]).
+/// A session's source addresses (sorted; `…` ends a list cut at
+/// [`crate::activity::aggregate::MAX_LISTED`] networks of a kind).
 fn addresses(session: &SessionActivity) -> Vec<&str> {
     let mut list: Vec<&str> = session
         .addresses
@@ -488,9 +489,22 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    execute_activity(&args.read, args.calls, stderr, &|context, wtr| {
+    let shows = if args.calls {
+        Shows::Calls
+    } else {
+        Shows::Sessions
+    };
+    execute_activity(&args.read, shows, stderr, &|context, wtr| {
         let attributed = attribute(&context.scan.activity.sessions, &context.scan.events);
         let sessions = Sessions::of(context, &attributed, origin.as_ref());
+        let read = context.scan.activity.sessions.len();
+        if sessions.kept.is_empty() && read > 0 {
+            // As for role assumptions: an empty output that is the filters' doing is said.
+            context.note(format!(
+                "no session matched the filters ({} read)",
+                crate::export::plural(read as u64, "session")
+            ));
+        }
         if args.calls {
             let rows = CallRows {
                 context,

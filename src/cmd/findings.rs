@@ -6,7 +6,7 @@
 //! end, the refusals that make a burst. Only `session-many-networks` needs the calls role
 //! sessions made; without it the run reads role assumptions alone, as `chains` does.
 
-use super::{Context, Needs, execute, execute_activity};
+use super::{Context, Needs, Shows, execute, execute_activity};
 use crate::activity::attribute::{Attribution, attribute};
 use crate::activity::findings::{Evidence, Finding, Kind, Options, find};
 use crate::cli::{FindingsArgs, RowsFormat};
@@ -198,7 +198,7 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         }
     };
     if settings.options.kinds.contains(&Kind::SessionManyNetworks) {
-        execute_activity(&args.read, false, stderr, &write)
+        execute_activity(&args.read, Shows::Findings, stderr, &write)
     } else {
         execute(&args.read, Needs::Chains, stderr, &write)
     }

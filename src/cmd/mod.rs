@@ -108,19 +108,14 @@ pub fn execute_for(
     frame(args, needs, interest, shows, stderr, write)
 }
 
-/// [`execute`] for `activity`: reads every call role sessions made; `timeline` keeps one row
-/// per call (`--calls`) besides the aggregates.
-pub fn execute_activity(
+/// [`execute`] reading every call role sessions made as well, for a command that `shows`
+/// sessions, calls (one row each, besides the aggregates: `--calls`) or findings.
+pub(super) fn execute_activity(
     args: &ReadArgs,
-    timeline: bool,
+    shows: Shows,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
-    let shows = if timeline {
-        Shows::Calls
-    } else {
-        Shows::Sessions
-    };
     frame(
         args,
         Needs::Chains,
@@ -145,7 +140,7 @@ pub fn execute_with_hand_overs(
 
 /// What a command lists, for its notes and closing line on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shows {
+pub(super) enum Shows {
     RoleAssumptions,
     HandOvers,
     Both,
@@ -153,6 +148,8 @@ enum Shows {
     Sessions,
     /// ...or call by call.
     Calls,
+    /// What is found in the role assumptions and the sessions (`findings`).
+    Findings,
 }
 
 fn frame(
@@ -277,7 +274,10 @@ fn frame(
                 scan.hand_overs.len()
             ));
         }
-    } else if context.events.is_empty() && !scan.events.is_empty() {
+    } else if !matches!(shows, Shows::Sessions | Shows::Calls)
+        && context.events.is_empty()
+        && !scan.events.is_empty()
+    {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
         context.note(format!(
@@ -304,7 +304,7 @@ fn frame(
                 plural(context.hand_overs.len() as u64, "hand-over")
             ));
         }
-        if matches!(shows, Shows::Sessions | Shows::Calls) {
+        if matches!(shows, Shows::Sessions | Shows::Calls | Shows::Findings) {
             let activity = &scan.activity;
             let calls: u64 = activity.sessions.iter().map(|s| s.calls).sum();
             line.push_str(&format!(

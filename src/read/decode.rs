@@ -468,12 +468,15 @@ impl Interest {
     }
 
     /// Substrings of which a record of interest holds at least one (a superset: the parse
-    /// decides): each name's first eight bytes (or whole name when shorter).
+    /// decides): each name's first eight bytes (or whole name when shorter), and `\u`: as in
+    /// the splitter, a record holding a `\u` escape anywhere is parsed in full (an escaped
+    /// name, key or `AssumedRole` hides from a search of the text as written).
     pub fn patterns(self) -> Vec<Vec<u8>> {
         let mut patterns: Vec<Vec<u8>> = EventName::HEADS
             .iter()
             .map(|head| head.to_le_bytes().to_vec())
             .collect();
+        patterns.push(b"\\u".to_vec());
         if self == Interest::HandOvers {
             patterns.extend(
                 crate::passrole::coverage::names()
