@@ -521,3 +521,33 @@ fn a_copy_taken_out_takes_its_network_with_it() {
         (&json!(1), &json!(["203.0.113.5"]))
     );
 }
+
+/// Review (session 20): `activity` said `no role assumption matched the filters` when its
+/// filters kept sessions (they choose sessions, not hops), and nothing when they kept none.
+#[test]
+fn activity_says_when_its_filters_keep_no_session() {
+    let dir = Dir::new();
+    dir.write("t.json", trail(&crafted()).as_bytes());
+    let kept = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--role", "*Audit*", "t.json"],
+        None,
+    );
+    assert_eq!(
+        (kept.status.code(), stderr(&kept)),
+        (Some(0), String::new())
+    );
+    assert_eq!(stdout(&kept).lines().count(), 2, "{}", stdout(&kept));
+    let none = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--role", "*Nothing*", "t.json"],
+        None,
+    );
+    assert_eq!(
+        (none.status.code(), stderr(&none)),
+        (
+            Some(0),
+            "trailmask: no session matched the filters (4 sessions read)\n".to_owned()
+        )
+    );
+}
