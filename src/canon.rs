@@ -124,18 +124,26 @@ pub fn canonical_roles(events: &mut [Box<RoleAssumption>]) -> usize {
 
 /// Each spelling that is not its role's canonical ARN, with the canonical one.
 fn renames(events: &[Box<RoleAssumption>]) -> HashMap<String, String> {
-    // Each spelling, with how often events vouch for it (0: only mentioned).
+    renames_of(events.iter().flat_map(|event| {
+        let named = mentions(event).map(|arn| (arn, false));
+        let vouched = vouched(event).map(|arn| (arn, true));
+        named.into_iter().chain(vouched)
+    }))
+}
+
+/// Each spelling among `spellings` that is not its role's canonical ARN, with the canonical
+/// one; each spelling comes with whether that mention vouches for it (AWS wrote it, or
+/// accepted it). Of a role's spellings, the canonical is the one with a path, then the one
+/// vouched for most often, then the smallest; a role no mention vouches for keeps its
+/// spellings.
+pub(crate) fn renames_of<'a>(
+    spellings: impl Iterator<Item = (&'a str, bool)>,
+) -> HashMap<String, String> {
+    // Each spelling, with how often it is vouched for (0: only mentioned).
     let mut counts: HashMap<&str, u64> = HashMap::new();
-    for event in events {
-        for arn in mentions(event) {
-            if !arn.is_empty() {
-                counts.entry(arn).or_default();
-            }
-        }
-        for arn in vouched(event) {
-            if !arn.is_empty() {
-                *counts.entry(arn).or_default() += 1;
-            }
+    for (arn, vouches) in spellings {
+        if !arn.is_empty() {
+            *counts.entry(arn).or_default() += u64::from(vouches);
         }
     }
     let mut by_role: HashMap<RoleKey, Vec<(&str, u64)>> = HashMap::new();

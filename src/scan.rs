@@ -422,10 +422,17 @@ type WorkerResults = (Vec<(usize, FileResult)>, Option<FileActivity>);
 fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
     // Borrowed: sorting compares keys, and must not copy them at each comparison.
     fn key(h: &HandOver) -> impl Ord + '_ {
+        // A record without an id: everything read of it (two functions made in one second
+        // by one user with one role differ in their resources).
         let content = h.event_id.is_empty().then_some((
-            h.event_time,
-            h.passer.as_str(),
-            h.event_name.as_str(),
+            (h.event_time, h.event_source.as_str(), h.event_name.as_str()),
+            (h.passer.as_str(), h.caller_access_key.as_str()),
+            (h.caller_session_created, h.caller_role_arn.as_str()),
+            (
+                h.error_code.as_str(),
+                h.source_ip.as_str(),
+                h.resources.as_slice(),
+            ),
         ));
         (
             h.event_id.as_str(),

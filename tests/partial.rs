@@ -356,6 +356,12 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
             b"TRAILMASK PARTIAL 1\nplain text".to_vec(),
             "damaged partial: invalid gzip header",
         ),
+        (
+            "newer.part",
+            b"TRAILMASK PARTIAL 2\n".to_vec(),
+            "a partial of another format version (its first line: TRAILMASK PARTIAL 2; this \
+             trailmask reads version 1)",
+        ),
     ];
     for (name, bytes, _) in &cases {
         dir.write(name, bytes);
@@ -676,4 +682,48 @@ fn a_listing_cannot_lift_a_cap_wait_on_a_pipe_or_be_overwritten() {
         std::fs::read(dir.path("m.listing")).unwrap(),
         listing.stdout
     );
+}
+
+/// Review (session 20): a record a partial kept, edited into something that is not JSON, was
+/// dropped in silence (and broke the others kept of its file with it): it is left out and
+/// said, as a malformed record of its log, and the rest is read.
+#[test]
+fn a_kept_record_that_is_no_longer_json_is_said_and_the_rest_read() {
+    use std::io::Read;
+    let dir = Dir::new();
+    let logs = repo().join("sample-logs").to_string_lossy().into_owned();
+    partial(dir.root.path(), &["events"], &[&logs], "good.part");
+    let good = std::fs::read(dir.path("good.part")).unwrap();
+    let mut text = String::new();
+    flate2::read::MultiGzDecoder::new(&good[b"TRAILMASK PARTIAL 1\n".len()..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let edited = text.replacen(r#""kept":["{"#, r#""kept":["{broken"#, 1);
+    assert_ne!(edited, text);
+    dir.write("bad.part", &crafted(&edited));
+    let direct = run(&["events", "-q", "sample-logs/"]);
+    let output = run_in(dir.root.path(), &["events", "-q", "bad.part"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let said = stderr(&output);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].ends_with(
+            ": 1 malformed record(s) left out, first: kept in a partial result: key must be a \
+             string at line 1 column 2"
+        ),
+        "{}",
+        lines[0]
+    );
+    // One event fewer than the logs give, the others all there.
+    let ids = |output: &Output| -> Vec<String> {
+        let rows = crate::harness::csv_rows(&stdout(output));
+        let at = rows[0].iter().position(|c| c == "event_id").unwrap();
+        let mut ids: Vec<String> = rows[1..].iter().map(|row| row[at].clone()).collect();
+        ids.sort();
+        ids
+    };
+    let (all, left) = (ids(&direct), ids(&output));
+    assert_eq!(left.len() + 1, all.len());
+    assert!(left.iter().all(|id| all.contains(id)), "{left:?}");
 }

@@ -1726,3 +1726,145 @@ fn role_picks_a_profile_by_its_name_too() {
         );
     }
 }
+
+/// Review (session 20): a hand-over record read as a whole value kept the last of a key given
+/// twice (and said nothing when the key was one the record model does not read): the first is
+/// read, as everywhere, and the file is reported once for each such record.
+#[test]
+fn a_key_given_twice_in_a_hand_over_keeps_its_first_value() {
+    let alice = r#""userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"recipientAccountId":"111122223333""#;
+    let records = [
+        r#""eventTime":"2026-01-01T10:00:00Z","eventSource":"lambda.amazonaws.com","eventName":"CreateFunction20150331","requestParameters":{"functionName":"f","role":"arn:aws:iam::111122223333:role/First","role":"arn:aws:iam::111122223333:role/Second"},"eventID":"dk-1""#,
+        r#""eventTime":"2026-01-01T10:01:00Z","eventSource":"lambda.amazonaws.com","eventName":"CreateFunction20150331","requestParameters":{"functionName":"g","role":"arn:aws:iam::111122223333:role/A"},"requestParameters":{"functionName":"g","role":"arn:aws:iam::111122223333:role/B"},"eventID":"dk-2""#,
+        r#""eventTime":"2026-01-01T10:02:00Z","eventSource":"iam.amazonaws.com","eventName":"AddRoleToInstanceProfile","requestParameters":{"instanceProfileName":"P","roleName":"PFirst","roleName":"PSecond"},"eventID":"dk-3""#,
+        r#""eventTime":"2026-01-01T10:03:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","requestParameters":{"iamInstanceProfile":{"name":"P"}},"eventID":"dk-4""#,
+    ];
+    let records: Vec<String> = records
+        .iter()
+        .map(|fields| format!("{{{alice},{fields}}}"))
+        .collect();
+    let dir = Dir::new();
+    dir.write(
+        "t.json",
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
+    );
+    let output = run_at(dir.root.path(), &["passrole", "-q", "t.json"]);
+    assert_eq!(
+        (output.status.code(), stderr(&output)),
+        (
+            Some(1),
+            "trailmask: t.json: 3 object(s) with a key given twice: the first value read, the \
+             later ignored\ntrailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions; 3 \
+             hand-overs\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        pick(&stdout(&output), "event_name,role_arn,role_from,resource"),
+        "event_name,role_arn,role_from,resource\n\
+         CreateFunction20150331,arn:aws:iam::111122223333:role/First,request,f\n\
+         CreateFunction20150331,arn:aws:iam::111122223333:role/A,request,g\n\
+         RunInstances,arn:aws:iam::111122223333:role/PFirst,profile-calls,\n"
+    );
+}
+
+/// Review (session 20): two hand-overs without an `eventID`, made in one second by one user
+/// with one role, were one (their key held only the time, the passer and the call): they are
+/// told apart by everything read of them, and a copy of one still counts once.
+#[test]
+fn hand_overs_without_an_id_are_told_apart_by_their_content() {
+    let without_id = |function: &str| {
+        let mut record = create_function(user("alice"), "10:00:00", function, &role("Worker"), "");
+        record.as_object_mut().unwrap().remove("eventID");
+        record
+    };
+    let dir = Dir::new();
+    dir.write(
+        "a.json",
+        trail(&[without_id("fnA"), without_id("fnB")]).as_bytes(),
+    );
+    dir.write("b.json", trail(&[without_id("fnB")]).as_bytes());
+    let output = clean(&run_at(
+        dir.root.path(),
+        &["passrole", "-q", "a.json", "b.json"],
+    ));
+    assert_eq!(
+        pick(&output, "event_name,role_arn,log_file"),
+        "event_name,role_arn,log_file\n\
+         CreateFunction20150331,arn:aws:iam::111122223333:role/Worker,a.json\n\
+         CreateFunction20150331,arn:aws:iam::111122223333:role/Worker,a.json\n"
+    );
+    assert!(output.contains("fnA") && output.contains("fnB"), "{output}");
+}
+
+/// Review (session 20): a role named only by hand-overs, in several spellings (by ARN with its
+/// path, by name, in capitals; a passer's issuer with its path, a role handed over by ARN
+/// without it), was a graph node and a row of its own per spelling: spelled once, as the
+/// events' roles are (the path first; AWS's and accepted spellings only).
+#[test]
+fn a_role_only_hand_overs_name_is_one_role() {
+    let builder = || {
+        session(
+            "ci/Builder",
+            "build-1",
+            "ASIABUILD1",
+            "2026-03-03T09:00:00Z",
+        )
+    };
+    let glue = |name: &str, role_name: &str, time: &str, id: &str| {
+        call(
+            builder(),
+            time,
+            "glue.amazonaws.com",
+            "CreateJob",
+            json!({"name": name, "role": role_name, "command": {"name": "glueetl"}}),
+            json!({"name": name}),
+            id,
+        )
+    };
+    let project = call(
+        user("alice"),
+        "10:03:00",
+        "codebuild.amazonaws.com",
+        "CreateProject",
+        json!({"name": "p", "serviceRole": role("Builder")}),
+        json!({"project": {"name": "p"}}),
+        "p1",
+    );
+    let records = [
+        create_function(builder(), "10:00:00", "f1", &role("team/Worker"), "f1"),
+        glue("j1", "Worker", "10:01:00", "j1"),
+        glue("j2", "WORKER", "10:02:00", "j2"),
+        project,
+    ];
+    assert_eq!(
+        pick(&passrole_of(&records, &[]), "event_id,role_arn"),
+        format!(
+            "event_id,role_arn\nf1,{worker}\nj1,{worker}\nj2,{worker}\np1,{builder}\n",
+            worker = role("team/Worker"),
+            builder = role("ci/Builder")
+        )
+    );
+    let dir = Dir::new();
+    dir.write("t.json", trail(&records).as_bytes());
+    let graph: Value = serde_json::from_str(&clean(&run_at(
+        dir.root.path(),
+        &["graph", "-q", "--format", "json", "t.json"],
+    )))
+    .unwrap();
+    let mut roles: Vec<&str> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|node| node["id"].as_str())
+        .filter(|id| id.starts_with("role:"))
+        .collect();
+    roles.sort_unstable();
+    assert_eq!(
+        roles,
+        [
+            format!("role:{}", role("ci/Builder")),
+            format!("role:{}", role("team/Worker"))
+        ]
+    );
+}

@@ -21,4 +21,4 @@ pub(crate) use split::StringStops;
 pub(crate) use split::{
     KeyMark, NameFilter, PlainSplitter, Records, Splitter, byte_mask, split_records,
 };
-pub(crate) use values::{Key, Obj, RawObj, Repeats, Text};
+pub(crate) use values::{Key, Obj, RawObj, Repeats, Text, first_wins};

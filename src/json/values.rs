@@ -217,3 +217,105 @@ impl<T: Repeats> Repeats for Obj<T> {
         self.0.as_ref().is_some_and(Repeats::repeats)
     }
 }
+
+/// Reads `text` as a JSON value in which a key given twice in an object keeps its first value
+/// (as the record model reads it: [`Repeats`]; `serde_json::Value` keeps the last), and says
+/// whether one was. For the few records read whole as a value (hand-overs, whose roles lie at
+/// many paths).
+///
+/// # Errors
+/// Serde's, for anything that is not one JSON value (nesting past serde's limit included).
+pub(crate) fn first_wins(text: &[u8]) -> Result<(serde_json::Value, bool), serde_json::Error> {
+    let repeated = std::cell::Cell::new(false);
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let value = de::DeserializeSeed::deserialize(FirstWins(&repeated), &mut deserializer)?;
+    deserializer.end()?;
+    Ok((value, repeated.get()))
+}
+
+/// A value read by [`first_wins`]; the cell is set when a key was given twice.
+#[derive(Clone, Copy)]
+struct FirstWins<'r>(&'r std::cell::Cell<bool>);
+
+impl<'de> de::DeserializeSeed<'de> for FirstWins<'_> {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FirstWins<'_> {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.push(item);
+        }
+        Ok(serde_json::Value::Array(items))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                self.0.set(true);
+                map.next_value::<de::IgnoredAny>()?;
+            } else {
+                let value = map.next_value_seed(self)?;
+                object.insert(key, value);
+            }
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_wins;
+
+    #[test]
+    fn a_key_given_twice_keeps_its_first_value_at_any_depth() {
+        let (value, repeated) = first_wins(
+            br#"{"a":{"role":"First","role":"Second","n":[1,-2,0.5,true,null]},"a":{"role":"B"}}"#,
+        )
+        .unwrap();
+        assert!(repeated);
+        assert_eq!(
+            value,
+            serde_json::json!({"a": {"role": "First", "n": [1, -2, 0.5, true, null]}})
+        );
+        let (value, repeated) = first_wins(br#"{"role":"x","list":[{"k":1},{"k":2}]}"#).unwrap();
+        assert!(!repeated);
+        assert_eq!(
+            value,
+            serde_json::json!({"role": "x", "list": [{"k": 1}, {"k": 2}]})
+        );
+        assert!(first_wins(br#"{"a":1} {"b":2}"#).is_err());
+        assert!(first_wins(br#"{"a":"#).is_err());
+    }
+}

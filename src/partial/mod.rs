@@ -376,6 +376,13 @@ pub fn sniff<R: Read>(input: &mut R) -> std::io::Result<(bool, Vec<u8>)> {
     Ok((head == MAGIC, head))
 }
 
+/// True when `head` (what [`sniff`] read) begins as a partial of another format version
+/// does: said as such, not read as a log that is not JSON.
+pub fn of_another_version(head: &[u8]) -> bool {
+    let prefix = &MAGIC[..MAGIC.len() - 2];
+    head.starts_with(prefix) && head != MAGIC
+}
+
 /// Reads a partial (after its [`MAGIC`], already consumed) of `size` bytes in all, as a run
 /// expecting `expect` merges it: each stored file is given to `take` as it is read, which
 /// makes it a result (its kept records read again and dropped: never all held at once).

@@ -56,6 +56,28 @@ pub fn resolve(
         // A session named without its issuer drops the role's path: spelled as the events do.
         hand_over.caller_role_arn = known.spell(&hand_over.caller_role_arn);
     }
+    // A role no event names, spelled several ways by the hand-overs alone (by name and by ARN
+    // with its path, as a passer's issuer): one spelling, chosen as the events' are (a
+    // passer's issuer is AWS's; a role ARN a service accepted is vouched for, a name typed is
+    // not).
+    let renames = crate::canon::renames_of(hand_overs.iter().flat_map(|hand_over| {
+        let accepted = hand_over.outcome == Outcome::Success
+            && hand_over.holds == Holds::Role
+            && hand_over.named.starts_with("arn:");
+        [
+            (hand_over.role_arn.as_str(), accepted),
+            (hand_over.caller_role_arn.as_str(), true),
+        ]
+    }));
+    if !renames.is_empty() {
+        for hand_over in hand_overs.iter_mut() {
+            for arn in [&mut hand_over.role_arn, &mut hand_over.caller_role_arn] {
+                if let Some(canonical) = renames.get(arn.as_str()) {
+                    arn.clone_from(canonical);
+                }
+            }
+        }
+    }
     let sessions = ServiceSessions::new(events);
     // A profile not resolved so far: the role an instance it was given to wore...
     for hand_over in hand_overs.iter_mut() {

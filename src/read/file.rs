@@ -239,6 +239,18 @@ fn read_or_sniff<R: std::io::Read>(
             }
             return None;
         }
+        Ok((false, head)) if partial::of_another_version(&head) => {
+            result.status = FileStatus::Failed(InputError::Partial {
+                path: path.to_path_buf(),
+                what: format!(
+                    "a partial of another format version (its first line: {}; this trailmask \
+                     reads version {})",
+                    String::from_utf8_lossy(&head).trim_end(),
+                    partial::VERSION
+                ),
+            });
+            return None;
+        }
         Ok((false, head)) => (head, None),
         Err(error) => (Vec::new(), Some(error)),
     };
@@ -253,27 +265,32 @@ pub(crate) fn stored_result(file: StoredFile, reader: &FileReader) -> (Input, Fi
         Interest::Activity => Interest::RoleAssumptions,
         other => other,
     };
-    let (events, found) = if file.kept.is_empty() {
-        (Vec::new(), Vec::new())
+    let path = crate::partial::input_path(&file.input);
+    let kept = if file.kept.is_empty() {
+        Kept::default()
     } else {
-        read_kept(
-            &crate::partial::input_path(&file.input),
-            &file.kept,
-            reader.limit,
-            interest,
-        )
+        read_kept(&path, &file.kept, reader.limit, interest)
     };
     let mut result = FileResult::not_read();
-    result.events = events;
-    result.found = found;
+    result.events = kept.events;
+    result.found = kept.found;
     result.records = file.records;
     result.bytes_read = file.bytes_read;
     result.bytes_json = file.bytes_json;
-    result.status = match file.status {
-        Status::Read => FileStatus::Read,
-        Status::Skipped(reason) => FileStatus::Skipped(reason),
-        Status::Failed(error) => FileStatus::Failed(error),
-        Status::NotRead => FileStatus::NotRead,
+    result.status = match (file.status, kept.damaged) {
+        // A record the partial kept that cannot be read again (a hand-edited partial: gzip's
+        // check catches the rest) is left out and said, as a malformed record of the log.
+        (Status::Read | Status::Skipped(_) | Status::NotRead, Some((count, first))) => {
+            FileStatus::Failed(InputError::BadRecords {
+                path: path.into_owned(),
+                count,
+                first: format!("kept in a partial result: {first}"),
+            })
+        }
+        (Status::Read, None) => FileStatus::Read,
+        (Status::Skipped(reason), None) => FileStatus::Skipped(reason),
+        (Status::Failed(error), _) => FileStatus::Failed(error),
+        (Status::NotRead, None) => FileStatus::NotRead,
     };
     if reader.keep_records {
         result.kept = file.kept;
@@ -299,18 +316,22 @@ impl std::io::Read for SniffedHead {
 /// The events and hand-overs of the records a partial result kept of the file at `path`,
 /// read again as the run that kept them read them (`interest`: the partial's, or role
 /// assumptions for activity, whose calls the partial holds as aggregates).
-pub(crate) fn read_kept(
-    path: &Path,
-    kept: &[String],
-    limit: u64,
-    interest: Interest,
-) -> (Vec<(DedupeKey, Box<RoleAssumption>)>, Vec<Found>) {
+pub(crate) fn read_kept(path: &Path, kept: &[String], limit: u64, interest: Interest) -> Kept {
     let mut text = String::with_capacity(kept.iter().map(|k| k.len() + 1).sum::<usize>() + 16);
     text.push_str("{\"Records\":[");
-    for (i, record) in kept.iter().enumerate() {
-        if i > 0 {
+    let mut damaged: Option<(usize, String)> = None;
+    let mut joined = 0;
+    for record in kept {
+        // Each on its own first: one that is not JSON would break the array it is put in.
+        if let Err(error) = serde_json::from_str::<serde::de::IgnoredAny>(record) {
+            let (count, _) = damaged.get_or_insert_with(|| (0, error.to_string()));
+            *count += 1;
+            continue;
+        }
+        if joined > 0 {
             text.push(',');
         }
+        joined += 1;
         text.push_str(record);
     }
     text.push_str("]}");
@@ -328,7 +349,29 @@ pub(crate) fn read_kept(
         &reader,
         FileResult::not_read(),
     );
-    (result.events, result.found)
+    if let FileStatus::Failed(error) = result.status {
+        // A kept record that is JSON but not a record (not an object, a key given twice).
+        let (more, why) = match error {
+            InputError::BadRecords { count, first, .. } => (count, first),
+            InputError::RepeatedKeys { count, .. } => (count, "a key given twice".to_owned()),
+            other => (1, other.to_string()),
+        };
+        damaged.get_or_insert((0, why)).0 += more;
+    }
+    Kept {
+        events: result.events,
+        found: result.found,
+        damaged,
+    }
+}
+
+/// What the records a partial kept of one file give when read again.
+#[derive(Default)]
+pub(crate) struct Kept {
+    pub(crate) events: Vec<(DedupeKey, Box<RoleAssumption>)>,
+    pub(crate) found: Vec<Found>,
+    /// How many could not be read again, and why the first could not.
+    pub(crate) damaged: Option<(usize, String)>,
 }
 
 /// What [`read_bytes`] found in one file.
@@ -512,9 +555,13 @@ fn finish_file(
                     && passrole::wanted(record.event_source.as_str(), record.event_name.as_str())
                 {
                     // Hand-overs are few: their paths are read from a full JSON value (a
-                    // record too deep for it is a bad record, as any record serde refuses).
-                    let value = match serde_json::from_slice::<serde_json::Value>(text) {
-                        Ok(value) => value,
+                    // record too deep for it is a bad record, as any record serde refuses),
+                    // a key given twice with its first value, as the record's fields.
+                    let value = match crate::json::first_wins(text) {
+                        Ok((value, repeats)) => {
+                            repeated += usize::from(repeats && !record.repeats());
+                            value
+                        }
                         Err(error) => {
                             if bad_records == 0 {
                                 first_bad = error.to_string();
