@@ -1868,3 +1868,66 @@ fn a_role_only_hand_overs_name_is_one_role() {
         ]
     );
 }
+
+/// Review (session 20): a profile's role taken out and another put in within one second (and a
+/// profile deleted and made again) replayed as taken out: changes of one second replay as the
+/// replacement they are, so the instance launched after gets the role put in.
+#[test]
+fn a_profile_replaced_within_a_second_hands_over_the_new_role() {
+    let profile =
+        |edit: &str, request: Value, id: &str| profile_call("10:00:00", edit, request, id);
+    let records = [
+        profile(
+            "RemoveRoleFromInstanceProfile",
+            json!({"instanceProfileName": "Q", "roleName": "QRole1"}),
+            "r1",
+        ),
+        profile(
+            "DeleteInstanceProfile",
+            json!({"instanceProfileName": "Q"}),
+            "d1",
+        ),
+        profile(
+            "CreateInstanceProfile",
+            json!({"instanceProfileName": "Q"}),
+            "c1",
+        ),
+        profile(
+            "AddRoleToInstanceProfile",
+            json!({"instanceProfileName": "Q", "roleName": "QRole2"}),
+            "a1",
+        ),
+        profile(
+            "RemoveRoleFromInstanceProfile",
+            json!({"instanceProfileName": "P", "roleName": "PRole"}),
+            "r2",
+        ),
+        profile(
+            "AddRoleToInstanceProfile",
+            json!({"instanceProfileName": "P", "roleName": "PRole"}),
+            "a2",
+        ),
+        run_instances(
+            user("alice"),
+            "10:05:00",
+            json!({"name": "Q"}),
+            &["i-0q"],
+            "run-q",
+        ),
+        run_instances(
+            user("alice"),
+            "10:06:00",
+            json!({"name": "P"}),
+            &["i-0p"],
+            "run-p",
+        ),
+    ];
+    assert_eq!(
+        pick(&passrole_of(&records, &[]), "event_id,role_arn,role_from"),
+        format!(
+            "event_id,role_arn,role_from\nrun-q,{},profile-calls\nrun-p,{},profile-calls\n",
+            role("QRole2"),
+            role("PRole")
+        )
+    );
+}

@@ -96,13 +96,18 @@ pub struct HandOver {
 }
 
 /// What IAM said of an instance profile.
+///
+/// Changes of one second replay in the order of the variants (a record's time has no finer
+/// grain, and records are not written in order): a profile deleted and made again, or a role
+/// taken out and one put in, in one second is the replacement tools make (CloudFormation,
+/// the console), so what the second leaves is the profile made and its role put in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ProfileEdit {
+    Deleted,
     Created,
+    RoleRemoved(String),
     /// The role (by name) put in the profile.
     RoleAdded(String),
-    RoleRemoved(String),
-    Deleted,
 }
 
 /// One successful IAM call on an instance profile.
