@@ -551,3 +551,58 @@ fn activity_says_when_its_filters_keep_no_session() {
         )
     );
 }
+
+/// Review (session 21): calls without ids were told apart by time, action, session, address
+/// and account only: two calls of one second that differed in outcome, agent or key (the
+/// same session ARN with and without an access key in a real trail) were one. Everything
+/// read of them tells them apart now; a record read twice still counts once.
+#[test]
+fn calls_without_ids_are_told_apart_by_everything_read_of_them() {
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let no_id = |mut record: Value| {
+        record.as_object_mut().unwrap().remove("eventID");
+        record
+    };
+    let plain = no_id(get_object("", "10:01:00", who(), "203.0.113.5"));
+    let refused = no_id(call(
+        "",
+        "10:01:00",
+        who(),
+        "s3.amazonaws.com",
+        "GetObject",
+        "AccessDenied",
+        true,
+        "203.0.113.5",
+    ));
+    let mut other_agent = plain.clone();
+    other_agent["userAgent"] = json!("aws-cli/2");
+    let mut no_key = plain.clone();
+    no_key["userIdentity"]
+        .as_object_mut()
+        .unwrap()
+        .remove("accessKeyId");
+    let dir = Dir::new();
+    dir.write(
+        "a.json",
+        trail(&[plain.clone(), refused, other_agent, no_key]).as_bytes(),
+    );
+    // The first record again, in another file: a copy.
+    dir.write("b.json", trail(&[plain]).as_bytes());
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "a.json", "b.json"],
+    ))
+    .unwrap();
+    // The call without a key is a session of its own (a session is its ARN and its key).
+    let counts: Vec<(&Value, &Value)> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| (&row["calls"], &row["failures"]))
+        .collect();
+    assert_eq!(
+        counts,
+        [(&json!(1), &json!(0)), (&json!(3), &json!(1))],
+        "{value}"
+    );
+}

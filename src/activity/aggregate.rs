@@ -588,7 +588,9 @@ impl FileActivity {
 /// Writes `call`'s identity for de-duplication into `ids` (its source address follows, which
 /// [`CallMark::address_len`] finds at the end): the `sharedEventID` the copies of a
 /// cross-account call share (after `s:`), else its `eventID`, else, for a record with
-/// neither, its content (after `\u{1}`, each part after its length). An `eventID` that begins
+/// neither, everything read of it (after `\u{1}`, each part after its length: two calls
+/// that differ only in what `activity` does not read, such as their request parameters, are
+/// one). An `eventID` that begins
 /// as the other two kinds do is written after `\u{3}`: no two calls of different kinds, or
 /// of different parts, are ever the same text. (Real ids are UUIDs, written as they are: the
 /// partial format keeps these bytes.)
@@ -601,8 +603,14 @@ fn push_identity(ids: &mut String, call: &Call) {
             time.as_str(),
             call.event_source,
             call.event_name,
+            call.error_code,
+            call.read_only,
             call.session_arn,
+            call.access_key,
+            call.created,
+            call.issuer_arn,
             call.source_ip,
+            call.user_agent,
             call.recipient,
         ] {
             ids.push_str(&part.len().to_string());
