@@ -606,3 +606,36 @@ fn calls_without_ids_are_told_apart_by_everything_read_of_them() {
         "{value}"
     );
 }
+
+/// Review (session 21): the address a network is listed by was the smallest as text
+/// (`10.0.0.10` before `10.0.0.9`); it is the smallest by number, in any order of the calls.
+#[test]
+fn a_network_is_listed_by_its_smallest_address_by_number() {
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let dir = Dir::new();
+    dir.write(
+        "a.json",
+        trail(&[
+            get_object("E1", "10:01:00", who(), "10.0.0.10"),
+            get_object("E2", "10:02:00", who(), "10.0.0.9"),
+            get_object("E3", "10:03:00", who(), "203.0.113.250"),
+        ])
+        .as_bytes(),
+    );
+    dir.write(
+        "b.json",
+        trail(&[get_object("E4", "10:04:00", who(), "203.0.113.5")]).as_bytes(),
+    );
+    for order in [["a.json", "b.json"], ["b.json", "a.json"]] {
+        let value: Value = serde_json::from_str(&out(
+            &dir,
+            &["activity", "-q", "--format", "json", order[0], order[1]],
+        ))
+        .unwrap();
+        assert_eq!(
+            value[0]["source_ips"],
+            json!(["10.0.0.9", "203.0.113.5"]),
+            "{value}"
+        );
+    }
+}

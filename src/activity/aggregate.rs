@@ -48,13 +48,20 @@ impl AddressUse {
     /// the smallest address and the earliest call are kept (copied only when they replace).
     fn take_in(&mut self, calls: u64, address: &str, first: (Option<DateTime<Utc>>, &str)) {
         self.calls += calls;
-        if address < &*self.address {
+        if address != &*self.address && smaller_address(address, &self.address) {
             self.address = address.into();
         }
         if first < (self.first.0, &*self.first.1) {
             self.first = (first.0, first.1.into());
         }
     }
+}
+
+/// Whether `address` comes before `known` in a network: by number (`10.0.0.9` before
+/// `10.0.0.10`), then as written (one address written two ways, names).
+fn smaller_address(address: &str, known: &str) -> bool {
+    let number = |text: &str| text.trim().parse::<std::net::IpAddr>().ok();
+    (number(address), address) < (number(known), known)
 }
 
 /// What one session did, as far as the files merged so far tell.
