@@ -20,6 +20,15 @@ pub struct AccountsError {
     pub message: String,
 }
 
+/// Why an `--account` value names no account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unresolved {
+    /// Neither an account id nor a name from the file.
+    Unknown,
+    /// A name the file gives to this many accounts.
+    Ambiguous(usize),
+}
+
 impl AccountNames {
     /// Reads a CSV of `id,name` rows; a first row `id,name` (any case) is a header.
     ///
@@ -66,19 +75,30 @@ impl AccountNames {
         }
     }
 
-    /// The id of `account` given as a name from the file (any case), or `account` itself: so
-    /// `--account prod` means prod's id. An id is never taken for a name.
-    pub fn resolve(&self, account: &str) -> String {
+    /// The id of `account` given as a name from the file (any case), or `account` itself when
+    /// it is an id (digits, or an id the file lists): so `--account prod` means prod's id. An
+    /// id is never taken for a name.
+    ///
+    /// # Errors
+    /// `account` is neither an id nor a name from the file, or names several accounts (a
+    /// filter that would keep nothing, said rather than run).
+    pub fn resolve(&self, account: &str) -> Result<String, Unresolved> {
         if self.names.contains_key(account) {
-            return account.to_owned();
+            return Ok(account.to_owned());
         }
-        let mut named = self
+        if !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(account.to_owned());
+        }
+        let named: Vec<&String> = self
             .names
             .iter()
-            .filter(|(_, name)| !name.is_empty() && name.eq_ignore_ascii_case(account));
-        match (named.next(), named.next()) {
-            (Some((id, _)), None) => id.clone(),
-            _ => account.to_owned(),
+            .filter(|(_, name)| !name.is_empty() && name.eq_ignore_ascii_case(account))
+            .map(|(id, _)| id)
+            .collect();
+        match named[..] {
+            [id] => Ok(id.clone()),
+            [] => Err(Unresolved::Unknown),
+            _ => Err(Unresolved::Ambiguous(named.len())),
         }
     }
 
@@ -110,11 +130,18 @@ mod tests {
             ]),
             given: true,
         };
-        assert_eq!(names.resolve("Prod"), "111");
-        // Two accounts named dev: neither is meant.
-        assert_eq!(names.resolve("dev"), "dev");
+        assert_eq!(names.resolve("Prod"), Ok("111".to_owned()));
+        // Two accounts named dev: which one is not for trailmask to guess.
+        assert_eq!(names.resolve("dev"), Err(Unresolved::Ambiguous(2)));
         // An id stays an id, even where another account is named like it.
-        assert_eq!(names.resolve("111"), "111");
-        assert_eq!(names.resolve("999"), "999");
+        assert_eq!(names.resolve("111"), Ok("111".to_owned()));
+        assert_eq!(names.resolve("999"), Ok("999".to_owned()));
+        // A name mistyped, or a name without a file: no account.
+        assert_eq!(names.resolve("prdo"), Err(Unresolved::Unknown));
+        assert_eq!(
+            AccountNames::default().resolve("prod"),
+            Err(Unresolved::Unknown)
+        );
+        assert_eq!(names.resolve(""), Err(Unresolved::Unknown));
     }
 }

@@ -2,7 +2,7 @@
 //! globs, the S3 date window, the accounts file and the output target. Every usage mistake is
 //! found here, before any file is read.
 
-use crate::accounts::AccountNames;
+use crate::accounts::{AccountNames, Unresolved};
 use crate::cli::{Collapse, GraphArgs, GraphLevel, ReadArgs};
 use crate::filter::{Filters, OutcomeFilter};
 use crate::focus::Focus;
@@ -35,6 +35,8 @@ pub enum PlanError {
     EmptyWindow,
     #[error(transparent)]
     Accounts(#[from] crate::accounts::AccountsError),
+    #[error("invalid --account '{value}': {reason}")]
+    Account { value: String, reason: String },
 }
 
 /// The most worker threads `-j` takes. Past a few hundred, starting the threads alone costs
@@ -109,7 +111,11 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         filters: Filters {
             since,
             until,
-            accounts: args.accounts.iter().map(|a| accounts.resolve(a)).collect(),
+            accounts: args
+                .accounts
+                .iter()
+                .map(|a| account_id(&accounts, args.accounts_file.as_deref(), a))
+                .collect::<Result<_, _>>()?,
             role: args.role.as_deref().map(|g| glob("role", g)).transpose()?,
             source: args
                 .source
@@ -141,6 +147,24 @@ pub fn graph_options(args: &GraphArgs) -> GraphOptions {
         collapse_services: collapse(Collapse::Services),
         collapse_subjects: collapse(Collapse::Subjects),
     }
+}
+
+/// The id an `--account` value means, given the `--accounts` file (if any) it was read from.
+fn account_id(
+    names: &AccountNames,
+    file: Option<&std::path::Path>,
+    value: &str,
+) -> Result<String, PlanError> {
+    names.resolve(value).map_err(|why| PlanError::Account {
+        value: value.to_owned(),
+        reason: match (why, file) {
+            (Unresolved::Ambiguous(count), Some(file)) => {
+                format!("{} names {count} accounts (give the id)", file.display())
+            }
+            (_, Some(file)) => format!("neither an account id nor a name in {}", file.display()),
+            (_, None) => "not an account id (a name needs --accounts FILE)".to_owned(),
+        },
+    })
 }
 
 fn time_error(flag: &'static str, value: &str) -> PlanError {

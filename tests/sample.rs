@@ -566,7 +566,7 @@ fn filters_that_keep_nothing_say_so() {
         stderr(&output),
         "trailmask: no role assumption matched the filters (26 read)\n"
     );
-    let none = run(&["events", "-q", "--account", "prod", "sample-logs"]);
+    let none = run(&["events", "-q", "--account", "999999999999", "sample-logs"]);
     assert_eq!(
         stderr(&none),
         "trailmask: no role assumption matched the filters (26 read)\n"
@@ -597,4 +597,26 @@ fn account_filter_takes_a_name_from_the_accounts_file() {
     ]);
     assert_eq!(named, by_id);
     assert_eq!(named.lines().count(), 11);
+}
+
+/// Review (session 21): an `--account` that names no account (a name mistyped, a name without
+/// the file that defines it) was a filter that kept nothing; it is a usage error.
+#[test]
+fn an_account_that_names_no_account_is_a_usage_error() {
+    let file = ["--accounts", "tests/golden/accounts.csv"];
+    for (args, message) in [
+        (
+            &["--account", "prdo"][..],
+            "invalid --account 'prdo': not an account id (a name needs --accounts FILE)",
+        ),
+        (
+            &[file[0], file[1], "--account", "prdo"][..],
+            "invalid --account 'prdo': neither an account id nor a name in tests/golden/accounts.csv",
+        ),
+    ] {
+        let output = run(&[&["events", "-q"], args, &["sample-logs"]].concat());
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(stderr(&output), format!("trailmask: error: {message}\n"));
+        assert_eq!(stdout(&output), "");
+    }
 }
