@@ -68,15 +68,25 @@ pub struct PartialArgs {
 /// partial; the others apply when it is merged).
 #[derive(Debug, Subcommand)]
 pub enum PartialOf {
+    /// A partial for `trailmask events`, its options those of `events`.
     Events(EventsArgs),
+    /// A partial for `trailmask graph`, its options those of `graph`.
     Graph(GraphArgs),
+    /// A partial for `trailmask chains`, its options those of `chains`.
     Chains(ChainsArgs),
+    /// A partial for `trailmask services`, its options those of `services`.
     Services(ServicesArgs),
+    /// A partial for `trailmask passrole`, its options those of `passrole`.
     Passrole(PassroleArgs),
+    /// A partial for `trailmask activity`, its options those of `activity`.
     Activity(ActivityArgs),
+    /// A partial for `trailmask findings`, its options those of `findings`.
     Findings(FindingsArgs),
+    /// A partial for `trailmask edges`, its options those of `edges`.
     Edges(EdgesArgs),
+    /// A partial for `trailmask summary`, its options those of `summary`.
     Summary(SummaryArgs),
+    /// A partial for `trailmask report`, its options those of `report`.
     Report(ReportArgs),
 }
 
@@ -117,15 +127,18 @@ pub struct ReadArgs {
     pub until: Option<String>,
 
     /// Only events where this account is the caller's or the role's (repeatable): an id, or a
-    /// name from --accounts FILE.
+    /// name from --accounts FILE (passrole: the passer's, the call's or the role's; activity:
+    /// the role's or a recipient account of the session's calls).
     #[arg(long = "account", value_name = "ID", help_heading = "Filters")]
     pub accounts: Vec<String>,
 
-    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*'; any case).
+    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*'; any case; passrole: the
+    /// role or the instance profile).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub role: Option<String>,
 
-    /// Only sources (ARN, service, provider or subject) matching this glob.
+    /// Only sources (ARN, service, provider or subject) matching this glob (passrole: the
+    /// passer or its origin; activity: the session's origin or its ARN).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub source: Option<String>,
 
