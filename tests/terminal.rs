@@ -130,8 +130,18 @@ fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
 /// failing the test if it has not ended after `timeout_s` seconds. Returns what the terminal
 /// received and the exit status.
 fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
+    run_in_terminal_typing(dir, args, timeout_s, b"")
+}
+
+/// [`run_in_terminal`], with `typed` typed into the terminal once trailmask has started.
+fn run_in_terminal_typing(
+    dir: &Path,
+    args: &[&str],
+    timeout_s: u64,
+    typed: &[u8],
+) -> (Screen, u32) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::time::{Duration, Instant};
 
     let pty = native_pty_system()
@@ -149,6 +159,8 @@ fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
     let mut child = pty.slave.spawn_command(cmd).expect("spawn in the pty");
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().expect("pty reader");
+    let mut writer = pty.master.take_writer().expect("pty writer");
+    writer.write_all(typed).expect("type into the pty");
     let collect = std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let mut chunk = [0u8; 8192];
@@ -172,6 +184,7 @@ fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
+    drop(writer);
     drop(pty.master);
     let bytes = collect.join().expect("reader thread");
     let bytes = String::from_utf8_lossy(&bytes)
@@ -243,4 +256,27 @@ fn report_in_a_terminal_writes_a_file_and_never_the_screen() {
     assert!(text.ends_with(closing_line("report")), "{text}");
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+}
+
+/// Review (session 21): `trailmask events -` on a terminal waited for input with nothing on
+/// the screen but the bar at 0 files. It says what it waits for, and reads what is typed up to
+/// Ctrl-D as any other input.
+#[test]
+fn reading_the_terminal_says_so_and_reads_what_is_typed() {
+    let record = r#"{"eventTime":"2021-03-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u","accountId":"111111111111"},"requestParameters":{"roleArn":"arn:aws:iam::111111111111:role/R","roleSessionName":"s"},"eventID":"e1"}"#;
+    let dir = Dir::new();
+    dir.write("r.json", record.as_bytes());
+    let piped = run_in(dir.root.path(), &["edges", "-q", "r.json"], None);
+    let typed = format!("{record}\n\x04");
+    let (screen, status) =
+        run_in_terminal_typing(dir.root.path(), &["edges", "-"], 30, typed.as_bytes());
+    assert_eq!(status, 0);
+    // The terminal echoes what is typed; after it, the line, then the output as piped.
+    let text = String::from_utf8_lossy(&screen.bytes);
+    let hint = "trailmask: reading logs from the terminal (-): paste them, then Ctrl-D\n";
+    let after_hint = text.find(hint).map(|at| &text[at + hint.len()..]);
+    assert!(
+        after_hint.is_some_and(|rest| rest.contains(&stdout(&piped))),
+        "{text}"
+    );
 }

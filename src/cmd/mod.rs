@@ -23,7 +23,7 @@ use crate::export::table::printable;
 use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
 use crate::read::decode::Interest;
-use crate::scan::{Scan, find_inputs, read_files, read_inputs};
+use crate::scan::{Scan, assemble, find_inputs, read_files};
 use std::io::{self, IsTerminal, Write};
 
 /// What a command reads of the events beyond their fields. Linking chains costs a few percent
@@ -212,6 +212,17 @@ fn frame(
         );
         return ExitCode::Usage;
     }
+    if !plan.quiet
+        && io::stderr().is_terminal()
+        && io::stdin().is_terminal()
+        && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
+    {
+        // `-` on a terminal waits for what is typed or pasted: say so, or the run looks hung.
+        let _ = writeln!(
+            stderr,
+            "trailmask: reading logs from the terminal (-): paste them, then Ctrl-D"
+        );
+    }
     let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let on_file = |bytes: u64| {
@@ -228,7 +239,23 @@ fn frame(
         }
         return partial::finish(plan, command, read, output, stderr);
     }
-    let scan = read_inputs(&plan.scan, inputs, &on_file);
+    let read = read_files(&plan.scan, inputs, &on_file);
+    if let Some(bar) = &progress {
+        // The reading is done; what follows (copies, chains, the merge of the workers'
+        // counts) takes a while on a large trail: the line says so, and stops counting bytes.
+        bar.set_style(progress_style(
+            "{spinner} read {msg}; putting it together {elapsed}",
+        ));
+        bar.set_message(format!(
+            "{}, {}",
+            plural(
+                files_done.load(std::sync::atomic::Ordering::Relaxed),
+                "file"
+            ),
+            indicatif::HumanBytes(bar.position())
+        ));
+    }
+    let scan = assemble(&plan.scan, read);
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -380,15 +407,17 @@ pub fn closing_line(scan: &Scan, shown: usize) -> String {
 
 fn progress_bar() -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-    );
+    bar.set_style(progress_style(
+        "{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}",
+    ));
     bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+fn progress_style(template: &str) -> indicatif::ProgressStyle {
+    indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
 }
 
 /// The exit status of a run whose inputs failed with `failures`: success without any, status 4
