@@ -86,6 +86,10 @@ pub enum S3Problem {
     /// 401 or 403, or an error code that means the credentials (`InvalidAccessKeyId`,
     /// `SignatureDoesNotMatch`, `ExpiredToken`, `AccessDenied`…).
     AccessDenied(String),
+    /// S3 refused one object, not the credentials: an archived object (`InvalidObjectState`),
+    /// or `AccessDenied` from a policy or KMS key that covers some objects and not others.
+    /// About that object alone: the bucket's other objects are still asked for.
+    ObjectRefused(String),
     /// The bucket does not exist.
     NoSuchBucket,
     /// The credential chain found no credentials, or failed.
@@ -130,6 +134,14 @@ impl std::fmt::Display for S3Problem {
             S3Problem::AccessDenied(code) => {
                 write!(f, "access denied ({code}): check the AWS credentials")
             }
+            S3Problem::ObjectRefused(code) if code == "InvalidObjectState" => write!(
+                f,
+                "archived ({code}): restore it from its archive storage class to read it"
+            ),
+            S3Problem::ObjectRefused(code) => write!(
+                f,
+                "access denied ({code}): a bucket policy or the KMS key refuses this object"
+            ),
             S3Problem::NoSuchBucket => write!(f, "no such bucket (NoSuchBucket)"),
             S3Problem::NoCredentials(why) => write!(
                 f,
@@ -360,10 +372,18 @@ where
                 } else {
                     code.to_owned()
                 }),
-                (404, "" | "NoSuchKey") => S3Problem::Other("no such object (NoSuchKey)".into()),
+                (404, "NoSuchKey") => S3Problem::Other("no such object (NoSuchKey)".into()),
+                (500.., "") => S3Problem::Other(format!("S3 server error (HTTP {status})")),
+                (_, "") => S3Problem::Other(format!(
+                    "an answer without an S3 error code (HTTP {status}): is the endpoint S3?"
+                )),
                 _ => {
                     let message = service.err().message().unwrap_or_default();
-                    S3Problem::Other(format!("S3 error {code} (HTTP {status}) {message}"))
+                    S3Problem::Other(
+                        format!("S3 error {code} (HTTP {status}) {message}")
+                            .trim_end()
+                            .to_owned(),
+                    )
                 }
             }
         }
@@ -533,8 +553,12 @@ async fn walk(
                 return Err(problem);
             }
             Err(problem) => {
+                let at = match folder.as_str() {
+                    "" => format!("s3://{bucket}"),
+                    folder => format!("s3://{bucket}/{folder}"),
+                };
                 walked.errors.push(InputError::S3 {
-                    path: PathBuf::from(format!("s3://{bucket}/{folder}")),
+                    path: PathBuf::from(at),
                     problem,
                     objects: 0,
                 });
@@ -570,7 +594,9 @@ async fn walk(
             }
         }
     }
-    if !found_any && !prefix.is_empty() {
+    // Nothing found and nothing failed: no such prefix. A folder that could not be listed
+    // says why instead (its error is in `walked.errors`).
+    if !found_any && !prefix.is_empty() && walked.errors.is_empty() {
         return Err(S3Problem::NotFound);
     }
     Ok(walked)
@@ -850,11 +876,12 @@ fn open_now(
             0,
         ));
     }
-    let body = store.runtime.block_on(get(store, url, 0))?;
+    let (body, etag) = store.runtime.block_on(get(store, url, 0, None))?;
     Ok(Body::Stream(Stream {
         store,
         url: url.clone(),
         body,
+        etag,
         chunk: Vec::new(),
         at: 0,
         delivered: 0,
@@ -862,26 +889,75 @@ fn open_now(
     }))
 }
 
-/// Sends a GetObject (from byte `from` on), after the bucket's first refusal not at all.
-async fn get(store: &Store, url: &ObjectUrl, from: u64) -> Result<ByteStream, S3Problem> {
-    if let Some(refusal) = store.refusal(&url.bucket) {
-        return Err(refusal);
-    }
-    let mut request = store
-        .client(&url.bucket)
-        .get_object()
-        .bucket(&*url.bucket)
-        .key(&url.key);
-    if from > 0 {
-        request = request.range(format!("bytes={from}-"));
-    }
-    match request.send().await {
-        Ok(output) => Ok(output.body),
-        Err(error) => {
-            let problem = problem(&error);
-            store.note(&url.bucket, &problem);
-            Err(problem)
+/// Sends a GetObject (from byte `from` on, of the version whose ETag is `etag` when one is
+/// given), after the bucket's first refusal not at all; follows S3's redirect to the
+/// bucket's region once (a listing read from a file never learned it). Answers the body and
+/// its ETag.
+async fn get(
+    store: &Store,
+    url: &ObjectUrl,
+    from: u64,
+    etag: Option<&str>,
+) -> Result<(ByteStream, Option<String>), S3Problem> {
+    let mut redirected = false;
+    loop {
+        if let Some(refusal) = store.refusal(&url.bucket) {
+            return Err(refusal);
         }
+        let mut request = store
+            .client(&url.bucket)
+            .get_object()
+            .bucket(&*url.bucket)
+            .key(&url.key);
+        if from > 0 {
+            request = request.range(format!("bytes={from}-"));
+        }
+        if let Some(etag) = etag {
+            request = request.if_match(etag);
+        }
+        match request.send().await {
+            Ok(output) => {
+                // A server that ignores the range sends the object from its start: read on,
+                // it would be spliced into what was delivered.
+                let expected = format!("bytes {from}-");
+                if from > 0
+                    && !output
+                        .content_range()
+                        .is_some_and(|range| range.starts_with(&expected))
+                {
+                    return Err(S3Problem::Other(format!(
+                        "cut off in transit, and the server did not resume it from byte {from}"
+                    )));
+                }
+                return Ok((output.body, output.e_tag));
+            }
+            Err(error) => {
+                if !redirected && store.redirect(&url.bucket, &error).is_some() {
+                    redirected = true;
+                    continue;
+                }
+                let problem = object_problem(problem(&error));
+                store.note(&url.bucket, &problem);
+                return Err(problem);
+            }
+        }
+    }
+}
+
+/// A GetObject's refusal: the credentials' (the location's) or the object's own. `AccessDenied`
+/// on one object is a policy or KMS key that may cover others and not it (a bucket policy by
+/// prefix, one key per account); an archived object is refused as `InvalidObjectState`.
+fn object_problem(problem: S3Problem) -> S3Problem {
+    match problem {
+        S3Problem::AccessDenied(code)
+            if matches!(
+                code.as_str(),
+                "AccessDenied" | "InvalidObjectState" | "HTTP 403"
+            ) =>
+        {
+            S3Problem::ObjectRefused(code)
+        }
+        other => other,
     }
 }
 
@@ -904,7 +980,7 @@ async fn fetch_whole(store: &Store, url: &ObjectUrl, size: u64) -> Result<Vec<u8
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut body = get(store, url, 0).await?;
+        let (mut body, _) = get(store, url, 0, None).await?;
         let mut bytes = Vec::with_capacity(size.min(WHOLE_OBJECT as usize));
         let ended = loop {
             match next_piece(&mut body).await {
@@ -964,6 +1040,8 @@ pub struct Stream {
     store: &'static Store,
     url: ObjectUrl,
     body: ByteStream,
+    /// The version read: a resumed request asks for it (`If-Match`), not for a newer one.
+    etag: Option<String>,
     chunk: Vec<u8>,
     at: usize,
     delivered: u64,
@@ -989,10 +1067,13 @@ impl Read for Stream {
                 Err(_) => {
                     std::thread::sleep(backoff(self.attempts));
                     self.attempts += 1;
-                    let resumed = store
-                        .runtime
-                        .block_on(get(store, &self.url, self.delivered));
-                    self.body = resumed.map_err(std::io::Error::other)?;
+                    let resumed = store.runtime.block_on(get(
+                        store,
+                        &self.url,
+                        self.delivered,
+                        self.etag.as_deref(),
+                    ));
+                    self.body = resumed.map_err(std::io::Error::other)?.0;
                 }
             }
         }
