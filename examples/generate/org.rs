@@ -1935,7 +1935,7 @@ fn truth(
         "chains": {
             "max_depth": depths.keys().max(),
             "hops_by_depth": depths.iter().map(|(d, n)| (d.to_string(), json!(n))).collect::<serde_json::Map<String, Value>>(),
-            "note": "a row per distinct path that chains ended on (a hop whose session made no further hop, or a refused hop), depth 2 or more; a console switch from an Identity Center session continues that session's chain",
+            "note": "a row per distinct path that chains ended on (a hop whose session made no further hop, or a refused hop), depth 2 or more; a console switch from an Identity Center session continues that session's chain here (the person's whole path), where trailmask starts a switch's chain at the session it switched from (README, Console switches)",
             "paths": chain_rows,
         },
     })
