@@ -70,6 +70,18 @@ impl Target {
         }
     }
 
+    /// The width of the terminal a table is written to, in columns: stdout's, when it is
+    /// the target and a terminal (tables are fitted to it, [`crate::export::table::write`]).
+    pub fn terminal_columns(&self) -> Option<usize> {
+        use std::io::IsTerminal;
+        match self {
+            Target::Stdout if io::stdout().is_terminal() => {
+                terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| width.0 as usize)
+            }
+            _ => None,
+        }
+    }
+
     /// Opens the target, before the inputs are read: follows links, refuses an input, and
     /// creates the temporary file (see the module documentation).
     ///

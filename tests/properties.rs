@@ -142,7 +142,7 @@ proptest! {
     #[test]
     fn tables_hold_no_raw_control_characters(values in proptest::collection::vec(hostile(), 1..5)) {
         let mut out = Vec::new();
-        write::table(&OneRow(values), &mut out).unwrap();
+        write::table(&OneRow(values), None, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         prop_assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{:?}", text);
     }

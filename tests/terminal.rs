@@ -26,13 +26,14 @@ fn closing_line(command: &str) -> &'static str {
 /// What a pseudo-terminal showed: everything written to it, `\r\n` turned back into `\n`.
 struct Screen {
     bytes: Vec<u8>,
+    columns: u16,
 }
 
 impl Screen {
-    /// The text left on a 50x400 terminal after every byte is drawn.
-    fn shown(bytes: &[u8]) -> String {
+    /// The text left on this terminal (50 lines high) after `bytes` are drawn.
+    fn shown(&self, bytes: &[u8]) -> String {
         let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
-        let mut parser = vt100::Parser::new(size(50), size(400), 0);
+        let mut parser = vt100::Parser::new(size(50), size(self.columns), 0);
         parser.process(bytes);
         parser.screen().contents()
     }
@@ -63,7 +64,7 @@ fn a_terminal_hangs_no_command() {
             );
             let before = &screen.bytes[..screen.bytes.len() - expected.len()];
             assert_eq!(
-                Screen::shown(before).trim(),
+                screen.shown(before).trim(),
                 "",
                 "{args:?}: bar not cleared"
             );
@@ -123,22 +124,25 @@ fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
         bar.contains(" read ") && bar.contains(" files, "),
         "the bar never drew: {bar:?}"
     );
-    assert_eq!(Screen::shown(before).trim(), "", "bar not cleared: {bar:?}");
+    assert_eq!(screen.shown(before).trim(), "", "bar not cleared: {bar:?}");
 }
 
-/// Runs trailmask in `dir` on a 50x400 pseudo-terminal (stdin, stdout and stderr all on it),
-/// failing the test if it has not ended after `timeout_s` seconds. Returns what the terminal
-/// received and the exit status.
+/// Runs trailmask in `dir` on a pseudo-terminal 50 lines high and wide enough for every table
+/// of sample-logs (1,000 columns; stdin, stdout and stderr all on it), failing the test if it
+/// has not ended after `timeout_s` seconds. Returns what the terminal received and the exit
+/// status.
 fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
-    run_in_terminal_typing(dir, args, timeout_s, b"")
+    run_in_terminal_typing(dir, args, timeout_s, b"", 1000)
 }
 
-/// [`run_in_terminal`], with `typed` typed into the terminal once trailmask has started.
+/// [`run_in_terminal`] on a terminal `columns` wide, with `typed` typed into it once
+/// trailmask has started.
 fn run_in_terminal_typing(
     dir: &Path,
     args: &[&str],
     timeout_s: u64,
     typed: &[u8],
+    columns: u16,
 ) -> (Screen, u32) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
@@ -147,7 +151,7 @@ fn run_in_terminal_typing(
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 50,
-            cols: 400,
+            cols: columns,
             pixel_width: 0,
             pixel_height: 0,
         })
@@ -190,7 +194,7 @@ fn run_in_terminal_typing(
     let bytes = String::from_utf8_lossy(&bytes)
         .replace("\r\n", "\n")
         .into_bytes();
-    (Screen { bytes }, status.exit_code())
+    (Screen { bytes, columns }, status.exit_code())
 }
 
 /// A partial result is gzip: in a terminal without `-o` it is refused before anything is read
@@ -269,7 +273,7 @@ fn reading_the_terminal_says_so_and_reads_what_is_typed() {
     let piped = run_in(dir.root.path(), &["edges", "-q", "r.json"], None);
     let typed = format!("{record}\n\x04");
     let (screen, status) =
-        run_in_terminal_typing(dir.root.path(), &["edges", "-"], 30, typed.as_bytes());
+        run_in_terminal_typing(dir.root.path(), &["edges", "-"], 30, typed.as_bytes(), 1000);
     assert_eq!(status, 0);
     // The terminal echoes what is typed; after it, the line, then the output as piped.
     let text = String::from_utf8_lossy(&screen.bytes);
@@ -278,5 +282,40 @@ fn reading_the_terminal_says_so_and_reads_what_is_typed() {
     assert!(
         after_hint.is_some_and(|rest| rest.contains(&stdout(&piped))),
         "{text}"
+    );
+}
+
+/// Review (session 21): tables are as wide as their longest values (findings' ~390 columns on
+/// sample-logs), and a terminal narrower than that wrapped each row over several lines into
+/// the next. In such a terminal a table is written as records, a line per value; one that
+/// fits, and any table piped, as before.
+#[test]
+fn a_table_too_wide_for_the_terminal_is_written_as_records() {
+    let args = ["findings", "--baseline-until", "2020-12-20", "sample-logs/"];
+    let (screen, status) = run_in_terminal_typing(&repo(), &args, 30, b"", 120);
+    assert_eq!(status, 0);
+    let text = String::from_utf8(screen.bytes).expect("utf-8");
+    let piped = stdout(&run(
+        &[&args[..1], &["-q", "--format", "csv"], &args[1..]].concat()
+    ));
+    let rows = csv_rows(&piped);
+    let mut expected = String::new();
+    for (n, row) in rows[1..].iter().enumerate() {
+        let title = format!("-[ RECORD {} ]", n + 1);
+        expected.push_str(&format!("{title}{}\n", "-".repeat(60 - title.len())));
+        for (name, value) in rows[0].iter().zip(row) {
+            let name = name.to_uppercase();
+            expected.push_str(&format!("{name:<10}  {value}\n"));
+        }
+    }
+    expected.push_str(closing_line("findings"));
+    assert!(text.ends_with(&expected), "{text}\n---\n{expected}");
+    assert_eq!(rows.len(), 6, "{piped}");
+    // A table that fits (services: 192 columns, in 200) stays a table.
+    let (screen, _) = run_in_terminal_typing(&repo(), &["services", "sample-logs/"], 30, b"", 200);
+    let services = stdout(&run(&["services", "-q", "sample-logs/"]));
+    assert!(
+        String::from_utf8_lossy(&screen.bytes).contains(&services),
+        "{services}"
     );
 }

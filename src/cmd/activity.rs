@@ -449,25 +449,36 @@ impl IndexedRows for CallRows<'_> {
 }
 
 /// Writes the long listings (sessions, calls) in parallel chunks where the format allows.
+/// (A table is fitted to the terminal it is written to, `context`'s output.)
 fn write_indexed(
     rows: &dyn IndexedRows,
     format: RowsFormat,
+    context: &Context,
     wtr: &mut dyn Write,
 ) -> io::Result<()> {
     match format {
         RowsFormat::Csv => export::csv::write_indexed(rows, false, wtr),
         RowsFormat::Jsonl => export::json::write_lines_indexed(rows, wtr),
         RowsFormat::Json => export::json::write_array(rows, wtr),
-        RowsFormat::Table => export::table::write(rows, wtr),
+        RowsFormat::Table => {
+            export::table::write(rows, context.plan.output.terminal_columns(), wtr)
+        }
     }
 }
 
-fn write(rows: &dyn Rows, format: RowsFormat, wtr: &mut dyn Write) -> io::Result<()> {
+fn write(
+    rows: &dyn Rows,
+    format: RowsFormat,
+    context: &Context,
+    wtr: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         RowsFormat::Csv => export::csv::write(rows, false, wtr),
         RowsFormat::Json => export::json::write_array(rows, wtr),
         RowsFormat::Jsonl => export::json::write_lines(rows, wtr),
-        RowsFormat::Table => export::table::write(rows, wtr),
+        RowsFormat::Table => {
+            export::table::write(rows, context.plan.output.terminal_columns(), wtr)
+        }
     }
 }
 
@@ -515,13 +526,15 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
                     })
                     .collect(),
             };
-            return write_indexed(&rows, args.format, wtr);
+            return write_indexed(&rows, args.format, context, wtr);
         }
         match args.by {
-            ActivityView::Session => write_indexed(&SessionRows(&sessions), args.format, wtr),
-            ActivityView::Role => write(&RoleRows::of(&sessions), args.format, wtr),
-            ActivityView::Origin => write(&OriginRows::of(&sessions), args.format, wtr),
-            ActivityView::Action => write(&ActionRows::of(&sessions), args.format, wtr),
+            ActivityView::Session => {
+                write_indexed(&SessionRows(&sessions), args.format, context, wtr)
+            }
+            ActivityView::Role => write(&RoleRows::of(&sessions), args.format, context, wtr),
+            ActivityView::Origin => write(&OriginRows::of(&sessions), args.format, context, wtr),
+            ActivityView::Action => write(&ActionRows::of(&sessions), args.format, context, wtr),
         }
     })
 }

@@ -71,11 +71,15 @@ fn width(text: &str) -> usize {
 /// The widest a column is padded to (characters).
 const MAX_PADDED: usize = 160;
 
-/// Writes `rows` as a table with upper-case headers, columns separated by two spaces.
+/// Writes `rows` as a table with upper-case headers, columns separated by two spaces. With
+/// `fit` (the width of the terminal it is written to), a table wider than that is written as
+/// records instead, one `COLUMN  value` line per cell and a `-[ RECORD n ]` line before each
+/// row (as psql's expanded display): a line per value reads at any width, where a table's rows
+/// would wrap into each other. Piped or written to a file, it is always the table.
 ///
 /// # Errors
 /// Any write error.
-pub fn write(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
+pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Result<()> {
     let header: Vec<String> = rows.columns().iter().map(|c| c.to_uppercase()).collect();
     let mut lines: Vec<Vec<String>> = vec![header];
     rows.each_row(&mut |cells| {
@@ -97,24 +101,52 @@ pub fn write(rows: &dyn Rows, wtr: &mut dyn Write) -> io::Result<()> {
             widest.min(MAX_PADDED)
         })
         .collect();
-    for line in &lines {
-        let mut out = String::new();
-        for (i, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if i + 1 < columns {
-                out.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[i].saturating_sub(width(cell)) + 2,
-                ));
+    let table: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            let mut out = String::new();
+            for (i, cell) in line.iter().enumerate() {
+                out.push_str(cell);
+                if i + 1 < columns {
+                    out.extend(std::iter::repeat_n(
+                        ' ',
+                        widths[i].saturating_sub(width(cell)) + 2,
+                    ));
+                }
             }
+            out.truncate(out.trim_end().len());
+            out
+        })
+        .collect();
+    let widest = table.iter().map(|line| width(line)).max().unwrap_or(0);
+    match fit {
+        Some(limit) if widest > limit => write_records(&lines, limit, wtr),
+        _ => table.iter().try_for_each(|line| writeln!(wtr, "{line}")),
+    }
+}
+
+/// `lines` (the header, then the rows) as records: see [`write`].
+fn write_records(lines: &[Vec<String>], limit: usize, wtr: &mut dyn Write) -> io::Result<()> {
+    let Some((header, rows)) = lines.split_first() else {
+        return Ok(());
+    };
+    let names = header.iter().map(|name| width(name)).max().unwrap_or(0);
+    for (n, row) in rows.iter().enumerate() {
+        let title = format!("-[ RECORD {} ]", n + 1);
+        let rule = limit.clamp(title.len(), 60) - title.len();
+        writeln!(wtr, "{title}{}", "-".repeat(rule))?;
+        for (name, value) in header.iter().zip(row) {
+            let pad = names - width(name) + 2;
+            let line = format!("{name}{}{value}", " ".repeat(pad));
+            writeln!(wtr, "{}", line.trim_end())?;
         }
-        writeln!(wtr, "{}", out.trim_end())?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::Cell;
     use super::*;
 
     #[test]
@@ -123,5 +155,48 @@ mod tests {
         assert_eq!(printable("plain ロール"), "plain ロール");
         assert_eq!(printable("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(width("ロール"), 6);
+    }
+
+    struct Two;
+
+    impl Rows for Two {
+        fn columns(&self) -> Vec<&'static str> {
+            vec!["role_arn", "calls"]
+        }
+        fn each_row(&self, row: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+            row(&[
+                Cell::Text("arn:aws:iam::111122223333:role/Ops"),
+                Cell::Count(12),
+            ])?;
+            row(&[
+                Cell::Text("arn:aws:iam::111122223333:role/B"),
+                Cell::Count(3),
+            ])
+        }
+    }
+
+    fn written(fit: Option<usize>) -> String {
+        let mut out = Vec::new();
+        write(&Two, fit, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_table_too_wide_for_its_terminal_is_written_as_records() {
+        let table = "ROLE_ARN                            CALLS\n\
+                     arn:aws:iam::111122223333:role/Ops  12\n\
+                     arn:aws:iam::111122223333:role/B    3\n";
+        assert_eq!(written(None), table);
+        // 41 columns wide: fits 41, not 40.
+        assert_eq!(written(Some(41)), table);
+        assert_eq!(
+            written(Some(40)),
+            "-[ RECORD 1 ]---------------------------\n\
+             ROLE_ARN  arn:aws:iam::111122223333:role/Ops\n\
+             CALLS     12\n\
+             -[ RECORD 2 ]---------------------------\n\
+             ROLE_ARN  arn:aws:iam::111122223333:role/B\n\
+             CALLS     3\n"
+        );
     }
 }
