@@ -566,7 +566,7 @@ fn filters_that_keep_nothing_say_so() {
         stderr(&output),
         "trailmask: no role assumption matched the filters (26 read)\n"
     );
-    let none = run(&["events", "-q", "--account", "999999999999", "sample-logs"]);
+    let none = run(&["events", "-q", "--account", "101010101010", "sample-logs"]);
     assert_eq!(
         stderr(&none),
         "trailmask: no role assumption matched the filters (26 read)\n"

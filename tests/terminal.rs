@@ -63,11 +63,7 @@ fn a_terminal_hangs_no_command() {
                 "{args:?}: the terminal did not end with the piped output:\n{text}"
             );
             let before = &screen.bytes[..screen.bytes.len() - expected.len()];
-            assert_eq!(
-                screen.shown(before).trim(),
-                "",
-                "{args:?}: bar not cleared"
-            );
+            assert_eq!(screen.shown(before).trim(), "", "{args:?}: bar not cleared");
         }
     }
 }

@@ -26,6 +26,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::{ProvideCredentials, Region};
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::EncodingType;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -452,11 +453,14 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
     let mut redirected = false;
     'again: loop {
         let mut level = Level::default();
+        // Keys come back percent-encoded: a key may hold bytes XML 1.0 cannot (a control
+        // character), and one such key would make its whole folder's listing unreadable.
         let mut pages = client
             .list_objects_v2()
             .bucket(&**bucket)
             .prefix(prefix)
             .delimiter("/")
+            .encoding_type(EncodingType::Url)
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -471,25 +475,62 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
                     return Err(problem(&error));
                 }
             };
+            // A server that does not encode says so by leaving `EncodingType` out.
+            let encoded = page.encoding_type() == Some(&EncodingType::Url);
+            let listed = |text: &str| match encoded {
+                true => url_decoded(text),
+                false => Some(text.to_owned()),
+            };
             // What a server lists outside the prefix (or the prefix itself as a folder, which
             // would be walked forever) is not under it: left out.
             for object in page.contents() {
-                if let Some(key) = object.key().filter(|k| k.starts_with(prefix)) {
+                if let Some(key) = object
+                    .key()
+                    .and_then(listed)
+                    .filter(|k| k.starts_with(prefix))
+                {
                     let size = object.size().map_or(0, |s| u64::try_from(s).unwrap_or(0));
-                    level.objects.push((key.to_owned(), size));
+                    level.objects.push((key, size));
                 }
             }
             for folder in page.common_prefixes() {
                 if let Some(folder) = folder
                     .prefix()
+                    .and_then(listed)
                     .filter(|f| f.len() > prefix.len() && f.starts_with(prefix))
                 {
-                    level.folders.push(folder.to_owned());
+                    level.folders.push(folder);
                 }
             }
         }
         return Ok(level);
     }
+}
+
+/// A key as a listing with `encoding-type=url` writes it, decoded: `%XX` is the byte, `+` a
+/// space (a `+` of the key is written `%2B`). `None` when it does not decode to UTF-8.
+fn url_decoded(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        match byte {
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
+                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                at += 3;
+            }
+            b'+' => {
+                decoded.push(b' ');
+                at += 1;
+            }
+            byte => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(decoded).ok()
 }
 
 /// Walks `s3://bucket/prefix`: a prefix that ends in `/` (or the whole bucket) is a folder;
@@ -1114,6 +1155,18 @@ mod tests {
         let by_path: Vec<&str> = by_path.iter().filter_map(|p| p.to_str()).collect();
         assert_eq!(by_url, by_path);
         assert_eq!(url("b", "k/x.gz").to_string(), "s3://b/k/x.gz");
+    }
+
+    #[test]
+    fn keys_listed_url_encoded_are_decoded() {
+        assert_eq!(
+            url_decoded("logs/a%20b%2Bc%25+d%01.json.gz").as_deref(),
+            Some("logs/a b+c% d\u{1}.json.gz")
+        );
+        assert_eq!(url_decoded("%E3%83%AD").as_deref(), Some("ロ"));
+        assert_eq!(url_decoded("bad%2"), None);
+        assert_eq!(url_decoded("bad%zz"), None);
+        assert_eq!(url_decoded("%FF"), None);
     }
 
     #[test]
