@@ -233,7 +233,7 @@ fn a_partial_is_never_poured_onto_the_terminal() {
     assert!(
         std::fs::read(&part)
             .unwrap()
-            .starts_with(b"TRAILMASK PARTIAL 1\n")
+            .starts_with(b"TRAILMASK PARTIAL 2\n")
     );
 }
 
@@ -279,6 +279,8 @@ fn reading_the_terminal_says_so_and_reads_what_is_typed() {
         after_hint.is_some_and(|rest| rest.contains(&stdout(&piped))),
         "{text}"
     );
+    // No bar over the line being typed.
+    assert!(!text.contains(" read 0 files"), "{text}");
 }
 
 /// Review (session 21): tables are as wide as their longest values (findings' ~390 columns on

@@ -212,18 +212,17 @@ fn frame(
         );
         return ExitCode::Usage;
     }
-    if !plan.quiet
-        && io::stderr().is_terminal()
-        && io::stdin().is_terminal()
-        && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
-    {
+    let typed =
+        io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-");
+    if typed && !plan.quiet && io::stderr().is_terminal() {
         // `-` on a terminal waits for what is typed or pasted: say so, or the run looks hung.
         let _ = writeln!(
             stderr,
             "trailmask: reading logs from the terminal (-): paste them, then Ctrl-D"
         );
     }
-    let progress = (!plan.quiet && io::stderr().is_terminal()).then(progress_bar);
+    // No bar over a terminal being typed into: its redraws would clear the line being typed.
+    let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(progress_bar);
     let files_done = std::sync::atomic::AtomicU64::new(0);
     let on_file = |bytes: u64| {
         if let Some(bar) = &progress {

@@ -101,28 +101,31 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
             widest.min(MAX_PADDED)
         })
         .collect();
-    let table: Vec<String> = lines
-        .iter()
-        .map(|line| {
-            let mut out = String::new();
-            for (i, cell) in line.iter().enumerate() {
-                out.push_str(cell);
-                if i + 1 < columns {
-                    out.extend(std::iter::repeat_n(
-                        ' ',
-                        widths[i].saturating_sub(width(cell)) + 2,
-                    ));
-                }
+    let render = |line: &[String]| -> String {
+        let mut out = String::new();
+        for (i, cell) in line.iter().enumerate() {
+            out.push_str(cell);
+            if i + 1 < columns {
+                out.extend(std::iter::repeat_n(
+                    ' ',
+                    widths[i].saturating_sub(width(cell)) + 2,
+                ));
             }
-            out.truncate(out.trim_end().len());
-            out
-        })
-        .collect();
-    let widest = table.iter().map(|line| width(line)).max().unwrap_or(0);
-    match fit {
-        Some(limit) if widest > limit => write_records(&lines, limit, wtr),
-        _ => table.iter().try_for_each(|line| writeln!(wtr, "{line}")),
+        }
+        out.truncate(out.trim_end().len());
+        out
+    };
+    // Records only for rows: a header alone (no row) stays a line, however wide.
+    if let Some(limit) = fit
+        && lines.len() > 1
+        && lines.iter().any(|line| width(&render(line)) > limit)
+    {
+        return write_records(&lines, limit, wtr);
     }
+    for line in &lines {
+        writeln!(wtr, "{}", render(line))?;
+    }
+    Ok(())
 }
 
 /// `lines` (the header, then the rows) as records: see [`write`].
@@ -175,6 +178,17 @@ mod tests {
         }
     }
 
+    struct Empty;
+
+    impl Rows for Empty {
+        fn columns(&self) -> Vec<&'static str> {
+            Two.columns()
+        }
+        fn each_row(&self, _: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     fn written(fit: Option<usize>) -> String {
         let mut out = Vec::new();
         write(&Two, fit, &mut out).unwrap();
@@ -189,6 +203,10 @@ mod tests {
         assert_eq!(written(None), table);
         // 41 columns wide: fits 41, not 40.
         assert_eq!(written(Some(41)), table);
+        // No row: the header, however wide.
+        let mut out = Vec::new();
+        write(&Empty, Some(5), &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "ROLE_ARN  CALLS\n");
         assert_eq!(
             written(Some(40)),
             "-[ RECORD 1 ]---------------------------\n\

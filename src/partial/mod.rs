@@ -80,10 +80,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 1\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 2\n";
 
-/// The format's version (in [`MAGIC`] and the header).
-pub const VERSION: u32 = 1;
+/// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
+/// hand-overs without one are told apart by more of what is read of them, so their ids in a
+/// partial of version 1 would not meet the same calls' ids in one of version 2.
+pub const VERSION: u32 = 2;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).

@@ -91,6 +91,9 @@ pub enum S3Problem {
     /// or `AccessDenied` from a policy or KMS key that covers some objects and not others.
     /// About that object alone: the bucket's other objects are still asked for.
     ObjectRefused(String),
+    /// S3 refused to list a folder below the one named (`AccessDenied`: a bucket policy on
+    /// `s3:prefix`): about that folder alone, the walk goes on.
+    FolderRefused(String),
     /// The bucket does not exist.
     NoSuchBucket,
     /// The credential chain found no credentials, or failed.
@@ -141,7 +144,13 @@ impl std::fmt::Display for S3Problem {
             ),
             S3Problem::ObjectRefused(code) => write!(
                 f,
-                "access denied ({code}): a bucket policy or the KMS key refuses this object"
+                "access denied ({code}): these credentials may not read it (s3:GetObject, and \
+                 kms:Decrypt for a trail encrypted with KMS), or a bucket policy refuses it"
+            ),
+            S3Problem::FolderRefused(code) => write!(
+                f,
+                "access denied ({code}): these credentials may not list it (s3:ListBucket), or \
+                 a bucket policy refuses it"
             ),
             S3Problem::NoSuchBucket => write!(f, "no such bucket (NoSuchBucket)"),
             S3Problem::NoCredentials(why) => write!(
@@ -255,21 +264,32 @@ impl Store {
         }
     }
 
-    /// After S3 said the bucket lives in `region` (a 301 with `x-amz-bucket-region`): a client
-    /// there, for this bucket from now on. `None` when that is the region already asked.
-    fn redirect<E>(&self, bucket: &Arc<str>, error: &SdkError<E, HttpResponse>) -> Option<Client> {
+    /// After S3 answered `asked`'s request with the bucket's region (a 301 with
+    /// `x-amz-bucket-region`): a client there, for this bucket from now on (the one another
+    /// request's redirect made already, when requests raced). `None` when `asked` was there.
+    fn redirect<E>(
+        &self,
+        bucket: &Arc<str>,
+        error: &SdkError<E, HttpResponse>,
+        asked: &Client,
+    ) -> Option<Client> {
         let region = error
             .raw_response()?
             .headers()
             .get("x-amz-bucket-region")?
             .to_owned();
-        let current = self.client(bucket);
-        if current.config().region().map(Region::as_ref) == Some(region.as_str()) {
+        let in_region =
+            |client: &Client| client.config().region().map(Region::as_ref) == Some(region.as_str());
+        if in_region(asked) {
             return None;
         }
-        let config = current.config().to_builder().region(Region::new(region));
+        let mut regional = lock(&self.regional);
+        if let Some(known) = regional.get(bucket).filter(|known| in_region(known)) {
+            return Some(known.clone());
+        }
+        let config = asked.config().to_builder().region(Region::new(region));
         let client = Client::from_conf(config.build());
-        lock(&self.regional).insert(bucket.clone(), client.clone());
+        regional.insert(bucket.clone(), client.clone());
         Some(client)
     }
 }
@@ -374,6 +394,11 @@ where
                     code.to_owned()
                 }),
                 (404, "NoSuchKey") => S3Problem::Other("no such object (NoSuchKey)".into()),
+                (404, "") => S3Problem::Other("not found (HTTP 404)".into()),
+                (412, _) => S3Problem::Other(format!(
+                    "changed while it was read ({}): read it again",
+                    if code.is_empty() { "HTTP 412" } else { code }
+                )),
                 (500.., "") => S3Problem::Other(format!("S3 server error (HTTP {status})")),
                 (_, "") => S3Problem::Other(format!(
                     "an answer without an S3 error code (HTTP {status}): is the endpoint S3?"
@@ -444,6 +469,8 @@ pub fn list(roots: &[&str], window: DayWindow) -> Listed {
 struct Level {
     objects: Vec<(String, u64)>,
     folders: Vec<String>,
+    /// Keys or folders listed as encoded that do not decode (as listed): said, not dropped.
+    undecodable: Vec<String>,
 }
 
 /// Lists the level under `prefix`, every page, following S3's redirect to the bucket's
@@ -467,7 +494,7 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
             let page = match page {
                 Ok(page) => page,
                 Err(error) => {
-                    if !redirected && let Some(regional) = store.redirect(bucket, &error) {
+                    if !redirected && let Some(regional) = store.redirect(bucket, &error, &client) {
                         client = regional;
                         redirected = true;
                         continue 'again;
@@ -477,8 +504,12 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
             };
             // A server that does not encode says so by leaving `EncodingType` out.
             let encoded = page.encoding_type() == Some(&EncodingType::Url);
-            let listed = |text: &str| match encoded {
-                true => url_decoded(text),
+            let mut undecodable = Vec::new();
+            let mut listed = |text: &str| match encoded {
+                true => url_decoded(text).or_else(|| {
+                    undecodable.push(text.to_owned());
+                    None
+                }),
                 false => Some(text.to_owned()),
             };
             // What a server lists outside the prefix (or the prefix itself as a folder, which
@@ -486,7 +517,7 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
             for object in page.contents() {
                 if let Some(key) = object
                     .key()
-                    .and_then(listed)
+                    .and_then(&mut listed)
                     .filter(|k| k.starts_with(prefix))
                 {
                     let size = object.size().map_or(0, |s| u64::try_from(s).unwrap_or(0));
@@ -496,12 +527,13 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
             for folder in page.common_prefixes() {
                 if let Some(folder) = folder
                     .prefix()
-                    .and_then(listed)
+                    .and_then(&mut listed)
                     .filter(|f| f.len() > prefix.len() && f.starts_with(prefix))
                 {
                     level.folders.push(folder);
                 }
             }
+            level.undecodable.append(&mut undecodable);
         }
         return Ok(level);
     }
@@ -516,8 +548,11 @@ fn url_decoded(text: &str) -> Option<String> {
     while let Some(&byte) = bytes.get(at) {
         match byte {
             b'%' => {
-                let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
-                decoded.push(u8::from_str_radix(hex, 16).ok()?);
+                let hex = bytes.get(at + 1..at + 3)?;
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return None;
+                }
+                decoded.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
                 at += 3;
             }
             b'+' => {
@@ -587,6 +622,20 @@ async fn walk(
                 return Err(S3Problem::Other(format!("listing stopped: {error}")));
             }
         };
+        // A folder below the one named that S3 will not list is a policy on its prefix: that
+        // folder fails alone. (Refused at the top, it is the location's refusal.)
+        let level = level.map_err(|problem| match problem {
+            S3Problem::AccessDenied(code)
+                if folder != prefix && matches!(code.as_str(), "AccessDenied" | "HTTP 403") =>
+            {
+                S3Problem::FolderRefused(code)
+            }
+            other => other,
+        });
+        let at = || match folder.as_str() {
+            "" => PathBuf::from(format!("s3://{bucket}")),
+            folder => PathBuf::from(format!("s3://{bucket}/{folder}")),
+        };
         let level = match level {
             Ok(level) => level,
             Err(problem) if problem.is_unreachable() => {
@@ -594,18 +643,28 @@ async fn walk(
                 return Err(problem);
             }
             Err(problem) => {
-                let at = match folder.as_str() {
-                    "" => format!("s3://{bucket}"),
-                    folder => format!("s3://{bucket}/{folder}"),
-                };
                 walked.errors.push(InputError::S3 {
-                    path: PathBuf::from(at),
+                    path: at(),
                     problem,
                     objects: 0,
                 });
                 continue;
             }
         };
+        if let Some(first) = level.undecodable.first() {
+            walked.errors.push(InputError::S3 {
+                path: at(),
+                problem: S3Problem::Other(format!(
+                    "{} listed, not read: not percent-encoded UTF-8 as the listing said (the \
+                     first: {first})",
+                    match level.undecodable.len() {
+                        1 => "1 key".to_owned(),
+                        n => format!("{n} keys"),
+                    }
+                )),
+                objects: 0,
+            });
+        }
         found_any |= !level.objects.is_empty() || !level.folders.is_empty();
         for (key, size) in level.objects {
             // A zero-byte `folder/` marker (as the S3 console makes) is the folder itself.
@@ -923,6 +982,7 @@ fn open_now(
         url: url.clone(),
         body,
         etag,
+        size,
         chunk: Vec::new(),
         at: 0,
         delivered: 0,
@@ -945,11 +1005,8 @@ async fn get(
         if let Some(refusal) = store.refusal(&url.bucket) {
             return Err(refusal);
         }
-        let mut request = store
-            .client(&url.bucket)
-            .get_object()
-            .bucket(&*url.bucket)
-            .key(&url.key);
+        let client = store.client(&url.bucket);
+        let mut request = client.get_object().bucket(&*url.bucket).key(&url.key);
         if from > 0 {
             request = request.range(format!("bytes={from}-"));
         }
@@ -964,7 +1021,7 @@ async fn get(
                 if from > 0
                     && !output
                         .content_range()
-                        .is_some_and(|range| range.starts_with(&expected))
+                        .is_some_and(|range| range.to_ascii_lowercase().starts_with(&expected))
                 {
                     return Err(S3Problem::Other(format!(
                         "cut off in transit, and the server did not resume it from byte {from}"
@@ -973,7 +1030,7 @@ async fn get(
                 return Ok((output.body, output.e_tag));
             }
             Err(error) => {
-                if !redirected && store.redirect(&url.bucket, &error).is_some() {
+                if !redirected && store.redirect(&url.bucket, &error, &client).is_some() {
                     redirected = true;
                     continue;
                 }
@@ -1083,6 +1140,8 @@ pub struct Stream {
     body: ByteStream,
     /// The version read: a resumed request asks for it (`If-Match`), not for a newer one.
     etag: Option<String>,
+    /// Its size, as listed: a body cut off after its last byte is whole.
+    size: u64,
     chunk: Vec<u8>,
     at: usize,
     delivered: u64,
@@ -1099,10 +1158,19 @@ impl Read for Stream {
                     self.at = 0;
                 }
                 Ok(None) => return Ok(0),
+                // Every byte listed came: the connection closed on the end, not before it.
+                Err(_) if self.delivered == self.size => return Ok(0),
                 Err(why) if self.attempts >= BODY_ATTEMPTS => {
                     return Err(std::io::Error::other(S3Problem::Other(format!(
                         "cut off in transit {} times: {why}",
                         self.attempts
+                    ))));
+                }
+                // Asked for again, it could be another version spliced onto this one.
+                Err(why) if self.etag.is_none() => {
+                    return Err(std::io::Error::other(S3Problem::Other(format!(
+                        "cut off in transit ({why}), and S3 gave no ETag to ask for the rest of \
+                         the same version by"
                     ))));
                 }
                 Err(_) => {
@@ -1167,6 +1235,7 @@ mod tests {
         assert_eq!(url_decoded("bad%2"), None);
         assert_eq!(url_decoded("bad%zz"), None);
         assert_eq!(url_decoded("%FF"), None);
+        assert_eq!(url_decoded("%+1"), None);
     }
 
     #[test]
