@@ -147,7 +147,17 @@ fn run_against(endpoint: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
 /// `cmd` set to reach the S3 endpoint `endpoint` with test credentials and nothing of the
 /// machine's own AWS setup (plain http allowed only where the caller adds `AWS_ALLOW_HTTP`).
 pub(crate) fn with_test_credentials(cmd: &mut Command, endpoint: &str) {
-    for var in [
+    for (name, value) in test_credentials(endpoint) {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        };
+    }
+}
+
+/// The environment [`with_test_credentials`] sets (`Some`) and removes (`None`).
+pub(crate) fn test_credentials(endpoint: &str) -> Vec<(String, Option<String>)> {
+    let removed = [
         "AWS_PROFILE",
         "AWS_SESSION_TOKEN",
         "AWS_DEFAULT_REGION",
@@ -157,19 +167,27 @@ pub(crate) fn with_test_credentials(cmd: &mut Command, endpoint: &str) {
         "AWS_WEB_IDENTITY_TOKEN_FILE",
         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
         "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/trailmask-test/config")
-        .env(
+    ];
+    let set = [
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/trailmask-test/config"),
+        (
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/trailmask-test/credentials",
-        );
+        ),
+    ];
+    removed
+        .iter()
+        .map(|name| ((*name).to_owned(), None))
+        .chain(
+            set.iter()
+                .map(|(name, value)| ((*name).to_owned(), Some((*value).to_owned()))),
+        )
+        .collect()
 }
 
 /// Every file under `dir`, as (path relative to `base`, bytes), sorted.
@@ -1115,4 +1133,46 @@ fn s3_a_large_object_cut_off_resumes_where_it_stopped() {
             assert_eq!(output.status.code(), Some(1));
         }
     }
+}
+
+/// Review (session 21): listing a large trail takes a while, and a terminal showed nothing
+/// until the reading began. On a terminal, a line says how far the listing has got, and is
+/// gone once the reading starts.
+#[test]
+fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
+    use crate::terminal::{Pty, run_in_pty};
+    let Some(moto) = moto() else { return };
+    let objects: Vec<(String, Vec<u8>)> = (0..60)
+        .map(|n| {
+            let time = format!("2021-11-01T10:{n:02}:00Z");
+            (
+                format!("logs/{n:02}/a.json.gz"),
+                one_event(&format!("listed-{n:02}"), &time),
+            )
+        })
+        .collect();
+    moto.upload("slow-list", &objects);
+    let mut env = test_credentials(&moto.endpoint());
+    env.push(("AWS_ALLOW_HTTP".to_owned(), Some("true".to_owned())));
+    let pty = Pty {
+        env,
+        ..Pty::default()
+    };
+    let (screen, status) = run_in_pty(&repo(), &["edges", "s3://slow-list/logs/"], 60, &pty);
+    assert_eq!(status, 0);
+    let piped = moto.run(&["edges", "-q", "s3://slow-list/logs/"]);
+    let text = String::from_utf8_lossy(&screen.bytes).into_owned();
+    let expected = format!(
+        "{}trailmask: 60 files read, 0 skipped, 0 failed; 60 role assumptions\n",
+        stdout(&piped)
+    );
+    assert!(text.ends_with(&expected), "{text}");
+    let before = &screen.bytes[..screen.bytes.len() - expected.len()];
+    let lines = String::from_utf8_lossy(before);
+    assert!(
+        lines.contains(" listing S3: "),
+        "no listing line: {lines:?}"
+    );
+    assert!(lines.contains(" found"), "{lines:?}");
+    assert_eq!(screen.shown(before).trim(), "", "not cleared: {lines:?}");
 }

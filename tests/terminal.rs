@@ -24,14 +24,14 @@ fn closing_line(command: &str) -> &'static str {
 }
 
 /// What a pseudo-terminal showed: everything written to it, `\r\n` turned back into `\n`.
-struct Screen {
-    bytes: Vec<u8>,
+pub(crate) struct Screen {
+    pub(crate) bytes: Vec<u8>,
     columns: u16,
 }
 
 impl Screen {
     /// The text left on this terminal (50 lines high) after `bytes` are drawn.
-    fn shown(&self, bytes: &[u8]) -> String {
+    pub(crate) fn shown(&self, bytes: &[u8]) -> String {
         let size = |n: u16| std::num::NonZeroU16::new(n).expect("non-zero");
         let mut parser = vt100::Parser::new(size(50), size(self.columns), 0);
         parser.process(bytes);
@@ -128,18 +128,40 @@ fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
 /// has not ended after `timeout_s` seconds. Returns what the terminal received and the exit
 /// status.
 fn run_in_terminal(dir: &Path, args: &[&str], timeout_s: u64) -> (Screen, u32) {
-    run_in_terminal_typing(dir, args, timeout_s, b"", 1000)
+    run_in_pty(dir, args, timeout_s, &Pty::default())
 }
 
-/// [`run_in_terminal`] on a terminal `columns` wide, with `typed` typed into it once
-/// trailmask has started.
-fn run_in_terminal_typing(
+/// How [`run_in_pty`] runs trailmask.
+pub(crate) struct Pty<'a> {
+    /// Typed into the terminal once trailmask has started.
+    pub(crate) typed: &'a [u8],
+    pub(crate) columns: u16,
+    /// Environment variables set (`Some`) or removed (`None`).
+    pub(crate) env: Vec<(String, Option<String>)>,
+}
+
+impl Default for Pty<'_> {
+    fn default() -> Self {
+        Pty {
+            typed: b"",
+            columns: 1000,
+            env: Vec::new(),
+        }
+    }
+}
+
+/// [`run_in_terminal`], as `pty` says.
+pub(crate) fn run_in_pty(
     dir: &Path,
     args: &[&str],
     timeout_s: u64,
-    typed: &[u8],
-    columns: u16,
+    pty_options: &Pty,
 ) -> (Screen, u32) {
+    let Pty {
+        typed,
+        columns,
+        ref env,
+    } = *pty_options;
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
     use std::time::{Duration, Instant};
@@ -156,11 +178,22 @@ fn run_in_terminal_typing(
     cmd.args(args);
     cmd.cwd(dir);
     cmd.env("TERM", "xterm-256color");
+    for (name, value) in env {
+        match value {
+            Some(value) => cmd.env(name, value),
+            None => cmd.env_remove(name),
+        }
+    }
     let mut child = pty.slave.spawn_command(cmd).expect("spawn in the pty");
     drop(pty.slave);
     let mut reader = pty.master.try_clone_reader().expect("pty reader");
-    let mut writer = pty.master.take_writer().expect("pty writer");
-    writer.write_all(typed).expect("type into the pty");
+    // Only when something is typed: the writer, dropped, types a newline and an end of file
+    // (portable-pty), which the terminal may echo after the output.
+    let writer = (!typed.is_empty()).then(|| {
+        let mut writer = pty.master.take_writer().expect("pty writer");
+        writer.write_all(typed).expect("type into the pty");
+        writer
+    });
     let collect = std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let mut chunk = [0u8; 8192];
@@ -268,8 +301,15 @@ fn reading_the_terminal_says_so_and_reads_what_is_typed() {
     dir.write("r.json", record.as_bytes());
     let piped = run_in(dir.root.path(), &["edges", "-q", "r.json"], None);
     let typed = format!("{record}\n\x04");
-    let (screen, status) =
-        run_in_terminal_typing(dir.root.path(), &["edges", "-"], 30, typed.as_bytes(), 1000);
+    let (screen, status) = run_in_pty(
+        dir.root.path(),
+        &["edges", "-"],
+        30,
+        &Pty {
+            typed: typed.as_bytes(),
+            ..Pty::default()
+        },
+    );
     assert_eq!(status, 0);
     // The terminal echoes what is typed; after it, the line, then the output as piped.
     let text = String::from_utf8_lossy(&screen.bytes);
@@ -290,7 +330,11 @@ fn reading_the_terminal_says_so_and_reads_what_is_typed() {
 #[test]
 fn a_table_too_wide_for_the_terminal_is_written_as_records() {
     let args = ["findings", "--baseline-until", "2020-12-20", "sample-logs/"];
-    let (screen, status) = run_in_terminal_typing(&repo(), &args, 30, b"", 120);
+    let narrow = Pty {
+        columns: 120,
+        ..Pty::default()
+    };
+    let (screen, status) = run_in_pty(&repo(), &args, 30, &narrow);
     assert_eq!(status, 0);
     let text = String::from_utf8(screen.bytes).expect("utf-8");
     let piped = stdout(&run(
@@ -310,7 +354,11 @@ fn a_table_too_wide_for_the_terminal_is_written_as_records() {
     assert!(text.ends_with(&expected), "{text}\n---\n{expected}");
     assert_eq!(rows.len(), 6, "{piped}");
     // A table that fits (services: 192 columns, in 200) stays a table.
-    let (screen, _) = run_in_terminal_typing(&repo(), &["services", "sample-logs/"], 30, b"", 200);
+    let fits = Pty {
+        columns: 200,
+        ..Pty::default()
+    };
+    let (screen, _) = run_in_pty(&repo(), &["services", "sample-logs/"], 30, &fits);
     let services = stdout(&run(&["services", "-q", "sample-logs/"]));
     assert!(
         String::from_utf8_lossy(&screen.bytes).contains(&services),

@@ -44,7 +44,9 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let found = discover(&plan.scan.paths, plan.scan.follow, plan.scan.window);
+    let found = super::listing_shown(&plan, || {
+        discover(&plan.scan.paths, plan.scan.follow, plan.scan.window)
+    });
     let target = Target::from_arg(args.output.as_deref());
     let output = match target.open(&found) {
         Ok(output) => output,

@@ -199,7 +199,7 @@ fn frame(
     let plan = &plan;
     // The output is opened between finding the inputs and reading them: an output that is an
     // input is refused, and an unwritable folder fails, before the scan (output.rs).
-    let inputs = find_inputs(&plan.scan);
+    let inputs = listing_shown(plan, || find_inputs(&plan.scan));
     let output = match plan.output.open(&inputs.found) {
         Ok(output) => output,
         Err(error) => return not_opened(&error, stderr),
@@ -412,6 +412,41 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
+}
+
+/// Runs `find` (discovery) with a line saying how far the listing of `s3://` inputs has got,
+/// on a terminal: a large trail takes a while to list, and nothing else is on the screen.
+pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
+    let s3 = plan
+        .scan
+        .paths
+        .iter()
+        .any(|path| crate::read::s3::is_s3(path));
+    if !s3 || plan.quiet || !io::stderr().is_terminal() {
+        return find();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(progress_style("{spinner} listing S3: {msg} {elapsed}"));
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let found = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let (folders, objects) = crate::read::s3::listed_so_far();
+                bar.set_message(format!(
+                    "{} listed, {} found",
+                    plural(folders, "folder"),
+                    plural(objects, "object")
+                ));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        });
+        let found = find();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        found
+    });
+    bar.finish_and_clear();
+    found
 }
 
 fn progress_style(template: &str) -> indicatif::ProgressStyle {

@@ -128,7 +128,7 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
     Ok(())
 }
 
-/// `lines` (the header, then the rows) as records: see [`write`].
+/// `lines` (the header, then the rows) as records: see [`write()`].
 fn write_records(lines: &[Vec<String>], limit: usize, wtr: &mut dyn Write) -> io::Result<()> {
     let Some((header, rows)) = lines.split_first() else {
         return Ok(());

@@ -193,6 +193,19 @@ fn parse_root(arg: &str) -> Option<(&str, &str)> {
 
 /// Most listing requests in flight at once (one per folder).
 const LIST_CONCURRENCY: usize = 16;
+
+/// How far the listings of this process have got: folders listed, objects found (for a
+/// progress line while a large trail is listed, before anything is read).
+static LISTED: [std::sync::atomic::AtomicU64; 2] = [
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+];
+
+/// The folders listed and the objects found so far by this process's listings.
+pub fn listed_so_far() -> (u64, u64) {
+    use std::sync::atomic::Ordering::Relaxed;
+    (LISTED[0].load(Relaxed), LISTED[1].load(Relaxed))
+}
 /// How far past the object a worker asks for the next ones are fetched.
 const LOOKAHEAD: usize = 16;
 /// Most objects fetched ahead (in flight, or waiting for a worker) at once.
@@ -666,6 +679,11 @@ async fn walk(
             });
         }
         found_any |= !level.objects.is_empty() || !level.folders.is_empty();
+        LISTED[0].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LISTED[1].fetch_add(
+            level.objects.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         for (key, size) in level.objects {
             // A zero-byte `folder/` marker (as the S3 console makes) is the folder itself.
             if key == folder {
