@@ -429,7 +429,7 @@ pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
     bar.set_style(progress_style("{spinner} listing S3: {msg} {elapsed}"));
     let done = std::sync::atomic::AtomicBool::new(false);
     let found = std::thread::scope(|scope| {
-        scope.spawn(|| {
+        let shower = scope.spawn(|| {
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
                 let (folders, objects) = crate::read::s3::listed_so_far();
                 bar.set_message(format!(
@@ -438,11 +438,13 @@ pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
                     plural(objects, "object")
                 ));
                 bar.tick();
-                std::thread::sleep(std::time::Duration::from_millis(100));
+                std::thread::park_timeout(std::time::Duration::from_millis(100));
             }
         });
         let found = find();
         done.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Woken, not left to finish its wait: the reading starts at once.
+        shower.thread().unpark();
         found
     });
     bar.finish_and_clear();
