@@ -141,10 +141,14 @@ def parse_args(argv):
     """Splits argv (without the script name) into an Invocation, or raises UsageError."""
     shards, partials_dir = None, None
     rest = list(argv)
-    while rest and rest[0] in ("--shards", "--partials-dir"):
-        if len(rest) < 2:
+    while rest and rest[0].partition("=")[0] in ("--shards", "--partials-dir"):
+        name, equals, value = rest[0].partition("=")
+        if equals:
+            rest = rest[1:]  # `--shards=4`, as trailmask's options take it
+        elif len(rest) < 2:
             raise UsageError(f"{rest[0]} needs a value")
-        name, value, rest = rest[0], rest[1], rest[2:]
+        else:
+            value, rest = rest[1], rest[2:]
         if name == "--shards":
             if not value.isdigit() or int(value) < 1:
                 raise UsageError(f"--shards takes a number of shards, not {value!r}")
@@ -197,7 +201,9 @@ def parse_option(tokens, i, takes_value):
         if name not in takes_value:
             options.append((name, None))
         elif k < len(token):
-            return options + [(name, token[k:])], i + 1
+            # `-j2`, and `-j=2` as trailmask (clap) takes it: the value without the `=`.
+            value = token[k:]
+            return options + [(name, value[1:] if value.startswith("=") else value)], i + 1
         else:
             value = tokens[i + 1] if i + 1 < len(tokens) else None
             return options + [(name, value)], i + 2
@@ -279,12 +285,15 @@ def find_binary():
 
 
 def driver_binary():
-    """find_binary(), or UsageError when there is none."""
+    """find_binary(), or UsageError when there is none, or it is not an executable file."""
     binary = find_binary()
     if binary is None:
         raise UsageError(
             "no trailmask binary: set TRAILMASK_BIN, ship it with --files or put it on PATH"
         )
+    found = shutil.which(binary) if os.sep not in binary else binary
+    if found is None or not os.path.isfile(found) or not os.access(found, os.X_OK):
+        raise UsageError(f"no trailmask binary at {binary}: not an executable file")
     return binary
 
 

@@ -237,7 +237,8 @@ fn sample_summary_through_spark_is_the_direct_one_but_its_timing() {
 #[test]
 fn filters_and_option_spellings_pass_through_spark() {
     let Some(spark) = spark_submit() else { return };
-    // `--since=` and `-qj2` (-q, -j 2) are split as trailmask's parser splits them; --until
+    // `--since=` and `-qj=2` (-q, -j 2: the `=` is not the value's, a review found) are split
+    // as trailmask's parser splits them, and the script's own `--shards=2` too; --until
     // prunes date folders in the listing too; the binary is shipped with --files.
     let args = [
         "events",
@@ -246,10 +247,10 @@ fn filters_and_option_spellings_pass_through_spark() {
         "2020-12-21",
         "--account",
         "111111111111",
-        "-qj2",
+        "-qj=2",
         "sample-logs",
     ];
-    let through_spark = submit_in(spark, &repo(), &args, true);
+    let through_spark = submit_in(spark, &repo(), &[&["--shards=2"], &args[..]].concat(), true);
     let direct = run(&args);
     assert_same("filtered events", &through_spark, &direct, whole);
     let all = stdout(&run(&["events", "-q", "sample-logs"]));
@@ -359,6 +360,18 @@ fn a_usage_error_is_reported_as_trailmask_reports_it() {
         String::from_utf8_lossy(&through_spark.stderr).ends_with(&clap_error),
         "{}",
         String::from_utf8_lossy(&through_spark.stderr)
+    );
+    // A binary named that is not there: one line, a usage error (it was a traceback).
+    let missing = submit_with(spark, &repo(), &["events", "sample-logs"], false, |cmd| {
+        cmd.env("TRAILMASK_BIN", "/nonexistent/trailmask");
+    });
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(
+        trailmask_lines(&missing.stderr),
+        [
+            "trailmask-spark: error: no trailmask binary at /nonexistent/trailmask: not an \
+          executable file"
+        ]
     );
     // Standard input cannot be split into shards: the script says so.
     let stdin = submit_in(spark, &repo(), &["events", "-"], false);

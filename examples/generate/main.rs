@@ -27,7 +27,9 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("sample") if args.len() == 2 => sample::write(&PathBuf::from(&args[1])),
+        Some("sample") if args.len() == 2 && !args[1].starts_with('-') => {
+            sample::write(&PathBuf::from(&args[1]))
+        }
         Some(command @ ("corpus" | "org")) => {
             let org = command == "org";
             let mut records = if org { org::DEFAULT_RECORDS } else { 1_000_000 };
@@ -44,6 +46,9 @@ fn main() -> ExitCode {
                         Some(n) => seed = n,
                         None => return usage(),
                     },
+                    // `--help` and any other option are not a folder to write into; nor is
+                    // a second folder.
+                    other if other.starts_with('-') || out.is_some() => return usage(),
                     other => out = Some(PathBuf::from(other)),
                 }
             }

@@ -30,10 +30,14 @@ fuzz_target!(|bytes: &[u8]| {
         write::csv(&rows, false, &mut csv_out).unwrap();
         let read_back = csv::ReaderBuilder::new().from_reader(&csv_out[..]).records().count();
         assert_eq!(read_back, graph.edge_count());
-        let mut table = Vec::new();
-        write::table(&rows, &mut table).unwrap();
-        let text = String::from_utf8(table).unwrap();
-        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "control character in table");
+        // Piped, and on a terminal of a width from the input (as records when too narrow).
+        let width = bytes.first().map_or(80, |&b| usize::from(b));
+        for fit in [None, Some(width)] {
+            let mut table = Vec::new();
+            write::table(&rows, fit, &mut table).unwrap();
+            let text = String::from_utf8(table).unwrap();
+            assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "control character in table");
+        }
         let _ = rows.columns();
     }
     let collapsed = GraphOptions {
