@@ -108,11 +108,12 @@ class Invocation:
         self.paths = paths
 
     def args(self, keep=lambda name: True):
-        """The options whose name `keep` accepts, as arguments."""
+        """The options whose name `keep` accepts, as arguments: a value attached with `=`, so
+        that one starting with `-` (`-o=-out`) is still the option's (clap strips one `=`)."""
         args = []
         for name, value in self.options:
             if keep(name):
-                args += [name] if value is None else [name, value]
+                args.append(name if value is None else f"{name}={value}")
         return args
 
     def option_args(self):
@@ -143,6 +144,8 @@ def parse_args(argv):
     rest = list(argv)
     while rest and rest[0].partition("=")[0] in ("--shards", "--partials-dir"):
         name, equals, value = rest[0].partition("=")
+        if equals and not value:
+            raise UsageError(f"{name} needs a value")
         if equals:
             rest = rest[1:]  # `--shards=4`, as trailmask's options take it
         elif len(rest) < 2:

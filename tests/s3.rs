@@ -1043,6 +1043,20 @@ fn s3_a_folder_refused_fails_alone() {
     );
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(event_ids(&stdout(&output)), ["listed"]);
+    // The folder the location names, refused, is the location's refusal (`s3://pol/logs/closed`
+    // walks `logs/closed/`): one line for it, status 4.
+    let top = run_against(
+        &endpoint,
+        &["events", "-q", "s3://pol/logs/closed"],
+        &[("AWS_ALLOW_HTTP", "true")],
+    );
+    assert_eq!(
+        stderr(&top),
+        "trailmask: s3://pol/logs/closed: access denied (AccessDenied): check the AWS \
+         credentials\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    assert_eq!(top.status.code(), Some(4));
 }
 
 /// An object above 8 MiB cut off in transit is asked for again from the first byte not read,
@@ -1173,6 +1187,10 @@ fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
         lines.contains(" listing S3: "),
         "no listing line: {lines:?}"
     );
-    assert!(lines.contains(" found"), "{lines:?}");
+    // The last count drawn is the whole listing's: the top folder and its 60.
+    assert!(
+        lines.contains("61 folders listed, 60 objects found"),
+        "{lines:?}"
+    );
     assert_eq!(screen.shown(before).trim(), "", "not cleared: {lines:?}");
 }

@@ -199,7 +199,13 @@ fn frame(
     let plan = &plan;
     // The output is opened between finding the inputs and reading them: an output that is an
     // input is refused, and an unwritable folder fails, before the scan (output.rs).
-    let inputs = listing_shown(plan, || find_inputs(&plan.scan));
+    // `-` on a terminal: what is typed or pasted there is the input.
+    let typed =
+        io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-");
+    let inputs = match typed {
+        true => find_inputs(&plan.scan),
+        false => listing_shown(plan, || find_inputs(&plan.scan)),
+    };
     let output = match plan.output.open(&inputs.found) {
         Ok(output) => output,
         Err(error) => return not_opened(&error, stderr),
@@ -212,8 +218,6 @@ fn frame(
         );
         return ExitCode::Usage;
     }
-    let typed =
-        io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-");
     if typed && !plan.quiet && io::stderr().is_terminal() {
         // `-` on a terminal waits for what is typed or pasted: say so, or the run looks hung.
         let _ = writeln!(
@@ -428,25 +432,36 @@ pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(progress_style("{spinner} listing S3: {msg} {elapsed}"));
     let done = std::sync::atomic::AtomicBool::new(false);
+    let show = || {
+        let (folders, objects) = crate::read::s3::listed_so_far();
+        bar.set_message(format!(
+            "{} listed, {} found",
+            plural(folders, "folder"),
+            plural(objects, "object")
+        ));
+        bar.tick();
+    };
     let found = std::thread::scope(|scope| {
         let shower = scope.spawn(|| {
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
-                let (folders, objects) = crate::read::s3::listed_so_far();
-                bar.set_message(format!(
-                    "{} listed, {} found",
-                    plural(folders, "folder"),
-                    plural(objects, "object")
-                ));
-                bar.tick();
+                show();
                 std::thread::park_timeout(std::time::Duration::from_millis(100));
             }
         });
-        let found = find();
-        done.store(true, std::sync::atomic::Ordering::Relaxed);
-        // Woken, not left to finish its wait: the reading starts at once.
-        shower.thread().unpark();
-        found
+        /// Stops the line's thread however `find` ends (woken, not left to finish its wait:
+        /// the reading starts at once).
+        struct Stop<'a>(&'a std::sync::atomic::AtomicBool, std::thread::Thread);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                self.1.unpark();
+            }
+        }
+        let _stop = Stop(&done, shower.thread().clone());
+        find()
     });
+    // The last count, then the line is cleared.
+    show();
     bar.finish_and_clear();
     found
 }

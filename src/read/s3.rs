@@ -614,6 +614,13 @@ async fn walk(
         }
     }
     let mut found_any = !walked.inputs.is_empty();
+    // The folder the location names (`AWSLogs/` for `s3://b/AWSLogs`): refused, it is the
+    // location's refusal; a folder below it refused fails alone.
+    let top = if prefix.is_empty() || prefix.ends_with('/') {
+        prefix.clone()
+    } else {
+        format!("{prefix}/")
+    };
     let mut running = tokio::task::JoinSet::new();
     loop {
         while running.len() < LIST_CONCURRENCY
@@ -639,7 +646,7 @@ async fn walk(
         // folder fails alone. (Refused at the top, it is the location's refusal.)
         let level = level.map_err(|problem| match problem {
             S3Problem::AccessDenied(code)
-                if folder != prefix && matches!(code.as_str(), "AccessDenied" | "HTTP 403") =>
+                if folder != top && matches!(code.as_str(), "AccessDenied" | "HTTP 403") =>
             {
                 S3Problem::FolderRefused(code)
             }
@@ -994,13 +1001,14 @@ fn open_now(
             0,
         ));
     }
-    let (body, etag) = store.runtime.block_on(get(store, url, 0, None))?;
+    let (body, etag, length) = store.runtime.block_on(get(store, url, 0, None))?;
     Ok(Body::Stream(Stream {
         store,
         url: url.clone(),
         body,
         etag,
-        size,
+        // The version being read, as S3 sized it (a newer one than listed may be longer).
+        size: length.unwrap_or(size),
         chunk: Vec::new(),
         at: 0,
         delivered: 0,
@@ -1010,14 +1018,14 @@ fn open_now(
 
 /// Sends a GetObject (from byte `from` on, of the version whose ETag is `etag` when one is
 /// given), after the bucket's first refusal not at all; follows S3's redirect to the
-/// bucket's region once (a listing read from a file never learned it). Answers the body and
-/// its ETag.
+/// bucket's region once (a listing read from a file never learned it). Answers the body, its
+/// ETag and, from byte 0, its length.
 async fn get(
     store: &Store,
     url: &ObjectUrl,
     from: u64,
     etag: Option<&str>,
-) -> Result<(ByteStream, Option<String>), S3Problem> {
+) -> Result<(ByteStream, Option<String>, Option<u64>), S3Problem> {
     let mut redirected = false;
     loop {
         if let Some(refusal) = store.refusal(&url.bucket) {
@@ -1045,7 +1053,12 @@ async fn get(
                         "cut off in transit, and the server did not resume it from byte {from}"
                     )));
                 }
-                return Ok((output.body, output.e_tag));
+                // The whole object's size: a first answer's length, or a range's total.
+                let whole = match from {
+                    0 => output.content_length.and_then(|n| u64::try_from(n).ok()),
+                    _ => None,
+                };
+                return Ok((output.body, output.e_tag, whole));
             }
             Err(error) => {
                 if !redirected && store.redirect(&url.bucket, &error, &client).is_some() {
@@ -1096,7 +1109,7 @@ async fn fetch_whole(store: &Store, url: &ObjectUrl, size: u64) -> Result<Vec<u8
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let (mut body, _) = get(store, url, 0, None).await?;
+        let (mut body, _, _) = get(store, url, 0, None).await?;
         let mut bytes = Vec::with_capacity(size.min(WHOLE_OBJECT as usize));
         let ended = loop {
             match next_piece(&mut body).await {
@@ -1158,7 +1171,8 @@ pub struct Stream {
     body: ByteStream,
     /// The version read: a resumed request asks for it (`If-Match`), not for a newer one.
     etag: Option<String>,
-    /// Its size, as listed: a body cut off after its last byte is whole.
+    /// Its size (the first answer's length, else as listed): a body cut off after its last
+    /// byte is whole.
     size: u64,
     chunk: Vec<u8>,
     at: usize,
