@@ -71,7 +71,8 @@ impl Target {
     }
 
     /// The width of the terminal a table is written to, in columns: stdout's, when it is
-    /// the target and a terminal (tables are fitted to it, [`crate::export::table::write`]).
+    /// the target and a terminal (a table too wide for it is written as records,
+    /// [`crate::export::table::write`]).
     pub fn terminal_columns(&self) -> Option<usize> {
         use std::io::IsTerminal;
         match self {

@@ -347,22 +347,34 @@ fn listing_with_folders<K: AsRef<str>>(
     .into_bytes()
 }
 
+/// `count` delivery files (key, bytes) of one AssumeRole each on `day`, a minute apart: the
+/// `n`th at `key(n)`, its event id `id(n)`.
+fn numbered_events(
+    count: usize,
+    day: &str,
+    key: impl Fn(usize) -> String,
+    id: impl Fn(usize) -> String,
+) -> Vec<(String, Vec<u8>)> {
+    (0..count)
+        .map(|n| {
+            let time = format!("{day}T{:02}:{:02}:00Z", n / 60 % 24, n % 60);
+            (key(n), one_event(&id(n), &time))
+        })
+        .collect()
+}
+
 /// More than 1,000 objects under one prefix (S3 lists 1,000 a page): every one is read, and
 /// the rows are those of the same files on disk.
 #[test]
 fn s3_every_page_of_a_large_prefix_is_read() {
     let Some(moto) = moto() else { return };
     let folder = "logs/AWSLogs/111122223333/CloudTrail/us-east-1/2021/01/01";
-    let objects: Vec<(String, Vec<u8>)> = (0..1050)
-        .map(|i| {
-            let name = format!("111122223333_CloudTrail_us-east-1_20210101T0000Z_{i:05}.json.gz");
-            let time = format!("2021-01-01T{:02}:{:02}:00Z", i / 60 % 24, i % 60);
-            (
-                format!("{folder}/{name}"),
-                one_event(&format!("e{i:05}"), &time),
-            )
-        })
-        .collect();
+    let objects = numbered_events(
+        1050,
+        "2021-01-01",
+        |i| format!("{folder}/111122223333_CloudTrail_us-east-1_20210101T0000Z_{i:05}.json.gz"),
+        |i| format!("e{i:05}"),
+    );
     let from_s3 = events_as_on_disk(moto, "pages", &objects);
     assert_eq!(from_s3.status.code(), Some(0), "{}", stderr(&from_s3));
     assert_eq!(
@@ -907,15 +919,12 @@ fn s3_a_listing_that_fails_says_why() {
 /// are on their way (a first mend failed all but a few of them).
 #[test]
 fn s3_objects_of_a_listing_follow_their_bucket_to_its_region() {
-    let objects: Vec<(String, Vec<u8>)> = (0..40)
-        .map(|n| {
-            let time = format!("2021-07-01T10:{n:02}:00Z");
-            (
-                format!("logs/{n:02}.json.gz"),
-                one_event(&format!("far-{n:02}"), &time),
-            )
-        })
-        .collect();
+    let objects = numbered_events(
+        40,
+        "2021-07-01",
+        |n| format!("logs/{n:02}.json.gz"),
+        |n| format!("far-{n:02}"),
+    );
     let ids: Vec<String> = (0..40).map(|n| format!("far-{n:02}")).collect();
     let endpoint = fake_s3(move |head| {
         let target = head.split(' ').nth(1).unwrap_or_default();
@@ -1156,15 +1165,12 @@ fn s3_a_large_object_cut_off_resumes_where_it_stopped() {
 fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
     use crate::terminal::{Pty, run_in_pty};
     let Some(moto) = moto() else { return };
-    let objects: Vec<(String, Vec<u8>)> = (0..60)
-        .map(|n| {
-            let time = format!("2021-11-01T10:{n:02}:00Z");
-            (
-                format!("logs/{n:02}/a.json.gz"),
-                one_event(&format!("listed-{n:02}"), &time),
-            )
-        })
-        .collect();
+    let objects = numbered_events(
+        60,
+        "2021-11-01",
+        |n| format!("logs/{n:02}/a.json.gz"),
+        |n| format!("listed-{n:02}"),
+    );
     moto.upload("slow-list", &objects);
     let mut env = test_credentials(&moto.endpoint());
     env.push(("AWS_ALLOW_HTTP".to_owned(), Some("true".to_owned())));

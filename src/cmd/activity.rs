@@ -460,9 +460,7 @@ fn write_indexed(
         RowsFormat::Csv => export::csv::write_indexed(rows, false, wtr),
         RowsFormat::Jsonl => export::json::write_lines_indexed(rows, wtr),
         RowsFormat::Json => export::json::write_array(rows, wtr),
-        RowsFormat::Table => {
-            export::table::write(rows, context.plan.output.terminal_columns(), wtr)
-        }
+        RowsFormat::Table => context.write_table(rows, wtr),
     }
 }
 
@@ -476,9 +474,7 @@ fn write(
         RowsFormat::Csv => export::csv::write(rows, false, wtr),
         RowsFormat::Json => export::json::write_array(rows, wtr),
         RowsFormat::Jsonl => export::json::write_lines(rows, wtr),
-        RowsFormat::Table => {
-            export::table::write(rows, context.plan.output.terminal_columns(), wtr)
-        }
+        RowsFormat::Table => context.write_table(rows, wtr),
     }
 }
 

@@ -387,9 +387,7 @@ pub fn run(args: &ChainsArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = ChainRows::of(context, args.min_depth);
         match args.format {
-            ChainsFormat::Text => {
-                export::table::write(&rows, context.plan.output.terminal_columns(), wtr)
-            }
+            ChainsFormat::Text => context.write_table(&rows, wtr),
             ChainsFormat::Csv => export::csv::write(&rows, false, wtr),
             ChainsFormat::Json => export::json::write_array(&rows, wtr),
         }

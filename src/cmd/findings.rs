@@ -191,9 +191,7 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         let findings = findings_of(context, &settings.options);
         let rows = FindingRows(&findings);
         match settings.format {
-            RowsFormat::Table => {
-                export::table::write(&rows, context.plan.output.terminal_columns(), wtr)
-            }
+            RowsFormat::Table => context.write_table(&rows, wtr),
             RowsFormat::Csv => export::csv::write(&rows, false, wtr),
             RowsFormat::Json => export::json::write_array(&rows, wtr),
             RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),

@@ -62,6 +62,16 @@ impl Context<'_> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(line);
     }
+
+    /// Writes `rows` as a table, records on a terminal too narrow for it
+    /// ([`crate::export::table::write`]).
+    pub fn write_table(
+        &self,
+        rows: &dyn crate::export::Rows,
+        wtr: &mut dyn Write,
+    ) -> io::Result<()> {
+        crate::export::table::write(rows, self.plan.output.terminal_columns(), wtr)
+    }
 }
 
 /// Runs the parsed command line, reporting problems on `stderr`.
@@ -199,13 +209,8 @@ fn frame(
     let plan = &plan;
     // The output is opened between finding the inputs and reading them: an output that is an
     // input is refused, and an unwritable folder fails, before the scan (output.rs).
-    // `-` on a terminal: what is typed or pasted there is the input.
-    let typed =
-        io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-");
-    let inputs = match typed {
-        true => find_inputs(&plan.scan),
-        false => listing_shown(plan, || find_inputs(&plan.scan)),
-    };
+    let typed = typed_at_terminal(plan);
+    let inputs = listing_shown(plan, || find_inputs(&plan.scan));
     let output = match plan.output.open(&inputs.found) {
         Ok(output) => output,
         Err(error) => return not_opened(&error, stderr),
@@ -418,15 +423,22 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
+/// True when `-` is an input and standard input is a terminal: what is typed or pasted there
+/// is read, and no line may be drawn over it.
+fn typed_at_terminal(plan: &Plan) -> bool {
+    io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
+}
+
 /// Runs `find` (discovery) with a line saying how far the listing of `s3://` inputs has got,
-/// on a terminal: a large trail takes a while to list, and nothing else is on the screen.
+/// on a terminal: a large trail takes a while to list, and nothing else is on the screen
+/// (nor over a terminal being typed into).
 pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
     let s3 = plan
         .scan
         .paths
         .iter()
         .any(|path| crate::read::s3::is_s3(path));
-    if !s3 || plan.quiet || !io::stderr().is_terminal() {
+    if !s3 || plan.quiet || typed_at_terminal(plan) || !io::stderr().is_terminal() {
         return find();
     }
     let bar = indicatif::ProgressBar::new_spinner();

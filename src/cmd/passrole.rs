@@ -80,9 +80,7 @@ pub fn run(args: &PassroleArgs, stderr: &mut dyn Write) -> ExitCode {
         &|context, wtr| {
             let rows = PassroleRows::of(context);
             match args.format {
-                TableFormat::Table => {
-                    export::table::write(&rows, context.plan.output.terminal_columns(), wtr)
-                }
+                TableFormat::Table => context.write_table(&rows, wtr),
                 TableFormat::Csv => export::csv::write(&rows, false, wtr),
                 TableFormat::Json => export::json::write_array(&rows, wtr),
             }

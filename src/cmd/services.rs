@@ -127,9 +127,7 @@ pub fn run(args: &ServicesArgs, stderr: &mut dyn Write) -> ExitCode {
     let write = |context: &Context, wtr: &mut dyn Write| {
         let rows = ServiceRows::of(context);
         match args.format {
-            TableFormat::Table => {
-                export::table::write(&rows, context.plan.output.terminal_columns(), wtr)
-            }
+            TableFormat::Table => context.write_table(&rows, wtr),
             TableFormat::Csv => export::csv::write(&rows, false, wtr),
             TableFormat::Json => export::json::write_array(&rows, wtr),
         }

@@ -194,17 +194,22 @@ fn parse_root(arg: &str) -> Option<(&str, &str)> {
 /// Most listing requests in flight at once (one per folder).
 const LIST_CONCURRENCY: usize = 16;
 
-/// How far the listings of this process have got: folders listed, objects found (for a
-/// progress line while a large trail is listed, before anything is read).
-static LISTED: [std::sync::atomic::AtomicU64; 2] = [
-    std::sync::atomic::AtomicU64::new(0),
-    std::sync::atomic::AtomicU64::new(0),
-];
+/// How far the listings of this process have got (for a progress line while a large trail
+/// is listed, before anything is read).
+struct ListedSoFar {
+    folders: std::sync::atomic::AtomicU64,
+    objects: std::sync::atomic::AtomicU64,
+}
+
+static LISTED: ListedSoFar = ListedSoFar {
+    folders: std::sync::atomic::AtomicU64::new(0),
+    objects: std::sync::atomic::AtomicU64::new(0),
+};
 
 /// The folders listed and the objects found so far by this process's listings.
 pub fn listed_so_far() -> (u64, u64) {
     use std::sync::atomic::Ordering::Relaxed;
-    (LISTED[0].load(Relaxed), LISTED[1].load(Relaxed))
+    (LISTED.folders.load(Relaxed), LISTED.objects.load(Relaxed))
 }
 /// How far past the object a worker asks for the next ones are fetched.
 const LOOKAHEAD: usize = 16;
@@ -686,8 +691,10 @@ async fn walk(
             });
         }
         found_any |= !level.objects.is_empty() || !level.folders.is_empty();
-        LISTED[0].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        LISTED[1].fetch_add(
+        LISTED
+            .folders
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LISTED.objects.fetch_add(
             level.objects.len() as u64,
             std::sync::atomic::Ordering::Relaxed,
         );
@@ -1053,7 +1060,8 @@ async fn get(
                         "cut off in transit, and the server did not resume it from byte {from}"
                     )));
                 }
-                // The whole object's size: a first answer's length, or a range's total.
+                // The whole object's size: the length of an answer from byte 0 (a resumed
+                // one's is only what is left).
                 let whole = match from {
                     0 => output.content_length.and_then(|n| u64::try_from(n).ok()),
                     _ => None,
