@@ -104,7 +104,7 @@ fn top_actions(session: &SessionActivity) -> Vec<String> {
     let mut actions: Vec<(u64, (&str, &str))> = session
         .actions
         .iter()
-        .map(|((source, name), count)| (count.calls, (&**source, &**name)))
+        .map(|action| (action.count.calls, (&*action.source, &*action.name)))
         .collect();
     actions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| spelled(a.1).cmp(spelled(b.1))));
     actions
@@ -129,8 +129,8 @@ fn top_actions(session: &SessionActivity) -> Vec<String> {
 fn services(session: &SessionActivity) -> Vec<&str> {
     let mut sources: Vec<&str> = session
         .actions
-        .keys()
-        .map(|(source, _)| &**source)
+        .iter()
+        .map(|action| &*action.source)
         .collect();
     sources.sort_unstable();
     sources.dedup();
@@ -349,12 +349,17 @@ impl<'a> ActionRows<'a> {
     fn of(sessions: &'a Sessions<'a>) -> Self {
         let mut actions: BTreeMap<_, (u64, u64)> = BTreeMap::new();
         for (session, who) in &sessions.kept {
-            for ((source, name), count) in &session.actions {
+            for action in &session.actions {
                 let entry = actions
-                    .entry((&*who.origin, who.role_arn.as_str(), &**source, &**name))
+                    .entry((
+                        &*who.origin,
+                        who.role_arn.as_str(),
+                        &*action.source,
+                        &*action.name,
+                    ))
                     .or_default();
-                entry.0 += count.calls;
-                entry.1 += count.failures;
+                entry.0 += action.count.calls;
+                entry.1 += action.count.failures;
             }
         }
         ActionRows(actions)
