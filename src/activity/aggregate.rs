@@ -553,9 +553,7 @@ impl FileActivity {
                 session_at[action.session as usize],
                 name_at[action.name as usize],
             );
-            let known = &mut self.actions[at as usize].count;
-            known.calls += action.count.calls;
-            known.failures += action.count.failures;
+            self.actions[at as usize].count.add(&action.count);
             action_at.push(at);
         }
         let shift = self.ids.len() as u64;
