@@ -254,7 +254,9 @@ impl Temporary {
             builder.permissions(std::fs::Permissions::from_mode(0o666));
         }
         let mut pending = pending();
-        let file = builder.tempfile_in(folder)?;
+        let file = builder
+            .tempfile_in(folder)
+            .map_err(without_temporary_path)?;
         *pending = Some(file.path().to_path_buf());
         drop(pending);
         let temporary = Temporary { file: Some(file) };
@@ -291,6 +293,17 @@ impl Temporary {
         *pending = None;
         drop(pending);
         result
+    }
+}
+
+/// The error of creating the temporary file, without the name tempfile adds to its message
+/// (`… at path "/out/.trailmask-qbUFqq"`, and keeps nowhere else): the user named the
+/// target, and the message names that.
+fn without_temporary_path(error: io::Error) -> io::Error {
+    let message = error.to_string();
+    match message.rsplit_once(" at path \"") {
+        Some((reason, _)) => io::Error::new(error.kind(), reason.to_owned()),
+        None => error,
     }
 }
 

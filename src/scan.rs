@@ -123,8 +123,9 @@ pub struct Scan {
 ///
 /// Files are read in parallel on the current rayon pool (`cmd::execute` installs one of
 /// `--threads` threads); file errors are in [`Scan::failures`]. `on_file` is called after each
-/// file with the bytes it took (for a progress bar).
-pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
+/// file with the bytes it took and whether it was read as logs (not skipped, failed or left
+/// unread), for a progress bar.
+pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64, bool) + Sync)) -> Scan {
     read_inputs(options, find_inputs(options), on_file)
 }
 
@@ -147,7 +148,11 @@ pub fn find_inputs(options: &ScanOptions) -> Inputs {
 
 /// Reads the inputs found by [`find_inputs`] (the rest of [`scan`]); the elapsed time counts
 /// from the start of [`find_inputs`].
-pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
+pub fn read_inputs(
+    options: &ScanOptions,
+    inputs: Inputs,
+    on_file: &(dyn Fn(u64, bool) + Sync),
+) -> Scan {
     assemble(options, read_files(options, inputs, on_file))
 }
 
@@ -177,7 +182,7 @@ pub(crate) fn reader_of(options: &ScanOptions) -> FileReader {
 pub(crate) fn read_files(
     options: &ScanOptions,
     inputs: Inputs,
-    on_file: &(dyn Fn(u64) + Sync),
+    on_file: &(dyn Fn(u64, bool) + Sync),
 ) -> FilesRead {
     let Inputs { found, started } = inputs;
     let reader = reader_of(options);
@@ -213,7 +218,7 @@ pub(crate) fn read_files(
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     stop.store(true, Ordering::Relaxed);
                 }
-                on_file(result.bytes_read);
+                on_file(result.bytes_read, matches!(result.status, FileStatus::Read));
                 if let Some(read) = result.activity.take() {
                     match &mut activity {
                         Some(activity) => activity.absorb(read),

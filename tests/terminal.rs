@@ -120,6 +120,19 @@ fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
         bar.contains(" read ") && bar.contains(" files, "),
         "the bar never drew: {bar:?}"
     );
+    // The files counted, in the order drawn: never back (two workers once drew their counts
+    // in the other order), never past the files read.
+    let counts: Vec<u64> = bar
+        .split(" read ")
+        .skip(1)
+        .filter_map(|rest| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    assert!(!counts.is_empty(), "{bar:?}");
+    assert!(counts.is_sorted(), "the count went back: {counts:?}");
+    assert!(counts.iter().all(|&count| count <= 200), "{counts:?}");
     assert_eq!(screen.shown(before).trim(), "", "bar not cleared: {bar:?}");
 }
 

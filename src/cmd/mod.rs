@@ -232,11 +232,16 @@ fn frame(
     }
     // No bar over a terminal being typed into: its redraws would clear the line being typed.
     let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(progress_bar);
-    let files_done = std::sync::atomic::AtomicU64::new(0);
-    let on_file = |bytes: u64| {
+    // The files read so far, counted and shown under one lock: two workers that counted
+    // apart could show their counts in the other order, and the count would go back.
+    let files_done = std::sync::Mutex::new(0u64);
+    let on_file = |bytes: u64, read: bool| {
         if let Some(bar) = &progress {
-            let files = files_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-            bar.set_message(plural(files, "file"));
+            let mut files = files_done
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            *files += u64::from(read);
+            bar.set_message(plural(*files, "file"));
             bar.inc(bytes);
         }
     };
@@ -257,7 +262,9 @@ fn frame(
         bar.set_message(format!(
             "{}, {}",
             plural(
-                files_done.load(std::sync::atomic::Ordering::Relaxed),
+                *files_done
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
                 "file"
             ),
             indicatif::HumanBytes(bar.position())
