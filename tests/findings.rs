@@ -825,6 +825,63 @@ fn few_slow_or_unanswered_refusals_are_no_finding() {
     assert_eq!(findings(&dir, &["--kind", "refusals-then-success"]), HEADER);
 }
 
+/// `GetSessionToken` puts on no mask: a success of it ends no burst (nor hides one under
+/// way), and a refusal of it is no refused role assumption.
+#[test]
+fn session_tokens_neither_end_nor_count_in_a_burst() {
+    let token = |who: &str, time: &str, id: &str, refused: bool| {
+        let mut record = record(
+            user(who),
+            time,
+            "sts.amazonaws.com",
+            "GetSessionToken",
+            "203.0.113.10",
+            json!({"durationSeconds": 3600}),
+            json!({"credentials": {"accessKeyId": "ASIATOKEN", "sessionToken": "IQoJEXAMPLE"}}),
+            id,
+        );
+        if refused {
+            record["errorCode"] = json!("AccessDenied");
+            record["responseElements"] = Value::Null;
+        }
+        record
+    };
+    let dir = logs(&[
+        refused(user("frank"), "14:00:00", &role("Admin"), "h1"),
+        refused(user("frank"), "14:01:00", &role("Admin"), "h2"),
+        refused(user("frank"), "14:02:00", &role("Prod"), "h3"),
+        token("frank", "14:03:00", "h4", false),
+        assume(
+            user("frank"),
+            "14:04:00",
+            &role("Prod"),
+            "f",
+            "ASIAF1",
+            "h5",
+        ),
+        refused(user("grace"), "15:00:00", &role("Admin"), "i1"),
+        refused(user("grace"), "15:01:00", &role("Admin"), "i2"),
+        token("grace", "15:02:00", "i3", true),
+        assume(
+            user("grace"),
+            "15:03:00",
+            &role("Admin"),
+            "g",
+            "ASIAG1",
+            "i4",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &["--kind", "refusals-then-success"]),
+        format!(
+            "{HEADER}384139b67c799508,refusals-then-success,high,\
+             arn:aws:iam::{ACCOUNT}:user/frank,\"3 refused attempts (AccessDenied) on 2 roles \
+             (Admin, Prod) within 4 min, then AssumeRole into Prod succeeded (a role it had \
+             been refused)\",2026-03-03T14:00:00Z,2026-03-03T14:04:00Z,3,h1;h2;h3;h5\n"
+        )
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // Options, formats, threads
 

@@ -1019,7 +1019,9 @@ pub fn new_edges(evidence: &Evidence, until: DateTime<Utc>) -> Vec<Finding> {
 /// Bursts of at least `min` refused attempts by one identity (the caller: user, root, session,
 /// service, `provider#subject`, `account#principal`) within [`REFUSAL_WINDOW`] before a
 /// success of that identity. One finding per success that ends a burst; refusals count toward
-/// one success only. High when the refusals tried other roles than the one that let it in (a
+/// one success only. Role assumptions only (and `AssumeRoot`, which puts on root's mask):
+/// `GetSessionToken` and `GetFederationToken` put on none, so they neither count as refusals
+/// nor end (or clear) a burst. High when the refusals tried other roles than the one that let it in (a
 /// search), medium when they were all retries of that role (IAM's eventual consistency after
 /// a role or trust policy was made, or a policy changed in between).
 pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
@@ -1028,6 +1030,9 @@ pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
         .filter(|&i| evidence.kept(i))
         .filter_map(|i| {
             let event = &events[i];
+            if !(event.event_name.assumes_role() || event.event_name == EventName::AssumeRoot) {
+                return None;
+            }
             let who = if event.source().is_empty() {
                 return None;
             } else if matches!(
