@@ -308,6 +308,49 @@ fn time_and_outcome_filters_count_the_calls_inside() {
     assert_eq!(output.status.code(), Some(2));
 }
 
+/// A Logstash export may keep a call's time as `@timestamp` only: the call is read at that
+/// time, as a hop is (the timeline, the window, the session's first and last calls).
+#[test]
+fn a_call_timed_by_logstash_timestamp_alone_is_read_at_that_time() {
+    let ops = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let logstash = |id: &str, time: &str| {
+        let mut record = get_object(id, "00:00:00", ops(), "203.0.113.5");
+        record.as_object_mut().unwrap().remove("eventTime");
+        record["@timestamp"] = json!(format!("2026-03-01T{time}.000Z"));
+        record.to_string()
+    };
+    let dir = Dir::new();
+    let lines = [
+        assume("h1", "10:00:00", alice(), "Ops", "alice", "ASIAOPS1").to_string(),
+        logstash("l1", "10:01:00"),
+        logstash("l2", "10:09:00"),
+    ];
+    dir.write("export.jsonl", lines.join("\n").as_bytes());
+    assert_eq!(
+        out(&dir, &["activity", "-q", "--calls", "export.jsonl"]),
+        "event_time,event_source,event_name,error_code,session_arn,role_arn,origin,chain_depth,link,source_ip,user_agent,event_id,log_file\n\
+         2026-03-01T10:01:00Z,s3.amazonaws.com,GetObject,,arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,arn:aws:iam::111122223333:user/alice,1,access-key,203.0.113.5,Boto3/1.34,l1,export.jsonl\n\
+         2026-03-01T10:09:00Z,s3.amazonaws.com,GetObject,,arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,arn:aws:iam::111122223333:user/alice,1,access-key,203.0.113.5,Boto3/1.34,l2,export.jsonl\n"
+    );
+    assert_eq!(
+        out(
+            &dir,
+            &[
+                "activity",
+                "-q",
+                "--since",
+                "2026-03-01T10:05:00Z",
+                "export.jsonl"
+            ]
+        ),
+        format!(
+            "{}\n\
+             arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/alice,1,access-key,2026-03-01T10:00:00Z,2026-03-01T10:09:00Z,2026-03-01T10:09:00Z,1,0,0,s3.amazonaws.com,s3:GetObject=1,203.0.113.5,111122223333\n",
+            SESSIONS.lines().next().unwrap()
+        )
+    );
+}
+
 #[test]
 fn a_session_calling_from_ten_thousand_addresses_lists_the_first_32() {
     let dir = Dir::new();

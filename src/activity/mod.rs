@@ -101,7 +101,9 @@ macro_rules! call_of {
         }
         let caller: Caller = $caller;
         Some(Call {
-            time: parse_time(record.event_time.as_str()),
+            // A Logstash export may carry the time as `@timestamp` only, as for hops.
+            time: parse_time(record.event_time.as_str())
+                .or_else(|| parse_time(record.logstash_timestamp.as_str())),
             event_source: record.event_source.as_str(),
             event_name: record.event_name.as_str(),
             error_code: record.error_code.as_str(),

@@ -118,6 +118,7 @@ schema! {
     /// outcome, from where. (Role assumptions are read as [`Record`]s.)
     CallRecord<'a> {
         "eventTime" => event_time: Text<'a>,
+        "@timestamp" => logstash_timestamp: Text<'a>,
         "eventSource" => event_source: Text<'a>,
         "eventName" => event_name: Text<'a>,
         "errorCode" => error_code: Text<'a>,
@@ -132,6 +133,7 @@ schema! {
     /// [`CallRecord`] with `userIdentity` not read: kept as its text.
     CallHead<'a> {
         "eventTime" => event_time: Text<'a>,
+        "@timestamp" => logstash_timestamp: Text<'a>,
         "eventSource" => event_source: Text<'a>,
         "eventName" => event_name: Text<'a>,
         "errorCode" => error_code: Text<'a>,
