@@ -168,6 +168,59 @@ fn partials_mixed_with_logs_and_given_twice_count_each_event_once() {
     }
 }
 
+/// A session that called from 40 networks, 20 private and 20 public: the reader keeps up to
+/// 32 of each kind, and so does a partial read back (it kept 32 in all, losing public
+/// networks the `session-many-networks` finding counts).
+#[test]
+fn a_session_from_many_private_and_public_networks_reads_back_whole() {
+    let work = Dir::new();
+    let identity = r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/App/i-1","accountId":"111122223333","accessKeyId":"ASIAAPP","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/App","accountId":"111122223333"},"attributes":{"creationDate":"2026-03-01T10:00:00Z"}}}"#;
+    let records: Vec<String> = (0..40)
+        .map(|i| {
+            let ip = if i % 2 == 0 {
+                format!("10.{i}.0.5")
+            } else {
+                format!("203.0.{i}.5")
+            };
+            format!(
+                r#"{{"eventTime":"2026-03-01T10:{i:02}:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"{ip}","userIdentity":{identity},"eventID":"n{i}","recipientAccountId":"111122223333"}}"#
+            )
+        })
+        .collect();
+    work.write(
+        "t.json",
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
+    );
+    for command in [
+        &["activity"][..],
+        &["findings", "--kind", "session-many-networks"],
+    ] {
+        partial(work.root.path(), command, &["t.json"], "t.part");
+        let direct = outcome(&run_in(
+            work.root.path(),
+            &args_with(command, &["t.json".into()]),
+            None,
+        ));
+        let merged = outcome(&run_in(
+            work.root.path(),
+            &args_with(command, &["t.part".into()]),
+            None,
+        ));
+        assert_eq!(
+            String::from_utf8_lossy(&merged.0),
+            String::from_utf8_lossy(&direct.0),
+            "{command:?}"
+        );
+        assert_eq!(merged, direct, "{command:?}");
+    }
+    let findings = stdout(&run_in(
+        work.root.path(),
+        &["findings", "-q", "--format", "csv", "t.part"],
+        None,
+    ));
+    assert!(findings.contains("calls from 20 networks"), "{findings}");
+}
+
 #[test]
 fn the_organization_from_shards_is_the_organization() {
     let trail = org_trail();

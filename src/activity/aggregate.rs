@@ -1099,15 +1099,10 @@ impl SessionActivity {
         addresses_dropped: bool,
         mut accounts: Vec<Box<str>>,
     ) -> SessionActivity {
-        // As the reader keeps them: sorted, each once, the smallest MAX_LISTED.
-        let mut addresses = addresses;
-        addresses.sort_by(|a, b| a.place.cmp(&b.place));
-        addresses.dedup_by(|a, b| a.place == b.place);
-        addresses.truncate(MAX_LISTED);
         accounts.sort();
         accounts.dedup();
         accounts.truncate(MAX_LISTED);
-        SessionActivity {
+        let mut session = SessionActivity {
             created: crate::timefmt::parse(&created_text),
             session_arn,
             access_key,
@@ -1118,11 +1113,18 @@ impl SessionActivity {
             write_calls: 0,
             seen,
             actions: Vec::new(),
-            addresses,
+            addresses: Vec::with_capacity(addresses.len().min(2 * MAX_LISTED)),
             addresses_dropped,
             last_address: None,
             accounts,
+        };
+        // As the reader keeps them: each network once, sorted, the smallest MAX_LISTED
+        // private ones and the smallest MAX_LISTED others (the cap of one kind alone
+        // dropped the public networks a finding counts).
+        for used in addresses {
+            session.add_address(used);
         }
+        session
     }
 }
 
