@@ -8,6 +8,7 @@
 //! kept, so the result does not depend on the order calls are read in.
 
 use super::Call;
+use super::network::{is_private_place, place_of};
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
@@ -677,46 +678,6 @@ fn push_identity(ids: &mut String, call: &Call) {
     }
 }
 
-/// The network an address belongs to, as the activity lists keep them: an IPv4 /24
-/// (`203.0.113.0/24`) or IPv6 /48 (`2001:db8:1::/48`), private ones too; anything that is not
-/// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
-pub fn place_of(address: &str) -> String {
-    let trimmed = address.trim();
-    match trimmed.parse::<std::net::IpAddr>() {
-        Ok(std::net::IpAddr::V4(_)) => {
-            // A text the parser takes is written as it would print it (no leading zeros), so
-            // its network is its first three numbers, cut from it (formatting the octets cost
-            // 1,600 instructions a time, and this runs once in seven calls).
-            let network = trimmed
-                .rsplit_once('.')
-                .map_or(trimmed, |(network, _)| network);
-            let mut place = String::with_capacity(network.len() + 5);
-            place.push_str(network);
-            place.push_str(".0/24");
-            place
-        }
-        Ok(std::net::IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
-            Some(v4) => place_of(&v4.to_string()),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
-            }
-        },
-        Err(_) => address.to_owned(),
-    }
-}
-
-/// True when `place` (a network as [`place_of`] writes it) is private: RFC 1918, shared
-/// 100.64/10, link-local, loopback; IPv6 unique-local and link-local (as `findings` counts
-/// them).
-fn is_private_place(place: &str) -> bool {
-    let network = place
-        .strip_suffix("/24")
-        .or_else(|| place.strip_suffix("/48"))
-        .unwrap_or(place);
-    super::findings::network_of(network) == Some(super::findings::Network::Private)
-}
-
 /// Every file's activity merged: sessions sorted by (ARN, access key, creation time), and the
 /// timeline (when kept) in time order.
 #[derive(Debug, Default)]
@@ -1130,7 +1091,7 @@ impl SessionActivity {
 
 #[cfg(test)]
 mod tests {
-    use super::{ActionCount, SessionAction, place_of, take_in_actions};
+    use super::{ActionCount, SessionAction, take_in_actions};
     use std::sync::Arc;
 
     fn actions(list: &[(&str, u64)]) -> Vec<SessionAction> {
@@ -1182,26 +1143,6 @@ mod tests {
                 _ => (4, 2),
             };
             assert_eq!(row, (names[n].clone(), expected.0, expected.1));
-        }
-    }
-
-    #[test]
-    fn places_of_addresses() {
-        for (address, place) in [
-            ("10.0.1.17", "10.0.1.0/24"),
-            (" 203.0.113.9 ", "203.0.113.0/24"),
-            ("0.0.0.0", "0.0.0.0/24"),
-            ("255.255.255.255", "255.255.255.0/24"),
-            ("010.0.1.17", "010.0.1.17"),
-            ("10.0.1", "10.0.1"),
-            ("10.0.1.256", "10.0.1.256"),
-            ("::ffff:10.1.2.3", "10.1.2.0/24"),
-            ("2001:db8:1:2::1", "2001:db8:1::/48"),
-            ("AWS Internal", "AWS Internal"),
-            (" s3.amazonaws.com ", " s3.amazonaws.com "),
-            ("", ""),
-        ] {
-            assert_eq!(place_of(address), place, "{address:?}");
         }
     }
 }

@@ -37,14 +37,13 @@
 
 use super::aggregate::{MAX_LISTED, SessionActivity};
 use super::attribute::{Attribution, origin_kind};
+use super::network::{Network, network_of};
 use crate::arn;
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use crate::timefmt;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::fmt;
-use std::net::IpAddr;
 
 /// The most event ids a finding lists: the first `MAX_EVENT_IDS - 1` and the last, in time
 /// order (its `count` says how many events it holds).
@@ -346,66 +345,6 @@ fn plural(count: u64, noun: &str) -> String {
 
 // ------------------------------------------------------------------------------------------
 // session-many-networks
-
-/// Where a call came from, coarsely enough that one place is one network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Network {
-    /// Any address inside a VPC or another private network (RFC 1918, shared 100.64/10,
-    /// loopback, link-local; IPv6 unique-local and link-local): a call through a VPC endpoint
-    /// names the caller's private address, and a workload's private addresses change with its
-    /// subnets, so they are one place.
-    Private,
-    /// A public IPv4 /24.
-    V4([u8; 3]),
-    /// A public IPv6 /48.
-    V6([u16; 3]),
-}
-
-impl fmt::Display for Network {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Network::Private => f.write_str("private"),
-            Network::V4([a, b, c]) => write!(f, "{a}.{b}.{c}.0/24"),
-            Network::V6([a, b, c]) => write!(f, "{a:x}:{b:x}:{c:x}::/48"),
-        }
-    }
-}
-
-/// The network of a `sourceIPAddress`, or `None` when it is no address: an AWS service acting
-/// for the caller (`AWS Internal`, `ec2.amazonaws.com`, ...), empty, or other text.
-pub fn network_of(address: &str) -> Option<Network> {
-    let ip: IpAddr = address.trim().parse().ok()?;
-    let ip = match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
-        v4 => v4,
-    };
-    Some(match ip {
-        IpAddr::V4(v4) => {
-            let [a, b, c, _] = v4.octets();
-            let shared = a == 100 && (64..128).contains(&b);
-            if v4.is_private()
-                || v4.is_loopback()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || shared
-            {
-                Network::Private
-            } else {
-                Network::V4([a, b, c])
-            }
-        }
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            let unique_local = s[0] & 0xfe00 == 0xfc00;
-            let link_local = s[0] & 0xffc0 == 0xfe80;
-            if v6.is_loopback() || v6.is_unspecified() || unique_local || link_local {
-                Network::Private
-            } else {
-                Network::V6([s[0], s[1], s[2]])
-            }
-        }
-    })
-}
 
 /// True for an EC2 instance id (`i-` and 8 or 17 hexadecimal digits): the name EC2 gives the
 /// sessions of an instance's role.
@@ -1237,37 +1176,6 @@ mod tests {
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(Kind::parse("juggling"), None);
-    }
-
-    #[test]
-    fn addresses_fall_into_networks() {
-        for (address, network) in [
-            ("203.0.113.10", Some("203.0.113.0/24")),
-            (" 203.0.113.250 ", Some("203.0.113.0/24")),
-            ("198.51.100.7", Some("198.51.100.0/24")),
-            ("10.1.2.3", Some("private")),
-            ("172.31.255.1", Some("private")),
-            ("192.168.0.1", Some("private")),
-            ("100.64.0.9", Some("private")),
-            ("100.128.0.9", Some("100.128.0.0/24")),
-            ("169.254.169.254", Some("private")),
-            ("127.0.0.1", Some("private")),
-            ("2001:db8:1234:5678::1", Some("2001:db8:1234::/48")),
-            ("2001:db8:1234:ffff::2", Some("2001:db8:1234::/48")),
-            ("fd12:3456:789a::1", Some("private")),
-            ("fe80::1", Some("private")),
-            ("::ffff:203.0.113.9", Some("203.0.113.0/24")),
-            ("AWS Internal", None),
-            ("ec2.amazonaws.com", None),
-            ("", None),
-            ("203.0.113", None),
-        ] {
-            assert_eq!(
-                network_of(address).map(|n| n.to_string()).as_deref(),
-                network,
-                "{address:?}"
-            );
-        }
     }
 
     #[test]

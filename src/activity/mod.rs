@@ -17,6 +17,7 @@
 pub mod aggregate;
 pub mod attribute;
 pub mod findings;
+pub mod network;
 
 use crate::filter::{OutcomeFilter, in_window};
 use crate::read::records::{
