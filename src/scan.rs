@@ -6,7 +6,7 @@
 //! order of inputs.
 
 use crate::activity::CallWindow;
-use crate::activity::aggregate::{Activity, FileActivity, merge as merge_activity};
+use crate::activity::aggregate::{Activity, CallAggregate, merge as merge_activity};
 use crate::canon::canonical_roles;
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
@@ -164,7 +164,7 @@ pub(crate) struct FilesRead {
     pub(crate) files: Vec<(Input, FileResult)>,
     pub(crate) skipped: Vec<SkipReason>,
     pub(crate) errors: Vec<InputError>,
-    pub(crate) activities: Vec<FileActivity>,
+    pub(crate) activities: Vec<CallAggregate>,
     started: Instant,
 }
 
@@ -207,7 +207,7 @@ pub(crate) fn read_files(
     let folded: Vec<WorkerResults> = by_size
         .par_iter()
         .fold(
-            || (Vec::new(), None::<FileActivity>),
+            || (Vec::new(), None::<CallAggregate>),
             |(mut results, mut activity), &i| {
                 let input = &found.inputs[i];
                 if stop.load(Ordering::Relaxed) {
@@ -245,7 +245,7 @@ pub(crate) fn read_files(
     } = found;
     // Each file with where it came from: read here (`None`), or the n-th partial's.
     let mut entries: Vec<(Option<usize>, Input, FileResult)> = Vec::with_capacity(results.len());
-    let mut partial_activity: Vec<Option<FileActivity>> = Vec::new();
+    let mut partial_activity: Vec<Option<CallAggregate>> = Vec::new();
     for ((_, mut result), input) in results.into_iter().zip(inputs) {
         match result.partial.take() {
             Some(partial) => {
@@ -286,7 +286,7 @@ pub(crate) fn read_files(
 /// one path that differ (partials made in different folders), are different files.
 fn once_each(
     entries: &mut Vec<(Option<usize>, Input, FileResult)>,
-    partial_activity: &mut [Option<FileActivity>],
+    partial_activity: &mut [Option<CallAggregate>],
 ) {
     fn key(entry: &(Option<usize>, Input, FileResult)) -> impl Ord + '_ {
         let (source, input, result) = entry;
@@ -418,7 +418,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
 
 /// What one worker read: each file's result (with its index), and the activity of all its
 /// files folded into one.
-type WorkerResults = (Vec<(usize, FileResult)>, Option<FileActivity>);
+type WorkerResults = (Vec<(usize, FileResult)>, Option<CallAggregate>);
 
 /// One of each hand-over however many files carry its record (an organization trail and an
 /// account's own trail deliver the same call twice): the same event id, account, role and

@@ -1,8 +1,10 @@
 //! Activity aggregated while it is read: per file, one [`SessionActivity`] per session and
-//! one [`ActionCount`] per (session, action), then merged over all files in path order.
+//! one [`ActionCount`] per (session, action), folded into one aggregate per worker, then
+//! merged ([`merge`]: in any order; of two copies of a call, the one of the first file by
+//! path is kept; sessions sorted by key).
 //!
 //! What grows with the calls themselves is only what de-duplication needs until the merge
-//! (each call's `eventID` and where it was counted: [`FileActivity::marks`]) and, when asked
+//! (each call's `eventID` and where it was counted: [`CallAggregate::marks`]) and, when asked
 //! for, the timeline's rows. Lists that a hostile trail could grow without bound per session
 //! (source addresses, recipient accounts) are capped ([`MAX_LISTED`]): the smallest values are
 //! kept, so the result does not depend on the order calls are read in.
@@ -283,7 +285,7 @@ impl SessionActivity {
 }
 
 /// Where one call was counted, for de-duplication: its identity (the `eventID`, or the
-/// record's content when it has none) in [`FileActivity::ids`], its session and action.
+/// record's content when it has none) in [`CallAggregate::ids`], its session and action.
 #[derive(Debug, Clone, Copy)]
 pub struct CallMark {
     /// Where the identity starts in the ids (a worker may hold more than 4 GiB of them).
@@ -292,7 +294,7 @@ pub struct CallMark {
     /// The last `address_len` bytes of the identity are the call's source address (copies
     /// are the same record: same id, same address), for taking a copy out of its address.
     address_len: u32,
-    /// The file it was read from, by index in [`FileActivity::files`].
+    /// The file it was read from, by index in [`CallAggregate::files`].
     file: u32,
     session: u32,
     action: u32,
@@ -301,7 +303,7 @@ pub struct CallMark {
 }
 
 /// One (session, action) of a worker, counted; the action by index in
-/// [`FileActivity::names`].
+/// [`CallAggregate::names`].
 #[derive(Debug)]
 struct FileAction {
     session: u32,
@@ -328,9 +330,10 @@ pub struct CallRow {
     pub session: u32,
 }
 
-/// One file's activity.
+/// The calls of role sessions aggregated: one file's while it is read, then a worker's (the
+/// files it read, folded by [`CallAggregate::absorb`]), or a partial result's.
 #[derive(Debug, Default)]
-pub struct FileActivity {
+pub struct CallAggregate {
     sessions: Vec<SessionActivity>,
     /// The sessions by key (ARN, access key, creation time): indexes into `sessions`, hashed
     /// by the key they point to (found without copying the call's key into a string).
@@ -350,18 +353,19 @@ pub struct FileActivity {
     action_index: PairIndex,
     ids: String,
     marks: Vec<CallMark>,
-    /// The files the calls were read from (a worker reads one at a time).
-    files: Vec<Arc<str>>,
+    /// The log files the calls were read from, each once in a run of its calls (a worker
+    /// reads one file at a time).
+    log_files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
 }
 
-impl FileActivity {
+impl CallAggregate {
     /// An empty aggregate; `timeline` keeps a row per call as well.
     pub fn new(timeline: bool) -> Self {
-        FileActivity {
+        CallAggregate {
             rows: timeline.then(Vec::new),
-            ..FileActivity::default()
+            ..CallAggregate::default()
         }
     }
 
@@ -408,17 +412,17 @@ impl FileActivity {
         self.ids.push('\0');
         self.ids.push_str(call.source_ip);
         if self
-            .files
+            .log_files
             .last()
             .is_none_or(|last| !Arc::ptr_eq(last, log_file))
         {
-            self.files.push(Arc::clone(log_file));
+            self.log_files.push(Arc::clone(log_file));
         }
         self.marks.push(CallMark {
             id_start,
             id_len: (self.ids.len() as u64 - id_start) as u32,
             address_len: call.source_ip.len() as u32,
-            file: self.files.len() as u32 - 1,
+            file: self.log_files.len() as u32 - 1,
             session,
             action,
             failed: call.failed(),
@@ -440,14 +444,14 @@ impl FileActivity {
         session
     }
 
-    /// The index of the session `key` in [`FileActivity::sessions`], made by `new` when it
+    /// The index of the session `key` in [`CallAggregate::sessions`], made by `new` when it
     /// is not there yet.
     fn session_of(
         &mut self,
         key: (&str, &str, &str),
         new: impl FnOnce() -> SessionActivity,
     ) -> u32 {
-        let FileActivity {
+        let CallAggregate {
             sessions,
             index,
             hasher,
@@ -463,9 +467,9 @@ impl FileActivity {
         at
     }
 
-    /// The index of the action (`source`, `name`) in [`FileActivity::names`].
+    /// The index of the action (`source`, `name`) in [`CallAggregate::names`].
     fn name_of(&mut self, source: &str, name: &str) -> u32 {
-        let FileActivity {
+        let CallAggregate {
             names,
             name_index,
             hasher,
@@ -485,7 +489,7 @@ impl FileActivity {
         at
     }
 
-    /// The index of the (session, action) pair in [`FileActivity::actions`].
+    /// The index of the (session, action) pair in [`CallAggregate::actions`].
     fn action_of(&mut self, session: u32, name: u32) -> u32 {
         let next = self.actions.len() as u32;
         let at = *self.action_index.entry((session, name)).or_insert(next);
@@ -501,14 +505,14 @@ impl FileActivity {
 
     /// Takes in another file's activity (a worker folds the files it reads into one
     /// aggregate, so sessions are held once per worker, not once per file).
-    pub fn absorb(&mut self, other: FileActivity) {
-        let FileActivity {
+    pub fn absorb(&mut self, other: CallAggregate) {
+        let CallAggregate {
             sessions,
             names,
             actions,
             ids,
             marks,
-            files,
+            log_files,
             rows,
             ..
         } = other;
@@ -529,7 +533,7 @@ impl FileActivity {
                 None => {
                     let at = self.sessions.len() as u32;
                     self.sessions.push(session);
-                    let FileActivity {
+                    let CallAggregate {
                         sessions,
                         index,
                         hasher,
@@ -559,8 +563,8 @@ impl FileActivity {
         }
         let shift = self.ids.len() as u64;
         self.ids.push_str(&ids);
-        let file_shift = self.files.len() as u32;
-        self.files.extend(files);
+        let file_shift = self.log_files.len() as u32;
+        self.log_files.extend(log_files);
         self.marks.extend(marks.into_iter().map(|mark| CallMark {
             id_start: mark.id_start + shift,
             file: mark.file + file_shift,
@@ -605,7 +609,7 @@ impl FileActivity {
     /// Takes out every call read from the log files `logs` (a file a partial result holds that
     /// an earlier input holds too: read once).
     pub(crate) fn drop_logs(&mut self, logs: &std::collections::HashSet<&str>) {
-        let gone: Vec<bool> = self.files.iter().map(|f| logs.contains(&**f)).collect();
+        let gone: Vec<bool> = self.log_files.iter().map(|f| logs.contains(&**f)).collect();
         if !gone.contains(&true) {
             return;
         }
@@ -688,41 +692,51 @@ pub struct Activity {
     pub duplicates: u64,
 }
 
+/// The bits of a call's index in its worker's aggregate, when [`merge`] packs it beside the
+/// worker's.
+const MARK_BITS: u32 = 40;
+const MARK_MASK: u64 = (1 << MARK_BITS) - 1;
+
 /// Merges the workers' activity (each the files one worker read, folded): each call counts
 /// once; with the timeline, its row is the one of the first file (by path) that holds it.
-pub fn merge(mut files: Vec<FileActivity>) -> Activity {
-    // Copies: every call's id, sorted; all but the first (by file, then position) are taken
-    // out of the counts of the file that holds them.
-    // The copy kept is the one of the first file by path (then the first in that file),
+pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
+    // Copies: every call's id, sorted; all but the first (by log file, then position) are
+    // taken out of the counts of the worker that holds them.
+    // The copy kept is the one of the first log file by path (then the first in that file),
     // whichever worker read it: the same in every view and for any thread count.
     // The calls are sorted by the hash of their id alone (16 bytes a call, compared as
     // integers: the ids of one trail share long prefixes, and sorting them as text took 0.2 s
     // of CPU at 1M records, sorting them with their paths 0.1 s more); equal ids have equal
     // hashes, so only the few calls whose hashes are equal are then told apart by id and put
-    // in order by file path and position. (The hash is seeded at random: ids from the logs
+    // in order by log file path and position. (The hash is seeded at random: ids from the logs
     // that collide on purpose only cost string compares again.)
     let state = foldhash::fast::RandomState::default();
-    let mut ids: Vec<(u64, u32, u32)> = Vec::new();
-    for (f, file) in files.iter().enumerate() {
-        ids.par_extend(
-            file.marks
-                .par_iter()
-                .enumerate()
-                .map(|(m, mark)| (state.hash_one(file.id(mark)), f as u32, m as u32)),
-        );
+    // Each call as (hash, its worker and index packed in one word): 16 bytes to sort, and
+    // room for 2^24 workers (at most 256 run) of 2^40 calls each (a worker's index is never
+    // cut short, even one that took in billions of calls from partials).
+    let mut ids: Vec<(u64, u64)> = Vec::new();
+    for (f, worker) in workers.iter().enumerate() {
+        ids.par_extend(worker.marks.par_iter().enumerate().map(|(m, mark)| {
+            (
+                state.hash_one(worker.id(mark)),
+                (f as u64) << MARK_BITS | m as u64,
+            )
+        }));
     }
     ids.par_sort_unstable();
-    let mut copies: Vec<(u32, u32)> = Vec::new();
-    let mut same_hash: Vec<((&str, u32), &str, u32, u32)> = Vec::new();
+    let unpack = |at: u64| ((at >> MARK_BITS) as usize, (at & MARK_MASK) as usize);
+    let mut copies: Vec<(usize, usize)> = Vec::new();
+    let mut same_hash: Vec<((&str, u32), &str, usize, usize)> = Vec::new();
     for run in ids.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         same_hash.clear();
         // A copy has the same identity and source address: the same text, and the same
         // length of address at its end.
-        same_hash.extend(run.iter().map(|&(_, f, m)| {
-            let file = &files[f as usize];
-            let mark = &file.marks[m as usize];
-            let identity = (file.id(mark), mark.address_len);
-            (identity, &*file.files[mark.file as usize], f, m)
+        same_hash.extend(run.iter().map(|&(_, at)| {
+            let (f, m) = unpack(at);
+            let worker = &workers[f];
+            let mark = &worker.marks[m];
+            let identity = (worker.id(mark), mark.address_len);
+            (identity, &*worker.log_files[mark.file as usize], f, m)
         }));
         same_hash.sort_unstable();
         for pair in same_hash.windows(2) {
@@ -734,15 +748,15 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     drop(same_hash);
     drop(ids);
     let duplicates = copies.len() as u64;
-    let mut dropped_rows: Vec<Vec<bool>> = files
+    let mut dropped_rows: Vec<Vec<bool>> = workers
         .iter()
-        .map(|file| vec![false; file.rows.as_ref().map_or(0, Vec::len)])
+        .map(|worker| vec![false; worker.rows.as_ref().map_or(0, Vec::len)])
         .collect();
     for (f, m) in copies {
-        let file = &mut files[f as usize];
-        let mark = file.marks[m as usize];
-        file.take_out(&mark);
-        if let Some(dropped) = dropped_rows[f as usize].get_mut(m as usize) {
+        let worker = &mut workers[f];
+        let mark = worker.marks[m];
+        worker.take_out(&mark);
+        if let Some(dropped) = dropped_rows[f].get_mut(m) {
             *dropped = true;
         }
     }
@@ -753,12 +767,12 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
     let mut sessions: Vec<SessionActivity> = Vec::new();
     let mut rows = Vec::new();
     // Each worker's counts by action into its sessions, the workers side by side (a worker
-    // holds each (session, action) pair once: `FileActivity::action_of`).
-    files.par_iter_mut().for_each(|file| {
-        for action in file.actions.drain(..) {
+    // holds each (session, action) pair once: `CallAggregate::action_of`).
+    workers.par_iter_mut().for_each(|worker| {
+        for action in worker.actions.drain(..) {
             if action.count.calls > 0 {
-                let (source, name) = &file.names[action.name as usize];
-                file.sessions[action.session as usize]
+                let (source, name) = &worker.names[action.name as usize];
+                worker.sessions[action.session as usize]
                     .actions
                     .push(SessionAction {
                         source: Arc::clone(source),
@@ -768,9 +782,9 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
             }
         }
     });
-    for (file, dropped) in files.into_iter().zip(dropped_rows) {
-        let mut global = Vec::with_capacity(file.sessions.len());
-        for session in file.sessions {
+    for (worker, dropped) in workers.into_iter().zip(dropped_rows) {
+        let mut global = Vec::with_capacity(worker.sessions.len());
+        for session in worker.sessions {
             let hash = hash_of(&session);
             match merged.find(hash, |&at| sessions[at].key() == session.key()) {
                 Some(&at) => {
@@ -784,7 +798,7 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
                 }
             }
         }
-        if let Some(file_rows) = file.rows {
+        if let Some(file_rows) = worker.rows {
             for (mut row, dropped) in file_rows.into_iter().zip(dropped) {
                 if !dropped {
                     row.session = global[row.session as usize] as u32;
@@ -839,7 +853,7 @@ pub fn merge(mut files: Vec<FileActivity>) -> Activity {
 /// an order that does not depend on which worker read which file: actions by name, sessions
 /// by key, log files by path, calls by log file then position. The counts are not stored:
 /// they are the calls', counted again when the pieces are read back
-/// ([`FileActivity::add_stored`]), so a partial cannot make them disagree.
+/// ([`CallAggregate::add_stored`]), so a partial cannot make them disagree.
 pub(crate) enum StoredPiece<'a> {
     Name(&'a str, &'a str),
     Session(&'a SessionActivity),
@@ -863,7 +877,7 @@ pub(crate) struct StoredCall<'a> {
     pub writes: bool,
 }
 
-impl FileActivity {
+impl CallAggregate {
     /// Every piece of the aggregate, in the stored order ([`StoredPiece`]).
     pub(crate) fn for_each_stored<E>(
         &self,
@@ -883,7 +897,7 @@ impl FileActivity {
         }
         let names = order(&self.names, |a, b| a.cmp(b));
         let sessions = order(&self.sessions, |a, b| a.key().cmp(&b.key()));
-        let logs = order(&self.files, |a, b| a.cmp(b));
+        let logs = order(&self.log_files, |a, b| a.cmp(b));
         let (name_at, session_at, log_at) =
             (renumbered(&names), renumbered(&sessions), renumbered(&logs));
         for &n in &names {
@@ -894,13 +908,13 @@ impl FileActivity {
             sink(StoredPiece::Session(&self.sessions[s as usize]))?;
         }
         for &l in &logs {
-            sink(StoredPiece::Log(&self.files[l as usize]))?;
+            sink(StoredPiece::Log(&self.log_files[l as usize]))?;
         }
         // Stable: a file's calls keep the order they were read in.
-        let mut calls: Vec<u32> = (0..self.marks.len() as u32).collect();
-        calls.sort_by_key(|&m| log_at[self.marks[m as usize].file as usize]);
+        let mut calls: Vec<usize> = (0..self.marks.len()).collect();
+        calls.sort_by_key(|&m| log_at[self.marks[m].file as usize]);
         for m in calls {
-            let mark = &self.marks[m as usize];
+            let mark = &self.marks[m];
             sink(StoredPiece::Call(StoredCall {
                 id: self.id(mark),
                 address_len: mark.address_len,
@@ -910,14 +924,14 @@ impl FileActivity {
                 failed: mark.failed,
                 writes: mark.writes,
             }))?;
-            if let Some(row) = self.rows.as_ref().and_then(|rows| rows.get(m as usize)) {
+            if let Some(row) = self.rows.as_ref().and_then(|rows| rows.get(m)) {
                 sink(StoredPiece::Row(row))?;
             }
         }
         Ok(())
     }
 
-    /// An aggregate to take in stored calls ([`FileActivity::add_stored`]): the actions,
+    /// An aggregate to take in stored calls ([`CallAggregate::add_stored`]): the actions,
     /// sessions (their counts and address counts are then the calls') and log files stored.
     ///
     /// # Errors
@@ -927,8 +941,8 @@ impl FileActivity {
         sessions: Vec<SessionActivity>,
         logs: Vec<Arc<str>>,
         timeline: bool,
-    ) -> Result<FileActivity, String> {
-        let mut activity = FileActivity::new(timeline);
+    ) -> Result<CallAggregate, String> {
+        let mut activity = CallAggregate::new(timeline);
         for (source, name) in &names {
             activity.name_of(source, name);
         }
@@ -937,7 +951,7 @@ impl FileActivity {
         }
         for session in sessions {
             let hash = activity.hasher.hash_one(session.key());
-            let FileActivity {
+            let CallAggregate {
                 sessions: known,
                 index,
                 hasher,
@@ -965,7 +979,7 @@ impl FileActivity {
             });
             index.insert_unique(hash, at, |&at| hasher.hash_one(known[at as usize].key()));
         }
-        activity.files = logs;
+        activity.log_files = logs;
         Ok(activity)
     }
 
@@ -978,7 +992,7 @@ impl FileActivity {
         let session = call.session as usize;
         if session >= self.sessions.len()
             || call.name as usize >= self.names.len()
-            || call.log as usize >= self.files.len()
+            || call.log as usize >= self.log_files.len()
         {
             return Err("a call names a session, action or log file not stored".into());
         }
@@ -1033,7 +1047,7 @@ impl FileActivity {
             return Err("a call with two timeline rows".into());
         }
         row.session = mark.session;
-        row.log_file = Arc::clone(&self.files[mark.file as usize]);
+        row.log_file = Arc::clone(&self.log_files[mark.file as usize]);
         rows.push(row);
         Ok(())
     }
@@ -1048,7 +1062,7 @@ impl FileActivity {
 
 impl SessionActivity {
     /// A session as a partial result stores it, its counts not yet taken in
-    /// ([`FileActivity::add_stored`] counts the calls).
+    /// ([`CallAggregate::add_stored`] counts the calls).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn stored(
         session_arn: Box<str>,

@@ -5,9 +5,10 @@
 //! Calls are aggregated while they are read ([`aggregate`]): each worker keeps, per file, one
 //! entry per session and per (session, action), never one per call, except what
 //! de-duplication needs (each call's `eventID`, until the merge) and, when the timeline is
-//! asked for (`activity --calls`), the rows it prints. After every file is read the files'
-//! aggregates are merged in path order, copies of a call (an organization trail and an
-//! account's own trail deliver the same record twice) are taken out, and each session is
+//! asked for (`activity --calls`), the rows it prints. After every file is read the workers'
+//! aggregates are merged, copies of a call (an organization trail and an account's own trail
+//! deliver the same record twice) are taken out (the copy of the first file by path is
+//! kept), and each session is
 //! attributed ([`attribute`]) with the same links as `chains`: the hop that issued its access
 //! key at its creation time, else its session ARN within the session's lifetime.
 //!

@@ -19,9 +19,9 @@ use std::io::{self, Write};
 pub const TOP_ACTIONS: usize = 5;
 
 /// The sessions the filters keep, each with its attribution, in output order (first call,
-/// then session ARN and key).
+/// then the session's key: ARN, access key, creation time).
 pub struct Sessions<'a> {
-    /// Each kept session with its index in the scan's list and its attribution.
+    /// Each kept session and its attribution.
     pub kept: Vec<(&'a SessionActivity, &'a Attribution)>,
     /// By index in the scan's list: kept or not.
     pub kept_index: Vec<bool>,
@@ -551,7 +551,7 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
 mod tests {
     use super::{services, top_actions};
     use crate::activity::Call;
-    use crate::activity::aggregate::{FileActivity, merge};
+    use crate::activity::aggregate::{CallAggregate, merge};
     use std::sync::Arc;
 
     /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
@@ -560,7 +560,7 @@ mod tests {
     /// source would put `s3` first).
     #[test]
     fn top_actions_by_calls_then_written_name() {
-        let mut file = FileActivity::new(false);
+        let mut file = CallAggregate::new(false);
         let log: Arc<str> = Arc::from("log.json");
         let ids: Vec<String> = (0..10).map(|n| format!("e{n}")).collect();
         let actions = [

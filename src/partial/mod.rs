@@ -65,7 +65,7 @@
 pub mod write;
 
 use crate::activity::CallWindow;
-use crate::activity::aggregate::{AddressUse, CallRow, FileActivity, SessionActivity, StoredCall};
+use crate::activity::aggregate::{AddressUse, CallAggregate, CallRow, SessionActivity, StoredCall};
 use crate::error::InputError;
 use crate::filter::OutcomeFilter;
 use crate::read::decode::{Interest, SkipReason};
@@ -111,7 +111,7 @@ pub struct Partial {
     pub failed: Vec<InputError>,
     /// Its files as the reading run's results (read again from their kept records).
     pub files: Vec<(Input, crate::read::file::FileResult)>,
-    pub activity: Option<FileActivity>,
+    pub activity: Option<CallAggregate>,
 }
 
 /// One input file of a partial.
@@ -450,7 +450,7 @@ pub fn read<R: Read>(
     let mut names: Vec<(Arc<str>, Arc<str>)> = Vec::new();
     let mut sessions: Vec<SessionActivity> = Vec::new();
     let mut logs: Vec<Arc<str>> = Vec::new();
-    let mut activity: Option<FileActivity> = None;
+    let mut activity: Option<CallAggregate> = None;
     let mut counted = (0u64, 0u64);
     let mut ended = None;
     let damaged = |what: String| format!("damaged partial: {what}");
@@ -493,7 +493,7 @@ pub fn read<R: Read>(
                 let activity = match &mut activity {
                     Some(activity) => activity,
                     None => activity.insert(
-                        FileActivity::stored(
+                        CallAggregate::stored(
                             std::mem::take(&mut names),
                             std::mem::take(&mut sessions),
                             std::mem::take(&mut logs),
@@ -546,7 +546,7 @@ pub fn read<R: Read>(
         let activity = match activity {
             Some(activity) => activity,
             // No call: the sessions stored (none, from a writer) and nothing to count.
-            None => FileActivity::stored(names, sessions, logs, timeline).map_err(damaged)?,
+            None => CallAggregate::stored(names, sessions, logs, timeline).map_err(damaged)?,
         };
         if !activity.rows_complete() {
             return Err("damaged partial: calls without their timeline rows".into());

@@ -1,7 +1,7 @@
 //! Writing a partial result ([`super`]) of what [`crate::scan::read_files`] read.
 
 use super::{AddressLine, FileLine, Header, Line, MAGIC, RowLine, SessionLine, input_path, stamp};
-use crate::activity::aggregate::{FileActivity, StoredPiece};
+use crate::activity::aggregate::{CallAggregate, StoredPiece};
 use crate::read::discover::Input;
 use crate::read::file::{FileResult, FileStatus};
 use crate::read::s3;
@@ -232,7 +232,7 @@ fn activity_line<'a>(piece: StoredPiece<'a>) -> Line<'a> {
 
 /// The workers' (and merged partials') activity as one aggregate, or `None` when none was
 /// read (another interest).
-fn merged_activity(activities: Vec<FileActivity>) -> Option<FileActivity> {
+fn merged_activity(activities: Vec<CallAggregate>) -> Option<CallAggregate> {
     let mut activities = activities.into_iter();
     let mut all = activities.next()?;
     for activity in activities {

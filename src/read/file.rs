@@ -11,7 +11,7 @@ use super::discover::Input;
 use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, CallRecord, Record};
 use super::s3::{self, Prefetch};
-use crate::activity::aggregate::FileActivity;
+use crate::activity::aggregate::CallAggregate;
 use crate::activity::{Call, CallWindow};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
@@ -32,7 +32,7 @@ pub(crate) struct FileResult {
     /// Hand-overs and instance-profile changes, when [`Interest::HandOvers`] asked for them.
     pub(crate) found: Vec<Found>,
     /// The calls of role sessions, when [`Interest::Activity`] asked for them.
-    pub(crate) activity: Option<FileActivity>,
+    pub(crate) activity: Option<CallAggregate>,
     pub(crate) records: u64,
     pub(crate) bytes_read: u64,
     pub(crate) bytes_json: u64,
@@ -450,7 +450,8 @@ fn finish_file(
         keep_records,
         ..
     } = *reader;
-    let mut activity = (interest == Interest::Activity).then(|| FileActivity::new(window.timeline));
+    let mut activity =
+        (interest == Interest::Activity).then(|| CallAggregate::new(window.timeline));
     let (text, gzip_damage) = match loaded {
         Ok(loaded) => loaded,
         Err(problem) => {
