@@ -294,7 +294,7 @@ pub struct CallMark {
     /// The last `address_len` bytes of the identity are the call's source address (copies
     /// are the same record: same id, same address), for taking a copy out of its address.
     address_len: u32,
-    /// The file it was read from, by index in [`CallAggregate::files`].
+    /// The file it was read from, by index in [`CallAggregate::log_files`].
     file: u32,
     session: u32,
     action: u32,
