@@ -56,6 +56,13 @@ pub struct Plan {
     pub focus: Focus,
 }
 
+/// The instant ages (`--since 7d`, `findings --baseline-until 30d`) count back from: read
+/// once, so every option of one run counts from the same instant.
+pub fn run_started() -> DateTime<Utc> {
+    static STARTED: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
+    *STARTED.get_or_init(Utc::now)
+}
+
 /// Builds the plan, with `now` as the reference for ages like `7d`.
 ///
 /// # Errors

@@ -176,7 +176,7 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
 
 /// Runs `trailmask findings`.
 pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
-    let settings = match Settings::of(args, Utc::now()) {
+    let settings = match Settings::of(args, crate::plan::run_started()) {
         Ok(settings) => settings,
         Err(error) => {
             let _ = writeln!(

@@ -33,7 +33,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         output: None,
         partial_of: None,
     };
-    let plan = match crate::plan::plan(&read, chrono::Utc::now()) {
+    let plan = match crate::plan::plan(&read, crate::plan::run_started()) {
         Ok(plan) => plan,
         Err(error) => {
             let _ = writeln!(

@@ -170,7 +170,7 @@ fn frame(
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
-    let mut plan = match plan(args, chrono::Utc::now()) {
+    let mut plan = match plan(args, crate::plan::run_started()) {
         Ok(plan) => plan,
         Err(error) => {
             // Values from the command line, echoed: escaped like every other error line.
