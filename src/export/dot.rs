@@ -104,6 +104,9 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     let failed_only = edge.successes == 0;
     if edge.failures > 0 && !failed_only {
         write!(out, " ({} failed)", edge.failures)?;
+    } else if failed_only && edge.roles > 0 {
+        // `2 hops, 1 role (all failed)`: `2 hops, 1 role failed` read as one role failing.
+        out.extend_from_slice(b" (all failed)");
     } else if failed_only {
         out.extend_from_slice(b" failed");
     }
