@@ -134,6 +134,48 @@ fn digests_insights_other_json_and_other_names_are_skipped_not_failed() {
     );
 }
 
+/// No log file read and none failed: the empty output is said, even with `-q`, with why
+/// (nothing found, or what was skipped), and the status is success.
+#[test]
+fn an_input_with_no_log_file_says_so() {
+    let dir = Dir::new();
+    std::fs::create_dir(dir.path("empty")).unwrap();
+    dir.write_gz(
+        "trail/AWSLogs/1/CloudTrail/us-east-1/2021/03/01/old.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("old")),
+    );
+    dir.write("trail/README.md", b"# not a log");
+    let header = "event_time,event_name,outcome,error_code,source_kind,source,source_subject,\
+                  source_account,role_arn,role_account,session_name,session_arn,cross_account,\
+                  chain_depth,chain_origin,source_ip,user_agent,aws_region,recipient_account,\
+                  caller_access_key,issued_access_key,source_identity,mfa_authenticated,\
+                  event_id,shared_event_id,log_file,chain_link,parent_event_id\n";
+    for (args, said) in [
+        (
+            &["events", "-q", "empty"][..],
+            "trailmask: no log file found in empty\n",
+        ),
+        (
+            &["events", "empty", "empty/"][..],
+            "trailmask: no log file found in empty, empty/\n\
+             trailmask: 0 files read, 0 skipped, 0 failed; 0 role assumptions\n",
+        ),
+        (
+            &["events", "-q", "--since", "2021-04-01", "trail"][..],
+            "trailmask: no log file read (skipped: 1 not a log file name, \
+             1 outside --since/--until)\n",
+        ),
+    ] {
+        let output = run_in(dir.root.path(), args, None);
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert_eq!(stdout(&output), header, "{args:?}");
+        assert_eq!(stderr(&output), said, "{args:?}");
+    }
+    // Something read: nothing to say.
+    let output = run_in(dir.root.path(), &["events", "-q", "trail"], None);
+    assert_eq!(stderr(&output), "");
+}
+
 /// A tree mixing every kind of bad file with good ones gives exactly the good files' events
 /// (and the complete records before a cut), plus one line per bad file.
 #[test]

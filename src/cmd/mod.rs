@@ -309,6 +309,9 @@ fn frame(
             })
             .collect(),
     };
+    if let Some(line) = nothing_read(&scan, &plan.scan.paths) {
+        context.note(line);
+    }
     if shows == Shows::HandOvers {
         if context.hand_overs.is_empty() && !scan.hand_overs.is_empty() {
             context.note(format!(
@@ -404,6 +407,33 @@ pub(crate) fn not_written(
         printable(&error.to_string())
     );
     so_far.merge(ExitCode::OutputFailure)
+}
+
+/// Why the output is empty when no log file was read and none failed (a path to an empty
+/// folder, a window that pruned every date folder): said even with `-q`, as an empty output
+/// would otherwise read as a quiet trail.
+fn nothing_read(scan: &Scan, paths: &[std::path::PathBuf]) -> Option<String> {
+    let stats = &scan.stats;
+    if stats.files_read > 0 || !scan.failures.is_empty() {
+        return None;
+    }
+    if stats.files_skipped.is_empty() {
+        let inputs = match paths {
+            [] | [_, _, _, _, ..] => format!("the {} inputs given", paths.len()),
+            _ => paths
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        return Some(format!("no log file found in {inputs}"));
+    }
+    let reasons: Vec<String> = stats
+        .files_skipped
+        .iter()
+        .map(|(reason, count)| format!("{count} {}", reason.as_str()))
+        .collect();
+    Some(format!("no log file read (skipped: {})", reasons.join(", ")))
 }
 
 /// `12 files read, 1 skipped, 0 failed; 40 role assumptions`.
