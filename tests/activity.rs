@@ -220,6 +220,74 @@ fn copies_count_once_whatever_the_threads_and_file_order() {
     assert_eq!(calls.lines().count(), 7);
 }
 
+/// Two calls of two sessions that give one `eventID` (and one address), in two files, are two
+/// calls, not copies: taking one out as a copy left its time as its session's first call from
+/// that network in one worker and not in another, so `findings` changed with the thread
+/// count and from a partial (a red-team pass).
+#[test]
+fn one_id_given_by_two_sessions_is_two_calls_for_any_threads_or_partial() {
+    let s1 = || session("Dev", "s1", "ASIA0009", "2024-03-01T11:25:47Z");
+    let s2 = || session("Dev", "s2", "ASIA0004", "2024-03-01T10:08:06Z");
+    let at = |mut record: Value, time: &str| {
+        record["eventTime"] = json!(format!("2024-03-01T{time}Z"));
+        record
+    };
+    let dir = Dir::new();
+    dir.write(
+        "f1.json",
+        trail(&[
+            at(get_object("dup", "", s1(), "192.0.2.1"), "12:18:38"),
+            at(get_object("e163", "", s2(), "192.0.2.1"), "11:02:31"),
+        ])
+        .as_bytes(),
+    );
+    dir.write(
+        "f2.json",
+        trail(&[at(get_object("dup", "", s2(), "192.0.2.1"), "10:26:08")]).as_bytes(),
+    );
+    dir.write(
+        "f3.json",
+        trail(&[at(get_object("e137", "", s2(), "198.51.100.4"), "10:44:59")]).as_bytes(),
+    );
+    let expected = "id,kind,severity,subject,detail,first_seen,last_seen,count,event_ids\n\
+        48080ec449ed6fa5,session-many-networks,medium,\
+        arn:aws:sts::111122223333:assumed-role/Dev/s2,\"key ASIA0004: calls from 2 networks: \
+        192.0.2.0/24 (2 calls), 198.51.100.0/24 (1 call)\",2024-03-01T10:26:08Z,\
+        2024-03-01T11:02:31Z,2,dup;e137\n";
+    let findings = |threads: &str, inputs: &[&str]| {
+        let mut args = vec!["findings", "-q", "--format", "csv", "-j", threads];
+        args.extend_from_slice(inputs);
+        out(&dir, &args)
+    };
+    for threads in ["1", "2", "3"] {
+        assert_eq!(
+            findings(threads, &["f1.json", "f2.json", "f3.json"]),
+            expected
+        );
+        assert_eq!(
+            findings(threads, &["f3.json", "f2.json", "f1.json"]),
+            expected
+        );
+    }
+    let output = run_in(
+        dir.root.path(),
+        &["partial", "activity", "-q", "-o", "all.part", "."],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(findings("2", &["all.part"]), expected);
+    // Each session counts its own call of that id.
+    let output = run_in(
+        dir.root.path(),
+        &["activity", "f1.json", "f2.json", "f3.json"],
+        None,
+    );
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 3 files read, 0 skipped, 0 failed; 0 role assumptions; 2 role sessions made 4 calls\n"
+    );
+}
+
 #[test]
 fn the_views_by_role_origin_action_and_call() {
     let dir = Dir::new();
@@ -442,12 +510,9 @@ fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
         session("Ops", "a", "ASIAA", "2026-03-01T10:00:00Z"),
         "203.0.113.5",
     );
-    let second = get_object(
-        "same",
-        "10:05:00",
-        session("Dev", "b", "ASIAB", "2026-03-01T10:00:00Z"),
-        "203.0.113.5",
-    );
+    // A copy: the same call of the same session (a call of another session that gives the
+    // same id is another call).
+    let second = first.clone();
     let pad = get_object(
         "pad",
         "10:06:00",
@@ -476,6 +541,7 @@ fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
             timeline.contains("assumed-role/Ops/a,") && timeline.contains(",same,a.json"),
             "{timeline}"
         );
+        assert!(!timeline.contains(",same,b.json"), "{timeline}");
     }
 }
 
@@ -524,7 +590,9 @@ fn an_event_id_written_as_another_kind_of_identity_is_not_a_copy() {
 }
 
 /// Review (session 20): a copy taken out left its network in its session's list (and
-/// `findings` then reported a network with no calls).
+/// `findings` then reported a network with no calls). A copy is now of the same session, so
+/// its network is the kept copy's; a call of another session that gives the same id is
+/// another call, with its own network.
 #[test]
 fn a_copy_taken_out_takes_its_network_with_it() {
     let kept = get_object(
@@ -561,7 +629,25 @@ fn a_copy_taken_out_takes_its_network_with_it() {
         .unwrap();
     assert_eq!(
         (&bob["calls"], &bob["source_ips"]),
-        (&json!(1), &json!(["203.0.113.5"]))
+        (&json!(2), &json!(["198.51.100.9", "203.0.113.5"]))
+    );
+    // A true copy in b.json, beside a call of its own: counted once, its network once.
+    let dir = Dir::new();
+    let alice = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let own = |id: &str, ip: &str| get_object(id, "10:05:00", alice(), ip);
+    dir.write("a.json", trail(&[own("E", "198.51.100.9")]).as_bytes());
+    dir.write(
+        "b.json",
+        trail(&[own("E", "198.51.100.9"), own("G", "203.0.113.5")]).as_bytes(),
+    );
+    let value: Value = serde_json::from_str(&out(
+        &dir,
+        &["activity", "-q", "--format", "json", "a.json", "b.json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        (&value[0]["calls"], &value[0]["source_ips"]),
+        (&json!(2), &json!(["198.51.100.9", "203.0.113.5"]))
     );
 }
 

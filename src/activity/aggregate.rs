@@ -673,12 +673,29 @@ fn push_identity(ids: &mut String, call: &Call) {
         // The copies of a cross-account call delivered to each account share this id.
         ids.push_str("s:");
         ids.push_str(call.shared_event_id);
+        push_time(ids, call.time);
     } else {
         // Copies of one call carry the same id in every trail that delivers it.
         if call.event_id.starts_with(['\u{1}', '\u{3}']) || call.event_id.starts_with("s:") {
             ids.push('\u{3}');
         }
         ids.push_str(call.event_id);
+        push_time(ids, call.time);
+    }
+}
+
+/// Writes a call's time after its id, in 17 characters (`\u{2}`, then its microseconds in
+/// 16 hexadecimal digits, all `f` when unknown): copies of one call are delivered with its
+/// time, and two calls that share an id but not a time are two calls. (What a kept copy adds
+/// to its session that cannot be taken out again, its time as the first or last, and as the
+/// first call from its network, is then the same for every copy, so it does not matter which
+/// worker held which copy.) Fixed in length, so no id's text can end as another's time does.
+fn push_time(ids: &mut String, time: Option<DateTime<Utc>>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let micros = time.map_or(u64::MAX, |time| time.timestamp_micros() as u64);
+    ids.push('\u{2}');
+    for shift in (0..16).rev() {
+        ids.push(char::from(DIGITS[(micros >> (shift * 4)) as usize & 15]));
     }
 }
 
@@ -691,6 +708,10 @@ pub struct Activity {
     /// Copies of calls taken out.
     pub duplicates: u64,
 }
+
+/// What copies of a call share: its identity (id and time, then source address), the length
+/// of its address, and its session's key.
+type CopyKey<'a> = (&'a str, u32, (&'a str, &'a str, &'a str));
 
 /// The bits of a call's index in its worker's aggregate, when [`merge`] packs it beside the
 /// worker's.
@@ -726,7 +747,7 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     ids.par_sort_unstable();
     let unpack = |at: u64| ((at >> MARK_BITS) as usize, (at & MARK_MASK) as usize);
     let mut copies: Vec<(usize, usize)> = Vec::new();
-    let mut same_hash: Vec<((&str, u32), &str, usize, usize)> = Vec::new();
+    let mut same_hash: Vec<(CopyKey, &str, usize, usize)> = Vec::new();
     for run in ids.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         same_hash.clear();
         // A copy has the same identity and source address: the same text, and the same
@@ -735,7 +756,10 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
             let (f, m) = unpack(at);
             let worker = &workers[f];
             let mark = &worker.marks[m];
-            let identity = (worker.id(mark), mark.address_len);
+            // And of the same session: a call of another session that gives the same id is
+            // another call (its session's first and last calls could not be taken back).
+            let session = worker.sessions[mark.session as usize].key();
+            let identity = (worker.id(mark), mark.address_len, session);
             (identity, &*worker.log_files[mark.file as usize], f, m)
         }));
         same_hash.sort_unstable();

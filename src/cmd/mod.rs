@@ -433,7 +433,10 @@ fn nothing_read(scan: &Scan, paths: &[std::path::PathBuf]) -> Option<String> {
         .iter()
         .map(|(reason, count)| format!("{count} {}", reason.as_str()))
         .collect();
-    Some(format!("no log file read (skipped: {})", reasons.join(", ")))
+    Some(format!(
+        "no log file read (skipped: {})",
+        reasons.join(", ")
+    ))
 }
 
 /// `12 files read, 1 skipped, 0 failed; 40 role assumptions`.

@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 1)
+//! # Format (version 3)
 //!
-//! The line `TRAILMASK PARTIAL 1` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 3` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -80,12 +80,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 2\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 3\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
-/// partial of version 1 would not meet the same calls' ids in one of version 2.
-pub const VERSION: u32 = 2;
+/// partial of version 1 would not meet the same calls' ids in one of version 2. 3: a call's
+/// id carries its time (two calls that share an `eventID` but not a time are two calls), so
+/// no id of version 2 meets one of version 3.
+pub const VERSION: u32 = 3;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).
