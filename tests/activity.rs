@@ -419,6 +419,67 @@ fn a_call_timed_by_logstash_timestamp_alone_is_read_at_that_time() {
     );
 }
 
+/// A file that repeats one call 70,000 times (150 KB of gzip): its copies are taken out as it
+/// is read, so it is held as one call. Kept whole, its calls took more than half of
+/// `--max-file-size` (34M: 34 MB of text) and the file failed; with more such files, the
+/// workers held gigabytes (a red-team pass: 14 MB of gzip took 7.4 GB).
+#[test]
+fn a_file_repeating_one_call_is_held_as_one_call() {
+    // 479 bytes: what is kept of it to tell copies apart (all of it that is read, as it has no
+    // eventID) is more than half its text.
+    let text = r#"{"eventTime":"2026-03-01T10:01:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"203.0.113.5","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/App/i-1","accountId":"111122223333","accessKeyId":"ASIAAPP","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/App","accountId":"111122223333"},"attributes":{"creationDate":"2026-03-01T10:00:00Z"}}},"recipientAccountId":"111122223333"}"#;
+    let dir = Dir::new();
+    dir.write_gz(
+        "r.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, vec![text; 70_000].join(",")),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["activity", "--max-file-size", "34M", "--calls", "r.json.gz"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "event_time,event_source,event_name,error_code,session_arn,role_arn,origin,chain_depth,link,source_ip,user_agent,event_id,log_file\n\
+         2026-03-01T10:01:00Z,s3.amazonaws.com,GetObject,,arn:aws:sts::111122223333:assumed-role/App/i-1,arn:aws:iam::111122223333:role/App,,,,203.0.113.5,,,r.json.gz\n"
+    );
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 1 role session made 1 call (69999 duplicate copies dropped)\n"
+    );
+    // A partial holds what was taken out, and says it again.
+    let partial = run_in(
+        dir.root.path(),
+        &[
+            "partial",
+            "activity",
+            "-q",
+            "--max-file-size",
+            "34M",
+            "-o",
+            "r.part",
+            "r.json.gz",
+        ],
+        None,
+    );
+    assert_eq!(partial.status.code(), Some(0), "{}", stderr(&partial));
+    let direct = run_in(
+        dir.root.path(),
+        &["activity", "--max-file-size", "34M", "r.json.gz"],
+        None,
+    );
+    let merged = run_in(
+        dir.root.path(),
+        &["activity", "--max-file-size", "34M", "r.part"],
+        None,
+    );
+    assert_eq!(
+        (stdout(&merged), stderr(&merged)),
+        (stdout(&direct), stderr(&direct))
+    );
+}
+
 #[test]
 fn a_session_calling_from_ten_thousand_addresses_lists_the_first_32() {
     let dir = Dir::new();

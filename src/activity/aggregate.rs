@@ -358,6 +358,8 @@ pub struct CallAggregate {
     log_files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
+    /// Copies taken out before the merge ([`CallAggregate::drop_copies`]).
+    copies_dropped: u64,
 }
 
 impl CallAggregate {
@@ -374,13 +376,86 @@ impl CallAggregate {
         self.marks.len() as u64
     }
 
-    /// Roughly what it holds in memory beyond the sessions (for the per-file budget).
+    /// Roughly what it holds in memory beyond the sessions (for the per-file budget): what
+    /// its lists have taken, not only what they hold.
     pub fn call_bytes(&self) -> usize {
-        self.ids.len()
-            + self.marks.len() * std::mem::size_of::<CallMark>()
+        self.ids.capacity()
+            + self.marks.capacity() * std::mem::size_of::<CallMark>()
             + self.rows.as_ref().map_or(0, |rows| {
-                rows.len() * (std::mem::size_of::<CallRow>() + 160)
+                rows.capacity() * (std::mem::size_of::<CallRow>() + 160)
             })
+    }
+
+    /// Copies of calls taken out before the merge (the merge adds them to its count).
+    pub(crate) fn copies_dropped(&self) -> u64 {
+        self.copies_dropped
+    }
+
+    /// Adds `copies` taken out before this aggregate was stored (a partial result's).
+    pub(crate) fn add_copies_dropped(&mut self, copies: u64) {
+        self.copies_dropped = self.copies_dropped.saturating_add(copies);
+    }
+
+    /// Takes out the copies among the calls taken in so far (the same identity, time and
+    /// address, of the same session, from the same log file), keeping the first of each, as
+    /// the merge would, and gives their memory back; answers how many it took out. The
+    /// reader calls it when a file's calls grow large: a file that repeats one call millions
+    /// of times (a few MB of gzip, hundreds of MB of text) then holds it once.
+    pub(crate) fn drop_copies(&mut self) -> usize {
+        let same = |a: &CallMark, b: &CallMark| {
+            (self.id(a), a.address_len, a.session, a.file)
+                == (self.id(b), b.address_len, b.session, b.file)
+        };
+        let mut order: Vec<usize> = (0..self.marks.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            let (x, y) = (&self.marks[a], &self.marks[b]);
+            (self.id(x), x.address_len, x.session, x.file, a).cmp(&(
+                self.id(y),
+                y.address_len,
+                y.session,
+                y.file,
+                b,
+            ))
+        });
+        let mut copy = vec![false; self.marks.len()];
+        for pair in order.windows(2) {
+            if same(&self.marks[pair[0]], &self.marks[pair[1]]) {
+                copy[pair[1]] = true;
+            }
+        }
+        drop(order);
+        let dropped = copy.iter().filter(|&&is_copy| is_copy).count();
+        if dropped == 0 {
+            return 0;
+        }
+        for (m, _) in copy.iter().enumerate().filter(|(_, is_copy)| **is_copy) {
+            let mark = self.marks[m];
+            self.take_out(&mark);
+        }
+        // The others in the order they were read, their ids written again without the
+        // copies'.
+        let mut ids = String::new();
+        let mut marks = Vec::with_capacity(self.marks.len() - dropped);
+        for (mark, _) in self
+            .marks
+            .iter()
+            .zip(&copy)
+            .filter(|(_, is_copy)| !**is_copy)
+        {
+            let id_start = ids.len() as u64;
+            ids.push_str(self.id(mark));
+            marks.push(CallMark { id_start, ..*mark });
+        }
+        ids.shrink_to_fit();
+        self.ids = ids;
+        self.marks = marks;
+        if let Some(rows) = &mut self.rows {
+            let mut is_copy = copy.iter();
+            rows.retain(|_| !*is_copy.next().unwrap_or(&false));
+            rows.shrink_to_fit();
+        }
+        self.copies_dropped += dropped as u64;
+        dropped
     }
 
     /// Counts one call.
@@ -514,8 +589,10 @@ impl CallAggregate {
             marks,
             log_files,
             rows,
+            copies_dropped,
             ..
         } = other;
+        self.copies_dropped += copies_dropped;
         let mut session_at = Vec::with_capacity(sessions.len());
         for session in sessions {
             let hash = self.hasher.hash_one(session.key());
@@ -771,7 +848,11 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     }
     drop(same_hash);
     drop(ids);
-    let duplicates = copies.len() as u64;
+    let duplicates = copies.len() as u64
+        + workers
+            .iter()
+            .map(|worker| worker.copies_dropped)
+            .sum::<u64>();
     let mut dropped_rows: Vec<Vec<bool>> = workers
         .iter()
         .map(|worker| vec![false; worker.rows.as_ref().map_or(0, Vec::len)])

@@ -40,7 +40,7 @@
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
 //! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write); its counts are derived from these lines on reading |
 //! | `{"row":{…}}` | the timeline's row of the call before it (`activity --calls`) |
-//! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short |
+//! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short; `"copies":N` too when copies of calls were taken out as files were read |
 //!
 //! Times are `[seconds, nanoseconds]` since the Unix epoch, or null. The same inputs give the
 //! same bytes whatever the thread count or file order (every list is in a fixed order; gzip at
@@ -193,6 +193,10 @@ enum Line<'a> {
     End {
         files: u64,
         calls: u64,
+        /// Copies of calls taken out as the files were read (a file that repeats a call);
+        /// written only when there were some.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        copies: u64,
     },
 }
 
@@ -455,6 +459,7 @@ pub fn read<R: Read>(
     let mut activity: Option<CallAggregate> = None;
     let mut counted = (0u64, 0u64);
     let mut ended = None;
+    let mut copies_dropped = 0;
     let damaged = |what: String| format!("damaged partial: {what}");
     while next(&mut line)? {
         if ended.is_some() {
@@ -531,7 +536,14 @@ pub fn read<R: Read>(
                 }
                 None => {}
             },
-            Line::End { files, calls } => ended = Some((files, calls)),
+            Line::End {
+                files,
+                calls,
+                copies,
+            } => {
+                ended = Some((files, calls));
+                copies_dropped = copies;
+            }
         }
     }
     match ended {
@@ -553,9 +565,15 @@ pub fn read<R: Read>(
         if !activity.rows_complete() {
             return Err("damaged partial: calls without their timeline rows".into());
         }
+        let mut activity = activity;
+        activity.add_copies_dropped(copies_dropped);
         partial.activity = Some(activity);
     }
     Ok(partial)
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 fn stored_session(s: SessionLine) -> SessionActivity {

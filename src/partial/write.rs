@@ -55,7 +55,9 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
             members.put_text(&text)?;
         }
     }
+    let mut copies = 0;
     if let Some(activity) = merged_activity(read.activities) {
+        copies = activity.copies_dropped();
         activity.for_each_stored(|piece| {
             if let StoredPiece::Call(_) = piece {
                 counts.calls += 1;
@@ -66,6 +68,7 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
     members.put(&Line::End {
         files: counts.files,
         calls: counts.calls,
+        copies,
     })?;
     members.finish()?;
     Ok(counts)

@@ -483,6 +483,10 @@ fn finish_file(
     // that all name AssumeRole (41 bytes each, compressing ~340 to 1) would otherwise turn
     // 1 GiB of text, 3 MB of gzip, into ~9 GB of events.
     let mut event_bytes = 0usize;
+    // The size of this file's calls at which their copies are next taken out (then twice what
+    // is left): a file that repeats one call is held as that call, not failed nor kept whole.
+    let mut drop_copies_at = event_budget / 8;
+    let mut dropped_copies = false;
     let mut calls = CallReader::new();
     for raw in &decoded.records {
         let text = raw.bytes();
@@ -532,6 +536,10 @@ fn finish_file(
                             bad_records += 1;
                         }
                     }
+                }
+                if activity.call_bytes() > drop_copies_at {
+                    dropped_copies |= activity.drop_copies() > 0;
+                    drop_copies_at = drop_copies_at.max(activity.call_bytes().saturating_mul(2));
                 }
                 if event_bytes + activity.call_bytes() > event_budget {
                     result.events = Vec::new();
@@ -616,6 +624,11 @@ fn finish_file(
                 bad_records += 1;
             }
         }
+    }
+    if dropped_copies && let Some(activity) = &mut activity {
+        // A file that repeats its calls: the copies read since the last drop go too (a
+        // partial result then holds the file's calls once).
+        activity.drop_copies();
     }
     result.activity = activity;
     let salvage = Salvage(decoded.count);
