@@ -296,6 +296,40 @@ fn private_subnets_do_not_push_a_persons_public_networks_out() {
     assert_eq!(listed[31..], ["2001:db8:77::5", "203.0.113.10"]);
 }
 
+/// An instance that called from 40 private subnets: 32 are listed, so the private network's
+/// calls are at least their sum, and the finding says so (it said "private (34 calls)" of 42).
+#[test]
+fn private_calls_past_the_list_are_counted_as_at_least() {
+    let mut records = lifted();
+    let instance = session(
+        "WebServer",
+        "i-0abc1234def567890",
+        "ASIAINSTANCE",
+        "09:00:00",
+    );
+    records.extend((0..40).map(|n| {
+        call(
+            instance.clone(),
+            "09:10:00",
+            &format!("10.1.{n}.5"),
+            &format!("subnet-{n:02}"),
+        )
+    }));
+    let row = findings(&logs(&records), &["--kind", "session-many-networks"]);
+    assert_eq!(
+        row,
+        format!(
+            "{HEADER}76f30d38c695a639,session-many-networks,high,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/WebServer/i-0abc1234def567890,\"issued to \
+             ec2.amazonaws.com: its credentials live on an instance, function or task, and may \
+             have been lifted; key ASIAINSTANCE: calls from 2 networks: private (at least 33 \
+             calls), 198.51.100.0/24 (1 call); more than 32 networks of a kind (private, or \
+             not), only the first 32 by text kept\",2026-03-03T09:01:00Z,2026-03-03T09:40:00Z,2,\
+             ec2-wears;call-private-1;call-outside\n"
+        )
+    );
+}
+
 /// An instance's session whose issuing hop is outside the logs read is told by its name (EC2
 /// names it after the instance): its second network is the same finding, with the same id.
 #[test]

@@ -422,7 +422,16 @@ pub fn session_many_networks(
         }
         let listed: Vec<String> = places
             .iter()
-            .map(|(network, used)| format!("{network} ({})", plural(used.calls, "call")))
+            .map(|(network, used)| {
+                // Private networks are summed over those listed: with some cut from the
+                // list, their calls are more than that sum.
+                let at_least = if **network == Network::Private && session.addresses_dropped {
+                    "at least "
+                } else {
+                    ""
+                };
+                format!("{network} ({at_least}{})", plural(used.calls, "call"))
+            })
             .collect();
         detail.push_str(&format!(
             "calls from {} networks: {}",

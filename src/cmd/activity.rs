@@ -125,12 +125,14 @@ fn top_actions(session: &SessionActivity) -> Vec<String> {
         .collect()
 }
 
-/// The event sources a session called, sorted.
+/// The event sources a session called, sorted (a call with none names no service: its
+/// action still counts, as `:Name`).
 fn services(session: &SessionActivity) -> Vec<&str> {
     let mut sources: Vec<&str> = session
         .actions
         .iter()
         .map(|action| &*action.source)
+        .filter(|source| !source.is_empty())
         .collect();
     sources.sort_unstable();
     sources.dedup();
@@ -555,6 +557,40 @@ mod tests {
     use std::sync::Arc;
 
     /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
+    /// A call with no event source names no service (a red-team pass saw `;s3.amazonaws.com`).
+    #[test]
+    fn a_call_without_an_event_source_names_no_service() {
+        let mut file = CallAggregate::new(false);
+        let log: Arc<str> = Arc::from("log.json");
+        for (event_source, event_id) in [("", "e1"), ("s3.amazonaws.com", "e2")] {
+            file.add(
+                &Call {
+                    time: None,
+                    event_source,
+                    event_name: "GetObject",
+                    error_code: "",
+                    read_only: "true",
+                    source_ip: "10.0.0.1",
+                    user_agent: "",
+                    event_id,
+                    shared_event_id: "",
+                    recipient: "111122223333",
+                    session_arn: "arn:aws:sts::111122223333:assumed-role/A/s",
+                    access_key: "ASIA1",
+                    created: "",
+                    issuer_arn: "",
+                },
+                &log,
+            );
+        }
+        let merged = merge(vec![file]);
+        assert_eq!(services(&merged.sessions[0]), ["s3.amazonaws.com"]);
+        assert_eq!(
+            top_actions(&merged.sessions[0]),
+            [":GetObject=1", "s3:GetObject=1"]
+        );
+    }
+
     /// `s3:…` (`-` sorts before `:`), and an event source written `s3` beside
     /// `s3.amazonaws.com` by name (`s3:GetObject` before `s3:Zap`, where ordering by event
     /// source would put `s3` first).
