@@ -211,6 +211,8 @@ pub struct ReadArgs {
 pub struct EventsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// csv: one row per role assumption, for auditors' spreadsheets (columns in the README);
+    /// jsonl: one JSON object per line.
     #[arg(long, value_enum, default_value_t = EventsFormat::Csv)]
     pub format: EventsFormat,
     /// Do not neutralize spreadsheet formulas in CSV cells (see README: CSV injection).
@@ -228,6 +230,8 @@ pub enum EventsFormat {
 pub struct GraphArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// dot: Graphviz (`dot -Tsvg chains.dot > chains.svg`); json: the nodes and edges as data;
+    /// mermaid: a flowchart for Markdown pages.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
     /// role: chains read role -> role; session: source -> session -> next session; account:
@@ -276,6 +280,7 @@ pub struct ChainsArgs {
     /// Only chains of at least this many hops.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_depth: u32,
+    /// text: one chain per line, for reading; csv: one row per chain; json: an array.
     #[arg(long, value_enum, default_value_t = ChainsFormat::Text)]
     pub format: ChainsFormat,
 }
@@ -291,6 +296,8 @@ pub enum ChainsFormat {
 pub struct ServicesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// table: aligned columns (one record after another on a terminal too narrow for them);
+    /// csv; json: an array.
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
 }
@@ -299,6 +306,8 @@ pub struct ServicesArgs {
 pub struct PassroleArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// csv: one row per (passer, role, service), for auditors; table: aligned columns;
+    /// json: an array.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     pub format: TableFormat,
 }
@@ -316,6 +325,8 @@ pub struct ActivityArgs {
     /// Only sessions whose chain started at an identity matching this glob (as --from).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub origin: Option<String>,
+    /// csv: one row per session (or per --by row, or per call), columns in the README; json:
+    /// an array; jsonl: one object per line; table: aligned columns, for a terminal.
     #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
     pub format: RowsFormat,
 }
@@ -336,6 +347,9 @@ pub struct FindingsArgs {
     /// finding.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_refusals: u32,
+    /// table: aligned columns, for a terminal (one finding after another when too narrow);
+    /// csv: id, kind, severity, subject, detail, first_seen, last_seen, count, event_ids;
+    /// json: an array; jsonl: one object per line.
     #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
     pub format: RowsFormat,
 }
@@ -368,6 +382,7 @@ pub enum TableFormat {
 pub struct EdgesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// csv: one row per edge, for auditors; json: an array.
     #[arg(long, value_enum, default_value_t = EdgesFormat::Csv)]
     pub format: EdgesFormat,
     /// Do not neutralize spreadsheet formulas in CSV cells.
@@ -385,6 +400,7 @@ pub enum EdgesFormat {
 pub struct SummaryArgs {
     #[command(flatten)]
     pub read: ReadArgs,
+    /// text: for reading; json: the same counts as data.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
 }
