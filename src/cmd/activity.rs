@@ -557,31 +557,36 @@ mod tests {
     use std::sync::Arc;
 
     /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
+    /// A call of session `A/s`: `(event source, event name)`, with its id.
+    fn call_of_a<'a>(
+        (event_source, event_name): (&'a str, &'a str),
+        event_id: &'a str,
+    ) -> Call<'a> {
+        Call {
+            time: None,
+            event_source,
+            event_name,
+            error_code: "",
+            read_only: "true",
+            source_ip: "10.0.0.1",
+            user_agent: "",
+            event_id,
+            shared_event_id: "",
+            recipient: "111122223333",
+            session_arn: "arn:aws:sts::111122223333:assumed-role/A/s",
+            access_key: "ASIA1",
+            created: "",
+            issuer_arn: "",
+        }
+    }
+
     /// A call with no event source names no service (a red-team pass saw `;s3.amazonaws.com`).
     #[test]
     fn a_call_without_an_event_source_names_no_service() {
         let mut file = CallAggregate::new(false);
         let log: Arc<str> = Arc::from("log.json");
         for (event_source, event_id) in [("", "e1"), ("s3.amazonaws.com", "e2")] {
-            file.add(
-                &Call {
-                    time: None,
-                    event_source,
-                    event_name: "GetObject",
-                    error_code: "",
-                    read_only: "true",
-                    source_ip: "10.0.0.1",
-                    user_agent: "",
-                    event_id,
-                    shared_event_id: "",
-                    recipient: "111122223333",
-                    session_arn: "arn:aws:sts::111122223333:assumed-role/A/s",
-                    access_key: "ASIA1",
-                    created: "",
-                    issuer_arn: "",
-                },
-                &log,
-            );
+            file.add(&call_of_a((event_source, "GetObject"), event_id), &log);
         }
         let merged = merge(vec![file]);
         assert_eq!(services(&merged.sessions[0]), ["s3.amazonaws.com"]);
@@ -611,24 +616,8 @@ mod tests {
             ("ec2.amazonaws.com", "A"),
             ("kms.amazonaws.com", "Decrypt"),
         ];
-        for ((event_source, event_name), event_id) in actions.into_iter().zip(&ids) {
-            let call = Call {
-                time: None,
-                event_source,
-                event_name,
-                error_code: "",
-                read_only: "true",
-                source_ip: "10.0.0.1",
-                user_agent: "",
-                event_id,
-                shared_event_id: "",
-                recipient: "111122223333",
-                session_arn: "arn:aws:sts::111122223333:assumed-role/A/s",
-                access_key: "ASIA1",
-                created: "",
-                issuer_arn: "",
-            };
-            file.add(&call, &log);
+        for (action, event_id) in actions.into_iter().zip(&ids) {
+            file.add(&call_of_a(action, event_id), &log);
         }
         let merged = merge(vec![file]);
         let session = &merged.sessions[0];
