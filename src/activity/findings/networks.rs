@@ -1,0 +1,137 @@
+//! `session-many-networks`: one session's key used from more than one network (see the
+//! README for what counts as a network, and the false positives).
+
+use super::{Finding, Kind, Severity, plural, proof};
+use crate::activity::aggregate::{MAX_LISTED, SessionActivity};
+use crate::activity::attribute::{Attribution, origin_kind};
+use crate::activity::network::{Network, network_of};
+use crate::arn;
+use crate::event::RoleAssumption;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+
+/// True for an EC2 instance id (`i-` and 8 or 17 hexadecimal digits): the name EC2 gives the
+/// sessions of an instance's role.
+pub(super) fn is_instance_id(name: &str) -> bool {
+    name.strip_prefix("i-").is_some_and(|hex| {
+        matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// One network a session called from.
+struct NetworkUse<'s> {
+    calls: u64,
+    first: (Option<DateTime<Utc>>, &'s str),
+}
+
+/// Sessions whose calls came from two networks or more (private addresses count only for a
+/// session whose chain began at an AWS service). `events` are the scan's (for the hop that
+/// issued each session).
+pub fn session_many_networks(
+    sessions: &[(&SessionActivity, &Attribution)],
+    events: &[Box<RoleAssumption>],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (session, who) in sessions {
+        let kind = origin_kind(&who.origin);
+        let instance =
+            arn::session_name_of(&session.session_arn).filter(|name| is_instance_id(name));
+        // A session whose issuing hop is not in the logs read, named after an instance, is
+        // EC2's (a person could name a session so, but its hop would then say who it was).
+        let by_name = kind == "unknown" && instance.is_some();
+        let from_service = kind == "aws-service" || by_name;
+        let mut networks: BTreeMap<Network, NetworkUse> = BTreeMap::new();
+        for used in &session.addresses {
+            let Some(network) = network_of(&used.address) else {
+                continue;
+            };
+            if network == Network::Private && !from_service {
+                // A person's (or an unknown caller's) session seen from inside a VPN or
+                // through a VPC endpoint is in no second place.
+                continue;
+            }
+            let first = (used.first.0, &*used.first.1);
+            let known = networks
+                .entry(network)
+                .or_insert(NetworkUse { calls: 0, first });
+            known.calls += used.calls;
+            known.first = known.first.min(first);
+        }
+        if networks.len() < 2 {
+            continue;
+        }
+        let mut places: Vec<(&Network, &NetworkUse)> = networks.iter().collect();
+        places.sort_by_key(|(network, used)| (used.first, **network));
+        let mut detail = String::new();
+        if by_name {
+            detail.push_str(&format!(
+                "named after EC2 instance {} (the hop that issued it is not in the logs read): \
+                 its credentials live on the instance, and may have been lifted; ",
+                instance.unwrap_or_default()
+            ));
+        } else if from_service {
+            let how = if who.depth == Some(1) {
+                "issued to"
+            } else {
+                "chained from a session of"
+            };
+            detail.push_str(&format!(
+                "{how} {}: its credentials live on an instance, function or task, and may \
+                 have been lifted; ",
+                who.origin
+            ));
+        }
+        if !session.access_key.is_empty() {
+            detail.push_str(&format!("key {}: ", session.access_key));
+        }
+        let listed: Vec<String> = places
+            .iter()
+            .map(|(network, used)| {
+                // Private networks are summed over those listed: with some cut from the
+                // list, their calls are more than that sum.
+                let at_least = if **network == Network::Private && session.addresses_dropped {
+                    "at least "
+                } else {
+                    ""
+                };
+                format!("{network} ({at_least}{})", plural(used.calls, "call"))
+            })
+            .collect();
+        detail.push_str(&format!(
+            "calls from {} networks: {}",
+            places.len(),
+            listed.join(", ")
+        ));
+        if session.addresses_dropped {
+            detail.push_str(&format!(
+                "; more than {MAX_LISTED} networks of a kind (private, or not), only the first \
+                 {MAX_LISTED} by text kept"
+            ));
+        }
+        let issued = who
+            .hop
+            .and_then(|hop| events.get(hop))
+            .map(|event| event.event_id());
+        findings.push(Finding {
+            id: String::new(),
+            kind: Kind::SessionManyNetworks,
+            severity: if from_service {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            subject: session.session_arn.to_string(),
+            detail,
+            first_seen: session.seen.first,
+            last_seen: session.seen.last,
+            count: places.len() as u64,
+            event_ids: proof(
+                issued
+                    .into_iter()
+                    .chain(places.iter().map(|(_, u)| u.first.1)),
+            ),
+            anchor: format!("{}\0{}", session.access_key, session.created_text),
+        });
+    }
+    findings
+}

@@ -1,0 +1,89 @@
+//! `new-edge`: (source, role) pairs whose first success comes after the baseline.
+
+use super::{Evidence, Finding, Kind, Severity, plural, proof};
+use crate::arn;
+use crate::event::{Outcome, RoleAssumption, SourceKind};
+use chrono::{DateTime, Utc};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// The edge a successful hop draws, as the role-level graph names its ends, but with
+/// federation and other accounts' callers by subject (`provider#subject`,
+/// `account#principal`), since a new subject is what a new edge is about: a session's caller
+/// is its role; every other caller itself. `None` for a hop that put on no role.
+fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
+    if event.outcome != Outcome::Success || event.role_arn().is_empty() {
+        return None;
+    }
+    let source = match event.source_kind {
+        SourceKind::AssumedRole if !event.caller_role_arn().is_empty() => {
+            Cow::Borrowed(event.caller_role_arn())
+        }
+        SourceKind::AssumedRole => {
+            arn::role_of_session(event.source()).map_or(Cow::Borrowed(event.source()), Cow::Owned)
+        }
+        SourceKind::Saml | SourceKind::WebIdentity | SourceKind::AwsAccount => {
+            Cow::Owned(event.origin_label())
+        }
+        _ => Cow::Borrowed(event.source()),
+    };
+    if source.is_empty() {
+        return None;
+    }
+    Some((source, event.role_arn()))
+}
+
+/// (source, role) pairs whose first success comes after `until`: the pairs of the kept hops
+/// after it that no hop read at or before it drew. One finding per pair.
+pub fn new_edges(evidence: &Evidence, until: DateTime<Utc>) -> Vec<Finding> {
+    let events = evidence.events;
+    let baseline: HashSet<(Cow<str>, &str)> = events
+        .iter()
+        .filter(|event| event.event_time.is_some_and(|time| time <= until))
+        .filter_map(|event| edge_of(event))
+        .collect();
+    let mut new: BTreeMap<(Cow<str>, &str), Vec<usize>> = BTreeMap::new();
+    for (i, event) in events.iter().enumerate() {
+        if !evidence.kept(i) || event.event_time.is_none_or(|time| time <= until) {
+            continue;
+        }
+        if let Some(edge) = edge_of(event)
+            && !baseline.contains(&edge)
+        {
+            new.entry(edge).or_default().push(i);
+        }
+    }
+    new.into_iter()
+        .map(|((source, role), hops)| {
+            let first = &events[hops[0]];
+            let cross = hops
+                .iter()
+                .any(|&hop| events[hop].cross_account == Some(true));
+            let names: BTreeSet<&str> = hops
+                .iter()
+                .map(|&hop| events[hop].event_name.as_str())
+                .collect();
+            Finding {
+                id: String::new(),
+                kind: Kind::NewEdge,
+                severity: if cross {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                subject: format!("{source} -> {role}"),
+                detail: format!(
+                    "not in the baseline: {}{}, {}",
+                    names.into_iter().collect::<Vec<_>>().join(", "),
+                    if cross { ", cross-account" } else { "" },
+                    plural(hops.len() as u64, "hop")
+                ),
+                first_seen: first.event_time,
+                last_seen: hops.iter().filter_map(|&hop| events[hop].event_time).max(),
+                count: hops.len() as u64,
+                event_ids: proof(hops.iter().map(|&hop| events[hop].event_id())),
+                anchor: String::new(),
+            }
+        })
+        .collect()
+}
