@@ -330,14 +330,86 @@ pub struct CallRow {
     pub session: u32,
 }
 
+/// Sessions, each once by key (ARN, access key, creation time), and the index that finds
+/// one by its key: hashed by the key it points to, so a lookup copies no key. Read as a slice;
+/// sessions are only added through it ([`SessionTable::push`], [`SessionTable::take_in`]).
+#[derive(Debug, Default)]
+struct SessionTable {
+    sessions: Vec<SessionActivity>,
+    index: HashTable<u32>,
+    /// Keys come from the logs: seeded at random (no order of them is ever output).
+    hasher: foldhash::fast::RandomState,
+}
+
+/// Where a key is in a [`SessionTable`]: at a session's index, or not there yet (with its
+/// hash, to push its session).
+enum Slot {
+    Found(u32),
+    Vacant(u64),
+}
+
+impl SessionTable {
+    fn find(&self, key: (&str, &str, &str)) -> Slot {
+        let hash = self.hasher.hash_one(key);
+        match self
+            .index
+            .find(hash, |&at| self.sessions[at as usize].key() == key)
+        {
+            Some(&at) => Slot::Found(at),
+            None => Slot::Vacant(hash),
+        }
+    }
+
+    /// Adds `session`, whose key [`SessionTable::find`] did not find (`hash` is its key's);
+    /// answers its index.
+    fn push(&mut self, hash: u64, session: SessionActivity) -> u32 {
+        let SessionTable {
+            sessions,
+            index,
+            hasher,
+        } = self;
+        let at = sessions.len() as u32;
+        sessions.push(session);
+        index.insert_unique(hash, at, |&at| hasher.hash_one(sessions[at as usize].key()));
+        at
+    }
+
+    /// Takes `session` in: merged into the session of its key, or added; answers its index.
+    fn take_in(&mut self, session: SessionActivity) -> u32 {
+        match self.find(session.key()) {
+            Slot::Found(at) => {
+                self.sessions[at as usize].merge(session);
+                at
+            }
+            Slot::Vacant(hash) => self.push(hash, session),
+        }
+    }
+
+    fn into_vec(self) -> Vec<SessionActivity> {
+        self.sessions
+    }
+}
+
+impl std::ops::Deref for SessionTable {
+    type Target = [SessionActivity];
+
+    fn deref(&self) -> &[SessionActivity] {
+        &self.sessions
+    }
+}
+
+/// Counts change through it, never keys (the index finds sessions by key).
+impl std::ops::DerefMut for SessionTable {
+    fn deref_mut(&mut self) -> &mut [SessionActivity] {
+        &mut self.sessions
+    }
+}
+
 /// The calls of role sessions aggregated: one file's while it is read, then a worker's (the
 /// files it read, folded by [`CallAggregate::absorb`]), or a partial result's.
 #[derive(Debug, Default)]
 pub struct CallAggregate {
-    sessions: Vec<SessionActivity>,
-    /// The sessions by key (ARN, access key, creation time): indexes into `sessions`, hashed
-    /// by the key they point to (found without copying the call's key into a string).
-    index: HashTable<u32>,
+    sessions: SessionTable,
     /// The last session counted: calls of one session come in runs.
     last: Option<u32>,
     /// The actions (event source, event name) seen, each once, and their indexes by the
@@ -526,20 +598,10 @@ impl CallAggregate {
         key: (&str, &str, &str),
         new: impl FnOnce() -> SessionActivity,
     ) -> u32 {
-        let CallAggregate {
-            sessions,
-            index,
-            hasher,
-            ..
-        } = self;
-        let hash = hasher.hash_one(key);
-        if let Some(&at) = index.find(hash, |&at| sessions[at as usize].key() == key) {
-            return at;
+        match self.sessions.find(key) {
+            Slot::Found(at) => at,
+            Slot::Vacant(hash) => self.sessions.push(hash, new()),
         }
-        let at = sessions.len() as u32;
-        sessions.push(new());
-        index.insert_unique(hash, at, |&at| hasher.hash_one(sessions[at as usize].key()));
-        at
     }
 
     /// The index of the action (`source`, `name`) in [`CallAggregate::names`].
@@ -593,37 +655,11 @@ impl CallAggregate {
             ..
         } = other;
         self.copies_dropped += copies_dropped;
-        let mut session_at = Vec::with_capacity(sessions.len());
-        for session in sessions {
-            let hash = self.hasher.hash_one(session.key());
-            let known = self
-                .index
-                .find(hash, |&at| {
-                    self.sessions[at as usize].key() == session.key()
-                })
-                .copied();
-            let at = match known {
-                Some(at) => {
-                    self.sessions[at as usize].merge(session);
-                    at
-                }
-                None => {
-                    let at = self.sessions.len() as u32;
-                    self.sessions.push(session);
-                    let CallAggregate {
-                        sessions,
-                        index,
-                        hasher,
-                        ..
-                    } = self;
-                    index.insert_unique(hash, at, |&at| {
-                        hasher.hash_one(sessions[at as usize].key())
-                    });
-                    at
-                }
-            };
-            session_at.push(at);
-        }
+        let session_at: Vec<u32> = sessions
+            .into_vec()
+            .into_iter()
+            .map(|session| self.sessions.take_in(session))
+            .collect();
         self.last = None;
         let name_at: Vec<u32> = names
             .iter()
@@ -865,11 +901,8 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
             *dropped = true;
         }
     }
-    // The sessions merged so far, by key: indexes into `sessions`, hashed by the key they
-    // point to (no copy of it).
-    let mut merged: HashTable<usize> = HashTable::new();
-    let hash_of = |session: &SessionActivity| state.hash_one(session.key());
-    let mut sessions: Vec<SessionActivity> = Vec::new();
+    // The sessions merged so far, each once by key.
+    let mut merged = SessionTable::default();
     let mut rows = Vec::new();
     // Each worker's counts by action into its sessions, the workers side by side (a worker
     // holds each (session, action) pair once: `CallAggregate::action_of`).
@@ -888,30 +921,22 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
         }
     });
     for (worker, dropped) in workers.into_iter().zip(dropped_rows) {
-        let mut global = Vec::with_capacity(worker.sessions.len());
-        for session in worker.sessions {
-            let hash = hash_of(&session);
-            match merged.find(hash, |&at| sessions[at].key() == session.key()) {
-                Some(&at) => {
-                    sessions[at].merge(session);
-                    global.push(at);
-                }
-                None => {
-                    merged.insert_unique(hash, sessions.len(), |&at| hash_of(&sessions[at]));
-                    global.push(sessions.len());
-                    sessions.push(session);
-                }
-            }
-        }
+        let global: Vec<u32> = worker
+            .sessions
+            .into_vec()
+            .into_iter()
+            .map(|session| merged.take_in(session))
+            .collect();
         if let Some(file_rows) = worker.rows {
             for (mut row, dropped) in file_rows.into_iter().zip(dropped) {
                 if !dropped {
-                    row.session = global[row.session as usize] as u32;
+                    row.session = global[row.session as usize];
                     rows.push(row);
                 }
             }
         }
     }
+    let sessions = merged.into_vec();
     // Sessions whose every call was a copy of another file's are gone.
     let mut order: Vec<usize> = (0..sessions.len())
         .filter(|&s| sessions[s].calls > 0)
@@ -1055,34 +1080,25 @@ impl CallAggregate {
             return Err("an action stored twice".into());
         }
         for session in sessions {
-            let hash = activity.hasher.hash_one(session.key());
-            let CallAggregate {
-                sessions: known,
-                index,
-                hasher,
-                ..
-            } = &mut activity;
-            if index
-                .find(hash, |&at| known[at as usize].key() == session.key())
-                .is_some()
-            {
+            let Slot::Vacant(hash) = activity.sessions.find(session.key()) else {
                 return Err(format!("session {} stored twice", session.session_arn));
-            }
-            let at = known.len() as u32;
-            known.push(SessionActivity {
-                calls: 0,
-                failures: 0,
-                write_calls: 0,
-                actions: Vec::new(),
-                last_address: None,
-                addresses: session
-                    .addresses
-                    .into_iter()
-                    .map(|used| AddressUse { calls: 0, ..used })
-                    .collect(),
-                ..session
-            });
-            index.insert_unique(hash, at, |&at| hasher.hash_one(known[at as usize].key()));
+            };
+            activity.sessions.push(
+                hash,
+                SessionActivity {
+                    calls: 0,
+                    failures: 0,
+                    write_calls: 0,
+                    actions: Vec::new(),
+                    last_address: None,
+                    addresses: session
+                        .addresses
+                        .into_iter()
+                        .map(|used| AddressUse { calls: 0, ..used })
+                        .collect(),
+                    ..session
+                },
+            );
         }
         activity.log_files = logs;
         Ok(activity)
