@@ -835,9 +835,9 @@ type CopyKey<'a> = (&'a str, u32, (&'a str, &'a str, &'a str));
 const MARK_BITS: u32 = 40;
 const MARK_MASK: u64 = (1 << MARK_BITS) - 1;
 
-/// Merges the workers' activity (each the files one worker read, folded): each call counts
-/// once; with the timeline, its row is the one of the first file (by path) that holds it.
-pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
+/// The copies among the workers' calls, as (worker, index of the call in it): every call
+/// of the same identity as one before it, of which the first is kept.
+fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
     // Copies: every call's id, sorted; all but the first (by log file, then position) are
     // taken out of the counts of the worker that holds them.
     // The copy kept is the one of the first log file by path (then the first in that file),
@@ -886,8 +886,13 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
             }
         }
     }
-    drop(same_hash);
-    drop(ids);
+    copies
+}
+
+/// Merges the workers' activity (each the files one worker read, folded): each call counts
+/// once; with the timeline, its row is the one of the first file (by path) that holds it.
+pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
+    let copies = find_copies(&workers);
     let duplicates = copies.len() as u64
         + workers
             .iter()
