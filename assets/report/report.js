@@ -674,7 +674,14 @@
     const body = document.querySelector('#summary tbody');
     const add = (key, value) => {
       const tr = body.insertRow();
-      tr.appendChild(el('td', key));
+      // A name such as AssumeRoleWithWebIdentity may wrap where its words meet (a <wbr>
+      // before each capital after a lower-case letter), never in the middle of one.
+      const cell = el('td');
+      key.split(/(?<=[a-z])(?=[A-Z])/).forEach((part, i) => {
+        if (i > 0) cell.appendChild(document.createElement('wbr'));
+        cell.appendChild(document.createTextNode(part));
+      });
+      tr.appendChild(cell);
       tr.appendChild(el('td', value));
     };
     const show = (value) => {
