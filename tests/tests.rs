@@ -17,6 +17,7 @@ mod partial;
 mod passrole;
 mod passrole_graph;
 mod properties;
+mod readme;
 mod real_trails;
 mod report;
 mod s3;
