@@ -86,6 +86,9 @@ pub(crate) struct Issuers<'a> {
     by_key_and_session: SortedIndex<(&'a str, &'a str)>,
     by_key_unnamed: SortedIndex<&'a str>,
     by_session: SortedIndex<&'a str>,
+    /// The hops whose response gave no key, by session ARN: the only ones a caller whose key
+    /// is known can be linked to by its session's name.
+    by_session_keyless: SortedIndex<&'a str>,
 }
 
 /// What a call made with temporary credentials says of the session that made it.
@@ -121,6 +124,11 @@ impl<'a> Issuers<'a> {
             by_session: SortedIndex::new(events, |e| {
                 Some(e.session_arn()).filter(|session| issued(e) && !session.is_empty())
             }),
+            by_session_keyless: SortedIndex::new(events, |e| {
+                Some(e.session_arn()).filter(|session| {
+                    issued(e) && !session.is_empty() && e.issued_access_key().is_empty()
+                })
+            }),
         }
     }
 
@@ -148,11 +156,19 @@ impl<'a> Issuers<'a> {
         } else {
             best(self.by_key.get(call.access_key))
         };
+        // By the session's name: a caller whose key is known only to a hop that gave no key
+        // (a hop that gave another key issued another session of that name; one that gave
+        // this key was the key link's to find).
+        let by_session = if call.access_key.is_empty() {
+            &self.by_session
+        } else {
+            &self.by_session_keyless
+        };
         let link = key_link
             .map(|best| (best, LinkKind::AccessKey))
             .or_else(|| {
                 (call.kind == SourceKind::AssumedRole)
-                    .then(|| best(self.by_session.get(call.session_arn)))
+                    .then(|| best(by_session.get(call.session_arn)))
                     .flatten()
                     .map(|best| (best, LinkKind::Inferred))
             });

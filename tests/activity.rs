@@ -480,6 +480,61 @@ fn a_file_repeating_one_call_is_held_as_one_call() {
     );
 }
 
+/// A session whose key is known is linked by its name only to a hop that gave no key: a hop
+/// that issued another key issued another session of that name (a red-team pass saw a call
+/// with key ASIAX credited to the hop that issued ASIAK).
+#[test]
+fn a_known_key_is_not_linked_by_name_to_a_hop_that_issued_another() {
+    let dir = Dir::new();
+    let mut keyless = assume("h2", "11:00:00", alice(), "Dev", "s", "");
+    keyless["responseElements"]["credentials"]
+        .as_object_mut()
+        .unwrap()
+        .remove("accessKeyId");
+    dir.write(
+        "t.json",
+        trail(&[
+            assume("h1", "10:00:00", alice(), "Ops", "s", "ASIAK"),
+            get_object(
+                "other",
+                "10:01:00",
+                session("Ops", "s", "ASIAX", "2026-03-01T10:00:00Z"),
+                "203.0.113.5",
+            ),
+            get_object(
+                "own",
+                "10:02:00",
+                session("Ops", "s", "ASIAK", "2026-03-01T10:00:00Z"),
+                "203.0.113.5",
+            ),
+            keyless,
+            get_object(
+                "named",
+                "11:01:00",
+                session("Dev", "s", "ASIAD", "2026-03-01T11:00:00Z"),
+                "203.0.113.5",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let links: Vec<String> = out(&dir, &["activity", "-q", "--calls", "t.json"])
+        .lines()
+        .map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            [cells[11], cells[6], cells[8]].join(",")
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            "event_id,origin,link",
+            "other,,",
+            "own,arn:aws:iam::111122223333:user/alice,access-key",
+            "named,arn:aws:iam::111122223333:user/alice,inferred",
+        ]
+    );
+}
+
 #[test]
 fn a_session_calling_from_ten_thousand_addresses_lists_the_first_32() {
     let dir = Dir::new();
