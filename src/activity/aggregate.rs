@@ -990,8 +990,119 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
 
 #[cfg(test)]
 mod tests {
-    use super::{ActionCount, SessionAction, take_in_actions};
+    use super::{ActionCount, Activity, CallAggregate, SessionAction, merge, take_in_actions};
+    use crate::activity::Call;
     use std::sync::Arc;
+
+    /// What a merge gives, as the views print it: each session's key, counts, span, actions,
+    /// networks (with their first call) and accounts; the timeline; the copies dropped.
+    fn printed(activity: &Activity) -> String {
+        let mut out = String::new();
+        for s in &activity.sessions {
+            let mut actions: Vec<_> = s
+                .actions
+                .iter()
+                .map(|a| (&a.source, &a.name, a.count.calls, a.count.failures))
+                .collect();
+            actions.sort();
+            let addresses: Vec<_> = s
+                .addresses
+                .iter()
+                .map(|a| (&a.place, &a.address, a.calls, &a.first))
+                .collect();
+            out.push_str(&format!(
+                "{:?} {} {} {} {:?} {actions:?} {addresses:?} {} {:?}\n",
+                s.key(),
+                s.calls,
+                s.failures,
+                s.write_calls,
+                s.seen,
+                s.addresses_dropped,
+                s.accounts
+            ));
+        }
+        for row in &activity.rows {
+            out.push_str(&format!(
+                "{:?} {} {} {} {}\n",
+                row.time, row.event_name, row.event_id, row.session, row.log_file
+            ));
+        }
+        out.push_str(&format!("copies {}\n", activity.duplicates));
+        out
+    }
+
+    /// Taking a file's copies out while it is read (as the reader does once its calls grow
+    /// large) gives what the merge alone gives: the same sessions, counts, spans, networks,
+    /// timeline and count of copies, for calls that repeat (true copies) and calls that only
+    /// share an id with another session's, another time's or another address's.
+    #[test]
+    fn copies_taken_out_while_reading_merge_as_the_merge_alone_does() {
+        // A small generator (xorshift): the same calls for both aggregates.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let times: Vec<_> = (0..4)
+            .map(|m| crate::timefmt::parse(&format!("2026-03-01T10:0{m}:00Z")))
+            .collect();
+        let calls: Vec<_> = (0..3_000)
+            .map(|_| {
+                (
+                    format!("arn:aws:sts::1:assumed-role/R/s{}", next(3)),
+                    format!("id{}", next(40)),
+                    times[next(4) as usize],
+                    format!("203.0.{}.5", next(3)),
+                    ["GetObject", "PutObject"][next(2) as usize],
+                    next(5) == 0,
+                )
+            })
+            .collect();
+        let log: Arc<str> = Arc::from("log.json");
+        let aggregate = |drop_every: Option<usize>| {
+            let mut aggregate = CallAggregate::new(true);
+            for (n, (session_arn, id, time, address, name, failed)) in calls.iter().enumerate() {
+                aggregate.add(
+                    &Call {
+                        time: *time,
+                        event_source: "s3.amazonaws.com",
+                        event_name: name,
+                        error_code: if *failed { "AccessDenied" } else { "" },
+                        read_only: "true",
+                        source_ip: address,
+                        user_agent: "",
+                        event_id: id,
+                        shared_event_id: "",
+                        recipient: "1",
+                        session_arn,
+                        access_key: "ASIA1",
+                        created: "",
+                        issuer_arn: "",
+                    },
+                    &log,
+                );
+                if drop_every.is_some_and(|every| n % every == every - 1) {
+                    aggregate.drop_copies();
+                }
+            }
+            if drop_every.is_some() {
+                aggregate.drop_copies();
+            }
+            aggregate
+        };
+        let whole = printed(&merge(vec![aggregate(None)]));
+        let copies: u64 = whole.rsplit(' ').next().unwrap().trim().parse().unwrap();
+        assert!(copies > 1_000, "{copies} copies");
+        for every in [1, 7, 500] {
+            assert_eq!(
+                printed(&merge(vec![aggregate(Some(every))])),
+                whole,
+                "{every}"
+            );
+        }
+    }
 
     fn actions(list: &[(&str, u64)]) -> Vec<SessionAction> {
         list.iter()
