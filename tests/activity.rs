@@ -478,6 +478,17 @@ fn a_file_repeating_one_call_is_held_as_one_call() {
         (stdout(&merged), stderr(&merged)),
         (stdout(&direct), stderr(&direct))
     );
+    // The file both in the partial and given itself is read once, and so are the copies
+    // taken out of it (they were counted twice: a second red-team pass).
+    let twice = run_in(
+        dir.root.path(),
+        &["activity", "--max-file-size", "34M", "r.part", "r.json.gz"],
+        None,
+    );
+    assert_eq!(
+        (stdout(&twice), stderr(&twice)),
+        (stdout(&direct), stderr(&direct))
+    );
 }
 
 /// A session whose key is known is linked by its name only to a hop that gave no key: a hop

@@ -434,8 +434,9 @@ pub struct CallAggregate {
     log_files: Vec<Arc<str>>,
     /// The timeline's rows, when kept (one per mark, in the same order).
     rows: Option<Vec<CallRow>>,
-    /// Copies taken out before the merge ([`CallAggregate::drop_copies`]).
-    copies_dropped: u64,
+    /// Copies taken out before the merge ([`CallAggregate::drop_copies`]), by log file (as
+    /// [`CallAggregate::log_files`]): a log file read twice is taken out with its copies.
+    copies_dropped: Vec<u64>,
 }
 
 impl CallAggregate {
@@ -464,12 +465,20 @@ impl CallAggregate {
 
     /// Copies of calls taken out before the merge (the merge adds them to its count).
     pub(crate) fn copies_dropped(&self) -> u64 {
-        self.copies_dropped
+        self.copies_dropped.iter().sum()
     }
 
-    /// Adds `copies` taken out before this aggregate was stored (a partial result's).
-    pub(crate) fn add_copies_dropped(&mut self, copies: u64) {
-        self.copies_dropped = self.copies_dropped.saturating_add(copies);
+    /// Sets the copies taken out before this aggregate was stored (a partial result's), by
+    /// log file.
+    ///
+    /// # Errors
+    /// A list that is not one count per log file.
+    pub(crate) fn set_copies_dropped(&mut self, by_log: Vec<u64>) -> Result<(), String> {
+        if by_log.len() != self.log_files.len() {
+            return Err("copies counted for log files not stored".into());
+        }
+        self.copies_dropped = by_log;
+        Ok(())
     }
 
     /// Takes out the copies among the calls taken in so far (the same identity, time and
@@ -507,6 +516,9 @@ impl CallAggregate {
         for (m, _) in copy.iter().enumerate().filter(|(_, is_copy)| **is_copy) {
             let mark = self.marks[m];
             self.take_out(&mark);
+            if let Some(copies) = self.copies_dropped.get_mut(mark.file as usize) {
+                *copies += 1;
+            }
         }
         // The others in the order they were read, their ids written again without the
         // copies'.
@@ -530,7 +542,7 @@ impl CallAggregate {
             rows.retain(|_| !*is_copy.next().unwrap_or(&false));
             rows.shrink_to_fit();
         }
-        self.copies_dropped += dropped as u64;
+
         dropped
     }
 
@@ -568,6 +580,7 @@ impl CallAggregate {
             .is_none_or(|last| !Arc::ptr_eq(last, log_file))
         {
             self.log_files.push(Arc::clone(log_file));
+            self.copies_dropped.push(0);
         }
         self.marks.push(CallMark {
             id_start,
@@ -658,7 +671,7 @@ impl CallAggregate {
             copies_dropped,
             ..
         } = other;
-        self.copies_dropped += copies_dropped;
+        self.copies_dropped.extend(copies_dropped);
         let session_at: Vec<u32> = sessions
             .into_vec()
             .into_iter()
@@ -729,6 +742,15 @@ impl CallAggregate {
         let gone: Vec<bool> = self.log_files.iter().map(|f| logs.contains(&**f)).collect();
         if !gone.contains(&true) {
             return;
+        }
+        // The copies taken out of them early go with them.
+        for (copies, _) in self
+            .copies_dropped
+            .iter_mut()
+            .zip(&gone)
+            .filter(|(_, g)| **g)
+        {
+            *copies = 0;
         }
         let keep: Vec<bool> = (0..self.marks.len())
             .map(|m| {
@@ -896,7 +918,7 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     let duplicates = copies.len() as u64
         + workers
             .iter()
-            .map(|worker| worker.copies_dropped)
+            .map(CallAggregate::copies_dropped)
             .sum::<u64>();
     let mut dropped_rows: Vec<Vec<bool>> = workers
         .iter()

@@ -38,9 +38,10 @@
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
 //! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
+//! | `{"copies":N}` | after a `log` line: the copies of calls taken out of that file as it was read (only when some were) |
 //! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write); its counts are derived from these lines on reading |
 //! | `{"row":{…}}` | the timeline's row of the call before it (`activity --calls`) |
-//! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short; `"copies":N` too when copies of calls were taken out as files were read |
+//! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short |
 //!
 //! Times are `[seconds, nanoseconds]` since the Unix epoch, or null. The same inputs give the
 //! same bytes whatever the thread count or file order (every list is in a fixed order; gzip at
@@ -190,13 +191,12 @@ enum Line<'a> {
     Log(Cow<'a, str>),
     Call(Cow<'a, str>, u32, u32, u32, u32, u8),
     Row(RowLine<'a>),
+    /// The copies of calls taken out of the log file on the line before as it was read (a
+    /// file that repeats a call); written only when there were some.
+    Copies(u64),
     End {
         files: u64,
         calls: u64,
-        /// Copies of calls taken out as the files were read (a file that repeats a call);
-        /// written only when there were some.
-        #[serde(default, skip_serializing_if = "is_zero")]
-        copies: u64,
     },
 }
 
@@ -459,7 +459,7 @@ pub fn read<R: Read>(
     let mut activity: Option<CallAggregate> = None;
     let mut counted = (0u64, 0u64);
     let mut ended = None;
-    let mut copies_dropped = 0;
+    let mut copies_dropped: Vec<u64> = Vec::new();
     let damaged = |what: String| format!("damaged partial: {what}");
     while next(&mut line)? {
         if ended.is_some() {
@@ -486,12 +486,19 @@ pub fn read<R: Read>(
                 counted.0 += 1;
                 partial.files.push(take(stored_file(file, max_file_size)?));
             }
-            Line::Name(..) | Line::Session(_) | Line::Log(_) if calls_begun => {
+            Line::Name(..) | Line::Session(_) | Line::Log(_) | Line::Copies(_) if calls_begun => {
                 return Err("damaged partial: activity lines out of order".into());
             }
             Line::Name(source, name) => names.push((Arc::from(&*source), Arc::from(&*name))),
             Line::Session(s) => sessions.push(stored_session(s)),
-            Line::Log(path) => logs.push(Arc::from(&*path)),
+            Line::Log(path) => {
+                logs.push(Arc::from(&*path));
+                copies_dropped.push(0);
+            }
+            Line::Copies(copies) => match copies_dropped.last_mut() {
+                Some(last) => *last = copies,
+                None => return Err("damaged partial: copies of no log file".into()),
+            },
             Line::Call(id, address_len, log, session, name, flags) => {
                 counted.1 += 1;
                 if expect.interest != Interest::Activity {
@@ -536,14 +543,7 @@ pub fn read<R: Read>(
                 }
                 None => {}
             },
-            Line::End {
-                files,
-                calls,
-                copies,
-            } => {
-                ended = Some((files, calls));
-                copies_dropped = copies;
-            }
+            Line::End { files, calls } => ended = Some((files, calls)),
         }
     }
     match ended {
@@ -566,14 +566,12 @@ pub fn read<R: Read>(
             return Err("damaged partial: calls without their timeline rows".into());
         }
         let mut activity = activity;
-        activity.add_copies_dropped(copies_dropped);
+        activity
+            .set_copies_dropped(copies_dropped)
+            .map_err(damaged)?;
         partial.activity = Some(activity);
     }
     Ok(partial)
-}
-
-fn is_zero(count: &u64) -> bool {
-    *count == 0
 }
 
 fn stored_session(s: SessionLine) -> SessionActivity {

@@ -55,9 +55,7 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
             members.put_text(&text)?;
         }
     }
-    let mut copies = 0;
     if let Some(activity) = merged_activity(read.activities) {
-        copies = activity.copies_dropped();
         activity.for_each_stored(|piece| {
             if let StoredPiece::Call(_) = piece {
                 counts.calls += 1;
@@ -68,7 +66,6 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
     members.put(&Line::End {
         files: counts.files,
         calls: counts.calls,
-        copies,
     })?;
     members.finish()?;
     Ok(counts)
@@ -213,6 +210,7 @@ fn activity_line<'a>(piece: StoredPiece<'a>) -> Line<'a> {
             accounts: s.accounts.iter().map(|a| Cow::Borrowed(&**a)).collect(),
         }),
         StoredPiece::Log(path) => Line::Log(Cow::Borrowed(path)),
+        StoredPiece::Copies(copies) => Line::Copies(copies),
         StoredPiece::Call(call) => Line::Call(
             Cow::Borrowed(call.id),
             call.address_len,

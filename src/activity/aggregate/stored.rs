@@ -16,6 +16,8 @@ pub(crate) enum StoredPiece<'a> {
     Name(&'a str, &'a str),
     Session(&'a SessionActivity),
     Log(&'a str),
+    /// The copies taken out of the log file before it as it was read (only when some were).
+    Copies(u64),
     Call(StoredCall<'a>),
     /// The timeline's row of the call before it.
     Row(&'a CallRow),
@@ -67,6 +69,10 @@ impl CallAggregate {
         }
         for &l in &logs {
             sink(StoredPiece::Log(&self.log_files[l as usize]))?;
+            match self.copies_dropped.get(l as usize) {
+                Some(&copies) if copies > 0 => sink(StoredPiece::Copies(copies))?,
+                _ => {}
+            }
         }
         // Stable: a file's calls keep the order they were read in.
         let mut calls: Vec<usize> = (0..self.marks.len()).collect();
@@ -128,6 +134,7 @@ impl CallAggregate {
                 },
             );
         }
+        activity.copies_dropped = vec![0; logs.len()];
         activity.log_files = logs;
         Ok(activity)
     }
