@@ -221,6 +221,85 @@ fn a_session_from_many_private_and_public_networks_reads_back_whole() {
     assert!(findings.contains("calls from 20 networks"), "{findings}");
 }
 
+/// A partial holds as many log files as it was made of: each file's calls are held to half
+/// of `--max-file-size`, as when it is read, not all of them together (six 1.2 MB files read
+/// with `--max-file-size 2M` merged from one partial were refused; a second red-team pass).
+/// A crafted partial whose one log file holds more is refused, with what to do.
+#[test]
+fn a_partial_of_many_files_fits_as_its_files_do() {
+    let work = Dir::new();
+    let identity = r#"{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/App/i-1","accountId":"111122223333","accessKeyId":"ASIAAPP","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::111122223333:role/App","accountId":"111122223333"},"attributes":{"creationDate":"2026-03-01T10:00:00Z"}}}"#;
+    for file in 0..6 {
+        let records: Vec<String> = (0..2_500)
+            .map(|n| {
+                format!(
+                    r#"{{"eventTime":"2026-03-01T10:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","sourceIPAddress":"203.0.113.5","userIdentity":{identity},"eventID":"f{file}-{n:05}","recipientAccountId":"111122223333"}}"#,
+                    n / 60 % 60,
+                    n % 60
+                )
+            })
+            .collect();
+        work.write(
+            &format!("logs/f{file}.json"),
+            format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
+        );
+    }
+    let capped = |inputs: &str| {
+        outcome(&run_in(
+            work.root.path(),
+            &["activity", "--max-file-size", "2M", inputs],
+            None,
+        ))
+    };
+    let direct = capped("logs");
+    assert_eq!(direct.2, Some(0), "{}", direct.1);
+    let made = run_in(
+        work.root.path(),
+        &[
+            "partial",
+            "activity",
+            "-q",
+            "--max-file-size",
+            "2M",
+            "-o",
+            "all.part",
+            "logs",
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert_eq!(capped("all.part"), direct);
+    // One log file's calls past half the limit: a crafted partial.
+    let header = ACTIVITY_HEADER.replace("1073741824", "1048576");
+    let mut text = format!(
+        "{header}\n{{\"name\":[\"s3.amazonaws.com\",\"GetObject\"]}}\n\
+         {{\"session\":{{\"arn\":\"arn:aws:sts::1:assumed-role/R/s\",\"access_key\":\"ASIA1\",\
+         \"created\":\"\",\"issuer\":\"\",\"first\":null,\"last\":null,\"addresses\":[],\
+         \"addresses_dropped\":false,\"accounts\":[]}}}}\n{{\"log\":\"big.json\"}}\n"
+    );
+    let calls = 10_000;
+    for n in 0..calls {
+        text.push_str(&format!(
+            "{{\"call\":[\"{n:0>100}\\u00001.2.3.4\",7,0,0,0,0]}}\n"
+        ));
+    }
+    text.push_str(&format!("{{\"end\":{{\"files\":0,\"calls\":{calls}}}}}\n"));
+    work.write("big.part", &crafted(&text));
+    let refused = run_in(
+        work.root.path(),
+        &["activity", "-q", "--max-file-size", "1M", "big.part"],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        stderr(&refused),
+        "trailmask: big.part: a partial whose calls of one log file would take more than half \
+         of --max-file-size in memory: refused (raise the limit)\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions; 0 role sessions made \
+         0 calls\n"
+    );
+}
+
 #[test]
 fn the_organization_from_shards_is_the_organization() {
     let trail = org_trail();

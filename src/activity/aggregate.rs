@@ -306,6 +306,12 @@ pub struct CallMark {
     writes: bool,
 }
 
+/// What each call holds in memory until the merge beside its id.
+pub(crate) const CALL_MARK_BYTES: u64 = std::mem::size_of::<CallMark>() as u64;
+
+/// What a timeline row holds in memory, its texts counted at 160 bytes.
+pub(crate) const ROW_BYTES: u64 = std::mem::size_of::<CallRow>() as u64 + 160;
+
 /// One (session, action) of a worker, counted; the action by index in
 /// [`CallAggregate::names`].
 #[derive(Debug)]
@@ -457,10 +463,11 @@ impl CallAggregate {
     /// its lists have taken, not only what they hold.
     pub fn call_bytes(&self) -> usize {
         self.ids.capacity()
-            + self.marks.capacity() * std::mem::size_of::<CallMark>()
-            + self.rows.as_ref().map_or(0, |rows| {
-                rows.capacity() * (std::mem::size_of::<CallRow>() + 160)
-            })
+            + self.marks.capacity() * CALL_MARK_BYTES as usize
+            + self
+                .rows
+                .as_ref()
+                .map_or(0, |rows| rows.capacity() * ROW_BYTES as usize)
     }
 
     /// Copies of calls taken out before the merge (the merge adds them to its count).

@@ -66,7 +66,9 @@
 pub mod write;
 
 use crate::activity::CallWindow;
-use crate::activity::aggregate::{AddressUse, CallAggregate, CallRow, SessionActivity, StoredCall};
+use crate::activity::aggregate::{
+    AddressUse, CALL_MARK_BYTES, CallAggregate, CallRow, ROW_BYTES, SessionActivity, StoredCall,
+};
 use crate::error::InputError;
 use crate::filter::OutcomeFilter;
 use crate::read::decode::{Interest, SkipReason};
@@ -76,6 +78,7 @@ use crate::timefmt::Seen;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -460,6 +463,7 @@ pub fn read<R: Read>(
     let mut counted = (0u64, 0u64);
     let mut ended = None;
     let mut copies_dropped: Vec<u64> = Vec::new();
+    let mut call_bytes_by_log: HashMap<u32, u64> = HashMap::new();
     let damaged = |what: String| format!("damaged partial: {what}");
     while next(&mut line)? {
         if ended.is_some() {
@@ -527,11 +531,16 @@ pub fn read<R: Read>(
                         writes: flags & 2 != 0,
                     })
                     .map_err(damaged)?;
-                // As a log file's calls (read::file): at most half the limit in memory.
-                if activity.call_bytes() as u64 > max_file_size / 2 {
+                // As a log file's calls when it is read (read::file): at most half the limit
+                // in memory for each log file, not for the partial (which holds as many
+                // files as it was made of, as a run over them does).
+                let held = call_bytes_by_log.entry(log).or_insert(0u64);
+                let row = if timeline { ROW_BYTES } else { 0 };
+                *held = held.saturating_add(id.len() as u64 + CALL_MARK_BYTES + row);
+                if *held > max_file_size / 2 {
                     return Err(
-                        "a partial whose calls would take more than half of --max-file-size in \
-                         memory: refused (merge fewer files into one partial, or raise the limit)"
+                        "a partial whose calls of one log file would take more than half of \
+                         --max-file-size in memory: refused (raise the limit)"
                             .into(),
                     );
                 }
