@@ -488,69 +488,48 @@ impl CallAggregate {
         Ok(())
     }
 
-    /// Takes out the copies among the calls taken in so far (the same identity, time and
-    /// address, of the same session, from the same log file), keeping the first of each, as
-    /// the merge would, and gives their memory back; answers how many it took out. The
-    /// reader calls it when a file's calls grow large: a file that repeats one call millions
-    /// of times (a few MB of gzip, hundreds of MB of text) then holds it once.
+    /// Takes out the copies among the calls taken in so far, keeping the first of each as the
+    /// merge would ([`find_copies`]), and gives their memory back; answers how many it took
+    /// out. The reader calls it when a file's calls grow large: a file that repeats one call
+    /// millions of times (a few MB of gzip, hundreds of MB of text) then holds it once.
     pub(crate) fn drop_copies(&mut self) -> usize {
-        let same = |a: &CallMark, b: &CallMark| {
-            (self.id(a), a.address_len, a.session, a.file)
-                == (self.id(b), b.address_len, b.session, b.file)
-        };
-        let mut order: Vec<usize> = (0..self.marks.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (x, y) = (&self.marks[a], &self.marks[b]);
-            (self.id(x), x.address_len, x.session, x.file, a).cmp(&(
-                self.id(y),
-                y.address_len,
-                y.session,
-                y.file,
-                b,
-            ))
-        });
-        let mut copy = vec![false; self.marks.len()];
-        for pair in order.windows(2) {
-            if same(&self.marks[pair[0]], &self.marks[pair[1]]) {
-                copy[pair[1]] = true;
+        let copies = find_copies(std::slice::from_ref(self));
+        let mut gone = vec![false; self.marks.len()];
+        for &(_, m) in &copies {
+            gone[m] = true;
+            if let Some(count) = self.copies_dropped.get_mut(self.marks[m].file as usize) {
+                *count += 1;
             }
         }
-        drop(order);
-        let dropped = copy.iter().filter(|&&is_copy| is_copy).count();
-        if dropped == 0 {
-            return 0;
+        if !copies.is_empty() {
+            self.remove_calls(&gone);
         }
-        for (m, _) in copy.iter().enumerate().filter(|(_, is_copy)| **is_copy) {
+        copies.len()
+    }
+
+    /// Takes the calls marked in `gone` (one flag per call) out of the counts and out of the
+    /// aggregate: the others stay in the order they were read, their ids written again
+    /// without the gone ones' (their memory given back), their rows with them.
+    fn remove_calls(&mut self, gone: &[bool]) {
+        for (m, _) in gone.iter().enumerate().filter(|(_, gone)| **gone) {
             let mark = self.marks[m];
             self.take_out(&mark);
-            if let Some(copies) = self.copies_dropped.get_mut(mark.file as usize) {
-                *copies += 1;
-            }
         }
-        // The others in the order they were read, their ids written again without the
-        // copies'.
-        let mut ids = String::new();
-        let mut marks = Vec::with_capacity(self.marks.len() - dropped);
-        for (mark, _) in self
-            .marks
-            .iter()
-            .zip(&copy)
-            .filter(|(_, is_copy)| !**is_copy)
-        {
+        let kept = || self.marks.iter().zip(gone).filter(|(_, gone)| !**gone);
+        let mut ids = String::with_capacity(kept().map(|(mark, _)| mark.id_len as usize).sum());
+        let mut marks = Vec::with_capacity(kept().count());
+        for (mark, _) in kept() {
             let id_start = ids.len() as u64;
             ids.push_str(self.id(mark));
             marks.push(CallMark { id_start, ..*mark });
         }
-        ids.shrink_to_fit();
         self.ids = ids;
         self.marks = marks;
         if let Some(rows) = &mut self.rows {
-            let mut is_copy = copy.iter();
-            rows.retain(|_| !*is_copy.next().unwrap_or(&false));
+            let mut gone = gone.iter();
+            rows.retain(|_| !*gone.next().unwrap_or(&false));
             rows.shrink_to_fit();
         }
-
-        dropped
     }
 
     /// Counts one call.
@@ -746,35 +725,25 @@ impl CallAggregate {
     /// Takes out every call read from the log files `logs` (a file a partial result holds that
     /// an earlier input holds too: read once).
     pub(crate) fn drop_logs(&mut self, logs: &std::collections::HashSet<&str>) {
-        let gone: Vec<bool> = self.log_files.iter().map(|f| logs.contains(&**f)).collect();
-        if !gone.contains(&true) {
+        let gone_files: Vec<bool> = self.log_files.iter().map(|f| logs.contains(&**f)).collect();
+        if !gone_files.contains(&true) {
             return;
         }
         // The copies taken out of them early go with them.
         for (copies, _) in self
             .copies_dropped
             .iter_mut()
-            .zip(&gone)
-            .filter(|(_, g)| **g)
+            .zip(&gone_files)
+            .filter(|(_, gone)| **gone)
         {
             *copies = 0;
         }
-        let keep: Vec<bool> = (0..self.marks.len())
-            .map(|m| {
-                let mark = self.marks[m];
-                let gone = gone[mark.file as usize];
-                if gone {
-                    self.take_out(&mark);
-                }
-                !gone
-            })
+        let gone: Vec<bool> = self
+            .marks
+            .iter()
+            .map(|mark| gone_files[mark.file as usize])
             .collect();
-        let mut kept = keep.iter();
-        self.marks.retain(|_| *kept.next().unwrap_or(&true));
-        if let Some(rows) = &mut self.rows {
-            let mut kept = keep.iter();
-            rows.retain(|_| *kept.next().unwrap_or(&true));
-        }
+        self.remove_calls(&gone);
     }
 
     fn id(&self, mark: &CallMark) -> &str {
