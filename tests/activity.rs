@@ -895,3 +895,54 @@ fn a_network_is_listed_by_its_smallest_address_by_number() {
         );
     }
 }
+
+/// Real trails (session 24): Panther's rule tests give the id `1111` to 25 calls of one
+/// session in one second, of eleven actions, and they counted as one call. A copy is the same
+/// record: calls that share an id, time, session and address but not an action or outcome are
+/// other calls; a call given again (here in a second file) is still a copy.
+#[test]
+fn calls_that_share_an_id_but_not_an_action_or_outcome_are_not_copies() {
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let ec2 = |name: &str, error: &str| {
+        call(
+            "1111",
+            "10:01:00",
+            who(),
+            "ec2.amazonaws.com",
+            name,
+            error,
+            false,
+            "203.0.113.5",
+        )
+    };
+    let modified = ec2("ModifyImageAttribute", "");
+    let dir = Dir::new();
+    dir.write(
+        "a.json",
+        trail(&[
+            modified.clone(),
+            ec2("ModifyImageAttribute", "UnauthorizedOperation"),
+            ec2("CreateNetworkAclEntry", ""),
+        ])
+        .as_bytes(),
+    );
+    dir.write("b.json", trail(&[modified]).as_bytes());
+    let output = run_in(
+        dir.root.path(),
+        &["activity", "--format", "json", "a.json", "b.json"],
+        None,
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (&value[0]["calls"], &value[0]["failures"]),
+        (&json!(3), &json!(1))
+    );
+    assert_eq!(
+        value[0]["top_actions"],
+        json!(["ec2:ModifyImageAttribute=2", "ec2:CreateNetworkAclEntry=1"])
+    );
+    assert_eq!(
+        stderr(&output).lines().last().unwrap(),
+        "trailmask: 2 files read, 0 skipped, 0 failed; 0 role assumptions; 1 role session made 3 calls (1 duplicate copy dropped)"
+    );
+}

@@ -825,8 +825,15 @@ pub struct Activity {
 }
 
 /// What copies of a call share: its identity (id and time, then source address), the length
-/// of its address, and its session's key.
-type CopyKey<'a> = (&'a str, u32, (&'a str, &'a str, &'a str));
+/// of its address, its session's key, its action (event source and name) and whether it
+/// failed.
+type CopyKey<'a> = (
+    &'a str,
+    u32,
+    (&'a str, &'a str, &'a str),
+    (&'a str, &'a str),
+    bool,
+);
 
 /// The bits of a call's index in its worker's aggregate, when [`merge`] packs it beside the
 /// worker's.
@@ -872,9 +879,19 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
             let worker = &workers[f];
             let mark = &worker.marks[m];
             // And of the same session: a call of another session that gives the same id is
-            // another call (its session's first and last calls could not be taken back).
+            // another call (its session's first and last calls could not be taken back). And
+            // the same action and outcome: a copy is the same record, and sample trails give
+            // one id to many calls (Panther's rule tests give `1111` to 25 calls of one
+            // session, of eleven actions).
             let session = worker.sessions[mark.session as usize].key();
-            let identity = (worker.id(mark), mark.address_len, session);
+            let (source, name) = &worker.names[worker.actions[mark.action as usize].name as usize];
+            let identity = (
+                worker.id(mark),
+                mark.address_len,
+                session,
+                (&**source, &**name),
+                mark.failed,
+            );
             (identity, &*worker.log_files[mark.file as usize], f, m)
         }));
         same_hash.sort_unstable();
@@ -1032,7 +1049,7 @@ mod tests {
     /// Taking a file's copies out while it is read (as the reader does once its calls grow
     /// large) gives what the merge alone gives: the same sessions, counts, spans, networks,
     /// timeline and count of copies, for calls that repeat (true copies) and calls that only
-    /// share an id with another session's, another time's or another address's.
+    /// share an id with another session's, time's, address's, action's or outcome's.
     #[test]
     fn copies_taken_out_while_reading_merge_as_the_merge_alone_does() {
         // A small generator (xorshift): the same calls for both aggregates.
@@ -1092,7 +1109,7 @@ mod tests {
         };
         let whole = printed(&merge(vec![aggregate(None)]));
         let copies: u64 = whole.rsplit(' ').next().unwrap().trim().parse().unwrap();
-        assert!(copies > 1_000, "{copies} copies");
+        assert!(copies > 500, "{copies} copies");
         for every in [1, 7, 500] {
             assert_eq!(
                 printed(&merge(vec![aggregate(Some(every))])),
