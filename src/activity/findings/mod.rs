@@ -291,12 +291,16 @@ pub fn find(evidence: &Evidence, options: &Options) -> Vec<Finding> {
 // ------------------------------------------------------------------------------------------
 // Shared pieces
 
-/// The proof list: the non-empty ids of `ids` (in time order), at most [`MAX_EVENT_IDS`]:
-/// the first ones and the last.
+/// The proof list: the non-empty ids of `ids` (in time order), each once (documentation
+/// samples give two calls one `eventID`), at most [`MAX_EVENT_IDS`]: the first ones and the
+/// last.
 fn proof<'i>(ids: impl IntoIterator<Item = &'i str>) -> Vec<String> {
-    let mut first = Vec::new();
+    let mut first: Vec<String> = Vec::new();
     let mut last = None;
     for id in ids.into_iter().filter(|id| !id.is_empty()) {
+        if first.iter().any(|listed| listed == id) {
+            continue;
+        }
         if first.len() < MAX_EVENT_IDS - 1 {
             first.push(id.to_owned());
         } else {
@@ -479,6 +483,21 @@ mod tests {
             "a, b, c and 2 more"
         );
         assert_eq!(list_text(["a"], 3), "a");
+    }
+
+    #[test]
+    fn proof_lists_each_id_once_the_first_and_the_last() {
+        // Two networks' first calls that give one eventID (documentation samples do) prove
+        // with one id; empty ids are left out.
+        assert_eq!(proof(["e1", "", "e1", "e2"]), ids(&["e1", "e2"]));
+        let many: Vec<String> = (0..40).map(|n| format!("e{n}")).collect();
+        let with_repeats = many.iter().chain(&many).map(String::as_str);
+        let mut expected: Vec<&str> = many[..MAX_EVENT_IDS - 1]
+            .iter()
+            .map(String::as_str)
+            .collect();
+        expected.push("e39");
+        assert_eq!(proof(with_repeats), ids(&expected));
     }
 
     #[test]
