@@ -60,6 +60,7 @@ pub mod testing {
     pub use crate::canon::canonical_roles;
     pub use crate::chain::link_chains;
     pub use crate::cmd::edges::EdgeRows;
+    pub use crate::cmd::free_when_done;
     pub use crate::console::pair_console_switches;
     pub use crate::dedupe::{DedupeKey, dedupe, output_order};
     pub use crate::event::RoleAssumption;

@@ -87,8 +87,7 @@ pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
             EdgesFormat::Csv => export::csv::write(&rows, args.raw, wtr),
             EdgesFormat::Json => export::json::write_array(&rows, wtr),
         };
-        // The process ends right after: no freeing the graph piece by piece (as in `graph`).
-        std::mem::forget(graph);
+        super::let_go(graph);
         written
     })
 }

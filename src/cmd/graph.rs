@@ -47,9 +47,7 @@ pub fn run(args: &GraphArgs, stderr: &mut dyn Write) -> ExitCode {
             GraphFormat::Json => export::json::write_graph(&graph, wtr),
             GraphFormat::Mermaid => export::mermaid::write(&graph, wtr),
         };
-        // As with the events (`execute`): the process ends right after, and freeing every
-        // node and edge one by one would only cost time.
-        std::mem::forget(graph);
+        super::let_go(graph);
         written
     };
     execute_with_hand_overs(&args.read, Needs::Fields, stderr, &write)

@@ -25,6 +25,7 @@ use crate::plan::{Plan, plan};
 use crate::read::decode::Interest;
 use crate::scan::{Scan, assemble, find_inputs, read_files};
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a command reads of the events beyond their fields. Linking chains costs a few percent
 /// of a large scan and sorting by time about one, so commands that never read them say so.
@@ -72,6 +73,26 @@ impl Context<'_> {
     ) -> io::Result<()> {
         crate::export::table::write(rows, self.plan.output.terminal_columns(), wtr)
     }
+}
+
+/// Whether a command frees what it read when it is done ([`let_go`]): only where many commands
+/// run in one process (the `commands` fuzz target).
+static FREE_WHEN_DONE: AtomicBool = AtomicBool::new(false);
+
+/// Lets go of what a command read once its output is written. The process ends right after
+/// ([`run`] is its last act), and freeing every event, node and edge one by one would only
+/// cost time, so it is forgotten, unless [`free_when_done`] was called.
+pub(crate) fn let_go<T>(value: T) {
+    if FREE_WHEN_DONE.load(Ordering::Relaxed) {
+        drop(value);
+    } else {
+        std::mem::forget(value);
+    }
+}
+
+/// Makes every later [`run`] free what it read (a process that runs many commands).
+pub fn free_when_done() {
+    FREE_WHEN_DONE.store(true, Ordering::Relaxed);
 }
 
 /// Runs the parsed command line, reporting problems on `stderr`.
@@ -371,9 +392,8 @@ fn frame(
         }
         let _ = writeln!(stderr, "trailmask: {line}");
     }
-    // The process ends right after: freeing every event one by one would only cost time.
     drop(context);
-    std::mem::forget(scan);
+    let_go(scan);
     failed
 }
 
