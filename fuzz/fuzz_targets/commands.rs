@@ -41,11 +41,12 @@ fn run(args: &[&str], input: &Path, out: &Path) -> Option<Vec<u8>> {
 }
 
 /// Commands whose output a partial's merge must equal (each also checked for JSON).
+/// The first five are `activity`'s views, whose totals must agree ([`views_agree`]).
 const MERGED: &[&[&str]] = &[
-    &["activity"],
+    &["activity", "--format", "json"],
     &["activity", "--by", "role", "--format", "json"],
-    &["activity", "--by", "origin", "--format", "table"],
-    &["activity", "--by", "action"],
+    &["activity", "--by", "origin", "--format", "json"],
+    &["activity", "--by", "action", "--format", "json"],
     &["activity", "--calls", "--format", "jsonl"],
     &["findings", "--format", "json", "--baseline-until", "2019-06-01", "--min-refusals", "1"],
     &["passrole", "--format", "json"],
@@ -57,6 +58,8 @@ const MERGED: &[&[&str]] = &[
 const DIRECT: &[&[&str]] = &[
     &["findings", "--format", "table"],
     &["activity", "--format", "table"],
+    &["activity", "--by", "origin"],
+    &["activity", "--calls"],
     &["report"],
     &["services"],
 ];
@@ -66,8 +69,15 @@ fuzz_target!(|bytes: &[u8]| {
     let log = dir.join("log.json");
     std::fs::write(&log, bytes).unwrap();
     let (out, part, merged) = (dir.join("out"), dir.join("part"), dir.join("merged"));
+    let mut outputs = Vec::new();
     for args in MERGED {
         let direct = run(args, &log, &out);
+        if let Some(text) = &direct
+            && args.contains(&"json")
+        {
+            serde_json::from_slice::<serde_json::Value>(text).expect("JSON reads back");
+        }
+        outputs.push(direct.clone());
         let mut partial = vec!["partial"];
         partial.extend_from_slice(args);
         if run(&partial, &log, &part).is_none() {
@@ -75,13 +85,39 @@ fuzz_target!(|bytes: &[u8]| {
         }
         let from_partial = run(args, &part, &merged);
         assert_eq!(direct, from_partial, "{args:?}: a partial's merge differs from the direct run");
-        if let Some(text) = &direct
-            && args.contains(&"json")
-        {
-            serde_json::from_slice::<serde_json::Value>(text).expect("JSON reads back");
-        }
     }
+    views_agree(&outputs[..5]);
     for args in DIRECT {
         run(args, &log, &out);
     }
 });
+
+/// `activity`'s views count the same calls: by session, role, origin and action, the calls
+/// and failures add up to the timeline's rows and its rows with an error code; the sessions
+/// by role and by origin add up to the sessions' rows.
+fn views_agree(outputs: &[Option<Vec<u8>>]) {
+    let Some(outputs) = outputs.iter().map(Option::as_deref).collect::<Option<Vec<_>>>() else {
+        return; // nothing written (the file failed, and so did each view)
+    };
+    let rows = |text: &[u8]| -> Vec<serde_json::Value> {
+        serde_json::from_slice::<Vec<serde_json::Value>>(text).expect("a JSON array")
+    };
+    let sum = |rows: &[serde_json::Value], key: &str| -> u64 {
+        rows.iter().map(|row| row[key].as_u64().expect("a count")).sum()
+    };
+    let timeline: Vec<serde_json::Value> = outputs[4]
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("a JSON line"))
+        .collect();
+    let calls = timeline.len() as u64;
+    let failures = timeline.iter().filter(|row| row["error_code"] != "").count() as u64;
+    let sessions = rows(outputs[0]);
+    for view in &outputs[..4] {
+        let view = rows(view);
+        assert_eq!((sum(&view, "calls"), sum(&view, "failures")), (calls, failures));
+    }
+    for view in [outputs[1], outputs[2]] {
+        assert_eq!(sum(&rows(view), "sessions"), sessions.len() as u64);
+    }
+}
