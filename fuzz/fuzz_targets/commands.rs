@@ -48,7 +48,15 @@ const MERGED: &[&[&str]] = &[
     &["activity", "--by", "origin", "--format", "json"],
     &["activity", "--by", "action", "--format", "json"],
     &["activity", "--calls", "--format", "jsonl"],
-    &["findings", "--format", "json", "--baseline-until", "2019-06-01", "--min-refusals", "1"],
+    &[
+        "findings",
+        "--format",
+        "json",
+        "--baseline-until",
+        "2019-06-01",
+        "--min-refusals",
+        "1",
+    ],
     &["passrole", "--format", "json"],
     &["chains"],
     &["graph", "--level", "session"],
@@ -84,7 +92,10 @@ fuzz_target!(|bytes: &[u8]| {
             continue;
         }
         let from_partial = run(args, &part, &merged);
-        assert_eq!(direct, from_partial, "{args:?}: a partial's merge differs from the direct run");
+        assert_eq!(
+            direct, from_partial,
+            "{args:?}: a partial's merge differs from the direct run"
+        );
     }
     views_agree(&outputs[..5]);
     for args in DIRECT {
@@ -96,14 +107,20 @@ fuzz_target!(|bytes: &[u8]| {
 /// and failures add up to the timeline's rows and its rows with an error code; the sessions
 /// by role and by origin add up to the sessions' rows.
 fn views_agree(outputs: &[Option<Vec<u8>>]) {
-    let Some(outputs) = outputs.iter().map(Option::as_deref).collect::<Option<Vec<_>>>() else {
+    let Some(outputs) = outputs
+        .iter()
+        .map(Option::as_deref)
+        .collect::<Option<Vec<_>>>()
+    else {
         return; // nothing written (the file failed, and so did each view)
     };
     let rows = |text: &[u8]| -> Vec<serde_json::Value> {
         serde_json::from_slice::<Vec<serde_json::Value>>(text).expect("a JSON array")
     };
     let sum = |rows: &[serde_json::Value], key: &str| -> u64 {
-        rows.iter().map(|row| row[key].as_u64().expect("a count")).sum()
+        rows.iter()
+            .map(|row| row[key].as_u64().expect("a count"))
+            .sum()
     };
     let timeline: Vec<serde_json::Value> = outputs[4]
         .split(|&b| b == b'\n')
@@ -111,11 +128,17 @@ fn views_agree(outputs: &[Option<Vec<u8>>]) {
         .map(|line| serde_json::from_slice(line).expect("a JSON line"))
         .collect();
     let calls = timeline.len() as u64;
-    let failures = timeline.iter().filter(|row| row["error_code"] != "").count() as u64;
+    let failures = timeline
+        .iter()
+        .filter(|row| row["error_code"] != "")
+        .count() as u64;
     let sessions = rows(outputs[0]);
     for view in &outputs[..4] {
         let view = rows(view);
-        assert_eq!((sum(&view, "calls"), sum(&view, "failures")), (calls, failures));
+        assert_eq!(
+            (sum(&view, "calls"), sum(&view, "failures")),
+            (calls, failures)
+        );
     }
     for view in [outputs[1], outputs[2]] {
         assert_eq!(sum(&rows(view), "sessions"), sessions.len() as u64);

@@ -4,7 +4,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use trailmask::testing::{self, AccountNames, DedupeKey, EdgeRows, GraphOptions, MaskGraph, Rows, write};
+use trailmask::testing::{
+    self, AccountNames, DedupeKey, EdgeRows, GraphOptions, MaskGraph, Rows, write,
+};
 
 fuzz_target!(|bytes: &[u8]| {
     let outcome = testing::read_bytes(bytes, 1 << 22);
@@ -17,7 +19,11 @@ fuzz_target!(|bytes: &[u8]| {
     testing::link_chains(&mut events);
     let refs: Vec<_> = events.iter().map(|e| &**e).collect();
     for (session_level, account_level) in [(false, false), (true, false), (false, true)] {
-        let options = GraphOptions { session_level, account_level, ..GraphOptions::default() };
+        let options = GraphOptions {
+            session_level,
+            account_level,
+            ..GraphOptions::default()
+        };
         let graph = MaskGraph::build(&refs, &options, &AccountNames::default());
         let mut out = Vec::new();
         write::dot(&graph, &mut out).unwrap();
@@ -28,7 +34,10 @@ fuzz_target!(|bytes: &[u8]| {
         let rows = EdgeRows(&graph);
         let mut csv_out = Vec::new();
         write::csv(&rows, false, &mut csv_out).unwrap();
-        let read_back = csv::ReaderBuilder::new().from_reader(&csv_out[..]).records().count();
+        let read_back = csv::ReaderBuilder::new()
+            .from_reader(&csv_out[..])
+            .records()
+            .count();
         assert_eq!(read_back, graph.edge_count());
         // Piped, and on a terminal of a width from the input (as records when too narrow).
         let width = bytes.first().map_or(80, |&b| usize::from(b));
@@ -36,7 +45,10 @@ fuzz_target!(|bytes: &[u8]| {
             let mut table = Vec::new();
             write::table(&rows, fit, &mut table).unwrap();
             let text = String::from_utf8(table).unwrap();
-            assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "control character in table");
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "control character in table"
+            );
         }
         let _ = rows.columns();
     }
@@ -61,5 +73,8 @@ fuzz_target!(|bytes: &[u8]| {
     let start = page.find(open).unwrap() + open.len();
     let end = start + page[start..].find("</script>").unwrap();
     let embedded: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
-    assert_eq!(embedded, serde_json::from_str::<serde_json::Value>(&text).unwrap());
+    assert_eq!(
+        embedded,
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()
+    );
 });

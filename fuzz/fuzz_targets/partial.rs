@@ -7,7 +7,11 @@ use libfuzzer_sys::fuzz_target;
 use trailmask::testing::{self, Interest};
 
 fuzz_target!(|bytes: &[u8]| {
-    for interest in [Interest::RoleAssumptions, Interest::HandOvers, Interest::Activity] {
+    for interest in [
+        Interest::RoleAssumptions,
+        Interest::HandOvers,
+        Interest::Activity,
+    ] {
         for timeline in [false, true] {
             if let Ok((files, _calls)) = testing::merge_partial_lines(bytes, interest, timeline) {
                 assert!(files <= bytes.len());
