@@ -946,3 +946,46 @@ fn calls_that_share_an_id_but_not_an_action_or_outcome_are_not_copies() {
         "trailmask: 2 files read, 0 skipped, 0 failed; 0 role assumptions; 1 role session made 3 calls (1 duplicate copy dropped)"
     );
 }
+
+/// A red-team pass on the real trails (session 24): Panther's rule tests name `role/tester`
+/// as the issuer of 41 calls of session `assumed-role/tester` and two other roles in 6, and
+/// the session took the smallest by text (`IdentityCFNServiceRole`), so `--role tester` found
+/// nothing. The role the session's ARN names comes first, in any file order.
+#[test]
+fn a_session_whose_calls_name_other_issuers_keeps_the_role_its_arn_names() {
+    let worker = || session("Worker", "w1", "ASIAW1", "2026-03-01T10:00:00Z");
+    let mut odd = get_object("c9", "10:09:00", worker(), "203.0.113.5");
+    odd["userIdentity"]["sessionContext"]["sessionIssuer"]["arn"] = json!(role("Alpha"));
+    let usual: Vec<Value> = (1..=5)
+        .map(|n| {
+            get_object(
+                &format!("c{n}"),
+                &format!("10:0{n}:00"),
+                worker(),
+                "203.0.113.5",
+            )
+        })
+        .collect();
+    for (first, second) in [("a.json", "b.json"), ("b.json", "a.json")] {
+        let dir = Dir::new();
+        dir.write(first, trail(&[odd.clone()]).as_bytes());
+        dir.write(second, trail(&usual).as_bytes());
+        let rows = out(
+            &dir,
+            &["activity", "-q", "--by", "role", "a.json", "b.json"],
+        );
+        assert_eq!(
+            rows,
+            format!(
+                "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
+                 {},{ACCOUNT},1,,6,0,0,2026-03-01T10:01:00Z,2026-03-01T10:09:00Z\n",
+                role("team/Worker")
+            )
+        );
+        let found = out(
+            &dir,
+            &["activity", "-q", "--role", "Worker", "a.json", "b.json"],
+        );
+        assert_eq!(found.lines().count(), 2, "{found}");
+    }
+}
