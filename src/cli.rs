@@ -338,9 +338,9 @@ pub struct FindingsArgs {
     /// Only findings of this kind (repeatable; default: all).
     #[arg(long = "kind", value_name = "KIND", value_parser = clap::builder::PossibleValuesParser::new(crate::activity::findings::Kind::NAMES))]
     pub kinds: Vec<String>,
-    /// Look for new edges: (source, role) pairs whose first success comes after this time
-    /// (RFC 3339, a date meaning the end of that day, or an age such as 7d). Every hop read up
-    /// to it is the baseline.
+    /// Look for new edges: (source, role or federated user) pairs whose first success comes
+    /// after this time (RFC 3339, a date meaning the end of that day, or an age such as 7d).
+    /// Every hop read up to it is the baseline.
     #[arg(long, value_name = "TIME")]
     pub baseline_until: Option<String>,
     /// How many refused attempts by one identity within the hour before its success make a

@@ -763,6 +763,66 @@ fn pairs_in_the_baseline_are_not_new_and_an_empty_baseline_is_said() {
     );
 }
 
+/// A red-team pass on the real trails (session 24): Stratus Red Team's persistence by
+/// `GetFederationToken` (a user's keys mint a federated user that outlives their rotation)
+/// drew a graph edge but no new edge, which only looked at roles. A new federated user is a
+/// new mask; `GetSessionToken` puts on none (the caller's own powers), so it is never new.
+#[test]
+fn a_new_federated_user_is_a_new_edge_and_a_session_token_is_not() {
+    let federation = |name: &str, time: &str, id: &str| {
+        record(
+            user("bob"),
+            time,
+            "sts.amazonaws.com",
+            "GetFederationToken",
+            "203.0.113.10",
+            json!({"name": name, "durationSeconds": 3600}),
+            json!({
+                "credentials": {"accessKeyId": format!("ASIAF{id}"), "sessionToken": "IQoJEXAMPLE"},
+                "federatedUser": {
+                    "federatedUserId": format!("{ACCOUNT}:{name}"),
+                    "arn": format!("arn:aws:sts::{ACCOUNT}:federated-user/{name}")
+                }
+            }),
+            id,
+        )
+    };
+    let session_token = |time: &str, id: &str| {
+        record(
+            user("bob"),
+            time,
+            "sts.amazonaws.com",
+            "GetSessionToken",
+            "203.0.113.10",
+            json!({"durationSeconds": 3600}),
+            json!({"credentials": {"accessKeyId": format!("ASIAS{id}"), "sessionToken": "IQoJEXAMPLE"}}),
+            id,
+        )
+    };
+    let dir = logs(&[
+        federation("build", "2026-03-02T09:00:00Z", "f1"),
+        session_token("2026-03-02T09:30:00Z", "g1"),
+        federation("build", "09:00:00", "f2"),
+        federation("keepalive", "09:10:00", "f3"),
+        session_token("09:30:00", "g2"),
+    ]);
+    let found = findings(
+        &dir,
+        &["--kind", "new-edge", "--baseline-until", "2026-03-02"],
+    );
+    let rows: Vec<&str> = found.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{found}");
+    assert_eq!(
+        rows[0].split_once(',').unwrap().1,
+        format!(
+            "new-edge,low,arn:aws:iam::{ACCOUNT}:user/bob -> \
+             arn:aws:sts::{ACCOUNT}:federated-user/keepalive,\
+             \"not in the baseline: GetFederationToken, 1 hop\",2026-03-03T09:10:00Z,\
+             2026-03-03T09:10:00Z,1,f3"
+        )
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // refusals-then-success
 
@@ -1040,7 +1100,7 @@ fn sample_logs_hold_new_edges_after_their_first_day_and_nothing_else() {
         .skip(1)
         .map(|line| line.split(',').nth(1).unwrap_or_default())
         .collect();
-    assert_eq!(kinds, ["new-edge"; 5], "{edges}");
+    assert_eq!(kinds, ["new-edge"; 6], "{edges}");
 }
 
 /// The generated organization (`generate org`): its juggling chains (sessions putting their
@@ -1263,6 +1323,6 @@ fn jsonl_is_the_json_rows_one_per_line() {
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 5);
+    assert_eq!(lines.len(), 6);
     assert_eq!(Value::Array(lines), array);
 }

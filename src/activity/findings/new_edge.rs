@@ -2,7 +2,7 @@
 
 use super::{Evidence, Finding, Kind, Severity, plural, proof};
 use crate::arn;
-use crate::event::{Outcome, RoleAssumption, SourceKind};
+use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -10,9 +10,15 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 /// The edge a successful hop draws, as the role-level graph names its ends, but with
 /// federation and other accounts' callers by subject (`provider#subject`,
 /// `account#principal`), since a new subject is what a new edge is about: a session's caller
-/// is its role; every other caller itself. `None` for a hop that put on no role.
+/// is its role; every other caller itself. The mask is the role, or for `GetFederationToken`
+/// the federated user (a new one is a known way to keep access after a user's keys are
+/// rotated). `None` for a hop that put on no mask (`GetSessionToken`: the caller's own).
 fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
-    if event.outcome != Outcome::Success || event.role_arn().is_empty() {
+    let mask = match event.event_name {
+        EventName::GetFederationToken => event.session_arn(),
+        _ => event.role_arn(),
+    };
+    if event.outcome != Outcome::Success || mask.is_empty() {
         return None;
     }
     let source = match event.source_kind {
@@ -30,7 +36,7 @@ fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
     if source.is_empty() {
         return None;
     }
-    Some((source, event.role_arn()))
+    Some((source, mask))
 }
 
 /// (source, role) pairs whose first success comes after `until`: the pairs of the kept hops
