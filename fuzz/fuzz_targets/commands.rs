@@ -2,7 +2,8 @@
 //! view and format, `findings` of every kind, `passrole`, `chains`, `graph` and `report`, each
 //! run directly and from a partial result of the same file. Must never panic; a partial's
 //! merge must give the direct run's output byte for byte, whatever the file holds; JSON output
-//! must read back; stderr holds no raw control character.
+//! must read back; `activity`'s views must add up to the same calls; stderr holds no raw
+//! control character.
 #![no_main]
 
 use clap::Parser;
