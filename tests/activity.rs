@@ -896,7 +896,7 @@ fn a_network_is_listed_by_its_smallest_address_by_number() {
     }
 }
 
-/// Real trails (session 24): Panther's rule tests give the id `1111` to 25 calls of one
+/// Real trails (session 24): Panther's rule tests give the id `1111` to 26 calls of one
 /// session in one second, of eleven actions, and they counted as one call. A copy is the same
 /// record: calls that share an id, time, session and address but not an action or outcome are
 /// other calls; a call given again (here in a second file) is still a copy.

@@ -902,7 +902,7 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
             // And of the same session: a call of another session that gives the same id is
             // another call (its session's first and last calls could not be taken back). And
             // the same action and outcome: a copy is the same record, and sample trails give
-            // one id to many calls (Panther's rule tests give `1111` to 25 calls of one
+            // one id to many calls (Panther's rule tests give `1111` to 26 calls of one
             // session, of eleven actions).
             let session = worker.sessions[mark.session as usize].key();
             let (source, name) = &worker.names[worker.actions[mark.action as usize].name as usize];
