@@ -179,9 +179,10 @@ impl SessionActivity {
     /// files are read in.
     fn prefers(&self, issuer: &str) -> bool {
         fn rank<'i>(session_arn: &str, issuer: &'i str) -> (bool, &'i str) {
-            let names_it = arn::account_of(issuer) == arn::account_of(session_arn)
-                && arn::role_name(issuer).is_some()
-                && arn::role_name(issuer) == arn::role_name(session_arn);
+            let role = arn::role_name(issuer);
+            let names_it = role.is_some()
+                && role == arn::role_name(session_arn)
+                && arn::account_of(issuer) == arn::account_of(session_arn);
             (!names_it, issuer)
         }
         !issuer.is_empty()
@@ -1163,8 +1164,6 @@ mod tests {
             .collect()
     }
 
-    /// Two workers' counts of one session's actions add up, each action once, whether the
-    /// lists are compared pair by pair (short) or sorted and merged (long: a hostile trail).
     /// A red-team pass (session 24): `::ffff:8.8.8.8` counts in 8.8.8.0/24, but as an IPv6
     /// number it came after `8.8.8.9`, which was listed as the network's smallest address.
     #[test]
@@ -1177,6 +1176,8 @@ mod tests {
         assert!(smaller_address("2001:db8::1", "2001:db8::2"));
     }
 
+    /// Two workers' counts of one session's actions add up, each action once, whether the
+    /// lists are compared pair by pair (short) or sorted and merged (long: a hostile trail).
     #[test]
     fn actions_of_one_session_add_up_once_each() {
         let mut known = actions(&[("Get", 1), ("Put", 2)]);

@@ -78,7 +78,6 @@ use crate::timefmt::Seen;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -463,7 +462,8 @@ pub fn read<R: Read>(
     let mut counted = (0u64, 0u64);
     let mut ended = None;
     let mut copies_dropped: Vec<u64> = Vec::new();
-    let mut call_bytes_by_log: HashMap<u32, u64> = HashMap::new();
+    // What each log file's calls hold in memory, by log file (known once calls begin).
+    let mut call_bytes_by_log: Vec<u64> = Vec::new();
     let damaged = |what: String| format!("damaged partial: {what}");
     while next(&mut line)? {
         if ended.is_some() {
@@ -510,15 +510,16 @@ pub fn read<R: Read>(
                 }
                 let activity = match &mut activity {
                     Some(activity) => activity,
-                    None => activity.insert(
+                    None => activity.insert({
+                        call_bytes_by_log = vec![0; logs.len()];
                         CallAggregate::stored(
                             std::mem::take(&mut names),
                             std::mem::take(&mut sessions),
                             std::mem::take(&mut logs),
                             timeline,
                         )
-                        .map_err(damaged)?,
-                    ),
+                        .map_err(damaged)?
+                    }),
                 };
                 activity
                     .add_stored(StoredCall {
@@ -534,7 +535,8 @@ pub fn read<R: Read>(
                 // As a log file's calls when it is read (read::file): at most half the limit
                 // in memory for each log file, not for the partial (which holds as many
                 // files as it was made of, as a run over them does).
-                let held = call_bytes_by_log.entry(log).or_insert(0u64);
+                // `add_stored` took the call: its log file is one of the stored ones.
+                let held = &mut call_bytes_by_log[log as usize];
                 let row = if timeline { ROW_BYTES } else { 0 };
                 *held = held.saturating_add(id.len() as u64 + CALL_MARK_BYTES + row);
                 if *held > max_file_size / 2 {
