@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 mod org;
 #[allow(dead_code)]
 #[path = "../examples/generate/record.rs"]
-mod record;
+pub(crate) mod record;
 
 /// The default organization trail (`generate org OUT_DIR`), generated once per test run under
 /// the target directory's tmp (runs older than an hour are removed).

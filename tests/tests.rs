@@ -6,6 +6,7 @@
 mod harness;
 
 mod activity;
+mod bench_corpus;
 mod determinism;
 mod findings;
 mod graphviz;

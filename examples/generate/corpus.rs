@@ -7,7 +7,7 @@
 //! 30 days. Files are generated in parallel, each from its own seed, so the bytes do not
 //! depend on the thread count.
 
-use crate::record::*;
+use super::record::*;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -95,12 +95,10 @@ fn write_file(out: &Path, spec: &FileSpec, seed: u64) -> std::io::Result<(u64, u
         if n > 0 {
             body.push(',');
         }
+        // The file's hour of records, in order: the clock rolls over into the next hour (and
+        // day) rather than wrapping back, so no session calls before it was created.
         let second = (n * 3600 / spec.records.max(1)) as u64;
-        let time = format!(
-            "2024-03-{day:02}T{hour:02}:{:02}:{:02}Z",
-            (minute_base + second / 60) % 60,
-            second % 60
-        );
+        let time = clock(day, hour * 3600 + minute_base * 60 + second);
         let roll = rng.below(1000);
         let record = if roll < 70 {
             role_event(&mut rng, &home, region, &time, roll, &mut sessions)
@@ -112,10 +110,28 @@ fn write_file(out: &Path, spec: &FileSpec, seed: u64) -> std::io::Result<(u64, u
         body.push_str(&record.to_string());
     }
     body.push_str("]}");
-    let stamp = format!("202403{day:02}T{hour:02}{:02}Z", (minute_base + 5) % 60);
+    // Delivered five minutes after the file's last record.
+    let delivered = clock(day, hour * 3600 + minute_base * 60 + 3600 + 300);
+    let stamp = format!(
+        "{}T{}{}Z",
+        delivered[..10].replace('-', ""),
+        &delivered[11..13],
+        &delivered[14..16]
+    );
     let path = delivery_path(out, "o-bench00001", &home, region, &stamp, &rng.alnum(16));
     let gz = write_gz(&path, body.as_bytes(), 6)?;
     Ok((body.len() as u64, gz))
+}
+
+/// `2024-03-DAYTHH:MM:SSZ` at `seconds` after midnight of `day`, rolling into the next days.
+fn clock(day: usize, seconds: u64) -> String {
+    let (day, seconds) = (day as u64 + seconds / 86_400, seconds % 86_400);
+    format!(
+        "2024-03-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
 }
 
 fn common<'a>(
