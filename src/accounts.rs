@@ -27,36 +27,69 @@ pub enum Unresolved {
     Unknown,
     /// A name the file gives to this many accounts.
     Ambiguous(usize),
+    /// Digits, but not the 12 of an account id (a digit dropped or added).
+    NotTwelveDigits,
 }
 
 impl AccountNames {
     /// Reads a CSV of `id,name` rows; a first row `id,name` (any case) is a header.
     ///
     /// # Errors
-    /// The file cannot be read or a row has no id.
+    /// The file cannot be read, a row's id is not an account id (12 digits: a file of
+    /// `name,id` rows, or of another separator, would otherwise mark every account as outside
+    /// the file), or an id is listed twice under two names.
     pub fn load(path: &Path) -> Result<AccountNames, AccountsError> {
         let err = |message: String| AccountsError {
             path: path.to_path_buf(),
             message,
         };
+        let text = std::fs::read(path).map_err(|e| err(e.to_string()))?;
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
-            .from_path(path)
-            .map_err(|e| err(e.to_string()))?;
-        let mut names = BTreeMap::new();
+            .from_reader(text.as_slice());
+        // The line a record starts on, counted in the text: the reader's position is where it
+        // began to look for the record, before the comment and blank lines it passed over.
+        let line_at = |byte: u64| {
+            let mut at = (byte as usize).min(text.len());
+            while matches!(text.get(at), Some(b'#' | b'\n' | b'\r')) {
+                at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |end| at + end + 1);
+            }
+            1 + memchr::memchr_iter(b'\n', &text[..at]).count() as u64
+        };
+        let mut names: BTreeMap<String, String> = BTreeMap::new();
+        // The line each id was listed on, to name both lines of an id listed twice.
+        let mut lines: BTreeMap<String, u64> = BTreeMap::new();
         for (index, row) in rdr.records().enumerate() {
             let row = row.map_err(|e| err(e.to_string()))?;
+            let line = row
+                .position()
+                .map_or(index as u64 + 1, |at| line_at(at.byte()));
             let id = row.get(0).unwrap_or("");
             let name = row.get(1).unwrap_or("");
             if index == 0 && id.eq_ignore_ascii_case("id") {
                 continue;
             }
             if id.is_empty() {
-                return Err(err(format!("row {} has no account id", index + 1)));
+                return Err(err(format!("line {line} has no account id")));
             }
+            if !is_account_id(id) {
+                return Err(err(format!(
+                    "line {line}: '{}' is not an account id (12 digits; each line is `id,name`)",
+                    crate::export::table::printable(id)
+                )));
+            }
+            if let Some(known) = names.get(id).filter(|known| **known != name) {
+                return Err(err(format!(
+                    "line {line}: account {id} is listed twice, as '{}' (line {}) and '{}'",
+                    crate::export::table::printable(known),
+                    lines[id],
+                    crate::export::table::printable(name)
+                )));
+            }
+            lines.entry(id.to_owned()).or_insert(line);
             names.insert(id.to_owned(), name.to_owned());
         }
         Ok(AccountNames { names, given: true })
@@ -87,7 +120,11 @@ impl AccountNames {
             return Ok(account.to_owned());
         }
         if !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()) {
-            return Ok(account.to_owned());
+            return if is_account_id(account) {
+                Ok(account.to_owned())
+            } else {
+                Err(Unresolved::NotTwelveDigits)
+            };
         }
         let named: Vec<&String> = self
             .names
@@ -115,6 +152,11 @@ impl AccountNames {
     }
 }
 
+/// True for an AWS account id: 12 digits.
+fn is_account_id(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,19 +165,19 @@ mod tests {
     fn a_name_resolves_to_its_id_once_and_only_when_unambiguous() {
         let names = AccountNames {
             names: BTreeMap::from([
-                ("111".to_owned(), "prod".to_owned()),
-                ("222".to_owned(), "dev".to_owned()),
-                ("333".to_owned(), "dev".to_owned()),
-                ("444".to_owned(), "111".to_owned()),
+                ("111111111111".to_owned(), "prod".to_owned()),
+                ("222222222222".to_owned(), "dev".to_owned()),
+                ("333333333333".to_owned(), "dev".to_owned()),
+                ("444444444444".to_owned(), "111111111111".to_owned()),
             ]),
             given: true,
         };
-        assert_eq!(names.resolve("Prod"), Ok("111".to_owned()));
+        assert_eq!(names.resolve("Prod"), Ok("111111111111".to_owned()));
         // Two accounts named dev: which one is not for trailmask to guess.
         assert_eq!(names.resolve("dev"), Err(Unresolved::Ambiguous(2)));
         // An id stays an id, even where another account is named like it.
-        assert_eq!(names.resolve("111"), Ok("111".to_owned()));
-        assert_eq!(names.resolve("999"), Ok("999".to_owned()));
+        assert_eq!(names.resolve("111111111111"), Ok("111111111111".to_owned()));
+        assert_eq!(names.resolve("999999999999"), Ok("999999999999".to_owned()));
         // A name mistyped, or a name without a file: no account.
         assert_eq!(names.resolve("prdo"), Err(Unresolved::Unknown));
         assert_eq!(
@@ -143,5 +185,10 @@ mod tests {
             Err(Unresolved::Unknown)
         );
         assert_eq!(names.resolve(""), Err(Unresolved::Unknown));
+        // Digits, one short: a typo, not an account that made no call.
+        assert_eq!(
+            names.resolve("11111111111"),
+            Err(Unresolved::NotTwelveDigits)
+        );
     }
 }

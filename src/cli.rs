@@ -280,7 +280,7 @@ pub struct ChainsArgs {
     /// Only chains of at least this many hops.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_depth: u32,
-    /// text: one chain per line, for reading; csv: one row per chain; json: an array.
+    /// text: an aligned table, for reading; csv: one row per chain; json: an array.
     #[arg(long, value_enum, default_value_t = ChainsFormat::Text)]
     pub format: ChainsFormat,
 }
@@ -306,8 +306,8 @@ pub struct ServicesArgs {
 pub struct PassroleArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// csv: one row per (passer, role, service), for auditors; table: aligned columns;
-    /// json: an array.
+    /// csv: one row per role handed over in a call (success or failure), for auditors;
+    /// table: aligned columns; json: an array.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     pub format: TableFormat,
 }

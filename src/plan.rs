@@ -165,6 +165,7 @@ fn account_id(
     names.resolve(value).map_err(|why| PlanError::Account {
         value: value.to_owned(),
         reason: match (why, file) {
+            (Unresolved::NotTwelveDigits, _) => "an account id has 12 digits".to_owned(),
             (Unresolved::Ambiguous(count), Some(file)) => {
                 format!("{} names {count} accounts (give the id)", file.display())
             }

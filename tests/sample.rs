@@ -620,3 +620,130 @@ fn an_account_that_names_no_account_is_a_usage_error() {
         assert_eq!(stdout(&output), "");
     }
 }
+
+/// New user (session 25): an accounts file of `name,id` lines, or of spaces, was taken as it
+/// was, and every account of the trail was then drawn outside the organization; an id one
+/// digit short was a filter that kept nothing.
+#[test]
+fn an_accounts_file_that_is_not_id_name_lines_is_a_usage_error() {
+    let dir = Dir::new();
+    for (text, message) in [
+        (
+            "name,id\nprod,222222222222\n",
+            "line 1: 'name' is not an account id (12 digits; each line is `id,name`)",
+        ),
+        (
+            "222222222222 prod\n",
+            "line 1: '222222222222 prod' is not an account id (12 digits; each line is `id,name`)",
+        ),
+        (
+            "id,name\n222222222222,prod\n# a comment\n222222222222,dev\n",
+            "line 4: account 222222222222 is listed twice, as 'prod' (line 2) and 'dev'",
+        ),
+    ] {
+        let file = dir.write("accounts.csv", text.as_bytes());
+        let file = file.to_str().unwrap();
+        let output = run(&["graph", "-q", "--accounts", file, "sample-logs"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            stderr(&output),
+            format!("trailmask: error: {file}: cannot read the accounts file: {message}\n")
+        );
+        assert_eq!(stdout(&output), "");
+    }
+    // The same id twice under one name is no conflict.
+    let file = dir.write(
+        "accounts.csv",
+        b"111111111111,management\n111111111111,management\n",
+    );
+    let output = run(&[
+        "graph",
+        "-q",
+        "--accounts",
+        file.to_str().unwrap(),
+        "sample-logs",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let short = run(&["events", "-q", "--account", "22222222222", "sample-logs"]);
+    assert_eq!(short.status.code(), Some(2));
+    assert_eq!(
+        stderr(&short),
+        "trailmask: error: invalid --account '22222222222': an account id has 12 digits\n"
+    );
+}
+
+/// Copies `from` (a folder) to `to`, files and folders.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Read without the management account's trail (where alice put on Admin), alice's chain into
+/// the vendor's account is still a chain: from the session that made its earliest hop read,
+/// with no origin. (It was no row at all, while `edges` and `graph` showed its hops.)
+#[test]
+fn a_chain_whose_first_hop_is_not_read_starts_at_its_earliest_hop_read() {
+    let dir = Dir::new();
+    let org = "AWSLogs/o-a1b2c3d4e5";
+    for account in ["222222222222", "333333333333"] {
+        copy_tree(
+            &repo().join("sample-logs").join(org).join(account),
+            &dir.path(&format!("{org}/{account}")),
+        );
+    }
+    let trail = dir.path("AWSLogs");
+    let trail = trail.to_str().unwrap();
+    let from_management = ok(&[
+        "chains",
+        "-q",
+        "--format",
+        "csv",
+        "--from",
+        "111111111111*",
+        trail,
+    ]);
+    assert_eq!(
+        from_management,
+        "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
+         4,1,2020-12-20T10:05:00Z,2020-12-20T10:09:10Z,3,0,,[... hops not read ...] -> \
+         111111111111#AROA5000015:alice-admin =[cross-account]=> arn:aws:iam::222222222222:role/Deployer \
+         =[cross-account]=> arn:aws:iam::333333333333:role/DataReader =[cross-account]=> \
+         arn:aws:iam::555555555555:role/VendorAuditAccess\n\
+         2,1,2020-12-22T08:02:00Z,2020-12-22T08:02:00Z,1,0,,[... hops not read ...] -> \
+         111111111111#AROA5000015:alice-admin =[cross-account]=> arn:aws:iam::222222222222:role/Deployer\n\
+         1,1,2020-12-20T09:00:00Z,2020-12-20T09:00:00Z,1,0,111111111111#AIDA1483521664,\
+         111111111111#AIDA1483521664 =[cross-account]=> arn:aws:iam::222222222222:role/OrganizationAccountAccessRole\n"
+    );
+    // Its depth is the least it can be: the hops read, and one before them that put on the
+    // caller's role (a hop made by a role session is at least two deep).
+    let deep = ok(&["chains", "-q", "--format", "csv", "--min-depth", "2", trail]);
+    let rows: Vec<(&str, &str)> = deep
+        .lines()
+        .map(|row| {
+            let cells: Vec<&str> = row.split(',').collect();
+            (cells[0], cells[6])
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("depth", "origin"),
+            ("4", ""),
+            ("2", "ec2.amazonaws.com"),
+            ("2", "")
+        ]
+    );
+    // Every hop of `edges` is on a chain.
+    let edges = ok(&["edges", "-q", "--format", "csv", trail]);
+    assert!(edges.contains(
+        "role,arn:aws:iam::333333333333:role/DataReader,,333333333333,arn:aws:iam::555555555555:role/VendorAuditAccess,"
+    ));
+}

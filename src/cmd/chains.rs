@@ -8,7 +8,10 @@
 //! (alice → Admin, when every Admin session went on to Deployer) is not a row of its own: it
 //! shows as the start of the longer rows. Refused calls create no session, so they always end
 //! a chain, and a refused hop at the end shows. Filters and `--min-depth` choose the hops
-//! first; a kept hop ends a row when none of its kept children go on from it.
+//! first; a kept hop ends a row when none of its kept children go on from it. A chain whose
+//! first hop is not in the logs read starts at its earliest hop read, from the caller that
+//! made it ([`UNREAD_START`], then the caller; no origin). Its depth is the least it can be:
+//! the hops read, and the one (at least) that put on the caller's role.
 //!
 //! **Long and cyclic chains.** Role juggling (a session re-assuming roles every hour for
 //! weeks) makes chains of thousands of hops. Paths are held in a trie (one node per distinct
@@ -35,11 +38,25 @@ const TAIL_HOPS: u32 = 7;
 /// No node: the parent of a path's first hop.
 const NONE: u32 = u32::MAX;
 
+/// What a chain whose first hops are not in the logs read starts with, before the role its
+/// earliest hop read was called from.
+pub const UNREAD_START: &str = "[... hops not read ...] -> ";
+
+/// Where a path starts: its chain's origin, or, for a chain whose first hop is not in the logs
+/// read (a time window, one account's trail), the identity that made its earliest hop read
+/// (the role its session wore). Origins sort first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Start<'a> {
+    Origin(&'a str),
+    Unread(String),
+}
+
 /// One distinct path from an origin: the path of its parent plus one hop.
 #[derive(Debug)]
 struct PathNode<'a> {
     parent: u32,
-    origin: &'a str,
+    /// Its path's start, by index in [`PathTrie::starts`].
+    start: u32,
     target: &'a str,
     cross_account: bool,
     /// Hops from the origin to here.
@@ -57,22 +74,53 @@ struct PathNode<'a> {
 #[derive(Debug, Default)]
 struct PathTrie<'a> {
     nodes: Vec<PathNode<'a>>,
-    index: HashMap<(u32, &'a str, &'a str, bool), u32>,
+    /// The paths' starts, each once.
+    starts: Vec<Start<'a>>,
+    start_index: HashMap<Start<'a>, u32>,
+    /// A node by (parent, start of a first hop, target, cross-account).
+    index: HashMap<(u32, u32, &'a str, bool), u32>,
 }
 
 impl<'a> PathTrie<'a> {
-    /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `origin`).
+    /// The index of `start` among the paths' starts.
+    fn start(&mut self, start: Start<'a>) -> u32 {
+        if let Some(&at) = self.start_index.get(&start) {
+            return at;
+        }
+        let at = self.starts.len() as u32;
+        self.starts.push(start.clone());
+        self.start_index.insert(start, at);
+        at
+    }
+
+    /// The depth a row of `node`'s path shows: its hops, and for a chain whose first hop is
+    /// unread, one more (at least one hop, not read, put on the caller's role).
+    fn depth(&self, node: &PathNode<'a>) -> u32 {
+        let unread = matches!(self.starts[node.start as usize], Start::Unread(_));
+        node.depth.saturating_add(u32::from(unread))
+    }
+
+    /// The origin a row of `node`'s path names: empty for a chain whose first hop is unread.
+    fn origin(&self, node: &PathNode<'a>) -> &'a str {
+        match self.starts[node.start as usize] {
+            Start::Origin(origin) => origin,
+            Start::Unread(_) => "",
+        }
+    }
+
+    /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `start`,
+    /// an index given by [`PathTrie::start`]).
     fn child(
         &mut self,
         parent: u32,
-        origin: &'a str,
+        start: u32,
         target: &'a str,
         cross: bool,
         event: usize,
     ) -> u32 {
         let key = (
             parent,
-            if parent == NONE { origin } else { "" },
+            if parent == NONE { start } else { NONE },
             target,
             cross,
         );
@@ -94,10 +142,10 @@ impl<'a> PathTrie<'a> {
         };
         self.nodes.push(PathNode {
             parent,
-            origin: if parent == NONE {
-                origin
+            start: if parent == NONE {
+                start
             } else {
-                self.nodes[parent as usize].origin
+                self.nodes[parent as usize].start
             },
             target,
             cross_account: cross,
@@ -166,7 +214,8 @@ impl<'a> PathTrie<'a> {
     fn ranks(&self, mut roots: Vec<u32>, mut children: Vec<Vec<u32>>) -> Vec<u32> {
         let order = |a: &u32, b: &u32| {
             let (a, b) = (&self.nodes[*a as usize], &self.nodes[*b as usize]);
-            (a.origin, a.target, a.cross_account).cmp(&(b.origin, b.target, b.cross_account))
+            let start = |node: &PathNode| &self.starts[node.start as usize];
+            (start(a), a.target, a.cross_account).cmp(&(start(b), b.target, b.cross_account))
         };
         let mut ranks = vec![0u32; self.nodes.len()];
         roots.sort_by(order);
@@ -228,10 +277,22 @@ impl<'a> ChainRows<'a> {
                 let event = &all[i];
                 let parent = event.chain().parent.filter(|&p| p < all.len());
                 let (up, up_began) = parent.map_or((NONE, None), |p| (path[p], began[p]));
-                if event.chain().depth.is_some() {
+                // A hop of a known origin; or the earliest hop read of a chain whose first hop
+                // is not in the logs (no origin, no parent), or a hop on from one. (A hop whose
+                // parent was never placed is on a loop of same-second links: left out.)
+                let start = if up != NONE {
+                    Some(NONE)
+                } else if event.chain().depth.is_some() {
+                    Some(trie.start(Start::Origin(&event.chain().origin)))
+                } else if parent.is_none() {
+                    Some(trie.start(Start::Unread(event.origin_label())))
+                } else {
+                    None
+                };
+                if let Some(start) = start {
                     path[i] = trie.child(
                         up,
-                        &event.chain().origin,
+                        start,
                         event.target(),
                         event.cross_account == Some(true),
                         i,
@@ -245,7 +306,7 @@ impl<'a> ChainRows<'a> {
             let event = &all[i];
             path[i] != NONE
                 && !event.target().is_empty()
-                && event.chain().depth.is_some_and(|d| d >= min_depth)
+                && trie.depth(&trie.nodes[path[i] as usize]) >= min_depth
                 && context.focused[i]
                 && context.plan.filters.keep(event)
         };
@@ -272,14 +333,13 @@ impl<'a> ChainRows<'a> {
                 ended,
                 returns: returns[node as usize],
                 text: String::new(),
-                origin: trie.nodes[node as usize].origin,
+                origin: trie.origin(&trie.nodes[node as usize]),
             })
             .collect();
         rows.sort_by(|a, b| {
             let (a_node, b_node) = (&trie.nodes[a.node as usize], &trie.nodes[b.node as usize]);
-            b_node
-                .depth
-                .cmp(&a_node.depth)
+            trie.depth(b_node)
+                .cmp(&trie.depth(a_node))
                 .then(b.ended.count.cmp(&a.ended.count))
                 .then(ranks[a.node as usize].cmp(&ranks[b.node as usize]))
         });
@@ -322,7 +382,10 @@ impl ChainRows<'_> {
 /// more than [`SHOWN_HOPS`] hops as its head, `[... N hops ...]`, and its tail.
 fn render(trie: &PathTrie, node: u32) -> String {
     let at = &trie.nodes[node as usize];
-    let mut text = at.origin.to_owned();
+    let mut text = match &trie.starts[at.start as usize] {
+        Start::Origin(origin) => (*origin).to_owned(),
+        Start::Unread(caller) => format!("{UNREAD_START}{caller}"),
+    };
     let push = |text: &mut String, hop: &PathNode| {
         text.push_str(if hop.cross_account {
             " =[cross-account]=> "
@@ -368,7 +431,7 @@ impl Rows for ChainRows<'_> {
         for row in &self.rows {
             let node = &self.trie.nodes[row.node as usize];
             emit(&[
-                Cell::Count(u64::from(node.depth)),
+                Cell::Count(u64::from(self.trie.depth(node))),
                 Cell::Count(row.ended.count),
                 Cell::Owned(timefmt::format_opt(row.ended.seen.first.as_ref())),
                 Cell::Owned(timefmt::format_opt(row.ended.seen.last.as_ref())),
