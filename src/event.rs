@@ -547,6 +547,17 @@ pub(crate) fn role_in_error_message(message: &str) -> Option<&str> {
     arn::role_name(arn).map(|_| arn)
 }
 
+/// The account root an `AssumeRoot` refusal names (`... sts:AssumeRoot on resource:
+/// arn:aws:iam::ACCOUNT:root`), or `None`.
+pub(crate) fn root_in_error_message(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("on resource: ")?;
+    let arn = rest.split(|c: char| c.is_whitespace()).next()?;
+    let arn = arn.trim_end_matches(['.', ',', '"']);
+    let parsed = arn::Arn::parse(arn)?;
+    (parsed.service == "iam" && parsed.resource == "root" && !parsed.account.is_empty())
+        .then_some(arn)
+}
+
 /// Who called, as far as the record names them: borrowed from it where it can be.
 pub(crate) struct Caller<'r> {
     pub(crate) kind: SourceKind,
@@ -690,11 +701,16 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
             EventName::AssumeRoot => {
                 let target = request.map(|r| r.target_principal.as_str()).unwrap_or("");
                 let account = arn::account_of(target).unwrap_or(target);
-                let partition = arn::Arn::parse(target).map_or("aws", |a| a.partition);
-                let role = if account.is_empty() {
-                    Cow::Borrowed("")
-                } else {
+                // The target's partition when it is an ARN, else the caller's (an account id
+                // in aws-cn is an aws-cn account).
+                let partition = arn::Arn::parse(target)
+                    .or_else(|| arn::Arn::parse(&caller.source))
+                    .map_or("aws", |a| a.partition);
+                let role = if !account.is_empty() {
                     Cow::Owned(format!("arn:{partition}:iam::{account}:root"))
+                } else {
+                    // A refusal with `requestParameters: null` names the root in its message.
+                    first_of([record.error_message.get().and_then(root_in_error_message)])
                 };
                 (role, Cow::Borrowed(""))
             }
@@ -705,8 +721,10 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                 let session_arn = or_derived(federated, || {
                     match (outcome, caller.account.is_empty(), session_name.is_empty()) {
                         (Outcome::Success, false, false) => Some(format!(
-                            "arn:aws:sts::{}:federated-user/{}",
-                            caller.account, session_name
+                            "arn:{}:sts::{}:federated-user/{}",
+                            arn::Arn::parse(&caller.source).map_or("aws", |a| a.partition),
+                            caller.account,
+                            session_name
                         )),
                         _ => None,
                     }

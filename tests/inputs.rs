@@ -593,3 +593,87 @@ fn unreadable_files_and_directories() {
         );
     }
 }
+
+/// Red team (session 25): `AssumeRoot` named the target root in the `aws` partition whatever
+/// the caller's, and a refusal with `requestParameters: null` named no root (its message
+/// does); a federated user of `GetFederationToken` in aws-cn was given an `aws` ARN.
+#[test]
+fn assume_root_and_federation_tokens_keep_their_partition_and_a_refusal_its_root() {
+    let identity = |partition: &str| {
+        format!(
+            r#"{{"type":"IAMUser","arn":"arn:{partition}:iam::111111111111:user/sec","accountId":"111111111111","accessKeyId":"AKIA1"}}"#
+        )
+    };
+    let record = |id: &str, name: &str, partition: &str, rest: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2022-07-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"{name}","eventID":"{id}","userIdentity":{},{rest}}}"#,
+            identity(partition)
+        )
+    };
+    let records = [
+        record(
+            "r1",
+            "AssumeRoot",
+            "aws-cn",
+            r#""requestParameters":{"targetPrincipal":"333333333333"}"#,
+        ),
+        record(
+            "r2",
+            "AssumeRoot",
+            "aws-us-gov",
+            r#""requestParameters":{"targetPrincipal":"444444444444"}"#,
+        ),
+        record(
+            "r3",
+            "AssumeRoot",
+            "aws",
+            r#""errorCode":"AccessDenied","errorMessage":"User: arn:aws:iam::111111111111:user/sec is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::777777777777:root","requestParameters":null"#,
+        ),
+        record(
+            "r4",
+            "GetFederationToken",
+            "aws-cn",
+            r#""requestParameters":{"name":"contractor"}"#,
+        ),
+    ];
+    let dir = Dir::new();
+    dir.write(
+        "trail.json",
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
+    );
+    let out = run(&[
+        "events",
+        "-q",
+        "--format",
+        "jsonl",
+        dir.path("trail.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let masks: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|row| {
+            (
+                row["event_id"].as_str().unwrap(),
+                row["role_arn"].as_str().unwrap(),
+                row["session_arn"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        masks,
+        [
+            ("r1", "arn:aws-cn:iam::333333333333:root", ""),
+            ("r2", "arn:aws-us-gov:iam::444444444444:root", ""),
+            ("r3", "arn:aws:iam::777777777777:root", ""),
+            (
+                "r4",
+                "",
+                "arn:aws-cn:sts::111111111111:federated-user/contractor"
+            ),
+        ]
+    );
+}
