@@ -137,7 +137,7 @@ pub struct ReadArgs {
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub role: Option<String>,
 
-    /// Only sources (ARN, service, provider or subject) matching this glob (passrole: the
+    /// Only sources (ARN, name, service, provider or subject) matching this glob (passrole: the
     /// passer or its origin; activity: the session's origin or its ARN).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub source: Option<String>,

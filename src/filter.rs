@@ -93,6 +93,7 @@ impl Filters {
             && !glob.is_match(event.source())
             && !glob.is_match(event.source_subject())
             && !glob.is_match(event.origin_label())
+            && !principal_name_matches(glob, event.source())
         {
             return false;
         }
@@ -133,11 +134,25 @@ impl Filters {
         if let Some(glob) = &self.source
             && !glob.is_match(&hand_over.passer)
             && !glob.is_match(&hand_over.passer_origin)
+            && !principal_name_matches(glob, &hand_over.passer)
+            && !principal_name_matches(glob, &hand_over.passer_origin)
         {
             return false;
         }
         self.outcome.keeps(hand_over.outcome == Outcome::Failure)
     }
+}
+
+/// True when `glob` matches the name of the principal the ARN `source` names (`alice` for
+/// `arn:aws:iam::1:user/alice`, the role for a role or a session), as `--from` and `--role`
+/// match names: `--source alice` is what a user types first.
+fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
+    let name = arn::role_name(source).or_else(|| {
+        let resource = arn::Arn::parse(source)?.resource;
+        let (_, name) = resource.rsplit_once('/')?;
+        Some(name)
+    });
+    name.is_some_and(|name| !name.is_empty() && glob.is_match(name))
 }
 
 /// True when `glob` matches the mask `target` (a role ARN, or what [`RoleAssumption::target`]

@@ -747,3 +747,27 @@ fn a_chain_whose_first_hop_is_not_read_starts_at_its_earliest_hop_read() {
         "role,arn:aws:iam::333333333333:role/DataReader,,333333333333,arn:aws:iam::555555555555:role/VendorAuditAccess,"
     ));
 }
+
+/// New user (session 25): `--source alice` matched nothing (only the whole ARN did), while
+/// `--from alice` and `--role Admin` match names; a source's name now matches too.
+#[test]
+fn source_matches_a_principal_by_name_too() {
+    let by_name = ok(&["events", "-q", "--source", "alice", "sample-logs"]);
+    let by_arn = ok(&["events", "-q", "--source", "*:user/alice", "sample-logs"]);
+    assert_eq!(by_name, by_arn);
+    assert_eq!(by_name.lines().count(), 1 + 3);
+    // A session's source by its role's name.
+    let sessions = ok(&["events", "-q", "--source", "Admin", "sample-logs"]);
+    let rows = csv_rows(&sessions);
+    let sources: std::collections::BTreeSet<&str> =
+        rows[1..].iter().map(|row| row[5].as_str()).collect();
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["arn:aws:sts::111111111111:assumed-role/Admin/alice-admin"]
+    );
+    // And the passers of `passrole`.
+    assert_eq!(
+        ok(&["passrole", "-q", "--source", "alice", "sample-logs"]),
+        ok(&["passrole", "-q", "--source", "*:user/alice", "sample-logs"])
+    );
+}
