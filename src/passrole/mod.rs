@@ -185,11 +185,6 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         account: passer_account,
         ..
     } = caller(record, identity);
-    // A call a service makes (Auto Scaling's RunInstances) hands over what someone handed it:
-    // the PassRole check happened when the group or template was made.
-    if kind == SourceKind::AwsService {
-        return None;
-    }
     let session_context = identity.and_then(|id| id.session_context.get());
     let caller_role_arn = match kind {
         SourceKind::AssumedRole => session_context

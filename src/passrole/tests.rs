@@ -75,26 +75,6 @@ fn dry_runs_hand_nothing_over() {
     assert!(read(&record, &value, &Arc::from("f")).is_none());
 }
 
-/// Red team (session 25): a launch by a service was listed as a hand-over by the service.
-#[test]
-fn a_launch_made_by_a_service_hands_nothing_over() {
-    let text = r#"{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances",
-        "userIdentity":{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"},
-        "requestParameters":{"iamInstanceProfile":{"name":"p"}}}"#;
-    let (record, value) = parsed(text);
-    assert!(read(&record, &value, &Arc::from("f")).is_none());
-    // The same call by a user hands the profile over.
-    let by_user = text.replace(
-        r#"{"type":"AWSService","invokedBy":"autoscaling.amazonaws.com"}"#,
-        r#"{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}"#,
-    );
-    let (record, value) = parsed(&by_user);
-    assert!(matches!(
-        read(&record, &value, &Arc::from("f")),
-        Some(Found::HandOvers(found)) if found.len() == 1
-    ));
-}
-
 #[test]
 fn a_refusal_names_the_role_behind_a_profile() {
     let text = r#"{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances",
