@@ -519,21 +519,31 @@
     return visible(value);
   }
 
+  // A cell's class by its column: numbers right-aligned, short tokens (times, kinds, accounts)
+  // never cut, lists cut between their items, ARNs given room before the rest.
+  function cellClass(column) {
+    if (column.num) return 'num';
+    if (column.word || column.account) return 'word';
+    if (column.words) return 'words';
+    if (column.arn) return 'arn';
+    return '';
+  }
+
   const TABLES = {
     chains: {
       title: 'Chains',
       columns: [
         { key: 'depth', num: true }, { key: 'count', num: true },
         { key: 'cross_account_hops', label: 'cross hops', num: true }, { key: 'returns', num: true },
-        { key: 'first_seen' }, { key: 'last_seen' }, { key: 'origin' }, { key: 'chain' },
+        { key: 'first_seen', word: true }, { key: 'last_seen', word: true }, { key: 'origin' }, { key: 'chain' },
       ],
       rows: () => chains,
     },
     services: {
       title: 'Services',
       columns: [
-        { key: 'service' }, { key: 'role_arn', label: 'role' }, { key: 'role_account', account: true },
-        { key: 'count', num: true }, { key: 'sessions', num: true }, { key: 'first_seen' }, { key: 'last_seen' },
+        { key: 'service', word: true }, { key: 'role_arn', label: 'role', arn: true }, { key: 'role_account', account: true },
+        { key: 'count', num: true }, { key: 'sessions', num: true }, { key: 'first_seen', word: true }, { key: 'last_seen', word: true },
         { key: 'passers', optional: true },
       ],
       rows: () => data.services || [],
@@ -541,20 +551,20 @@
     edges: {
       title: 'Edges',
       columns: [
-        { key: 'source_kind', label: 'kind' }, { key: 'source' }, { key: 'source_subject', label: 'subject' },
-        { key: 'source_account', account: true }, { key: 'role_arn', label: 'role' },
-        { key: 'role_account', account: true }, { key: 'cross_account', label: 'cross' },
-        { key: 'successes', num: true }, { key: 'failures', num: true }, { key: 'event_names', label: 'events' },
-        { key: 'first_seen' }, { key: 'last_seen' }, { key: 'source_ips', label: 'source IPs' },
+        { key: 'source_kind', label: 'kind', word: true }, { key: 'source', arn: true }, { key: 'source_subject', label: 'subject' },
+        { key: 'source_account', account: true }, { key: 'role_arn', label: 'role', arn: true },
+        { key: 'role_account', account: true }, { key: 'cross_account', label: 'cross', word: true },
+        { key: 'successes', num: true }, { key: 'failures', num: true }, { key: 'event_names', label: 'events', words: true },
+        { key: 'first_seen', word: true }, { key: 'last_seen', word: true }, { key: 'source_ips', label: 'source IPs', words: true },
       ],
       rows: () => data.edges || [],
     },
     hand_overs: {
       title: 'Hand-overs',
       columns: [
-        { key: 'event_time', label: 'time' }, { key: 'event_name', label: 'call' }, { key: 'outcome' },
-        { key: 'error_code', label: 'error' }, { key: 'passer' }, { key: 'passer_origin', label: 'origin' },
-        { key: 'role_arn', label: 'role' }, { key: 'via', label: 'instance profile' }, { key: 'service' },
+        { key: 'event_time', label: 'time', word: true }, { key: 'event_name', label: 'call', word: true }, { key: 'outcome', word: true },
+        { key: 'error_code', label: 'error', word: true }, { key: 'passer', arn: true }, { key: 'passer_origin', label: 'origin', arn: true },
+        { key: 'role_arn', label: 'role', arn: true }, { key: 'via', label: 'instance profile' }, { key: 'service', word: true },
         { key: 'resource' }, { key: 'worn', num: true },
       ],
       rows: () => data.hand_overs || [],
@@ -598,7 +608,7 @@
       const tr = body.insertRow();
       tr.className = 'row' + (row.cross_account === true || row.cross_account_hops > 0 ? ' cross' : '');
       for (const column of columns) {
-        const td = el('td', cellText(row[column.key], column), column.num ? 'num' : '');
+        const td = el('td', cellText(row[column.key], column), cellClass(column));
         tr.appendChild(td);
       }
       if (name === 'chains' && Array.isArray(row.nodes)) {
@@ -686,6 +696,8 @@
     };
     const show = (value) => {
       if (value === null || value === undefined) return '';
+      // An empty count by reason (no file skipped) is none, not a blank.
+      if (typeof value === 'object' && !Array.isArray(value) && !Object.keys(value).length) return 'none';
       if (Array.isArray(value)) return value.map(visible).join(', ');
       if (typeof value === 'object') {
         return Object.entries(value).map(([k, v]) => visible(k) + ' ' + show(v)).join(', ');
