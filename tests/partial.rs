@@ -573,7 +573,7 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz\",\"size\":{digest},\"skip\":\"digest\"}}}}\n\
              {{\"skipped\":\"not a log file name\"}}\n\
-             {{\"skipped\":\"outside --since/--until\"}}\n"
+             {{\"skipped\":\"date folders outside --since/--until\"}}\n"
         )
     );
     dir.write("all.listing", &output.stdout);

@@ -356,7 +356,7 @@ fn since_prunes_date_folders_before_reading() {
         before_elapsed(&stdout(&output)),
         concat!(
             "files read        14\n",
-            "files skipped     8 (digest 1, not a log file name 1, outside --since/--until 6)\n",
+            "files skipped     8 (digest 1, not a log file name 1, date folders outside --since/--until 6)\n",
             "files failed      0\n",
             "records scanned   43\n",
             "role assumptions  2 (1 duplicate copy dropped)\n",

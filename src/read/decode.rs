@@ -105,8 +105,12 @@ impl SkipReason {
         SkipReason::NotAFile,
     ];
 
-    /// The reason whose [`SkipReason::as_str`] is `name`.
+    /// The reason whose [`SkipReason::as_str`] is `name` (or was: partials written before
+    /// session 25 name pruned date folders `outside --since/--until`).
     pub fn named(name: &str) -> Option<SkipReason> {
+        if name == "outside --since/--until" {
+            return Some(SkipReason::OutsideDates);
+        }
         SkipReason::ALL
             .into_iter()
             .find(|reason| reason.as_str() == name)
@@ -121,7 +125,8 @@ impl SkipReason {
             SkipReason::Empty => "empty",
             SkipReason::Symlink => "symlink",
             SkipReason::NotALogName => "not a log file name",
-            SkipReason::OutsideDates => "outside --since/--until",
+            // Counted once per folder pruned, not per file in it (never listed).
+            SkipReason::OutsideDates => "date folders outside --since/--until",
             SkipReason::NotAFile => "not a regular file",
         }
     }
@@ -820,6 +825,19 @@ impl<'de> Visitor<'de> for TopVisitor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_skip_reason_reads_back_by_name_and_pruned_folders_by_their_old_name_too() {
+        for reason in SkipReason::ALL {
+            assert_eq!(SkipReason::named(reason.as_str()), Some(reason));
+        }
+        // Partials written before the name said that it counts folders.
+        assert_eq!(
+            SkipReason::named("outside --since/--until"),
+            Some(SkipReason::OutsideDates)
+        );
+        assert_eq!(SkipReason::named("outside"), None);
+    }
 
     fn texts(bytes: &[u8]) -> (Vec<String>, Option<SkipReason>, bool) {
         let decoded = decode(bytes, record_splitter());
