@@ -242,9 +242,9 @@ pub struct GraphArgs {
     /// Drop edges seen fewer than N times.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_count: u64,
-    /// Keep only the N busiest edges.
-    #[arg(long, value_name = "N")]
-    pub top: Option<usize>,
+    /// Keep only the N busiest edges (at least 1).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub top: Option<u64>,
     /// Merge nodes to shrink a big graph: `services` (one node for all AWS services),
     /// `subjects` (federation subjects into their provider), `sessions` (at session level,
     /// sessions into their role). Repeatable.

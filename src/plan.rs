@@ -150,7 +150,9 @@ pub fn graph_options(args: &GraphArgs) -> GraphOptions {
         session_level: args.level == Some(GraphLevel::Session) && !collapse(Collapse::Sessions),
         account_level: args.level == Some(GraphLevel::Account),
         min_count: args.min_count,
-        top: args.top,
+        top: args
+            .top
+            .map(|top| usize::try_from(top).unwrap_or(usize::MAX)),
         collapse_services: collapse(Collapse::Services),
         collapse_subjects: collapse(Collapse::Subjects),
     }

@@ -771,3 +771,16 @@ fn source_matches_a_principal_by_name_too() {
         ok(&["passrole", "-q", "--source", "*:user/alice", "sample-logs"])
     );
 }
+
+/// New user (session 25): `graph --top 0` wrote an empty graph without a word.
+#[test]
+fn graph_top_zero_is_a_usage_error() {
+    let output = run(&["graph", "-q", "--top", "0", "sample-logs"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("error: invalid value '0' for '--top <N>': 0 is not in 1.."),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "");
+}
