@@ -50,14 +50,28 @@ impl AccountNames {
             .trim(csv::Trim::All)
             .comment(Some(b'#'))
             .from_reader(text.as_slice());
-        // The line a record starts on, counted in the text: the reader's position is where it
-        // began to look for the record, before the comment and blank lines it passed over.
-        let line_at = |byte: u64| {
-            let mut at = (byte as usize).min(text.len());
+        // The line a record starts on, counted in the text as the records come (in order, so
+        // each byte is counted once): the reader's position is where it began to look for
+        // the record, before the comment and blank lines it passed over.
+        let (mut counted_to, mut lines_before) = (0usize, 0u64);
+        let mut line_at = |byte: u64| {
+            let mut at = (byte as usize).clamp(counted_to, text.len());
             while matches!(text.get(at), Some(b'#' | b'\n' | b'\r')) {
-                at = memchr::memchr(b'\n', &text[at..]).map_or(text.len(), |end| at + end + 1);
+                at = match memchr::memchr2(b'\n', b'\r', &text[at..]) {
+                    None => text.len(),
+                    Some(end) if text[at + end..].starts_with(b"\r\n") => at + end + 2,
+                    Some(end) => at + end + 1,
+                };
             }
-            1 + memchr::memchr_iter(b'\n', &text[..at]).count() as u64
+            // A line ends at `\n`, `\r\n`, or a `\r` alone (as the reader reads them).
+            lines_before += memchr::memchr2_iter(b'\n', b'\r', &text[counted_to..at])
+                .filter(|&end| {
+                    text[counted_to + end] == b'\n'
+                        || text.get(counted_to + end + 1) != Some(&b'\n')
+                })
+                .count() as u64;
+            counted_to = at;
+            1 + lines_before
         };
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         // The line each id was listed on, to name both lines of an id listed twice.
@@ -69,7 +83,8 @@ impl AccountNames {
                 .map_or(index as u64 + 1, |at| line_at(at.byte()));
             let id = row.get(0).unwrap_or("");
             let name = row.get(1).unwrap_or("");
-            if index == 0 && id.eq_ignore_ascii_case("id") {
+            if (index == 0 && id.eq_ignore_ascii_case("id")) || row.iter().all(str::is_empty) {
+                // The header, or a line of spaces.
                 continue;
             }
             if id.is_empty() {
@@ -109,22 +124,19 @@ impl AccountNames {
     }
 
     /// The id of `account` given as a name from the file (any case), or `account` itself when
-    /// it is an id (digits, or an id the file lists): so `--account prod` means prod's id. An
-    /// id is never taken for a name.
+    /// it is an id (12 digits): so `--account prod` means prod's id. An id is never taken for
+    /// a name; digits of another length may be a name (`4711`).
     ///
     /// # Errors
-    /// `account` is neither an id nor a name from the file, or names several accounts (a
-    /// filter that would keep nothing, said rather than run).
+    /// `account` is neither an id nor a name from the file, names several accounts (a filter
+    /// that would keep nothing, said rather than run), or is digits but not twelve and no
+    /// account's name.
     pub fn resolve(&self, account: &str) -> Result<String, Unresolved> {
         if self.names.contains_key(account) {
             return Ok(account.to_owned());
         }
-        if !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()) {
-            return if is_account_id(account) {
-                Ok(account.to_owned())
-            } else {
-                Err(Unresolved::NotTwelveDigits)
-            };
+        if is_account_id(account) {
+            return Ok(account.to_owned());
         }
         let named: Vec<&String> = self
             .names
@@ -134,6 +146,10 @@ impl AccountNames {
             .collect();
         match named[..] {
             [id] => Ok(id.clone()),
+            // Digits, but not twelve, and no account's name: a digit dropped or added.
+            [] if !account.is_empty() && account.bytes().all(|b| b.is_ascii_digit()) => {
+                Err(Unresolved::NotTwelveDigits)
+            }
             [] => Err(Unresolved::Unknown),
             _ => Err(Unresolved::Ambiguous(named.len())),
         }
@@ -169,6 +185,7 @@ mod tests {
                 ("222222222222".to_owned(), "dev".to_owned()),
                 ("333333333333".to_owned(), "dev".to_owned()),
                 ("444444444444".to_owned(), "111111111111".to_owned()),
+                ("555555555555".to_owned(), "4711".to_owned()),
             ]),
             given: true,
         };
@@ -189,6 +206,54 @@ mod tests {
         assert_eq!(
             names.resolve("11111111111"),
             Err(Unresolved::NotTwelveDigits)
+        );
+        // Unless the file names an account so.
+        assert_eq!(names.resolve("4711"), Ok("555555555555".to_owned()));
+    }
+
+    /// A file of every shape a spreadsheet or a hand writes: the lines an error names are the
+    /// file's own, whatever the comments, blank lines, spaces and line endings before them.
+    #[test]
+    fn lines_are_counted_as_the_file_has_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let path = dir.path().join("accounts.csv");
+            std::fs::write(&path, text).unwrap();
+            AccountNames::load(&path).map_err(|e| e.message)
+        };
+        let good = load(
+            "\u{feff}id,name\r\n# ours\r\n\r\n   \r\n111111111111, prod \r\n\"222222222222\",\"dev, eu\"\r\n",
+        );
+        assert_eq!(
+            good.map(|names| names
+                .names()
+                .map(|(id, name)| format!("{id}={name}"))
+                .collect::<Vec<_>>()),
+            Ok(vec![
+                "111111111111=prod".to_owned(),
+                "222222222222=dev, eu".to_owned()
+            ])
+        );
+        assert_eq!(
+            load(
+                "id,name\r\n# ours\r\n\r\n111111111111,prod\r\n\"x\ny\",z\r\n# more\r\n1234,w\r\n"
+            ),
+            Err(
+                "line 5: 'x\\ny' is not an account id (12 digits; each line is `id,name`)"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            load("111111111111,a\r\r22,b\r"),
+            Err("line 3: '22' is not an account id (12 digits; each line is `id,name`)".to_owned())
+        );
+        // A header alone: no account of ours, and no error.
+        assert_eq!(
+            load("id,name\n"),
+            Ok(AccountNames {
+                names: BTreeMap::new(),
+                given: true
+            })
         );
     }
 }

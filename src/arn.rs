@@ -15,6 +15,18 @@ pub struct Arn<'a> {
     pub resource: &'a str,
 }
 
+/// The partition of a Region (`cn-north-1`: `aws-cn`; `us-gov-west-1`: `aws-us-gov`; any
+/// other, or none: `aws`).
+pub fn partition_of_region(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
 /// What kind of principal an ARN names, by its resource: the one place principals are told
 /// apart by ARN (callers map it onto their own kinds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

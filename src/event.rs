@@ -702,10 +702,13 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                 let target = request.map(|r| r.target_principal.as_str()).unwrap_or("");
                 let account = arn::account_of(target).unwrap_or(target);
                 // The target's partition when it is an ARN, else the caller's (an account id
-                // in aws-cn is an aws-cn account).
+                // in aws-cn is an aws-cn account), else the Region's.
                 let partition = arn::Arn::parse(target)
                     .or_else(|| arn::Arn::parse(&caller.source))
-                    .map_or("aws", |a| a.partition);
+                    .map_or_else(
+                        || arn::partition_of_region(record.aws_region.as_str()),
+                        |a| a.partition,
+                    );
                 let role = if !account.is_empty() {
                     Cow::Owned(format!("arn:{partition}:iam::{account}:root"))
                 } else {

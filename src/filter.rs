@@ -144,15 +144,16 @@ impl Filters {
 }
 
 /// True when `glob` matches the name of the principal the ARN `source` names (`alice` for
-/// `arn:aws:iam::1:user/alice`, the role for a role or a session), as `--from` and `--role`
-/// match names: `--source alice` is what a user types first.
+/// `arn:aws:iam::1:user/alice`; a session by its role's name or its own), as `--from` and
+/// `--role` match names: `--source alice` is what a user types first.
 fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
-    let name = arn::role_name(source).or_else(|| {
-        let resource = arn::Arn::parse(source)?.resource;
-        let (_, name) = resource.rsplit_once('/')?;
-        Some(name)
-    });
-    name.is_some_and(|name| !name.is_empty() && glob.is_match(name))
+    let last = arn::Arn::parse(source)
+        .and_then(|parsed| parsed.resource.rsplit_once('/'))
+        .map(|(_, name)| name);
+    [arn::role_name(source), last]
+        .into_iter()
+        .flatten()
+        .any(|name| !name.is_empty() && glob.is_match(name))
 }
 
 /// True when `glob` matches the mask `target` (a role ARN, or what [`RoleAssumption::target`]

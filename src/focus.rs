@@ -110,16 +110,16 @@ fn parent(events: &[Box<RoleAssumption>], index: usize) -> Option<usize> {
         .filter(|&parent| parent != index && parent < events.len())
 }
 
-/// True when the root of a chain (its origin, or the caller of its earliest hop read)
-/// matches: the whole name, or either side of `provider#subject`.
+/// True when the root of a chain (its origin, or the caller of its earliest hop read: as
+/// CloudTrail names it, or the role its session wore, which `chains` shows) matches: the
+/// whole name, or either side of `provider#subject`.
 fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
-    let origin = root.chain().origin.to_string();
-    let name = if origin.is_empty() {
-        root.origin_label()
-    } else {
-        origin
-    };
-    origin_name_matches(glob, &name)
+    let origin = &*root.chain().origin;
+    if !origin.is_empty() {
+        return origin_name_matches(glob, origin);
+    }
+    origin_name_matches(glob, &root.origin_label())
+        || (!root.caller_role_arn().is_empty() && origin_name_matches(glob, root.caller_role_arn()))
 }
 
 /// True when `--from`'s glob matches the chain origin `name` (`source` or

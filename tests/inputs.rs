@@ -635,19 +635,13 @@ fn assume_root_and_federation_tokens_keep_their_partition_and_a_refusal_its_root
             "aws-cn",
             r#""requestParameters":{"name":"contractor"}"#,
         ),
+        // A caller named by its account alone: the Region's partition.
+        r#"{"eventVersion":"1.08","eventTime":"2022-07-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRoot","awsRegion":"cn-north-1","eventID":"r5","userIdentity":{"type":"AWSAccount","accountId":"111111111111","principalId":"AIDAX"},"requestParameters":{"targetPrincipal":"333333333333"}}"#.to_owned(),
     ];
     let dir = Dir::new();
-    dir.write(
-        "trail.json",
-        format!(r#"{{"Records":[{}]}}"#, records.join(",")).as_bytes(),
-    );
-    let out = run(&[
-        "events",
-        "-q",
-        "--format",
-        "jsonl",
-        dir.path("trail.json").to_str().unwrap(),
-    ]);
+    let trail = dir.write_trail(&records);
+    let trail = trail.to_str().unwrap();
+    let out = run(&["events", "-q", "--format", "jsonl", trail]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let rows: Vec<serde_json::Value> = stdout(&out)
         .lines()
@@ -674,6 +668,7 @@ fn assume_root_and_federation_tokens_keep_their_partition_and_a_refusal_its_root
                 "",
                 "arn:aws-cn:sts::111111111111:federated-user/contractor"
             ),
+            ("r5", "arn:aws-cn:iam::333333333333:root", ""),
         ]
     );
 }

@@ -9,9 +9,9 @@
 //! shows as the start of the longer rows. Refused calls create no session, so they always end
 //! a chain, and a refused hop at the end shows. Filters and `--min-depth` choose the hops
 //! first; a kept hop ends a row when none of its kept children go on from it. A chain whose
-//! first hop is not in the logs read starts at its earliest hop read, from the caller that
-//! made it ([`UNREAD_START`], then the caller; no origin). Its depth is the least it can be:
-//! the hops read, and the one (at least) that put on the caller's role.
+//! first hop is not in the logs read starts at its earliest hop read, from the role its
+//! caller wore ([`UNREAD_START`], then the role; no origin), its depth the hops read (as
+//! `--depth` counts them).
 //!
 //! **Long and cyclic chains.** Role juggling (a session re-assuming roles every hour for
 //! weeks) makes chains of thousands of hops. Paths are held in a trie (one node per distinct
@@ -22,11 +22,13 @@
 //! with the hops. The full path of any hop is in `trailmask events` (`parent_event_id`).
 
 use super::{Context, Needs, execute};
+use crate::arn;
 use crate::cli::{ChainsArgs, ChainsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::timefmt::{self, Seen};
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -42,13 +44,17 @@ const NONE: u32 = u32::MAX;
 /// earliest hop read was called from.
 pub const UNREAD_START: &str = "[... hops not read ...] -> ";
 
+/// What a chain starts with when the caller of its earliest hop read is not named at all.
+pub const UNKNOWN_CALLER: &str = "(unknown caller)";
+
 /// Where a path starts: its chain's origin, or, for a chain whose first hop is not in the logs
-/// read (a time window, one account's trail), the identity that made its earliest hop read
-/// (the role its session wore). Origins sort first.
+/// read (a time window, one account's trail), the caller of its earliest hop read: the role
+/// its session wore, so that chains through one role are one path whatever their sessions'
+/// names, else the caller as CloudTrail names it (`account#principal-id`). Origins sort first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Start<'a> {
     Origin(&'a str),
-    Unread(String),
+    Unread(Cow<'a, str>),
 }
 
 /// One distinct path from an origin: the path of its parent plus one hop.
@@ -59,7 +65,8 @@ struct PathNode<'a> {
     start: u32,
     target: &'a str,
     cross_account: bool,
-    /// Hops from the origin to here.
+    /// Hops from the path's start to here (from the origin; for a chain whose first hops are
+    /// unread, from its earliest hop read).
     depth: u32,
     /// Cross-account hops on the path.
     cross_hops: u32,
@@ -82,8 +89,8 @@ struct PathTrie<'a> {
 }
 
 impl<'a> PathTrie<'a> {
-    /// The index of `start` among the paths' starts.
-    fn start(&mut self, start: Start<'a>) -> u32 {
+    /// The index of `start` among the paths' starts, adding it when new.
+    fn index_start(&mut self, start: Start<'a>) -> u32 {
         if let Some(&at) = self.start_index.get(&start) {
             return at;
         }
@@ -93,11 +100,14 @@ impl<'a> PathTrie<'a> {
         at
     }
 
-    /// The depth a row of `node`'s path shows: its hops, and for a chain whose first hop is
-    /// unread, one more (at least one hop, not read, put on the caller's role).
-    fn depth(&self, node: &PathNode<'a>) -> u32 {
-        let unread = matches!(self.starts[node.start as usize], Start::Unread(_));
-        node.depth.saturating_add(u32::from(unread))
+    /// The role a path's unread start wore (its caller's role), if it names one.
+    fn start_role(&self, node: &PathNode<'a>) -> Option<&'a str> {
+        match &self.starts[node.start as usize] {
+            Start::Unread(Cow::Borrowed(caller)) if arn::role_name(caller).is_some() => {
+                Some(caller)
+            }
+            _ => None,
+        }
     }
 
     /// The origin a row of `node`'s path names: empty for a chain whose first hop is unread.
@@ -109,7 +119,7 @@ impl<'a> PathTrie<'a> {
     }
 
     /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `start`,
-    /// an index given by [`PathTrie::start`]).
+    /// an index given by [`PathTrie::index_start`]).
     fn child(
         &mut self,
         parent: u32,
@@ -192,6 +202,15 @@ impl<'a> PathTrie<'a> {
         let mut stack: Vec<(u32, bool)> = roots.iter().rev().map(|&r| (r, true)).collect();
         while let Some((id, entering)) = stack.pop() {
             let node = &self.nodes[id as usize];
+            // A chain whose first hops are unread wore its caller's role before its first hop.
+            if let Some(role) = self.start_role(node).filter(|_| node.parent == NONE) {
+                let times = worn.entry(role).or_default();
+                if entering {
+                    *times += 1;
+                } else {
+                    *times -= 1;
+                }
+            }
             let times = worn.entry(node.target).or_default();
             if entering {
                 let before = match node.parent {
@@ -280,16 +299,20 @@ impl<'a> ChainRows<'a> {
                 // A hop of a known origin; or the earliest hop read of a chain whose first hop
                 // is not in the logs (no origin, no parent), or a hop on from one. (A hop whose
                 // parent was never placed is on a loop of same-second links: left out.)
-                let start = if up != NONE {
-                    Some(NONE)
+                let path_start = if up != NONE {
+                    Some(trie.nodes[up as usize].start)
                 } else if event.chain().depth.is_some() {
-                    Some(trie.start(Start::Origin(&event.chain().origin)))
+                    Some(trie.index_start(Start::Origin(&event.chain().origin)))
                 } else if parent.is_none() {
-                    Some(trie.start(Start::Unread(event.origin_label())))
+                    let caller = match event.caller_role_arn() {
+                        "" => Cow::Owned(event.origin_label()),
+                        role => Cow::Borrowed(role),
+                    };
+                    Some(trie.index_start(Start::Unread(caller)))
                 } else {
                     None
                 };
-                if let Some(start) = start {
+                if let Some(start) = path_start {
                     path[i] = trie.child(
                         up,
                         start,
@@ -306,7 +329,7 @@ impl<'a> ChainRows<'a> {
             let event = &all[i];
             path[i] != NONE
                 && !event.target().is_empty()
-                && trie.depth(&trie.nodes[path[i] as usize]) >= min_depth
+                && trie.nodes[path[i] as usize].depth >= min_depth
                 && context.focused[i]
                 && context.plan.filters.keep(event)
         };
@@ -338,8 +361,9 @@ impl<'a> ChainRows<'a> {
             .collect();
         rows.sort_by(|a, b| {
             let (a_node, b_node) = (&trie.nodes[a.node as usize], &trie.nodes[b.node as usize]);
-            trie.depth(b_node)
-                .cmp(&trie.depth(a_node))
+            b_node
+                .depth
+                .cmp(&a_node.depth)
                 .then(b.ended.count.cmp(&a.ended.count))
                 .then(ranks[a.node as usize].cmp(&ranks[b.node as usize]))
         });
@@ -384,6 +408,7 @@ fn render(trie: &PathTrie, node: u32) -> String {
     let at = &trie.nodes[node as usize];
     let mut text = match &trie.starts[at.start as usize] {
         Start::Origin(origin) => (*origin).to_owned(),
+        Start::Unread(caller) if caller.is_empty() => UNKNOWN_CALLER.to_owned(),
         Start::Unread(caller) => format!("{UNREAD_START}{caller}"),
     };
     let push = |text: &mut String, hop: &PathNode| {
@@ -431,7 +456,7 @@ impl Rows for ChainRows<'_> {
         for row in &self.rows {
             let node = &self.trie.nodes[row.node as usize];
             emit(&[
-                Cell::Count(u64::from(self.trie.depth(node))),
+                Cell::Count(u64::from(node.depth)),
                 Cell::Count(row.ended.count),
                 Cell::Owned(timefmt::format_opt(row.ended.seen.first.as_ref())),
                 Cell::Owned(timefmt::format_opt(row.ended.seen.last.as_ref())),

@@ -105,8 +105,8 @@ impl SkipReason {
         SkipReason::NotAFile,
     ];
 
-    /// The reason whose [`SkipReason::as_str`] is `name` (or was: partials written before
-    /// session 25 name pruned date folders `outside --since/--until`).
+    /// The reason whose [`SkipReason::as_str`] is `name` (or was: older partials name pruned
+    /// date folders `outside --since/--until`).
     pub fn named(name: &str) -> Option<SkipReason> {
         if name == "outside --since/--until" {
             return Some(SkipReason::OutsideDates);

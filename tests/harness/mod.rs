@@ -35,6 +35,12 @@ impl Dir {
     pub fn write_gz(&self, rel: &str, text: &str) -> PathBuf {
         self.write(rel, &gzip(text.as_bytes()))
     }
+
+    /// `trail.json`: the records (JSON objects) as one log file, `{"Records":[...]}`.
+    pub fn write_trail(&self, records: &[String]) -> PathBuf {
+        let text = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        self.write("trail.json", text.as_bytes())
+    }
 }
 
 /// Makes a named pipe at `path`.
