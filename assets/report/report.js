@@ -519,12 +519,13 @@
     return visible(value);
   }
 
-  // A cell's class by its column: numbers right-aligned, short tokens (times, kinds, accounts)
-  // never cut, lists cut between their items, ARNs given room before the rest.
+  // A cell's class by its column: numbers right-aligned, short tokens (times, kinds) never
+  // cut, lists and accounts cut between their words, ARNs given room before the rest.
   function cellClass(column) {
     if (column.num) return 'num';
-    if (column.word || column.account) return 'word';
-    if (column.words) return 'words';
+    if (column.word) return 'word';
+    // An account and its name (`--accounts`): wrapped between words, never inside one.
+    if (column.words || column.account) return 'words';
     if (column.arn) return 'arn';
     return '';
   }

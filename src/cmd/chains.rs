@@ -298,7 +298,8 @@ impl<'a> ChainRows<'a> {
                 let (up, up_began) = parent.map_or((NONE, None), |p| (path[p], began[p]));
                 // A hop of a known origin; or the earliest hop read of a chain whose first hop
                 // is not in the logs (no origin, no parent), or a hop on from one. (A hop whose
-                // parent was never placed is on a loop of same-second links: left out.)
+                // parent was never placed is on a loop of same-second links, or goes on from
+                // one: left out, as README says.)
                 let path_start = if up != NONE {
                     Some(trie.nodes[up as usize].start)
                 } else if event.chain().depth.is_some() {
