@@ -541,21 +541,24 @@ fn first_of<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> Cow<'t, str
 /// The role named in an AccessDenied message, for failures whose `requestParameters` is null:
 /// `… is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/x`.
 pub(crate) fn role_in_error_message(message: &str) -> Option<&str> {
-    let (_, rest) = message.split_once("on resource: ")?;
-    let arn = rest.split(|c: char| c.is_whitespace()).next()?;
-    let arn = arn.trim_end_matches(['.', ',', '"']);
-    arn::role_name(arn).map(|_| arn)
+    resource_in_error_message(message).filter(|arn| arn::role_name(arn).is_some())
 }
 
 /// The account root an `AssumeRoot` refusal names (`... sts:AssumeRoot on resource:
 /// arn:aws:iam::ACCOUNT:root`), or `None`.
 pub(crate) fn root_in_error_message(message: &str) -> Option<&str> {
+    resource_in_error_message(message).filter(|arn| {
+        arn::Arn::parse(arn).is_some_and(|parsed| {
+            parsed.service == "iam" && parsed.resource == "root" && !parsed.account.is_empty()
+        })
+    })
+}
+
+/// The resource an AccessDenied message names (`… on resource: ARN`), as written.
+fn resource_in_error_message(message: &str) -> Option<&str> {
     let (_, rest) = message.split_once("on resource: ")?;
     let arn = rest.split(|c: char| c.is_whitespace()).next()?;
-    let arn = arn.trim_end_matches(['.', ',', '"']);
-    let parsed = arn::Arn::parse(arn)?;
-    (parsed.service == "iam" && parsed.resource == "root" && !parsed.account.is_empty())
-        .then_some(arn)
+    Some(arn.trim_end_matches(['.', ',', '"']))
 }
 
 /// Who called, as far as the record names them: borrowed from it where it can be.

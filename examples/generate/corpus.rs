@@ -98,7 +98,8 @@ fn write_file(out: &Path, spec: &FileSpec, seed: u64) -> std::io::Result<(u64, u
         // The file's hour of records, in order: the clock rolls over into the next hour (and
         // day) rather than wrapping back, so no session calls before it was created.
         let second = (n * 3600 / spec.records.max(1)) as u64;
-        let time = clock(day, hour * 3600 + minute_base * 60 + second);
+        let (d, h, m, s) = clock(day, hour * 3600 + minute_base * 60 + second);
+        let time = format!("2024-03-{d:02}T{h:02}:{m:02}:{s:02}Z");
         let roll = rng.below(1000);
         let record = if roll < 70 {
             role_event(&mut rng, &home, region, &time, roll, &mut sessions)
@@ -111,27 +112,18 @@ fn write_file(out: &Path, spec: &FileSpec, seed: u64) -> std::io::Result<(u64, u
     }
     body.push_str("]}");
     // Delivered five minutes after the file's last record.
-    let delivered = clock(day, hour * 3600 + minute_base * 60 + 3600 + 300);
-    let stamp = format!(
-        "{}T{}{}Z",
-        delivered[..10].replace('-', ""),
-        &delivered[11..13],
-        &delivered[14..16]
-    );
+    let (d, h, m, _) = clock(day, hour * 3600 + minute_base * 60 + 3600 + 300);
+    let stamp = format!("202403{d:02}T{h:02}{m:02}Z");
     let path = delivery_path(out, "o-bench00001", &home, region, &stamp, &rng.alnum(16));
     let gz = write_gz(&path, body.as_bytes(), 6)?;
     Ok((body.len() as u64, gz))
 }
 
-/// `2024-03-DAYTHH:MM:SSZ` at `seconds` after midnight of `day`, rolling into the next days.
-fn clock(day: usize, seconds: u64) -> String {
+/// (day of March 2024, hour, minute, second) at `seconds` after midnight of `day`, rolling
+/// into the next days.
+fn clock(day: usize, seconds: u64) -> (u64, u64, u64, u64) {
     let (day, seconds) = (day as u64 + seconds / 86_400, seconds % 86_400);
-    format!(
-        "2024-03-{day:02}T{:02}:{:02}:{:02}Z",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60
-    )
+    (day, seconds / 3600, seconds / 60 % 60, seconds % 60)
 }
 
 fn common<'a>(

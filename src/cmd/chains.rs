@@ -101,11 +101,9 @@ impl<'a> PathTrie<'a> {
     }
 
     /// The role a path's unread start wore (its caller's role), if it names one.
-    fn start_role(&self, node: &PathNode<'a>) -> Option<&'a str> {
+    fn start_role(&self, node: &PathNode<'a>) -> Option<&str> {
         match &self.starts[node.start as usize] {
-            Start::Unread(Cow::Borrowed(caller)) if arn::role_name(caller).is_some() => {
-                Some(caller)
-            }
+            Start::Unread(caller) if arn::role_name(caller).is_some() => Some(caller),
             _ => None,
         }
     }
