@@ -184,7 +184,7 @@ pub struct ReadArgs {
     #[arg(short = 'L', long)]
     pub follow: bool,
 
-    /// Stop at the first file that cannot be read.
+    /// Stop at the first file (by path) that cannot be read; no output is written.
     #[arg(long)]
     pub strict: bool,
 

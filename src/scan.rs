@@ -22,7 +22,7 @@ use crate::read::{load, s3};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// How to read.
@@ -186,7 +186,16 @@ pub(crate) fn read_files(
 ) -> FilesRead {
     let Inputs { found, started } = inputs;
     let reader = reader_of(options);
-    let stop = AtomicBool::new(!found.errors.is_empty() && options.strict);
+    // With `--strict`, the first failure is the first by path (input order), whatever the
+    // order the files are read in: once file i fails, the files after it are not read, those
+    // before it still are (one of them may fail first), and only the first failure is kept
+    // below. The same file is named for any thread count. (Discovery's errors come first:
+    // then nothing is read.)
+    let unread_from = AtomicUsize::new(if !found.errors.is_empty() && options.strict {
+        0
+    } else {
+        usize::MAX
+    });
     // Largest files first (by their size on disk), so that the files left at the end, when
     // one worker has run out of work and waits for the others, are the smallest; results are
     // put back in path order below.
@@ -210,13 +219,13 @@ pub(crate) fn read_files(
             || (Vec::new(), None::<CallAggregate>),
             |(mut results, mut activity), &i| {
                 let input = &found.inputs[i];
-                if stop.load(Ordering::Relaxed) {
+                if i >= unread_from.load(Ordering::Relaxed) {
                     results.push((i, FileResult::not_read()));
                     return (results, activity);
                 }
                 let mut result = reader.read(input);
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
-                    stop.store(true, Ordering::Relaxed);
+                    unread_from.fetch_min(i + 1, Ordering::Relaxed);
                 }
                 on_file(result.bytes_read, matches!(result.status, FileStatus::Read));
                 if let Some(read) = result.activity.take() {
@@ -237,6 +246,11 @@ pub(crate) fn read_files(
         activities.extend(activity);
     }
     results.sort_unstable_by_key(|&(i, _)| i);
+    // Files after the first failure that were read before it was found are as if not read.
+    let unread_from = unread_from.into_inner();
+    for (_, result) in results.iter_mut().skip(unread_from) {
+        *result = FileResult::not_read();
+    }
     let Discovery {
         inputs,
         mut errors,

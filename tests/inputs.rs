@@ -304,6 +304,40 @@ fn strict_stops_at_the_first_failure_without_output() {
     );
 }
 
+/// With several bad files, `--strict` names the first by path, whatever the order the workers
+/// meet them in: the largest file (read first) is bad too, and so is one in the middle.
+#[test]
+fn strict_names_the_first_bad_file_by_path_for_any_thread_count() {
+    let dir = Dir::new();
+    dir.write("a-bad.json", b"nope");
+    for n in 0..6 {
+        dir.write_gz(
+            &format!("b{n}.json.gz"),
+            &format!(r#"{{"Records":[{}]}}"#, assume(&format!("good{n}"))),
+        );
+    }
+    dir.write("m-bad.json", b"{\"Records\":[{}");
+    // The largest file on disk: read first.
+    let mut big = vec![b' '; 200_000];
+    big[0] = b'[';
+    dir.write("z-bad.json", &big);
+    for threads in ["1", "2", "4"] {
+        let output = run_in(
+            dir.root.path(),
+            &["events", "--strict", "-j", threads, "."],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(1), "-j {threads}");
+        assert_eq!(stdout(&output), "", "-j {threads}");
+        assert_eq!(
+            stderr(&output),
+            "trailmask: ./a-bad.json: not valid JSON: expected ident at line 1 column 2\n\
+             trailmask: stopped at the first failure (--strict); no output written\n",
+            "-j {threads}"
+        );
+    }
+}
+
 #[test]
 fn a_record_read_twice_counts_once() {
     let dir = Dir::new();
