@@ -163,7 +163,7 @@ fn an_input_with_no_log_file_says_so() {
         (
             &["events", "-q", "--since", "2021-04-01", "trail"][..],
             "trailmask: no log file read (skipped: 1 not a log file name, \
-             1 date folders outside --since/--until)\n",
+             1 date folder outside --since/--until)\n",
         ),
     ] {
         let output = run_in(dir.root.path(), args, None);

@@ -532,7 +532,7 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
         before_elapsed(&stdout(&from_s3)),
         before_elapsed(&stdout(&on_disk))
     );
-    assert!(stdout(&from_s3).contains("date folders outside --since/--until 6)"));
+    assert!(stdout(&from_s3).contains("date folders      6 not read (outside --since/--until)\n"));
     assert_eq!(stderr(&from_s3), stderr(&on_disk));
     let log = std::fs::read_to_string(&moto.log).expect("moto log");
     let listings: Vec<&str> = log

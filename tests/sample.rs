@@ -356,7 +356,8 @@ fn since_prunes_date_folders_before_reading() {
         before_elapsed(&stdout(&output)),
         concat!(
             "files read        14\n",
-            "files skipped     8 (digest 1, not a log file name 1, date folders outside --since/--until 6)\n",
+            "files skipped     2 (digest 1, not a log file name 1)\n",
+            "date folders      6 not read (outside --since/--until)\n",
             "files failed      0\n",
             "records scanned   43\n",
             "role assumptions  2 (1 duplicate copy dropped)\n",
@@ -368,7 +369,7 @@ fn since_prunes_date_folders_before_reading() {
     );
     assert_eq!(
         stderr(&output),
-        "trailmask: 14 files read, 8 skipped, 0 failed; 2 role assumptions\n"
+        "trailmask: 14 files read, 2 skipped, 0 failed, 6 date folders outside the window; 2 role assumptions\n"
     );
     // Without the window every file is read: the golden summary.
     golden(

@@ -22,7 +22,7 @@ use crate::export::plural;
 use crate::export::table::printable;
 use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
-use crate::read::decode::Interest;
+use crate::read::decode::{Interest, SkipReason};
 use crate::scan::{Scan, assemble, find_inputs, read_files};
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -451,7 +451,12 @@ fn nothing_read(scan: &Scan, paths: &[std::path::PathBuf]) -> Option<String> {
     let reasons: Vec<String> = stats
         .files_skipped
         .iter()
-        .map(|(reason, count)| format!("{count} {}", reason.as_str()))
+        .map(|(reason, count)| match reason {
+            SkipReason::OutsideDates => {
+                format!("{} outside --since/--until", plural(*count, "date folder"))
+            }
+            _ => format!("{count} {}", reason.as_str()),
+        })
         .collect();
     Some(format!(
         "no log file read (skipped: {})",
@@ -459,18 +464,43 @@ fn nothing_read(scan: &Scan, paths: &[std::path::PathBuf]) -> Option<String> {
     ))
 }
 
-/// `12 files read, 1 skipped, 0 failed; 40 role assumptions`.
+/// `12 files read, 1 skipped, 0 failed; 40 role assumptions`, with `, 6 date folders
+/// outside the window` before the `;` when `--since`/`--until` pruned some (folders, not files:
+/// counted apart).
 pub fn closing_line(scan: &Scan, shown: usize) -> String {
     let stats = &scan.stats;
-    let skipped: u64 = stats.files_skipped.values().sum();
+    let (skipped, folders) = skipped_files_and_folders(stats.files_skipped.iter());
     format!(
-        "{} read, {} skipped, {} failed; {} role assumption{}",
+        "{} read, {} skipped, {} failed{}; {} role assumption{}",
         plural(stats.files_read, "file"),
         skipped,
         stats.files_failed,
+        folders_outside(folders),
         shown,
         if shown == 1 { "" } else { "s" }
     )
+}
+
+/// Of skip counts by reason, the files skipped and the date folders pruned by
+/// `--since`/`--until` (each folder counted once, however many files it holds).
+pub(crate) fn skipped_files_and_folders<'a>(
+    counts: impl Iterator<Item = (&'a SkipReason, &'a u64)>,
+) -> (u64, u64) {
+    counts.fold((0, 0), |(files, folders), (reason, count)| {
+        if *reason == SkipReason::OutsideDates {
+            (files, folders + count)
+        } else {
+            (files + count, folders)
+        }
+    })
+}
+
+/// `, 6 date folders outside the window` for the closing lines, or nothing.
+pub(crate) fn folders_outside(folders: u64) -> String {
+    if folders == 0 {
+        return String::new();
+    }
+    format!(", {} outside the window", plural(folders, "date folder"))
 }
 
 fn progress_bar() -> indicatif::ProgressBar {

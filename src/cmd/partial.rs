@@ -51,7 +51,9 @@ pub(super) fn finish(
     output: Output,
     stderr: &mut dyn Write,
 ) -> ExitCode {
-    let (mut files_read, mut skipped) = (0u64, read.skipped.len() as u64);
+    let (mut skipped, folders) =
+        super::skipped_files_and_folders(read.skipped.iter().map(|reason| (reason, &1)));
+    let mut files_read = 0u64;
     let mut failed_files = Vec::new();
     for (_, result) in &read.files {
         match &result.status {
@@ -97,10 +99,11 @@ pub(super) fn finish(
     }
     if !plan.quiet || failed_count > 0 {
         let mut line = format!(
-            "{} read, {} skipped, {} failed; partial for {command}: {} of {}",
+            "{} read, {} skipped, {} failed{}; partial for {command}: {} of {}",
             plural(files_read, "file"),
             skipped,
             failed_count,
+            super::folders_outside(folders),
             plural(counts.kept_records, "record"),
             plural(counts.files, "file"),
         );

@@ -6,6 +6,7 @@ use super::{Context, Needs, execute};
 use crate::cli::{SummaryArgs, SummaryFormat};
 use crate::event::{EventName, Outcome};
 use crate::exit::ExitCode;
+use crate::read::decode::SkipReason;
 use crate::timefmt;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -54,10 +55,11 @@ fn throughput(context: &Context) -> (f64, f64, f64) {
 fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
     let stats = &context.scan.stats;
     let summary = Summary::of(context);
-    let skipped: u64 = stats.files_skipped.values().sum();
+    let (skipped, folders) = super::skipped_files_and_folders(stats.files_skipped.iter());
     let reasons: Vec<String> = stats
         .files_skipped
         .iter()
+        .filter(|(reason, _)| **reason != SkipReason::OutsideDates)
         .map(|(reason, n)| format!("{} {n}", reason.as_str()))
         .collect();
     writeln!(wtr, "files read        {}", stats.files_read)?;
@@ -65,6 +67,13 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         writeln!(wtr, "files skipped     {skipped}")?;
     } else {
         writeln!(wtr, "files skipped     {skipped} ({})", reasons.join(", "))?;
+    }
+    // Pruned whole by --since/--until, never listed: folders, not files.
+    if folders > 0 {
+        writeln!(
+            wtr,
+            "date folders      {folders} not read (outside --since/--until)"
+        )?;
     }
     writeln!(wtr, "files failed      {}", stats.files_failed)?;
     writeln!(wtr, "records scanned   {}", stats.records)?;
