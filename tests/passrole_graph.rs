@@ -190,7 +190,7 @@ fn output(dir: &Dir, args: &[&str]) -> (String, String) {
 const DOT_HEAD: &str = r##"digraph trailmask {
   graph [rankdir=LR, newrank=true, fontname="Helvetica", nodesep=0.3, ranksep=0.8];
   node [fontname="Helvetica", fontsize=10];
-  edge [fontname="Helvetica", fontsize=9];
+  edge [fontname="Helvetica", fontsize=9, decorate=true];
   "aws-service:ec2.amazonaws.com" [label="ec2.amazonaws.com", tooltip="ec2.amazonaws.com", shape=hexagon, style=filled, fillcolor="#d5e8d4"];
   "aws-service:lambda.amazonaws.com" [label="lambda.amazonaws.com", tooltip="lambda.amazonaws.com", shape=hexagon, style=filled, fillcolor="#d5e8d4"];
 "##;

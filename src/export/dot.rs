@@ -11,6 +11,7 @@
 //! hand-overs are written under its name, as its own hops are. Every string passes through
 //! [`quote`], so any log value gives valid DOT.
 
+use super::plural;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -100,15 +101,24 @@ fn node_label(node: &Node, graph: &MaskGraph) -> String {
 /// digits, letters, spaces and parentheses only, so nothing to escape), then colour and style.
 /// Straight into `out`: a large graph is mostly edges.
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
-    write!(out, "label=\"{}", super::count_text(edge))?;
     let failed_only = edge.successes == 0;
-    if edge.failures > 0 && !failed_only {
-        write!(out, " ({} failed)", edge.failures)?;
-    } else if failed_only && edge.roles > 0 {
-        // `2 hops, 1 role (all failed)`: `2 hops, 1 role failed` read as one role failing.
-        out.extend_from_slice(b" (all failed)");
-    } else if failed_only {
-        out.extend_from_slice(b" failed");
+    if edge.roles > 0 {
+        // At account level the refusals go with the hops (`67 hops (12 refused), 6 roles`):
+        // after the roles they read as roles failing.
+        write!(out, "label=\"{}", plural(edge.count(), "hop"))?;
+        if failed_only {
+            out.extend_from_slice(b" (all refused)");
+        } else if edge.failures > 0 {
+            write!(out, " ({} refused)", edge.failures)?;
+        }
+        write!(out, ", {}", plural(edge.roles, "role"))?;
+    } else {
+        write!(out, "label=\"{}", edge.count())?;
+        if failed_only {
+            out.extend_from_slice(b" failed");
+        } else if edge.failures > 0 {
+            write!(out, " ({} failed)", edge.failures)?;
+        }
     }
     let crossing = edge.external || edge.cross_account;
     out.extend_from_slice(if edge.external {
@@ -169,7 +179,12 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         "  graph [rankdir=LR, newrank=true, fontname=\"Helvetica\", nodesep=0.3, ranksep=0.8];"
     )?;
     writeln!(wtr, "  node [fontname=\"Helvetica\", fontsize=10];")?;
-    writeln!(wtr, "  edge [fontname=\"Helvetica\", fontsize=9];")?;
+    // `decorate`: a line from each label to its edge, so a count that dot places between
+    // two curves is not read as the other one's.
+    writeln!(
+        wtr,
+        "  edge [fontname=\"Helvetica\", fontsize=9, decorate=true];"
+    )?;
     // Each node's quoted id (for its line and its edges' ends) and line, on all cores; they
     // are then written by account.
     // At account level, the hops inside an account are said in its label, not drawn as a
@@ -307,6 +322,43 @@ mod tests {
         assert_eq!(
             attrs(edge(1, 0, true, true)),
             r##"label="passes to ec2.amazonaws.com (1) external", color="#c00000", fontcolor="#c00000", penwidth=3, style="dashed,bold", arrowhead=onormal"##
+        );
+    }
+
+    #[test]
+    fn account_level_refusals_go_with_the_hops() {
+        let edge = |successes, failures, roles| Edge {
+            successes,
+            failures,
+            roles,
+            cross_account: true,
+            ..Edge::default()
+        };
+        let label = |edge: &Edge| {
+            let mut out = Vec::new();
+            write_edge_attrs(edge, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            text.split('"').nth(1).unwrap().to_owned()
+        };
+        assert_eq!(
+            label(&edge(55, 12, 6)),
+            "67 hops (12 refused), 6 roles cross-account"
+        );
+        assert_eq!(
+            label(&edge(0, 2, 1)),
+            "2 hops (all refused), 1 role cross-account"
+        );
+        assert_eq!(label(&edge(1, 0, 1)), "1 hop, 1 role cross-account");
+        // At role level (no roles counted): the count, then its refusals.
+        assert_eq!(label(&edge(2, 1, 0)), "3 (1 failed) cross-account");
+        assert_eq!(label(&edge(0, 1, 0)), "1 failed cross-account");
+        assert_eq!(
+            super::super::own_hops_text(&edge(11, 1, 3)),
+            "12 hops inside (1 refused), 3 roles"
+        );
+        assert_eq!(
+            super::super::own_hops_text(&edge(0, 2, 1)),
+            "2 hops inside (all refused), 1 role"
         );
     }
 

@@ -73,17 +73,19 @@ pub fn own_hand_overs_text(edges: &[&Edge]) -> Option<String> {
     Some(text)
 }
 
-/// `12 hops inside, 3 roles (1 failed)`: an account's own hops, at account level.
+/// `12 hops inside (1 refused), 3 roles`: an account's own hops, at account level (the
+/// refusals with the hops: after the roles they read as roles failing).
 pub fn own_hops_text(edge: &Edge) -> String {
-    let mut text = format!(
-        "{} inside, {}",
+    let refused = match (edge.successes, edge.failures) {
+        (_, 0) => String::new(),
+        (0, _) => " (all refused)".to_owned(),
+        (_, failures) => format!(" ({failures} refused)"),
+    };
+    format!(
+        "{} inside{refused}, {}",
         plural(edge.count(), "hop"),
         plural(edge.roles, "role")
-    );
-    if edge.failures > 0 {
-        text.push_str(&format!(" ({} failed)", edge.failures));
-    }
-    text
+    )
 }
 
 /// One cell of a tabular output, typed so JSON keeps numbers and booleans.
