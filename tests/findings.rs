@@ -236,6 +236,60 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
     );
 }
 
+/// The copies of a cross-account call (one `sharedEventID`, an `eventID` each) cited alike
+/// whichever worker holds which: the proof of the network only they called from was the copy
+/// taken out's id when one worker held both, the kept copy's when two did.
+#[test]
+fn the_proof_of_a_network_is_the_same_for_any_thread_count() {
+    let dir = Dir::new();
+    let instance = || {
+        session(
+            "WebServer",
+            "i-0abc1234def567890",
+            "ASIAINSTANCE",
+            "09:00:00",
+        )
+    };
+    let copy = |id: &str, recipient: &str| {
+        let mut record = call(instance(), "09:40:00", "198.51.100.7", id);
+        record["sharedEventID"] = json!("shared-1");
+        record["recipientAccountId"] = json!(recipient);
+        record
+    };
+    let [worn, private, ..] = &lifted()[..] else {
+        unreachable!()
+    };
+    let first = json!({ "Records": [worn, private, copy("zzz-kept-copy", ACCOUNT)] });
+    dir.write("a.json", first.to_string().as_bytes());
+    let second = json!({ "Records": [copy("aaa-other-copy", VENDOR)] });
+    dir.write("b.json", second.to_string().as_bytes());
+    // Files of other sessions, so that several workers share the reading.
+    for n in 0..32 {
+        let other = session(
+            "Other",
+            &format!("s{n}"),
+            &format!("ASIAOTHER{n}"),
+            "09:00:00",
+        );
+        let records = json!({ "Records": [call(other, "10:00:00", "10.0.9.9", &format!("o{n}"))] });
+        dir.write(&format!("c/{n:02}.json"), records.to_string().as_bytes());
+    }
+    for threads in ["1", "2", "4", "8"] {
+        assert_eq!(
+            findings(&dir, &["-j", threads, "--kind", "session-many-networks"]),
+            format!(
+                "{HEADER}76f30d38c695a639,session-many-networks,high,\
+                 arn:aws:sts::{ACCOUNT}:assumed-role/WebServer/i-0abc1234def567890,\
+                 \"issued to ec2.amazonaws.com: its credentials live on an instance, function \
+                 or task, and may have been lifted; key ASIAINSTANCE: calls from 2 networks: \
+                 private (1 call), 198.51.100.0/24 (1 call)\",2026-03-03T09:01:00Z,\
+                 2026-03-03T09:40:00Z,2,ec2-wears;call-private-1;aaa-other-copy\n"
+            ),
+            "-j {threads}"
+        );
+    }
+}
+
 /// Alice's session, from an office's network and from another, and the finding it makes.
 fn alice_from_two_networks() -> (Vec<Value>, String) {
     let alice = || session("Admin", "alice", "ASIAALICE", "09:00:00");

@@ -729,12 +729,11 @@ impl CallAggregate {
             .addresses
             .binary_search_by(|known| (*known.place).cmp(&place))
         {
+            // A network only the copy called from is kept with no calls until the merge ends
+            // (then dropped): its earliest call stays in it, so the proof a network cites is
+            // the least of every copy's, whichever worker held which copy (copies of a
+            // cross-account call have their own event ids).
             session.addresses[at].calls -= 1;
-            if session.addresses[at].calls == 0 {
-                // A network only the copy called from is not the session's.
-                session.addresses.remove(at);
-                session.last_address = None;
-            }
         }
         session.calls -= 1;
         session.failures -= u64::from(mark.failed);
@@ -982,7 +981,11 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
             }
         }
     }
-    let sessions = merged.into_vec();
+    let mut sessions = merged.into_vec();
+    // Networks only copies called from (see `CallAggregate::take_out`).
+    for session in &mut sessions {
+        session.addresses.retain(|used| used.calls > 0);
+    }
     // Sessions whose every call was a copy of another file's are gone.
     let mut order: Vec<usize> = (0..sessions.len())
         .filter(|&s| sessions[s].calls > 0)
