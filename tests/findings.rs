@@ -187,18 +187,20 @@ fn findings_in(path: &Path, args: &[&str]) -> String {
 // ------------------------------------------------------------------------------------------
 // session-many-networks
 
+/// The session of EC2's instance i-0abc1234def567890 (WebServer, from 09:00).
+fn instance() -> Value {
+    session(
+        "WebServer",
+        "i-0abc1234def567890",
+        "ASIAINSTANCE",
+        "09:00:00",
+    )
+}
+
 /// An instance's credentials: EC2 puts on WebServer for instance i-0abc1234def567890 at 09:00,
 /// the instance calls from its private address through a VPC endpoint, and the same key is then
 /// used from a public address elsewhere.
 fn lifted() -> Vec<Value> {
-    let instance = || {
-        session(
-            "WebServer",
-            "i-0abc1234def567890",
-            "ASIAINSTANCE",
-            "09:00:00",
-        )
-    };
     vec![
         worn(
             "ec2.amazonaws.com",
@@ -242,14 +244,6 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
 #[test]
 fn the_proof_of_a_network_is_the_same_for_any_thread_count() {
     let dir = Dir::new();
-    let instance = || {
-        session(
-            "WebServer",
-            "i-0abc1234def567890",
-            "ASIAINSTANCE",
-            "09:00:00",
-        )
-    };
     let copy = |id: &str, recipient: &str| {
         let mut record = call(instance(), "09:40:00", "198.51.100.7", id);
         record["sharedEventID"] = json!("shared-1");
@@ -409,14 +403,6 @@ fn an_instance_session_is_known_by_its_name_when_its_hop_is_not_in_the_logs() {
 /// endpoint beside the office address; two addresses of one /24.
 #[test]
 fn vpc_endpoints_aws_services_and_one_subnet_are_one_place() {
-    let instance = || {
-        session(
-            "WebServer",
-            "i-0abc1234def567890",
-            "ASIAINSTANCE",
-            "09:00:00",
-        )
-    };
     let alice = || session("Admin", "alice", "ASIAALICE", "09:00:00");
     let dir = logs(&[
         worn(
@@ -1302,14 +1288,6 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
 /// the 32 smallest by text, once could).
 #[test]
 fn many_addresses_of_one_network_do_not_hide_another() {
-    let instance = || {
-        session(
-            "WebServer",
-            "i-0abc1234def567890",
-            "ASIAINSTANCE",
-            "09:00:00",
-        )
-    };
     let mut records = vec![
         worn(
             "ec2.amazonaws.com",
