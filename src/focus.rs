@@ -102,6 +102,34 @@ impl Focus {
     }
 }
 
+/// Where each event sits in its chain, for the filters on what its hops issued (`activity`'s
+/// sessions): read as `--from` and `--depth` read hops.
+pub struct ChainPlaces<'e> {
+    events: &'e [Box<RoleAssumption>],
+    places: Vec<Place>,
+}
+
+impl<'e> ChainPlaces<'e> {
+    /// The places of `events` (all the scan's events, linked).
+    pub fn of(events: &'e [Box<RoleAssumption>]) -> Self {
+        ChainPlaces {
+            events,
+            places: places(events),
+        }
+    }
+
+    /// The depth of event `index` counted from its chain's root (1 for the root): from the
+    /// chain's first hop, or from its earliest hop read when the first is not.
+    pub fn depth(&self, index: usize) -> u32 {
+        self.places[index].depth
+    }
+
+    /// True when the root of event `index`'s chain matches `glob` as `--from` reads it.
+    pub fn root_matches(&self, glob: &GlobMatcher, index: usize) -> bool {
+        origin_matches(glob, &self.events[self.places[index].root])
+    }
+}
+
 /// The event's parent, when it has one other than itself.
 fn parent(events: &[Box<RoleAssumption>], index: usize) -> Option<usize> {
     events[index]

@@ -312,6 +312,26 @@ fn the_views_by_role_origin_action_and_call() {
                 "activity", "-q", "--by", "action", "--origin", "*/alice", "t.json"
             ]
         ),
+        // With the key reused five days later: its session's hop is not read, so the session
+        // (`Ops/alice`) is the start of what is known of its chain, and `*/alice` names it.
+        "origin,role_arn,event_source,event_name,calls,failures\n\
+         ,arn:aws:iam::111122223333:role/team/Ops,s3.amazonaws.com,ListBuckets,1,0\n\
+         arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,ec2.amazonaws.com,RunInstances,1,0\n\
+         arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,s3.amazonaws.com,GetObject,2,1\n"
+    );
+    assert_eq!(
+        out(
+            &dir,
+            &[
+                "activity",
+                "-q",
+                "--by",
+                "action",
+                "--origin",
+                "*user/alice",
+                "t.json"
+            ]
+        ),
         "origin,role_arn,event_source,event_name,calls,failures\n\
          arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,ec2.amazonaws.com,RunInstances,1,0\n\
          arn:aws:iam::111122223333:user/alice,arn:aws:iam::111122223333:role/team/Ops,s3.amazonaws.com,GetObject,2,1\n"
@@ -988,4 +1008,60 @@ fn a_session_whose_calls_name_other_issuers_keeps_the_role_its_arn_names() {
         );
         assert_eq!(found.lines().count(), 2, "{found}");
     }
+}
+
+/// A chain begun before the logs read: `--from` and `--origin` match the session whose hop is
+/// not read (by its role or its name) and what it chained into, as `--from` does for `events`
+/// and `chains`; `--depth` counts from the earliest hop read (the unread session at 0).
+#[test]
+fn from_origin_and_depth_follow_a_chain_begun_before_the_logs_read() {
+    let jump = || session("Jump", "x1", "ASIAJUMP", "2026-03-01T09:00:00Z");
+    let target = || session("Target", "t1", "ASIATARGET", "2026-03-01T10:00:00Z");
+    let deeper = || session("Deeper", "d1", "ASIADEEPER", "2026-03-01T10:10:00Z");
+    let dir = Dir::new();
+    dir.write(
+        "trail.json",
+        trail(&[
+            get_object("j1", "09:30:00", jump(), "203.0.113.5"),
+            assume("hop-t", "10:00:00", jump(), "Target", "t1", "ASIATARGET"),
+            get_object("t1", "10:01:00", target(), "203.0.113.5"),
+            assume("hop-d", "10:10:00", target(), "Deeper", "d1", "ASIADEEPER"),
+            get_object("d1", "10:11:00", deeper(), "203.0.113.5"),
+            get_object(
+                "a1",
+                "10:20:00",
+                session("Other", "o1", "ASIAOTHER", "2026-03-01T08:00:00Z"),
+                "203.0.113.5",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let sessions = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["activity", "-q"];
+        all.extend_from_slice(args);
+        all.push(".");
+        csv_rows(&out(&dir, &all))[1..]
+            .iter()
+            .map(|row| row[0].rsplit('/').nth(1).unwrap_or_default().to_owned())
+            .collect()
+    };
+    for args in [
+        &["--from", "Jump"][..],
+        &["--origin", "Jump"],
+        &["--from", "*assumed-role/Jump/x1"],
+        &["--source", "Jump"],
+    ] {
+        assert_eq!(sessions(args), ["Jump", "Target", "Deeper"], "{args:?}");
+    }
+    assert_eq!(sessions(&["--from", "Other"]), ["Other"]);
+    assert_eq!(sessions(&["--depth", "1"]), ["Jump", "Target", "Other"]);
+    assert_eq!(
+        sessions(&["--depth", "2"]),
+        ["Jump", "Target", "Deeper", "Other"]
+    );
+    // As `events` keeps the hops.
+    let events = csv_rows(&out(&dir, &["events", "-q", "--from", "Jump", "."]));
+    let id = events[0].iter().position(|h| h == "event_id").unwrap();
+    let ids: Vec<&str> = events[1..].iter().map(|row| row[id].as_str()).collect();
+    assert_eq!(ids, ["hop-t", "hop-d"]);
 }

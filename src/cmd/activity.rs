@@ -9,7 +9,7 @@ use crate::cli::{ActivityArgs, ActivityView, RowsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, IndexedRows, Rows};
 use crate::filter::role_matches;
-use crate::focus::origin_name_matches;
+use crate::focus::{ChainPlaces, origin_name_matches};
 use crate::timefmt::Seen;
 use globset::GlobMatcher;
 use std::collections::{BTreeMap, BTreeSet};
@@ -39,14 +39,41 @@ impl<'a> Sessions<'a> {
         let filters = &plan.filters;
         let focus = &plan.focus;
         let all = &context.scan.activity.sessions;
+        // Where the hops that issued sessions sit in their chains, for the filters on a
+        // chain's root and depth.
+        let places = (origin.is_some()
+            || filters.source.is_some()
+            || focus.from.is_some()
+            || focus.depth.is_some())
+        .then(|| ChainPlaces::of(&context.scan.events));
         let keeps =
             |session: &SessionActivity, who: &Attribution| {
                 let accounts_ok = filters.accounts.is_empty()
                     || filters.accounts.iter().any(|a| {
                         *a == who.role_account || session.accounts.iter().any(|s| **s == **a)
                     });
+                // The chain's origin, as `--from` reads it everywhere: where the chain's first
+                // hop is not in the logs read, the caller of its earliest hop read (or the
+                // role it wore); where not even the session's own hop is, the session itself.
                 let origin_matches = |glob: &GlobMatcher| {
-                    !who.origin.is_empty() && origin_name_matches(glob, &who.origin)
+                    if !who.origin.is_empty() {
+                        return origin_name_matches(glob, &who.origin);
+                    }
+                    match (who.hop, &places) {
+                        (Some(hop), Some(places)) => places.root_matches(glob, hop),
+                        _ => {
+                            origin_name_matches(glob, &session.session_arn)
+                                || (!who.role_arn.is_empty()
+                                    && origin_name_matches(glob, &who.role_arn))
+                        }
+                    }
+                };
+                // Its depth as `--depth` counts hops (a session whose hop is not read is at
+                // the root: 0).
+                let depth = || match (who.depth, who.hop, &places) {
+                    (Some(depth), _, _) => depth,
+                    (None, Some(hop), Some(places)) => places.depth(hop),
+                    _ => 0,
                 };
                 accounts_ok
                     && filters
@@ -62,9 +89,7 @@ impl<'a> Sessions<'a> {
                         .to
                         .as_ref()
                         .is_none_or(|glob| role_matches(glob, &who.role_arn))
-                    && focus
-                        .depth
-                        .is_none_or(|max| who.depth.is_some_and(|depth| depth <= max))
+                    && focus.depth.is_none_or(|max| depth() <= max)
             };
         let kept_index: Vec<bool> = all
             .iter()
