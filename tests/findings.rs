@@ -924,6 +924,58 @@ fn retries_of_the_role_that_then_let_it_in_are_medium() {
     );
 }
 
+/// Refusals in the same second as the success count as before it, whatever the order of the
+/// records' ids (CloudTrail's times are to the second; they were read in id order, so the
+/// burst was found only when the success's id sorted last). A refusal that names no role
+/// (no request, no role in its message) is said so, not listed as an empty name.
+#[test]
+fn refusals_in_the_second_of_the_success_and_refusals_naming_no_role() {
+    let dir = logs(&[
+        refused(user("ci"), "14:00:00", &role("Fresh"), "m1"),
+        refused(user("ci"), "14:00:00", &role("Fresh"), "m2"),
+        refused(user("ci"), "14:00:00", &role("Fresh"), "m3"),
+        assume(
+            user("ci"),
+            "14:00:00",
+            &role("Fresh"),
+            "ci",
+            "ASIAC1",
+            "a-success",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}49be409132251e4e,refusals-then-success,medium,\
+             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
+             (Fresh) within 0 s, then AssumeRole into Fresh succeeded (a role it had been \
+             refused)\",2026-03-03T14:00:00Z,2026-03-03T14:00:00Z,3,m1;m2;m3;a-success\n"
+        )
+    );
+    let unnamed = |id: &str| {
+        let mut record = refused(user("ci"), "14:00:00", &role("Fresh"), id);
+        record["requestParameters"] = Value::Null;
+        record["errorMessage"] = json!("denied");
+        record
+    };
+    let dir = logs(&[
+        unnamed("u1"),
+        unnamed("u2"),
+        refused(user("ci"), "14:00:01", &role("Fresh"), "u3"),
+        assume(user("ci"), "14:00:02", &role("Fresh"), "ci", "ASIAC1", "u4"),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}d525cdd1577bdbb8,refusals-then-success,medium,\
+             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
+             (Fresh) and roles not named within 2 s, then AssumeRole into Fresh succeeded \
+             (a role it had been refused)\",2026-03-03T14:00:00Z,2026-03-03T14:00:02Z,3,\
+             u1;u2;u3;u4\n"
+        )
+    );
+}
+
 /// False positives guarded: two refusals (a typo and a retry) before a success; three spread
 /// over more than an hour; three with no success; refusals of one identity and the success
 /// of another.

@@ -20,7 +20,10 @@ use std::collections::{BTreeSet, VecDeque};
 /// a role or trust policy was made, or a policy changed in between).
 pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     let events = evidence.events;
-    let mut tried: Vec<(Cow<str>, DateTime<Utc>, usize)> = (0..events.len())
+    // (identity, time, succeeded, index): refusals of the same second as a success count as
+    // before it (a second is CloudTrail's grain; the events' own order within one is their
+    // random ids').
+    let mut tried: Vec<(Cow<str>, DateTime<Utc>, bool, usize)> = (0..events.len())
         .filter(|&i| evidence.kept(i))
         .filter_map(|i| {
             let event = &events[i];
@@ -37,7 +40,7 @@ pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
             } else {
                 Cow::Borrowed(event.source())
             };
-            Some((who, event.event_time?, i))
+            Some((who, event.event_time?, event.outcome != Outcome::Failure, i))
         })
         .collect();
     tried.sort_unstable();
@@ -46,7 +49,7 @@ pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     for attempts in tried.chunk_by(|a, b| a.0 == b.0) {
         // The refusals since the last success, within the window before the latest attempt.
         let mut pending: VecDeque<usize> = VecDeque::new();
-        for (_, time, index) in attempts {
+        for (_, time, _, index) in attempts {
             let Some(from) = time.checked_sub_signed(REFUSAL_WINDOW) else {
                 continue;
             };
@@ -77,7 +80,14 @@ fn burst(
     success: usize,
 ) -> Finding {
     let won = &events[success];
-    let roles: BTreeSet<&str> = refused.iter().map(|&i| events[i].target()).collect();
+    // The roles the refusals named (a refusal with neither request nor a role in its message
+    // names none).
+    let roles: BTreeSet<&str> = refused
+        .iter()
+        .map(|&i| events[i].target())
+        .filter(|role| !role.is_empty())
+        .collect();
+    let unnamed = refused.iter().any(|&i| events[i].target().is_empty());
     let codes: Vec<&str> = refused
         .iter()
         .map(|&i| events[i].error_code())
@@ -107,7 +117,14 @@ fn burst(
     };
     // Retries of the one role that then let it in are what IAM's eventual consistency looks
     // like (a role or trust policy just made); refusals on other roles are a search.
+    // (Refusals that name no role are not counted against it.)
     let retries = roles.len() == 1 && roles.contains(won.target());
+    let named = list_text(roles.iter().map(|role| role_label(role)), 3);
+    let on = match (roles.len(), unnamed) {
+        (0, _) => "a role the records do not name".to_owned(),
+        (n, false) => format!("{} ({named})", plural(n as u64, "role")),
+        (n, true) => format!("{} ({named}) and roles not named", plural(n as u64, "role")),
+    };
     Finding {
         id: String::new(),
         kind: Kind::RefusalsThenSuccess,
@@ -118,10 +135,8 @@ fn burst(
         },
         subject: who.to_owned(),
         detail: format!(
-            "{}{codes} on {} ({}) within {span}, then {}{target} succeeded{again}",
+            "{}{codes} on {on} within {span}, then {}{target} succeeded{again}",
             plural(refused.len() as u64, "refused attempt"),
-            plural(roles.len() as u64, "role"),
-            list_text(roles.iter().map(|role| role_label(role)), 3),
             won.event_name.as_str(),
         ),
         first_seen: first,
