@@ -92,6 +92,33 @@ fn every_command_from_one_partial_prints_what_it_prints_from_the_logs() {
     }
 }
 
+/// A partial read for hand-overs or for activity holds every role assumption: it serves the
+/// commands that read only those (`findings` narrowed by `--kind` among them; it was refused,
+/// "a partial read for `findings`, which serves activity and findings, not this command").
+#[test]
+fn a_partial_of_hand_overs_or_activity_serves_the_commands_of_role_assumptions() {
+    let work = Dir::new();
+    let juggling: &[&str] = &[
+        "findings",
+        "--kind",
+        "role-juggling",
+        "--kind",
+        "new-edge",
+        "--baseline-until",
+        "2020-12-21",
+    ];
+    for read_for in [&["graph"][..], &["findings"], &["activity"]] {
+        let part = work.path("whole.part").to_string_lossy().into_owned();
+        partial(&repo(), read_for, &["sample-logs/"], &part);
+        for command in [&["events"][..], &["chains"], &["summary"], juggling] {
+            let direct = outcome(&run(&args_with(command, &["sample-logs/".into()])));
+            let merged = outcome(&run(&args_with(command, &[part.clone()])));
+            assert_eq!(merged, direct, "{read_for:?} for {command:?}");
+            assert!(!direct.0.is_empty(), "{command:?} printed nothing");
+        }
+    }
+}
+
 #[test]
 fn every_command_from_shards_prints_what_it_prints_from_the_logs() {
     let work = Dir::new();

@@ -270,8 +270,10 @@ fn commands_of(interest: &str) -> &'static str {
         "role-assumptions" => {
             "events, chains, edges, summary and findings without session-many-networks"
         }
-        "hand-overs" => "graph, services, passrole and report",
-        "activity" => "activity and findings",
+        "hand-overs" => {
+            "graph, services, passrole and report, and what a partial of role assumptions serves"
+        }
+        "activity" => "activity and findings, and what a partial of role assumptions serves",
         _ => "no command of this version",
     }
 }
@@ -314,7 +316,14 @@ impl Header {
     /// Why a partial with this header cannot serve a run that expects `expect`, if it cannot.
     fn misfit(&self, expect: &Expect) -> Option<String> {
         let wanted = interest_name(expect.interest);
-        if self.interest != wanted {
+        // Hand-overs and activity are read beside every role assumption: a partial read for
+        // them holds every record a run of role assumptions reads (what else it holds is
+        // left aside).
+        let holds_wanted = self.interest == wanted
+            || (expect.interest == Interest::RoleAssumptions
+                && (self.interest == interest_name(Interest::HandOvers)
+                    || self.interest == interest_name(Interest::Activity)));
+        if !holds_wanted {
             return Some(format!(
                 "a partial read for `{}`, which serves {}, not this command (it needs {}): \
                  read the logs again with `trailmask partial` and this command",
