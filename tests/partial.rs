@@ -112,7 +112,7 @@ fn a_partial_of_hand_overs_or_activity_serves_the_commands_of_role_assumptions()
         partial(&repo(), read_for, &["sample-logs/"], &part);
         for command in [&["events"][..], &["chains"], &["summary"], juggling] {
             let direct = outcome(&run(&args_with(command, &["sample-logs/".into()])));
-            let merged = outcome(&run(&args_with(command, &[part.clone()])));
+            let merged = outcome(&run(&args_with(command, std::slice::from_ref(&part))));
             assert_eq!(merged, direct, "{read_for:?} for {command:?}");
             assert!(!direct.0.is_empty(), "{command:?} printed nothing");
         }
