@@ -870,7 +870,14 @@ impl<'a> Trail<'a> {
             // Named by its account, its principal id the subject (as for federation).
             source: VENDOR.to_owned(),
             arn: String::new(),
-            origin: format!("{VENDOR}#{principal}"),
+            // A user of the vendor's starts the chain; a role session of the vendor's was made
+            // by a hop in the vendor's own trail, which is not read: its chain's origin is
+            // unknown (and its depth too).
+            origin: if principal.starts_with("AIDA") {
+                format!("{VENDOR}#{principal}")
+            } else {
+                String::new()
+            },
             path: Vec::new(),
             depth: 0,
             parent: None,
@@ -1974,6 +1981,8 @@ fn activity_truth(trail: &Trail, ordinary: &[Ordinary]) -> Value {
                 .get(key)
                 .cloned()
                 .unwrap_or_default();
+            // No depth where the origin is unknown (a chain begun in a trail not read).
+            let depth = (!origin.is_empty()).then_some(depth);
             json!({"session_arn": key.0, "created": key.2, "role_arn": role, "origin": origin, "chain_depth": depth, "calls": count})
         })
         .collect();
