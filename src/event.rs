@@ -692,7 +692,12 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
             session_name: part_of(&session_arn, |arn| arn::session_name_of(arn).unwrap_or("")),
             role_arn,
             role_account,
-            session_arn,
+            // A refused switch names the session it would have made: it made none (as a
+            // refused AssumeRole makes none).
+            session_arn: match outcome {
+                Outcome::Success => session_arn,
+                Outcome::Failure => Cow::Borrowed(""),
+            },
         }
     } else {
         let caller = caller(record, identity);
