@@ -287,6 +287,8 @@ pub struct ChainsArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ChainsFormat {
+    // `table` works too, as for the other commands' tables.
+    #[value(alias = "table")]
     Text,
     Csv,
     Json,
@@ -368,11 +370,14 @@ pub enum RowsFormat {
     Csv,
     Json,
     Jsonl,
+    // `text` works too, as for `chains` and `summary`.
+    #[value(alias = "text")]
     Table,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TableFormat {
+    #[value(alias = "text")]
     Table,
     Csv,
     Json,
@@ -418,6 +423,7 @@ pub struct ReportArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SummaryFormat {
+    #[value(alias = "table")]
     Text,
     Json,
 }

@@ -829,3 +829,27 @@ fn graph_top_zero_is_a_usage_error() {
     );
     assert_eq!(stdout(&output), "");
 }
+
+/// `table` and `text` name the same tables in every command that prints one.
+#[test]
+fn table_and_text_are_one_format() {
+    for (command, given, named) in [
+        ("chains", "table", "text"),
+        ("summary", "table", "text"),
+        ("services", "text", "table"),
+        ("findings", "text", "table"),
+        ("activity", "text", "table"),
+        ("passrole", "text", "table"),
+    ] {
+        let alias = run(&[command, "-q", "--format", given, "sample-logs"]);
+        let name = run(&[command, "-q", "--format", named, "sample-logs"]);
+        assert_eq!(alias.status.code(), Some(0), "{command} {given}");
+        let text = |output: &std::process::Output| {
+            // Without summary's elapsed line.
+            let all = stdout(output);
+            all.split("elapsed").next().unwrap_or_default().to_owned()
+        };
+        assert_eq!(text(&alias), text(&name), "{command} {given}");
+        assert!(!text(&name).is_empty(), "{command}");
+    }
+}
