@@ -469,12 +469,40 @@ impl Rows for ChainRows<'_> {
     }
 }
 
+/// The chains as the text table shows them: without the origin column (each chain begins
+/// with its origin), the chain last and running on (a table on any terminal its other
+/// columns fit).
+struct ChainTable<'r, 'a>(&'r ChainRows<'a>);
+
+impl Rows for ChainTable<'_, '_> {
+    fn columns(&self) -> Vec<&'static str> {
+        let mut columns = self.0.columns();
+        columns.retain(|&column| column != "origin");
+        columns
+    }
+
+    fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+        self.0.each_row(&mut |cells| {
+            let [head @ .., _origin, chain] = cells else {
+                return emit(cells);
+            };
+            let mut shown = head.to_vec();
+            shown.push(chain.clone());
+            emit(&shown)
+        })
+    }
+
+    fn last_column_runs_on(&self) -> bool {
+        true
+    }
+}
+
 /// Runs `trailmask chains`.
 pub fn run(args: &ChainsArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = ChainRows::of(context, args.min_depth);
         match args.format {
-            ChainsFormat::Text => context.write_table(&rows, wtr),
+            ChainsFormat::Text => context.write_table(&ChainTable(&rows), wtr),
             ChainsFormat::Csv => export::csv::write(&rows, false, wtr),
             ChainsFormat::Json => export::json::write_array(&rows, wtr),
         }

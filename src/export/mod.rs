@@ -209,6 +209,11 @@ pub trait Rows {
     /// # Errors
     /// Whatever `emit` returns.
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()>;
+    /// True when the last column is text that runs on (a chain): a terminal table falls back
+    /// to records only when the other columns do not fit ([`table::write`]).
+    fn last_column_runs_on(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -115,10 +115,21 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
         out.truncate(out.trim_end().len());
         out
     };
-    // Records only for rows: a header alone (no row) stays a line, however wide.
+    // Records only for rows: a header alone (no row) stays a line, however wide. A last column
+    // that runs on (a chain) may wrap: what must fit is the others and its header.
+    let runs_on = rows.last_column_runs_on() && columns > 1;
+    let too_wide = |line: &Vec<String>| {
+        if runs_on {
+            let mut head = line[..columns - 1].to_vec();
+            head.push(lines[0][columns - 1].clone());
+            width(&render(&head)) > limit_or_max(fit)
+        } else {
+            width(&render(line)) > limit_or_max(fit)
+        }
+    };
     if let Some(limit) = fit
         && lines.len() > 1
-        && lines.iter().any(|line| width(&render(line)) > limit)
+        && lines.iter().any(too_wide)
     {
         return write_records(&lines, limit, wtr);
     }
@@ -126,6 +137,10 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
         writeln!(wtr, "{}", render(line))?;
     }
     Ok(())
+}
+
+fn limit_or_max(fit: Option<usize>) -> usize {
+    fit.unwrap_or(usize::MAX)
 }
 
 /// `lines` (the header, then the rows) as records: see [`write()`].
@@ -187,6 +202,44 @@ mod tests {
         fn each_row(&self, _: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    /// The columns of [`Two`] the other way round, the ARN running on.
+    struct RunsOn;
+
+    impl Rows for RunsOn {
+        fn columns(&self) -> Vec<&'static str> {
+            vec!["calls", "role_arn"]
+        }
+        fn each_row(&self, row: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
+            Two.each_row(&mut |cells| row(&[cells[1].clone(), cells[0].clone()]))
+        }
+        fn last_column_runs_on(&self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_last_column_that_runs_on_keeps_the_table_while_the_others_fit() {
+        let written = |fit| {
+            let mut out = Vec::new();
+            write(&RunsOn, fit, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let table = "CALLS  ROLE_ARN\n\
+                     12     arn:aws:iam::111122223333:role/Ops\n\
+                     3      arn:aws:iam::111122223333:role/B\n";
+        // `CALLS  ROLE_ARN`: 15 columns.
+        assert_eq!(written(Some(15)), table);
+        assert_eq!(
+            written(Some(14)),
+            "-[ RECORD 1 ]-\n\
+             CALLS     12\n\
+             ROLE_ARN  arn:aws:iam::111122223333:role/Ops\n\
+             -[ RECORD 2 ]-\n\
+             CALLS     3\n\
+             ROLE_ARN  arn:aws:iam::111122223333:role/B\n"
+        );
     }
 
     fn written(fit: Option<usize>) -> String {
