@@ -35,6 +35,13 @@ pub enum InputError {
     /// The decompressed content is larger than the per-file limit.
     #[error("{path}: larger than the {limit}-byte limit once decompressed (see --max-file-size)")]
     TooLarge { path: PathBuf, limit: u64 },
+    /// The content is not JSON at all (it does not begin with `{` or `[`): `start` is what it
+    /// begins with.
+    #[error(
+        "{path}: not JSON (it begins with `{}`)",
+        crate::export::table::printable(start)
+    )]
+    NotJson { path: PathBuf, start: String },
     /// The content is not valid JSON (or too deeply nested).
     #[error("{path}: not valid JSON: {source}{salvage}")]
     Json {
@@ -92,6 +99,7 @@ impl InputError {
             | InputError::Encoding { path, .. }
             | InputError::RepeatedKeys { path, .. }
             | InputError::Json { path, .. }
+            | InputError::NotJson { path, .. }
             | InputError::BadRecords { path, .. }
             | InputError::Recorded { path, .. }
             | InputError::Partial { path, .. }

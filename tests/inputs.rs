@@ -243,7 +243,7 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
             cut_json.len()
         ),
         "trailmask: ./dupkey.json: 1 object(s) with a key given twice: the first value read, the later ignored".to_owned(),
-        "trailmask: ./garbage.json: not valid JSON: expected ident at line 1 column 2".to_owned(),
+        "trailmask: ./garbage.json: not JSON (it begins with `this is not json at all`)".to_owned(),
         format!(
             "trailmask: ./truncated.json.gz: truncated gzip: incomplete deflate stream; \
              salvaged {salvaged} complete records before the damage"
@@ -299,7 +299,7 @@ fn strict_stops_at_the_first_failure_without_output() {
     assert_eq!(stdout(&output), "");
     assert_eq!(
         stderr(&output),
-        "trailmask: ./garbage.json: not valid JSON: expected ident at line 1 column 2\n\
+        "trailmask: ./garbage.json: not JSON (it begins with `nope`)\n\
          trailmask: stopped at the first failure (--strict); no output written\n"
     );
 }
@@ -331,7 +331,7 @@ fn strict_names_the_first_bad_file_by_path_for_any_thread_count() {
         assert_eq!(stdout(&output), "", "-j {threads}");
         assert_eq!(
             stderr(&output),
-            "trailmask: ./a-bad.json: not valid JSON: expected ident at line 1 column 2\n\
+            "trailmask: ./a-bad.json: not JSON (it begins with `nope`)\n\
              trailmask: stopped at the first failure (--strict); no output written\n",
             "-j {threads}"
         );

@@ -640,10 +640,15 @@ fn finish_file(
             salvage,
         })
     } else if let Some(source) = decoded.error {
-        FileStatus::Failed(InputError::Json {
-            path,
-            source,
-            salvage,
+        FileStatus::Failed(match not_json_start(text) {
+            // Not JSON at all (a text file, HTML, a CSV): what it begins with says more
+            // than the parser's `expected ident at line 1 column 2`.
+            Some(start) if decoded.count == 0 => InputError::NotJson { path, start },
+            _ => InputError::Json {
+                path,
+                source,
+                salvage,
+            },
         })
     } else if bad_records > 0 {
         FileStatus::Failed(InputError::BadRecords {
@@ -672,4 +677,20 @@ fn gzip_problem(error: &std::io::Error) -> &'static str {
     } else {
         "corrupt gzip"
     }
+}
+
+/// The first line's start (up to 24 characters) of a text that cannot be JSON holding records:
+/// its first character other than white space is neither `{` nor `[`. `None` otherwise.
+fn not_json_start(text: &[u8]) -> Option<String> {
+    let head = String::from_utf8_lossy(&text[..text.len().min(512)]);
+    let start = head.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}']);
+    if start.is_empty() || start.starts_with(['{', '[']) {
+        return None;
+    }
+    let line = start.lines().next().unwrap_or_default();
+    let mut shown: String = line.chars().take(24).collect();
+    if shown.len() < line.len() {
+        shown.push('…');
+    }
+    Some(shown)
 }
