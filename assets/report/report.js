@@ -433,9 +433,6 @@
           'text-valign': 'center',
           'text-halign': 'center',
           'text-wrap': 'wrap',
-          'text-max-width': 'data(tw)',
-          width: 'data(w)',
-          height: 'data(h)',
           shape: 'round-rectangle',
           'background-color': '#ffffff',
           'border-width': 1,
@@ -444,6 +441,12 @@
         },
       },
     ];
+    // Sizes only where a node has them (account boxes size to their members: a mapping to a
+    // field they lack is a console warning per box).
+    style.push({
+      selector: 'node[tw][w][h]',
+      style: { 'text-max-width': 'data(tw)', width: 'data(w)', height: 'data(h)' },
+    });
     for (const [kind, s] of Object.entries(KIND_STYLE)) {
       style.push({ selector: 'node[kind = "' + kind + '"]', style: s });
     }
@@ -683,8 +686,9 @@
 
   function renderSummary() {
     const body = document.querySelector('#summary tbody');
-    const add = (key, value) => {
+    const add = (key, value, sub) => {
       const tr = body.insertRow();
+      if (sub) tr.className = 'sub';
       // A name such as AssumeRoleWithWebIdentity may wrap where its words meet (a <wbr>
       // before each capital after a lower-case letter), never in the middle of one.
       const cell = el('td');
@@ -708,7 +712,13 @@
     };
     for (const [key, value] of Object.entries(data.summary || {})) {
       if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length) {
-        for (const [k, v] of Object.entries(value)) add(key.replace(/_/g, ' ') + ': ' + visible(k), show(v));
+        // A heading row (`by event name`), then one row per name under it.
+        const head = body.insertRow();
+        head.className = 'group';
+        const cell = el('td', key.replace(/_/g, ' '));
+        cell.colSpan = 2;
+        head.appendChild(cell);
+        for (const [k, v] of Object.entries(value)) add(visible(k), show(v), true);
       } else {
         add(key.replace(/_/g, ' '), show(value));
       }

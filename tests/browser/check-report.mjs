@@ -54,6 +54,7 @@ try {
   page.on('pageerror', (err) => result.console_errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() === 'error') result.console_errors.push(`console.error: ${msg.text()}`);
+    if (msg.type() === 'warning') result.console_errors.push(`console.warning: ${msg.text()}`);
   });
   page.on('requestfailed', (req) => {
     if (req.url() !== pageUrl && !result.blocked_requests.includes(req.url())) {
