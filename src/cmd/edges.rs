@@ -40,6 +40,8 @@ impl Rows for EdgeRows<'_> {
         let mut columns = COLUMNS.to_vec();
         if self.0.accounts.given {
             columns.extend(crate::cmd::events::NAME_COLUMNS);
+            // As the graph draws it: an end in an account not in the file.
+            columns.push("external");
         }
         columns
     }
@@ -70,6 +72,7 @@ impl Rows for EdgeRows<'_> {
                 for account in [&from.account, &to.account] {
                     cells.push(Cell::Text(names.name(account).unwrap_or("")));
                 }
+                cells.push(Cell::MaybeBool(Some(self.0.is_external(edge))));
             }
             emit(&cells)?;
         }
