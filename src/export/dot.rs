@@ -103,15 +103,14 @@ fn node_label(node: &Node, graph: &MaskGraph) -> String {
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     let failed_only = edge.successes == 0;
     if edge.roles > 0 {
-        // At account level the refusals go with the hops (`67 hops (12 refused), 6 roles`):
-        // after the roles they read as roles failing.
-        write!(out, "label=\"{}", plural(edge.count(), "hop"))?;
-        if failed_only {
-            out.extend_from_slice(b" (all refused)");
-        } else if edge.failures > 0 {
-            write!(out, " ({} refused)", edge.failures)?;
-        }
-        write!(out, ", {}", plural(edge.roles, "role"))?;
+        // At account level: `67 hops (12 refused), 6 roles`.
+        write!(
+            out,
+            "label=\"{}{}, {}",
+            plural(edge.count(), "hop"),
+            super::hops_refused(edge),
+            plural(edge.roles, "role")
+        )?;
     } else {
         write!(out, "label=\"{}", edge.count())?;
         if failed_only {

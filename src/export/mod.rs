@@ -73,19 +73,24 @@ pub fn own_hand_overs_text(edges: &[&Edge]) -> Option<String> {
     Some(text)
 }
 
-/// `12 hops inside (1 refused), 3 roles`: an account's own hops, at account level (the
-/// refusals with the hops: after the roles they read as roles failing).
+/// `12 hops inside (1 refused), 3 roles`: an account's own hops, at account level.
 pub fn own_hops_text(edge: &Edge) -> String {
-    let refused = match (edge.successes, edge.failures) {
+    format!(
+        "{} inside{}, {}",
+        plural(edge.count(), "hop"),
+        hops_refused(edge),
+        plural(edge.roles, "role")
+    )
+}
+
+/// The refusals of an account-level edge of hops, said beside the hops (` (12 refused)`,
+/// ` (all refused)`, or nothing): after the roles they read as roles failing.
+pub fn hops_refused(edge: &Edge) -> String {
+    match (edge.successes, edge.failures) {
         (_, 0) => String::new(),
         (0, _) => " (all refused)".to_owned(),
         (_, failures) => format!(" ({failures} refused)"),
-    };
-    format!(
-        "{} inside{refused}, {}",
-        plural(edge.count(), "hop"),
-        plural(edge.roles, "role")
-    )
+    }
 }
 
 /// One cell of a tabular output, typed so JSON keeps numbers and booleans.

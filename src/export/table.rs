@@ -118,18 +118,18 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
     // Records only for rows: a header alone (no row) stays a line, however wide. A last column
     // that runs on (a chain) may wrap: what must fit is the others and its header.
     let runs_on = rows.last_column_runs_on() && columns > 1;
-    let too_wide = |line: &Vec<String>| {
+    let too_wide = |line: &Vec<String>, limit: usize| {
         if runs_on {
             let mut head = line[..columns - 1].to_vec();
             head.push(lines[0][columns - 1].clone());
-            width(&render(&head)) > limit_or_max(fit)
+            width(&render(&head)) > limit
         } else {
-            width(&render(line)) > limit_or_max(fit)
+            width(&render(line)) > limit
         }
     };
     if let Some(limit) = fit
         && lines.len() > 1
-        && lines.iter().any(too_wide)
+        && lines.iter().any(|line| too_wide(line, limit))
     {
         return write_records(&lines, limit, wtr);
     }
@@ -137,10 +137,6 @@ pub fn write(rows: &dyn Rows, fit: Option<usize>, wtr: &mut dyn Write) -> io::Re
         writeln!(wtr, "{}", render(line))?;
     }
     Ok(())
-}
-
-fn limit_or_max(fit: Option<usize>) -> usize {
-    fit.unwrap_or(usize::MAX)
 }
 
 /// `lines` (the header, then the rows) as records: see [`write()`].
