@@ -1234,6 +1234,21 @@ fn the_organization_juggles_where_its_truth_says_and_nowhere_else() {
 // ------------------------------------------------------------------------------------------
 // Hostile input
 
+/// Two Reader hops at 11:00, each called by the session the other issued: a loop of links.
+fn reader_loop() -> [Value; 2] {
+    let hop = |key: &str, issued: &str, id: &str| {
+        assume(
+            session("Reader", "x", key, "11:00:00"),
+            "11:00:00",
+            &role("Reader"),
+            "x",
+            issued,
+            id,
+        )
+    };
+    [hop("ASIAX2", "ASIAX1", "x1"), hop("ASIAX1", "ASIAX2", "x2")]
+}
+
 /// A chain of 4,000 hops Admin -> Deployer -> Admin -> ... all in one second (linked by
 /// their keys), two hops whose keys name each other (a cycle of links), and 20,000 refusals of
 /// one identity in one second before its success: every walk is bounded, nothing is compared
@@ -1268,22 +1283,7 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
             &format!("h{i:05}"),
         ));
     }
-    records.push(assume(
-        session("Reader", "x", "ASIAX2", "11:00:00"),
-        "11:00:00",
-        &role("Reader"),
-        "x",
-        "ASIAX1",
-        "x1",
-    ));
-    records.push(assume(
-        session("Reader", "x", "ASIAX1", "11:00:00"),
-        "11:00:00",
-        &role("Reader"),
-        "x",
-        "ASIAX2",
-        "x2",
-    ));
+    records.extend(reader_loop());
     for i in 0..20_000 {
         records.push(refused(
             user("mallory"),
@@ -1333,6 +1333,71 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
             ids("f", &(0..15).collect::<Vec<_>>(), "f99999")
         )
     );
+}
+
+/// Regression (session 27): a loop of links among same-second hops (each hop called with the
+/// key the other issued, as only crafted records can be) had no row in `chains`, though
+/// `events` listed its hops. The loop is cut where the walk meets it, and each hop shows, on
+/// a path begun from the caller's role, as a chain whose first hop is not read; a hop that
+/// goes on from the loop (Audit) shows on the same path.
+#[test]
+fn a_loop_of_same_second_links_shows_in_chains() {
+    let [x1, x2] = reader_loop();
+    let records = [
+        x1,
+        x2,
+        assume(
+            session("Admin", "a", "ASIAA2", "11:00:00"),
+            "11:00:00",
+            &role("Deploy"),
+            "d",
+            "ASIAA1",
+            "a1",
+        ),
+        assume(
+            session("Deploy", "d", "ASIAA1", "11:00:00"),
+            "11:00:00",
+            &role("Admin"),
+            "a",
+            "ASIAA2",
+            "a2",
+        ),
+        assume(
+            session("Admin", "a", "ASIAA2", "11:00:00"),
+            "11:05:00",
+            &role("Audit"),
+            "u",
+            "ASIAA3",
+            "a3",
+        ),
+    ];
+    let dir = logs(&records);
+    for threads in ["1", "2"] {
+        let output = run(&[
+            "chains",
+            "-q",
+            "-j",
+            threads,
+            "--format",
+            "csv",
+            path_of(&dir),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let (admin, deploy, reader, audit) =
+            (role("Admin"), role("Deploy"), role("Reader"), role("Audit"));
+        assert_eq!(
+            stdout(&output),
+            format!(
+                "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
+                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:05:00Z,0,0,,[... hops not read ...] -> \
+                 {deploy} -> {admin} -> {audit}\n\
+                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,1,,[... hops not read ...] -> \
+                 {deploy} -> {admin} -> {deploy}\n\
+                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,2,,[... hops not read ...] -> \
+                 {reader} -> {reader} -> {reader}\n"
+            )
+        );
+    }
 }
 
 /// Forty addresses of one outside /24 take one place in the session's list of networks: they

@@ -20,6 +20,9 @@
 //! the path (A → B → A → B has two). A path longer than [`SHOWN_HOPS`] hops shows its first
 //! and last hops around `[... N hops ...]`, so each row's text is bounded: output too grows
 //! with the hops. The full path of any hop is in `trailmask events` (`parent_event_id`).
+//! A loop of links (hops in one second, each called with the key another issued: crafted
+//! records, as no session acts before it is issued) is cut where the walk meets it: the hop
+//! there starts its path as a chain whose first hop is not read.
 
 use super::{Context, Needs, execute};
 use crate::arn;
@@ -282,6 +285,9 @@ impl<'a> ChainRows<'a> {
         let mut path: Vec<u32> = vec![NONE; all.len()];
         let mut began: Vec<Option<DateTime<Utc>>> = vec![None; all.len()];
         let mut placed = vec![false; all.len()];
+        // The hops where a loop of links was cut: they start their paths, so they do not go
+        // on from their parents.
+        let mut cut = vec![false; all.len()];
         let mut climb = Vec::new();
         for start in 0..all.len() {
             let mut at = Some(start);
@@ -295,31 +301,29 @@ impl<'a> ChainRows<'a> {
                 let parent = event.chain().parent.filter(|&p| p < all.len());
                 let (up, up_began) = parent.map_or((NONE, None), |p| (path[p], began[p]));
                 // A hop of a known origin; or the earliest hop read of a chain whose first hop
-                // is not in the logs (no origin, no parent), or a hop on from one. (A hop whose
-                // parent was never placed is on a loop of same-second links, or goes on from
-                // one: left out, as README says.)
+                // is not in the logs (no origin, no parent), or a hop on from one. A hop whose
+                // parent is not placed yet is where this walk met a loop of same-second links
+                // (each hop's key issued by the next): the loop is cut there, and the hop starts
+                // its path as an earliest hop read does (its origin is unknown).
                 let path_start = if up != NONE {
-                    Some(trie.nodes[up as usize].start)
+                    trie.nodes[up as usize].start
                 } else if event.chain().depth.is_some() {
-                    Some(trie.index_start(Start::Origin(&event.chain().origin)))
-                } else if parent.is_none() {
+                    trie.index_start(Start::Origin(&event.chain().origin))
+                } else {
+                    cut[i] = parent.is_some();
                     let caller = match event.caller_role_arn() {
                         "" => Cow::Owned(event.origin_label()),
                         role => Cow::Borrowed(role),
                     };
-                    Some(trie.index_start(Start::Unread(caller)))
-                } else {
-                    None
+                    trie.index_start(Start::Unread(caller))
                 };
-                if let Some(start) = path_start {
-                    path[i] = trie.child(
-                        up,
-                        start,
-                        event.target(),
-                        event.cross_account == Some(true),
-                        i,
-                    );
-                }
+                path[i] = trie.child(
+                    up,
+                    path_start,
+                    event.target(),
+                    event.cross_account == Some(true),
+                    i,
+                );
                 began[i] = up_began.or(event.event_time);
             }
         }
@@ -335,7 +339,12 @@ impl<'a> ChainRows<'a> {
         let kept: Vec<bool> = (0..all.len()).map(keep).collect();
         let mut goes_on = vec![false; all.len()];
         for (i, event) in all.iter().enumerate() {
-            if let Some(p) = event.chain().parent.filter(|&p| kept[i] && p < all.len()) {
+            let from_parent = kept[i] && !cut[i];
+            if let Some(p) = event
+                .chain()
+                .parent
+                .filter(|&p| from_parent && p < all.len())
+            {
                 goes_on[p] = true;
             }
         }
