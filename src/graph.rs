@@ -171,9 +171,9 @@ pub struct Edge<'e> {
     pub cross_account: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
-    /// At account level, the distinct roles (or other masks) put on or handed over; 0 at
-    /// other levels.
-    pub roles: u64,
+    /// At account level, the distinct masks put on or handed over, by kind; none at other
+    /// levels.
+    pub masks: MaskCounts,
     /// A hand-over's calls (`RunInstances`, `CreateFunction20150331`): distinct, sorted.
     /// Empty for a hop.
     pub calls: Vec<&'e str>,
@@ -407,9 +407,60 @@ impl<'e> Scratch<'e> {
         edge.source_ips = sorted_distinct(&mut self.ips);
         edge.subjects = sorted_distinct(&mut self.subjects);
         if count_roles {
-            edge.roles = sorted_distinct(&mut self.targets).len() as u64;
+            edge.masks = MaskCounts::of(&sorted_distinct(&mut self.targets));
         }
         edge
+    }
+}
+
+/// The distinct masks an account-level edge puts on, by kind: a mask is mostly a role, but
+/// `AssumeRoot` puts on an account's root and `GetFederationToken` makes a federated user.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct MaskCounts {
+    /// Roles, a role no record names (a refusal's) among them.
+    pub roles: u64,
+    /// Account roots (`AssumeRoot`).
+    pub roots: u64,
+    /// Federated users (`GetFederationToken`).
+    pub federated_users: u64,
+}
+
+impl MaskCounts {
+    /// The counts of `targets` (distinct), told apart by their ARNs.
+    fn of(targets: &[&str]) -> MaskCounts {
+        let mut counts = MaskCounts::default();
+        for target in targets {
+            match arn::Arn::parse(target).map(|parsed| parsed.principal()) {
+                Some(arn::Principal::Root) => counts.roots += 1,
+                Some(arn::Principal::FederatedUser) => counts.federated_users += 1,
+                _ => counts.roles += 1,
+            }
+        }
+        counts
+    }
+
+    /// True when anything was counted (only account-level edges count).
+    pub fn any(&self) -> bool {
+        self.roles + self.roots + self.federated_users > 0
+    }
+
+    /// `6 roles`, `5 roles and 1 federated user`, `1 account root`: each kind counted.
+    pub fn text(&self) -> String {
+        use crate::export::plural;
+        let parts: Vec<String> = [
+            (self.roles, "role"),
+            (self.roots, "account root"),
+            (self.federated_users, "federated user"),
+        ]
+        .into_iter()
+        .filter(|&(count, _)| count > 0)
+        .map(|(count, noun)| plural(count, noun))
+        .collect();
+        match parts.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => format!("{} and {last}", init.join(", ")),
+        }
     }
 }
 
@@ -464,7 +515,7 @@ fn fold_hand_overs<'e>(run: &[HandOverEdge<'e>], count_roles: bool) -> Edge<'e> 
     edge.calls.dedup();
     edge.source_ips = sorted_distinct(&mut ips);
     if count_roles {
-        edge.roles = sorted_distinct(&mut roles).len() as u64;
+        edge.masks = MaskCounts::of(&sorted_distinct(&mut roles));
     }
     edge
 }
@@ -1326,7 +1377,7 @@ mod tests {
             services,
             [Some("ec2.amazonaws.com"), Some("lambda.amazonaws.com")]
         );
-        assert_eq!(own[account][1].roles, 2, "lambda-media and Admin");
+        assert_eq!(own[account][1].masks.roles, 2, "lambda-media and Admin");
         assert!(graph.own_hops()[account].is_some_and(|e| !e.is_hand_over()));
     }
 

@@ -102,14 +102,14 @@ fn node_label(node: &Node, graph: &MaskGraph) -> String {
 /// Straight into `out`: a large graph is mostly edges.
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     let failed_only = edge.successes == 0;
-    if edge.roles > 0 {
+    if edge.masks.any() {
         // At account level: `67 hops (12 refused), 6 roles`.
         write!(
             out,
             "label=\"{}{}, {}",
             plural(edge.count(), "hop"),
             super::hops_refused(edge),
-            plural(edge.roles, "role")
+            edge.masks.text()
         )?;
     } else {
         write!(out, "label=\"{}", edge.count())?;
@@ -279,6 +279,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::MaskCounts;
 
     #[test]
     fn quote_escapes_everything_dot_cares_about() {
@@ -329,7 +330,10 @@ mod tests {
         let edge = |successes, failures, roles| Edge {
             successes,
             failures,
-            roles,
+            masks: MaskCounts {
+                roles,
+                ..MaskCounts::default()
+            },
             cross_account: true,
             ..Edge::default()
         };
@@ -348,6 +352,26 @@ mod tests {
             "2 hops (all refused), 1 role cross-account"
         );
         assert_eq!(label(&edge(1, 0, 1)), "1 hop, 1 role cross-account");
+        // Masks that are not roles are named as what they are.
+        let mut others = edge(7, 0, 5);
+        others.masks.federated_users = 1;
+        assert_eq!(
+            label(&others),
+            "7 hops, 5 roles and 1 federated user cross-account"
+        );
+        others.masks.roots = 2;
+        assert_eq!(
+            label(&others),
+            "7 hops, 5 roles, 2 account roots and 1 federated user cross-account"
+        );
+        let roots = Edge {
+            masks: MaskCounts {
+                roots: 1,
+                ..MaskCounts::default()
+            },
+            ..edge(1, 0, 0)
+        };
+        assert_eq!(label(&roots), "1 hop, 1 account root cross-account");
         // At role level (no roles counted): the count, then its refusals.
         assert_eq!(label(&edge(2, 1, 0)), "3 (1 failed) cross-account");
         assert_eq!(label(&edge(0, 1, 0)), "1 failed cross-account");

@@ -144,7 +144,9 @@ pub fn graph_value(graph: &MaskGraph) -> Value {
             put("cross_account", json!(edge.cross_account));
             put("external", json!(graph.is_external(edge)));
             if graph.account_level {
-                put("roles", json!(edge.roles));
+                put("roles", json!(edge.masks.roles));
+                put("account_roots", json!(edge.masks.roots));
+                put("federated_users", json!(edge.masks.federated_users));
             }
             if edge.is_hand_over() {
                 put("worn", json!(edge.worn));

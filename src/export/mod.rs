@@ -25,12 +25,8 @@ pub fn plural(count: u64, noun: &str) -> String {
 
 /// An edge's count as the pictures label it: `3`, or at account level `12 hops, 3 roles`.
 pub fn count_text(edge: &Edge) -> String {
-    if edge.roles > 0 {
-        format!(
-            "{}, {}",
-            plural(edge.count(), "hop"),
-            plural(edge.roles, "role")
-        )
+    if edge.masks.any() {
+        format!("{}, {}", plural(edge.count(), "hop"), edge.masks.text())
     } else {
         edge.count().to_string()
     }
@@ -41,8 +37,8 @@ pub fn count_text(edge: &Edge) -> String {
 /// level the roles handed over (`passes 2 roles to ec2.amazonaws.com (5)`).
 pub fn hand_over_text(edge: &Edge) -> String {
     let service = edge.kind.service().unwrap_or("");
-    let what = if edge.roles > 0 {
-        format!("passes {} to {service}", plural(edge.roles, "role"))
+    let what = if edge.masks.any() {
+        format!("passes {} to {service}", edge.masks.text())
     } else {
         format!("passes to {service}")
     };
@@ -79,7 +75,7 @@ pub fn own_hops_text(edge: &Edge) -> String {
         "{} inside{}, {}",
         plural(edge.count(), "hop"),
         hops_refused(edge),
-        plural(edge.roles, "role")
+        edge.masks.text()
     )
 }
 
@@ -236,7 +232,10 @@ mod tests {
             kind: EdgeKind::HandOver { service },
             successes,
             failures,
-            roles,
+            masks: crate::graph::MaskCounts {
+                roles,
+                ..Default::default()
+            },
             ..Edge::default()
         }
     }
