@@ -24,6 +24,7 @@ use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
 use crate::read::decode::{Interest, SkipReason};
 use crate::scan::{Scan, assemble, find_inputs, read_files};
+use indicatif::ProgressDrawTarget;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -503,11 +504,29 @@ pub(crate) fn folders_outside(folders: u64) -> String {
     format!(", {} outside the window", plural(folders, "date folder"))
 }
 
+/// How long a run goes before its line on stderr shows: a run that ends sooner (most runs on
+/// a day's logs) draws nothing, not a bar flashed and cleared. Cargo waits as long.
+const SHOW_BAR_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A line on stderr drawn with `template`, once [`SHOW_BAR_AFTER`] has passed and unless it
+/// has been finished by then.
+fn delayed_bar(template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    bar.set_style(progress_style(template));
+    let shown = bar.clone();
+    // A thread of its own, not waited for: the run may end first. Setting the target draws
+    // nothing, so a bar finished (and cleared) just before is never drawn again.
+    std::thread::spawn(move || {
+        std::thread::sleep(SHOW_BAR_AFTER);
+        if !shown.is_finished() {
+            shown.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    });
+    bar
+}
+
 fn progress_bar() -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(progress_style(
-        "{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}",
-    ));
+    let bar = delayed_bar("{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}");
     bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -531,8 +550,7 @@ pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
     if !s3 || plan.quiet || typed_at_terminal(plan) || !io::stderr().is_terminal() {
         return find();
     }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_style(progress_style("{spinner} listing S3: {msg} {elapsed}"));
+    let bar = delayed_bar("{spinner} listing S3: {msg} {elapsed}");
     let done = std::sync::atomic::AtomicBool::new(false);
     let show = || {
         let (folders, objects) = crate::read::s3::listed_so_far();
