@@ -733,7 +733,11 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                     match (outcome, caller.account.is_empty(), session_name.is_empty()) {
                         (Outcome::Success, false, false) => Some(format!(
                             "arn:{}:sts::{}:federated-user/{}",
-                            arn::Arn::parse(&caller.source).map_or("aws", |a| a.partition),
+                            // The caller's partition, else the Region's (as for `AssumeRoot`).
+                            arn::Arn::parse(&caller.source).map_or_else(
+                                || arn::partition_of_region(record.aws_region.as_str()),
+                                |a| a.partition
+                            ),
                             caller.account,
                             session_name
                         )),

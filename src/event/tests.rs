@@ -219,6 +219,18 @@ fn federated_user_and_get_token_calls() {
         ("444444444444", Some(false))
     );
 
+    // A caller not named by ARN: the federated user's partition is the Region's.
+    let china = one(
+        r#"{"eventName": "GetFederationToken", "awsRegion": "cn-north-1",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "555555555555", "userName": "broker"},
+        "requestParameters": {"name": "contractor"},
+        "responseElements": {"credentials": {"accessKeyId": "ASIAFED"}}}"#,
+    );
+    assert_eq!(
+        china.session_arn(),
+        "arn:aws-cn:sts::555555555555:federated-user/contractor"
+    );
+
     let session = one(r#"{"eventName": "GetSessionToken",
         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::4:user/dave", "accountId": "4"},
         "responseElements": {"credentials": {"accessKeyId": "ASIADAVE"}}}"#);
