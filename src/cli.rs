@@ -212,18 +212,13 @@ pub struct EventsArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// csv: one row per role assumption, for auditors' spreadsheets (columns in the README);
-    /// jsonl: one JSON object per line.
-    #[arg(long, value_enum, default_value_t = EventsFormat::Csv)]
-    pub format: EventsFormat,
+    /// json: an array; jsonl: one JSON object per line; table: aligned columns, for a terminal
+    /// (one record after another when they do not fit).
+    #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
+    pub format: RowsFormat,
     /// Do not neutralize spreadsheet formulas in CSV cells (see README: CSV injection).
     #[arg(long)]
     pub raw: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EventsFormat {
-    Csv,
-    Jsonl,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -309,9 +304,9 @@ pub struct PassroleArgs {
     #[command(flatten)]
     pub read: ReadArgs,
     /// csv: one row per role handed over in a call (success or failure), for auditors;
-    /// table: aligned columns; json: an array.
-    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
-    pub format: TableFormat,
+    /// json: an array; jsonl: one object per line; table: aligned columns.
+    #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
+    pub format: RowsFormat,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -387,18 +382,13 @@ pub enum TableFormat {
 pub struct EdgesArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// csv: one row per edge, for auditors; json: an array.
-    #[arg(long, value_enum, default_value_t = EdgesFormat::Csv)]
-    pub format: EdgesFormat,
+    /// csv: one row per edge, for auditors; json: an array; jsonl: one object per line;
+    /// table: aligned columns, for a terminal.
+    #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
+    pub format: RowsFormat,
     /// Do not neutralize spreadsheet formulas in CSV cells.
     #[arg(long)]
     pub raw: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EdgesFormat {
-    Csv,
-    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -21,6 +21,30 @@ fn events_jsonl() {
     );
 }
 
+/// The commands of rows take the same four formats (session 27: `events` and `edges` had two
+/// each, `passrole` three): JSON is an array of the JSON Lines rows, and the table the rows
+/// aligned.
+#[test]
+fn events_edges_and_passrole_have_every_row_format() {
+    for command in ["events", "edges", "passrole"] {
+        let format = |format| ok(&[command, "-q", "--format", format, "sample-logs"]);
+        let array: serde_json::Value = serde_json::from_str(&format("json")).unwrap();
+        let lines: Vec<serde_json::Value> = format("jsonl")
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(array, serde_json::Value::Array(lines), "{command}");
+        let rows = csv_rows(&ok(&[command, "-q", "sample-logs"])).len();
+        let table = format("table");
+        assert_eq!(
+            table.lines().count(),
+            rows,
+            "{command}: a line per row, header included"
+        );
+        golden(&format!("sample-{command}.txt"), &table);
+    }
+}
+
 #[test]
 fn events_with_account_names() {
     golden(

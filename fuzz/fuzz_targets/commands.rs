@@ -67,6 +67,8 @@ const MERGED: &[&[&str]] = &[
 const DIRECT: &[&[&str]] = &[
     &["findings", "--format", "table"],
     &["activity", "--format", "table"],
+    &["events", "--format", "table"],
+    &["edges", "--format", "table"],
     &["activity", "--by", "origin"],
     &["activity", "--calls"],
     &["report"],

@@ -8,7 +8,7 @@
 //! `edges` reads no hand-overs.
 
 use super::{Needs, execute};
-use crate::cli::{EdgesArgs, EdgesFormat};
+use crate::cli::{EdgesArgs, RowsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::graph::{GraphOptions, MaskGraph};
@@ -87,8 +87,10 @@ pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);
         let written = match args.format {
-            EdgesFormat::Csv => export::csv::write(&rows, args.raw, wtr),
-            EdgesFormat::Json => export::json::write_array(&rows, wtr),
+            RowsFormat::Csv => export::csv::write(&rows, args.raw, wtr),
+            RowsFormat::Json => export::json::write_array(&rows, wtr),
+            RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
+            RowsFormat::Table => context.write_table(&rows, wtr),
         };
         super::let_go(graph);
         written

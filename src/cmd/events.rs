@@ -1,7 +1,7 @@
 //! `trailmask events`: one row per distinct role assumption, sorted by time then `eventID`.
 
 use super::{Context, Needs, execute};
-use crate::cli::{EventsArgs, EventsFormat};
+use crate::cli::{EventsArgs, RowsFormat};
 use crate::event::{self, RoleAssumption};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, IndexedRows, Rows};
@@ -130,8 +130,10 @@ pub fn run(args: &EventsArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = EventRows { context };
         match args.format {
-            EventsFormat::Csv => export::csv::write_indexed(&rows, args.raw, wtr),
-            EventsFormat::Jsonl => export::json::write_lines_indexed(&rows, wtr),
+            RowsFormat::Csv => export::csv::write_indexed(&rows, args.raw, wtr),
+            RowsFormat::Jsonl => export::json::write_lines_indexed(&rows, wtr),
+            RowsFormat::Json => export::json::write_array(&rows, wtr),
+            RowsFormat::Table => context.write_table(&rows, wtr),
         }
     })
 }

@@ -3,7 +3,7 @@
 //! it. The rows come from [`crate::passrole`]; this module only lays them out.
 
 use super::{Context, Needs, execute_for};
-use crate::cli::{PassroleArgs, TableFormat};
+use crate::cli::{PassroleArgs, RowsFormat};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::passrole::HandOver;
@@ -80,9 +80,10 @@ pub fn run(args: &PassroleArgs, stderr: &mut dyn Write) -> ExitCode {
         &|context, wtr| {
             let rows = PassroleRows::of(context);
             match args.format {
-                TableFormat::Table => context.write_table(&rows, wtr),
-                TableFormat::Csv => export::csv::write(&rows, false, wtr),
-                TableFormat::Json => export::json::write_array(&rows, wtr),
+                RowsFormat::Table => context.write_table(&rows, wtr),
+                RowsFormat::Csv => export::csv::write(&rows, false, wtr),
+                RowsFormat::Json => export::json::write_array(&rows, wtr),
+                RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
             }
         },
     )
