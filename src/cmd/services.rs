@@ -85,19 +85,12 @@ impl<'a> ServiceRows<'a> {
 
 impl Rows for ServiceRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
-        let mut columns = vec![
-            "service",
-            "role_arn",
-            "role_account",
-            "count",
-            "first_seen",
-            "last_seen",
-            "sessions",
-        ];
+        // The account's name beside its id: this is a table first (its default format).
+        let mut columns = vec!["service", "role_arn", "role_account"];
         if self.names.given {
             columns.push("role_account_name");
         }
-        columns.push("passers");
+        columns.extend(["count", "first_seen", "last_seen", "sessions", "passers"]);
         columns
     }
 
@@ -107,15 +100,17 @@ impl Rows for ServiceRows<'_> {
                 Cell::Text(service),
                 Cell::Text(role),
                 Cell::Text(used.role_account),
-                Cell::Count(used.count),
-                Cell::Owned(timefmt::format_opt(used.seen.first.as_ref())),
-                Cell::Owned(timefmt::format_opt(used.seen.last.as_ref())),
-                Cell::Count(used.sessions.len() as u64),
             ];
             if self.names.given {
                 cells.push(Cell::Text(self.names.name(used.role_account).unwrap_or("")));
             }
-            cells.push(Cell::List(used.passers.iter().copied().collect()));
+            cells.extend([
+                Cell::Count(used.count),
+                Cell::Owned(timefmt::format_opt(used.seen.first.as_ref())),
+                Cell::Owned(timefmt::format_opt(used.seen.last.as_ref())),
+                Cell::Count(used.sessions.len() as u64),
+                Cell::List(used.passers.iter().copied().collect()),
+            ]);
             emit(&cells)?;
         }
         Ok(())
