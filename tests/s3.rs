@@ -1165,11 +1165,12 @@ fn s3_a_large_object_cut_off_resumes_where_it_stopped() {
 fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
     use crate::terminal::{Pty, run_in_pty};
     let Some(moto) = moto() else { return };
+    // 400 folders: a listing long enough for the line to show (after half a second).
     let objects = numbered_events(
-        60,
+        400,
         "2021-11-01",
-        |n| format!("logs/{n:02}/a.json.gz"),
-        |n| format!("listed-{n:02}"),
+        |n| format!("logs/{n:03}/a.json.gz"),
+        |n| format!("listed-{n:03}"),
     );
     moto.upload("slow-list", &objects);
     let mut env = test_credentials(&moto.endpoint());
@@ -1183,7 +1184,7 @@ fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
     let piped = moto.run(&["edges", "-q", "s3://slow-list/logs/"]);
     let text = String::from_utf8_lossy(&screen.bytes).into_owned();
     let expected = format!(
-        "{}trailmask: 60 files read, 0 skipped, 0 failed; 60 role assumptions\n",
+        "{}trailmask: 400 files read, 0 skipped, 0 failed; 400 role assumptions\n",
         stdout(&piped)
     );
     assert!(text.ends_with(&expected), "{text}");
@@ -1193,9 +1194,9 @@ fn s3_listing_says_how_far_it_has_got_on_a_terminal() {
         lines.contains(" listing S3: "),
         "no listing line: {lines:?}"
     );
-    // The last count drawn is the whole listing's: the top folder and its 60.
+    // The last count drawn is the whole listing's: the top folder and its 400.
     assert!(
-        lines.contains("61 folders listed, 60 objects found"),
+        lines.contains("401 folders listed, 400 objects found"),
         "{lines:?}"
     );
     assert_eq!(screen.shown(before).trim(), "", "not cleared: {lines:?}");
