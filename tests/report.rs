@@ -208,6 +208,33 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
         .count();
     assert_eq!(len(&shown["hand_over_edges"]), hand_overs as u64);
 
+    // Session 27: identity providers are drawn in the box of the account that registered them
+    // (as the DOT draws them), beside the roles they enter, not in the services' block; the
+    // services are a row, and a role they enter is at the top of its layer. Lines through
+    // other nodes fell from 32 to 16, and none from a service runs through another service.
+    let providers: serde_json::Map<String, Value> = graph["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "saml" || n["kind"] == "web-identity")
+        .map(|n| {
+            let account = n["account"].as_str().unwrap();
+            (
+                n["id"].as_str().unwrap().to_owned(),
+                Value::from(format!("trailmask-group:{account}")),
+            )
+        })
+        .collect();
+    assert_eq!(providers.len(), 3);
+    assert_eq!(shown["provider_boxes"], Value::Object(providers), "{shown}");
+    let through = shown["edges_through_nodes"].as_array().unwrap();
+    assert!(through.len() <= 16, "{through:#?}");
+    let service = |id: &Value| id.as_str().unwrap().starts_with("aws-service:");
+    assert!(
+        !through.iter().any(|x| service(&x[0]) && service(&x[2])),
+        "{through:#?}"
+    );
+
     let data = embedded_data(&page);
     assert_eq!(
         ids(&data["graph"]),

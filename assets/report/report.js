@@ -7,8 +7,9 @@
 (function () {
   'use strict';
 
-  // Kinds that belong to no account box (services and identity providers), as in the DOT.
-  const NO_ACCOUNT = new Set(['aws-service', 'saml', 'web-identity']);
+  // Kinds that belong to no account box, as in the DOT: AWS services. An identity provider
+  // sits in the box of the account that registered it, beside the roles it enters.
+  const NO_ACCOUNT = new Set(['aws-service']);
   const MAX_LABEL = 34;
   const MAX_ROWS = 5000;
   const GROUP_PREFIX = 'trailmask-group:';
@@ -25,6 +26,8 @@
   const BLOCK_GAP = 70;
   const BLOCK_ASPECT = 1.4;
   const TARGET_ASPECT = 1.75;
+  // The most AWS services side by side in a row of their block.
+  const SERVICES_PER_ROW = 8;
   // Blocks of at most this many nodes are never flattened into one wrapped layer.
   const SMALL_BLOCK = 12;
 
@@ -138,8 +141,9 @@
 
   // Positions for every node. Each account is a box: inside it, the account's own hops read
   // left to right in layers (each layer ordered by the barycentre of its neighbours, and
-  // wrapped into sub-columns so the box stays compact); services and identity providers form
-  // one more block without a box. The blocks go in flow order (the accounts that others are
+  // wrapped into sub-columns so the box stays compact; an identity provider is in the box of
+  // the account that registered it); AWS services form a row, one more block without a box,
+  // and pull the roles they enter to the top of their layers. The blocks go in flow order (the accounts that others are
   // entered from first) onto shelves, left to right, whose width gives the whole drawing a
   // screen-like shape. No randomness: the same data, the same picture.
   function layout(sizes) {
@@ -159,8 +163,15 @@
     // Inside each block: layers of its own hops (hops between blocks do not count).
     const rank = layers(n, pairs.filter(([s, t]) => groups[s] === groups[t]));
     const near = Array.from({ length: n }, () => []);
+    // Hops into a box from the AWS services, whose block goes first (above or left of the
+    // boxes): they pull the role they enter to the top of its layer, so their lines come in
+    // without crossing the roles below it.
+    const fromServices = new Array(n).fill(0);
     for (const [s, t] of pairs) {
-      if (groups[s] !== groups[t]) continue;
+      if (groups[s] !== groups[t]) {
+        if (groups[s] === '' && groups[t] !== '') fromServices[t]++;
+        continue;
+      }
       near[s].push(t);
       near[t].push(s);
     }
@@ -181,20 +192,9 @@
       const ranks = Math.max(...list.map((v) => rank[v])) + 1;
       const cells = Array.from({ length: ranks }, () => []);
       for (const v of list) cells[rank[v]].push(v);
-      // Barycentre sweeps on each node's place in its layer.
-      const pos = new Map();
-      const place = () => cells.forEach((cell) => cell.forEach((v, p) => pos.set(v, p - cell.length / 2)));
-      place();
-      for (let sweep = 0; sweep < 6 && ranks > 1; sweep++) {
-        for (const cell of cells) {
-          const key = new Map(cell.map((v) => {
-            const others = near[v];
-            return [v, others.length ? others.reduce((a, w) => a + pos.get(w), 0) / others.length : pos.get(v)];
-          }));
-          cell.sort((p, q) => key.get(p) - key.get(q) || p - q);
-          cell.forEach((v, p) => pos.set(v, p - cell.length / 2));
-        }
-      }
+      // The layers ordered by barycentre sweeps; a hop from a service counts as a neighbour
+      // above every layer.
+      sweep(cells, near, (v) => [-fromServices[v], fromServices[v]]);
       let colWidth = cells.map((cell) => Math.max(...cell.map((v) => sizes[v].w)) + COL_GAP);
       let tallest = Math.max(...cells.map((c) => c.length));
       // Too many layers for a compact box (long chains inside one account): one layer, in
@@ -222,6 +222,9 @@
           limit = l;
         }
       }
+      // The services' block is a row (rows of up to eight), above or left of the boxes: the
+      // lines from a column of services ran through the services below each.
+      if (names[b] === '') limit = Math.ceil(list.length / SERVICES_PER_ROW);
       const { width, height } = shape(limit);
       const boxed = names[b] !== '';
       return {
@@ -276,6 +279,38 @@
       }
     }
     if (!packed) packed = shelve(total);
+    return place(packed, blocks, n);
+  }
+
+  // Barycentre sweeps: each layer of `cells` ordered by the mean place of its nodes'
+  // neighbours in the block (`near`, places counted from each layer's middle) and of their
+  // pulls from outside it (`pull(v)`: [sum, count] in units of the tallest layer's height:
+  // -1 well above every layer, +1 well below). Ties keep the node order: no randomness.
+  function sweep(cells, near, pull) {
+    const pos = new Map();
+    const placeAll = () => cells.forEach((cell) => cell.forEach((v, p) => pos.set(v, p - cell.length / 2)));
+    placeAll();
+    const far = Math.max(...cells.map((cell) => cell.length));
+    const pulled = cells.some((cell) => cell.some((v) => pull(v)[1] > 0));
+    if (cells.length < 2 && !pulled) return;
+    for (let round = 0; round < 6; round++) {
+      for (const cell of cells) {
+        const key = new Map(cell.map((v) => {
+          const others = near[v];
+          const [pullSum, pullCount] = pull(v);
+          const count = others.length + pullCount;
+          const sum = others.reduce((a, w) => a + pos.get(w), 0) + pullSum * far;
+          return [v, count ? sum / count : pos.get(v)];
+        }));
+        cell.sort((p, q) => key.get(p) - key.get(q) || p - q);
+        cell.forEach((v, p) => pos.set(v, p - cell.length / 2));
+      }
+    }
+  }
+
+  // The position of every node of `blocks` packed onto shelves (`packed`), each layer of a
+  // block in its order, wrapped into sub-columns of the block's row limit.
+  function place(packed, blocks, n) {
     const positions = new Array(n);
     let y0 = 0;
     for (const shelf of packed.shelves) {
@@ -1056,6 +1091,43 @@
         cy.center(cy.getElementById(id));
       },
       tableRows: (name) => document.querySelectorAll('#' + name + ' tbody tr.row').length,
+      // The box each identity provider is drawn in ('' for none), by node id.
+      providerBoxes: () => Object.fromEntries(nonGroupNodes()
+        .filter((n) => n.data('kind') === 'saml' || n.data('kind') === 'web-identity')
+        .map((n) => [n.id(), n.data('parent') || ''])),
+      // Each edge whose straight line runs through a node other than its ends (its box less a
+      // pixel each side), as [source, target, node]: what makes a picture hard to follow.
+      edgesThroughNodes: () => {
+        const nodes = nonGroupNodes().filter((n) => !n.hasClass('hidden'));
+        const through = [];
+        cy.edges().filter((e) => !e.hasClass('hidden')).forEach((e) => {
+          const a = e.source().position();
+          const b = e.target().position();
+          nodes.forEach((n) => {
+            if (n.id() === e.source().id() || n.id() === e.target().id()) return;
+            const p = n.position();
+            const hw = n.width() / 2 - 1;
+            const hh = n.height() / 2 - 1;
+            // The segment a-b against the box (Liang-Barsky clipping).
+            let t0 = 0;
+            let t1 = 1;
+            const dx = b.x - a.x;
+            const dy = b.y - a.y;
+            const clips = [[-dx, a.x - (p.x - hw)], [dx, p.x + hw - a.x], [-dy, a.y - (p.y - hh)], [dy, p.y + hh - a.y]];
+            for (const [q, r] of clips) {
+              if (q === 0) {
+                if (r < 0) return;
+              } else {
+                const t = r / q;
+                if (q < 0) t0 = Math.max(t0, t);
+                else t1 = Math.min(t1, t);
+              }
+            }
+            if (t0 < t1) through.push([e.data('source'), e.data('target'), n.id()]);
+          });
+        });
+        return through;
+      },
       // The hand-over edges drawn, with the style cytoscape computed for each.
       handOverEdges: () => cy.edges().filter((e) => e.data('handOver') && !e.hasClass('hidden')).map((e) => ({
         source: e.data('source'),

@@ -7,7 +7,9 @@
 // "blocked_requests"), so a passing run proves the page needs no network. The node click is a
 // real mouse click at the node's drawn position ("click_method": "mouse"); the page's test
 // hook (window.trailmaskReport) is only used to read the state back: among it, the hand-over
-// edges drawn ("hand_over_edges") with the line style cytoscape computed for each.
+// edges drawn ("hand_over_edges") with the line style cytoscape computed for each, the edges
+// whose lines run through another node ("edges_through_nodes": [source, target, node]) and
+// the box each identity provider is drawn in ("provider_boxes").
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -84,6 +86,8 @@ try {
         hand_overs: hook.tableRows('hand_overs'),
       },
       hand_over_edges: hook.handOverEdges(),
+      edges_through_nodes: hook.edgesThroughNodes(),
+      boxes: hook.providerBoxes(),
     };
   });
   if (state.error) result.console_errors.push(`app error: ${state.error}`);
@@ -96,6 +100,8 @@ try {
     scripts: state.scripts,
     tables: state.tables,
     hand_over_edges: state.hand_over_edges,
+    edges_through_nodes: state.edges_through_nodes,
+    provider_boxes: state.boxes,
   });
   if (click !== null) {
     let point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
