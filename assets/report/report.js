@@ -143,9 +143,10 @@
   // left to right in layers (each layer ordered by the barycentre of its neighbours, and
   // wrapped into sub-columns so the box stays compact; an identity provider is in the box of
   // the account that registered it); AWS services form a row, one more block without a box,
-  // and pull the roles they enter to the top of their layers. The blocks go in flow order (the accounts that others are
-  // entered from first) onto shelves, left to right, whose width gives the whole drawing a
-  // screen-like shape. No randomness: the same data, the same picture.
+  // and pull the roles they enter to the top of their layers. The blocks go in flow order
+  // (the accounts that others are entered from first) onto shelves, left to right, whose
+  // width gives the whole drawing a screen-like shape. No randomness: the same data, the same
+  // picture.
   function layout(sizes) {
     const n = graphNodes.length;
     const index = new Map(graphNodes.map((node, i) => [node.id, i]));
@@ -288,8 +289,7 @@
   // -1 well above every layer, +1 well below). Ties keep the node order: no randomness.
   function sweep(cells, near, pull) {
     const pos = new Map();
-    const placeAll = () => cells.forEach((cell) => cell.forEach((v, p) => pos.set(v, p - cell.length / 2)));
-    placeAll();
+    cells.forEach((cell) => cell.forEach((v, p) => pos.set(v, p - cell.length / 2)));
     const far = Math.max(...cells.map((cell) => cell.length));
     const pulled = cells.some((cell) => cell.some((v) => pull(v)[1] > 0));
     if (cells.length < 2 && !pulled) return;
