@@ -15,16 +15,22 @@ pub struct Arn<'a> {
     pub resource: &'a str,
 }
 
-/// The partition of a Region (`cn-north-1`: `aws-cn`; `us-gov-west-1`: `aws-us-gov`; any
-/// other, or none: `aws`).
+/// The partition of a Region (`cn-north-1`: `aws-cn`; `us-gov-west-1`: `aws-us-gov`; the
+/// isolated and sovereign partitions by their Regions' prefixes; any other, or none: `aws`).
 pub fn partition_of_region(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
+    const PARTITIONS: [(&str, &str); 7] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
+    ];
+    PARTITIONS
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |&(_, partition)| partition)
 }
 
 /// What kind of principal an ARN names, by its resource: the one place principals are told
@@ -174,6 +180,38 @@ pub fn session_of_role(role_arn: &str, session_name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_regions_partition_is_named_by_its_prefix() {
+        let partitions: Vec<&str> = [
+            "us-east-1",
+            "cn-northwest-1",
+            "us-gov-east-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "us-isof-south-1",
+            "eu-isoe-west-1",
+            "eusc-de-east-1",
+            "",
+        ]
+        .into_iter()
+        .map(partition_of_region)
+        .collect();
+        assert_eq!(
+            partitions,
+            [
+                "aws",
+                "aws-cn",
+                "aws-us-gov",
+                "aws-iso",
+                "aws-iso-b",
+                "aws-iso-f",
+                "aws-iso-e",
+                "aws-eusc",
+                "aws"
+            ]
+        );
+    }
 
     #[test]
     fn parses_role_with_path() {
