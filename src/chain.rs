@@ -277,7 +277,8 @@ fn is_user_principal(principal_id: &str) -> bool {
 
 /// Fills [`RoleAssumption::chain`] for every event. `events` must be sorted by time.
 pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
-    let parents = find_parents(events);
+    let mut parents = find_parents(events);
+    cut_loops(&mut parents);
     // Every event of a chain shares its origin's one string. Events without a parent are
     // resolved first, in parallel: they start their chains (or their origin is unknown).
     let unknown: Arc<str> = Arc::from("");
@@ -336,6 +337,49 @@ pub fn link_chains(events: &mut [Box<RoleAssumption>]) {
                 link: parent.map_or(LinkKind::None, |(_, kind)| kind),
             }));
         });
+}
+
+/// Cuts every loop of parent links at its earliest hop, which is left without a parent.
+///
+/// A hop's issuer may be logged up to [`KEY_TOLERANCE_SECS`] after it, so crafted or
+/// clock-skewed records can make a loop: hops each called with a key another of them issued.
+/// A loop has no first hop; cut at its earliest (the least index: events are in time order),
+/// it reads as a chain whose first hop is not in the logs, in time order, and every reader of
+/// the links (`chains`, the filters, `findings`, `activity`) sees the same tree. One pass:
+/// each event is walked once.
+fn cut_loops(parents: &mut [Option<(usize, LinkKind)>]) {
+    const UNSEEN: u8 = 0;
+    const ON_WALK: u8 = 1;
+    const DONE: u8 = 2;
+    let mut state = vec![UNSEEN; parents.len()];
+    let mut walk = Vec::new();
+    for start in 0..parents.len() {
+        // Up from `start` until a hop walked before; `met` is where the walk met itself.
+        let mut at = start;
+        let mut met = None;
+        while state[at] == UNSEEN {
+            state[at] = ON_WALK;
+            walk.push(at);
+            match parents[at] {
+                Some((parent, _)) if state[parent] == ON_WALK => {
+                    met = Some(parent);
+                    break;
+                }
+                Some((parent, _)) => at = parent,
+                None => break,
+            }
+        }
+        if let Some(met) = met {
+            let from = walk.iter().rposition(|&hop| hop == met).unwrap_or(0);
+            if let Some(&earliest) = walk[from..].iter().min() {
+                parents[earliest] = None;
+            }
+        }
+        for &hop in &walk {
+            state[hop] = DONE;
+        }
+        walk.clear();
+    }
 }
 
 /// Depth and origin of an event with no parent found, when it is a first hop.

@@ -1336,10 +1336,11 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
 }
 
 /// Regression (session 27): a loop of links among same-second hops (each hop called with the
-/// key the other issued, as only crafted records can be) had no row in `chains`, though
-/// `events` listed its hops. The loop is cut where the walk meets it, and each hop shows, on
-/// a path begun from the caller's role, as a chain whose first hop is not read; a hop that
-/// goes on from the loop (Audit) shows on the same path.
+/// key the other issued, as only crafted or clock-skewed records can be) had no row in
+/// `chains`, though `events` listed its hops. Every loop is now cut at its earliest hop, which
+/// has no parent: it starts a chain whose first hop is not read, from its caller's role, and
+/// the loop's other hops and a hop that goes on from it (Audit) follow in time order. The
+/// same cut serves `events`, `findings` and the filters.
 #[test]
 fn a_loop_of_same_second_links_shows_in_chains() {
     let [x1, x2] = reader_loop();
@@ -1389,15 +1390,71 @@ fn a_loop_of_same_second_links_shows_in_chains() {
             stdout(&output),
             format!(
                 "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
-                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:05:00Z,0,0,,[... hops not read ...] -> \
-                 {deploy} -> {admin} -> {audit}\n\
-                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,1,,[... hops not read ...] -> \
-                 {deploy} -> {admin} -> {deploy}\n\
+                 3,1,2026-03-03T11:00:00Z,2026-03-03T11:05:00Z,0,1,,[... hops not read ...] -> \
+                 {admin} -> {deploy} -> {admin} -> {audit}\n\
                  2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,2,,[... hops not read ...] -> \
                  {reader} -> {reader} -> {reader}\n"
             )
         );
     }
+    let events = csv_rows(&stdout(&run(&["events", "-q", path_of(&dir)])));
+    let parents: Vec<(&str, &str)> = events[1..]
+        .iter()
+        .map(|row| (row[23].as_str(), row[27].as_str()))
+        .collect();
+    assert_eq!(
+        parents,
+        [
+            ("a1", ""),
+            ("a2", "a1"),
+            ("x1", ""),
+            ("x2", "x1"),
+            ("a3", "a2")
+        ],
+        "event_id, parent_event_id"
+    );
+    // Reader put on again by a Reader session is a return on hops read; Admin, worn before
+    // a1 by a1's caller, is counted by `chains` (returns 1) but is no finding: the hop that
+    // put Admin on is not read, and a finding's proof is hops read.
+    let juggling = csv_rows(&findings(&dir, &["--kind", "role-juggling"]));
+    let proofs: Vec<&str> = juggling[1..].iter().map(|row| row[8].as_str()).collect();
+    assert_eq!(proofs, ["x1;x2"], "{juggling:?}");
+}
+
+/// Regression (session 27): a hop logged before the hop that issued its session (clock skew:
+/// a key link allows a minute) made a chain row whose first_seen came after its last_seen.
+#[test]
+fn a_chain_logged_out_of_order_spans_forward() {
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "11:00:40",
+            &role("Admin"),
+            "s",
+            "ASIAK1",
+            "p1",
+        ),
+        assume(
+            session("Admin", "s", "ASIAK1", "11:00:40"),
+            "11:00:00",
+            &role("Deploy"),
+            "d",
+            "ASIAK2",
+            "p2",
+        ),
+    ]);
+    let output = run(&["chains", "-q", "--format", "csv", path_of(&dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let alice = format!("arn:aws:iam::{ACCOUNT}:user/alice");
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
+             2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:40Z,0,0,{alice},{alice} -> {} -> {}\n",
+            role("Admin"),
+            role("Deploy")
+        )
+    );
 }
 
 /// Forty addresses of one outside /24 take one place in the session's list of networks: they

@@ -300,6 +300,58 @@ fn same_second_cycles_do_not_hang() {
     ];
     let chain = linked(events);
     assert_eq!((chain[0].1, chain[1].1), (None, None));
+    // The loop is cut at its earliest hop (x, first in output order), which has no parent;
+    // y goes on from it (session 27: both named the other, and each reader cut the loop
+    // where its own walk met it).
+    assert_eq!((chain[0].4.as_str(), chain[1].4.as_str()), ("", "x"));
+}
+
+/// A loop of three hops spread over 40 seconds (each within the key tolerance of the next)
+/// is cut at its earliest hop, so the chain reads in time order.
+#[test]
+fn a_loop_across_seconds_is_cut_at_its_earliest_hop() {
+    let session = |role: &str| crate::arn::session_of_role(role, "s").unwrap();
+    let events = vec![
+        // c (10:00:40) is called by B's session (key KB, issued by b), and issues KC.
+        hop(
+            "c",
+            "2020-01-01T10:00:40Z",
+            &session(DEPLOY),
+            ADMIN,
+            "s",
+            "KB",
+            "KC",
+            "2020-01-01T10:00:20Z",
+        ),
+        // a (10:00:00) is called by Admin's session (key KC, issued by c), and issues KA.
+        hop(
+            "a",
+            "2020-01-01T10:00:00Z",
+            &session(ADMIN),
+            DEPLOY,
+            "s",
+            "KC",
+            "KA",
+            "2020-01-01T10:00:40Z",
+        ),
+        // b (10:00:20) is called by Deploy's session (key KA, issued by a), and issues KB.
+        hop(
+            "b",
+            "2020-01-01T10:00:20Z",
+            &session(DEPLOY),
+            DEPLOY,
+            "s",
+            "KA",
+            "KB",
+            "2020-01-01T10:00:00Z",
+        ),
+    ];
+    let parents: Vec<(String, String)> = linked(events)
+        .into_iter()
+        .map(|(id, _, _, _, parent)| (id, parent))
+        .collect();
+    let pair = |id: &str, parent: &str| (id.to_owned(), parent.to_owned());
+    assert_eq!(parents, [pair("a", ""), pair("b", "a"), pair("c", "b")]);
 }
 
 #[test]

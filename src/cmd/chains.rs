@@ -20,9 +20,9 @@
 //! the path (A → B → A → B has two). A path longer than [`SHOWN_HOPS`] hops shows its first
 //! and last hops around `[... N hops ...]`, so each row's text is bounded: output too grows
 //! with the hops. The full path of any hop is in `trailmask events` (`parent_event_id`).
-//! A loop of links (hops in one second, each called with the key another issued: crafted
-//! records, as no session acts before it is issued) is cut where the walk meets it: the hop
-//! there starts its path as a chain whose first hop is not read.
+//! A loop of links (hops within a minute, each called with the key another issued: crafted
+//! or clock-skewed records) is cut at its earliest hop by [`crate::chain::link_chains`]:
+//! that hop starts its path as a chain whose first hop is not read.
 
 use super::{Context, Needs, execute};
 use crate::arn;
@@ -285,9 +285,6 @@ impl<'a> ChainRows<'a> {
         let mut path: Vec<u32> = vec![NONE; all.len()];
         let mut began: Vec<Option<DateTime<Utc>>> = vec![None; all.len()];
         let mut placed = vec![false; all.len()];
-        // The hops where a loop of links was cut: they start their paths, so they do not go
-        // on from their parents.
-        let mut cut = vec![false; all.len()];
         let mut climb = Vec::new();
         for start in 0..all.len() {
             let mut at = Some(start);
@@ -300,17 +297,14 @@ impl<'a> ChainRows<'a> {
                 let event = &all[i];
                 let parent = event.chain().parent.filter(|&p| p < all.len());
                 let (up, up_began) = parent.map_or((NONE, None), |p| (path[p], began[p]));
-                // A hop of a known origin; or the earliest hop read of a chain whose first hop
-                // is not in the logs (no origin, no parent), or a hop on from one. A hop whose
-                // parent is not placed yet is where this walk met a loop of same-second links
-                // (each hop's key issued by the next): the loop is cut there, and the hop starts
-                // its path as an earliest hop read does (its origin is unknown).
+                // A hop on from its parent's path; a hop of a known origin; or the earliest hop
+                // read of a chain whose first hop is not in the logs (no origin, no parent: a
+                // loop of links is cut at its earliest hop by `chain::link_chains`).
                 let path_start = if up != NONE {
                     trie.nodes[up as usize].start
                 } else if event.chain().depth.is_some() {
                     trie.index_start(Start::Origin(&event.chain().origin))
                 } else {
-                    cut[i] = parent.is_some();
                     let caller = match event.caller_role_arn() {
                         "" => Cow::Owned(event.origin_label()),
                         role => Cow::Borrowed(role),
@@ -339,12 +333,7 @@ impl<'a> ChainRows<'a> {
         let kept: Vec<bool> = (0..all.len()).map(keep).collect();
         let mut goes_on = vec![false; all.len()];
         for (i, event) in all.iter().enumerate() {
-            let from_parent = kept[i] && !cut[i];
-            if let Some(p) = event
-                .chain()
-                .parent
-                .filter(|&p| from_parent && p < all.len())
-            {
+            if let Some(p) = event.chain().parent.filter(|&p| kept[i] && p < all.len()) {
                 goes_on[p] = true;
             }
         }
@@ -352,7 +341,10 @@ impl<'a> ChainRows<'a> {
         for i in (0..all.len()).filter(|&i| kept[i] && !goes_on[i]) {
             let row = ended.entry(path[i]).or_default();
             row.count += 1;
-            row.seen.add_span(began[i], all[i].event_time);
+            // Both ends as times seen: a hop may be logged up to a minute before the hop that
+            // issued its session (clock skew), and a span must not end before it begins.
+            row.seen.add(began[i]);
+            row.seen.add(all[i].event_time);
         }
         let (roots, children) = trie.roots_and_children();
         let returns = trie.returns(&roots, &children);
