@@ -51,21 +51,10 @@ pub fn needs_escape(c: char) -> bool {
         )
 }
 
-/// Display width: characters, counting East Asian wide ones as two.
+/// Display width in terminal columns (Unicode's East Asian widths: a wide character takes two,
+/// a combining mark none), as the terminal draws the text.
 fn width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(text)
 }
 
 /// The widest a column is padded to (characters).
@@ -169,6 +158,10 @@ mod tests {
         assert_eq!(printable("plain ロール"), "plain ロール");
         assert_eq!(printable("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(width("ロール"), 6);
+        // Session 27 (red-team): a combining mark takes no column, an emoji two; the columns
+        // after such a name were out of line.
+        assert_eq!(width("Comb\u{301}\u{301}\u{301}"), 4);
+        assert_eq!(width("role-\u{1f511}"), 7);
     }
 
     struct Two;
