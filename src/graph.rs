@@ -443,25 +443,6 @@ impl MaskCounts {
     pub fn any(&self) -> bool {
         self.roles + self.roots + self.federated_users > 0
     }
-
-    /// `6 roles`, `5 roles and 1 federated user`, `1 account root`: each kind counted.
-    pub fn text(&self) -> String {
-        use crate::export::plural;
-        let parts: Vec<String> = [
-            (self.roles, "role"),
-            (self.roots, "account root"),
-            (self.federated_users, "federated user"),
-        ]
-        .into_iter()
-        .filter(|&(count, _)| count > 0)
-        .map(|(count, noun)| plural(count, noun))
-        .collect();
-        match parts.as_slice() {
-            [] => String::new(),
-            [one] => one.clone(),
-            [init @ .., last] => format!("{} and {last}", init.join(", ")),
-        }
-    }
 }
 
 fn sorted_distinct<'e>(values: &mut Vec<&'e str>) -> Vec<&'e str> {

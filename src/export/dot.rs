@@ -109,7 +109,7 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
             "label=\"{}{}, {}",
             plural(edge.count(), "hop"),
             super::hops_refused(edge),
-            edge.masks.text()
+            super::masks_text(&edge.masks)
         )?;
     } else {
         write!(out, "label=\"{}", edge.count())?;

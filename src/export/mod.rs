@@ -11,7 +11,7 @@ pub mod json;
 pub mod mermaid;
 pub mod table;
 
-use crate::graph::Edge;
+use crate::graph::{Edge, MaskCounts};
 use std::io;
 
 /// `1 file`, `2 files`.
@@ -23,10 +23,33 @@ pub fn plural(count: u64, noun: &str) -> String {
     }
 }
 
+/// `6 roles`, `5 roles and 1 federated user`, `1 account root`: an account-level edge's
+/// masks, each kind counted.
+pub fn masks_text(masks: &MaskCounts) -> String {
+    let parts: Vec<String> = [
+        (masks.roles, "role"),
+        (masks.roots, "account root"),
+        (masks.federated_users, "federated user"),
+    ]
+    .into_iter()
+    .filter(|&(count, _)| count > 0)
+    .map(|(count, noun)| plural(count, noun))
+    .collect();
+    match parts.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 /// An edge's count as the pictures label it: `3`, or at account level `12 hops, 3 roles`.
 pub fn count_text(edge: &Edge) -> String {
     if edge.masks.any() {
-        format!("{}, {}", plural(edge.count(), "hop"), edge.masks.text())
+        format!(
+            "{}, {}",
+            plural(edge.count(), "hop"),
+            masks_text(&edge.masks)
+        )
     } else {
         edge.count().to_string()
     }
@@ -38,7 +61,7 @@ pub fn count_text(edge: &Edge) -> String {
 pub fn hand_over_text(edge: &Edge) -> String {
     let service = edge.kind.service().unwrap_or("");
     let what = if edge.masks.any() {
-        format!("passes {} to {service}", edge.masks.text())
+        format!("passes {} to {service}", masks_text(&edge.masks))
     } else {
         format!("passes to {service}")
     };
@@ -75,7 +98,7 @@ pub fn own_hops_text(edge: &Edge) -> String {
         "{} inside{}, {}",
         plural(edge.count(), "hop"),
         hops_refused(edge),
-        edge.masks.text()
+        masks_text(&edge.masks)
     )
 }
 
