@@ -5,9 +5,9 @@
 use super::{Context, Shows, execute_activity};
 use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
-use crate::cli::{ActivityArgs, ActivityView, RowsFormat};
+use crate::cli::{ActivityArgs, ActivityView};
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, IndexedRows, Rows};
+use crate::export::{Cell, IndexedRows, Rows};
 use crate::filter::role_matches;
 use crate::focus::{ChainPlaces, origin_name_matches};
 use crate::timefmt::Seen;
@@ -487,36 +487,6 @@ impl IndexedRows for CallRows<'_> {
     }
 }
 
-/// Writes the long listings (sessions, calls) in parallel chunks where the format allows.
-/// (A table is fitted to the terminal it is written to, `context`'s output.)
-fn write_indexed(
-    rows: &dyn IndexedRows,
-    format: RowsFormat,
-    context: &Context,
-    wtr: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        RowsFormat::Csv => export::csv::write_indexed(rows, false, wtr),
-        RowsFormat::Jsonl => export::json::write_lines_indexed(rows, wtr),
-        RowsFormat::Json => export::json::write_array(rows, wtr),
-        RowsFormat::Table => context.write_table(rows, wtr),
-    }
-}
-
-fn write(
-    rows: &dyn Rows,
-    format: RowsFormat,
-    context: &Context,
-    wtr: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        RowsFormat::Csv => export::csv::write(rows, false, wtr),
-        RowsFormat::Json => export::json::write_array(rows, wtr),
-        RowsFormat::Jsonl => export::json::write_lines(rows, wtr),
-        RowsFormat::Table => context.write_table(rows, wtr),
-    }
-}
-
 /// Runs `trailmask activity`.
 pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
     let origin = match args
@@ -561,15 +531,21 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
                     })
                     .collect(),
             };
-            return write_indexed(&rows, args.format, context, wtr);
+            return context.write_indexed_rows(&rows, args.format, false, wtr);
         }
         match args.by {
             ActivityView::Session => {
-                write_indexed(&SessionRows(&sessions), args.format, context, wtr)
+                context.write_indexed_rows(&SessionRows(&sessions), args.format, false, wtr)
             }
-            ActivityView::Role => write(&RoleRows::of(&sessions), args.format, context, wtr),
-            ActivityView::Origin => write(&OriginRows::of(&sessions), args.format, context, wtr),
-            ActivityView::Action => write(&ActionRows::of(&sessions), args.format, context, wtr),
+            ActivityView::Role => {
+                context.write_rows(&RoleRows::of(&sessions), args.format, false, wtr)
+            }
+            ActivityView::Origin => {
+                context.write_rows(&OriginRows::of(&sessions), args.format, false, wtr)
+            }
+            ActivityView::Action => {
+                context.write_rows(&ActionRows::of(&sessions), args.format, false, wtr)
+            }
         }
     })
 }

@@ -8,9 +8,9 @@
 //! `edges` reads no hand-overs.
 
 use super::{Needs, execute};
-use crate::cli::{EdgesArgs, RowsFormat};
+use crate::cli::EdgesArgs;
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, Rows};
+use crate::export::{Cell, Rows};
 use crate::graph::{GraphOptions, MaskGraph};
 use crate::timefmt;
 use std::io::{self, Write};
@@ -86,12 +86,7 @@ pub fn run(args: &EdgesArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, Needs::Fields, stderr, &|context, wtr| {
         let graph = MaskGraph::build(&context.events, &options, &context.plan.accounts);
         let rows = EdgeRows(&graph);
-        let written = match args.format {
-            RowsFormat::Csv => export::csv::write(&rows, args.raw, wtr),
-            RowsFormat::Json => export::json::write_array(&rows, wtr),
-            RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
-            RowsFormat::Table => context.write_table(&rows, wtr),
-        };
+        let written = context.write_rows(&rows, args.format, args.raw, wtr);
         super::let_go(graph);
         written
     })

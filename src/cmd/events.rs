@@ -1,10 +1,10 @@
 //! `trailmask events`: one row per distinct role assumption, sorted by time then `eventID`.
 
 use super::{Context, Needs, execute};
-use crate::cli::{EventsArgs, RowsFormat};
+use crate::cli::EventsArgs;
 use crate::event::{self, RoleAssumption};
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, IndexedRows, Rows};
+use crate::export::{Cell, IndexedRows, Rows};
 use std::io::{self, Write};
 
 /// The columns of `trailmask events`, in order.
@@ -129,11 +129,6 @@ impl IndexedRows for EventRows<'_> {
 pub fn run(args: &EventsArgs, stderr: &mut dyn Write) -> ExitCode {
     execute(&args.read, Needs::Chains, stderr, &|context, wtr| {
         let rows = EventRows { context };
-        match args.format {
-            RowsFormat::Csv => export::csv::write_indexed(&rows, args.raw, wtr),
-            RowsFormat::Jsonl => export::json::write_lines_indexed(&rows, wtr),
-            RowsFormat::Json => export::json::write_array(&rows, wtr),
-            RowsFormat::Table => context.write_table(&rows, wtr),
-        }
+        context.write_indexed_rows(&rows, args.format, args.raw, wtr)
     })
 }

@@ -190,12 +190,7 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
     let write = |context: &Context, wtr: &mut dyn Write| {
         let findings = findings_of(context, &settings.options);
         let rows = FindingRows(&findings);
-        match settings.format {
-            RowsFormat::Table => context.write_table(&rows, wtr),
-            RowsFormat::Csv => export::csv::write(&rows, false, wtr),
-            RowsFormat::Json => export::json::write_array(&rows, wtr),
-            RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
-        }
+        context.write_rows(&rows, settings.format, false, wtr)
     };
     if settings.options.kinds.contains(&Kind::SessionManyNetworks) {
         execute_activity(&args.read, Shows::Findings, stderr, &write)

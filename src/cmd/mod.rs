@@ -15,7 +15,7 @@ pub mod report;
 pub mod services;
 pub mod summary;
 
-use crate::cli::{Cli, Command, ReadArgs};
+use crate::cli::{Cli, Command, ReadArgs, RowsFormat};
 use crate::event::RoleAssumption;
 use crate::exit::ExitCode;
 use crate::export::plural;
@@ -73,6 +73,41 @@ impl Context<'_> {
         wtr: &mut dyn Write,
     ) -> io::Result<()> {
         crate::export::table::write(rows, self.plan.output.terminal_columns(), wtr)
+    }
+
+    /// Writes `rows` in `format` (`raw`: CSV cells as they are, formulas not neutralized),
+    /// the one choice of writer for every command of rows.
+    pub fn write_rows(
+        &self,
+        rows: &dyn crate::export::Rows,
+        format: RowsFormat,
+        raw: bool,
+        wtr: &mut dyn Write,
+    ) -> io::Result<()> {
+        use crate::export::{csv, json};
+        match format {
+            RowsFormat::Csv => csv::write(rows, raw, wtr),
+            RowsFormat::Json => json::write_array(rows, wtr),
+            RowsFormat::Jsonl => json::write_lines(rows, wtr),
+            RowsFormat::Table => self.write_table(rows, wtr),
+        }
+    }
+
+    /// [`Context::write_rows`] for long listings: CSV and JSON Lines in parallel chunks.
+    pub fn write_indexed_rows(
+        &self,
+        rows: &dyn crate::export::IndexedRows,
+        format: RowsFormat,
+        raw: bool,
+        wtr: &mut dyn Write,
+    ) -> io::Result<()> {
+        use crate::export::{csv, json};
+        match format {
+            RowsFormat::Csv => csv::write_indexed(rows, raw, wtr),
+            RowsFormat::Jsonl => json::write_lines_indexed(rows, wtr),
+            RowsFormat::Json => json::write_array(rows, wtr),
+            RowsFormat::Table => self.write_table(rows, wtr),
+        }
     }
 }
 

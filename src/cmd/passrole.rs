@@ -3,9 +3,9 @@
 //! it. The rows come from [`crate::passrole`]; this module only lays them out.
 
 use super::{Context, Needs, execute_for};
-use crate::cli::{PassroleArgs, RowsFormat};
+use crate::cli::PassroleArgs;
 use crate::exit::ExitCode;
-use crate::export::{self, Cell, Rows};
+use crate::export::{Cell, Rows};
 use crate::passrole::HandOver;
 use crate::read::decode::Interest;
 use std::io::{self, Write};
@@ -79,12 +79,7 @@ pub fn run(args: &PassroleArgs, stderr: &mut dyn Write) -> ExitCode {
         stderr,
         &|context, wtr| {
             let rows = PassroleRows::of(context);
-            match args.format {
-                RowsFormat::Table => context.write_table(&rows, wtr),
-                RowsFormat::Csv => export::csv::write(&rows, false, wtr),
-                RowsFormat::Json => export::json::write_array(&rows, wtr),
-                RowsFormat::Jsonl => export::json::write_lines(&rows, wtr),
-            }
+            context.write_rows(&rows, args.format, false, wtr)
         },
     )
 }
