@@ -8,8 +8,10 @@
 //!   hop that started the chain is not in the logs read, the caller of its earliest hop
 //!   there. Refused attempts made on the way belong to their chain and are kept.
 //! - `--to` keeps the hops that put on a matching role (by ARN or name; refused attempts
-//!   included, like everywhere else: `--exclude-failed` leaves them out) and every hop
-//!   before them on their chain, back to its origin.
+//!   included, like everywhere else) and every hop before them on their chain, back to its
+//!   origin. The outcome filter picks which of those hops count ([`Focus::outcome`]): with
+//!   `--exclude-failed` a chain whose only attempt at the role was refused did not reach it,
+//!   and the hops before that attempt are not kept either.
 //! - `--depth N` keeps only hops at most N deep in their chain (counted from its root as
 //!   above): with `--to`, the role must be reached within N hops.
 //!
@@ -17,8 +19,9 @@
 //! filters (`--since`, `--account`, outcome, ...) apply after, to the hops picked.
 
 use crate::arn;
+use crate::event::Outcome;
 use crate::event::RoleAssumption;
-use crate::filter::role_matches;
+use crate::filter::{OutcomeFilter, role_matches};
 use globset::GlobMatcher;
 
 /// The focus of one run; the default keeps everything.
@@ -27,6 +30,9 @@ pub struct Focus {
     pub from: Option<GlobMatcher>,
     pub to: Option<GlobMatcher>,
     pub depth: Option<u32>,
+    /// Which hops that put on a `--to` role count as reaching it (`--exclude-failed`: only
+    /// the successful ones; `--failed-only`: only the refused ones).
+    pub outcome: OutcomeFilter,
 }
 
 /// Where an event sits: the index of its chain's root event and its depth from it (1 for
@@ -82,7 +88,11 @@ impl Focus {
             // the first hop already marked, so each event is walked once in all.
             let mut reached = vec![false; events.len()];
             for index in 0..events.len() {
-                if !(keep[index] && puts_on_matching_role(glob, &events[index])) {
+                let event = &events[index];
+                if !(keep[index]
+                    && self.outcome.keeps(event.outcome == Outcome::Failure)
+                    && puts_on_matching_role(glob, event))
+                {
                     continue;
                 }
                 let mut at = Some(index);
@@ -290,11 +300,34 @@ mod tests {
     }
 
     #[test]
+    fn to_counts_only_the_attempts_the_outcome_filter_keeps() {
+        // bob's C session tried Admin and was refused.
+        let mut events = trail();
+        let mut refused = hop("s4", "arn:aws:iam::3:role/Admin", Some(4), BOB);
+        refused.outcome = Outcome::Failure;
+        events.push(refused);
+        let to = |outcome| Focus {
+            to: glob("Admin"),
+            outcome,
+            ..Focus::default()
+        };
+        let kept = |focus: Focus| {
+            let keep = focus.select(&events);
+            (0..keep.len()).filter(|&i| keep[i]).collect::<Vec<_>>()
+        };
+        assert_eq!(kept(to(OutcomeFilter::All)), [0, 1, 2, 3, 4, 5, 6]);
+        // bob never reached Admin: none of his chain's hops are kept.
+        assert_eq!(kept(to(OutcomeFilter::SuccessOnly)), [0, 1, 2, 5]);
+        assert_eq!(kept(to(OutcomeFilter::FailureOnly)), [3, 4, 6]);
+    }
+
+    #[test]
     fn depth_limits_either_and_both_must_hold() {
         let focus = |from: Option<&str>, to: Option<&str>, depth| Focus {
             from: from.and_then(glob),
             to: to.and_then(glob),
             depth,
+            ..Focus::default()
         };
         assert_eq!(kept(focus(Some("*alice"), None, Some(2))), [0, 1]);
         // Admin is reached at depth 3 from alice, at depth 1 by the unknown session.

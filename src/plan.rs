@@ -138,6 +138,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             from: args.from.as_deref().map(|g| glob("from", g)).transpose()?,
             to: args.to.as_deref().map(|g| glob("to", g)).transpose()?,
             depth: args.depth,
+            outcome,
         },
     })
 }

@@ -738,14 +738,14 @@ fn a_chain_whose_first_hop_is_not_read_starts_at_its_earliest_hop_read() {
     ]);
     assert_eq!(
         from_management,
-        "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
-         3,1,2020-12-20T10:05:00Z,2020-12-20T10:09:10Z,3,0,,[... hops not read ...] -> \
+        "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+         3,1,2020-12-20T10:05:00Z,2020-12-20T10:09:10Z,3,0,success,,[... hops not read ...] -> \
          111111111111#AROA5000015:alice-admin =[cross-account]=> arn:aws:iam::222222222222:role/Deployer \
          =[cross-account]=> arn:aws:iam::333333333333:role/DataReader =[cross-account]=> \
          arn:aws:iam::555555555555:role/VendorAuditAccess\n\
-         1,1,2020-12-20T09:00:00Z,2020-12-20T09:00:00Z,1,0,111111111111#AIDA1483521664,\
+         1,1,2020-12-20T09:00:00Z,2020-12-20T09:00:00Z,1,0,success,111111111111#AIDA1483521664,\
          111111111111#AIDA1483521664 =[cross-account]=> arn:aws:iam::222222222222:role/OrganizationAccountAccessRole\n\
-         1,1,2020-12-22T08:02:00Z,2020-12-22T08:02:00Z,1,0,,[... hops not read ...] -> \
+         1,1,2020-12-22T08:02:00Z,2020-12-22T08:02:00Z,1,0,success,,[... hops not read ...] -> \
          111111111111#AROA5000015:alice-admin =[cross-account]=> arn:aws:iam::222222222222:role/Deployer\n"
     );
     // Its depth is the hops read, as `--depth` counts them: the two agree.
@@ -754,7 +754,7 @@ fn a_chain_whose_first_hop_is_not_read_starts_at_its_earliest_hop_read() {
         .lines()
         .map(|row| {
             let cells: Vec<&str> = row.split(',').collect();
-            (cells[0], cells[6])
+            (cells[0], cells[7])
         })
         .collect();
     assert_eq!(
@@ -796,7 +796,7 @@ fn chains_begun_before_the_logs_read_meet_by_their_callers_role() {
     let out = ok(&["chains", "-q", "--format", "csv", trail]);
     let rows: Vec<String> = csv_rows(&out)
         .into_iter()
-        .map(|row| format!("{} {} {} {}", row[0], row[1], row[5], row[7]))
+        .map(|row| format!("{} {} {} {}", row[0], row[1], row[5], row[8]))
         .collect();
     assert_eq!(
         rows,
@@ -876,4 +876,87 @@ fn table_and_text_are_one_format() {
         assert_eq!(text(&alias), text(&name), "{command} {given}");
         assert!(!text(&name).is_empty(), "{command}");
     }
+}
+
+/// A new user (session 28): a refused attempt read as a role reached. `chains --to B` listed
+/// bob's refused try at B like alice's success, and with `--exclude-failed` kept the hops
+/// before bob's refused try (his chain never reached B). A refused hop is now its own path,
+/// drawn `-[refused]->` with outcome `failure`, and counts as no return; `--to` with an
+/// outcome filter counts only the attempts it keeps.
+#[test]
+fn a_refused_attempt_is_marked_and_reaches_nothing() {
+    let record = |id: &str, second: u32, identity: &str, role: &str, refused: bool| {
+        let outcome = if refused {
+            r#""errorCode":"AccessDenied","responseElements":null"#.to_owned()
+        } else {
+            format!(
+                r#""responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}},"assumedRoleUser":{{"arn":"arn:aws:sts::111111111111:assumed-role/{role}/s-{id}"}}}}"#
+            )
+        };
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2021-05-07T08:00:{second:02}Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"{id}","recipientAccountId":"111111111111","userIdentity":{identity},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/{role}","roleSessionName":"s-{id}"}},{outcome}}}"#
+        )
+    };
+    let user = |name: &str| {
+        format!(
+            r#"{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/{name}","accountId":"111111111111","accessKeyId":"AKIA{name}"}}"#
+        )
+    };
+    let session_of = |id: &str| {
+        format!(
+            r#"{{"type":"AssumedRole","arn":"arn:aws:sts::111111111111:assumed-role/A/s-{id}","accountId":"111111111111","accessKeyId":"ASIA{id}","sessionContext":{{"sessionIssuer":{{"type":"Role","arn":"arn:aws:iam::111111111111:role/A"}},"attributes":{{"creationDate":"2021-05-07T08:00:00Z"}}}}}}"#
+        )
+    };
+    let records = [
+        record("a1", 1, &user("alice"), "A", false),
+        record("a2", 2, &session_of("a1"), "B", true),
+        record("a3", 3, &user("alice"), "A", false),
+        record("a4", 4, &session_of("a3"), "B", false),
+        record("b1", 5, &user("bob"), "A", false),
+        record("b2", 6, &session_of("b1"), "B", true),
+        // A refused attempt at a role already worn on the path is no return.
+        record("b3", 7, &session_of("b1"), "A", true),
+    ];
+    let dir = Dir::new();
+    let trail = dir.write_trail(&records);
+    let trail = trail.to_str().unwrap();
+    let rows = |args: &[&str]| -> Vec<String> {
+        let out = ok(&[&["chains", "-q", "--format", "csv"], args, &[trail]].concat());
+        csv_rows(&out)
+            .into_iter()
+            .map(|row| format!("{} {} {} {} {}", row[0], row[1], row[5], row[6], row[8]))
+            .collect()
+    };
+    let (a, b) = (
+        "arn:aws:iam::111111111111:role/A",
+        "arn:aws:iam::111111111111:role/B",
+    );
+    let (alice, bob) = (
+        "arn:aws:iam::111111111111:user/alice",
+        "arn:aws:iam::111111111111:user/bob",
+    );
+    assert_eq!(
+        rows(&[]),
+        [
+            "depth count returns outcome chain".to_owned(),
+            format!("2 1 0 success {alice} -> {a} -> {b}"),
+            format!("2 1 0 failure {alice} -> {a} -[refused]-> {b}"),
+            format!("2 1 0 failure {bob} -> {a} -[refused]-> {a}"),
+            format!("2 1 0 failure {bob} -> {a} -[refused]-> {b}"),
+        ]
+    );
+    assert_eq!(
+        rows(&["--to", "B", "--exclude-failed"]),
+        [
+            "depth count returns outcome chain".to_owned(),
+            format!("2 1 0 success {alice} -> {a} -> {b}"),
+        ]
+    );
+    let events = ok(&["events", "-q", "--to", "B", "--exclude-failed", trail]);
+    let ids: Vec<String> = csv_rows(&events)
+        .into_iter()
+        .skip(1)
+        .map(|row| row[23].clone())
+        .collect();
+    assert_eq!(ids, ["a3", "a4"], "{events}");
 }

@@ -574,7 +574,8 @@
       columns: [
         { key: 'depth', num: true }, { key: 'count', num: true },
         { key: 'cross_account_hops', label: 'cross hops', num: true }, { key: 'returns', num: true },
-        { key: 'first_seen', word: true }, { key: 'last_seen', word: true }, { key: 'origin' }, { key: 'chain' },
+        { key: 'outcome', word: true }, { key: 'first_seen', word: true }, { key: 'last_seen', word: true }, { key: 'origin' },
+        { key: 'chain' },
       ],
       rows: () => chains,
     },

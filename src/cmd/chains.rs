@@ -27,6 +27,7 @@
 use super::{Context, Needs, execute};
 use crate::arn;
 use crate::cli::{ChainsArgs, ChainsFormat};
+use crate::event::Outcome;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::timefmt::{self, Seen};
@@ -68,6 +69,8 @@ struct PathNode<'a> {
     start: u32,
     target: &'a str,
     cross_account: bool,
+    /// The hop was refused (it put on no mask, so it ends its chain).
+    refused: bool,
     /// Hops from the path's start to here (from the origin; for a chain whose first hops are
     /// unread, from its earliest hop read).
     depth: u32,
@@ -87,8 +90,8 @@ struct PathTrie<'a> {
     /// The paths' starts, each once.
     starts: Vec<Start<'a>>,
     start_index: HashMap<Start<'a>, u32>,
-    /// A node by (parent, start of a first hop, target, cross-account).
-    index: HashMap<(u32, u32, &'a str, bool), u32>,
+    /// A node by (parent, start of a first hop, target, cross-account, refused).
+    index: HashMap<(u32, u32, &'a str, bool, bool), u32>,
 }
 
 impl<'a> PathTrie<'a> {
@@ -120,20 +123,15 @@ impl<'a> PathTrie<'a> {
     }
 
     /// The node of `parent`'s path plus the hop to `target` (`parent` [`NONE`]: from `start`,
-    /// an index given by [`PathTrie::index_start`]).
-    fn child(
-        &mut self,
-        parent: u32,
-        start: u32,
-        target: &'a str,
-        cross: bool,
-        event: usize,
-    ) -> u32 {
+    /// an index given by [`PathTrie::index_start`]), across accounts or not, refused or not.
+    fn child(&mut self, parent: u32, start: u32, hop: (&'a str, bool, bool), event: usize) -> u32 {
+        let (target, cross, refused) = hop;
         let key = (
             parent,
             if parent == NONE { start } else { NONE },
             target,
             cross,
+            refused,
         );
         if let Some(&node) = self.index.get(&key) {
             return node;
@@ -160,6 +158,7 @@ impl<'a> PathTrie<'a> {
             },
             target,
             cross_account: cross,
+            refused,
             depth,
             cross_hops,
             head_end,
@@ -218,7 +217,8 @@ impl<'a> PathTrie<'a> {
                     NONE => 0,
                     parent => returns[parent as usize],
                 };
-                returns[id as usize] = before + u32::from(*times > 0);
+                // A refused attempt put nothing on: no return.
+                returns[id as usize] = before + u32::from(*times > 0 && !node.refused);
                 *times += 1;
                 stack.push((id, false));
                 stack.extend(children[id as usize].iter().map(|&c| (c, true)));
@@ -235,7 +235,12 @@ impl<'a> PathTrie<'a> {
         let order = |a: &u32, b: &u32| {
             let (a, b) = (&self.nodes[*a as usize], &self.nodes[*b as usize]);
             let start = |node: &PathNode| &self.starts[node.start as usize];
-            (start(a), a.target, a.cross_account).cmp(&(start(b), b.target, b.cross_account))
+            (start(a), a.target, a.cross_account, a.refused).cmp(&(
+                start(b),
+                b.target,
+                b.cross_account,
+                b.refused,
+            ))
         };
         let mut ranks = vec![0u32; self.nodes.len()];
         roots.sort_by(order);
@@ -311,13 +316,12 @@ impl<'a> ChainRows<'a> {
                     };
                     trie.index_start(Start::Unread(caller))
                 };
-                path[i] = trie.child(
-                    up,
-                    path_start,
+                let hop = (
                     event.target(),
                     event.cross_account == Some(true),
-                    i,
+                    event.outcome == Outcome::Failure,
                 );
+                path[i] = trie.child(up, path_start, hop, i);
                 began[i] = up_began.or(event.event_time);
             }
         }
@@ -402,7 +406,8 @@ impl ChainRows<'_> {
     }
 }
 
-/// `origin -> role -> role`, with `=[cross-account]=>` for hops between accounts; a path of
+/// `origin -> role -> role`, with `=[cross-account]=>` for hops between accounts and
+/// `-[refused]->` (`=[cross-account, refused]=>`) for a refused attempt; a path of
 /// more than [`SHOWN_HOPS`] hops as its head, `[... N hops ...]`, and its tail.
 fn render(trie: &PathTrie, node: u32) -> String {
     let at = &trie.nodes[node as usize];
@@ -412,10 +417,11 @@ fn render(trie: &PathTrie, node: u32) -> String {
         Start::Unread(caller) => format!("{UNREAD_START}{caller}"),
     };
     let push = |text: &mut String, hop: &PathNode| {
-        text.push_str(if hop.cross_account {
-            " =[cross-account]=> "
-        } else {
-            " -> "
+        text.push_str(match (hop.cross_account, hop.refused) {
+            (false, false) => " -> ",
+            (true, false) => " =[cross-account]=> ",
+            (false, true) => " -[refused]-> ",
+            (true, true) => " =[cross-account, refused]=> ",
         });
         text.push_str(hop.target);
     };
@@ -447,6 +453,7 @@ impl Rows for ChainRows<'_> {
             "last_seen",
             "cross_account_hops",
             "returns",
+            "outcome",
             "origin",
             "chain",
         ]
@@ -462,6 +469,7 @@ impl Rows for ChainRows<'_> {
                 Cell::Owned(timefmt::format_opt(row.ended.seen.last.as_ref())),
                 Cell::Count(u64::from(node.cross_hops)),
                 Cell::Count(u64::from(row.returns)),
+                Cell::Text(if node.refused { "failure" } else { "success" }),
                 Cell::Text(row.origin),
                 Cell::Text(&row.text),
             ])?;
