@@ -52,7 +52,7 @@ import sys
 import tempfile
 
 LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
-PARTIAL_MAGIC = b"TRAILMASK PARTIAL 3\n"
+PARTIAL_MAGIC = b"TRAILMASK PARTIAL 4\n"
 
 # Shards per core of the cluster (Spark's default parallelism) when --shards is not given.
 SHARDS_PER_CORE = 3

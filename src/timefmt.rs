@@ -1,7 +1,9 @@
 //! Reading CloudTrail's timestamps and writing them back as RFC 3339 UTC.
 //!
 //! Real trails are RFC 3339 (`2020-12-20T11:55:50Z`); exports and fixtures also carry
-//! fractional seconds, offsets, or a space instead of the `T` with no zone (read as UTC).
+//! fractional seconds, offsets, or a space instead of the `T` with no zone (read as UTC), and
+//! AWS's `userIdentity` documentation writes `creationDate` in the basic ISO 8601 form
+//! (`20131102T010628Z`).
 //! Anything else (`"redacted"`) is no time at all.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
@@ -18,10 +20,14 @@ pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.with_timezone(&Utc));
     }
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
-        .iter()
-        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
-        .map(|naive| naive.and_utc())
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y%m%dT%H%M%SZ",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+    .map(|naive| naive.and_utc())
 }
 
 /// The form CloudTrail writes, `2020-12-20T11:55:50Z` exactly, read by hand (chrono's RFC 3339
@@ -56,6 +62,13 @@ fn parse_compact(text: &[u8]) -> Option<DateTime<Utc>> {
 /// Writes `time` as RFC 3339 UTC: `Z`, with fractional seconds only when there are any.
 pub fn format(time: &DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Writes `time` as [`format()`] does, to the second (`--baseline-until 2024-05-01` ends at
+/// `2024-05-01T23:59:59.999999999Z`; a message says `2024-05-01T23:59:59Z`, as the output's
+/// columns write times).
+pub fn format_seconds(time: &DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Appends [`format()`]'s text to `out` without an allocation, for the common times: years 0
@@ -187,6 +200,7 @@ mod tests {
             "2021-01-01 00:00:00",
             "2021-01-01T00:00:00",
             " 2021-01-01 00:00:00.000 ",
+            "20210101T000000Z",
         ] {
             assert_eq!(format_opt(parse(text).as_ref()), want, "{text}");
         }

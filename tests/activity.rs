@@ -295,8 +295,8 @@ fn the_views_by_role_origin_action_and_call() {
     assert_eq!(
         out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
         "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
-         arn:aws:iam::111122223333:role/team/Audit,111122223333,1,,1,0,1,2026-03-01T12:00:00Z,2026-03-01T12:00:00Z\n\
-         arn:aws:iam::111122223333:role/team/Ops,111122223333,3,arn:aws:iam::111122223333:user/alice;arn:aws:iam::111122223333:user/bob,5,1,1,2026-03-01T10:01:00Z,2026-03-06T10:05:00Z\n"
+         arn:aws:iam::111122223333:role/team/Audit,111122223333,1,(unknown),1,0,1,2026-03-01T12:00:00Z,2026-03-01T12:00:00Z\n\
+         arn:aws:iam::111122223333:role/team/Ops,111122223333,3,arn:aws:iam::111122223333:user/alice;arn:aws:iam::111122223333:user/bob;(unknown),5,1,1,2026-03-01T10:01:00Z,2026-03-06T10:05:00Z\n"
     );
     assert_eq!(
         out(&dir, &["activity", "-q", "--by", "origin", "t.json"]),
@@ -998,7 +998,7 @@ fn a_session_whose_calls_name_other_issuers_keeps_the_role_its_arn_names() {
             rows,
             format!(
                 "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
-                 {},{ACCOUNT},1,,6,0,0,2026-03-01T10:01:00Z,2026-03-01T10:09:00Z\n",
+                 {},{ACCOUNT},1,(unknown),6,0,0,2026-03-01T10:01:00Z,2026-03-01T10:09:00Z\n",
                 role("team/Worker")
             )
         );
@@ -1064,4 +1064,121 @@ fn from_origin_and_depth_follow_a_chain_begun_before_the_logs_read() {
     let id = events[0].iter().position(|h| h == "event_id").unwrap();
     let ids: Vec<&str> = events[1..].iter().map(|row| row[id].as_str()).collect();
     assert_eq!(ids, ["hop-t", "hop-d"]);
+}
+
+/// Red-team (session 28): a file of calls each from a session of its own (a million of them:
+/// 11 MB of gzip) held 1.5 GB in its sessions, which the per-file budget did not count (it
+/// counted each call's id), and three such files aborted the run under a 4 GB limit. The
+/// sessions and their (session, action) pairs are now counted: past half of
+/// `--max-file-size`, such a file fails alone, as a file of as many role assumptions does.
+#[test]
+fn a_file_of_many_sessions_fails_alone() {
+    let calls: Vec<Value> = (0..5_000)
+        .map(|n| {
+            let who = session(
+                "App",
+                &format!("s{n}"),
+                &format!("ASIA{n}"),
+                "2026-03-01T10:00:00Z",
+            );
+            get_object(&format!("e{n}"), "10:01:00", who, "203.0.113.5")
+        })
+        .collect();
+    let dir = Dir::new();
+    dir.write_gz("many.json.gz", &trail(&calls));
+    dir.write("good.json", trail(&crafted()).as_bytes());
+    let output = run_in(
+        dir.root.path(),
+        &["activity", "--max-file-size", "8M", "."],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(stdout(&output), SESSIONS);
+    assert_eq!(
+        stderr(&output).lines().next().unwrap(),
+        "trailmask: ./many.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
+         would take more than half the 8388608-byte limit in memory (see --max-file-size)"
+    );
+    // Under a cap it fits in, it is read.
+    let read = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--by", "role", "many.json.gz"],
+        None,
+    );
+    assert_eq!(read.status.code(), Some(0), "{}", stderr(&read));
+    assert_eq!(
+        stdout(&read),
+        "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
+         arn:aws:iam::111122223333:role/team/App,111122223333,5000,(unknown),5000,0,0,2026-03-01T10:01:00Z,2026-03-01T10:01:00Z\n"
+    );
+}
+
+/// Red-team (session 28): a session's accounts are kept to the 32 smallest, and a list so cut
+/// said nothing (its source addresses end with `…`); now it ends with `…` too, in the session
+/// view and in the origin view's union.
+#[test]
+fn a_session_of_many_accounts_says_its_list_was_cut() {
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let calls: Vec<Value> = (1..=33)
+        .map(|n| {
+            let mut call = get_object(&format!("e{n}"), "10:01:00", who(), "203.0.113.5");
+            call["recipientAccountId"] = json!(format!("{n:012}"));
+            call
+        })
+        .collect();
+    let dir = Dir::new();
+    dir.write("t.json", trail(&calls).as_bytes());
+    let listed: Vec<String> = (1..=32).map(|n| format!("{n:012}")).collect();
+    let accounts = format!("{};…", listed.join(";"));
+    let sessions = out(&dir, &["activity", "-q", "t.json"]);
+    let row = csv_rows(&sessions).pop().unwrap();
+    assert_eq!(row.last().unwrap(), &accounts);
+    let origins = out(&dir, &["activity", "-q", "--by", "origin", "t.json"]);
+    assert_eq!(csv_rows(&origins)[1][4], accounts);
+    // A partial keeps the mark.
+    let part = run_in(
+        dir.root.path(),
+        &["partial", "activity", "-q", "-o", "t.part", "t.json"],
+        None,
+    );
+    assert_eq!(part.status.code(), Some(0), "{}", stderr(&part));
+    assert_eq!(out(&dir, &["activity", "-q", "t.part"]), sessions);
+}
+
+/// Red-team (session 28): sessions were told apart by their creation time as written, so one
+/// session whose calls wrote it four ways (`Z`, `.000Z`, `+00:00`, a space and no zone) made
+/// four rows that printed alike, and findings split its networks among them. One instant is
+/// one session now; and the basic ISO 8601 form AWS's documentation writes
+/// (`20260301T100000Z`) is read as that time.
+#[test]
+fn one_creation_time_written_several_ways_is_one_session() {
+    let spellings = [
+        "2026-03-01T10:00:00Z",
+        "2026-03-01T10:00:00.000Z",
+        "2026-03-01T10:00:00+00:00",
+        "2026-03-01 10:00:00",
+        "20260301T100000Z",
+    ];
+    let calls: Vec<Value> = spellings
+        .iter()
+        .enumerate()
+        .map(|(n, created)| {
+            let who = session("Ops", "alice", "ASIAOPS1", created);
+            get_object(&format!("e{n}"), &format!("10:0{n}:00"), who, "203.0.113.5")
+        })
+        .collect();
+    let dir = Dir::new();
+    dir.write("t.json", trail(&calls).as_bytes());
+    let sessions = out(&dir, &["activity", "-q", "t.json"]);
+    let rows = csv_rows(&sessions);
+    assert_eq!(rows.len(), 2, "{sessions}");
+    assert_eq!(
+        rows[1][6..10],
+        [
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T10:04:00Z",
+            "5"
+        ]
+    );
 }

@@ -104,8 +104,8 @@ fn a_long_chain_costs_linear_memory_and_output() {
     assert_eq!(
         stdout(&output),
         format!(
-            "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
-             100000,1,2021-01-01T00:00:00Z,2021-03-11T10:39:00Z,0,99998,\
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+             100000,1,2021-01-01T00:00:00Z,2021-03-11T10:39:00Z,0,99998,success,\
              arn:aws:iam::111111111111:user/juggler,{chain}\n"
         )
     );
@@ -418,9 +418,9 @@ fn tables_escape_invisible_characters() {
         stdout(&output),
         format!(
             "DEPTH  COUNT  FIRST_SEEN            LAST_SEEN             CROSS_ACCOUNT_HOPS  RETURNS  \
-             CHAIN\n\
+             OUTCOME  CHAIN\n\
              1      1      2021-03-01T10:00:00Z  2021-03-01T10:00:00Z  0                   0        \
-             {origin} -> arn:aws:iam::111111111111:role/R\n",
+             success  {origin} -> arn:aws:iam::111111111111:role/R\n",
         )
     );
 }

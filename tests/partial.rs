@@ -154,7 +154,7 @@ fn a_partial_is_the_same_bytes_for_any_thread_count_and_merges_into_a_larger_one
         partial(&repo(), &args, &["sample-logs/"], two.to_str().unwrap());
         let bytes = std::fs::read(&one).unwrap();
         assert_eq!(bytes, std::fs::read(&two).unwrap(), "{command:?}");
-        assert!(bytes.starts_with(b"TRAILMASK PARTIAL 3\n"));
+        assert!(bytes.starts_with(b"TRAILMASK PARTIAL 4\n"));
         // Partials of two shards merged into one: the same bytes as the partial of all.
         let listings = shards(&repo(), "sample-logs/", 2, &work);
         let mut parts = Vec::new();
@@ -302,7 +302,8 @@ fn a_partial_of_many_files_fits_as_its_files_do() {
         "{header}\n{{\"name\":[\"s3.amazonaws.com\",\"GetObject\"]}}\n\
          {{\"session\":{{\"arn\":\"arn:aws:sts::1:assumed-role/R/s\",\"access_key\":\"ASIA1\",\
          \"created\":\"\",\"issuer\":\"\",\"first\":null,\"last\":null,\"addresses\":[],\
-         \"addresses_dropped\":false,\"accounts\":[]}}}}\n{{\"log\":\"big.json\"}}\n"
+         \"addresses_dropped\":false,\"accounts\":[],\"accounts_dropped\":false}}}}\n\
+         {{\"log\":\"big.json\"}}\n"
     );
     let calls = 10_000;
     for n in 0..calls {
@@ -445,7 +446,7 @@ fn crafted(lines: &str) -> Vec<u8> {
 }
 
 fn crafted_bytes(lines: &[u8]) -> Vec<u8> {
-    let mut bytes = b"TRAILMASK PARTIAL 3\n".to_vec();
+    let mut bytes = b"TRAILMASK PARTIAL 4\n".to_vec();
     bytes.extend(gzip(lines));
     bytes
 }
@@ -461,7 +462,7 @@ fn bomb(mib: usize) -> Vec<u8> {
     crafted_bytes(&text)
 }
 
-const ACTIVITY_HEADER: &str = r#"{"header":{"version":3,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
+const ACTIVITY_HEADER: &str = r#"{"header":{"version":4,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
 
 #[test]
 fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
@@ -472,7 +473,7 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
     assert_eq!(made.status.code(), Some(0));
     let good = std::fs::read(dir.path("good.part")).unwrap();
     dir.write("cut.part", &good[..good.len() - 40]);
-    let session = r#"{"session":{"arn":"arn:aws:sts::1:assumed-role/R/s","access_key":"ASIA1","created":"","issuer":"","first":null,"last":null,"addresses":[],"addresses_dropped":false,"accounts":[]}}"#;
+    let session = r#"{"session":{"arn":"arn:aws:sts::1:assumed-role/R/s","access_key":"ASIA1","created":"","issuer":"","first":null,"last":null,"addresses":[],"addresses_dropped":false,"accounts":[],"accounts_dropped":false}}"#;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "no-end.part",
@@ -502,8 +503,8 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
         ),
         (
             "version.part",
-            crafted(&ACTIVITY_HEADER.replace("\"version\":3", "\"version\":9")),
-            "a partial of format version 9 (this trailmask reads version 3)",
+            crafted(&ACTIVITY_HEADER.replace("\"version\":4", "\"version\":9")),
+            "a partial of format version 9 (this trailmask reads version 4)",
         ),
         (
             "garbage.part",
@@ -512,14 +513,14 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
         ),
         (
             "notgzip.part",
-            b"TRAILMASK PARTIAL 3\nplain text".to_vec(),
+            b"TRAILMASK PARTIAL 4\nplain text".to_vec(),
             "damaged partial: invalid gzip header",
         ),
         (
             "older.part",
             b"TRAILMASK PARTIAL 1\n".to_vec(),
             "a partial of another format version (its first line: TRAILMASK PARTIAL 1; this \
-             trailmask reads version 3)",
+             trailmask reads version 4)",
         ),
     ];
     for (name, bytes, _) in &cases {
@@ -854,7 +855,7 @@ fn a_kept_record_that_is_no_longer_json_is_said_and_the_rest_read() {
     partial(dir.root.path(), &["events"], &[&logs], "good.part");
     let good = std::fs::read(dir.path("good.part")).unwrap();
     let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(&good[b"TRAILMASK PARTIAL 3\n".len()..])
+    flate2::read::MultiGzDecoder::new(&good[b"TRAILMASK PARTIAL 4\n".len()..])
         .read_to_string(&mut text)
         .unwrap();
     let edited = text.replacen(r#""kept":["{"#, r#""kept":["{broken"#, 1);

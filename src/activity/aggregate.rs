@@ -16,6 +16,7 @@ use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -122,12 +123,28 @@ fn smaller_address(address: &str, known: &str) -> bool {
     (number(address), address) < (number(known), known)
 }
 
+/// A session's creation time as its key holds it: one instant written two ways (`…20Z`,
+/// `…20.000Z`, `…20+00:00`) is one session, not two that print alike. The form CloudTrail
+/// writes (`2020-12-20T11:55:50Z`) is taken as it is, unparsed (the key is compared at every
+/// call); another that reads as a time is written as [`crate::timefmt::format`] writes it (a
+/// text that does not read as one is kept as written: it is no time's text).
+pub(crate) fn created_key(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if text.is_empty() || (bytes.len() == 20 && bytes[10] == b'T' && bytes[19] == b'Z') {
+        return Cow::Borrowed(text);
+    }
+    match crate::timefmt::parse(text).map(|time| crate::timefmt::format(&time)) {
+        Some(written) if written != text => Cow::Owned(written),
+        _ => Cow::Borrowed(text),
+    }
+}
+
 /// What one session did, as far as the files merged so far tell.
 #[derive(Debug, Clone)]
 pub struct SessionActivity {
     pub session_arn: Box<str>,
     pub access_key: Box<str>,
-    /// `creationDate` as written (empty when not said), and parsed.
+    /// `creationDate` as the key holds it ([`created_key`]: empty when not said), and parsed.
     pub created_text: Box<str>,
     pub created: Option<DateTime<Utc>>,
     /// The role that issued the session (`sessionIssuer.arn`), when a call named it.
@@ -149,15 +166,18 @@ pub struct SessionActivity {
     last_address: Option<usize>,
     /// Recipient accounts, sorted, at most [`MAX_LISTED`].
     pub accounts: Vec<Box<str>>,
+    /// Accounts left out of [`SessionActivity::accounts`] by the cap.
+    pub accounts_dropped: bool,
 }
 
 impl SessionActivity {
-    fn new(call: &Call) -> Self {
+    /// The session of `call`, its creation time as [`created_key`] gave it.
+    fn new(call: &Call, created: &str) -> Self {
         SessionActivity {
             session_arn: call.session_arn.into(),
             access_key: call.access_key.into(),
-            created_text: call.created.into(),
-            created: crate::timefmt::parse(call.created),
+            created_text: created.into(),
+            created: crate::timefmt::parse(created),
             issuer_arn: call.issuer_arn.into(),
             calls: 0,
             failures: 0,
@@ -168,6 +188,7 @@ impl SessionActivity {
             addresses_dropped: false,
             last_address: None,
             accounts: Vec::new(),
+            accounts_dropped: false,
         }
     }
 
@@ -191,7 +212,8 @@ impl SessionActivity {
                 || rank(&self.session_arn, issuer) < rank(&self.session_arn, &self.issuer_arn))
     }
 
-    /// The key that tells sessions apart: ARN, access key and creation time as written.
+    /// The key that tells sessions apart: ARN, access key and creation time
+    /// ([`created_key`]).
     pub fn key(&self) -> (&str, &str, &str) {
         (&self.session_arn, &self.access_key, &self.created_text)
     }
@@ -281,6 +303,7 @@ impl SessionActivity {
             .binary_search_by(|known| (**known).cmp(account))
         {
             if self.accounts.len() == MAX_LISTED {
+                self.accounts_dropped = true;
                 if at == MAX_LISTED {
                     return;
                 }
@@ -304,6 +327,7 @@ impl SessionActivity {
         for used in other.addresses {
             self.add_address(used);
         }
+        self.accounts_dropped |= other.accounts_dropped;
         for account in other.accounts {
             self.add_account(&account);
         }
@@ -327,6 +351,19 @@ pub struct CallMark {
     failed: bool,
     writes: bool,
 }
+
+/// What a session takes (its entry, the index's, and the first of its lists' and texts'
+/// allocations) beside its texts, until the output is written: counted for the per-file
+/// budget, as a call's [`CALL_MARK_BYTES`] are.
+const SESSION_BYTES: usize = std::mem::size_of::<SessionActivity>() + 320;
+
+/// What a network or an account new to a session takes beside its texts.
+const LISTED_BYTES: usize = std::mem::size_of::<AddressUse>() + 64;
+
+/// What a (session, action) pair takes: its count while read, its index entry, and the
+/// session's action it becomes at the merge.
+const ACTION_BYTES: usize =
+    std::mem::size_of::<FileAction>() + 24 + std::mem::size_of::<SessionAction>() + 16;
 
 /// What each call holds in memory until the merge beside its id.
 pub(crate) const CALL_MARK_BYTES: u64 = std::mem::size_of::<CallMark>() as u64;
@@ -465,6 +502,9 @@ pub struct CallAggregate {
     /// Copies taken out before the merge ([`CallAggregate::drop_copies`]), by log file (as
     /// [`CallAggregate::log_files`]): a log file read twice is taken out with its copies.
     copies_dropped: Vec<u64>,
+    /// Roughly what its sessions, their lists of networks and accounts, and its (session,
+    /// action) pairs took, in bytes: for the per-file budget ([`CallAggregate::call_bytes`]).
+    held: usize,
 }
 
 impl CallAggregate {
@@ -481,10 +521,12 @@ impl CallAggregate {
         self.marks.len() as u64
     }
 
-    /// Roughly what it holds in memory beyond the sessions (for the per-file budget): what
-    /// its lists have taken, not only what they hold.
+    /// Roughly what it holds in memory (for the per-file budget): what its lists of calls
+    /// have taken, not only what they hold, and its sessions and their actions (a file of a
+    /// million sessions, one call each, holds far more in its sessions than in its calls).
     pub fn call_bytes(&self) -> usize {
-        self.ids.capacity()
+        self.held
+            + self.ids.capacity()
             + self.marks.capacity() * CALL_MARK_BYTES as usize
             + self
                 .rows
@@ -563,16 +605,31 @@ impl CallAggregate {
     /// counted before (the reader remembers it: [`crate::read::calls`]), else in the session
     /// its key finds or makes; answers the session's index.
     pub(crate) fn add_in(&mut self, known: Option<u32>, call: &Call, log_file: &Arc<str>) -> u32 {
-        let key = (call.session_arn, call.access_key, call.created);
+        let created = created_key(call.created);
+        let key = (call.session_arn, call.access_key, &*created);
         let session = match known.or(self.last) {
             Some(last) if self.sessions[last as usize].key() == key => last,
             _ => {
-                let session = self.session_of(key, || SessionActivity::new(call));
+                let count = self.sessions.len();
+                let session = self.session_of(key, || SessionActivity::new(call, &created));
+                if self.sessions.len() > count {
+                    self.held += SESSION_BYTES
+                        + call.session_arn.len()
+                        + call.access_key.len()
+                        + created.len()
+                        + call.issuer_arn.len();
+                }
                 self.last = Some(session);
                 session
             }
         };
-        self.sessions[session as usize].add(call);
+        let counted = &mut self.sessions[session as usize];
+        let lists = (counted.addresses.len(), counted.accounts.len());
+        counted.add(call);
+        // A network or an account new to the session (the lists are capped, and rarely grow).
+        if (counted.addresses.len(), counted.accounts.len()) != lists {
+            self.held += LISTED_BYTES + 2 * call.source_ip.len() + call.recipient.len();
+        }
         let name = self.name_of(call.event_source, call.event_name);
         let action = self.action_of(session, name);
         let counted = &mut self.actions[action as usize].count;
@@ -656,6 +713,7 @@ impl CallAggregate {
         let next = self.actions.len() as u32;
         let at = *self.action_index.entry((session, name)).or_insert(next);
         if at == next {
+            self.held += ACTION_BYTES;
             self.actions.push(FileAction {
                 session,
                 name,
@@ -680,6 +738,7 @@ impl CallAggregate {
             ..
         } = other;
         self.copies_dropped.extend(copies_dropped);
+        self.held += other.held;
         let session_at: Vec<u32> = sessions
             .into_vec()
             .into_iter()
@@ -990,15 +1049,30 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     let mut order: Vec<usize> = (0..sessions.len())
         .filter(|&s| sessions[s].calls > 0)
         .collect();
+    let live = order.len();
     // (Keys are distinct: the unstable sort gives the one order.)
     order.par_sort_unstable_by(|&a, &b| sessions[a].key().cmp(&sessions[b].key()));
+    // Where each session goes: the live ones in key order, the gone ones after them.
     let mut new_index = vec![u32::MAX; sessions.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new as u32;
     }
-    let mut slots: Vec<Option<SessionActivity>> = sessions.into_iter().map(Some).collect();
-    let sessions: Vec<SessionActivity> =
-        order.iter().filter_map(|&old| slots[old].take()).collect();
+    drop(order);
+    let mut place = new_index.clone();
+    for (slot, gone) in (place.iter_mut().filter(|slot| **slot == u32::MAX)).zip(live as u32..) {
+        *slot = gone;
+    }
+    // Put in order where they are (a second list of sessions would hold them twice at the
+    // peak: a trail of millions of sessions), each cycle of the permutation followed once.
+    for at in 0..sessions.len() {
+        while place[at] as usize != at {
+            let to = place[at] as usize;
+            sessions.swap(at, to);
+            place.swap(at, to);
+        }
+    }
+    drop(place);
+    sessions.truncate(live);
     for row in &mut rows {
         row.session = new_index[row.session as usize];
     }

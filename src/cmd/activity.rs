@@ -179,6 +179,16 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
     list
 }
 
+/// A session's recipient accounts (sorted; `…` ends a list cut at
+/// [`crate::activity::aggregate::MAX_LISTED`]).
+fn accounts(session: &SessionActivity) -> Vec<&str> {
+    let mut list: Vec<&str> = session.accounts.iter().map(|a| &**a).collect();
+    if session.accounts_dropped {
+        list.push("…");
+    }
+    list
+}
+
 struct SessionRows<'a>(&'a Sessions<'a>);
 
 impl Rows for SessionRows<'_> {
@@ -236,12 +246,15 @@ impl IndexedRows for SessionRows<'_> {
                 Cell::List(services(session)),
                 Cell::List(top.iter().map(String::as_str).collect()),
                 Cell::List(addresses(session)),
-                Cell::List(session.accounts.iter().map(|a| &**a).collect()),
+                Cell::List(accounts(session)),
             ])?;
         }
         Ok(())
     }
 }
+
+/// What a list of origins or roles says for sessions whose own is not known.
+const UNKNOWN: &str = "(unknown)";
 
 /// Counts shared by the role and origin views.
 #[derive(Default)]
@@ -254,6 +267,10 @@ struct Totals<'a> {
     /// Origins (role view) or roles (origin view).
     others: BTreeSet<&'a str>,
     accounts: BTreeSet<&'a str>,
+    /// A session's accounts were cut at the cap: the list ends with `…`.
+    accounts_dropped: bool,
+    /// Sessions whose origin is not known (role view: `(unknown)` among the origins).
+    unknown: bool,
     role_account: &'a str,
 }
 
@@ -264,11 +281,33 @@ impl<'a> Totals<'a> {
         self.failures += session.failures;
         self.write_calls += session.write_calls;
         self.seen.add_span(session.seen.first, session.seen.last);
-        if !other.is_empty() {
+        if other.is_empty() {
+            self.unknown = true;
+        } else {
             self.others.insert(other);
         }
         self.accounts
             .extend(session.accounts.iter().map(|account| &**account));
+        self.accounts_dropped |= session.accounts_dropped;
+    }
+
+    /// The origins (role view) or roles (origin view), sorted, then `(unknown)` when a
+    /// session's is not known.
+    fn others(&self) -> Vec<&'a str> {
+        let mut list: Vec<&str> = self.others.iter().copied().collect();
+        if self.unknown {
+            list.push(UNKNOWN);
+        }
+        list
+    }
+
+    /// The accounts, sorted, then `…` when a session's list was cut.
+    fn accounts(&self) -> Vec<&'a str> {
+        let mut list: Vec<&str> = self.accounts.iter().copied().collect();
+        if self.accounts_dropped {
+            list.push("…");
+        }
+        list
     }
 }
 
@@ -307,7 +346,7 @@ impl Rows for RoleRows<'_> {
                 Cell::Text(role),
                 Cell::Text(totals.role_account),
                 Cell::Count(totals.sessions),
-                Cell::List(totals.others.iter().copied().collect()),
+                Cell::List(totals.others()),
                 Cell::Count(totals.calls),
                 Cell::Count(totals.failures),
                 Cell::Count(totals.write_calls),
@@ -356,8 +395,8 @@ impl Rows for OriginRows<'_> {
                 Cell::Text(origin),
                 Cell::Text(origin_kind(origin)),
                 Cell::Count(totals.sessions),
-                Cell::List(totals.others.iter().copied().collect()),
-                Cell::List(totals.accounts.iter().copied().collect()),
+                Cell::List(totals.others()),
+                Cell::List(totals.accounts()),
                 Cell::Count(totals.calls),
                 Cell::Count(totals.failures),
                 Cell::Count(totals.write_calls),

@@ -229,10 +229,17 @@ impl SessionActivity {
         addresses: Vec<AddressUse>,
         addresses_dropped: bool,
         mut accounts: Vec<Box<str>>,
+        accounts_dropped: bool,
     ) -> SessionActivity {
         accounts.sort();
         accounts.dedup();
+        let accounts_dropped = accounts_dropped || accounts.len() > MAX_LISTED;
         accounts.truncate(MAX_LISTED);
+        // Keyed as the reader keys it (a partial is untrusted input too).
+        let created_text: Box<str> = match super::created_key(&created_text) {
+            std::borrow::Cow::Owned(key) => key.into(),
+            std::borrow::Cow::Borrowed(_) => created_text,
+        };
         let mut session = SessionActivity {
             created: crate::timefmt::parse(&created_text),
             session_arn,
@@ -248,6 +255,7 @@ impl SessionActivity {
             addresses_dropped,
             last_address: None,
             accounts,
+            accounts_dropped,
         };
         // As the reader keeps them: each network once, sorted, the smallest MAX_LISTED
         // private ones and the smallest MAX_LISTED others (the cap of one kind alone

@@ -57,7 +57,7 @@ pub use refusals::refusals_then_success;
 pub use service_human::service_and_human;
 
 /// The most event ids a finding lists: the first `MAX_EVENT_IDS - 1` and the last, in time
-/// order (its `count` says how many events it holds).
+/// order (its `count` is its kind's measure, not how many events prove it).
 pub const MAX_EVENT_IDS: usize = 16;
 
 /// How long a chained session lasts at most (AWS's limit on role chaining).
