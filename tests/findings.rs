@@ -799,7 +799,7 @@ fn pairs_in_the_baseline_are_not_new_and_an_empty_baseline_is_said() {
     assert_eq!(
         stderr(&output),
         "trailmask: no role assumption read at or before --baseline-until \
-         (2026-03-01T23:59:59.999999999Z): every edge is new\n"
+         (2026-03-01T23:59:59Z): every edge is new\n"
     );
 }
 
@@ -1389,10 +1389,10 @@ fn a_loop_of_same_second_links_shows_in_chains() {
         assert_eq!(
             stdout(&output),
             format!(
-                "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
-                 3,1,2026-03-03T11:00:00Z,2026-03-03T11:05:00Z,0,1,,[... hops not read ...] -> \
+                "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+                 3,1,2026-03-03T11:00:00Z,2026-03-03T11:05:00Z,0,1,success,,[... hops not read ...] -> \
                  {admin} -> {deploy} -> {admin} -> {audit}\n\
-                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,2,,[... hops not read ...] -> \
+                 2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,0,2,success,,[... hops not read ...] -> \
                  {reader} -> {reader} -> {reader}\n"
             )
         );
@@ -1449,8 +1449,8 @@ fn a_chain_logged_out_of_order_spans_forward() {
     assert_eq!(
         stdout(&output),
         format!(
-            "depth,count,first_seen,last_seen,cross_account_hops,returns,origin,chain\n\
-             2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:40Z,0,0,{alice},{alice} -> {} -> {}\n",
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+             2,1,2026-03-03T11:00:00Z,2026-03-03T11:00:40Z,0,0,success,{alice},{alice} -> {} -> {}\n",
             role("Admin"),
             role("Deploy")
         )
@@ -1531,4 +1531,51 @@ fn jsonl_is_the_json_rows_one_per_line() {
         .collect();
     assert_eq!(lines.len(), 6);
     assert_eq!(Value::Array(lines), array);
+}
+
+/// A new user (session 28): with `--since`, new edges depended on how the logs were laid out.
+/// In S3's date folders the days before `--since` were not read, so the baseline lost them and
+/// sample-logs' first-day pairs (alice -> Admin, Admin -> Deployer, Lambda -> its role) came
+/// out new; a flat copy of the same files was read whole and gave one. A baseline now reads
+/// every day up to its end, whatever `--since` says (which still picks what is reported).
+#[test]
+fn new_edges_do_not_depend_on_the_folders_the_logs_lie_in() {
+    let flat = Dir::new();
+    let mut stack = vec![repo().join("sample-logs")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_str().unwrap().contains("/AWSLogs/") {
+                let name = path.file_name().unwrap().to_str().unwrap();
+                flat.write(name, &std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let new_edges = |trail: &str| {
+        let output = run(&[
+            "findings",
+            "-q",
+            "--format",
+            "csv",
+            "--since",
+            "2020-12-22",
+            "--baseline-until",
+            "2020-12-21",
+            trail,
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        csv_rows(&stdout(&output))
+            .into_iter()
+            .map(|row| format!("{} {}", row[1], row[3]))
+            .collect::<Vec<_>>()
+    };
+    let expected = [
+        "kind subject",
+        "new-edge arn:aws:iam::111111111111:user/secops -> arn:aws:iam::333333333333:root",
+    ];
+    let sample = repo().join("sample-logs");
+    assert_eq!(new_edges(sample.to_str().unwrap()), expected);
+    assert_eq!(new_edges(flat.root.path().to_str().unwrap()), expected);
 }

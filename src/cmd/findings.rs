@@ -6,7 +6,7 @@
 //! end, the refusals that make a burst. Only `session-many-networks` needs the calls role
 //! sessions made; without it the run reads role assumptions alone, as `chains` does.
 
-use super::{Context, Needs, Shows, execute, execute_activity};
+use super::{Context, execute_findings};
 use crate::activity::attribute::{Attribution, attribute};
 use crate::activity::findings::{Evidence, Finding, Kind, Options, find};
 use crate::cli::{FindingsArgs, RowsFormat};
@@ -149,7 +149,7 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
         // Said, or an empty baseline reads as "everything changed".
         context.note(format!(
             "no role assumption read at or before --baseline-until ({}): every edge is new",
-            timefmt::format(&until)
+            timefmt::format_seconds(&until)
         ));
     } else if let Some(until) = options.baseline_until
         && options.kinds.contains(&Kind::NewEdge)
@@ -161,7 +161,7 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
         // reads as "nothing changed".
         context.note(format!(
             "no role assumption read after --baseline-until ({}): no edge can be new",
-            timefmt::format(&until)
+            timefmt::format_seconds(&until)
         ));
     }
     find(
@@ -192,9 +192,12 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         let rows = FindingRows(&findings);
         context.write_rows(&rows, settings.format, false, wtr)
     };
-    if settings.options.kinds.contains(&Kind::SessionManyNetworks) {
-        execute_activity(&args.read, Shows::Findings, stderr, &write)
-    } else {
-        execute(&args.read, Needs::Chains, stderr, &write)
-    }
+    let options = &settings.options;
+    execute_findings(
+        &args.read,
+        options.kinds.contains(&Kind::SessionManyNetworks),
+        options.baseline_until.is_some() && options.kinds.contains(&Kind::NewEdge),
+        stderr,
+        &write,
+    )
 }

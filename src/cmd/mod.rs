@@ -172,7 +172,7 @@ pub fn execute_for(
         Interest::HandOvers => Shows::HandOvers,
         _ => Shows::RoleAssumptions,
     };
-    frame(args, needs, interest, shows, stderr, write)
+    frame(args, needs, interest, shows, false, stderr, write)
 }
 
 /// [`execute`] reading every call role sessions made as well, for a command that `shows`
@@ -188,6 +188,35 @@ pub(super) fn execute_activity(
         Needs::Chains,
         Interest::Activity,
         shows,
+        false,
+        stderr,
+        write,
+    )
+}
+
+/// [`execute`] for `findings`: reads every call as well when `with_calls` (a kind needs
+/// sessions), and every day up to the end of `--since`'s window when `with_history` (a baseline
+/// of new edges is every hop read up to its end, whatever `--since` says: reading the date
+/// folders from `--since` only would make it depend on how the logs are laid out, as a flat
+/// folder is read whole).
+pub(super) fn execute_findings(
+    args: &ReadArgs,
+    with_calls: bool,
+    with_history: bool,
+    stderr: &mut dyn Write,
+    write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
+) -> ExitCode {
+    let (interest, shows) = if with_calls {
+        (Interest::Activity, Shows::Findings)
+    } else {
+        (Interest::RoleAssumptions, Shows::RoleAssumptions)
+    };
+    frame(
+        args,
+        Needs::Chains,
+        interest,
+        shows,
+        with_history,
         stderr,
         write,
     )
@@ -202,7 +231,15 @@ pub fn execute_with_hand_overs(
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
-    frame(args, needs, Interest::HandOvers, Shows::Both, stderr, write)
+    frame(
+        args,
+        needs,
+        Interest::HandOvers,
+        Shows::Both,
+        false,
+        stderr,
+        write,
+    )
 }
 
 /// What a command lists, for its notes and closing line on stderr.
@@ -224,6 +261,7 @@ fn frame(
     needs: Needs,
     interest: Interest,
     shows: Shows,
+    with_history: bool,
     stderr: &mut dyn Write,
     write: &dyn Fn(&Context, &mut dyn Write) -> io::Result<()>,
 ) -> ExitCode {
@@ -249,6 +287,10 @@ fn frame(
         || plan.focus.is_active()
         || (interest == Interest::HandOvers && plan.filters.source.is_some());
     plan.scan.by_time = needs != Needs::Fields;
+    if with_history {
+        // The date folders before `--since` are read too ([`execute_findings`]).
+        plan.scan.window.first = None;
+    }
     plan.scan.interest = interest;
     plan.scan.keep_records = args.partial_of.is_some();
     // Activity counts the calls of the time window and outcome asked for, as they are read.
