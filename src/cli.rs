@@ -138,7 +138,8 @@ pub struct ReadArgs {
     pub role: Option<String>,
 
     /// Only sources (ARN, name, service, provider or subject) matching this glob (passrole: the
-    /// passer or its origin; activity: the session's origin or its ARN).
+    /// passer or its origin; activity: the session's origin, its ARN, or its role or session
+    /// name).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub source: Option<String>,
 
@@ -319,7 +320,8 @@ pub struct ActivityArgs {
     /// One row per call instead: the timeline, each call with its attribution.
     #[arg(long, conflicts_with = "by")]
     pub calls: bool,
-    /// Only sessions whose chain started at an identity matching this glob (as --from).
+    /// Only sessions whose chain started at an identity matching this glob: the same as
+    /// --from here (both given, a session must match both).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub origin: Option<String>,
     /// csv: one row per session (or per --by row, or per call), columns in the README; json:

@@ -146,7 +146,7 @@ impl Filters {
 /// True when `glob` matches the name of the principal the ARN `source` names (`alice` for
 /// `arn:aws:iam::1:user/alice`; a session by its role's name or its own), as `--from` and
 /// `--role` match names: `--source alice` is what a user types first.
-fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
+pub(crate) fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
     let last = arn::Arn::parse(source)
         .and_then(|parsed| parsed.resource.rsplit_once('/'))
         .map(|(_, name)| name);

@@ -1054,6 +1054,10 @@ fn from_origin_and_depth_follow_a_chain_begun_before_the_logs_read() {
         assert_eq!(sessions(args), ["Jump", "Target", "Deeper"], "{args:?}");
     }
     assert_eq!(sessions(&["--from", "Other"]), ["Other"]);
+    // A new user (session 28): `--source` matches a session by its role's name or its own, as
+    // `events --source` matches a caller (it matched only the origin and the full ARN).
+    assert_eq!(sessions(&["--source", "Target"]), ["Target"]);
+    assert_eq!(sessions(&["--source", "t1"]), ["Target"]);
     assert_eq!(sessions(&["--depth", "1"]), ["Jump", "Target", "Other"]);
     assert_eq!(
         sessions(&["--depth", "2"]),
@@ -1181,4 +1185,34 @@ fn one_creation_time_written_several_ways_is_one_session() {
             "5"
         ]
     );
+}
+
+/// A new user (session 28): the closing line counted the hops the filters keep but every
+/// session read, so `--role` cut the one and not the other, and `--origin` (one filter with
+/// `--from` here) cut the sessions but not the hops. It now counts what the output holds.
+#[test]
+fn the_closing_line_counts_what_is_shown() {
+    let dir = Dir::new();
+    dir.write("t.json", trail(&crafted()).as_bytes());
+    let closing = |args: &[&str]| {
+        let output = run_in(
+            dir.root.path(),
+            &[&["activity"], args, &["t.json"]].concat(),
+            None,
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stderr(&output)
+    };
+    assert_eq!(
+        closing(&[]),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 3 role assumptions; 4 role sessions made 6 calls\n"
+    );
+    assert_eq!(
+        closing(&["--role", "Audit"]),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 1 role session made 1 call\n"
+    );
+    let none = "trailmask: no session matched the filters (4 sessions read)\n\
+                trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 role sessions made 0 calls\n";
+    assert_eq!(closing(&["--origin", "nosuch"]), none);
+    assert_eq!(closing(&["--from", "nosuch"]), none);
 }

@@ -215,8 +215,8 @@ fn tiny_records_cost_no_more_than_their_text() {
             "records scanned   40000001\n",
             "role assumptions  0 (0 duplicate copies dropped)\n",
             "cross-account     0\n",
-            "accounts          0: \n",
-            "time range         .. \n",
+            "accounts          0\n",
+            "time range        none (no role assumption with a time)\n",
         )
     );
 }

@@ -960,3 +960,79 @@ fn a_refused_attempt_is_marked_and_reaches_nothing() {
         .collect();
     assert_eq!(ids, ["a3", "a4"], "{events}");
 }
+
+/// A new user (session 28): a summary of a window that holds no log file printed
+/// `accounts 0: `, `time range  .. ` and a speed of zero bytes read.
+#[test]
+fn a_summary_of_nothing_read_says_so() {
+    let sample = repo().join("sample-logs");
+    let output = run(&[
+        "summary",
+        "-q",
+        "--since",
+        "2030-01-01",
+        sample.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(
+        before_elapsed(&text),
+        "files read        0\n\
+         files skipped     2 (digest 1, not a log file name 1)\n\
+         date folders      6 not read (outside --since/--until)\n\
+         files failed      0\n\
+         records scanned   0\n\
+         role assumptions  0 (0 duplicate copies dropped)\n\
+         cross-account     0\n\
+         accounts          0\n\
+         time range        none (no role assumption with a time)\n"
+    );
+    let elapsed = text.lines().last().unwrap();
+    assert!(
+        elapsed.starts_with("elapsed ") && elapsed.ends_with(" s"),
+        "{elapsed}"
+    );
+}
+
+/// A new user (session 28): `--accounts` named accounts in `events`, `edges`, `services` and
+/// the graph, but `activity` showed only ids. Its session and role views now give
+/// `role_account_name` after `role_account`, as `services` does (only with `--accounts`).
+#[test]
+fn activity_names_the_role_account_with_accounts() {
+    let sample = repo().join("sample-logs");
+    let accounts = repo().join("tests/golden/accounts.csv");
+    let (sample, accounts) = (sample.to_str().unwrap(), accounts.to_str().unwrap());
+    let first_rows = |by: &str, with_names: bool| {
+        let mut args = vec!["activity", "-q", "--by", by];
+        if with_names {
+            args.extend(["--accounts", accounts]);
+        }
+        args.push(sample);
+        csv_rows(&ok(&args))
+            .into_iter()
+            .take(2)
+            .map(|row| row[..5].join(","))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        first_rows("session", true),
+        [
+            "session_arn,role_arn,role_account,role_account_name,origin",
+            "arn:aws:sts::111111111111:assumed-role/Admin/alice-admin,\
+             arn:aws:iam::111111111111:role/Admin,111111111111,management,\
+             arn:aws:iam::111111111111:user/alice"
+        ]
+    );
+    assert_eq!(
+        first_rows("role", true),
+        [
+            "role_arn,role_account,role_account_name,sessions,origins",
+            "arn:aws:iam::111111111111:role/Admin,111111111111,management,2,\
+             arn:aws:iam::111111111111:user/alice"
+        ]
+    );
+    assert_eq!(
+        first_rows("role", false)[0],
+        "role_arn,role_account,sessions,origins,calls"
+    );
+}

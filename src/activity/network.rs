@@ -30,7 +30,7 @@ impl fmt::Display for Network {
         match self {
             Network::Private => f.write_str("private"),
             Network::V4([a, b, c]) => write!(f, "{a}.{b}.{c}.0/24"),
-            Network::V6([a, b, c]) => write!(f, "{a:x}:{b:x}:{c:x}::/48"),
+            Network::V6(prefix) => write!(f, "{}", v6_network(*prefix)),
         }
     }
 }
@@ -71,6 +71,11 @@ pub fn network_of(address: &str) -> Option<Network> {
     })
 }
 
+/// An IPv6 /48 as addresses are written (RFC 5952: `2001:db8::/48`, not `2001:db8:0::/48`).
+fn v6_network([a, b, c]: [u16; 3]) -> String {
+    format!("{}/48", std::net::Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0))
+}
+
 /// The network an address belongs to, as the activity lists keep them: an IPv4 /24
 /// (`203.0.113.0/24`) or IPv6 /48 (`2001:db8:1::/48`), private ones too; anything that is not
 /// an IP address (`AWS Internal`, `s3.amazonaws.com`) as written.
@@ -93,7 +98,7 @@ pub fn place_of(address: &str) -> String {
             Some(v4) => place_of(&v4.to_string()),
             None => {
                 let s = v6.segments();
-                format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+                v6_network([s[0], s[1], s[2]])
             }
         },
         Err(_) => address.to_owned(),
@@ -131,6 +136,7 @@ mod tests {
             ("0.0.0.5", Some("private")),
             ("2001:db8:1234:5678::1", Some("2001:db8:1234::/48")),
             ("2001:db8:1234:ffff::2", Some("2001:db8:1234::/48")),
+            ("2001:db8:0:ffff::2", Some("2001:db8::/48")),
             ("fd12:3456:789a::1", Some("private")),
             ("fe80::1", Some("private")),
             ("::1", Some("private")),
@@ -188,6 +194,7 @@ mod tests {
             ("10.0.1.256", "10.0.1.256"),
             ("::ffff:10.1.2.3", "10.1.2.0/24"),
             ("2001:db8:1:2::1", "2001:db8:1::/48"),
+            ("2001:db8:0:2::1", "2001:db8::/48"),
             ("AWS Internal", "AWS Internal"),
             (" s3.amazonaws.com ", " s3.amazonaws.com "),
             ("", ""),

@@ -3,12 +3,13 @@
 //! session (the default), role, origin or action, or as a timeline of calls (`--calls`).
 
 use super::{Context, Shows, execute_activity};
+use crate::accounts::AccountNames;
 use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
 use crate::cli::{ActivityArgs, ActivityView};
 use crate::exit::ExitCode;
 use crate::export::{Cell, IndexedRows, Rows};
-use crate::filter::role_matches;
+use crate::filter::{principal_name_matches, role_matches};
 use crate::focus::{ChainPlaces, origin_name_matches};
 use crate::timefmt::Seen;
 use globset::GlobMatcher;
@@ -46,51 +47,53 @@ impl<'a> Sessions<'a> {
             || focus.from.is_some()
             || focus.depth.is_some())
         .then(|| ChainPlaces::of(&context.scan.events));
-        let keeps =
-            |session: &SessionActivity, who: &Attribution| {
-                let accounts_ok = filters.accounts.is_empty()
-                    || filters.accounts.iter().any(|a| {
-                        *a == who.role_account || session.accounts.iter().any(|s| **s == **a)
-                    });
-                // The chain's origin, as `--from` reads it everywhere: where the chain's first
-                // hop is not in the logs read, the caller of its earliest hop read (or the
-                // role it wore); where not even the session's own hop is, the session itself.
-                let origin_matches = |glob: &GlobMatcher| {
-                    if !who.origin.is_empty() {
-                        return origin_name_matches(glob, &who.origin);
+        let keeps = |session: &SessionActivity, who: &Attribution| {
+            let accounts_ok = filters.accounts.is_empty()
+                || filters
+                    .accounts
+                    .iter()
+                    .any(|a| *a == who.role_account || session.accounts.iter().any(|s| **s == **a));
+            // The chain's origin, as `--from` reads it everywhere: where the chain's first
+            // hop is not in the logs read, the caller of its earliest hop read (or the
+            // role it wore); where not even the session's own hop is, the session itself.
+            let origin_matches = |glob: &GlobMatcher| {
+                if !who.origin.is_empty() {
+                    return origin_name_matches(glob, &who.origin);
+                }
+                match (who.hop, &places) {
+                    (Some(hop), Some(places)) => places.root_matches(glob, hop),
+                    _ => {
+                        origin_name_matches(glob, &session.session_arn)
+                            || (!who.role_arn.is_empty()
+                                && origin_name_matches(glob, &who.role_arn))
                     }
-                    match (who.hop, &places) {
-                        (Some(hop), Some(places)) => places.root_matches(glob, hop),
-                        _ => {
-                            origin_name_matches(glob, &session.session_arn)
-                                || (!who.role_arn.is_empty()
-                                    && origin_name_matches(glob, &who.role_arn))
-                        }
-                    }
-                };
-                // Its depth as `--depth` counts hops (a session whose hop is not read is at
-                // the root: 0).
-                let depth = || match (who.depth, who.hop, &places) {
-                    (Some(depth), _, _) => depth,
-                    (None, Some(hop), Some(places)) => places.depth(hop),
-                    _ => 0,
-                };
-                accounts_ok
-                    && filters
-                        .role
-                        .as_ref()
-                        .is_none_or(|glob| role_matches(glob, &who.role_arn))
-                    && filters.source.as_ref().is_none_or(|glob| {
-                        origin_matches(glob) || glob.is_match(&*session.session_arn)
-                    })
-                    && origin.is_none_or(origin_matches)
-                    && focus.from.as_ref().is_none_or(origin_matches)
-                    && focus
-                        .to
-                        .as_ref()
-                        .is_none_or(|glob| role_matches(glob, &who.role_arn))
-                    && focus.depth.is_none_or(|max| depth() <= max)
+                }
             };
+            // Its depth as `--depth` counts hops (a session whose hop is not read is at
+            // the root: 0).
+            let depth = || match (who.depth, who.hop, &places) {
+                (Some(depth), _, _) => depth,
+                (None, Some(hop), Some(places)) => places.depth(hop),
+                _ => 0,
+            };
+            accounts_ok
+                && filters
+                    .role
+                    .as_ref()
+                    .is_none_or(|glob| role_matches(glob, &who.role_arn))
+                && filters.source.as_ref().is_none_or(|glob| {
+                    origin_matches(glob)
+                        || glob.is_match(&*session.session_arn)
+                        || principal_name_matches(glob, &session.session_arn)
+                })
+                && origin.is_none_or(origin_matches)
+                && focus.from.as_ref().is_none_or(origin_matches)
+                && focus
+                    .to
+                    .as_ref()
+                    .is_none_or(|glob| role_matches(glob, &who.role_arn))
+                && focus.depth.is_none_or(|max| depth() <= max)
+        };
         let kept_index: Vec<bool> = all
             .iter()
             .zip(attributed)
@@ -189,28 +192,57 @@ fn accounts(session: &SessionActivity) -> Vec<&str> {
     list
 }
 
-struct SessionRows<'a>(&'a Sessions<'a>);
+/// With `--accounts FILE`, a column of the role account's name follows `role_account`.
+fn with_account_name<'c>(
+    names: &'c AccountNames,
+    account: &'c str,
+    cells: &[Cell<'c>],
+    at: usize,
+    emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>,
+) -> io::Result<()> {
+    if !names.given {
+        return emit(cells);
+    }
+    let mut named = cells.to_vec();
+    named.insert(at, Cell::Text(names.name(account).unwrap_or("")));
+    emit(&named)
+}
+
+/// `columns` with `role_account_name` after `role_account` when `--accounts` names accounts.
+fn named_columns(names: &AccountNames, mut columns: Vec<&'static str>) -> Vec<&'static str> {
+    if let Some(at) = columns.iter().position(|&column| column == "role_account")
+        && names.given
+    {
+        columns.insert(at + 1, "role_account_name");
+    }
+    columns
+}
+
+struct SessionRows<'a>(&'a Sessions<'a>, &'a AccountNames);
 
 impl Rows for SessionRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
-        vec![
-            "session_arn",
-            "role_arn",
-            "role_account",
-            "origin",
-            "chain_depth",
-            "link",
-            "created",
-            "first_call",
-            "last_call",
-            "calls",
-            "failures",
-            "write_calls",
-            "services",
-            "top_actions",
-            "source_ips",
-            "accounts",
-        ]
+        named_columns(
+            self.1,
+            vec![
+                "session_arn",
+                "role_arn",
+                "role_account",
+                "origin",
+                "chain_depth",
+                "link",
+                "created",
+                "first_call",
+                "last_call",
+                "calls",
+                "failures",
+                "write_calls",
+                "services",
+                "top_actions",
+                "source_ips",
+                "accounts",
+            ],
+        )
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
@@ -230,7 +262,7 @@ impl IndexedRows for SessionRows<'_> {
     ) -> io::Result<()> {
         for &(session, who) in &self.0.kept[range] {
             let top = top_actions(session);
-            emit(&[
+            let cells = [
                 Cell::Text(&session.session_arn),
                 Cell::Text(&who.role_arn),
                 Cell::Text(&who.role_account),
@@ -247,7 +279,8 @@ impl IndexedRows for SessionRows<'_> {
                 Cell::List(top.iter().map(String::as_str).collect()),
                 Cell::List(addresses(session)),
                 Cell::List(accounts(session)),
-            ])?;
+            ];
+            with_account_name(self.1, &who.role_account, &cells, 3, emit)?;
         }
         Ok(())
     }
@@ -311,38 +344,41 @@ impl<'a> Totals<'a> {
     }
 }
 
-struct RoleRows<'a>(BTreeMap<&'a str, Totals<'a>>);
+struct RoleRows<'a>(BTreeMap<&'a str, Totals<'a>>, &'a AccountNames);
 
 impl<'a> RoleRows<'a> {
-    fn of(sessions: &'a Sessions<'a>) -> Self {
+    fn of(sessions: &'a Sessions<'a>, names: &'a AccountNames) -> Self {
         let mut roles: BTreeMap<&str, Totals> = BTreeMap::new();
         for (session, who) in &sessions.kept {
             let totals = roles.entry(&who.role_arn).or_default();
             totals.role_account = &who.role_account;
             totals.add(session, &who.origin);
         }
-        RoleRows(roles)
+        RoleRows(roles, names)
     }
 }
 
 impl Rows for RoleRows<'_> {
     fn columns(&self) -> Vec<&'static str> {
-        vec![
-            "role_arn",
-            "role_account",
-            "sessions",
-            "origins",
-            "calls",
-            "failures",
-            "write_calls",
-            "first_seen",
-            "last_seen",
-        ]
+        named_columns(
+            self.1,
+            vec![
+                "role_arn",
+                "role_account",
+                "sessions",
+                "origins",
+                "calls",
+                "failures",
+                "write_calls",
+                "first_seen",
+                "last_seen",
+            ],
+        )
     }
 
     fn each_row(&self, emit: &mut dyn FnMut(&[Cell<'_>]) -> io::Result<()>) -> io::Result<()> {
         for (role, totals) in &self.0 {
-            emit(&[
+            let cells = [
                 Cell::Text(role),
                 Cell::Text(totals.role_account),
                 Cell::Count(totals.sessions),
@@ -352,7 +388,8 @@ impl Rows for RoleRows<'_> {
                 Cell::Count(totals.write_calls),
                 Cell::Time(totals.seen.first),
                 Cell::Time(totals.seen.last),
-            ])?;
+            ];
+            with_account_name(self.1, totals.role_account, &cells, 2, emit)?;
         }
         Ok(())
     }
@@ -549,9 +586,18 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
     } else {
         Shows::Sessions
     };
-    execute_activity(&args.read, shows, stderr, &|context, wtr| {
+    // `--origin` is `--from` here: for the hops the closing line counts too.
+    let mut read = args.read.clone();
+    if read.from.is_none() {
+        read.from.clone_from(&args.origin);
+    }
+    execute_activity(&read, shows, stderr, &|context, wtr| {
         let attributed = attribute(&context.scan.activity.sessions, &context.scan.events);
         let sessions = Sessions::of(context, &attributed, origin.as_ref());
+        let calls = sessions.kept.iter().map(|(session, _)| session.calls).sum();
+        let _ = context
+            .shown_sessions
+            .set((sessions.kept.len() as u64, calls));
         let read = context.scan.activity.sessions.len();
         if sessions.kept.is_empty() && read > 0 {
             // As for role assumptions: an empty output that is the filters' doing is said.
@@ -574,10 +620,12 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
         }
         match args.by {
             ActivityView::Session => {
-                context.write_indexed_rows(&SessionRows(&sessions), args.format, false, wtr)
+                let names = &context.plan.accounts;
+                context.write_indexed_rows(&SessionRows(&sessions, names), args.format, false, wtr)
             }
             ActivityView::Role => {
-                context.write_rows(&RoleRows::of(&sessions), args.format, false, wtr)
+                let rows = RoleRows::of(&sessions, &context.plan.accounts);
+                context.write_rows(&rows, args.format, false, wtr)
             }
             ActivityView::Origin => {
                 context.write_rows(&OriginRows::of(&sessions), args.format, false, wtr)

@@ -54,6 +54,9 @@ pub struct Context<'a> {
     pub notes: std::sync::Mutex<Vec<String>>,
     /// The hand-overs the filters and the focus keep (read only for [`Interest::HandOvers`]).
     pub hand_overs: Vec<&'a HandOver>,
+    /// The role sessions and their calls a writer showed (`activity`), for the closing line;
+    /// unset, it counts the sessions read.
+    pub shown_sessions: std::sync::OnceLock<(u64, u64)>,
 }
 
 impl Context<'_> {
@@ -400,6 +403,7 @@ fn frame(
         scan: &scan,
         focused,
         notes: Default::default(),
+        shown_sessions: Default::default(),
         hand_overs: scan
             .hand_overs
             .iter()
@@ -450,10 +454,13 @@ fn frame(
         }
         if matches!(shows, Shows::Sessions | Shows::Calls | Shows::Findings) {
             let activity = &scan.activity;
-            let calls: u64 = activity.sessions.iter().map(|s| s.calls).sum();
+            let (sessions, calls) = context.shown_sessions.get().copied().unwrap_or_else(|| {
+                let calls = activity.sessions.iter().map(|s| s.calls).sum();
+                (activity.sessions.len() as u64, calls)
+            });
             line.push_str(&format!(
                 "; {} made {}",
-                plural(activity.sessions.len() as u64, "role session"),
+                plural(sessions, "role session"),
                 plural(calls, "call")
             ));
             if activity.duplicates > 0 {

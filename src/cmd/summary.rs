@@ -103,20 +103,34 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
         .iter()
         .map(|a| context.plan.accounts.label(a))
         .collect();
-    writeln!(
-        wtr,
-        "accounts          {}: {}",
-        accounts.len(),
-        // Account ids come from the logs: nothing in them may reach the terminal raw.
-        crate::export::table::printable(&accounts.join(", "))
-    )?;
-    writeln!(
-        wtr,
-        "time range        {} .. {}",
-        timefmt::format_opt(summary.seen.first.as_ref()),
-        timefmt::format_opt(summary.seen.last.as_ref())
-    )?;
+    if accounts.is_empty() {
+        writeln!(wtr, "accounts          0")?;
+    } else {
+        writeln!(
+            wtr,
+            "accounts          {}: {}",
+            accounts.len(),
+            // Account ids come from the logs: nothing in them may reach the terminal raw.
+            crate::export::table::printable(&accounts.join(", "))
+        )?;
+    }
+    match (summary.seen.first, summary.seen.last) {
+        (Some(first), Some(last)) => writeln!(
+            wtr,
+            "time range        {} .. {}",
+            timefmt::format(&first),
+            timefmt::format(&last)
+        )?,
+        _ => writeln!(
+            wtr,
+            "time range        none (no role assumption with a time)"
+        )?,
+    }
     let (seconds, mb_per_s, records_per_s) = throughput(context);
+    if context.scan.stats.bytes_json == 0 {
+        // No speed of nothing read.
+        return writeln!(wtr, "elapsed           {seconds:.3} s");
+    }
     writeln!(
         wtr,
         "elapsed           {seconds:.3} s ({mb_per_s:.1} MB/s of JSON, {records_per_s:.0} records/s)"
