@@ -1117,13 +1117,14 @@ fn a_file_of_many_sessions_fails_alone() {
     );
 }
 
-/// Red-team (session 28): a session's accounts are kept to the 32 smallest, and a list so cut
-/// said nothing (its source addresses end with `…`); now it ends with `…` too, in the session
-/// view and in the origin view's union.
+/// Red-team (session 28): a session's accounts were kept to the 32 smallest, silently (its
+/// source addresses end with `…`), and `--account` then missed a session by the 33rd. An
+/// organization's worth are kept now (1,024), and a list cut past them ends with `…` too, in
+/// the session view and in the origin view's union.
 #[test]
 fn a_session_of_many_accounts_says_its_list_was_cut() {
     let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
-    let calls: Vec<Value> = (1..=33)
+    let calls: Vec<Value> = (1..=1025)
         .map(|n| {
             let mut call = get_object(&format!("e{n}"), "10:01:00", who(), "203.0.113.5");
             call["recipientAccountId"] = json!(format!("{n:012}"));
@@ -1132,11 +1133,20 @@ fn a_session_of_many_accounts_says_its_list_was_cut() {
         .collect();
     let dir = Dir::new();
     dir.write("t.json", trail(&calls).as_bytes());
-    let listed: Vec<String> = (1..=32).map(|n| format!("{n:012}")).collect();
+    let listed: Vec<String> = (1..=1024).map(|n| format!("{n:012}")).collect();
     let accounts = format!("{};…", listed.join(";"));
     let sessions = out(&dir, &["activity", "-q", "t.json"]);
     let row = csv_rows(&sessions).pop().unwrap();
     assert_eq!(row.last().unwrap(), &accounts);
+    // Found by the 33rd account (and the 1,024th), not by the one cut.
+    for (account, rows) in [
+        ("000000000033", 2),
+        ("000000001024", 2),
+        ("000000001025", 1),
+    ] {
+        let found = out(&dir, &["activity", "-q", "--account", account, "t.json"]);
+        assert_eq!(csv_rows(&found).len(), rows, "{account}");
+    }
     let origins = out(&dir, &["activity", "-q", "--by", "origin", "t.json"]);
     assert_eq!(csv_rows(&origins)[1][4], accounts);
     // A partial keeps the mark.

@@ -6,8 +6,8 @@
 //! What grows with the calls themselves is only what de-duplication needs until the merge
 //! (each call's `eventID` and where it was counted: [`CallAggregate::marks`]) and, when asked
 //! for, the timeline's rows. Lists that a hostile trail could grow without bound per session
-//! (source addresses, recipient accounts) are capped ([`MAX_LISTED`]): the smallest values are
-//! kept, so the result does not depend on the order calls are read in.
+//! (source addresses, recipient accounts) are capped ([`MAX_LISTED`], [`MAX_ACCOUNTS`]): the
+//! smallest values are kept, so the result does not depend on the order calls are read in.
 
 use super::Call;
 use super::network::{is_private_place, place_of};
@@ -66,9 +66,15 @@ fn take_in_actions(known: &mut Vec<SessionAction>, more: Vec<SessionAction>) {
     });
 }
 
-/// The most source networks (private ones and the others, each) and accounts kept per
-/// session (the smallest, by text).
+/// The most source networks (private ones and the others, each) kept per session (the
+/// smallest, by text).
 pub const MAX_LISTED: usize = 32;
+
+/// The most recipient accounts kept per session (the smallest, by text): enough for an
+/// organization's (a backup or audit role's session may touch every member account), so
+/// that `--account` finds a session by any account it called; a session's lists count in
+/// its file's memory budget.
+pub const MAX_ACCOUNTS: usize = 1024;
 
 /// Calls and refusals of one action (event source and name) in one session.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -164,7 +170,7 @@ pub struct SessionActivity {
     pub addresses_dropped: bool,
     /// Where the last call's address is in [`SessionActivity::addresses`].
     last_address: Option<usize>,
-    /// Recipient accounts, sorted, at most [`MAX_LISTED`].
+    /// Recipient accounts, sorted, at most [`MAX_ACCOUNTS`].
     pub accounts: Vec<Box<str>>,
     /// Accounts left out of [`SessionActivity::accounts`] by the cap.
     pub accounts_dropped: bool,
@@ -302,9 +308,9 @@ impl SessionActivity {
             .accounts
             .binary_search_by(|known| (**known).cmp(account))
         {
-            if self.accounts.len() == MAX_LISTED {
+            if self.accounts.len() == MAX_ACCOUNTS {
                 self.accounts_dropped = true;
-                if at == MAX_LISTED {
+                if at == MAX_ACCOUNTS {
                     return;
                 }
                 self.accounts.pop();

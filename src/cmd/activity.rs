@@ -167,7 +167,8 @@ fn services(session: &SessionActivity) -> Vec<&str> {
     sources
 }
 
-/// A session's source addresses (sorted; `…` ends a list cut at
+/// A session's source addresses (by number, `10.3.31.20` before `10.3.119.57`, IPv4 before
+/// IPv6, then names such as `AWS Internal` as written; `…` ends a list cut at
 /// [`crate::activity::aggregate::MAX_LISTED`] networks of a kind).
 fn addresses(session: &SessionActivity) -> Vec<&str> {
     let mut list: Vec<&str> = session
@@ -176,6 +177,14 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
         .map(|used| &*used.address)
         .filter(|address| !address.is_empty())
         .collect();
+    list.sort_by_cached_key(|address| {
+        let number = address.trim().parse::<std::net::IpAddr>().ok();
+        (
+            number.is_none(),
+            number.map(|ip| ip.to_canonical()),
+            *address,
+        )
+    });
     if session.addresses_dropped {
         list.push("…");
     }
@@ -183,7 +192,7 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
 }
 
 /// A session's recipient accounts (sorted; `…` ends a list cut at
-/// [`crate::activity::aggregate::MAX_LISTED`]).
+/// [`crate::activity::aggregate::MAX_ACCOUNTS`]).
 fn accounts(session: &SessionActivity) -> Vec<&str> {
     let mut list: Vec<&str> = session.accounts.iter().map(|a| &**a).collect();
     if session.accounts_dropped {
@@ -639,7 +648,7 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::{services, top_actions};
+    use super::{addresses, services, top_actions};
     use crate::activity::Call;
     use crate::activity::aggregate::{CallAggregate, merge};
     use std::sync::Arc;
@@ -666,6 +675,41 @@ mod tests {
             created: "",
             issuer_arn: "",
         }
+    }
+
+    /// A new user (session 28): addresses were listed as text (`10.3.119.57;10.3.31.20`).
+    #[test]
+    fn source_addresses_are_listed_by_number() {
+        let mut file = CallAggregate::new(false);
+        let log: Arc<str> = Arc::from("log.json");
+        let ips = [
+            "9.9.9.9",
+            "AWS Internal",
+            "2001:db8::1",
+            "10.3.119.57",
+            "198.51.100.9",
+            "10.3.31.20",
+        ];
+        let ids: Vec<String> = (0..ips.len()).map(|n| format!("e{n}")).collect();
+        for (ip, id) in ips.iter().zip(&ids) {
+            let call = Call {
+                source_ip: ip,
+                ..call_of_a(("s3.amazonaws.com", "GetObject"), id)
+            };
+            file.add(&call, &log);
+        }
+        let merged = merge(vec![file]);
+        assert_eq!(
+            addresses(&merged.sessions[0]),
+            [
+                "9.9.9.9",
+                "10.3.31.20",
+                "10.3.119.57",
+                "198.51.100.9",
+                "2001:db8::1",
+                "AWS Internal"
+            ]
+        );
     }
 
     /// A call with no event source names no service (a red-team pass saw `;s3.amazonaws.com`).

@@ -2,7 +2,9 @@
 //! not depend on which worker read which file, and read back ([`crate::partial`] writes and
 //! reads the lines).
 
-use super::{AddressUse, CallAggregate, CallMark, CallRow, MAX_LISTED, SessionActivity, Slot};
+use super::{
+    AddressUse, CallAggregate, CallMark, CallRow, MAX_ACCOUNTS, MAX_LISTED, SessionActivity, Slot,
+};
 use crate::activity::network::place_of;
 use crate::timefmt::Seen;
 use std::sync::Arc;
@@ -233,8 +235,8 @@ impl SessionActivity {
     ) -> SessionActivity {
         accounts.sort();
         accounts.dedup();
-        let accounts_dropped = accounts_dropped || accounts.len() > MAX_LISTED;
-        accounts.truncate(MAX_LISTED);
+        let accounts_dropped = accounts_dropped || accounts.len() > MAX_ACCOUNTS;
+        accounts.truncate(MAX_ACCOUNTS);
         // Keyed as the reader keys it (a partial is untrusted input too).
         let created_text: Box<str> = match super::created_key(&created_text) {
             std::borrow::Cow::Owned(key) => key.into(),
