@@ -341,7 +341,7 @@ fn private_subnets_do_not_push_a_persons_public_networks_out() {
         .collect();
     assert_eq!(listed.len(), 33, "{listed:?}");
     assert_eq!(listed[..2], ["10.0.0.5", "10.0.1.5"]);
-    assert_eq!(listed[31..], ["2001:db8:77::5", "203.0.113.10"]);
+    assert_eq!(listed[31..], ["203.0.113.10", "2001:db8:77::5"]);
 }
 
 /// An instance that called from 40 private subnets: 32 are listed, so the private network's

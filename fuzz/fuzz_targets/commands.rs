@@ -73,6 +73,9 @@ const DIRECT: &[&[&str]] = &[
     &["activity", "--calls"],
     &["report"],
     &["services"],
+    &["chains", "--to", "*", "--exclude-failed"],
+    &["activity", "--source", "*a*", "--by", "role"],
+    &["findings", "--since", "2019-01-01", "--baseline-until", "2019-06-01"],
 ];
 
 fuzz_target!(|bytes: &[u8]| {
