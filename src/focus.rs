@@ -9,19 +9,21 @@
 //!   there. Refused attempts made on the way belong to their chain and are kept.
 //! - `--to` keeps the hops that put on a matching role (by ARN or name; refused attempts
 //!   included, like everywhere else) and every hop before them on their chain, back to its
-//!   origin. The outcome filter picks which of those hops count ([`Focus::outcome`]): with
-//!   `--exclude-failed` a chain whose only attempt at the role was refused did not reach it,
-//!   and the hops before that attempt are not kept either.
+//!   origin. The outcome filter and the time window pick which of those hops count
+//!   ([`Focus::outcome`]): with `--exclude-failed` a chain whose only attempt at the role was
+//!   refused did not reach it, nor, with `--until`, one that reached it after the window, and
+//!   the hops before such an attempt are not kept either.
 //! - `--depth N` keeps only hops at most N deep in their chain (counted from its root as
 //!   above): with `--to`, the role must be reached within N hops.
 //!
-//! Given both, a hop must satisfy both (chains from alice that reached Admin). The other
-//! filters (`--since`, `--account`, outcome, ...) apply after, to the hops picked.
+//! Given both, a hop must satisfy both (chains from alice that reached Admin). The filters
+//! (`--since`, `--account`, outcome, ...) apply after, to the hops picked.
 
 use crate::arn;
 use crate::event::Outcome;
 use crate::event::RoleAssumption;
-use crate::filter::{OutcomeFilter, role_matches};
+use crate::filter::{OutcomeFilter, in_window, role_matches};
+use chrono::{DateTime, Utc};
 use globset::GlobMatcher;
 
 /// The focus of one run; the default keeps everything.
@@ -31,8 +33,12 @@ pub struct Focus {
     pub to: Option<GlobMatcher>,
     pub depth: Option<u32>,
     /// Which hops that put on a `--to` role count as reaching it (`--exclude-failed`: only
-    /// the successful ones; `--failed-only`: only the refused ones).
+    /// the successful ones; `--failed-only`: only the refused ones), and when
+    /// (`--since`/`--until`): a chain that reached the role after the window did not reach it
+    /// in the window.
     pub outcome: OutcomeFilter,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Where an event sits: the index of its chain's root event and its depth from it (1 for
@@ -91,6 +97,7 @@ impl Focus {
                 let event = &events[index];
                 if !(keep[index]
                     && self.outcome.keeps(event.outcome == Outcome::Failure)
+                    && in_window(self.since, self.until, event.event_time)
                     && puts_on_matching_role(glob, event))
                 {
                     continue;
@@ -319,6 +326,29 @@ mod tests {
         // bob never reached Admin: none of his chain's hops are kept.
         assert_eq!(kept(to(OutcomeFilter::SuccessOnly)), [0, 1, 2, 5]);
         assert_eq!(kept(to(OutcomeFilter::FailureOnly)), [3, 4, 6]);
+    }
+
+    /// Review (session 28): a chain that reached the role after `--until` did not reach it in
+    /// the window; its hops before were kept, cut short.
+    #[test]
+    fn to_counts_only_the_attempts_in_the_window() {
+        let mut events = trail();
+        for (minute, event) in events.iter_mut().enumerate() {
+            event.event_time = chrono::DateTime::from_timestamp(60 * minute as i64, 0);
+        }
+        let until = |minute: i64| Focus {
+            to: glob("Admin"),
+            until: chrono::DateTime::from_timestamp(60 * minute, 0),
+            ..Focus::default()
+        };
+        let kept = |focus: Focus| {
+            let keep = focus.select(&events);
+            (0..keep.len()).filter(|&i| keep[i]).collect::<Vec<_>>()
+        };
+        // alice reached Admin at minute 2, the unknown session at minute 5.
+        assert_eq!(kept(until(1)), Vec::<usize>::new());
+        assert_eq!(kept(until(2)), [0, 1, 2]);
+        assert_eq!(kept(until(5)), [0, 1, 2, 5]);
     }
 
     #[test]

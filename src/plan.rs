@@ -139,6 +139,8 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             to: args.to.as_deref().map(|g| glob("to", g)).transpose()?,
             depth: args.depth,
             outcome,
+            since,
+            until,
         },
     })
 }

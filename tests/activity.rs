@@ -1103,6 +1103,66 @@ fn a_file_of_many_sessions_fails_alone() {
         "trailmask: ./many.json.gz: what it holds to keep (role assumptions, hand-overs, calls) \
          would take more than half the 8388608-byte limit in memory (see --max-file-size)"
     );
+    // Review (session 28): so does a file whose one-call sessions each made an AssumeRole (a
+    // hop is read whole, and its call was not counted there), and a file of one session
+    // calling 5,000 actions of long names (each name is kept).
+    let hops: Vec<Value> = (0..5_000)
+        .map(|n| {
+            let who = session(
+                "App",
+                &format!("s{n}"),
+                &format!("ASIA{n}"),
+                "2026-03-01T10:00:00Z",
+            );
+            call(
+                &format!("e{n}"),
+                "10:01:00",
+                who,
+                "sts.amazonaws.com",
+                "AssumeRole",
+                "",
+                false,
+                "203.0.113.5",
+            )
+        })
+        .collect();
+    let names: Vec<Value> = (0..5_000)
+        .map(|n| {
+            let who = session("App", "one", "ASIAONE", "2026-03-01T10:00:00Z");
+            let name = format!("{n}{}", "x".repeat(2_000));
+            call(
+                &format!("e{n}"),
+                "10:01:00",
+                who,
+                "s3.amazonaws.com",
+                &name,
+                "",
+                true,
+                "203.0.113.5",
+            )
+        })
+        .collect();
+    for (name, records, cap) in [
+        ("hops.json.gz", hops, "8M"),
+        ("names.json.gz", names, "16M"),
+    ] {
+        let dir = Dir::new();
+        dir.write_gz(name, &trail(&records));
+        let output = run_in(
+            dir.root.path(),
+            &["activity", "--max-file-size", cap, "."],
+            None,
+        );
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with(&format!(
+                "trailmask: ./{name}: what it holds to keep (role assumptions, hand-overs, calls) \
+                 would take more than half the"
+            )),
+            "{name}: {}",
+            stderr(&output)
+        );
+    }
     // Under a cap it fits in, it is read.
     let read = run_in(
         dir.root.path(),

@@ -75,7 +75,13 @@ const DIRECT: &[&[&str]] = &[
     &["services"],
     &["chains", "--to", "*", "--exclude-failed"],
     &["activity", "--source", "*a*", "--by", "role"],
-    &["findings", "--since", "2019-01-01", "--baseline-until", "2019-06-01"],
+    &[
+        "findings",
+        "--since",
+        "2019-01-01",
+        "--baseline-until",
+        "2019-06-01",
+    ],
 ];
 
 fuzz_target!(|bytes: &[u8]| {

@@ -72,8 +72,8 @@ pub const MAX_LISTED: usize = 32;
 
 /// The most recipient accounts kept per session (the smallest, by text): enough for an
 /// organization's (a backup or audit role's session may touch every member account), so
-/// that `--account` finds a session by any account it called; a session's lists count in
-/// its file's memory budget.
+/// that `--account` finds a session by any account it called up to so many (past them, by
+/// the smallest); a session's lists count in its file's memory budget.
 pub const MAX_ACCOUNTS: usize = 1024;
 
 /// Calls and refusals of one action (event source and name) in one session.
@@ -139,8 +139,15 @@ pub(crate) fn created_key(text: &str) -> Cow<'_, str> {
     if text.is_empty() || (bytes.len() == 20 && bytes[10] == b'T' && bytes[19] == b'Z') {
         return Cow::Borrowed(text);
     }
-    match crate::timefmt::parse(text).map(|time| crate::timefmt::format(&time)) {
-        Some(written) if written != text => Cow::Owned(written),
+    let Some(time) = crate::timefmt::parse(text) else {
+        return Cow::Borrowed(text);
+    };
+    // (A time chrono writes in a form it does not read back, past the year 9999, keeps its
+    // text: the key must read as the same time.)
+    match crate::timefmt::format(&time) {
+        written if written != text && crate::timefmt::parse(&written) == Some(time) => {
+            Cow::Owned(written)
+        }
         _ => Cow::Borrowed(text),
     }
 }
@@ -319,6 +326,37 @@ impl SessionActivity {
         }
     }
 
+    /// Takes in another list of the session's accounts (sorted, each once): the two merged in
+    /// one pass, the smallest [`MAX_ACCOUNTS`] kept (one at a time, two full lists cost a
+    /// million moves).
+    fn take_in_accounts(&mut self, more: Vec<Box<str>>) {
+        if more.is_empty() {
+            return;
+        }
+        let known = std::mem::take(&mut self.accounts);
+        let mut merged = Vec::with_capacity((known.len() + more.len()).min(MAX_ACCOUNTS));
+        let (mut known, mut more) = (known.into_iter().peekable(), more.into_iter().peekable());
+        loop {
+            let next = match (known.peek(), more.peek()) {
+                (Some(a), Some(b)) if a == b => {
+                    more.next();
+                    known.next()
+                }
+                (Some(a), Some(b)) if a < b => known.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => more.next(),
+                (Some(_), None) => known.next(),
+                (None, None) => break,
+            };
+            let Some(account) = next else { break };
+            if merged.len() == MAX_ACCOUNTS {
+                self.accounts_dropped = true;
+                break;
+            }
+            merged.push(account);
+        }
+        self.accounts = merged;
+    }
+
     /// Takes in what another file said of the same session.
     fn merge(&mut self, other: SessionActivity) {
         self.calls += other.calls;
@@ -334,9 +372,7 @@ impl SessionActivity {
             self.add_address(used);
         }
         self.accounts_dropped |= other.accounts_dropped;
-        for account in other.accounts {
-            self.add_account(&account);
-        }
+        self.take_in_accounts(other.accounts);
     }
 }
 
@@ -365,6 +401,9 @@ const SESSION_BYTES: usize = std::mem::size_of::<SessionActivity>() + 320;
 
 /// What a network or an account new to a session takes beside its texts.
 const LISTED_BYTES: usize = std::mem::size_of::<AddressUse>() + 64;
+
+/// What an action's name takes beside its texts: its two shared texts and its index entry.
+const NAME_BYTES: usize = 2 * 16 + std::mem::size_of::<(Arc<str>, Arc<str>)>() + 16;
 
 /// What a (session, action) pair takes: its count while read, its index entry, and the
 /// session's action it becomes at the merge.
@@ -508,8 +547,9 @@ pub struct CallAggregate {
     /// Copies taken out before the merge ([`CallAggregate::drop_copies`]), by log file (as
     /// [`CallAggregate::log_files`]): a log file read twice is taken out with its copies.
     copies_dropped: Vec<u64>,
-    /// Roughly what its sessions, their lists of networks and accounts, and its (session,
-    /// action) pairs took, in bytes: for the per-file budget ([`CallAggregate::call_bytes`]).
+    /// Roughly what its sessions, their lists of networks and accounts, its actions' names and
+    /// its (session, action) pairs took as they were read, in bytes: for the per-file budget
+    /// ([`CallAggregate::call_bytes`]; a worker's sums its files').
     held: usize,
 }
 
@@ -632,12 +672,24 @@ impl CallAggregate {
         let counted = &mut self.sessions[session as usize];
         let lists = (counted.addresses.len(), counted.accounts.len());
         counted.add(call);
-        // A network or an account new to the session (the lists are capped, and rarely grow).
+        // A network or an account new to the session (the lists are capped, and rarely grow):
+        // its place, address and first call's id, or the account.
         if (counted.addresses.len(), counted.accounts.len()) != lists {
-            self.held += LISTED_BYTES + 2 * call.source_ip.len() + call.recipient.len();
+            self.held += LISTED_BYTES
+                + 2 * call.source_ip.len()
+                + call.event_id.len()
+                + call.recipient.len();
         }
+        let known = (self.names.len(), self.actions.len());
         let name = self.name_of(call.event_source, call.event_name);
         let action = self.action_of(session, name);
+        // An action's name is kept once, a (session, action) pair once: counted when new.
+        if self.names.len() > known.0 {
+            self.held += NAME_BYTES + call.event_source.len() + call.event_name.len();
+        }
+        if self.actions.len() > known.1 {
+            self.held += ACTION_BYTES;
+        }
         let counted = &mut self.actions[action as usize].count;
         counted.calls += 1;
         counted.failures += u64::from(call.failed());
@@ -719,7 +771,6 @@ impl CallAggregate {
         let next = self.actions.len() as u32;
         let at = *self.action_index.entry((session, name)).or_insert(next);
         if at == next {
-            self.held += ACTION_BYTES;
             self.actions.push(FileAction {
                 session,
                 name,
@@ -860,7 +911,7 @@ fn push_identity(ids: &mut String, call: &Call) {
             call.read_only,
             call.session_arn,
             call.access_key,
-            call.created,
+            &created_key(call.created),
             call.issuer_arn,
             call.source_ip,
             call.user_agent,
@@ -1245,6 +1296,50 @@ mod tests {
         list.into_iter()
             .map(|a| (a.name.to_string(), a.count.calls, a.count.failures))
             .collect()
+    }
+
+    /// Review (session 28): two files' lists of a session's accounts merge in one pass, each
+    /// account once, the smallest kept up to the cap, and a cut said; as one file read whole
+    /// would keep them.
+    #[test]
+    fn accounts_of_two_files_merge_as_one_file_would_keep_them() {
+        let log: Arc<str> = Arc::from("log.json");
+        let ids: Vec<String> = (0..3000).map(|n| format!("e{n}")).collect();
+        let accounts: Vec<String> = (0..3000)
+            .map(|n| format!("{:012}", (n * 7) % 1500))
+            .collect();
+        let call = |n: usize| Call {
+            time: None,
+            event_source: "s3.amazonaws.com",
+            event_name: "GetObject",
+            error_code: "",
+            read_only: "true",
+            source_ip: "10.0.0.1",
+            user_agent: "",
+            event_id: &ids[n],
+            shared_event_id: "",
+            recipient: &accounts[n],
+            session_arn: "arn:aws:sts::1:assumed-role/A/s",
+            access_key: "ASIA1",
+            created: "",
+            issuer_arn: "",
+        };
+        let (mut first, mut second, mut whole) = (
+            CallAggregate::new(false),
+            CallAggregate::new(false),
+            CallAggregate::new(false),
+        );
+        for n in 0..3000 {
+            if n % 3 == 0 { &mut first } else { &mut second }.add(&call(n), &log);
+            whole.add(&call(n), &log);
+        }
+        let (merged, whole) = (merge(vec![first, second]), merge(vec![whole]));
+        let (merged, whole) = (&merged.sessions[0], &whole.sessions[0]);
+        assert_eq!(merged.accounts, whole.accounts);
+        assert_eq!(merged.accounts.len(), super::MAX_ACCOUNTS);
+        assert_eq!(&*merged.accounts[0], "000000000000");
+        assert_eq!(&*merged.accounts[1023], "000000001023");
+        assert!(merged.accounts_dropped && whole.accounts_dropped);
     }
 
     /// A red-team pass (session 24): `::ffff:8.8.8.8` counts in 8.8.8.0/24, but as an IPv6

@@ -198,10 +198,10 @@ pub(super) fn execute_activity(
 }
 
 /// [`execute`] for `findings`: reads every call as well when `with_calls` (a kind needs
-/// sessions), and every day up to the end of `--since`'s window when `with_history` (a baseline
-/// of new edges is every hop read up to its end, whatever `--since` says: reading the date
-/// folders from `--since` only would make it depend on how the logs are laid out, as a flat
-/// folder is read whole).
+/// sessions), and the date folders before `--since` too when `with_history` (a baseline of new
+/// edges is every hop read up to its end, whatever `--since` says: reading the date folders
+/// from `--since` only would make it depend on how the logs are laid out, as a flat folder is
+/// read whole).
 pub(super) fn execute_findings(
     args: &ReadArgs,
     with_calls: bool,

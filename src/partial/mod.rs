@@ -55,7 +55,8 @@
 //! and `findings` read every call. Activity is counted as it is read, within the calls'
 //! `--since`/`--until` and outcome, so those must be the same when merging (a timeline partial
 //! also serves the other views). A partial read with `--since`/`--until` pruned date folders:
-//! merge it with the same window. One read without a window can be merged with any (the
+//! merge it with the same window (`findings --baseline-until` reads the days before `--since`
+//! too: a partial for it is made with it). One read without a window can be merged with any (the
 //! filters then apply, but nothing is pruned: the counts of files read are those of the
 //! extraction). A partial that does not fit is reported as a bad input, with what to do.
 //!
@@ -372,7 +373,9 @@ impl Header {
         if (self.days.0.is_some() || self.days.1.is_some()) && self.days != days {
             return Some(format!(
                 "a partial that pruned the date folders outside {} to {} (--since/--until, with \
-                 a day's slack on each side): merge it with the same window{AGES}",
+                 a day's slack on each side): merge it with the same window (findings with \
+                 --baseline-until read every day before --since too: make the partial with \
+                 it){AGES}",
                 self.days.0.as_deref().unwrap_or("(any)"),
                 self.days.1.as_deref().unwrap_or("(any)")
             ));

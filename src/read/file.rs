@@ -602,15 +602,21 @@ fn finish_file(
                 {
                     activity.add(&call, &log_file);
                 }
-                if let Some(event) = extract(&record, &log_file) {
+                // A session's hop is one of its calls too: what the calls hold counts here as
+                // where calls alone are read (a file of one-hop sessions is a file of
+                // sessions).
+                let calls_held = activity.as_ref().map_or(0, CallAggregate::call_bytes);
+                let event = extract(&record, &log_file);
+                if let Some(event) = &event {
                     event_bytes += EVENT_SIZE + event.text.byte_len();
-                    if event_bytes > event_budget {
-                        result.events = Vec::new();
-                        result.kept = Vec::new();
-                        result.status =
-                            FileStatus::Failed(InputError::TooManyEvents { path, limit });
-                        return result;
-                    }
+                }
+                if event_bytes + calls_held > event_budget {
+                    result.events = Vec::new();
+                    result.kept = Vec::new();
+                    result.status = FileStatus::Failed(InputError::TooManyEvents { path, limit });
+                    return result;
+                }
+                if let Some(event) = event {
                     result.events.push((DedupeKey::of(&event), Box::new(event)));
                     if keep_records {
                         result.kept.push(String::from_utf8_lossy(text).into_owned());
