@@ -1077,16 +1077,17 @@ fn from_origin_and_depth_follow_a_chain_begun_before_the_logs_read() {
 /// `--max-file-size`, such a file fails alone, as a file of as many role assumptions does.
 #[test]
 fn a_file_of_many_sessions_fails_alone() {
+    // Session n, of role App, signing with its own key.
+    let app = |n: usize| {
+        session(
+            "App",
+            &format!("s{n}"),
+            &format!("ASIA{n}"),
+            "2026-03-01T10:00:00Z",
+        )
+    };
     let calls: Vec<Value> = (0..5_000)
-        .map(|n| {
-            let who = session(
-                "App",
-                &format!("s{n}"),
-                &format!("ASIA{n}"),
-                "2026-03-01T10:00:00Z",
-            );
-            get_object(&format!("e{n}"), "10:01:00", who, "203.0.113.5")
-        })
+        .map(|n| get_object(&format!("e{n}"), "10:01:00", app(n), "203.0.113.5"))
         .collect();
     let dir = Dir::new();
     dir.write_gz("many.json.gz", &trail(&calls));
@@ -1108,16 +1109,10 @@ fn a_file_of_many_sessions_fails_alone() {
     // calling 5,000 actions of long names (each name is kept).
     let hops: Vec<Value> = (0..5_000)
         .map(|n| {
-            let who = session(
-                "App",
-                &format!("s{n}"),
-                &format!("ASIA{n}"),
-                "2026-03-01T10:00:00Z",
-            );
             call(
                 &format!("e{n}"),
                 "10:01:00",
-                who,
+                app(n),
                 "sts.amazonaws.com",
                 "AssumeRole",
                 "",
