@@ -346,11 +346,22 @@ pub struct FindingsArgs {
     /// finding.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_refusals: u32,
+    /// Only findings of at least this severity (a finding's id is the same as without it).
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = MinSeverity::Low)]
+    pub min_severity: MinSeverity,
     /// table: aligned columns, for a terminal (one finding after another when too narrow);
     /// csv: id, kind, severity, subject, detail, first_seen, last_seen, count, event_ids;
     /// json: an array; jsonl: one object per line.
     #[arg(long, value_enum, default_value_t = RowsFormat::Table)]
     pub format: RowsFormat,
+}
+
+/// The least severity `findings` lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Low,
+    Medium,
+    High,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

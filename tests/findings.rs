@@ -1579,3 +1579,40 @@ fn new_edges_do_not_depend_on_the_folders_the_logs_lie_in() {
     assert_eq!(new_edges(sample.to_str().unwrap()), expected);
     assert_eq!(new_edges(flat.root.path().to_str().unwrap()), expected);
 }
+
+/// A new user (session 28): triage wants the urgent findings first. `--min-severity` keeps
+/// findings of at least a severity, with the ids they have without it.
+#[test]
+fn min_severity_keeps_the_urgent_findings_with_their_ids() {
+    let sample = repo().join("sample-logs");
+    let rows = |least: &str| {
+        let output = run(&[
+            "findings",
+            "-q",
+            "--format",
+            "csv",
+            "--baseline-until",
+            "2020-12-20",
+            "--min-severity",
+            least,
+            sample.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        csv_rows(&stdout(&output))
+            .into_iter()
+            .map(|row| format!("{} {} {}", row[0], row[2], row[3]))
+            .collect::<Vec<_>>()
+    };
+    let all = rows("low");
+    assert_eq!(all.len(), 7, "{all:?}");
+    let medium = rows("medium");
+    assert_eq!(
+        medium,
+        [
+            "id severity subject",
+            "e55be735462f73dd medium arn:aws:iam::111111111111:user/secops -> arn:aws:iam::333333333333:root"
+        ]
+    );
+    assert!(all.contains(&medium[1]));
+    assert_eq!(rows("high"), ["id severity subject"]);
+}

@@ -8,8 +8,8 @@
 
 use super::{Context, execute_findings};
 use crate::activity::attribute::{Attribution, attribute};
-use crate::activity::findings::{Evidence, Finding, Kind, Options, find};
-use crate::cli::{FindingsArgs, RowsFormat};
+use crate::activity::findings::{Evidence, Finding, Kind, Options, Severity, find};
+use crate::cli::{FindingsArgs, MinSeverity, RowsFormat};
 use crate::cmd::activity::Sessions;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
@@ -187,8 +187,16 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
             return ExitCode::Usage;
         }
     };
+    let least = match args.min_severity {
+        MinSeverity::Low => Severity::Low,
+        MinSeverity::Medium => Severity::Medium,
+        MinSeverity::High => Severity::High,
+    };
     let write = |context: &Context, wtr: &mut dyn Write| {
-        let findings = findings_of(context, &settings.options);
+        let mut findings = findings_of(context, &settings.options);
+        // After the ids are given (a suffix `-2` counts the findings before it, of any
+        // severity), so an id is the same with the filter as without.
+        findings.retain(|finding| finding.severity >= least);
         let rows = FindingRows(&findings);
         context.write_rows(&rows, settings.format, false, wtr)
     };
