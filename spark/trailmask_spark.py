@@ -71,7 +71,7 @@ chains    --format --min-depth
 services  --format
 passrole  --format
 activity  --by --format --origin
-findings  --baseline-until --format --kind --min-refusals
+findings  --baseline-until --format --kind --min-refusals --min-severity
 edges     --format
 summary   --format
 report    --level
