@@ -7,7 +7,8 @@
 //! maximal chains, and `count` says how many ended on it. A path that only ever led further
 //! (alice → Admin, when every Admin session went on to Deployer) is not a row of its own: it
 //! shows as the start of the longer rows. Refused calls create no session, so they always end
-//! a chain, and a refused hop at the end shows. Filters and `--min-depth` choose the hops
+//! a chain: a refused hop is a path of its own, drawn `-[refused]->`, its row's `outcome`
+//! `failure`, and no return (it put nothing on). Filters and `--min-depth` choose the hops
 //! first; a kept hop ends a row when none of its kept children go on from it. A chain whose
 //! first hop is not in the logs read starts at its earliest hop read, from the role its
 //! caller wore ([`UNREAD_START`], then the role; no origin), its depth the hops read (as
