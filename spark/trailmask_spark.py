@@ -37,8 +37,8 @@ executors), else the file shipped with `spark-submit --files /path/to/trailmask`
 a cluster, give `s3://` prefixes or absolute paths that every node sees.
 
 Exit status: trailmask's (0 done, 1 some inputs failed, 2 usage error, 3 output error, 4 an S3
-location unreadable), or 5 when a shard's trailmask could not run (not found, killed by a
-signal), nothing written.
+location unreadable, 6 `findings --fail-on` found what it fails on), or 5 when a shard's
+trailmask could not run (not found, killed by a signal), nothing written.
 """
 
 import heapq
@@ -71,7 +71,7 @@ chains    --format --min-depth
 services  --format
 passrole  --format
 activity  --by --format --origin
-findings  --baseline-until --format --kind --min-refusals --min-severity
+findings  --baseline-until --fail-on --format --ignore --kind --min-refusals --min-severity
 edges     --format
 summary   --format
 report    --level

@@ -349,6 +349,14 @@ pub struct FindingsArgs {
     /// Only findings of at least this severity (a finding's id is the same as without it).
     #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = MinSeverity::Low)]
     pub min_severity: MinSeverity,
+    /// Exit with status 6 when a finding of at least this severity is listed (after
+    /// --min-severity and --ignore): a gate for a scheduled job or a pipeline.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<MinSeverity>,
+    /// A file of finding ids to leave out, one per line (what follows the id on its line, and
+    /// lines starting with #, are comments): the findings already looked at.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<std::path::PathBuf>,
     /// table: aligned columns, for a terminal (one finding after another when too narrow);
     /// csv: id, kind, severity, subject, detail, first_seen, last_seen, count, event_ids;
     /// json: an array; jsonl: one object per line.
@@ -356,7 +364,7 @@ pub struct FindingsArgs {
     pub format: RowsFormat,
 }
 
-/// The least severity `findings` lists.
+/// A severity threshold of `findings` (`--min-severity`, `--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MinSeverity {
     Low,

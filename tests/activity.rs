@@ -826,6 +826,46 @@ fn activity_says_when_its_filters_keep_no_session() {
             "trailmask: no session matched the filters (4 sessions read)\n".to_owned()
         )
     );
+    // The call filters act while reading: an empty output that is theirs is said too (a new
+    // user, session 28: `--failed-only` over a trail without a refusal said nothing).
+    let later = run_in(
+        dir.root.path(),
+        &[
+            "activity",
+            "-q",
+            "--since",
+            "2031-01-01",
+            "--failed-only",
+            "t.json",
+        ],
+        None,
+    );
+    assert_eq!(
+        (later.status.code(), stderr(&later)),
+        (
+            Some(0),
+            "trailmask: no call made with a role session passed --since/--until and \
+             --failed-only\n"
+                .to_owned()
+        )
+    );
+    let sample = repo().join("sample-logs");
+    let refused = run(&["activity", "-q", "--failed-only", sample.to_str().unwrap()]);
+    assert_eq!(
+        (refused.status.code(), stderr(&refused)),
+        (
+            Some(0),
+            "trailmask: no call made with a role session passed --failed-only\n".to_owned()
+        )
+    );
+    // Unfiltered, an empty trail of calls is no filter's doing: nothing said.
+    let empty = Dir::new();
+    empty.write("t.json", b"{\"Records\": []}");
+    let output = run_in(empty.root.path(), &["activity", "-q", "t.json"], None);
+    assert_eq!(
+        (output.status.code(), stderr(&output)),
+        (Some(0), String::new())
+    );
 }
 
 /// Review (session 21): calls without ids were told apart by time, action, session, address

@@ -757,15 +757,15 @@ fn pairs_first_seen_after_the_baseline_are_new_edges() {
     assert_eq!(
         findings(&dir, &["--baseline-until", "2026-03-02"]),
         format!(
-            "{HEADER}d8cbecea3f42b601,new-edge,low,arn:aws:iam::{ACCOUNT}:oidc-provider/token.\
+            "{HEADER}560f61872d7a10ec,new-edge,medium,arn:aws:iam::{VENDOR}:user/auditor -> {},\
+             \"not in the baseline: AssumeRole, cross-account, 1 hop\",2026-03-03T11:00:00Z,\
+             2026-03-03T11:00:00Z,1,t4\n\
+             d8cbecea3f42b601,new-edge,low,arn:aws:iam::{ACCOUNT}:oidc-provider/token.\
              actions.githubusercontent.com#repo:org/app:ref:refs/pull/7/merge -> {},\
              \"not in the baseline: AssumeRoleWithWebIdentity, 1 hop\",2026-03-03T10:30:00Z,\
-             2026-03-03T10:30:00Z,1,t3\n\
-             560f61872d7a10ec,new-edge,medium,arn:aws:iam::{VENDOR}:user/auditor -> {},\
-             \"not in the baseline: AssumeRole, cross-account, 1 hop\",2026-03-03T11:00:00Z,\
-             2026-03-03T11:00:00Z,1,t4\n",
-            role("Deploy"),
-            role("Audit")
+             2026-03-03T10:30:00Z,1,t3\n",
+            role("Audit"),
+            role("Deploy")
         )
     );
     // Without a baseline there is nothing to be new against.
@@ -866,9 +866,9 @@ fn a_new_federated_user_is_a_new_edge_and_a_session_token_is_not() {
 // ------------------------------------------------------------------------------------------
 // refusals-then-success
 
-#[test]
-fn refusals_then_a_success_within_the_hour_is_a_finding() {
-    let dir = logs(&[
+/// mallory is refused Admin twice and Prod once, then let into Admin (14:00 to 14:30).
+fn mallory_search() -> Vec<Value> {
+    vec![
         refused(user("mallory"), "14:00:00", &role("Admin"), "f1"),
         refused(user("mallory"), "14:10:00", &role("Admin"), "f2"),
         refused(user("mallory"), "14:20:00", &role("Prod"), "f3"),
@@ -880,15 +880,31 @@ fn refusals_then_a_success_within_the_hour_is_a_finding() {
             "ASIAM1",
             "f4",
         ),
-        assume(
-            user("mallory"),
-            "14:35:00",
-            &role("Admin"),
-            "m",
-            "ASIAM2",
-            "f5",
-        ),
-    ]);
+    ]
+}
+
+/// ci is refused the role Fresh three times in 5 s, then let in.
+fn ci_retries() -> Vec<Value> {
+    vec![
+        refused(user("ci"), "14:00:00", &role("Fresh"), "g1"),
+        refused(user("ci"), "14:00:02", &role("Fresh"), "g2"),
+        refused(user("ci"), "14:00:05", &role("Fresh"), "g3"),
+        assume(user("ci"), "14:00:09", &role("Fresh"), "ci", "ASIAC1", "g4"),
+    ]
+}
+
+#[test]
+fn refusals_then_a_success_within_the_hour_is_a_finding() {
+    let mut records = mallory_search();
+    records.push(assume(
+        user("mallory"),
+        "14:35:00",
+        &role("Admin"),
+        "m",
+        "ASIAM2",
+        "f5",
+    ));
+    let dir = logs(&records);
     assert_eq!(
         findings(&dir, &[]),
         format!(
@@ -907,12 +923,7 @@ fn refusals_then_a_success_within_the_hour_is_a_finding() {
 /// looks (a role or trust policy just made): still a finding, but medium.
 #[test]
 fn retries_of_the_role_that_then_let_it_in_are_medium() {
-    let dir = logs(&[
-        refused(user("ci"), "14:00:00", &role("Fresh"), "g1"),
-        refused(user("ci"), "14:00:02", &role("Fresh"), "g2"),
-        refused(user("ci"), "14:00:05", &role("Fresh"), "g3"),
-        assume(user("ci"), "14:00:09", &role("Fresh"), "ci", "ASIAC1", "g4"),
-    ]);
+    let dir = logs(&ci_retries());
     assert_eq!(
         findings(&dir, &[]),
         format!(
@@ -1319,17 +1330,17 @@ fn a_long_cyclic_chain_and_a_flood_of_refusals_finish() {
     assert_eq!(
         out,
         format!(
-            "{HEADER}ec602eddfd654012,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
+            "{HEADER}567030f61a675b78,refusals-then-success,high,arn:aws:iam::{ACCOUNT}:user/\
+             mallory,\"20000 refused attempts (AccessDenied) on 1 role (Admin) within 1 s, then \
+             AssumeRole into Dev succeeded\",2026-03-03T12:00:00Z,2026-03-03T12:00:01Z,20000,\
+             {}\n\
+             ec602eddfd654012,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
              \"returned 3998 times to a role already worn on the chain (first: Admin -> Deployer \
              -> Admin); roles: Admin, Deployer\",2026-03-03T10:00:00Z,2026-03-03T10:00:00Z,3998,\
              h00000;h00001;h00002\n\
              00de1eab44fde010,role-juggling,medium,arn:aws:sts::{ACCOUNT}:assumed-role/Reader/x,\
              returned once to a role already worn on the chain (first: Reader -> Reader); roles: \
-             Reader,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,1,x1;x2\n\
-             567030f61a675b78,refusals-then-success,high,arn:aws:iam::{ACCOUNT}:user/mallory,\
-             \"20000 refused attempts (AccessDenied) on 1 role (Admin) within 1 s, then \
-             AssumeRole into Dev succeeded\",2026-03-03T12:00:00Z,2026-03-03T12:00:01Z,20000,\
-             {}\n",
+             Reader,2026-03-03T11:00:00Z,2026-03-03T11:00:00Z,1,x1;x2\n",
             ids("f", &(0..15).collect::<Vec<_>>(), "f99999")
         )
     );
@@ -1615,4 +1626,230 @@ fn min_severity_keeps_the_urgent_findings_with_their_ids() {
     );
     assert!(all.contains(&medium[1]));
     assert_eq!(rows("high"), ["id severity subject"]);
+}
+
+/// Findings of every severity: the lifted instance session (high), alice's returning chain
+/// (medium), mallory's search of two roles (high) and ci's retries of one (medium).
+fn every_severity() -> Dir {
+    let mut records = lifted();
+    records.extend(returning_chain());
+    records.extend(mallory_search());
+    records.extend(ci_retries());
+    logs(&records)
+}
+
+/// `id kind severity` of each row of `findings -q --format csv ARGS DIR`.
+fn ids_kinds_severities(dir: &Dir, args: &[&str]) -> Vec<String> {
+    csv_rows(&findings(dir, args))
+        .into_iter()
+        .skip(1)
+        .map(|row| format!("{} {} {}", row[0], row[1], row[2]))
+        .collect()
+}
+
+/// A new user (session 28): triage reads from the top. The rows come by severity, high
+/// first, then by kind; the ids are those each kind alone gives.
+#[test]
+fn findings_come_most_urgent_first_with_the_ids_of_each_kind_alone() {
+    let dir = every_severity();
+    let rows = ids_kinds_severities(&dir, &[]);
+    assert_eq!(
+        rows,
+        [
+            "76f30d38c695a639 session-many-networks high",
+            "5102ac5ec87d8d31 refusals-then-success high",
+            "af8dc6afcc6a7aa5 role-juggling medium",
+            "705223d1af2a12c6 refusals-then-success medium",
+        ]
+    );
+    let mut alone: Vec<String> = [
+        "session-many-networks",
+        "role-juggling",
+        "refusals-then-success",
+    ]
+    .into_iter()
+    .flat_map(|kind| ids_kinds_severities(&dir, &["--kind", kind]))
+    .collect();
+    let mut all = rows.clone();
+    alone.sort();
+    all.sort();
+    assert_eq!(all, alone);
+}
+
+/// `findings` run with `args` over `dir`: (status, stdout's ids, stderr).
+fn gate(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<String>, String) {
+    let mut all = vec!["findings", "--format", "csv"];
+    all.extend_from_slice(args);
+    all.push(dir.to_str().expect("a UTF-8 path"));
+    let output = run(&all);
+    let ids = csv_rows(&stdout(&output))
+        .into_iter()
+        .skip(1)
+        .map(|row| row[0].clone())
+        .collect();
+    (output.status.code(), ids, stderr(&output))
+}
+
+/// A scheduled job or a pipeline gates on findings: `--fail-on SEVERITY` makes the status 6
+/// when a finding of at least that severity is listed, after `--min-severity` and
+/// `--ignore`; a failed file does not hide it (6 wins over 1), a usage mistake does.
+#[test]
+fn fail_on_gives_status_six_when_a_finding_that_severe_is_listed() {
+    let dir = every_severity();
+    let root = dir.root.path();
+    assert_eq!(gate(root, &["-q"]).0, Some(0));
+    assert_eq!(gate(root, &["-q", "--fail-on", "high"]).0, Some(6));
+    assert_eq!(
+        gate(
+            root,
+            &["-q", "--fail-on", "high", "--kind", "role-juggling"]
+        )
+        .0,
+        Some(0)
+    );
+    assert_eq!(
+        gate(
+            root,
+            &["-q", "--fail-on", "medium", "--kind", "role-juggling"]
+        )
+        .0,
+        Some(6)
+    );
+    // Nothing listed, nothing to fail on: --min-severity high leaves only the high ones.
+    assert_eq!(
+        gate(
+            root,
+            &[
+                "-q",
+                "--fail-on",
+                "low",
+                "--min-severity",
+                "high",
+                "--kind",
+                "role-juggling"
+            ]
+        )
+        .0,
+        Some(0)
+    );
+    // A bad file beside the findings: its line on stderr, and still 6.
+    dir.write(
+        &format!("AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/03/broken.json"),
+        b"{\"Records\": [",
+    );
+    let (status, ids, errors) = gate(root, &["-q", "--fail-on", "high"]);
+    assert_eq!(status, Some(6));
+    assert_eq!(ids.len(), 4);
+    // The bad file's line, then the closing line (-q keeps it when something failed).
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert!(lines[0].contains("broken.json: not valid JSON"), "{errors}");
+    assert_eq!(gate(root, &["-q"]).0, Some(1));
+    // A usage mistake is 2 whatever the findings.
+    assert_eq!(
+        gate(root, &["-q", "--fail-on", "high", "--kind", "new-edge"]).0,
+        Some(2)
+    );
+    assert_eq!(gate(root, &["--fail-on", "severe"]).0, Some(2));
+}
+
+/// Findings already looked at are left out by id (`--ignore FILE`): comments after an id
+/// and on their own lines, blank lines, any case; the count left out is said; a line that
+/// is no id (a typo, the wrong file) and a file that cannot be read are usage mistakes that
+/// name the file (and line), before anything is read.
+#[test]
+fn ignore_leaves_out_the_findings_a_file_lists() {
+    let dir = every_severity();
+    let root = dir.root.path();
+    let list = Dir::new();
+    let ignore = list.root.path().join("triaged.txt");
+    std::fs::write(
+        &ignore,
+        "# looked at on 2026-03-04\n\n76F30D38C695A639   the web server's own NAT, known\n  \
+         5102ac5ec87d8d31\t# mallory: a pen test\nffffffffffffffff-2 not found: harmless\n",
+    )
+    .expect("write the list");
+    let path = ignore.to_str().expect("a UTF-8 path");
+    let (status, ids, errors) = gate(root, &["--ignore", path, "--fail-on", "high"]);
+    assert_eq!(status, Some(0), "{errors}");
+    assert_eq!(ids, ["af8dc6afcc6a7aa5", "705223d1af2a12c6"]);
+    assert_eq!(
+        errors.lines().next(),
+        Some(format!("trailmask: 2 findings left out: {path} lists their ids").as_str()),
+        "{errors}"
+    );
+    assert_eq!(
+        gate(root, &["--ignore", path, "--fail-on", "medium", "-q"]).0,
+        Some(6)
+    );
+
+    for (text, line, word) in [
+        ("9d1cfed9b8a9ed7\n", 1, "9d1cfed9b8a9ed7"),
+        (
+            "# ok\n9d1cfed9b8a9ed7d\nsession-many-networks\n",
+            3,
+            "session-many-networks",
+        ),
+        ("9d1cfed9b8a9ed7d-\n", 1, "9d1cfed9b8a9ed7d-"),
+        ("9d1cfed9b8a9ed7g\n", 1, "9d1cfed9b8a9ed7g"),
+    ] {
+        std::fs::write(&ignore, text).expect("write the list");
+        let (status, ids, errors) = gate(root, &["--ignore", path]);
+        assert_eq!(status, Some(2), "{text:?}");
+        assert!(ids.is_empty());
+        assert_eq!(
+            errors,
+            format!(
+                "trailmask: error: --ignore {path}:{line}: \"{word}\" is no finding id (16 hex \
+                 digits, perhaps with -2, -3...; # starts a comment)\n"
+            )
+        );
+    }
+    let missing = list.root.path().join("no-such-list.txt");
+    let (status, _, errors) = gate(root, &["--ignore", missing.to_str().unwrap()]);
+    assert_eq!(status, Some(2));
+    assert!(
+        errors.starts_with(&format!(
+            "trailmask: error: --ignore {}: ",
+            missing.display()
+        )),
+        "{errors}"
+    );
+    assert_eq!(errors.lines().count(), 1, "{errors}");
+}
+
+/// A partial holds what was read: `partial findings` takes `--ignore` and `--fail-on` (the
+/// Spark driver passes the command's options to every shard) without reading the file,
+/// which an executor may not have; the merge applies them.
+#[test]
+fn a_partial_leaves_ignore_and_fail_on_to_the_merge() {
+    let dir = every_severity();
+    let work = Dir::new();
+    let part = work.root.path().join("part");
+    let output = run(&[
+        "partial",
+        "findings",
+        "-q",
+        "--ignore",
+        "/nonexistent/triaged.txt",
+        "--fail-on",
+        "low",
+        "-o",
+        part.to_str().unwrap(),
+        path_of(&dir),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let ignore = work.root.path().join("triaged.txt");
+    std::fs::write(&ignore, "76f30d38c695a639\n").expect("write the list");
+    let args = [
+        "-q",
+        "--ignore",
+        ignore.to_str().unwrap(),
+        "--fail-on",
+        "high",
+    ];
+    let from_part = gate(&part, &args);
+    assert_eq!(from_part, gate(dir.root.path(), &args));
+    assert_eq!(from_part.0, Some(6));
+    assert_eq!(from_part.1.len(), 3);
 }

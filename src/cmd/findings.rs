@@ -3,8 +3,12 @@
 //! ([`crate::activity::findings`] finds them).
 //!
 //! The options are resolved before anything is read ([`Settings::of`]): kinds, the baseline's
-//! end, the refusals that make a burst. Only `session-many-networks` needs the calls role
-//! sessions made; without it the run reads role assumptions alone, as `chains` does.
+//! end, the refusals that make a burst, the ids of an `--ignore` file. Findings are listed
+//! most urgent first; `--min-severity` and `--ignore` leave some out after ids are given, and
+//! `--fail-on` turns what is left into the exit status ([`ExitCode::Findings`]).
+//!
+//! Only `session-many-networks` needs the calls role sessions made; without it the run reads
+//! role assumptions alone, as `chains` does.
 
 use super::{Context, execute_findings};
 use crate::activity::attribute::{Attribution, attribute};
@@ -16,13 +20,29 @@ use crate::export::{self, Cell, Rows};
 use crate::plan::{PlanError, parse_time};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
+
+use std::collections::HashSet;
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 
 /// The command line of `findings`, resolved.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub options: Options,
     pub format: RowsFormat,
+    /// The least severity listed (`--min-severity`).
+    pub least: Severity,
+    /// The least severity that makes the exit status 5 (`--fail-on`).
+    pub fail_on: Option<Severity>,
+    /// The ids `--ignore` leaves out, and the file that named them.
+    pub ignored: Option<Ignored>,
+}
+
+/// The ids of an `--ignore` file.
+#[derive(Debug, Clone)]
+pub struct Ignored {
+    pub path: PathBuf,
+    pub ids: HashSet<String>,
 }
 
 /// A usage mistake in `findings`' own options.
@@ -32,6 +52,74 @@ pub enum SettingsError {
     Time(#[from] PlanError),
     #[error("--kind new-edge needs --baseline-until: new edges are those after a baseline")]
     NoBaseline,
+    #[error("--ignore {}: {source}", path.display())]
+    IgnoreFile { path: PathBuf, source: io::Error },
+    #[error(
+        "--ignore {}:{line}: {text:?} is no finding id (16 hex digits, perhaps with -2, -3...; # starts a comment)",
+        path.display()
+    )]
+    IgnoreLine {
+        path: PathBuf,
+        line: usize,
+        text: String,
+    },
+}
+
+/// The severity a threshold of the command line names.
+fn severity_of(threshold: MinSeverity) -> Severity {
+    match threshold {
+        MinSeverity::Low => Severity::Low,
+        MinSeverity::Medium => Severity::Medium,
+        MinSeverity::High => Severity::High,
+    }
+}
+
+/// Whether `text` is a finding's id: 16 hex digits, perhaps with a `-N` suffix.
+fn is_finding_id(text: &str) -> bool {
+    let (hash, suffix) = match text.split_once('-') {
+        Some((hash, suffix)) => (hash, Some(suffix)),
+        None => (text, None),
+    };
+    hash.len() == 16
+        && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
+        && suffix.is_none_or(|suffix| {
+            !suffix.is_empty() && suffix.len() <= 10 && suffix.bytes().all(|b| b.is_ascii_digit())
+        })
+}
+
+/// The ids of the `--ignore` file at `path`: the first word of each line, lines empty or
+/// starting with `#` passed over; ids are kept in lower case (as printed).
+///
+/// # Errors
+/// The file cannot be read, or a line's first word is no id: a typo there would otherwise
+/// let the finding it meant through, or a wrong file silence nothing without a word.
+pub fn read_ignored(path: &Path) -> Result<Ignored, SettingsError> {
+    let text = std::fs::read(path).map_err(|source| SettingsError::IgnoreFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut ids = HashSet::new();
+    for (index, line) in text.split(|&byte| byte == b'\n').enumerate() {
+        let line = String::from_utf8_lossy(line);
+        let Some(word) = line.split_whitespace().next() else {
+            continue;
+        };
+        if word.starts_with('#') {
+            continue;
+        }
+        if !is_finding_id(word) {
+            return Err(SettingsError::IgnoreLine {
+                path: path.to_owned(),
+                line: index + 1,
+                text: word.chars().take(80).collect(),
+            });
+        }
+        ids.insert(word.to_ascii_lowercase());
+    }
+    Ok(Ignored {
+        path: path.to_owned(),
+        ids,
+    })
 }
 
 impl Settings {
@@ -70,9 +158,13 @@ impl Settings {
         {
             return Err(SettingsError::NoBaseline);
         }
+        let ignored = args.ignore.as_deref().map(read_ignored).transpose()?;
         Ok(Settings {
             options,
             format: args.format,
+            least: severity_of(args.min_severity),
+            fail_on: args.fail_on.map(severity_of),
+            ignored,
         })
     }
 }
@@ -187,25 +279,44 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let least = match args.min_severity {
-        MinSeverity::Low => Severity::Low,
-        MinSeverity::Medium => Severity::Medium,
-        MinSeverity::High => Severity::High,
-    };
+    let failed_on = std::cell::Cell::new(false);
     let write = |context: &Context, wtr: &mut dyn Write| {
         let mut findings = findings_of(context, &settings.options);
         // After the ids are given (a suffix `-2` counts the findings before it, of any
-        // severity), so an id is the same with the filter as without.
-        findings.retain(|finding| finding.severity >= least);
+        // severity), so an id is the same with the filters as without.
+        findings.retain(|finding| finding.severity >= settings.least);
+        if let Some(ignored) = &settings.ignored {
+            let before = findings.len();
+            findings.retain(|finding| !ignored.ids.contains(&finding.id));
+            let left_out = before - findings.len();
+            if left_out > 0 {
+                context.note(format!(
+                    "{left_out} finding{} left out: {} lists {}",
+                    if left_out == 1 { "" } else { "s" },
+                    ignored.path.display(),
+                    if left_out == 1 { "its id" } else { "their ids" }
+                ));
+            }
+        }
+        if let Some(fail_on) = settings.fail_on
+            && findings.iter().any(|finding| finding.severity >= fail_on)
+        {
+            failed_on.set(true);
+        }
         let rows = FindingRows(&findings);
         context.write_rows(&rows, settings.format, false, wtr)
     };
     let options = &settings.options;
-    execute_findings(
+    let status = execute_findings(
         &args.read,
         options.kinds.contains(&Kind::SessionManyNetworks),
         options.baseline_until.is_some() && options.kinds.contains(&Kind::NewEdge),
         stderr,
         &write,
-    )
+    );
+    if failed_on.get() {
+        status.merge(ExitCode::Findings)
+    } else {
+        status
+    }
 }

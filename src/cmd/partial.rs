@@ -34,7 +34,14 @@ pub fn run(args: &PartialArgs, stderr: &mut dyn Write) -> ExitCode {
         PartialOf::Services(args) => partial_of!(args, "services", services::run),
         PartialOf::Passrole(args) => partial_of!(args, "passrole", passrole::run),
         PartialOf::Activity(args) => partial_of!(args, "activity", activity::run),
-        PartialOf::Findings(args) => partial_of!(args, "findings", findings::run),
+        PartialOf::Findings(args) => {
+            // A partial holds what was read; which findings are listed and what the exit
+            // status says of them is the merge's (an executor may not have the --ignore file).
+            let mut args = args.clone();
+            args.ignore = None;
+            args.fail_on = None;
+            partial_of!(&args, "findings", findings::run)
+        }
         PartialOf::Edges(args) => partial_of!(args, "edges", edges::run),
         PartialOf::Summary(args) => partial_of!(args, "summary", summary::run),
         PartialOf::Report(args) => partial_of!(args, "report", report::run),

@@ -207,7 +207,8 @@ fn anchor_of(event: &RoleAssumption) -> String {
 }
 
 impl Finding {
-    /// The output order: kind, subject, first seen, then the rest (for equal ones).
+    /// The order ids are given in (and, within a severity, the output order): kind, subject,
+    /// first seen, then the rest (for equal ones).
     fn order(&self, other: &Finding) -> std::cmp::Ordering {
         (self.kind, &self.subject, self.first_seen, self.last_seen)
             .cmp(&(
@@ -262,8 +263,8 @@ impl Evidence<'_> {
     }
 }
 
-/// Every finding of the kinds `options` asks for, in output order (kind, subject, first
-/// seen).
+/// Every finding of the kinds `options` asks for, in output order: severity (high first),
+/// then kind, subject, first seen.
 pub fn find(evidence: &Evidence, options: &Options) -> Vec<Finding> {
     let mut findings = Vec::new();
     for kind in &options.kinds {
@@ -285,6 +286,9 @@ pub fn find(evidence: &Evidence, options: &Options) -> Vec<Finding> {
     }
     findings.sort_by(Finding::order);
     identify(&mut findings);
+    // The most urgent first (a stable sort: within a severity, the order above). The ids were
+    // given before, so they do not depend on severities.
+    findings.sort_by_key(|finding| std::cmp::Reverse(finding.severity));
     findings
 }
 
