@@ -347,14 +347,15 @@ pub struct FindingsArgs {
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_refusals: u32,
     /// Only findings of at least this severity (a finding's id is the same as without it).
-    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = MinSeverity::Low)]
-    pub min_severity: MinSeverity,
+    #[arg(long, value_enum, value_name = "SEVERITY", default_value_t = SeverityArg::Low)]
+    pub min_severity: SeverityArg,
     /// Exit with status 6 when a finding of at least this severity is listed (after
     /// --min-severity and --ignore): a gate for a scheduled job or a pipeline.
     #[arg(long, value_enum, value_name = "SEVERITY")]
-    pub fail_on: Option<MinSeverity>,
+    pub fail_on: Option<SeverityArg>,
     /// A file of finding ids to leave out, one per line (what follows the id on its line, and
-    /// lines starting with #, are comments): the findings already looked at.
+    /// lines starting with #, are comments): the findings already looked at (/dev/stdin reads
+    /// them from standard input).
     #[arg(long, value_name = "FILE")]
     pub ignore: Option<std::path::PathBuf>,
     /// table: aligned columns, for a terminal (one finding after another when too narrow);
@@ -366,7 +367,7 @@ pub struct FindingsArgs {
 
 /// A severity threshold of `findings` (`--min-severity`, `--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MinSeverity {
+pub enum SeverityArg {
     Low,
     Medium,
     High,

@@ -844,8 +844,8 @@ fn activity_says_when_its_filters_keep_no_session() {
         (later.status.code(), stderr(&later)),
         (
             Some(0),
-            "trailmask: no call made with a role session passed --since/--until and \
-             --failed-only\n"
+            "trailmask: --since/--until and --failed-only kept no call made with a role \
+             session\n"
                 .to_owned()
         )
     );
@@ -855,7 +855,7 @@ fn activity_says_when_its_filters_keep_no_session() {
         (refused.status.code(), stderr(&refused)),
         (
             Some(0),
-            "trailmask: no call made with a role session passed --failed-only\n".to_owned()
+            "trailmask: --failed-only kept no call made with a role session\n".to_owned()
         )
     );
     // Unfiltered, an empty trail of calls is no filter's doing: nothing said.

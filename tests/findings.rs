@@ -1792,6 +1792,16 @@ fn ignore_leaves_out_the_findings_a_file_lists() {
         ),
         ("9d1cfed9b8a9ed7d-\n", 1, "9d1cfed9b8a9ed7d-"),
         ("9d1cfed9b8a9ed7g\n", 1, "9d1cfed9b8a9ed7g"),
+        // Suffixes no id is printed with: they could never match.
+        (
+            "9d1cfed9b8a9ed7d-2\r\n9d1cfed9b8a9ed7d-1\r\n",
+            2,
+            "9d1cfed9b8a9ed7d-1",
+        ),
+        ("9d1cfed9b8a9ed7d-02\n", 1, "9d1cfed9b8a9ed7d-02"),
+        ("9d1cfed9b8a9ed7d-0\n", 1, "9d1cfed9b8a9ed7d-0"),
+        // Lines end at a lone \r too (the id after one is not taken for a comment).
+        ("9d1cfed9b8a9ed7d\rnot-an-id\r", 2, "not-an-id"),
     ] {
         std::fs::write(&ignore, text).expect("write the list");
         let (status, ids, errors) = gate(root, &["--ignore", path]);
@@ -1816,6 +1826,33 @@ fn ignore_leaves_out_the_findings_a_file_lists() {
         "{errors}"
     );
     assert_eq!(errors.lines().count(), 1, "{errors}");
+    // An endless file (the wrong path) is refused at its cap, not read into memory.
+    let (status, _, errors) = gate(root, &["--ignore", "/dev/zero"]);
+    assert_eq!(
+        (status, errors.as_str()),
+        (
+            Some(2),
+            "trailmask: error: --ignore /dev/zero: larger than 16 MiB: no list of ids is that \
+             long (the wrong file?)\n"
+        )
+    );
+    // Notepad's byte order mark and old Mac line ends; a list that matches nothing is said
+    // (a stale list, or the wrong one).
+    std::fs::write(
+        &ignore,
+        "\u{feff}# triaged\r76f30d38c695a639\r5102ac5ec87d8d31\r",
+    )
+    .expect("write the list");
+    let (status, ids, errors) = gate(root, &["-q", "--ignore", path]);
+    assert_eq!(status, Some(0), "{errors}");
+    assert_eq!(ids, ["af8dc6afcc6a7aa5", "705223d1af2a12c6"]);
+    std::fs::write(&ignore, "0123456789abcdef\nfedcba9876543210-2\n").expect("write the list");
+    let (status, ids, errors) = gate(root, &["-q", "--ignore", path]);
+    assert_eq!((status, ids.len()), (Some(0), 4));
+    assert_eq!(
+        errors,
+        format!("trailmask: no finding left out: none of the 2 ids in {path} was found\n")
+    );
 }
 
 /// A partial holds what was read: `partial findings` takes `--ignore` and `--fail-on` (the

@@ -616,8 +616,10 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             ));
         } else if read == 0 && context.scan.stats.files_read > 0 {
             // The call filters act while reading (a session is what its kept calls make), so
-            // an empty aggregate may be theirs: said with the flags, or `--failed-only` over
-            // a trail without a refusal reads as "no role session did anything".
+            // an empty aggregate may be theirs: the flags are named, or `--failed-only` over a
+            // trail without a refusal reads as "no role session did anything". Calls are not
+            // counted before the filters, so the note does not say whether any was read (the
+            // closing line says what was kept).
             let window = &context.plan.scan.calls;
             let mut flags = Vec::new();
             if window.since.is_some() || window.until.is_some() {
@@ -630,7 +632,7 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             }
             if !flags.is_empty() {
                 context.note(format!(
-                    "no call made with a role session passed {}",
+                    "{} kept no call made with a role session",
                     flags.join(" and ")
                 ));
             }

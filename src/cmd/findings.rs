@@ -13,7 +13,7 @@
 use super::{Context, execute_findings};
 use crate::activity::attribute::{Attribution, attribute};
 use crate::activity::findings::{Evidence, Finding, Kind, Options, Severity, find};
-use crate::cli::{FindingsArgs, MinSeverity, RowsFormat};
+use crate::cli::{FindingsArgs, RowsFormat, SeverityArg};
 use crate::cmd::activity::Sessions;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
@@ -22,7 +22,7 @@ use crate::timefmt;
 use chrono::{DateTime, Utc};
 
 use std::collections::HashSet;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The command line of `findings`, resolved.
@@ -31,8 +31,8 @@ pub struct Settings {
     pub options: Options,
     pub format: RowsFormat,
     /// The least severity listed (`--min-severity`).
-    pub least: Severity,
-    /// The least severity that makes the exit status 5 (`--fail-on`).
+    pub min_severity: Severity,
+    /// The least severity that makes the exit status 6 (`--fail-on`).
     pub fail_on: Option<Severity>,
     /// The ids `--ignore` leaves out, and the file that named them.
     pub ignored: Option<Ignored>,
@@ -66,15 +66,17 @@ pub enum SettingsError {
 }
 
 /// The severity a threshold of the command line names.
-fn severity_of(threshold: MinSeverity) -> Severity {
+fn severity_of(threshold: SeverityArg) -> Severity {
     match threshold {
-        MinSeverity::Low => Severity::Low,
-        MinSeverity::Medium => Severity::Medium,
-        MinSeverity::High => Severity::High,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::High => Severity::High,
     }
 }
 
-/// Whether `text` is a finding's id: 16 hex digits, perhaps with a `-N` suffix.
+/// Whether `text` can be a finding's id as printed: 16 hex digits, perhaps with a suffix
+/// `-2`, `-3`, ... (no `-0`, `-1` or `-02`: no id is printed so, and one that cannot match
+/// would silence nothing).
 fn is_finding_id(text: &str) -> bool {
     let (hash, suffix) = match text.split_once('-') {
         Some((hash, suffix)) => (hash, Some(suffix)),
@@ -83,24 +85,46 @@ fn is_finding_id(text: &str) -> bool {
     hash.len() == 16
         && hash.bytes().all(|byte| byte.is_ascii_hexdigit())
         && suffix.is_none_or(|suffix| {
-            !suffix.is_empty() && suffix.len() <= 10 && suffix.bytes().all(|b| b.is_ascii_digit())
+            suffix.len() <= 10
+                && suffix.bytes().all(|byte| byte.is_ascii_digit())
+                && suffix.parse::<u64>().is_ok_and(|n| n >= 2)
+                && !suffix.starts_with('0')
         })
 }
 
+/// The most an `--ignore` file may hold: 16 MiB, a million ids (`--ignore /dev/zero` would
+/// otherwise fill the memory; a million ids take ~120 MB).
+const MAX_IGNORE_BYTES: u64 = 16 << 20;
+
 /// The ids of the `--ignore` file at `path`: the first word of each line, lines empty or
-/// starting with `#` passed over; ids are kept in lower case (as printed).
+/// starting with `#` passed over; ids are kept in lower case (as printed). Lines end at
+/// `\n`, `\r\n` or a lone `\r`; a UTF-8 byte order mark (Notepad's) is passed over.
 ///
 /// # Errors
-/// The file cannot be read, or a line's first word is no id: a typo there would otherwise
-/// let the finding it meant through, or a wrong file silence nothing without a word.
+/// The file cannot be read or is over [`MAX_IGNORE_BYTES`], or a line's first word is no id:
+/// a typo there would otherwise let the finding it meant through, or a wrong file silence
+/// nothing without a word.
 pub fn read_ignored(path: &Path) -> Result<Ignored, SettingsError> {
-    let text = std::fs::read(path).map_err(|source| SettingsError::IgnoreFile {
+    let failed = |source| SettingsError::IgnoreFile {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let mut text = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|file| file.take(MAX_IGNORE_BYTES + 1).read_to_end(&mut text))
+        .map_err(failed)?;
+    if text.len() as u64 > MAX_IGNORE_BYTES {
+        return Err(failed(io::Error::other(format!(
+            "larger than {} MiB: no list of ids is that long (the wrong file?)",
+            MAX_IGNORE_BYTES >> 20
+        ))));
+    }
+    let text = String::from_utf8_lossy(&text)
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut ids = HashSet::new();
-    for (index, line) in text.split(|&byte| byte == b'\n').enumerate() {
-        let line = String::from_utf8_lossy(line);
+    for (index, line) in text.split('\n').enumerate() {
         let Some(word) = line.split_whitespace().next() else {
             continue;
         };
@@ -126,7 +150,8 @@ impl Settings {
     /// Resolves `args`, with `now` as the reference for ages like `7d`.
     ///
     /// # Errors
-    /// A `--baseline-until` that is no time, or `--kind new-edge` without it.
+    /// A `--baseline-until` that is no time, `--kind new-edge` without it, or an `--ignore`
+    /// file that cannot be read or lists what is no id ([`read_ignored`]).
     pub fn of(args: &FindingsArgs, now: DateTime<Utc>) -> Result<Settings, SettingsError> {
         let baseline_until = args
             .baseline_until
@@ -162,7 +187,7 @@ impl Settings {
         Ok(Settings {
             options,
             format: args.format,
-            least: severity_of(args.min_severity),
+            min_severity: severity_of(args.min_severity),
             fail_on: args.fail_on.map(severity_of),
             ignored,
         })
@@ -284,19 +309,27 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         let mut findings = findings_of(context, &settings.options);
         // After the ids are given (a suffix `-2` counts the findings before it, of any
         // severity), so an id is the same with the filters as without.
-        findings.retain(|finding| finding.severity >= settings.least);
+        findings.retain(|finding| finding.severity >= settings.min_severity);
         if let Some(ignored) = &settings.ignored {
             let before = findings.len();
             findings.retain(|finding| !ignored.ids.contains(&finding.id));
             let left_out = before - findings.len();
-            if left_out > 0 {
-                context.note(format!(
-                    "{left_out} finding{} left out: {} lists {}",
-                    if left_out == 1 { "" } else { "s" },
-                    ignored.path.display(),
-                    if left_out == 1 { "its id" } else { "their ids" }
-                ));
-            }
+            // Said even when nothing was left out: a stale list, or the wrong one, is seen.
+            context.note(match left_out {
+                0 => format!(
+                    "no finding left out: none of the {} in {} was found",
+                    crate::export::plural(ignored.ids.len() as u64, "id"),
+                    ignored.path.display()
+                ),
+                1 => format!(
+                    "1 finding left out: {} lists its id",
+                    ignored.path.display()
+                ),
+                _ => format!(
+                    "{left_out} findings left out: {} lists their ids",
+                    ignored.path.display()
+                ),
+            });
         }
         if let Some(fail_on) = settings.fail_on
             && findings.iter().any(|finding| finding.severity >= fail_on)
