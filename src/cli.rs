@@ -354,10 +354,10 @@ pub struct FindingsArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<SeverityArg>,
     /// A file of finding ids to leave out, one per line (what follows the id on its line, and
-    /// lines starting with #, are comments): the findings already looked at (/dev/stdin reads
-    /// them from standard input).
+    /// lines starting with #, are comments): the findings already looked at (repeatable: a
+    /// team's list and your own; /dev/stdin reads one from standard input).
     #[arg(long, value_name = "FILE")]
-    pub ignore: Option<std::path::PathBuf>,
+    pub ignore: Vec<std::path::PathBuf>,
     /// table: aligned columns, for a terminal (one finding after another when too narrow);
     /// csv: id, kind, severity, subject, detail, first_seen, last_seen, count, event_ids;
     /// json: an array; jsonl: one object per line.

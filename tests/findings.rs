@@ -1853,6 +1853,23 @@ fn ignore_leaves_out_the_findings_a_file_lists() {
         errors,
         format!("trailmask: no finding left out: none of the 2 ids in {path} was found\n")
     );
+    // A team's list and one's own: each says what it names (both name mallory's burst).
+    let own = list.root.path().join("mine.txt");
+    std::fs::write(&ignore, "76f30d38c695a639\n5102ac5ec87d8d31\n").expect("write the list");
+    std::fs::write(&own, "5102ac5ec87d8d31\naf8dc6afcc6a7aa5\n").expect("write the list");
+    let own = own.to_str().expect("a UTF-8 path");
+    let (status, ids, errors) = gate(root, &["-q", "--ignore", path, "--ignore", own]);
+    assert_eq!(
+        (status, ids),
+        (Some(0), vec!["705223d1af2a12c6".to_owned()])
+    );
+    assert_eq!(
+        errors,
+        format!(
+            "trailmask: 2 findings left out: {path} lists their ids\n\
+             trailmask: 2 findings left out: {own} lists their ids\n"
+        )
+    );
 }
 
 /// A partial holds what was read: `partial findings` takes `--ignore` and `--fail-on` (the

@@ -34,8 +34,8 @@ pub struct Settings {
     pub min_severity: Severity,
     /// The least severity that makes the exit status 6 (`--fail-on`).
     pub fail_on: Option<Severity>,
-    /// The ids `--ignore` leaves out, and the file that named them.
-    pub ignored: Option<Ignored>,
+    /// The ids each `--ignore` file leaves out, in the order given.
+    pub ignored: Vec<Ignored>,
 }
 
 /// The ids of an `--ignore` file.
@@ -183,7 +183,11 @@ impl Settings {
         {
             return Err(SettingsError::NoBaseline);
         }
-        let ignored = args.ignore.as_deref().map(read_ignored).transpose()?;
+        let ignored = args
+            .ignore
+            .iter()
+            .map(|path| read_ignored(path))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Settings {
             options,
             format: args.format,
@@ -310,27 +314,29 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
         // After the ids are given (a suffix `-2` counts the findings before it, of any
         // severity), so an id is the same with the filters as without.
         findings.retain(|finding| finding.severity >= settings.min_severity);
-        if let Some(ignored) = &settings.ignored {
-            let before = findings.len();
-            findings.retain(|finding| !ignored.ids.contains(&finding.id));
-            let left_out = before - findings.len();
-            // Said even when nothing was left out: a stale list, or the wrong one, is seen.
-            context.note(match left_out {
+        // Each list's note counts the listed findings it names (two lists may name one);
+        // said even when it names none: a stale list, or the wrong one, is seen.
+        for ignored in &settings.ignored {
+            let named = findings
+                .iter()
+                .filter(|finding| ignored.ids.contains(&finding.id))
+                .count();
+            let path = ignored.path.display();
+            context.note(match named {
                 0 => format!(
-                    "no finding left out: none of the {} in {} was found",
+                    "no finding left out: none of the {} in {path} was found",
                     crate::export::plural(ignored.ids.len() as u64, "id"),
-                    ignored.path.display()
                 ),
-                1 => format!(
-                    "1 finding left out: {} lists its id",
-                    ignored.path.display()
-                ),
-                _ => format!(
-                    "{left_out} findings left out: {} lists their ids",
-                    ignored.path.display()
-                ),
+                1 => format!("1 finding left out: {path} lists its id"),
+                _ => format!("{named} findings left out: {path} lists their ids"),
             });
         }
+        findings.retain(|finding| {
+            !settings
+                .ignored
+                .iter()
+                .any(|ignored| ignored.ids.contains(&finding.id))
+        });
         if let Some(fail_on) = settings.fail_on
             && findings.iter().any(|finding| finding.severity >= fail_on)
         {

@@ -38,7 +38,7 @@ pub fn run(args: &PartialArgs, stderr: &mut dyn Write) -> ExitCode {
             // A partial holds what was read; which findings are listed and what the exit
             // status says of them is the merge's (an executor may not have the --ignore file).
             let mut args = args.clone();
-            args.ignore = None;
+            args.ignore.clear();
             args.fail_on = None;
             partial_of!(&args, "findings", findings::run)
         }
