@@ -1564,20 +1564,9 @@ fn new_edges_do_not_depend_on_the_folders_the_logs_lie_in() {
             }
         }
     }
-    let new_edges = |trail: &str| {
-        let output = run(&[
-            "findings",
-            "-q",
-            "--format",
-            "csv",
-            "--since",
-            "2020-12-22",
-            "--baseline-until",
-            "2020-12-21",
-            trail,
-        ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        csv_rows(&stdout(&output))
+    let new_edges = |trail: &Path| {
+        let args = ["--since", "2020-12-22", "--baseline-until", "2020-12-21"];
+        csv_rows(&findings_in(trail, &args))
             .into_iter()
             .map(|row| format!("{} {}", row[1], row[3]))
             .collect::<Vec<_>>()
@@ -1586,9 +1575,8 @@ fn new_edges_do_not_depend_on_the_folders_the_logs_lie_in() {
         "kind subject",
         "new-edge arn:aws:iam::111111111111:user/secops -> arn:aws:iam::333333333333:root",
     ];
-    let sample = repo().join("sample-logs");
-    assert_eq!(new_edges(sample.to_str().unwrap()), expected);
-    assert_eq!(new_edges(flat.root.path().to_str().unwrap()), expected);
+    assert_eq!(new_edges(&repo().join("sample-logs")), expected);
+    assert_eq!(new_edges(flat.root.path()), expected);
 }
 
 /// A new user (session 28): triage wants the urgent findings first. `--min-severity` keeps
@@ -1597,19 +1585,8 @@ fn new_edges_do_not_depend_on_the_folders_the_logs_lie_in() {
 fn min_severity_keeps_the_urgent_findings_with_their_ids() {
     let sample = repo().join("sample-logs");
     let rows = |least: &str| {
-        let output = run(&[
-            "findings",
-            "-q",
-            "--format",
-            "csv",
-            "--baseline-until",
-            "2020-12-20",
-            "--min-severity",
-            least,
-            sample.to_str().unwrap(),
-        ]);
-        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-        csv_rows(&stdout(&output))
+        let args = ["--baseline-until", "2020-12-20", "--min-severity", least];
+        csv_rows(&findings_in(&sample, &args))
             .into_iter()
             .map(|row| format!("{} {} {}", row[0], row[2], row[3]))
             .collect::<Vec<_>>()

@@ -10,7 +10,7 @@
 //! smallest values are kept, so the result does not depend on the order calls are read in.
 
 use super::Call;
-use super::network::{is_private_place, place_of};
+use super::network::{address_number, is_private_place, place_of};
 use crate::arn;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
@@ -120,13 +120,7 @@ impl AddressUse {
 /// `10.0.0.10`; `::ffff:10.0.0.8`, in the IPv4 network as [`place_of`] puts it, before
 /// both), then as written (one address written two ways, names).
 fn smaller_address(address: &str, known: &str) -> bool {
-    let number = |text: &str| {
-        text.trim()
-            .parse::<std::net::IpAddr>()
-            .ok()
-            .map(|ip| ip.to_canonical())
-    };
-    (number(address), address) < (number(known), known)
+    (address_number(address), address) < (address_number(known), known)
 }
 
 /// A session's creation time as its key holds it: one instant written two ways (`…20Z`,

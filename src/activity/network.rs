@@ -71,6 +71,17 @@ pub fn network_of(address: &str) -> Option<Network> {
     })
 }
 
+/// An address as the number it is, for ordering (`10.0.0.9` before `10.0.0.10`): an
+/// IPv4-mapped IPv6 address as its IPv4 address (as [`place_of`] counts it); `None` for a
+/// name (`AWS Internal`).
+pub(crate) fn address_number(address: &str) -> Option<std::net::IpAddr> {
+    address
+        .trim()
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .map(|ip| ip.to_canonical())
+}
+
 /// An IPv6 /48 as addresses are written (RFC 5952: `2001:db8::/48`, not `2001:db8:0::/48`).
 fn v6_network([a, b, c]: [u16; 3]) -> String {
     format!("{}/48", std::net::Ipv6Addr::new(a, b, c, 0, 0, 0, 0, 0))

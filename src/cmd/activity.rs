@@ -6,6 +6,7 @@ use super::{Context, Shows, execute_activity};
 use crate::accounts::AccountNames;
 use crate::activity::aggregate::SessionActivity;
 use crate::activity::attribute::{Attribution, attribute, origin_kind};
+use crate::activity::network::address_number;
 use crate::cli::{ActivityArgs, ActivityView};
 use crate::exit::ExitCode;
 use crate::export::{Cell, IndexedRows, Rows};
@@ -178,12 +179,8 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
         .filter(|address| !address.is_empty())
         .collect();
     list.sort_by_cached_key(|address| {
-        let number = address.trim().parse::<std::net::IpAddr>().ok();
-        (
-            number.is_none(),
-            number.map(|ip| ip.to_canonical()),
-            *address,
-        )
+        let number = address_number(address);
+        (number.is_none(), number, *address)
     });
     if session.addresses_dropped {
         list.push("…");

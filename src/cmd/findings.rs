@@ -20,7 +20,6 @@ use crate::export::{self, Cell, Rows};
 use crate::plan::{PlanError, parse_time};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
-
 use std::collections::HashSet;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
