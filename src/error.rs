@@ -139,16 +139,25 @@ fn gzip_detail(what: &str, source: &std::io::Error) -> String {
     }
 }
 
-/// How many complete records were kept from a file that failed part-way.
+/// What was kept of a file that failed part-way: its complete records, and in JSON Lines how
+/// many lines were bad (reading went on past them).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Salvage(pub usize);
+pub struct Salvage {
+    pub records: usize,
+    pub bad_lines: usize,
+}
 
 impl std::fmt::Display for Salvage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            0 => Ok(()),
-            1 => write!(f, "; salvaged 1 complete record before the damage"),
-            n => write!(f, "; salvaged {n} complete records before the damage"),
+        let records = crate::export::plural(self.records as u64, "complete record");
+        match (self.bad_lines, self.records) {
+            (0, 0) => Ok(()),
+            (0, _) => write!(f, "; salvaged {records} before the damage"),
+            (1, _) => write!(f, "; that line left out, {records} kept from the others"),
+            (lines, _) => write!(
+                f,
+                "; {lines} bad lines (the first named) left out, {records} kept from the others"
+            ),
         }
     }
 }

@@ -31,49 +31,78 @@ impl OutcomeFilter {
     }
 }
 
-/// True when `time` lies in `--since`/`--until` (none given: any time, even unknown; else an
-/// unknown time is outside).
-pub fn in_window(
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-    time: Option<DateTime<Utc>>,
-) -> bool {
-    if since.is_none() && until.is_none() {
-        return true;
+/// `--since`, `--until` and the outcome filter: when an act (a role assumption, a hand-over,
+/// a call) happened and whether it was refused. Every command's filters, a focus's `--to` and
+/// `activity`'s counting of calls ask these three alike; the default keeps everything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Window {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub outcome: OutcomeFilter,
+}
+
+impl Window {
+    /// True when any of the three is set.
+    pub fn is_active(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.outcome != OutcomeFilter::All
     }
-    time.is_some_and(|time| {
-        since.is_none_or(|since| time >= since) && until.is_none_or(|until| time <= until)
-    })
+
+    /// True when an act at `time` that `failed` or not is kept: its outcome is kept, and its
+    /// time lies in `--since`/`--until` (none given: any time, even unknown; else an unknown
+    /// time is outside).
+    pub fn keeps(&self, time: Option<DateTime<Utc>>, failed: bool) -> bool {
+        let in_time = (self.since.is_none() && self.until.is_none())
+            || time.is_some_and(|time| {
+                self.since.is_none_or(|since| time >= since)
+                    && self.until.is_none_or(|until| time <= until)
+            });
+        in_time && self.outcome.keeps(failed)
+    }
+
+    /// The flags that set it, as typed (`--since/--until`, `--exclude-failed`,
+    /// `--failed-only`): for a note that says they kept nothing.
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if self.since.is_some() || self.until.is_some() {
+            flags.push("--since/--until");
+        }
+        match self.outcome {
+            OutcomeFilter::All => {}
+            OutcomeFilter::SuccessOnly => flags.push("--exclude-failed"),
+            OutcomeFilter::FailureOnly => flags.push("--failed-only"),
+        }
+        flags
+    }
 }
 
 /// All filters of one run; the default keeps everything.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
+    /// `--since`, `--until`, the outcome filter.
+    pub window: Window,
     /// Keep events whose source or role account is one of these.
     pub accounts: Vec<String>,
     /// Glob on the role ARN or the role name.
     pub role: Option<GlobMatcher>,
     /// Glob on the source, its subject, or `source#subject`.
     pub source: Option<GlobMatcher>,
-    pub outcome: OutcomeFilter,
 }
 
 impl Filters {
     /// True when any filter is set (the default keeps everything).
     pub fn is_active(&self) -> bool {
-        self.since.is_some()
-            || self.until.is_some()
+        self.window.is_active()
             || !self.accounts.is_empty()
             || self.role.is_some()
             || self.source.is_some()
-            || self.outcome != OutcomeFilter::All
     }
 
     /// True when `event` is to be reported.
     pub fn keep(&self, event: &RoleAssumption) -> bool {
-        if !in_window(self.since, self.until, event.event_time) {
+        if !self
+            .window
+            .keeps(event.event_time, event.outcome == Outcome::Failure)
+        {
             return false;
         }
         if !self.accounts.is_empty()
@@ -97,7 +126,7 @@ impl Filters {
         {
             return false;
         }
-        self.outcome.keeps(event.outcome == Outcome::Failure)
+        true
     }
 }
 
@@ -106,7 +135,10 @@ impl Filters {
     /// call's or the role's account; its role (or instance profile, by ARN or name) by `--role`; its passer or
     /// the passer's origin by `--source`; its outcome.
     pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
-        if !in_window(self.since, self.until, hand_over.event_time) {
+        if !self
+            .window
+            .keeps(hand_over.event_time, hand_over.outcome == Outcome::Failure)
+        {
             return false;
         }
         let role_account = arn::account_of(&hand_over.role_arn).unwrap_or("");
@@ -139,7 +171,7 @@ impl Filters {
         {
             return false;
         }
-        self.outcome.keeps(hand_over.outcome == Outcome::Failure)
+        true
     }
 }
 

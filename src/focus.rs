@@ -22,8 +22,7 @@
 use crate::arn;
 use crate::event::Outcome;
 use crate::event::RoleAssumption;
-use crate::filter::{OutcomeFilter, in_window, role_matches};
-use chrono::{DateTime, Utc};
+use crate::filter::{Window, role_matches};
 use globset::GlobMatcher;
 
 /// The focus of one run; the default keeps everything.
@@ -35,10 +34,8 @@ pub struct Focus {
     /// Which hops that put on a `--to` role count as reaching it (`--exclude-failed`: only
     /// the successful ones; `--failed-only`: only the refused ones), and when
     /// (`--since`/`--until`): a chain that reached the role after the window did not reach it
-    /// in the window.
-    pub outcome: OutcomeFilter,
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
+    /// in the window. The run's [`crate::filter::Filters::window`].
+    pub window: Window,
 }
 
 /// Where an event sits: the index of its chain's root event and its depth from it (1 for
@@ -96,8 +93,9 @@ impl Focus {
             for index in 0..events.len() {
                 let event = &events[index];
                 if !(keep[index]
-                    && self.outcome.keeps(event.outcome == Outcome::Failure)
-                    && in_window(self.since, self.until, event.event_time)
+                    && self
+                        .window
+                        .keeps(event.event_time, event.outcome == Outcome::Failure)
                     && puts_on_matching_role(glob, event))
                 {
                     continue;
@@ -234,6 +232,7 @@ fn places(events: &[Box<RoleAssumption>]) -> Vec<Place> {
 mod tests {
     use super::*;
     use crate::event::{ChainInfo, Texts};
+    use crate::filter::OutcomeFilter;
     use std::sync::Arc;
 
     /// An event of `source` putting on `role`, linked to `parent`, with `origin`.
@@ -315,7 +314,10 @@ mod tests {
         events.push(refused);
         let to = |outcome| Focus {
             to: glob("Admin"),
-            outcome,
+            window: Window {
+                outcome,
+                ..Window::default()
+            },
             ..Focus::default()
         };
         let kept = |focus: Focus| {
@@ -338,7 +340,10 @@ mod tests {
         }
         let until = |minute: i64| Focus {
             to: glob("Admin"),
-            until: chrono::DateTime::from_timestamp(60 * minute, 0),
+            window: Window {
+                until: chrono::DateTime::from_timestamp(60 * minute, 0),
+                ..Window::default()
+            },
             ..Focus::default()
         };
         let kept = |focus: Focus| {

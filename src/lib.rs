@@ -157,7 +157,7 @@ pub mod testing {
         let mut gz = flate2::write::GzEncoder::new(&mut bytes, flate2::Compression::fast());
         gz.write_all(lines).map_err(|e| e.to_string())?;
         gz.finish().map_err(|e| e.to_string())?;
-        let window = crate::activity::CallWindow {
+        let window = crate::activity::CallCounting {
             timeline,
             ..Default::default()
         };

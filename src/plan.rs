@@ -4,7 +4,7 @@
 
 use crate::accounts::{AccountNames, Unresolved};
 use crate::cli::{Collapse, GraphArgs, GraphLevel, ReadArgs};
-use crate::filter::{Filters, OutcomeFilter};
+use crate::filter::{Filters, OutcomeFilter, Window};
 use crate::focus::Focus;
 use crate::graph::GraphOptions;
 use crate::output::Target;
@@ -88,7 +88,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
     }
     // A file's S3 folder is its delivery day: events arrive within minutes, so a day of slack
     // on each side never drops one.
-    let window = DayWindow {
+    let days = DayWindow {
         first: since.and_then(|t| t.date_naive().checked_sub_days(Days::new(1))),
         last: until.and_then(|t| t.date_naive().checked_add_days(Days::new(1))),
     };
@@ -99,6 +99,11 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
     } else {
         OutcomeFilter::All
     };
+    let window = Window {
+        since,
+        until,
+        outcome,
+    };
     let accounts = match &args.accounts_file {
         Some(path) => AccountNames::load(path)?,
         None => AccountNames::default(),
@@ -108,7 +113,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             paths: args.paths.clone(),
             threads: args.threads,
             follow: args.follow,
-            window,
+            window: days,
             max_file_size: parse_size(&args.max_file_size)
                 .ok_or_else(|| PlanError::Size(args.max_file_size.clone()))?,
             strict: args.strict,
@@ -116,8 +121,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             ..ScanOptions::default()
         },
         filters: Filters {
-            since,
-            until,
+            window,
             accounts: args
                 .accounts
                 .iter()
@@ -129,7 +133,6 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
                 .as_deref()
                 .map(|g| glob("source", g))
                 .transpose()?,
-            outcome,
         },
         accounts,
         output: Target::from_arg(args.output.as_deref()),
@@ -138,9 +141,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             from: args.from.as_deref().map(|g| glob("from", g)).transpose()?,
             to: args.to.as_deref().map(|g| glob("to", g)).transpose()?,
             depth: args.depth,
-            outcome,
-            since,
-            until,
+            window,
         },
     })
 }

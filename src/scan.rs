@@ -5,7 +5,7 @@
 //! deduplicated, sorted and linked, so the outcome is the same for any thread count and any
 //! order of inputs.
 
-use crate::activity::CallWindow;
+use crate::activity::CallCounting;
 use crate::activity::aggregate::{Activity, CallAggregate, merge as merge_activity};
 use crate::canon::canonical_roles;
 use crate::chain::link_chains;
@@ -51,7 +51,7 @@ pub struct ScanOptions {
     /// ([`Scan::hand_overs`]).
     pub interest: Interest,
     /// The calls counted when the interest is [`Interest::Activity`].
-    pub calls: CallWindow,
+    pub calls: CallCounting,
     /// Keep the text of each record that gives something, to write a partial result
     /// ([`crate::partial`]).
     pub keep_records: bool,
@@ -69,7 +69,7 @@ impl Default for ScanOptions {
             link_chains: true,
             by_time: true,
             interest: Interest::RoleAssumptions,
-            calls: CallWindow::default(),
+            calls: CallCounting::default(),
             keep_records: false,
         }
     }

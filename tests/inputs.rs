@@ -257,6 +257,33 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
     assert_eq!(lines, expected);
 }
 
+/// JSON Lines: each line is a record of its own, so a bad line costs only itself. The file is
+/// reported once (its first bad line named, how many there were, what was kept) and every
+/// good line after it is read (a new user's report, session 30: one bad line lost the rest).
+#[test]
+fn a_bad_line_of_json_lines_costs_only_itself() {
+    let dir = Dir::new();
+    let lines = [
+        assume("l1"),
+        "{bad line".to_owned(),
+        assume("l3"),
+        format!(r#"{{"eventName":"AssumeRole","eventID":"cut""#),
+        assume("l5"),
+        String::new(),
+        assume("l7"),
+    ];
+    dir.write("calls.jsonl", lines.join("\n").as_bytes());
+    let output = run_in(dir.root.path(), &["events", "calls.jsonl"], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(event_ids(&stdout(&output)), ["l1", "l3", "l5", "l7"]);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: calls.jsonl: not valid JSON: key must be a string at line 2 column 2; \
+         2 bad lines (the first named) left out, 4 complete records kept from the others\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 4 role assumptions\n"
+    );
+}
+
 /// Values nest as deep as an attacker likes; what trailmask does not read is skipped without
 /// recursion, so the record is still read and nothing overflows the stack.
 #[test]

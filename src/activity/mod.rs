@@ -20,7 +20,7 @@ pub mod attribute;
 pub mod findings;
 pub mod network;
 
-use crate::filter::{OutcomeFilter, in_window};
+use crate::filter::Window;
 use crate::read::records::{
     CallHead, CallRecord, CallerIdentity, Record, SessionContext, UserIdentity,
 };
@@ -171,21 +171,19 @@ fn issuer_of<'r>(context: Option<&'r SessionContext<'r>>) -> &'r str {
         .map_or("", |issuer| issuer.arn.as_str())
 }
 
-/// Which calls the reader counts (the filters that apply to calls, not to sessions, are
-/// applied while reading: a session's counts are then those of the calls kept), and whether
-/// it keeps the timeline.
+/// Which calls the reader counts and whether it keeps the timeline. The filters that apply
+/// to calls, not to sessions (the run's [`Window`]), are applied while reading: a session's
+/// counts are then those of the calls kept.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CallWindow {
-    pub since: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    pub outcome: OutcomeFilter,
+pub struct CallCounting {
+    pub window: Window,
     /// Keep one row per call (`activity --calls`).
     pub timeline: bool,
 }
 
-impl CallWindow {
+impl CallCounting {
     /// True when `call` is counted.
     pub fn keeps(&self, call: &Call) -> bool {
-        in_window(self.since, self.until, call.time) && self.outcome.keeps(call.failed())
+        self.window.keeps(call.time, call.failed())
     }
 }

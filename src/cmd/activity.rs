@@ -10,7 +10,7 @@ use crate::activity::network::address_number;
 use crate::cli::{ActivityArgs, ActivityView};
 use crate::exit::ExitCode;
 use crate::export::{Cell, IndexedRows, Rows};
-use crate::filter::{OutcomeFilter, principal_name_matches, role_matches};
+use crate::filter::{principal_name_matches, role_matches};
 use crate::focus::{ChainPlaces, origin_name_matches};
 use crate::timefmt::Seen;
 use globset::GlobMatcher;
@@ -617,16 +617,7 @@ pub fn run(args: &ActivityArgs, stderr: &mut dyn Write) -> ExitCode {
             // trail without a refusal reads as "no role session did anything". Calls are not
             // counted before the filters, so the note does not say whether any was read (the
             // closing line says what was kept).
-            let window = &context.plan.scan.calls;
-            let mut flags = Vec::new();
-            if window.since.is_some() || window.until.is_some() {
-                flags.push("--since/--until");
-            }
-            match window.outcome {
-                OutcomeFilter::All => {}
-                OutcomeFilter::SuccessOnly => flags.push("--exclude-failed"),
-                OutcomeFilter::FailureOnly => flags.push("--failed-only"),
-            }
+            let flags = context.plan.scan.calls.window.flags();
             if !flags.is_empty() {
                 context.note(format!(
                     "{} kept no call made with a role session",

@@ -297,10 +297,8 @@ fn frame(
     plan.scan.interest = interest;
     plan.scan.keep_records = args.partial_of.is_some();
     // Activity counts the calls of the time window and outcome asked for, as they are read.
-    plan.scan.calls = crate::activity::CallWindow {
-        since: plan.filters.since,
-        until: plan.filters.until,
-        outcome: plan.filters.outcome,
+    plan.scan.calls = crate::activity::CallCounting {
+        window: plan.filters.window,
         timeline: shows == Shows::Calls,
     };
     // One pool of --threads workers for reading and for formatting the output. A process runs

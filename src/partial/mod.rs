@@ -66,7 +66,7 @@
 
 pub mod write;
 
-use crate::activity::CallWindow;
+use crate::activity::CallCounting;
 use crate::activity::aggregate::{
     AddressUse, CALL_MARK_BYTES, CallAggregate, CallRow, ROW_BYTES, SessionActivity, StoredCall,
 };
@@ -106,7 +106,7 @@ const MIN_CAP: u64 = 1 << 20;
 #[derive(Debug, Clone, Copy)]
 pub struct Expect {
     pub interest: Interest,
-    pub calls: CallWindow,
+    pub calls: CallCounting,
     pub days: DayWindow,
     /// `--max-file-size`: which files were too large, and each file's memory budget.
     pub limit: u64,
@@ -307,9 +307,9 @@ impl Header {
             command: command.to_owned(),
             interest: interest_name(expect.interest).to_owned(),
             calls: (expect.interest == Interest::Activity).then(|| StoredWindow {
-                since: time_text(expect.calls.since),
-                until: time_text(expect.calls.until),
-                outcome: outcome_name(expect.calls.outcome).to_owned(),
+                since: time_text(expect.calls.window.since),
+                until: time_text(expect.calls.window.until),
+                outcome: outcome_name(expect.calls.window.outcome).to_owned(),
                 timeline: expect.calls.timeline,
             }),
             days: (day_text(expect.days.first), day_text(expect.days.last)),
@@ -349,9 +349,9 @@ impl Header {
                     "damaged partial: activity without the window its calls were counted in".into(),
                 );
             };
-            let same = window.since == time_text(expect.calls.since)
-                && window.until == time_text(expect.calls.until)
-                && window.outcome == outcome_name(expect.calls.outcome);
+            let same = window.since == time_text(expect.calls.window.since)
+                && window.until == time_text(expect.calls.window.until)
+                && window.outcome == outcome_name(expect.calls.window.outcome);
             if !same {
                 return Some(format!(
                     "a partial that counted the calls of --since {} --until {} ({} outcomes): \

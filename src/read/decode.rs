@@ -146,8 +146,13 @@ pub struct Decoded<'a> {
     pub too_many: bool,
     /// A document gave `"Records"` twice (the first array is read).
     pub repeated_records: bool,
-    /// The JSON error that stopped decoding; the records before it are kept.
+    /// The JSON error that stopped decoding, or the first of JSON Lines' bad lines; the
+    /// records before it are kept.
     pub error: Option<serde_json::Error>,
+    /// In JSON Lines, how many lines failed to parse (the first is [`Decoded::error`]): each
+    /// is left out, or the complete records before its damage kept, and reading goes on at
+    /// the next line (each line is a value of its own).
+    pub bad_lines: usize,
 }
 
 /// What a text is when it cannot be CloudTrail's UTF-8 JSON for a reason worth naming: gzip
@@ -209,6 +214,7 @@ pub fn decode_reusing<'a>(
         repeated_records: false,
         too_many: false,
         error: None,
+        bad_lines: 0,
     };
     if text.iter().all(u8::is_ascii_whitespace) {
         decoded.skip = Some(SkipReason::Empty);
@@ -249,17 +255,30 @@ pub fn decode_reusing<'a>(
     let mut shapes = ShapeTally::default();
     let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
     let mut start = 0;
+    // Whether every value read so far was written on one line of its own: JSON Lines.
+    let mut values_read = 0;
+    let mut one_line_each = true;
     while let Some(next) = stream.next() {
         match next {
             Ok(value) => {
                 let end = stream.byte_offset();
                 let slice = text[start..end].trim_ascii();
+                one_line_each &= start == 0 || text[start..end].contains(&b'\n');
+                one_line_each &= !slice.contains(&b'\n');
+                values_read += 1;
                 collect(value, slice, &mut decoded.records, &mut shapes, 0, interest);
                 start = end;
             }
             Err(error) => {
                 let rest = &text[start..];
-                if !salvage(rest, &mut decoded.records) {
+                let at_line_start = start == 0 || rest[..skip_whitespace(rest)].contains(&b'\n');
+                let rest = rest.trim_ascii_start();
+                if at_line_start
+                    && ((values_read > 0 && one_line_each) || line_stands_alone(rest))
+                {
+                    decoded.bad_lines =
+                        read_lines(rest, &mut decoded.records, &mut shapes, interest);
+                } else if !salvage(rest, &mut decoded.records) {
                     shapes.cloudtrail += usize::from(!decoded.records.is_empty());
                 }
                 decoded.error = Some(error);
@@ -617,7 +636,7 @@ fn is_insight(record: &[u8]) -> bool {
 }
 
 /// After a JSON error in `text` (the value that failed, to the end of the file), keeps every
-/// complete record of a `{"Records":[…` or `[…` value before the damage. Returns false when the
+/// complete record (object) of a `{"Records":[…` or `[…` value before the damage. Returns false when the
 /// value had neither shape.
 fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
     let text = text.trim_ascii();
@@ -637,7 +656,10 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
         let Some(Ok(value)) = values.next() else {
             break;
         };
-        out.push(RawRecord::borrowed(value.get().as_bytes()));
+        // A record is an object: `1` or `"x"` before the damage is none.
+        if value.get().starts_with('{') {
+            out.push(RawRecord::borrowed(value.get().as_bytes()));
+        }
         pos += values.byte_offset();
         pos += skip_whitespace(&text[pos..]);
         if text.get(pos) != Some(&b',') {
@@ -646,6 +668,51 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
         pos += 1;
     }
     true
+}
+
+/// True when the first line of `text` (where a value failed to parse) is a value of its own
+/// gone bad, not the first line of a value written over several (a document printed with
+/// indents, damaged further on): alone, it parses, or fails before its end.
+fn line_stands_alone(text: &[u8]) -> bool {
+    let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    serde_json::from_slice::<IgnoredAny>(line)
+        .map_or_else(|error| !error.is_eof(), |_| true)
+}
+
+/// Reads `text` (JSON Lines, from a line that failed to parse on) line by line: each line's
+/// values are collected, a line that fails gives the complete records before its damage
+/// ([`salvage`]) and counts as bad. Returns how many lines were bad. Each line is parsed once:
+/// the cost is the text's length, however many lines fail.
+fn read_lines<'a>(
+    text: &'a [u8],
+    out: &mut Vec<RawRecord<'a>>,
+    shapes: &mut ShapeTally,
+    interest: Interest,
+) -> usize {
+    let mut bad = 0;
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.trim_ascii();
+        if line.is_empty() {
+            continue;
+        }
+        let mut stream = serde_json::Deserializer::from_slice(line).into_iter::<TopValue>();
+        let mut start = 0;
+        while let Some(next) = stream.next() {
+            match next {
+                Ok(value) => {
+                    let end = stream.byte_offset();
+                    collect(value, line[start..end].trim_ascii(), out, shapes, 0, interest);
+                    start = end;
+                }
+                Err(_) => {
+                    salvage(&line[start..], out);
+                    bad += 1;
+                    break;
+                }
+            }
+        }
+    }
+    bad
 }
 
 /// The offset just past the `[` of the `"Records": [` key in an object's text.
@@ -1002,6 +1069,28 @@ mod tests {
         let file = format!(r#"{{"Records":[{REC},{REC},{{"eventName":"Assu"#);
         let (records, skip, error) = texts(file.as_bytes());
         assert_eq!((records.len(), skip, error), (2, None, true));
+    }
+
+    /// Each line of JSON Lines stands alone: a bad one is left out (the complete records
+    /// before its damage kept) and reading goes on at the next, where a document written over
+    /// several lines keeps what came before its damage, as it did.
+    #[test]
+    fn json_lines_read_on_past_a_bad_line() {
+        let two = format!(r#"{{"Records":[{REC},{REC},{{"eventName":"x""#);
+        let lines = format!("{REC}\n{{bad line\n{REC}\r\n{two}\n\n{{\"a\":\n{REC} x\n{REC}\n");
+        let decoded = decode(lines.as_bytes(), record_splitter());
+        // The first line, the third, two kept from the fourth, the sixth's value and the last.
+        assert_eq!((decoded.records.len(), decoded.bad_lines), (6, 4));
+        let error = decoded.error.unwrap();
+        assert_eq!((error.line(), error.column()), (2, 2));
+        // A bad first line that is a value of its own.
+        let lines = format!("[1,}}\n{REC}\n");
+        let decoded = decode(lines.as_bytes(), record_splitter());
+        assert_eq!((decoded.records.len(), decoded.bad_lines), (1, 1));
+        // A document printed over several lines, damaged: what came before, nothing after.
+        let printed = format!("[\n{REC},\n{REC},\n{{\"eventName\": 3 4}},\n{REC}\n]\n");
+        let decoded = decode(printed.as_bytes(), record_splitter());
+        assert_eq!((decoded.records.len(), decoded.bad_lines), (2, 0));
     }
 
     #[test]

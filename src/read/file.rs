@@ -12,7 +12,7 @@ use super::load::{self, Buffers, LoadProblem};
 use super::records::{self, CallRecord, Record};
 use super::s3::{self, Prefetch};
 use crate::activity::aggregate::CallAggregate;
-use crate::activity::{Call, CallWindow};
+use crate::activity::{Call, CallCounting};
 use crate::dedupe::DedupeKey;
 use crate::error::{InputError, Salvage};
 use crate::event::{RoleAssumption, extract};
@@ -65,7 +65,7 @@ pub(crate) struct FileReader {
     interest: Interest,
     matcher: AhoCorasick,
     /// The calls counted ([`Interest::Activity`]).
-    window: CallWindow,
+    window: CallCounting,
     /// The date folders read: a partial result must have been read within the same.
     days: DayWindow,
     /// Keep the text of each record that gave something ([`FileResult::kept`]).
@@ -81,7 +81,7 @@ impl FileReader {
             limit,
             interest,
             matcher: candidate_matcher(interest),
-            window: CallWindow::default(),
+            window: CallCounting::default(),
             days: DayWindow::default(),
             keep_records: false,
             objects: None,
@@ -89,7 +89,7 @@ impl FileReader {
     }
 
     /// The same reader, counting the calls `window` keeps ([`Interest::Activity`]).
-    pub(crate) fn counting(self, window: CallWindow) -> FileReader {
+    pub(crate) fn counting(self, window: CallCounting) -> FileReader {
         FileReader { window, ..self }
     }
 
@@ -637,7 +637,10 @@ fn finish_file(
         activity.drop_copies();
     }
     result.activity = activity;
-    let salvage = Salvage(decoded.count);
+    let salvage = Salvage {
+        records: decoded.count,
+        bad_lines: decoded.bad_lines,
+    };
     result.status = if let Some(source) = gzip_damage {
         FileStatus::Failed(InputError::Gzip {
             path,
