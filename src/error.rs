@@ -151,8 +151,9 @@ impl std::fmt::Display for Salvage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let records = crate::export::plural(self.records as u64, "complete record");
         match (self.bad_lines, self.records) {
-            (0, 0) => Ok(()),
+            (0 | 1, 0) => Ok(()),
             (0, _) => write!(f, "; salvaged {records} before the damage"),
+            (lines, 0) => write!(f, "; {lines} bad lines (the first named), no record"),
             (1, _) => write!(f, "; that line left out, {records} kept from the others"),
             (lines, _) => write!(
                 f,

@@ -277,6 +277,18 @@ pub(crate) fn read_files(
     }
     if !partial_activity.is_empty() {
         once_each(&mut entries, &mut partial_activity);
+        // A partial holds every file its run read: with `--strict`, the files after the
+        // first that failed are as if not read, as in a run over the logs themselves (the
+        // same one file named).
+        if options.strict
+            && let Some(first) = entries
+                .iter()
+                .position(|(_, _, result)| matches!(result.status, FileStatus::Failed(_)))
+        {
+            for (_, _, result) in entries.iter_mut().skip(first + 1) {
+                *result = FileResult::not_read();
+            }
+        }
     }
     activities.extend(partial_activity.into_iter().flatten());
     let files = entries

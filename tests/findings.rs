@@ -1884,3 +1884,105 @@ fn a_partial_leaves_ignore_and_fail_on_to_the_merge() {
     assert_eq!(from_part.0, Some(6));
     assert_eq!(from_part.1.len(), 3);
 }
+
+/// A red-team's notes (session 30): a list's note counts the findings it names whatever
+/// `--min-severity` hides (a hidden finding's id is not stale); an empty list, a list saved as
+/// UTF-16 and standard input read as logs too are each said plainly.
+#[test]
+fn ignore_notes_count_hidden_findings_and_name_odd_lists() {
+    let dir = every_severity();
+    let root = dir.root.path();
+    let list = Dir::new();
+    let ignore = list.root.path().join("triaged.txt");
+    let path = ignore.to_str().expect("a UTF-8 path");
+    // af8dc6afcc6a7aa5 is medium: hidden by --min-severity high, still named.
+    std::fs::write(&ignore, "af8dc6afcc6a7aa5\n").expect("write the list");
+    let (status, ids, errors) = gate(root, &["-q", "--min-severity", "high", "--ignore", path]);
+    assert_eq!(
+        (status, ids),
+        (
+            Some(0),
+            vec!["76f30d38c695a639".to_owned(), "5102ac5ec87d8d31".to_owned()]
+        )
+    );
+    assert_eq!(
+        errors,
+        format!("trailmask: 1 finding left out: {path} lists its id\n")
+    );
+    std::fs::write(&ignore, "").expect("write the list");
+    let (status, ids, errors) = gate(root, &["-q", "--ignore", path]);
+    assert_eq!((status, ids.len()), (Some(0), 4));
+    assert_eq!(
+        errors,
+        format!("trailmask: no finding left out: {path} lists no id\n")
+    );
+    let utf16: Vec<u8> = "\u{feff}af8dc6afcc6a7aa5\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    std::fs::write(&ignore, utf16).expect("write the list");
+    let (status, _, errors) = gate(root, &["-q", "--ignore", path]);
+    assert_eq!(
+        (status, errors),
+        (
+            Some(2),
+            format!("trailmask: error: --ignore {path}: UTF-16 text, not UTF-8\n")
+        )
+    );
+    let output = run_in(
+        root,
+        &["findings", "--ignore", "/dev/stdin", "-"],
+        Some(b"{\"Records\":[]}"),
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: error: --ignore /dev/stdin: standard input is read as logs (-), so it \
+         cannot hold the ids too\n"
+    );
+}
+
+/// A new user and a red-team (session 30): the closing line counts the findings listed and
+/// the sessions they were drawn from (the filters' sessions, as `activity` counts them), and
+/// the note that no role assumption matched the filters is left out where session findings
+/// were listed without one; a baseline's note is left out where no role assumption was kept.
+#[test]
+fn the_closing_line_counts_the_findings_and_the_sessions_kept() {
+    let dir = every_severity();
+    let closing = |args: &[&str]| {
+        let mut all = vec!["findings", "--format", "csv"];
+        all.extend_from_slice(args);
+        all.push(path_of(&dir));
+        let output = run(&all);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stderr(&output)
+    };
+    assert_eq!(
+        closing(&[]),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 13 role assumptions; 4 role sessions made \
+         6 calls; 4 findings\n"
+    );
+    assert_eq!(
+        closing(&["--role", "WebServer"]),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 1 role assumption; 1 role session made 3 \
+         calls; 1 finding\n"
+    );
+    assert_eq!(
+        closing(&["--role", "NoSuchRole"]),
+        "trailmask: no role assumption matched the filters (13 read)\n\
+         trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 role sessions made \
+         0 calls; 0 findings\n"
+    );
+    assert_eq!(
+        closing(&[
+            "--kind",
+            "new-edge",
+            "--baseline-until",
+            "2020-01-01",
+            "--role",
+            "NoSuchRole"
+        ]),
+        "trailmask: no role assumption matched the filters (13 read)\n\
+         trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 findings\n"
+    );
+}

@@ -384,6 +384,16 @@ fn bad_files_are_recorded_and_said_again_by_the_merge() {
     let lines = stderr(&merged);
     assert!(lines.contains("logs/b.json.gz: truncated gzip"), "{lines}");
     assert!(lines.contains("logs/c.json: not valid JSON"), "{lines}");
+    // --strict names the first bad file only, from the partial as from the logs (a
+    // red-team, session 30: the merge named both).
+    let strict = |input| run_in(dir.root.path(), &["events", "--strict", input], None);
+    let direct = strict("logs");
+    assert_eq!(outcome(&strict("logs.part")), outcome(&direct));
+    assert_eq!(
+        stderr(&direct),
+        "trailmask: logs/b.json.gz: truncated gzip: incomplete deflate stream\n\
+         trailmask: stopped at the first failure (--strict); no output written\n"
+    );
 }
 
 #[test]

@@ -62,6 +62,30 @@ pub enum SettingsError {
         line: usize,
         text: String,
     },
+    /// `--ignore /dev/stdin` with `-` among the inputs: one would read the other's text.
+    #[error(
+        "--ignore {}: standard input is read as logs (-), so it cannot hold the ids too",
+        path.display()
+    )]
+    IgnoreIsStdin { path: PathBuf },
+}
+
+/// True when `path` is standard input (`/dev/stdin`, `/proc/self/fd/0`, or another name of
+/// what it is connected to).
+fn is_stdin(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let identity = |metadata: std::fs::Metadata| (metadata.dev(), metadata.ino());
+        match (std::fs::metadata(path), std::fs::metadata("/dev/stdin")) {
+            (Ok(named), Ok(stdin)) => identity(named) == identity(stdin),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        path.as_os_str() == "/dev/stdin"
+    }
 }
 
 /// The severity a threshold of the command line names.
@@ -117,6 +141,10 @@ pub fn read_ignored(path: &Path) -> Result<Ignored, SettingsError> {
             "larger than {} MiB: no list of ids is that long (the wrong file?)",
             MAX_IGNORE_BYTES >> 20
         ))));
+    }
+    if let Some(what) = crate::read::decode::wrong_encoding(&text) {
+        // Saved as UTF-16 (PowerShell's `>` does), its first id reads as no id at all.
+        return Err(failed(io::Error::other(what)));
     }
     let text = String::from_utf8_lossy(&text)
         .replace("\r\n", "\n")
@@ -181,6 +209,12 @@ impl Settings {
             && baseline_until.is_none()
         {
             return Err(SettingsError::NoBaseline);
+        }
+        let stdin_read = args.read.paths.iter().any(|path| path.as_os_str() == "-");
+        if let Some(path) = args.ignore.iter().find(|path| stdin_read && is_stdin(path)) {
+            return Err(SettingsError::IgnoreIsStdin {
+                path: path.to_owned(),
+            });
         }
         let ignored = args
             .ignore
@@ -259,8 +293,17 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
     } else {
         Vec::new()
     };
+    if networks {
+        // The closing line counts the sessions the findings were drawn from, as `activity`'s
+        // counts those it shows.
+        let calls = sessions.iter().map(|(session, _)| session.calls).sum();
+        let _ = context.shown_sessions.set((sessions.len() as u64, calls));
+    }
     let kept = kept_events(context);
+    // The baseline's notes speak of edges: with no role assumption kept, there is none.
+    let any_kept = kept.iter().any(|&kept| kept);
     if let Some(until) = options.baseline_until
+        && any_kept
         && options.kinds.contains(&Kind::NewEdge)
         && !events
             .iter()
@@ -272,6 +315,7 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
             timefmt::format_seconds(&until)
         ));
     } else if let Some(until) = options.baseline_until
+        && any_kept
         && options.kinds.contains(&Kind::NewEdge)
         && !events
             .iter()
@@ -310,10 +354,8 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
     let failed_on = std::cell::Cell::new(false);
     let write = |context: &Context, wtr: &mut dyn Write| {
         let mut findings = findings_of(context, &settings.options);
-        // After the ids are given (a suffix `-2` counts the findings before it, of any
-        // severity), so an id is the same with the filters as without.
-        findings.retain(|finding| finding.severity >= settings.min_severity);
-        // Each list's note counts the listed findings it names (two lists may name one);
+        // Each list's note counts the listed findings it names (two lists may name one), of
+        // any severity (a finding `--min-severity` hides is still there, its id not stale);
         // said even when it names none: a stale list, or the wrong one, is seen.
         for ignored in &settings.ignored {
             let named = findings
@@ -322,6 +364,9 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
                 .count();
             let path = ignored.path.display();
             context.note(match named {
+                0 if ignored.ids.is_empty() => {
+                    format!("no finding left out: {path} lists no id")
+                }
                 0 => format!(
                     "no finding left out: none of the {} in {path} was found",
                     crate::export::plural(ignored.ids.len() as u64, "id"),
@@ -336,6 +381,24 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
                 .iter()
                 .any(|ignored| ignored.ids.contains(&finding.id))
         });
+        // After the ids are given (a suffix `-2` counts the findings before it, of any
+        // severity), so an id is the same with the filters as without.
+        findings.retain(|finding| finding.severity >= settings.min_severity);
+        let _ = context.findings_listed.set(findings.len());
+        let with_sessions = settings.options.kinds.contains(&Kind::SessionManyNetworks);
+        if with_sessions
+            && findings.is_empty()
+            && context.events.is_empty()
+            && !context.scan.events.is_empty()
+        {
+            // As for role assumptions (which the run's frame says itself when no session is
+            // read): an empty list that is the filters' doing is said, here only when empty,
+            // as findings of sessions need no role assumption kept.
+            context.note(format!(
+                "no role assumption matched the filters ({} read)",
+                context.scan.events.len()
+            ));
+        }
         if let Some(fail_on) = settings.fail_on
             && findings.iter().any(|finding| finding.severity >= fail_on)
         {

@@ -54,9 +54,11 @@ pub struct Context<'a> {
     pub notes: std::sync::Mutex<Vec<String>>,
     /// The hand-overs the filters and the focus keep (read only for [`Interest::HandOvers`]).
     pub hand_overs: Vec<&'a HandOver>,
-    /// The role sessions and their calls a writer showed (`activity`), for the closing line;
-    /// unset, it counts the sessions read.
+    /// The role sessions and their calls a writer showed (`activity`) or drew findings from,
+    /// for the closing line; unset, it counts the sessions read.
     pub shown_sessions: std::sync::OnceLock<(u64, u64)>,
+    /// How many findings the writer listed (`findings`), for the closing line.
+    pub findings_listed: std::sync::OnceLock<usize>,
 }
 
 impl Context<'_> {
@@ -402,6 +404,7 @@ fn frame(
         focused,
         notes: Default::default(),
         shown_sessions: Default::default(),
+        findings_listed: Default::default(),
         hand_overs: scan
             .hand_overs
             .iter()
@@ -420,7 +423,7 @@ fn frame(
                 scan.hand_overs.len()
             ));
         }
-    } else if !matches!(shows, Shows::Sessions | Shows::Calls)
+    } else if !matches!(shows, Shows::Sessions | Shows::Calls | Shows::Findings)
         && context.events.is_empty()
         && !scan.events.is_empty()
     {
@@ -472,6 +475,9 @@ fn frame(
                     activity.duplicates
                 ));
             }
+        }
+        if let Some(findings) = context.findings_listed.get() {
+            line.push_str(&format!("; {}", plural(*findings as u64, "finding")));
         }
         let _ = writeln!(stderr, "trailmask: {line}");
     }

@@ -273,8 +273,7 @@ pub fn decode_reusing<'a>(
                 let rest = &text[start..];
                 let at_line_start = start == 0 || rest[..skip_whitespace(rest)].contains(&b'\n');
                 let rest = rest.trim_ascii_start();
-                if at_line_start
-                    && ((values_read > 0 && one_line_each) || line_stands_alone(rest))
+                if at_line_start && ((values_read > 0 && one_line_each) || line_stands_alone(rest))
                 {
                     decoded.bad_lines =
                         read_lines(rest, &mut decoded.records, &mut shapes, interest);
@@ -675,8 +674,7 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
 /// indents, damaged further on): alone, it parses, or fails before its end.
 fn line_stands_alone(text: &[u8]) -> bool {
     let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    serde_json::from_slice::<IgnoredAny>(line)
-        .map_or_else(|error| !error.is_eof(), |_| true)
+    serde_json::from_slice::<IgnoredAny>(line).map_or_else(|error| !error.is_eof(), |_| true)
 }
 
 /// Reads `text` (JSON Lines, from a line that failed to parse on) line by line: each line's
@@ -701,7 +699,14 @@ fn read_lines<'a>(
             match next {
                 Ok(value) => {
                     let end = stream.byte_offset();
-                    collect(value, line[start..end].trim_ascii(), out, shapes, 0, interest);
+                    collect(
+                        value,
+                        line[start..end].trim_ascii(),
+                        out,
+                        shapes,
+                        0,
+                        interest,
+                    );
                     start = end;
                 }
                 Err(_) => {
