@@ -217,7 +217,7 @@ pub struct EventsArgs {
     /// (one record after another when they do not fit).
     #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
     pub format: RowsFormat,
-    /// Do not neutralize spreadsheet formulas in CSV cells (see README: CSV injection).
+    /// Do not neutralize spreadsheet formulas in CSV cells (see README: Spreadsheet safety).
     #[arg(long)]
     pub raw: bool,
 }

@@ -10,7 +10,7 @@
 //! - `--to` keeps the hops that put on a matching role (by ARN or name; refused attempts
 //!   included, like everywhere else) and every hop before them on their chain, back to its
 //!   origin. The outcome filter and the time window pick which of those hops count
-//!   ([`Focus::outcome`]): with `--exclude-failed` a chain whose only attempt at the role was
+//!   ([`Focus::window`]): with `--exclude-failed` a chain whose only attempt at the role was
 //!   refused did not reach it, nor, with `--until`, one that reached it after the window, and
 //!   the hops before such an attempt are not kept either.
 //! - `--depth N` keeps only hops at most N deep in their chain (counted from its root as

@@ -123,9 +123,9 @@ pub struct Scan {
 ///
 /// Files are read in parallel on the current rayon pool (`cmd::execute` installs one of
 /// `--threads` threads); file errors are in [`Scan::failures`]. `on_file` is called after each
-/// file with the bytes it took and whether it was read as logs (not skipped, failed or left
-/// unread), for a progress bar.
-pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64, bool) + Sync)) -> Scan {
+/// file opened (read, skipped or failed; not one left unread by `--strict`) with the bytes it
+/// took, for a progress bar.
+pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     read_inputs(options, find_inputs(options), on_file)
 }
 
@@ -148,11 +148,7 @@ pub fn find_inputs(options: &ScanOptions) -> Inputs {
 
 /// Reads the inputs found by [`find_inputs`] (the rest of [`scan`]); the elapsed time counts
 /// from the start of [`find_inputs`].
-pub fn read_inputs(
-    options: &ScanOptions,
-    inputs: Inputs,
-    on_file: &(dyn Fn(u64, bool) + Sync),
-) -> Scan {
+pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     assemble(options, read_files(options, inputs, on_file))
 }
 
@@ -182,7 +178,7 @@ pub(crate) fn reader_of(options: &ScanOptions) -> FileReader {
 pub(crate) fn read_files(
     options: &ScanOptions,
     inputs: Inputs,
-    on_file: &(dyn Fn(u64, bool) + Sync),
+    on_file: &(dyn Fn(u64) + Sync),
 ) -> FilesRead {
     let Inputs { found, started } = inputs;
     let reader = reader_of(options);
@@ -227,7 +223,7 @@ pub(crate) fn read_files(
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     unread_from.fetch_min(i + 1, Ordering::Relaxed);
                 }
-                on_file(result.bytes_read, matches!(result.status, FileStatus::Read));
+                on_file(result.bytes_read);
                 if let Some(read) = result.activity.take() {
                     match &mut activity {
                         Some(activity) => activity.absorb(read),

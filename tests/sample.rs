@@ -460,7 +460,7 @@ fn a_scan_without_chain_links_differs_only_in_chain_fields() {
             link_chains,
             ..ScanOptions::default()
         };
-        scan(&options, &|_, _| {}).events
+        scan(&options, &|_| {}).events
     };
     let linked = read(true);
     let mut unlinked = read(false);
@@ -483,7 +483,7 @@ fn a_scan_not_sorted_by_time_holds_the_same_events_in_path_order() {
             by_time,
             ..ScanOptions::default()
         };
-        scan(&options, &|_, _| {}).events
+        scan(&options, &|_| {}).events
     };
     let sorted = read(true);
     let unsorted = read(false);

@@ -182,17 +182,19 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
         let number = address_number(address);
         (number.is_none(), number, *address)
     });
-    if session.addresses_dropped {
-        list.push("…");
-    }
-    list
+    ended(list, session.addresses_dropped)
 }
 
 /// A session's recipient accounts (sorted; `…` ends a list cut at
 /// [`crate::activity::aggregate::MAX_ACCOUNTS`]).
 fn accounts(session: &SessionActivity) -> Vec<&str> {
-    let mut list: Vec<&str> = session.accounts.iter().map(|a| &**a).collect();
-    if session.accounts_dropped {
+    let list: Vec<&str> = session.accounts.iter().map(|a| &**a).collect();
+    ended(list, session.accounts_dropped)
+}
+
+/// `list`, ended with `…` when it was `cut` (kept only up to its cap while reading).
+fn ended(mut list: Vec<&str>, cut: bool) -> Vec<&str> {
+    if cut {
         list.push("…");
     }
     list
@@ -342,11 +344,10 @@ impl<'a> Totals<'a> {
 
     /// The accounts, sorted, then `…` when a session's list was cut.
     fn accounts(&self) -> Vec<&'a str> {
-        let mut list: Vec<&str> = self.accounts.iter().copied().collect();
-        if self.accounts_dropped {
-            list.push("…");
-        }
-        list
+        ended(
+            self.accounts.iter().copied().collect(),
+            self.accounts_dropped,
+        )
     }
 }
 

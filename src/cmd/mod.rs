@@ -334,16 +334,22 @@ fn frame(
     }
     // No bar over a terminal being typed into: its redraws would clear the line being typed.
     let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(progress_bar);
-    // The files read so far, counted and shown under one lock: two workers that counted
-    // apart could show their counts in the other order, and the count would go back.
+    let files_found = inputs.found.inputs.len() as u64;
+    let files_of = |done: u64| format!("{done} of {}", plural(files_found, "file"));
+    if let Some(bar) = &progress {
+        bar.set_message(files_of(0));
+    }
+    // The files done so far (read, skipped or failed) of all that were found, counted and
+    // shown under one lock: two workers that counted apart could show their counts in the
+    // other order, and the count would go back.
     let files_done = std::sync::Mutex::new(0u64);
-    let on_file = |bytes: u64, read: bool| {
+    let on_file = |bytes: u64| {
         if let Some(bar) = &progress {
             let mut files = files_done
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
-            *files += u64::from(read);
-            bar.set_message(plural(*files, "file"));
+            *files += 1;
+            bar.set_message(files_of(*files));
             bar.inc(bytes);
         }
     };
@@ -363,11 +369,10 @@ fn frame(
         ));
         bar.set_message(format!(
             "{}, {}",
-            plural(
+            files_of(
                 *files_done
                     .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-                "file"
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
             ),
             indicatif::HumanBytes(bar.position())
         ));
@@ -615,7 +620,6 @@ fn delayed_bar(template: &str) -> indicatif::ProgressBar {
 
 fn progress_bar() -> indicatif::ProgressBar {
     let bar = delayed_bar("{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}");
-    bar.set_message(plural(0, "file"));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
 }

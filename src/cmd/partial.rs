@@ -106,13 +106,16 @@ pub(super) fn finish(
     }
     if !plan.quiet || failed_count > 0 {
         let mut line = format!(
-            "{} read, {} skipped, {} failed{}; partial for {command}: {} of {}",
+            // What the partial holds: every file (skipped ones too, to be counted once), and
+            // of their records those the command reads (the merge counts what they make).
+            "{} read, {} skipped, {} failed{}; partial for {command} holds {} and the {} \
+             {command} reads in them",
             plural(files_read, "file"),
             skipped,
             failed_count,
             super::folders_outside(folders),
-            plural(counts.kept_records, "record"),
             plural(counts.files, "file"),
+            plural(counts.kept_records, "record"),
         );
         if expect.interest == crate::read::decode::Interest::Activity {
             line.push_str(&format!(", {}", plural(counts.calls, "call")));
