@@ -316,8 +316,22 @@ impl Drop for Temporary {
     }
 }
 
-/// Starts, once, the thread that removes the temporary file on SIGINT, SIGTERM or SIGHUP and
-/// then lets the signal end the process as it would have.
+/// Set while a progress line is drawn on stderr (a terminal): a signal that ends the run
+/// clears it first, or the shell's prompt would follow a half-drawn line.
+static LINE_DRAWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says whether a progress line is drawn on stderr now ([`LINE_DRAWN`]); the first time one
+/// is, the signal thread starts.
+pub fn line_drawn_on_stderr(drawn: bool) {
+    if drawn {
+        remove_on_signal();
+    }
+    LINE_DRAWN.store(drawn, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Starts, once, the thread that removes the temporary file on SIGINT, SIGTERM or SIGHUP (and
+/// clears the progress line, when one is drawn) and then lets the signal end the process as
+/// it would have.
 ///
 /// signal-hook is the crate for this (maintained, the signal registry under tokio's and
 /// crossterm's own handling): its handler only wakes a pipe, so the removal runs on an ordinary
@@ -349,6 +363,9 @@ fn remove_on_signal() {
                     let pending = pending();
                     if let Some(path) = pending.as_ref() {
                         let _ = std::fs::remove_file(path);
+                    }
+                    if LINE_DRAWN.load(std::sync::atomic::Ordering::SeqCst) {
+                        let _ = io::stderr().write_all(b"\r\x1b[2K");
                     }
                     let _ = signal_hook::low_level::emulate_default_handler(signal);
                     std::process::exit(128 + signal);

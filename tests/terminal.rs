@@ -170,6 +170,40 @@ fn the_progress_bar_draws_on_a_long_input_and_is_cleared() {
     assert_eq!(screen.shown(before).trim(), "", "bar not cleared: {bar:?}");
 }
 
+/// Ctrl-C while the progress line is drawn clears it before the process dies of the
+/// signal: the shell's prompt then starts a clean line. (The line was left: indicatif fills
+/// it to the last column, so the terminal's `^C` echo wrapped below it and only the echo was
+/// cleared.)
+#[test]
+fn ctrl_c_clears_the_progress_line() {
+    let dir = Dir::new();
+    let filler = r#"{"eventVersion":"1.08","eventTime":"2021-03-01T10:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u"},"requestParameters":{"instancesSet":{}},"eventID":"x"}"#;
+    let body = format!(r#"{{"Records":[{}]}}"#, vec![filler; 4_000].join(","));
+    // ~6 s in a debug build on one thread: the line shows after half a second.
+    for file in 0..1_000 {
+        dir.write_gz(&format!("f{file:04}.json.gz"), &body);
+    }
+    let interrupted = Pty {
+        interrupt_after: Some(std::time::Duration::from_millis(1_500)),
+        ..Pty::default()
+    };
+    let (screen, status) = run_in_pty(
+        dir.root.path(),
+        &["edges", "-j", "1", "."],
+        60,
+        &interrupted,
+    );
+    assert_ne!(status, 0);
+    let text = String::from_utf8_lossy(&screen.bytes);
+    assert!(text.contains(" read "), "the line never drew: {text:?}");
+    // What is left on the screen: at most the terminal's echo of the key.
+    let shown = screen.shown(&screen.bytes);
+    assert!(
+        matches!(shown.trim(), "" | "^C"),
+        "the line was left: {shown:?}"
+    );
+}
+
 /// Runs trailmask in `dir` on a pseudo-terminal 50 lines high and wide enough for every table
 /// of sample-logs (1,000 columns; stdin, stdout and stderr all on it), failing the test if it
 /// has not ended after `timeout_s` seconds. Returns what the terminal received and the exit
@@ -185,6 +219,8 @@ pub(crate) struct Pty<'a> {
     pub(crate) columns: u16,
     /// Environment variables set (`Some`) or removed (`None`).
     pub(crate) env: Vec<(String, Option<String>)>,
+    /// Ctrl-C typed this long after the start.
+    pub(crate) interrupt_after: Option<std::time::Duration>,
 }
 
 impl Default for Pty<'_> {
@@ -193,6 +229,7 @@ impl Default for Pty<'_> {
             typed: b"",
             columns: 1000,
             env: Vec::new(),
+            interrupt_after: None,
         }
     }
 }
@@ -208,6 +245,7 @@ pub(crate) fn run_in_pty(
         typed,
         columns,
         ref env,
+        interrupt_after,
     } = *pty_options;
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
@@ -236,7 +274,7 @@ pub(crate) fn run_in_pty(
     let mut reader = pty.master.try_clone_reader().expect("pty reader");
     // Only when something is typed: the writer, dropped, types a newline and an end of file
     // (portable-pty), which the terminal may echo after the output.
-    let writer = (!typed.is_empty()).then(|| {
+    let mut writer = (!typed.is_empty() || interrupt_after.is_some()).then(|| {
         let mut writer = pty.master.take_writer().expect("pty writer");
         writer.write_all(typed).expect("type into the pty");
         writer
@@ -253,10 +291,19 @@ pub(crate) fn run_in_pty(
         }
         bytes
     });
-    let deadline = Instant::now() + Duration::from_secs(timeout_s);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(timeout_s);
+    let mut interrupt_at = interrupt_after.map(|after| started + after);
     let status = loop {
         if let Some(status) = child.try_wait().expect("wait") {
             break status;
+        }
+        if interrupt_at.is_some_and(|at| Instant::now() >= at)
+            && let Some(writer) = &mut writer
+        {
+            writer.write_all(b"\x03").expect("type Ctrl-C");
+            writer.flush().expect("type Ctrl-C");
+            interrupt_at = None;
         }
         if Instant::now() > deadline {
             let _ = child.kill();

@@ -11,6 +11,7 @@ pub mod graph;
 pub mod list;
 pub mod partial;
 pub mod passrole;
+mod progress;
 pub mod report;
 pub mod services;
 pub mod summary;
@@ -24,7 +25,7 @@ use crate::passrole::HandOver;
 use crate::plan::{Plan, plan};
 use crate::read::decode::{Interest, SkipReason};
 use crate::scan::{Scan, assemble, find_inputs, read_files};
-use indicatif::ProgressDrawTarget;
+use progress::{cleared, delayed_bar, reading_bar};
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -333,7 +334,7 @@ fn frame(
         );
     }
     // No bar over a terminal being typed into: its redraws would clear the line being typed.
-    let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(progress_bar);
+    let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(reading_bar);
     let files_found = inputs.found.inputs.len() as u64;
     let files_of = |done: u64| format!("{done} of {}", plural(files_found, "file"));
     if let Some(bar) = &progress {
@@ -356,7 +357,7 @@ fn frame(
     if let Some(command) = args.partial_of {
         let read = read_files(&plan.scan, inputs, &on_file);
         if let Some(bar) = progress {
-            bar.finish_and_clear();
+            cleared(&bar);
         }
         return partial::finish(plan, command, read, output, stderr);
     }
@@ -364,7 +365,7 @@ fn frame(
     if let Some(bar) = &progress {
         // The reading is done; what follows (copies, chains, the merge of the workers'
         // counts) takes a while on a large trail: the line says so, and stops counting bytes.
-        bar.set_style(progress_style(
+        bar.set_style(progress::style(
             "{spinner} read {msg}; putting it together {elapsed}",
         ));
         bar.set_message(format!(
@@ -379,7 +380,7 @@ fn frame(
     }
     let scan = assemble(&plan.scan, read);
     if let Some(bar) = progress {
-        bar.finish_and_clear();
+        cleared(&bar);
     }
     for failure in &scan.failures {
         // File names and messages quote untrusted text: one line each, nothing for the
@@ -597,33 +598,6 @@ pub(crate) fn folders_outside(folders: u64) -> String {
     format!(", {} outside the window", plural(folders, "date folder"))
 }
 
-/// How long a run goes before its line on stderr shows: a run that ends sooner (most runs on
-/// a day's logs) draws nothing, not a bar flashed and cleared. Cargo waits as long.
-const SHOW_BAR_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
-
-/// A line on stderr drawn with `template`, once [`SHOW_BAR_AFTER`] has passed and unless it
-/// has been finished by then.
-fn delayed_bar(template: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    bar.set_style(progress_style(template));
-    let shown = bar.clone();
-    // A thread of its own, not waited for: the run may end first. Setting the target draws
-    // nothing, so a bar finished (and cleared) just before is never drawn again.
-    std::thread::spawn(move || {
-        std::thread::sleep(SHOW_BAR_AFTER);
-        if !shown.is_finished() {
-            shown.set_draw_target(ProgressDrawTarget::stderr());
-        }
-    });
-    bar
-}
-
-fn progress_bar() -> indicatif::ProgressBar {
-    let bar = delayed_bar("{spinner} read {msg}, {bytes} ({bytes_per_sec}) {elapsed}");
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
 /// True when `-` is an input and standard input is a terminal: what is typed or pasted there
 /// is read, and no line may be drawn over it.
 fn typed_at_terminal(plan: &Plan) -> bool {
@@ -674,13 +648,8 @@ pub(super) fn listing_shown<T>(plan: &Plan, find: impl FnOnce() -> T) -> T {
     });
     // The last count, then the line is cleared.
     show();
-    bar.finish_and_clear();
+    cleared(&bar);
     found
-}
-
-fn progress_style(template: &str) -> indicatif::ProgressStyle {
-    indicatif::ProgressStyle::with_template(template)
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner())
 }
 
 /// The exit status of a run whose inputs failed with `failures`: success without any, status 4
