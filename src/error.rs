@@ -47,7 +47,7 @@ pub enum InputError {
     Json {
         path: PathBuf,
         #[source]
-        source: serde_json::Error,
+        source: crate::read::decode::JsonDamage,
         salvage: Salvage,
     },
     /// Keys given twice in one object (`"Records"`, or a field trailmask reads): the first
@@ -139,8 +139,8 @@ fn gzip_detail(what: &str, source: &std::io::Error) -> String {
     }
 }
 
-/// What was kept of a file that failed part-way: its complete records, and in JSON Lines how
-/// many lines were bad (reading went on past them).
+/// What was kept of a file that failed part-way: its complete records, and in JSON Lines
+/// read on past its damage how many lines were bad.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Salvage {
     pub records: usize,
@@ -150,14 +150,13 @@ pub struct Salvage {
 impl std::fmt::Display for Salvage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let records = crate::export::plural(self.records as u64, "complete record");
-        match (self.bad_lines, self.records) {
-            (0 | 1, 0) => Ok(()),
-            (0, _) => write!(f, "; salvaged {records} before the damage"),
-            (lines, 0) => write!(f, "; {lines} bad lines (the first named), no record"),
-            (1, _) => write!(f, "; that line left out, {records} kept from the others"),
-            (lines, _) => write!(
+        match self.bad_lines {
+            0 if self.records == 0 => Ok(()),
+            0 => write!(f, "; salvaged {records} before the damage"),
+            1 => write!(f, "; the bad line left out, {records} kept"),
+            lines => write!(
                 f,
-                "; {lines} bad lines (the first named) left out, {records} kept from the others"
+                "; {lines} bad lines left out (the first named), {records} kept"
             ),
         }
     }

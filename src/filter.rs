@@ -132,8 +132,8 @@ impl Filters {
 
 impl Filters {
     /// True when the hand-over `hand_over` is to be reported: its time; the passer's, the
-    /// call's or the role's account; its role (or instance profile, by ARN or name) by `--role`; its passer or
-    /// the passer's origin by `--source`; its outcome.
+    /// call's or the role's account; its role (or instance profile, by ARN or name) by
+    /// `--role`; its passer or the passer's origin by `--source`; its outcome.
     pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
         if !self
             .window

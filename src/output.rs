@@ -364,8 +364,10 @@ fn remove_on_signal() {
                     if let Some(path) = pending.as_ref() {
                         let _ = std::fs::remove_file(path);
                     }
+                    // Held until the process ends too: the line is not drawn again.
+                    let mut stderr = io::stderr().lock();
                     if LINE_DRAWN.load(std::sync::atomic::Ordering::SeqCst) {
-                        let _ = io::stderr().write_all(b"\r\x1b[2K");
+                        let _ = stderr.write_all(b"\r\x1b[2K");
                     }
                     let _ = signal_hook::low_level::emulate_default_handler(signal);
                     std::process::exit(128 + signal);

@@ -31,8 +31,8 @@ pub enum PlanError {
     Size(String),
     #[error("--threads must be between 1 and {MAX_THREADS}")]
     Threads,
-    #[error("--since is after --until")]
-    EmptyWindow,
+    #[error("--since {since} is after --until {until}: the window holds no time")]
+    EmptyWindow { since: String, until: String },
     #[error(transparent)]
     Accounts(#[from] crate::accounts::AccountsError),
     #[error("invalid --account '{value}': {reason}")]
@@ -81,7 +81,10 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
     if let (Some(since), Some(until)) = (since, until)
         && since > until
     {
-        return Err(PlanError::EmptyWindow);
+        return Err(PlanError::EmptyWindow {
+            since: args.since.clone().unwrap_or_default(),
+            until: args.until.clone().unwrap_or_default(),
+        });
     }
     if args.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
         return Err(PlanError::Threads);
@@ -113,7 +116,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             paths: args.paths.clone(),
             threads: args.threads,
             follow: args.follow,
-            window: days,
+            days,
             max_file_size: parse_size(&args.max_file_size)
                 .ok_or_else(|| PlanError::Size(args.max_file_size.clone()))?,
             strict: args.strict,

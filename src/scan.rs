@@ -35,7 +35,7 @@ pub struct ScanOptions {
     /// Follow symbolic links inside directories.
     pub follow: bool,
     /// S3 date folders outside these days are not read.
-    pub window: DayWindow,
+    pub days: DayWindow,
     /// Cap on one file's decompressed size.
     pub max_file_size: u64,
     /// Stop at the first file that fails.
@@ -63,7 +63,7 @@ impl Default for ScanOptions {
             paths: Vec::new(),
             threads: None,
             follow: false,
-            window: DayWindow::default(),
+            days: DayWindow::default(),
             max_file_size: load::DEFAULT_MAX_FILE_SIZE,
             strict: false,
             link_chains: true,
@@ -141,7 +141,7 @@ pub struct Inputs {
 pub fn find_inputs(options: &ScanOptions) -> Inputs {
     let started = Instant::now();
     Inputs {
-        found: discover(&options.paths, options.follow, options.window),
+        found: discover(&options.paths, options.follow, options.days),
         started,
     }
 }
@@ -169,7 +169,7 @@ pub(crate) struct FilesRead {
 pub(crate) fn reader_of(options: &ScanOptions) -> FileReader {
     FileReader::new(options.max_file_size, options.interest)
         .counting(options.calls)
-        .within(options.window)
+        .within(options.days)
         .keeping_records(options.keep_records)
 }
 
@@ -275,13 +275,23 @@ pub(crate) fn read_files(
         once_each(&mut entries, &mut partial_activity);
         // A partial holds every file its run read: with `--strict`, the files after the
         // first that failed are as if not read, as in a run over the logs themselves (the
-        // same one file named).
-        if options.strict
-            && let Some(first) = entries
+        // same one file named), and none is when a path could not be walked (discovery's
+        // errors come first).
+        let first_failed = || {
+            entries
                 .iter()
                 .position(|(_, _, result)| matches!(result.status, FileStatus::Failed(_)))
+                .map(|first| first + 1)
+        };
+        let unread_from = if errors.is_empty() {
+            first_failed()
+        } else {
+            Some(0)
+        };
+        if options.strict
+            && let Some(unread_from) = unread_from
         {
-            for (_, _, result) in entries.iter_mut().skip(first + 1) {
+            for (_, _, result) in entries.iter_mut().skip(unread_from) {
                 *result = FileResult::not_read();
             }
         }

@@ -1929,6 +1929,17 @@ fn ignore_notes_count_hidden_findings_and_name_odd_lists() {
             format!("trailmask: error: --ignore {path}: UTF-16 text, not UTF-8\n")
         )
     );
+    std::fs::write(&ignore, gzip(b"af8dc6afcc6a7aa5\n")).expect("write the list");
+    let (status, _, errors) = gate(root, &["-q", "--ignore", path]);
+    assert_eq!(
+        (status, errors),
+        (
+            Some(2),
+            format!(
+                "trailmask: error: --ignore {path}: gzip, not a list of ids (the wrong file?)\n"
+            )
+        )
+    );
     let output = run_in(
         root,
         &["findings", "--ignore", "/dev/stdin", "-"],

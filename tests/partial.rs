@@ -394,6 +394,24 @@ fn bad_files_are_recorded_and_said_again_by_the_merge() {
         "trailmask: logs/b.json.gz: truncated gzip: incomplete deflate stream\n\
          trailmask: stopped at the first failure (--strict); no output written\n"
     );
+    // A path that could not be walked comes first, and then no file is read.
+    partial(
+        dir.root.path(),
+        &["events"],
+        &["logs", "missing"],
+        "missing.part",
+    );
+    let direct = run_in(
+        dir.root.path(),
+        &["events", "--strict", "logs", "missing"],
+        None,
+    );
+    assert_eq!(outcome(&strict("missing.part")), outcome(&direct));
+    assert_eq!(
+        stderr(&direct),
+        "trailmask: missing: cannot read: No such file or directory (os error 2)\n\
+         trailmask: stopped at the first failure (--strict); no output written\n"
+    );
 }
 
 #[test]

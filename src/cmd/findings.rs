@@ -142,6 +142,11 @@ pub fn read_ignored(path: &Path) -> Result<Ignored, SettingsError> {
             MAX_IGNORE_BYTES >> 20
         ))));
     }
+    if crate::read::load::is_gzip(&text) {
+        return Err(failed(io::Error::other(
+            "gzip, not a list of ids (the wrong file?)",
+        )));
+    }
     if let Some(what) = crate::read::decode::wrong_encoding(&text) {
         // Saved as UTF-16 (PowerShell's `>` does), its first id reads as no id at all.
         return Err(failed(io::Error::other(what)));

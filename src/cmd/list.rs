@@ -45,7 +45,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         }
     };
     let found = super::listing_shown(&plan, || {
-        discover(&plan.scan.paths, plan.scan.follow, plan.scan.window)
+        discover(&plan.scan.paths, plan.scan.follow, plan.scan.days)
     });
     let target = Target::from_arg(args.output.as_deref());
     let output = match target.open(&found) {

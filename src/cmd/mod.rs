@@ -295,7 +295,7 @@ fn frame(
     plan.scan.by_time = needs != Needs::Fields;
     if with_history {
         // The date folders before `--since` are read too ([`execute_findings`]).
-        plan.scan.window.first = None;
+        plan.scan.days.first = None;
     }
     plan.scan.interest = interest;
     plan.scan.keep_records = args.partial_of.is_some();

@@ -93,7 +93,7 @@ pub(super) fn finish(
     let expect = Expect {
         interest: plan.scan.interest,
         calls: plan.scan.calls,
-        days: plan.scan.window,
+        days: plan.scan.days,
         limit: plan.scan.max_file_size,
     };
     let header = Header::new(command, &expect);
@@ -107,15 +107,16 @@ pub(super) fn finish(
     if !plan.quiet || failed_count > 0 {
         let mut line = format!(
             // What the partial holds: every file (skipped ones too, to be counted once), and
-            // of their records those the command reads (the merge counts what they make).
-            "{} read, {} skipped, {} failed{}; partial for {command} holds {} and the {} \
-             {command} reads in them",
+            // of their records those the command reads again (the merge counts what they
+            // make).
+            "{} read, {} skipped, {} failed{}; partial for {command}: {}, {} of their records \
+             kept",
             plural(files_read, "file"),
             skipped,
             failed_count,
             super::folders_outside(folders),
             plural(counts.files, "file"),
-            plural(counts.kept_records, "record"),
+            counts.kept_records,
         );
         if expect.interest == crate::read::decode::Interest::Activity {
             line.push_str(&format!(", {}", plural(counts.calls, "call")));

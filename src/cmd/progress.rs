@@ -6,11 +6,12 @@
 //! cursor there. The `^C` a terminal echoes for Ctrl-C then wraps onto the next line, below
 //! the line, where clearing "the current line" from the signal thread cleared only the echo
 //! and left the line for the shell's prompt to follow. So the line is drawn to a width two
-//! columns short of the terminal's ([`Stderr`]): the echo lands beside it, on the same line,
+//! columns short of the terminal's ([`NarrowStderr`]): the echo lands beside it, on the same line,
 //! and one `\r\x1b[2K` clears both ([`crate::output::line_drawn_on_stderr`]).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 use std::io::{self, Write};
+use std::sync::{Mutex, PoisonError};
 
 /// How long a run goes before its line on stderr shows: a run that ends sooner (most runs on
 /// a day's logs) draws nothing, not a bar flashed and cleared. Cargo waits as long.
@@ -32,24 +33,26 @@ pub(super) fn delayed_bar(template: &str) -> ProgressBar {
     // nothing, so a bar finished (and cleared) just before is never drawn again.
     std::thread::spawn(move || {
         std::thread::sleep(SHOW_BAR_AFTER);
+        let _shown_alone = SHOWING.lock().unwrap_or_else(PoisonError::into_inner);
         if !shown.is_finished() {
-            // Said before it draws, and taken back if the run finished meanwhile (its
-            // `cleared` said false first): a signal never clears a line of output.
+            // Said before it draws: a signal then clears the line.
             crate::output::line_drawn_on_stderr(true);
             shown.set_draw_target(ProgressDrawTarget::term_like_with_hz(
-                Box::new(Stderr),
+                Box::new(NarrowStderr),
                 REDRAWS_PER_SECOND,
             ));
-            if shown.is_finished() {
-                crate::output::line_drawn_on_stderr(false);
-            }
         }
     });
     bar
 }
 
+/// Held while a line is shown or cleared: the line is never said drawn after [`cleared`] said
+/// it was not (a signal would then clear a line of the output).
+static SHOWING: Mutex<()> = Mutex::new(());
+
 /// Clears `bar`'s line (if it was drawn) for good.
 pub(super) fn cleared(bar: &ProgressBar) {
+    let _cleared_alone = SHOWING.lock().unwrap_or_else(PoisonError::into_inner);
     bar.finish_and_clear();
     crate::output::line_drawn_on_stderr(false);
 }
@@ -61,15 +64,16 @@ pub(super) fn reading_bar() -> ProgressBar {
     bar
 }
 
+/// The line's style: `template`, or a bare spinner should it not parse.
 pub(super) fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner())
 }
 
 /// Standard error as indicatif draws on it, [`ECHO_ROOM`] columns narrower than the terminal.
 #[derive(Debug)]
-struct Stderr;
+struct NarrowStderr;
 
-impl Stderr {
+impl NarrowStderr {
     fn size() -> Option<(u16, u16)> {
         terminal_size::terminal_size_of(io::stderr()).map(|(width, height)| (width.0, height.0))
     }
@@ -82,45 +86,45 @@ impl Stderr {
         if n == 0 {
             return Ok(());
         }
-        Stderr::write(&format!("\x1b[{n}{letter}"))
+        NarrowStderr::write(&format!("\x1b[{n}{letter}"))
     }
 }
 
-impl TermLike for Stderr {
+impl TermLike for NarrowStderr {
     fn width(&self) -> u16 {
-        Stderr::size().map_or(80, |(width, _)| width.saturating_sub(ECHO_ROOM).max(1))
+        NarrowStderr::size().map_or(80, |(width, _)| width.saturating_sub(ECHO_ROOM).max(1))
     }
 
     fn height(&self) -> u16 {
-        Stderr::size().map_or(24, |(_, height)| height)
+        NarrowStderr::size().map_or(24, |(_, height)| height)
     }
 
     fn move_cursor_up(&self, n: usize) -> io::Result<()> {
-        Stderr::code(n, 'A')
+        NarrowStderr::code(n, 'A')
     }
 
     fn move_cursor_down(&self, n: usize) -> io::Result<()> {
-        Stderr::code(n, 'B')
+        NarrowStderr::code(n, 'B')
     }
 
     fn move_cursor_right(&self, n: usize) -> io::Result<()> {
-        Stderr::code(n, 'C')
+        NarrowStderr::code(n, 'C')
     }
 
     fn move_cursor_left(&self, n: usize) -> io::Result<()> {
-        Stderr::code(n, 'D')
+        NarrowStderr::code(n, 'D')
     }
 
     fn write_line(&self, line: &str) -> io::Result<()> {
-        Stderr::write(&format!("{line}\n"))
+        NarrowStderr::write(&format!("{line}\n"))
     }
 
     fn write_str(&self, text: &str) -> io::Result<()> {
-        Stderr::write(text)
+        NarrowStderr::write(text)
     }
 
     fn clear_line(&self) -> io::Result<()> {
-        Stderr::write("\r\x1b[2K")
+        NarrowStderr::write("\r\x1b[2K")
     }
 
     fn flush(&self) -> io::Result<()> {

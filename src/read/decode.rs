@@ -13,7 +13,8 @@
 //!
 //! Records are handed on as raw JSON text, so the extractor parses only the few that can be role
 //! assumptions. When the text is cut short or corrupt, the complete records before the damage
-//! are kept ([`Decoded::error`] says what went wrong).
+//! are kept ([`Decoded::error`] says what went wrong); in JSON Lines, reading goes on at the
+//! line after a bad one ([`Decoded::bad_lines`]).
 
 use crate::event::EventName;
 use crate::json::{self, Key, KeyMark, Records, Splitter, Text};
@@ -148,10 +149,10 @@ pub struct Decoded<'a> {
     pub repeated_records: bool,
     /// The JSON error that stopped decoding, or the first of JSON Lines' bad lines; the
     /// records before it are kept.
-    pub error: Option<serde_json::Error>,
-    /// In JSON Lines, how many lines failed to parse (the first is [`Decoded::error`]): each
-    /// is left out, or the complete records before its damage kept, and reading goes on at
-    /// the next line (each line is a value of its own).
+    pub error: Option<JsonDamage>,
+    /// In JSON Lines read on past its damage, how many lines failed to parse (the first is
+    /// [`Decoded::error`]; 0 when reading stopped there): each is left out, or the complete
+    /// records before its damage kept, and reading goes on at the next line.
     pub bad_lines: usize,
 }
 
@@ -255,32 +256,52 @@ pub fn decode_reusing<'a>(
     let mut shapes = ShapeTally::default();
     let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
     let mut start = 0;
-    // Whether every value read so far was written on one line of its own: JSON Lines.
-    let mut values_read = 0;
+    // Whether no value read so far was written over several lines: the text may be JSON Lines.
     let mut one_line_each = true;
     while let Some(next) = stream.next() {
         match next {
             Ok(value) => {
                 let end = stream.byte_offset();
                 let slice = text[start..end].trim_ascii();
-                one_line_each &= start == 0 || text[start..end].contains(&b'\n');
                 one_line_each &= !slice.contains(&b'\n');
-                values_read += 1;
                 collect(value, slice, &mut decoded.records, &mut shapes, 0, interest);
                 start = end;
             }
             Err(error) => {
-                let rest = &text[start..];
-                let at_line_start = start == 0 || rest[..skip_whitespace(rest)].contains(&b'\n');
-                let rest = rest.trim_ascii_start();
-                if at_line_start && ((values_read > 0 && one_line_each) || line_stands_alone(rest))
-                {
-                    decoded.bad_lines =
-                        read_lines(rest, &mut decoded.records, &mut shapes, interest);
-                } else if !salvage(rest, &mut decoded.records) {
-                    shapes.cloudtrail += usize::from(!decoded.records.is_empty());
+                let from = start + skip_whitespace(&text[start..]);
+                let mut damage = JsonDamage::of(error);
+                // The complete records of the value that failed, before its damage; and in
+                // text that may be JSON Lines, those of every line from it on, read one by
+                // one. Whichever keeps more is kept (a document printed over several lines
+                // reads as lines that each fail; a bad line in JSON Lines cost every line
+                // after it).
+                let mut salvaged = Vec::new();
+                let salvage_shaped = salvage(&text[from..], &mut salvaged, interest);
+                // Lines, when no value so far spanned lines and the one that failed is no
+                // document (`[…`, `{"Records":[…`) damaged on a later line than it starts on
+                // (one printed over several lines): it failed within its first line, or is a
+                // line cut short (its error is then on the next line).
+                let failed_on_its_line =
+                    || damage.error.line() == 1 + memchr::memchr_iter(b'\n', &text[..from]).count();
+                let lines = (one_line_each && (!salvage_shaped || failed_on_its_line()))
+                    .then(|| read_lines(text, from, interest));
+                match lines {
+                    Some(lines) if lines.records.len() > salvaged.len() => {
+                        decoded.records.extend(lines.records);
+                        shapes.repeated_records |= lines.shapes.repeated_records;
+                        if let Some(first) = lines.first_bad {
+                            damage = first;
+                        }
+                        decoded.bad_lines = if lines.read_on { lines.bad } else { 0 };
+                    }
+                    _ => {
+                        decoded.records.extend(salvaged);
+                        if !salvage_shaped {
+                            shapes.cloudtrail += usize::from(!decoded.records.is_empty());
+                        }
+                    }
                 }
-                decoded.error = Some(error);
+                decoded.error = Some(damage);
                 break;
             }
         }
@@ -635,9 +656,10 @@ fn is_insight(record: &[u8]) -> bool {
 }
 
 /// After a JSON error in `text` (the value that failed, to the end of the file), keeps every
-/// complete record (object) of a `{"Records":[…` or `[…` value before the damage. Returns false when the
+/// complete record of a `{"Records":[…` or `[…` value before the damage (each element as
+/// [`collect`] keeps a value: a record, an envelope of records, not `{}`). Returns false when the
 /// value had neither shape.
-fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
+fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>, interest: Interest) -> bool {
     let text = text.trim_ascii();
     let array_start = match text.first() {
         Some(b'[') => 1,
@@ -655,9 +677,12 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
         let Some(Ok(value)) = values.next() else {
             break;
         };
-        // A record is an object: `1` or `"x"` before the damage is none.
-        if value.get().starts_with('{') {
-            out.push(RawRecord::borrowed(value.get().as_bytes()));
+        // Kept as the same value read whole would be: `1`, `"x"` or `{}` before the damage
+        // is no record (ten million `{},` would be ten million records to list).
+        if let Ok(top) = serde_json::from_str::<TopValue>(value.get()) {
+            let mut shapes = ShapeTally::default();
+            let raw = value.get().as_bytes();
+            collect(top, raw, out, &mut shapes, MAX_ENVELOPE_DEPTH, interest);
         }
         pos += values.byte_offset();
         pos += skip_whitespace(&text[pos..]);
@@ -669,55 +694,140 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>) -> bool {
     true
 }
 
-/// True when the first line of `text` (where a value failed to parse) is a value of its own
-/// gone bad, not the first line of a value written over several (a document printed with
-/// indents, damaged further on): alone, it parses, or fails before its end.
-fn line_stands_alone(text: &[u8]) -> bool {
-    let line = text.split(|&b| b == b'\n').next().unwrap_or_default();
-    serde_json::from_slice::<IgnoredAny>(line).map_or_else(|error| !error.is_eof(), |_| true)
+/// What reading JSON Lines from a damaged line on gave ([`read_lines`]).
+struct LinesRead<'a> {
+    records: Vec<RawRecord<'a>>,
+    shapes: ShapeTally,
+    /// Lines that failed to parse.
+    bad: usize,
+    /// The first bad line's error, placed in the whole text.
+    first_bad: Option<JsonDamage>,
+    /// A line came after the first bad one (reading went on past the damage).
+    read_on: bool,
 }
 
-/// Reads `text` (JSON Lines, from a line that failed to parse on) line by line: each line's
-/// values are collected, a line that fails gives the complete records before its damage
-/// ([`salvage`]) and counts as bad. Returns how many lines were bad. Each line is parsed once:
-/// the cost is the text's length, however many lines fail.
-fn read_lines<'a>(
-    text: &'a [u8],
-    out: &mut Vec<RawRecord<'a>>,
-    shapes: &mut ShapeTally,
-    interest: Interest,
-) -> usize {
-    let mut bad = 0;
-    for line in text.split(|&b| b == b'\n') {
-        let line = line.trim_ascii();
-        if line.is_empty() {
+/// Reads `text` from `from` (where a value failed to parse) as JSON Lines, line by line: each
+/// line's values are collected; a line that fails gives the complete records before its
+/// damage ([`salvage`]) and counts as bad. Linear in the text, however many lines fail: each
+/// line is read once, and a bad one once more by [`salvage`].
+fn read_lines(text: &[u8], from: usize, interest: Interest) -> LinesRead<'_> {
+    let mut read = LinesRead {
+        records: Vec::new(),
+        shapes: ShapeTally::default(),
+        bad: 0,
+        first_bad: None,
+        read_on: false,
+    };
+    // Where `from` is in the text, for the first bad line's place.
+    let line_start = text[..from]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
+    let mut columns_before = from - line_start;
+    for (index, line) in text[from..].split(|&b| b == b'\n').enumerate() {
+        let line = line.trim_ascii_end();
+        let columns = std::mem::take(&mut columns_before);
+        if line.trim_ascii_start().is_empty() {
             continue;
         }
+        read.read_on |= read.first_bad.is_some();
         let mut stream = serde_json::Deserializer::from_slice(line).into_iter::<TopValue>();
         let mut start = 0;
         while let Some(next) = stream.next() {
             match next {
                 Ok(value) => {
                     let end = stream.byte_offset();
+                    let slice = line[start..end].trim_ascii();
                     collect(
                         value,
-                        line[start..end].trim_ascii(),
-                        out,
-                        shapes,
+                        slice,
+                        &mut read.records,
+                        &mut read.shapes,
                         0,
                         interest,
                     );
                     start = end;
                 }
-                Err(_) => {
-                    salvage(&line[start..], out);
-                    bad += 1;
+                Err(error) => {
+                    salvage(&line[start..], &mut read.records, interest);
+                    read.bad += 1;
+                    if read.first_bad.is_none() {
+                        read.first_bad = Some(JsonDamage {
+                            error,
+                            lines_before: lines_before + index,
+                            columns_before: columns,
+                        });
+                    }
                     break;
                 }
             }
         }
     }
-    bad
+    read
+}
+
+/// A JSON error, placed in the whole text where it was met in a part of it (one line of JSON
+/// Lines, read apart).
+#[derive(Debug)]
+pub struct JsonDamage {
+    pub error: serde_json::Error,
+    /// Lines of the text before the part the error's line counts in.
+    pub lines_before: usize,
+    /// Columns before the part on its first line.
+    pub columns_before: usize,
+}
+
+impl JsonDamage {
+    fn of(error: serde_json::Error) -> JsonDamage {
+        JsonDamage {
+            error,
+            lines_before: 0,
+            columns_before: 0,
+        }
+    }
+
+    /// The line the error is on in the whole text, counted from 1.
+    pub fn line(&self) -> usize {
+        self.error.line() + self.lines_before
+    }
+
+    /// Its column on that line.
+    pub fn column(&self) -> usize {
+        if self.error.line() == 1 {
+            self.error.column() + self.columns_before
+        } else {
+            self.error.column()
+        }
+    }
+}
+
+impl std::fmt::Display for JsonDamage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = self.error.to_string();
+        if self.error.line() == 0 {
+            return f.write_str(&text);
+        }
+        // serde_json writes `MESSAGE at line L column C`.
+        let place = format!(
+            " at line {} column {}",
+            self.error.line(),
+            self.error.column()
+        );
+        let message = text.strip_suffix(&place).unwrap_or(&text);
+        write!(
+            f,
+            "{message} at line {} column {}",
+            self.line(),
+            self.column()
+        )
+    }
+}
+
+impl std::error::Error for JsonDamage {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
 }
 
 /// The offset just past the `[` of the `"Records": [` key in an object's text.
@@ -1076,26 +1186,53 @@ mod tests {
         assert_eq!((records.len(), skip, error), (2, None, true));
     }
 
+    /// (records kept, bad lines counted, the error's line and column) of decoding `text`.
+    fn damage(text: &str) -> (usize, usize, (usize, usize)) {
+        let decoded = decode(text.as_bytes(), record_splitter());
+        let error = decoded.error.expect("an error");
+        (
+            decoded.records.len(),
+            decoded.bad_lines,
+            (error.line(), error.column()),
+        )
+    }
+
     /// Each line of JSON Lines stands alone: a bad one is left out (the complete records
-    /// before its damage kept) and reading goes on at the next, where a document written over
-    /// several lines keeps what came before its damage, as it did.
+    /// before its damage kept), reading goes on at the next, and the error named is the first
+    /// bad line's, where a line that does not close would have named a later one; a document
+    /// written over several lines keeps what came before its damage, as it did (a review,
+    /// session 30).
     #[test]
     fn json_lines_read_on_past_a_bad_line() {
         let two = format!(r#"{{"Records":[{REC},{REC},{{"eventName":"x""#);
         let lines = format!("{REC}\n{{bad line\n{REC}\r\n{two}\n\n{{\"a\":\n{REC} x\n{REC}\n");
-        let decoded = decode(lines.as_bytes(), record_splitter());
         // The first line, the third, two kept from the fourth, the sixth's value and the last.
-        assert_eq!((decoded.records.len(), decoded.bad_lines), (6, 4));
-        let error = decoded.error.unwrap();
-        assert_eq!((error.line(), error.column()), (2, 2));
-        // A bad first line that is a value of its own.
-        let lines = format!("[1,}}\n{REC}\n");
-        let decoded = decode(lines.as_bytes(), record_splitter());
-        assert_eq!((decoded.records.len(), decoded.bad_lines), (1, 1));
-        // A document printed over several lines, damaged: what came before, nothing after.
+        assert_eq!(damage(&lines), (6, 4, (2, 2)));
+        // A line that does not close: named, not the good line where the parser gave up.
+        assert_eq!(
+            damage(&format!("{REC}\n{{\"a\":\n{REC}\n{REC}\n")),
+            (3, 1, (2, 5))
+        );
+        // Junk after a value, on its line: from there on.
+        assert_eq!(damage(&format!("{REC} x\n{REC}\n")), (2, 1, (1, 42)));
+        // A first line cut short inside a string, or between keys.
+        assert_eq!(
+            damage(&format!("{{\"eventName\":\"Ass\n{REC}\n")),
+            (1, 1, (1, 17))
+        );
+        assert_eq!(
+            damage(&format!("{{\"eventName\":\"x\",\n{REC}\n")),
+            (1, 1, (1, 17))
+        );
+        // A bad first line that is a value of its own; `1` and `{}` are no records.
+        assert_eq!(damage(&format!("[1,{{}},}}\n{REC}\n")), (1, 1, (1, 7)));
+        // One bad line and nothing after it: as a salvage.
+        assert_eq!(damage(&format!("{REC}\n{two}\n")), (3, 0, (3, 0)));
+        // A document printed over several lines, damaged, after a value on one line or
+        // alone: what came before its damage, nothing after.
         let printed = format!("[\n{REC},\n{REC},\n{{\"eventName\": 3 4}},\n{REC}\n]\n");
-        let decoded = decode(printed.as_bytes(), record_splitter());
-        assert_eq!((decoded.records.len(), decoded.bad_lines), (2, 0));
+        assert_eq!(damage(&printed), (2, 0, (4, 17)));
+        assert_eq!(damage(&format!("{REC}\n{printed}")), (3, 0, (5, 17)));
     }
 
     #[test]
