@@ -210,4 +210,25 @@ pub mod testing {
         splitter.finish(bytes) == split_records(bytes, RECORDS)
             && kept(filtered) == kept(record_splitter())
     }
+
+    /// True when the records decoding `bytes` gives (as text, not gzip) that are borrowed from
+    /// it lie apart, each in its own bytes: a record is never counted twice, whatever was
+    /// salvaged or read on past damage.
+    pub fn records_lie_apart(bytes: &[u8]) -> bool {
+        use crate::read::decode::{RecordText, decode, record_splitter};
+        let base = bytes.as_ptr() as usize;
+        let mut spans: Vec<(usize, usize)> = decode(bytes, record_splitter())
+            .records
+            .iter()
+            .filter_map(|record| match record.text {
+                RecordText::Borrowed(text) => {
+                    let start = text.as_ptr() as usize - base;
+                    Some((start, start + text.len()))
+                }
+                RecordText::Owned(_) => None,
+            })
+            .collect();
+        spans.sort_unstable();
+        spans.windows(2).all(|pair| pair[0].1 <= pair[1].0)
+    }
 }

@@ -5,7 +5,8 @@
 //! the bytes as serde does, or leave them to serde; its skimming reading of calls (`activity`)
 //! as the full one does, and as serde does wherever serde reads them. Reading for hand-overs
 //! or for activity finds the same role assumptions, at most one activity call per record, and
-//! hand-overs only from records.
+//! hand-overs only from records. Records salvaged or read on past damage (JSON Lines) each lie
+//! in bytes of their own.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -27,6 +28,7 @@ fuzz_target!(|bytes: &[u8]| {
         assert!(wider.calls <= wider.records);
         assert!(testing::hand_over_count(&wider) as u64 <= wider.records * 8);
     }
+    assert!(testing::records_lie_apart(bytes));
     let piece = 1 + usize::from(bytes.first().copied().unwrap_or(0));
     assert!(testing::splitting_in_pieces_agrees(bytes, piece));
     if let Ok(text) = std::str::from_utf8(bytes) {

@@ -1188,6 +1188,7 @@ mod tests {
 
     /// (records kept, bad lines counted, the error's line and column) of decoding `text`.
     fn damage(text: &str) -> (usize, usize, (usize, usize)) {
+        assert!(crate::testing::records_lie_apart(text.as_bytes()), "{text}");
         let decoded = decode(text.as_bytes(), record_splitter());
         let error = decoded.error.expect("an error");
         (
