@@ -18,6 +18,7 @@ use crate::cmd::activity::Sessions;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::plan::{PlanError, parse_time};
+use crate::read::discover::file_identity;
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
@@ -71,21 +72,10 @@ pub enum SettingsError {
 }
 
 /// True when `path` is standard input (`/dev/stdin`, `/proc/self/fd/0`, or another name of
-/// what it is connected to).
+/// what it is connected to), by the identity that tells an output from an input.
 fn is_stdin(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let identity = |metadata: std::fs::Metadata| (metadata.dev(), metadata.ino());
-        match (std::fs::metadata(path), std::fs::metadata("/dev/stdin")) {
-            (Ok(named), Ok(stdin)) => identity(named) == identity(stdin),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        path.as_os_str() == "/dev/stdin"
-    }
+    let identity = |path: &Path| file_identity(path, std::fs::metadata(path).ok().as_ref());
+    identity(path) == identity(Path::new("/dev/stdin"))
 }
 
 /// The severity a threshold of the command line names.
@@ -399,10 +389,7 @@ pub fn run(args: &FindingsArgs, stderr: &mut dyn Write) -> ExitCode {
             // As for role assumptions (which the run's frame says itself when no session is
             // read): an empty list that is the filters' doing is said, here only when empty,
             // as findings of sessions need no role assumption kept.
-            context.note(format!(
-                "no role assumption matched the filters ({} read)",
-                context.scan.events.len()
-            ));
+            context.note_none_matched();
         }
         if let Some(fail_on) = settings.fail_on
             && findings.iter().any(|finding| finding.severity >= fail_on)

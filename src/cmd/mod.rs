@@ -71,6 +71,14 @@ impl Context<'_> {
             .push(line);
     }
 
+    /// Notes that the filters kept none of the role assumptions read.
+    pub fn note_none_matched(&self) {
+        self.note(format!(
+            "no role assumption matched the filters ({} read)",
+            self.scan.events.len()
+        ));
+    }
+
     /// Writes `rows` as a table, records on a terminal too narrow for it
     /// ([`crate::export::table::write`]).
     pub fn write_table(
@@ -435,10 +443,7 @@ fn frame(
     {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
-        context.note(format!(
-            "no role assumption matched the filters ({} read)",
-            scan.events.len()
-        ));
+        context.note_none_matched();
     }
     if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         return not_written(&error, failed, stderr);

@@ -254,57 +254,48 @@ pub fn decode_reusing<'a>(
         return decoded;
     }
     let mut shapes = ShapeTally::default();
-    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
-    let mut start = 0;
     // Whether no value read so far was written over several lines: the text may be JSON Lines.
     let mut one_line_each = true;
-    while let Some(next) = stream.next() {
-        match next {
-            Ok(value) => {
-                let end = stream.byte_offset();
-                let slice = text[start..end].trim_ascii();
-                one_line_each &= !slice.contains(&b'\n');
-                collect(value, slice, &mut decoded.records, &mut shapes, 0, interest);
-                start = end;
-            }
-            Err(error) => {
-                let from = start + skip_whitespace(&text[start..]);
-                let mut damage = JsonDamage::of(error);
-                // The complete records of the value that failed, before its damage; and in
-                // text that may be JSON Lines, those of every line from it on, read one by
-                // one. Whichever keeps more is kept (a document printed over several lines
-                // reads as lines that each fail; a bad line in JSON Lines cost every line
-                // after it).
-                let mut salvaged = Vec::new();
-                let salvage_shaped = salvage(&text[from..], &mut salvaged, interest);
-                // Lines, when no value so far spanned lines and the one that failed is no
-                // document (`[…`, `{"Records":[…`) damaged on a later line than it starts on
-                // (one printed over several lines): it failed within its first line, or is a
-                // line cut short (its error is then on the next line).
-                let failed_on_its_line =
-                    || damage.error.line() == 1 + memchr::memchr_iter(b'\n', &text[..from]).count();
-                let lines = (one_line_each && (!salvage_shaped || failed_on_its_line()))
-                    .then(|| read_lines(text, from, interest));
-                match lines {
-                    Some(lines) if lines.records.len() > salvaged.len() => {
-                        decoded.records.extend(lines.records);
-                        shapes.repeated_records |= lines.shapes.repeated_records;
-                        if let Some(first) = lines.first_bad {
-                            damage = first;
-                        }
-                        decoded.bad_lines = if lines.read_on { lines.bad } else { 0 };
-                    }
-                    _ => {
-                        decoded.records.extend(salvaged);
-                        if !salvage_shaped {
-                            shapes.cloudtrail += usize::from(!decoded.records.is_empty());
-                        }
-                    }
+    let failed = collect_values(text, &mut decoded.records, &mut shapes, interest, |value| {
+        one_line_each &= !value.contains(&b'\n');
+    });
+    if let Some((error, start)) = failed {
+        let from = start + skip_whitespace(&text[start..]);
+        let mut damage = JsonDamage::of(error);
+        // The complete records of the value that failed, before its damage; and in text that
+        // may be JSON Lines, those of every line from it on, read one by one. Whichever keeps
+        // more is kept (a document printed over several lines reads as lines that each fail;
+        // a bad line in JSON Lines cost every line after it).
+        let mut salvaged = Vec::new();
+        let salvage_shaped = salvage(&text[from..], &mut salvaged, interest);
+        // Lines, when no value so far spanned lines and the one that failed is no document
+        // (`[…`, `{"Records":[…`) damaged on a later line than it starts on (one printed over
+        // several lines): it failed within its first line, or is a line cut short (its error
+        // is then on the next line).
+        let lines = if one_line_each {
+            let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
+            (!salvage_shaped || damage.error.line() == 1 + lines_before)
+                .then(|| read_lines(text, from, lines_before, interest))
+        } else {
+            None
+        };
+        match lines {
+            Some(lines) if lines.records.len() > salvaged.len() => {
+                decoded.records.extend(lines.records);
+                shapes.repeated_records |= lines.shapes.repeated_records;
+                if let Some(first) = lines.first_bad {
+                    damage = first;
                 }
-                decoded.error = Some(damage);
-                break;
+                decoded.bad_lines = if lines.read_on { lines.bad } else { 0 };
+            }
+            _ => {
+                decoded.records.extend(salvaged);
+                if !salvage_shaped {
+                    shapes.cloudtrail += usize::from(!decoded.records.is_empty());
+                }
             }
         }
+        decoded.error = Some(damage);
     }
     decoded.count = decoded.records.len();
     decoded.repeated_records = shapes.repeated_records;
@@ -318,6 +309,33 @@ pub fn decode_reusing<'a>(
         });
     }
     decoded
+}
+
+/// Collects the values of `text`, one after another (one document, or JSON Lines), handing
+/// each one's text to `each` first; at a JSON error, stops and gives it with where the value
+/// that failed begins (the end of the last value read).
+fn collect_values<'a>(
+    text: &'a [u8],
+    out: &mut Vec<RawRecord<'a>>,
+    shapes: &mut ShapeTally,
+    interest: Interest,
+    mut each: impl FnMut(&[u8]),
+) -> Option<(serde_json::Error, usize)> {
+    let mut stream = serde_json::Deserializer::from_slice(text).into_iter::<TopValue>();
+    let mut start = 0;
+    while let Some(next) = stream.next() {
+        match next {
+            Ok(value) => {
+                let end = stream.byte_offset();
+                let slice = text[start..end].trim_ascii();
+                each(slice);
+                collect(value, slice, out, shapes, 0, interest);
+                start = end;
+            }
+            Err(error) => return Some((error, start)),
+        }
+    }
+    None
 }
 
 /// How many top-level values of each kind a file held.
@@ -706,11 +724,11 @@ struct LinesRead<'a> {
     read_on: bool,
 }
 
-/// Reads `text` from `from` (where a value failed to parse) as JSON Lines, line by line: each
-/// line's values are collected; a line that fails gives the complete records before its
-/// damage ([`salvage`]) and counts as bad. Linear in the text, however many lines fail: each
-/// line is read once, and a bad one once more by [`salvage`].
-fn read_lines(text: &[u8], from: usize, interest: Interest) -> LinesRead<'_> {
+/// Reads `text` from `from` (where a value failed to parse, `lines_before` lines into it) as
+/// JSON Lines, line by line: each line's values are collected; a line that fails gives the
+/// complete records before its damage ([`salvage`]) and counts as bad. Linear in the text,
+/// however many lines fail: each line is read once, and a bad one once more by [`salvage`].
+fn read_lines(text: &[u8], from: usize, lines_before: usize, interest: Interest) -> LinesRead<'_> {
     let mut read = LinesRead {
         records: Vec::new(),
         shapes: ShapeTally::default(),
@@ -718,12 +736,11 @@ fn read_lines(text: &[u8], from: usize, interest: Interest) -> LinesRead<'_> {
         first_bad: None,
         read_on: false,
     };
-    // Where `from` is in the text, for the first bad line's place.
+    // `from`'s column on its line, for the first bad line's place.
     let line_start = text[..from]
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(0, |at| at + 1);
-    let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
     let mut columns_before = from - line_start;
     for (index, line) in text[from..].split(|&b| b == b'\n').enumerate() {
         let line = line.trim_ascii_end();
@@ -732,35 +749,16 @@ fn read_lines(text: &[u8], from: usize, interest: Interest) -> LinesRead<'_> {
             continue;
         }
         read.read_on |= read.first_bad.is_some();
-        let mut stream = serde_json::Deserializer::from_slice(line).into_iter::<TopValue>();
-        let mut start = 0;
-        while let Some(next) = stream.next() {
-            match next {
-                Ok(value) => {
-                    let end = stream.byte_offset();
-                    let slice = line[start..end].trim_ascii();
-                    collect(
-                        value,
-                        slice,
-                        &mut read.records,
-                        &mut read.shapes,
-                        0,
-                        interest,
-                    );
-                    start = end;
-                }
-                Err(error) => {
-                    salvage(&line[start..], &mut read.records, interest);
-                    read.bad += 1;
-                    if read.first_bad.is_none() {
-                        read.first_bad = Some(JsonDamage {
-                            error,
-                            lines_before: lines_before + index,
-                            columns_before: columns,
-                        });
-                    }
-                    break;
-                }
+        let failed = collect_values(line, &mut read.records, &mut read.shapes, interest, |_| {});
+        if let Some((error, start)) = failed {
+            salvage(&line[start..], &mut read.records, interest);
+            read.bad += 1;
+            if read.first_bad.is_none() {
+                read.first_bad = Some(JsonDamage {
+                    error,
+                    lines_before: lines_before + index,
+                    columns_before: columns,
+                });
             }
         }
     }
