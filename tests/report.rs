@@ -230,13 +230,15 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
         .collect();
     assert_eq!(providers.len(), 3);
     assert_eq!(shown["provider_boxes"], Value::Object(providers), "{shown}");
+    //
+    // Session 31: the roles that services enter in one layer step right one below the other,
+    // and the services are dealt out in the order of where their lines go, so that no line
+    // from a service runs through any node (ec2's line crossed two roles stacked above its
+    // own): 17 lines through nodes fell to 13.
     let through = shown["edges_through_nodes"].as_array().unwrap();
-    assert!(through.len() <= 18, "{through:#?}");
+    assert!(through.len() <= 15, "{through:#?}");
     let service = |id: &Value| id.as_str().unwrap().starts_with("aws-service:");
-    assert!(
-        !through.iter().any(|x| service(&x[0]) && service(&x[2])),
-        "{through:#?}"
-    );
+    assert!(!through.iter().any(|x| service(&x[0])), "{through:#?}");
 
     let data = embedded_data(&page);
     assert_eq!(

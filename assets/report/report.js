@@ -24,6 +24,8 @@
   const BOX_PAD = 12;
   const BOX_LABEL = 18;
   const BLOCK_GAP = 70;
+  // Room between a role that services enter and the line to the next one below it.
+  const STAIR_GAP = 24;
   const BLOCK_ASPECT = 1.4;
   const TARGET_ASPECT = 1.75;
   // The most AWS services side by side in a row of their block.
@@ -196,6 +198,23 @@
       // The layers ordered by barycentre sweeps; a hop from a service counts as a neighbour
       // above every layer.
       sweep(cells, near, (v) => [-fromServices[v], fromServices[v]]);
+      // The roles of a layer that services enter, on top after the sweep: each one after the
+      // first steps right of the one above it by half that one's width (a column of them made
+      // every line from the services but the first cross the roles above its own). `stairs[r]`
+      // holds those steps' offsets, one a role.
+      const stairs = cells.map((cell) => {
+        if (names[b] === '') return [];
+        const offsets = [];
+        for (let p = 0; p < cell.length && fromServices[cell[p]] > 0; p++) {
+          offsets.push(p === 0 ? 0 : offsets[p - 1] + sizes[cell[p - 1]].w / 2 + STAIR_GAP);
+        }
+        return offsets.length >= 2 ? offsets : [];
+      });
+      // The width a layer's staircase adds when its first sub-column has `limit` rows.
+      const stairWidth = (r, limit) => {
+        const steps = Math.min(stairs[r].length, limit);
+        return steps ? stairs[r][steps - 1] : 0;
+      };
       let colWidth = cells.map((cell) => Math.max(...cell.map((v) => sizes[v].w)) + COL_GAP);
       let tallest = Math.max(...cells.map((c) => c.length));
       // Too many layers for a compact box (long chains inside one account): one layer, in
@@ -206,11 +225,13 @@
         const all = cells.flat();
         cells.length = 0;
         cells.push(all);
+        stairs.length = 0;
+        stairs.push([]);
         colWidth = [Math.max(...colWidth)];
         tallest = all.length;
       }
       const shape = (limit) => {
-        const width = cells.reduce((a, c, r) => a + Math.ceil(c.length / limit) * colWidth[r], 0) + gap * (cells.length - 1);
+        const width = cells.reduce((a, c, r) => a + Math.ceil(c.length / limit) * colWidth[r] + stairWidth(r, limit), 0) + gap * (cells.length - 1);
         return { width, height: Math.min(tallest, limit) * ROW };
       };
       let limit = tallest;
@@ -231,6 +252,8 @@
       return {
         name: names[b],
         cells,
+        stairs,
+        stairWidth,
         limit,
         gap,
         colWidth,
@@ -280,7 +303,26 @@
       }
     }
     if (!packed) packed = shelve(total);
-    return place(packed, blocks, n);
+    const positions = place(packed, blocks, n);
+    // The services' places, dealt out again in the order of where their lines go (the mean x
+    // of the roles each enters), so that their lines fan out instead of crossing.
+    const services = gi.has('') ? blocks[gi.get('')].cells.flat() : [];
+    const sums = new Map(services.map((v) => [v, [0, 0]]));
+    for (const [s, t] of pairs) {
+      const sum = sums.get(s);
+      if (sum && groups[t] !== '') {
+        sum[0] += positions[t].x;
+        sum[1]++;
+      }
+    }
+    const meanX = new Map(services.map((v) => {
+      const [sum, count] = sums.get(v);
+      return [v, count ? sum / count : positions[v].x];
+    }));
+    const slots = services.map((v) => positions[v]).sort((a, b) => a.x - b.x || a.y - b.y);
+    [...services].sort((a, b) => meanX.get(a) - meanX.get(b) || a - b)
+      .forEach((v, i) => { positions[v] = slots[i]; });
+    return positions;
   }
 
   // Barycentre sweeps: each layer of `cells` ordered by the mean place of its nodes'
@@ -324,15 +366,17 @@
         block.cells.forEach((cell, r) => {
           const cols = Math.ceil(cell.length / block.limit);
           const w = block.colWidth[r];
+          const stair = block.stairWidth(r, block.limit);
           cell.forEach((v, p) => {
             const col = Math.floor(p / block.limit);
             const inCol = Math.min(block.limit, cell.length - col * block.limit);
+            const step = col === 0 && p < block.stairs[r].length ? block.stairs[r][p] : 0;
             positions[v] = {
-              x: x + col * w + w / 2,
+              x: x + col * w + (col > 0 ? stair : 0) + step + w / 2,
               y: top + ((block.inner.height - inCol * ROW) / 2) + (p % block.limit) * ROW + ROW / 2,
             };
           });
-          x += cols * w + block.gap;
+          x += cols * w + stair + block.gap;
         });
         x0 += block.width + BLOCK_GAP;
       }
