@@ -89,6 +89,26 @@ pub enum InputError {
 }
 
 impl InputError {
+    /// The error line a partial result or a listing recorded for `path`, printed again as it
+    /// was. The line must name `path` as every error line does (`PATH: …`): read input may
+    /// hold anything, and a line about something else, or a forged summary line, is damage.
+    ///
+    /// # Errors
+    /// `message` does not begin with `path`.
+    pub fn recorded(path: PathBuf, message: String, unreachable: bool) -> Result<Self, String> {
+        if !message.starts_with(&format!("{}: ", path.display())) {
+            return Err(format!(
+                "the error recorded for {} does not name it",
+                path.display()
+            ));
+        }
+        Ok(InputError::Recorded {
+            path,
+            message,
+            unreachable,
+        })
+    }
+
     /// The path of the file the error is about.
     pub fn path(&self) -> &std::path::Path {
         match self {

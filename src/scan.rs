@@ -296,6 +296,10 @@ pub(crate) fn read_files(
             }
         }
     }
+    // A path that could not be walked, as discovery gives it: once, however many partials
+    // (or the run itself) found it so.
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    errors.dedup_by(|later, earlier| later.path() == earlier.path());
     activities.extend(partial_activity.into_iter().flatten());
     let files = entries
         .into_iter()

@@ -134,6 +134,64 @@ fn digests_insights_other_json_and_other_names_are_skipped_not_failed() {
     );
 }
 
+/// Session 31 (a red-team's): what discovery passes over, and a path it cannot walk, count
+/// once however often they are reached: a folder named twice, a path that does not exist
+/// named twice, a partial stored inside the folder it was made from and named beside it (read,
+/// not also skipped), a partial given with the logs it holds, and two copies of one partial.
+#[test]
+fn what_is_passed_over_or_cannot_be_walked_counts_once() {
+    let dir = Dir::new();
+    dir.write_gz(
+        "logs/AWSLogs/1/CloudTrail/us-east-1/2021/03/01/good.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("good")),
+    );
+    dir.write_gz(
+        "logs/AWSLogs/1/CloudTrail-Digest/us-east-1/2021/03/01/d.json.gz",
+        r#"{"digestStartTime":"x"}"#,
+    );
+    dir.write("logs/notes.txt", b"not a log");
+    let summary = |args: &[&str]| {
+        let mut all = vec!["summary"];
+        all.extend(args);
+        let output = run_in(dir.root.path(), &all, None);
+        (
+            before_elapsed(&stdout(&output)).to_owned(),
+            stderr(&output),
+            output.status.code(),
+        )
+    };
+    let direct = summary(&["logs", "missing"]);
+    assert_eq!(
+        direct.1,
+        "trailmask: missing: cannot read: No such file or directory (os error 2)\n\
+         trailmask: 1 file read, 2 skipped, 1 failed; 1 role assumption\n"
+    );
+    assert_eq!(summary(&["logs", "logs/", "missing", "missing"]), direct);
+
+    let made = run_in(
+        dir.root.path(),
+        &[
+            "partial",
+            "summary",
+            "-q",
+            "logs",
+            "missing",
+            "-o",
+            "logs/day.part",
+        ],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(1), "{}", stderr(&made));
+    std::fs::copy(dir.path("logs/day.part"), dir.path("copy.part")).unwrap();
+    for inputs in [
+        &["logs", "logs/day.part"][..],
+        &["logs/day.part", "copy.part"],
+        &["logs/day.part", "copy.part", "logs", "missing"],
+    ] {
+        assert_eq!(summary(inputs), direct, "{inputs:?}");
+    }
+}
+
 /// No log file read and none failed: the empty output is said, even with `-q`, with why
 /// (nothing found, or what was skipped), and the status is success.
 #[test]
@@ -497,7 +555,7 @@ fn exit_statuses_match_the_readme_table() {
     assert_eq!(bad_time.status.code(), Some(2));
     assert_eq!(
         stderr(&bad_time),
-        "trailmask: error: invalid --since 'yesterday': expected RFC 3339, YYYY-MM-DD, or an age like 7d, 12h, 30m\n"
+        "trailmask: error: invalid --since 'yesterday': expected RFC 3339 (a time without a zone is UTC), YYYY-MM-DD, YYYY-MM-DDTHH:MM, or an age like 7d, 12h, 30m\n"
     );
     assert_eq!(run(&["events"]).status.code(), Some(2));
     // 3: output error, and no half-written file.

@@ -534,6 +534,22 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
             crafted(&ACTIVITY_HEADER.replace("\"version\":4", "\"version\":9")),
             "a partial of format version 9 (this trailmask reads version 4)",
         ),
+        // Session 31 (a red-team's): counts that add up past a count (they wrapped), and an
+        // error line that does not name its file (a partial could print any line).
+        (
+            "copies.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{{\"log\":\"a\"}}\n{{\"copies\":18446744073709551615}}\n{{\"log\":\"b\"}}\n{{\"copies\":1}}\n{{\"end\":{{\"files\":0,\"calls\":0}}}}\n"
+            )),
+            "damaged partial: more copies counted than a count holds",
+        ),
+        (
+            "forged.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{{\"failed\":{{\"path\":\"a\",\"message\":\"0 files read\"}}}}\n{{\"end\":{{\"files\":0,\"calls\":0}}}}\n"
+            )),
+            "damaged partial: the error recorded for a does not name it",
+        ),
         (
             "garbage.part",
             crafted("not json\n"),
@@ -627,10 +643,42 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         format!(
             "TRAILMASK LISTING 1\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
+             {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/09\",\"size\":0,\"skip\":\"date folders outside --since/--until\"}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz\",\"size\":{digest},\"skip\":\"digest\"}}}}\n\
-             {{\"skipped\":\"not a log file name\"}}\n\
-             {{\"skipped\":\"date folders outside --since/--until\"}}\n"
+             {{\"input\":{{\"path\":\"AWSLogs/notes.txt\",\"size\":1,\"skip\":\"not a log file name\"}}}}\n"
         )
+    );
+    // Standard input cannot be listed (it was left out without a word).
+    let stdin = run_in(dir.root.path(), &["list", "AWSLogs", "-"], Some(b""));
+    assert_eq!(
+        (
+            stderr(&stdin).as_str(),
+            stdin.status.code(),
+            stdout(&stdin).as_str()
+        ),
+        (
+            "trailmask: error: standard input (-) cannot be listed: a listing names files and \
+             objects to read again\n",
+            Some(2),
+            ""
+        )
+    );
+    // Old listings' entries passed over without a path are still read.
+    dir.write(
+        "old.listing",
+        format!(
+            "TRAILMASK LISTING 1\n\
+             {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
+             {{\"skipped\":\"not a log file name\"}}\n"
+        )
+        .as_bytes(),
+    );
+    let old = run_in(dir.root.path(), &["summary", "old.listing"], None);
+    assert!(
+        stdout(&old)
+            .starts_with("files read        1\nfiles skipped     1 (not a log file name 1)\n"),
+        "{}",
+        stdout(&old)
     );
     dir.write("all.listing", &output.stdout);
     let from_listing = run_in(dir.root.path(), &["summary", "all.listing"], None);
@@ -651,6 +699,55 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         "{}",
         stderr(&bad)
     );
+
+    // Session 31 (a red-team's): a line is held only up to a bound (one line of gigabytes
+    // aborted the run), and a listed error must name its path (a listing could print any line).
+    let mut long = b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"".to_vec();
+    long.resize(long.len() + (1 << 20) + 10, b'x');
+    dir.write("long.listing", &long);
+    let long = run_in(dir.root.path(), &["summary", "-q", "long.listing"], None);
+    assert_eq!(
+        (stderr(&long).lines().next(), long.status.code()),
+        (
+            Some("trailmask: long.listing: damaged listing: a line longer than 1048576 bytes"),
+            Some(1)
+        )
+    );
+    dir.write(
+        "forged.listing",
+        b"TRAILMASK LISTING 1\n{\"failed\":{\"path\":\"a\",\"message\":\"0 files read\"}}\n",
+    );
+    let forged = run_in(dir.root.path(), &["summary", "-q", "forged.listing"], None);
+    assert_eq!(
+        (stderr(&forged).lines().next(), forged.status.code()),
+        (
+            Some(
+                "trailmask: forged.listing: damaged listing: the error recorded for a does not name it"
+            ),
+            Some(1)
+        )
+    );
+
+    // A listed size that is not the file's (a stale or crafted listing) is not what the file
+    // is known by: a partial made through it merges with the logs as the logs themselves.
+    let stale = stdout(&output).replace(
+        &format!("\"size\":{size}"),
+        &format!("\"size\":{}", size + 7),
+    );
+    dir.write("stale.listing", stale.as_bytes());
+    let made = partial(
+        dir.root.path(),
+        &["summary"],
+        &["stale.listing"],
+        "stale.part",
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let merged = run_in(
+        dir.root.path(),
+        &["summary", "stale.part", "all.listing"],
+        None,
+    );
+    assert_eq!(outcome(&merged), outcome(&direct));
 }
 
 /// Review of issue 25 (1): partials of two standard inputs, or of files of the same relative

@@ -692,6 +692,50 @@ fn s3_objects_in_listings_and_partials_merge_as_one_run() {
         assert_eq!(merged.status.code(), Some(0), "{command}");
     }
 
+    // Every object listed twice, once with a size one byte short (a crafted listing, or a
+    // store that repeats a key): each object is read once, as its first entry in order, for
+    // any thread count (session 31: the count of files read and failed moved with -j, and
+    // an object could be read twice).
+    let mut doubled = String::from("TRAILMASK LISTING 1\n");
+    for line in listing.lines().skip(1) {
+        doubled.push_str(line);
+        doubled.push('\n');
+        if let Some(at) = line.find(r#","size":"#) {
+            let digits: String = line[at + 8..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let size: u64 = digits.parse().expect("size");
+            let short = line.replacen(
+                &format!(r#","size":{size}"#),
+                &format!(r#","size":{}"#, size.saturating_sub(1)),
+                1,
+            );
+            doubled.push_str(&short);
+            doubled.push('\n');
+        }
+    }
+    dir.write("doubled", doubled.as_bytes());
+    let runs: Vec<Output> = ["1", "2", "4"]
+        .iter()
+        .map(|threads| moto.run(&["summary", "-q", "-j", threads, &at("doubled")]))
+        .collect();
+    let head = |output: &Output| {
+        stdout(output)
+            .lines()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        head(&runs[0]),
+        "files read        0\nfiles skipped     2 (digest 1, not a log file name 1)\nfiles failed      27"
+    );
+    for output in &runs[1..] {
+        assert_eq!(head(output), head(&runs[0]));
+        assert_eq!(stderr(output), stderr(&runs[0]));
+    }
+
     // A bucket that does not exist, listed and read into a partial: the same line, status 4.
     let direct = moto.run(&["events", "s3://no-such-bucket/AWSLogs/"]);
     assert_eq!(direct.status.code(), Some(4));

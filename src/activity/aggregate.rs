@@ -576,17 +576,24 @@ impl CallAggregate {
 
     /// Copies of calls taken out before the merge (the merge adds them to its count).
     pub(crate) fn copies_dropped(&self) -> u64 {
-        self.copies_dropped.iter().sum()
+        (self.copies_dropped.iter()).fold(0, |sum, &copies| sum.saturating_add(copies))
     }
 
     /// Sets the copies taken out before this aggregate was stored (a partial result's), by
     /// log file.
     ///
     /// # Errors
-    /// A list that is not one count per log file.
+    /// A list that is not one count per log file, or counts that add up past any trail.
     pub(crate) fn set_copies_dropped(&mut self, by_log: Vec<u64>) -> Result<(), String> {
         if by_log.len() != self.log_files.len() {
             return Err("copies counted for log files not stored".into());
+        }
+        if by_log
+            .iter()
+            .try_fold(0u64, |sum, &copies| sum.checked_add(copies))
+            .is_none()
+        {
+            return Err("more copies counted than a count holds".into());
         }
         self.copies_dropped = by_log;
         Ok(())
@@ -1039,11 +1046,9 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
 /// once; with the timeline, its row is the one of the first file (by path) that holds it.
 pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     let copies = find_copies(&workers);
-    let duplicates = copies.len() as u64
-        + workers
-            .iter()
-            .map(CallAggregate::copies_dropped)
-            .sum::<u64>();
+    // Saturating: partials are read input, and theirs may add up past any count.
+    let duplicates = (workers.iter().map(CallAggregate::copies_dropped))
+        .fold(copies.len() as u64, u64::saturating_add);
     let mut dropped_rows: Vec<Vec<bool>> = workers
         .iter()
         .map(|worker| vec![false; worker.rows.as_ref().map_or(0, Vec::len)])

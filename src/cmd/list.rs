@@ -33,6 +33,15 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         output: None,
         partial_of: None,
     };
+    // A listing names files to read again elsewhere: standard input cannot be one of them.
+    if args.paths.iter().any(|path| path.as_os_str() == "-") {
+        let _ = writeln!(
+            stderr,
+            "trailmask: error: standard input (-) cannot be listed: a listing names files and \
+             objects to read again"
+        );
+        return ExitCode::Usage;
+    }
     let plan = match crate::plan::plan(&read, crate::plan::run_started()) {
         Ok(plan) => plan,
         Err(error) => {

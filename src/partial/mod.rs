@@ -32,7 +32,7 @@
 //! | line | holds |
 //! |------|-------|
 //! | `{"header":{…}}` | first: `version`, `written_by`, `command` (what it was read for), `interest` (`role-assumptions`, `hand-overs`, `activity`), `calls` (activity: `since`, `until`, `outcome`, `timeline`), `days` (the date folders read: `[first, last]`, each `YYYY-MM-DD` or null), `max_file_size` |
-//! | `{"skipped":"digest"}` | an entry discovery skipped unread (reasons as the summary names them) |
+//! | `{"skipped":"digest"}` | an entry discovery skipped unread without a path (reasons as the summary names them; entries with a path are `file` lines, status `skipped`) |
 //! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line (`"unreachable":true` for an S3 location that could not be read at all: exit status 4) |
 //! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`, `s3` with the path `s3://bucket/key`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `refused` (an S3 object refused for a reason that holds for its bucket: the reason, so that the merge reports the bucket once), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
@@ -496,11 +496,10 @@ pub fn read<R: Read>(
                 path,
                 message,
                 unreachable,
-            } => partial.failed.push(InputError::Recorded {
-                path: PathBuf::from(&*path),
-                message: message.into_owned(),
-                unreachable,
-            }),
+            } => partial.failed.push(
+                InputError::recorded(PathBuf::from(&*path), message.into_owned(), unreachable)
+                    .map_err(|what| format!("damaged partial: {what}"))?,
+            ),
             Line::File(file) => {
                 counted.0 += 1;
                 partial.files.push(take(stored_file(file, max_file_size)?));
@@ -674,11 +673,11 @@ fn stored_file(file: FileLine, max_file_size: u64) -> Result<StoredFile, String>
         ),
         "failed" => Status::Failed(match file.refused {
             Some(problem) => s3::refused(path, problem.into_owned()),
-            None => InputError::Recorded {
-                path,
-                message: file.error.unwrap_or_default().into_owned(),
-                unreachable: false,
-            },
+            None => {
+                let message = file.error.unwrap_or_default().into_owned();
+                InputError::recorded(path, message, false)
+                    .map_err(|what| format!("damaged partial: {what}"))?
+            }
         }),
         other => return Err(format!("damaged partial: status {other:?}")),
     };

@@ -12,7 +12,9 @@
 //! - inside walked directories, what is not a regular file (a named pipe, a socket, a device)
 //!   is skipped without being opened; named on the command line it is read, as `cat` would
 //!   (`trailmask events <(zcat …)`);
-//! - the same file reached twice (given twice, or through two overlapping paths) is read once;
+//! - the same file reached twice (given twice, or through two overlapping paths) is read once,
+//!   and an entry passed over (a digest, another name, a link, a date folder) counts once: it
+//!   is an [`Input`] with its reason, known by its identity as a file is;
 //! - an `s3://bucket/prefix` argument is listed by [`super::s3`], by the same rules (log names,
 //!   digests, date folders), into [`Input::Object`]s.
 //!
@@ -62,14 +64,17 @@ impl DayWindow {
 /// What discovery found.
 #[derive(Debug, Default)]
 pub struct Discovery {
-    /// Inputs to read, sorted, each once.
+    /// Inputs, sorted, each once: files and objects to read, and the entries passed over
+    /// (digests, other names, links, date folders outside the window), each with its path
+    /// and reason (`skip`), so that an entry reached twice counts once.
     pub inputs: Vec<Input>,
-    /// Paths that could not be walked.
+    /// Paths that could not be walked, each once.
     pub errors: Vec<InputError>,
-    /// Entries skipped without reading, by reason (date-pruned folders count once each).
+    /// Entries passed over that have no path: those of listings written before entries
+    /// carried theirs, and link loops.
     pub skipped: Vec<SkipReason>,
-    /// What each input file is, with the path it is read by (`<stdin>` for standard input
-    /// redirected from a file), sorted.
+    /// What each input file that is read is, with the path it is read by (`<stdin>` for
+    /// standard input redirected from a file), sorted.
     pub identities: Vec<(FileIdentity, PathBuf)>,
 }
 
@@ -92,6 +97,8 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     let mut found = Discovery::default();
     let mut files = Vec::new();
     let mut objects = Vec::new();
+    // A folder named twice (`logs logs/`) is walked once.
+    let mut folders_walked = Vec::new();
     for root in paths {
         if let Some(url) = root.to_str().filter(|_| s3::is_s3(root)) {
             objects.push(url);
@@ -122,15 +129,20 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                         let metadata = std::fs::metadata(&path).ok();
                         // As inside a walked folder: a pipe or a device is never opened (a
                         // pipe would wait for a writer forever).
-                        if metadata.as_ref().is_some_and(|m| !m.is_file()) {
-                            found.skipped.push(SkipReason::NotAFile);
-                            continue;
-                        }
+                        let skip = match &metadata {
+                            Some(metadata) if skip.is_none() && !metadata.is_file() => {
+                                Some(SkipReason::NotAFile)
+                            }
+                            _ => skip,
+                        };
                         files.push(Found {
                             identity: file_identity(&path, metadata.as_ref()),
-                            path,
                             skip,
-                            size,
+                            path,
+                            // The size as it is: a listing's could say anything, and a file is
+                            // known by its size (a file both read and held by a partial).
+                            size: (metadata.as_ref().filter(|m| m.is_file()))
+                                .map_or(size, std::fs::Metadata::len),
                         });
                     }
                     found.errors.extend(listed.errors);
@@ -141,6 +153,16 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
             continue;
         }
         // A link named as the root is followed either way (as `follow_root_links`).
+        if let Some(metadata) = std::fs::metadata(root)
+            .ok()
+            .filter(std::fs::Metadata::is_dir)
+        {
+            let identity = file_identity(root, Some(&metadata));
+            if folders_walked.contains(&identity) {
+                continue;
+            }
+            folders_walked.push(identity);
+        }
         let walked = if !follow && root.is_dir() {
             walk_in_parallel(root, window)
         } else {
@@ -150,11 +172,16 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         found.errors.extend(walked.errors);
         found.skipped.extend(walked.skipped);
     }
-    // The same file twice: keep the smallest name, so the choice does not depend on order.
+    // The same file twice: keep it as read rather than skipped (a file named on the command
+    // line is read whatever its name, also when a walk passed over it), then the smallest
+    // name, so the choice does not depend on order.
     files.sort();
     files.dedup_by(|later, earlier| later.identity == earlier.identity);
     for file in files {
-        found.identities.push((file.identity, file.path.clone()));
+        // Only a file that is read is an input `-o` must not write over.
+        if file.skip.is_none() {
+            found.identities.push((file.identity, file.path.clone()));
+        }
         found.inputs.push(Input::File {
             path: file.path,
             skip: file.skip,
@@ -167,8 +194,16 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         found.errors.extend(listed.errors);
         found.skipped.extend(listed.skipped);
     }
+    // An object listed twice (by two overlapping prefixes, a listing, or a store that
+    // repeats a key, perhaps with another size) is read once: as its first entry in sort
+    // order, so the choice does not depend on order.
     found.inputs.sort();
-    found.inputs.dedup();
+    found
+        .inputs
+        .dedup_by(|later, earlier| match (later, earlier) {
+            (Input::Object { url: a, .. }, Input::Object { url: b, .. }) => a == b,
+            (later, earlier) => later == earlier,
+        });
     // By identity, then path: the first path of a file given twice is the one named.
     found.identities.sort();
     found
@@ -176,14 +211,18 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         .dedup_by(|later, earlier| later.0 == earlier.0);
     found.errors.sort_by(|a, b| a.path().cmp(b.path()));
     found
+        .errors
+        .dedup_by(|later, earlier| later.path() == earlier.path());
+    found
 }
 
-/// A file found by a walk, before the same file reached twice is dropped.
+/// A file found by a walk (one it passes over among them, with the reason), before the same
+/// file reached twice is dropped. In this order: of one file, the entry that is read first.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Found {
     identity: FileIdentity,
-    path: PathBuf,
     skip: Option<SkipReason>,
+    path: PathBuf,
     size: u64,
 }
 
@@ -202,8 +241,9 @@ impl Walked {
         self.skipped.extend(other.skipped);
     }
 
-    /// A file (anything but a directory or a link inside the walk): kept unless its name is
-    /// not a log's (`named` paths, given on the command line, are always kept).
+    /// A file (anything but a directory inside the walk): read unless it is in a digest
+    /// folder or its name is not a log's (`named` paths, given on the command line, are read
+    /// whatever their name).
     fn note_file(&mut self, path: &Path, named: bool, metadata: Option<std::fs::Metadata>) {
         // A path named on the command line may be a link: its identity is its target's, so a
         // link given beside its target is read once.
@@ -215,16 +255,27 @@ impl Walked {
         let skip = if in_digest_folder(path) {
             Some(SkipReason::Digest)
         } else if !named && !has_log_name(path) {
-            self.skipped.push(SkipReason::NotALogName);
-            return;
+            Some(SkipReason::NotALogName)
         } else {
             None
         };
+        self.note(path, skip, metadata);
+    }
+
+    /// An entry the walk passes over for `skip` (a link not followed, a pipe or a device),
+    /// or a file, with its own metadata: known by its identity, as files are, so that an
+    /// entry two walks reach counts once.
+    fn note(&mut self, path: &Path, skip: Option<SkipReason>, metadata: Option<std::fs::Metadata>) {
+        // The size of a regular file only: a folder's, a link's or a device's says nothing
+        // of logs.
+        let size = (metadata.as_ref())
+            .filter(|m| m.is_file())
+            .map_or(0, std::fs::Metadata::len);
         self.files.push(Found {
             identity: file_identity(path, metadata.as_ref()),
-            path: path.to_path_buf(),
             skip,
-            size: metadata.as_ref().map_or(0, |m| m.len()),
+            path: path.to_path_buf(),
+            size,
         });
     }
 }
@@ -265,14 +316,14 @@ fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
         };
         if file_type.is_dir() {
             if outside_window(&path, window) {
-                walked.skipped.push(SkipReason::OutsideDates);
+                walked.note(&path, Some(SkipReason::OutsideDates), entry.metadata().ok());
             } else {
                 subdirs.push(path);
             }
         } else if file_type.is_symlink() {
-            walked.skipped.push(SkipReason::Symlink);
+            walked.note(&path, Some(SkipReason::Symlink), entry.metadata().ok());
         } else if !file_type.is_file() {
-            walked.skipped.push(SkipReason::NotAFile);
+            walked.note(&path, Some(SkipReason::NotAFile), entry.metadata().ok());
         } else {
             walked.note_file(&path, false, entry.metadata().ok());
         }
@@ -290,7 +341,7 @@ fn walk_in_parallel(dir: &Path, window: DayWindow) -> Walked {
 /// Walks `root` (a file, or a directory when following links) with walkdir.
 fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
     let mut walked = Walked::default();
-    let pruned = std::cell::Cell::new(0);
+    let pruned = std::cell::RefCell::new(Walked::default());
     let walker = walkdir::WalkDir::new(root)
         .follow_links(follow)
         .follow_root_links(true)
@@ -300,7 +351,12 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
             let outside = entry.depth() > 0
                 && entry.file_type().is_dir()
                 && outside_window(entry.path(), window);
-            pruned.set(pruned.get() + usize::from(outside));
+            if outside {
+                let skip = Some(SkipReason::OutsideDates);
+                pruned
+                    .borrow_mut()
+                    .note(entry.path(), skip, entry.metadata().ok());
+            }
             !outside
         });
     for entry in walker {
@@ -325,18 +381,24 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
             continue;
         }
         if file_type.is_symlink() && !named {
-            walked.skipped.push(SkipReason::Symlink);
+            walked.note(
+                entry.path(),
+                Some(SkipReason::Symlink),
+                entry.metadata().ok(),
+            );
             continue;
         }
         if !file_type.is_file() && !named {
-            walked.skipped.push(SkipReason::NotAFile);
+            walked.note(
+                entry.path(),
+                Some(SkipReason::NotAFile),
+                entry.metadata().ok(),
+            );
             continue;
         }
         walked.note_file(entry.path(), named, entry.metadata().ok());
     }
-    walked
-        .skipped
-        .extend(std::iter::repeat_n(SkipReason::OutsideDates, pruned.get()));
+    walked.append(pruned.into_inner());
     walked
 }
 
@@ -473,8 +535,8 @@ mod tests {
         assert!(!outside_window(Path::new("logs/2019/01/01"), window));
     }
 
-    /// The parallel walk finds what walkdir finds (without following links): files, skips
-    /// and pruned date folders (counted as they are pruned) alike.
+    /// The parallel walk finds what walkdir finds (without following links): files, what it
+    /// passes over and pruned date folders alike, each with its path.
     #[test]
     fn the_parallel_walk_agrees_with_walkdir() {
         let root = tempfile::tempdir().unwrap();
@@ -514,14 +576,20 @@ mod tests {
             let parallel = summary(walk_in_parallel(root.path(), window));
             let walkdir = summary(walk_with_walkdir(root.path(), false, window));
             assert_eq!(parallel, walkdir, "{window:?}");
-            let kept = if window == DayWindow::default() { 7 } else { 3 };
-            assert_eq!(parallel.0.len(), kept, "{window:?}: {:?}", parallel.0);
-            let pruned = parallel
-                .1
-                .iter()
-                .filter(|&&r| r == SkipReason::OutsideDates);
-            let expected = if window == DayWindow::default() { 0 } else { 2 };
-            assert_eq!(pruned.count(), expected, "{window:?}");
+            // Every entry is found with its path, those passed over with their reason: the
+            // logs of each day kept, a notes file, the digest, the link, the pruned days.
+            let count = |reason: Option<SkipReason>| {
+                (parallel.0.iter())
+                    .filter(|(_, skip)| *skip == reason)
+                    .count()
+            };
+            let days = if window == DayWindow::default() { 3 } else { 1 };
+            assert_eq!(count(None), 2 * days, "{window:?}: {:?}", parallel.0);
+            assert_eq!(count(Some(SkipReason::NotALogName)), days);
+            assert_eq!(count(Some(SkipReason::Digest)), 1);
+            assert_eq!(count(Some(SkipReason::Symlink)), 1);
+            assert_eq!(count(Some(SkipReason::OutsideDates)), 3 - days);
+            assert_eq!(parallel.1, Vec::new(), "{window:?}");
         }
     }
 

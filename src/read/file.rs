@@ -180,6 +180,7 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
                 Ok(file) => {
                     // The size as it is: a listing's could say anything.
                     let size = file.metadata().ok().map(|m| m.len());
+                    result.bytes_read = size.unwrap_or(result.bytes_read);
                     match read_or_sniff(file, path, size, reader, &mut result) {
                         Some(rest) => {
                             load::load(rest, limit, load, &mut |text| splitter.feed(text))

@@ -3,8 +3,10 @@
 //! exactly as the whole would have been: the same files, sizes and skips, no walk again.
 //!
 //! Format: the line `TRAILMASK LISTING 1`, then JSON Lines, one object per line:
-//! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON` for a file known to hold no events,
-//! such as a digest), `{"skipped":REASON}` for an entry discovery skipped unread,
+//! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON`
+//! for an entry discovery passes over: a digest, a name that is not a log's, a link, a date
+//! folder outside the window), `{"skipped":REASON}` for an entry passed over without a path
+//! (older listings wrote these; still read),
 //! `{"failed":{"path":…,"message":…}}` for a path it could not walk (with `"unreachable":true`
 //! for an S3 location that could not be read at all). Paths are as discovery
 //! spelled them (relative to where `list` ran, when given relative), and they are the
@@ -20,6 +22,10 @@ use std::path::{Path, PathBuf};
 
 /// The first line of a listing.
 pub const MAGIC: &[u8] = b"TRAILMASK LISTING 1\n";
+
+/// The longest line a listing may hold: a path of 4,096 bytes escaped six bytes to one, and
+/// its error's message, are well within it.
+const MAX_LINE: u64 = 1 << 20;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,8 +119,13 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
     let mut line = Vec::new();
     loop {
         line.clear();
-        match lines.read_until(b'\n', &mut line) {
+        // A line is held whole only up to a bound: one line of gigabytes is damage, not a
+        // reason to take the machine's memory.
+        match (&mut lines).take(MAX_LINE + 1).read_until(b'\n', &mut line) {
             Ok(0) => break,
+            Ok(_) if line.len() as u64 > MAX_LINE => {
+                return Some(Err(bad(format!("a line longer than {MAX_LINE} bytes"))));
+            }
             Ok(_) => {}
             Err(error) => return Some(Err(bad(error.to_string()))),
         }
@@ -137,11 +148,10 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
                     path,
                     message,
                     unreachable,
-                } => listed.errors.push(InputError::Recorded {
-                    path: PathBuf::from(&*path),
-                    message: message.into_owned(),
-                    unreachable,
-                }),
+                } => listed.errors.push(
+                    InputError::recorded(PathBuf::from(&*path), message.into_owned(), unreachable)
+                        .map_err(bad)?,
+                ),
             }
             Ok(())
         });

@@ -704,11 +704,12 @@ async fn walk(
                 continue;
             }
             let path = Path::new(&key);
+            // Passed over as on disk, but listed by name: an object two prefixes reach
+            // counts once.
             let skip = if in_digest_folder(path) {
                 Some(SkipReason::Digest)
             } else if !has_log_name(path) {
-                walked.skipped.push(SkipReason::NotALogName);
-                continue;
+                Some(SkipReason::NotALogName)
             } else {
                 None
             };
@@ -720,7 +721,14 @@ async fn walk(
         }
         for folder in level.folders {
             if outside_window(Path::new(&folder), window) {
-                walked.skipped.push(SkipReason::OutsideDates);
+                // Listed by name, as a file passed over is: a folder two prefixes reach
+                // counts once.
+                let url = ObjectUrl {
+                    bucket: bucket.clone(),
+                    key: folder,
+                };
+                let skip = Some(SkipReason::OutsideDates);
+                walked.inputs.push(Input::Object { url, size: 0, skip });
             } else {
                 pending.push(folder);
             }
