@@ -116,6 +116,15 @@ pub fn role_name(arn: &str) -> Option<&str> {
     None
 }
 
+/// A role's path and name (`Audit/SecurityAudit`, or the name alone for a role without a
+/// path) from its ARN; `None` for anything but a role's ARN.
+pub fn role_path_and_name(arn: &str) -> Option<&str> {
+    Arn::parse(arn)?
+        .resource
+        .strip_prefix("role/")
+        .filter(|rest| !rest.is_empty())
+}
+
 /// A role's name from the `path/NAME` after `role/`.
 fn last_segment(path_and_name: &str) -> Option<&str> {
     let start = path_and_name
@@ -218,6 +227,13 @@ mod tests {
         let arn = "arn:aws:iam::111122223333:role/service-role/Deploy";
         assert_eq!(account_of(arn), Some("111122223333"));
         assert_eq!(role_name(arn), Some("Deploy"));
+        assert_eq!(role_path_and_name(arn), Some("service-role/Deploy"));
+        assert_eq!(
+            role_path_and_name("arn:aws:iam::1:role/Deploy"),
+            Some("Deploy")
+        );
+        assert_eq!(role_path_and_name("arn:aws:iam::1:role/"), None);
+        assert_eq!(role_path_and_name("arn:aws:iam::1:user/a/b"), None);
         assert_eq!(
             session_of_role(arn, "i-0abc").as_deref(),
             Some("arn:aws:sts::111122223333:assumed-role/Deploy/i-0abc")

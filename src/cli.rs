@@ -117,8 +117,8 @@ pub struct ReadArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
 
-    /// Only events at or after this time: RFC 3339, a date (YYYY-MM-DD), or an age such as 7d,
-    /// 12h, 30m.
+    /// Only events at or after this time: RFC 3339 (UTC when it has no zone), a date
+    /// (YYYY-MM-DD), a time to the minute (YYYY-MM-DDTHH:MM), or an age such as 7d, 12h, 30m.
     #[arg(long, value_name = "TIME", help_heading = "Filters")]
     pub since: Option<String>,
 
@@ -132,8 +132,8 @@ pub struct ReadArgs {
     #[arg(long = "account", value_name = "ID", help_heading = "Filters")]
     pub accounts: Vec<String>,
 
-    /// Only roles whose ARN or name matches this glob (e.g. '*Admin*'; any case; passrole: the
-    /// role or the instance profile).
+    /// Only roles whose ARN, name, or path and name matches this glob (e.g. '*Admin*',
+    /// 'Audit/*'; any case; passrole: the role or the instance profile).
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub role: Option<String>,
 
@@ -171,9 +171,9 @@ pub struct ReadArgs {
     #[arg(long, value_name = "N", help_heading = "Focus", value_parser = clap::value_parser!(u32).range(1..))]
     pub depth: Option<u32>,
 
-    /// A CSV of `id,name` naming your accounts: --account takes the names, events, chains,
-    /// services, edges, the graph and the report show them, and the graph marks hops to or
-    /// from any other account.
+    /// A CSV of `id,name` naming your accounts: --account takes the names; events, activity,
+    /// summary, services, edges, the graph and the report show them (chains, passrole and
+    /// findings keep account ids); the graph marks hops to or from any other account.
     #[arg(long = "accounts", value_name = "FILE")]
     pub accounts_file: Option<PathBuf>,
 

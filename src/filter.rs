@@ -189,7 +189,10 @@ pub(crate) fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
 }
 
 /// True when `glob` matches the mask `target` (a role ARN, or what [`RoleAssumption::target`]
-/// gives) or the role's name: `--role` and `--to` pick roles alike.
+/// gives), the role's name, or its path and name (`Audit/SecurityAudit`, as "One name per
+/// role" writes a role): `--role` and `--to` pick roles alike.
 pub fn role_matches(glob: &GlobMatcher, target: &str) -> bool {
-    glob.is_match(target) || arn::role_name(target).is_some_and(|name| glob.is_match(name))
+    glob.is_match(target)
+        || arn::role_name(target).is_some_and(|name| glob.is_match(name))
+        || arn::role_path_and_name(target).is_some_and(|name| glob.is_match(name))
 }

@@ -764,6 +764,17 @@ impl<'e> MaskGraph<'e> {
         self.graph.edge_count()
     }
 
+    /// How many edges are drawn as arrows: all but an account's own hops and hand-overs at
+    /// account level ([`MaskGraph::is_own_hops`]), which its label says.
+    pub fn arrow_count(&self) -> usize {
+        (0..self.edge_count())
+            .filter(|&index| {
+                let (from, to, _) = self.edge_at(index);
+                !self.is_own_hops(from, to)
+            })
+            .count()
+    }
+
     /// The edge at `index` (0 to [`MaskGraph::edge_count`], in key order), with the indexes
     /// of its ends ([`MaskGraph::node_at`]).
     pub fn edge_at(&self, index: usize) -> (usize, usize, &Edge<'e>) {

@@ -17,7 +17,8 @@ use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "invalid --{flag} '{value}': expected RFC 3339, YYYY-MM-DD, or an age like 7d, 12h, 30m"
+        "invalid --{flag} '{value}': expected RFC 3339 (a time without a zone is UTC), \
+         YYYY-MM-DD, YYYY-MM-DDTHH:MM, or an age like 7d, 12h, 30m"
     )]
     Time { flag: &'static str, value: String },
     #[error("invalid --{flag} glob '{value}': {source}")]
@@ -221,6 +222,15 @@ pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<D
     if let Some(time) = timefmt::parse(value) {
         return Some(time);
     }
+    // A time to the minute, as people type it (`2024-05-08T10:00`, with `Z` or without: UTC,
+    // as a time without a zone is everywhere in trailmask).
+    let minute = value.strip_suffix(['Z', 'z']).unwrap_or(value);
+    if let Some(time) = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        .iter()
+        .find_map(|format| chrono::NaiveDateTime::parse_from_str(minute, format).ok())
+    {
+        return Some(time.and_utc());
+    }
     let split = value.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = value.split_at(split);
     let number: i64 = number.parse().ok()?;
@@ -272,6 +282,15 @@ mod tests {
             show("2020-12-20T11:55:50Z", false).as_deref(),
             Some("2020-12-20T11:55:50Z")
         );
+        // To the minute, as people type it: the instant itself, UTC (session 31).
+        for typed in ["2020-12-20T11:55", "2020-12-20T11:55Z", "2020-12-20 11:55"] {
+            assert_eq!(
+                show(typed, true).as_deref(),
+                Some("2020-12-20T11:55:00Z"),
+                "{typed}"
+            );
+        }
+        assert_eq!(show("2020-12-20T25:00", false), None);
         assert_eq!(show("7x", false), None);
         assert_eq!(show("yesterday", false), None);
     }

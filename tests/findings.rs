@@ -1093,8 +1093,8 @@ fn usage_mistakes_are_refused_before_reading() {
         ),
         (
             vec!["--baseline-until", "last-week"],
-            "trailmask: error: invalid --baseline-until 'last-week': expected RFC 3339, \
-             YYYY-MM-DD, or an age like 7d, 12h, 30m\n",
+            "trailmask: error: invalid --baseline-until 'last-week': expected RFC 3339 (a time \
+             without a zone is UTC), YYYY-MM-DD, YYYY-MM-DDTHH:MM, or an age like 7d, 12h, 30m\n",
         ),
     ] {
         let mut all = vec!["findings"];

@@ -93,6 +93,17 @@ fn json_in(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&stdout(&output)).unwrap()
 }
 
+/// Asserts that each of `expected` is the text drawn on a node or account box of the page
+/// `check` read.
+fn assert_drawn(shown: &Value, expected: &[&str]) {
+    let labels: Vec<&str> = (shown["labels"].as_array().expect("labels").iter())
+        .map(|label| label.as_str().expect("a label"))
+        .collect();
+    for drawn in expected {
+        assert!(labels.contains(drawn), "{drawn:?} not in {labels:#?}");
+    }
+}
+
 fn len(value: &Value) -> u64 {
     value.as_array().expect("a JSON array").len() as u64
 }
@@ -279,6 +290,10 @@ fn hostile_names_stay_text_in_the_report() {
         "<img src=x onerror=window.pwned=1>",
         "\u{2028}\u{2029}&amp;\"'\\",
         "\u{202e}reversed",
+        // Look-alikes: a tag space and a combining grapheme joiner, invisible, made a second
+        // `alice` and a second `Audit` that the page drew the same as the first (session 31).
+        "alice\u{e0020}",
+        "Au\u{34f}dit",
     ];
     let dir = Dir::new();
     let records: Vec<String> = names
@@ -318,6 +333,76 @@ fn hostile_names_stay_text_in_the_report() {
     assert_eq!(shown["nodes_shown"].as_u64(), Some(len(&graph["nodes"])));
     assert_eq!(shown["edges_shown"].as_u64(), Some(len(&graph["edges"])));
     assert_eq!(ids(&embedded_data(&page)["graph"]), ids(&graph));
+    // Each name drawn as the tables print it: every invisible character as an escape.
+    assert_drawn(
+        &shown,
+        &[
+            "user/alice\\u{e0020}",
+            "Au\\u{34f}dit",
+            "user/\\u{202e}reversed",
+        ],
+    );
+}
+
+/// The account level (what the report draws past 1,500 nodes) as the DOT draws it: a box per
+/// account holding its node and the identity providers it registered, the hops inside an
+/// account said under its name instead of drawn as a loop, and the hops between accounts
+/// labelled with what they entered. Session 31: every node was laid out as one strip of
+/// services (no box, 7 lines through nodes and loops on sample-logs; 121 lines through nodes
+/// on the generated organization).
+#[test]
+fn the_account_level_is_a_box_per_account() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = Dir::new();
+    let output = run_in(
+        &repo(),
+        &[
+            "report",
+            "-q",
+            "--level",
+            "account",
+            "sample-logs",
+            "-o",
+            dir.path("report.html").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown = check(&dir.path("report.html"), None);
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    let graph = json_in(
+        &repo(),
+        &[
+            "graph",
+            "-q",
+            "--level",
+            "account",
+            "--format",
+            "json",
+            "sample-logs",
+        ],
+    );
+    let accounts = (graph["nodes"].as_array().unwrap().iter())
+        .filter(|n| n["kind"] == "account")
+        .count();
+    assert_eq!(accounts, 7);
+    assert_eq!(shown["groups_shown"].as_u64(), Some(accounts as u64));
+    let between = (graph["edges"].as_array().unwrap().iter())
+        .filter(|e| e["source"] != e["target"])
+        .count();
+    assert_eq!(shown["edges_shown"].as_u64(), Some(between as u64));
+    assert_drawn(
+        &shown,
+        &[
+            "111111111111\n2 hops inside, 1 role",
+            "222222222222\n1 hop inside, 1 role\n4 hand-overs inside to 3 services",
+            "333333333333\n1 hand-over inside to lambda.amazonaws.com (1 refused)",
+        ],
+    );
+    let through = shown["edges_through_nodes"].as_array().unwrap();
+    assert!(through.len() <= 5, "{through:#?}");
 }
 
 /// The hand-overs of tests/passrole_graph.rs's trail in the page: each hand-over edge drawn

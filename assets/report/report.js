@@ -36,11 +36,13 @@
   const hook = { ready: false, readyMs: null, error: null };
   window.trailmaskReport = hook;
 
-  // Control, invisible and reordering characters are shown as escapes (as the CLI tables do),
-  // so a name cannot hide or reorder what is drawn around it.
-  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;
+  // Control, invisible and reordering characters are shown as escapes, the same set as the
+  // CLI's tables (`export::table::needs_escape`; tag characters beyond the Basic Multilingual
+  // Plane among them, hence the `u` flag and code points), so a name can neither hide nor
+  // reorder what is drawn around it, nor pass for another.
+  const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
   function visible(value) {
-    return String(value).replace(INVISIBLE, (c) => '\\u{' + c.charCodeAt(0).toString(16) + '}');
+    return String(value).replace(INVISIBLE, (c) => '\\u{' + c.codePointAt(0).toString(16) + '}');
   }
   function shorten(text, max) {
     const chars = Array.from(text);
@@ -64,11 +66,19 @@
   function accountLabel(id) {
     return accountNames[id] ? id + ' ' + accountNames[id] : id;
   }
-  // The account box a node is drawn in ('' for none).
+  const accountLevel = data.level === 'account';
+  // The account box a node is drawn in ('' for none): at account level too, each account's
+  // node in its box beside the identity providers it registered, as the DOT draws them.
   function groupOf(node) {
-    if (data.level === 'account' || node.kind === 'account') return '';
     if (NO_ACCOUNT.has(node.kind)) return '';
+    if (!accountLevel && node.kind === 'account') return '';
     return node.account || '';
+  }
+  // At account level, an account's own hops and hand-overs (edges from it to itself) are
+  // said under its name, as the DOT says them, not drawn as loops: the picture is of the
+  // hops between accounts.
+  function isOwn(edge) {
+    return accountLevel && edge.source === edge.target;
   }
 
   // ---- Layout: layers by chain position, bands by account -------------------------------
@@ -76,11 +86,13 @@
   const measure = document.createElement('canvas').getContext('2d');
   measure.font = '10px ' + FONT;
   function nodeSize(kind, lines) {
-    const text = Math.max(...lines.map((line) => measure.measureText(line).width));
+    // Measured at 10px; an account (account level) is drawn at 12px.
+    const scale = kind === 'account' ? 1.2 : 1;
+    const text = scale * Math.max(...lines.map((line) => measure.measureText(line).width));
     const roomy = kind === 'iam-user' || kind === 'aws-service' || kind === 'root' || kind === 'federated-user';
     return {
-      w: Math.round(Math.min(320, Math.max(56, text * (roomy ? 1.3 : 1) + 20))),
-      h: lines.length > 1 ? 36 : 24,
+      w: Math.round(Math.min(320 * scale, Math.max(56, text * (roomy ? 1.3 : 1) + 20))),
+      h: Math.round(scale * (12 + 12 * lines.length)),
       tw: Math.round(text + 4),
     };
   }
@@ -395,7 +407,50 @@
       if (subjects.length > 1) line += ' (+' + (subjects.length - 1) + ')';
       lines.push(line);
     }
-    return lines;
+    return lines.concat(ownLines.get(node.id) || []);
+  }
+
+  // `3 roles`, `5 roles and 1 federated user`: what an account-level edge's hops entered.
+  function masksText(edge) {
+    const parts = [[edge.roles, 'role'], [edge.account_roots, 'account root'], [edge.federated_users, 'federated user']]
+      .filter(([count]) => count > 0)
+      .map(([count, noun]) => plural(count, noun));
+    return parts.length > 1 ? parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] : parts.join('');
+  }
+  // ` (12 refused)`, ` (all refused)` or nothing.
+  function hopsRefused(edge) {
+    if (edge.failures === 0) return '';
+    return edge.successes === 0 ? ' (all refused)' : ' (' + edge.failures + ' refused)';
+  }
+  // `12 hops (1 refused), 3 roles`: an edge of hops at account level (with ` inside` for an
+  // account's own).
+  function hopsText(edge, inside) {
+    const masks = masksText(edge);
+    return plural(edge.count, 'hop') + (inside ? ' inside' : '') + hopsRefused(edge) + (masks ? ', ' + masks : '');
+  }
+  // Each account's own hops and hand-overs, as lines under its name (account level).
+  const ownLines = new Map();
+  {
+    const handOvers = new Map();
+    for (const edge of graphEdges) {
+      if (!isOwn(edge)) continue;
+      if (isHandOver(edge)) {
+        if (!handOvers.has(edge.source)) handOvers.set(edge.source, []);
+        handOvers.get(edge.source).push(edge);
+      } else {
+        if (!ownLines.has(edge.source)) ownLines.set(edge.source, []);
+        ownLines.get(edge.source).push(hopsText(edge, true));
+      }
+    }
+    for (const [id, edges] of handOvers) {
+      const count = edges.reduce((a, e) => a + e.count, 0);
+      const failures = edges.reduce((a, e) => a + e.failures, 0);
+      const to = edges.length === 1 ? visible(String(edges[0].service || '')) : plural(edges.length, 'service');
+      let text = plural(count, 'hand-over') + ' inside to ' + to;
+      if (failures > 0) text += ' (' + failures + ' refused)';
+      if (!ownLines.has(id)) ownLines.set(id, []);
+      ownLines.get(id).push(text);
+    }
   }
 
   function plural(count, noun) {
@@ -419,6 +474,7 @@
 
   function edgeLabel(edge) {
     if (isHandOver(edge)) return handOverLabel(edge);
+    if (accountLevel) return hopsText(edge, false) + (edge.external ? ' external' : '');
     let label = String(edge.count);
     if (edge.successes === 0) label += ' failed';
     else if (edge.failures > 0) label += ' (' + edge.failures + ' failed)';
@@ -463,7 +519,7 @@
       elements.push({ group: 'nodes', data: item, position: positions[i] });
     });
     graphEdges.forEach((edge, i) => {
-      if (!nodeById.has(edge.source) || !nodeById.has(edge.target)) return;
+      if (!nodeById.has(edge.source) || !nodeById.has(edge.target) || isOwn(edge)) return;
       elements.push({
         group: 'edges',
         data: {
@@ -732,7 +788,6 @@
       const e = graphEdges[edge.data('index')];
       for (const s of nodeKeys(e.source)) for (const t of nodeKeys(e.target)) pairs.add(s + '\u0000' + t);
     }
-    const accountLevel = data.level === 'account';
     return (source, role, sourceAccount, roleAccount) => {
       const ss = accountLevel ? ['account ' + sourceAccount] : keysOf(source);
       const ts = accountLevel ? ['account ' + roleAccount] : keysOf(role);
@@ -1109,6 +1164,8 @@
       nodesShown: () => nonGroupNodes().filter((n) => !n.hasClass('hidden')).length,
       edgesShown: () => cy.edges().filter((e) => !e.hasClass('hidden')).length,
       groupsShown: () => cy.nodes().filter((n) => n.data('isGroup') && !n.hasClass('hidden')).length,
+      // The text drawn on each node and account box, sorted.
+      labels: () => cy.nodes().map((n) => n.data('label')).sort(),
       click: (id) => {
         selectNode(id);
         return hook.highlighted();

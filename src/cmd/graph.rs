@@ -112,9 +112,9 @@ fn readable_graph<'e>(context: &Context<'e>, options: &GraphOptions) -> MaskGrap
     context.note(format!(
         "the role-level graph{what} has more than {READABLE_NODES} nodes or \
              {READABLE_EDGES} edges, too many to read in one picture: drew the account level \
-             ({} nodes, {} edges). For roles, add --level role, or {how}",
+             ({} nodes, {} arrows). For roles, add --level role, or {how}",
         graph.node_count(),
-        graph.edge_count()
+        graph.arrow_count()
     ));
     graph
 }

@@ -88,6 +88,7 @@ try {
       hand_over_edges: hook.handOverEdges(),
       edges_through_nodes: hook.edgesThroughNodes(),
       boxes: hook.providerBoxes(),
+      labels: hook.labels(),
     };
   });
   if (state.error) result.console_errors.push(`app error: ${state.error}`);
@@ -102,6 +103,7 @@ try {
     hand_over_edges: state.hand_over_edges,
     edges_through_nodes: state.edges_through_nodes,
     provider_boxes: state.boxes,
+    labels: state.labels,
   });
   if (click !== null) {
     let point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
