@@ -14,10 +14,12 @@ The flow:
     is reported as trailmask reports it, before any Spark work).
  2. The driver lists the inputs once: `trailmask list [--since T] [--until T] [-L] PATH...`
     writes a listing, the line `TRAILMASK LISTING 1` then one JSON line per input file (path
-    and size) and per entry that discovery skipped or could not walk.
+    and size), per entry that discovery passed over (with its path and why) and per path it
+    could not walk.
  3. It splits the listing into shards by size (largest file first onto the lightest shard),
-    each shard a listing of its own; the skipped and failed lines all go to the first shard,
-    so that they count once.
+    each shard a listing of its own; the lines of what is passed over and what failed all go
+    to the first shard (nothing of them is read), so that they count once and shards are
+    sized by the files read.
  4. Each shard is a partition of an RDD: on an executor, `trailmask partial COMMAND OPTIONS
     SHARD.listing -o -` reads its files and writes a partial result (binary, much smaller
     than the logs), which is collected to the driver, or written to --partials-dir. A shard
@@ -341,9 +343,11 @@ def check_options(binary, inv, scratch):
 
 
 def list_inputs(binary, inv):
-    """`trailmask list` over the paths: (input lines with their sizes, other lines).
+    """`trailmask list` over the paths: (lines of files to read with their sizes, other lines).
 
-    Its stderr is not shown: what it could not walk is in the listing, and the merge says it.
+    An entry passed over (`"skip"`: a digest, another name, a date folder) is never opened: it
+    is one of the other lines. Its stderr is not shown: what it could not walk is in the
+    listing, and the merge says it.
     """
     status, stdout, stderr = run_quietly([binary, "list", *inv.list_args(), "--", *inv.paths])
     if status not in (0, 1, 4) or not stdout.startswith(LISTING_MAGIC):
@@ -351,7 +355,7 @@ def list_inputs(binary, inv):
     inputs, others = [], []
     for line in stdout[len(LISTING_MAGIC) :].splitlines():
         entry = json.loads(line)
-        if "input" in entry:
+        if "input" in entry and "skip" not in entry["input"]:
             inputs.append((line, entry["input"]["size"]))
         else:
             others.append(line)

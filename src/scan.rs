@@ -123,8 +123,8 @@ pub struct Scan {
 ///
 /// Files are read in parallel on the current rayon pool (`cmd::execute` installs one of
 /// `--threads` threads); file errors are in [`Scan::failures`]. `on_file` is called after each
-/// file opened (read, skipped or failed; not one left unread by `--strict`) with the bytes it
-/// took, for a progress bar.
+/// file opened (read, failed, or skipped for what it holds; not an entry discovery passed
+/// over, nor one left unread by `--strict`) with the bytes it took, for a progress bar.
 pub fn scan(options: &ScanOptions, on_file: &(dyn Fn(u64) + Sync)) -> Scan {
     read_inputs(options, find_inputs(options), on_file)
 }
@@ -223,7 +223,9 @@ pub(crate) fn read_files(
                 if options.strict && matches!(result.status, FileStatus::Failed(_)) {
                     unread_from.fetch_min(i + 1, Ordering::Relaxed);
                 }
-                on_file(result.bytes_read);
+                if !input.is_passed_over() {
+                    on_file(result.bytes_read);
+                }
                 if let Some(read) = result.activity.take() {
                     match &mut activity {
                         Some(activity) => activity.absorb(read),
@@ -298,8 +300,7 @@ pub(crate) fn read_files(
     }
     // A path that could not be walked, as discovery gives it: once, however many partials
     // (or the run itself) found it so.
-    errors.sort_by(|a, b| a.path().cmp(b.path()));
-    errors.dedup_by(|later, earlier| later.path() == earlier.path());
+    crate::read::discover::once_per_path(&mut errors);
     activities.extend(partial_activity.into_iter().flatten());
     let files = entries
         .into_iter()

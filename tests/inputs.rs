@@ -190,6 +190,61 @@ fn what_is_passed_over_or_cannot_be_walked_counts_once() {
     ] {
         assert_eq!(summary(inputs), direct, "{inputs:?}");
     }
+
+    // A review's (session 31): a folder named twice under two spellings is known by the
+    // smallest, whatever the order (the first given was walked alone); a link passed over
+    // counts as in the walk through a listing too (it took its target's identity there);
+    // the partial's closing line says date folders apart; a link loop met by two walks
+    // counts once.
+    let events = |args: &[&str]| {
+        let mut all = vec!["events", "-q"];
+        all.extend(args);
+        stdout(&run_in(dir.root.path(), &all, None))
+    };
+    assert_eq!(events(&["./logs", "logs"]), events(&["logs", "./logs"]));
+    assert!(events(&["logs", "./logs"]).contains(",./logs/AWSLogs/1/CloudTrail/"));
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("notes.txt", dir.path("logs/notes-link.txt")).unwrap();
+        let listed = run_in(dir.root.path(), &["list", "logs", "-o", "logs.list"], None);
+        assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+        let walked = summary(&["logs"]);
+        assert_eq!(summary(&["logs.list"]), walked);
+        assert!(
+            walked
+                .0
+                .contains("files skipped     4 (digest 1, symlink 1, not a log file name 2)"),
+            "{}",
+            walked.0
+        );
+        std::os::unix::fs::symlink("..", dir.path("logs/AWSLogs/loop")).unwrap();
+        let once = summary(&["-L", "logs"]);
+        assert_eq!(summary(&["-L", "logs", "logs/AWSLogs"]), once);
+    }
+    dir.write_gz(
+        "logs/AWSLogs/1/CloudTrail/us-east-1/2021/02/01/old.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, assume("old")),
+    );
+    let windowed = run_in(
+        dir.root.path(),
+        &[
+            "partial",
+            "summary",
+            "--since",
+            "2021-03-01",
+            "logs",
+            "-o",
+            "w.part",
+        ],
+        None,
+    );
+    let said = stderr(&windowed);
+    assert!(
+        said.contains(
+            " skipped, 0 failed, 1 date folder outside the window; partial for summary: "
+        ),
+        "{said}"
+    );
 }
 
 /// No log file read and none failed: the empty output is said, even with `-q`, with why
@@ -280,9 +335,18 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
         br#"{"Records":[{"eventName":"AssumeRole","eventID":"a","eventID":"b"}]}"#,
     );
     dir.write_gz("bomb.json.gz", &" ".repeat(200_000));
+    // An accounts file named among the logs (a slip for --accounts) is said to be one.
+    dir.write("accounts.csv", b"id,name\n111111111111,prod\n");
     let output = run_in(
         dir.root.path(),
-        &["events", "--max-file-size", "100K", ".", "missing.json"],
+        &[
+            "events",
+            "--max-file-size",
+            "100K",
+            ".",
+            "missing.json",
+            "accounts.csv",
+        ],
         None,
     );
     assert_eq!(output.status.code(), Some(1));
@@ -306,9 +370,12 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
             "trailmask: ./truncated.json.gz: truncated gzip: incomplete deflate stream; \
              salvaged {salvaged} complete records before the damage"
         ),
+        "trailmask: accounts.csv: not JSON (it begins with `id,name`); an accounts file? give it \
+         as --accounts FILE"
+            .to_owned(),
         "trailmask: missing.json: cannot read: No such file or directory (os error 2)".to_owned(),
         format!(
-            "trailmask: 1 file read, 0 skipped, 6 failed; {} role assumptions",
+            "trailmask: 1 file read, 0 skipped, 7 failed; {} role assumptions",
             salvaged + 3
         ),
     ];

@@ -343,7 +343,10 @@ fn frame(
     }
     // No bar over a terminal being typed into: its redraws would clear the line being typed.
     let progress = (!plan.quiet && !typed && io::stderr().is_terminal()).then(reading_bar);
-    let files_found = inputs.found.inputs.len() as u64;
+    // The files to open: what discovery passed over is counted apart, in the closing line.
+    let files_found = (inputs.found.inputs.iter())
+        .filter(|input| !input.is_passed_over())
+        .count() as u64;
     let files_of = |done: u64| format!("{done} of {}", plural(files_found, "file"));
     if let Some(bar) = &progress {
         bar.set_message(files_of(0));

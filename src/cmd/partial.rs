@@ -13,6 +13,7 @@ use crate::output::Output;
 use crate::partial::write::{Counts, write};
 use crate::partial::{Expect, Header};
 use crate::plan::Plan;
+use crate::read::decode::SkipReason;
 use crate::read::file::FileStatus;
 use crate::read::s3;
 use crate::scan::FilesRead;
@@ -58,18 +59,26 @@ pub(super) fn finish(
     output: Output,
     stderr: &mut dyn Write,
 ) -> ExitCode {
-    let (mut skipped, folders) =
-        super::skipped_files_and_folders(read.skipped.iter().map(|reason| (reason, &1)));
     let mut files_read = 0u64;
     let mut failed_files = Vec::new();
+    let mut passed_over: Vec<SkipReason> = read.skipped.clone();
     for (_, result) in &read.files {
         match &result.status {
             FileStatus::Read => files_read += 1,
-            FileStatus::Skipped(_) => skipped += 1,
+            FileStatus::Skipped(reason) => passed_over.push(*reason),
             FileStatus::Failed(error) => failed_files.push(error),
             FileStatus::NotRead => {}
         }
     }
+    // Date folders outside the window are said apart, as the command says them.
+    let (skipped, folders) =
+        super::skipped_files_and_folders(passed_over.iter().map(|reason| (reason, &1)));
+    // The date folders a partial holds (to count them once) are not files.
+    let folders_held = (read.files.iter())
+        .filter(|(_, result)| {
+            matches!(result.status, FileStatus::Skipped(SkipReason::OutsideDates))
+        })
+        .count() as u64;
     failed_files.sort_by(|a, b| a.path().cmp(b.path()));
     // As the command orders them: discovery's errors, then the files' by path, all sorted
     // by path (a stable sort), an S3 bucket's refused objects as one line (s3::collapse).
@@ -115,7 +124,7 @@ pub(super) fn finish(
             skipped,
             failed_count,
             super::folders_outside(folders),
-            plural(counts.files, "file"),
+            plural(counts.files - folders_held, "file"),
             counts.kept_records,
         );
         if expect.interest == crate::read::decode::Interest::Activity {

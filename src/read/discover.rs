@@ -48,6 +48,17 @@ pub enum Input {
     },
 }
 
+impl Input {
+    /// True for an entry discovery passed over (a digest, another name, a link, a date
+    /// folder outside the window): never opened.
+    pub fn is_passed_over(&self) -> bool {
+        matches!(
+            self,
+            Input::File { skip: Some(_), .. } | Input::Object { skip: Some(_), .. }
+        )
+    }
+}
+
 /// The days whose S3 folders may hold wanted events (inclusive, slack already added).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DayWindow {
@@ -97,8 +108,6 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     let mut found = Discovery::default();
     let mut files = Vec::new();
     let mut objects = Vec::new();
-    // A folder named twice (`logs logs/`) is walked once.
-    let mut folders_walked = Vec::new();
     for root in paths {
         if let Some(url) = root.to_str().filter(|_| s3::is_s3(root)) {
             objects.push(url);
@@ -126,7 +135,13 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                             found.inputs.push(Input::Object { url, size, skip });
                             continue;
                         }
-                        let metadata = std::fs::metadata(&path).ok();
+                        // An entry passed over is known as the walk knew it (a link by its own
+                        // identity, not its target's); a file to read by what it is.
+                        let metadata = if skip.is_some() {
+                            std::fs::symlink_metadata(&path).ok()
+                        } else {
+                            std::fs::metadata(&path).ok()
+                        };
                         // As inside a walked folder: a pipe or a device is never opened (a
                         // pipe would wait for a writer forever).
                         let skip = match &metadata {
@@ -153,16 +168,8 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
             continue;
         }
         // A link named as the root is followed either way (as `follow_root_links`).
-        if let Some(metadata) = std::fs::metadata(root)
-            .ok()
-            .filter(std::fs::Metadata::is_dir)
-        {
-            let identity = file_identity(root, Some(&metadata));
-            if folders_walked.contains(&identity) {
-                continue;
-            }
-            folders_walked.push(identity);
-        }
+        // A folder named twice (`logs logs/`) is walked twice: what it holds is then known
+        // by its identity, kept once under its smallest name whatever the order given.
         let walked = if !follow && root.is_dir() {
             walk_in_parallel(root, window)
         } else {
@@ -178,8 +185,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     files.sort();
     files.dedup_by(|later, earlier| later.identity == earlier.identity);
     for file in files {
-        // Only a file that is read is an input `-o` must not write over.
-        if file.skip.is_none() {
+        // `-o` must not write over a log, nor a digest (the trail's integrity evidence); over
+        // another entry passed over it may.
+        if matches!(file.skip, None | Some(SkipReason::Digest)) {
             found.identities.push((file.identity, file.path.clone()));
         }
         found.inputs.push(Input::File {
@@ -209,11 +217,15 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     found
         .identities
         .dedup_by(|later, earlier| later.0 == earlier.0);
-    found.errors.sort_by(|a, b| a.path().cmp(b.path()));
+    once_per_path(&mut found.errors);
     found
-        .errors
-        .dedup_by(|later, earlier| later.path() == earlier.path());
-    found
+}
+
+/// Paths that could not be walked, sorted, each once (a path named twice, or met by several
+/// runs whose partials are merged, is one error line).
+pub(crate) fn once_per_path(errors: &mut Vec<InputError>) {
+    errors.sort_by(|a, b| a.path().cmp(b.path()));
+    errors.dedup_by(|later, earlier| later.path() == earlier.path());
 }
 
 /// A file found by a walk (one it passes over among them, with the reason), before the same
@@ -262,9 +274,9 @@ impl Walked {
         self.note(path, skip, metadata);
     }
 
-    /// An entry the walk passes over for `skip` (a link not followed, a pipe or a device),
-    /// or a file, with its own metadata: known by its identity, as files are, so that an
-    /// entry two walks reach counts once.
+    /// An entry the walk passes over for `skip` (a link not followed or a loop, a pipe or a
+    /// device, a date folder outside the window), or a file, with its own metadata: known by
+    /// its identity, as files are, so that an entry two walks reach counts once.
     fn note(&mut self, path: &Path, skip: Option<SkipReason>, metadata: Option<std::fs::Metadata>) {
         // The size of a regular file only: a folder's, a link's or a device's says nothing
         // of logs.
@@ -364,7 +376,15 @@ fn walk_with_walkdir(root: &Path, follow: bool, window: DayWindow) -> Walked {
             Ok(entry) => entry,
             Err(error) => {
                 if error.loop_ancestor().is_some() {
-                    walked.skipped.push(SkipReason::Symlink);
+                    // Known by its path's own identity, as a link passed over is: a loop two
+                    // walks meet counts once.
+                    match error.path() {
+                        Some(path) => {
+                            let metadata = std::fs::symlink_metadata(path).ok();
+                            walked.note(path, Some(SkipReason::Symlink), metadata);
+                        }
+                        None => walked.skipped.push(SkipReason::Symlink),
+                    }
                 } else {
                     let path = error.path().unwrap_or(root).to_path_buf();
                     let source = error
