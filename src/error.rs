@@ -38,8 +38,9 @@ pub enum InputError {
     /// The content is not JSON at all (it does not begin with `{` or `[`): `start` is what it
     /// begins with.
     #[error(
-        "{path}: not JSON (it begins with `{}`)",
-        crate::export::table::printable(start)
+        "{path}: not JSON (it begins with `{}`){}",
+        crate::export::table::printable(start),
+        accounts_hint(start)
     )]
     NotJson { path: PathBuf, start: String },
     /// The content is not valid JSON (or too deeply nested).
@@ -136,6 +137,17 @@ impl InputError {
             InputError::Recorded { unreachable, .. } => *unreachable,
             _ => false,
         }
+    }
+}
+
+/// A hint after "not JSON" for a file that begins as an accounts file does (`id,name`): named
+/// among the logs where `--accounts FILE` was meant.
+fn accounts_hint(start: &str) -> &'static str {
+    let head = start.trim_start_matches('\u{feff}').trim_start();
+    if (head.get(..7)).is_some_and(|id_name| id_name.eq_ignore_ascii_case("id,name")) {
+        "; an accounts file? give it as --accounts FILE"
+    } else {
+        ""
     }
 }
 

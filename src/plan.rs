@@ -208,7 +208,8 @@ pub(crate) fn glob(flag: &'static str, pattern: &str) -> Result<globset::GlobMat
         })
 }
 
-/// An RFC 3339 time, a date (its start, or its end when `end_of_day`), or an age before `now`.
+/// An RFC 3339 time (UTC without a zone), a date or a time to the minute (its start, or its
+/// end when `end_of_day`), or an age before `now`.
 pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<DateTime<Utc>> {
     let value = value.trim();
     if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
@@ -223,13 +224,19 @@ pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<D
         return Some(time);
     }
     // A time to the minute, as people type it (`2024-05-08T10:00`, with `Z` or without: UTC,
-    // as a time without a zone is everywhere in trailmask).
+    // as a time without a zone is everywhere in trailmask); as a date does, it ends at the
+    // end of that minute.
     let minute = value.strip_suffix(['Z', 'z']).unwrap_or(value);
     if let Some(time) = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         .iter()
         .find_map(|format| chrono::NaiveDateTime::parse_from_str(minute, format).ok())
     {
-        return Some(time.and_utc());
+        let start = time.and_utc();
+        return Some(if end_of_day {
+            start + TimeDelta::minutes(1) - TimeDelta::nanoseconds(1)
+        } else {
+            start
+        });
     }
     let split = value.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = value.split_at(split);
@@ -282,11 +289,17 @@ mod tests {
             show("2020-12-20T11:55:50Z", false).as_deref(),
             Some("2020-12-20T11:55:50Z")
         );
-        // To the minute, as people type it: the instant itself, UTC (session 31).
+        // To the minute, as people type it: UTC, from its start, or to its end as a date is
+        // (session 31).
         for typed in ["2020-12-20T11:55", "2020-12-20T11:55Z", "2020-12-20 11:55"] {
             assert_eq!(
-                show(typed, true).as_deref(),
+                show(typed, false).as_deref(),
                 Some("2020-12-20T11:55:00Z"),
+                "{typed}"
+            );
+            assert_eq!(
+                show(typed, true).as_deref(),
+                Some("2020-12-20T11:55:59.999999999Z"),
                 "{typed}"
             );
         }

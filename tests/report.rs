@@ -245,9 +245,10 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     // Session 31: the roles that services enter in one layer step right one below the other,
     // and the services are dealt out in the order of where their lines go, so that no line
     // from a service runs through any node (ec2's line crossed two roles stacked above its
-    // own): 17 lines through nodes fell to 13.
+    // own): 17 lines through nodes fell to 13. A line that still runs through a node bends
+    // around it, on the side where the bend crosses fewest: 13 fell to 5.
     let through = shown["edges_through_nodes"].as_array().unwrap();
-    assert!(through.len() <= 15, "{through:#?}");
+    assert!(through.len() <= 8, "{through:#?}");
     let service = |id: &Value| id.as_str().unwrap().starts_with("aws-service:");
     assert!(!through.iter().any(|x| service(&x[0])), "{through:#?}");
 
@@ -401,8 +402,10 @@ fn the_account_level_is_a_box_per_account() {
             "333333333333\n1 hand-over inside to lambda.amazonaws.com (1 refused)",
         ],
     );
+    // The arrow from 333333333333 to 555555555555 ran through the box between them, and read
+    // as one from 111111111111: it bends around it (4 lines through nodes fell to none).
     let through = shown["edges_through_nodes"].as_array().unwrap();
-    assert!(through.len() <= 5, "{through:#?}");
+    assert!(through.len() <= 1, "{through:#?}");
 }
 
 /// The hand-overs of tests/passrole_graph.rs's trail in the page: each hand-over edge drawn

@@ -24,8 +24,13 @@
   const BOX_PAD = 12;
   const BOX_LABEL = 18;
   const BLOCK_GAP = 70;
-  // Room between a role that services enter and the line to the next one below it.
+  // Room between a role that services enter and the line to the next one below it, and the
+  // most steps of such a staircase (past a handful, a diagonal across the page reads worse
+  // than the lines that cross a column).
   const STAIR_GAP = 24;
+  const STAIR_MAX = 6;
+  // The most edges for which lines that run through a node bend around it.
+  const DETOUR_MAX_EDGES = 1000;
   const BLOCK_ASPECT = 1.4;
   const TARGET_ASPECT = 1.75;
   // The most AWS services side by side in a row of their block.
@@ -211,13 +216,13 @@
       // above every layer.
       sweep(cells, near, (v) => [-fromServices[v], fromServices[v]]);
       // The roles of a layer that services enter, on top after the sweep: each one after the
-      // first steps right of the one above it by half that one's width (a column of them made
-      // every line from the services but the first cross the roles above its own). `stairs[r]`
-      // holds those steps' offsets, one a role.
+      // first (up to STAIR_MAX) steps right of the one above it by half that one's width (a
+      // column of them made every line from the services but the first cross the roles above
+      // its own). `stairs[r]` holds those steps' offsets, one a role.
       const stairs = cells.map((cell) => {
         if (names[b] === '') return [];
         const offsets = [];
-        for (let p = 0; p < cell.length && fromServices[cell[p]] > 0; p++) {
+        for (let p = 0; p < Math.min(cell.length, STAIR_MAX) && fromServices[cell[p]] > 0; p++) {
           offsets.push(p === 0 ? 0 : offsets[p - 1] + sizes[cell[p - 1]].w / 2 + STAIR_GAP);
         }
         return offsets.length >= 2 ? offsets : [];
@@ -518,8 +523,10 @@
       if (g) item.parent = GROUP_PREFIX + g;
       elements.push({ group: 'nodes', data: item, position: positions[i] });
     });
+    const detours = detoursAround(positions, sizes);
     graphEdges.forEach((edge, i) => {
       if (!nodeById.has(edge.source) || !nodeById.has(edge.target) || isOwn(edge)) return;
+      const detour = detours.get(i);
       elements.push({
         group: 'edges',
         data: {
@@ -532,10 +539,106 @@
           external: !!edge.external,
           failedOnly: edge.successes === 0,
           handOver: isHandOver(edge),
+          ...(detour === undefined ? {} : { detour }),
         },
       });
     });
     return elements;
+  }
+
+  // Edges whose straight line runs through another node (three boxes in a row, a role
+  // between two others): each may bend around the node it meets nearest its middle, on
+  // either side, by a curve through one control point at `detour` model pixels from the
+  // line's middle (cytoscape's `control-point-distances`: to the right of the line from
+  // source to target). Of the straight line and the two bends, the one that runs through the
+  // fewest nodes is drawn (the straight line on a tie). Edge index -> distance.
+  function detoursAround(positions, sizes) {
+    const index = new Map(graphNodes.map((node, i) => [node.id, i]));
+    const boxes = positions.map((p, v) => ({ x: p.x, y: p.y, hw: sizes[v].w / 2 + 4, hh: sizes[v].h / 2 + 4 }));
+    // How many boxes (but the ends') the path through `points` runs through: those that
+    // overlap its bounding box are tried piece by piece (a large graph has thousands).
+    const blocked = (points, s, t) => {
+      const xs = points.map((p) => p.x);
+      const ys = points.map((p) => p.y);
+      const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+      let count = 0;
+      boxes.forEach((box, v) => {
+        if (v === s || v === t || box.x + box.hw < x0 || box.x - box.hw > x1 || box.y + box.hh < y0 || box.y - box.hh > y1) return;
+        if (points.some((p, k) => k > 0 && segmentMeetsBox(points[k - 1], p, box))) count++;
+      });
+      return count;
+    };
+    const detours = new Map();
+    // Past a thousand edges, lines cross nodes by the thousand whatever bends: the time the
+    // bends take (seconds at 4,000 edges) buys nothing.
+    if (graphEdges.length > DETOUR_MAX_EDGES) return detours;
+    graphEdges.forEach((edge, e) => {
+      const s = index.get(edge.source);
+      const t = index.get(edge.target);
+      if (s === undefined || t === undefined || s === t) return;
+      const a = positions[s];
+      const b = positions[t];
+      const dx = b.x - a.x;
+      const dy = b.y - a.y;
+      const length = Math.hypot(dx, dy);
+      if (length < 1) return;
+      // The node met nearest the middle: where along the line its centre falls, how far to
+      // the right of it, and its half-extent across it.
+      let nearest = null;
+      boxes.forEach((box, v) => {
+        if (v === s || v === t) return;
+        const along = ((box.x - a.x) * dx + (box.y - a.y) * dy) / (length * length);
+        if (along <= 0.02 || along >= 0.98) return;
+        const off = ((box.x - a.x) * -dy + (box.y - a.y) * dx) / length;
+        const reach = (Math.abs(dy) * box.hw + Math.abs(dx) * box.hh) / length;
+        if (Math.abs(off) >= reach) return;
+        const weight = Math.abs(along - 0.5);
+        if (!nearest || weight < nearest.weight) nearest = { along, off, reach, weight };
+      });
+      if (!nearest) return;
+      const { along, off, reach } = nearest;
+      // A quadratic curve is 2·along·(1−along) of its control point's distance off the line
+      // at `along`: clear the node by 10 px.
+      const spread = 2 * along * (1 - along);
+      const curve = (distance) => {
+        const c = { x: (a.x + b.x) / 2 - (dy / length) * distance, y: (a.y + b.y) / 2 + (dx / length) * distance };
+        const points = [];
+        for (let k = 0; k <= 24; k++) {
+          const q = k / 24;
+          const u = 1 - q;
+          points.push({ x: u * u * a.x + 2 * u * q * c.x + q * q * b.x, y: u * u * a.y + 2 * u * q * c.y + q * q * b.y });
+        }
+        return points;
+      };
+      let best = { distance: 0, crossed: blocked([a, b], s, t) };
+      for (const distance of [(off + reach + 10) / spread, (off - reach - 10) / spread]) {
+        if (Math.abs(distance) > 400) continue;
+        const crossed = blocked(curve(distance), s, t);
+        if (crossed < best.crossed) best = { distance, crossed };
+      }
+      if (best.distance !== 0) detours.set(e, Math.round(best.distance));
+    });
+    return detours;
+  }
+
+  // True when the segment a-b runs through the box (centre x, y; half-extents hw, hh):
+  // Liang-Barsky clipping.
+  function segmentMeetsBox(a, b, box) {
+    let t0 = 0;
+    let t1 = 1;
+    const dx = b.x - a.x;
+    const dy = b.y - a.y;
+    const clips = [[-dx, a.x - (box.x - box.hw)], [dx, box.x + box.hw - a.x], [-dy, a.y - (box.y - box.hh)], [dy, box.y + box.hh - a.y]];
+    for (const [q, r] of clips) {
+      if (q === 0) {
+        if (r < 0) return false;
+      } else {
+        const t = r / q;
+        if (q < 0) t0 = Math.max(t0, t);
+        else t1 = Math.min(t1, t);
+      }
+    }
+    return t0 < t1;
   }
 
   const KIND_STYLE = {
@@ -624,6 +727,10 @@
           'text-background-padding': '1px',
           'min-zoomed-font-size': 7,
         },
+      },
+      {
+        selector: 'edge[detour]',
+        style: { 'curve-style': 'unbundled-bezier', 'control-point-distances': 'data(detour)', 'control-point-weights': 0.5 },
       },
       { selector: 'edge[?cross]', style: { width: 2.5, 'line-color': '#d6336c', 'target-arrow-color': '#d6336c', color: '#d6336c' } },
       { selector: 'edge[?external]', style: { width: 3.5, 'line-color': '#c00000', 'target-arrow-color': '#c00000', color: '#c00000' } },
@@ -1205,27 +1312,28 @@
         cy.edges().filter((e) => !e.hasClass('hidden')).forEach((e) => {
           const a = e.source().position();
           const b = e.target().position();
+          // The line as drawn: straight, or a detour's curve (in 24 pieces).
+          let path = [a, b];
+          const control = e.data('detour') !== undefined ? (e.controlPoints() || [])[0] : undefined;
+          if (control) {
+            path = [];
+            for (let k = 0; k <= 24; k++) {
+              const t = k / 24;
+              const u = 1 - t;
+              path.push({ x: u * u * a.x + 2 * u * t * control.x + t * t * b.x, y: u * u * a.y + 2 * u * t * control.y + t * t * b.y });
+            }
+          }
           nodes.forEach((n) => {
             if (n.id() === e.source().id() || n.id() === e.target().id()) return;
             const p = n.position();
             const hw = n.width() / 2 - 1;
             const hh = n.height() / 2 - 1;
-            // The segment a-b against the box (Liang-Barsky clipping).
-            let t0 = 0;
-            let t1 = 1;
-            const dx = b.x - a.x;
-            const dy = b.y - a.y;
-            const clips = [[-dx, a.x - (p.x - hw)], [dx, p.x + hw - a.x], [-dy, a.y - (p.y - hh)], [dy, p.y + hh - a.y]];
-            for (const [q, r] of clips) {
-              if (q === 0) {
-                if (r < 0) return;
-              } else {
-                const t = r / q;
-                if (q < 0) t0 = Math.max(t0, t);
-                else t1 = Math.min(t1, t);
+            for (let k = 1; k < path.length; k++) {
+              if (segmentMeetsBox(path[k - 1], path[k], { x: p.x, y: p.y, hw, hh })) {
+                through.push([e.data('source'), e.data('target'), n.id()]);
+                return;
               }
             }
-            if (t0 < t1) through.push([e.data('source'), e.data('target'), n.id()]);
           });
         });
         return through;
