@@ -84,8 +84,9 @@ pub struct Discovery {
     /// Entries passed over that have no path: those of listings written before entries
     /// carried theirs, and link loops.
     pub skipped: Vec<SkipReason>,
-    /// What each input file that is read is, with the path it is read by (`<stdin>` for
-    /// standard input redirected from a file), sorted.
+    /// What each log file (and digest) among the inputs is, with the path it is read by
+    /// (`<stdin>` for standard input redirected from a file), sorted: what `-o` must not
+    /// write over.
     pub identities: Vec<(FileIdentity, PathBuf)>,
 }
 
