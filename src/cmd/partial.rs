@@ -62,10 +62,15 @@ pub(super) fn finish(
     let mut files_read = 0u64;
     let mut failed_files = Vec::new();
     let mut passed_over: Vec<SkipReason> = read.skipped.clone();
+    // The date folders a partial holds (to count them once) are not files.
+    let mut folders_held = 0u64;
     for (_, result) in &read.files {
         match &result.status {
             FileStatus::Read => files_read += 1,
-            FileStatus::Skipped(reason) => passed_over.push(*reason),
+            FileStatus::Skipped(reason) => {
+                folders_held += u64::from(*reason == SkipReason::OutsideDates);
+                passed_over.push(*reason);
+            }
             FileStatus::Failed(error) => failed_files.push(error),
             FileStatus::NotRead => {}
         }
@@ -73,12 +78,6 @@ pub(super) fn finish(
     // Date folders outside the window are said apart, as the command says them.
     let (skipped, folders) =
         super::skipped_files_and_folders(passed_over.iter().map(|reason| (reason, &1)));
-    // The date folders a partial holds (to count them once) are not files.
-    let folders_held = (read.files.iter())
-        .filter(|(_, result)| {
-            matches!(result.status, FileStatus::Skipped(SkipReason::OutsideDates))
-        })
-        .count() as u64;
     failed_files.sort_by(|a, b| a.path().cmp(b.path()));
     // As the command orders them: discovery's errors, then the files' by path, all sorted
     // by path (a stable sort), an S3 bucket's refused objects as one line (s3::collapse).
