@@ -549,6 +549,23 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
             .any(|l| l.contains("/CloudTrail/") && l.contains("/2020/12/20/")),
         "a pruned folder was listed: {listings:#?}"
     );
+    // A pruned day named as well is read from there, and not also counted unread (as on disk).
+    let day = "sample-logs/AWSLogs/o-a1b2c3d4e5/333333333333/CloudTrail/us-east-1/2020/12/20";
+    for day_root in [format!("s3://window/{day}/"), format!("s3://window/{day}")] {
+        let roots = ["s3://window/sample-logs/", day_root.as_str()];
+        let from_s3 = moto.run(&[&["summary"][..], &window, &roots].concat());
+        let on_disk = run(&[&["summary"][..], &window, &["sample-logs/", day]].concat());
+        assert!(
+            stdout(&from_s3).contains("date folders      5 not read (outside --since/--until)\n"),
+            "{}",
+            stdout(&from_s3)
+        );
+        assert_eq!(
+            before_elapsed(&stdout(&from_s3)),
+            before_elapsed(&stdout(&on_disk))
+        );
+        assert_eq!(stderr(&from_s3), stderr(&on_disk));
+    }
 }
 
 /// An S3 endpoint that misbehaves as S3 does under load: the first listing is a 500, the first

@@ -402,6 +402,43 @@ fn since_prunes_date_folders_before_reading() {
     );
 }
 
+/// A date folder outside the window that is named as well is read from there, and is not
+/// also counted among the folders left unread: named as itself or through its month, and in
+/// any order.
+#[test]
+fn a_pruned_date_folder_named_as_a_root_is_read_not_counted_unread() {
+    let month = "sample-logs/AWSLogs/o-a1b2c3d4e5/333333333333/CloudTrail/us-east-1/2020/12";
+    let day = format!("{month}/20/");
+    let day_by_its_month = format!("{month}/../12/20");
+    let window = ["summary", "--since", "2020-12-22T12:00:00Z"];
+    for roots in [
+        ["sample-logs", day.as_str()],
+        [day.as_str(), "sample-logs"],
+        ["sample-logs", day_by_its_month.as_str()],
+    ] {
+        let output = run(&[&window[..], &roots].concat());
+        let printed = stdout(&output);
+        let summary = before_elapsed(&printed);
+        // The 14 files of the window and the named folder's one file (5 records).
+        assert!(
+            summary.starts_with(concat!(
+                "files read        15\n",
+                "files skipped     2 (digest 1, not a log file name 1)\n",
+                "date folders      5 not read (outside --since/--until)\n",
+                "files failed      0\n",
+                "records scanned   48\n",
+            )),
+            "{roots:?}: {summary}"
+        );
+        assert_eq!(
+            stderr(&output),
+            "trailmask: 15 files read, 2 skipped, 0 failed, 5 date folders outside the window; \
+             2 role assumptions\n",
+            "{roots:?}"
+        );
+    }
+}
+
 /// Files named so that later hops sort (and are read) before the hops that created their
 /// sessions: the chains come out the same.
 #[test]

@@ -109,6 +109,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     let mut found = Discovery::default();
     let mut files = Vec::new();
     let mut objects = Vec::new();
+    // The folders named and those they lie in: a walk that passes over one of them (a date
+    // folder outside the window, a link) does not pass over what another root reads.
+    let mut named_folders = Vec::new();
     for root in paths {
         if let Some(url) = root.to_str().filter(|_| s3::is_s3(root)) {
             objects.push(url);
@@ -171,6 +174,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         // A link named as the root is followed either way (as `follow_root_links`).
         // A folder named twice (`logs logs/`) is walked twice: what it holds is then known
         // by its identity, kept once under its smallest name whatever the order given.
+        if root.is_dir() {
+            named_folders.extend(folder_and_ancestors(root));
+        }
         let walked = if !follow && root.is_dir() {
             walk_in_parallel(root, window)
         } else {
@@ -185,6 +191,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     // name, so the choice does not depend on order.
     files.sort();
     files.dedup_by(|later, earlier| later.identity == earlier.identity);
+    named_folders.sort();
+    files
+        .retain(|file| file.skip.is_none() || named_folders.binary_search(&file.identity).is_err());
     for file in files {
         // `-o` must not write over a log, nor a digest (the trail's integrity evidence); over
         // another entry passed over it may.
@@ -203,6 +212,15 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         found.errors.extend(listed.errors);
         found.skipped.extend(listed.skipped);
     }
+    // A date folder a root lies in is walked from there: not one passed over.
+    found.inputs.retain(|input| match input {
+        Input::Object {
+            url,
+            skip: Some(SkipReason::OutsideDates),
+            ..
+        } => !objects.iter().any(|root| s3::lies_in(root, url)),
+        _ => true,
+    });
     // An object listed twice (by two overlapping prefixes, a listing, or a store that
     // repeats a key, perhaps with another size) is read once: as its first entry in sort
     // order, so the choice does not depend on order.
@@ -220,6 +238,25 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         .dedup_by(|later, earlier| later.0 == earlier.0);
     once_per_path(&mut found.errors);
     found
+}
+
+/// The identities of the folder `root` and of every folder it lies in, both as it is spelled
+/// (a link among its components is known as the link a walk passes over) and as it resolves.
+fn folder_and_ancestors(root: &Path) -> Vec<FileIdentity> {
+    let identity = |path: &Path, metadata: std::io::Result<std::fs::Metadata>| {
+        metadata
+            .ok()
+            .map(|metadata| file_identity(path, Some(&metadata)))
+    };
+    let spelled = root
+        .ancestors()
+        .filter(|path| !path.as_os_str().is_empty())
+        .filter_map(|path| identity(path, std::fs::symlink_metadata(path)));
+    let resolved = std::fs::canonicalize(root).ok();
+    let resolved = (resolved.iter())
+        .flat_map(|path| path.ancestors())
+        .filter_map(|path| identity(path, std::fs::metadata(path)));
+    spelled.chain(resolved).collect()
 }
 
 /// Paths that could not be walked, sorted, each once (a path named twice, or met by several

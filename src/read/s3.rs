@@ -191,6 +191,16 @@ fn parse_root(arg: &str) -> Option<(&str, &str)> {
     valid.then_some((bucket, prefix))
 }
 
+/// True when the root `s3://bucket/prefix` names the folder `folder` (a key ending in `/`,
+/// as a listing gives folders) or something in it.
+pub(super) fn lies_in(root: &str, folder: &ObjectUrl) -> bool {
+    let Some((bucket, prefix)) = parse_root(root) else {
+        return false;
+    };
+    let named = prefix.strip_prefix(folder.key.as_str());
+    *folder.bucket == *bucket && (named.is_some() || folder.key.strip_suffix('/') == Some(prefix))
+}
+
 /// Most listing requests in flight at once (one per folder).
 const LIST_CONCURRENCY: usize = 16;
 
