@@ -98,7 +98,29 @@ impl<'e> KnownRoles<'e> {
 /// changed. Costs one pass counting distinct spellings (borrowed, no allocation per event);
 /// when no role has two spellings, as in most trails without paths, nothing more.
 pub fn canonical_roles(events: &mut [Box<RoleAssumption>]) -> usize {
-    let renames = renames(events);
+    let renames = renames(events, std::iter::empty());
+    rename(events, &renames)
+}
+
+/// As [`canonical_roles`], with `issuers` among the spellings AWS vouched for: the session
+/// issuers that calls name (`activity` reads them; AWS wrote them), so a role whose path only
+/// a call's session shows is named with it. Costs nothing more when no issuer is a spelling
+/// the events lack.
+pub fn canonical_roles_with_issuers<'i>(
+    events: &mut [Box<RoleAssumption>],
+    issuers: impl Iterator<Item = &'i str> + Clone,
+) -> usize {
+    let spelled: std::collections::HashSet<&str> =
+        events.iter().flat_map(|event| mentions(event)).collect();
+    if issuers.clone().all(|issuer| spelled.contains(issuer)) {
+        return 0;
+    }
+    let renames = renames(events, issuers);
+    rename(events, &renames)
+}
+
+/// Rewrites the role ARNs of `events` that `renames` renames; returns how many events changed.
+fn rename(events: &mut [Box<RoleAssumption>], renames: &HashMap<String, String>) -> usize {
     if renames.is_empty() {
         return 0;
     }
@@ -122,13 +144,22 @@ pub fn canonical_roles(events: &mut [Box<RoleAssumption>]) -> usize {
     changed
 }
 
-/// Each spelling that is not its role's canonical ARN, with the canonical one.
-fn renames(events: &[Box<RoleAssumption>]) -> HashMap<String, String> {
-    renames_of(events.iter().flat_map(|event| {
-        let named = mentions(event).map(|arn| (arn, false));
-        let vouched = vouched(event).map(|arn| (arn, true));
-        named.into_iter().chain(vouched)
-    }))
+/// Each spelling that is not its role's canonical ARN, with the canonical one; the
+/// `issuers` calls name vouch as the events' own do.
+fn renames<'i>(
+    events: &[Box<RoleAssumption>],
+    issuers: impl Iterator<Item = &'i str>,
+) -> HashMap<String, String> {
+    renames_of(
+        events
+            .iter()
+            .flat_map(|event| {
+                let named = mentions(event).map(|arn| (arn, false));
+                let vouched = vouched(event).map(|arn| (arn, true));
+                named.into_iter().chain(vouched)
+            })
+            .chain(issuers.map(|arn| -> (&str, bool) { (arn, true) })),
+    )
 }
 
 /// Each spelling among `spellings` that is not its role's canonical ARN, with the canonical

@@ -7,7 +7,7 @@
 
 use crate::activity::CallCounting;
 use crate::activity::aggregate::{Activity, CallAggregate, merge as merge_activity};
-use crate::canon::canonical_roles;
+use crate::canon::{canonical_roles, canonical_roles_with_issuers};
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
@@ -412,7 +412,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     // The calls' merge (activity) and the role assumptions' stages share nothing: they run
     // side by side, so the merge's one-thread parts overlap the stages (at 1M records on two
     // threads, ~130 ms for the stages and ~260 ms for the merge, one after the other before).
-    let ((events, duplicates, console_pairs), activity) = rayon::join(
+    let ((mut events, duplicates, console_pairs), activity) = rayon::join(
         || {
             let (mut events, duplicates) = dedupe(per_file, by_time);
             // One name per role, then one event per console switch (which matches the two
@@ -434,6 +434,12 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     scan.stats.duplicates = duplicates as u64;
     scan.stats.console_pairs = console_pairs as u64;
     if let Some(activity) = activity {
+        // The calls' session issuers are AWS's spellings too: a role whose path only a call
+        // shows (an Identity Center sign-in) is named with it, in every row alike.
+        let issuers = (activity.sessions.iter())
+            .map(|session| &*session.issuer_arn)
+            .filter(|issuer| !issuer.is_empty());
+        canonical_roles_with_issuers(&mut events, issuers);
         scan.activity = activity;
     }
     // A trail without hand-overs (most of the calls any command reads) costs nothing more.

@@ -1050,6 +1050,41 @@ fn a_session_whose_calls_name_other_issuers_keeps_the_role_its_arn_names() {
     }
 }
 
+/// Red-team (session 32): a session whose role assumption names its issuer without an ARN
+/// (as an Identity Center session's did) named its role without the path its sign-in's
+/// issuer wrote, so `--role 'team/*'` missed it. The calls' issuers are AWS's spellings too.
+#[test]
+fn a_role_path_only_a_call_names_is_the_role_s_name() {
+    let dev = || session("Dev", "nick", "ASIADEV1", "2026-03-01T10:00:00Z");
+    let mut sign_in = call(
+        "c1",
+        "10:00:30",
+        dev(),
+        "signin.amazonaws.com",
+        "ConsoleLogin",
+        "",
+        false,
+        "203.0.113.5",
+    );
+    sign_in["requestParameters"] = Value::Null;
+    let mut hop = assume("h1", "10:05:00", dev(), "Ops", "nick", "ASIAOPS9");
+    hop["userIdentity"]["sessionContext"]["sessionIssuer"] = json!({"type": "Role"});
+    for records in [[sign_in.clone(), hop.clone()], [hop, sign_in]] {
+        let dir = Dir::new();
+        dir.write("t.json", trail(&records).as_bytes());
+        assert_eq!(
+            out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
+            format!(
+                "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
+                 {},{ACCOUNT},1,(unknown),2,0,2,2026-03-01T10:00:30Z,2026-03-01T10:05:00Z\n",
+                role("team/Dev")
+            )
+        );
+        let found = out(&dir, &["activity", "-q", "--role", "team/*", "t.json"]);
+        assert_eq!(found.lines().count(), 2, "{found}");
+    }
+}
+
 /// A chain begun before the logs read: `--from` and `--origin` match the session whose hop is
 /// not read (by its role or its name) and what it chained into, as `--from` does for `events`
 /// and `chains`; `--depth` counts from the earliest hop read (the unread session at 0).
