@@ -214,11 +214,12 @@ pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<D
     let value = value.trim();
     if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         let start = date.and_hms_opt(0, 0, 0)?.and_utc();
-        return Some(if end_of_day {
-            start + TimeDelta::days(1) - TimeDelta::nanoseconds(1)
+        // The last day chrono knows ends within it: its next day would overflow.
+        return if end_of_day {
+            start.checked_add_signed(TimeDelta::days(1) - TimeDelta::nanoseconds(1))
         } else {
-            start
-        });
+            Some(start)
+        };
     }
     if let Some(time) = timefmt::parse(value) {
         return Some(time);
@@ -232,11 +233,11 @@ pub fn parse_time(value: &str, now: DateTime<Utc>, end_of_day: bool) -> Option<D
         .find_map(|format| chrono::NaiveDateTime::parse_from_str(minute, format).ok())
     {
         let start = time.and_utc();
-        return Some(if end_of_day {
-            start + TimeDelta::minutes(1) - TimeDelta::nanoseconds(1)
+        return if end_of_day {
+            start.checked_add_signed(TimeDelta::minutes(1) - TimeDelta::nanoseconds(1))
         } else {
-            start
-        });
+            Some(start)
+        };
     }
     let split = value.find(|c: char| !c.is_ascii_digit())?;
     let (number, unit) = value.split_at(split);
@@ -302,6 +303,14 @@ mod tests {
                 Some("2020-12-20T11:55:59.999999999Z"),
                 "{typed}"
             );
+        }
+        // The last day and minute chrono knows end within them (red-team, session 32: the
+        // end was reached through the next day, which overflowed, and the run aborted).
+        for (typed, end) in [
+            ("+262142-12-31", "+262142-12-31T23:59:59.999999999Z"),
+            ("+262142-12-31T23:59", "+262142-12-31T23:59:59.999999999Z"),
+        ] {
+            assert_eq!(show(typed, true).as_deref(), Some(end), "{typed}");
         }
         assert_eq!(show("2020-12-20T25:00", false), None);
         assert_eq!(show("7x", false), None);

@@ -20,10 +20,10 @@ use std::collections::{BTreeSet, VecDeque};
 /// a role or trust policy was made, or a policy changed in between).
 pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     let events = evidence.events;
-    // (identity, time, succeeded, index): refusals of the same second as a success count as
-    // before it (a second is CloudTrail's grain; the events' own order within one is their
-    // random ids').
-    let mut tried: Vec<(Cow<str>, DateTime<Utc>, bool, usize)> = (0..events.len())
+    // (identity, second, succeeded, time, index): refusals of the same second as a success
+    // count as before it (a second is CloudTrail's grain, also where a copy of the trail
+    // writes fractions; the events' own order within one is their random ids').
+    let mut tried: Vec<(Cow<str>, i64, bool, DateTime<Utc>, usize)> = (0..events.len())
         .filter(|&i| evidence.kept(i))
         .filter_map(|i| {
             let event = &events[i];
@@ -40,7 +40,9 @@ pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
             } else {
                 Cow::Borrowed(event.source())
             };
-            Some((who, event.event_time?, event.outcome != Outcome::Failure, i))
+            let time = event.event_time?;
+            let succeeded = event.outcome != Outcome::Failure;
+            Some((who, time.timestamp(), succeeded, time, i))
         })
         .collect();
     tried.sort_unstable();
@@ -49,7 +51,7 @@ pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     for attempts in tried.chunk_by(|a, b| a.0 == b.0) {
         // The refusals since the last success, within the window before the latest attempt.
         let mut pending: VecDeque<usize> = VecDeque::new();
-        for (_, time, _, index) in attempts {
+        for (_, _, _, time, index) in attempts {
             let Some(from) = time.checked_sub_signed(REFUSAL_WINDOW) else {
                 continue;
             };
@@ -100,8 +102,17 @@ fn burst(
     } else {
         format!(" ({})", codes.join(", "))
     };
-    let first = refused.front().and_then(|&i| events[i].event_time);
-    let span = match (first, won.event_time) {
+    // From the earliest to the latest attempt: refusals in the success's second count as
+    // before it, but may be written a fraction after it.
+    let times = || {
+        refused
+            .iter()
+            .map(|&i| events[i].event_time)
+            .chain([won.event_time])
+    };
+    let first = times().flatten().min();
+    let last = times().flatten().max();
+    let span = match (first, last) {
         (Some(first), Some(last)) => span_text(last - first),
         _ => String::new(),
     };
@@ -140,7 +151,7 @@ fn burst(
             won.event_name.as_str(),
         ),
         first_seen: first,
-        last_seen: won.event_time,
+        last_seen: last,
         count: refused.len() as u64,
         event_ids: proof(
             refused
