@@ -941,54 +941,43 @@ fn retries_of_the_role_that_then_let_it_in_are_medium() {
 /// (no request, no role in its message) is said so, not listed as an empty name.
 #[test]
 fn refusals_in_the_second_of_the_success_and_refusals_naming_no_role() {
-    let dir = logs(&[
-        refused(user("ci"), "14:00:00", &role("Fresh"), "m1"),
-        refused(user("ci"), "14:00:00", &role("Fresh"), "m2"),
-        refused(user("ci"), "14:00:00", &role("Fresh"), "m3"),
-        assume(
-            user("ci"),
-            "14:00:00",
-            &role("Fresh"),
-            "ci",
-            "ASIAC1",
-            "a-success",
+    // Times written with fractions (a copy of the trail, an export) too: the refusals of the
+    // success's second count as before it, and the finding spans them all (red-team, session
+    // 32: a success at .100 came before refusals at .500, and no finding was made).
+    let at = |fraction: &str| format!("2026-03-03T14:00:00{fraction}Z");
+    for ([m1, m2, m3, success], span) in [
+        (
+            ["", "", "", ""],
+            "2026-03-03T14:00:00Z,2026-03-03T14:00:00Z",
         ),
-    ]);
-    assert_eq!(
-        findings(&dir, &[]),
-        format!(
-            "{HEADER}49be409132251e4e,refusals-then-success,medium,\
-             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
-             (Fresh) within 0 s, then AssumeRole into Fresh succeeded (a role it had been \
-             refused)\",2026-03-03T14:00:00Z,2026-03-03T14:00:00Z,3,m1;m2;m3;a-success\n"
-        )
-    );
-    // Times written with fractions (a copy of the trail, an export): the refusals of the
-    // success's second count as before it too, and the finding spans them all (red-team,
-    // session 32: a success at .100 came before refusals at .500, and no finding was made).
-    let dir = logs(&[
-        refused(user("ci"), "2026-03-03T14:00:00.500Z", &role("Fresh"), "m1"),
-        refused(user("ci"), "2026-03-03T14:00:00.600Z", &role("Fresh"), "m2"),
-        refused(user("ci"), "2026-03-03T14:00:00.700Z", &role("Fresh"), "m3"),
-        assume(
-            user("ci"),
-            "2026-03-03T14:00:00.100Z",
-            &role("Fresh"),
-            "ci",
-            "ASIAC1",
-            "a-success",
+        (
+            [".500", ".600", ".700", ".100"],
+            "2026-03-03T14:00:00.100Z,2026-03-03T14:00:00.700Z",
         ),
-    ]);
-    assert_eq!(
-        findings(&dir, &[]),
-        format!(
-            "{HEADER}49be409132251e4e,refusals-then-success,medium,\
-             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
-             (Fresh) within 0 s, then AssumeRole into Fresh succeeded (a role it had been \
-             refused)\",2026-03-03T14:00:00.100Z,2026-03-03T14:00:00.700Z,3,\
-             m1;m2;m3;a-success\n"
-        )
-    );
+    ] {
+        let dir = logs(&[
+            refused(user("ci"), &at(m1), &role("Fresh"), "m1"),
+            refused(user("ci"), &at(m2), &role("Fresh"), "m2"),
+            refused(user("ci"), &at(m3), &role("Fresh"), "m3"),
+            assume(
+                user("ci"),
+                &at(success),
+                &role("Fresh"),
+                "ci",
+                "ASIAC1",
+                "a-success",
+            ),
+        ]);
+        assert_eq!(
+            findings(&dir, &[]),
+            format!(
+                "{HEADER}49be409132251e4e,refusals-then-success,medium,\
+                 arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on 1 role \
+                 (Fresh) within 0 s, then AssumeRole into Fresh succeeded (a role it had been \
+                 refused)\",{span},3,m1;m2;m3;a-success\n"
+            )
+        );
+    }
     let unnamed = |id: &str| {
         let mut record = refused(user("ci"), "14:00:00", &role("Fresh"), id);
         record["requestParameters"] = Value::Null;

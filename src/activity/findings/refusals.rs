@@ -18,12 +18,15 @@ use std::collections::{BTreeSet, VecDeque};
 /// nor end (or clear) a burst. High when the refusals tried other roles than the one that let it in (a
 /// search), medium when they were all retries of that role (IAM's eventual consistency after
 /// a role or trust policy was made, or a policy changed in between).
+/// A role assumption tried: who, in which second, whether it succeeded, when, and its index.
+type Attempt<'e> = (Cow<'e, str>, i64, bool, DateTime<Utc>, usize);
+
 pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     let events = evidence.events;
     // (identity, second, succeeded, time, index): refusals of the same second as a success
     // count as before it (a second is CloudTrail's grain, also where a copy of the trail
     // writes fractions; the events' own order within one is their random ids').
-    let mut tried: Vec<(Cow<str>, i64, bool, DateTime<Utc>, usize)> = (0..events.len())
+    let mut tried: Vec<Attempt> = (0..events.len())
         .filter(|&i| evidence.kept(i))
         .filter_map(|i| {
             let event = &events[i];
