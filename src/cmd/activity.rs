@@ -249,6 +249,7 @@ impl Rows for SessionRows<'_> {
                 "top_actions",
                 "source_ips",
                 "accounts",
+                "access_key",
             ],
         )
     }
@@ -287,6 +288,7 @@ impl IndexedRows for SessionRows<'_> {
                 Cell::List(top.iter().map(String::as_str).collect()),
                 Cell::List(addresses(session)),
                 Cell::List(accounts(session)),
+                Cell::Text(&session.access_key),
             ];
             with_account_name(self.1, &who.role_account, &cells, 3, emit)?;
         }
@@ -527,6 +529,7 @@ impl Rows for CallRows<'_> {
             "user_agent",
             "event_id",
             "log_file",
+            "access_key",
         ]
     }
 
@@ -564,6 +567,7 @@ impl IndexedRows for CallRows<'_> {
                 Cell::Text(&row.user_agent),
                 Cell::Text(&row.event_id),
                 Cell::Text(&row.log_file),
+                Cell::Text(&activity.sessions[index].access_key),
             ])?;
         }
         Ok(())
