@@ -7,7 +7,7 @@
 
 use crate::activity::CallCounting;
 use crate::activity::aggregate::{Activity, CallAggregate, merge as merge_activity};
-use crate::canon::{canonical_roles, canonical_roles_with_issuers};
+use crate::canon::{canonical_roles_spelled, canonical_roles_with_issuers};
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
@@ -412,12 +412,12 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     // The calls' merge (activity) and the role assumptions' stages share nothing: they run
     // side by side, so the merge's one-thread parts overlap the stages (at 1M records on two
     // threads, ~130 ms for the stages and ~260 ms for the merge, one after the other before).
-    let ((mut events, duplicates, console_pairs), activity) = rayon::join(
+    let ((mut events, duplicates, console_pairs, spelled), activity) = rayon::join(
         || {
             let (mut events, duplicates) = dedupe(per_file, by_time);
             // One name per role, then one event per console switch (which matches the two
             // records by role), before chains are linked through the merged switches' keys.
-            canonical_roles(&mut events);
+            let (_, spelled) = canonical_roles_spelled(&mut events);
             let console_pairs = pair_console_switches(&mut events);
             if by_time && console_pairs > 0 {
                 // A merged switch took the AssumeRole's eventID, which orders it within its
@@ -427,7 +427,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             if options.link_chains {
                 link_chains(&mut events);
             }
-            (events, duplicates, console_pairs)
+            (events, duplicates, console_pairs, spelled)
         },
         || (options.interest == Interest::Activity).then(|| merge_activity(activities)),
     );
@@ -439,7 +439,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
         let issuers = (activity.sessions.iter())
             .map(|session| &*session.issuer_arn)
             .filter(|issuer| !issuer.is_empty());
-        canonical_roles_with_issuers(&mut events, issuers);
+        canonical_roles_with_issuers(&mut events, &spelled, issuers);
         scan.activity = activity;
     }
     // A trail without hand-overs (most of the calls any command reads) costs nothing more.
