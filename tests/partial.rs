@@ -459,6 +459,26 @@ fn a_partial_for_another_command_or_window_is_refused_with_what_to_do() {
         None,
     );
     assert!(stderr(&timeline).contains("a partial without the timeline of calls"));
+    // A partial read with a window is made for it, whether or not its inputs had date
+    // folders to leave unread (red-team, session 32: it said it had pruned some).
+    partial(
+        dir.root.path(),
+        &["events", "--since", "2020-12-21"],
+        &[&logs],
+        "since.part",
+    );
+    let days = run_in(dir.root.path(), &["events", "since.part", "-q"], None);
+    assert_eq!(days.status.code(), Some(1));
+    assert_eq!(
+        stderr(&days),
+        "trailmask: since.part: a partial made to read only the date folders of 2020-12-20 to \
+         (any) (--since/--until, with a day's slack on each side; any other date folder would \
+         have been left unread): merge it with the same window (findings with \
+         --baseline-until read every day before --since too: make the partial with it) (an \
+         age such as 7d is a different time at each run: give dates or RFC 3339 times to read \
+         partials for later merging)\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
     // The same window: merged.
     let fits = run_in(
         dir.root.path(),

@@ -54,7 +54,7 @@
 //! assumptions; `graph`, `services`, `passrole` and `report` read hand-overs too; `activity`
 //! and `findings` read every call. Activity is counted as it is read, within the calls'
 //! `--since`/`--until` and outcome, so those must be the same when merging (a timeline partial
-//! also serves the other views). A partial read with `--since`/`--until` pruned date folders:
+//! also serves the other views). A partial read with `--since`/`--until` reads only the date folders of its window:
 //! merge it with the same window (`findings --baseline-until` reads the days before `--since`
 //! too: a partial for it is made with it). One read without a window can be merged with any (the
 //! filters then apply, but nothing is pruned: the counts of files read are those of the
@@ -372,10 +372,10 @@ impl Header {
         let days = (day_text(expect.days.first), day_text(expect.days.last));
         if (self.days.0.is_some() || self.days.1.is_some()) && self.days != days {
             return Some(format!(
-                "a partial that pruned the date folders outside {} to {} (--since/--until, with \
-                 a day's slack on each side): merge it with the same window (findings with \
-                 --baseline-until read every day before --since too: make the partial with \
-                 it){AGES}",
+                "a partial made to read only the date folders of {} to {} (--since/--until, \
+                 with a day's slack on each side; any other date folder would have been left \
+                 unread): merge it with the same window (findings with --baseline-until read \
+                 every day before --since too: make the partial with it){AGES}",
                 self.days.0.as_deref().unwrap_or("(any)"),
                 self.days.1.as_deref().unwrap_or("(any)")
             ));
