@@ -54,11 +54,12 @@
 //! assumptions; `graph`, `services`, `passrole` and `report` read hand-overs too; `activity`
 //! and `findings` read every call. Activity is counted as it is read, within the calls'
 //! `--since`/`--until` and outcome, so those must be the same when merging (a timeline partial
-//! also serves the other views). A partial read with `--since`/`--until` reads only the date folders of its window:
-//! merge it with the same window (`findings --baseline-until` reads the days before `--since`
-//! too: a partial for it is made with it). One read without a window can be merged with any (the
-//! filters then apply, but nothing is pruned: the counts of files read are those of the
-//! extraction). A partial that does not fit is reported as a bad input, with what to do.
+//! also serves the other views). A partial read with `--since`/`--until` reads only the date
+//! folders of its window: merge it with the same window (`findings --baseline-until` reads the
+//! days before `--since` too: a partial for it is made with it). One read without a window can
+//! be merged with any (the filters then apply, but nothing is pruned: the counts of files read
+//! are those of the extraction). A partial that does not fit is reported as a bad input, with
+//! what to do.
 //!
 //! A partial is an input like any other: read with the same care (no index it holds is
 //! trusted; one that inflates to more than [`MAX_RATIO`] times its size, or past
