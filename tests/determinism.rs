@@ -731,6 +731,7 @@ fn every_command_is_byte_identical_for_any_thread_count_and_input_order() {
             "duplicate_copies_dropped": expected.copies,
             "console_switches_merged": 0,
             "by_event_name": {"AssumeRole": {"success": 10_500 - failures, "failure": failures}},
+            "naming_no_role": 0,
             "cross_account": expected.count(|r| r.cross == "true"),
             "accounts": ACCOUNTS,
             "first_event": expected.first,

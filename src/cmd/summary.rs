@@ -97,6 +97,13 @@ fn write_text(context: &Context, wtr: &mut dyn Write) -> io::Result<()> {
             failure
         )?;
     }
+    let untargeted = naming_no_role(context);
+    if untargeted > 0 {
+        writeln!(
+            wtr,
+            "  naming no role              {untargeted} (in no chain, edge or graph)"
+        )?;
+    }
     writeln!(wtr, "cross-account     {}", summary.cross_account)?;
     let accounts: Vec<String> = summary
         .accounts
@@ -172,6 +179,7 @@ pub fn value(context: &Context, timing: bool) -> serde_json::Value {
         "duplicate_copies_dropped": stats.duplicates,
         "console_switches_merged": stats.console_pairs,
         "by_event_name": by_name,
+        "naming_no_role": naming_no_role(context),
         "cross_account": summary.cross_account,
         "accounts": summary.accounts,
         "first_event": timefmt::format_opt(summary.seen.first.as_ref()),
@@ -183,6 +191,15 @@ pub fn value(context: &Context, timing: bool) -> serde_json::Value {
         document["records_per_second"] = json!(records_per_s);
     }
     document
+}
+
+/// The role assumptions no chain, edge or graph can draw: their records name no role (nor
+/// federated user, nor root) to put on. `GetSessionToken` puts on none by nature.
+fn naming_no_role(context: &Context) -> usize {
+    (context.events.iter())
+        .filter(|event| event.event_name != EventName::GetSessionToken)
+        .filter(|event| event.target().is_empty())
+        .count()
 }
 
 /// Runs `trailmask summary`.
