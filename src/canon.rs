@@ -105,15 +105,16 @@ pub fn canonical_roles(events: &mut [Box<RoleAssumption>]) -> usize {
 /// The role ARNs the events spell once [`canonical_roles_spelled`] renamed them.
 pub struct Spelled(HashSet<String>);
 
-/// [`canonical_roles`], answering also the spellings the events are left with (for
+/// [`canonical_roles`], answering the spellings the events are left with (for
 /// [`canonical_roles_with_issuers`]).
-pub fn canonical_roles_spelled(events: &mut [Box<RoleAssumption>]) -> (usize, Spelled) {
+pub fn canonical_roles_spelled(events: &mut [Box<RoleAssumption>]) -> Spelled {
     let (renames, spellings) = renames(events);
     let spelled = (spellings.into_iter())
         .filter(|spelling| !renames.contains_key(*spelling))
         .map(str::to_owned)
         .collect();
-    (rename(events, &renames), Spelled(spelled))
+    rename(events, &renames);
+    Spelled(spelled)
 }
 
 /// As [`canonical_roles`], with `issuers` among the spellings AWS vouched for: the session

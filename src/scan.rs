@@ -7,7 +7,7 @@
 
 use crate::activity::CallCounting;
 use crate::activity::aggregate::{Activity, CallAggregate, merge as merge_activity};
-use crate::canon::{canonical_roles_spelled, canonical_roles_with_issuers};
+use crate::canon::{canonical_roles, canonical_roles_spelled, canonical_roles_with_issuers};
 use crate::chain::link_chains;
 use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
@@ -417,7 +417,14 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             let (mut events, duplicates) = dedupe(per_file, by_time);
             // One name per role, then one event per console switch (which matches the two
             // records by role), before chains are linked through the merged switches' keys.
-            let (_, spelled) = canonical_roles_spelled(&mut events);
+            // (What the events spell is kept only where the calls' issuers are checked
+            // against it.)
+            let spelled = if options.interest == Interest::Activity {
+                Some(canonical_roles_spelled(&mut events))
+            } else {
+                canonical_roles(&mut events);
+                None
+            };
             let console_pairs = pair_console_switches(&mut events);
             if by_time && console_pairs > 0 {
                 // A merged switch took the AssumeRole's eventID, which orders it within its
@@ -433,7 +440,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     );
     scan.stats.duplicates = duplicates as u64;
     scan.stats.console_pairs = console_pairs as u64;
-    if let Some(activity) = activity {
+    if let (Some(activity), Some(spelled)) = (activity, spelled) {
         // The calls' session issuers are AWS's spellings too: a role whose path only a call
         // shows (an Identity Center sign-in) is named with it, in every row alike.
         let issuers = (activity.sessions.iter())

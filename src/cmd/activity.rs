@@ -552,13 +552,14 @@ impl IndexedRows for CallRows<'_> {
         for &at in &self.rows[range] {
             let row = &activity.rows[at];
             let index = row.session as usize;
+            let session = &activity.sessions[index];
             let who = &self.attributed[index];
             emit(&[
                 Cell::Time(row.time),
                 Cell::Text(&row.event_source),
                 Cell::Text(&row.event_name),
                 Cell::Text(&row.error_code),
-                Cell::Text(&activity.sessions[index].session_arn),
+                Cell::Text(&session.session_arn),
                 Cell::Text(&who.role_arn),
                 Cell::Text(&who.origin),
                 Cell::MaybeCount(who.depth.map(u64::from)),
@@ -567,7 +568,7 @@ impl IndexedRows for CallRows<'_> {
                 Cell::Text(&row.user_agent),
                 Cell::Text(&row.event_id),
                 Cell::Text(&row.log_file),
-                Cell::Text(&activity.sessions[index].access_key),
+                Cell::Text(&session.access_key),
             ])?;
         }
         Ok(())

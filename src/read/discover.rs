@@ -174,10 +174,11 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         // A link named as the root is followed either way (as `follow_root_links`).
         // A folder named twice (`logs logs/`) is walked twice: what it holds is then known
         // by its identity, kept once under its smallest name whatever the order given.
-        if root.is_dir() {
+        let is_dir = root.is_dir();
+        if is_dir {
             named_folders.extend(folder_and_ancestors(root));
         }
-        let walked = if !follow && root.is_dir() {
+        let walked = if !follow && is_dir {
             walk_in_parallel(root, window)
         } else {
             walk_with_walkdir(root, follow, window)
