@@ -630,8 +630,10 @@ pub(crate) fn caller<'r>(record: &'r Record, identity: Option<&'r UserIdentity>)
         // Named by its account, like the graph's node for it; the principal id (`AIDA…` for
         // a user, `AROA…:session` for a role session) is its subject.
         SourceKind::AwsAccount => (account.clone(), first_of([id.principal_id.get()])),
+        // Named by ARN, else by principal id; an identity that gives only its `userName`
+        // (hand-written and exported records) is named by that, not left without a source.
         _ => (
-            first_of([id.arn.get(), id.principal_id.get()]),
+            first_of([id.arn.get(), id.principal_id.get(), id.user_name.get()]),
             Cow::Borrowed(""),
         ),
     };

@@ -111,6 +111,31 @@ fn every_export_handles_the_real_trails() {
             stderr(&output)
         );
     }
+    // Every IAM user who asked STS, each by ARN, else (Panther's test events, whose identities
+    // give only `userName`) by name: none without a source.
+    let events = stdout(&run(&["events", "-q", "--format", "jsonl", path]));
+    let mut users: Vec<String> = events
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|event| event["source_kind"] == "iam-user")
+        .map(|event| event["source"].as_str().unwrap().to_owned())
+        .collect();
+    users.sort();
+    users.dedup();
+    assert_eq!(
+        users,
+        [
+            "arn:aws:iam::123456789012:user/example-user",
+            "arn:aws:iam::307578594326:user/christophe",
+            "arn:aws:iam::321848314756:user/christophe",
+            "arn:aws:iam::457448411975:user/christophe",
+            "arn:aws:iam::742491224508:user/stratus-red-team-user-federation-user",
+            "arn:aws:iam::777788889999:user/JohnDoe",
+            "arn:aws:iam::900138736586:user/christophe",
+            "compromised-user",
+            "example-user",
+        ]
+    );
     // Every AssumeRole by a service (INVENTORY.md: 11 records), once each, and the roles handed
     // to RDS (AddRoleToDBInstance/Cluster, vendor fixtures: never worn in these logs): the EC2 instance
     // profiles of the OTRF capture (two instances, 2 and 3 calls), the services of cloud-snitch,

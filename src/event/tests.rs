@@ -62,6 +62,28 @@ fn root_caller() {
 }
 
 #[test]
+fn a_user_named_only_by_user_name_is_its_source() {
+    let assume = |identity: &str| {
+        one(&format!(
+            r#"{{"eventName": "AssumeRole", "userIdentity": {identity},
+            "requestParameters": {{"roleArn": "arn:aws:iam::111111111111:role/Ops", "roleSessionName": "s"}}}}"#
+        ))
+    };
+    let named = assume(r#"{"type": "IAMUser", "userName": "alice"}"#);
+    assert_eq!(
+        (named.source_kind, named.source()),
+        (SourceKind::IamUser, "alice")
+    );
+    // The ARN, then the principal id, come first.
+    let by_id = assume(r#"{"type": "IAMUser", "principalId": "AIDAX", "userName": "alice"}"#);
+    assert_eq!(by_id.source(), "AIDAX");
+    let by_arn = assume(
+        r#"{"type": "IAMUser", "arn": "arn:aws:iam::1:user/alice", "principalId": "AIDAX", "userName": "a"}"#,
+    );
+    assert_eq!(by_arn.source(), "arn:aws:iam::1:user/alice");
+}
+
+#[test]
 fn assumed_role_caller_chains_from_its_issuer() {
     let e = one(
         r#"{"eventName": "AssumeRole", "eventTime": "2020-12-20T10:05:00Z",
