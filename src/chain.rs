@@ -89,6 +89,9 @@ pub(crate) struct Issuers<'a> {
     /// The hops whose response gave no key, by session ARN: the only ones a caller whose key
     /// is known can be linked to by its session's name.
     by_session_keyless: SortedIndex<&'a str>,
+    /// Every issuing hop by the principal id of the session it created (`AROA…:name`): how
+    /// another account's copy of a session's call names the session.
+    by_principal: SortedIndex<&'a str>,
 }
 
 /// What a call made with temporary credentials says of the session that made it.
@@ -98,6 +101,9 @@ pub(crate) struct CallerSession<'c> {
     pub access_key: &'c str,
     /// The session ARN (`userIdentity.arn`).
     pub session_arn: &'c str,
+    /// Another account's copy (`AWSAccount`): the `principalId` it names the caller by; a role
+    /// session's is `AROA…:name`, the id of the role, then the session's name.
+    pub principal: &'c str,
     /// `sessionContext.attributes.creationDate`.
     pub created: Option<DateTime<Utc>>,
     pub time: Option<DateTime<Utc>>,
@@ -129,11 +135,17 @@ impl<'a> Issuers<'a> {
                     issued(e) && !session.is_empty() && e.issued_access_key().is_empty()
                 })
             }),
+            by_principal: SortedIndex::new(events, |e| {
+                Some(e.session_principal())
+                    .filter(|principal| issued(e) && is_session_id(principal))
+            }),
         }
     }
 
     /// The event that issued `call`'s session, and how it was linked: the access key when the
-    /// key and the creation time agree, else the session ARN within the session's lifetime.
+    /// key and the creation time agree, else the session ARN within the session's lifetime
+    /// (for another account's copy, which names no ARN: the session's principal id, as the
+    /// hop that issued it returned it, within its lifetime).
     /// `itself` (the call's own index, when it is an event) never qualifies.
     pub(crate) fn find(
         &self,
@@ -167,13 +179,21 @@ impl<'a> Issuers<'a> {
         let link = key_link
             .map(|best| (best, LinkKind::AccessKey))
             .or_else(|| {
-                (call.kind == SourceKind::AssumedRole)
-                    .then(|| best(by_session.get(call.session_arn)))
-                    .flatten()
-                    .map(|best| (best, LinkKind::Inferred))
+                let named_by = match call.kind {
+                    SourceKind::AssumedRole => by_session.get(call.session_arn),
+                    _ if is_session_id(call.principal) => self.by_principal.get(call.principal),
+                    _ => return None,
+                };
+                best(named_by).map(|best| (best, LinkKind::Inferred))
             });
         link.map(|((_, parent), kind)| (parent, kind))
     }
+}
+
+/// Whether `principal` is a role session's principal id, `AROA…:name` (a user's, `AIDA…`, or
+/// an account's, names no session).
+pub(crate) fn is_session_id(principal: &str) -> bool {
+    principal.starts_with("AROA") && principal.contains(':')
 }
 
 /// The chain steps: each event's parent, found among `events` (sorted by time).
@@ -190,6 +210,10 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
                 kind: event.source_kind,
                 access_key: event.caller_access_key(),
                 session_arn: event.source(),
+                principal: match event.source_kind {
+                    SourceKind::AwsAccount => event.source_subject(),
+                    _ => "",
+                },
                 created: event.caller_session_created,
                 time: event.event_time,
             };

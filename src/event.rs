@@ -353,6 +353,10 @@ text_fields! {
     shared_event_id,
     /// For a session caller: the role that issued its session.
     caller_role_arn,
+    /// The principal id of the session the call created
+    /// (`responseElements.assumedRoleUser.assumedRoleId`, `AROA…:name`): how another
+    /// account's copy of that session's calls names it (`AWSAccount` callers).
+    session_principal,
 }
 
 /// The text fields of one event in a single string, with where each ends. Ordered field by
@@ -840,6 +844,9 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         mfa_authenticated: first_of_str([attributes.and_then(|a| a.mfa_authenticated.get())]),
         shared_event_id: record.shared_event_id.as_str(),
         caller_role_arn: &caller_role_arn,
+        session_principal: first_of_str([response
+            .and_then(|r| r.assumed_role_user.get())
+            .and_then(|u| u.assumed_role_id.get())]),
     };
     Some(RoleAssumption {
         event_time: timefmt::parse(record.event_time.as_str())

@@ -546,6 +546,96 @@ fn chained_sessions_refreshed_past_their_hour_are_role_juggling() {
     );
 }
 
+/// Another account's copy of a session's call names the session by its principal id only
+/// (`AWSAccount`, `AROA…:name`, no key, no ARN), as the role account's trail logs a hop
+/// into it made from another account.
+fn copy_by(account: &str, principal: &str) -> Value {
+    json!({"type": "AWSAccount", "principalId": principal, "accountId": account})
+}
+
+/// A responder's pass (session 33): a chain juggling between two accounts, as one of them
+/// logs it alone. alice -> Ops (10:00) -> the vendor's Audit (10:05) -> Ops again (10:55: the
+/// copy of the vendor's session's hop, named `AROAEXAMPLEAUDIT:u1`, the id the 10:05 hop
+/// returned) -> Audit (11:45). That copy was taken for a first hop: the chain was cut in
+/// two, its origin lost, and no role juggling found.
+#[test]
+fn one_account_s_trail_links_another_account_s_copy_of_a_hop_by_its_principal_id() {
+    let audit = format!("arn:aws:iam::{VENDOR}:role/Audit");
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "10:00:00",
+            &role("Ops"),
+            "o1",
+            "ASIAK1",
+            "x1",
+        ),
+        assume(
+            session("Ops", "o1", "ASIAK1", "10:00:00"),
+            "10:05:00",
+            &audit,
+            "u1",
+            "ASIAK2",
+            "x2",
+        ),
+        assume(
+            copy_by(VENDOR, "AROAEXAMPLEAUDIT:u1"),
+            "10:55:00",
+            &role("Ops"),
+            "o2",
+            "ASIAK3",
+            "x3",
+        ),
+        call(
+            session("Ops", "o2", "ASIAK3", "10:55:00"),
+            "11:00:00",
+            "203.0.113.10",
+            "c1",
+        ),
+        assume(
+            session("Ops", "o2", "ASIAK3", "10:55:00"),
+            "11:45:00",
+            &audit,
+            "u2",
+            "ASIAK4",
+            "x4",
+        ),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}4c51ecb025732ceb,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
+             \"returned 2 times to a role already worn on the chain (first: Ops -> Audit -> Ops); \
+             chained sessions (1 h at most) kept making hops 1 h 40 min after the chain's first \
+             chained hop (1 hop past the hour); roles: Audit, Ops\",2026-03-03T10:00:00Z,\
+             2026-03-03T11:45:00Z,2,x1;x2;x3\n"
+        )
+    );
+    let path = path_of(&dir);
+    let chains = stdout(&run(&["chains", "-q", "--format", "csv", path]));
+    assert_eq!(
+        chains,
+        format!(
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+             4,1,2026-03-03T10:00:00Z,2026-03-03T11:45:00Z,3,2,success,\
+             arn:aws:iam::{ACCOUNT}:user/alice,arn:aws:iam::{ACCOUNT}:user/alice -> {ops} \
+             =[cross-account]=> {audit} =[cross-account]=> {ops} =[cross-account]=> {audit}\n",
+            ops = role("Ops")
+        )
+    );
+    // The call made with the session the copy's hop issued is alice's.
+    let origins = stdout(&run(&["activity", "-q", "--by", "origin", path]));
+    assert_eq!(
+        origins,
+        format!(
+            "origin,origin_kind,sessions,roles,accounts,calls,failures,write_calls,first_seen,\
+             last_seen\narn:aws:iam::{ACCOUNT}:user/alice,iam-user,2,{},{ACCOUNT},3,0,2,\
+             2026-03-03T10:05:00Z,2026-03-03T11:45:00Z\n",
+            role("Ops")
+        )
+    );
+}
+
 /// False positives guarded: a depth-4 chain through distinct roles; alice's 12-hour Admin
 /// session (not chained) hopping on hours later; alice putting on Admin twice (siblings, not
 /// a return); a refused attempt back into a role on the path (it wore nothing).
@@ -800,6 +890,61 @@ fn pairs_in_the_baseline_are_not_new_and_an_empty_baseline_is_said() {
         stderr(&output),
         "trailmask: no role assumption read at or before --baseline-until \
          (2026-03-01T23:59:59Z): every edge is new\n"
+    );
+}
+
+/// A responder's pass (session 33): another account's copies of a nightly job's hops (its
+/// session named after the day) were a new edge every day, each named by its session.
+/// They are the role's edge: named as a hop read named that role id (`AROAEXAMPLEJOB`:
+/// alice put it on), else by the id.
+#[test]
+fn another_account_s_copies_are_the_role_s_edge_whatever_their_session_s_name() {
+    let job = format!("arn:aws:iam::{VENDOR}:role/Job");
+    let dir = logs(&[
+        assume(
+            user("alice"),
+            "2026-03-02T00:30:00Z",
+            &job,
+            "manual",
+            "ASIAK1",
+            "n0",
+        ),
+        assume(
+            copy_by(VENDOR, "AROAEXAMPLEJOB:nightly-0302"),
+            "2026-03-02T01:00:00Z",
+            &role("Audit"),
+            "n",
+            "ASIAK2",
+            "n1",
+        ),
+        assume(
+            copy_by(VENDOR, "AROAEXAMPLEJOB:nightly-0303"),
+            "2026-03-03T01:00:00Z",
+            &role("Audit"),
+            "n",
+            "ASIAK3",
+            "n2",
+        ),
+        assume(
+            copy_by(VENDOR, "AROAEXAMPLEOTHER:x"),
+            "2026-03-03T02:00:00Z",
+            &role("Audit"),
+            "x",
+            "ASIAK4",
+            "n3",
+        ),
+    ]);
+    assert_eq!(
+        findings(
+            &dir,
+            &["--kind", "new-edge", "--baseline-until", "2026-03-02"]
+        ),
+        format!(
+            "{HEADER}041e97939949a095,new-edge,medium,{VENDOR}#AROAEXAMPLEOTHER -> {},\
+             \"not in the baseline: AssumeRole, cross-account, 1 hop\",2026-03-03T02:00:00Z,\
+             2026-03-03T02:00:00Z,1,n3\n",
+            role("Audit")
+        )
     );
 }
 

@@ -39,6 +39,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
                 kind: SourceKind::AssumedRole,
                 access_key: &session.access_key,
                 session_arn: &session.session_arn,
+                principal: "",
                 created: session.created,
                 time: session.seen.first,
             };

@@ -276,6 +276,7 @@ fn passer_origin(
                 kind: hand_over.passer_kind,
                 access_key: &hand_over.caller_access_key,
                 session_arn: &hand_over.passer,
+                principal: "",
                 created: hand_over.caller_session_created,
                 time: hand_over.event_time,
             };

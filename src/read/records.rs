@@ -109,6 +109,7 @@ schema! {
     /// `responseElements.assumedRoleUser` and `responseElements.federatedUser`.
     AssumedUser<'a> {
         "arn" => arn: Text<'a>,
+        "assumedRoleId" => assumed_role_id: Text<'a>,
     }
     /// `additionalEventData` of console sign-in events.
     AdditionalEventData<'a> {

@@ -351,10 +351,15 @@ fn wears_role(event: &RoleAssumption) -> bool {
         && !event.role_arn().is_empty()
 }
 
-/// True for a hop whose caller is a role session: a chained hop (a console switch starts a
-/// chain of its own).
+/// True for a hop whose caller is a role session, named by its ARN or (another account's copy)
+/// by its principal id: a chained hop (a console switch starts a chain of its own).
 fn is_chained(event: &RoleAssumption) -> bool {
-    event.source_kind == SourceKind::AssumedRole && event.event_name != EventName::SwitchRole
+    let session = match event.source_kind {
+        SourceKind::AssumedRole => true,
+        SourceKind::AwsAccount => crate::chain::is_session_id(event.source_subject()),
+        _ => false,
+    };
+    session && event.event_name != EventName::SwitchRole
 }
 
 /// `1 call`, `2 calls`.

@@ -2,18 +2,26 @@
 
 use super::{Evidence, Finding, Kind, Severity, plural, proof};
 use crate::arn;
+use crate::chain::is_session_id;
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The edge a successful hop draws, as the role-level graph names its ends, but with
 /// federation and other accounts' callers by subject (`provider#subject`,
 /// `account#principal`), since a new subject is what a new edge is about: a session's caller
-/// is its role; every other caller itself. The mask is the role, or for `GetFederationToken`
-/// the federated user (a new one is a known way to keep access after a user's keys are
-/// rotated). `None` for a hop that put on no mask (`GetSessionToken`: the caller's own).
-fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
+/// is its role; every other caller itself. Another account's copy of a session's hop
+/// (`AWSAccount`, `account#AROA…:name`) names the session by a name its caller chose (often a
+/// date or a build number): its caller is the role, named as a hop read that issued a session
+/// of that role id named it ([`role_ids`]), else by its id (`account#AROA…`), so that each new
+/// session of a known role is no new edge. The mask is the role, or for `GetFederationToken` the federated user (a new
+/// one is a known way to keep access after a user's keys are rotated). `None` for a hop that
+/// put on no mask (`GetSessionToken`: the caller's own).
+fn edge_of<'e>(
+    event: &'e RoleAssumption,
+    roles: &HashMap<&str, &'e str>,
+) -> Option<(Cow<'e, str>, &'e str)> {
     let mask = match event.event_name {
         EventName::GetFederationToken => event.session_arn(),
         _ => event.role_arn(),
@@ -28,6 +36,13 @@ fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
         SourceKind::AssumedRole => {
             arn::role_of_session(event.source()).map_or(Cow::Borrowed(event.source()), Cow::Owned)
         }
+        SourceKind::AwsAccount if is_session_id(event.source_subject()) => {
+            let (role_id, _session) = event.source_subject().split_once(':')?;
+            match roles.get(role_id) {
+                Some(role) => Cow::Borrowed(*role),
+                None => Cow::Owned(format!("{}#{role_id}", event.source())),
+            }
+        }
         SourceKind::Saml | SourceKind::WebIdentity | SourceKind::AwsAccount => {
             Cow::Owned(event.origin_label())
         }
@@ -39,21 +54,37 @@ fn edge_of(event: &RoleAssumption) -> Option<(Cow<'_, str>, &str)> {
     Some((source, mask))
 }
 
+/// The role each role id (`AROA…`) is, as the first hop (in time order) that issued a session
+/// of it names it: the principal id it returned is the role's id and the session's name.
+fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
+    let mut roles = HashMap::new();
+    for event in events {
+        if let Some((role_id, _session)) = event.session_principal().split_once(':')
+            && event.outcome == Outcome::Success
+            && !event.role_arn().is_empty()
+        {
+            roles.entry(role_id).or_insert(event.role_arn());
+        }
+    }
+    roles
+}
+
 /// (source, role) pairs whose first success comes after `until`: the pairs of the kept hops
 /// after it that no hop read at or before it drew. One finding per pair.
 pub fn new_edges(evidence: &Evidence, until: DateTime<Utc>) -> Vec<Finding> {
     let events = evidence.events;
+    let roles = role_ids(events);
     let baseline: HashSet<(Cow<str>, &str)> = events
         .iter()
         .filter(|event| event.event_time.is_some_and(|time| time <= until))
-        .filter_map(|event| edge_of(event))
+        .filter_map(|event| edge_of(event, &roles))
         .collect();
     let mut new: BTreeMap<(Cow<str>, &str), Vec<usize>> = BTreeMap::new();
     for (i, event) in events.iter().enumerate() {
         if !evidence.kept(i) || event.event_time.is_none_or(|time| time <= until) {
             continue;
         }
-        if let Some(edge) = edge_of(event)
+        if let Some(edge) = edge_of(event, &roles)
             && !baseline.contains(&edge)
         {
             new.entry(edge).or_default().push(i);
