@@ -6,6 +6,12 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 pub fn dot_accepts(dot: &str) -> Option<Result<(), String>> {
+    dot_svg(dot).map(|result| result.map(drop))
+}
+
+/// The SVG `dot` draws of `dot` (`None` where Graphviz is not installed outside CI), or its
+/// warnings and errors.
+pub fn dot_svg(dot: &str) -> Option<Result<String, String>> {
     let mut child = match Command::new("dot")
         .arg("-Tsvg")
         .stdin(Stdio::piped())
@@ -33,7 +39,7 @@ pub fn dot_accepts(dot: &str) -> Option<Result<(), String>> {
     Some(
         // Graphviz's warnings are errors here too: a `lost edge` is a hop not drawn.
         if output.status.success() && stderr.is_empty() {
-            Ok(())
+            String::from_utf8(output.stdout).map_err(|e| format!("an SVG not in UTF-8: {e}"))
         } else {
             Err(stderr)
         },
@@ -70,6 +76,13 @@ fn hostile_names_render() {
         "}; digraph evil { a -> b",
         "\u{202e}reversed",
         &"x".repeat(5000),
+        // Character references Graphviz would decode (a red-team's, session 33): a lone
+        // surrogate or a NUL made an SVG no browser shows; `&#8238;` turned a label around.
+        "&#xD800;/Admin",
+        "&#0;&#x1b;",
+        "&#8238;nimdA",
+        // Past the 16 KB Graphviz scans in a quoted string.
+        &"y".repeat(16_400),
     ];
     let dir = Dir::new();
     let records: Vec<String> = names
@@ -96,8 +109,24 @@ fn hostile_names_render() {
             None,
         );
         assert_eq!(output.status.code(), Some(0));
-        if let Some(result) = dot_accepts(&stdout(&output)) {
-            result.unwrap_or_else(|e| panic!("dot rejected hostile names at {level} level: {e}"));
+        if let Some(result) = dot_svg(&stdout(&output)) {
+            let svg = result
+                .unwrap_or_else(|e| panic!("dot rejected hostile names at {level} level: {e}"));
+            // Each reference is drawn as it was written, none decoded.
+            for written in [
+                "&amp;#xD800;/Admin",
+                "&amp;#0;&amp;#x1b;",
+                "&amp;#8238;nimdA",
+            ] {
+                assert!(
+                    svg.contains(written),
+                    "{level}: {written} not drawn as written"
+                );
+            }
+            assert!(
+                !svg.contains('\u{0}') && !svg.contains('\u{202e}') && !svg.contains('\u{1b}'),
+                "{level}: a control or an override in the SVG"
+            );
         }
     }
 }

@@ -12,6 +12,7 @@
 //! [`quote`], so any log value gives valid DOT.
 
 use super::plural;
+use super::table::needs_escape;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -22,28 +23,44 @@ const MAX_LABEL_CHARS: usize = 60;
 /// The colour of hand-over edges (hops are black, or red across accounts).
 pub const HAND_OVER_COLOUR: &str = "#1c7ed6";
 
+/// The most bytes [`quote`] writes of a text: Graphviz's scanner stops at quoted strings of
+/// 16,384 bytes (`dot` fails with a syntax error), and no AWS name comes near it (an ARN is at
+/// most 2,048 characters).
+const MAX_QUOTED_BYTES: usize = 16_000;
+
 /// A DOT double-quoted string holding `text`: quotes escaped, line breaks as `\n`, other
-/// control characters shown as `\u{…}`, and a backslash doubled (so the string's value holds
-/// two), which keeps the writing reversible: a role named `x` + ESC and one named `x\u{1b}`
-/// stay two nodes.
+/// control characters and the characters that change how text reads without being seen
+/// (bidirectional overrides, zero-width characters: [`needs_escape`]) shown as `\u{…}`, a
+/// backslash doubled (so the string's value holds two), and `&` written `&amp;` (Graphviz reads
+/// `&…;` in a string as a character reference: `&#x202E;` would turn a label around, and
+/// `&#xD800;` makes an SVG no browser shows). That keeps the writing reversible: a role named
+/// `x` + ESC and one named `x\u{1b}` stay two nodes. A text that would take more than
+/// [`MAX_QUOTED_BYTES`] is cut there, `…#` and a hash of the whole text after the cut, so that
+/// two long names that begin alike stay two nodes.
 pub fn quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+    let mut out = String::with_capacity(text.len().min(MAX_QUOTED_BYTES) + 2);
     out.push('"');
     // The usual name, printable ASCII with nothing to escape, goes in whole.
-    if text
-        .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+    if text.len() <= MAX_QUOTED_BYTES
+        && text
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\' && b != b'&')
     {
         out.push_str(text);
         out.push('"');
         return out;
     }
     for c in text.chars() {
+        if out.len() > MAX_QUOTED_BYTES {
+            out.push_str(&format!("…#{:016x}", crate::chain::hash(text)));
+            break;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\\\\\"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
+            '&' => out.push_str("&amp;"),
+            c if needs_escape(c) => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
             c => out.push(c),
         }
     }
@@ -287,6 +304,17 @@ mod tests {
         assert_eq!(quote("line\nbreak"), r#""line\nbreak""#);
         assert_eq!(quote("bell\x07"), r#""bell\\u{7}""#);
         assert_eq!(quote("<b>ロール</b>"), r#""<b>ロール</b>""#);
+        // Character references are text (a red-team's, session 33: `&#xD800;` made an SVG no
+        // browser shows, `&#8238;nimdA` was drawn as `Admin`); so are bidirectional overrides.
+        assert_eq!(quote("a&#xD800;b"), r#""a&amp;#xD800;b""#);
+        assert_eq!(quote("x&amp;y"), r#""x&amp;amp;y""#);
+        assert_eq!(quote("\u{202e}nimdA"), r#""\\u{202e}nimdA""#);
+        // Past Graphviz's 16 KB, cut, and told apart by a hash of the whole.
+        let long = |last: char| format!("role/{}{last}", "n".repeat(20_000));
+        let (a, b) = (quote(&long('a')), quote(&long('b')));
+        assert!(a.len() < 16_384 && b.len() < 16_384, "{}", a.len());
+        assert_ne!(a, b);
+        assert_eq!(a[..16_000], b[..16_000]);
     }
 
     #[test]
