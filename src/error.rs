@@ -146,6 +146,10 @@ fn accounts_hint(start: &str) -> &'static str {
     let head = start.trim_start_matches('\u{feff}').trim_start();
     if (head.get(..7)).is_some_and(|id_name| id_name.eq_ignore_ascii_case("id,name")) {
         "; an accounts file? give it as --accounts FILE"
+    } else if head.starts_with("TRAILMASK PARTIAL") {
+        // A partial gzipped again for storage (it is one gzip stream already): read only as
+        // written.
+        "; a partial result compressed again? give it as `trailmask partial` wrote it (gunzip it)"
     } else {
         ""
     }

@@ -335,6 +335,12 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
         br#"{"Records":[{"eventName":"AssumeRole","eventID":"a","eventID":"b"}]}"#,
     );
     dir.write_gz("bomb.json.gz", &" ".repeat(200_000));
+    // Values in the records' array that are not records, and a comma too many: read as
+    // files of no records before (the splitter looked only at brackets).
+    let strays = format!(r#"{{"Records":[1,{},"x",null]}}"#, assume("stray"));
+    dir.write("strays.json", strays.as_bytes());
+    let comma = format!(r#"{{"Records":[{},]}}"#, assume("comma"));
+    dir.write("comma.json", comma.as_bytes());
     // An accounts file named among the logs (a slip for --accounts) is said to be one.
     dir.write("accounts.csv", b"id,name\n111111111111,prod\n");
     let output = run_in(
@@ -351,14 +357,19 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
     );
     assert_eq!(output.status.code(), Some(1));
     // The record with `eventID` twice is kept, with its first value (issue 26).
-    let mut want: Vec<String> = vec!["a".to_owned()];
+    let mut want: Vec<String> = vec!["a".to_owned(), "comma".to_owned()];
     want.extend((0..salvaged).map(|i| format!("cut{i:02}")));
-    want.extend(["good".to_owned(), "plaincut".to_owned()]);
+    want.extend(["good", "plaincut", "stray"].map(str::to_owned));
     assert_eq!(event_ids(&stdout(&output)), want);
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
     let expected = [
         "trailmask: ./bomb.json.gz: larger than the 102400-byte limit once decompressed (see --max-file-size)".to_owned(),
+        format!(
+            "trailmask: ./comma.json: not valid JSON: expected value at line 1 column {}; \
+             salvaged 1 complete record before the damage",
+            comma.len() - 1
+        ),
         format!(
             "trailmask: ./cut.json: not valid JSON: EOF while parsing a string at line 1 column {}; \
              salvaged 1 complete record before the damage",
@@ -366,6 +377,9 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
         ),
         "trailmask: ./dupkey.json: 1 object(s) with a key given twice: the first value read, the later ignored".to_owned(),
         "trailmask: ./garbage.json: not JSON (it begins with `this is not json at all`)".to_owned(),
+        "trailmask: ./strays.json: 3 malformed record(s) left out, first: a value that is not a \
+         record (an object): 1"
+            .to_owned(),
         format!(
             "trailmask: ./truncated.json.gz: truncated gzip: incomplete deflate stream; \
              salvaged {salvaged} complete records before the damage"
@@ -375,8 +389,8 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
             .to_owned(),
         "trailmask: missing.json: cannot read: No such file or directory (os error 2)".to_owned(),
         format!(
-            "trailmask: 1 file read, 0 skipped, 7 failed; {} role assumptions",
-            salvaged + 3
+            "trailmask: 1 file read, 0 skipped, 9 failed; {} role assumptions",
+            salvaged + 5
         ),
     ];
     assert_eq!(lines, expected);

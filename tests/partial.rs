@@ -586,6 +586,19 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
             "a partial of another format version (its first line: TRAILMASK PARTIAL 1; this \
              trailmask reads version 4)",
         ),
+        // Session 33 (a red-team's): cut within its first line, it was said to be of another
+        // version, this one; gzipped again for storage, it was said to be no JSON.
+        (
+            "firstline.part",
+            b"TRAILMASK PARTIAL 4".to_vec(),
+            "a partial result cut short within its first line",
+        ),
+        (
+            "again.part",
+            gzip(&good),
+            "not JSON (it begins with `TRAILMASK PARTIAL 4`); a partial result compressed \
+             again? give it as `trailmask partial` wrote it (gunzip it)",
+        ),
     ];
     for (name, bytes, _) in &cases {
         dir.write(name, bytes);

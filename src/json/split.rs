@@ -331,6 +331,24 @@ fn skip_ws(text: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// Whether `gap`, the bytes between two records (`comma`), or before the first or after the
+/// last, is what JSON allows there: whitespace and, between records, one comma. Anything
+/// else is a value that is not a record, or no JSON: for the parser to read and say.
+fn between_records(gap: Option<&[u8]>, comma: bool) -> bool {
+    let Some(gap) = gap else {
+        return false;
+    };
+    let mut commas = 0;
+    for &byte in gap {
+        match byte {
+            b' ' | b'\n' | b'\r' | b'\t' => {}
+            b',' => commas += 1,
+            _ => return false,
+        }
+    }
+    commas == usize::from(comma)
+}
+
 /// The records of a delivery file, as byte spans of its text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Records {
@@ -422,6 +440,9 @@ struct Cursor {
     pos: usize,
     depth: isize,
     record_start: usize,
+    /// Where the bytes between records begin: past the array's `[`, or past the last record
+    /// (only whitespace and one comma may lie between records: [`between_records`]).
+    gap_from: usize,
     /// All ones when the last block scanned ended inside a string.
     in_string: u64,
     /// The next block's first byte is escaped.
@@ -477,6 +498,7 @@ impl<const MARK: u8, const AT: u32> Splitter<MARK, AT> {
                 pos: 0,
                 depth: 0,
                 record_start: 0,
+                gap_from: 0,
                 in_string: 0,
                 carry: false,
                 last_quotes: 0,
@@ -542,6 +564,7 @@ impl<const MARK: u8, const AT: u32> Splitter<MARK, AT> {
                 Opening::At(pos) => {
                     self.cursor.stage = Stage::Array;
                     self.cursor.pos = pos;
+                    self.cursor.gap_from = pos;
                 }
                 Opening::NeedMore => return,
                 Opening::Not => {
@@ -720,15 +743,25 @@ fn scan_block<const MARK: u8, const AT: u32>(
         }
         let at = base + i;
         match (before, text.get(at).copied().unwrap_or(b' ')) {
-            (0, b'{') => cursor.record_start = at,
-            (0, b']') if cursor.in_string == 0 => {
+            (0, b'{') if between_records(text.get(cursor.gap_from..at), records.count > 0) => {
+                cursor.record_start = at;
+            }
+            (0, b']')
+                if cursor.in_string == 0
+                    && between_records(text.get(cursor.gap_from..at), false) =>
+            {
                 cursor.stage = Stage::Closed;
                 cursor.pos = at + 1;
                 return;
             }
-            (1, b'}') => records.end_record(cursor.record_start, at + 1),
+            (1, b'}') => {
+                records.end_record(cursor.record_start, at + 1);
+                cursor.gap_from = at + 1;
+            }
             _ => {
-                // An array as a record, brackets that do not pair, or a string left open.
+                // An array as a record, brackets that do not pair, a string left open, or
+                // something other than a record in the array (`1`, `"x"`, `null`, a comma
+                // too many): the parser reads it and says what it is.
                 cursor.stage = Stage::Failed;
                 return;
             }
@@ -1331,6 +1364,14 @@ mod tests {
             r#"{"Other":[]}"#,
             r#"[{"eventName":"AssumeRole"}]"#,
             r#"{"Records":[{"a":1}}]}"#,
+            // Values that are not records, and commas out of place: the parser says what.
+            r#"{"Records":[1,"x",null]}"#,
+            r#"{"Records":[{"a":1},2]}"#,
+            r#"{"Records":[{"a":1},]}"#,
+            r#"{"Records":[,{"a":1}]}"#,
+            r#"{"Records":[{"a":1},,{"b":2}]}"#,
+            r#"{"Records":[{"a":1}{"b":2}]}"#,
+            r#"{"Records":[{"a":1} x ]}"#,
             r#"{"Records":[{"a":"]}"#,
             "",
         ] {

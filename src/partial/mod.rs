@@ -406,7 +406,13 @@ pub fn sniff<R: Read>(input: &mut R) -> std::io::Result<(bool, Vec<u8>)> {
 /// does: said as such, not read as a log that is not JSON.
 pub fn of_another_version(head: &[u8]) -> bool {
     let prefix = &MAGIC[..MAGIC.len() - 2];
-    head.starts_with(prefix) && head != MAGIC
+    head.starts_with(prefix) && !MAGIC.starts_with(head)
+}
+
+/// True when `head` (what [`sniff`] read: the whole input, when it is shorter than
+/// [`MAGIC`]) is this version's first line cut short: a partial cut off within it.
+pub fn cut_in_first_line(head: &[u8]) -> bool {
+    head.len() >= MAGIC.len() - 3 && head.len() < MAGIC.len() && MAGIC.starts_with(head)
 }
 
 /// Reads a partial (after its [`MAGIC`], already consumed) of `size` bytes in all, as a run

@@ -150,6 +150,10 @@ pub struct Decoded<'a> {
     /// The JSON error that stopped decoding, or the first of JSON Lines' bad lines; the
     /// records before it are kept.
     pub error: Option<JsonDamage>,
+    /// Values of a `Records` array that are not records (not objects), and what the first
+    /// is: left out, and said as malformed records are.
+    pub not_records: usize,
+    pub first_not_record: String,
     /// In JSON Lines read on past its damage, how many lines failed to parse (the first is
     /// [`Decoded::error`]; 0 when reading stopped there): each is left out, or the complete
     /// records before its damage kept, and reading goes on at the next line.
@@ -215,6 +219,8 @@ pub fn decode_reusing<'a>(
         repeated_records: false,
         too_many: false,
         error: None,
+        not_records: 0,
+        first_not_record: String::new(),
         bad_lines: 0,
     };
     if text.iter().all(u8::is_ascii_whitespace) {
@@ -283,6 +289,10 @@ pub fn decode_reusing<'a>(
             Some(lines) if lines.records.len() > salvaged.len() => {
                 decoded.records.extend(lines.records);
                 shapes.repeated_records |= lines.shapes.repeated_records;
+                if shapes.not_records == 0 {
+                    shapes.first_not_record = lines.shapes.first_not_record;
+                }
+                shapes.not_records += lines.shapes.not_records;
                 if let Some(first) = lines.first_bad {
                     damage = first;
                 }
@@ -299,6 +309,8 @@ pub fn decode_reusing<'a>(
     }
     decoded.count = decoded.records.len();
     decoded.repeated_records = shapes.repeated_records;
+    decoded.not_records = shapes.not_records;
+    decoded.first_not_record = shapes.first_not_record;
     if decoded.error.is_none() && shapes.cloudtrail == 0 {
         decoded.skip = Some(if shapes.digest > 0 {
             SkipReason::Digest
@@ -346,6 +358,10 @@ struct ShapeTally {
     cloudtrail: usize,
     digest: usize,
     insight: usize,
+    /// Values of a `Records` array that are not objects (`1`, `"x"`, `null`, `[]`), and the
+    /// first of them: no record, and said as malformed ones are.
+    not_records: usize,
+    first_not_record: String,
 }
 
 /// Deepest array nesting of envelopes searched for records (`[[{…}]]` is not a delivery shape).
@@ -370,6 +386,17 @@ fn collect<'a>(
                 return;
             }
             shapes.cloudtrail += 1;
+            let mut records = records;
+            records.retain(|record| {
+                let object = record.get().starts_with('{');
+                if !object {
+                    if shapes.not_records == 0 {
+                        shapes.first_not_record = not_a_record(record.get());
+                    }
+                    shapes.not_records += 1;
+                }
+                object
+            });
             let base = raw.as_ptr() as usize;
             let spans: Vec<(usize, usize)> = records
                 .iter()
@@ -407,6 +434,16 @@ fn collect<'a>(
         TopValue::Digest => shapes.digest += 1,
         TopValue::Array(_) | TopValue::Other => {}
     }
+}
+
+/// What a value of a `Records` array that is not an object is, for the line that says so:
+/// its first characters (the line is made printable where it is printed).
+fn not_a_record(value: &str) -> String {
+    let mut shown: String = value.chars().take(24).collect();
+    if shown.len() < value.len() {
+        shown.push('…');
+    }
+    format!("a value that is not a record (an object): {shown}")
 }
 
 /// Decides for each record of a `Records` array whether it can be a role assumption, from the

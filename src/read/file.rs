@@ -240,6 +240,13 @@ fn read_or_sniff<R: std::io::Read>(
             }
             return None;
         }
+        Ok((false, head)) if partial::cut_in_first_line(&head) => {
+            result.status = FileStatus::Failed(InputError::Partial {
+                path: path.to_path_buf(),
+                what: "a partial result cut short within its first line".to_owned(),
+            });
+            return None;
+        }
         Ok((false, head)) if partial::of_another_version(&head) => {
             result.status = FileStatus::Failed(InputError::Partial {
                 path: path.to_path_buf(),
@@ -477,8 +484,9 @@ fn finish_file(
     }
     result.records = decoded.count as u64;
     let log_file: Arc<str> = Arc::from(path.display().to_string());
-    let mut bad_records = 0;
-    let mut first_bad = String::new();
+    // Values of the records' array that are not records come first, as they come in it.
+    let mut bad_records = decoded.not_records;
+    let mut first_bad = decoded.first_not_record.clone();
     let mut repeated = usize::from(decoded.repeated_records);
     // What this file's events take in memory, held to half the limit: a file of tiny records
     // that all name AssumeRole (41 bytes each, compressing ~340 to 1) would otherwise turn
