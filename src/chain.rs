@@ -19,6 +19,20 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use std::sync::Arc;
 
+/// How a chain whose first hop is not in the logs read begins, before the caller of its
+/// earliest hop read (or the role that caller wore): `chains`, and `activity`'s origin of its
+/// sessions.
+pub const UNREAD_START: &str = "[... hops not read ...] -> ";
+
+/// The start of the chain of a hop whose first hop is not in the logs read (`root`, its earliest
+/// hop read): [`UNREAD_START`], then the role its caller wore, else its caller.
+pub fn unread_start(root: &RoleAssumption) -> String {
+    match root.caller_role_arn() {
+        "" => format!("{UNREAD_START}{}", root.origin_label()),
+        role => format!("{UNREAD_START}{role}"),
+    }
+}
+
 /// How far a session's `creationDate` may be from its issuing event's time.
 pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// Without a `creationDate`, how long before the call its session may have been issued

@@ -139,6 +139,12 @@ impl<'e> ChainPlaces<'e> {
         self.places[index].depth
     }
 
+    /// The root of event `index`'s chain: its first hop, or its earliest hop read when the
+    /// first is not.
+    pub fn root(&self, index: usize) -> usize {
+        self.places[index].root
+    }
+
     /// True when the root of event `index`'s chain matches `glob` as `--from` reads it.
     pub fn root_matches(&self, glob: &GlobMatcher, index: usize) -> bool {
         origin_matches(glob, &self.events[self.places[index].root])

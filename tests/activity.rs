@@ -153,6 +153,74 @@ fn each_session_is_attributed_by_key_by_arn_or_not_at_all() {
     assert_eq!(out(&dir, &["activity", "-q", "t.json"]), SESSIONS);
 }
 
+/// A responder's pass (session 33): in one account's trail, two chains begun before the logs
+/// read (their first hops in another account's) were one blank origin, whose `--origin` matched
+/// a name the views never printed. Such a session's origin is now said as `chains` begins its
+/// chain, each chain its own; a session whose own hop is not read keeps an empty origin.
+#[test]
+fn chains_begun_before_the_logs_are_told_apart_by_how_chains_begins_them() {
+    let dir = Dir::new();
+    let ops = session("Ops", "x", "ASIAX", "2026-03-01T09:00:00Z");
+    let audit = session("Audit", "y", "ASIAY", "2026-03-01T09:00:00Z");
+    dir.write(
+        "t.json",
+        trail(&[
+            assume("h1", "10:00:00", ops.clone(), "Deploy", "dx", "ASIADX"),
+            assume("h2", "10:05:00", audit, "Deploy", "dy", "ASIADY"),
+            get_object(
+                "c1",
+                "10:10:00",
+                session("Deploy", "dx", "ASIADX", "2026-03-01T10:00:00Z"),
+                "203.0.113.5",
+            ),
+            get_object(
+                "c2",
+                "10:11:00",
+                session("Deploy", "dy", "ASIADY", "2026-03-01T10:05:00Z"),
+                "203.0.113.6",
+            ),
+            get_object("c3", "10:12:00", ops, "203.0.113.7"),
+        ])
+        .as_bytes(),
+    );
+    let cut = |text: String| -> String {
+        text.lines()
+            .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        cut(out(&dir, &["activity", "-q", "--by", "origin", "t.json"])),
+        format!(
+            "origin,origin_kind,sessions,roles\n\
+             ,unknown,2,{};{}\n\
+             [... hops not read ...] -> {},unknown,1,{deploy}\n\
+             [... hops not read ...] -> {},unknown,1,{deploy}",
+            role("team/Audit"),
+            role("team/Ops"),
+            role("team/Audit"),
+            role("team/Ops"),
+            deploy = role("team/Deploy")
+        )
+    );
+    // `--origin` matches what is printed.
+    assert_eq!(
+        cut(out(
+            &dir,
+            &["activity", "-q", "--origin", "*team/Audit", "t.json"]
+        )),
+        format!(
+            "session_arn,role_arn,role_account,origin\n\
+             arn:aws:sts::{ACCOUNT}:assumed-role/Audit/y,{},{ACCOUNT},\n\
+             arn:aws:sts::{ACCOUNT}:assumed-role/Deploy/dy,{},{ACCOUNT},\
+             [... hops not read ...] -> {}",
+            role("team/Audit"),
+            role("team/Deploy"),
+            role("team/Audit")
+        )
+    );
+}
+
 /// Review (session 20): in every shape but a `{"Records":[…]}` file, a record whose call type
 /// or hop name held a `\u` escape was passed over unread (the text searched for `AssumedRole`
 /// and the names as written). The crafted trail as lines, as a bare array and in a Records

@@ -275,7 +275,7 @@ impl IndexedRows for SessionRows<'_> {
                 Cell::Text(&session.session_arn),
                 Cell::Text(&who.role_arn),
                 Cell::Text(&who.role_account),
-                Cell::Text(&who.origin),
+                Cell::Text(who.shown_origin()),
                 Cell::MaybeCount(who.depth.map(u64::from)),
                 Cell::Text(who.link.as_str()),
                 Cell::Time(session.created),
@@ -361,7 +361,7 @@ impl<'a> RoleRows<'a> {
         for (session, who) in &sessions.kept {
             let totals = roles.entry(&who.role_arn).or_default();
             totals.role_account = &who.role_account;
-            totals.add(session, &who.origin);
+            totals.add(session, who.shown_origin());
         }
         RoleRows(roles, names)
     }
@@ -411,7 +411,7 @@ impl<'a> OriginRows<'a> {
         let mut origins: BTreeMap<&str, Totals> = BTreeMap::new();
         for (session, who) in &sessions.kept {
             origins
-                .entry(&who.origin)
+                .entry(who.shown_origin())
                 .or_default()
                 .add(session, &who.role_arn);
         }
@@ -464,7 +464,7 @@ impl<'a> ActionRows<'a> {
             for action in &session.actions {
                 let entry = actions
                     .entry((
-                        &*who.origin,
+                        who.shown_origin(),
                         who.role_arn.as_str(),
                         &*action.source,
                         &*action.name,
@@ -561,7 +561,7 @@ impl IndexedRows for CallRows<'_> {
                 Cell::Text(&row.error_code),
                 Cell::Text(&session.session_arn),
                 Cell::Text(&who.role_arn),
-                Cell::Text(&who.origin),
+                Cell::Text(who.shown_origin()),
                 Cell::MaybeCount(who.depth.map(u64::from)),
                 Cell::Text(who.link.as_str()),
                 Cell::Text(&row.source_ip),

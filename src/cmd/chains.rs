@@ -47,7 +47,7 @@ const NONE: u32 = u32::MAX;
 
 /// What a chain whose first hops are not in the logs read starts with, before the role its
 /// earliest hop read was called from.
-pub const UNREAD_START: &str = "[... hops not read ...] -> ";
+pub use crate::chain::UNREAD_START;
 
 /// What a chain starts with when the caller of its earliest hop read is not named at all.
 pub const UNKNOWN_CALLER: &str = "(unknown caller)";
