@@ -61,11 +61,16 @@ fn browser_ready() -> bool {
 
 /// Runs check-report.mjs on `page` and returns its JSON.
 fn check(page: &Path, click: Option<&str>) -> Value {
+    check_with(page, click.map(|id| ["--click", id]).as_slice())
+}
+
+/// [`check`] with check-report.mjs's options `args`.
+fn check_with(page: &Path, args: &[[&str; 2]]) -> Value {
     let mut cmd = Command::new("node");
     cmd.arg(repo().join("tests/browser/check-report.mjs"))
         .arg(page);
-    if let Some(id) = click {
-        cmd.args(["--click", id]);
+    for pair in args {
+        cmd.args(pair);
     }
     let output = cmd.output().expect("run node");
     assert!(
@@ -406,6 +411,39 @@ fn the_account_level_is_a_box_per_account() {
     // as one from 111111111111: it bends around it (4 lines through nodes fell to none).
     let through = shown["edges_through_nodes"].as_array().unwrap();
     assert!(through.len() <= 1, "{through:#?}");
+}
+
+/// Leftover of session 31: the Account filter showed an account's part of the organization at
+/// the places it has in the whole drawing: the vendor's six nodes strewn over all of it. The
+/// part shown is now laid out again by the same rules, and choosing every account again puts
+/// every node back.
+#[test]
+fn the_account_filter_lays_out_what_it_shows() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = Dir::new();
+    let page = dir.path("org.html");
+    let trail = crate::organization::org_trail();
+    let output = run(&[
+        "report",
+        "-q",
+        trail.to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // The vendor: its role, the account that enters it, and those its session reaches.
+    let area = |extent: &Value| extent["w"].as_f64().unwrap() * extent["h"].as_f64().unwrap();
+    for (account, shown, most) in [("999900009999", 6, 0.1), ("555500005555", 66, 0.7)] {
+        let seen = check_with(&page, &[["--account", account]]);
+        assert_eq!(seen["console_errors"], serde_json::json!([]), "{seen}");
+        let filter = &seen["account_filter"];
+        assert_eq!(filter["nodes_shown"], shown, "{account}: {filter}");
+        let (drawn, whole) = (area(&filter["extent"]), area(&filter["extent_in_whole"]));
+        assert!(drawn < most * whole, "{account}: {filter}");
+        assert_eq!(filter["restored"], true, "{account}: {filter}");
+    }
 }
 
 /// The hand-overs of tests/passrole_graph.rs's trail in the page: each hand-over edge drawn

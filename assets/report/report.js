@@ -166,16 +166,18 @@
   // (the accounts that others are entered from first) onto shelves, left to right, whose
   // width gives the whole drawing a screen-like shape. No randomness: the same data, the same
   // picture.
-  function layout(sizes) {
-    const n = graphNodes.length;
-    const index = new Map(graphNodes.map((node, i) => [node.id, i]));
-    const groups = graphNodes.map(groupOf);
+  // `nodes` and `edges` (every node and edge, or what the filters show: the drawing is laid
+  // out again for them) with `sizes` one per node.
+  function layout(sizes, nodes = graphNodes, edges = graphEdges) {
+    const n = nodes.length;
+    const index = new Map(nodes.map((node, i) => [node.id, i]));
+    const groups = nodes.map(groupOf);
     const names = [...new Set(groups)];
     const gi = new Map(names.map((g, i) => [g, i]));
     const members = names.map(() => []);
     groups.forEach((g, i) => members[gi.get(g)].push(i));
     const pairs = [];
-    for (const edge of graphEdges) {
+    for (const edge of edges) {
       const s = index.get(edge.source);
       const t = index.get(edge.target);
       if (s !== undefined && t !== undefined && s !== t) pairs.push([s, t]);
@@ -199,7 +201,7 @@
     // and its label is wider than a hop's count.
     const gaps = names.map(() => LAYER_GAP);
     measure.font = '9px ' + FONT;
-    for (const edge of graphEdges) {
+    for (const edge of edges) {
       const s = index.get(edge.source);
       const t = index.get(edge.target);
       if (!isHandOver(edge) || s === undefined || t === undefined || groups[s] !== groups[t]) continue;
@@ -490,6 +492,10 @@
   function buildElements() {
     const sizes = graphNodes.map((node) => nodeSize(node.kind, nodeLines(node)));
     const positions = layout(sizes);
+    // Kept to lay the drawing out again for what the filters show, and back.
+    state.sizes = sizes;
+    // (Copied: cytoscape keeps the objects it is given as the nodes' own positions.)
+    state.home = positions.map((p) => ({ x: p.x, y: p.y }));
     const elements = [];
     const groups = new Set();
     graphNodes.forEach((node) => {
@@ -524,6 +530,7 @@
       elements.push({ group: 'nodes', data: item, position: positions[i] });
     });
     const detours = detoursAround(positions, sizes);
+    state.homeDetours = detours;
     graphEdges.forEach((edge, i) => {
       if (!nodeById.has(edge.source) || !nodeById.has(edge.target) || isOwn(edge)) return;
       const detour = detours.get(i);
@@ -552,8 +559,8 @@
   // line's middle (cytoscape's `control-point-distances`: to the right of the line from
   // source to target). Of the straight line and the two bends, the one that runs through the
   // fewest nodes is drawn (the straight line on a tie). Edge index -> distance.
-  function detoursAround(positions, sizes) {
-    const index = new Map(graphNodes.map((node, i) => [node.id, i]));
+  function detoursAround(positions, sizes, nodes = graphNodes, edges = graphEdges) {
+    const index = new Map(nodes.map((node, i) => [node.id, i]));
     const boxes = positions.map((p, v) => ({ x: p.x, y: p.y, hw: sizes[v].w / 2 + 4, hh: sizes[v].h / 2 + 4 }));
     // How many boxes (but the ends') the path through `points` runs through: those that
     // overlap its bounding box are tried piece by piece (a large graph has thousands).
@@ -571,8 +578,8 @@
     const detours = new Map();
     // Past a thousand edges, lines cross nodes by the thousand whatever bends: the time the
     // bends take (seconds at 4,000 edges) buys nothing.
-    if (graphEdges.length > DETOUR_MAX_EDGES) return detours;
-    graphEdges.forEach((edge, e) => {
+    if (edges.length > DETOUR_MAX_EDGES) return detours;
+    edges.forEach((edge, e) => {
       const s = index.get(edge.source);
       const t = index.get(edge.target);
       if (s === undefined || t === undefined || s === t) return;
@@ -1152,7 +1159,47 @@
       });
       cy.nodes().filter((n) => n.data('isGroup')).forEach((g) => g.toggleClass('hidden', !groupShown.has(g.id())));
     });
+    layOutShown(any);
     fitVisible();
+  }
+
+  // Lays the drawing out again for what the filters show (`filtered`), by the same rules as
+  // the whole: one account's hops, or the hops across accounts, read as their own picture
+  // instead of a few nodes strewn over the whole organization's places. With no filter on,
+  // every node goes back to its place in the whole.
+  function layOutShown(filtered) {
+    const cy = state.cy;
+    const shown = [];
+    const sizes = [];
+    const home = [];
+    graphNodes.forEach((node, i) => {
+      const drawn = cy.getElementById(node.id);
+      if (drawn.empty() || (filtered && drawn.hasClass('hidden'))) return;
+      shown.push(node);
+      sizes.push(state.sizes[i]);
+      home.push(state.home[i]);
+    });
+    const edgeIndex = [];
+    graphEdges.forEach((edge, i) => {
+      const drawn = cy.getElementById('edge-' + i);
+      if (!drawn.empty() && !(filtered && drawn.hasClass('hidden'))) edgeIndex.push(i);
+    });
+    const edges = edgeIndex.map((i) => graphEdges[i]);
+    let positions = home;
+    let detours = state.homeDetours;
+    if (filtered) {
+      positions = layout(sizes, shown, edges);
+      const own = detoursAround(positions, sizes, shown, edges);
+      detours = new Map([...own].map(([e, distance]) => [edgeIndex[e], distance]));
+    }
+    cy.batch(() => {
+      shown.forEach((node, k) => cy.getElementById(node.id).position(positions[k]));
+      for (const i of edgeIndex) {
+        const drawn = cy.getElementById('edge-' + i);
+        if (detours.has(i)) drawn.data('detour', detours.get(i));
+        else drawn.removeData('detour');
+      }
+    });
   }
 
   // Edges made by AWS services, the hops of chains that a service starts, and the hand-overs
@@ -1271,6 +1318,24 @@
       nodesShown: () => nonGroupNodes().filter((n) => !n.hasClass('hidden')).length,
       edgesShown: () => cy.edges().filter((e) => !e.hasClass('hidden')).length,
       groupsShown: () => cy.nodes().filter((n) => n.data('isGroup') && !n.hasClass('hidden')).length,
+      // Where each node is drawn (model coordinates), and the size of what is shown.
+      positions: () => Object.fromEntries(nonGroupNodes().map((n) => [n.id(), n.position()])),
+      shownExtent: () => {
+        const box = nonGroupNodes().filter((n) => !n.hasClass('hidden')).boundingBox({ includeLabels: false });
+        return { w: Math.round(box.w), h: Math.round(box.h) };
+      },
+      // The extent the nodes shown would take at their places in the whole drawing.
+      homeExtent: () => {
+        let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+        graphNodes.forEach((node, i) => {
+          const drawn = cy.getElementById(node.id);
+          if (drawn.empty() || drawn.hasClass('hidden')) return;
+          const [p, size] = [state.home[i], state.sizes[i]];
+          [x0, y0] = [Math.min(x0, p.x - size.w / 2), Math.min(y0, p.y - size.h / 2)];
+          [x1, y1] = [Math.max(x1, p.x + size.w / 2), Math.max(y1, p.y + size.h / 2)];
+        });
+        return { w: Math.round(x1 - x0), h: Math.round(y1 - y0) };
+      },
       // The text drawn on each node and account box, sorted.
       labels: () => cy.nodes().map((n) => n.data('label')).sort(),
       click: (id) => {

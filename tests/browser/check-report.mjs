@@ -2,7 +2,13 @@
 // prints what it shows as one JSON object on stdout. Used by tests/report.rs.
 //
 //   node tests/browser/check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID]
+//                                       [--account ACCOUNT]
 //
+// --account chooses the account in the page's Account filter (a real selection), reads what
+// the filtered drawing shows ("account_filter": nodes and edges shown, the extent of the
+// shown nodes as drawn and as they would be at their places in the whole drawing, edges
+// through nodes), takes the screenshot then, and chooses
+// "all" again to see every node back in its place ("restored").
 // Every request other than the report file itself is aborted (and listed in
 // "blocked_requests"), so a passing run proves the page needs no network. The node click is a
 // real mouse click at the node's drawn position ("click_method": "mouse"); the page's test
@@ -16,7 +22,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID]\n`);
+  process.stderr.write(`${message}\nusage: node check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID] [--account ACCOUNT]\n`);
   process.exit(2);
 }
 
@@ -24,9 +30,11 @@ const args = process.argv.slice(2);
 let report = null;
 let screenshot = null;
 let click = null;
+let account = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--screenshot') screenshot = args[++i] ?? usage('--screenshot needs a file');
   else if (args[i] === '--click') click = args[++i] ?? usage('--click needs a node id');
+  else if (args[i] === '--account') account = args[++i] ?? usage('--account needs an account id');
   else if (report === null) report = args[i];
   else usage(`unexpected argument ${args[i]}`);
 }
@@ -134,7 +142,27 @@ try {
     result.highlighted_nodes = [];
     result.highlighted_edges = 0;
   }
-  if (screenshot !== null) await page.screenshot({ path: screenshot });
+  if (account !== null) {
+    const before = await page.evaluate(() => ({ positions: window.trailmaskReport.positions() }));
+    await page.selectOption('#f-account', account);
+    result.account_filter = await page.evaluate(() => ({
+      nodes_shown: window.trailmaskReport.nodesShown(),
+      edges_shown: window.trailmaskReport.edgesShown(),
+      extent: window.trailmaskReport.shownExtent(),
+      extent_in_whole: window.trailmaskReport.homeExtent(),
+      edges_through_nodes: window.trailmaskReport.edgesThroughNodes().length,
+    }));
+    if (screenshot !== null) await page.screenshot({ path: screenshot });
+    await page.selectOption('#f-account', '');
+    const after = await page.evaluate(() => window.trailmaskReport.positions());
+    const moved = Object.keys(before.positions).filter((id) => {
+      const [a, b] = [before.positions[id], after[id]];
+      return !b || Math.abs(a.x - b.x) > 0.5 || Math.abs(a.y - b.y) > 0.5;
+    });
+    result.account_filter.restored = moved.length === 0;
+  } else if (screenshot !== null) {
+    await page.screenshot({ path: screenshot });
+  }
 } finally {
   await browser.close();
 }
