@@ -29,6 +29,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+/// The width of a terminal that does not say its own, nor `COLUMNS` for it: the classic
+/// terminal's.
+pub const DEFAULT_COLUMNS: usize = 80;
+
 /// The output target; `-` or no `-o` means stdout.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Target {
@@ -72,13 +76,24 @@ impl Target {
 
     /// The width of the terminal a table is written to, in columns: stdout's, when it is
     /// the target and a terminal (a table too wide for it is written as records,
-    /// [`crate::export::table::write`]).
+    /// [`crate::export::table::write`]). A terminal that does not say its size (`script`, a
+    /// container's console, an editor's shell: 0 by 0) is as wide as `COLUMNS` says, else
+    /// [`DEFAULT_COLUMNS`]: not endless, which wrapped each row of a wide table into the next.
     pub fn terminal_columns(&self) -> Option<usize> {
         use std::io::IsTerminal;
         match self {
-            Target::Stdout if io::stdout().is_terminal() => {
-                terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| width.0 as usize)
-            }
+            Target::Stdout if io::stdout().is_terminal() => Some(
+                terminal_size::terminal_size_of(io::stdout())
+                    .map(|(width, _)| width.0 as usize)
+                    .filter(|&width| width > 0)
+                    .or_else(|| {
+                        std::env::var("COLUMNS")
+                            .ok()
+                            .and_then(|columns| columns.trim().parse::<usize>().ok())
+                            .filter(|&width| width > 0)
+                    })
+                    .unwrap_or(DEFAULT_COLUMNS),
+            ),
             _ => None,
         }
     }

@@ -462,4 +462,33 @@ fn a_table_too_wide_for_the_terminal_is_written_as_records() {
         String::from_utf8_lossy(&screen.bytes).contains(&services),
         "{services}"
     );
+    // A new user's first hour (session 33): a terminal that does not say its size (0 by 0:
+    // `script`, a container's console) got 1,310-column rows, whatever `COLUMNS` said. It is
+    // as wide as `COLUMNS`, else 80 columns.
+    let unsized_pty = |columns: Option<&str>| Pty {
+        columns: 0,
+        env: vec![("COLUMNS".to_owned(), columns.map(str::to_owned))],
+        ..Pty::default()
+    };
+    let (screen, _) = run_in_pty(
+        &repo(),
+        &["services", "sample-logs/"],
+        30,
+        &unsized_pty(None),
+    );
+    let text = String::from_utf8_lossy(&screen.bytes);
+    assert!(
+        text.starts_with("-[ RECORD 1 ]") && !text.contains(&services),
+        "{text}"
+    );
+    let (screen, _) = run_in_pty(
+        &repo(),
+        &["services", "sample-logs/"],
+        30,
+        &unsized_pty(Some("200")),
+    );
+    assert!(
+        String::from_utf8_lossy(&screen.bytes).contains(&services),
+        "{services}"
+    );
 }
