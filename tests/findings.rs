@@ -605,9 +605,10 @@ fn one_account_s_trail_links_another_account_s_copy_of_a_hop_by_its_principal_id
         findings(&dir, &[]),
         format!(
             "{HEADER}4c51ecb025732ceb,role-juggling,medium,arn:aws:iam::{ACCOUNT}:user/alice,\
-             \"returned 2 times to a role already worn on the chain (first: Ops -> Audit -> Ops); \
-             chained sessions (1 h at most) kept making hops 1 h 40 min after the chain's first \
-             chained hop (1 hop past the hour); roles: Audit, Ops\",2026-03-03T10:00:00Z,\
+             \"returned 2 times to a role already worn on the chain (first: Ops ({ACCOUNT}) -> \
+             Audit ({VENDOR}) -> Ops ({ACCOUNT})); chained sessions (1 h at most) kept making \
+             hops 1 h 40 min after the chain's first chained hop (1 hop past the hour); roles: \
+             Audit ({VENDOR}), Ops ({ACCOUNT})\",2026-03-03T10:00:00Z,\
              2026-03-03T11:45:00Z,2,x1;x2;x3\n"
         )
     );

@@ -192,12 +192,9 @@ impl Walker<'_> {
     }
 }
 
-/// `A -> B -> A`: the roles of a path by name, its middle cut when long.
-fn path_text(events: &[Box<RoleAssumption>], path: &[usize]) -> String {
-    let names: Vec<&str> = path
-        .iter()
-        .map(|&hop| role_label(events[hop].role_arn()))
-        .collect();
+/// `A -> B -> A`: the roles of a path as `label` names each hop's, its middle cut when long.
+fn path_text(path: &[usize], label: &dyn Fn(usize) -> String) -> String {
+    let names: Vec<String> = path.iter().map(|&hop| label(hop)).collect();
     if names.len() <= 8 {
         return names.join(" -> ");
     }
@@ -258,6 +255,22 @@ pub fn role_juggling(evidence: &Evidence) -> Vec<Finding> {
             walk.chained_from[earliest]
         };
         let path = walk.path(from, earliest as u32);
+        // Roles by name; with their accounts when the finding's roles lie in several (a
+        // Deployer in three accounts read `Deployer -> Deployer`, as if one).
+        let accounts: BTreeSet<&str> = hops
+            .iter()
+            .chain(&path)
+            .map(|&hop| events[hop].role_account())
+            .collect();
+        let label = |hop: usize| {
+            let name = role_label(events[hop].role_arn());
+            match events[hop].role_account() {
+                account if accounts.len() > 1 && !account.is_empty() => {
+                    format!("{name} ({account})")
+                }
+                _ => name.to_owned(),
+            }
+        };
         let mut parts = Vec::new();
         if let Some(&first) = returns.iter().min_by_key(|&&hop| first_of(hop)) {
             let loop_path = walk.path(walk.returns_to[first], first as u32);
@@ -268,7 +281,7 @@ pub fn role_juggling(evidence: &Evidence) -> Vec<Finding> {
                 } else {
                     format!("returned {} times", returns.len())
                 },
-                path_text(events, &loop_path)
+                path_text(&loop_path, &label)
             ));
         }
         if let Some(longest) = longest {
@@ -279,11 +292,7 @@ pub fn role_juggling(evidence: &Evidence) -> Vec<Finding> {
                 plural(refreshes as u64, "hop")
             ));
         }
-        let roles: BTreeSet<&str> = hops
-            .iter()
-            .chain(&path)
-            .map(|&hop| role_label(events[hop].role_arn()))
-            .collect();
+        let roles: BTreeSet<String> = hops.iter().chain(&path).map(|&hop| label(hop)).collect();
         let origin = &events[root].chain().origin;
         let subject = if origin.is_empty() {
             events[root].origin_label()
@@ -298,7 +307,7 @@ pub fn role_juggling(evidence: &Evidence) -> Vec<Finding> {
             detail: format!(
                 "{}; roles: {}",
                 parts.join("; "),
-                list_text(roles.iter().copied(), 5)
+                list_text(roles.iter().map(String::as_str), 5)
             ),
             first_seen: path.first().and_then(|&hop| time(hop)),
             last_seen: hops.iter().filter_map(|&hop| time(hop)).max(),
