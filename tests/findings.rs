@@ -238,6 +238,28 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
     );
 }
 
+/// A new user's first hour (session 33): a finding of records without `eventID` (Panther's
+/// samples) listed no event ids and said nothing of why. It says so.
+#[test]
+fn a_finding_whose_records_give_no_event_id_says_so() {
+    let mut records = lifted();
+    for record in &mut records {
+        record.as_object_mut().unwrap().remove("eventID");
+    }
+    let dir = logs(&records);
+    let rows = csv_rows(&findings(&dir, &[]));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let (detail, ids) = (&rows[1][4], &rows[1][8]);
+    assert_eq!(ids, "");
+    assert!(
+        detail.ends_with(
+            "(2 calls), 198.51.100.0/24 (1 call) (its records give no eventID: find them by \
+             time and subject)"
+        ),
+        "{detail}"
+    );
+}
+
 /// The copies of a cross-account call (one `sharedEventID`, an `eventID` each) cited alike
 /// whichever worker holds which: the proof of the network only they called from was the copy
 /// taken out's id when one worker held both, the kept copy's when two did.

@@ -182,10 +182,15 @@ pub fn base_id(kind: Kind, subject: &str, anchor: &str) -> String {
 
 /// Gives each finding (in output order) its id: [`base_id`], with `-2`, `-3`, ... after the
 /// first when findings share one (records without an `eventID` can leave two sessions or
-/// bursts nothing else to tell them apart), so ids are unique in a run's output.
+/// bursts nothing else to tell them apart), so ids are unique in a run's output. A finding
+/// whose proof has no event id says so (its records have none: a sample or an export that
+/// dropped them), rather than leaving an empty list unexplained.
 fn identify(findings: &mut [Finding]) {
     let mut seen: HashMap<String, u32> = HashMap::new();
     for finding in findings {
+        if finding.event_ids.is_empty() && !finding.detail.ends_with(NO_EVENT_IDS) {
+            finding.detail.push_str(NO_EVENT_IDS);
+        }
         let base = base_id(finding.kind, &finding.subject, &finding.anchor);
         let times = seen.entry(base.clone()).or_insert(0);
         *times += 1;
@@ -196,6 +201,9 @@ fn identify(findings: &mut [Finding]) {
         };
     }
 }
+
+/// Said after the detail of a finding none of whose records gives an `eventID`.
+const NO_EVENT_IDS: &str = " (its records give no eventID: find them by time and subject)";
 
 /// The anchor of a finding that one event tells apart: its id, else its time.
 fn anchor_of(event: &RoleAssumption) -> String {
