@@ -532,7 +532,7 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
         before_elapsed(&stdout(&from_s3)),
         before_elapsed(&stdout(&on_disk))
     );
-    assert!(stdout(&from_s3).contains("date folders      6 not read (outside --since/--until)\n"));
+    assert!(stdout(&from_s3).contains("date folders      7 not read (outside --since/--until)\n"));
     assert_eq!(stderr(&from_s3), stderr(&on_disk));
     let log = std::fs::read_to_string(&moto.log).expect("moto log");
     let listings: Vec<&str> = log
@@ -549,6 +549,14 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
             .any(|l| l.contains("/CloudTrail/") && l.contains("/2020/12/20/")),
         "a pruned folder was listed: {listings:#?}"
     );
+    // Nor the digests' day folders (a red-team's, session 33: 419 of 444 listings of a week of
+    // a year-old trail were of digests, which are never read).
+    assert!(
+        !listings
+            .iter()
+            .any(|l| l.contains("/CloudTrail-Digest/") && l.contains("/2020/12/20/")),
+        "a digest folder outside the window was listed: {listings:#?}"
+    );
     // A pruned day named as well is read from there, and not also counted unread (as on disk).
     let day = "sample-logs/AWSLogs/o-a1b2c3d4e5/333333333333/CloudTrail/us-east-1/2020/12/20";
     for day_root in [format!("s3://window/{day}/"), format!("s3://window/{day}")] {
@@ -556,7 +564,7 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
         let from_s3 = moto.run(&[&["summary"][..], &window, &roots].concat());
         let on_disk = run(&[&["summary"][..], &window, &["sample-logs/", day]].concat());
         assert!(
-            stdout(&from_s3).contains("date folders      5 not read (outside --since/--until)\n"),
+            stdout(&from_s3).contains("date folders      6 not read (outside --since/--until)\n"),
             "{}",
             stdout(&from_s3)
         );
@@ -970,6 +978,91 @@ fn s3_a_listing_that_fails_says_why() {
         "trailmask: s3://portal/logs/: an answer without an S3 error code (HTTP 200): is the \
          endpoint S3?\n\
          trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+}
+
+/// A red-team's pass (session 33): listing answers S3 never sends but a proxy or another store
+/// may, each read as a whole listing, objects lost with status 0: cut short after its first
+/// object (`KeyCount` 3, one listed), more announced with no token, a token given again, and
+/// folders made up without end. Each fails its folder, saying why.
+#[test]
+fn s3_a_listing_answer_that_cannot_be_whole_fails_its_folder() {
+    let objects = numbered_events(
+        3,
+        "2021-07-01",
+        |n| format!("p/{n}.json"),
+        |n| format!("cut-{n}"),
+    );
+    let whole = String::from_utf8(listing("b", "p/", &objects)).unwrap();
+    let cut = whole[..whole.find("</Contents>").unwrap() + "</Contents>".len()].to_owned();
+    let no_token = whole.replace("<IsTruncated>false", "<IsTruncated>true");
+    let again = whole.replace(
+        "<IsTruncated>false</IsTruncated>",
+        "<IsTruncated>true</IsTruncated><NextContinuationToken>t1</NextContinuationToken>",
+    );
+    for (bucket, answer, why) in [
+        (
+            "cut",
+            cut,
+            "a listing answer that does not add up (KeyCount 3, 1 listed): cut short?",
+        ),
+        (
+            "notoken",
+            no_token,
+            "a listing answer that says more follows, with no token to ask for it",
+        ),
+        (
+            "again",
+            again,
+            "a listing answer that gives a continuation token again",
+        ),
+    ] {
+        let page = answer.clone();
+        let endpoint = fake_s3(move |_| Reply::new("200 OK", &[], page.as_bytes()));
+        let root = format!("s3://{bucket}/p/");
+        let output = run_against(
+            &endpoint,
+            &["events", "-q", &root],
+            &[("AWS_ALLOW_HTTP", "true")],
+        );
+        assert_eq!(output.status.code(), Some(1), "{bucket}");
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "trailmask: {root}: cannot list it: {why}\n\
+                 trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+            ),
+        );
+    }
+    // Every folder holds one more: the walk ends where no key could be.
+    let endpoint = fake_s3(|head| {
+        let target = head.split(' ').nth(1).unwrap_or_default();
+        let prefix = target
+            .split(['?', '&'])
+            .find_map(|part| part.strip_prefix("prefix="))
+            .unwrap_or_default()
+            .replace("%2F", "/");
+        let folder = format!("{prefix}d/");
+        Reply::new(
+            "200 OK",
+            &[],
+            &listing_with_folders::<&str>("deep", &prefix, &[], &[&folder])
+                .into_iter()
+                .collect::<Vec<u8>>(),
+        )
+    });
+    let output = run_against(
+        &endpoint,
+        &["events", "-q", "s3://deep/p/"],
+        &[("AWS_ALLOW_HTTP", "true")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "cannot list it: a folder of 1026 bytes listed, longer than any S3 key (1024 bytes)"
+        ),
+        "{}",
+        stderr(&output)
     );
 }
 

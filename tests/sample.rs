@@ -380,8 +380,8 @@ fn since_prunes_date_folders_before_reading() {
         before_elapsed(&stdout(&output)),
         concat!(
             "files read        14\n",
-            "files skipped     2 (digest 1, not a log file name 1)\n",
-            "date folders      6 not read (outside --since/--until)\n",
+            "files skipped     1 (not a log file name 1)\n",
+            "date folders      7 not read (outside --since/--until)\n",
             "files failed      0\n",
             "records scanned   43\n",
             "role assumptions  2 (1 duplicate copy dropped)\n",
@@ -393,7 +393,7 @@ fn since_prunes_date_folders_before_reading() {
     );
     assert_eq!(
         stderr(&output),
-        "trailmask: 14 files read, 2 skipped, 0 failed, 6 date folders outside the window; 2 role assumptions\n"
+        "trailmask: 14 files read, 1 skipped, 0 failed, 7 date folders outside the window; 2 role assumptions\n"
     );
     // Without the window every file is read: the golden summary.
     golden(
@@ -423,8 +423,8 @@ fn a_pruned_date_folder_named_as_a_root_is_read_not_counted_unread() {
         assert!(
             summary.starts_with(concat!(
                 "files read        15\n",
-                "files skipped     2 (digest 1, not a log file name 1)\n",
-                "date folders      5 not read (outside --since/--until)\n",
+                "files skipped     1 (not a log file name 1)\n",
+                "date folders      6 not read (outside --since/--until)\n",
                 "files failed      0\n",
                 "records scanned   48\n",
             )),
@@ -432,7 +432,7 @@ fn a_pruned_date_folder_named_as_a_root_is_read_not_counted_unread() {
         );
         assert_eq!(
             stderr(&output),
-            "trailmask: 15 files read, 2 skipped, 0 failed, 5 date folders outside the window; \
+            "trailmask: 15 files read, 1 skipped, 0 failed, 6 date folders outside the window; \
              2 role assumptions\n",
             "{roots:?}"
         );
@@ -1015,8 +1015,8 @@ fn a_summary_of_nothing_read_says_so() {
     assert_eq!(
         before_elapsed(&text),
         "files read        0\n\
-         files skipped     2 (digest 1, not a log file name 1)\n\
-         date folders      6 not read (outside --since/--until)\n\
+         files skipped     1 (not a log file name 1)\n\
+         date folders      7 not read (outside --since/--until)\n\
          files failed      0\n\
          records scanned   0\n\
          role assumptions  0 (0 duplicate copies dropped)\n\

@@ -516,8 +516,11 @@ pub(super) fn in_digest_folder(path: &Path) -> bool {
         .any(|c| c.as_os_str() == "CloudTrail-Digest")
 }
 
-/// True when `dir` is an S3 date folder (`…/CloudTrail/REGION/YYYY[/MM[/DD]]`) whose days all
-/// lie outside `window`.
+/// True when `dir` is an S3 date folder (`…/CloudTrail/REGION/YYYY[/MM[/DD]]`, or under
+/// `CloudTrail-Insight` or `CloudTrail-Digest`, whose files are never read but were listed day
+/// by day) whose days all lie outside `window`. Only the layout CloudTrail writes is one: a
+/// region's name (`us-east-1`), four digits, then two and two (`+024`, `5` or `2024` as a
+/// region are no dates: a folder named so is read, not passed over).
 pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
     if window == DayWindow::default() {
         return false;
@@ -529,16 +532,28 @@ pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
             _ => None,
         })
         .collect();
-    let Some(trail) = parts
-        .iter()
-        .rposition(|p| *p == "CloudTrail" || *p == "CloudTrail-Insight")
-    else {
+    let Some(trail) = parts.iter().rposition(|p| {
+        *p == "CloudTrail" || *p == "CloudTrail-Insight" || *p == "CloudTrail-Digest"
+    }) else {
         return false;
     };
-    let numbers: Vec<u32> = parts[trail + 1..]
+    if !parts
+        .get(trail + 1)
+        .and_then(|region| region.to_str())
+        .is_some_and(is_region_name)
+    {
+        return false;
+    }
+    let numbers: Vec<u32> = parts[trail + 2..]
         .iter()
-        .skip(1)
-        .map_while(|p| p.to_str().and_then(|s| s.parse().ok()))
+        .enumerate()
+        .map_while(|(at, part)| {
+            let text = part.to_str()?;
+            let digits = if at == 0 { 4 } else { 2 };
+            (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| text.parse().ok())
+                .flatten()
+        })
         .collect();
     if numbers.len() != parts.len().saturating_sub(trail + 2) {
         return false;
@@ -561,6 +576,16 @@ pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
         _ => None,
     };
     range.is_some_and(|(first, last)| window.excludes(first, last))
+}
+
+/// Whether `name` is written as an AWS Region's (`us-east-1`, `us-gov-west-1`, `cn-north-1`):
+/// lowercase letters first, then letters, digits and hyphens, a hyphen among them.
+fn is_region_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.contains('-')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 #[cfg(test)]
@@ -592,6 +617,18 @@ mod tests {
         assert!(!outside_window(Path::new("AWSLogs/1/CloudTrail"), window));
         assert!(!outside_window(Path::new("CloudTrail"), window));
         assert!(!outside_window(Path::new("logs/2019/01/01"), window));
+        // A red-team's (session 33): folders that are not CloudTrail's dates were pruned as
+        // dates, and the events in them lost: a year `+024`, a day `1`, a year of five
+        // digits, and a trail with no region folder (`2024` taken for the region).
+        for rest in ["+024/12/20", "2020/12/1", "02020/12/20", "2020/012/20"] {
+            assert!(!check(rest), "{rest}");
+        }
+        assert!(!outside_window(Path::new("exports/CloudTrail/2019/01/01"), window));
+        // Digests' day folders, never read, are not listed day by day either.
+        let digests = "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1";
+        assert!(outside_window(Path::new(&format!("{digests}/2019/01/01")), window));
+        assert!(!outside_window(Path::new(&format!("{digests}/2020/12/20")), window));
+        assert!(outside_window(Path::new("x/CloudTrail/us-gov-west-1/2019"), window));
     }
 
     /// The parallel walk finds what walkdir finds (without following links): files, what it
