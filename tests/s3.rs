@@ -294,6 +294,10 @@ fn fake_s3(answer: impl Fn(&str) -> Reply + Send + 'static) -> String {
                 head.push(byte[0]);
             }
             let reply = answer(&String::from_utf8_lossy(&head));
+            if reply.status.is_empty() {
+                // No answer at all: the connection closed before it.
+                continue;
+            }
             let headers: String = reply
                 .headers
                 .iter()
@@ -978,6 +982,57 @@ fn s3_a_listing_that_fails_says_why() {
         "trailmask: s3://portal/logs/: an answer without an S3 error code (HTTP 200): is the \
          endpoint S3?\n\
          trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+}
+
+/// A red-team's pass (session 33): an object whose connection closes before any answer, again
+/// after the retries, was a line for its bucket that named no object (`s3://BUCKET: cannot
+/// reach S3 (1 object not read)`) and status 4, as if S3 were out of reach. It is that
+/// object's: one line naming it, status 1, the others read.
+#[test]
+fn s3_an_object_whose_connection_drops_fails_alone() {
+    let objects = numbered_events(
+        3,
+        "2021-05-01",
+        |n| format!("logs/{n}.json.gz"),
+        |n| format!("drop-{n}"),
+    );
+    let listed = objects.clone();
+    let endpoint = fake_s3(move |head| {
+        let target = head.split(' ').nth(1).unwrap_or_default();
+        if target.contains("list-type=2") {
+            return Reply::new("200 OK", &[], &listing("drops", "logs/", &listed));
+        }
+        match listed
+            .iter()
+            .find(|(key, _)| target.split('?').next() == Some(&format!("/drops/{key}")))
+        {
+            Some((key, _)) if key.ends_with("/1.json.gz") => Reply::new("", &[], b""),
+            Some((_, bytes)) => Reply::new("200 OK", &[], bytes),
+            None => Reply::new(
+                "404 Not Found",
+                &[],
+                b"<Error><Code>NoSuchKey</Code></Error>",
+            ),
+        }
+    });
+    let output = run_against(
+        &endpoint,
+        &["events", "s3://drops/logs/"],
+        &[("AWS_ALLOW_HTTP", "true")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<String> = stderr(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].starts_with(
+            "trailmask: s3://drops/logs/1.json.gz: cannot read: cannot reach S3 for it: "
+        ),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        "trailmask: 2 files read, 0 skipped, 1 failed; 2 role assumptions"
     );
 }
 

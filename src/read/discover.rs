@@ -623,12 +623,24 @@ mod tests {
         for rest in ["+024/12/20", "2020/12/1", "02020/12/20", "2020/012/20"] {
             assert!(!check(rest), "{rest}");
         }
-        assert!(!outside_window(Path::new("exports/CloudTrail/2019/01/01"), window));
+        assert!(!outside_window(
+            Path::new("exports/CloudTrail/2019/01/01"),
+            window
+        ));
         // Digests' day folders, never read, are not listed day by day either.
         let digests = "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1";
-        assert!(outside_window(Path::new(&format!("{digests}/2019/01/01")), window));
-        assert!(!outside_window(Path::new(&format!("{digests}/2020/12/20")), window));
-        assert!(outside_window(Path::new("x/CloudTrail/us-gov-west-1/2019"), window));
+        assert!(outside_window(
+            Path::new(&format!("{digests}/2019/01/01")),
+            window
+        ));
+        assert!(!outside_window(
+            Path::new(&format!("{digests}/2020/12/20")),
+            window
+        ));
+        assert!(outside_window(
+            Path::new("x/CloudTrail/us-gov-west-1/2019"),
+            window
+        ));
     }
 
     /// The parallel walk finds what walkdir finds (without following links): files, what it

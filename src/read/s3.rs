@@ -1150,9 +1150,13 @@ async fn get(
 
 /// A GetObject's refusal: the credentials' (the location's) or the object's own. `AccessDenied`
 /// on one object is a policy or KMS key that may cover others and not it (a bucket policy by
-/// prefix, one key per account); an archived object is refused as `InvalidObjectState`.
+/// prefix, one key per account); an archived object is refused as `InvalidObjectState`. A
+/// connection lost for one object, again after the retries, is that object's (the listing
+/// reached S3): said with its name, status 1, not as the bucket's (a red-team's, session 33:
+/// one object whose connection always dropped was `s3://BUCKET: cannot reach S3`, status 4).
 fn object_problem(problem: S3Problem) -> S3Problem {
     match problem {
+        S3Problem::Unreachable(why) => S3Problem::Other(format!("cannot reach S3 for it: {why}")),
         S3Problem::AccessDenied(code)
             if matches!(
                 code.as_str(),
