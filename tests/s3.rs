@@ -493,11 +493,37 @@ fn s3_refusals_are_one_error_and_status_4() {
     assert_eq!(
         stderr(&output),
         format!(
-            "trailmask: s3://sample/AWSLogs/: AWS_ENDPOINT_URL {} is plain http: set \
-             AWS_ALLOW_HTTP=true to allow it (for a local emulator)\n\
+            "trailmask: s3://sample/AWSLogs/: the S3 endpoint {} (AWS_ENDPOINT_URL, or \
+             endpoint_url in the AWS config) is plain http: set AWS_ALLOW_HTTP=true to allow it \
+             (for a local emulator)\n\
              trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n",
             moto.endpoint()
         )
+    );
+    // Nor when the endpoint is set for s3 alone in the AWS config's `[services]` section (a
+    // red-team's, session 33: read over plain http, unrefused).
+    let dir = Dir::new();
+    dir.write(
+        "config",
+        format!(
+            "[default]\nservices = local\n[services local]\ns3 =\n  endpoint_url = {}\n",
+            moto.endpoint()
+        )
+        .as_bytes(),
+    );
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailmask"));
+    cmd.current_dir(repo())
+        .args(["events", "-q", "s3://sample/AWSLogs/"])
+        .stdin(Stdio::null());
+    with_test_credentials(&mut cmd, &moto.endpoint());
+    cmd.env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_CONFIG_FILE", dir.path("config"));
+    let output = cmd.output().expect("run trailmask");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("the S3 endpoint {} (", moto.endpoint())),
+        "{}",
+        stderr(&output)
     );
 
     // A server that checks credentials (moto's IAM authentication from the first request):

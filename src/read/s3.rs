@@ -101,7 +101,8 @@ pub enum S3Problem {
     NoCredentials(String),
     /// The endpoint could not be reached (connection refused, name not resolved, timed out).
     Unreachable(String),
-    /// `AWS_ENDPOINT_URL` is plain http and `AWS_ALLOW_HTTP` is not `true`.
+    /// The S3 endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, or `endpoint_url` in the AWS
+    /// config, for every service or for s3) is plain http and `AWS_ALLOW_HTTP` is not `true`.
     PlainHttp(String),
     /// The runtime could not be started.
     Setup(String),
@@ -162,8 +163,9 @@ impl std::fmt::Display for S3Problem {
             S3Problem::Unreachable(why) => write!(f, "cannot reach S3: {why}"),
             S3Problem::PlainHttp(endpoint) => write!(
                 f,
-                "AWS_ENDPOINT_URL {endpoint} is plain http: set AWS_ALLOW_HTTP=true to allow it \
-                 (for a local emulator)"
+                "the S3 endpoint {endpoint} (AWS_ENDPOINT_URL, or endpoint_url in the AWS \
+                 config) is plain http: set AWS_ALLOW_HTTP=true to allow it (for a local \
+                 emulator)"
             ),
             S3Problem::Setup(why) => write!(f, "cannot start the S3 client: {why}"),
             S3Problem::NotFound => write!(f, "no object or folder by that name"),
@@ -360,9 +362,23 @@ async fn connect() -> Result<Client, S3Problem> {
         .await
         .map_err(|e| S3Problem::NoCredentials(one_line(&e)))?;
     let mut config = aws_sdk_s3::config::Builder::from(&shared);
+    // The endpoint the S3 client will use, resolved as the SDK resolves it: S3's own
+    // (`AWS_ENDPOINT_URL_S3`, or `endpoint_url` in the profile's `[services]` section for s3),
+    // else the one for every service (a red-team's, session 33: an http endpoint set in a
+    // `[services]` section was used, plain http unrefused).
+    let for_s3 = aws_types::service_config::ServiceConfigKey::builder()
+        .service_id("S3")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok();
     let endpoint = std::env::var("AWS_ENDPOINT_URL_S3")
         .ok()
         .filter(|e| !e.is_empty())
+        .or_else(|| {
+            let key = for_s3?;
+            shared.service_config()?.load_config(key)
+        })
         .or_else(|| shared.endpoint_url().map(str::to_owned));
     if let Some(endpoint) = endpoint {
         let allow_http =
