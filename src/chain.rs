@@ -24,13 +24,25 @@ use std::sync::Arc;
 /// sessions.
 pub const UNREAD_START: &str = "[... hops not read ...] -> ";
 
-/// The start of the chain of a hop whose first hop is not in the logs read (`root`, its earliest
-/// hop read): [`UNREAD_START`], then the role its caller wore, else its caller.
-pub fn unread_start(root: &RoleAssumption) -> String {
+/// Who a chain whose first hop is not in the logs read starts from (`root`, its earliest hop
+/// read): the role its caller wore, else its caller as CloudTrail names it.
+pub fn unread_caller(root: &RoleAssumption) -> std::borrow::Cow<'_, str> {
     match root.caller_role_arn() {
-        "" => format!("{UNREAD_START}{}", root.origin_label()),
-        role => format!("{UNREAD_START}{role}"),
+        "" => std::borrow::Cow::Owned(root.origin_label()),
+        role => std::borrow::Cow::Borrowed(role),
     }
+}
+
+/// The start of such a chain, as `chains` writes it: [`UNREAD_START`], then [`unread_caller`].
+pub fn unread_start(root: &RoleAssumption) -> String {
+    format!("{UNREAD_START}{}", unread_caller(root))
+}
+
+/// The principal id another account's copy of a hop names its caller by, when that caller is
+/// a role session (`AWSAccount`, `AROA…:name`); `None` for every other caller.
+pub(crate) fn caller_session_id(event: &RoleAssumption) -> Option<&str> {
+    (event.source_kind == SourceKind::AwsAccount && is_session_id(event.source_subject()))
+        .then(|| event.source_subject())
 }
 
 /// How far a session's `creationDate` may be from its issuing event's time.
@@ -224,10 +236,7 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
                 kind: event.source_kind,
                 access_key: event.caller_access_key(),
                 session_arn: event.source(),
-                principal: match event.source_kind {
-                    SourceKind::AwsAccount => event.source_subject(),
-                    _ => "",
-                },
+                principal: caller_session_id(event).unwrap_or(""),
                 created: event.caller_session_created,
                 time: event.event_time,
             };

@@ -311,11 +311,7 @@ impl<'a> ChainRows<'a> {
                 } else if event.chain().depth.is_some() {
                     trie.index_start(Start::Origin(&event.chain().origin))
                 } else {
-                    let caller = match event.caller_role_arn() {
-                        "" => Cow::Owned(event.origin_label()),
-                        role => Cow::Borrowed(role),
-                    };
-                    trie.index_start(Start::Unread(caller))
+                    trie.index_start(Start::Unread(crate::chain::unread_caller(event)))
                 };
                 let hop = (
                     event.target(),

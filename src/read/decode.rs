@@ -439,11 +439,20 @@ fn collect<'a>(
 /// What a value of a `Records` array that is not an object is, for the line that says so:
 /// its first characters (the line is made printable where it is printed).
 fn not_a_record(value: &str) -> String {
-    let mut shown: String = value.chars().take(24).collect();
-    if shown.len() < value.len() {
+    format!(
+        "a value that is not a record (an object): {}",
+        head_of(value)
+    )
+}
+
+/// The first 24 characters of `text`, `…` after them when there are more: what an error line
+/// shows of a value it cannot read.
+pub(crate) fn head_of(text: &str) -> String {
+    let mut shown: String = text.chars().take(24).collect();
+    if shown.len() < text.len() {
         shown.push('…');
     }
-    format!("a value that is not a record (an object): {shown}")
+    shown
 }
 
 /// Decides for each record of a `Records` array whether it can be a role assumption, from the

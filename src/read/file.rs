@@ -705,10 +705,5 @@ fn not_json_start(text: &[u8]) -> Option<String> {
     if start.is_empty() || start.starts_with(['{', '[']) {
         return None;
     }
-    let line = start.lines().next().unwrap_or_default();
-    let mut shown: String = line.chars().take(24).collect();
-    if shown.len() < line.len() {
-        shown.push('…');
-    }
-    Some(shown)
+    Some(decode::head_of(start.lines().next().unwrap_or_default()))
 }

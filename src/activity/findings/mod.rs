@@ -362,11 +362,8 @@ fn wears_role(event: &RoleAssumption) -> bool {
 /// True for a hop whose caller is a role session, named by its ARN or (another account's copy)
 /// by its principal id: a chained hop (a console switch starts a chain of its own).
 fn is_chained(event: &RoleAssumption) -> bool {
-    let session = match event.source_kind {
-        SourceKind::AssumedRole => true,
-        SourceKind::AwsAccount => crate::chain::is_session_id(event.source_subject()),
-        _ => false,
-    };
+    let session = event.source_kind == SourceKind::AssumedRole
+        || crate::chain::caller_session_id(event).is_some();
     session && event.event_name != EventName::SwitchRole
 }
 

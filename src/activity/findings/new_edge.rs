@@ -2,7 +2,7 @@
 
 use super::{Evidence, Finding, Kind, Severity, plural, proof};
 use crate::arn;
-use crate::chain::is_session_id;
+use crate::chain::caller_session_id;
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -36,7 +36,7 @@ fn edge_of<'e>(
         SourceKind::AssumedRole => {
             arn::role_of_session(event.source()).map_or(Cow::Borrowed(event.source()), Cow::Owned)
         }
-        SourceKind::AwsAccount if is_session_id(event.source_subject()) => {
+        SourceKind::AwsAccount if caller_session_id(event).is_some() => {
             let (role_id, _session) = event.source_subject().split_once(':')?;
             match roles.get(role_id) {
                 Some(role) => Cow::Borrowed(*role),
