@@ -54,7 +54,7 @@ import sys
 import tempfile
 
 LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
-PARTIAL_MAGIC = b"TRAILMASK PARTIAL 4\n"
+PARTIAL_MAGIC = b"TRAILMASK PARTIAL 5\n"
 
 # Shards per core of the cluster (Spark's default parallelism) when --shards is not given.
 SHARDS_PER_CORE = 3

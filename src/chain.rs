@@ -17,6 +17,7 @@
 use crate::event::{ChainInfo, EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// How a chain whose first hop is not in the logs read begins, before the caller of its
@@ -43,6 +44,21 @@ pub fn unread_start(root: &RoleAssumption) -> String {
 pub(crate) fn caller_session_id(event: &RoleAssumption) -> Option<&str> {
     (event.source_kind == SourceKind::AwsAccount && is_session_id(event.source_subject()))
         .then(|| event.source_subject())
+}
+
+/// The role each role id (`AROA…`) is, as the first hop (in time order) that issued a session
+/// of it names it: the principal id it returned is the role's id and the session's name.
+pub(crate) fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
+    let mut roles = HashMap::new();
+    for event in events {
+        if let Some((role_id, _session)) = event.session_principal().split_once(':')
+            && event.outcome == Outcome::Success
+            && !event.role_arn().is_empty()
+        {
+            roles.entry(role_id).or_insert(event.role_arn());
+        }
+    }
+    roles
 }
 
 /// How far a session's `creationDate` may be from its issuing event's time.

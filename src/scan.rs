@@ -448,6 +448,11 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             .filter(|issuer| !issuer.is_empty());
         canonical_roles_with_issuers(&mut events, &spelled, issuers);
         scan.activity = activity;
+        if options.link_chains {
+            // Another account's copies of a session's calls, counted by minute, are joined
+            // by the hop that issued the session.
+            crate::activity::attribute::fold_copies(&mut scan.activity, &events);
+        }
     }
     // A trail without hand-overs (most of the calls any command reads) costs nothing more.
     if options.interest == Interest::HandOvers && !hand_overs.is_empty() {

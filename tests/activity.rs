@@ -717,6 +717,132 @@ fn the_copies_of_a_cross_account_call_count_once() {
     );
 }
 
+/// Another account's copies of a session's calls (session 33's leftover): the account a
+/// session calls into gets its own copy of each call, naming the caller only as
+/// `{"type":"AWSAccount","principalId":"AROA…:name","accountId":…}` (no ARN, no key, no
+/// creation time), with the `sharedEventID` of the caller's record. They were not read, so
+/// one account's trail showed nothing of what another account's session did in it. Now they
+/// are a session known by that principal id, linked (`inferred`) to the hop that returned it
+/// when read, and a copy of a call whose caller's record is read too counts once, in the
+/// caller's session (which lists the account called).
+#[test]
+fn another_account_s_copies_of_a_session_s_calls() {
+    const CALLED: &str = "444455556666";
+    let hop = {
+        let mut hop = assume("h1", "10:00:00", alice(), "Deployer", "alice-s", "ASIAD1");
+        hop["responseElements"]["assumedRoleUser"] = json!({"assumedRoleId": "AROADEPLOYER:alice-s",
+            "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/alice-s")});
+        hop
+    };
+    let own = || session("Deployer", "alice-s", "ASIAD1", "2026-03-01T10:00:00Z");
+    let copy = || json!({"type": "AWSAccount", "principalId": "AROADEPLOYER:alice-s", "accountId": ACCOUNT});
+    // The same call as each account's trail holds it.
+    let delivered = |id: &str, time: &str, shared: &str, who: Value, recipient: &str| {
+        let mut record = get_object(id, time, who, "198.51.100.7");
+        record["sharedEventID"] = json!(shared);
+        record["recipientAccountId"] = json!(recipient);
+        record
+    };
+    let dir = Dir::new();
+    dir.write("a/hop.json", trail(&[hop]).as_bytes());
+    dir.write(
+        "a/calls.json",
+        trail(&[
+            delivered("a1", "10:05:00", "sh1", own(), ACCOUNT),
+            delivered("a2", "10:06:00", "sh2", own(), ACCOUNT),
+        ])
+        .as_bytes(),
+    );
+    dir.write(
+        "b/copies.json",
+        trail(&[
+            delivered("b1", "10:05:00", "sh1", copy(), CALLED),
+            delivered("b2", "10:06:00", "sh2", copy(), CALLED),
+            // Its caller's record of this one is not read.
+            delivered("b3", "10:07:00", "sh3", copy(), CALLED),
+        ])
+        .as_bytes(),
+    );
+    let cut = |text: String| -> String {
+        text.lines()
+            .map(|line| {
+                let fields: Vec<&str> = line.split(',').collect();
+                [0, 1, 3, 4, 5, 6, 7, 8, 9, 15, 16]
+                    .map(|at| fields[at])
+                    .join(",")
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let header = "session_arn,role_arn,origin,chain_depth,link,created,first_call,last_call,calls,accounts,access_key";
+    let by_principal = format!("{ACCOUNT}#AROADEPLOYER:alice-s");
+    let deployer = role("team/Deployer");
+    let alice = format!("arn:aws:iam::{ACCOUNT}:user/alice");
+    for (inputs, expected) in [
+        // The called account's trail alone: the role by its id, no origin.
+        (
+            vec!["b"],
+            format!(
+                "{header}\n{by_principal},{ACCOUNT}#AROADEPLOYER,,,,,2026-03-01T10:05:00Z,\
+                 2026-03-01T10:07:00Z,3,{CALLED},"
+            ),
+        ),
+        // And the hop: the session is the one it issued.
+        (
+            vec!["a/hop.json", "b"],
+            format!(
+                "{header}\n{by_principal},{deployer},{alice},1,inferred,,2026-03-01T10:05:00Z,\
+                 2026-03-01T10:07:00Z,3,{CALLED},"
+            ),
+        ),
+        // Both trails: each call once, in the caller's session where its record is read.
+        (
+            vec!["b", "a"],
+            format!(
+                "{header}\narn:aws:sts::{ACCOUNT}:assumed-role/Deployer/alice-s,{deployer},{alice},1,\
+                 access-key,2026-03-01T10:00:00Z,2026-03-01T10:05:00Z,2026-03-01T10:06:00Z,2,\
+                 {ACCOUNT};{CALLED},ASIAD1\n\
+                 {by_principal},{deployer},{alice},1,inferred,,2026-03-01T10:07:00Z,\
+                 2026-03-01T10:07:00Z,1,{CALLED},"
+            ),
+        ),
+    ] {
+        for threads in ["1", "2"] {
+            for order in [inputs.clone(), inputs.iter().rev().copied().collect()] {
+                let mut args = vec!["activity", "-q", "-j", threads];
+                args.extend(&order);
+                assert_eq!(cut(out(&dir, &args)), expected, "{order:?}");
+            }
+        }
+        let mut args = vec!["partial", "activity", "-q", "-o", "p.part"];
+        args.extend(&inputs);
+        let output = run_in(dir.root.path(), &args, None);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(cut(out(&dir, &["activity", "-q", "p.part"])), expected);
+    }
+    // The timeline: each call once, with its session.
+    let timeline = out(&dir, &["activity", "-q", "--calls", "a", "b"]);
+    let rows: Vec<(String, String)> = csv_rows(&timeline)[1..]
+        .iter()
+        .map(|row| (row[11].clone(), row[4].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "a1",
+                format!("arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/alice-s")
+            ),
+            (
+                "a2",
+                format!("arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/alice-s")
+            ),
+            ("b3", by_principal.clone()),
+        ]
+        .map(|(id, session)| (id.to_owned(), session))
+    );
+}
+
 #[test]
 fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
     let first = get_object(

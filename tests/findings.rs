@@ -646,13 +646,14 @@ fn one_account_s_trail_links_another_account_s_copy_of_a_hop_by_its_principal_id
             ops = role("Ops")
         )
     );
-    // The call made with the session the copy's hop issued is alice's.
+    // The call made with the session the copy's hop issued is alice's, and so is that hop,
+    // a call of the vendor's session (known by its principal id).
     let origins = stdout(&run(&["activity", "-q", "--by", "origin", path]));
     assert_eq!(
         origins,
         format!(
             "origin,origin_kind,sessions,roles,accounts,calls,failures,write_calls,first_seen,\
-             last_seen\narn:aws:iam::{ACCOUNT}:user/alice,iam-user,2,{},{ACCOUNT},3,0,2,\
+             last_seen\narn:aws:iam::{ACCOUNT}:user/alice,iam-user,3,{};{audit},{ACCOUNT},4,0,3,\
              2026-03-03T10:05:00Z,2026-03-03T11:45:00Z\n",
             role("Ops")
         )

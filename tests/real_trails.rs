@@ -156,10 +156,13 @@ fn every_export_handles_the_real_trails() {
     );
 }
 
-/// Every call of a role session (`userIdentity.type` `AssumedRole`: INVENTORY.md's 388), each
-/// copy once. A copy is the same record: the same `sharedEventID`, else `eventID`, and the same
-/// time, session (ARN, key, creation time), source address, action and outcome; 42 of them
-/// repeat one before them (the same samples in several sources). Computed apart with a Python
+/// Every call of a role session (`userIdentity.type` `AssumedRole`: INVENTORY.md's 388, and
+/// since session 34 the 5 records of another account's copy naming a session by principal id,
+/// `AWSAccount` with `AROA…:name`: cloud-snitch's one, Panther's four), each copy once. A copy
+/// is the same record: the same `sharedEventID`, else `eventID`, and the same time, session
+/// (ARN, key, creation time), source address, action and outcome; 43 of them repeat one
+/// before them (the same samples in several sources; one of Panther's four copies is another
+/// word for word). Computed apart with a Python
 /// script over the same files; Panther's rule tests, which give the id `1111` to calls of
 /// eleven actions, counted as one call each until session 24 (257 calls, 131 copies).
 #[test]
@@ -171,7 +174,7 @@ fn activity_counts_every_role_session_call_once() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(
         stderr(&output).lines().last().unwrap(),
-        "trailmask: 61 files read, 4 skipped, 0 failed; 39 role assumptions; 120 role sessions \
-         made 346 calls (42 duplicate copies dropped)"
+        "trailmask: 61 files read, 4 skipped, 0 failed; 39 role assumptions; 123 role sessions \
+         made 350 calls (43 duplicate copies dropped)"
     );
 }

@@ -1960,9 +1960,19 @@ fn session_key(identity: &Value) -> (String, String, String) {
 
 /// What `activity` must find: every call made with a role session (all records whose
 /// caller is an `AssumedRole`, but the console's `SwitchRole`), counted per session, each
-/// session with the role, origin and depth of the hop that made it.
+/// session with the role, origin and depth of the hop that made it; and the vendor's
+/// automation, a role session of the vendor's known only by the copies of its calls into the
+/// organization (`AWSAccount`, its principal id): one session of that name, its role by id,
+/// its origin unknown (its hop is in the vendor's trail, not read). (The members' copies of
+/// each other's calls are copies of records the trail holds: counted once, in those.)
 fn activity_truth(trail: &Trail, ordinary: &[Ordinary]) -> Value {
     let mut calls: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    let vendor_session = VENDOR_PRINCIPALS[2];
+    let vendor_key = (
+        format!("{VENDOR}#{vendor_session}"),
+        String::new(),
+        String::new(),
+    );
     let role_related = trail
         .records
         .iter()
@@ -1971,16 +1981,21 @@ fn activity_truth(trail: &Trail, ordinary: &[Ordinary]) -> Value {
     for identity in role_related.chain(ordinary.iter().map(|call| &call.identity)) {
         if identity["type"] == "AssumedRole" {
             *calls.entry(session_key(identity)).or_default() += 1;
+        } else if identity["type"] == "AWSAccount" && identity["principalId"] == vendor_session {
+            *calls.entry(vendor_key.clone()).or_default() += 1;
         }
     }
     let sessions: Vec<Value> = calls
         .iter()
         .map(|(key, count)| {
-            let (role, origin, depth) = trail
-                .attribution
-                .get(key)
-                .cloned()
-                .unwrap_or_default();
+            let (role, origin, depth) = match trail.attribution.get(key) {
+                Some(attribution) => attribution.clone(),
+                None if *key == vendor_key => {
+                    let role_id = vendor_session.split_once(':').map_or("", |(id, _)| id);
+                    (format!("{VENDOR}#{role_id}"), String::new(), 0)
+                }
+                None => Default::default(),
+            };
             // No depth where the origin is unknown (a chain begun in a trail not read).
             let depth = (!origin.is_empty()).then_some(depth);
             json!({"session_arn": key.0, "created": key.2, "role_arn": role, "origin": origin, "chain_depth": depth, "calls": count})

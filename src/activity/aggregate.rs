@@ -9,8 +9,8 @@
 //! (source addresses, recipient accounts) are capped ([`MAX_LISTED`], [`MAX_ACCOUNTS`]): the
 //! smallest values are kept, so the result does not depend on the order calls are read in.
 
-use super::Call;
 use super::network::{address_number, is_private_place, place_of};
+use super::{Call, PrincipalCopy};
 use crate::arn;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
@@ -147,13 +147,24 @@ pub(crate) fn created_key(text: &str) -> Cow<'_, str> {
 }
 
 /// What one session did, as far as the files merged so far tell.
+///
+/// A session known only from another account's copies of its calls ([`PrincipalCopy`]) is
+/// one of its own (`by_principal`): its ARN is the copies' name for it
+/// (`account#AROA…:name`), its access key empty, and its creation time unknown; the copies
+/// are counted apart by the minute of their call (`created_text` holds it), since one
+/// principal id names every session of its role given that name, and each minute is
+/// attributed to the hop that issued the session then ([`fold_principal_copies`] joins the
+/// minutes of one hop again).
 #[derive(Debug, Clone)]
 pub struct SessionActivity {
     pub session_arn: Box<str>,
     pub access_key: Box<str>,
-    /// `creationDate` as the key holds it ([`created_key`]: empty when not said), and parsed.
+    /// `creationDate` as the key holds it ([`created_key`]: empty when not said), and parsed;
+    /// for a session known by its principal id, the minute of its calls, and `None`.
     pub created_text: Box<str>,
     pub created: Option<DateTime<Utc>>,
+    /// Known only from another account's copies of its calls, by its principal id.
+    pub by_principal: bool,
     /// The role that issued the session (`sessionIssuer.arn`), when a call named it.
     pub issuer_arn: Box<str>,
     pub calls: u64,
@@ -178,13 +189,18 @@ pub struct SessionActivity {
 }
 
 impl SessionActivity {
-    /// The session of `call`, its creation time as [`created_key`] gave it.
-    fn new(call: &Call, created: &str) -> Self {
+    /// The session of `call`, whose key is `key` ([`SessionKey::of`]).
+    fn new(call: &Call, key: &SessionKey) -> Self {
         SessionActivity {
-            session_arn: call.session_arn.into(),
+            session_arn: (&*key.session).into(),
             access_key: call.access_key.into(),
-            created_text: created.into(),
-            created: crate::timefmt::parse(created),
+            created_text: (&*key.created).into(),
+            created: if key.by_principal {
+                None
+            } else {
+                crate::timefmt::parse(&key.created)
+            },
+            by_principal: key.by_principal,
             issuer_arn: call.issuer_arn.into(),
             calls: 0,
             failures: 0,
@@ -220,9 +236,24 @@ impl SessionActivity {
     }
 
     /// The key that tells sessions apart: ARN, access key and creation time
-    /// ([`created_key`]).
-    pub fn key(&self) -> (&str, &str, &str) {
-        (&self.session_arn, &self.access_key, &self.created_text)
+    /// ([`created_key`]), and whether it is known by its principal id (a name chosen in the
+    /// logs could spell one).
+    pub fn key(&self) -> (&str, &str, &str, bool) {
+        (
+            &self.session_arn,
+            &self.access_key,
+            &self.created_text,
+            self.by_principal,
+        )
+    }
+
+    /// The account and principal id (`AROA…:name`) of a session known by it.
+    pub fn principal_copy(&self) -> Option<PrincipalCopy<'_>> {
+        if !self.by_principal {
+            return None;
+        }
+        let (account, principal) = self.session_arn.split_once('#')?;
+        Some(PrincipalCopy { account, principal })
     }
 
     fn add(&mut self, call: &Call) {
@@ -438,6 +469,48 @@ pub struct CallRow {
     pub session: u32,
 }
 
+/// The key of the session a call was made in ([`SessionActivity::key`]).
+struct SessionKey<'c> {
+    /// The session's ARN, or for another account's copy `account#AROA…:name`.
+    session: Cow<'c, str>,
+    access_key: &'c str,
+    /// The creation time ([`created_key`]), or for a copy the minute of the call.
+    created: Cow<'c, str>,
+    by_principal: bool,
+}
+
+impl<'c> SessionKey<'c> {
+    fn of(call: &'c Call) -> Self {
+        match call.copy_of {
+            None => SessionKey {
+                session: Cow::Borrowed(call.session_arn),
+                access_key: call.access_key,
+                created: created_key(call.created),
+                by_principal: false,
+            },
+            Some(copy) => SessionKey {
+                session: Cow::Owned(copy.session_name()),
+                access_key: "",
+                created: Cow::Owned(
+                    call.time
+                        .map(|time| time.format("%Y-%m-%dT%H:%M").to_string())
+                        .unwrap_or_default(),
+                ),
+                by_principal: true,
+            },
+        }
+    }
+
+    fn as_tuple(&self) -> (&str, &str, &str, bool) {
+        (
+            &self.session,
+            self.access_key,
+            &self.created,
+            self.by_principal,
+        )
+    }
+}
+
 /// Sessions, each once by key (ARN, access key, creation time), and the index that finds
 /// one by its key: hashed by the key it points to, so a lookup copies no key. Read as a slice;
 /// sessions are only added through it ([`SessionTable::push`], [`SessionTable::take_in`]).
@@ -457,7 +530,7 @@ enum Slot {
 }
 
 impl SessionTable {
-    fn find(&self, key: (&str, &str, &str)) -> Slot {
+    fn find(&self, key: (&str, &str, &str, bool)) -> Slot {
         let hash = self.hasher.hash_one(key);
         match self
             .index
@@ -604,7 +677,9 @@ impl CallAggregate {
     /// out. The reader calls it when a file's calls grow large: a file that repeats one call
     /// millions of times (a few MB of gzip, hundreds of MB of text) then holds it once.
     pub(crate) fn drop_copies(&mut self) -> usize {
-        let copies = find_copies(std::slice::from_ref(self));
+        let mut copies = find_copies(std::slice::from_ref(self));
+        copies.take_in_accounts(std::slice::from_mut(self));
+        let copies = copies.calls;
         let mut gone = vec![false; self.marks.len()];
         for &(_, m) in &copies {
             gone[m] = true;
@@ -652,18 +727,17 @@ impl CallAggregate {
     /// counted before (the reader remembers it: [`crate::read::calls`]), else in the session
     /// its key finds or makes; answers the session's index.
     pub(crate) fn add_in(&mut self, known: Option<u32>, call: &Call, log_file: &Arc<str>) -> u32 {
-        let created = created_key(call.created);
-        let key = (call.session_arn, call.access_key, &*created);
+        let key = SessionKey::of(call);
         let session = match known.or(self.last) {
-            Some(last) if self.sessions[last as usize].key() == key => last,
+            Some(last) if self.sessions[last as usize].key() == key.as_tuple() => last,
             _ => {
                 let count = self.sessions.len();
-                let session = self.session_of(key, || SessionActivity::new(call, &created));
+                let session = self.session_of(key.as_tuple(), || SessionActivity::new(call, &key));
                 if self.sessions.len() > count {
                     self.held += SESSION_BYTES
-                        + call.session_arn.len()
+                        + key.session.len()
                         + call.access_key.len()
-                        + created.len()
+                        + key.created.len()
                         + call.issuer_arn.len();
                 }
                 self.last = Some(session);
@@ -736,7 +810,7 @@ impl CallAggregate {
     /// is not there yet.
     fn session_of(
         &mut self,
-        key: (&str, &str, &str),
+        key: (&str, &str, &str, bool),
         new: impl FnOnce() -> SessionActivity,
     ) -> u32 {
         match self.sessions.find(key) {
@@ -917,7 +991,13 @@ fn push_identity(ids: &mut String, call: &Call) {
             call.source_ip,
             call.user_agent,
             call.recipient,
-        ] {
+        ]
+        .into_iter()
+        .chain(
+            call.copy_of
+                .iter()
+                .flat_map(|copy| [copy.account, copy.principal]),
+        ) {
             ids.push_str(&part.len().to_string());
             ids.push(':');
             ids.push_str(part);
@@ -963,15 +1043,70 @@ pub struct Activity {
 }
 
 /// What copies of a call share: its identity (id and time, then source address), the length
-/// of its address, its session's key, its action (event source and name) and whether it
-/// failed.
+/// of its address, its session ([`copied_session`]), its action (event source and name) and
+/// whether it failed.
 type CopyKey<'a> = (
     &'a str,
     u32,
-    (&'a str, &'a str, &'a str),
+    (&'a str, &'a str, &'a str, bool),
     (&'a str, &'a str),
     bool,
 );
+
+/// The session copies of a call must agree on: its key; but for the copies of a
+/// cross-account call (their shared id, `s:…`: a UUID per call), its account and session name
+/// only, which is all the called account's copy tells of it ([`PrincipalCopy`]) and all
+/// that one account's copy missing its key or creation time still tells.
+fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a str, &'a str, bool) {
+    if !id.starts_with("s:") {
+        return session.key();
+    }
+    let (account, name) = match session.principal_copy() {
+        Some(copy) => (
+            copy.account,
+            copy.principal.split_once(':').map_or("", |(_, name)| name),
+        ),
+        None => match arn::Arn::parse(&session.session_arn) {
+            Some(parsed) => (
+                parsed.account,
+                parsed
+                    .resource
+                    .rsplit_once('/')
+                    .map_or("", |(_, name)| name),
+            ),
+            None => (&*session.session_arn, ""),
+        },
+    };
+    (account, name, "", false)
+}
+
+/// The copies [`find_copies`] found.
+#[derive(Debug, Default)]
+struct Copies {
+    /// Every call of the same identity as one before it, as (worker, index of the call in
+    /// it): the first is kept.
+    calls: Vec<(usize, usize)>,
+    /// Pairs of sessions, as (worker, session index), where the first kept a cross-account
+    /// call whose copy in the second (another account's copy) was taken out: the first takes
+    /// in the second's accounts ([`Copies::take_in_accounts`]).
+    accounts_to: Vec<((usize, u32), (usize, u32))>,
+}
+
+impl Copies {
+    /// The sessions that kept a call another account's copy of which was taken out take in
+    /// the copy's session's recipient accounts (the accounts it called into).
+    fn take_in_accounts(&mut self, workers: &mut [CallAggregate]) {
+        self.accounts_to.sort_unstable();
+        self.accounts_to.dedup();
+        for &((to_worker, to), (from_worker, from)) in &self.accounts_to {
+            let from = &workers[from_worker].sessions[from as usize];
+            let (accounts, dropped) = (from.accounts.clone(), from.accounts_dropped);
+            let to = &mut workers[to_worker].sessions[to as usize];
+            to.accounts_dropped |= dropped;
+            to.take_in_accounts(accounts);
+        }
+    }
+}
 
 /// The bits of a call's index in its worker's aggregate, when [`merge`] packs it beside the
 /// worker's.
@@ -980,7 +1115,7 @@ const MARK_MASK: u64 = (1 << MARK_BITS) - 1;
 
 /// The copies among the workers' calls, as (worker, index of the call in it): every call
 /// of the same identity as one before it, of which the first is kept.
-fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
+fn find_copies(workers: &[CallAggregate]) -> Copies {
     // Copies: every call's id, sorted; all but the first (by log file, then position) are
     // taken out of the counts of the worker that holds them.
     // The copy kept is the one of the first log file by path (then the first in that file),
@@ -1006,8 +1141,20 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
     }
     ids.par_sort_unstable();
     let unpack = |at: u64| ((at >> MARK_BITS) as usize, (at & MARK_MASK) as usize);
-    let mut copies: Vec<(usize, usize)> = Vec::new();
-    let mut same_hash: Vec<(CopyKey, &str, usize, usize)> = Vec::new();
+    let mut copies = Copies::default();
+    // Each call's copy key, then what orders the calls of one key: a session's own record
+    // before another account's copy of it (kept over it, it names the session whole), one
+    // that names its key before one that does not, the session's key, the log file, the
+    // call's place.
+    type Placed<'a> = (
+        CopyKey<'a>,
+        (bool, bool),
+        (&'a str, &'a str, &'a str, bool),
+        &'a str,
+        usize,
+        usize,
+    );
+    let mut same_hash: Vec<Placed> = Vec::new();
     for run in ids.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
         same_hash.clear();
         // A copy has the same identity and source address: the same text, and the same
@@ -1021,21 +1168,36 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
             // the same action and outcome: a copy is the same record, and sample trails give
             // one id to many calls (Panther's rule tests give `1111` to 26 calls of one
             // session, of eleven actions).
-            let session = worker.sessions[mark.session as usize].key();
+            // (Another account's copy of a cross-account call names only the session's
+            // account and name: it is a copy of the call its session's own record is.)
+            let session = &worker.sessions[mark.session as usize];
             let (source, name) = &worker.names[worker.actions[mark.action as usize].name as usize];
             let identity = (
                 worker.id(mark),
                 mark.address_len,
-                session,
+                copied_session(worker.id(mark), session),
                 (&**source, &**name),
                 mark.failed,
             );
-            (identity, &*worker.log_files[mark.file as usize], f, m)
+            let file = &*worker.log_files[mark.file as usize];
+            let rank = (session.by_principal, session.access_key.is_empty());
+            (identity, rank, session.key(), file, f, m)
         }));
         same_hash.sort_unstable();
-        for pair in same_hash.windows(2) {
-            if pair[0].0 == pair[1].0 {
-                copies.push((pair[1].2, pair[1].3));
+        // The first of each copy key is kept.
+        let mut kept = 0;
+        for at in 1..same_hash.len() {
+            let (first, this) = (&same_hash[kept], &same_hash[at]);
+            if first.0 != this.0 {
+                kept = at;
+                continue;
+            }
+            copies.calls.push((this.4, this.5));
+            if first.2 != this.2 {
+                // A copy of a cross-account call counted in another session (another
+                // account's): the accounts it was delivered to are the kept one's too.
+                let session = |(_, _, _, _, f, m): &Placed| (*f, workers[*f].marks[*m].session);
+                copies.accounts_to.push((session(first), session(this)));
             }
         }
     }
@@ -1045,7 +1207,9 @@ fn find_copies(workers: &[CallAggregate]) -> Vec<(usize, usize)> {
 /// Merges the workers' activity (each the files one worker read, folded): each call counts
 /// once; with the timeline, its row is the one of the first file (by path) that holds it.
 pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
-    let copies = find_copies(&workers);
+    let mut copies = find_copies(&workers);
+    copies.take_in_accounts(&mut workers);
+    let copies = copies.calls;
     // Saturating: partials are read input, and theirs may add up past any count.
     let duplicates = (workers.iter().map(CallAggregate::copies_dropped))
         .fold(copies.len() as u64, u64::saturating_add);
@@ -1158,6 +1322,43 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     }
 }
 
+/// Joins the sessions known by one principal id ([`SessionActivity::by_principal`], counted
+/// apart by minute) whose minutes `hop_of` finds one hop issued, or no hop: one session, as
+/// the hop issued one. Sessions stay in key order, the joined one with the key of its first
+/// minute; the timeline's rows follow their sessions.
+pub fn fold_principal_copies(
+    activity: &mut Activity,
+    hop_of: impl Fn(&SessionActivity) -> Option<usize> + Sync,
+) {
+    let sessions = std::mem::take(&mut activity.sessions);
+    let hops: Vec<Option<usize>> = sessions
+        .par_iter()
+        .map(|session| session.by_principal.then(|| hop_of(session)).flatten())
+        .collect();
+    let mut kept: Vec<SessionActivity> = Vec::with_capacity(sessions.len());
+    let mut new_index: Vec<u32> = Vec::with_capacity(sessions.len());
+    // The last session kept that is known by principal id, and its hop.
+    let mut joining: Option<(usize, Option<usize>)> = None;
+    for (session, hop) in sessions.into_iter().zip(hops) {
+        if let Some((at, its_hop)) = joining
+            && session.by_principal
+            && its_hop == hop
+            && kept[at].session_arn == session.session_arn
+        {
+            kept[at].merge(session);
+            new_index.push(at as u32);
+            continue;
+        }
+        joining = session.by_principal.then_some((kept.len(), hop));
+        new_index.push(kept.len() as u32);
+        kept.push(session);
+    }
+    for row in &mut activity.rows {
+        row.session = new_index[row.session as usize];
+    }
+    activity.sessions = kept;
+}
+
 #[cfg(test)]
 mod tests {
     use super::{
@@ -1253,6 +1454,7 @@ mod tests {
                         access_key: "ASIA1",
                         created: "",
                         issuer_arn: "",
+                        copy_of: None,
                     },
                     &log,
                 );
@@ -1322,6 +1524,7 @@ mod tests {
             access_key: "ASIA1",
             created: "",
             issuer_arn: "",
+            copy_of: None,
         };
         let (mut first, mut second, mut whole) = (
             CallAggregate::new(false),

@@ -1,13 +1,14 @@
 //! Which hop issued each session, and so its role, its chain's origin and depth: the links of
 //! `chains` ([`crate::chain::Issuers`]), asked once per session, not once per call.
 
-use super::aggregate::SessionActivity;
+use super::aggregate::{Activity, SessionActivity, fold_principal_copies};
 use crate::arn;
 use crate::canon::KnownRoles;
-use crate::chain::{CallerSession, Issuers, UNREAD_START, unread_start};
+use crate::chain::{CallerSession, Issuers, UNREAD_START, role_ids, unread_start};
 use crate::event::{LinkKind, RoleAssumption, SourceKind};
 use crate::focus::ChainPlaces;
 use rayon::prelude::*;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Where a session came from.
@@ -43,11 +44,56 @@ impl Attribution {
     }
 }
 
+/// The session as `chains` asks for the hop that issued a caller's: by its access key and
+/// creation time, else its ARN; a session known only by another account's copies of its
+/// calls, by its principal id (as such a copy of a hop is linked: `inferred`).
+fn caller_session(session: &SessionActivity) -> CallerSession<'_> {
+    match session.principal_copy() {
+        None => CallerSession {
+            kind: SourceKind::AssumedRole,
+            access_key: &session.access_key,
+            session_arn: &session.session_arn,
+            principal: "",
+            created: session.created,
+            time: session.seen.first,
+        },
+        Some(copy) => CallerSession {
+            kind: SourceKind::AwsAccount,
+            access_key: "",
+            session_arn: "",
+            principal: copy.principal,
+            created: None,
+            time: session.seen.first,
+        },
+    }
+}
+
+/// Joins the sessions of `activity` known by one principal id whose minutes one hop of
+/// `events` issued (or none read did): the session that hop issued, counted once
+/// ([`fold_principal_copies`]).
+pub(crate) fn fold_copies(activity: &mut Activity, events: &[Box<RoleAssumption>]) {
+    if !activity.sessions.iter().any(|session| session.by_principal) {
+        return;
+    }
+    let issuers = Issuers::new(events);
+    fold_principal_copies(activity, |session| {
+        issuers
+            .find(&caller_session(session), None)
+            .map(|(hop, _)| hop)
+    });
+}
+
 /// Attributes each session of `sessions`, given the scan's `events` (sorted by time, chains
 /// linked, roles canonical).
 pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
     // The role names are gathered on one thread while the issuers are indexed on the others.
     let (roles, issuers) = rayon::join(|| KnownRoles::of(events), || Issuers::new(events));
+    // The roles of sessions known by principal id (`AROA…:name`) whose hop was not read.
+    let role_ids = if sessions.iter().any(|session| session.by_principal) {
+        role_ids(events)
+    } else {
+        HashMap::new()
+    };
     let unknown: Arc<str> = Arc::from("");
     // Where chains begin, only when some chain began before the logs read.
     let places = events
@@ -58,15 +104,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
     sessions
         .par_iter()
         .map(|session| {
-            let call = CallerSession {
-                kind: SourceKind::AssumedRole,
-                access_key: &session.access_key,
-                session_arn: &session.session_arn,
-                principal: "",
-                created: session.created,
-                time: session.seen.first,
-            };
-            match issuers.find(&call, None) {
+            match issuers.find(&caller_session(session), None) {
                 Some((hop, link)) => {
                     let event = &events[hop];
                     let unread_start = match &places {
@@ -83,6 +121,29 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
                         depth: event.chain().depth,
                         link,
                         hop: Some(hop),
+                    }
+                }
+                None if session.by_principal => {
+                    // Its role by id: as a hop read that issued a session of it names it,
+                    // else `account#AROA…`.
+                    let (account, role_id) = session.principal_copy().map_or(("", ""), |copy| {
+                        (
+                            copy.account,
+                            copy.principal.split_once(':').map_or("", |(id, _)| id),
+                        )
+                    });
+                    let role_arn = match role_ids.get(role_id) {
+                        Some(role) => roles.spell(role),
+                        None => format!("{account}#{role_id}"),
+                    };
+                    Attribution {
+                        unread_start: Arc::clone(&unknown),
+                        role_account: arn::account_of(&role_arn).unwrap_or(account).to_owned(),
+                        role_arn,
+                        origin: Arc::clone(&unknown),
+                        depth: None,
+                        link: LinkKind::None,
+                        hop: None,
                     }
                 }
                 None => {

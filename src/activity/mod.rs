@@ -1,6 +1,7 @@
 //! What each mask did: every call made with a role session's temporary credentials
-//! (`userIdentity.type` `AssumedRole`), attributed to the session, its role, and the identity at
-//! the root of its chain.
+//! (`userIdentity.type` `AssumedRole`, or in the account called, its copy naming the caller
+//! by principal id: [`PrincipalCopy`]), attributed to the session, its role, and the identity
+//! at the root of its chain.
 //!
 //! Calls are aggregated while they are read ([`aggregate`]): each worker keeps, per file, one
 //! entry per session and per (session, action), never one per call, except what
@@ -49,17 +50,42 @@ pub struct Call<'r> {
     pub created: &'r str,
     /// `sessionContext.sessionIssuer.arn`: the role (with its path).
     pub issuer_arn: &'r str,
+    /// Another account's copy of the call: the caller's account and principal id.
+    pub copy_of: Option<PrincipalCopy<'r>>,
 }
 
 /// The session a call was made in, as its `userIdentity` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Caller<'r> {
-    /// The session's ARN, access key and creation time as written.
+    /// The session's ARN, access key and creation time as written (empty in another
+    /// account's copy).
     pub session_arn: &'r str,
     pub access_key: &'r str,
     pub created: &'r str,
     /// `sessionContext.sessionIssuer.arn`: the role (with its path).
     pub issuer_arn: &'r str,
+    /// Another account's copy of the call: who made it, as that copy names the caller.
+    pub copy_of: Option<PrincipalCopy<'r>>,
+}
+
+/// How the account a role session called into names it in its own copy of the call
+/// (`userIdentity` `{"type":"AWSAccount","principalId":"AROA…:name","accountId":…}`): no
+/// ARN, no access key, no creation time, only the session's account and principal id (its
+/// role's id, then its name). CloudTrail delivers such a copy of a cross-account call to the
+/// account called, beside the caller's own record of it (the two share `sharedEventID`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PrincipalCopy<'r> {
+    /// `accountId`: the account of the caller's role.
+    pub account: &'r str,
+    /// `principalId`: `AROA…:name`.
+    pub principal: &'r str,
+}
+
+impl PrincipalCopy<'_> {
+    /// The session as chains name such a caller: `account#AROA…:name`.
+    pub fn session_name(&self) -> String {
+        format!("{}#{}", self.account, self.principal)
+    }
 }
 
 /// The [`Caller`] of a `userIdentity` of either type ([`UserIdentity`] or
@@ -68,21 +94,40 @@ pub struct Caller<'r> {
 macro_rules! caller_of {
     ($identity:expr) => {{
         let identity = $identity;
-        if identity.kind.as_str() != "AssumedRole" {
-            return None;
+        match identity.kind.as_str() {
+            "AssumedRole" => {
+                let context = identity.session_context.get();
+                Some(Caller {
+                    session_arn: identity.arn.as_str(),
+                    access_key: identity.access_key_id.as_str(),
+                    created: created_of(context),
+                    issuer_arn: issuer_of(context),
+                    copy_of: None,
+                })
+            }
+            "AWSAccount" => {
+                let copy = PrincipalCopy {
+                    account: identity.account_id.as_str(),
+                    principal: identity.principal_id.as_str(),
+                };
+                (!copy.account.is_empty() && crate::chain::is_session_id(copy.principal)).then_some(
+                    Caller {
+                        session_arn: "",
+                        access_key: "",
+                        created: "",
+                        issuer_arn: "",
+                        copy_of: Some(copy),
+                    },
+                )
+            }
+            _ => None,
         }
-        let context = identity.session_context.get();
-        Some(Caller {
-            session_arn: identity.arn.as_str(),
-            access_key: identity.access_key_id.as_str(),
-            created: created_of(context),
-            issuer_arn: issuer_of(context),
-        })
     }};
 }
 
 impl<'r> Caller<'r> {
-    /// The role session a call's `userIdentity` names, or `None` (another kind of caller).
+    /// The role session a call's `userIdentity` names (itself, or in another account's copy
+    /// its principal id), or `None` (another kind of caller).
     pub(crate) fn of_identity(identity: &'r CallerIdentity) -> Option<Caller<'r>> {
         caller_of!(identity)
     }
@@ -119,6 +164,7 @@ macro_rules! call_of {
             access_key: caller.access_key,
             created: caller.created,
             issuer_arn: caller.issuer_arn,
+            copy_of: caller.copy_of,
         })
     }};
 }

@@ -690,6 +690,7 @@ mod tests {
             access_key: "ASIA1",
             created: "",
             issuer_arn: "",
+            copy_of: None,
         }
     }
 

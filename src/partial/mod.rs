@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 4)
+//! # Format (version 5)
 //!
-//! The line `TRAILMASK PARTIAL 4` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 5` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -36,7 +36,7 @@
 //! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line (`"unreachable":true` for an S3 location that could not be read at all: exit status 4) |
 //! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`, `s3` with the path `s3://bucket/key`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `refused` (an S3 object refused for a reason that holds for its bucket: the reason, so that the merge reports the bucket once), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
-//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`, `accounts_dropped`), numbered from 0 |
+//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`, `accounts_dropped`), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
 //! | `{"copies":N}` | after a `log` line: the copies of calls taken out of that file as it was read (only when some were) |
 //! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write); its counts are derived from these lines on reading |
@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 4\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 5\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
@@ -93,8 +93,10 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 4\n";
 /// id carries its time (two calls that share an `eventID` but not a time are two calls), so
 /// no id of version 2 meets one of version 3. 4: a session's creation time is keyed as an
 /// instant (one written two ways is one session, where version 3 stored two), and a session
-/// says whether its accounts were cut at the cap (`accounts_dropped`).
-pub const VERSION: u32 = 4;
+/// says whether its accounts were cut at the cap (`accounts_dropped`). 5: another account's
+/// copies of a session's calls (`AWSAccount`, `AROA…:name`) are counted, in sessions known by
+/// that principal id (`by_principal`), which version 4 did not read.
+pub const VERSION: u32 = 5;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).
@@ -232,6 +234,10 @@ struct SessionLine<'a> {
     arn: Cow<'a, str>,
     access_key: Cow<'a, str>,
     created: Cow<'a, str>,
+    /// Known only from another account's copies of its calls (`arn` is then
+    /// `account#AROA…:name`, `created` the minute of its calls).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    by_principal: bool,
     issuer: Cow<'a, str>,
     first: Stamp,
     last: Stamp,
@@ -611,6 +617,7 @@ fn stored_session(s: SessionLine) -> SessionActivity {
         s.arn.into(),
         s.access_key.into(),
         s.created.into(),
+        s.by_principal,
         s.issuer.into(),
         Seen {
             first: unstamp(s.first),

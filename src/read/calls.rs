@@ -18,7 +18,7 @@
 //! [`CallHead`]: super::records::CallHead
 
 use super::records::{read_call_head, read_caller};
-use crate::activity::{Call, Caller};
+use crate::activity::{Call, Caller, PrincipalCopy};
 use crate::json::Repeats;
 use hashbrown::HashTable;
 use std::hash::BuildHasher;
@@ -43,9 +43,8 @@ pub(crate) struct CallReader<'t> {
 /// One `userIdentity` text and what it says.
 struct Identity<'t> {
     text: &'t str,
-    /// Where the [`Caller`]'s fields lie in `text` (ARN, access key, creation time, issuer),
-    /// or `None` when it is not a role session.
-    caller: Option<[Range<usize>; 4]>,
+    /// Where the [`Caller`]'s fields lie in `text`, or `None` when it is not a role session.
+    caller: Option<CallerSpans>,
     /// A key of it was given twice.
     repeats: bool,
     /// The session its calls were counted in, once one was (an index in the file's
@@ -82,14 +81,8 @@ impl<'t> CallReader<'t> {
             return CallRead::Whole;
         };
         let repeats = head.repeats() || identity.repeats;
-        if let Some(fields) = &identity.caller {
-            let text = identity.text;
-            let caller = Caller {
-                session_arn: &text[fields[0].clone()],
-                access_key: &text[fields[1].clone()],
-                created: &text[fields[2].clone()],
-                issuer_arn: &text[fields[3].clone()],
-            };
+        if let Some(spans) = &identity.caller {
+            let caller = spans.caller(identity.text);
             if let Some(call) = Call::of_head(&head, caller)
                 && let Some(session) = count(&call, identity.session)
             {
@@ -114,12 +107,7 @@ impl<'t> CallReader<'t> {
         };
         let read = read_caller(text)?;
         let caller = match Caller::of_identity(&read) {
-            Some(caller) => Some([
-                span_in(text, caller.session_arn)?,
-                span_in(text, caller.access_key)?,
-                span_in(text, caller.created)?,
-                span_in(text, caller.issuer_arn)?,
-            ]),
+            Some(caller) => Some(CallerSpans::of(text, &caller)?),
             None => None,
         };
         let identity = Identity {
@@ -129,6 +117,54 @@ impl<'t> CallReader<'t> {
             session: None,
         };
         Some(entry.insert(identity).into_mut())
+    }
+}
+
+/// Where a [`Caller`]'s fields lie in its `userIdentity` text.
+enum CallerSpans {
+    /// A role session's own call: its ARN, access key, creation time and issuer.
+    Session([Range<usize>; 4]),
+    /// Another account's copy: the caller's account and principal id.
+    Copy([Range<usize>; 2]),
+}
+
+impl CallerSpans {
+    /// The spans of `caller`'s fields (borrowed from `text`); `None` when one is not in it.
+    fn of(text: &str, caller: &Caller) -> Option<Self> {
+        Some(match caller.copy_of {
+            None => CallerSpans::Session([
+                span_in(text, caller.session_arn)?,
+                span_in(text, caller.access_key)?,
+                span_in(text, caller.created)?,
+                span_in(text, caller.issuer_arn)?,
+            ]),
+            Some(copy) => {
+                CallerSpans::Copy([span_in(text, copy.account)?, span_in(text, copy.principal)?])
+            }
+        })
+    }
+
+    /// The caller these spans of `text` name.
+    fn caller<'t>(&self, text: &'t str) -> Caller<'t> {
+        match self {
+            CallerSpans::Session([arn, key, created, issuer]) => Caller {
+                session_arn: &text[arn.clone()],
+                access_key: &text[key.clone()],
+                created: &text[created.clone()],
+                issuer_arn: &text[issuer.clone()],
+                copy_of: None,
+            },
+            CallerSpans::Copy([account, principal]) => Caller {
+                session_arn: "",
+                access_key: "",
+                created: "",
+                issuer_arn: "",
+                copy_of: Some(PrincipalCopy {
+                    account: &text[account.clone()],
+                    principal: &text[principal.clone()],
+                }),
+            },
+        }
     }
 }
 

@@ -429,11 +429,15 @@ pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutco
     }
 }
 
-/// The search for `AssumedRole`, the type of a role session's calls, built once.
-fn session_caller() -> &'static memchr::memmem::Finder<'static> {
-    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"AssumedRole"));
-    &FINDER
+/// Whether `record` may be a call made by a role session: it names `AssumedRole`, the type
+/// of a session's own calls, or `AWSAccount`, the type of another account's copy of them.
+fn may_be_session_call(record: &[u8]) -> bool {
+    use memchr::memmem::Finder;
+    static SESSION: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(b"AssumedRole"));
+    static COPY: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(b"AWSAccount"));
+    SESSION.find(record).is_some() || COPY.find(record).is_some()
 }
 
 /// What one event costs besides its text: the boxed event and its de-duplication key.
@@ -507,7 +511,7 @@ fn finish_file(
             // Activity: a call made by a role session names its type; any other record is
             // passed over unparsed.
             if let Some(activity) = &mut activity
-                && session_caller().find(text).is_some()
+                && may_be_session_call(text)
             {
                 // Each distinct `userIdentity` of the file read once (read::calls); what that
                 // reader leaves, read whole (serde words its errors).

@@ -149,7 +149,9 @@ schema! {
     /// `userIdentity` of an ordinary call.
     CallerIdentity<'a> {
         "type" => kind: Text<'a>,
+        "principalId" => principal_id: Text<'a>,
         "arn" => arn: Text<'a>,
+        "accountId" => account_id: Text<'a>,
         "accessKeyId" => access_key_id: Text<'a>,
         "sessionContext" => session_context: Obj<SessionContext<'a>>,
     }

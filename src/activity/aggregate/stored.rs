@@ -226,6 +226,7 @@ impl SessionActivity {
         session_arn: Box<str>,
         access_key: Box<str>,
         created_text: Box<str>,
+        by_principal: bool,
         issuer_arn: Box<str>,
         seen: Seen,
         addresses: Vec<AddressUse>,
@@ -237,13 +238,17 @@ impl SessionActivity {
         accounts.dedup();
         let accounts_dropped = accounts_dropped || accounts.len() > MAX_ACCOUNTS;
         accounts.truncate(MAX_ACCOUNTS);
-        // Keyed as the reader keys it (a partial is untrusted input too).
+        // Keyed as the reader keys it (a partial is untrusted input too): a session known by
+        // its principal id keeps the minute of its calls, and has no creation time.
         let created_text: Box<str> = match super::created_key(&created_text) {
-            std::borrow::Cow::Owned(key) => key.into(),
-            std::borrow::Cow::Borrowed(_) => created_text,
+            std::borrow::Cow::Owned(key) if !by_principal => key.into(),
+            _ => created_text,
         };
         let mut session = SessionActivity {
-            created: crate::timefmt::parse(&created_text),
+            created: (!by_principal)
+                .then(|| crate::timefmt::parse(&created_text))
+                .flatten(),
+            by_principal,
             session_arn,
             access_key,
             created_text,

@@ -169,15 +169,42 @@ pub struct Finding {
 /// hash of the three (each followed by a NUL byte), as 16 hex digits. It rests on what the
 /// finding is about, not on its numbers or wording, so the same logs give the same ids on
 /// every run and version, and a longer window of logs keeps the ids of what it had found.
+/// A role is one subject however its path is known ([`without_role_paths`]): a role's path is
+/// spelled only where a record read gives it (a session's calls, read for some kinds and some
+/// windows only), and a role's name is unique in its account.
 pub fn base_id(kind: Kind, subject: &str, anchor: &str) -> String {
     let mut hash = FNV_OFFSET;
-    for part in [kind.as_str(), subject, anchor] {
+    for part in [kind.as_str(), &without_role_paths(subject), anchor] {
         for &byte in part.as_bytes().iter().chain(&[0]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(FNV_PRIME);
         }
     }
     format!("{hash:016x}")
+}
+
+/// `text` with every role ARN's path left out (`arn:aws:iam::1:role/ops/Admin` as
+/// `…:role/Admin`).
+fn without_role_paths(text: &str) -> std::borrow::Cow<'_, str> {
+    const ROLE: &str = ":role/";
+    if !text.contains(ROLE) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(ROLE) {
+        let (before, after) = rest.split_at(at + ROLE.len());
+        out.push_str(before);
+        // The ARN ends where a subject's words or lists go on.
+        let end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ')' | '(' | '"'))
+            .unwrap_or(after.len());
+        let (arn_rest, tail) = after.split_at(end);
+        out.push_str(arn_rest.rsplit_once('/').map_or(arn_rest, |(_, name)| name));
+        rest = tail;
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Gives each finding (in output order) its id: [`base_id`], with `-2`, `-3`, ... after the
@@ -381,6 +408,30 @@ mod tests {
 
     fn at(time: &str) -> Option<DateTime<Utc>> {
         timefmt::parse(&format!("2026-03-03T{time}Z"))
+    }
+
+    /// A responder's pass (session 34): a role's path is spelled where a session's calls give
+    /// it, and those are read for some kinds and windows only, so one finding had two ids.
+    #[test]
+    fn a_role_is_one_id_however_its_path_is_known() {
+        let pathless = "arn:aws:iam::1:user/bob -> arn:aws:iam::2:role/ReadOnly";
+        for spelled in [
+            "arn:aws:iam::1:user/bob -> arn:aws:iam::2:role/ops/ReadOnly",
+            "arn:aws:iam::1:user/bob -> arn:aws:iam::2:role/a/b/ReadOnly",
+        ] {
+            assert_eq!(
+                base_id(Kind::NewEdge, spelled, ""),
+                base_id(Kind::NewEdge, pathless, "")
+            );
+        }
+        assert_eq!(
+            without_role_paths("x (arn:aws:iam::1:role/p/A, arn:aws:iam::2:role/B);role/q/C"),
+            "x (arn:aws:iam::1:role/A, arn:aws:iam::2:role/B);role/q/C"
+        );
+        assert_ne!(
+            base_id(Kind::NewEdge, "arn:aws:iam::2:role/ops/A", ""),
+            base_id(Kind::NewEdge, "arn:aws:iam::2:role/ops/B", "")
+        );
     }
 
     /// A successful AssumeRole into role `role` (a name), with `id` as its event id, made by

@@ -2,7 +2,7 @@
 
 use super::{Evidence, Finding, Kind, Severity, plural, proof};
 use crate::arn;
-use crate::chain::caller_session_id;
+use crate::chain::{caller_session_id, role_ids};
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 /// is its role; every other caller itself. Another account's copy of a session's hop
 /// (`AWSAccount`, `account#AROA…:name`) names the session by a name its caller chose (often a
 /// date or a build number): its caller is the role, named as a hop read that issued a session
-/// of that role id named it ([`role_ids`]), else by its id (`account#AROA…`), so that each new
+/// of that role id named it ([`crate::chain::role_ids`]), else by its id (`account#AROA…`), so that each new
 /// session of a known role is no new edge. The mask is the role, or for `GetFederationToken` the federated user (a new
 /// one is a known way to keep access after a user's keys are rotated). `None` for a hop that
 /// put on no mask (`GetSessionToken`: the caller's own).
@@ -52,21 +52,6 @@ fn edge_of<'e>(
         return None;
     }
     Some((source, mask))
-}
-
-/// The role each role id (`AROA…`) is, as the first hop (in time order) that issued a session
-/// of it names it: the principal id it returned is the role's id and the session's name.
-fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
-    let mut roles = HashMap::new();
-    for event in events {
-        if let Some((role_id, _session)) = event.session_principal().split_once(':')
-            && event.outcome == Outcome::Success
-            && !event.role_arn().is_empty()
-        {
-            roles.entry(role_id).or_insert(event.role_arn());
-        }
-    }
-    roles
 }
 
 /// (source, role) pairs whose first success comes after `until`: the pairs of the kept hops
