@@ -43,6 +43,7 @@ location unreadable, 6 `findings --fail-on` found what it fails on), or 5 when a
 trailmask could not run (not found, killed by a signal), nothing written.
 """
 
+import datetime
 import heapq
 import io
 import json
@@ -127,8 +128,21 @@ class Invocation:
         return self.args()
 
     def list_args(self):
-        """The options of `trailmask list` taken from the command's (--since, --until, -L)."""
-        return self.args(lambda name: name in LIST_OPTIONS)
+        """The options of `trailmask list` taken from the command's (--since, --until, -L).
+
+        `findings --baseline-until` reads every date folder, whatever `--since` says (the
+        baseline is every hop read up to its end), so its listing is not pruned by time."""
+        with_history = self.command == "findings" and any(
+            name == "--baseline-until" for name, _ in self.options
+        )
+        return self.args(
+            lambda name: name in LIST_OPTIONS and not (with_history and name in TIME_OPTIONS)
+        )
+
+    def output_path(self):
+        """The path -o/--output names, if any (the last one given)."""
+        paths = [value for name, value in self.options if name in OUTPUT_OPTIONS]
+        return paths[-1] if paths else None
 
     def wants_help(self):
         return any(name in ("-h", "--help") for name, _ in self.options)
@@ -182,7 +196,31 @@ def parse_args(argv):
             "`-` (standard input) cannot be split into shards: "
             "give files, directories or s3:// prefixes"
         )
+    now = datetime.datetime.now(datetime.timezone.utc)
+    options = [(name, absolute_time(value, now) if name in TIME_OPTIONS else value) for name, value in options]
     return Invocation(shards, partials_dir, command, options, paths)
+
+
+# The options that take a time, which may be an age (`7d`): each executor and the merge would
+# read an age at its own moment, and the merge refuses partials read over another window.
+TIME_OPTIONS = ("--since", "--until", "--baseline-until")
+AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def absolute_time(value, now):
+    """An age (`7d`, `12h`, as trailmask reads it: that long before now) as the instant it
+    names, read once by the driver (to the second, in RFC 3339); any other value as given."""
+    if value is None:
+        return value
+    digits = len(value) - len(value.lstrip("0123456789"))
+    number, unit = value[:digits], value[digits:]
+    if not number or unit not in AGE_UNITS:
+        return value
+    try:
+        instant = now - datetime.timedelta(seconds=int(number) * AGE_UNITS[unit])
+    except OverflowError:
+        return value  # trailmask says what is wrong with it
+    return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_option(tokens, i, takes_value):
@@ -431,16 +469,59 @@ def run_shards(spark_context, shards, job):
     return sorted(results, key=lambda result: result[0])
 
 
+# The statuses of a `trailmask partial` that wrote its whole partial: read, some inputs
+# failed, an S3 location unreachable.
+PARTIAL_WRITTEN = (0, 1, 4)
+
+
 def check_shards(results):
-    """Stops as the first shard that wrote no partial did (its stderr, its status)."""
+    """Stops as the first shard that wrote no whole partial did (its stderr, its status).
+
+    A partial's first bytes are not enough: a trailmask killed while writing (its status
+    negative, or any status but those of a partial written) left one cut short, which the
+    merge would read as one damaged input and leave the shard's files uncounted."""
     for index, status, partial, stderr in results:
-        if partial is not None:
+        if partial is not None and status in PARTIAL_WRITTEN:
             continue
         if status is None or status < 0:
             signal = f" (killed by signal {-status})" if status else ""
             note = f"trailmask-spark: shard {index} could not run{signal}\n".encode()
             raise Failed(EXIT_SHARD_FAILED, stderr + note)
+        if partial is None and status == 0:
+            note = (
+                f"trailmask-spark: shard {index}'s trailmask wrote no partial of format "
+                f"{PARTIAL_MAGIC.decode().split()[-1]} (is the executors' trailmask the "
+                "driver's version? TRAILMASK_BIN or --files ships it)\n"
+            ).encode()
+            raise Failed(EXIT_SHARD_FAILED, stderr + note)
         raise Failed(status or 1, stderr)
+
+
+def check_output(inv, inputs):
+    """Refuses -o naming one of the listed inputs (status 2: it would replace a log, which may
+    be evidence, with the output), and an output folder that does not exist (status 3), before
+    any shard runs, as trailmask does before reading."""
+    output = inv.output_path()
+    if output is None or output == "-":
+        return
+    if os.path.isfile(output):
+        for line, _ in inputs:
+            path = json.loads(line)["input"].get("path", "")
+            try:
+                same = not path.startswith("s3://") and os.path.samefile(output, path)
+            except OSError:
+                same = False
+            if same:
+                raise Failed(
+                    2,
+                    f"trailmask-spark: error: -o {output} is an input ({path}); refusing to "
+                    "write over it\n".encode(),
+                )
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise Failed(
+            3, f"trailmask-spark: error: -o {output}: no such folder {folder}\n".encode()
+        )
 
 
 def write_partials(results, scratch):
@@ -493,6 +574,7 @@ def run(console, inv, scratch):
     partials_dir = inv.partials_dir and prepare_partials_dir(inv.partials_dir)
     check_options(binary, inv, scratch)
     inputs, others = list_inputs(binary, inv)
+    check_output(inv, inputs)
     count = inv.shards or SHARDS_PER_CORE * spark_context.defaultParallelism
     job = {
         "binary": binary if os.environ.get("TRAILMASK_BIN") else None,

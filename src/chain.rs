@@ -46,8 +46,10 @@ pub(crate) fn caller_session_id(event: &RoleAssumption) -> Option<&str> {
         .then(|| event.source_subject())
 }
 
-/// The role each role id (`AROA…`) is, as the first hop (in time order) that issued a session
-/// of it names it: the principal id it returned is the role's id and the session's name.
+/// The role each role id (`AROA…`) is, as the first hop (in time order) that names it says:
+/// one that issued a session of it (the principal id it returned is the role's id and the
+/// session's name), or one made by a session of it (its caller's `sessionIssuer` gives the
+/// role's id and ARN).
 pub(crate) fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
     let mut roles = HashMap::new();
     for event in events {
@@ -56,6 +58,11 @@ pub(crate) fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
             && !event.role_arn().is_empty()
         {
             roles.entry(role_id).or_insert(event.role_arn());
+        }
+        if !event.caller_role_id().is_empty() && !event.caller_role_arn().is_empty() {
+            roles
+                .entry(event.caller_role_id())
+                .or_insert(event.caller_role_arn());
         }
     }
     roles

@@ -353,6 +353,9 @@ text_fields! {
     shared_event_id,
     /// For a session caller: the role that issued its session.
     caller_role_arn,
+    /// And that role's id (`AROA…`), as its `sessionIssuer` gives it (else the caller's
+    /// principal id does, before its `:`): how another account's copy names the role.
+    caller_role_id,
     /// The principal id of the session the call created
     /// (`responseElements.assumedRoleUser.assumedRoleId`, `AROA…:name`): how another
     /// account's copy of that session's calls names it (`AWSAccount` callers).
@@ -816,6 +819,20 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         }
         _ => Cow::Borrowed(""),
     };
+    let caller_role_id = match found.caller.kind {
+        SourceKind::AssumedRole if !caller_role_arn.is_empty() => first_of_str([
+            session_context
+                .and_then(|c| c.session_issuer.get())
+                .and_then(|i| i.principal_id.get())
+                .filter(|id| id.starts_with("AROA")),
+            identity
+                .and_then(|id| id.principal_id.get())
+                .and_then(|id| id.split_once(':'))
+                .map(|(role_id, _)| role_id)
+                .filter(|id| id.starts_with("AROA")),
+        ]),
+        _ => "",
+    };
     let attributes = session_context.and_then(|c| c.attributes.get());
 
     let texts = Texts {
@@ -844,6 +861,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         mfa_authenticated: first_of_str([attributes.and_then(|a| a.mfa_authenticated.get())]),
         shared_event_id: record.shared_event_id.as_str(),
         caller_role_arn: &caller_role_arn,
+        caller_role_id,
         session_principal: first_of_str([response
             .and_then(|r| r.assumed_role_user.get())
             .and_then(|u| u.assumed_role_id.get())]),

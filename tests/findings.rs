@@ -575,6 +575,55 @@ fn copy_by(account: &str, principal: &str) -> Value {
     json!({"type": "AWSAccount", "principalId": principal, "accountId": account})
 }
 
+/// A responder's pass (session 34): the baseline held only the called account's copy of a
+/// nightly job's hop (`AWSAccount`, `AROAEXAMPLEADMIN:nightly-1`), the day after only the
+/// caller's own record of the next night's: one edge, Admin -> Deployer, reported as new,
+/// since a role id was known only from a hop that issued a session of it. A session's own
+/// call names its role's id too (`sessionIssuer.principalId`), and now names the role by it.
+#[test]
+fn a_role_id_is_named_by_its_sessions_own_calls_too() {
+    let deployer = format!("arn:aws:iam::{VENDOR}:role/Deployer");
+    for (baseline, after) in [(true, false), (false, true)] {
+        let hop = |by_copy: bool, day: &str, name: &str, id: &str| {
+            let who = if by_copy {
+                copy_by(ACCOUNT, &format!("AROAEXAMPLEADMIN:{name}"))
+            } else {
+                session(
+                    "Admin",
+                    name,
+                    "ASIAADM",
+                    &format!("2026-03-{day}T09:00:00Z"),
+                )
+            };
+            assume(
+                who,
+                &format!("2026-03-{day}T10:00:00Z"),
+                &deployer,
+                "deploy",
+                "ASIADEP",
+                id,
+            )
+        };
+        let dir = logs(&[
+            hop(baseline, "01", "nightly-1", "x1"),
+            hop(after, "03", "nightly-3", "x3"),
+        ]);
+        assert_eq!(
+            findings(
+                &dir,
+                &["--baseline-until", "2026-03-02", "--kind", "new-edge"]
+            ),
+            HEADER,
+            "the baseline's hop {}",
+            if baseline {
+                "a copy"
+            } else {
+                "the caller's record"
+            }
+        );
+    }
+}
+
 /// A responder's pass (session 33): a chain juggling between two accounts, as one of them
 /// logs it alone. alice -> Ops (10:00) -> the vendor's Audit (10:05) -> Ops again (10:55: the
 /// copy of the vendor's session's hop, named `AROAEXAMPLEAUDIT:u1`, the id the 10:05 hop

@@ -288,6 +288,46 @@ fn output_file_through_spark_is_the_direct_one() {
     );
 }
 
+/// A Spark user's pass (session 34): `-o` naming one of the logs read replaced it with the
+/// output (status 0; trailmask refuses it, status 2), and an age (`--since 2000d`) was read by
+/// each executor and the merge at its own moment, so the merge refused every partial.
+#[test]
+fn an_output_over_a_log_is_refused_and_an_age_is_one_instant() {
+    let Some(spark) = spark_submit() else { return };
+    let dir = Dir::new();
+    let log = dir.write_trail(&[]);
+    let before = std::fs::read(&log).unwrap();
+    let args = [
+        "events",
+        "-o",
+        log.to_str().unwrap(),
+        dir.root.path().to_str().unwrap(),
+    ];
+    let through_spark = submit_in(spark, &repo(), &args, false);
+    assert_eq!(
+        through_spark.status.code(),
+        Some(2),
+        "{}",
+        stderr(&through_spark)
+    );
+    assert_eq!(
+        trailmask_lines(&through_spark.stderr),
+        [format!(
+            "trailmask-spark: error: -o {} is an input ({}); refusing to write over it",
+            log.display(),
+            log.display()
+        )]
+    );
+    assert_eq!(std::fs::read(&log).unwrap(), before, "the log is unchanged");
+    // Sample-logs are of December 2020: 3,000 days back takes them all in.
+    compare_in(
+        spark,
+        &repo(),
+        &["activity", "--since", "3000d", "sample-logs"],
+        whole,
+    );
+}
+
 fn to_strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }

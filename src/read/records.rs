@@ -79,6 +79,7 @@ schema! {
     /// `sessionContext.sessionIssuer`: the role (or user) that issued the caller's session.
     SessionIssuer<'a> {
         "type" => kind: Text<'a>,
+        "principalId" => principal_id: Text<'a>,
         "arn" => arn: Text<'a>,
     }
     /// `requestParameters` of the STS calls.
