@@ -196,10 +196,21 @@ def parse_args(argv):
             "`-` (standard input) cannot be split into shards: "
             "give files, directories or s3:// prefixes"
         )
+    for name, value in options:
+        if name == "--ignore" and value in STDIN_PATHS:
+            # spark-submit does not give the script its standard input: the merge would read
+            # an empty list and leave nothing out, silently.
+            raise UsageError(
+                f"--ignore {value}: standard input does not reach this script through "
+                "spark-submit; give --ignore a file"
+            )
     now = datetime.datetime.now(datetime.timezone.utc)
     options = [(name, absolute_time(value, now) if name in TIME_OPTIONS else value) for name, value in options]
     return Invocation(shards, partials_dir, command, options, paths)
 
+
+# Paths that name standard input.
+STDIN_PATHS = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
 
 # The options that take a time, which may be an age (`7d`): each executor and the merge would
 # read an age at its own moment, and the merge refuses partials read over another window.

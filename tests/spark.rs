@@ -423,6 +423,22 @@ fn a_usage_error_is_reported_as_trailmask_reports_it() {
           files, directories or s3:// prefixes"
         ]
     );
+    // Nor does it reach the script: a list of ids to leave out given on it is refused (it was
+    // read as an empty list: every finding came back, status 0).
+    let ignore = submit_in(
+        spark,
+        &repo(),
+        &["findings", "--ignore", "/dev/stdin", "sample-logs"],
+        false,
+    );
+    assert_eq!(ignore.status.code(), Some(2));
+    assert_eq!(
+        trailmask_lines(&ignore.stderr),
+        [
+            "trailmask-spark: error: --ignore /dev/stdin: standard input does not reach this \
+          script through spark-submit; give --ignore a file"
+        ]
+    );
 }
 
 /// The organization trail of [`ORG_RECORDS`] records, generated once per test run under the
