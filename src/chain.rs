@@ -68,6 +68,33 @@ pub(crate) fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
     roles
 }
 
+/// Names the role another account's copy of a session's hop was made from (`AWSAccount`,
+/// `AROA…:name`, which names no ARN) where a hop read names that role id ([`role_ids`]): its
+/// `caller_role_arn`, as a session's own hop has it. A chain begun before the logs read then
+/// starts from that role in `chains` (and a return to it counts), as `findings` names it.
+pub fn name_copies_roles(events: &mut [Box<RoleAssumption>]) {
+    fn unnamed(event: &RoleAssumption) -> Option<&str> {
+        caller_session_id(event).filter(|_| event.caller_role_arn().is_empty())
+    }
+    if !events.iter().any(|event| unnamed(event).is_some()) {
+        return;
+    }
+    let named: Vec<(usize, String)> = {
+        let roles = role_ids(events);
+        (events.iter().enumerate())
+            .filter_map(|(at, event)| {
+                let (role_id, _session) = unnamed(event)?.split_once(':')?;
+                Some((at, (*roles.get(role_id)?).to_owned()))
+            })
+            .collect()
+    };
+    for (at, role) in named {
+        let mut texts = events[at].texts();
+        texts.caller_role_arn = &role;
+        events[at].text = crate::event::TextFields::new(&texts);
+    }
+}
+
 /// How far a session's `creationDate` may be from its issuing event's time.
 pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// Without a `creationDate`, how long before the call its session may have been issued

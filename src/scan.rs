@@ -432,6 +432,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
                 events.par_sort_by(|a, b| output_order(a, b));
             }
             if options.link_chains {
+                crate::chain::name_copies_roles(&mut events);
                 link_chains(&mut events);
             }
             (events, duplicates, console_pairs, spelled)

@@ -624,6 +624,44 @@ fn a_role_id_is_named_by_its_sessions_own_calls_too() {
     }
 }
 
+/// A responder's pass (session 34): read from one account's trail, a chain begun before it
+/// by the vendor's Hub role (known here only by the copy of its session's hop, `AWSAccount`,
+/// `AROAEXAMPLEHUB:a1`) and returning to Hub began at `999988887777#AROAEXAMPLEHUB:a1` in
+/// `chains`, with no return counted, where `findings` named the role. A hop read that issued
+/// a session of that role id names it: the chain begins at the role, and returns to it.
+#[test]
+fn a_chain_begun_by_another_account_s_copy_starts_at_the_role_it_names() {
+    let hub = format!("arn:aws:iam::{VENDOR}:role/Hub");
+    let dir = logs(&[
+        assume(
+            copy_by(VENDOR, "AROAEXAMPLEHUB:a1"),
+            "10:10:00",
+            &role("Spoke"),
+            "b1",
+            "ASIAS1",
+            "x1",
+        ),
+        assume(
+            session("Spoke", "b1", "ASIAS1", "10:10:00"),
+            "10:20:00",
+            &hub,
+            "a2",
+            "ASIAH2",
+            "x2",
+        ),
+    ]);
+    let chains = stdout(&run(&["chains", "-q", "--format", "csv", path_of(&dir)]));
+    assert_eq!(
+        chains,
+        format!(
+            "depth,count,first_seen,last_seen,cross_account_hops,returns,outcome,origin,chain\n\
+             2,1,2026-03-03T10:10:00Z,2026-03-03T10:20:00Z,2,1,success,,[... hops not read ...] \
+             -> {hub} =[cross-account]=> {spoke} =[cross-account]=> {hub}\n",
+            spoke = role("Spoke")
+        )
+    );
+}
+
 /// A responder's pass (session 33): a chain juggling between two accounts, as one of them
 /// logs it alone. alice -> Ops (10:00) -> the vendor's Audit (10:05) -> Ops again (10:55: the
 /// copy of the vendor's session's hop, named `AROAEXAMPLEAUDIT:u1`, the id the 10:05 hop
