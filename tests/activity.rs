@@ -841,6 +841,26 @@ fn another_account_s_copies_of_a_session_s_calls() {
         ]
         .map(|(id, session)| (id.to_owned(), session))
     );
+    // Such a session names no key, and its principal id names every session of its role given
+    // that name: calls from two networks are no finding of one key used from both.
+    let mut elsewhere = delivered("b4", "10:08:00", "sh4", copy(), CALLED);
+    elsewhere["sourceIPAddress"] = json!("203.0.113.77");
+    dir.write("b/elsewhere.json", trail(&[elsewhere]).as_bytes());
+    assert_eq!(
+        out(
+            &dir,
+            &[
+                "findings",
+                "-q",
+                "--format",
+                "csv",
+                "--kind",
+                "session-many-networks",
+                "b"
+            ]
+        ),
+        "id,kind,severity,subject,detail,first_seen,last_seen,count,event_ids\n"
+    );
 }
 
 #[test]

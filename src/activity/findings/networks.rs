@@ -26,13 +26,15 @@ struct NetworkUse<'s> {
 
 /// Sessions whose calls came from two networks or more (private addresses count only for a
 /// session whose chain began at an AWS service). `events` are the scan's (for the hop that
-/// issued each session).
+/// issued each session). A session known only by another account's copies of its calls is
+/// none: it names no key, and its principal id names every session of its role given that
+/// name (a function's concurrent ones among them).
 pub fn session_many_networks(
     sessions: &[(&SessionActivity, &Attribution)],
     events: &[Box<RoleAssumption>],
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (session, who) in sessions {
+    for (session, who) in sessions.iter().filter(|(session, _)| !session.by_principal) {
         let kind = origin_kind(&who.origin);
         let instance =
             arn::session_name_of(&session.session_arn).filter(|name| is_instance_id(name));
