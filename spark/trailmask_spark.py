@@ -174,6 +174,8 @@ def parse_args(argv):
             shards = int(value)
         else:
             partials_dir = value
+    if rest and rest[0] in ("-h", "--help"):
+        raise ShowUsage()
     if not rest or rest[0] not in VALUE_OPTIONS:
         commands = ", ".join(VALUE_OPTIONS)
         raise UsageError(f"the first argument must be a command: one of {commands}")
@@ -303,6 +305,15 @@ class Console:
             self.jvm.System.err.write(bytearray(data))
             self.jvm.System.err.flush()
 
+    def output_text(self, text):
+        """Writes text to stdout."""
+        if self.jvm is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            self.jvm.System.out.write(bytearray(text.encode()))
+            self.jvm.System.out.flush()
+
     def output_file(self, path):
         """Copies the file at `path` to stdout."""
         if self.jvm is None:
@@ -364,6 +375,10 @@ def shipped_binary():
     if not os.access(path, os.X_OK):
         os.chmod(path, 0o755)
     return path
+
+
+class ShowUsage(Exception):
+    """`--help` before a command: this script's usage (a command's own help is trailmask's)."""
 
 
 class Failed(Exception):
@@ -585,6 +600,10 @@ def run(console, inv, scratch):
     partials_dir = inv.partials_dir and prepare_partials_dir(inv.partials_dir)
     check_options(binary, inv, scratch)
     inputs, others = list_inputs(binary, inv)
+    if not inputs:
+        # Nothing to read: the command over the paths themselves says what it says of them
+        # ("no log file found in DIR"), naming the user's paths, not the shards'.
+        return merge(console, binary, inv, inv.paths, scratch)
     check_output(inv, inputs)
     count = inv.shards or SHARDS_PER_CORE * spark_context.defaultParallelism
     job = {
@@ -611,6 +630,10 @@ def main(argv):
                 # Help, or no PATH: trailmask answers, as it would run directly.
                 return merge(console, driver_binary(), inv, inv.paths, scratch)
             return run(console, inv, scratch)
+        except ShowUsage:
+            usage = __doc__.split("\n\nThe flow:")[0]
+            console.output_text(usage + "\n\n`... COMMAND --help` shows the command's options.\n")
+            return 0
         except UsageError as error:
             console.error(f"trailmask-spark: error: {error}\n".encode())
             return 2

@@ -423,6 +423,18 @@ fn a_usage_error_is_reported_as_trailmask_reports_it() {
           files, directories or s3:// prefixes"
         ]
     );
+    // Its own help before a command (it said "the first argument must be a command").
+    let help = submit_in(spark, &repo(), &["--help"], false);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(
+        stdout(&help).starts_with("Run a trailmask command over a large trail on Spark"),
+        "{}",
+        stdout(&help)
+    );
+    // A folder without logs is named as the direct run names it (not a shard's partial).
+    let empty = Dir::new();
+    std::fs::create_dir(empty.path("nothing")).unwrap();
+    compare_in(spark, empty.root.path(), &["events", "nothing"], whole);
     // Nor does it reach the script: a list of ids to leave out given on it is refused (it was
     // read as an empty list: every finding came back, status 0).
     let ignore = submit_in(
