@@ -5,7 +5,8 @@
 //! - an output that is one of the inputs (the same file by device and inode: named twice,
 //!   through a link or a hard link, found by walking a folder, or standard input redirected
 //!   from it) is refused before anything is written (status 2): it would replace a log, which
-//!   may be evidence, with CSV;
+//!   may be evidence, with CSV; and so is a log file a partial result among the inputs holds,
+//!   known once it is read ([`Output::refuse_logs`], before anything is written);
 //! - the temporary file (`.trailmask-XXXXXX` beside the target) is created then, so an
 //!   unwritable folder fails at once (status 3), not after a long scan;
 //! - while it exists, SIGINT, SIGTERM and SIGHUP remove it, and the process then dies of the
@@ -162,6 +163,33 @@ enum Opened {
 }
 
 impl Output {
+    /// Refuses a target that is one of `logs` (the log files partial results among the
+    /// inputs hold, known only once they are read; the same file by device and inode): it
+    /// would replace a log with the output, as [`Target::open`] refuses for the inputs it
+    /// is given.
+    ///
+    /// # Errors
+    /// [`OutputError::IsAnInput`] (status 2), naming the log.
+    pub fn refuse_logs(&self, logs: &[PathBuf]) -> Result<(), OutputError> {
+        let Opened::Atomic { path, target, .. } = &self.0 else {
+            return Ok(());
+        };
+        let Ok(metadata) = std::fs::metadata(target) else {
+            return Ok(()); // a new file: no log
+        };
+        let identity = file_identity(target, Some(&metadata));
+        let is_target = |log: &PathBuf| {
+            std::fs::metadata(log).is_ok_and(|known| file_identity(log, Some(&known)) == identity)
+        };
+        match logs.iter().find(|log| is_target(log)) {
+            Some(log) => Err(OutputError::IsAnInput {
+                output: path.clone(),
+                input: log.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Runs `write` against the target and completes it.
     ///
     /// # Errors

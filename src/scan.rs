@@ -158,6 +158,9 @@ pub fn read_inputs(options: &ScanOptions, inputs: Inputs, on_file: &(dyn Fn(u64)
 /// [`crate::partial::write`] a partial result.
 pub(crate) struct FilesRead {
     pub(crate) files: Vec<(Input, FileResult)>,
+    /// The log files that partial results among the inputs hold (known only once they are
+    /// read): what `-o` must not write over either.
+    pub(crate) partials_hold: Vec<std::path::PathBuf>,
     pub(crate) skipped: Vec<SkipReason>,
     pub(crate) errors: Vec<InputError>,
     pub(crate) activities: Vec<CallAggregate>,
@@ -302,12 +305,19 @@ pub(crate) fn read_files(
     // (or the run itself) found it so.
     crate::read::discover::once_per_path(&mut errors);
     activities.extend(partial_activity.into_iter().flatten());
+    let partials_hold = (entries.iter())
+        .filter_map(|(from, input, _)| match (from, input) {
+            (Some(_), Input::File { path, .. }) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
     let files = entries
         .into_iter()
         .map(|(_, input, result)| (input, result))
         .collect();
     FilesRead {
         files,
+        partials_hold,
         skipped,
         errors,
         activities,
@@ -366,6 +376,7 @@ fn once_each(
 pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     let FilesRead {
         files,
+        partials_hold: _,
         skipped,
         errors,
         activities,

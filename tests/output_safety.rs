@@ -245,6 +245,40 @@ fn an_output_that_is_an_input_is_refused() {
     );
 }
 
+/// A Spark user's pass (session 34): `events -o LOG PART`, where the partial result PART holds
+/// LOG, replaced the log with CSV (its logs are known only once the partial is read). It is
+/// refused as an input named is: status 2, nothing written, no temporary file left.
+#[cfg(unix)]
+#[test]
+fn an_output_over_a_log_a_partial_holds_is_refused() {
+    let dir = Dir::new();
+    dir.write("logs/a.json", assume_record().as_bytes());
+    let made = run_in(
+        dir.root.path(),
+        &["partial", "events", "-q", "-o", "all.part", "logs"],
+        None,
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let before = names(dir.root.path());
+    for command in [&["events"][..], &["partial", "events"]] {
+        let mut args = command.to_vec();
+        args.extend(["-q", "-o", "logs/a.json", "all.part"]);
+        let run = run_in(dir.root.path(), &args, None);
+        assert_eq!(run.status.code(), Some(2), "{args:?}: {}", stderr(&run));
+        assert_eq!(
+            stderr(&run),
+            "trailmask: error: -o logs/a.json is an input (logs/a.json); refusing to write over it\n",
+            "{args:?}"
+        );
+        assert_eq!(names(dir.root.path()), before, "{args:?}");
+        assert_eq!(names(&dir.path("logs")), ["a.json"], "{args:?}");
+        assert_eq!(
+            std::fs::read(dir.path("logs/a.json")).unwrap(),
+            assume_record().as_bytes()
+        );
+    }
+}
+
 /// The CSV `events -q` writes for one file holding [`assume_record`].
 fn expected_csv(dir: &Dir) -> Vec<u8> {
     dir.write("expected/in.json", assume_record().as_bytes());

@@ -365,14 +365,20 @@ fn frame(
             bar.inc(bytes);
         }
     };
+    let read = read_files(&plan.scan, inputs, &on_file);
+    // The logs partial results hold are known now: -o must not write over one either.
+    if let Err(error) = output.refuse_logs(&read.partials_hold) {
+        if let Some(bar) = progress {
+            cleared(&bar);
+        }
+        return not_opened(&error, stderr);
+    }
     if let Some(command) = args.partial_of {
-        let read = read_files(&plan.scan, inputs, &on_file);
         if let Some(bar) = progress {
             cleared(&bar);
         }
         return partial::finish(plan, command, read, output, stderr);
     }
-    let read = read_files(&plan.scan, inputs, &on_file);
     if let Some(bar) = &progress {
         // The reading is done; what follows (copies, chains, the merge of the workers'
         // counts) takes a while on a large trail: the line says so, and stops counting bytes.
