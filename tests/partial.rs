@@ -141,6 +141,40 @@ fn every_command_from_shards_prints_what_it_prints_from_the_logs() {
     }
 }
 
+/// A Spark user's pass (session 34): `partial events --account X` then `events PART` printed
+/// every row, and nothing said that the partial had not applied `--account`. It holds
+/// everything read (the merge applies the filters, as Spark's driver passes them to both): it
+/// now says so, and the merge given the filter prints what the direct run prints.
+#[test]
+fn filters_given_to_partial_are_said_to_be_the_merge_s() {
+    let work = Dir::new();
+    let part = work.path("p.part");
+    let part = part.to_str().unwrap();
+    let made = partial(
+        &repo(),
+        &["events", "--account", "222222222222", "--to", "*Deployer*"],
+        &["sample-logs/"],
+        part,
+    );
+    assert_eq!(
+        stderr(&made),
+        "trailmask: --account, --to choose what the command that reads this partial shows: \
+         the partial holds everything read; give them to that command too\n"
+    );
+    let filtered = [
+        "events",
+        "-q",
+        "--account",
+        "222222222222",
+        "--to",
+        "*Deployer*",
+    ];
+    let merged = run(&[&filtered[..], &[part]].concat());
+    let direct = run_in(&repo(), &[&filtered[..], &["sample-logs/"]].concat(), None);
+    assert_eq!(outcome(&merged), outcome(&direct));
+    assert!(stdout(&direct).lines().count() > 1);
+}
+
 #[test]
 fn a_partial_is_the_same_bytes_for_any_thread_count_and_merges_into_a_larger_one() {
     let work = Dir::new();

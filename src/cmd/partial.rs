@@ -131,5 +131,35 @@ pub(super) fn finish(
         }
         let _ = writeln!(stderr, "trailmask: {line}");
     }
+    // A note on the output: said under -q too.
+    if let Some(note) = merge_filters_note(plan) {
+        let _ = writeln!(stderr, "trailmask: {note}");
+    }
     failed
+}
+
+/// What a partial made with filters that choose what is shown (not what is read) should
+/// say: they are the merge's, and the partial holds everything read (a user merging it
+/// without them gets every row, where the partial's command line seemed to choose some).
+fn merge_filters_note(plan: &Plan) -> Option<String> {
+    let (filters, focus) = (&plan.filters, &plan.focus);
+    let given: Vec<&str> = [
+        (!filters.accounts.is_empty(), "--account"),
+        (filters.role.is_some(), "--role"),
+        (filters.source.is_some(), "--source"),
+        (focus.from.is_some(), "--from"),
+        (focus.to.is_some(), "--to"),
+        (focus.depth.is_some(), "--depth"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then_some(name))
+    .collect();
+    (!given.is_empty()).then(|| {
+        format!(
+            "{} choose what the command that reads this partial shows: the partial holds \
+             everything read; give {} to that command too",
+            given.join(", "),
+            if given.len() == 1 { "it" } else { "them" }
+        )
+    })
 }
