@@ -34,9 +34,16 @@ pub fn unread_caller(root: &RoleAssumption) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The start of such a chain, as `chains` writes it: [`UNREAD_START`], then [`unread_caller`].
+/// What such a chain starts with when the caller of its earliest hop read is not named at all.
+pub const UNKNOWN_CALLER: &str = "(unknown caller)";
+
+/// The start of such a chain, as `chains` writes it: [`UNREAD_START`], then [`unread_caller`]
+/// ([`UNKNOWN_CALLER`] when it names none).
 pub fn unread_start(root: &RoleAssumption) -> String {
-    format!("{UNREAD_START}{}", unread_caller(root))
+    match unread_caller(root) {
+        caller if caller.is_empty() => UNKNOWN_CALLER.to_owned(),
+        caller => format!("{UNREAD_START}{caller}"),
+    }
 }
 
 /// The principal id another account's copy of a hop names its caller by, when that caller is

@@ -160,12 +160,18 @@ fn parent(events: &[Box<RoleAssumption>], index: usize) -> Option<usize> {
 }
 
 /// True when the root of a chain (its origin, or the caller of its earliest hop read: as
-/// CloudTrail names it, or the role its session wore, which `chains` shows) matches: the
-/// whole name, or either side of `provider#subject`.
+/// CloudTrail names it, or the role its session wore, which `chains` shows, or
+/// `(unknown caller)` when it names none) matches: the whole name, or either side of
+/// `provider#subject`.
 fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
     let origin = &*root.chain().origin;
     if !origin.is_empty() {
         return origin_name_matches(glob, origin);
+    }
+    let caller = crate::chain::unread_caller(root);
+    if caller.is_empty() {
+        // Shown as `(unknown caller)`, and matched by it.
+        return glob.is_match(crate::chain::UNKNOWN_CALLER);
     }
     origin_name_matches(glob, &root.origin_label())
         || (!root.caller_role_arn().is_empty() && origin_name_matches(glob, root.caller_role_arn()))

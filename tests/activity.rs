@@ -221,6 +221,75 @@ fn chains_begun_before_the_logs_are_told_apart_by_how_chains_begins_them() {
     );
 }
 
+/// Session 33's leftover: a chain whose earliest hop read names no caller at all began with
+/// `(unknown caller)` in `chains` but `[... hops not read ...] -> ` (nothing after it) as its
+/// sessions' origin in `activity`, which no `--origin` could name. Both now say
+/// `(unknown caller)`, and `--origin`/`--from` match it.
+#[test]
+fn a_chain_whose_first_hop_read_names_no_caller_is_the_unknown_caller_everywhere() {
+    let dir = Dir::new();
+    let mut hop = assume("h1", "10:00:00", json!({}), "Ops", "s", "ASIAS1");
+    hop.as_object_mut().unwrap().remove("userIdentity");
+    dir.write(
+        "t.json",
+        trail(&[
+            hop,
+            get_object(
+                "c1",
+                "10:05:00",
+                session("Ops", "s", "ASIAS1", "2026-03-01T10:00:00Z"),
+                "203.0.113.5",
+            ),
+        ])
+        .as_bytes(),
+    );
+    let first = |text: String| -> String {
+        text.lines()
+            .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let by_origin = format!(
+        "origin,origin_kind,sessions,roles\n(unknown caller),unknown,1,{}",
+        role("team/Ops")
+    );
+    assert_eq!(
+        first(out(&dir, &["activity", "-q", "--by", "origin", "t.json"])),
+        by_origin
+    );
+    assert_eq!(
+        first(out(
+            &dir,
+            &[
+                "activity",
+                "-q",
+                "--by",
+                "origin",
+                "--origin",
+                "(unknown caller)",
+                "t.json"
+            ]
+        )),
+        by_origin
+    );
+    let chains = out(
+        &dir,
+        &[
+            "chains",
+            "-q",
+            "--format",
+            "csv",
+            "--from",
+            "(unknown caller)",
+            "t.json",
+        ],
+    );
+    assert!(
+        chains.ends_with(&format!(",,(unknown caller) -> {}\n", role("team/Ops"))),
+        "{chains}"
+    );
+}
+
 /// Review (session 20): in every shape but a `{"Records":[…]}` file, a record whose call type
 /// or hop name held a `\u` escape was passed over unread (the text searched for `AssumedRole`
 /// and the names as written). The crafted trail as lines, as a bare array and in a Records

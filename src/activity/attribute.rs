@@ -172,7 +172,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
 /// `aws-service`, `saml`, `web-identity`, `aws-account`, `federated-user`, `assumed-role`, or
 /// `unknown` (empty, or a chain begun before the logs read: [`Attribution::shown_origin`]).
 pub fn origin_kind(origin: &str) -> &'static str {
-    if origin.starts_with(UNREAD_START) {
+    if origin.starts_with(UNREAD_START) || origin == crate::chain::UNKNOWN_CALLER {
         return "unknown";
     }
     let (source, subject) = origin.split_once('#').unwrap_or((origin, ""));

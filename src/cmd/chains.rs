@@ -49,8 +49,7 @@ const NONE: u32 = u32::MAX;
 /// earliest hop read was called from.
 pub use crate::chain::UNREAD_START;
 
-/// What a chain starts with when the caller of its earliest hop read is not named at all.
-pub const UNKNOWN_CALLER: &str = "(unknown caller)";
+pub use crate::chain::UNKNOWN_CALLER;
 
 /// Where a path starts: its chain's origin, or, for a chain whose first hop is not in the logs
 /// read (a time window, one account's trail), the caller of its earliest hop read: the role
