@@ -127,6 +127,15 @@ fn crafted() -> Vec<Value> {
     .collect()
 }
 
+/// The first four columns of each line of a CSV without quoted commas, lines joined by `\n`
+/// (no last one).
+fn first_four_columns(text: String) -> String {
+    text.lines()
+        .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn out(dir: &Dir, args: &[&str]) -> String {
     let output = run_in(dir.root.path(), args, None);
     assert_eq!(
@@ -183,12 +192,7 @@ fn chains_begun_before_the_logs_are_told_apart_by_how_chains_begins_them() {
         ])
         .as_bytes(),
     );
-    let cut = |text: String| -> String {
-        text.lines()
-            .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let cut = first_four_columns;
     assert_eq!(
         cut(out(&dir, &["activity", "-q", "--by", "origin", "t.json"])),
         format!(
@@ -243,12 +247,7 @@ fn a_chain_whose_first_hop_read_names_no_caller_is_the_unknown_caller_everywhere
         ])
         .as_bytes(),
     );
-    let first = |text: String| -> String {
-        text.lines()
-            .map(|line| line.split(',').take(4).collect::<Vec<_>>().join(","))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let first = first_four_columns;
     let by_origin = format!(
         "origin,origin_kind,sessions,roles\n(unknown caller),unknown,1,{}",
         role("team/Ops")
