@@ -673,13 +673,11 @@ impl CallAggregate {
     }
 
     /// Takes out the copies among the calls taken in so far, keeping the first of each as the
-    /// merge would ([`find_copies`]), and gives their memory back; answers how many it took
+    /// merge would ([`take_copies`]), and gives their memory back; answers how many it took
     /// out. The reader calls it when a file's calls grow large: a file that repeats one call
     /// millions of times (a few MB of gzip, hundreds of MB of text) then holds it once.
     pub(crate) fn drop_copies(&mut self) -> usize {
-        let mut copies = find_copies(std::slice::from_ref(self));
-        copies.take_in_accounts(std::slice::from_mut(self));
-        let copies = copies.calls;
+        let copies = take_copies(std::slice::from_mut(self));
         let mut gone = vec![false; self.marks.len()];
         for &(_, m) in &copies {
             gone[m] = true;
@@ -1066,18 +1064,24 @@ fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a s
             copy.account,
             copy.principal.split_once(':').map_or("", |(_, name)| name),
         ),
-        None => match arn::Arn::parse(&session.session_arn) {
-            Some(parsed) => (
-                parsed.account,
-                parsed
-                    .resource
-                    .rsplit_once('/')
-                    .map_or("", |(_, name)| name),
-            ),
-            None => (&*session.session_arn, ""),
+        None => match (
+            arn::account_of(&session.session_arn),
+            arn::session_name_of(&session.session_arn),
+        ) {
+            (Some(account), Some(name)) => (account, name),
+            _ => (&*session.session_arn, ""),
         },
     };
     (account, name, "", false)
+}
+
+/// The copies among the workers' calls ([`find_copies`]), their accounts taken in by the
+/// sessions that keep them ([`Copies::take_in_accounts`]): the calls to take out, as (worker,
+/// index of the call in it).
+fn take_copies(workers: &mut [CallAggregate]) -> Vec<(usize, usize)> {
+    let mut copies = find_copies(workers);
+    copies.take_in_accounts(workers);
+    copies.calls
 }
 
 /// The copies [`find_copies`] found.
@@ -1207,9 +1211,7 @@ fn find_copies(workers: &[CallAggregate]) -> Copies {
 /// Merges the workers' activity (each the files one worker read, folded): each call counts
 /// once; with the timeline, its row is the one of the first file (by path) that holds it.
 pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
-    let mut copies = find_copies(&workers);
-    copies.take_in_accounts(&mut workers);
-    let copies = copies.calls;
+    let copies = take_copies(&mut workers);
     // Saturating: partials are read input, and theirs may add up past any count.
     let duplicates = (workers.iter().map(CallAggregate::copies_dropped))
         .fold(copies.len() as u64, u64::saturating_add);
