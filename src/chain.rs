@@ -60,7 +60,7 @@ pub(crate) fn caller_session_id(event: &RoleAssumption) -> Option<&str> {
 pub(crate) fn role_ids(events: &[Box<RoleAssumption>]) -> HashMap<&str, &str> {
     let mut roles = HashMap::new();
     for event in events {
-        if let Some((role_id, _session)) = event.session_principal().split_once(':')
+        if let Some((role_id, _session)) = session_id_parts(event.session_principal())
             && event.outcome == Outcome::Success
             && !event.role_arn().is_empty()
         {
@@ -90,7 +90,7 @@ pub fn name_copies_roles(events: &mut [Box<RoleAssumption>]) {
         let roles = role_ids(events);
         (events.iter().enumerate())
             .filter_map(|(at, event)| {
-                let (role_id, _session) = unnamed(event)?.split_once(':')?;
+                let (role_id, _session) = session_id_parts(unnamed(event)?)?;
                 Some((at, (*roles.get(role_id)?).to_owned()))
             })
             .collect()
@@ -276,7 +276,15 @@ impl<'a> Issuers<'a> {
 /// Whether `principal` is a role session's principal id, `AROA…:name` (a user's, `AIDA…`, or
 /// an account's, names no session).
 pub(crate) fn is_session_id(principal: &str) -> bool {
-    principal.starts_with("AROA") && principal.contains(':')
+    session_id_parts(principal).is_some()
+}
+
+/// A role session's principal id, `AROA…:name`, as its role's id and the session's name;
+/// `None` for any other principal id (a user's, `AIDA…`, an account's, or text of no id).
+pub(crate) fn session_id_parts(principal: &str) -> Option<(&str, &str)> {
+    principal
+        .split_once(':')
+        .filter(|(role_id, _)| role_id.starts_with("AROA"))
 }
 
 /// The chain steps: each event's parent, found among `events` (sorted by time).

@@ -827,9 +827,8 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                 .filter(|id| id.starts_with("AROA")),
             identity
                 .and_then(|id| id.principal_id.get())
-                .and_then(|id| id.split_once(':'))
-                .map(|(role_id, _)| role_id)
-                .filter(|id| id.starts_with("AROA")),
+                .and_then(crate::chain::session_id_parts)
+                .map(|(role_id, _)| role_id),
         ]),
         _ => "",
     };

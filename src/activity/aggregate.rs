@@ -1062,7 +1062,7 @@ fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a s
     let (account, name) = match session.principal_copy() {
         Some(copy) => (
             copy.account,
-            copy.principal.split_once(':').map_or("", |(_, name)| name),
+            crate::chain::session_id_parts(copy.principal).map_or("", |(_, name)| name),
         ),
         None => match (
             arn::account_of(&session.session_arn),

@@ -129,7 +129,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
                     let (account, role_id) = session.principal_copy().map_or(("", ""), |copy| {
                         (
                             copy.account,
-                            copy.principal.split_once(':').map_or("", |(id, _)| id),
+                            crate::chain::session_id_parts(copy.principal).map_or("", |(id, _)| id),
                         )
                     });
                     let role_arn = match role_ids.get(role_id) {

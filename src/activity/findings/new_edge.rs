@@ -2,7 +2,7 @@
 
 use super::{Evidence, Finding, Kind, Severity, plural, proof};
 use crate::arn;
-use crate::chain::{caller_session_id, role_ids};
+use crate::chain::{caller_session_id, role_ids, session_id_parts};
 use crate::event::{EventName, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -37,7 +37,7 @@ fn edge_of<'e>(
             arn::role_of_session(event.source()).map_or(Cow::Borrowed(event.source()), Cow::Owned)
         }
         SourceKind::AwsAccount if caller_session_id(event).is_some() => {
-            let (role_id, _session) = event.source_subject().split_once(':')?;
+            let (role_id, _session) = session_id_parts(event.source_subject())?;
             match roles.get(role_id) {
                 Some(role) => Cow::Borrowed(*role),
                 None => Cow::Owned(format!("{}#{role_id}", event.source())),
