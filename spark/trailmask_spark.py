@@ -416,21 +416,34 @@ def list_inputs(binary, inv):
     status, stdout, stderr = run_quietly([binary, "list", *inv.list_args(), "--", *inv.paths])
     if status not in (0, 1, 4) or not stdout.startswith(LISTING_MAGIC):
         raise Failed(status or 3, stderr)
-    inputs, others = [], []
+    inputs, others, window = [], [], None
     for line in stdout[len(LISTING_MAGIC) :].splitlines():
         entry = json.loads(line)
-        if "input" in entry and "skip" not in entry["input"]:
+        if "window" in entry:
+            window = line
+        elif "input" in entry and "skip" not in entry["input"]:
             inputs.append((line, entry["input"]["size"]))
         else:
             others.append(line)
-    return inputs, others
+    return inputs, others, window
 
 
-def plan_shards(inputs, others, count):
+def take_listed_window(inv, window):
+    """A listing among the paths made with --since/--until: the listing holds only that
+    window's date folders, and trailmask reads it with that window when none is given. The
+    shards and the merge are then given it, so that every partial and the merge agree."""
+    if window is None or any(name in ("--since", "--until") for name, _ in inv.options):
+        return
+    bounds = json.loads(window)["window"]
+    inv.options += [(f"--{bound}", bounds[bound]) for bound in ("since", "until") if bound in bounds]
+
+
+def plan_shards(inputs, others, count, window=None):
     """Splits the listing into `count` shard listings (bytes), by size, deterministically.
 
     Largest file first, each onto the lightest shard so far (the first of equals); a shard
-    keeps its files in listing order. The lines that are not inputs go to the first shard.
+    keeps its files in listing order. The lines that are not inputs go to the first shard;
+    the listing's window line (if any) heads every shard.
     """
     count = max(1, min(count, len(inputs)))
     lightest = [(0, shard) for shard in range(count)]
@@ -444,6 +457,8 @@ def plan_shards(inputs, others, count):
         lines = [inputs[i][0] for i in sorted(indexes)]
         if shard == 0:
             lines += others
+        if window is not None:
+            lines.insert(0, window)
         shards.append(LISTING_MAGIC + b"".join(line + b"\n" for line in lines))
     return shards
 
@@ -599,7 +614,8 @@ def run(console, inv, scratch):
     binary = driver_binary()
     partials_dir = inv.partials_dir and prepare_partials_dir(inv.partials_dir)
     check_options(binary, inv, scratch)
-    inputs, others = list_inputs(binary, inv)
+    inputs, others, window = list_inputs(binary, inv)
+    take_listed_window(inv, window)
     if not inputs:
         # Nothing to read: the command over the paths themselves says what it says of them
         # ("no log file found in DIR"), naming the user's paths, not the shards'.
@@ -612,7 +628,7 @@ def run(console, inv, scratch):
         "command": [inv.command, *inv.option_args()],
         "partials_dir": partials_dir,
     }
-    results = run_shards(spark_context, plan_shards(inputs, others, count), job)
+    results = run_shards(spark_context, plan_shards(inputs, others, count, window), job)
     check_shards(results)
     if partials_dir:
         paths = [partial_path(partials_dir, index) for index, _, _, _ in results]

@@ -11,7 +11,7 @@ use crate::output::Target;
 use crate::read::discover::DayWindow;
 use crate::scan::ScanOptions;
 use crate::timefmt;
-use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 /// A usage mistake.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,27 @@ pub enum PlanError {
     Accounts(#[from] crate::accounts::AccountsError),
     #[error("invalid --account '{value}': {reason}")]
     Account { value: String, reason: String },
+    #[error(
+        "{} was listed with {listed}: the date folders outside that window are not in it; \
+         give a window within it{hint}, or list the logs again",
+        .path.display()
+    )]
+    OutsideListing {
+        path: std::path::PathBuf,
+        listed: String,
+        hint: &'static str,
+    },
+    #[error(
+        "{} was listed with {first} and {} with {second}: give --since/--until (within both)",
+        .first_path.display(),
+        .second_path.display()
+    )]
+    ListingWindows {
+        first_path: std::path::PathBuf,
+        first: String,
+        second_path: std::path::PathBuf,
+        second: String,
+    },
 }
 
 /// The most worker threads `-j` takes. Past a few hundred, starting the threads alone costs
@@ -55,6 +76,69 @@ pub struct Plan {
     pub quiet: bool,
     /// `--from`, `--to`, `--depth`.
     pub focus: Focus,
+}
+
+impl Plan {
+    /// Fits the plan to the windows of the listings among its paths (`list --since/--until`):
+    /// a listing holds none of the date folders outside its window, so a command reads
+    /// within it. Without `--since`/`--until` (`gave_window` false) it takes the listings'
+    /// window as its own, which the listings must then agree on: `events LISTING` is then
+    /// `events --since … LISTING`, and a partial made so says that window. `with_history`:
+    /// the command reads every date folder before `--since` too (findings' baseline).
+    /// Returns the note to say when a window was taken.
+    ///
+    /// # Errors
+    /// [`PlanError::OutsideListing`], [`PlanError::ListingWindows`].
+    pub fn fit_to_listings(
+        &mut self,
+        gave_window: bool,
+        with_history: bool,
+    ) -> Result<Option<String>, PlanError> {
+        use crate::read::listing;
+        let listed: Vec<_> = (self.scan.paths.iter())
+            .filter_map(|path| Some((path, listing::window_of(path)?)))
+            .collect();
+        let Some(&(first_path, first)) = listed.first() else {
+            return Ok(None);
+        };
+        let mut note = None;
+        if !gave_window {
+            if let Some(&(second_path, second)) = listed.iter().find(|(_, w)| *w != first) {
+                return Err(PlanError::ListingWindows {
+                    first_path: first_path.clone(),
+                    first: first.as_options(),
+                    second_path: second_path.clone(),
+                    second: second.as_options(),
+                });
+            }
+            self.filters.window.since = first.since;
+            self.filters.window.until = first.until;
+            self.scan.days = DayWindow::around(first.since, first.until);
+            if with_history {
+                self.scan.days.first = None;
+            }
+            note = Some(format!(
+                "{} was listed with {}: reading that window",
+                first_path.display(),
+                first.as_options()
+            ));
+        }
+        for &(path, window) in &listed {
+            if !DayWindow::around(window.since, window.until).holds(self.scan.days) {
+                return Err(PlanError::OutsideListing {
+                    path: path.clone(),
+                    listed: window.as_options(),
+                    hint: if with_history {
+                        " (findings --baseline-until reads every date folder before --since: \
+                         list without --since for it)"
+                    } else {
+                        ""
+                    },
+                });
+            }
+        }
+        Ok(note)
+    }
 }
 
 /// The instant ages (`--since 7d`, `findings --baseline-until 30d`) count back from: read
@@ -90,12 +174,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
     if args.threads.is_some_and(|n| n == 0 || n > MAX_THREADS) {
         return Err(PlanError::Threads);
     }
-    // A file's S3 folder is its delivery day: events arrive within minutes, so a day of slack
-    // on each side never drops one.
-    let days = DayWindow {
-        first: since.and_then(|t| t.date_naive().checked_sub_days(Days::new(1))),
-        last: until.and_then(|t| t.date_naive().checked_add_days(Days::new(1))),
-    };
+    let days = DayWindow::around(since, until);
     let outcome = if args.failed_only {
         OutcomeFilter::FailureOnly
     } else if args.exclude_failed {

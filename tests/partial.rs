@@ -2,7 +2,7 @@
 //! partials, whole or split into shards, mixed with logs, is the bytes of one run over the
 //! logs; partials that do not fit, are damaged or hostile are one error line each.
 
-use crate::harness::{Dir, gzip, repo, run, run_in, stderr, stdout};
+use crate::harness::{Dir, csv_rows, gzip, repo, run, run_in, stderr, stdout};
 use crate::organization::org_trail;
 use std::path::Path;
 use std::process::Output;
@@ -709,6 +709,7 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         stdout(&output),
         format!(
             "TRAILMASK LISTING 1\n\
+             {{\"window\":{{\"until\":\"2024-01-05T23:59:59.999999999Z\"}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/09\",\"size\":0,\"skip\":\"date folders outside --since/--until\"}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz\",\"size\":{digest},\"skip\":\"digest\"}}}}\n\
@@ -754,7 +755,19 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         &["summary", "--until", "2024-01-05", "AWSLogs"],
         None,
     );
-    assert_eq!(outcome(&from_listing), outcome(&direct));
+    // The listing's window is the reading's, and said.
+    let (direct_out, direct_err, direct_status) = outcome(&direct);
+    assert_eq!(
+        outcome(&from_listing),
+        (
+            direct_out,
+            format!(
+                "trailmask: all.listing was listed with --until 2024-01-05T23:59:59.999999999Z: \
+                 reading that window\n{direct_err}"
+            ),
+            direct_status
+        )
+    );
     dir.write(
         "bad.listing",
         b"TRAILMASK LISTING 1\n{\"input\":{\"path\":7}}\n",
@@ -814,7 +827,188 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         &["summary", "stale.part", "all.listing"],
         None,
     );
+    assert_eq!(outcome(&merged), outcome(&from_listing));
+}
+
+/// An AssumeRole record of `day` (`2024-01-DD`), its id `id`.
+fn assume_on(day: &str, id: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventTime":"{day}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{id}","roleSessionName":"s{id}"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#
+    )
+}
+
+/// Session 34's leftover: a listing made with `--since`/`--until` holds none of the date
+/// folders outside its window, and did not say so: read without a window (or a partial made
+/// from it), it gave a part of the trail as if it were the whole. It now carries its window:
+/// a command given none reads within it (and says so), one given a window reaching outside
+/// it is refused, as are listings of different windows.
+#[test]
+fn a_listing_is_read_within_the_window_it_was_listed_for() {
+    let dir = Dir::new();
+    for (day, id) in [("01", "a"), ("05", "b"), ("09", "c")] {
+        dir.write_gz(
+            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{id}.json.gz"),
+            &format!(
+                r#"{{"Records":[{}]}}"#,
+                assume_on(&format!("2024-01-{day}"), id)
+            ),
+        );
+    }
+    let at = dir.root.path();
+    let listed = run_in(at, &["list", "--since", "2024-01-05", "AWSLogs"], None);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    assert_eq!(
+        stdout(&listed).lines().nth(1),
+        Some(r#"{"window":{"since":"2024-01-05T00:00:00Z"}}"#)
+    );
+    dir.write("since.listing", &listed.stdout);
+    let direct = run_in(
+        at,
+        &["events", "--since", "2024-01-05", "AWSLogs", "-q"],
+        None,
+    );
+    assert_eq!(direct.status.code(), Some(0));
+    assert_eq!(
+        csv_rows(&stdout(&direct))
+            .iter()
+            .map(|row| row[0].clone())
+            .collect::<Vec<_>>(),
+        ["event_time", "2024-01-05T10:00:00Z", "2024-01-09T10:00:00Z"]
+    );
+    // Without a window: the listing's, said.
+    let taken = run_in(at, &["events", "since.listing"], None);
+    assert_eq!(
+        (stdout(&taken), taken.status.code()),
+        (stdout(&direct), Some(0))
+    );
+    assert!(
+        stderr(&taken).starts_with(
+            "trailmask: since.listing was listed with --since 2024-01-05T00:00:00Z: reading \
+             that window\n"
+        ),
+        "{}",
+        stderr(&taken)
+    );
+    // -q says nothing of it.
+    let quiet = run_in(at, &["events", "since.listing", "-q"], None);
+    assert_eq!(
+        (stdout(&quiet), stderr(&quiet)),
+        (stdout(&direct), String::new())
+    );
+    // Within it: read.
+    let within = run_in(
+        at,
+        &["events", "--since", "2024-01-09", "since.listing", "-q"],
+        None,
+    );
+    let within_direct = run_in(
+        at,
+        &["events", "--since", "2024-01-09", "AWSLogs", "-q"],
+        None,
+    );
+    assert_eq!(outcome(&within), outcome(&within_direct));
+    // Reaching outside it: refused, nothing read.
+    let outside = run_in(
+        at,
+        &["events", "--since", "2024-01-01", "since.listing"],
+        None,
+    );
+    assert_eq!(
+        (stdout(&outside), stderr(&outside), outside.status.code()),
+        (
+            String::new(),
+            "trailmask: error: since.listing was listed with --since 2024-01-05T00:00:00Z: the \
+             date folders outside that window are not in it; give a window within it, or list \
+             the logs again\n"
+                .to_owned(),
+            Some(2)
+        )
+    );
+    let history = run_in(
+        at,
+        &[
+            "findings",
+            "--baseline-until",
+            "2024-01-06",
+            "since.listing",
+            "-q",
+        ],
+        None,
+    );
+    assert_eq!(history.status.code(), Some(2));
+    assert!(
+        stderr(&history).contains(
+            "(findings --baseline-until reads every date folder before --since: list without \
+             --since for it)"
+        ),
+        "{}",
+        stderr(&history)
+    );
+    // A partial made from it without a window holds that window: merged without one it is
+    // refused (it held the whole trail's name and a part of it), with it it is the direct run.
+    partial(at, &["events"], &["since.listing"], "since.part");
+    let unwindowed = run_in(at, &["events", "since.part", "-q"], None);
+    assert_eq!(unwindowed.status.code(), Some(1));
+    assert!(
+        stderr(&unwindowed).contains(
+            "since.part: a partial made to read only the date folders of 2024-01-04 to (any)"
+        ),
+        "{}",
+        stderr(&unwindowed)
+    );
+    let merged = run_in(
+        at,
+        &["events", "--since", "2024-01-05", "since.part", "-q"],
+        None,
+    );
     assert_eq!(outcome(&merged), outcome(&direct));
+    // Listings of two windows, and none given: which to read is the user's to say.
+    let until = run_in(at, &["list", "--until", "2024-01-05", "AWSLogs"], None);
+    dir.write("until.listing", &until.stdout);
+    let two = run_in(at, &["events", "since.listing", "until.listing"], None);
+    assert_eq!(
+        (stderr(&two), two.status.code()),
+        (
+            "trailmask: error: since.listing was listed with --since 2024-01-05T00:00:00Z and \
+             until.listing with --until 2024-01-05T23:59:59.999999999Z: give --since/--until \
+             (within both)\n"
+                .to_owned(),
+            Some(2)
+        )
+    );
+    let both = run_in(
+        at,
+        &[
+            "events",
+            "--since",
+            "2024-01-05",
+            "--until",
+            "2024-01-05",
+            "since.listing",
+            "until.listing",
+            "-q",
+        ],
+        None,
+    );
+    assert_eq!(both.status.code(), Some(0), "{}", stderr(&both));
+    // A listing listed again keeps its window.
+    let again = run_in(at, &["list", "since.listing"], None);
+    assert_eq!(stdout(&again), stdout(&listed));
+    // A window line anywhere but first is damage.
+    let text = stdout(&listed);
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.swap(1, 2);
+    let moved = lines.join("\n") + "\n";
+    dir.write("moved.listing", moved.as_bytes());
+    let damaged = run_in(at, &["events", "moved.listing", "-q"], None);
+    assert_eq!(damaged.status.code(), Some(1));
+    assert!(
+        stderr(&damaged).starts_with(
+            "trailmask: moved.listing: damaged listing: a window line after the first line"
+        ),
+        "{}",
+        stderr(&damaged)
+    );
 }
 
 /// Review of issue 25 (1): partials of two standard inputs, or of files of the same relative

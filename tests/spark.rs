@@ -328,6 +328,44 @@ fn an_output_over_a_log_is_refused_and_an_age_is_one_instant() {
     );
 }
 
+/// A listing made with `--since` given as the trail (no window given to the command): the
+/// shards carry its window and the merge is given it, so the output is the direct run's
+/// (each shard's partial held the listing's window, and the merge refused them all).
+#[test]
+fn a_listing_made_for_a_window_through_spark_is_the_direct_run() {
+    let Some(spark) = spark_submit() else { return };
+    let dir = Dir::new();
+    for (day, id) in [("01", "a"), ("05", "b"), ("09", "c")] {
+        let record = format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2024-01-{day}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{id}","roleSessionName":"s{id}"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#
+        );
+        dir.write_gz(
+            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{id}.json.gz"),
+            &format!(r#"{{"Records":[{record}]}}"#),
+        );
+    }
+    let listed = run_in(
+        dir.root.path(),
+        &[
+            "list",
+            "--since",
+            "2024-01-05",
+            "AWSLogs",
+            "-o",
+            "since.listing",
+        ],
+        None,
+    );
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let direct = compare_in(
+        spark,
+        dir.root.path(),
+        &["events", "-q", "since.listing"][..],
+        whole,
+    );
+    assert_eq!(stdout(&direct).lines().count(), 3, "{}", stdout(&direct));
+}
+
 fn to_strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }

@@ -42,7 +42,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         );
         return ExitCode::Usage;
     }
-    let plan = match crate::plan::plan(&read, crate::plan::run_started()) {
+    let mut plan = match crate::plan::plan(&read, crate::plan::run_started()) {
         Ok(plan) => plan,
         Err(error) => {
             let _ = writeln!(
@@ -52,6 +52,14 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
             );
             return ExitCode::Usage;
         }
+    };
+    // A listing listed again keeps to its window, and the new one says it.
+    if let Err(status) = super::fit_to_listings(&mut plan, &read, false, stderr) {
+        return status;
+    }
+    let window = listing::ListedWindow {
+        since: plan.filters.window.since,
+        until: plan.filters.window.until,
     };
     let found = super::listing_shown(&plan, || {
         discover(&plan.scan.paths, plan.scan.follow, plan.scan.days)
@@ -66,7 +74,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
     }
     let status = super::status_of_failures(&found.errors);
-    if let Err(error) = output.write_with(|wtr| listing::write(&found, wtr)) {
+    if let Err(error) = output.write_with(|wtr| listing::write(&found, window, wtr)) {
         return super::not_written(&error, status, stderr);
     }
     status

@@ -305,6 +305,9 @@ fn frame(
         // The date folders before `--since` are read too ([`execute_findings`]).
         plan.scan.days.first = None;
     }
+    if let Err(status) = fit_to_listings(&mut plan, args, with_history, stderr) {
+        return status;
+    }
     plan.scan.interest = interest;
     plan.scan.keep_records = args.partial_of.is_some();
     // Activity counts the calls of the time window and outcome asked for, as they are read.
@@ -616,6 +619,33 @@ pub(crate) fn folders_outside(folders: u64) -> String {
 /// is read, and no line may be drawn over it.
 fn typed_at_terminal(plan: &Plan) -> bool {
     io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
+}
+
+/// [`Plan::fit_to_listings`] for the command line `args`: its note said (unless `-q`), its
+/// error said as a usage mistake.
+pub(super) fn fit_to_listings(
+    plan: &mut Plan,
+    args: &ReadArgs,
+    with_history: bool,
+    stderr: &mut dyn Write,
+) -> Result<(), ExitCode> {
+    let gave_window = args.since.is_some() || args.until.is_some();
+    match plan.fit_to_listings(gave_window, with_history) {
+        Ok(note) => {
+            if let Some(note) = note.filter(|_| !plan.quiet) {
+                let _ = writeln!(stderr, "trailmask: {}", printable(&note));
+            }
+            Ok(())
+        }
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "trailmask: error: {}",
+                printable(&error.to_string())
+            );
+            Err(ExitCode::Usage)
+        }
+    }
 }
 
 /// Runs `find` (discovery) with a line saying how far the listing of `s3://` inputs has got,

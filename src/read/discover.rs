@@ -24,7 +24,7 @@
 use super::decode::SkipReason;
 use super::s3::{self, ObjectUrl};
 use crate::error::InputError;
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rayon::prelude::*;
 use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
@@ -67,6 +67,24 @@ pub struct DayWindow {
 }
 
 impl DayWindow {
+    /// The date folders `--since`/`--until` may need: a file's S3 folder is its delivery day,
+    /// and events arrive within minutes, so a day of slack on each side never drops one.
+    pub fn around(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> DayWindow {
+        DayWindow {
+            first: since.and_then(|t| t.date_naive().checked_sub_days(chrono::Days::new(1))),
+            last: until.and_then(|t| t.date_naive().checked_add_days(chrono::Days::new(1))),
+        }
+    }
+
+    /// Whether every day `other` takes in is one of this window's.
+    pub fn holds(&self, other: DayWindow) -> bool {
+        let first = self
+            .first
+            .is_none_or(|f| other.first.is_some_and(|o| o >= f));
+        let last = self.last.is_none_or(|l| other.last.is_some_and(|o| o <= l));
+        first && last
+    }
+
     fn excludes(&self, first: NaiveDate, last: NaiveDate) -> bool {
         self.first.is_some_and(|f| last < f) || self.last.is_some_and(|l| first > l)
     }

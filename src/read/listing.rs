@@ -2,7 +2,11 @@
 //! path goes, so that a trail listed once can be split into shards (spark/) and each shard read
 //! exactly as the whole would have been: the same files, sizes and skips, no walk again.
 //!
-//! Format: the line `TRAILMASK LISTING 1`, then JSON Lines, one object per line:
+//! Format: the line `TRAILMASK LISTING 1`, then JSON Lines, one object per line.
+//! First, for a listing made with `--since`/`--until`, `{"window":{"since":…,"until":…}}`
+//! (RFC 3339 UTC, a bound not given left out): its date folders outside that window were
+//! passed over, so a command reading it must read within that window, and takes it as its
+//! own when given none ([`crate::plan::Plan::fit_to_listings`]). Then
 //! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON`
 //! for an entry discovery passes over: a digest, a name that is not a log's, a link, a date
 //! folder outside the window), `{"skipped":REASON}` for an entry passed over without a path
@@ -15,6 +19,8 @@
 use super::decode::SkipReason;
 use super::discover::{Discovery, Input};
 use crate::error::InputError;
+use crate::timefmt;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read, Write};
@@ -30,6 +36,12 @@ const MAX_LINE: u64 = 1 << 20;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Line<'a> {
+    Window {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<Cow<'a, str>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Cow<'a, str>>,
+    },
     Input {
         path: Cow<'a, str>,
         size: u64,
@@ -55,16 +67,62 @@ pub struct Listed {
     pub errors: Vec<InputError>,
 }
 
-/// Writes what discovery found as a listing.
+/// The time window a listing was made for (`list --since/--until`): the date folders outside
+/// it are not in the listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListedWindow {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ListedWindow {
+    /// Whether it bounds anything (a listing made without `--since`/`--until` does not).
+    pub fn is_bounded(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// `--since T --until U` as given again on a command line (the bounds set only).
+    pub fn as_options(&self) -> String {
+        let bound = |flag: &str, time: Option<DateTime<Utc>>| {
+            time.map(|time| format!("{flag} {}", timefmt::format(&time)))
+        };
+        [bound("--since", self.since), bound("--until", self.until)]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn parse(since: Option<&str>, until: Option<&str>) -> Result<ListedWindow, String> {
+        let time = |text: Option<&str>| {
+            text.map(|text| timefmt::parse(text).ok_or_else(|| format!("window time {text:?}")))
+                .transpose()
+        };
+        Ok(ListedWindow {
+            since: time(since)?,
+            until: time(until)?,
+        })
+    }
+}
+
+/// Writes what discovery found as a listing, made for `window`.
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(MAGIC)?;
     let mut put = |line: &Line| -> io::Result<()> {
         serde_json::to_writer(&mut *out, line)?;
         out.write_all(b"\n")
     };
+    if window.is_bounded() {
+        let text =
+            |time: Option<DateTime<Utc>>| time.map(|time| Cow::Owned(timefmt::format(&time)));
+        put(&Line::Window {
+            since: text(window.since),
+            until: text(window.until),
+        })?;
+    }
     for input in &found.inputs {
         let (path, size, skip) = match input {
             Input::File { path, skip, size } => (path.to_string_lossy(), size, skip),
@@ -90,12 +148,9 @@ pub fn write(found: &Discovery, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// Reads `path` as a listing when it is one (`None` when it is anything else, not a regular
-/// file, or cannot be opened: it is then read as a log, which reports the problem).
-///
-/// # Errors
-/// A listing that is damaged: one error for the listing, nothing of it read.
-pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
+/// Opens `path` past its first line when it is a listing (`None` when it is anything else, not
+/// a regular file, or cannot be opened).
+fn open_listing(path: &Path) -> Option<io::BufReader<std::fs::File>> {
     // Only a regular file is looked at: opening a named pipe would wait for a writer (or
     // take the first bytes of `<(zcat …)`, which are then lost to the read).
     if !std::fs::metadata(path).ok()?.is_file() {
@@ -108,15 +163,39 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
         .take(MAGIC.len() as u64)
         .read_to_end(&mut head)
         .ok()?;
-    if head != MAGIC {
-        return None;
+    (head == MAGIC).then_some(lines)
+}
+
+/// The window `path` was listed for, when it is a listing made with `--since`/`--until` (its
+/// first line after the magic; a damaged one is said when the listing is read).
+pub fn window_of(path: &Path) -> Option<ListedWindow> {
+    let mut line = Vec::new();
+    open_listing(path)?
+        .take(MAX_LINE)
+        .read_until(b'\n', &mut line)
+        .ok()?;
+    match serde_json::from_slice::<Line>(&line).ok()? {
+        Line::Window { since, until } => ListedWindow::parse(since.as_deref(), until.as_deref())
+            .ok()
+            .filter(ListedWindow::is_bounded),
+        _ => None,
     }
+}
+
+/// Reads `path` as a listing when it is one (`None` when it is anything else, not a regular
+/// file, or cannot be opened: it is then read as a log, which reports the problem).
+///
+/// # Errors
+/// A listing that is damaged: one error for the listing, nothing of it read.
+pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
+    let mut lines = open_listing(path)?;
     let bad = |what: String| InputError::Partial {
         path: path.to_path_buf(),
         what: format!("damaged listing: {what}"),
     };
     let mut listed = Listed::default();
     let mut line = Vec::new();
+    let mut first = true;
     loop {
         line.clear();
         // A line is held whole only up to a bound: one line of gigabytes is damage, not a
@@ -136,8 +215,16 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
             SkipReason::named(name).ok_or_else(|| bad(format!("skip reason {name:?}")))
         };
         let parsed = serde_json::from_slice::<Line>(&line).map_err(|e| bad(e.to_string()));
+        let at_first = std::mem::replace(&mut first, false);
         let entry = parsed.and_then(|parsed| {
             match parsed {
+                // Taken before the reading ([`window_of`]); only checked here.
+                Line::Window { since, until } => {
+                    if !at_first {
+                        return Err(bad("a window line after the first line".into()));
+                    }
+                    ListedWindow::parse(since.as_deref(), until.as_deref()).map_err(bad)?;
+                }
                 Line::Input { path, size, skip } => listed.files.push((
                     PathBuf::from(&*path),
                     size,
