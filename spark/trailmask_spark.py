@@ -55,7 +55,7 @@ import sys
 import tempfile
 
 LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
-PARTIAL_MAGIC = b"TRAILMASK PARTIAL 5\n"
+PARTIAL_MAGIC = b"TRAILMASK PARTIAL 6\n"
 
 # Shards per core of the cluster (Spark's default parallelism) when --shards is not given.
 SHARDS_PER_CORE = 3

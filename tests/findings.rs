@@ -238,6 +238,90 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
     );
 }
 
+/// A Lambda function's session (issued to lambda.amazonaws.com) calling from two of AWS's
+/// public networks, each call's user agent naming Lambda's execution environment, and then,
+/// when `lifted`, once more from elsewhere with the AWS CLI.
+fn function_calls(lifted: bool) -> Vec<Value> {
+    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
+    let from = |time: &str, ip: &str, id: &str, agent: &str| {
+        let mut record = call(function.clone(), time, ip, id);
+        record["userAgent"] = json!(agent);
+        record
+    };
+    let lambda = "aws-sdk-go/1.40.21 (go1.17; linux; amd64) exec-env/AWS_Lambda_go1.x";
+    let mut records = vec![
+        worn(
+            "lambda.amazonaws.com",
+            "09:00:00",
+            &role("OrderFn"),
+            "OrderFn",
+            "ASIAFUNCTION",
+            "lambda-wears",
+        ),
+        from("09:01:00", "54.90.94.136", "fn-1", lambda),
+        from("09:02:00", "3.80.11.20", "fn-2", lambda),
+        from("09:03:00", "3.80.11.21", "fn-3", lambda),
+    ];
+    if lifted {
+        records.push(from(
+            "09:30:00",
+            "198.51.100.7",
+            "fn-lifted",
+            "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64",
+        ));
+    }
+    records
+}
+
+/// Session 34's leftover: a function outside a VPC calls from AWS's own addresses, which
+/// change between its execution environments, and was a high finding (the README only
+/// warned). Where every call's user agent names a Lambda execution environment it is low,
+/// and says why; where some calls' do and others' do not, it stays high and names the
+/// networks of those that do not. A partial carries the mark (format 6).
+#[test]
+fn a_function_s_calls_from_aws_addresses_are_low_and_calls_of_other_agents_are_named() {
+    let quiet = logs(&function_calls(false));
+    assert_eq!(
+        findings(&quiet, &[]),
+        format!(
+            "{HEADER}9df09b6cbc684269,session-many-networks,low,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/OrderFn/OrderFn,\
+             \"issued to lambda.amazonaws.com: its credentials live on an instance, function or \
+             task, and may have been lifted; key ASIAFUNCTION: calls from 2 networks: \
+             54.90.94.0/24 (1 call), 3.80.11.0/24 (2 calls); every call's user agent names a \
+             Lambda execution environment (exec-env/AWS_Lambda_…): likely a function outside a \
+             VPC, which calls from AWS's changing addresses\",2026-03-03T09:01:00Z,\
+             2026-03-03T09:03:00Z,2,lambda-wears;fn-1;fn-2\n"
+        )
+    );
+    let lifted = logs(&function_calls(true));
+    let direct = findings(&lifted, &[]);
+    assert_eq!(
+        direct,
+        format!(
+            "{HEADER}9df09b6cbc684269,session-many-networks,high,\
+             arn:aws:sts::{ACCOUNT}:assumed-role/OrderFn/OrderFn,\
+             \"issued to lambda.amazonaws.com: its credentials live on an instance, function or \
+             task, and may have been lifted; key ASIAFUNCTION: calls from 3 networks: \
+             54.90.94.0/24 (1 call), 3.80.11.0/24 (2 calls), 198.51.100.0/24 (1 call); calls \
+             whose user agent names no Lambda execution environment, where others' do: \
+             198.51.100.0/24 (1 call)\",2026-03-03T09:01:00Z,2026-03-03T09:30:00Z,3,\
+             lambda-wears;fn-1;fn-2;fn-lifted\n"
+        )
+    );
+    let part = lifted.path("findings.part");
+    let made = run(&[
+        "partial",
+        "findings",
+        "-q",
+        path_of(&lifted),
+        "-o",
+        part.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    assert_eq!(findings_in(&part, &[]), direct);
+}
+
 /// A new user's first hour (session 33): a finding of records without `eventID` (Panther's
 /// samples) listed no event ids and said nothing of why. It says so.
 #[test]

@@ -98,15 +98,25 @@ pub struct AddressUse {
     pub address: Box<str>,
     /// Calls from the whole network.
     pub calls: u64,
+    /// Those of them whose user agent names a Lambda execution environment
+    /// ([`Call::in_lambda`]).
+    pub lambda_calls: u64,
     /// The earliest call from it (time, then event id): the finding's proof.
     pub first: (Option<DateTime<Utc>>, Box<str>),
 }
 
 impl AddressUse {
-    /// Takes in `calls` more calls from `address` in this network, the earliest at `first`:
-    /// the smallest address and the earliest call are kept (copied only when they replace).
-    fn take_in(&mut self, calls: u64, address: &str, first: (Option<DateTime<Utc>>, &str)) {
+    /// Takes in `calls` more calls (`lambda_calls` of them from Lambda) from `address` in
+    /// this network, the earliest at `first`: the smallest address and the earliest call are
+    /// kept (copied only when they replace).
+    fn take_in(
+        &mut self,
+        (calls, lambda_calls): (u64, u64),
+        address: &str,
+        first: (Option<DateTime<Utc>>, &str),
+    ) {
         self.calls += calls;
+        self.lambda_calls += lambda_calls;
         if address != &*self.address && smaller_address(address, &self.address) {
             self.address = address.into();
         }
@@ -285,6 +295,7 @@ impl SessionActivity {
                             place: place.into(),
                             address: call.source_ip.into(),
                             calls: 1,
+                            lambda_calls: u64::from(call.in_lambda()),
                             first: (call.time, call.event_id.into()),
                         });
                         None
@@ -293,7 +304,12 @@ impl SessionActivity {
             }
         };
         if let Some(at) = at {
-            self.addresses[at].take_in(1, call.source_ip, (call.time, call.event_id));
+            let from_lambda = u64::from(call.in_lambda());
+            self.addresses[at].take_in(
+                (1, from_lambda),
+                call.source_ip,
+                (call.time, call.event_id),
+            );
             self.last_address = Some(at);
         }
         self.add_account(call.recipient);
@@ -305,9 +321,11 @@ impl SessionActivity {
             .addresses
             .binary_search_by(|known| (*known.place).cmp(&used.place))
         {
-            Ok(at) => {
-                self.addresses[at].take_in(used.calls, &used.address, (used.first.0, &used.first.1))
-            }
+            Ok(at) => self.addresses[at].take_in(
+                (used.calls, used.lambda_calls),
+                &used.address,
+                (used.first.0, &used.first.1),
+            ),
             Err(at) => {
                 // Private networks and the others are kept apart, each up to the cap: the
                 // subnets of a VPC cannot push a public network out, nor the reverse.
@@ -417,6 +435,8 @@ pub struct CallMark {
     action: u32,
     failed: bool,
     writes: bool,
+    /// Its user agent names a Lambda execution environment ([`Call::in_lambda`]).
+    lambda: bool,
 }
 
 /// What a session takes (its entry, the index's, and the first of its lists' and texts'
@@ -787,6 +807,7 @@ impl CallAggregate {
             action,
             failed: call.failed(),
             writes: call.writes(),
+            lambda: call.in_lambda(),
         });
         if let Some(rows) = &mut self.rows {
             rows.push(CallRow {
@@ -923,6 +944,7 @@ impl CallAggregate {
             // the least of every copy's, whichever worker held which copy (copies of a
             // cross-account call have their own event ids).
             session.addresses[at].calls -= 1;
+            session.addresses[at].lambda_calls -= u64::from(mark.lambda);
         }
         session.calls -= 1;
         session.failures -= u64::from(mark.failed);

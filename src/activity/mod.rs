@@ -198,7 +198,20 @@ impl<'r> Call<'r> {
     pub fn writes(&self) -> bool {
         self.read_only != "true"
     }
+
+    /// True when the call's user agent names a Lambda execution environment
+    /// (`exec-env/AWS_Lambda_python3.12`, `…_Image`): the SDKs add `AWS_EXECUTION_ENV`, which
+    /// Lambda sets in every function's environment. Tempers `session-many-networks`: a
+    /// function outside a VPC calls from AWS's own, changing, addresses.
+    pub fn in_lambda(&self) -> bool {
+        static MARK: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+            std::sync::LazyLock::new(|| memchr::memmem::Finder::new(LAMBDA_AGENT));
+        MARK.find(self.user_agent.as_bytes()).is_some()
+    }
 }
+
+/// What a Lambda execution environment's calls carry in their user agent ([`Call::in_lambda`]).
+pub const LAMBDA_AGENT: &str = "exec-env/AWS_Lambda_";
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     timefmt::parse(text)

@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 5)
+//! # Format (version 6)
 //!
-//! The line `TRAILMASK PARTIAL 5` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 6` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -39,7 +39,7 @@
 //! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`, `accounts_dropped`), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
 //! | `{"copies":N}` | after a `log` line: the copies of calls taken out of that file as it was read (only when some were) |
-//! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write); its counts are derived from these lines on reading |
+//! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write, 4 its user agent names a Lambda execution environment); its counts are derived from these lines on reading |
 //! | `{"row":{…}}` | the timeline's row of the call before it (`activity --calls`) |
 //! | `{"end":{"files":N,"calls":N}}` | last: a partial without it was cut short |
 //!
@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 5\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 6\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
@@ -95,8 +95,10 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 5\n";
 /// instant (one written two ways is one session, where version 3 stored two), and a session
 /// says whether its accounts were cut at the cap (`accounts_dropped`). 5: another account's
 /// copies of a session's calls (`AWSAccount`, `AROA…:name`) are counted, in sessions known by
-/// that principal id (`by_principal`), which version 4 did not read.
-pub const VERSION: u32 = 5;
+/// that principal id (`by_principal`), which version 4 did not read. 6: a call says whether its
+/// user agent names a Lambda execution environment (flag 4), which `session-many-networks`
+/// weighs; version 5 did not say.
+pub const VERSION: u32 = 6;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).
@@ -557,6 +559,7 @@ pub fn read<R: Read>(
                         name,
                         failed: flags & 1 != 0,
                         writes: flags & 2 != 0,
+                        lambda: flags & 4 != 0,
                     })
                     .map_err(damaged)?;
                 // As a log file's calls when it is read (read::file): at most half the limit
@@ -629,6 +632,7 @@ fn stored_session(s: SessionLine) -> SessionActivity {
                 place: a.place.into(),
                 address: a.address.into(),
                 calls: 0,
+                lambda_calls: 0,
                 first: (unstamp(a.first), a.first_id.into()),
             })
             .collect(),

@@ -219,7 +219,7 @@ fn activity_line<'a>(piece: StoredPiece<'a>) -> Line<'a> {
             call.log,
             call.session,
             call.name,
-            u8::from(call.failed) | (u8::from(call.writes) << 1),
+            u8::from(call.failed) | (u8::from(call.writes) << 1) | (u8::from(call.lambda) << 2),
         ),
         StoredPiece::Row(row) => Line::Row(RowLine {
             time: stamp(row.time),

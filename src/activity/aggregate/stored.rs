@@ -37,6 +37,7 @@ pub(crate) struct StoredCall<'a> {
     pub name: u32,
     pub failed: bool,
     pub writes: bool,
+    pub lambda: bool,
 }
 
 impl CallAggregate {
@@ -89,6 +90,7 @@ impl CallAggregate {
                 name: name_at[self.actions[mark.action as usize].name as usize],
                 failed: mark.failed,
                 writes: mark.writes,
+                lambda: mark.lambda,
             }))?;
             if let Some(row) = self.rows.as_ref().and_then(|rows| rows.get(m)) {
                 sink(StoredPiece::Row(row))?;
@@ -130,7 +132,11 @@ impl CallAggregate {
                     addresses: session
                         .addresses
                         .into_iter()
-                        .map(|used| AddressUse { calls: 0, ..used })
+                        .map(|used| AddressUse {
+                            calls: 0,
+                            lambda_calls: 0,
+                            ..used
+                        })
                         .collect(),
                     ..session
                 },
@@ -169,6 +175,7 @@ impl CallAggregate {
             .binary_search_by(|known| (*known.place).cmp(&place))
         {
             counted.addresses[at].calls += 1;
+            counted.addresses[at].lambda_calls += u64::from(call.lambda);
         }
         let action = self.action_of(call.session, call.name);
         let count = &mut self.actions[action as usize].count;
@@ -185,6 +192,7 @@ impl CallAggregate {
             action,
             failed: call.failed,
             writes: call.writes,
+            lambda: call.lambda,
         });
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! README for what counts as a network, and the false positives).
 
 use super::{Finding, Kind, Severity, plural, proof};
+use crate::activity::LAMBDA_AGENT;
 use crate::activity::aggregate::{MAX_LISTED, SessionActivity};
 use crate::activity::attribute::{Attribution, origin_kind};
 use crate::activity::network::{Network, network_of};
@@ -18,9 +19,33 @@ pub(super) fn is_instance_id(name: &str) -> bool {
     })
 }
 
+/// Lambda's service principal: the origin of a function's sessions.
+const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
+
+/// How many of a session's calls name a Lambda execution environment in their user agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lambda {
+    Every,
+    Some,
+    None,
+}
+
+fn lambda_calls(places: &[(&Network, &NetworkUse)]) -> Lambda {
+    let (calls, lambda) = (places.iter()).fold((0, 0), |(calls, lambda), (_, used)| {
+        (calls + used.calls, lambda + used.lambda_calls)
+    });
+    match lambda {
+        0 => Lambda::None,
+        _ if lambda == calls => Lambda::Every,
+        _ => Lambda::Some,
+    }
+}
+
 /// One network a session called from.
 struct NetworkUse<'s> {
     calls: u64,
+    /// Those of its calls whose user agent names a Lambda execution environment.
+    lambda_calls: u64,
     first: (Option<DateTime<Utc>>, &'s str),
 }
 
@@ -53,10 +78,13 @@ pub fn session_many_networks(
                 continue;
             }
             let first = (used.first.0, &*used.first.1);
-            let known = networks
-                .entry(network)
-                .or_insert(NetworkUse { calls: 0, first });
+            let known = networks.entry(network).or_insert(NetworkUse {
+                calls: 0,
+                lambda_calls: 0,
+                first,
+            });
             known.calls += used.calls;
+            known.lambda_calls += used.lambda_calls;
             known.first = known.first.min(first);
         }
         if networks.len() < 2 {
@@ -110,6 +138,41 @@ pub fn session_many_networks(
                  {MAX_LISTED} by text kept"
             ));
         }
+        // A function outside a VPC calls from AWS's own addresses, which change between its
+        // execution environments: where every call says it came from one, the finding is
+        // what that looks like, and low; where some do and some do not, the calls that do
+        // not are what to look at.
+        let lambda = lambda_calls(&places);
+        let from_lambda =
+            lambda == Lambda::Every && (who.origin.as_ref() == LAMBDA_SERVICE || kind == "unknown");
+        match lambda {
+            Lambda::Every => detail.push_str(&format!(
+                "; every call's user agent names a Lambda execution environment \
+                 ({LAMBDA_AGENT}…): {}",
+                if from_lambda {
+                    "likely a function outside a VPC, which calls from AWS's changing addresses"
+                } else {
+                    "yet the session is not Lambda's"
+                }
+            )),
+            Lambda::Some => {
+                let without: Vec<String> = (places.iter())
+                    .filter(|(_, used)| used.lambda_calls < used.calls)
+                    .map(|(network, used)| {
+                        format!(
+                            "{network} ({})",
+                            plural(used.calls - used.lambda_calls, "call")
+                        )
+                    })
+                    .collect();
+                detail.push_str(&format!(
+                    "; calls whose user agent names no Lambda execution environment, where \
+                     others' do: {}",
+                    without.join(", ")
+                ));
+            }
+            Lambda::None => {}
+        }
         let issued = who
             .hop
             .and_then(|hop| events.get(hop))
@@ -117,7 +180,9 @@ pub fn session_many_networks(
         findings.push(Finding {
             id: String::new(),
             kind: Kind::SessionManyNetworks,
-            severity: if from_service {
+            severity: if from_lambda {
+                Severity::Low
+            } else if from_service {
                 Severity::High
             } else {
                 Severity::Medium
