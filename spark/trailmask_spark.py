@@ -540,8 +540,8 @@ def check_shards(results):
 
 def check_output(inv, inputs):
     """Refuses -o naming one of the listed inputs (status 2: it would replace a log, which may
-    be evidence, with the output), and an output folder that does not exist (status 3), before
-    any shard runs, as trailmask does before reading."""
+    be evidence, with the output), and an output folder that does not exist or cannot be
+    written in (status 3), before any shard runs, as trailmask does before reading."""
     output = inv.output_path()
     if output is None or output == "-":
         return
@@ -563,6 +563,17 @@ def check_output(inv, inputs):
         raise Failed(
             3, f"trailmask-spark: error: -o {output}: no such folder {folder}\n".encode()
         )
+    # A folder the output cannot be written in (its permissions, a read-only file system,
+    # /proc) fails here as it would at the end, where trailmask writes a file beside it first.
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".trailmask-spark-check-"):
+            pass
+    except OSError as error:
+        raise Failed(
+            3,
+            f"trailmask-spark: error: {output}: cannot write output: {error.strerror} "
+            f"(os error {error.errno})\n".encode(),
+        ) from error
 
 
 def write_partials(results, scratch):

@@ -319,6 +319,38 @@ fn an_output_over_a_log_is_refused_and_an_age_is_one_instant() {
         )]
     );
     assert_eq!(std::fs::read(&log).unwrap(), before, "the log is unchanged");
+    // A folder the output cannot be written in fails before the job, as trailmask says it
+    // (it was found only after every shard had run). /proc refuses a new file even to root.
+    let unwritable = submit_in(
+        spark,
+        &repo(),
+        &["events", "-o", "/proc/trailmask-out.csv", "sample-logs"],
+        false,
+    );
+    assert_eq!(
+        (
+            unwritable.status.code(),
+            trailmask_lines(&unwritable.stderr)
+        ),
+        (
+            Some(3),
+            vec![
+                "trailmask-spark: error: /proc/trailmask-out.csv: cannot write output: No such \
+                 file or directory (os error 2)"
+                    .to_owned()
+            ]
+        )
+    );
+    let direct = run(&["events", "-o", "/proc/trailmask-out.csv", "sample-logs"]);
+    assert_eq!(
+        (direct.status.code(), stderr(&direct)),
+        (
+            Some(3),
+            "trailmask: error: /proc/trailmask-out.csv: cannot write output: No such file or \
+             directory (os error 2)\n"
+                .to_owned()
+        )
+    );
     // Sample-logs are of December 2020: 3,000 days back takes them all in.
     compare_in(
         spark,
