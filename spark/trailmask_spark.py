@@ -24,7 +24,8 @@ The flow:
     SHARD.listing -o -` reads its files and writes a partial result (binary, much smaller
     than the logs), which is collected to the driver, or written to --partials-dir. A shard
     that writes none (--strict met a bad file, a usage error) stops the run as it would stop
-    the command.
+    the command (under --strict, the shard whose bad file comes first in the listing, the
+    file a direct run names).
  5. The driver merges the partials: `trailmask COMMAND OPTIONS part-00000 part-00001 ...`,
     its stdout and stderr those of this script, whose exit status is the merge's.
 
@@ -515,12 +516,52 @@ def run_shards(spark_context, shards, job):
 PARTIAL_WRITTEN = (0, 1, 4)
 
 
-def check_shards(results):
-    """Stops as the first shard that wrote no whole partial did (its stderr, its status).
+def failed_at(listing, stderr):
+    """Where in the listing the failure a shard stopped at (--strict) comes: the index of the
+    first entry (a path that could not be walked, or a file) its stderr names; None if none."""
+    paths = [json.loads(line) for line in listing[len(LISTING_MAGIC) :].splitlines()]
+    named = [
+        (entry.get("failed") or entry.get("input") or {}).get("path") for entry in paths
+    ]
+    lines = stderr.decode(errors="replace").splitlines()
+    for at, path in enumerate(named):
+        if path is not None and any(line.startswith(f"trailmask: {path}: ") for line in lines):
+            return at
+    return None
+
+
+def first_stopped(results, shards, order):
+    """The shards in the order their failures are reported: with --strict several shards may
+    stop, each at its own first bad file; a direct run names the first by the listing's
+    order, so the shard whose failure comes first in it goes first (paths that could not be
+    walked, in the first shard, before any file). Shards whose failure is not found keep their
+    order, after the others."""
+
+    def rank(result):
+        index, status, partial, stderr = result
+        if partial is not None or status not in (1, 4):
+            return (1, index)
+        at = failed_at(shards[index], stderr)
+        if at is None:
+            return (1, index)
+        entry = json.loads(shards[index][len(LISTING_MAGIC) :].splitlines()[at])
+        if "failed" in entry:
+            return (0, -1)
+        return (0, order.get(entry["input"]["path"], len(order)))
+
+    return sorted(results, key=rank)
+
+
+def check_shards(results, shards=None, order=None):
+    """Stops as the first shard that wrote no whole partial did (its stderr, its status);
+    with `shards` (their listings) and `order` (each listed path's place in the whole
+    listing), shards stopped by --strict are taken in the order of their failures' files.
 
     A partial's first bytes are not enough: a trailmask killed while writing (its status
     negative, or any status but those of a partial written) left one cut short, which the
     merge would read as one damaged input and leave the shard's files uncounted."""
+    if shards is not None:
+        results = first_stopped(results, shards, order or {})
     for index, status, partial, stderr in results:
         if partial is not None and status in PARTIAL_WRITTEN:
             continue
@@ -639,8 +680,10 @@ def run(console, inv, scratch):
         "command": [inv.command, *inv.option_args()],
         "partials_dir": partials_dir,
     }
-    results = run_shards(spark_context, plan_shards(inputs, others, count, window), job)
-    check_shards(results)
+    shards = plan_shards(inputs, others, count, window)
+    results = run_shards(spark_context, shards, job)
+    order = {json.loads(line)["input"]["path"]: at for at, (line, _) in enumerate(inputs)}
+    check_shards(results, shards, order)
     if partials_dir:
         paths = [partial_path(partials_dir, index) for index, _, _, _ in results]
     else:

@@ -456,6 +456,38 @@ fn a_damaged_file_among_the_shards_fails_as_it_does_directly() {
     );
 }
 
+/// Session 34's leftover: under `--strict` each shard stops at its own first bad file, and
+/// the script named the first shard's (in shard order), a different file for different shard
+/// counts. It names the first by the listing's order, as the direct run does.
+#[test]
+fn strict_names_the_first_bad_file_for_any_shard_count() {
+    let Some(spark) = spark_submit() else { return };
+    let dir = Dir::new();
+    // Sizes that put the first bad file by path on a later shard (largest go first).
+    for (name, size) in [("a-bad", 10), ("b-bad", 4000), ("c-bad", 2000), ("d-bad", 3000)] {
+        dir.write(&format!("logs/{name}.json"), "x".repeat(size).as_bytes());
+    }
+    dir.write_gz("logs/e-good.json.gz", r#"{"Records":[]}"#);
+    let args = ["events", "--strict", "logs"];
+    let direct = run_in(dir.root.path(), &args, None);
+    assert_eq!(
+        (direct.status.code(), trailmask_lines(&direct.stderr)),
+        (
+            Some(1),
+            vec![
+                "trailmask: logs/a-bad.json: not JSON (it begins with `xxxxxxxxxx`)".to_owned(),
+                "trailmask: stopped at the first failure (--strict); no output written".to_owned()
+            ]
+        )
+    );
+    for shards in ["2", "3", "5"] {
+        let mut with_shards = vec!["--shards", shards];
+        with_shards.extend(args);
+        let through_spark = submit_in(spark, dir.root.path(), &with_shards, false);
+        assert_same(&format!("--shards {shards}"), &through_spark, &direct, whole);
+    }
+}
+
 #[test]
 fn a_usage_error_is_reported_as_trailmask_reports_it() {
     let Some(spark) = spark_submit() else { return };
