@@ -322,6 +322,60 @@ fn a_function_s_calls_from_aws_addresses_are_low_and_calls_of_other_agents_are_n
     assert_eq!(findings_in(&part, &[]), direct);
 }
 
+/// A red-team's (session 35): what the networks left out by the cap held is not known, so a
+/// function's session whose kept networks all name Lambda is not lowered (one CLI call from a
+/// 41st network was hidden, and the finding said every call was Lambda's); and a session named
+/// after an EC2 instance whose hop is not in the logs read is an instance's, whatever its
+/// calls' user agent says (it was low when `--since` left its hop out, high otherwise).
+#[test]
+fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
+    let mut records = function_calls(false);
+    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
+    for k in 0..40 {
+        let mut record = call(
+            function.clone(),
+            "09:05:00",
+            &format!("3.0.{k}.9"),
+            &format!("net-{k}"),
+        );
+        record["userAgent"] = json!("aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x");
+        records.push(record);
+    }
+    let mut cli = call(function, "09:10:00", "99.1.1.1", "cli");
+    cli["userAgent"] = json!("aws-cli/2.15.0");
+    records.push(cli);
+    let rows = csv_rows(&findings(&logs(&records), &[]));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][2], "high");
+    assert!(
+        rows[1][4].ends_with(
+            "; every call of the networks kept names a Lambda execution environment \
+             (exec-env/AWS_Lambda_…) in its user agent, but not every network was kept"
+        ),
+        "{}",
+        rows[1][4]
+    );
+
+    let mut instance_calls = Vec::new();
+    for (ip, id) in [("54.90.94.136", "i-1"), ("3.80.11.20", "i-2")] {
+        let mut record = call(instance(), "09:01:00", ip, id);
+        record["userAgent"] = json!("aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x");
+        instance_calls.push(record);
+    }
+    let rows = csv_rows(&findings(&logs(&instance_calls), &[]));
+    assert_eq!(
+        (rows[1][2].as_str(), rows[1][4].as_str()),
+        (
+            "high",
+            "named after EC2 instance i-0abc1234def567890 (the hop that issued it is not in the \
+             logs read): its credentials live on the instance, and may have been lifted; key \
+             ASIAINSTANCE: calls from 2 networks: 54.90.94.0/24 (1 call), 3.80.11.0/24 (1 call); \
+             every call's user agent names a Lambda execution environment \
+             (exec-env/AWS_Lambda_…): yet the session is named after an EC2 instance"
+        )
+    );
+}
+
 /// A new user's first hour (session 33): a finding of records without `eventID` (Panther's
 /// samples) listed no event ids and said nothing of why. It says so.
 #[test]

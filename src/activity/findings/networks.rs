@@ -28,6 +28,8 @@ enum Lambda {
     Every,
     Some,
     None,
+    /// Every call of the networks kept, but some networks were left out (the cap).
+    Unknown,
 }
 
 fn lambda_calls(places: &[(&Network, &NetworkUse)]) -> Lambda {
@@ -142,15 +144,22 @@ pub fn session_many_networks(
         // execution environments: where every call says it came from one, the finding is
         // what that looks like, and low; where some do and some do not, the calls that do
         // not are what to look at.
-        let lambda = lambda_calls(&places);
-        let from_lambda =
-            lambda == Lambda::Every && (who.origin.as_ref() == LAMBDA_SERVICE || kind == "unknown");
+        // Networks left out by the cap may hold calls that do not say so: then nothing is
+        // lowered. A session EC2 named is an instance's, whatever its calls say.
+        let lambda = match lambda_calls(&places) {
+            Lambda::Every if session.addresses_dropped => Lambda::Unknown,
+            lambda => lambda,
+        };
+        let from_lambda = lambda == Lambda::Every
+            && (who.origin.as_ref() == LAMBDA_SERVICE || (kind == "unknown" && !by_name));
         match lambda {
             Lambda::Every => detail.push_str(&format!(
                 "; every call's user agent names a Lambda execution environment \
                  ({LAMBDA_AGENT}…): {}",
                 if from_lambda {
                     "likely a function outside a VPC, which calls from AWS's changing addresses"
+                } else if by_name {
+                    "yet the session is named after an EC2 instance"
                 } else {
                     "yet the session is not Lambda's"
                 }
@@ -171,6 +180,10 @@ pub fn session_many_networks(
                     without.join(", ")
                 ));
             }
+            Lambda::Unknown => detail.push_str(&format!(
+                "; every call of the networks kept names a Lambda execution environment \
+                 ({LAMBDA_AGENT}…) in its user agent, but not every network was kept"
+            )),
             Lambda::None => {}
         }
         let issued = who
