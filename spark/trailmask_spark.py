@@ -516,13 +516,19 @@ def run_shards(spark_context, shards, job):
 PARTIAL_WRITTEN = (0, 1, 4)
 
 
+def listed_path(entry):
+    """The path of a listing's entry (`input` or `failed`): its text, or, for a name that is
+    not UTF-8, its bytes (`path_bytes`) as the file system's string."""
+    if "path_bytes" in entry:
+        return os.fsdecode(bytes(entry["path_bytes"]))
+    return entry.get("path")
+
+
 def failed_at(listing, stderr):
     """Where in the listing the failure a shard stopped at (--strict) comes: the index of the
     first entry (a path that could not be walked, or a file) its stderr names; None if none."""
     paths = [json.loads(line) for line in listing[len(LISTING_MAGIC) :].splitlines()]
-    named = [
-        (entry.get("failed") or entry.get("input") or {}).get("path") for entry in paths
-    ]
+    named = [listed_path(entry.get("failed") or entry.get("input") or {}) for entry in paths]
     lines = stderr.decode(errors="replace").splitlines()
     for at, path in enumerate(named):
         if path is not None and any(line.startswith(f"trailmask: {path}: ") for line in lines):
@@ -547,7 +553,7 @@ def first_stopped(results, shards, order):
         entry = json.loads(shards[index][len(LISTING_MAGIC) :].splitlines()[at])
         if "failed" in entry:
             return (0, -1)
-        return (0, order.get(entry["input"]["path"], len(order)))
+        return (0, order.get(listed_path(entry["input"]), len(order)))
 
     return sorted(results, key=rank)
 
@@ -588,7 +594,7 @@ def check_output(inv, inputs):
         return
     if os.path.isfile(output):
         for line, _ in inputs:
-            path = json.loads(line)["input"].get("path", "")
+            path = listed_path(json.loads(line)["input"]) or ""
             try:
                 same = not path.startswith("s3://") and os.path.samefile(output, path)
             except OSError:
@@ -682,7 +688,7 @@ def run(console, inv, scratch):
     }
     shards = plan_shards(inputs, others, count, window)
     results = run_shards(spark_context, shards, job)
-    order = {json.loads(line)["input"]["path"]: at for at, (line, _) in enumerate(inputs)}
+    order = {listed_path(json.loads(line)["input"]): at for at, (line, _) in enumerate(inputs)}
     check_shards(results, shards, order)
     if partials_dir:
         paths = [partial_path(partials_dir, index) for index, _, _, _ in results]

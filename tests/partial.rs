@@ -830,6 +830,48 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
     assert_eq!(outcome(&merged), outcome(&from_listing));
 }
 
+/// A file whose name is not UTF-8 is named by its bytes in a listing (session 34's leftover:
+/// it was written with a replacement character, so a run over the listing could not open it).
+#[test]
+fn a_file_name_that_is_not_utf8_is_listed_by_its_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = Dir::new();
+    let at = dir.root.path();
+    std::fs::create_dir_all(at.join("logs")).unwrap();
+    std::fs::write(
+        at.join(std::ffi::OsStr::from_bytes(b"logs/caf\xe9.json")),
+        format!(r#"{{"Records":[{}]}}"#, assume_on("2024-01-05", "a")),
+    )
+    .unwrap();
+    let listed = run_in(at, &["list", "logs"], None);
+    assert_eq!(listed.status.code(), Some(0));
+    let size = std::fs::metadata(at.join(std::ffi::OsStr::from_bytes(b"logs/caf\xe9.json")))
+        .unwrap()
+        .len();
+    assert_eq!(
+        stdout(&listed),
+        format!(
+            "TRAILMASK LISTING 1\n\
+             {{\"input\":{{\"path_bytes\":[108,111,103,115,47,99,97,102,233,46,106,115,111,110],\"size\":{size}}}}}\n"
+        )
+    );
+    dir.write("logs.listing", &listed.stdout);
+    let direct = run_in(at, &["events", "logs"], None);
+    let through = run_in(at, &["events", "logs.listing"], None);
+    assert_eq!(outcome(&through), outcome(&direct));
+    assert_eq!(csv_rows(&stdout(&direct)).len(), 2);
+    // Neither or both of the two is damage.
+    dir.write(
+        "neither.listing",
+        b"TRAILMASK LISTING 1\n{\"input\":{\"size\":1}}\n",
+    );
+    let neither = run_in(at, &["events", "neither.listing", "-q"], None);
+    assert_eq!(
+        stderr(&neither).lines().next(),
+        Some("trailmask: neither.listing: damaged listing: an entry that names no path, or two")
+    );
+}
+
 /// An AssumeRole record of `day` (`2024-01-DD`), its id `id`.
 fn assume_on(day: &str, id: &str) -> String {
     format!(
@@ -999,6 +1041,48 @@ fn a_listing_is_read_within_the_window_it_was_listed_for() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines.swap(1, 2);
     let moved = lines.join("\n") + "\n";
+    // Session 35's red-team: a window that bounds nothing, or that holds no time, is damage
+    // (each was read: the first as no window, the second as an empty trail, status 0), and
+    // `list` refuses a window it could not write so as to read it back.
+    for (name, window) in [
+        ("null", r#"{"window":{"since":null,"until":null}}"#),
+        ("empty", r#"{"window":{}}"#),
+        (
+            "inverted",
+            r#"{"window":{"since":"2024-01-09T00:00:00Z","until":"2024-01-05T00:00:00Z"}}"#,
+        ),
+    ] {
+        let text =
+            stdout(&listed).replacen(r#"{"window":{"since":"2024-01-05T00:00:00Z"}}"#, window, 1);
+        dir.write(&format!("{name}.listing"), text.as_bytes());
+        let read = run_in(at, &["events", &format!("{name}.listing"), "-q"], None);
+        let why = if name == "inverted" {
+            "a window whose since is after its until"
+        } else {
+            "a window that bounds nothing"
+        };
+        assert_eq!(
+            (stderr(&read), read.status.code()),
+            (
+                format!(
+                    "trailmask: {name}.listing: damaged listing: {why}\n\
+                     trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+                ),
+                Some(1)
+            )
+        );
+    }
+    let ancient = run_in(at, &["list", "--since", "999999d", "AWSLogs"], None);
+    assert_eq!(
+        (stdout(&ancient), stderr(&ancient), ancient.status.code()),
+        (
+            String::new(),
+            "trailmask: error: --since/--until name a time before year 0, which a listing \
+             cannot hold: give a later time, or none\n"
+                .to_owned(),
+            Some(2)
+        )
+    );
     dir.write("moved.listing", moved.as_bytes());
     let damaged = run_in(at, &["events", "moved.listing", "-q"], None);
     assert_eq!(damaged.status.code(), Some(1));

@@ -464,7 +464,12 @@ fn strict_names_the_first_bad_file_for_any_shard_count() {
     let Some(spark) = spark_submit() else { return };
     let dir = Dir::new();
     // Sizes that put the first bad file by path on a later shard (largest go first).
-    for (name, size) in [("a-bad", 10), ("b-bad", 4000), ("c-bad", 2000), ("d-bad", 3000)] {
+    for (name, size) in [
+        ("a-bad", 10),
+        ("b-bad", 4000),
+        ("c-bad", 2000),
+        ("d-bad", 3000),
+    ] {
         dir.write(&format!("logs/{name}.json"), "x".repeat(size).as_bytes());
     }
     dir.write_gz("logs/e-good.json.gz", r#"{"Records":[]}"#);
@@ -484,7 +489,12 @@ fn strict_names_the_first_bad_file_for_any_shard_count() {
         let mut with_shards = vec!["--shards", shards];
         with_shards.extend(args);
         let through_spark = submit_in(spark, dir.root.path(), &with_shards, false);
-        assert_same(&format!("--shards {shards}"), &through_spark, &direct, whole);
+        assert_same(
+            &format!("--shards {shards}"),
+            &through_spark,
+            &direct,
+            whole,
+        );
     }
 }
 

@@ -61,6 +61,14 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         since: plan.filters.window.since,
         until: plan.filters.window.until,
     };
+    if !window.reads_back() {
+        let _ = writeln!(
+            stderr,
+            "trailmask: error: --since/--until name a time before year 0, which a listing \
+             cannot hold: give a later time, or none"
+        );
+        return ExitCode::Usage;
+    }
     let found = super::listing_shown(&plan, || {
         discover(&plan.scan.paths, plan.scan.follow, plan.scan.days)
     });

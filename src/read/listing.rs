@@ -12,7 +12,8 @@
 //! folder outside the window), `{"skipped":REASON}` for an entry passed over without a path
 //! (older listings wrote these; still read),
 //! `{"failed":{"path":…,"message":…}}` for a path it could not walk (with `"unreachable":true`
-//! for an S3 location that could not be read at all). Paths are as discovery
+//! for an S3 location that could not be read at all). A path that is not UTF-8 is written as
+//! `"path_bytes":[…]` (its bytes) in place of `"path"`. Paths are as discovery
 //! spelled them (relative to where `list` ran, when given relative), and they are the
 //! `log_file` of what is read from them.
 
@@ -43,14 +44,21 @@ enum Line<'a> {
         until: Option<Cow<'a, str>>,
     },
     Input {
-        path: Cow<'a, str>,
+        #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+        path: Option<Cow<'a, str>>,
+        /// A path that is not UTF-8, as its bytes (a JSON string could not hold it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
         size: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         skip: Option<Cow<'a, str>>,
     },
     Skipped(Cow<'a, str>),
     Failed {
-        path: Cow<'a, str>,
+        #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+        path: Option<Cow<'a, str>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
         message: Cow<'a, str>,
         /// About a whole S3 location (exit status 4).
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -98,10 +106,28 @@ impl ListedWindow {
             text.map(|text| timefmt::parse(text).ok_or_else(|| format!("window time {text:?}")))
                 .transpose()
         };
-        Ok(ListedWindow {
+        let window = ListedWindow {
             since: time(since)?,
             until: time(until)?,
-        })
+        };
+        if !window.is_bounded() {
+            return Err("a window that bounds nothing".into());
+        }
+        if let (Some(since), Some(until)) = (window.since, window.until)
+            && since > until
+        {
+            return Err("a window whose since is after its until".into());
+        }
+        Ok(window)
+    }
+
+    /// Whether the window reads back as written (a time before year 0 does not: it is
+    /// written with a sign that no reader of times takes).
+    pub fn reads_back(&self) -> bool {
+        let text = |time: Option<DateTime<Utc>>| time.map(|time| timefmt::format(&time));
+        !self.is_bounded()
+            || ListedWindow::parse(text(self.since).as_deref(), text(self.until).as_deref())
+                .is_ok_and(|read| read == *self)
     }
 }
 
@@ -124,13 +150,16 @@ pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io
         })?;
     }
     for input in &found.inputs {
-        let (path, size, skip) = match input {
-            Input::File { path, skip, size } => (path.to_string_lossy(), size, skip),
-            Input::Object { url, size, skip } => (Cow::Owned(url.to_string()), size, skip),
+        let ((path, path_bytes), size, skip) = match input {
+            Input::File { path, skip, size } => (written_path(path), size, skip),
+            Input::Object { url, size, skip } => {
+                ((Some(Cow::Owned(url.to_string())), None), size, skip)
+            }
             Input::Stdin => continue,
         };
         put(&Line::Input {
             path,
+            path_bytes,
             size: *size,
             skip: skip.map(|reason| Cow::Borrowed(reason.as_str())),
         })?;
@@ -139,13 +168,42 @@ pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io
         put(&Line::Skipped(Cow::Borrowed(reason.as_str())))?;
     }
     for error in &found.errors {
+        let (path, path_bytes) = written_path(error.path());
         put(&Line::Failed {
-            path: error.path().to_string_lossy(),
+            path,
+            path_bytes,
             message: Cow::Owned(error.to_string()),
             unreachable: error.is_unreachable(),
         })?;
     }
     Ok(())
+}
+
+/// A path as a listing writes it: its text when it is UTF-8, else its bytes (`path_bytes`),
+/// which name the same file when read back (a text with replacement characters would not).
+fn written_path(path: &Path) -> (Option<Cow<'_, str>>, Option<Vec<u8>>) {
+    match path.to_str() {
+        Some(text) => (Some(Cow::Borrowed(text)), None),
+        #[cfg(unix)]
+        None => (
+            None,
+            Some(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec()),
+        ),
+        #[cfg(not(unix))]
+        None => (Some(path.to_string_lossy()), None),
+    }
+}
+
+/// The path of a listed entry, from its text or its bytes (one of them).
+fn read_path(path: Option<Cow<'_, str>>, bytes: Option<Vec<u8>>) -> Result<PathBuf, String> {
+    match (path, bytes) {
+        (Some(path), None) => Ok(PathBuf::from(&*path)),
+        #[cfg(unix)]
+        (None, Some(bytes)) => Ok(PathBuf::from(
+            <std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(bytes),
+        )),
+        _ => Err("an entry that names no path, or two".into()),
+    }
 }
 
 /// Opens `path` past its first line when it is a listing (`None` when it is anything else, not
@@ -175,9 +233,9 @@ pub fn window_of(path: &Path) -> Option<ListedWindow> {
         .read_until(b'\n', &mut line)
         .ok()?;
     match serde_json::from_slice::<Line>(&line).ok()? {
-        Line::Window { since, until } => ListedWindow::parse(since.as_deref(), until.as_deref())
-            .ok()
-            .filter(ListedWindow::is_bounded),
+        Line::Window { since, until } => {
+            ListedWindow::parse(since.as_deref(), until.as_deref()).ok()
+        }
         _ => None,
     }
 }
@@ -225,19 +283,29 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
                     }
                     ListedWindow::parse(since.as_deref(), until.as_deref()).map_err(bad)?;
                 }
-                Line::Input { path, size, skip } => listed.files.push((
-                    PathBuf::from(&*path),
+                Line::Input {
+                    path,
+                    path_bytes,
+                    size,
+                    skip,
+                } => listed.files.push((
+                    read_path(path, path_bytes).map_err(bad)?,
                     size,
                     skip.as_deref().map(reason).transpose()?,
                 )),
                 Line::Skipped(name) => listed.skipped.push(reason(&name)?),
                 Line::Failed {
                     path,
+                    path_bytes,
                     message,
                     unreachable,
                 } => listed.errors.push(
-                    InputError::recorded(PathBuf::from(&*path), message.into_owned(), unreachable)
-                        .map_err(bad)?,
+                    InputError::recorded(
+                        read_path(path, path_bytes).map_err(bad)?,
+                        message.into_owned(),
+                        unreachable,
+                    )
+                    .map_err(bad)?,
                 ),
             }
             Ok(())
