@@ -54,6 +54,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import unicodedata
 
 LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
 PARTIAL_MAGIC = b"TRAILMASK PARTIAL 6\n"
@@ -429,14 +430,37 @@ def list_inputs(binary, inv):
     return inputs, others, window
 
 
-def take_listed_window(inv, window):
+def take_listed_window(console, inv, window):
     """A listing among the paths made with --since/--until: the listing holds only that
     window's date folders, and trailmask reads it with that window when none is given. The
-    shards and the merge are then given it, so that every partial and the merge agree."""
+    shards and the merge are then given it, so that every partial and the merge agree; the
+    note trailmask says of it is said here (they say none: they are given a window)."""
     if window is None or any(name in ("--since", "--until") for name, _ in inv.options):
         return
     bounds = json.loads(window)["window"]
-    inv.options += [(f"--{bound}", bounds[bound]) for bound in ("since", "until") if bound in bounds]
+    taken = [(f"--{bound}", bounds[bound]) for bound in ("since", "until") if bound in bounds]
+    inv.options += taken
+    listed = next((path for path in inv.paths if listed_window_of(path) == window), None)
+    if listed is not None and not any(name in QUIET_FLAGS for name, _ in inv.options):
+        options = " ".join(f"{name} {value}" for name, value in taken)
+        note = f"trailmask: {listed} was listed with {options}: reading that window\n"
+        console.error(note.encode())
+
+
+def listed_window_of(path):
+    """The window line of the listing at `path` (its first line but blank ones), or None."""
+    try:
+        if path == "-" or not os.path.isfile(path):
+            return None
+        with open(path, "rb") as listing:
+            if listing.read(len(LISTING_MAGIC)) != LISTING_MAGIC:
+                return None
+            for line in listing:
+                if line.strip():
+                    return line.rstrip(b"\n") if line.startswith(b'{"window"') else None
+    except OSError:
+        return None
+    return None
 
 
 def plan_shards(inputs, others, count, window=None):
@@ -516,6 +540,36 @@ def run_shards(spark_context, shards, job):
 PARTIAL_WRITTEN = (0, 1, 4)
 
 
+# The characters trailmask escapes when it prints a path (src/export/table.rs, needs_escape):
+# besides control characters, those that change or hide how text reads.
+INVISIBLE = (
+    [0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x180E, 0x3164, 0xFEFF, 0xFFA0]
+    + list(range(0x200B, 0x2010))
+    + list(range(0x2028, 0x202F))
+    + list(range(0x2060, 0x2065))
+    + list(range(0x2066, 0x2070))
+    + list(range(0xFE00, 0xFE10))
+    + list(range(0xFFF9, 0xFFFC))
+    + list(range(0xE0000, 0xE0080))
+)
+ESCAPED = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", ord("\\"): "\\\\"}
+
+
+def printed_path(path):
+    """`path` as trailmask prints it on stderr: a name that is not UTF-8 with replacement
+    characters, and (when any character needs it) escapes, as its `printable` writes them."""
+    text = os.fsencode(path).decode("utf-8", "replace")
+
+    def needs_escape(c):
+        return unicodedata.category(c) == "Cc" or ord(c) in INVISIBLE
+
+    if not any(needs_escape(c) for c in text):
+        return text
+    return "".join(
+        ESCAPED.get(ord(c)) or (f"\\u{{{ord(c):x}}}" if needs_escape(c) else c) for c in text
+    )
+
+
 def listed_path(entry):
     """The path of a listing's entry (`input` or `failed`): its text, or, for a name that is
     not UTF-8, its bytes (`path_bytes`) as the file system's string."""
@@ -531,7 +585,10 @@ def failed_at(listing, stderr):
     named = [listed_path(entry.get("failed") or entry.get("input") or {}) for entry in paths]
     lines = stderr.decode(errors="replace").splitlines()
     for at, path in enumerate(named):
-        if path is not None and any(line.startswith(f"trailmask: {path}: ") for line in lines):
+        if path is None:
+            continue
+        printed = printed_path(path)
+        if any(line.startswith(f"trailmask: {printed}: ") for line in lines):
             return at
     return None
 
@@ -673,7 +730,7 @@ def run(console, inv, scratch):
     partials_dir = inv.partials_dir and prepare_partials_dir(inv.partials_dir)
     check_options(binary, inv, scratch)
     inputs, others, window = list_inputs(binary, inv)
-    take_listed_window(inv, window)
+    take_listed_window(console, inv, window)
     if not inputs:
         # Nothing to read: the command over the paths themselves says what it says of them
         # ("no log file found in DIR"), naming the user's paths, not the shards'.

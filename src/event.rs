@@ -6,6 +6,7 @@
 //! exactly the columns of `trailmask events`.
 
 use crate::arn;
+use crate::chain::session_id_parts;
 use crate::json::Text;
 use crate::read::records::{Record, UserIdentity};
 use crate::timefmt;
@@ -827,7 +828,7 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
                 .filter(|id| id.starts_with("AROA")),
             identity
                 .and_then(|id| id.principal_id.get())
-                .and_then(crate::chain::session_id_parts)
+                .and_then(session_id_parts)
                 .map(|(role_id, _)| role_id),
         ]),
         _ => "",

@@ -40,13 +40,21 @@ pub enum PlanError {
     Account { value: String, reason: String },
     #[error(
         "{} was listed with {listed}: the date folders outside that window are not in it; \
-         give a window within it{hint}, or list the logs again",
-        .path.display()
+         give a window within it{}, or list the logs again",
+        .path.display(),
+        if *.before_since {
+            " (findings --baseline-until reads every date folder before --since: list without \
+             --since for it)"
+        } else {
+            ""
+        }
     )]
     OutsideListing {
         path: std::path::PathBuf,
         listed: String,
-        hint: &'static str,
+        /// The days refused are those before the listing's `--since` that findings' baseline
+        /// reads.
+        before_since: bool,
     },
     #[error(
         "{} was listed with {first} and {} with {second}: give --since/--until (within both)",
@@ -98,7 +106,9 @@ impl Plan {
         let listed: Vec<_> = (self.scan.paths.iter())
             .filter_map(|path| Some((path, listing::window_of(path)?)))
             .collect();
-        let Some(&(first_path, first)) = listed.first() else {
+        // Listings without a window ask for none: only a window given, or listed, is taken.
+        let Some(&(first_path, first)) = listed.iter().find(|(_, window)| window.is_bounded())
+        else {
             return Ok(None);
         };
         let mut note = None;
@@ -113,6 +123,7 @@ impl Plan {
             }
             self.filters.window.since = first.since;
             self.filters.window.until = first.until;
+            self.focus.window = self.filters.window;
             self.scan.days = DayWindow::around(first.since, first.until);
             if with_history {
                 self.scan.days.first = None;
@@ -124,16 +135,13 @@ impl Plan {
             ));
         }
         for &(path, window) in &listed {
-            if !DayWindow::around(window.since, window.until).holds(self.scan.days) {
+            let days = DayWindow::around(window.since, window.until);
+            if !days.holds(self.scan.days) {
+                let before_since = with_history && self.scan.days.first.is_none();
                 return Err(PlanError::OutsideListing {
                     path: path.clone(),
                     listed: window.as_options(),
-                    hint: if with_history {
-                        " (findings --baseline-until reads every date folder before --since: \
-                         list without --since for it)"
-                    } else {
-                        ""
-                    },
+                    before_since: before_since && days.first.is_some(),
                 });
             }
         }

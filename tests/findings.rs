@@ -356,6 +356,38 @@ fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
         rows[1][4]
     );
 
+    // A session whose hop is not in the logs read: its private calls count for no network,
+    // but what their user agent says still counts (a CLI call from 10.0.0.5 made it low).
+    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
+    let mut unread = Vec::new();
+    for (ip, id, agent) in [
+        (
+            "54.90.94.136",
+            "u-1",
+            "aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x",
+        ),
+        (
+            "3.80.11.20",
+            "u-2",
+            "aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x",
+        ),
+        ("10.0.0.5", "u-3", "aws-cli/2.15.0"),
+    ] {
+        let mut record = call(function.clone(), "09:01:00", ip, id);
+        record["userAgent"] = json!(agent);
+        unread.push(record);
+    }
+    let rows = csv_rows(&findings(&logs(&unread), &[]));
+    assert_eq!(
+        (rows[1][2].as_str(), rows[1][4].as_str()),
+        (
+            "medium",
+            "key ASIAFUNCTION: calls from 2 networks: 54.90.94.0/24 (1 call), 3.80.11.0/24 (1 \
+             call); calls whose user agent names no Lambda execution environment, where \
+             others' do: private (1 call)"
+        )
+    );
+
     let mut instance_calls = Vec::new();
     for (ip, id) in [("54.90.94.136", "i-1"), ("3.80.11.20", "i-2")] {
         let mut record = call(instance(), "09:01:00", ip, id);

@@ -830,6 +830,38 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
     assert_eq!(outcome(&merged), outcome(&from_listing));
 }
 
+/// A review's (session 35): the window a command takes from a listing is its `--to`'s too:
+/// a chain that reached the role only after the window did not reach it (with the listing's
+/// window taken for the filters alone, alice's hop was listed as reaching B, whose hop came
+/// the day after the window, in a date folder the listing holds for the slack).
+#[test]
+fn a_listing_s_window_is_the_focus_s_too() {
+    let dir = Dir::new();
+    let at = dir.root.path();
+    let to_a = assume_on("2024-01-05", "a");
+    let to_b = r#"{"eventVersion":"1.08","eventTime":"2024-01-07T00:30:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{"type":"AssumedRole","principalId":"AROAA:sa","arn":"arn:aws:sts::111111111111:assumed-role/Ra/sa","accountId":"111111111111","accessKeyId":"ASIAa","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAA","arn":"arn:aws:iam::111111111111:role/Ra","accountId":"111111111111","userName":"Ra"},"attributes":{"creationDate":"2024-01-05T10:00:00Z","mfaAuthenticated":"false"}}},"requestParameters":{"roleArn":"arn:aws:iam::111111111111:role/Rb","roleSessionName":"sb"},"responseElements":{"credentials":{"accessKeyId":"ASIAb"}},"eventID":"b","recipientAccountId":"111111111111"}"#.to_owned();
+    for (day, record) in [("05", to_a), ("07", to_b)] {
+        dir.write_gz(
+            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{day}.json.gz"),
+            &format!(r#"{{"Records":[{record}]}}"#),
+        );
+    }
+    let listed = run_in(at, &["list", "--until", "2024-01-06", "AWSLogs"], None);
+    dir.write("until.listing", &listed.stdout);
+    let to_b = ["events", "-q", "--to", "*:role/Rb"];
+    let direct = run_in(
+        at,
+        &[&to_b[..], &["--until", "2024-01-06", "AWSLogs"]].concat(),
+        None,
+    );
+    let through = run_in(at, &[&to_b[..], &["until.listing"]].concat(), None);
+    assert_eq!(outcome(&through), outcome(&direct));
+    assert_eq!(stdout(&direct).lines().count(), 1, "{}", stdout(&direct));
+    // Over the whole trail, alice's hop reached B.
+    let whole = run_in(at, &[&to_b[..], &["AWSLogs"]].concat(), None);
+    assert_eq!(stdout(&whole).lines().count(), 3, "{}", stdout(&whole));
+}
+
 /// A file whose name is not UTF-8 is named by its bytes in a listing (session 34's leftover:
 /// it was written with a replacement character, so a run over the listing could not open it).
 #[test]
@@ -1018,6 +1050,24 @@ fn a_listing_is_read_within_the_window_it_was_listed_for() {
             Some(2)
         )
     );
+    // A listing without a window beside one with: the user's to say which window.
+    let plain = run_in(at, &["list", "AWSLogs"], None);
+    dir.write("plain.listing", &plain.stdout);
+    let mixed = run_in(at, &["events", "since.listing", "plain.listing"], None);
+    assert_eq!(
+        (stderr(&mixed), mixed.status.code()),
+        (
+            "trailmask: error: since.listing was listed with --since 2024-01-05T00:00:00Z and \
+             plain.listing with no window: give --since/--until (within both)\n"
+                .to_owned(),
+            Some(2)
+        )
+    );
+    // A window line after blank lines is still the listing's first line.
+    let blank = stdout(&listed).replacen("\n", "\n\n \n", 1);
+    dir.write("blank.listing", blank.as_bytes());
+    let blank = run_in(at, &["events", "blank.listing", "-q"], None);
+    assert_eq!(outcome(&blank), outcome(&direct));
     let both = run_in(
         at,
         &[
@@ -1077,8 +1127,8 @@ fn a_listing_is_read_within_the_window_it_was_listed_for() {
         (stdout(&ancient), stderr(&ancient), ancient.status.code()),
         (
             String::new(),
-            "trailmask: error: --since/--until name a time before year 0, which a listing \
-             cannot hold: give a later time, or none\n"
+            "trailmask: error: --since/--until name a time outside the years 0 to 9999, \
+             which a listing cannot hold: give another time, or none\n"
                 .to_owned(),
             Some(2)
         )

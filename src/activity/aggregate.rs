@@ -12,6 +12,7 @@
 use super::network::{address_number, is_private_place, place_of};
 use super::{Call, PrincipalCopy};
 use crate::arn;
+use crate::chain::session_id_parts;
 use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use hashbrown::HashTable;
@@ -1084,7 +1085,7 @@ fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a s
     let (account, name) = match session.principal_copy() {
         Some(copy) => (
             copy.account,
-            crate::chain::session_id_parts(copy.principal).map_or("", |(_, name)| name),
+            session_id_parts(copy.principal).map_or("", |(_, name)| name),
         ),
         None => match (
             arn::account_of(&session.session_arn),
@@ -1406,7 +1407,7 @@ mod tests {
             let addresses: Vec<_> = s
                 .addresses
                 .iter()
-                .map(|a| (&a.place, &a.address, a.calls, &a.first))
+                .map(|a| (&a.place, &a.address, a.calls, a.lambda_calls, &a.first))
                 .collect();
             out.push_str(&format!(
                 "{:?} {} {} {} {:?} {actions:?} {addresses:?} {} {:?}\n",
@@ -1470,7 +1471,12 @@ mod tests {
                         error_code: if *failed { "AccessDenied" } else { "" },
                         read_only: "true",
                         source_ip: address,
-                        user_agent: "",
+                        // Some calls from Lambda: its count follows the copies taken out.
+                        user_agent: if *failed {
+                            "sdk exec-env/AWS_Lambda_go1.x"
+                        } else {
+                            ""
+                        },
                         event_id: id,
                         shared_event_id: "",
                         recipient: "1",

@@ -4,7 +4,9 @@
 use super::aggregate::{Activity, SessionActivity, fold_principal_copies};
 use crate::arn;
 use crate::canon::KnownRoles;
-use crate::chain::{CallerSession, Issuers, UNREAD_START, role_ids, unread_start};
+use crate::chain::{
+    CallerSession, Issuers, UNREAD_START, role_ids, session_id_parts, unread_start,
+};
 use crate::event::{LinkKind, RoleAssumption, SourceKind};
 use crate::focus::ChainPlaces;
 use rayon::prelude::*;
@@ -129,7 +131,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
                     let (account, role_id) = session.principal_copy().map_or(("", ""), |copy| {
                         (
                             copy.account,
-                            crate::chain::session_id_parts(copy.principal).map_or("", |(id, _)| id),
+                            session_id_parts(copy.principal).map_or("", |(id, _)| id),
                         )
                     });
                     let role_arn = match role_ids.get(role_id) {

@@ -54,18 +54,15 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         }
     };
     // A listing listed again keeps to its window, and the new one says it.
-    if let Err(status) = super::fit_to_listings(&mut plan, &read, false, stderr) {
+    if let Err(status) = super::fit_to_listings_or_refuse(&mut plan, &read, false, stderr) {
         return status;
     }
-    let window = listing::ListedWindow {
-        since: plan.filters.window.since,
-        until: plan.filters.window.until,
-    };
+    let window = listing::ListedWindow::from(&plan.filters.window);
     if !window.reads_back() {
         let _ = writeln!(
             stderr,
-            "trailmask: error: --since/--until name a time before year 0, which a listing \
-             cannot hold: give a later time, or none"
+            "trailmask: error: --since/--until name a time outside the years 0 to 9999, which \
+             a listing cannot hold: give another time, or none"
         );
         return ExitCode::Usage;
     }

@@ -305,7 +305,7 @@ fn frame(
         // The date folders before `--since` are read too ([`execute_findings`]).
         plan.scan.days.first = None;
     }
-    if let Err(status) = fit_to_listings(&mut plan, args, with_history, stderr) {
+    if let Err(status) = fit_to_listings_or_refuse(&mut plan, args, with_history, stderr) {
         return status;
     }
     plan.scan.interest = interest;
@@ -623,7 +623,7 @@ fn typed_at_terminal(plan: &Plan) -> bool {
 
 /// [`Plan::fit_to_listings`] for the command line `args`: its note said (unless `-q`), its
 /// error said as a usage mistake.
-pub(super) fn fit_to_listings(
+pub(super) fn fit_to_listings_or_refuse(
     plan: &mut Plan,
     args: &ReadArgs,
     with_history: bool,

@@ -13,9 +13,10 @@
 //! (older listings wrote these; still read),
 //! `{"failed":{"path":…,"message":…}}` for a path it could not walk (with `"unreachable":true`
 //! for an S3 location that could not be read at all). A path that is not UTF-8 is written as
-//! `"path_bytes":[…]` (its bytes) in place of `"path"`. Paths are as discovery
-//! spelled them (relative to where `list` ran, when given relative), and they are the
-//! `log_file` of what is read from them.
+//! `"path_bytes":[…]` (its bytes) in place of `"path"`; a trailmask older than window lines and
+//! `path_bytes` calls a listing that has them damaged, never reading it otherwise. Paths are as
+//! discovery spelled them (relative to where `list` ran, when given relative), and they are
+//! the `log_file` of what is read from them.
 
 use super::decode::SkipReason;
 use super::discover::{Discovery, Input};
@@ -79,8 +80,19 @@ pub struct Listed {
 /// it are not in the listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListedWindow {
+    /// `--since`, if given.
     pub since: Option<DateTime<Utc>>,
+    /// `--until`, if given.
     pub until: Option<DateTime<Utc>>,
+}
+
+impl From<&crate::filter::Window> for ListedWindow {
+    fn from(window: &crate::filter::Window) -> ListedWindow {
+        ListedWindow {
+            since: window.since,
+            until: window.until,
+        }
+    }
 }
 
 impl ListedWindow {
@@ -89,16 +101,25 @@ impl ListedWindow {
         self.since.is_some() || self.until.is_some()
     }
 
-    /// `--since T --until U` as given again on a command line (the bounds set only).
+    /// `--since T --until U` as given again on a command line (the bounds set only), or
+    /// `no window`.
     pub fn as_options(&self) -> String {
-        let bound = |flag: &str, time: Option<DateTime<Utc>>| {
-            time.map(|time| format!("{flag} {}", timefmt::format(&time)))
-        };
-        [bound("--since", self.since), bound("--until", self.until)]
+        let (since, until) = self.texts();
+        let bounds: Vec<String> = [("--since", since), ("--until", until)]
             .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
+            .filter_map(|(flag, time)| Some(format!("{flag} {}", time?)))
+            .collect();
+        if bounds.is_empty() {
+            "no window".into()
+        } else {
+            bounds.join(" ")
+        }
+    }
+
+    /// The bounds as a listing writes them ([`timefmt::format`]).
+    fn texts(&self) -> (Option<String>, Option<String>) {
+        let text = |time: Option<DateTime<Utc>>| time.map(|time| timefmt::format(&time));
+        (text(self.since), text(self.until))
     }
 
     fn parse(since: Option<&str>, until: Option<&str>) -> Result<ListedWindow, String> {
@@ -121,12 +142,12 @@ impl ListedWindow {
         Ok(window)
     }
 
-    /// Whether the window reads back as written (a time before year 0 does not: it is
-    /// written with a sign that no reader of times takes).
+    /// Whether the window reads back as written (a time outside the years 0 to 9999 does
+    /// not: it is written with a sign that no reader of times takes).
     pub fn reads_back(&self) -> bool {
-        let text = |time: Option<DateTime<Utc>>| time.map(|time| timefmt::format(&time));
+        let (since, until) = self.texts();
         !self.is_bounded()
-            || ListedWindow::parse(text(self.since).as_deref(), text(self.until).as_deref())
+            || ListedWindow::parse(since.as_deref(), until.as_deref())
                 .is_ok_and(|read| read == *self)
     }
 }
@@ -142,11 +163,10 @@ pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io
         out.write_all(b"\n")
     };
     if window.is_bounded() {
-        let text =
-            |time: Option<DateTime<Utc>>| time.map(|time| Cow::Owned(timefmt::format(&time)));
+        let (since, until) = window.texts();
         put(&Line::Window {
-            since: text(window.since),
-            until: text(window.until),
+            since: since.map(Cow::Owned),
+            until: until.map(Cow::Owned),
         })?;
     }
     for input in &found.inputs {
@@ -224,19 +244,27 @@ fn open_listing(path: &Path) -> Option<io::BufReader<std::fs::File>> {
     (head == MAGIC).then_some(lines)
 }
 
-/// The window `path` was listed for, when it is a listing made with `--since`/`--until` (its
-/// first line after the magic; a damaged one is said when the listing is read).
+/// The window `path` was listed for when it is a listing: its first line (blank lines aside)
+/// when that is a window line, else no window ([`ListedWindow::default`]); `None` for what is
+/// no listing (standard input, `-`, is never opened), or a window line that does not read (the
+/// listing is then damaged, and said so when it is read).
 pub fn window_of(path: &Path) -> Option<ListedWindow> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut lines = open_listing(path)?.take(MAX_LINE);
     let mut line = Vec::new();
-    open_listing(path)?
-        .take(MAX_LINE)
-        .read_until(b'\n', &mut line)
-        .ok()?;
-    match serde_json::from_slice::<Line>(&line).ok()? {
-        Line::Window { since, until } => {
+    while line.iter().all(u8::is_ascii_whitespace) {
+        line.clear();
+        if lines.read_until(b'\n', &mut line).ok()? == 0 {
+            return Some(ListedWindow::default());
+        }
+    }
+    match serde_json::from_slice::<Line>(&line) {
+        Ok(Line::Window { since, until }) => {
             ListedWindow::parse(since.as_deref(), until.as_deref()).ok()
         }
-        _ => None,
+        _ => Some(ListedWindow::default()),
     }
 }
 

@@ -22,32 +22,34 @@ pub(super) fn is_instance_id(name: &str) -> bool {
 /// Lambda's service principal: the origin of a function's sessions.
 const LAMBDA_SERVICE: &str = "lambda.amazonaws.com";
 
-/// How many of a session's calls name a Lambda execution environment in their user agent.
+/// Which of a session's calls (from any network, private ones too: not from an AWS service
+/// acting for it) name a Lambda execution environment in their user agent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lambda {
-    Every,
-    Some,
-    None,
+enum LambdaAgents {
+    All,
+    /// Some do, others do not.
+    Mixed,
+    NoCall,
     /// Every call of the networks kept, but some networks were left out (the cap).
     Unknown,
 }
 
-fn lambda_calls(places: &[(&Network, &NetworkUse)]) -> Lambda {
-    let (calls, lambda) = (places.iter()).fold((0, 0), |(calls, lambda), (_, used)| {
-        (calls + used.calls, lambda + used.lambda_calls)
-    });
+/// Weighs the calls of each network (`(calls, of them Lambda's)`), `dropped` when networks
+/// were left out by the cap.
+fn weigh_lambda_agents(agents: &BTreeMap<Network, (u64, u64)>, dropped: bool) -> LambdaAgents {
+    let (calls, lambda) =
+        (agents.values()).fold((0, 0), |(calls, lambda), (c, l)| (calls + c, lambda + l));
     match lambda {
-        0 => Lambda::None,
-        _ if lambda == calls => Lambda::Every,
-        _ => Lambda::Some,
+        0 => LambdaAgents::NoCall,
+        _ if lambda < calls => LambdaAgents::Mixed,
+        _ if dropped => LambdaAgents::Unknown,
+        _ => LambdaAgents::All,
     }
 }
 
 /// One network a session called from.
 struct NetworkUse<'s> {
     calls: u64,
-    /// Those of its calls whose user agent names a Lambda execution environment.
-    lambda_calls: u64,
     first: (Option<DateTime<Utc>>, &'s str),
 }
 
@@ -70,23 +72,25 @@ pub fn session_many_networks(
         let by_name = kind == "unknown" && instance.is_some();
         let from_service = kind == "aws-service" || by_name;
         let mut networks: BTreeMap<Network, NetworkUse> = BTreeMap::new();
+        // Every network's calls, and of them those that name Lambda (private ones too).
+        let mut agents: BTreeMap<Network, (u64, u64)> = BTreeMap::new();
         for used in &session.addresses {
             let Some(network) = network_of(&used.address) else {
                 continue;
             };
+            let agent = agents.entry(network).or_default();
+            agent.0 += used.calls;
+            agent.1 += used.lambda_calls;
             if network == Network::Private && !from_service {
                 // A person's (or an unknown caller's) session seen from inside a VPN or
                 // through a VPC endpoint is in no second place.
                 continue;
             }
             let first = (used.first.0, &*used.first.1);
-            let known = networks.entry(network).or_insert(NetworkUse {
-                calls: 0,
-                lambda_calls: 0,
-                first,
-            });
+            let known = networks
+                .entry(network)
+                .or_insert(NetworkUse { calls: 0, first });
             known.calls += used.calls;
-            known.lambda_calls += used.lambda_calls;
             known.first = known.first.min(first);
         }
         if networks.len() < 2 {
@@ -146,14 +150,11 @@ pub fn session_many_networks(
         // not are what to look at.
         // Networks left out by the cap may hold calls that do not say so: then nothing is
         // lowered. A session EC2 named is an instance's, whatever its calls say.
-        let lambda = match lambda_calls(&places) {
-            Lambda::Every if session.addresses_dropped => Lambda::Unknown,
-            lambda => lambda,
-        };
-        let from_lambda = lambda == Lambda::Every
+        let lambda = weigh_lambda_agents(&agents, session.addresses_dropped);
+        let from_lambda = lambda == LambdaAgents::All
             && (who.origin.as_ref() == LAMBDA_SERVICE || (kind == "unknown" && !by_name));
         match lambda {
-            Lambda::Every => detail.push_str(&format!(
+            LambdaAgents::All => detail.push_str(&format!(
                 "; every call's user agent names a Lambda execution environment \
                  ({LAMBDA_AGENT}…): {}",
                 if from_lambda {
@@ -164,14 +165,11 @@ pub fn session_many_networks(
                     "yet the session is not Lambda's"
                 }
             )),
-            Lambda::Some => {
-                let without: Vec<String> = (places.iter())
-                    .filter(|(_, used)| used.lambda_calls < used.calls)
-                    .map(|(network, used)| {
-                        format!(
-                            "{network} ({})",
-                            plural(used.calls - used.lambda_calls, "call")
-                        )
+            LambdaAgents::Mixed => {
+                let without: Vec<String> = (agents.iter())
+                    .filter(|(_, (calls, lambda))| lambda < calls)
+                    .map(|(network, (calls, lambda))| {
+                        format!("{network} ({})", plural(calls - lambda, "call"))
                     })
                     .collect();
                 detail.push_str(&format!(
@@ -180,11 +178,11 @@ pub fn session_many_networks(
                     without.join(", ")
                 ));
             }
-            Lambda::Unknown => detail.push_str(&format!(
+            LambdaAgents::Unknown => detail.push_str(&format!(
                 "; every call of the networks kept names a Lambda execution environment \
                  ({LAMBDA_AGENT}…) in its user agent, but not every network was kept"
             )),
-            Lambda::None => {}
+            LambdaAgents::NoCall => {}
         }
         let issued = who
             .hop
