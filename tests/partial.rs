@@ -2,7 +2,9 @@
 //! partials, whole or split into shards, mixed with logs, is the bytes of one run over the
 //! logs; partials that do not fit, are damaged or hostile are one error line each.
 
-use crate::harness::{Dir, csv_rows, gzip, repo, run, run_in, stderr, stdout};
+use crate::harness::{
+    Dir, assume_on, csv_rows, gzip, repo, run, run_in, stderr, stdout, three_days,
+};
 use crate::organization::org_trail;
 use std::path::Path;
 use std::process::Output;
@@ -904,13 +906,6 @@ fn a_file_name_that_is_not_utf8_is_listed_by_its_bytes() {
     );
 }
 
-/// An AssumeRole record of `day` (`2024-01-DD`), its id `id`.
-fn assume_on(day: &str, id: &str) -> String {
-    format!(
-        r#"{{"eventVersion":"1.08","eventTime":"{day}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{id}","roleSessionName":"s{id}"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#
-    )
-}
-
 /// Session 34's leftover: a listing made with `--since`/`--until` holds none of the date
 /// folders outside its window, and did not say so: read without a window (or a partial made
 /// from it), it gave a part of the trail as if it were the whole. It now carries its window:
@@ -919,15 +914,7 @@ fn assume_on(day: &str, id: &str) -> String {
 #[test]
 fn a_listing_is_read_within_the_window_it_was_listed_for() {
     let dir = Dir::new();
-    for (day, id) in [("01", "a"), ("05", "b"), ("09", "c")] {
-        dir.write_gz(
-            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{id}.json.gz"),
-            &format!(
-                r#"{{"Records":[{}]}}"#,
-                assume_on(&format!("2024-01-{day}"), id)
-            ),
-        );
-    }
+    three_days(&dir);
     let at = dir.root.path();
     let listed = run_in(at, &["list", "--since", "2024-01-05", "AWSLogs"], None);
     assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));

@@ -367,15 +367,7 @@ fn an_output_over_a_log_is_refused_and_an_age_is_one_instant() {
 fn a_listing_made_for_a_window_through_spark_is_the_direct_run() {
     let Some(spark) = spark_submit() else { return };
     let dir = Dir::new();
-    for (day, id) in [("01", "a"), ("05", "b"), ("09", "c")] {
-        let record = format!(
-            r#"{{"eventVersion":"1.08","eventTime":"2024-01-{day}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{id}","roleSessionName":"s{id}"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#
-        );
-        dir.write_gz(
-            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{id}.json.gz"),
-            &format!(r#"{{"Records":[{record}]}}"#),
-        );
-    }
+    three_days(&dir);
     let listed = run_in(
         dir.root.path(),
         &[

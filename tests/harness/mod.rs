@@ -153,3 +153,25 @@ pub fn run_limited_cpu(dir: &Path, kib: u64, cpu_seconds: Option<u64>, args: &[&
 pub fn run_limited(dir: &Path, kib: u64, args: &[&str]) -> Output {
     run_limited_cpu(dir, kib, None, args)
 }
+
+/// An AssumeRole record of `day` (`2024-01-DD`): user `u{id}` puts on role `R{id}` (account
+/// 111111111111), the event id `id`.
+pub fn assume_on(day: &str, id: &str) -> String {
+    format!(
+        r#"{{"eventVersion":"1.08","eventTime":"{day}T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/u{id}","accountId":"111111111111"}},"requestParameters":{{"roleArn":"arn:aws:iam::111111111111:role/R{id}","roleSessionName":"s{id}"}},"responseElements":{{"credentials":{{"accessKeyId":"ASIA{id}"}}}},"eventID":"{id}","recipientAccountId":"111111111111"}}"#
+    )
+}
+
+/// A trail of three date folders, 2024-01-01, -05 and -09, one role assumption each
+/// ([`assume_on`], ids `a`, `b`, `c`), written in `dir`.
+pub fn three_days(dir: &Dir) {
+    for (day, id) in [("01", "a"), ("05", "b"), ("09", "c")] {
+        dir.write_gz(
+            &format!("AWSLogs/1/CloudTrail/us-east-1/2024/01/{day}/{id}.json.gz"),
+            &format!(
+                r#"{{"Records":[{}]}}"#,
+                assume_on(&format!("2024-01-{day}"), id)
+            ),
+        );
+    }
+}
