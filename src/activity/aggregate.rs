@@ -267,7 +267,9 @@ impl SessionActivity {
         Some(PrincipalCopy { account, principal })
     }
 
-    fn add(&mut self, call: &Call) {
+    /// Counts `call`, `in_lambda` when its user agent names a Lambda execution environment
+    /// ([`Call::in_lambda`], looked at once by the caller).
+    fn add(&mut self, call: &Call, in_lambda: bool) {
         self.calls += 1;
         self.failures += u64::from(call.failed());
         self.write_calls += u64::from(call.writes());
@@ -296,7 +298,7 @@ impl SessionActivity {
                             place: place.into(),
                             address: call.source_ip.into(),
                             calls: 1,
-                            lambda_calls: u64::from(call.in_lambda()),
+                            lambda_calls: u64::from(in_lambda),
                             first: (call.time, call.event_id.into()),
                         });
                         None
@@ -305,7 +307,7 @@ impl SessionActivity {
             }
         };
         if let Some(at) = at {
-            let from_lambda = u64::from(call.in_lambda());
+            let from_lambda = u64::from(in_lambda);
             self.addresses[at].take_in(
                 (1, from_lambda),
                 call.source_ip,
@@ -765,7 +767,8 @@ impl CallAggregate {
         };
         let counted = &mut self.sessions[session as usize];
         let lists = (counted.addresses.len(), counted.accounts.len());
-        counted.add(call);
+        let in_lambda = call.in_lambda();
+        counted.add(call, in_lambda);
         // A network or an account new to the session (the lists are capped, and rarely grow):
         // its place, address and first call's id, or the account.
         if (counted.addresses.len(), counted.accounts.len()) != lists {
@@ -808,7 +811,7 @@ impl CallAggregate {
             action,
             failed: call.failed(),
             writes: call.writes(),
-            lambda: call.in_lambda(),
+            lambda: in_lambda,
         });
         if let Some(rows) = &mut self.rows {
             rows.push(CallRow {
