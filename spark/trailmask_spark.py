@@ -578,18 +578,18 @@ def listed_path(entry):
     return entry.get("path")
 
 
-def failed_at(listing, stderr):
-    """Where in the listing the failure a shard stopped at (--strict) comes: the index of the
-    first entry (a path that could not be walked, or a file) its stderr names; None if none."""
-    paths = [json.loads(line) for line in listing[len(LISTING_MAGIC) :].splitlines()]
-    named = [listed_path(entry.get("failed") or entry.get("input") or {}) for entry in paths]
+def failed_entry(listing, stderr):
+    """The entry of the listing a shard stopped at (--strict): the first (a path that could
+    not be walked, or a file) its stderr names; None if none."""
     lines = stderr.decode(errors="replace").splitlines()
-    for at, path in enumerate(named):
+    for line in listing[len(LISTING_MAGIC) :].splitlines():
+        entry = json.loads(line)
+        path = listed_path(entry.get("failed") or entry.get("input") or {})
         if path is None:
             continue
         printed = printed_path(path)
         if any(line.startswith(f"trailmask: {printed}: ") for line in lines):
-            return at
+            return entry
     return None
 
 
@@ -604,10 +604,9 @@ def first_stopped(results, shards, order):
         index, status, partial, stderr = result
         if partial is not None or status not in (1, 4):
             return (1, index)
-        at = failed_at(shards[index], stderr)
-        if at is None:
+        entry = failed_entry(shards[index], stderr)
+        if entry is None:
             return (1, index)
-        entry = json.loads(shards[index][len(LISTING_MAGIC) :].splitlines()[at])
         if "failed" in entry:
             return (0, -1)
         return (0, order.get(listed_path(entry["input"]), len(order)))
@@ -615,16 +614,15 @@ def first_stopped(results, shards, order):
     return sorted(results, key=rank)
 
 
-def check_shards(results, shards=None, order=None):
+def check_shards(results, shards, order):
     """Stops as the first shard that wrote no whole partial did (its stderr, its status);
-    with `shards` (their listings) and `order` (each listed path's place in the whole
-    listing), shards stopped by --strict are taken in the order of their failures' files.
+    `shards` are their listings and `order` each listed path's place in the whole listing:
+    shards stopped by --strict are taken in the order of their failures' files.
 
     A partial's first bytes are not enough: a trailmask killed while writing (its status
     negative, or any status but those of a partial written) left one cut short, which the
     merge would read as one damaged input and leave the shard's files uncounted."""
-    if shards is not None:
-        results = first_stopped(results, shards, order or {})
+    results = first_stopped(results, shards, order)
     for index, status, partial, stderr in results:
         if partial is not None and status in PARTIAL_WRITTEN:
             continue

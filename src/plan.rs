@@ -137,11 +137,12 @@ impl Plan {
         for &(path, window) in &listed {
             let days = DayWindow::around(window.since, window.until);
             if !days.holds(self.scan.days) {
-                let before_since = with_history && self.scan.days.first.is_none();
+                // With history, every day before `--since` is read: a listing with a
+                // `--since` of its own left those out.
                 return Err(PlanError::OutsideListing {
                     path: path.clone(),
                     listed: window.as_options(),
-                    before_since: before_since && days.first.is_some(),
+                    before_since: with_history && days.first.is_some(),
                 });
             }
         }
