@@ -256,13 +256,33 @@ fn one_event(id: &str, time: &str) -> Vec<u8> {
     gzip(format!(r#"{{"Records":[{record}]}}"#).as_bytes())
 }
 
+/// A gzip object of one role assumption (`id` at `time`) padded with `padding` bytes and stored,
+/// not compressed: the object is as large as its text.
+fn stored_event(id: &str, time: &str, padding: usize) -> Vec<u8> {
+    use flate2::{Compression, write::GzEncoder};
+    let record = serde_json::json!({
+        "eventVersion": "1.08", "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+        "eventTime": time, "eventID": id, "awsRegion": "us-east-1",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice",
+                         "accountId": "111122223333"},
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/Reader",
+                              "roleSessionName": id, "padding": "x".repeat(padding)},
+    });
+    let mut gz = GzEncoder::new(Vec::new(), Compression::none());
+    gz.write_all(format!(r#"{{"Records":[{record}]}}"#).as_bytes())
+        .expect("gzip");
+    gz.finish().expect("gzip")
+}
+
 /// What a fake endpoint answers one request: its status line's end (`200 OK`), headers, body,
-/// and how much of the body it sends before it closes the connection.
+/// how much of the body it sends before it closes the connection, and at what pace (pieces of
+/// so many bytes, so long apart; at once when `None`).
 struct Reply {
     status: String,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     sent: usize,
+    pace: Option<(usize, Duration)>,
 }
 
 impl Reply {
@@ -275,6 +295,7 @@ impl Reply {
                 .collect(),
             body: body.to_vec(),
             sent: body.len(),
+            pace: None,
         }
     }
 }
@@ -303,13 +324,34 @@ fn fake_s3(answer: impl Fn(&str) -> Reply + Send + 'static) -> String {
                 .iter()
                 .map(|(name, value)| format!("{name}: {value}\r\n"))
                 .collect();
-            let _ = write!(
+            let written = write!(
                 stream,
                 "HTTP/1.1 {}\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n",
                 reply.status,
                 reply.body.len()
-            )
-            .and_then(|()| stream.write_all(&reply.body[..reply.sent]));
+            );
+            let body = reply.body[..reply.sent].to_vec();
+            match reply.pace {
+                None => {
+                    let _ = written.and_then(|()| stream.write_all(&body));
+                }
+                // Paced on a thread of its own, so other requests are answered meanwhile; it
+                // ends when the client hangs up.
+                Some((piece, apart)) => {
+                    std::thread::spawn(move || {
+                        for piece in body.chunks(piece.max(1)) {
+                            std::thread::sleep(apart);
+                            if stream
+                                .write_all(piece)
+                                .and_then(|()| stream.flush())
+                                .is_err()
+                            {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
         }
     });
     endpoint
@@ -667,6 +709,7 @@ fn s3_throttling_and_cut_connections_are_retried() {
             headers: Vec::new(),
             sent: if cut { body.len() / 2 } else { body.len() },
             body,
+            pace: None,
         }
     });
     let output = run_against(
@@ -1062,6 +1105,99 @@ fn s3_an_object_whose_connection_drops_fails_alone() {
     );
 }
 
+/// An object that trickles in (a byte every 50 ms: never silent, but no end in sight for a
+/// large one) is abandoned once it brought less than 1 KiB a second over the stall window
+/// (`TRAILMASK_S3_STALL_SECONDS`, 1 s here), asked for again, and fails alone; an object slow
+/// but faster than that (3 KiB a second, over more than one window) is read.
+#[test]
+fn s3_an_object_that_trickles_in_fails_alone() {
+    let mut objects = numbered_events(
+        3,
+        "2021-06-01",
+        |n| format!("logs/{n}.json.gz"),
+        |n| format!("pace-{n}"),
+    );
+    // Object 2 is 3 KiB or more, so that it spans windows.
+    objects[2].1 = stored_event("pace-2", "2021-06-01T00:02:00Z", 3 << 10);
+    let listed = objects.clone();
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = asked.clone();
+    let endpoint = fake_s3(move |head| {
+        let target = head.split(' ').nth(1).unwrap_or_default();
+        if target.contains("list-type=2") {
+            return Reply::new("200 OK", &[], &listing("pace", "logs/", &listed));
+        }
+        let key = target.split('?').next().unwrap_or_default();
+        log.lock().expect("log").push(key.to_owned());
+        match listed.iter().find(|(k, _)| key == format!("/pace/{k}")) {
+            Some((key, bytes)) if key.ends_with("/1.json.gz") => Reply {
+                pace: Some((1, Duration::from_millis(50))),
+                ..Reply::new("200 OK", &[], bytes)
+            },
+            Some((key, bytes)) if key.ends_with("/2.json.gz") => Reply {
+                pace: Some((600, Duration::from_millis(200))),
+                ..Reply::new("200 OK", &[], bytes)
+            },
+            Some((_, bytes)) => Reply::new("200 OK", &[], bytes),
+            None => Reply::new(
+                "404 Not Found",
+                &[],
+                b"<Error><Code>NoSuchKey</Code></Error>",
+            ),
+        }
+    });
+    let started = Instant::now();
+    let output = run_against(
+        &endpoint,
+        &["events", "s3://pace/logs/"],
+        &[
+            ("AWS_ALLOW_HTTP", "true"),
+            ("TRAILMASK_S3_STALL_SECONDS", "1"),
+        ],
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        stderr(&output),
+        "trailmask: s3://pace/logs/1.json.gz: cannot read: cut off in transit 4 times: slower \
+         than 1 KiB/s over 1 s\n\
+         trailmask: 2 files read, 0 skipped, 1 failed; 2 role assumptions\n"
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(event_ids(&stdout(&output)), ["pace-0", "pace-2"]);
+    let mut asked = asked.lock().expect("log").clone();
+    asked.sort();
+    assert_eq!(
+        asked,
+        [
+            "/pace/logs/0.json.gz",
+            "/pace/logs/1.json.gz",
+            "/pace/logs/1.json.gz",
+            "/pace/logs/1.json.gz",
+            "/pace/logs/1.json.gz",
+            "/pace/logs/2.json.gz"
+        ]
+    );
+    // Four windows of 1 s and the backoffs between them (0.4 + 0.8 + 1.6 s), not the 17 s
+    // the trickle would take.
+    assert!(took < Duration::from_secs(15), "{took:?}");
+    // A window that is not whole seconds from 1 to 3600 is refused before anything is read.
+    let output = run_against(
+        &endpoint,
+        &["events", "s3://pace/logs/"],
+        &[
+            ("AWS_ALLOW_HTTP", "true"),
+            ("TRAILMASK_S3_STALL_SECONDS", "0.5"),
+        ],
+    );
+    assert_eq!(
+        stderr(&output),
+        "trailmask: s3://pace/logs/: cannot start the S3 client: \
+         TRAILMASK_S3_STALL_SECONDS=0.5: expected whole seconds, from 1 to 3600\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    assert_eq!(output.status.code(), Some(4));
+}
+
 /// A red-team's pass (session 33): listing answers S3 never sends but a proxy or another store
 /// may, each read as a whole listing, objects lost with status 0: cut short after its first
 /// object (`KeyCount` 3, one listed), more announced with no token, a token given again, and
@@ -1308,20 +1444,7 @@ fn s3_a_folder_refused_fails_alone() {
 /// resumption with the whole object again (no `Content-Range`) fails it, not spliced.
 #[test]
 fn s3_a_large_object_cut_off_resumes_where_it_stopped() {
-    use flate2::{Compression, write::GzEncoder};
-    let record = serde_json::json!({
-        "eventVersion": "1.08", "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
-        "eventTime": "2021-10-01T10:00:00Z", "eventID": "large", "awsRegion": "us-east-1",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice",
-                         "accountId": "111122223333"},
-        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/Reader",
-                              "roleSessionName": "large", "padding": "x".repeat(9 << 20)},
-    });
-    // Stored, not compressed: the object is as large as its text.
-    let mut gz = GzEncoder::new(Vec::new(), Compression::none());
-    gz.write_all(format!(r#"{{"Records":[{record}]}}"#).as_bytes())
-        .expect("gzip");
-    let object = gz.finish().expect("gzip");
+    let object = stored_event("large", "2021-10-01T10:00:00Z", 9 << 20);
     let cut = object.len() / 2;
     for honours_range in [true, false] {
         let body = object.clone();

@@ -235,6 +235,16 @@ const PREFETCH_KIB: usize = 64 << 10;
 const WHOLE_OBJECT: u64 = 8 << 20;
 /// How long a body may stay silent before the fetch is abandoned (and tried again).
 const SILENCE: Duration = Duration::from_secs(30);
+/// The slowest a body may bring its bytes, in bytes a second, judged over each
+/// [`Pace::window`] of waiting for it: a body that trickles in slower (a byte now and then,
+/// never silent for [`SILENCE`]) is abandoned (and tried again), so that no object holds a
+/// worker without end. 1 KiB/s is far below any link S3 is read over.
+const SLOWEST: u64 = 1024;
+/// The window over which [`SLOWEST`] is judged, unless `TRAILMASK_S3_STALL_SECONDS` says
+/// another (tests make it short).
+const STALL_WINDOW: Duration = Duration::from_secs(60);
+/// The variable that sets the stall window, in whole seconds.
+const STALL_VARIABLE: &str = "TRAILMASK_S3_STALL_SECONDS";
 /// How many times a body cut off in transit is asked for again.
 const BODY_ATTEMPTS: u32 = 4;
 
@@ -247,6 +257,8 @@ struct Store {
     regional: Mutex<HashMap<Arc<str>, Client>>,
     /// The first refusal of each bucket: its other objects are not asked for.
     refused: Mutex<HashMap<Arc<str>, S3Problem>>,
+    /// The window over which a body's pace is judged.
+    stall_window: Duration,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -267,12 +279,14 @@ impl Store {
             .enable_all()
             .build()
             .map_err(|e| S3Problem::Setup(e.to_string()))?;
+        let stall_window = stall_window(std::env::var_os(STALL_VARIABLE).as_deref())?;
         let client = runtime.block_on(connect())?;
         Ok(Store {
             runtime,
             client,
             regional: Mutex::default(),
             refused: Mutex::default(),
+            stall_window,
         })
     }
 
@@ -326,6 +340,24 @@ impl Store {
 }
 
 type HttpResponse = aws_sdk_s3::config::http::HttpResponse;
+
+/// The stall window `TRAILMASK_S3_STALL_SECONDS` sets (`value`), else [`STALL_WINDOW`].
+fn stall_window(value: Option<&std::ffi::OsStr>) -> Result<Duration, S3Problem> {
+    let Some(value) = value else {
+        return Ok(STALL_WINDOW);
+    };
+    value
+        .to_str()
+        .and_then(|text| text.parse::<u64>().ok())
+        .filter(|seconds| (1..=3600).contains(seconds))
+        .map(Duration::from_secs)
+        .ok_or_else(|| {
+            S3Problem::Setup(format!(
+                "{STALL_VARIABLE}={}: expected whole seconds, from 1 to 3600",
+                value.to_string_lossy()
+            ))
+        })
+}
 
 /// Loads the configuration (the SDK's chains for credentials and region, us-east-1 when none
 /// is set), resolves the credentials once so that their absence is one clear error, and makes
@@ -1092,7 +1124,7 @@ fn open_now(
         ));
     }
     let (body, etag, length) = store.runtime.block_on(get(store, url, 0, None))?;
-    Ok(Body::Stream(Stream {
+    Ok(Body::Stream(Box::new(Stream {
         store,
         url: url.clone(),
         body,
@@ -1103,7 +1135,8 @@ fn open_now(
         at: 0,
         delivered: 0,
         attempts: 1,
-    }))
+        pace: Pace::new(store.stall_window),
+    })))
 }
 
 /// Sends a GetObject (from byte `from` on, of the version whose ETag is `etag` when one is
@@ -1185,13 +1218,73 @@ fn object_problem(problem: S3Problem) -> S3Problem {
     }
 }
 
-/// The next piece of a body, or why there is none: `Ok(None)` at its end.
-async fn next_piece(body: &mut ByteStream) -> Result<Option<Vec<u8>>, String> {
-    match tokio::time::timeout(SILENCE, body.next()).await {
-        Err(_) => Err(format!("no data for {} s", SILENCE.as_secs())),
-        Ok(None) => Ok(None),
-        Ok(Some(Ok(piece))) => Ok(Some(piece.to_vec())),
-        Ok(Some(Err(error))) => Err(one_line(&error)),
+/// A body's pace: the bytes it brought over the time spent waiting for them, judged each
+/// time that time fills the window. Only waiting counts: a worker busy inflating what came
+/// does not make the body slow.
+struct Pace {
+    window: Duration,
+    waited: Duration,
+    brought: u64,
+}
+
+impl Pace {
+    fn new(window: Duration) -> Pace {
+        Pace {
+            window,
+            waited: Duration::ZERO,
+            brought: 0,
+        }
+    }
+
+    /// How long the next wait may last before the pace must be judged.
+    fn left(&self) -> Duration {
+        self.window.saturating_sub(self.waited)
+    }
+
+    /// Counts a wait of `waited` that brought `brought` bytes; once the window is full, the
+    /// body is too slow (why), or a new window begins.
+    fn count(&mut self, waited: Duration, brought: usize) -> Result<(), String> {
+        self.waited += waited;
+        self.brought += brought as u64;
+        if self.waited < self.window {
+            return Ok(());
+        }
+        let least = SLOWEST.saturating_mul(self.window.as_secs().max(1));
+        if self.brought < least {
+            return Err(format!(
+                "slower than {} KiB/s over {} s",
+                SLOWEST / 1024,
+                self.window.as_secs()
+            ));
+        }
+        *self = Pace::new(self.window);
+        Ok(())
+    }
+}
+
+/// The next piece of a body, or why there is none: `Ok(None)` at its end. Fails when the body
+/// stays silent for [`SILENCE`], or brings its bytes slower than [`SLOWEST`] (`pace`).
+async fn next_piece(body: &mut ByteStream, pace: &mut Pace) -> Result<Option<Vec<u8>>, String> {
+    let mut silent = Duration::ZERO;
+    loop {
+        let wait = SILENCE.saturating_sub(silent).min(pace.left());
+        let started = tokio::time::Instant::now();
+        let next = tokio::time::timeout(wait, body.next()).await;
+        let waited = started.elapsed();
+        silent += waited;
+        let brought = match &next {
+            Ok(Some(Ok(piece))) => piece.len(),
+            _ => 0,
+        };
+        pace.count(waited, brought)?;
+        return match next {
+            Err(_) if silent >= SILENCE => Err(format!("no data for {} s", SILENCE.as_secs())),
+            // The window filled while waiting, fast enough so far: wait on.
+            Err(_) => continue,
+            Ok(None) => Ok(None),
+            Ok(Some(Ok(piece))) => Ok(Some(piece.to_vec())),
+            Ok(Some(Err(error))) => Err(one_line(&error)),
+        };
     }
 }
 
@@ -1206,8 +1299,9 @@ async fn fetch_whole(store: &Store, url: &ObjectUrl, size: u64) -> Result<Vec<u8
         attempt += 1;
         let (mut body, _, _) = get(store, url, 0, None).await?;
         let mut bytes = Vec::with_capacity(size.min(WHOLE_OBJECT as usize));
+        let mut pace = Pace::new(store.stall_window);
         let ended = loop {
-            match next_piece(&mut body).await {
+            match next_piece(&mut body, &mut pace).await {
                 Ok(Some(piece)) if bytes.len() + piece.len() > size => {
                     return Err(S3Problem::Other(format!(
                         "longer than the {size} bytes listed: changed since it was listed"
@@ -1240,7 +1334,7 @@ pub enum Body {
     /// Fetched whole, read from the offset.
     Whole(Fetched, usize),
     /// Read as it streams in.
-    Stream(Stream),
+    Stream(Box<Stream>),
 }
 
 impl Read for Body {
@@ -1273,13 +1367,18 @@ pub struct Stream {
     at: usize,
     delivered: u64,
     attempts: u32,
+    /// The pace of the body being read (a new one for each request).
+    pace: Pace,
 }
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.at >= self.chunk.len() {
             let store = self.store;
-            match store.runtime.block_on(next_piece(&mut self.body)) {
+            match store
+                .runtime
+                .block_on(next_piece(&mut self.body, &mut self.pace))
+            {
                 Ok(Some(piece)) => {
                     self.chunk = piece;
                     self.at = 0;
@@ -1310,6 +1409,7 @@ impl Read for Stream {
                         self.etag.as_deref(),
                     ));
                     self.body = resumed.map_err(std::io::Error::other)?.0;
+                    self.pace = Pace::new(store.stall_window);
                 }
             }
         }
@@ -1401,5 +1501,39 @@ mod tests {
                 "s3://b/2.json.gz: cannot read: no such object",
             ]
         );
+    }
+
+    /// A body's pace is judged over whole windows of waiting: fast enough so far, a new window
+    /// begins; too slow, it fails, whatever it brought before.
+    #[test]
+    fn a_pace_is_judged_over_each_window() {
+        let second = Duration::from_secs(1);
+        let mut pace = Pace::new(2 * second);
+        assert_eq!(pace.count(second, 100), Ok(()));
+        assert_eq!(pace.left(), second);
+        // 2,148 bytes in 2 s: 1 KiB/s or more.
+        assert_eq!(pace.count(second, 2048), Ok(()));
+        assert_eq!(pace.left(), 2 * second);
+        assert_eq!(pace.count(second, 2047), Ok(()));
+        assert_eq!(
+            pace.count(second, 0),
+            Err("slower than 1 KiB/s over 2 s".to_owned())
+        );
+    }
+
+    #[test]
+    fn the_stall_window_is_whole_seconds_from_1_to_3600() {
+        let window = |text: &str| stall_window(Some(std::ffi::OsStr::new(text)));
+        assert_eq!(stall_window(None), Ok(STALL_WINDOW));
+        assert_eq!(window("1"), Ok(Duration::from_secs(1)));
+        assert_eq!(window("3600"), Ok(Duration::from_secs(3600)));
+        for bad in ["0", "3601", "0.5", "", "1s"] {
+            assert_eq!(
+                window(bad),
+                Err(S3Problem::Setup(format!(
+                    "TRAILMASK_S3_STALL_SECONDS={bad}: expected whole seconds, from 1 to 3600"
+                )))
+            );
+        }
     }
 }
