@@ -152,11 +152,26 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                         .identities
                         .push((file_identity(root, metadata.as_ref()), root.clone()));
                     for (path, size, skip) in listed.files {
-                        // A listed S3 object is fetched, as if its bucket had been listed.
+                        // A listed S3 object is fetched, as if its bucket had been listed;
+                        // one in a date folder outside a window narrower than the listing's
+                        // is that folder passed over, as the walk of its prefix passes it.
                         if let Some(url) = path.to_str().and_then(ObjectUrl::parse) {
-                            found.inputs.push(Input::Object { url, size, skip });
+                            found.inputs.push(match s3::outside_folder(&url, window) {
+                                Some(folder) => Input::Object {
+                                    url: folder,
+                                    size: 0,
+                                    skip: Some(SkipReason::OutsideDates),
+                                },
+                                None => Input::Object { url, size, skip },
+                            });
                             continue;
                         }
+                        // So is a file's, as the walk of the folder it was listed from
+                        // passes it (the folder known by its identity, so counted once).
+                        let (path, skip) = match outside_folder(&path, window) {
+                            Some(folder) => (folder, Some(SkipReason::OutsideDates)),
+                            None => (path, skip),
+                        };
                         // An entry passed over is known as the walk knew it (a link by its own
                         // identity, not its target's); a file to read by what it is.
                         let metadata = if skip.is_some() {
@@ -594,6 +609,20 @@ pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
         _ => None,
     };
     range.is_some_and(|(first, last)| window.excludes(first, last))
+}
+
+/// The date folder outside `window` that `path` lies in, when it lies in one: the outermost,
+/// the one a walk from above passes over.
+pub(super) fn outside_folder(path: &Path, window: DayWindow) -> Option<PathBuf> {
+    if window == DayWindow::default() {
+        return None;
+    }
+    let outermost = path
+        .ancestors()
+        .skip(1)
+        .filter(|folder| outside_window(folder, window))
+        .last()?;
+    Some(outermost.to_path_buf())
 }
 
 /// Whether `name` is written as an AWS Region's (`us-east-1`, `us-gov-west-1`, `cn-north-1`):

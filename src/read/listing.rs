@@ -6,7 +6,9 @@
 //! First, for a listing made with `--since`/`--until`, `{"window":{"since":…,"until":…}}`
 //! (RFC 3339 UTC, a bound not given left out): its date folders outside that window were
 //! passed over, so a command reading it must read within that window, and takes it as its
-//! own when given none ([`crate::plan::Plan::fit_to_listings`]). Then
+//! own when given none ([`crate::plan::Plan::fit_to_listings`]); a narrower window leaves
+//! the listed entries of date folders outside it unread, each such folder one entry passed
+//! over, as the walk passes it ([`super::discover::discover`]). Then
 //! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON`
 //! for an entry discovery passes over: a digest, a name that is not a log's, a link, a date
 //! folder outside the window), `{"skipped":REASON}` for an entry passed over without a path
@@ -38,12 +40,8 @@ const MAX_LINE: u64 = 1 << 20;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Line<'a> {
-    Window {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        since: Option<Cow<'a, str>>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        until: Option<Cow<'a, str>>,
-    },
+    #[serde(borrow)]
+    Window(WindowLine<'a>),
     Input {
         #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
         path: Option<Cow<'a, str>>,
@@ -65,6 +63,18 @@ enum Line<'a> {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         unreachable: bool,
     },
+}
+
+/// A window line's bounds. A field it does not know is damage, not something to pass over: a
+/// later window line could bound the reading by more than time, and a listing read as if
+/// bounded by less would read what it must not.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WindowLine<'a> {
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    since: Option<Cow<'a, str>>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    until: Option<Cow<'a, str>>,
 }
 
 /// What a listing holds.
@@ -164,10 +174,10 @@ pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io
     };
     if window.is_bounded() {
         let (since, until) = window.texts();
-        put(&Line::Window {
+        put(&Line::Window(WindowLine {
             since: since.map(Cow::Owned),
             until: until.map(Cow::Owned),
-        })?;
+        }))?;
     }
     for input in &found.inputs {
         let ((path, path_bytes), size, skip) = match input {
@@ -261,7 +271,7 @@ pub fn window_of(path: &Path) -> Option<ListedWindow> {
         }
     }
     match serde_json::from_slice::<Line>(&line) {
-        Ok(Line::Window { since, until }) => {
+        Ok(Line::Window(WindowLine { since, until })) => {
             ListedWindow::parse(since.as_deref(), until.as_deref()).ok()
         }
         _ => Some(ListedWindow::default()),
@@ -305,7 +315,7 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
         let entry = parsed.and_then(|parsed| {
             match parsed {
                 // Taken before the reading ([`window_of`]); only checked here.
-                Line::Window { since, until } => {
+                Line::Window(WindowLine { since, until }) => {
                     if !at_first {
                         return Err(bad("a window line after the first line".into()));
                     }

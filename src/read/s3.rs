@@ -194,6 +194,17 @@ fn parse_root(arg: &str) -> Option<(&str, &str)> {
     valid.then_some((bucket, prefix))
 }
 
+/// The date folder outside `window` that the object `url` lies in, when it lies in one (the
+/// outermost, the one a listing of its prefix passes over), spelled as a listing gives
+/// folders (its key ends in `/`).
+pub(super) fn outside_folder(url: &ObjectUrl, window: DayWindow) -> Option<ObjectUrl> {
+    let folder = super::discover::outside_folder(Path::new(&url.key), window)?;
+    Some(ObjectUrl {
+        bucket: url.bucket.clone(),
+        key: format!("{}/", folder.to_str()?),
+    })
+}
+
 /// True when the root `s3://bucket/prefix` names the folder `folder` (a key ending in `/`,
 /// as a listing gives folders) or something in it.
 pub(super) fn lies_in(root: &str, folder: &ObjectUrl) -> bool {
@@ -1535,5 +1546,34 @@ mod tests {
                 )))
             );
         }
+    }
+
+    /// A listed object in a date folder outside the window stands for that folder, spelled
+    /// as a listing of its prefix gives it: the outermost one outside.
+    #[test]
+    fn a_listed_object_outside_the_window_is_its_date_folder() {
+        let window = DayWindow {
+            first: chrono::NaiveDate::from_ymd_opt(2024, 1, 8),
+            last: None,
+        };
+        let base = "AWSLogs/1/CloudTrail/us-east-1";
+        let folder = |key: &str| outside_folder(&url("b", key), window).map(|u| u.to_string());
+        assert_eq!(
+            folder(&format!("{base}/2024/01/05/a.json.gz")).as_deref(),
+            Some("s3://b/AWSLogs/1/CloudTrail/us-east-1/2024/01/05/")
+        );
+        assert_eq!(
+            folder(&format!("{base}/2023/12/31/a.json.gz")).as_deref(),
+            Some("s3://b/AWSLogs/1/CloudTrail/us-east-1/2023/")
+        );
+        assert_eq!(folder(&format!("{base}/2024/01/09/a.json.gz")), None);
+        assert_eq!(folder("logs/2023/12/31/a.json.gz"), None);
+        assert_eq!(
+            outside_folder(
+                &url("b", &format!("{base}/2023/12/31/a")),
+                DayWindow::default()
+            ),
+            None
+        );
     }
 }
