@@ -355,7 +355,7 @@ pub struct FindingsArgs {
     pub fail_on: Option<SeverityArg>,
     /// A file of finding ids to leave out, one per line (what follows the id on its line, and
     /// lines starting with #, are comments): the findings already looked at (repeatable: a
-    /// team's list and your own; /dev/stdin reads one from standard input).
+    /// team's list and your own; - reads one from standard input).
     #[arg(long, value_name = "FILE")]
     pub ignore: Vec<std::path::PathBuf>,
     /// table: aligned columns, for a terminal (one finding after another when too narrow);

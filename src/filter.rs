@@ -163,11 +163,16 @@ impl Filters {
         {
             return false;
         }
+        // An origin begun before the logs read by its earliest caller read.
+        let origin = (hand_over
+            .passer_origin
+            .strip_prefix(crate::chain::UNREAD_START))
+        .unwrap_or(&hand_over.passer_origin);
         if let Some(glob) = &self.source
             && !glob.is_match(&hand_over.passer)
-            && !glob.is_match(&hand_over.passer_origin)
+            && !glob.is_match(origin)
             && !principal_name_matches(glob, &hand_over.passer)
-            && !principal_name_matches(glob, &hand_over.passer_origin)
+            && !principal_name_matches(glob, origin)
         {
             return false;
         }

@@ -52,18 +52,15 @@ impl Focus {
         self.from.is_some() || self.to.is_some() || self.depth.is_some()
     }
 
-    /// True when the focus keeps a hand-over: `--from` matches its passer's chain origin (or the
-    /// passer, when the origin is unknown), `--to` its role. `--depth` does not apply: a
-    /// hand-over is no hop.
+    /// True when the focus keeps a hand-over: `--from` matches its passer's chain origin as it
+    /// matches a hop's (a chain begun before the logs read by its earliest caller read; a
+    /// session whose own hop is not read by the session or the role it wears: a red-team's,
+    /// session 36, both were missed), `--to` its role. `--depth` does not apply: a hand-over
+    /// is no hop.
     pub fn keeps_hand_over(&self, hand_over: &crate::passrole::HandOver) -> bool {
-        let origin = if hand_over.passer_origin.is_empty() {
-            &hand_over.passer
-        } else {
-            &hand_over.passer_origin
-        };
         self.from
             .as_ref()
-            .is_none_or(|glob| origin_name_matches(glob, origin))
+            .is_none_or(|glob| passer_origin_matches(glob, hand_over))
             && self.to.as_ref().is_none_or(|glob| {
                 !hand_over.role_arn.is_empty() && role_matches(glob, &hand_over.role_arn)
             })
@@ -175,6 +172,21 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
     }
     origin_name_matches(glob, &root.origin_label())
         || (!root.caller_role_arn().is_empty() && origin_name_matches(glob, root.caller_role_arn()))
+}
+
+/// True when `--from`'s glob matches the origin of a hand-over's passer
+/// ([`Focus::keeps_hand_over`]).
+fn passer_origin_matches(glob: &GlobMatcher, hand_over: &crate::passrole::HandOver) -> bool {
+    let origin = hand_over.passer_origin.as_str();
+    if let Some(caller) = origin.strip_prefix(crate::chain::UNREAD_START) {
+        return origin_name_matches(glob, caller);
+    }
+    if !origin.is_empty() {
+        return origin_name_matches(glob, origin);
+    }
+    origin_name_matches(glob, &hand_over.passer)
+        || (!hand_over.caller_role_arn.is_empty()
+            && origin_name_matches(glob, &hand_over.caller_role_arn))
 }
 
 /// True when `--from`'s glob matches the chain origin `name` (`source` or

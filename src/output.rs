@@ -113,6 +113,13 @@ impl Target {
             path: path.clone(),
             source,
         };
+        // What the path reaches, as the system follows its links: `/dev/stdout` on a pipe is
+        // a link to `/proc/self/fd/1`, whose target (`pipe:[…]`) names no path, so following
+        // the links by hand found nothing there and made a file beside it (a new user's
+        // first hour, session 36: `-o /dev/stdout | wc -l` failed).
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            return Ok(Output(Opened::InPlace { path: path.clone() }));
+        }
         let target = follow_links(path).map_err(err)?;
         let existing = match std::fs::metadata(&target) {
             Ok(metadata) => Some(metadata),

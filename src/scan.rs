@@ -12,7 +12,7 @@ use crate::chain::link_chains;
 use crate::console::pair_console_switches;
 use crate::dedupe::{dedupe, output_order};
 use crate::error::InputError;
-use crate::event::RoleAssumption;
+use crate::event::{RoleAssumption, SourceKind};
 use crate::passrole::resolve::resolve;
 use crate::passrole::{Found, HandOver};
 use crate::read::decode::{Interest, SkipReason};
@@ -488,15 +488,17 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
 type WorkerResults = (Vec<(usize, FileResult)>, Option<CallAggregate>);
 
 /// One of each hand-over however many files carry its record (an organization trail and an
-/// account's own trail deliver the same call twice): the same event id, account, role and
-/// service; records without an id by their content. The copy from the first file by path is
-/// kept, whatever order files were read in.
+/// account's own trail deliver the same call twice, EventBridge with no recipient account):
+/// the same call, by its `sharedEventID`, else its `eventID`, as role assumptions are
+/// ([`crate::dedupe`]), and the same role and service; records without an id by their
+/// content. The caller's copy is kept (not the role account's `AWSAccount` one), then the
+/// copy from the first file by path, whatever order files were read in.
 fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
     // Borrowed: sorting compares keys, and must not copy them at each comparison.
     fn key(h: &HandOver) -> impl Ord + '_ {
         // A record without an id: everything read of it (two functions made in one second
         // by one user with one role differ in their resources).
-        let content = h.event_id.is_empty().then_some((
+        let content = (h.event_id.is_empty() && h.shared_event_id.is_empty()).then_some((
             (h.event_time, h.event_source.as_str(), h.event_name.as_str()),
             (h.passer.as_str(), h.caller_access_key.as_str()),
             (h.caller_session_created, h.caller_role_arn.as_str()),
@@ -506,18 +508,21 @@ fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
                 h.resources.as_slice(),
             ),
         ));
-        (
-            h.event_id.as_str(),
-            h.recipient_account.as_str(),
-            h.named.as_str(),
-            h.service,
-            content,
-        )
+        let id = match h.shared_event_id.as_str() {
+            "" => (false, h.event_id.as_str()),
+            shared => (true, shared),
+        };
+        (id, h.named.as_str(), h.service, content)
     }
     hand_overs.sort_by(|a, b| {
         key(a)
             .cmp(&key(b))
+            .then_with(|| {
+                let by_account = |h: &HandOver| h.passer_kind == SourceKind::AwsAccount;
+                by_account(a).cmp(&by_account(b))
+            })
             .then_with(|| a.log_file.cmp(&b.log_file))
+            .then_with(|| a.event_id.cmp(&b.event_id))
     });
     hand_overs.dedup_by(|later, first| key(later).cmp(&key(first)).is_eq());
     hand_overs

@@ -2381,17 +2381,34 @@ fn ignore_notes_count_hidden_findings_and_name_odd_lists() {
             )
         )
     );
-    let output = run_in(
-        root,
-        &["findings", "--ignore", "/dev/stdin", "-"],
-        Some(b"{\"Records\":[]}"),
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        stderr(&output),
-        "trailmask: error: --ignore /dev/stdin: standard input is read as logs (-), so it \
-         cannot hold the ids too\n"
-    );
+    for stdin in ["/dev/stdin", "-"] {
+        let output = run_in(
+            root,
+            &["findings", "--ignore", stdin, "-"],
+            Some(b"{\"Records\":[]}"),
+        );
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "trailmask: error: --ignore {stdin}: standard input is read as logs (-), so it \
+                 cannot hold the ids too\n"
+            )
+        );
+    }
+    // A new user's first hour (session 36): `--ignore -` reads the ids from standard input,
+    // as `-` reads logs (it was a file named `-`, not found).
+    let (_, listed, _) = gate(root, &["-q"]);
+    let mut all = vec!["findings", "-q", "--format", "csv", "--ignore", "-"];
+    all.push(root.to_str().expect("a UTF-8 path"));
+    let output = run_in(root, &all, Some(format!("{}\n", listed[0]).as_bytes()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let kept: Vec<String> = csv_rows(&stdout(&output))
+        .into_iter()
+        .skip(1)
+        .map(|row| row[0].clone())
+        .collect();
+    assert_eq!(kept, listed[1..]);
 }
 
 /// A new user and a red-team (session 30): the closing line counts the findings listed and

@@ -411,3 +411,41 @@ fn an_output_link_loop_is_an_output_error() {
         );
     }
 }
+
+/// A new user's first hour (session 36): `-o /dev/stdout` (and `/dev/stderr`) into a pipe
+/// failed (`/dev/stdout: cannot write output: No such file or directory`, status 3): the
+/// pipe is reached through `/proc/self/fd/1`, whose target names no path. Written in place.
+#[cfg(target_os = "linux")]
+#[test]
+fn dev_stdout_and_dev_stderr_on_a_pipe_are_written_in_place() {
+    let dir = Dir::new();
+    dir.write("in.json", assume_record().as_bytes());
+    let expected = expected_csv(&dir);
+    let to_stdout = run_in(
+        dir.root.path(),
+        &["events", "-q", "--raw", "-o", "/dev/stdout", "in.json"],
+        None,
+    );
+    assert_eq!(
+        (
+            &to_stdout.stdout,
+            stderr(&to_stdout),
+            to_stdout.status.code()
+        ),
+        (&expected, String::new(), Some(0))
+    );
+    let to_stderr = run_in(
+        dir.root.path(),
+        &["events", "-q", "--raw", "-o", "/dev/stderr", "in.json"],
+        None,
+    );
+    assert_eq!(
+        (
+            &to_stderr.stderr,
+            stdout(&to_stderr),
+            to_stderr.status.code()
+        ),
+        (&expected, String::new(), Some(0))
+    );
+    assert_eq!(names(dir.root.path()), ["expected", "in.json"]);
+}

@@ -509,10 +509,10 @@ fn a_partial_for_another_command_or_window_is_refused_with_what_to_do() {
         stderr(&days),
         "trailmask: since.part: a partial made to read only the date folders of 2020-12-20 to \
          (any) (--since/--until, with a day's slack on each side; any other date folder would \
-         have been left unread): merge it with the same window (findings with \
-         --baseline-until read every day before --since too: make the partial with it) (an \
-         age such as 7d is a different time at each run: give dates or RFC 3339 times to read \
-         partials for later merging)\n\
+         have been left unread): merge it with a window of the same days, --since a time on \
+         2020-12-21 and no --until (findings with --baseline-until read every day before \
+         --since too: make the partial with it) (an age such as 7d is a different time at each \
+         run: give dates or RFC 3339 times to read partials for later merging)\n\
          trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
     );
     // The same window: merged.

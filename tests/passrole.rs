@@ -1100,6 +1100,126 @@ fn roles_named_by_name_become_arns_in_the_calls_account() {
     );
 }
 
+/// A red-team's pass (session 36), each case a hand-over read wrong before:
+/// - EMR's RunJobFlow refused the role it names as its service role: the refusal is that
+///   row's, not the instance profile's (whose role, unknown, then spread to a later launch of
+///   the profile as `same-profile`);
+/// - a role named by name by a service (CloudFormation making a Glue job) in `cn-north-1` lies
+///   in `aws-cn`, the partition of the call's Region (it was `arn:aws:`);
+/// - a session whose chain began before the logs read hands a role over: its origin is the
+///   chain's start as `activity` and `chains` write it (it was empty), and `--from` matches
+///   the role that began it; a session whose own hop is not read is matched by its role.
+#[test]
+fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
+    let bob = user("bob");
+    let emr = refused(
+        call(
+            bob.clone(),
+            "09:00:00",
+            "elasticmapreduce.amazonaws.com",
+            "RunJobFlow",
+            json!({"name": "nightly", "serviceRole": "EMR_DefaultRole", "jobFlowRole": "EMR_EC2_DefaultRole"}),
+            Value::Null,
+            "e1",
+        ),
+        "AccessDeniedException",
+        &format!(
+            "User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: \
+             iam:PassRole on resource: {}",
+            role("EMR_DefaultRole")
+        ),
+    );
+    let launch = run_instances(
+        bob.clone(),
+        "09:10:00",
+        json!({"name": "EMR_EC2_DefaultRole"}),
+        &["i-0emr"],
+        "r1",
+    );
+    let out = passrole_of(&[emr, launch], &[]);
+    assert_eq!(
+        pick(&out, "event_id,outcome,role_arn,role_from,via,service"),
+        format!(
+            "event_id,outcome,role_arn,role_from,via,service\n\
+             e1,failure,,,{profile},ec2.amazonaws.com\n\
+             e1,failure,{service_role},error-message,,elasticmapreduce.amazonaws.com\n\
+             r1,success,,,{profile},ec2.amazonaws.com\n",
+            profile = format!("arn:aws:iam::{ACCOUNT}:instance-profile/EMR_EC2_DefaultRole"),
+            service_role = role("EMR_DefaultRole"),
+        )
+    );
+
+    let mut glue = call(
+        json!({"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"}),
+        "10:00:00",
+        "glue.amazonaws.com",
+        "CreateJob",
+        json!({"name": "etl", "role": "GlueRole"}),
+        json!({"name": "etl"}),
+        "g1",
+    );
+    glue["awsRegion"] = json!("cn-north-1");
+    let out = passrole_of(&[glue], &[]);
+    assert_eq!(
+        pick(&out, "event_id,passer,role_arn"),
+        format!(
+            "event_id,passer,role_arn\n\
+             g1,cloudformation.amazonaws.com,arn:aws-cn:iam::{ACCOUNT}:role/GlueRole\n"
+        )
+    );
+
+    // RX's session (its own hop not read) puts on Deployer, whose session makes a function.
+    let rx = session("RX", "sx", "ASIAEXAMPLERX00001", "2026-03-03T07:00:00Z");
+    let deployer = session(
+        "Deployer",
+        "dep",
+        "ASIAEXAMPLEDEP0001",
+        "2026-03-03T08:00:00Z",
+    );
+    let hop = assume(
+        rx,
+        "08:00:00",
+        &role("Deployer"),
+        "dep",
+        "ASIAEXAMPLEDEP0001",
+        "a1",
+    );
+    let function = create_function(deployer, "08:05:00", "fn", &role("FnRole"), "c1");
+    let rows = |records: &[Value], args: &[&str]| {
+        pick(&passrole_of(records, args), "event_id,passer_origin")
+    };
+    let with_hop = format!(
+        "event_id,passer_origin\n\
+         c1,[... hops not read ...] -> {}\n",
+        role("RX")
+    );
+    let both = [hop, function.clone()];
+    assert_eq!(rows(&both, &[]), with_hop);
+    assert_eq!(rows(&both, &["--from", "RX"]), with_hop);
+    assert_eq!(rows(&both, &["--source", "RX"]), with_hop);
+    let no_hop = "event_id,passer_origin\nc1,\n";
+    assert_eq!(
+        rows(std::slice::from_ref(&function), &["--from", "*Deployer"]),
+        no_hop
+    );
+    assert_eq!(
+        rows(std::slice::from_ref(&function), &["--from", "dep"]),
+        no_hop
+    );
+    let dir = Dir::new();
+    dir.write("t.json", trail(&[function]).as_bytes());
+    let other = run_at(dir.root.path(), &["passrole", "--from", "RX", "t.json"]);
+    assert_eq!(
+        (stdout(&other), stderr(&other)),
+        (
+            format!("{HEADER}\n"),
+            "trailmask: no hand-over matched the filters (1 read)\n\
+             trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 hand-overs\n"
+                .to_owned()
+        )
+    );
+}
+
 // ------------------------------------------------------------------------------------------
 // 3. Delivery, filters, formats
 
@@ -1182,6 +1302,52 @@ fn the_same_call_in_two_trails_counts_once_in_any_order() {
         clean(&run_at(dir.root.path(), &["passrole", "-q", org])),
         chain_and_launch_rows(org)
     );
+}
+
+/// A red-team's pass (session 36): the same call as a trail delivers it and as EventBridge
+/// does (its `detail` without `recipientAccountId`) is one call, kept once, as role
+/// assumptions are (it was two rows: the recipient account was part of a hand-over's
+/// identity); the copies of a call delivered to two accounts (one `sharedEventID`, two
+/// `eventID`s) are one too.
+#[test]
+fn a_hand_over_delivered_twice_is_one_whatever_its_copies_lack() {
+    let dir = Dir::new();
+    let function = create_function(user("bob"), "10:00:00", "fn", &role("FnRole"), "c1");
+    let mut detail = function.clone();
+    detail
+        .as_object_mut()
+        .expect("a record")
+        .remove("recipientAccountId");
+    dir.write("a.json", trail(std::slice::from_ref(&function)).as_bytes());
+    dir.write(
+        "b.jsonl",
+        format!(
+            "{}\n",
+            json!({"version": "0", "id": "e", "detail-type": "AWS API Call via CloudTrail",
+                   "source": "aws.lambda", "account": ACCOUNT, "time": "2026-03-03T10:00:00Z",
+                   "region": "us-east-1", "resources": [], "detail": detail})
+        )
+        .as_bytes(),
+    );
+    let mut shared = function.clone();
+    shared["sharedEventID"] = json!("s1");
+    let mut other = shared.clone();
+    other["eventID"] = json!("c1-copy");
+    other["recipientAccountId"] = json!("444455556666");
+    dir.write("c.json", trail(&[shared, other]).as_bytes());
+    for (files, kept) in [
+        (vec!["a.json", "b.jsonl"], "c1,a.json"),
+        (vec!["b.jsonl", "a.json"], "c1,a.json"),
+        (vec!["c.json"], "c1,c.json"),
+    ] {
+        let mut args = vec!["passrole", "-q"];
+        args.extend(&files);
+        assert_eq!(
+            pick(&clean(&run_at(dir.root.path(), &args)), "event_id,log_file"),
+            format!("event_id,log_file\n{kept}\n"),
+            "{files:?}"
+        );
+    }
 }
 
 /// A hand-over in every delivery shape: lookup-events output, an EventBridge event, JSON

@@ -488,6 +488,76 @@ fn services_lists_the_passers_and_the_roles_handed_over_but_never_worn() {
     );
 }
 
+/// A red-team's pass (session 36): `services --from` said every role alice's chain handed over
+/// was never worn (the service's hops begin chains of their own, which the focus left out):
+/// the service wearing a role handed to it follows from the hand-over; and a refused hop of a
+/// service made no session (it was counted as one).
+#[test]
+fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_session() {
+    let dir = trail_dir();
+    let (csv, _) = output(
+        &dir,
+        &["services", "--format", "csv", "--from", "*:user/alice"],
+    );
+    assert_eq!(
+        csv,
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,2026-03-01T10:06:00Z,2026-03-01T10:06:00Z,1,arn:aws:iam::111122223333:role/ops/Deployer\n\
+         lambda.amazonaws.com,arn:aws:iam::111122223333:role/ReportsLambda,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n"
+    );
+    // The filters still apply to the hops that follow: the hand-over by 10:05 is kept, the
+    // wearing a minute later is not.
+    let (csv, _) = output(
+        &dir,
+        &[
+            "services",
+            "--format",
+            "csv",
+            "--from",
+            "*:user/alice",
+            "--until",
+            "2026-03-01T10:05:00Z",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n"
+    );
+    let web = "arn:aws:iam::111122223333:role/WebServer";
+    let refused_hop = with(
+        assume(
+            "e20",
+            "10:07:00",
+            service("ec2.amazonaws.com"),
+            web,
+            "i-0bad",
+        ),
+        json!({"errorCode": "AccessDenied", "responseElements": null}),
+    );
+    let worn = assume(
+        "e21",
+        "10:08:00",
+        service("ec2.amazonaws.com"),
+        web,
+        "i-0abc",
+    );
+    dir.write(
+        "more.json",
+        json!({ "Records": [refused_hop, worn] })
+            .to_string()
+            .as_bytes(),
+    );
+    let (csv, _) = output(&dir, &["services", "--format", "csv", "more.json"]);
+    assert_eq!(
+        csv,
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,3,2026-03-01T10:06:00Z,2026-03-01T10:08:00Z,1,arn:aws:iam::111122223333:role/ops/Deployer\n\
+         lambda.amazonaws.com,arn:aws:iam::111122223333:role/ReportsLambda,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n\
+         lambda.amazonaws.com,arn:aws:iam::111122223333:role/lambda-media,111122223333,1,2026-03-01T11:01:00Z,2026-03-01T11:01:00Z,1,arn:aws:iam::111122223333:user/bob\n"
+    );
+}
+
 #[test]
 fn edges_stay_the_table_of_role_assumptions() {
     let dir = trail_dir();

@@ -170,6 +170,9 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
         .collect()
 }
 
+/// The web identity provider of Cognito's identity pools.
+const COGNITO_IDENTITY: &str = "cognito-identity.amazonaws.com";
+
 /// What kind of identity a chain origin (as `chains` writes it) is: `iam-user`, `root`,
 /// `aws-service`, `saml`, `web-identity`, `aws-account`, `federated-user`, `assumed-role`, or
 /// `unknown` (empty, or a chain begun before the logs read: [`Attribution::shown_origin`]).
@@ -195,7 +198,12 @@ pub fn origin_kind(origin: &str) -> &'static str {
             "web-identity"
         };
     }
-    if source.ends_with(".amazonaws.com") {
+    // Cognito's identity pools are a web identity provider named by an AWS host: an origin of
+    // theirs without a subject is no service (a red-team's, session 36).
+    if source == COGNITO_IDENTITY {
+        return "web-identity";
+    }
+    if source.ends_with(".amazonaws.com") || source.ends_with(".amazonaws.com.cn") {
         return "aws-service";
     }
     match arn::Arn::parse(source).map(|parsed| parsed.principal()) {
@@ -203,7 +211,10 @@ pub fn origin_kind(origin: &str) -> &'static str {
         Some(arn::Principal::User) => "iam-user",
         Some(arn::Principal::Session) => "assumed-role",
         Some(arn::Principal::FederatedUser) => "federated-user",
-        _ => "unknown",
+        Some(_) => "unknown",
+        // A provider named by host, its subject not given.
+        None if source.contains('.') => "web-identity",
+        None => "unknown",
     }
 }
 
@@ -230,6 +241,9 @@ mod tests {
                 "web-identity",
             ),
             ("111122223333#AIDAEXAMPLE", "aws-account"),
+            ("cognito-identity.amazonaws.com", "web-identity"),
+            ("token.actions.githubusercontent.com", "web-identity"),
+            ("ec2.amazonaws.com.cn", "aws-service"),
             ("arn:aws:sts::1:federated-user/jane", "federated-user"),
             ("", "unknown"),
         ] {

@@ -71,9 +71,12 @@ pub enum SettingsError {
     IgnoreIsStdin { path: PathBuf },
 }
 
-/// True when `path` is standard input (`/dev/stdin`, `/proc/self/fd/0`, or another name of
+/// True when `path` is standard input (`-`, `/dev/stdin`, `/proc/self/fd/0`, or another name of
 /// what it is connected to), by the identity that tells an output from an input.
 fn is_stdin(path: &Path) -> bool {
+    if path.as_os_str() == "-" {
+        return true;
+    }
     let identity = |path: &Path| file_identity(path, std::fs::metadata(path).ok().as_ref());
     identity(path) == identity(Path::new("/dev/stdin"))
 }
@@ -123,9 +126,14 @@ pub fn read_ignored(path: &Path) -> Result<Ignored, SettingsError> {
         source,
     };
     let mut text = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|file| file.take(MAX_IGNORE_BYTES + 1).read_to_end(&mut text))
-        .map_err(failed)?;
+    // `-` is standard input, as everywhere a file goes (a new user's first hour, session 36:
+    // it was a file named `-`, not found).
+    let read = match path.as_os_str() == "-" {
+        true => (io::stdin().lock().take(MAX_IGNORE_BYTES + 1)).read_to_end(&mut text),
+        false => std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_IGNORE_BYTES + 1).read_to_end(&mut text)),
+    };
+    read.map_err(failed)?;
     if text.len() as u64 > MAX_IGNORE_BYTES {
         return Err(failed(io::Error::other(format!(
             "larger than {} MiB: no list of ids is that long (the wrong file?)",

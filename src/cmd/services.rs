@@ -14,7 +14,7 @@
 use super::{Context, Needs, execute_with_hand_overs};
 use crate::arn;
 use crate::cli::{ServicesArgs, TableFormat};
-use crate::event::{Outcome, SourceKind};
+use crate::event::{Outcome, RoleAssumption, SourceKind};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::passrole::HandOver;
@@ -51,8 +51,18 @@ pub struct ServiceRows<'a> {
 
 impl<'a> ServiceRows<'a> {
     pub fn of(context: &'a Context<'a>) -> Self {
+        let handed = || {
+            context.hand_overs.iter().filter(|hand_over| {
+                hand_over.outcome == Outcome::Success && !hand_over.role_arn.is_empty()
+            })
+        };
         let mut uses: BTreeMap<(&str, &str), ServiceUse> = BTreeMap::new();
-        for event in &context.events {
+        for event in context
+            .events
+            .iter()
+            .copied()
+            .chain(followed(context, handed()))
+        {
             if event.source_kind != SourceKind::AwsService {
                 continue;
             }
@@ -60,14 +70,12 @@ impl<'a> ServiceRows<'a> {
             entry.role_account = event.role_account();
             entry.count += 1;
             entry.seen.add(event.event_time);
-            if !event.session_name().is_empty() {
+            // A refused hop made no session (a red-team's, session 36: it was counted).
+            if event.outcome == Outcome::Success && !event.session_name().is_empty() {
                 entry.sessions.insert(event.session_name());
             }
         }
-        for hand_over in &context.hand_overs {
-            if hand_over.outcome != Outcome::Success || hand_over.role_arn.is_empty() {
-                continue;
-            }
+        for hand_over in handed() {
             let entry = uses
                 .entry((hand_over.service, &hand_over.role_arn))
                 .or_insert_with(|| ServiceUse {
@@ -115,6 +123,34 @@ impl Rows for ServiceRows<'_> {
         }
         Ok(())
     }
+}
+
+/// Under a focus, the hops of services that the focus leaves out (their chains start at the
+/// service) but that follow from a hand-over it keeps: the service wearing the role handed to
+/// it. `--from alice` thus counts the sessions of the roles alice's chains handed over (a
+/// red-team's, session 36: each such row said 0, never worn); the filters still apply.
+fn followed<'a>(
+    context: &'a Context<'a>,
+    handed: impl Iterator<Item = &'a &'a HandOver>,
+) -> impl Iterator<Item = &'a RoleAssumption> {
+    let handed: BTreeSet<(&str, &str)> = match context.plan.focus.is_active() {
+        true => handed
+            .map(|hand_over| (hand_over.service, hand_over.role_arn.as_str()))
+            .collect(),
+        false => BTreeSet::new(),
+    };
+    context
+        .scan
+        .events
+        .iter()
+        .zip(&context.focused)
+        .filter(move |(event, kept)| {
+            !**kept
+                && event.source_kind == SourceKind::AwsService
+                && handed.contains(&(event.source(), event.role_arn()))
+                && context.plan.filters.keep(event)
+        })
+        .map(|(event, _)| &**event)
 }
 
 /// Runs `trailmask services`.

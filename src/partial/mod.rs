@@ -383,14 +383,37 @@ impl Header {
             return Some(format!(
                 "a partial made to read only the date folders of {} to {} (--since/--until, \
                  with a day's slack on each side; any other date folder would have been left \
-                 unread): merge it with the same window (findings with --baseline-until read \
-                 every day before --since too: make the partial with it){AGES}",
+                 unread): merge it with a window of the same days, {} (findings with \
+                 --baseline-until read every day before --since too: make the partial with \
+                 it){AGES}",
                 self.days.0.as_deref().unwrap_or("(any)"),
-                self.days.1.as_deref().unwrap_or("(any)")
+                self.days.1.as_deref().unwrap_or("(any)"),
+                window_of_days(&self.days)
             ));
         }
         None
     }
+}
+
+/// The options that read the date folders `days` (as a header writes them): `--since` a
+/// time on the day after the first, `--until` one on the day before the last (a new user's
+/// first hour, session 36: told to merge with "the same window", one gave the first folder's
+/// day, which is a day early).
+fn window_of_days(days: &(Option<String>, Option<String>)) -> String {
+    let day = |text: &Option<String>, by: i64| {
+        let day = NaiveDate::parse_from_str(text.as_deref()?, "%Y-%m-%d").ok()?;
+        day.checked_add_signed(chrono::TimeDelta::days(by))
+    };
+    let bound = |flag: &str, text: &Option<String>, by: i64| match (text, day(text, by)) {
+        (None, _) => format!("no {flag}"),
+        (Some(_), Some(day)) => format!("{flag} a time on {}", day.format("%Y-%m-%d")),
+        (Some(text), None) => format!("{flag} as it read {text}"),
+    };
+    format!(
+        "{} and {}",
+        bound("--since", &days.0, 1),
+        bound("--until", &days.1, -1)
+    )
 }
 
 /// Said when a window differs: an age is resolved against the clock at each run.
@@ -715,5 +738,31 @@ pub fn input_path(input: &Input) -> Cow<'_, Path> {
         Input::Stdin => Cow::Owned(PathBuf::from("<stdin>")),
         Input::File { path, .. } => Cow::Borrowed(path),
         Input::Object { url, .. } => Cow::Owned(url.path()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::window_of_days;
+
+    #[test]
+    fn the_options_of_a_partial_s_days_undo_the_slack() {
+        let text = |day: &str| Some(day.to_owned());
+        assert_eq!(
+            window_of_days(&(text("2020-12-20"), None)),
+            "--since a time on 2020-12-21 and no --until"
+        );
+        assert_eq!(
+            window_of_days(&(None, text("2021-01-01"))),
+            "no --since and --until a time on 2020-12-31"
+        );
+        assert_eq!(
+            window_of_days(&(text("2020-02-28"), text("2020-03-01"))),
+            "--since a time on 2020-02-29 and --until a time on 2020-02-29"
+        );
+        assert_eq!(
+            window_of_days(&(text("someday"), None)),
+            "--since as it read someday and no --until"
+        );
     }
 }

@@ -79,7 +79,12 @@ pub struct HandOver {
     pub resources: Vec<String>,
     pub worn_rule: Worn,
     pub event_id: String,
+    /// `sharedEventID`: the copies of a call delivered to two accounts share it.
+    pub shared_event_id: String,
     pub recipient_account: String,
+    /// The partition of the call's Region: a role named by name, by a passer with no ARN (a
+    /// service), lies in it.
+    pub region_partition: &'static str,
     /// `sourceIPAddress`: where the passer called from.
     pub source_ip: String,
     pub log_file: Arc<str>,
@@ -227,7 +232,9 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         resources,
         worn_rule: call.worn,
         event_id: record.event_id.as_str().to_owned(),
+        shared_event_id: record.shared_event_id.as_str().to_owned(),
         recipient_account: record.recipient_account_id.as_str().to_owned(),
+        region_partition: arn::partition_of_region(record.aws_region.as_str()),
         source_ip: record.source_ip_address.as_str().to_owned(),
         log_file: Arc::clone(log_file),
         role_arn: String::new(),
@@ -280,20 +287,23 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
             }
         }
     }
-    // A refusal names the role it refused to hand over: behind a profile, that is the role
-    // the profile holds; a role the request did not show (or showed by name) is added.
+    // A refusal names the role it refused to hand over: the role the request named so, else
+    // the role behind its profile (a call that names a role and a profile, as EMR's RunJobFlow
+    // does, was refused the role it named when the names agree: a red-team's, session 36, the
+    // profile was given the service role); a role the request did not show is added.
     let refused = record
         .error_message
         .get()
         .filter(|message| message.contains("iam:PassRole on resource: "))
         .and_then(role_in_error_message);
     if let Some(refused) = refused {
-        if let Some(profile) = found.iter_mut().find(|h| h.holds == Holds::Profile) {
-            profile.role_arn = refused.to_owned();
-            profile.role_from = RoleFrom::ErrorMessage;
-        } else if let Some(same) = found.iter_mut().find(|h| same_role(&h.named, refused)) {
-            same.role_arn = refused.to_owned();
-            same.role_from = RoleFrom::ErrorMessage;
+        let named = found
+            .iter()
+            .position(|h| h.holds == Holds::Role && same_role(&h.named, refused));
+        let profile = || found.iter().position(|h| h.holds == Holds::Profile);
+        if let Some(at) = named.or_else(profile) {
+            found[at].role_arn = refused.to_owned();
+            found[at].role_from = RoleFrom::ErrorMessage;
         } else {
             let hand = call
                 .hands

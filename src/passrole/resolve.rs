@@ -9,8 +9,9 @@ use super::coverage::{Holds, Worn};
 use super::{HandOver, ProfileChange, ProfileEdit, RoleFrom};
 use crate::arn;
 use crate::canon::KnownRoles;
-use crate::chain::{CallerSession, Issuers};
+use crate::chain::{CallerSession, Issuers, unread_start};
 use crate::event::{Outcome, RoleAssumption, SourceKind};
+use crate::focus::ChainPlaces;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -115,8 +116,10 @@ pub fn resolve(
         }
     }
     let issuers = linked.then(|| Issuers::new(events));
+    // Where chains begin, made only when a passer's chain began before the logs read.
+    let mut places = None;
     for hand_over in hand_overs.iter_mut() {
-        hand_over.passer_origin = passer_origin(hand_over, issuers.as_ref(), events);
+        hand_over.passer_origin = passer_origin(hand_over, issuers.as_ref(), events, &mut places);
         hand_over.worn = sessions.worn(hand_over);
     }
     hand_overs.sort_by(|a, b| {
@@ -185,8 +188,11 @@ fn account_of(hand_over: &HandOver) -> &str {
     .unwrap_or("")
 }
 
+/// The partition a role or profile named by name lies in: the passer's, else the call's
+/// Region's (a service passer has no ARN: a red-team's, session 36, Glue's role in `aws-cn`
+/// named by CloudFormation was `arn:aws:`).
 fn partition_of(hand_over: &HandOver) -> &str {
-    arn::Arn::parse(&hand_over.passer).map_or("aws", |parsed| parsed.partition)
+    arn::Arn::parse(&hand_over.passer).map_or(hand_over.region_partition, |parsed| parsed.partition)
 }
 
 /// A role named by ARN, or by name (with or without a path) in `account`.
@@ -264,11 +270,15 @@ impl<'p> ProfileHistory<'p> {
 }
 
 /// The identity at the root of the passer's chain: the passer itself unless it is a role
-/// session; for a session, the origin of the hop that issued it (empty when not in the logs).
-fn passer_origin(
+/// session; for a session, the origin of the hop that issued it, or, when that hop's chain
+/// began before the logs read, the chain's start as `chains` writes it (`[... hops not read
+/// ...] -> ` and its earliest caller read: `activity`'s origin of the same session; a
+/// red-team's, session 36: it was empty); empty when the issuing hop is not in the logs.
+fn passer_origin<'e>(
     hand_over: &HandOver,
     issuers: Option<&Issuers>,
-    events: &[Box<RoleAssumption>],
+    events: &'e [Box<RoleAssumption>],
+    places: &mut Option<ChainPlaces<'e>>,
 ) -> String {
     match hand_over.passer_kind {
         SourceKind::AssumedRole => {
@@ -280,10 +290,16 @@ fn passer_origin(
                 created: hand_over.caller_session_created,
                 time: hand_over.event_time,
             };
-            issuers
-                .and_then(|issuers| issuers.find(&call, None))
-                .map(|(parent, _)| events[parent].chain().origin.to_string())
-                .unwrap_or_default()
+            let Some((hop, _)) = issuers.and_then(|issuers| issuers.find(&call, None)) else {
+                return String::new();
+            };
+            match &*events[hop].chain().origin {
+                "" => {
+                    let places = places.get_or_insert_with(|| ChainPlaces::of(events));
+                    unread_start(&events[places.root(hop)])
+                }
+                origin => origin.to_owned(),
+            }
         }
         _ => hand_over.passer.clone(),
     }
