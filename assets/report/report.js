@@ -60,6 +60,18 @@
     return node;
   }
 
+  // An element holding `text` with a line break allowed after each `/`, `:`, `@` and `#`: an
+  // ARN wraps between its parts, not inside a name (a new user's first hour, session 36:
+  // `role/Admi` then `n`). A name longer than the line still wraps where it must (CSS).
+  function breakable(tag, text) {
+    const node = document.createElement(tag);
+    for (const part of text.split(/(?<=[/:@#])/)) {
+      if (node.firstChild) node.appendChild(document.createElement('wbr'));
+      node.appendChild(document.createTextNode(part));
+    }
+    return node;
+  }
+
   const data = JSON.parse(document.getElementById('trailmask-data').textContent);
   const accountNames = data.accounts || {};
   const namesGiven = Object.keys(accountNames).length > 0;
@@ -553,12 +565,13 @@
     return elements;
   }
 
-  // Edges whose straight line runs through another node (three boxes in a row, a role
-  // between two others): each may bend around the node it meets nearest its middle, on
-  // either side, by a curve through one control point at `detour` model pixels from the
-  // line's middle (cytoscape's `control-point-distances`: to the right of the line from
-  // source to target). Of the straight line and the two bends, the one that runs through the
-  // fewest nodes is drawn (the straight line on a tie). Edge index -> distance.
+  // Edges whose straight line runs through other nodes (three boxes in a row, a role
+  // between two others): each may bend around them, on either side, by a curve through one
+  // control point at `detour` model pixels from the line's middle (cytoscape's
+  // `control-point-distances`: to the right of the line from source to target). Of the
+  // straight line and the bends that clear each node met, or all of them on one side, the one
+  // that runs through the fewest nodes is drawn (the straight line on a tie, else the least
+  // bend). Edge index -> distance.
   function detoursAround(positions, sizes, nodes = graphNodes, edges = graphEdges) {
     const index = new Map(nodes.map((node, i) => [node.id, i]));
     const boxes = positions.map((p, v) => ({ x: p.x, y: p.y, hw: sizes[v].w / 2 + 4, hh: sizes[v].h / 2 + 4 }));
@@ -589,24 +602,25 @@
       const dy = b.y - a.y;
       const length = Math.hypot(dx, dy);
       if (length < 1) return;
-      // The node met nearest the middle: where along the line its centre falls, how far to
-      // the right of it, and its half-extent across it.
-      let nearest = null;
+      // The nodes the line meets: where along it each centre falls, how far to the right of
+      // it, and its half-extent across it.
+      const met = [];
       boxes.forEach((box, v) => {
         if (v === s || v === t) return;
         const along = ((box.x - a.x) * dx + (box.y - a.y) * dy) / (length * length);
         if (along <= 0.02 || along >= 0.98) return;
         const off = ((box.x - a.x) * -dy + (box.y - a.y) * dx) / length;
         const reach = (Math.abs(dy) * box.hw + Math.abs(dx) * box.hh) / length;
-        if (Math.abs(off) >= reach) return;
-        const weight = Math.abs(along - 0.5);
-        if (!nearest || weight < nearest.weight) nearest = { along, off, reach, weight };
+        if (Math.abs(off) < reach) met.push({ along, off, reach });
       });
-      if (!nearest) return;
-      const { along, off, reach } = nearest;
+      if (!met.length) return;
       // A quadratic curve is 2·along·(1−along) of its control point's distance off the line
-      // at `along`: clear the node by 10 px.
-      const spread = 2 * along * (1 - along);
+      // at `along`: the distances that clear each node met by 10 px on either side, and the
+      // ones that clear them all on one side (a line through two nodes in a row: a new user's
+      // first hour, session 36, saw Deployer -> DataReader drawn through WebServerRole).
+      const rights = met.map(({ along, off, reach }) => (off + reach + 10) / (2 * along * (1 - along)));
+      const lefts = met.map(({ along, off, reach }) => (off - reach - 10) / (2 * along * (1 - along)));
+      const candidates = [...new Set([...rights, ...lefts, Math.max(...rights), Math.min(...lefts)])];
       const curve = (distance) => {
         const c = { x: (a.x + b.x) / 2 - (dy / length) * distance, y: (a.y + b.y) / 2 + (dx / length) * distance };
         const points = [];
@@ -617,11 +631,12 @@
         }
         return points;
       };
+      // The fewest nodes crossed, then the least bend.
       let best = { distance: 0, crossed: blocked([a, b], s, t) };
-      for (const distance of [(off + reach + 10) / spread, (off - reach - 10) / spread]) {
+      for (const distance of candidates) {
         if (Math.abs(distance) > 400) continue;
         const crossed = blocked(curve(distance), s, t);
-        if (crossed < best.crossed) best = { distance, crossed };
+        if (crossed < best.crossed || (crossed === best.crossed && best.distance !== 0 && Math.abs(distance) < Math.abs(best.distance))) best = { distance, crossed };
       }
       if (best.distance !== 0) detours.set(e, Math.round(best.distance));
     });
@@ -1031,7 +1046,7 @@
     document.getElementById('selection-hint').hidden = pairs.length > 0;
     for (const [k, v] of pairs) {
       dl.appendChild(el('dt', k));
-      dl.appendChild(el('dd', v));
+      dl.appendChild(breakable('dd', String(v)));
     }
   }
 
@@ -1046,14 +1061,15 @@
     const outs = graphEdges.filter((e) => e.source === id && !isHandOver(e));
     const handedIn = graphEdges.filter((e) => e.target === id && isHandOver(e));
     const handedOut = graphEdges.filter((e) => e.source === id && isHandOver(e));
-    const handOvers = (list) => list.length + ' edges, ' + list.reduce((a, e) => a + e.count, 0) + ' calls';
+    const counted = (list, noun) => plural(list.length, 'edge') + ', ' + plural(list.reduce((a, e) => a + e.count, 0), noun);
+    const handOvers = (list) => counted(list, 'call');
     showDetails([
       ['kind', node.kind],
       ['name', visible(node.name)],
       ['account', node.account ? visible(accountLabel(node.account)) : '\u2014'],
       ...(node.subjects && node.subjects.length ? [['subjects', node.subjects.map(visible).join('; ')]] : []),
-      ['assumed by', ins.length + ' edges, ' + ins.reduce((a, e) => a + e.count, 0) + ' events'],
-      ['assumes', outs.length + ' edges, ' + outs.reduce((a, e) => a + e.count, 0) + ' events'],
+      ['assumed by', counted(ins, 'event')],
+      ['assumes', counted(outs, 'event')],
       ...(handedIn.length ? [['handed to services by', handOvers(handedIn)]] : []),
       ...(handedOut.length ? [['hands to services', handOvers(handedOut)]] : []),
       ['chains', String((chainsByNode.get(id) || []).length)],
@@ -1219,7 +1235,9 @@
     const matches = nonGroupNodes().filter((node) => {
       if (node.hasClass('hidden')) return false;
       const d = nodeById.get(node.id());
-      return [d.label, d.name].some((s) => String(s || '').toLowerCase().includes(q));
+      // A provider's subjects too: the people of an Identity Center organization are subjects
+      // (a new user's first hour, session 36: alice@example.com was found on no node).
+      return [d.label, d.name, ...(d.subjects || [])].some((s) => String(s || '').toLowerCase().includes(q));
     });
     matches.addClass('match');
     count.textContent = matches.length + (matches.length === 1 ? ' match' : ' matches');
@@ -1371,6 +1389,8 @@
         .map((n) => [n.id(), n.data('parent') || ''])),
       // Each edge whose straight line runs through a node other than its ends (its box less a
       // pixel each side), as [source, target, node]: what makes a picture hard to follow.
+      // The nodes the search marks, by id, sorted.
+      searchMatches: () => cy.nodes('.match').map((n) => n.id()).sort(),
       edgesThroughNodes: () => {
         const nodes = nonGroupNodes().filter((n) => !n.hasClass('hidden'));
         const through = [];

@@ -2,8 +2,10 @@
 // prints what it shows as one JSON object on stdout. Used by tests/report.rs.
 //
 //   node tests/browser/check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID]
-//                                       [--account ACCOUNT]
+//                                       [--account ACCOUNT] [--search TEXT]
 //
+// --search types TEXT in the Search box (real key presses) and reads the count the page says
+// ("search": its text) and the nodes it marks ("search_matches").
 // --account chooses the account in the page's Account filter (a real selection), reads what
 // the filtered drawing shows ("account_filter": nodes and edges shown, the extent of the
 // shown nodes as drawn and as they would be at their places in the whole drawing, edges
@@ -22,7 +24,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID] [--account ACCOUNT]\n`);
+  process.stderr.write(`${message}\nusage: node check-report.mjs REPORT.html [--screenshot OUT.png] [--click NODE_ID] [--account ACCOUNT] [--search TEXT]\n`);
   process.exit(2);
 }
 
@@ -31,10 +33,12 @@ let report = null;
 let screenshot = null;
 let click = null;
 let account = null;
+let search = null;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--screenshot') screenshot = args[++i] ?? usage('--screenshot needs a file');
   else if (args[i] === '--click') click = args[++i] ?? usage('--click needs a node id');
   else if (args[i] === '--account') account = args[++i] ?? usage('--account needs an account id');
+  else if (args[i] === '--search') search = args[++i] ?? usage('--search needs a text');
   else if (report === null) report = args[i];
   else usage(`unexpected argument ${args[i]}`);
 }
@@ -131,6 +135,8 @@ try {
     result.clicked = click;
     result.highlighted_nodes = hl.nodes.slice().sort();
     result.highlighted_edges = hl.edges;
+    // The selection pane: each term and what it says.
+    result.selection_details = await page.evaluate(() => [...document.querySelectorAll('#selection-details dt')].map((dt) => [dt.textContent, dt.nextElementSibling ? dt.nextElementSibling.textContent : null]));
     result.tables_after_click = await page.evaluate(() => ({
       chains: window.trailmaskReport.tableRows('chains'),
       services: window.trailmaskReport.tableRows('services'),
@@ -141,6 +147,12 @@ try {
     result.clicked = null;
     result.highlighted_nodes = [];
     result.highlighted_edges = 0;
+  }
+  if (search !== null) {
+    await page.click('#search');
+    await page.keyboard.type(search);
+    result.search = await page.evaluate(() => document.getElementById('search-count').textContent);
+    result.search_matches = await page.evaluate(() => window.trailmaskReport.searchMatches());
   }
   if (account !== null) {
     const before = await page.evaluate(() => ({ positions: window.trailmaskReport.positions() }));
