@@ -143,7 +143,8 @@ pub struct ReadArgs {
     #[arg(long, value_name = "GLOB", help_heading = "Filters")]
     pub source: Option<String>,
 
-    /// Include refused calls (the default: a refused AssumeRole is a finding).
+    /// Include refused calls (the default: a refused call is worth seeing, an AssumeRole most of
+    /// all).
     #[arg(long, help_heading = "Filters", conflicts_with_all = ["exclude_failed", "failed_only"])]
     pub include_failed: bool,
 

@@ -317,6 +317,50 @@ fn sample_report_draws_the_graph_and_follows_a_click() {
     );
 }
 
+/// A new user's first hour (session 36): a report with nothing to draw was a blank canvas. It
+/// says why, whether the logs held no role assumption or a focus kept none.
+#[test]
+fn a_report_with_nothing_to_draw_says_so() {
+    if !browser_ready() {
+        return;
+    }
+    let dir = Dir::new();
+    dir.write("empty.json", br#"{"Records":[]}"#);
+    let page = dir.path("report.html");
+    let output = run(&[
+        "report",
+        "-q",
+        dir.path("empty.json").to_str().unwrap(),
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown = check(&page, None);
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    assert_eq!(shown["nodes_shown"], 0);
+    assert_eq!(
+        shown["empty_note"],
+        "Nothing to draw: no role assumption in the logs read (or none matched the filters)."
+    );
+    let output = run(&[
+        "report",
+        "-q",
+        "--from",
+        "nobody",
+        "sample-logs",
+        "-o",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        check(&page, None)["empty_note"],
+        "Nothing to draw: no role assumption in the logs read matched the focus."
+    );
+    let output = run(&["report", "-q", "sample-logs", "-o", page.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(check(&page, None)["empty_note"], Value::Null);
+}
+
 #[test]
 fn hostile_names_stay_text_in_the_report() {
     if !browser_ready() {

@@ -1276,6 +1276,13 @@
       autoungrabify: false,
     });
     state.cy = cy;
+    // Nothing to draw: say so on the canvas rather than leave it blank (a new user's first
+    // hour, session 36).
+    if (!graphNodes.length) {
+      const note = el('p', 'Nothing to draw: no role assumption in the logs read' + (data.focus && Object.values(data.focus).some((v) => v != null) ? ' matched the focus.' : ' (or none matched the filters).'), 'empty-graph');
+      note.id = 'empty-graph';
+      document.getElementById('graph-wrap').appendChild(note);
+    }
     cy.edges().forEach((edge) => {
       const s = edge.data('source');
       if (!edgeByPair.has(s)) edgeByPair.set(s, new Map());

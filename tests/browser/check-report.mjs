@@ -101,6 +101,7 @@ try {
       edges_through_nodes: hook.edgesThroughNodes(),
       boxes: hook.providerBoxes(),
       labels: hook.labels(),
+      empty_note: document.getElementById('empty-graph')?.textContent ?? null,
     };
   });
   if (state.error) result.console_errors.push(`app error: ${state.error}`);
@@ -116,6 +117,7 @@ try {
     edges_through_nodes: state.edges_through_nodes,
     provider_boxes: state.boxes,
     labels: state.labels,
+    empty_note: state.empty_note,
   });
   if (click !== null) {
     let point = await page.evaluate((id) => window.trailmaskReport.pagePoint(id), click);
