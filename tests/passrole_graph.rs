@@ -217,11 +217,11 @@ fn the_dot_draws_hand_overs_as_their_own_kind_of_edge() {
   "iam-user:arn:aws:iam::111122223333:user/alice" -> "role:arn:aws:iam::111122223333:role/ops/Deployer" [label="1"];
   "aws-service:ec2.amazonaws.com" -> "role:arn:aws:iam::111122223333:role/WebServer" [label="1"];
   "aws-service:lambda.amazonaws.com" -> "role:arn:aws:iam::111122223333:role/lambda-media" [label="1"];
-  "iam-user:arn:aws:iam::111122223333:user/bob" -> "role:arn:aws:iam::111122223333:role/lambda-media" [label="passes to lambda.amazonaws.com (2)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
-  "iam-user:arn:aws:iam::444455556666:user/mallory" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda.amazonaws.com (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal];
-  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda.amazonaws.com (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal];
-  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/ReportsLambda" [label="passes to lambda.amazonaws.com (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
-  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/WebServer" [label="passes to ec2.amazonaws.com (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
+  "iam-user:arn:aws:iam::111122223333:user/bob" -> "role:arn:aws:iam::111122223333:role/lambda-media" [label="passes to lambda (2)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
+  "iam-user:arn:aws:iam::444455556666:user/mallory" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal];
+  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal];
+  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/ReportsLambda" [label="passes to lambda (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
+  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/WebServer" [label="passes to ec2 (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];
 }
 "##;
     assert_eq!(dot, expected);
@@ -247,7 +247,7 @@ fn at_account_level_an_accounts_own_hand_overs_are_written_under_its_name() {
   }
   "aws-service:ec2.amazonaws.com" -> "account:111122223333" [label="1 hop, 1 role"];
   "aws-service:lambda.amazonaws.com" -> "account:111122223333" [label="1 hop, 1 role"];
-  "account:444455556666" -> "account:111122223333" [label="passes 1 role to lambda.amazonaws.com (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal];
+  "account:444455556666" -> "account:111122223333" [label="passes 1 role to lambda (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal];
 }
 "##;
     assert_eq!(dot, expected);
@@ -280,11 +280,11 @@ fn mermaid_draws_hand_overs_dotted_and_blue_and_refusals_crossed() {
   n0 -->|"1"| n9
   n3 -->|"1"| n7
   n4 -->|"1"| n8
-  n1 -.->|"passes to lambda.amazonaws.com (2)"| n8
-  n2 -.-x|"passes to lambda.amazonaws.com (1 refused) cross-account"| n5
-  n9 -.-x|"passes to lambda.amazonaws.com (1 refused)"| n5
-  n9 -.->|"passes to lambda.amazonaws.com (1)"| n6
-  n9 -.->|"passes to ec2.amazonaws.com (1)"| n7
+  n1 -.->|"passes to lambda (2)"| n8
+  n2 -.-x|"passes to lambda (1 refused) cross-account"| n5
+  n9 -.-x|"passes to lambda (1 refused)"| n5
+  n9 -.->|"passes to lambda (1)"| n6
+  n9 -.->|"passes to ec2 (1)"| n7
   linkStyle 4 stroke:#d6336c,stroke-width:3px
   linkStyle 3,6,7 stroke:#1c7ed6,stroke-width:2px,color:#1c7ed6
   linkStyle 5 stroke:#868e96,color:#868e96
@@ -584,9 +584,9 @@ fn a_focus_keeps_the_hand_overs_of_the_chains_it_keeps() {
         edges,
         [
             r#"  "iam-user:arn:aws:iam::111122223333:user/alice" -> "role:arn:aws:iam::111122223333:role/ops/Deployer" [label="1"];"#,
-            r#"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda.amazonaws.com (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal];"#,
-            r##"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/ReportsLambda" [label="passes to lambda.amazonaws.com (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];"##,
-            r##"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/WebServer" [label="passes to ec2.amazonaws.com (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];"##,
+            r#"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/Admin" [label="passes to lambda (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal];"#,
+            r##"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/ReportsLambda" [label="passes to lambda (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];"##,
+            r##"  "role:arn:aws:iam::111122223333:role/ops/Deployer" -> "role:arn:aws:iam::111122223333:role/WebServer" [label="passes to ec2 (1)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal];"##,
         ]
     );
 }

@@ -480,7 +480,7 @@ fn the_account_level_is_a_box_per_account() {
         &[
             "111111111111\n2 hops inside, 1 role",
             "222222222222\n1 hop inside, 1 role\n4 hand-overs inside to 3 services",
-            "333333333333\n1 hand-over inside to lambda.amazonaws.com (1 refused)",
+            "333333333333\n1 hand-over inside to lambda (1 refused)",
         ],
     );
     // The arrow from 333333333333 to 555555555555 ran through the box between them, and read

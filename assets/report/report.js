@@ -464,7 +464,7 @@
     for (const [id, edges] of handOvers) {
       const count = edges.reduce((a, e) => a + e.count, 0);
       const failures = edges.reduce((a, e) => a + e.failures, 0);
-      const to = edges.length === 1 ? visible(String(edges[0].service || '')) : plural(edges.length, 'service');
+      const to = edges.length === 1 ? shortService(edges[0].service) : plural(edges.length, 'service');
       let text = plural(count, 'hand-over') + ' inside to ' + to;
       if (failures > 0) text += ' (' + failures + ' refused)';
       if (!ownLines.has(id)) ownLines.set(id, []);
@@ -478,10 +478,15 @@
   function isHandOver(edge) {
     return edge.kind === 'passrole';
   }
+  // A service principal by its short name, as the DOT writes it: `ec2` for `ec2.amazonaws.com`.
+  function shortService(principal) {
+    const text = String(principal || '');
+    return visible(text.replace(/(.)\.amazonaws\.com(\.cn)?$/, '$1'));
+  }
   // `passes to ec2 (3, 1 refused)`: as the DOT labels it, the service by its short name (the
   // selection shows the principal).
   function handOverLabel(edge) {
-    const service = visible(String(edge.service || '').replace(/\.amazonaws\.com(\.cn)?$/, ''));
+    const service = shortService(edge.service);
     let label = edge.roles > 0 ? 'passes ' + plural(edge.roles, 'role') + ' to ' + service : 'passes to ' + service;
     if (edge.failures === 0) label += ' (' + edge.count + ')';
     else if (edge.successes === 0) label += ' (' + edge.failures + ' refused)';

@@ -6,7 +6,7 @@
 //! labelled with its count; cross-account edges are drawn red and thick, edges touching an
 //! account outside `--accounts` thicker still and marked "external"; edges that only ever
 //! failed are dashed. Hand-overs (`iam:PassRole`) are drawn apart from hops: dashed, blue,
-//! with a hollow arrowhead, labelled `passes to SERVICE (N)`; dotted and grey when every call
+//! with a hollow arrowhead, labelled `passes to SERVICE (N)` (SERVICE short: `ec2`); dotted and grey when every call
 //! was refused; red like a hop when they cross accounts. At account level an account's own
 //! hand-overs are written under its name, as its own hops are. Every string passes through
 //! [`quote`], so any log value gives valid DOT.
@@ -337,19 +337,19 @@ mod tests {
         };
         assert_eq!(
             attrs(edge(2, 1, false, false)),
-            r##"label="passes to ec2.amazonaws.com (3, 1 refused)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal"##
+            r##"label="passes to ec2 (3, 1 refused)", color="#1c7ed6", fontcolor="#1c7ed6", style=dashed, arrowhead=onormal"##
         );
         assert_eq!(
             attrs(edge(0, 1, false, false)),
-            r#"label="passes to ec2.amazonaws.com (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal"#
+            r#"label="passes to ec2 (1 refused)", color="gray40", fontcolor="gray40", style=dotted, arrowhead=onormal"#
         );
         assert_eq!(
             attrs(edge(0, 1, true, false)),
-            r##"label="passes to ec2.amazonaws.com (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal"##
+            r##"label="passes to ec2 (1 refused) cross-account", color="#d6336c", fontcolor="#d6336c", penwidth=2, style="dotted,bold", arrowhead=onormal"##
         );
         assert_eq!(
             attrs(edge(1, 0, true, true)),
-            r##"label="passes to ec2.amazonaws.com (1) external", color="#c00000", fontcolor="#c00000", penwidth=3, style="dashed,bold", arrowhead=onormal"##
+            r##"label="passes to ec2 (1) external", color="#c00000", fontcolor="#c00000", penwidth=3, style="dashed,bold", arrowhead=onormal"##
         );
     }
 

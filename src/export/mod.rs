@@ -55,11 +55,13 @@ pub fn count_text(edge: &Edge) -> String {
     }
 }
 
-/// A hand-over edge's label in the pictures: `passes to ec2.amazonaws.com (3)`, with
-/// refusals (`(3, 1 refused)`, `(1 refused)` when every call was refused), and at account
-/// level the roles handed over (`passes 2 roles to ec2.amazonaws.com (5)`).
+/// A hand-over edge's label in the pictures: `passes to ec2 (3)` (the service by its short
+/// name, as the report writes it: the full principal's labels were long enough to lie over
+/// their neighbours', a new user's first hour, session 36), with refusals (`(3, 1 refused)`,
+/// `(1 refused)` when every call was refused), and at account level the roles handed over
+/// (`passes 2 roles to ec2 (5)`).
 pub fn hand_over_text(edge: &Edge) -> String {
-    let service = edge.kind.service().unwrap_or("");
+    let service = short_service(edge.kind.service().unwrap_or(""));
     let what = if edge.masks.any() {
         format!("passes {} to {service}", masks_text(&edge.masks))
     } else {
@@ -73,7 +75,17 @@ pub fn hand_over_text(edge: &Edge) -> String {
     format!("{what} ({count})")
 }
 
-/// `3 hand-overs inside to ec2.amazonaws.com (1 refused)`, or `… to 2 services`: an
+/// A service principal by its short name: `ec2` for `ec2.amazonaws.com` (`.amazonaws.com.cn`
+/// in China).
+pub fn short_service(principal: &str) -> &str {
+    principal
+        .strip_suffix(".amazonaws.com")
+        .or_else(|| principal.strip_suffix(".amazonaws.com.cn"))
+        .filter(|name| !name.is_empty())
+        .unwrap_or(principal)
+}
+
+/// `3 hand-overs inside to ec2 (1 refused)`, or `… to 2 services`: an
 /// account's own hand-overs (one edge per service), at account level; `None` without any.
 pub fn own_hand_overs_text(edges: &[&Edge]) -> Option<String> {
     let count: u64 = edges.iter().map(|edge| edge.count()).sum();
@@ -81,7 +93,7 @@ pub fn own_hand_overs_text(edges: &[&Edge]) -> Option<String> {
         return None;
     }
     let to = match edges {
-        [one] => one.kind.service().unwrap_or("").to_owned(),
+        [one] => short_service(one.kind.service().unwrap_or("")).to_owned(),
         more => plural(more.len() as u64, "service"),
     };
     let mut text = format!("{} inside to {to}", plural(count, "hand-over"));
@@ -268,24 +280,32 @@ mod tests {
         let ec2 = "ec2.amazonaws.com";
         assert_eq!(
             hand_over_text(&hand_over(3, 0, 0, ec2)),
-            "passes to ec2.amazonaws.com (3)"
+            "passes to ec2 (3)"
         );
         assert_eq!(
             hand_over_text(&hand_over(2, 1, 0, ec2)),
-            "passes to ec2.amazonaws.com (3, 1 refused)"
+            "passes to ec2 (3, 1 refused)"
         );
         assert_eq!(
             hand_over_text(&hand_over(0, 2, 0, ec2)),
-            "passes to ec2.amazonaws.com (2 refused)"
+            "passes to ec2 (2 refused)"
         );
         assert_eq!(
             hand_over_text(&hand_over(5, 0, 2, ec2)),
-            "passes 2 roles to ec2.amazonaws.com (5)"
+            "passes 2 roles to ec2 (5)"
         );
         assert_eq!(
             hand_over_text(&hand_over(1, 0, 1, ec2)),
-            "passes 1 role to ec2.amazonaws.com (1)"
+            "passes 1 role to ec2 (1)"
         );
+    }
+
+    #[test]
+    fn a_service_is_named_short() {
+        assert_eq!(short_service("ec2.amazonaws.com"), "ec2");
+        assert_eq!(short_service("ecs-tasks.amazonaws.com.cn"), "ecs-tasks");
+        assert_eq!(short_service(".amazonaws.com"), ".amazonaws.com");
+        assert_eq!(short_service("example.com"), "example.com");
     }
 
     #[test]
@@ -295,7 +315,7 @@ mod tests {
         assert_eq!(own_hand_overs_text(&[]), None);
         assert_eq!(
             own_hand_overs_text(&[&ec2]).as_deref(),
-            Some("1 hand-over inside to ec2.amazonaws.com")
+            Some("1 hand-over inside to ec2")
         );
         assert_eq!(
             own_hand_overs_text(&[&ec2, &lambda]).as_deref(),
