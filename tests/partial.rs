@@ -712,6 +712,7 @@ fn list_writes_the_inputs_and_a_listing_stands_for_them() {
         format!(
             "TRAILMASK LISTING 1\n\
              {{\"window\":{{\"until\":\"2024-01-05T23:59:59.999999999Z\"}}}}\n\
+             {{\"root\":{{\"path\":\"AWSLogs\"}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/01/a.json.gz\",\"size\":{size}}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail/us-east-1/2024/01/09\",\"size\":0,\"skip\":\"date folders outside --since/--until\"}}}}\n\
              {{\"input\":{{\"path\":\"AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/d.json.gz\",\"size\":{digest},\"skip\":\"digest\"}}}}\n\
@@ -886,6 +887,7 @@ fn a_file_name_that_is_not_utf8_is_listed_by_its_bytes() {
         stdout(&listed),
         format!(
             "TRAILMASK LISTING 1\n\
+             {{\"root\":{{\"path\":\"logs\"}}}}\n\
              {{\"input\":{{\"path_bytes\":[108,111,103,115,47,99,97,102,233,46,106,115,111,110],\"size\":{size}}}}}\n"
         )
     );
@@ -970,6 +972,24 @@ fn a_listing_is_read_within_the_window_it_was_listed_for() {
     for listing in ["since.listing", "whole.listing"] {
         let within = run_in(at, &["summary", "--since", "2024-01-09", listing], None);
         assert_eq!(outcome(&within), outcome(&within_direct), "{listing}");
+    }
+    // A review (session 36): a listing made from below the region's folder (a month, a day, a
+    // file named) passes over only what the walk from there passes over: never its root, nor
+    // what the root lies in (the day's folder was counted passed over, its file unread).
+    let month = "AWSLogs/1/CloudTrail/us-east-1/2024/01";
+    for root in [
+        month.to_owned(),
+        format!("{month}/05"),
+        format!("{month}/05/"),
+        format!("{month}/05/b.json.gz"),
+    ] {
+        let listed = run_in(at, &["list", &root], None);
+        dir.write("root.listing", &listed.stdout);
+        for since in ["2024-01-06", "2024-01-09"] {
+            let direct = run_in(at, &["summary", "--since", since, &root], None);
+            let read = run_in(at, &["summary", "--since", since, "root.listing"], None);
+            assert_eq!(outcome(&read), outcome(&direct), "{root} {since}");
+        }
     }
     // Reaching outside it: refused, nothing read.
     let outside = run_in(

@@ -79,7 +79,7 @@ pub fn run(args: &ListArgs, stderr: &mut dyn Write) -> ExitCode {
         let _ = writeln!(stderr, "trailmask: {}", printable(&error.to_string()));
     }
     let status = super::status_of_failures(&found.errors);
-    if let Err(error) = output.write_with(|wtr| listing::write(&found, window, wtr)) {
+    if let Err(error) = output.write_with(|wtr| listing::write(&found, window, &found.roots, wtr)) {
         return super::not_written(&error, status, stderr);
     }
     status

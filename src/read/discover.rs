@@ -99,6 +99,9 @@ pub struct Discovery {
     pub inputs: Vec<Input>,
     /// Paths that could not be walked, each once.
     pub errors: Vec<InputError>,
+    /// The paths walked from, for a listing ([`super::listing::write`]): each path given, but
+    /// a listing's own roots for a listing, and none for standard input.
+    pub roots: Vec<PathBuf>,
     /// Entries passed over that have no path: those of listings written before entries
     /// carried theirs, and link loops.
     pub skipped: Vec<SkipReason>,
@@ -133,6 +136,7 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
     for root in paths {
         if let Some(url) = root.to_str().filter(|_| s3::is_s3(root)) {
             objects.push(url);
+            found.roots.push(root.clone());
             continue;
         }
         if root.as_os_str() == "-" {
@@ -151,24 +155,28 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
                     found
                         .identities
                         .push((file_identity(root, metadata.as_ref()), root.clone()));
+                    let roots = listed.roots;
+                    found.roots.extend(roots.iter().cloned());
                     for (path, size, skip) in listed.files {
                         // A listed S3 object is fetched, as if its bucket had been listed;
                         // one in a date folder outside a window narrower than the listing's
                         // is that folder passed over, as the walk of its prefix passes it.
                         if let Some(url) = path.to_str().and_then(ObjectUrl::parse) {
-                            found.inputs.push(match s3::outside_folder(&url, window) {
-                                Some(folder) => Input::Object {
-                                    url: folder,
-                                    size: 0,
-                                    skip: Some(SkipReason::OutsideDates),
-                                },
-                                None => Input::Object { url, size, skip },
-                            });
+                            found
+                                .inputs
+                                .push(match s3::outside_folder(&url, window, &roots) {
+                                    Some(folder) => Input::Object {
+                                        url: folder,
+                                        size: 0,
+                                        skip: Some(SkipReason::OutsideDates),
+                                    },
+                                    None => Input::Object { url, size, skip },
+                                });
                             continue;
                         }
                         // So is a file's, as the walk of the folder it was listed from
                         // passes it (the folder known by its identity, so counted once).
-                        let (path, skip) = match outside_folder(&path, window) {
+                        let (path, skip) = match outside_folder(&path, window, &roots) {
                             Some(folder) => (folder, Some(SkipReason::OutsideDates)),
                             None => (path, skip),
                         };
@@ -204,6 +212,7 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
             }
             continue;
         }
+        found.roots.push(root.clone());
         // A link named as the root is followed either way (as `follow_root_links`).
         // A folder named twice (`logs logs/`) is walked twice: what it holds is then known
         // by its identity, kept once under its smallest name whatever the order given.
@@ -271,6 +280,9 @@ pub fn discover(paths: &[PathBuf], follow: bool, window: DayWindow) -> Discovery
         .identities
         .dedup_by(|later, earlier| later.0 == earlier.0);
     once_per_path(&mut found.errors);
+    // In one order whatever the order given.
+    found.roots.sort();
+    found.roots.dedup();
     found
 }
 
@@ -611,16 +623,24 @@ pub(super) fn outside_window(dir: &Path, window: DayWindow) -> bool {
     range.is_some_and(|(first, last)| window.excludes(first, last))
 }
 
-/// The date folder outside `window` that `path` lies in, when it lies in one: the outermost,
-/// the one a walk from above passes over.
-pub(super) fn outside_folder(path: &Path, window: DayWindow) -> Option<PathBuf> {
+/// The date folder outside `window` that `path` lies in below one of `roots` (the paths a
+/// listing was made from), when it lies in one: the outermost, the one the walk from that root
+/// passes over. Never a root, nor what a root lies in: the walk reads those (a review's,
+/// session 36: a listing made from a day's folder counted it passed over, where the walk read
+/// its files); none for a listing that names no roots.
+pub(super) fn outside_folder(path: &Path, window: DayWindow, roots: &[PathBuf]) -> Option<PathBuf> {
     if window == DayWindow::default() {
         return None;
     }
+    let below_a_root = |folder: &Path| {
+        roots
+            .iter()
+            .any(|root| folder != root.as_path() && folder.starts_with(root))
+    };
     let outermost = path
         .ancestors()
         .skip(1)
-        .filter(|folder| outside_window(folder, window))
+        .filter(|folder| below_a_root(folder) && outside_window(folder, window))
         .last()?;
     Some(outermost.to_path_buf())
 }

@@ -9,7 +9,8 @@
 //! own when given none ([`crate::plan::Plan::fit_to_listings`]); a narrower window leaves
 //! the listed entries of date folders outside it unread, each such folder one entry passed
 //! over, as the walk passes it ([`super::discover::discover`]). Then
-//! `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON`
+//! `{"root":{"path":…}}` for each path `list` was given (a narrower window passes over date
+//! folders below it, as the walk from it would), then `{"input":{"path":…,"size":N}}` (a path or an `s3://bucket/key` object, with `"skip":REASON`
 //! for an entry discovery passes over: a digest, a name that is not a log's, a link, a date
 //! folder outside the window), `{"skipped":REASON}` for an entry passed over without a path
 //! (older listings wrote these; still read),
@@ -42,6 +43,14 @@ const MAX_LINE: u64 = 1 << 20;
 enum Line<'a> {
     #[serde(borrow)]
     Window(WindowLine<'a>),
+    /// A path `list` was given: the walk passed over date folders below it, never it or what
+    /// it lies in.
+    Root {
+        #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+        path: Option<Cow<'a, str>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path_bytes: Option<Vec<u8>>,
+    },
     Input {
         #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
         path: Option<Cow<'a, str>>,
@@ -80,6 +89,9 @@ struct WindowLine<'a> {
 /// What a listing holds.
 #[derive(Debug, Default)]
 pub struct Listed {
+    /// The paths `list` was given (none in a listing older than root lines): a window
+    /// narrower than the listing's passes over the date folders below them.
+    pub roots: Vec<PathBuf>,
     /// Each listed file: its path, size and known skip.
     pub files: Vec<(PathBuf, u64, Option<SkipReason>)>,
     pub skipped: Vec<SkipReason>,
@@ -162,11 +174,17 @@ impl ListedWindow {
     }
 }
 
-/// Writes what discovery found as a listing, made for `window`.
+/// Writes what discovery found from `roots` (the paths it walked from:
+/// [`Discovery::roots`]) as a listing, made for `window`.
 ///
 /// # Errors
 /// Writing to `out` failed.
-pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    found: &Discovery,
+    window: ListedWindow,
+    roots: &[PathBuf],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     out.write_all(MAGIC)?;
     let mut put = |line: &Line| -> io::Result<()> {
         serde_json::to_writer(&mut *out, line)?;
@@ -178,6 +196,10 @@ pub fn write(found: &Discovery, window: ListedWindow, out: &mut dyn Write) -> io
             since: since.map(Cow::Owned),
             until: until.map(Cow::Owned),
         }))?;
+    }
+    for root in roots {
+        let (path, path_bytes) = written_path(root);
+        put(&Line::Root { path, path_bytes })?;
     }
     for input in &found.inputs {
         let ((path, path_bytes), size, skip) = match input {
@@ -320,6 +342,9 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
                         return Err(bad("a window line after the first line".into()));
                     }
                     ListedWindow::parse(since.as_deref(), until.as_deref()).map_err(bad)?;
+                }
+                Line::Root { path, path_bytes } => {
+                    listed.roots.push(read_path(path, path_bytes).map_err(bad)?);
                 }
                 Line::Input {
                     path,
