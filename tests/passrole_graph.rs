@@ -490,8 +490,9 @@ fn services_lists_the_passers_and_the_roles_handed_over_but_never_worn() {
 
 /// A red-team's pass (session 36): `services --from` said every role alice's chain handed over
 /// was never worn (the service's hops begin chains of their own, which the focus left out):
-/// the service wearing a role handed to it follows from the hand-over; and a refused hop of a
-/// service made no session (it was counted as one).
+/// the wearing that followed the hand-overs kept is counted as passrole's `worn` (only theirs:
+/// a review's, not every hop of the service and role); and a refused hop of a service made no
+/// session (it was counted as one).
 #[test]
 fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_session() {
     let dir = trail_dir();
@@ -502,11 +503,11 @@ fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_ses
     assert_eq!(
         csv,
         "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
-         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,2026-03-01T10:06:00Z,2026-03-01T10:06:00Z,1,arn:aws:iam::111122223333:role/ops/Deployer\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,,,1,arn:aws:iam::111122223333:role/ops/Deployer\n\
          lambda.amazonaws.com,arn:aws:iam::111122223333:role/ReportsLambda,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n"
     );
-    // The filters still apply to the hops that follow: the hand-over by 10:05 is kept, the
-    // wearing a minute later is not.
+    // The wearing is passrole's `worn` of the hand-overs kept (the later sessions, whatever
+    // the window), without times: the hand-over by 10:05 is kept, and what followed it.
     let (csv, _) = output(
         &dir,
         &[
@@ -522,8 +523,45 @@ fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_ses
     assert_eq!(
         csv,
         "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
-         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n"
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,,,1,arn:aws:iam::111122223333:role/ops/Deployer\n"
     );
+    // Two passers of one role to one service, and a wearing before either: each counts only
+    // what followed its own hand-over.
+    let role_c = "arn:aws:iam::111122223333:role/RoleC";
+    let lambda = || service("lambda.amazonaws.com");
+    let records = [
+        assume("p0", "09:00:00", lambda(), role_c, "fn0"),
+        create_function(
+            "p1",
+            "10:05:00",
+            user("alice", "111122223333"),
+            "fn1",
+            role_c,
+        ),
+        assume("p2", "10:10:00", lambda(), role_c, "fn1"),
+        create_function("p3", "11:00:00", user("bob", "111122223333"), "fn2", role_c),
+        assume("p4", "11:10:00", lambda(), role_c, "fn2"),
+    ];
+    dir.write(
+        "two.json",
+        json!({ "Records": records }).to_string().as_bytes(),
+    );
+    for passer in ["alice", "bob"] {
+        let run = run_in(
+            dir.root.path(),
+            &[
+                "services", "-q", "--format", "csv", "--from", passer, "two.json",
+            ],
+            None,
+        );
+        assert_eq!(
+            stdout(&run),
+            format!(
+                "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+                 lambda.amazonaws.com,{role_c},111122223333,1,,,1,arn:aws:iam::111122223333:user/{passer}\n"
+            )
+        );
+    }
     let web = "arn:aws:iam::111122223333:role/WebServer";
     let refused_hop = with(
         assume(

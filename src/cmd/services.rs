@@ -14,7 +14,7 @@
 use super::{Context, Needs, execute_with_hand_overs};
 use crate::arn;
 use crate::cli::{ServicesArgs, TableFormat};
-use crate::event::{Outcome, RoleAssumption, SourceKind};
+use crate::event::{Outcome, SourceKind};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::passrole::HandOver;
@@ -32,6 +32,8 @@ struct ServiceUse<'a> {
     sessions: BTreeSet<&'a str>,
     /// Who handed the role to the service ([`passer_of`]).
     passers: BTreeSet<&'a str>,
+    /// Under a focus, the sessions that wore the role after the hand-overs it keeps.
+    worn_sessions: u64,
 }
 
 /// The passer a hand-over is listed under: a role session by the role it wears.
@@ -57,12 +59,7 @@ impl<'a> ServiceRows<'a> {
             })
         };
         let mut uses: BTreeMap<(&str, &str), ServiceUse> = BTreeMap::new();
-        for event in context
-            .events
-            .iter()
-            .copied()
-            .chain(followed(context, handed()))
-        {
+        for event in &context.events {
             if event.source_kind != SourceKind::AwsService {
                 continue;
             }
@@ -75,14 +72,30 @@ impl<'a> ServiceRows<'a> {
                 entry.sessions.insert(event.session_name());
             }
         }
+        // Under a focus, a service's hops begin chains of their own, which the focus leaves
+        // out: the wearing that followed each hand-over it keeps is counted instead, as
+        // `passrole` counts it (`worn`: the service's later sessions for the resource handed
+        // the role), without times (a red-team's, session 36: each such row said 0, never
+        // worn; a review's: counting every hop of the service and role counted those of other
+        // passers' hand-overs, and those before any).
+        let focused = context.plan.focus.is_active();
+        let mut worn: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         for hand_over in handed() {
-            let entry = uses
-                .entry((hand_over.service, &hand_over.role_arn))
-                .or_insert_with(|| ServiceUse {
-                    role_account: arn::account_of(&hand_over.role_arn).unwrap_or(""),
-                    ..ServiceUse::default()
-                });
+            let key = (hand_over.service, hand_over.role_arn.as_str());
+            let entry = uses.entry(key).or_insert_with(|| ServiceUse {
+                role_account: arn::account_of(&hand_over.role_arn).unwrap_or(""),
+                ..ServiceUse::default()
+            });
             entry.passers.insert(passer_of(hand_over));
+            if focused {
+                *worn.entry(key).or_default() += hand_over.worn;
+            }
+        }
+        for (key, worn) in worn {
+            if let Some(entry) = uses.get_mut(&key).filter(|entry| entry.count == 0) {
+                entry.count = worn;
+                entry.worn_sessions = worn;
+            }
         }
         ServiceRows {
             uses,
@@ -116,41 +129,13 @@ impl Rows for ServiceRows<'_> {
                 Cell::Count(used.count),
                 Cell::Owned(timefmt::format_opt(used.seen.first.as_ref())),
                 Cell::Owned(timefmt::format_opt(used.seen.last.as_ref())),
-                Cell::Count(used.sessions.len() as u64),
+                Cell::Count(used.sessions.len() as u64 + used.worn_sessions),
                 Cell::List(used.passers.iter().copied().collect()),
             ]);
             emit(&cells)?;
         }
         Ok(())
     }
-}
-
-/// Under a focus, the hops of services that the focus leaves out (their chains start at the
-/// service) but that follow from a hand-over it keeps: the service wearing the role handed to
-/// it. `--from alice` thus counts the sessions of the roles alice's chains handed over (a
-/// red-team's, session 36: each such row said 0, never worn); the filters still apply.
-fn followed<'a>(
-    context: &'a Context<'a>,
-    handed: impl Iterator<Item = &'a &'a HandOver>,
-) -> impl Iterator<Item = &'a RoleAssumption> {
-    let handed: BTreeSet<(&str, &str)> = match context.plan.focus.is_active() {
-        true => handed
-            .map(|hand_over| (hand_over.service, hand_over.role_arn.as_str()))
-            .collect(),
-        false => BTreeSet::new(),
-    };
-    context
-        .scan
-        .events
-        .iter()
-        .zip(&context.focused)
-        .filter(move |(event, kept)| {
-            !**kept
-                && event.source_kind == SourceKind::AwsService
-                && handed.contains(&(event.source(), event.role_arn()))
-                && context.plan.filters.keep(event)
-        })
-        .map(|(event, _)| &**event)
 }
 
 /// Runs `trailmask services`.
