@@ -179,7 +179,11 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
 fn passer_origin_matches(glob: &GlobMatcher, hand_over: &crate::passrole::HandOver) -> bool {
     let origin = hand_over.passer_origin.as_str();
     if let Some(caller) = origin.strip_prefix(crate::chain::UNREAD_START) {
-        return origin_name_matches(glob, caller);
+        // As such a chain's hops are matched: the role its caller wore, or the caller as
+        // CloudTrail names it (a review's, session 36: `--from SESSION` missed it).
+        return origin_name_matches(glob, caller)
+            || (!hand_over.passer_root_caller.is_empty()
+                && origin_name_matches(glob, &hand_over.passer_root_caller));
     }
     if !origin.is_empty() {
         return origin_name_matches(glob, origin);

@@ -1196,6 +1196,10 @@ fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
     let both = [hop, function.clone()];
     assert_eq!(rows(&both, &[]), with_hop);
     assert_eq!(rows(&both, &["--from", "RX"]), with_hop);
+    // As `chains --from` matches such a chain: by its earliest caller too (a review's).
+    assert_eq!(rows(&both, &["--from", "sx"]), with_hop);
+    let session_arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/RX/sx");
+    assert_eq!(rows(&both, &["--from", &session_arn]), with_hop);
     assert_eq!(rows(&both, &["--source", "RX"]), with_hop);
     let no_hop = "event_id,passer_origin\nc1,\n";
     assert_eq!(

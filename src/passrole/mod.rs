@@ -96,6 +96,9 @@ pub struct HandOver {
     pub via: String,
     /// The identity at the root of the passer's chain (the passer itself when it is no session).
     pub passer_origin: String,
+    /// For a chain begun before the logs read, its earliest caller read as CloudTrail names it
+    /// (a session by its ARN), which `--from` matches as it matches such a chain's hops.
+    pub passer_root_caller: String,
     /// Later sessions of `service` that wore the role for the resource ([`Worn`]).
     pub worn: u64,
 }
@@ -241,6 +244,7 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         role_from: RoleFrom::Unknown,
         via: String::new(),
         passer_origin: String::new(),
+        passer_root_caller: String::new(),
         worn: 0,
     };
     let mut found: Vec<HandOver> = Vec::new();

@@ -119,7 +119,8 @@ pub fn resolve(
     // Where chains begin, made only when a passer's chain began before the logs read.
     let mut places = None;
     for hand_over in hand_overs.iter_mut() {
-        hand_over.passer_origin = passer_origin(hand_over, issuers.as_ref(), events, &mut places);
+        (hand_over.passer_origin, hand_over.passer_root_caller) =
+            passer_origin(hand_over, issuers.as_ref(), events, &mut places);
         hand_over.worn = sessions.worn(hand_over);
     }
     hand_overs.sort_by(|a, b| {
@@ -273,13 +274,14 @@ impl<'p> ProfileHistory<'p> {
 /// session; for a session, the origin of the hop that issued it, or, when that hop's chain
 /// began before the logs read, the chain's start as `chains` writes it (`[... hops not read
 /// ...] -> ` and its earliest caller read: `activity`'s origin of the same session; a
-/// red-team's, session 36: it was empty); empty when the issuing hop is not in the logs.
+/// red-team's, session 36: it was empty), with that earliest caller as CloudTrail names it;
+/// empty when the issuing hop is not in the logs.
 fn passer_origin<'e>(
     hand_over: &HandOver,
     issuers: Option<&Issuers>,
     events: &'e [Box<RoleAssumption>],
     places: &mut Option<ChainPlaces<'e>>,
-) -> String {
+) -> (String, String) {
     match hand_over.passer_kind {
         SourceKind::AssumedRole => {
             let call = CallerSession {
@@ -291,17 +293,18 @@ fn passer_origin<'e>(
                 time: hand_over.event_time,
             };
             let Some((hop, _)) = issuers.and_then(|issuers| issuers.find(&call, None)) else {
-                return String::new();
+                return (String::new(), String::new());
             };
             match &*events[hop].chain().origin {
                 "" => {
                     let places = places.get_or_insert_with(|| ChainPlaces::of(events));
-                    unread_start(&events[places.root(hop)])
+                    let root = &events[places.root(hop)];
+                    (unread_start(root), root.origin_label())
                 }
-                origin => origin.to_owned(),
+                origin => (origin.to_owned(), String::new()),
             }
         }
-        _ => hand_over.passer.clone(),
+        _ => (hand_over.passer.clone(), String::new()),
     }
 }
 
