@@ -163,11 +163,7 @@ impl Filters {
         {
             return false;
         }
-        // An origin begun before the logs read by its earliest caller read.
-        let origin = (hand_over
-            .passer_origin
-            .strip_prefix(crate::chain::UNREAD_START))
-        .unwrap_or(&hand_over.passer_origin);
+        let origin = hand_over.passer_origin_name();
         if let Some(glob) = &self.source
             && !glob.is_match(&hand_over.passer)
             && !glob.is_match(origin)

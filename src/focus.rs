@@ -177,16 +177,14 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
 /// True when `--from`'s glob matches the origin of a hand-over's passer
 /// ([`Focus::keeps_hand_over`]).
 fn passer_origin_matches(glob: &GlobMatcher, hand_over: &crate::passrole::HandOver) -> bool {
-    let origin = hand_over.passer_origin.as_str();
-    if let Some(caller) = origin.strip_prefix(crate::chain::UNREAD_START) {
-        // As such a chain's hops are matched: the role its caller wore, or the caller as
-        // CloudTrail names it (a review's, session 36: `--from SESSION` missed it).
-        return origin_name_matches(glob, caller)
+    let origin = hand_over.passer_origin_name();
+    if !origin.is_empty() {
+        // A chain begun before the logs read as its hops are matched: the role its caller
+        // wore, or the caller as CloudTrail names it (a review's, session 36: `--from
+        // SESSION` missed it; `passer_root_caller` is empty for any other chain).
+        return origin_name_matches(glob, origin)
             || (!hand_over.passer_root_caller.is_empty()
                 && origin_name_matches(glob, &hand_over.passer_root_caller));
-    }
-    if !origin.is_empty() {
-        return origin_name_matches(glob, origin);
     }
     origin_name_matches(glob, &hand_over.passer)
         || (!hand_over.caller_role_arn.is_empty()

@@ -327,6 +327,14 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
     (!found.is_empty()).then_some(Found::HandOvers(found))
 }
 
+impl HandOver {
+    /// The passer's origin by name: for a chain begun before the logs read, the earliest caller
+    /// read (what follows `[... hops not read ...] -> `), which `--from` and `--source` match.
+    pub fn passer_origin_name(&self) -> &str {
+        (self.passer_origin.strip_prefix(crate::chain::UNREAD_START)).unwrap_or(&self.passer_origin)
+    }
+}
+
 /// True when `named` (an ARN or a bare name) names the role `role_arn`.
 fn same_role(named: &str, role_arn: &str) -> bool {
     named.eq_ignore_ascii_case(role_arn)
