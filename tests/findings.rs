@@ -2409,6 +2409,19 @@ fn ignore_notes_count_hidden_findings_and_name_odd_lists() {
         .map(|row| row[0].clone())
         .collect();
     assert_eq!(kept, listed[1..]);
+    // Session 36's review: standard input named twice was read twice, the second time empty.
+    let mut twice = vec!["findings", "-q", "--ignore", "-", "--ignore", "/dev/stdin"];
+    twice.push(root.to_str().expect("a UTF-8 path"));
+    let output = run_in(root, &twice, Some(format!("{}\n", listed[0]).as_bytes()));
+    assert_eq!(
+        (output.status.code(), stderr(&output)),
+        (
+            Some(2),
+            "trailmask: error: --ignore /dev/stdin: standard input is already read by --ignore -; \
+             give it once\n"
+                .to_owned()
+        )
+    );
 }
 
 /// A new user and a red-team (session 30): the closing line counts the findings listed and

@@ -69,6 +69,13 @@ pub enum SettingsError {
         path.display()
     )]
     IgnoreIsStdin { path: PathBuf },
+    /// Two `--ignore` naming standard input: the second would find it read to its end.
+    #[error(
+        "--ignore {}: standard input is already read by --ignore {}; give it once",
+        path.display(),
+        first.display()
+    )]
+    IgnoreStdinTwice { first: PathBuf, path: PathBuf },
 }
 
 /// True when `path` is standard input (`-`, `/dev/stdin`, `/proc/self/fd/0`, or another name of
@@ -216,6 +223,13 @@ impl Settings {
         let stdin_read = args.read.paths.iter().any(|path| path.as_os_str() == "-");
         if let Some(path) = args.ignore.iter().find(|path| stdin_read && is_stdin(path)) {
             return Err(SettingsError::IgnoreIsStdin {
+                path: path.to_owned(),
+            });
+        }
+        let mut stdin_ignores = args.ignore.iter().filter(|path| is_stdin(path));
+        if let (Some(first), Some(path)) = (stdin_ignores.next(), stdin_ignores.next()) {
+            return Err(SettingsError::IgnoreStdinTwice {
+                first: first.to_owned(),
                 path: path.to_owned(),
             });
         }

@@ -300,6 +300,17 @@ pub fn window_of(path: &Path) -> Option<ListedWindow> {
     }
 }
 
+/// What `error` says of a line parsed alone, with its place as the column within that line
+/// (serde's own place would say line 1 of every line).
+fn within_line(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let place = format!(" at line {} column {}", error.line(), error.column());
+    match text.strip_suffix(&place) {
+        Some(what) => format!("{what} (column {})", error.column()),
+        None => text,
+    }
+}
+
 /// Reads `path` as a listing when it is one (`None` when it is anything else, not a regular
 /// file, or cannot be opened: it is then read as a log, which reports the problem).
 ///
@@ -314,8 +325,13 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
     let mut listed = Listed::default();
     let mut line = Vec::new();
     let mut first = true;
+    // The line of the file being read: the magic line is the first.
+    let mut number = 1;
     loop {
         line.clear();
+        number += 1;
+        // Each damage of a line is said with its line number, as an editor shows it.
+        let bad = |what: String| bad(format!("line {number}: {what}"));
         // A line is held whole only up to a bound: one line of gigabytes is damage, not a
         // reason to take the machine's memory.
         match (&mut lines).take(MAX_LINE + 1).read_until(b'\n', &mut line) {
@@ -332,7 +348,7 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
         let reason = |name: &str| {
             SkipReason::named(name).ok_or_else(|| bad(format!("skip reason {name:?}")))
         };
-        let parsed = serde_json::from_slice::<Line>(&line).map_err(|e| bad(e.to_string()));
+        let parsed = serde_json::from_slice::<Line>(&line).map_err(|e| bad(within_line(&e)));
         let at_first = std::mem::replace(&mut first, false);
         let entry = parsed.and_then(|parsed| {
             match parsed {
