@@ -1149,6 +1149,35 @@ fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
         )
     );
 
+    // A role two fields name, by its ARN and by its name, is refused in both rows (session
+    // 36's review: only the first was pinned).
+    let task = refused(
+        call(
+            bob.clone(),
+            "09:20:00",
+            "ecs.amazonaws.com",
+            "RegisterTaskDefinition",
+            json!({"family": "web", "taskRoleArn": role("TaskRole"), "executionRoleArn": "TaskRole"}),
+            Value::Null,
+            "t1",
+        ),
+        "AccessDeniedException",
+        &format!(
+            "User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: \
+             iam:PassRole on resource: {}",
+            role("TaskRole")
+        ),
+    );
+    assert_eq!(
+        pick(&passrole_of(&[task], &[]), "event_id,role_arn,role_from"),
+        format!(
+            "event_id,role_arn,role_from\n\
+             t1,{task_role},error-message\n\
+             t1,{task_role},error-message\n",
+            task_role = role("TaskRole"),
+        )
+    );
+
     let mut glue = call(
         json!({"type": "AWSService", "invokedBy": "cloudformation.amazonaws.com"}),
         "10:00:00",

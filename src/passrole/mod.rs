@@ -301,14 +301,18 @@ pub fn read(record: &Record, value: &Value, log_file: &Arc<str>) -> Option<Found
         .filter(|message| message.contains("iam:PassRole on resource: "))
         .and_then(role_in_error_message);
     if let Some(refused) = refused {
-        let named = found
-            .iter()
-            .position(|h| h.holds == Holds::Role && same_role(&h.named, refused));
-        let profile = || found.iter().position(|h| h.holds == Holds::Profile);
-        if let Some(at) = named.or_else(profile) {
+        // Every row that names it (a role two fields name, by its ARN and its name, as ECS's
+        // task and execution roles can: session 36's review), else the first profile's.
+        let named = |h: &HandOver| h.holds == Holds::Role && same_role(&h.named, refused);
+        let mut pinned: Vec<usize> = (0..found.len()).filter(|&at| named(&found[at])).collect();
+        if pinned.is_empty() {
+            pinned.extend(found.iter().position(|h| h.holds == Holds::Profile));
+        }
+        for &at in &pinned {
             found[at].role_arn = refused.to_owned();
             found[at].role_from = RoleFrom::ErrorMessage;
-        } else {
+        }
+        if pinned.is_empty() {
             let hand = call
                 .hands
                 .iter()
