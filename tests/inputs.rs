@@ -134,6 +134,49 @@ fn digests_insights_other_json_and_other_names_are_skipped_not_failed() {
     );
 }
 
+/// A review's (session 37): the word `insightDetails` in a caller's record (its user agent, a
+/// session name it chose) made the file an Insights file, skipped whole; through a partial,
+/// whose kept records are the role assumptions, a session so named did it too.
+#[test]
+fn a_caller_cannot_make_its_file_an_insights_file() {
+    let dir = Dir::new();
+    let call = noise("call").replace(
+        r#""eventID":"call""#,
+        r#""eventID":"call","userAgent":"insightDetails""#,
+    );
+    let named = assume("named").replace(r#""snamed""#, r#""insightDetails""#);
+    dir.write(
+        "caller.json",
+        format!(r#"{{"Records":[{call},{named},{}]}}"#, assume("other")).as_bytes(),
+    );
+    let direct = run_in(dir.root.path(), &["events", "caller.json"], None);
+    assert_eq!(
+        (event_ids(&stdout(&direct)), stderr(&direct)),
+        (
+            vec!["named".to_owned(), "other".to_owned()],
+            "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions\n".to_owned()
+        )
+    );
+    let partial = run_in(
+        dir.root.path(),
+        &[
+            "partial",
+            "events",
+            "-q",
+            "caller.json",
+            "-o",
+            "caller.part",
+        ],
+        None,
+    );
+    assert_eq!(partial.status.code(), Some(0), "{}", stderr(&partial));
+    let merged = run_in(dir.root.path(), &["events", "caller.part"], None);
+    assert_eq!(
+        (stdout(&merged), stderr(&merged)),
+        (stdout(&direct), stderr(&direct))
+    );
+}
+
 /// Session 31 (a red-team's): what discovery passes over, and a path it cannot walk, count
 /// once however often they are reached: a folder named twice, a path that does not exist
 /// named twice, a partial stored inside the folder it was made from and named beside it (read,

@@ -714,9 +714,19 @@ fn name_after(rest: &[u8]) -> Option<&[u8]> {
     }
 }
 
-/// True for a CloudTrail Insights record (a delivery file holds only those, or none).
+/// True for a CloudTrail Insights record (a delivery file holds only those, or none): one
+/// with `insightDetails` among its own keys. The text alone is only a first look: a caller
+/// chooses its user agent and session name, and a record of its calls that held the word
+/// anywhere skipped the whole file (a review's, session 37).
 fn is_insight(record: &[u8]) -> bool {
+    /// The one key that tells an Insights record, read among the record's own keys.
+    #[derive(Deserialize)]
+    struct InsightKeys {
+        #[serde(rename = "insightDetails", default)]
+        details: Option<IgnoredAny>,
+    }
     memchr::memmem::find(record, b"\"insightDetails\"").is_some()
+        && serde_json::from_slice::<InsightKeys>(record).is_ok_and(|keys| keys.details.is_some())
 }
 
 /// After a JSON error in `text` (the value that failed, to the end of the file), keeps every
@@ -1218,6 +1228,22 @@ mod tests {
         assert_eq!(texts(digest).1, Some(SkipReason::Digest));
         let insight = br#"{"Records":[{"eventType":"AwsCloudTrailInsight","insightDetails":{}}]}"#;
         assert_eq!(texts(insight).1, Some(SkipReason::Insight));
+        // The word as a value, or as a key further in, is no Insights record.
+        for text in [
+            format!(
+                r#"{{"Records":[{{"userAgent":"insightDetails",{}]}}"#,
+                &REC[1..]
+            ),
+            format!(
+                r#"{{"Records":[{{"requestParameters":{{"insightDetails":{{}}}},{}]}}"#,
+                &REC[1..]
+            ),
+        ] {
+            assert_eq!(
+                texts(text.as_bytes()),
+                (vec![text[12..text.len() - 2].to_owned()], None, false)
+            );
+        }
         let policy = br#"{"Version":"2012-10-17","Statement":[]}"#;
         assert_eq!(texts(policy).1, Some(SkipReason::NotCloudTrail));
         assert_eq!(texts(b" \n").1, Some(SkipReason::Empty));
