@@ -691,7 +691,10 @@ fn may_name_candidate(rest: &[u8]) -> bool {
         let letters = value.iter().take_while(|b| b.is_ascii_alphabetic()).count();
         value.get(letters) != Some(&b'"') || EventName::is_name(&value[..letters])
     } else {
-        json::byte_mask(head, b'\\') != 0
+        // A name the full parse trims (`" AssumeRole"`, as some of AWS's own samples write
+        // it, or after a no-break space) is kept: only a space or a byte of a longer
+        // character can begin what it trims (a control character is no JSON).
+        json::byte_mask(head, b'\\') != 0 || value[0] == b' ' || value[0] >= 0x80
     }
 }
 
@@ -1179,6 +1182,10 @@ mod tests {
             (r#""eventName":"Get"#, true),
             (r#""eventName":"","k":"v"}"#, false),
             (r#""eventName": "GetObject","#, true),
+            // Trimmed by the full parse (a review's, session 37: it was ruled out).
+            (r#""eventName":" AssumeRole","#, true),
+            ("\"eventName\":\"\u{a0}AssumeRole\",", true),
+            (r#""eventName":" GetObject","#, true),
             (r#""eventNam"#, true),
             (r#""userName":"x","#, true),
         ] {
