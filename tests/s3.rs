@@ -606,6 +606,25 @@ fn s3_date_folders_outside_the_window_are_never_listed() {
     );
     assert!(stdout(&from_s3).contains("date folders      7 not read (outside --since/--until)\n"));
     assert_eq!(stderr(&from_s3), stderr(&on_disk));
+    // A partial read so merges, without S3, into the direct run's bytes (an S3 subagent's,
+    // session 37: its pruned folders were "not an S3 object", the partial refused whole).
+    let dir = Dir::new();
+    let part = dir.path("window.part");
+    let part = part.to_str().expect("UTF-8 path");
+    let made = moto.run(
+        &[
+            &["partial", "summary"][..],
+            &window,
+            &["s3://window/sample-logs/", "-o", part],
+        ]
+        .concat(),
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let merged = run(&[&["summary"][..], &window, &[part]].concat());
+    assert_eq!(
+        (before_elapsed(&stdout(&merged)), stderr(&merged)),
+        (before_elapsed(&stdout(&from_s3)), stderr(&from_s3))
+    );
     let log = std::fs::read_to_string(&moto.log).expect("moto log");
     let listings: Vec<&str> = log
         .lines()

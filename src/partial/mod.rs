@@ -696,7 +696,15 @@ fn stored_file(file: FileLine, max_file_size: u64) -> Result<StoredFile, String>
         },
         "stdin" => Input::Stdin,
         "s3" => Input::Object {
+            // A date folder the window passed over is written by its key, as S3 lists it (an
+            // S3 subagent's, session 37: a windowed partial of a bucket could not be merged).
             url: ObjectUrl::parse(&file.path)
+                .or_else(|| {
+                    let pruned = file.skip.as_deref() == Some(SkipReason::OutsideDates.as_str());
+                    pruned
+                        .then(|| ObjectUrl::parse_folder(&file.path))
+                        .flatten()
+                })
                 .ok_or_else(|| format!("damaged partial: {:?} is not an S3 object", file.path))?,
             size: file.size,
             skip: None,

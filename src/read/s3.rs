@@ -58,6 +58,16 @@ impl ObjectUrl {
             key: key.to_owned(),
         })
     }
+
+    /// The folder `s3://bucket/key/` names (its key ends in `/`), as a partial result writes a
+    /// date folder that `--since`/`--until` passed over; `None` for anything else.
+    pub fn parse_folder(text: &str) -> Option<ObjectUrl> {
+        let (bucket, key) = parse_root(text)?;
+        (key.len() > 1 && key.ends_with('/')).then(|| ObjectUrl {
+            bucket: Arc::from(bucket),
+            key: key.to_owned(),
+        })
+    }
 }
 
 /// Objects sort as files do: by bucket, then key folder by folder (`a/b` before `a-b`, as
