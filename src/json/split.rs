@@ -350,7 +350,7 @@ fn between_records(gap: Option<&[u8]>, comma: bool) -> bool {
 }
 
 /// The records of a delivery file, as byte spans of its text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Records {
     /// Each record's `(start, end)`.
     pub spans: Vec<(usize, usize)>,
@@ -369,6 +369,27 @@ pub struct Records {
     /// start or a `\u` escape lies (any other cannot be of interest to the caller), so a file
     /// of tiny records (`{},{},…`) costs no more than its text.
     sparse: bool,
+    /// The most spans to list ([`Splitter::listing_at_most`]); past it, records are only
+    /// counted and `overflowed` is set.
+    most_spans: usize,
+    /// More records were to be listed than `most_spans`.
+    pub overflowed: bool,
+}
+
+impl Default for Records {
+    /// No record yet, and no bound on how many are listed.
+    fn default() -> Self {
+        Records {
+            spans: Vec::new(),
+            unicode_escapes: Vec::new(),
+            key_starts: Vec::new(),
+            count: 0,
+            first: None,
+            sparse: false,
+            most_spans: usize::MAX,
+            overflowed: false,
+        }
+    }
 }
 
 impl Records {
@@ -380,7 +401,11 @@ impl Records {
         }
         let holds = |at: Option<&usize>| at.is_some_and(|&at| at >= start);
         if !self.sparse || holds(self.key_starts.last()) || holds(self.unicode_escapes.last()) {
-            self.spans.push((start, end));
+            if self.spans.len() < self.most_spans {
+                self.spans.push((start, end));
+            } else {
+                self.overflowed = true;
+            }
         }
     }
 }
@@ -522,6 +547,15 @@ impl<const MARK: u8, const AT: u32> Splitter<MARK, AT> {
         self
     }
 
+    /// The same splitter, listing at most `most` records' spans: past them, the records are
+    /// counted and [`Records::overflowed`] set, so that a file of tiny records that are all of
+    /// interest (`{},{},…` for a reader of every call) costs no more than its caller allows,
+    /// where its spans would take five times its text.
+    pub fn listing_at_most(mut self, most: usize) -> Self {
+        self.records.most_spans = most;
+        self
+    }
+
     /// The same splitter, filling the lists of an earlier file's [`Records`] (emptied first):
     /// a worker that hands them from file to file keeps their capacity, where new lists would
     /// grow from nothing again in every file, copying themselves at each doubling.
@@ -532,6 +566,8 @@ impl<const MARK: u8, const AT: u32> Splitter<MARK, AT> {
         records.count = 0;
         records.first = None;
         records.sparse = self.records.sparse;
+        records.most_spans = self.records.most_spans;
+        records.overflowed = false;
         self.records = records;
         self
     }

@@ -239,7 +239,7 @@ pub fn decode_reusing<'a>(
             return decoded;
         }
         decoded.count = split.count;
-        if split.spans.len().saturating_mul(LISTED_RECORD) > budget {
+        if split.overflowed || split.spans.len().saturating_mul(LISTED_RECORD) > budget {
             decoded.too_many = true;
             *spare = split;
             return decoded;
@@ -259,7 +259,11 @@ pub fn decode_reusing<'a>(
         *spare = split;
         return decoded;
     }
-    let mut shapes = ShapeTally::default();
+    // As the splitter's lists are held to `budget`, so are the records listed here: a
+    // `Records` array of 30 million `{}` after another key took 2 GB for 90 MB of text (a
+    // review's, session 37).
+    let most_listed = budget / LISTED_RECORD;
+    let mut shapes = ShapeTally::listing_at_most(most_listed);
     // Whether no value read so far was written over several lines: the text may be JSON Lines.
     let mut one_line_each = true;
     let failed = collect_values(text, &mut decoded.records, &mut shapes, interest, |value| {
@@ -281,7 +285,7 @@ pub fn decode_reusing<'a>(
         let lines = if one_line_each {
             let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
             (!salvage_shaped || damage.error.line() == 1 + lines_before)
-                .then(|| read_lines(text, from, lines_before, interest))
+                .then(|| read_lines(text, from, lines_before, most_listed, interest))
         } else {
             None
         };
@@ -289,6 +293,9 @@ pub fn decode_reusing<'a>(
             Some(lines) if lines.records.len() > salvaged.len() => {
                 decoded.records.extend(lines.records);
                 shapes.repeated_records |= lines.shapes.repeated_records;
+                shapes.too_many |= lines.shapes.too_many;
+                shapes.too_many_count += lines.shapes.too_many_count;
+                shapes.passed_over += lines.shapes.passed_over;
                 if shapes.not_records == 0 {
                     shapes.first_not_record = lines.shapes.first_not_record;
                 }
@@ -307,7 +314,13 @@ pub fn decode_reusing<'a>(
         }
         decoded.error = Some(damage);
     }
-    decoded.count = decoded.records.len();
+    if shapes.too_many || decoded.records.len() > most_listed {
+        decoded.too_many = true;
+        decoded.count = shapes.too_many_count.max(decoded.records.len());
+        decoded.records = Vec::new();
+        return decoded;
+    }
+    decoded.count = decoded.records.len() + shapes.passed_over;
     decoded.repeated_records = shapes.repeated_records;
     decoded.not_records = shapes.not_records;
     decoded.first_not_record = shapes.first_not_record;
@@ -351,8 +364,15 @@ fn collect_values<'a>(
 }
 
 /// How many top-level values of each kind a file held.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ShapeTally {
+    /// The most records to list (a `Records` array of more is not listed: `too_many`).
+    most_listed: usize,
+    /// A `Records` array held more records than `most_listed` allows, and how many.
+    too_many: bool,
+    too_many_count: usize,
+    /// Records of a `Records` array that cannot be of interest, counted, not listed.
+    passed_over: usize,
     /// A document gave `"Records"` twice.
     repeated_records: bool,
     cloudtrail: usize,
@@ -362,6 +382,107 @@ struct ShapeTally {
     /// first of them: no record, and said as malformed ones are.
     not_records: usize,
     first_not_record: String,
+}
+
+impl ShapeTally {
+    /// A tally that lists at most `most_listed` records.
+    fn listing_at_most(most_listed: usize) -> Self {
+        ShapeTally {
+            most_listed,
+            too_many: false,
+            too_many_count: 0,
+            passed_over: 0,
+            repeated_records: false,
+            cloudtrail: 0,
+            digest: 0,
+            insight: 0,
+            not_records: 0,
+            first_not_record: String::new(),
+        }
+    }
+}
+
+/// Reads the elements of a `Records` array as the splitter lists a delivery file's: the first
+/// tells an Insights file; a value that is not an object is tallied as no record; of the
+/// records, those that may be of `interest` (every one for `activity`, else those
+/// [`hint_names`] cannot rule out) are listed, the others only counted; and no more than
+/// `most` are listed (then the array is read to its end, only counted, so that the JSON around
+/// it still reads). Listing every element first took 2 GB for 30 million `{}` (90 MB of
+/// text: a review's, session 37).
+struct RecordElements<'s> {
+    most: usize,
+    interest: Interest,
+    shapes: &'s mut ShapeTally,
+}
+
+/// What [`RecordElements`] found.
+enum Elements<'a> {
+    /// The records listed.
+    Listed(Vec<&'a RawValue>),
+    /// An Insights file's records.
+    Insight,
+    /// More records of interest than allowed, with the count of every element.
+    TooMany(usize),
+}
+
+impl<'de> Visitor<'de> for RecordElements<'_> {
+    type Value = Elements<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let rest_counted = |mut seq: A, count: usize| -> Result<usize, A::Error> {
+            let mut count = count;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                count += 1;
+            }
+            Ok(count)
+        };
+        let every = self.interest == Interest::Activity;
+        let mut items = Vec::new();
+        let mut count = 0;
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            count += 1;
+            let text = item.get();
+            if count == 1 && is_insight(text.as_bytes()) {
+                rest_counted(seq, count)?;
+                return Ok(Elements::Insight);
+            }
+            if !text.starts_with('{') {
+                if self.shapes.not_records == 0 {
+                    self.shapes.first_not_record = not_a_record(text);
+                }
+                self.shapes.not_records += 1;
+                continue;
+            }
+            if !every && !may_be_of_interest(text.as_bytes(), self.interest) {
+                self.shapes.passed_over += 1;
+                continue;
+            }
+            if items.len() == self.most {
+                return Ok(Elements::TooMany(rest_counted(seq, count)?));
+            }
+            items.push(item);
+        }
+        Ok(Elements::Listed(items))
+    }
+}
+
+/// Whether the record `text` may be of `interest`, as [`hint_names`] decides it, with its
+/// searches made once for all records (most records name neither `eventName` nor `\u`).
+fn may_be_of_interest(text: &[u8], interest: Interest) -> bool {
+    use memchr::memmem::Finder;
+    static ESCAPE: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(b"\\u"));
+    static NAME: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(b"\"eventName\""));
+    if ESCAPE.find(text).is_some() {
+        return true;
+    }
+    NAME.find(text).is_some()
+        && hint_names(text, &[(0, text.len())], None, interest)[0] != NameHint::Candidate(false)
 }
 
 /// Deepest array nesting of envelopes searched for records (`[[{…}]]` is not a delivery shape).
@@ -376,27 +497,29 @@ fn collect<'a>(
     interest: Interest,
 ) {
     match value {
-        TopValue::Records(records, repeated) => {
+        TopValue::Records(array, repeated) => {
             shapes.repeated_records |= repeated;
-            if records
-                .first()
-                .is_some_and(|r| is_insight(r.get().as_bytes()))
-            {
-                shapes.insight += 1;
-                return;
-            }
-            shapes.cloudtrail += 1;
-            let mut records = records;
-            records.retain(|record| {
-                let object = record.get().starts_with('{');
-                if !object {
-                    if shapes.not_records == 0 {
-                        shapes.first_not_record = not_a_record(record.get());
-                    }
-                    shapes.not_records += 1;
+            let elements = RecordElements {
+                most: shapes.most_listed.saturating_sub(out.len()),
+                interest,
+                shapes,
+            };
+            let read = serde_json::Deserializer::from_str(array.get()).deserialize_seq(elements);
+            let records = match read {
+                Ok(Elements::Listed(records)) => records,
+                Ok(Elements::Insight) => {
+                    shapes.insight += 1;
+                    return;
                 }
-                object
-            });
+                Ok(Elements::TooMany(count)) => {
+                    shapes.too_many = true;
+                    shapes.too_many_count = out.len() + count;
+                    return;
+                }
+                // The array was read whole as a raw value: it cannot fail read again.
+                Err(_) => return,
+            };
+            shapes.cloudtrail += 1;
             let base = raw.as_ptr() as usize;
             let spans: Vec<(usize, usize)> = records
                 .iter()
@@ -530,7 +653,7 @@ pub type RecordSplitter = Splitter<{ EVENT_NAME.byte }, { EVENT_NAME.at }>;
 /// The splitter for [`decode`]: of the `"eventName"` starts it notes only those whose value,
 /// as far as it has been inflated, may name a role assumption.
 pub fn record_splitter() -> RecordSplitter {
-    Interest::RoleAssumptions.splitter()
+    Interest::RoleAssumptions.splitter_of_any_size()
 }
 
 /// Which records are worth a full parse: the role assumptions ([`EventName`]), or those and the
@@ -549,9 +672,22 @@ pub enum Interest {
     Activity,
 }
 
+/// What the records listed of one file and the events read from it may take in memory: half
+/// the file size limit (`--max-file-size`).
+pub fn event_budget(limit: u64) -> usize {
+    usize::try_from(limit / 2).unwrap_or(usize::MAX)
+}
+
 impl Interest {
-    /// The splitter of delivery files for this interest.
-    pub fn splitter(self) -> RecordSplitter {
+    /// The splitter of delivery files for this interest, under the file size limit `limit`:
+    /// past the records that [`event_budget`] allows to list, it only counts them.
+    pub fn splitter(self, limit: u64) -> RecordSplitter {
+        self.splitter_of_any_size()
+            .listing_at_most(event_budget(limit) / LISTED_RECORD + 1)
+    }
+
+    /// The splitter of delivery files for this interest, listing every record.
+    fn splitter_of_any_size(self) -> RecordSplitter {
         let keep: crate::json::NameFilter = match self {
             Interest::RoleAssumptions | Interest::Activity => may_name_candidate,
             Interest::HandOvers => may_name_candidate_or_hand_over,
@@ -757,7 +893,8 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>, interest: Interest)
         // Kept as the same value read whole would be: `1`, `"x"` or `{}` before the damage
         // is no record (ten million `{},` would be ten million records to list).
         if let Ok(top) = serde_json::from_str::<TopValue>(value.get()) {
-            let mut shapes = ShapeTally::default();
+            // Elements one by one: listed as they come, each within the text it holds.
+            let mut shapes = ShapeTally::listing_at_most(usize::MAX);
             let raw = value.get().as_bytes();
             collect(top, raw, out, &mut shapes, MAX_ENVELOPE_DEPTH, interest);
         }
@@ -787,10 +924,16 @@ struct LinesRead<'a> {
 /// JSON Lines, line by line: each line's values are collected; a line that fails gives the
 /// complete records before its damage ([`salvage`]) and counts as bad. Linear in the text,
 /// however many lines fail: each line is read once, and a bad one once more by [`salvage`].
-fn read_lines(text: &[u8], from: usize, lines_before: usize, interest: Interest) -> LinesRead<'_> {
+fn read_lines(
+    text: &[u8],
+    from: usize,
+    lines_before: usize,
+    most_listed: usize,
+    interest: Interest,
+) -> LinesRead<'_> {
     let mut read = LinesRead {
         records: Vec::new(),
-        shapes: ShapeTally::default(),
+        shapes: ShapeTally::listing_at_most(most_listed),
         bad: 0,
         first_bad: None,
         read_on: false,
@@ -905,8 +1048,10 @@ fn skip_whitespace(bytes: &[u8]) -> usize {
 
 /// A top-level JSON value, classified by its keys in one pass.
 enum TopValue<'a> {
-    /// `{"Records":[…]}`; true when `"Records"` was given twice (the first array is kept).
-    Records(Vec<&'a RawValue>, bool),
+    /// `{"Records":[…]}`, its array as written (its elements are listed when collected,
+    /// within the file's budget); true when `"Records"` was given twice (the first array is
+    /// kept).
+    Records(&'a RawValue, bool),
     /// Records held as JSON strings: lookup-events `CloudTrailEvent`, CloudWatch Logs `message`.
     Strings(Vec<String>),
     /// The `detail` of an EventBridge "… via CloudTrail" event.
@@ -973,10 +1118,7 @@ impl<'de> Visitor<'de> for TopVisitor {
                     if records.is_some() {
                         repeated_records = true;
                     } else if value.get().starts_with('[') {
-                        records = Some(
-                            serde_json::from_str::<Vec<&'de RawValue>>(value.get())
-                                .map_err(de::Error::custom)?,
-                        );
+                        records = Some(value);
                     } else {
                         not_array = true;
                     }

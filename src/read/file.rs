@@ -163,7 +163,7 @@ fn read_input(input: &Input, reader: &FileReader, bufs: &mut WorkerBuffers) -> F
     let limit = reader.limit;
     let mut result = FileResult::not_read();
     let WorkerBuffers { load, records } = bufs;
-    let mut splitter = reader.interest.splitter().reusing(std::mem::take(records));
+    let mut splitter = (reader.interest.splitter(limit)).reusing(std::mem::take(records));
     let (path, loaded) = match input {
         Input::File {
             skip: Some(reason), ..
@@ -345,7 +345,7 @@ pub(crate) fn read_kept(path: &Path, kept: &[String], limit: u64, interest: Inte
     text.push_str("]}");
     let reader = FileReader::new(limit, interest);
     let mut bufs = Buffers::default();
-    let mut splitter = interest.splitter();
+    let mut splitter = interest.splitter(limit);
     let loaded = load::load(text.as_bytes(), u64::MAX - 1, &mut bufs, &mut |text| {
         splitter.feed(text)
     });
@@ -404,7 +404,7 @@ pub fn read_bytes(bytes: &[u8], limit: u64) -> FileOutcome {
 pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutcome {
     let reader = FileReader::new(limit, interest);
     let mut bufs = Buffers::default();
-    let mut splitter = interest.splitter();
+    let mut splitter = interest.splitter(limit);
     let loaded = load::load(bytes, limit, &mut bufs, &mut |text| splitter.feed(text));
     let result = finish_file(
         PathBuf::from("<bytes>"),
@@ -479,7 +479,7 @@ fn finish_file(
         result.status = FileStatus::Failed(InputError::Encoding { path, what });
         return result;
     }
-    let event_budget = usize::try_from(limit / 2).unwrap_or(usize::MAX);
+    let event_budget = decode::event_budget(limit);
     let decoded = decode::decode_reusing(text, splitter, spare, event_budget, interest);
     if decoded.too_many {
         result.records = decoded.count as u64;
