@@ -105,7 +105,9 @@ pub fn name_copies_roles(events: &mut [Box<RoleAssumption>]) {
 /// How far a session's `creationDate` may be from its issuing event's time.
 pub const KEY_TOLERANCE_SECS: i64 = 60;
 /// Without a `creationDate`, how long before the call its session may have been issued
-/// (36 hours: the longest role session is 12 hours, federation tokens last up to 36).
+/// (36 hours: the longest role session is 12 hours, federation tokens last up to 36); the
+/// hop found must also have given a session that still lasted at the call
+/// ([`RoleAssumption::session_lasts_seconds`]).
 pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
 
 /// Events by a key (a string, or a pair of them), sorted by the key's hash, then the key, then
@@ -319,6 +321,14 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
 /// call to [`KEY_TOLERANCE_SECS`] after. The closest lie on either side of that time, so a
 /// few binary searches find the best: a session name or a key reused thousands of times, even
 /// within one second, costs a search, not a pass over all its uses.
+///
+/// Without a creation time, the closest hop before the call must also have given a session
+/// that lasted until the call (its `durationSeconds`, else STS's default; with
+/// [`KEY_TOLERANCE_SECS`] to spare), or the call is not linked: a red-team's (session 37), a
+/// copy of a call made 33 hours after a 15-minute session was that session's, and a job run
+/// each night under one session name became one chain of a week. An earlier, longer hop of the
+/// same name is not looked for: a session gone is no proof of which one made the call, and an
+/// origin left unknown is better than a wrong one.
 fn best_issuer<K>(
     events: &[Box<RoleAssumption>],
     candidates: &[(u64, K, usize)],
@@ -329,8 +339,12 @@ fn best_issuer<K>(
         Some(created) => (created, -KEY_TOLERANCE_SECS, KEY_TOLERANCE_SECS),
         None => (call.time?, -SESSION_WINDOW_SECS, KEY_TOLERANCE_SECS),
     };
+    let lasted = |(distance, at): (i64, usize)| {
+        call.created.is_some()
+            || distance <= events[at].session_lasts_seconds() + KEY_TOLERANCE_SECS
+    };
     let closest = |candidates: &[(u64, K, usize)]| {
-        closest_issuer(events, candidates, target, earliest..=latest)
+        closest_issuer(events, candidates, target, earliest..=latest, lasted)
     };
     // The entries of one key are in index order: the call itself, when there, splits them.
     match itself.and_then(|itself| {
@@ -345,12 +359,14 @@ fn best_issuer<K>(
 
 /// Of `candidates` (in time order), the one issued closest to `target` whose offset from it
 /// (issue time less `target`, in whole seconds) lies in `offsets`, with its distance; ties go
-/// to the earliest.
+/// to the earliest. The closest issued before `target` counts only when `lasted` says its
+/// session still lasted then.
 fn closest_issuer<K>(
     events: &[Box<RoleAssumption>],
     candidates: &[(u64, K, usize)],
     target: DateTime<Utc>,
     offsets: std::ops::RangeInclusive<i64>,
+    lasted: impl Fn((i64, usize)) -> bool,
 ) -> Option<(i64, usize)> {
     let time = |&(_, _, c): &(u64, K, usize)| events[c].event_time;
     // Events without a time come first (`None` orders before any time) and never qualify.
@@ -369,7 +385,7 @@ fn closest_issuer<K>(
         let nearest = distance(&candidates[last])?;
         // The earliest issued as near (whole seconds make earlier times as near).
         let first = candidates[..last].partition_point(|entry| distance(entry) != Some(nearest));
-        Some((nearest, candidates[first].2))
+        Some((nearest, candidates[first].2)).filter(|&found| lasted(found))
     });
     nearer(earlier, later)
 }

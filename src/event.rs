@@ -8,7 +8,7 @@
 use crate::arn;
 use crate::chain::session_id_parts;
 use crate::json::Text;
-use crate::read::records::{Record, UserIdentity};
+use crate::read::records::{Record, RequestParameters, UserIdentity};
 use crate::timefmt;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -40,6 +40,27 @@ impl EventName {
         EventName::GetSessionToken,
         EventName::SwitchRole,
     ];
+
+    /// The longest a session this call gives can last, in seconds: 12 hours for a role
+    /// session (a chained one, or `AssumeRoot`'s, lasts less), 36 hours for the tokens of
+    /// `GetFederationToken` and `GetSessionToken`.
+    pub const fn longest_session_seconds(self) -> u32 {
+        match self {
+            EventName::GetFederationToken | EventName::GetSessionToken => 36 * 3600,
+            _ => 12 * 3600,
+        }
+    }
+
+    /// How long a session this call gives lasts when its request names no
+    /// `DurationSeconds`: one hour for a role, 15 minutes for `AssumeRoot`, 12 hours for the
+    /// tokens.
+    const fn default_session_seconds(self) -> u32 {
+        match self {
+            EventName::AssumeRoot => 900,
+            EventName::GetFederationToken | EventName::GetSessionToken => 12 * 3600,
+            _ => 3600,
+        }
+    }
 
     /// The name as CloudTrail writes it.
     pub const fn as_str(self) -> &'static str {
@@ -280,6 +301,11 @@ pub struct RoleAssumption {
     pub cross_account: Option<bool>,
     /// For a session caller: `sessionContext.attributes.creationDate`.
     pub caller_session_created: Option<DateTime<Utc>>,
+    /// How long the session it gives lasts, in seconds: the request's `durationSeconds`, else
+    /// STS's default for the call; 0 when the record does not say (no request recorded, as
+    /// for a console switch), when the session may last the longest its kind can
+    /// ([`RoleAssumption::session_lasts_seconds`]).
+    pub session_seconds: u32,
     pub text: TextFields,
     /// Where the event sits in its chain, once [`crate::chain::link_chains`] has linked it
     /// (only the listings ask for that): boxed, so that an event never linked carries 8 bytes
@@ -458,6 +484,19 @@ pub fn prefetch_ahead(events: &[&RoleAssumption], at: usize) {
 static UNLINKED: std::sync::LazyLock<ChainInfo> = std::sync::LazyLock::new(ChainInfo::default);
 
 impl RoleAssumption {
+    /// How long, at most, the session this event gave lasts, in seconds: what it asked for
+    /// ([`RoleAssumption::session_seconds`]), never more than its kind allows, and that
+    /// longest when the record does not say.
+    pub fn session_lasts_seconds(&self) -> i64 {
+        let longest = self.event_name.longest_session_seconds();
+        i64::from(match self.session_seconds {
+            0 => longest,
+            asked => asked.min(longest),
+        })
+    }
+}
+
+impl RoleAssumption {
     /// Where the event sits in its chain: all unknown until the chains are linked.
     pub fn chain(&self) -> &ChainInfo {
         self.chain.as_deref().unwrap_or(&UNLINKED)
@@ -500,6 +539,7 @@ impl RoleAssumption {
             source_kind: SourceKind::IamUser,
             cross_account: None,
             caller_session_created: None,
+            session_seconds: 0,
             text: TextFields::new(texts),
             chain: None,
             log_file: Arc::from("test"),
@@ -874,10 +914,29 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         source_kind: found.caller.kind,
         cross_account,
         caller_session_created: attributes.and_then(|a| timefmt::parse(a.creation_date.as_str())),
+        session_seconds: session_seconds(event_name, request),
         text: TextFields::new(&texts),
         chain: None,
         log_file: Arc::clone(log_file),
     })
+}
+
+/// [`RoleAssumption::session_seconds`] of a call named `name` with `request` recorded.
+fn session_seconds(name: EventName, request: Option<&RequestParameters>) -> u32 {
+    let Some(request) = request else {
+        return 0;
+    };
+    match request.duration_seconds.get() {
+        None => name.default_session_seconds(),
+        // A number as written (`3600`, or `3600.0` from a tool's rewrite); anything else is
+        // not said.
+        Some(text) => text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|seconds| seconds.is_finite() && *seconds >= 1.0)
+            .map_or(0, |seconds| seconds.min(f64::from(u32::MAX)) as u32),
+    }
 }
 
 struct Partial<'r> {

@@ -931,6 +931,61 @@ fn another_account_s_copies_of_a_session_s_calls() {
     );
 }
 
+/// A red-team's (session 37): another account's copy of a call, which names its session by
+/// principal id and no creation time, was linked to a hop up to 36 hours before it, however
+/// short the session that hop gave (a call 33 hours after a 15-minute session had its origin).
+/// It is linked while the hop's session lasts: its `durationSeconds`, else STS's hour.
+#[test]
+fn a_copy_is_linked_to_its_hop_only_while_the_session_lasts() {
+    const CALLED: &str = "444455556666";
+    let hop = |id: &str, time: &str, session: &str, seconds: Option<u32>| {
+        let mut hop = assume(id, time, alice(), "Deployer", session, &format!("ASIA{id}"));
+        hop["responseElements"]["assumedRoleUser"] = json!({
+            "assumedRoleId": format!("AROADEPLOYER:{session}"),
+            "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/{session}")});
+        if let Some(seconds) = seconds {
+            hop["requestParameters"]["durationSeconds"] = json!(seconds);
+        }
+        hop
+    };
+    let copy = |id: &str, time: &str, session: &str| {
+        let who = json!({"type": "AWSAccount", "principalId": format!("AROADEPLOYER:{session}"),
+            "accountId": ACCOUNT});
+        let mut record = get_object(id, time, who, "198.51.100.7");
+        record["recipientAccountId"] = json!(CALLED);
+        record
+    };
+    let dir = Dir::new();
+    dir.write(
+        "t.json",
+        trail(&[
+            hop("h1", "10:00:00", "short", Some(900)),
+            hop("h2", "10:00:00", "hour", None),
+            copy("s1", "10:15:30", "short"),
+            copy("s2", "10:16:30", "short"),
+            copy("o1", "11:00:30", "hour"),
+            copy("o2", "11:01:30", "hour"),
+        ])
+        .as_bytes(),
+    );
+    let timeline = out(&dir, &["activity", "-q", "--calls", "t.json"]);
+    let rows: Vec<String> = csv_rows(&timeline)
+        .iter()
+        .map(|row| [11, 6, 8].map(|at| row[at].as_str()).join(","))
+        .collect();
+    let alice = format!("arn:aws:iam::{ACCOUNT}:user/alice");
+    assert_eq!(
+        rows,
+        [
+            "event_id,origin,link".to_owned(),
+            format!("s1,{alice},inferred"),
+            "s2,,".to_owned(),
+            format!("o1,{alice},inferred"),
+            "o2,,".to_owned(),
+        ]
+    );
+}
+
 #[test]
 fn of_two_records_with_one_id_every_view_keeps_the_first_file_by_path() {
     let first = get_object(

@@ -91,6 +91,7 @@ schema! {
         "name" => name: Text<'a>,
         "targetPrincipal" => target_principal: Text<'a>,
         "providerId" => provider_id: Text<'a>,
+        "durationSeconds" => duration_seconds: Text<'a>,
     }
     /// `responseElements` of the STS calls (and console `SwitchRole`).
     ResponseElements<'a> {
