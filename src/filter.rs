@@ -135,6 +135,28 @@ impl Filters {
     /// call's or the role's account; its role (or instance profile, by ARN or name) by
     /// `--role`; its passer or the passer's origin by `--source`; its outcome.
     pub fn keep_hand_over(&self, hand_over: &HandOver) -> bool {
+        let origin = hand_over.passer_origin_name();
+        self.keep_hand_over_but_source(hand_over)
+            && self.source.as_ref().is_none_or(|glob| {
+                glob.is_match(&hand_over.passer)
+                    || glob.is_match(origin)
+                    || principal_name_matches(glob, &hand_over.passer)
+                    || principal_name_matches(glob, origin)
+            })
+    }
+
+    /// [`Filters::keep_hand_over`] with `--source` naming the service it handed the role to,
+    /// the source of the hops that wear it (`services`' rows are kept by that service).
+    pub fn keep_hand_over_to_service(&self, hand_over: &HandOver) -> bool {
+        self.keep_hand_over_but_source(hand_over)
+            && self
+                .source
+                .as_ref()
+                .is_none_or(|glob| glob.is_match(hand_over.service))
+    }
+
+    /// [`Filters::keep_hand_over`] but for `--source`.
+    fn keep_hand_over_but_source(&self, hand_over: &HandOver) -> bool {
         if !self
             .window
             .keeps(hand_over.event_time, hand_over.outcome == Outcome::Failure)
@@ -160,15 +182,6 @@ impl Filters {
                         .rsplit('/')
                         .next()
                         .is_some_and(|name| glob.is_match(name))))
-        {
-            return false;
-        }
-        let origin = hand_over.passer_origin_name();
-        if let Some(glob) = &self.source
-            && !glob.is_match(&hand_over.passer)
-            && !glob.is_match(origin)
-            && !principal_name_matches(glob, &hand_over.passer)
-            && !principal_name_matches(glob, origin)
         {
             return false;
         }

@@ -486,6 +486,17 @@ fn services_lists_the_passers_and_the_roles_handed_over_but_never_worn() {
         err,
         "trailmask: 1 file read, 0 skipped, 0 failed; 3 role assumptions; 7 hand-overs\n"
     );
+    // Picking the service keeps its rows' passers (an incident responder's, session 37: the
+    // filters kept hand-overs by their passer, so the column was empty).
+    let ec2 = "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,2026-03-01T10:06:00Z,2026-03-01T10:06:00Z,1,arn:aws:iam::111122223333:role/ops/Deployer\n";
+    for pick in ["--source", "--from"] {
+        let (csv, _) = output(
+            &dir,
+            &["services", "--format", "csv", pick, "ec2.amazonaws.com"],
+        );
+        assert_eq!(csv, ec2, "{pick}");
+    }
 }
 
 /// A red-team's pass (session 36): `services --from` said every role alice's chain handed over

@@ -6,7 +6,10 @@
 //! (distinct, sorted): a user or root by its ARN, a service by its principal, and a role
 //! session by the role it wears (its `caller_role_arn`, so a role's sessions are one passer,
 //! as they are one node of the graph; the session ARN when the role is unknown). Refused
-//! hand-overs gave nothing and are left out (`trailmask passrole` lists them). A role handed
+//! hand-overs gave nothing and are left out (`trailmask passrole` lists them). A row of the
+//! service's own hops lists every passer of that role to that service that the filters keep
+//! with `--source` read as the service, and the focus aside (the row's service is what they
+//! picked); a row only of hand-overs, those the filters and focus keep. A role handed
 //! to a service that no session of it wore in the logs read is a row of its own, with a count
 //! of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
 //! read the same columns from any trail.
@@ -95,6 +98,23 @@ impl<'a> ServiceRows<'a> {
             if let Some(entry) = uses.get_mut(&key).filter(|entry| entry.count == 0) {
                 entry.count = worn;
                 entry.worn_sessions = worn;
+            }
+        }
+        // A row the service's own hops made names everyone who handed it the role, however
+        // the service was picked (`--source`, `--from`): the filters and focus above pick
+        // hand-overs by their passer, and an incident responder's `--source
+        // ec2.amazonaws.com` listed no passer at all (session 37).
+        let filters = &context.plan.filters;
+        for hand_over in context.scan.hand_overs.iter().filter(|hand_over| {
+            hand_over.outcome == Outcome::Success
+                && !hand_over.role_arn.is_empty()
+                && filters.keep_hand_over_to_service(hand_over)
+        }) {
+            if let Some(entry) = uses
+                .get_mut(&(hand_over.service, hand_over.role_arn.as_str()))
+                .filter(|entry| entry.worn_sessions == 0 && entry.count > 0)
+            {
+                entry.passers.insert(passer_of(hand_over));
             }
         }
         ServiceRows {
