@@ -609,11 +609,76 @@ fn hand_overs_are_drawn_apart_in_the_report() {
     assert_eq!(shown["highlighted_edges"], 4);
     let data = crate::passrole_graph::embedded_data(&dir.path("report.html"));
     assert_eq!(expected_highlight(&data, deployer), (highlighted, 4));
-    // The tables through the selection's edges: alice's hop, and the session's three
-    // hand-overs drawn (the refused one among them; the profile whose role is unknown is no
-    // edge).
+    // The tables through the selection: alice's hop, and the four hand-overs of the session
+    // on her chain (the refused one, and the profile whose role is unknown, among them: made
+    // on the chain, though no edge), and the services wearing the roles they gave.
     assert_eq!(
         shown["tables_after_click"],
-        serde_json::json!({"chains": 1, "services": 0, "edges": 1, "hand_overs": 3})
+        serde_json::json!({"chains": 1, "services": 2, "edges": 1, "hand_overs": 4})
+    );
+    // A click on alice lists what her chain's session handed over too (an incident
+    // responder's, session 37: none, as no hand-over edge is hers).
+    let alice = check(
+        &dir.path("report.html"),
+        Some("iam-user:arn:aws:iam::111122223333:user/alice"),
+    );
+    assert_eq!(
+        alice["tables_after_click"],
+        serde_json::json!({"chains": 1, "services": 2, "edges": 1, "hand_overs": 4}),
+        "{alice}"
+    );
+}
+
+/// An incident responder's (session 37): a role that assumes itself is a loop of its chain,
+/// highlighted and listed with it when its origin is clicked (the chain's nodes left the
+/// repeated role out, so the loop was neither).
+#[test]
+fn a_click_keeps_the_loop_of_a_role_that_assumes_itself() {
+    if !browser_ready() {
+        return;
+    }
+    let account = "111122223333";
+    let juggler = format!("arn:aws:iam::{account}:role/Juggler");
+    let hop = |id: &str, time: &str, who: serde_json::Value, session: &str, key: &str| {
+        serde_json::json!({"eventVersion": "1.08", "eventID": id,
+            "eventTime": format!("2026-03-01T{time}Z"), "userIdentity": who,
+            "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+            "recipientAccountId": account, "sourceIPAddress": "203.0.113.5",
+            "requestParameters": {"roleArn": juggler, "roleSessionName": session},
+            "responseElements": {"credentials": {"accessKeyId": key},
+                "assumedRoleUser": {"arn": format!("arn:aws:sts::{account}:assumed-role/Juggler/{session}")}}})
+    };
+    let alice = serde_json::json!({"type": "IAMUser", "accountId": account,
+        "arn": format!("arn:aws:iam::{account}:user/alice"), "accessKeyId": "AKIAALICE"});
+    let first = serde_json::json!({"type": "AssumedRole", "accountId": account,
+        "arn": format!("arn:aws:sts::{account}:assumed-role/Juggler/j1"), "accessKeyId": "ASIAJ1",
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": juggler, "accountId": account},
+            "attributes": {"creationDate": "2026-03-01T10:00:00Z"}}});
+    let dir = Dir::new();
+    dir.write(
+        "t.json",
+        serde_json::json!({"Records": [
+            hop("h1", "10:00:00", alice, "j1", "ASIAJ1"),
+            hop("h2", "10:30:00", first, "j2", "ASIAJ2"),
+        ]})
+        .to_string()
+        .as_bytes(),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["report", "-q", "t.json", "-o", "report.html"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shown = check(
+        &dir.path("report.html"),
+        Some(&format!("iam-user:arn:aws:iam::{account}:user/alice")),
+    );
+    assert_eq!(shown["console_errors"], serde_json::json!([]), "{shown}");
+    assert_eq!(shown["highlighted_edges"], 2, "{shown}");
+    assert_eq!(
+        shown["tables_after_click"],
+        serde_json::json!({"chains": 1, "services": 0, "edges": 2, "hand_overs": 0}),
+        "{shown}"
     );
 }

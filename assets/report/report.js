@@ -930,20 +930,40 @@
     };
   }
 
+  // Whether a hand-over is through the selection: its own edge (passer to role) is selected,
+  // or a session on one of the selected chains made it (its passer is on them, and its origin
+  // is theirs). An incident responder's (session 37): a click on a user listed none of the
+  // hand-overs its chains made, which the page's hint promises.
+  function handOverMatcher(selection, match) {
+    if (!selection) return () => true;
+    const single = new Set();
+    for (const id of selection.nodes) for (const k of nodeKeys(id)) single.add(k);
+    const origins = new Set(selection.chains.map((i) => chains[i].origin).filter((o) => o));
+    return (r) => {
+      const account = arnAccount(r.passer);
+      const passer = accountLevel && account ? ['account ' + account] : keysOf(r.passer);
+      return match(r.passer, r.role_arn, account, arnAccount(r.role_arn))
+        || (origins.has(String(r.passer_origin || '')) && passer.some((k) => single.has(k)));
+    };
+  }
+
   function renderTables() {
     const sel = state.selection;
     const note = sel ? 'through the selection' : '';
     const chainRows = sel ? sel.chains.map((i) => chains[i]) : chains;
     renderTable('chains', chainRows, note);
     const match = rowMatcher(sel);
+    const handOvers = (data.hand_overs || []).filter(handOverMatcher(sel, match));
+    // A service wearing a role is through the selection when its hop is, or when a hand-over
+    // through it gave the service that role.
+    const handed = new Set(handOvers.map((r) => r.service + '\u0000' + r.role_arn));
     const services = (data.services || []).filter((r) =>
-      !sel || match(r.service, r.role_arn, r.role_account, r.role_account));
+      !sel || match(r.service, r.role_arn, r.role_account, r.role_account)
+        || handed.has(r.service + '\u0000' + r.role_arn));
     renderTable('services', services, note);
     const edges = (data.edges || []).filter((r) =>
       !sel || match(r.source, r.role_arn, r.source_account, r.role_account));
     renderTable('edges', edges, note);
-    const handOvers = (data.hand_overs || []).filter((r) =>
-      !sel || match(r.passer, r.role_arn, arnAccount(r.passer), arnAccount(r.role_arn)));
     renderTable('hand_overs', handOvers, note);
   }
 

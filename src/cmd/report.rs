@@ -162,7 +162,10 @@ fn chain_nodes(
         if place == 0 {
             nodes.push(Some(source));
         }
-        if nodes.last() != Some(&target) {
+        // At account level an account's own hop is no edge (said under its name); at role
+        // level a role that assumes itself is one, and its loop is part of the chain (an
+        // incident responder's, session 37: a click left the loops of juggling out).
+        if !options.account_level || nodes.last() != Some(&target) {
             nodes.push(target);
         }
     }
