@@ -223,6 +223,23 @@ fn chains_begun_before_the_logs_are_told_apart_by_how_chains_begins_them() {
             role("team/Audit")
         )
     );
+    // The printed origin itself, whole or by its words (a red-team's, session 37: neither
+    // matched).
+    let printed = format!("[... hops not read ...] -> {}", role("team/Audit"));
+    let escaped = printed.replacen('[', "[[]", 1);
+    for glob in [printed.as_str(), escaped.as_str(), "*not read*team/Audit"] {
+        assert_eq!(
+            cut(out(&dir, &["activity", "-q", "--origin", glob, "t.json"])),
+            format!(
+                "session_arn,role_arn,role_account,origin\n\
+                 arn:aws:sts::{ACCOUNT}:assumed-role/Deploy/dy,{},{ACCOUNT},\
+                 [... hops not read ...] -> {}",
+                role("team/Deploy"),
+                role("team/Audit")
+            ),
+            "{glob}"
+        );
+    }
 }
 
 /// Session 33's leftover: a chain whose earliest hop read names no caller at all began with

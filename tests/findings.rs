@@ -1426,6 +1426,23 @@ fn refusals_in_the_second_of_the_success_and_refusals_naming_no_role() {
              u1;u2;u3;u4\n"
         )
     );
+    // Refusals that name no role at all are no search either: medium (a red-team's, session
+    // 37: they made the finding high).
+    let dir = logs(&[
+        unnamed("n1"),
+        unnamed("n2"),
+        unnamed("n3"),
+        assume(user("ci"), "14:00:02", &role("Fresh"), "ci", "ASIAC1", "n4"),
+    ]);
+    assert_eq!(
+        findings(&dir, &[]),
+        format!(
+            "{HEADER}be2c46d1db3aed81,refusals-then-success,medium,\
+             arn:aws:iam::{ACCOUNT}:user/ci,\"3 refused attempts (AccessDenied) on a role the \
+             records do not name within 2 s, then AssumeRole into Fresh succeeded\",\
+             2026-03-03T14:00:00Z,2026-03-03T14:00:02Z,3,n1;n2;n3;n4\n"
+        )
+    );
 }
 
 /// False positives guarded: two refusals (a typo and a retry) before a success; three spread

@@ -918,6 +918,50 @@ fn s3_objects_refused_one_by_one_are_one_line_through_a_partial() {
     assert_eq!(stdout(&merged), stdout(&direct));
 }
 
+/// An S3 subagent's (session 37): a listing read while its endpoint takes no connection said
+/// `cannot reach S3 for it` once per object, status 1, where the same endpoint down while
+/// listing is one line for the location, status 4. It is that one line, with the count.
+#[test]
+fn a_listing_read_with_the_endpoint_down_is_one_line_for_its_bucket() {
+    // A port nothing listens on: bound, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = Dir::new();
+    let folder = "s3://down/AWSLogs/111122223333/CloudTrail/us-east-1/2021/02/03";
+    let inputs: String = ["a", "b", "c"]
+        .map(|name| {
+            format!("{{\"input\":{{\"path\":\"{folder}/{name}.json.gz\",\"size\":300}}}}\n")
+        })
+        .concat();
+    dir.write(
+        "listing",
+        format!("TRAILMASK LISTING 1\n{inputs}").as_bytes(),
+    );
+    let listing = dir.path("listing");
+    let listing = listing.to_str().expect("UTF-8 path");
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let output = run_against(
+        &endpoint,
+        &["events", listing],
+        &[("AWS_ALLOW_HTTP", "true"), ("AWS_MAX_ATTEMPTS", "1")],
+    );
+    let errors = stderr(&output);
+    let lines: Vec<&str> = errors.lines().collect();
+    assert_eq!(output.status.code(), Some(4), "{errors}");
+    assert_eq!(lines.len(), 2, "{errors}");
+    assert!(
+        lines[0].starts_with("trailmask: s3://down: cannot reach S3: ")
+            && lines[0].ends_with(" (3 objects not read)"),
+        "{errors}"
+    );
+    assert_eq!(
+        lines[1],
+        "trailmask: 0 files read, 0 skipped, 3 failed; 0 role assumptions"
+    );
+}
+
 /// The `event_id` column of an `events` CSV.
 fn event_ids(csv: &str) -> Vec<String> {
     let rows = csv_rows(csv);

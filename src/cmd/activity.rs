@@ -57,9 +57,18 @@ impl<'a> Sessions<'a> {
             // The chain's origin, as `--from` reads it everywhere: where the chain's first
             // hop is not in the logs read, the caller of its earliest hop read (or the
             // role it wore); where not even the session's own hop is, the session itself.
+            // And as the views print it (a red-team's, session 37: a printed
+            // `[... hops not read ...] -> ROLE`, given back to `--origin`, matched nothing).
             let origin_matches = |glob: &GlobMatcher| {
                 if !who.origin.is_empty() {
                     return origin_name_matches(glob, &who.origin);
+                }
+                // (As written, too: its `[...]` reads as a glob's class of characters.)
+                if !who.unread_start.is_empty()
+                    && (glob.is_match(&*who.unread_start)
+                        || glob.glob().glob() == &*who.unread_start)
+                {
+                    return true;
                 }
                 match (who.hop, &places) {
                     (Some(hop), Some(places)) => places.root_matches(glob, hop),

@@ -477,6 +477,32 @@ fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// True when `error` is a connection that was never made: refused, its host not found or not
+/// reachable (as hyper's connector words it, or the system's error kinds), not one that S3
+/// took and then lost.
+fn never_connected(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(io) = error.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused
+                    | std::io::ErrorKind::HostUnreachable
+                    | std::io::ErrorKind::NetworkUnreachable
+                    | std::io::ErrorKind::AddrNotAvailable
+            )
+        {
+            return true;
+        }
+        let text = error.to_string();
+        if text.starts_with("tcp connect error") || text.starts_with("dns error") {
+            return true;
+        }
+        next = error.source();
+    }
+    false
+}
+
 /// What a request's error says about the location.
 fn problem<E>(error: &SdkError<E, HttpResponse>) -> S3Problem
 where
@@ -1223,7 +1249,7 @@ async fn get(
                     redirected = true;
                     continue;
                 }
-                let problem = object_problem(problem(&error));
+                let problem = object_problem(problem(&error), never_connected(&error));
                 store.note(&url.bucket, &problem);
                 return Err(problem);
             }
@@ -1237,9 +1263,14 @@ async fn get(
 /// connection lost for one object, again after the retries, is that object's (the listing
 /// reached S3): said with its name, status 1, not as the bucket's (a red-team's, session 33:
 /// one object whose connection always dropped was `s3://BUCKET: cannot reach S3`, status 4).
-fn object_problem(problem: S3Problem) -> S3Problem {
+/// An endpoint that takes no connection at all (`never_connected`: refused, no such host) is
+/// the location's, as when listing: a listing read with the endpoint down said so once per
+/// object, status 1 (an S3 subagent's, session 37).
+fn object_problem(problem: S3Problem, never_connected: bool) -> S3Problem {
     match problem {
-        S3Problem::Unreachable(why) => S3Problem::Other(format!("cannot reach S3 for it: {why}")),
+        S3Problem::Unreachable(why) if !never_connected => {
+            S3Problem::Other(format!("cannot reach S3 for it: {why}"))
+        }
         S3Problem::AccessDenied(code)
             if matches!(
                 code.as_str(),
