@@ -177,6 +177,56 @@ fn a_caller_cannot_make_its_file_an_insights_file() {
     );
 }
 
+/// A review's (session 37): a log named on the command line is read in any folder (one under
+/// `CloudTrail-Digest` was passed over as a digest; a digest named is known by what it holds),
+/// and a walk reads `.jsonl` and `.JSON` in names that are not UTF-8, as in names that are.
+#[test]
+fn named_logs_are_read_in_any_folder_and_odd_names_by_their_ending() {
+    let dir = Dir::new();
+    let log = format!(r#"{{"Records":[{}]}}"#, assume("named"));
+    dir.write("CloudTrail-Digest/x.json", log.as_bytes());
+    dir.write(
+        "CloudTrail-Digest/d.json",
+        br#"{"awsAccountId":"1","digestStartTime":"2021","digestEndTime":"2021","logFiles":[]}"#,
+    );
+    let named = run_in(
+        dir.root.path(),
+        &[
+            "events",
+            "CloudTrail-Digest/x.json",
+            "CloudTrail-Digest/d.json",
+        ],
+        None,
+    );
+    assert_eq!(
+        (event_ids(&stdout(&named)), stderr(&named)),
+        (
+            vec!["named".to_owned()],
+            "trailmask: 1 file read, 1 skipped, 0 failed; 1 role assumption\n".to_owned()
+        )
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let odd = |ending: &str| {
+            let mut name = b"walked/caf\xe9".to_vec();
+            name.extend_from_slice(ending.as_bytes());
+            dir.root.path().join(std::ffi::OsStr::from_bytes(&name))
+        };
+        std::fs::create_dir(dir.path("walked")).expect("mkdir");
+        std::fs::write(odd(".jsonl"), assume("lines")).expect("write");
+        std::fs::write(odd(".JSON"), log.replace("named", "upper")).expect("write");
+        let walked = run_in(dir.root.path(), &["events", "walked"], None);
+        assert_eq!(
+            (event_ids(&stdout(&walked)), stderr(&walked)),
+            (
+                vec!["lines".to_owned(), "upper".to_owned()],
+                "trailmask: 2 files read, 0 skipped, 0 failed; 2 role assumptions\n".to_owned()
+            )
+        );
+    }
+}
+
 /// Session 31 (a red-team's): what discovery passes over, and a path it cannot walk, count
 /// once however often they are reached: a folder named twice, a path that does not exist
 /// named twice, a partial stored inside the folder it was made from and named beside it (read,

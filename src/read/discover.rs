@@ -339,7 +339,7 @@ impl Walked {
 
     /// A file (anything but a directory inside the walk): read unless it is in a digest
     /// folder or its name is not a log's (`named` paths, given on the command line, are read
-    /// whatever their name).
+    /// whatever their name and folder).
     fn note_file(&mut self, path: &Path, named: bool, metadata: Option<std::fs::Metadata>) {
         // A path named on the command line may be a link: its identity is its target's, so a
         // link given beside its target is read once.
@@ -348,7 +348,10 @@ impl Walked {
         } else {
             metadata
         };
-        let skip = if in_digest_folder(path) {
+        // Named, a file is read whatever folder it lies in: a digest is known by what it holds
+        // (a review's, session 37: a log named under a `CloudTrail-Digest` folder was passed
+        // over).
+        let skip = if !named && in_digest_folder(path) {
             Some(SkipReason::Digest)
         } else if !named && !has_log_name(path) {
             Some(SkipReason::NotALogName)
@@ -540,20 +543,17 @@ fn stdin_identity() -> Option<FileIdentity> {
     None
 }
 
+/// Whether `path`'s name is a log's: `.json`, `.gz`, `.jsonl` or `.ndjson`, in any case, judged
+/// by its bytes (a name that is not UTF-8 can still be a log's: a review's, session 37, found
+/// `.jsonl` and `.JSON` passed over in such names).
 pub(super) fn has_log_name(path: &Path) -> bool {
-    let Some(name) = path.file_name().and_then(OsStr::to_str) else {
-        // A name that is not UTF-8 can still be a log; judge it by its bytes.
-        return path
-            .file_name()
-            .map(|n| {
-                n.as_encoded_bytes().ends_with(b".gz") || n.as_encoded_bytes().ends_with(b".json")
-            })
-            .unwrap_or(false);
+    let Some(name) = path.file_name() else {
+        return false;
     };
-    let name = name.to_ascii_lowercase();
+    let name = name.as_encoded_bytes().to_ascii_lowercase();
     [".json", ".gz", ".jsonl", ".ndjson"]
         .iter()
-        .any(|ext| name.ends_with(ext))
+        .any(|ext| name.ends_with(ext.as_bytes()))
 }
 
 pub(super) fn in_digest_folder(path: &Path) -> bool {
