@@ -534,11 +534,27 @@ fn collect<'a>(
                 name,
             }));
         }
-        TopValue::Strings(records) => {
+        TopValue::Strings(items, key, repeated) => {
             shapes.cloudtrail += 1;
-            out.extend(records.into_iter().map(RawRecord::owned));
+            shapes.repeated_records |= repeated;
+            for item in items {
+                let text = item.get();
+                let field = serde_json::Deserializer::from_str(text).deserialize_map(FirstOf(key));
+                match field {
+                    Ok(Some(record)) => out.push(RawRecord::owned(record)),
+                    // An element without the key holds no record (as before).
+                    Ok(None) => {}
+                    Err(_) => {
+                        if shapes.not_records == 0 {
+                            shapes.first_not_record = not_a_record(text);
+                        }
+                        shapes.not_records += 1;
+                    }
+                }
+            }
         }
-        TopValue::Detail(detail) => {
+        TopValue::Detail(detail, repeated) => {
+            shapes.repeated_records |= repeated;
             shapes.cloudtrail += 1;
             out.push(RawRecord::borrowed(detail.get().as_bytes()));
         }
@@ -1052,10 +1068,12 @@ enum TopValue<'a> {
     /// within the file's budget); true when `"Records"` was given twice (the first array is
     /// kept).
     Records(&'a RawValue, bool),
-    /// Records held as JSON strings: lookup-events `CloudTrailEvent`, CloudWatch Logs `message`.
-    Strings(Vec<String>),
+    /// Records held as JSON strings in the elements of an array, under a key: lookup-events'
+    /// `Events` (`CloudTrailEvent`), a CloudWatch Logs payload's `logEvents` (`message`); true
+    /// when the array's key was given twice (the first is read).
+    Strings(Vec<&'a RawValue>, &'static str, bool),
     /// The `detail` of an EventBridge "… via CloudTrail" event.
-    Detail(&'a RawValue),
+    Detail(&'a RawValue, bool),
     /// An object with CloudTrail record keys (`eventName`, `eventTime`, …).
     Record,
     /// A CloudTrail digest file.
@@ -1074,22 +1092,29 @@ impl<'de> Deserialize<'de> for TopValue<'de> {
 
 struct TopVisitor;
 
-/// `{"CloudTrailEvent": "…"}` in lookup-events output.
-#[derive(Deserialize)]
-struct LookupEvent<'a> {
-    #[serde(borrow, rename = "CloudTrailEvent", default)]
-    record: Text<'a>,
-}
+/// The text of an object's first value under the key it names (`{"CloudTrailEvent": "…"}` in
+/// lookup-events output, `{"message": "…"}` in a CloudWatch Logs payload), the rest passed
+/// over; `None` without the key. Not an object is an error.
+struct FirstOf(&'static str);
 
-/// `{"message": "…"}` in a CloudWatch Logs payload.
-#[derive(Deserialize)]
-struct LogEvent<'a> {
-    #[serde(borrow, default)]
-    message: Text<'a>,
-}
+impl<'de> Visitor<'de> for FirstOf {
+    type Value = Option<String>;
 
-fn owned_texts<'a>(texts: impl Iterator<Item = Text<'a>>) -> Vec<String> {
-    texts.filter_map(|t| t.0.map(|c| c.into_owned())).collect()
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object with {:?}", self.0)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            if found.is_none() && key.as_str() == self.0 {
+                found = Some(map.next_value::<Text<'de>>()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found.and_then(|text| text.0.map(std::borrow::Cow::into_owned)))
+    }
 }
 
 impl<'de> Visitor<'de> for TopVisitor {
@@ -1115,7 +1140,9 @@ impl<'de> Visitor<'de> for TopVisitor {
                 // A `"Records"` that is not an array is no CloudTrail delivery file.
                 "Records" => {
                     let value = map.next_value::<&'de RawValue>()?;
-                    if records.is_some() {
+                    // The first value is read, whatever it is (a review's, session 37: a
+                    // `null` first left a second array to be read without a word).
+                    if records.is_some() || not_array {
                         repeated_records = true;
                     } else if value.get().starts_with('[') {
                         records = Some(value);
@@ -1123,8 +1150,22 @@ impl<'de> Visitor<'de> for TopVisitor {
                         not_array = true;
                     }
                 }
-                "Events" => lookup = Some(map.next_value::<Vec<LookupEvent<'de>>>()?),
-                "logEvents" => log_events = Some(map.next_value::<Vec<LogEvent<'de>>>()?),
+                // An envelope's key given twice keeps its first value, as `Records` does (a
+                // review's, session 37: the last was kept, without a word).
+                "Events" | "logEvents" | "detail"
+                    if match key.as_str() {
+                        "Events" => lookup.is_some(),
+                        "logEvents" => log_events.is_some(),
+                        _ => detail.is_some(),
+                    } =>
+                {
+                    repeated_records = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                // Each element is read as a record is, when collected: one that is odd costs
+                // itself, not the file.
+                "Events" => lookup = Some(map.next_value::<Vec<&'de RawValue>>()?),
+                "logEvents" => log_events = Some(map.next_value::<Vec<&'de RawValue>>()?),
                 "detail" => detail = Some(map.next_value::<&'de RawValue>()?),
                 "detail-type" => detail_type = map.next_value()?,
                 "digestStartTime"
@@ -1149,11 +1190,11 @@ impl<'de> Visitor<'de> for TopVisitor {
         } else if not_array {
             TopValue::Other
         } else if let Some(events) = lookup {
-            TopValue::Strings(owned_texts(events.into_iter().map(|e| e.record)))
+            TopValue::Strings(events, "CloudTrailEvent", repeated_records)
         } else if let Some(events) = log_events {
-            TopValue::Strings(owned_texts(events.into_iter().map(|e| e.message)))
+            TopValue::Strings(events, "message", repeated_records)
         } else if let (Some(detail), true) = (detail, detail_type.as_str().contains("CloudTrail")) {
-            TopValue::Detail(detail)
+            TopValue::Detail(detail, repeated_records)
         } else if digest {
             TopValue::Digest
         } else if record_like {
@@ -1369,6 +1410,65 @@ mod tests {
             r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{REC}}}"#
         );
         assert_eq!(texts(bridge.as_bytes()).0, vec![REC.to_string()]);
+    }
+
+    /// A review's (session 37): an envelope's odd element cost the whole file (`null` among
+    /// lookup-events' `Events`, a number among `logEvents`), and an envelope's key given twice
+    /// kept its last value without a word. An odd element is a malformed record, the first
+    /// value of a key given twice is read and the repeat said, as in a `Records` array.
+    #[test]
+    fn an_envelope_s_odd_element_or_repeated_key_costs_only_itself() {
+        let quoted = serde_json::to_string(REC).unwrap();
+        let other = serde_json::to_string(&REC.replace("\"1\"", "\"2\"")).unwrap();
+        let outcome = |text: String| {
+            let decoded = decode(text.as_bytes(), record_splitter());
+            let records: Vec<String> = decoded
+                .records
+                .iter()
+                .map(|r| String::from_utf8_lossy(r.bytes()).into_owned())
+                .collect();
+            let error = decoded.error.is_some();
+            (
+                records,
+                decoded.not_records,
+                decoded.repeated_records,
+                error,
+            )
+        };
+        let one = vec![REC.to_owned()];
+        let both = vec![REC.to_owned(), REC.replace("\"1\"", "\"2\"")];
+        for (text, expected) in [
+            (
+                format!(
+                    r#"{{"Events":[{{"CloudTrailEvent":{quoted}}},null,{{"CloudTrailEvent":{other}}}]}}"#
+                ),
+                (both.clone(), 1, false, false),
+            ),
+            (
+                format!(r#"{{"logEvents":[{{"message":{quoted}}},1,{{"message":{other}}}]}}"#),
+                (both.clone(), 1, false, false),
+            ),
+            (
+                format!(
+                    r#"{{"Events":[{{"CloudTrailEvent":{quoted}}}],"Events":[{{"CloudTrailEvent":{other}}}]}}"#
+                ),
+                (one.clone(), 0, true, false),
+            ),
+            (
+                format!(
+                    r#"{{"detail-type":"AWS API Call via CloudTrail","detail":{REC},"detail":{{}}}}"#
+                ),
+                (one.clone(), 0, true, false),
+            ),
+            // A first `Records` that is no array is read as it is: no CloudTrail, the second
+            // array not read.
+            (
+                format!(r#"{{"Records":null,"Records":[{REC}]}}"#),
+                (vec![], 0, false, false),
+            ),
+        ] {
+            assert_eq!(outcome(text.clone()), expected, "{text}");
+        }
     }
 
     #[test]
