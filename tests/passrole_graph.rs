@@ -517,6 +517,28 @@ fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_ses
          ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,,,1,arn:aws:iam::111122223333:role/ops/Deployer\n\
          lambda.amazonaws.com,arn:aws:iam::111122223333:role/ReportsLambda,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n"
     );
+    // A row of hand-overs alone is output: no note says nothing matched (an incident
+    // responder's, session 37: a row, then "no role assumption matched the filters").
+    let (csv, errors) = output(
+        &dir,
+        &[
+            "services",
+            "--format",
+            "csv",
+            "--from",
+            "*:user/alice",
+            "--role",
+            "*WebServer",
+        ],
+    );
+    assert_eq!(
+        (csv.as_str(), errors.as_str()),
+        (
+            "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+             ec2.amazonaws.com,arn:aws:iam::111122223333:role/WebServer,111122223333,1,,,1,arn:aws:iam::111122223333:role/ops/Deployer\n",
+            "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 1 hand-over\n"
+        )
+    );
     // The wearing is passrole's `worn` of the hand-overs kept (the later sessions, whatever
     // the window), without times: the hand-over by 10:05 is kept, and what followed it.
     let (csv, _) = output(

@@ -452,6 +452,9 @@ fn frame(
     } else if !matches!(shows, Shows::Sessions | Shows::Calls | Shows::Findings)
         && context.events.is_empty()
         && !scan.events.is_empty()
+        // Hand-overs kept are output too (`services`' rows, the graph's hand-over edges): an
+        // incident responder's, session 37, read a row and then that nothing matched.
+        && (shows != Shows::Both || context.hand_overs.is_empty())
     {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
