@@ -500,8 +500,8 @@
     if (isHandOver(edge)) return handOverLabel(edge);
     if (accountLevel) return hopsText(edge, false) + (edge.external ? ' external' : '');
     let label = String(edge.count);
-    if (edge.successes === 0) label += ' failed';
-    else if (edge.failures > 0) label += ' (' + edge.failures + ' failed)';
+    if (edge.successes === 0) label += ' refused';
+    else if (edge.failures > 0) label += ' (' + edge.failures + ' refused)';
     if (edge.external) label += ' external';
     return label;
   }

@@ -4,8 +4,9 @@
 //! bottom left (where edges, which enter a box from the top and sides, cross it least); services
 //! and identity providers sit outside the clusters. Shape and colour by node kind; each edge is
 //! labelled with its count; cross-account edges are drawn red and thick, edges touching an
-//! account outside `--accounts` thicker still and marked "external"; edges that only ever
-//! failed are dashed. Hand-overs (`iam:PassRole`) are drawn apart from hops: dashed, blue,
+//! account outside `--accounts` thicker still and marked "external"; edges whose every hop
+//! was refused are dashed (`2 refused`; some refused: `5 (1 refused)`). Hand-overs
+//! (`iam:PassRole`) are drawn apart from hops: dashed, blue,
 //! with a hollow arrowhead, labelled `passes to SERVICE (N)` (SERVICE short: `ec2`); dotted and grey when every call
 //! was refused; red like a hop when they cross accounts. At account level an account's own
 //! hand-overs are written under its name, as its own hops are. Every string passes through
@@ -129,11 +130,13 @@ fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
             super::masks_text(&edge.masks)
         )?;
     } else {
+        // Refused, as the account level, hand-overs and `chains` say it (an incident
+        // responder's, session 37: one picture said both words).
         write!(out, "label=\"{}", edge.count())?;
         if failed_only {
-            out.extend_from_slice(b" failed");
+            out.extend_from_slice(b" refused");
         } else if edge.failures > 0 {
-            write!(out, " ({} failed)", edge.failures)?;
+            write!(out, " ({} refused)", edge.failures)?;
         }
     }
     let crossing = edge.external || edge.cross_account;
@@ -401,8 +404,8 @@ mod tests {
         };
         assert_eq!(label(&roots), "1 hop, 1 account root cross-account");
         // At role level (no roles counted): the count, then its refusals.
-        assert_eq!(label(&edge(2, 1, 0)), "3 (1 failed) cross-account");
-        assert_eq!(label(&edge(0, 1, 0)), "1 failed cross-account");
+        assert_eq!(label(&edge(2, 1, 0)), "3 (1 refused) cross-account");
+        assert_eq!(label(&edge(0, 1, 0)), "1 refused cross-account");
         assert_eq!(
             super::super::own_hops_text(&edge(11, 1, 3)),
             "12 hops inside (1 refused), 3 roles"
