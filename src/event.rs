@@ -926,7 +926,9 @@ fn session_seconds(name: EventName, request: Option<&RequestParameters>) -> u32 
     let Some(request) = request else {
         return 0;
     };
-    match request.duration_seconds.get() {
+    // Absent, STS's default; written but empty or no number, not said (a review's, session
+    // 37: an empty one was taken as absent).
+    match request.duration_seconds.0.as_deref() {
         None => name.default_session_seconds(),
         // A number as written (`3600`, or `3600.0` from a tool's rewrite); anything else is
         // not said.

@@ -277,20 +277,30 @@ pub fn decode_reusing<'a>(
         // more is kept (a document printed over several lines reads as lines that each fail;
         // a bad line in JSON Lines cost every line after it).
         let mut salvaged = Vec::new();
-        let salvage_shaped = salvage(&text[from..], &mut salvaged, interest);
+        let mut salvage_tally =
+            ShapeTally::listing_at_most(most_listed.saturating_sub(decoded.records.len()));
+        let salvage_shaped = salvage(&text[from..], &mut salvaged, &mut salvage_tally, interest);
         // Lines, when no value so far spanned lines and the one that failed is no document
         // (`[…`, `{"Records":[…`) damaged on a later line than it starts on (one printed over
         // several lines): it failed within its first line, or is a line cut short (its error
         // is then on the next line).
-        let lines = if one_line_each {
+        // (Not when the salvage is over the bound already: the file is refused, and a second
+        // list would double what it holds.)
+        let lines = if one_line_each && !salvage_tally.too_many {
             let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
-            (!salvage_shaped || damage.error.line() == 1 + lines_before)
-                .then(|| read_lines(text, from, lines_before, most_listed, interest))
+            (!salvage_shaped || damage.error.line() == 1 + lines_before).then(|| {
+                let most = most_listed.saturating_sub(decoded.records.len());
+                read_lines(text, from, lines_before, most, interest)
+            })
         } else {
             None
         };
         match lines {
-            Some(lines) if lines.records.len() > salvaged.len() => {
+            // Whichever read more records, those listed and those passed over.
+            Some(lines)
+                if lines.records.len() + lines.shapes.passed_over
+                    > salvaged.len() + salvage_tally.passed_over =>
+            {
                 decoded.records.extend(lines.records);
                 shapes.repeated_records |= lines.shapes.repeated_records;
                 shapes.too_many |= lines.shapes.too_many;
@@ -307,8 +317,12 @@ pub fn decode_reusing<'a>(
             }
             _ => {
                 decoded.records.extend(salvaged);
+                shapes.passed_over += salvage_tally.passed_over;
+                shapes.too_many |= salvage_tally.too_many;
+                shapes.too_many_count += salvage_tally.too_many_count;
                 if !salvage_shaped {
-                    shapes.cloudtrail += usize::from(!decoded.records.is_empty());
+                    let read = !decoded.records.is_empty() || salvage_tally.passed_over > 0;
+                    shapes.cloudtrail += usize::from(read);
                 }
             }
         }
@@ -356,6 +370,10 @@ fn collect_values<'a>(
                 each(slice);
                 collect(value, slice, out, shapes, 0, interest);
                 start = end;
+                if shapes.too_many {
+                    // The file is refused: nothing more to list.
+                    return None;
+                }
             }
             Err(error) => return Some((error, start)),
         }
@@ -560,7 +578,17 @@ fn collect<'a>(
         }
         TopValue::Record => {
             shapes.cloudtrail += 1;
-            out.push(RawRecord::borrowed(raw));
+            // As a `Records` array's elements are listed: only those that may be of
+            // interest, and no more than the bound (a review's, session 37: JSON Lines of
+            // ten million records were all listed, then refused).
+            if interest != Interest::Activity && !may_be_of_interest(raw, interest) {
+                shapes.passed_over += 1;
+            } else if out.len() >= shapes.most_listed {
+                shapes.too_many = true;
+                shapes.too_many_count = shapes.too_many_count.max(out.len() + 1);
+            } else {
+                out.push(RawRecord::borrowed(raw));
+            }
         }
         TopValue::Array(items) if depth < MAX_ENVELOPE_DEPTH => {
             for item in items {
@@ -888,7 +916,12 @@ fn is_insight(record: &[u8]) -> bool {
 /// complete record of a `{"Records":[…` or `[…` value before the damage (each element as
 /// [`collect`] keeps a value: a record, an envelope of records, not `{}`). Returns false when the
 /// value had neither shape.
-fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>, interest: Interest) -> bool {
+fn salvage<'a>(
+    text: &'a [u8],
+    out: &mut Vec<RawRecord<'a>>,
+    tally: &mut ShapeTally,
+    interest: Interest,
+) -> bool {
     let text = text.trim_ascii();
     let array_start = match text.first() {
         Some(b'[') => 1,
@@ -909,10 +942,17 @@ fn salvage<'a>(text: &'a [u8], out: &mut Vec<RawRecord<'a>>, interest: Interest)
         // Kept as the same value read whole would be: `1`, `"x"` or `{}` before the damage
         // is no record (ten million `{},` would be ten million records to list).
         if let Ok(top) = serde_json::from_str::<TopValue>(value.get()) {
-            // Elements one by one: listed as they come, each within the text it holds.
-            let mut shapes = ShapeTally::listing_at_most(usize::MAX);
+            // Elements one by one, within `tally`'s bound; of what each held, only the records
+            // passed over and the bound are kept (its values that are no records are not said).
+            let mut shapes = ShapeTally::listing_at_most(tally.most_listed);
             let raw = value.get().as_bytes();
             collect(top, raw, out, &mut shapes, MAX_ENVELOPE_DEPTH, interest);
+            tally.passed_over += shapes.passed_over;
+            if shapes.too_many {
+                tally.too_many = true;
+                tally.too_many_count = tally.too_many_count.max(shapes.too_many_count);
+                break;
+            }
         }
         pos += values.byte_offset();
         pos += skip_whitespace(&text[pos..]);
@@ -969,7 +1009,12 @@ fn read_lines(
         read.read_on |= read.first_bad.is_some();
         let failed = collect_values(line, &mut read.records, &mut read.shapes, interest, |_| {});
         if let Some((error, start)) = failed {
-            salvage(&line[start..], &mut read.records, interest);
+            salvage(
+                &line[start..],
+                &mut read.records,
+                &mut read.shapes,
+                interest,
+            );
             read.bad += 1;
             if read.first_bad.is_none() {
                 read.first_bad = Some(JsonDamage {
@@ -1410,6 +1455,47 @@ mod tests {
             r#"{{"version":"0","detail-type":"AWS API Call via CloudTrail","detail":{REC}}}"#
         );
         assert_eq!(texts(bridge.as_bytes()).0, vec![REC.to_string()]);
+    }
+
+    /// A review's (session 37): the full parser's other paths list records within the bound
+    /// too, as they come (JSON Lines, and the records salvaged before damage were all listed,
+    /// then refused), and records passed over still count (a bad line amid JSON Lines of
+    /// ordinary calls kept the count of the records before it only).
+    #[test]
+    fn every_path_of_the_full_parser_lists_within_the_bound_and_counts_all() {
+        let assume = r#"{"eventName":"AssumeRole","eventID":"x"}"#;
+        let call = r#"{"eventName":"GetObject","eventID":"y"}"#;
+        let read = |text: &str, budget: usize| {
+            let mut spare = Records::default();
+            let decoded = decode_reusing(
+                text.as_bytes(),
+                record_splitter(),
+                &mut spare,
+                budget,
+                Interest::RoleAssumptions,
+            );
+            (
+                decoded.too_many,
+                decoded.count,
+                decoded.records.len(),
+                decoded.error.is_some(),
+            )
+        };
+        let lines = |record: &str, count: usize| format!("{record}\n").repeat(count);
+        let truncated = format!(r#"{{"Records":[{}"#, format!("{assume},").repeat(100));
+        // 10 records fit a budget of 10 listed records; 100 do not, in either shape.
+        let budget = 10 * LISTED_RECORD;
+        assert_eq!(read(&lines(assume, 10), budget), (false, 10, 10, false));
+        assert!(read(&lines(assume, 100), budget).0);
+        assert!(read(&truncated, budget).0);
+        // Ordinary calls are counted, not listed: a hundred fit any budget.
+        assert_eq!(read(&lines(call, 100), budget), (false, 100, 0, false));
+        let damaged = format!(
+            "{}{{\"eventName\":\"Get\n{}",
+            lines(call, 5),
+            lines(call, 10)
+        );
+        assert_eq!(read(&damaged, budget), (false, 15, 0, true));
     }
 
     /// A review's (session 37): an envelope's odd element cost the whole file (`null` among

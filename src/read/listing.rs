@@ -348,7 +348,9 @@ pub fn read_if_listing(path: &Path) -> Option<Result<Listed, InputError>> {
         let reason = |name: &str| {
             SkipReason::named(name).ok_or_else(|| bad(format!("skip reason {name:?}")))
         };
-        let parsed = serde_json::from_slice::<Line>(&line).map_err(|e| bad(within_line(&e)));
+        // Without its line end, so that a line cut short is placed at its own end.
+        let parsed =
+            serde_json::from_slice::<Line>(line.trim_ascii_end()).map_err(|e| bad(within_line(&e)));
         let at_first = std::mem::replace(&mut first, false);
         let entry = parsed.and_then(|parsed| {
             match parsed {
