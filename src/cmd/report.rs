@@ -144,8 +144,9 @@ fn hand_over_rows(context: &Context) -> Value {
 
 /// The graph nodes a chain passes through: its first hop's source, then each hop's target
 /// (`null` where a hop has no node at this level, and where a long chain's middle hops are
-/// left out, as its text leaves them), with repeats in a row folded (at account level a
-/// chain inside one account stays on its node).
+/// left out, as its text leaves them). At account level repeats in a row are folded (a chain
+/// inside one account stays on its node); at role level a role that assumes itself is there
+/// twice, its loop a hop of the chain.
 fn chain_nodes(
     context: &Context,
     options: &GraphOptions,
