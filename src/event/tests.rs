@@ -384,3 +384,31 @@ fn event_names_iterate_in_report_order_once_each() {
     assert_eq!(names.len(), 3);
     assert!(!names.contains(EventName::GetSessionToken));
 }
+
+/// How long a hop's session lasts, as a link without a creation time checks it (a red-team's,
+/// session 37): asked for, else STS's default, else (no request, a value no number) the longest
+/// its kind allows.
+#[test]
+fn a_session_lasts_what_its_request_asked_else_the_default_else_the_longest() {
+    let lasts = |name: &str, request: &str| {
+        one(&format!(
+            r#"{{"eventTime": "2020-12-20T09:00:00Z", "eventName": "{name}",
+                "userIdentity": {{"type": "IAMUser", "arn": "arn:aws:iam::111111111111:user/alice"}},
+                {request}
+                "responseElements": {{"assumedRoleUser": {{"arn": "arn:aws:sts::111111111111:assumed-role/R/s"}}}}}}"#
+        ))
+        .session_lasts_seconds()
+    };
+    let role = r#""roleArn": "arn:aws:iam::111111111111:role/R", "roleSessionName": "s""#;
+    let asked =
+        |value: &str| format!(r#""requestParameters": {{{role}, "durationSeconds": {value}}},"#);
+    let plain = format!(r#""requestParameters": {{{role}}},"#);
+    assert_eq!(lasts("AssumeRole", &asked("900")), 900);
+    assert_eq!(lasts("AssumeRole", &asked("\"7200\"")), 7200);
+    assert_eq!(lasts("AssumeRole", &asked("86400")), 12 * 3600);
+    assert_eq!(lasts("AssumeRole", &plain), 3600);
+    assert_eq!(lasts("AssumeRole", &asked("\"\"")), 12 * 3600);
+    assert_eq!(lasts("AssumeRole", &asked("\"PT1H\"")), 12 * 3600);
+    assert_eq!(lasts("AssumeRole", ""), 12 * 3600);
+    assert_eq!(lasts("AssumeRoot", &plain), 900);
+}
