@@ -172,6 +172,15 @@ fn origin_matches(glob: &GlobMatcher, root: &RoleAssumption) -> bool {
     }
     origin_name_matches(glob, &root.origin_label())
         || (!root.caller_role_arn().is_empty() && origin_name_matches(glob, root.caller_role_arn()))
+        || printed_start_matches(glob, &crate::chain::unread_start(root))
+}
+
+/// True when `glob` names a chain begun before the logs read as `passrole` and `activity` print
+/// its start (`[... hops not read ...] -> CALLER`): by glob, or as written, in any case (its
+/// `[...]` reads as a glob's class of characters). A review's, session 37: the printed text,
+/// given back to `--from`, matched nothing.
+pub fn printed_start_matches(glob: &GlobMatcher, start: &str) -> bool {
+    glob.is_match(start) || glob.glob().glob().eq_ignore_ascii_case(start)
 }
 
 /// True when `--from`'s glob matches the origin of a hand-over's passer
@@ -184,7 +193,9 @@ fn passer_origin_matches(glob: &GlobMatcher, hand_over: &crate::passrole::HandOv
         // SESSION` missed it; `passer_root_caller` is empty for any other chain).
         return origin_name_matches(glob, origin)
             || (!hand_over.passer_root_caller.is_empty()
-                && origin_name_matches(glob, &hand_over.passer_root_caller));
+                && origin_name_matches(glob, &hand_over.passer_root_caller))
+            || (origin.len() < hand_over.passer_origin.len()
+                && printed_start_matches(glob, &hand_over.passer_origin));
     }
     origin_name_matches(glob, &hand_over.passer)
         || (!hand_over.caller_role_arn.is_empty()

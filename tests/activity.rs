@@ -240,6 +240,18 @@ fn chains_begun_before_the_logs_are_told_apart_by_how_chains_begins_them() {
             "{glob}"
         );
     }
+    // As `--from` everywhere: `chains` keeps that chain alone.
+    let chains = out(
+        &dir,
+        &[
+            "chains", "-q", "--format", "csv", "--from", &printed, "t.json",
+        ],
+    );
+    let kept: Vec<String> = csv_rows(&chains)[1..]
+        .iter()
+        .map(|row| row[8].clone())
+        .collect();
+    assert_eq!(kept, [format!("{printed} -> {}", role("team/Deploy"))]);
 }
 
 /// Session 33's leftover: a chain whose earliest hop read names no caller at all began with

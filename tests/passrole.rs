@@ -1230,6 +1230,10 @@ fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
     let session_arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/RX/sx");
     assert_eq!(rows(&both, &["--from", &session_arn]), with_hop);
     assert_eq!(rows(&both, &["--source", "RX"]), with_hop);
+    // And by its start as printed, given back as written (a review's, session 37).
+    let printed = format!("[... hops not read ...] -> {}", role("RX"));
+    assert_eq!(rows(&both, &["--from", &printed]), with_hop);
+    assert_eq!(rows(&both, &["--from", &printed.to_uppercase()]), with_hop);
     let no_hop = "event_id,passer_origin\nc1,\n";
     assert_eq!(
         rows(std::slice::from_ref(&function), &["--from", "*Deployer"]),

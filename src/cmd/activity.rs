@@ -63,12 +63,8 @@ impl<'a> Sessions<'a> {
                 if !who.origin.is_empty() {
                     return origin_name_matches(glob, &who.origin);
                 }
-                // (As written, too, in any case as `--from` is: its `[...]` reads as a
-                // glob's class of characters.)
-                let pattern = glob.glob().glob();
                 if !who.unread_start.is_empty()
-                    && (glob.is_match(&*who.unread_start)
-                        || pattern.eq_ignore_ascii_case(&who.unread_start))
+                    && crate::focus::printed_start_matches(glob, &who.unread_start)
                 {
                     return true;
                 }
