@@ -303,9 +303,7 @@ pub fn decode_reusing<'a>(
             {
                 decoded.records.extend(lines.records);
                 shapes.repeated_records |= lines.shapes.repeated_records;
-                shapes.too_many |= lines.shapes.too_many;
-                shapes.too_many_count += lines.shapes.too_many_count;
-                shapes.passed_over += lines.shapes.passed_over;
+                shapes.add_bound_counts(&lines.shapes);
                 if shapes.not_records == 0 {
                     shapes.first_not_record = lines.shapes.first_not_record;
                 }
@@ -317,9 +315,7 @@ pub fn decode_reusing<'a>(
             }
             _ => {
                 decoded.records.extend(salvaged);
-                shapes.passed_over += salvage_tally.passed_over;
-                shapes.too_many |= salvage_tally.too_many;
-                shapes.too_many_count += salvage_tally.too_many_count;
+                shapes.add_bound_counts(&salvage_tally);
                 if !salvage_shaped {
                     let read = !decoded.records.is_empty() || salvage_tally.passed_over > 0;
                     shapes.cloudtrail += usize::from(read);
@@ -386,10 +382,10 @@ fn collect_values<'a>(
 struct ShapeTally {
     /// The most records to list (a `Records` array of more is not listed: `too_many`).
     most_listed: usize,
-    /// A `Records` array held more records than `most_listed` allows, and how many.
+    /// The values read held more records than `most_listed` allows, and about how many.
     too_many: bool,
     too_many_count: usize,
-    /// Records of a `Records` array that cannot be of interest, counted, not listed.
+    /// Records that cannot be of interest, counted, not listed.
     passed_over: usize,
     /// A document gave `"Records"` twice.
     repeated_records: bool,
@@ -403,6 +399,24 @@ struct ShapeTally {
 }
 
 impl ShapeTally {
+    /// Notes a value where a record was expected that is none (not an object), keeping the
+    /// first for the line that says so.
+    fn note_not_record(&mut self, value: &str) {
+        if self.not_records == 0 {
+            self.first_not_record = not_a_record(value);
+        }
+        self.not_records += 1;
+    }
+
+    /// Takes in the counts of the bound that `other`, a tally of another reading of the same
+    /// text (its JSON Lines, its records salvaged), kept: the records it passed over, and
+    /// whether it went past the bound.
+    fn add_bound_counts(&mut self, other: &ShapeTally) {
+        self.passed_over += other.passed_over;
+        self.too_many |= other.too_many;
+        self.too_many_count += other.too_many_count;
+    }
+
     /// A tally that lists at most `most_listed` records.
     fn listing_at_most(most_listed: usize) -> Self {
         ShapeTally {
@@ -458,7 +472,6 @@ impl<'de> Visitor<'de> for RecordElements<'_> {
             }
             Ok(count)
         };
-        let every = self.interest == Interest::Activity;
         let mut items = Vec::new();
         let mut count = 0;
         while let Some(item) = seq.next_element::<&'de RawValue>()? {
@@ -469,13 +482,10 @@ impl<'de> Visitor<'de> for RecordElements<'_> {
                 return Ok(Elements::Insight);
             }
             if !text.starts_with('{') {
-                if self.shapes.not_records == 0 {
-                    self.shapes.first_not_record = not_a_record(text);
-                }
-                self.shapes.not_records += 1;
+                self.shapes.note_not_record(text);
                 continue;
             }
-            if !every && !may_be_of_interest(text.as_bytes(), self.interest) {
+            if !may_be_of_interest(text.as_bytes(), self.interest) {
                 self.shapes.passed_over += 1;
                 continue;
             }
@@ -488,9 +498,13 @@ impl<'de> Visitor<'de> for RecordElements<'_> {
     }
 }
 
-/// Whether the record `text` may be of `interest`, as [`hint_names`] decides it, with its
-/// searches made once for all records (most records name neither `eventName` nor `\u`).
+/// Whether the record `text` may be of `interest`: every record for `activity`, else as
+/// [`hint_names`] decides it, with its searches made once for all records (most records name
+/// neither `eventName` nor `\u`).
 fn may_be_of_interest(text: &[u8], interest: Interest) -> bool {
+    if interest == Interest::Activity {
+        return true;
+    }
     use memchr::memmem::Finder;
     static ESCAPE: std::sync::LazyLock<Finder<'static>> =
         std::sync::LazyLock::new(|| Finder::new(b"\\u"));
@@ -562,12 +576,7 @@ fn collect<'a>(
                     Ok(Some(record)) => out.push(RawRecord::owned(record)),
                     // An element without the key holds no record (as before).
                     Ok(None) => {}
-                    Err(_) => {
-                        if shapes.not_records == 0 {
-                            shapes.first_not_record = not_a_record(text);
-                        }
-                        shapes.not_records += 1;
-                    }
+                    Err(_) => shapes.note_not_record(text),
                 }
             }
         }
@@ -581,7 +590,7 @@ fn collect<'a>(
             // As a `Records` array's elements are listed: only those that may be of
             // interest, and no more than the bound (a review's, session 37: JSON Lines of
             // ten million records were all listed, then refused).
-            if interest != Interest::Activity && !may_be_of_interest(raw, interest) {
+            if !may_be_of_interest(raw, interest) {
                 shapes.passed_over += 1;
             } else if out.len() >= shapes.most_listed {
                 shapes.too_many = true;
@@ -947,10 +956,9 @@ fn salvage<'a>(
             let mut shapes = ShapeTally::listing_at_most(tally.most_listed);
             let raw = value.get().as_bytes();
             collect(top, raw, out, &mut shapes, MAX_ENVELOPE_DEPTH, interest);
-            tally.passed_over += shapes.passed_over;
-            if shapes.too_many {
-                tally.too_many = true;
-                tally.too_many_count = tally.too_many_count.max(shapes.too_many_count);
+            // (Its value's bound is `tally`'s: past it, the salvage stops.)
+            tally.add_bound_counts(&shapes);
+            if tally.too_many {
                 break;
             }
         }
@@ -1023,6 +1031,10 @@ fn read_lines(
                     columns_before: columns,
                 });
             }
+        }
+        if read.shapes.too_many {
+            // The file is refused: the lines after are not worth reading.
+            break;
         }
     }
     read
