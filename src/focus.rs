@@ -194,7 +194,9 @@ fn passer_origin_matches(glob: &GlobMatcher, hand_over: &crate::passrole::HandOv
         return origin_name_matches(glob, origin)
             || (!hand_over.passer_root_caller.is_empty()
                 && origin_name_matches(glob, &hand_over.passer_root_caller))
-            || (hand_over.passer_origin.starts_with(crate::chain::UNREAD_START)
+            || (hand_over
+                .passer_origin
+                .starts_with(crate::chain::UNREAD_START)
                 && printed_start_matches(glob, &hand_over.passer_origin));
     }
     origin_name_matches(glob, &hand_over.passer)

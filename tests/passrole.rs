@@ -100,6 +100,11 @@ fn refused(mut record: Value, code: &str, message: &str) -> Value {
     record
 }
 
+/// The message of a PassRole refusal: `caller` may not hand `role_arn` over.
+fn pass_role_denied(caller: &str, role_arn: &str) -> String {
+    format!("User: {caller} is not authorized to perform: iam:PassRole on resource: {role_arn}")
+}
+
 /// An `sts:AssumeRole` by `who`, issuing the access key `issued`.
 fn assume(
     who: Value,
@@ -729,9 +734,11 @@ fn refusals_name_the_role_in_their_message() {
         )
     };
     let lambda_message = format!(
-        "User: arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ci is not authorized to perform: \
-         iam:PassRole on resource: {} because no identity-based policy allows the iam:PassRole action",
-        role("Admin")
+        "{} because no identity-based policy allows the iam:PassRole action",
+        pass_role_denied(
+            &format!("arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ci"),
+            &role("Admin")
+        )
     );
     let out = passrole_of(
         &[
@@ -1123,10 +1130,9 @@ fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
             "e1",
         ),
         "AccessDeniedException",
-        &format!(
-            "User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: \
-             iam:PassRole on resource: {}",
-            role("EMR_DefaultRole")
+        &pass_role_denied(
+            &format!("arn:aws:iam::{ACCOUNT}:user/bob"),
+            &role("EMR_DefaultRole"),
         ),
     );
     let launch = run_instances(
@@ -1162,10 +1168,9 @@ fn refusals_partitions_and_unread_chain_starts_of_hand_overs() {
             "t1",
         ),
         "AccessDeniedException",
-        &format!(
-            "User: arn:aws:iam::{ACCOUNT}:user/bob is not authorized to perform: \
-             iam:PassRole on resource: {}",
-            role("TaskRole")
+        &pass_role_denied(
+            &format!("arn:aws:iam::{ACCOUNT}:user/bob"),
+            &role("TaskRole"),
         ),
     );
     assert_eq!(
@@ -1501,18 +1506,11 @@ fn hand_overs_are_read_from_every_input_shape() {
 fn mixed() -> Vec<Value> {
     let mut records = chain_and_launch();
     records.push(refused(
-        create_function(
-            lambdas(),
-            "11:00:00",
-            "admin-fn",
-            &role("Admin"),
-            "f1",
-        ),
+        create_function(lambdas(), "11:00:00", "admin-fn", &role("Admin"), "f1"),
         "AccessDenied",
-        &format!(
-            "User: arn:aws:sts::{ACCOUNT}:assumed-role/Lambdas/deploy is not authorized to perform: \
-             iam:PassRole on resource: {}",
-            role("Admin")
+        &pass_role_denied(
+            &format!("arn:aws:sts::{ACCOUNT}:assumed-role/Lambdas/deploy"),
+            &role("Admin"),
         ),
     ));
     let mut other_account = call(
