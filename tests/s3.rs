@@ -920,7 +920,8 @@ fn s3_objects_refused_one_by_one_are_one_line_through_a_partial() {
 
 /// An S3 subagent's (session 37): a listing read while its endpoint takes no connection said
 /// `cannot reach S3 for it` once per object, status 1, where the same endpoint down while
-/// listing is one line for the location, status 4. It is that one line, with the count.
+/// listing is one line for the location, status 4. It is that one line, with the count, and
+/// it names the endpoint that was tried (the S3 user's, session 37).
 #[test]
 fn a_listing_read_with_the_endpoint_down_is_one_line_for_its_bucket() {
     // A port nothing listens on: bound, then closed.
@@ -952,8 +953,9 @@ fn a_listing_read_with_the_endpoint_down_is_one_line_for_its_bucket() {
     assert_eq!(output.status.code(), Some(4), "{errors}");
     assert_eq!(lines.len(), 2, "{errors}");
     assert!(
-        lines[0].starts_with("trailmask: s3://down: cannot reach S3: ")
-            && lines[0].ends_with(" (3 objects not read)"),
+        lines[0].starts_with(&format!(
+            "trailmask: s3://down: cannot reach S3 at {endpoint}: "
+        )) && lines[0].ends_with(" (3 objects not read)"),
         "{errors}"
     );
     assert_eq!(

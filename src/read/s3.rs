@@ -109,8 +109,12 @@ pub enum S3Problem {
     NoSuchBucket,
     /// The credential chain found no credentials, or failed.
     NoCredentials(String),
-    /// The endpoint could not be reached (connection refused, name not resolved, timed out).
-    Unreachable(String),
+    /// The endpoint could not be reached (connection refused, name not resolved, timed out):
+    /// the endpoint set for S3 when one is (an emulator's address, a mistyped URL), and why.
+    Unreachable {
+        endpoint: Option<Arc<str>>,
+        why: String,
+    },
     /// The S3 endpoint (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`, or `endpoint_url` in the AWS
     /// config, for every service or for s3) is plain http and `AWS_ALLOW_HTTP` is not `true`.
     PlainHttp(String),
@@ -136,7 +140,7 @@ impl S3Problem {
             S3Problem::AccessDenied(_)
                 | S3Problem::NoSuchBucket
                 | S3Problem::NoCredentials(_)
-                | S3Problem::Unreachable(_)
+                | S3Problem::Unreachable { .. }
                 | S3Problem::PlainHttp(_)
                 | S3Problem::Setup(_)
                 | S3Problem::Recorded(_)
@@ -170,7 +174,14 @@ impl std::fmt::Display for S3Problem {
                 "no AWS credentials ({why}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and \
                  AWS_SECRET_ACCESS_KEY, or run with a role"
             ),
-            S3Problem::Unreachable(why) => write!(f, "cannot reach S3: {why}"),
+            S3Problem::Unreachable {
+                endpoint: Some(endpoint),
+                why,
+            } => write!(f, "cannot reach S3 at {endpoint}: {why}"),
+            S3Problem::Unreachable {
+                endpoint: None,
+                why,
+            } => write!(f, "cannot reach S3: {why}"),
             S3Problem::PlainHttp(endpoint) => write!(
                 f,
                 "the S3 endpoint {endpoint} (AWS_ENDPOINT_URL, or endpoint_url in the AWS \
@@ -287,6 +298,8 @@ struct Store {
     runtime: tokio::runtime::Runtime,
     /// The client for buckets in the configured region.
     client: Client,
+    /// The endpoint set for S3 (see [`connect`]), named when it cannot be reached.
+    endpoint: Option<Arc<str>>,
     /// Clients for the buckets that live in another region (learnt from S3's redirect).
     regional: Mutex<HashMap<Arc<str>, Client>>,
     /// The first refusal of each bucket: its other objects are not asked for.
@@ -314,10 +327,11 @@ impl Store {
             .build()
             .map_err(|e| S3Problem::Setup(e.to_string()))?;
         let stall_window = stall_window(std::env::var_os(STALL_VARIABLE).as_deref())?;
-        let client = runtime.block_on(connect())?;
+        let (client, endpoint) = runtime.block_on(connect())?;
         Ok(Store {
             runtime,
             client,
+            endpoint,
             regional: Mutex::default(),
             refused: Mutex::default(),
             stall_window,
@@ -329,6 +343,22 @@ impl Store {
             .get(bucket)
             .cloned()
             .unwrap_or_else(|| self.client.clone())
+    }
+
+    /// What a request's error says about the location ([`problem`]), an unreachable endpoint
+    /// named when one was set (an S3 user's, session 37: `cannot reach S3: ... Connection
+    /// refused` did not say which address was tried).
+    fn problem<E>(&self, error: &SdkError<E, HttpResponse>) -> S3Problem
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match problem(error) {
+            S3Problem::Unreachable { why, .. } => S3Problem::Unreachable {
+                endpoint: self.endpoint.clone(),
+                why,
+            },
+            other => other,
+        }
     }
 
     fn refusal(&self, bucket: &str) -> Option<S3Problem> {
@@ -395,8 +425,8 @@ fn stall_window(value: Option<&std::ffi::OsStr>) -> Result<Duration, S3Problem> 
 
 /// Loads the configuration (the SDK's chains for credentials and region, us-east-1 when none
 /// is set), resolves the credentials once so that their absence is one clear error, and makes
-/// the client.
-async fn connect() -> Result<Client, S3Problem> {
+/// the client, with the endpoint set for S3 when one is.
+async fn connect() -> Result<(Client, Option<Arc<str>>), S3Problem> {
     use aws_config::meta::region::RegionProviderChain;
     use aws_sdk_s3::config::retry::RetryConfig;
     use aws_sdk_s3::config::timeout::TimeoutConfig;
@@ -446,7 +476,7 @@ async fn connect() -> Result<Client, S3Problem> {
             shared.service_config()?.load_config(key)
         })
         .or_else(|| shared.endpoint_url().map(str::to_owned));
-    if let Some(endpoint) = endpoint {
+    if let Some(endpoint) = &endpoint {
         let allow_http =
             std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
         if endpoint
@@ -454,12 +484,12 @@ async fn connect() -> Result<Client, S3Problem> {
             .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
             && !allow_http
         {
-            return Err(S3Problem::PlainHttp(endpoint));
+            return Err(S3Problem::PlainHttp(endpoint.clone()));
         }
         // S3-compatible stores (and emulators on an address) take the bucket in the path.
         config = config.endpoint_url(endpoint).force_path_style(true);
     }
-    Ok(Client::from_conf(config.build()))
+    Ok((Client::from_conf(config.build()), endpoint.map(Arc::from)))
 }
 
 /// An error and its causes on one line (`a: b: c`), each said once.
@@ -554,9 +584,10 @@ where
                 }
             }
         }
-        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => {
-            S3Problem::Unreachable(one_line(error))
-        }
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => S3Problem::Unreachable {
+            endpoint: None,
+            why: one_line(error),
+        },
         _ => S3Problem::Other(one_line(error)),
     }
 }
@@ -643,7 +674,7 @@ async fn list_level(store: &Store, bucket: &Arc<str>, prefix: &str) -> Result<Le
                         redirected = true;
                         continue 'again;
                     }
-                    return Err(problem(&error));
+                    return Err(store.problem(&error));
                 }
             };
             if let Some(why) = page_problem(&page, &mut tokens) {
@@ -1253,7 +1284,7 @@ async fn get(
                     redirected = true;
                     continue;
                 }
-                let problem = object_problem(problem(&error), never_connected(&error));
+                let problem = object_problem(store.problem(&error), never_connected(&error));
                 store.note(&url.bucket, &problem);
                 return Err(problem);
             }
@@ -1272,7 +1303,7 @@ async fn get(
 /// object, status 1 (an S3 subagent's, session 37).
 fn object_problem(problem: S3Problem, never_connected: bool) -> S3Problem {
     match problem {
-        S3Problem::Unreachable(why) if !never_connected => {
+        S3Problem::Unreachable { why, .. } if !never_connected => {
             S3Problem::Other(format!("cannot reach S3 for it: {why}"))
         }
         S3Problem::AccessDenied(code)
