@@ -902,17 +902,28 @@ fn principal_node<'e>(
         }
         arn::Principal::Session => match arn::role_of_session(arn_text) {
             Some(role) => node(NodeKind::Role, role, account),
-            None => node(NodeKind::Unknown, arn_text, account),
+            None => unknown_node(arn_text, parsed, account),
         },
-        arn::Principal::Other => {
-            let name = if arn_text.is_empty() {
-                "(unknown)"
-            } else {
-                arn_text
-            };
-            node(NodeKind::Unknown, name, fallback_account)
-        }
+        arn::Principal::Other => unknown_node(arn_text, parsed, account),
     }
+}
+
+/// A caller no kind fits: its text, with the account the event gave when the text names
+/// none, so that two accounts' unnamed callers are two nodes (a review's, session 38: every
+/// caller without an ARN was one `(unknown)` node, its account the first event's by file
+/// order, drawn in that account's box).
+fn unknown_node<'e>(text: &'e str, parsed: Option<arn::Arn<'e>>, account: &'e str) -> NodeRef<'e> {
+    let names_account = parsed.and_then(|a| a.known_account()).is_some();
+    let name: Cow<'e, str> = if text.is_empty() && account.is_empty() {
+        "(unknown caller)".into()
+    } else if text.is_empty() {
+        format!("(unknown caller in {account})").into()
+    } else if names_account || account.is_empty() {
+        text.into()
+    } else {
+        format!("{text} (in {account})").into()
+    };
+    node(NodeKind::Unknown, name, account)
 }
 
 /// An account's node at account level (`(unknown account)` when CloudTrail did not say).

@@ -739,3 +739,54 @@ fn every_command_is_byte_identical_for_any_thread_count_and_input_order() {
         })
     );
 }
+
+/// A role assumption by a caller CloudTrail gives no ARN, in `account`, into `role`.
+fn unnamed_caller_assumes(account: &str, role: &str, id: &str) -> String {
+    json!({"Records": [{
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "accountId": account},
+        "eventTime": "2021-01-01T00:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRole",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.1",
+        "requestParameters": {
+            "roleArn": format!("arn:aws:iam::{account}:role/{role}"),
+            "roleSessionName": "s"
+        },
+        "eventID": id,
+        "recipientAccountId": account
+    }]})
+    .to_string()
+}
+
+/// A review's (session 38): every caller without an ARN was one `(unknown)` node, its account
+/// that of the first event by file order, so renaming a file moved both callers from one
+/// account to the other in `edges` (and in the graph's account boxes). Each account's unnamed
+/// caller is its own node, whatever the files are called.
+#[test]
+fn callers_without_an_arn_are_one_node_per_account_in_any_file_order() {
+    let header = "source_kind,source,source_subject,source_account,role_arn,role_account,\
+                  cross_account,successes,failures,event_names,first_seen,last_seen,source_ips\n";
+    let expected = format!(
+        "{header}\
+         unknown,(unknown caller in 111111111111),,111111111111,arn:aws:iam::111111111111:role/A,\
+         111111111111,false,1,0,AssumeRole,2021-01-01T00:00:00Z,2021-01-01T00:00:00Z,198.51.100.1\n\
+         unknown,(unknown caller in 222222222222),,222222222222,arn:aws:iam::222222222222:role/B,\
+         222222222222,false,1,0,AssumeRole,2021-01-01T00:00:00Z,2021-01-01T00:00:00Z,198.51.100.1\n"
+    );
+    for (first, second) in [("a.json", "b.json"), ("b.json", "a.json")] {
+        let dir = Dir::new();
+        dir.write(
+            first,
+            unnamed_caller_assumes("111111111111", "A", "e1").as_bytes(),
+        );
+        dir.write(
+            second,
+            unnamed_caller_assumes("222222222222", "B", "e2").as_bytes(),
+        );
+        let root = dir.path("");
+        let output = run(&["edges", "-q", root.to_str().unwrap()]);
+        assert_eq!(stdout(&output), expected, "{}", stderr(&output));
+    }
+}
