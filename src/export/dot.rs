@@ -12,7 +12,6 @@
 //! hand-overs are written under its name, as its own hops are. Every string passes through
 //! [`quote`], so any log value gives valid DOT.
 
-use super::plural;
 use super::table::needs_escape;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};
 use rayon::prelude::*;
@@ -115,30 +114,13 @@ fn node_label(node: &Node, graph: &MaskGraph) -> String {
     label
 }
 
-/// Writes an edge's attributes: its label (count, failures, and whether it crosses accounts;
-/// digits, letters, spaces and parentheses only, so nothing to escape), then colour and style.
+/// Writes an edge's attributes: its label ([`super::count_text`], and whether it crosses
+/// accounts), then colour and style.
 /// Straight into `out`: a large graph is mostly edges.
 fn write_edge_attrs(edge: &Edge, out: &mut Vec<u8>) -> io::Result<()> {
     let failed_only = edge.successes == 0;
-    if edge.masks.any() {
-        // At account level: `67 hops (12 refused), 6 roles`.
-        write!(
-            out,
-            "label=\"{}{}, {}",
-            plural(edge.count(), "hop"),
-            super::hops_refused(edge),
-            super::masks_text(&edge.masks)
-        )?;
-    } else {
-        // Refused, as the account level, hand-overs and `chains` say it (an incident
-        // responder's, session 37: one picture said both words).
-        write!(out, "label=\"{}", edge.count())?;
-        if failed_only {
-            out.extend_from_slice(b" refused");
-        } else if edge.failures > 0 {
-            write!(out, " ({} refused)", edge.failures)?;
-        }
-    }
+    // Digits, letters, spaces, commas and parentheses: nothing to escape.
+    write!(out, "label=\"{}", super::count_text(edge))?;
     let crossing = edge.external || edge.cross_account;
     out.extend_from_slice(if edge.external {
         b" external\", color=\"#c00000\", fontcolor=\"#c00000\", penwidth=3"

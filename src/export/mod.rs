@@ -42,16 +42,23 @@ pub fn masks_text(masks: &MaskCounts) -> String {
     }
 }
 
-/// An edge's count as the pictures label it: `3`, or at account level `12 hops, 3 roles`.
+/// A hop edge's label in the pictures: its count and refusals (`3`, `3 (1 refused)`, `2
+/// refused` when every hop was), or at account level `12 hops (2 refused), 3 roles`. Refused,
+/// as the hand-overs and `chains` say it (an incident responder's, session 37); one text for
+/// DOT and Mermaid (a review's, session 38: Mermaid's labels left the refusals out).
 pub fn count_text(edge: &Edge) -> String {
     if edge.masks.any() {
-        format!(
-            "{}, {}",
+        return format!(
+            "{}{}, {}",
             plural(edge.count(), "hop"),
+            hops_refused(edge),
             masks_text(&edge.masks)
-        )
-    } else {
-        edge.count().to_string()
+        );
+    }
+    match (edge.successes, edge.failures) {
+        (_, 0) => edge.count().to_string(),
+        (0, _) => format!("{} refused", edge.count()),
+        (_, failures) => format!("{} ({failures} refused)", edge.count()),
     }
 }
 
