@@ -1722,3 +1722,75 @@ fn the_closing_line_counts_what_is_shown() {
     assert_eq!(closing(&["--origin", "nosuch"]), none);
     assert_eq!(closing(&["--from", "nosuch"]), none);
 }
+
+/// A red-team's (session 38): the session that keeps a cross-account call took in every
+/// account of the session its other copy was counted in, and that session (another account's
+/// copies, known by principal id and counted by minute) held other calls too: which ones
+/// depended on how the files fell to the workers, so a session's `accounts` changed with
+/// `-j`, with how the records were split into files, and with a file passed over beside them.
+/// It takes in the account that copy was delivered to, alone.
+#[test]
+fn a_kept_cross_account_call_takes_in_the_account_of_its_copy_alone() {
+    let caller = r#"{"type":"AssumedRole","principalId":"AROAADMIN:s1","arn":"arn:aws:sts::222222222222:assumed-role/Admin/s1","accountId":"222222222222","accessKeyId":"ASIAKEY1","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAADMIN","arn":"arn:aws:iam::222222222222:role/Admin","accountId":"222222222222","userName":"Admin"},"attributes":{"creationDate":"2024-01-01T00:00:00Z"}}}"#;
+    let copy = r#"{"type":"AWSAccount","principalId":"AROAADMIN:s1","accountId":"222222222222"}"#;
+    let record = |who: &str, time: &str, name: &str, id: &str, shared: &str, to: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{who},"eventTime":"2024-01-01T00:{time}Z","eventSource":"kms.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","sourceIPAddress":"1.2.3.4","userAgent":"cli","eventID":"{id}","sharedEventID":"{shared}","recipientAccountId":"{to}"}}"#
+        )
+    };
+    // The caller's own record of a call into 333333333333, that account's copy of it, and
+    // another call the principal made into 444444444444 (its caller's record not read).
+    let own = record(
+        caller,
+        "10:00",
+        "Encrypt",
+        "e-x-caller",
+        "shared-x",
+        "222222222222",
+    );
+    let theirs = record(
+        copy,
+        "10:00",
+        "Encrypt",
+        "e-x-copy",
+        "shared-x",
+        "333333333333",
+    );
+    let other = record(
+        copy,
+        "10:20",
+        "Decrypt",
+        "e-y-copy",
+        "shared-y",
+        "444444444444",
+    );
+    let expected = "\
+session_arn,calls,accounts
+222222222222#AROAADMIN:s1,1,333333333333;444444444444
+arn:aws:sts::222222222222:assumed-role/Admin/s1,1,222222222222;333333333333
+";
+    let columns = |text: String| {
+        text.lines()
+            .map(|line| {
+                let cells: Vec<&str> = line.split(',').collect();
+                format!("{},{},{}\n", cells[0], cells[9], cells[15])
+            })
+            .collect::<String>()
+    };
+    for split in [false, true] {
+        let dir = Dir::new();
+        if split {
+            dir.write("a/1.jsonl", format!("{own}\n{theirs}\n").as_bytes());
+            dir.write("a/2.jsonl", format!("{other}\n").as_bytes());
+        } else {
+            dir.write(
+                "a/1.jsonl",
+                format!("{own}\n{theirs}\n{other}\n").as_bytes(),
+            );
+        }
+        for threads in ["1", "2"] {
+            let printed = out(&dir, &["activity", "-q", "-j", threads, "a"]);
+            assert_eq!(columns(printed), expected, "split {split}, -j {threads}");
+        }
+    }
+}

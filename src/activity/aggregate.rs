@@ -982,9 +982,19 @@ impl CallAggregate {
         self.remove_calls(&gone);
     }
 
+    /// The text [`push_identity`] wrote for `mark`'s call, as stored.
     fn id(&self, mark: &CallMark) -> &str {
         let start = mark.id_start as usize;
         &self.ids[start..start + mark.id_len as usize]
+    }
+
+    /// `mark`'s call's identity and source address (the same for every copy of it), and the
+    /// account the copy was delivered to when its identity is a `sharedEventID` (else empty).
+    fn identity(&self, mark: &CallMark) -> (&str, &str) {
+        let id = self.id(mark);
+        id.strip_prefix(DELIVERED_TO)
+            .and_then(|rest| rest.split_once(DELIVERED_TO))
+            .map_or((id, ""), |(account, identity)| (identity, account))
     }
 }
 
@@ -996,7 +1006,9 @@ impl CallAggregate {
 /// one). An `eventID` that begins
 /// as the other two kinds do is written after `\u{3}`: no two calls of different kinds, or
 /// of different parts, are ever the same text. (Real ids are UUIDs, written as they are: the
-/// partial format keeps these bytes.)
+/// partial format keeps these bytes.) A `sharedEventID`'s copy is preceded by the account it
+/// was delivered to, between two [`DELIVERED_TO`], which its identity leaves out
+/// ([`CallAggregate::identity`]).
 fn push_identity(ids: &mut String, call: &Call) {
     if call.event_id.is_empty() {
         // No id: the record's content stands in (copies are the same record).
@@ -1027,19 +1039,32 @@ fn push_identity(ids: &mut String, call: &Call) {
             ids.push_str(part);
         }
     } else if !call.shared_event_id.is_empty() {
+        // The account this copy was delivered to, before the identity (left out of it: each
+        // account's copy has its own), for the session that keeps another copy
+        // ([`Copies::take_in_accounts`]).
+        if !call.recipient.contains(DELIVERED_TO) {
+            ids.push(DELIVERED_TO);
+            ids.push_str(call.recipient);
+            ids.push(DELIVERED_TO);
+        }
         // The copies of a cross-account call delivered to each account share this id.
         ids.push_str("s:");
         ids.push_str(call.shared_event_id);
         push_time(ids, call.time);
     } else {
         // Copies of one call carry the same id in every trail that delivers it.
-        if call.event_id.starts_with(['\u{1}', '\u{3}']) || call.event_id.starts_with("s:") {
+        if call.event_id.starts_with(['\u{1}', '\u{3}', DELIVERED_TO])
+            || call.event_id.starts_with("s:")
+        {
             ids.push('\u{3}');
         }
         ids.push_str(call.event_id);
         push_time(ids, call.time);
     }
 }
+
+/// Marks the account a cross-account call's copy was delivered to, before its identity.
+const DELIVERED_TO: char = '\u{4}';
 
 /// Writes a call's time after its id, in 17 characters (`\u{2}`, then its microseconds in
 /// 16 hexadecimal digits, all `f` when unknown): copies of one call are delivered with its
@@ -1116,24 +1141,28 @@ struct Copies {
     /// Every call of the same identity as one before it, as (worker, index of the call in
     /// it): the first is kept.
     calls: Vec<(usize, usize)>,
-    /// Pairs of sessions, as (worker, session index), where the first kept a cross-account
-    /// call whose copy in the second (another account's copy) was taken out: the first takes
-    /// in the second's accounts ([`Copies::take_in_accounts`]).
-    accounts_to: Vec<((usize, u32), (usize, u32))>,
+    /// The sessions, as (worker, session index), that kept a cross-account call another
+    /// account's copy of which was taken out, and that copy, as (worker, index of the call in
+    /// it): each session takes in the account its copy was delivered to
+    /// ([`Copies::take_in_accounts`]).
+    accounts_to: Vec<((usize, u32), (usize, usize))>,
 }
 
 impl Copies {
     /// The sessions that kept a call another account's copy of which was taken out take in
-    /// the copy's session's recipient accounts (the accounts it called into).
+    /// the account that copy was delivered to. That copy's alone: the session it was counted
+    /// in (another account's, known by principal id and minute) may hold other calls, and
+    /// which of them it held depended on how the files fell to the workers (a red-team's,
+    /// session 38: a session's accounts changed with `-j`).
     fn take_in_accounts(&mut self, workers: &mut [CallAggregate]) {
-        self.accounts_to.sort_unstable();
-        self.accounts_to.dedup();
-        for &((to_worker, to), (from_worker, from)) in &self.accounts_to {
-            let from = &workers[from_worker].sessions[from as usize];
-            let (accounts, dropped) = (from.accounts.clone(), from.accounts_dropped);
-            let to = &mut workers[to_worker].sessions[to as usize];
-            to.accounts_dropped |= dropped;
-            to.take_in_accounts(accounts);
+        for &((to_worker, to), (from_worker, copy)) in &self.accounts_to {
+            let from = &workers[from_worker];
+            let delivered_to = from.identity(&from.marks[copy]).1;
+            if delivered_to.is_empty() {
+                continue;
+            }
+            let delivered_to = Box::from(delivered_to);
+            workers[to_worker].sessions[to as usize].take_in_accounts(vec![delivered_to]);
         }
     }
 }
@@ -1164,7 +1193,7 @@ fn find_copies(workers: &[CallAggregate]) -> Copies {
     for (f, worker) in workers.iter().enumerate() {
         ids.par_extend(worker.marks.par_iter().enumerate().map(|(m, mark)| {
             (
-                state.hash_one(worker.id(mark)),
+                state.hash_one(worker.identity(mark).0),
                 (f as u64) << MARK_BITS | m as u64,
             )
         }));
@@ -1202,10 +1231,11 @@ fn find_copies(workers: &[CallAggregate]) -> Copies {
             // account and name: it is a copy of the call its session's own record is.)
             let session = &worker.sessions[mark.session as usize];
             let (source, name) = &worker.names[worker.actions[mark.action as usize].name as usize];
+            let id = worker.identity(mark).0;
             let identity = (
-                worker.id(mark),
+                id,
                 mark.address_len,
-                copied_session(worker.id(mark), session),
+                copied_session(id, session),
                 (&**source, &**name),
                 mark.failed,
             );
@@ -1226,8 +1256,8 @@ fn find_copies(workers: &[CallAggregate]) -> Copies {
             if first.2 != this.2 {
                 // A copy of a cross-account call counted in another session (another
                 // account's): the accounts it was delivered to are the kept one's too.
-                let session = |(_, _, _, _, f, m): &Placed| (*f, workers[*f].marks[*m].session);
-                copies.accounts_to.push((session(first), session(this)));
+                let session = (first.4, workers[first.4].marks[first.5].session);
+                copies.accounts_to.push((session, (this.4, this.5)));
             }
         }
     }

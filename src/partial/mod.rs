@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 6)
+//! # Format (version 7)
 //!
-//! The line `TRAILMASK PARTIAL 6` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 7` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 6\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 7\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
@@ -97,8 +97,10 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 6\n";
 /// copies of a session's calls (`AWSAccount`, `AROA…:name`) are counted, in sessions known by
 /// that principal id (`by_principal`), which version 4 did not read. 6: a call says whether its
 /// user agent names a Lambda execution environment (flag 4), which `session-many-networks`
-/// weighs; version 5 did not say.
-pub const VERSION: u32 = 6;
+/// weighs; version 5 did not say. 7: a copy of a cross-account call says, before its id, the
+/// account it was delivered to (the session that keeps another copy takes in that account
+/// alone); version 6 did not.
+pub const VERSION: u32 = 7;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).
