@@ -2132,3 +2132,21 @@ fn a_profile_replaced_within_a_second_hands_over_the_new_role() {
         )
     );
 }
+
+/// A red-team's (session 38): two calls given one `eventID` (sample trails do) are one
+/// hand-over, as two role assumptions are, but which was kept was the first in its file, so
+/// swapping two lines made alice's call mallory's. The least by what was read is kept.
+#[test]
+fn of_two_calls_given_one_id_the_same_is_kept_in_any_order() {
+    let alice = create_function(user("alice"), "09:00:00", "fa", &role("Fn"), "same-id");
+    let mallory = create_function(user("mallory"), "14:00:00", "fm", &role("Fn"), "same-id");
+    let expected = format!(
+        "event_time,passer,resource\n\
+         2026-03-03T09:00:00Z,arn:aws:iam::{ACCOUNT}:user/alice,\
+         arn:aws:lambda:us-east-1:{ACCOUNT}:function:fa\n"
+    );
+    for records in [[alice.clone(), mallory.clone()], [mallory, alice]] {
+        let printed = passrole_of(&records, &[]);
+        assert_eq!(pick(&printed, "event_time,passer,resource"), expected);
+    }
+}
