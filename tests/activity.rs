@@ -1794,3 +1794,53 @@ arn:aws:sts::222222222222:assumed-role/Admin/s1,1,222222222222;333333333333
         }
     }
 }
+
+/// A red-team's (session 38): the timeline put two calls of one time, session and action
+/// that differ only in their outcome, or (without an id) in their address, in the order of
+/// their lines. They are put in order by what the rows say.
+#[test]
+fn the_timeline_orders_calls_alike_but_for_outcome_or_address_in_any_record_order() {
+    let who = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let allowed = get_object("same", "10:05:00", who(), "203.0.113.5");
+    let refused = call(
+        "same",
+        "10:05:00",
+        who(),
+        "s3.amazonaws.com",
+        "GetObject",
+        "AccessDenied",
+        true,
+        "203.0.113.5",
+    );
+    let here = get_object("", "10:06:00", who(), "198.51.100.9");
+    let there = get_object("", "10:06:00", who(), "203.0.113.5");
+    let expected = "\
+event_time,error_code,source_ip
+2026-03-01T10:05:00Z,,203.0.113.5
+2026-03-01T10:05:00Z,AccessDenied,203.0.113.5
+2026-03-01T10:06:00Z,,198.51.100.9
+2026-03-01T10:06:00Z,,203.0.113.5
+";
+    for records in [
+        [
+            allowed.clone(),
+            refused.clone(),
+            here.clone(),
+            there.clone(),
+        ],
+        [refused, allowed, there, here],
+    ] {
+        let dir = Dir::new();
+        dir.write("t.json", trail(&records).as_bytes());
+        let rows = csv_rows(&out(&dir, &["activity", "-q", "--calls", "t.json"]));
+        let at = |name: &str| rows[0].iter().position(|h| h == name).expect("a column");
+        let picked: String = rows
+            .iter()
+            .map(|row| {
+                let cells = [at("event_time"), at("error_code"), at("source_ip")];
+                format!("{}\n", cells.map(|i| row[i].as_str()).join(","))
+            })
+            .collect();
+        assert_eq!(picked, expected);
+    }
+}
