@@ -368,16 +368,24 @@ fn a_partial_is_never_poured_onto_the_terminal() {
     );
 }
 
-/// `report` in a terminal: without `-o` it refuses to pour a page of HTML onto the screen
-/// (status 2, one line); with `-o` it writes the file and ends with the closing line.
+/// `report` in a terminal: without `-o` (or with the screen named) it refuses to pour a page
+/// of HTML onto the screen (status 2, one line); with `-o` it writes the file and ends with the closing line.
 #[test]
 fn report_in_a_terminal_writes_a_file_and_never_the_screen() {
-    let (screen, status) = run_in_terminal(&repo(), &["report", "sample-logs/"], 30);
-    assert_eq!(status, 2);
-    assert_eq!(
-        String::from_utf8(screen.bytes).expect("utf-8").trim(),
-        "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)"
-    );
+    // Nor with the screen named: `-o -`, or the terminal's device (a review's, session 38).
+    for args in [
+        &["report", "sample-logs/"][..],
+        &["report", "-o", "-", "sample-logs/"],
+        &["report", "-o", "/dev/tty", "sample-logs/"],
+    ] {
+        let (screen, status) = run_in_terminal(&repo(), args, 30);
+        assert_eq!(status, 2, "{args:?}");
+        assert_eq!(
+            String::from_utf8(screen.bytes).expect("utf-8").trim(),
+            "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)",
+            "{args:?}"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
     let args = ["report", "sample-logs/", "-o", page.to_str().unwrap()];

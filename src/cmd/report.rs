@@ -20,16 +20,19 @@ use crate::cli::{GraphLevel, ReportArgs};
 use crate::exit::ExitCode;
 use crate::export::{self, json::rows_value};
 use crate::graph::{GraphOptions, MaskGraph, end_ids, fits};
+use crate::output::Target;
 use serde_json::{Value, json};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 
 /// The version of the report's data document (`tests/browser` and the page read it).
 pub const DATA_VERSION: u32 = 1;
 
 /// Runs `trailmask report`.
 pub fn run(args: &ReportArgs, stderr: &mut dyn Write) -> ExitCode {
-    // A page of HTML (the library alone is half a megabyte) is no output for a terminal.
-    if args.read.output.is_none() && args.read.partial_of.is_none() && io::stdout().is_terminal() {
+    // A page of HTML (the library alone is half a megabyte) is no output for a terminal:
+    // stdout, `-o -` or `-o /dev/tty` (a review's, session 38: the last two wrote it).
+    let target = Target::from_arg(args.read.output.as_deref());
+    if args.read.partial_of.is_none() && target.is_terminal() {
         let _ = writeln!(
             stderr,
             "trailmask: error: the report is an HTML page: write it with -o report.html (or redirect stdout)"
