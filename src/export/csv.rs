@@ -5,9 +5,11 @@
 //! was most of the cost of writing a large `events` CSV; a property test holds the bytes to
 //! exactly what the csv crate writes (the crate still reads `--accounts` files).
 //!
-//! Log values such as `userAgent` and `roleSessionName` are chosen by the caller. A cell that
-//! begins with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with a single quote
-//! (`'`), which spreadsheets show as text. `raw` turns this off for machine consumers.
+//! Log values such as `userAgent` and `roleSessionName` are chosen by the caller. Control
+//! characters and the invisible or reordering ones are written as visible escapes (a tab as
+//! `\t`, as the tables write them: [`super::table::printable`]), then a cell that begins with
+//! `=`, `+`, `-` or `@` is prefixed with a single quote (`'`), which spreadsheets show as
+//! text. `raw` turns both off for machine consumers.
 
 use super::{Cell, IndexedRows, Rows};
 use std::borrow::Cow;

@@ -7,13 +7,20 @@
 //! break the chart.
 
 use crate::export::dot::{HAND_OVER_COLOUR, shorten};
+#[cfg(doc)]
+use crate::export::table::needs_escape;
+use crate::export::table::printable;
 use crate::graph::{MaskGraph, NodeKind};
 use std::io::{self, Write};
 
-/// `text` as a quoted Mermaid label.
+/// `text` as a quoted Mermaid label. The characters that change or hide how text reads (a
+/// right-to-left override, a zero-width space: [`needs_escape`]) are first written as visible
+/// escapes, as every other output writes them: Mermaid decodes an entity code back into the
+/// character, so `#8238;` made a role named `\u{202e}nimdA` read `Admin` (a review's,
+/// session 38).
 pub fn label(text: &str) -> String {
     let mut out = String::from("\"");
-    for c in text.chars() {
+    for c in printable(text).chars() {
         if c.is_alphanumeric()
             || matches!(
                 c,
@@ -144,6 +151,14 @@ mod tests {
     fn labels_cannot_break_out() {
         assert_eq!(label("a\"b]c"), "\"a#34;b#93;c\"");
         assert_eq!(label("ロール/x"), "\"ロール/x\"");
-        assert_eq!(label("x\ny"), "\"x#10;y\"");
+        assert_eq!(label("x\ny"), "\"x#92;ny\"");
+    }
+
+    /// Mermaid decodes `#8238;` into the override itself: such characters are written as
+    /// visible escapes first, as the other outputs write them.
+    #[test]
+    fn labels_show_what_hides_or_turns_text() {
+        assert_eq!(label("\u{202e}nimdA"), "\"#92;u#123;202e#125;nimdA\"");
+        assert_eq!(label("Ad\u{200b}min"), "\"Ad#92;u#123;200b#125;min\"");
     }
 }
