@@ -98,8 +98,15 @@ fn data(context: &Context, args: &ReportArgs, level: GraphLevel, options: &Graph
     let chains = ChainRows::of(context, 1);
     let mut chain_values = rows_value(&chains);
     if let Value::Array(rows) = &mut chain_values {
+        // A hop the filters left out of the graph may name a node no kept hop does: `null`
+        // there, as for a hop with no node at this level (a review's, session 38: a chain
+        // named ids the page's graph did not hold).
+        let drawn: std::collections::HashSet<String> = graph.nodes().map(|(id, _)| id).collect();
         for (row, hops) in rows.iter_mut().zip(chains.hop_events()) {
-            row["nodes"] = json!(chain_nodes(context, options, &hops));
+            let nodes = chain_nodes(context, options, &hops)
+                .into_iter()
+                .map(|node| node.filter(|id| drawn.contains(id)));
+            row["nodes"] = json!(nodes.collect::<Vec<_>>());
         }
     }
     let level = match level {
@@ -147,7 +154,7 @@ fn hand_over_rows(context: &Context) -> Value {
 
 /// The graph nodes a chain passes through: its first hop's source, then each hop's target
 /// (`null` where a hop has no node at this level, and where a long chain's middle hops are
-/// left out, as its text leaves them). At account level repeats in a row are folded (a chain
+/// left out, as its text leaves them; the caller also nulls a node the graph does not hold). At account level repeats in a row are folded (a chain
 /// inside one account stays on its node); at role level a role that assumes itself is there
 /// twice, its loop a hop of the chain.
 fn chain_nodes(
