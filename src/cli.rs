@@ -239,7 +239,8 @@ pub struct GraphArgs {
     /// Drop edges seen fewer than N times.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub min_count: u64,
-    /// Keep only the N busiest edges (at least 1).
+    /// Keep only the N busiest edges (at least 1); at account level the N busiest arrows, each
+    /// account drawn keeping its own hops in its label.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub top: Option<u64>,
     /// Merge nodes to shrink a big graph: `services` (one node for all AWS services),

@@ -604,3 +604,29 @@ fn attributed_as_the_truth_says(trail: &Path, truth: &Value) {
     // Most calls of a real trail are made by role sessions; so in this one.
     assert!(calls * 2 > org::DEFAULT_RECORDS);
 }
+
+/// A review's (session 38): at account level an account's own hops (and own hand-overs) are
+/// said in its label, yet `--top N` counted them among the N, so `--top 3` drew 2 arrows.
+/// N arrows are drawn, and each account at their ends keeps its own hops in its label.
+#[test]
+fn top_at_account_level_draws_that_many_arrows() {
+    for top in ["1", "3", "5"] {
+        let args = ["graph", "-q", "--level", "account", "--top", top];
+        let output = run(&[&args[..], &[trail_arg()]].concat());
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let dot = stdout(&output);
+        let arrows = dot.lines().filter(|line| line.contains(" -> ")).count();
+        assert_eq!(arrows.to_string(), top);
+        let graph = json_out(&[&args[..], &["--format", "json", trail_arg()]].concat());
+        let edges = graph["edges"].as_array().unwrap();
+        let (own, between): (Vec<&Value>, Vec<&Value>) = edges
+            .iter()
+            .partition(|edge| edge["source"] == edge["target"]);
+        assert_eq!(between.len().to_string(), top);
+        // Every account drawn says its own hops, as the whole picture does.
+        let accounts = (graph["nodes"].as_array().unwrap().iter())
+            .filter(|node| node["kind"] == "account")
+            .count();
+        assert!(accounts > 0 && own.len() >= accounts, "{top}: {own:?}");
+    }
+}
