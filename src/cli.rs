@@ -218,7 +218,8 @@ pub struct EventsArgs {
     /// (one record after another when they do not fit).
     #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
     pub format: RowsFormat,
-    /// Do not neutralize spreadsheet formulas in CSV cells (see README: Spreadsheet safety).
+    /// Write CSV cells untouched: no `'` before a spreadsheet formula, no visible escapes for
+    /// control characters (see README: Spreadsheet safety).
     #[arg(long)]
     pub raw: bool,
 }
@@ -410,7 +411,8 @@ pub struct EdgesArgs {
     /// table: aligned columns, for a terminal.
     #[arg(long, value_enum, default_value_t = RowsFormat::Csv)]
     pub format: RowsFormat,
-    /// Do not neutralize spreadsheet formulas in CSV cells.
+    /// Write CSV cells untouched: no `'` before a spreadsheet formula, no visible escapes for
+    /// control characters.
     #[arg(long)]
     pub raw: bool,
 }

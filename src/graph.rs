@@ -691,8 +691,8 @@ impl<'e> MaskGraph<'e> {
     }
 
     /// Node indexes by the account cluster each is drawn in, accounts in order; `""` holds the
-    /// nodes that belong to no account (services and identity providers). For the writers that
-    /// draw clusters.
+    /// nodes that belong to no account (services; identity providers are in the account that
+    /// registered them). For the writers that draw clusters.
     pub fn clusters(&self) -> BTreeMap<&str, Vec<usize>> {
         let mut clusters: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (index, node) in self.graph.node_weights().enumerate() {

@@ -676,7 +676,6 @@ mod tests {
     use crate::activity::aggregate::{CallAggregate, merge};
     use std::sync::Arc;
 
-    /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
     /// A call of session `A/s`: `(event source, event name)`, with its id.
     fn call_of_a<'a>(
         (event_source, event_name): (&'a str, &'a str),
@@ -752,6 +751,7 @@ mod tests {
         );
     }
 
+    /// Ties in calls are ordered by the action's name as written: `s3-control:…` before
     /// `s3:…` (`-` sorts before `:`), and an event source written `s3` beside
     /// `s3.amazonaws.com` by name (`s3:GetObject` before `s3:Zap`, where ordering by event
     /// source would put `s3` first).

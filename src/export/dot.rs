@@ -2,7 +2,7 @@
 //!
 //! One `subgraph cluster_<account>` per AWS account, labelled with its id and name at its
 //! bottom left (where edges, which enter a box from the top and sides, cross it least); services
-//! and identity providers sit outside the clusters. Shape and colour by node kind; each edge is
+//! sit outside the clusters, identity providers inside the account that registered them. Shape and colour by node kind; each edge is
 //! labelled with its count; cross-account edges are drawn red and thick, edges touching an
 //! account outside `--accounts` thicker still and marked "external"; edges whose every hop
 //! was refused are dashed (`2 refused`; some refused: `5 (1 refused)`). Hand-overs
