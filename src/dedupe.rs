@@ -5,7 +5,8 @@
 //! only as `AWSAccount`. Both copies share a `sharedEventID` but have different `eventID`s.
 //!
 //! Identity of an event, first that applies: its `sharedEventID`; its `eventID`; for records
-//! with neither, all of its content (so byte-identical records read twice count once). Of the
+//! with neither, all that is read of it (so byte-identical records read twice count once, and
+//! so do two that differ only in what no command reads, such as their `requestID`). Of the
 //! copies of one event the caller's is kept (any type but `AWSAccount`); remaining ties go to
 //! the smallest copy in the model's total order (which ends with the log file's path), so the
 //! choice never depends on the order files were read in.
