@@ -40,7 +40,7 @@ fn key_of(role_arn: &str) -> Option<RoleKey> {
 }
 
 /// True when the role ARN carries a path (`role/PATH/NAME`).
-fn has_path(role_arn: &str) -> bool {
+pub(crate) fn has_path(role_arn: &str) -> bool {
     arn::Arn::parse(role_arn)
         .and_then(|parsed| parsed.resource.strip_prefix("role/"))
         .is_some_and(|path_and_name| path_and_name.contains('/'))
@@ -84,6 +84,41 @@ impl<'e> KnownRoles<'e> {
             }
         }
         KnownRoles { by_key }
+    }
+
+    /// [`KnownRoles::of`], and the roles no event names that `issuers` (the session issuers
+    /// calls named, AWS's spellings, one per session) do, each by the rule of the events' own:
+    /// the spelling with a path, then the one the most sessions gave, then the smallest. So
+    /// the sessions of a role whose hop was not read name it alike (an audit of the real
+    /// trails, session 38: a role spelled with its path by some sessions' calls and without
+    /// by a session derived from its ARN was two roles in `activity --by role`).
+    pub fn with_issuers<'i: 'e>(
+        events: &'e [Box<RoleAssumption>],
+        issuers: impl Iterator<Item = &'i str>,
+    ) -> Self {
+        let mut known = KnownRoles::of(events);
+        let mut counts: HashMap<&'e str, u64> = HashMap::new();
+        for issuer in issuers.filter(|issuer| !issuer.is_empty()) {
+            *counts.entry(issuer).or_default() += 1;
+        }
+        let mut best: HashMap<RoleKey, (&'e str, u64)> = HashMap::new();
+        for (spelling, count) in counts {
+            let Some(key) = key_of(spelling).filter(|key| !known.by_key.contains_key(key)) else {
+                continue;
+            };
+            let rank = |(arn, count): (&str, u64)| (!has_path(arn), std::cmp::Reverse(count));
+            best.entry(key)
+                .and_modify(|kept| {
+                    if (rank((spelling, count)), spelling) < (rank(*kept), kept.0) {
+                        *kept = (spelling, count);
+                    }
+                })
+                .or_insert((spelling, count));
+        }
+        known
+            .by_key
+            .extend(best.into_iter().map(|(key, (spelling, _))| (key, spelling)));
+        known
     }
 
     /// The events' spelling of `role_arn`, or `role_arn` itself.

@@ -492,8 +492,8 @@ type WorkerResults = (Vec<(usize, FileResult)>, Option<CallAggregate>);
 /// the same call, by its `sharedEventID`, else its `eventID`, as role assumptions are
 /// ([`crate::dedupe`]), and the same role and service; records without an id by their
 /// content. The caller's copy is kept (not the role account's `AWSAccount` one), then the
-/// least by what was read of it, then the copy from the first file by path: whatever order
-/// files, or the records in a file, were read in.
+/// least by what its copies share, then the copy from the first file by path, then by its own
+/// id: whatever order files, or the records in a file, were read in.
 fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
     // Borrowed: sorting compares keys, and must not copy them at each comparison.
     fn key(h: &HandOver) -> impl Ord + '_ {
@@ -515,9 +515,11 @@ fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
         };
         (id, h.named.as_str(), h.service, content)
     }
-    // What was read of a call, all of it: of two calls given one id (sample trails do), the
-    // least is kept, as of role assumptions, whichever came first in its file (a red-team's,
-    // session 38: alice's call or mallory's, by the order of two lines).
+    // What was read of a call that its copies share (not its `eventID` or recipient account,
+    // which each account's copy has its own, and which one shape may lack): of two calls given
+    // one id (sample trails do), the least is kept, as of role assumptions, whichever came
+    // first in its file (a red-team's, session 38: alice's call or mallory's, by the order of
+    // two lines); copies, alike in it, go by file.
     fn read_of(h: &HandOver) -> impl Ord + '_ {
         (
             (h.event_time, h.event_source.as_str(), h.event_name.as_str()),
@@ -525,7 +527,6 @@ fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
             (h.passer.as_str(), h.passer_account.as_str()),
             (h.caller_access_key.as_str(), h.caller_session_created),
             (h.caller_role_arn.as_str(), h.resources.as_slice()),
-            (h.event_id.as_str(), h.recipient_account.as_str()),
             (h.region_partition, h.source_ip.as_str()),
         )
     }
@@ -538,6 +539,8 @@ fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
             })
             .then_with(|| read_of(a).cmp(&read_of(b)))
             .then_with(|| a.log_file.cmp(&b.log_file))
+            .then_with(|| a.event_id.cmp(&b.event_id))
+            .then_with(|| a.recipient_account.cmp(&b.recipient_account))
     });
     hand_overs.dedup_by(|later, first| key(later).cmp(&key(first)).is_eq());
     hand_overs

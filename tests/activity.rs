@@ -1844,3 +1844,38 @@ event_time,error_code,source_ip
         assert_eq!(picked, expected);
     }
 }
+
+/// An audit of the real trails (session 38): a role whose hop was not read was named by each
+/// session as its calls spelled it, so a session whose calls name no issuer (its role taken
+/// from its ARN, without the path) and one whose calls do were two roles in `--by role`; and
+/// a session whose calls gave its issuer two ways kept the one without the path. A role is
+/// spelled alike by all its sessions, with its path.
+#[test]
+fn a_role_whose_hop_was_not_read_is_one_role_with_its_path() {
+    let pathless = |who: Value| {
+        let mut who = who;
+        who["sessionContext"]["sessionIssuer"]["arn"] = json!(role("App"));
+        who
+    };
+    let with_path = || session("App", "a", "ASIAAPP1", "2026-03-01T10:00:00Z");
+    let mut no_issuer = session("App", "b", "ASIAAPP2", "2026-03-01T11:00:00Z");
+    no_issuer["sessionContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("sessionIssuer");
+    let records = [
+        get_object("c1", "10:01:00", pathless(with_path()), "203.0.113.5"),
+        get_object("c2", "10:02:00", with_path(), "203.0.113.5"),
+        get_object("c3", "11:01:00", no_issuer, "203.0.113.6"),
+    ];
+    let dir = Dir::new();
+    dir.write("t.json", trail(&records).as_bytes());
+    let rows = out(&dir, &["activity", "-q", "--by", "role", "t.json"]);
+    assert_eq!(
+        first_four_columns(rows),
+        format!(
+            "role_arn,role_account,sessions,origins\n\
+             arn:aws:iam::{ACCOUNT}:role/team/App,{ACCOUNT},2,(unknown)"
+        )
+    );
+}

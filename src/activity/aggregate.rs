@@ -230,15 +230,16 @@ impl SessionActivity {
     /// than the one kept. AWS names one issuer in every call of a session, but sample trails
     /// do not (Panther's rule tests give one session `role/tester` in 41 calls and two other
     /// roles in 6): the role the session's ARN names (same account and role name) comes first,
+    /// then a spelling with a path (the role's whole name, as [`crate::canon`] prefers it),
     /// then the smallest by text, so that the choice is the same whatever order the calls and
     /// files are read in.
     fn prefers(&self, issuer: &str) -> bool {
-        fn rank<'i>(session_arn: &str, issuer: &'i str) -> (bool, &'i str) {
+        fn rank<'i>(session_arn: &str, issuer: &'i str) -> (bool, bool, &'i str) {
             let role = arn::role_name(issuer);
             let names_it = role.is_some()
                 && role == arn::role_name(session_arn)
                 && arn::account_of(issuer) == arn::account_of(session_arn);
-            (!names_it, issuer)
+            (!names_it, !crate::canon::has_path(issuer), issuer)
         }
         !issuer.is_empty()
             && issuer != &*self.issuer_arn

@@ -89,7 +89,11 @@ pub(crate) fn fold_copies(activity: &mut Activity, events: &[Box<RoleAssumption>
 /// linked, roles canonical).
 pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
     // The role names are gathered on one thread while the issuers are indexed on the others.
-    let (roles, issuers) = rayon::join(|| KnownRoles::of(events), || Issuers::new(events));
+    let session_issuers = sessions.iter().map(|session| &*session.issuer_arn);
+    let (roles, issuers) = rayon::join(
+        || KnownRoles::with_issuers(events, session_issuers),
+        || Issuers::new(events),
+    );
     // The roles of sessions known by principal id (`AROA…:name`) whose hop was not read.
     let role_ids = if sessions.iter().any(|session| session.by_principal) {
         role_ids(events)
