@@ -73,12 +73,6 @@ impl NodeKind {
             NodeKind::Unknown => "unknown",
         }
     }
-
-    /// Services belong to no account cluster (identity providers are drawn in the account
-    /// that registered them).
-    pub fn outside_accounts(self) -> bool {
-        matches!(self, NodeKind::Service | NodeKind::Account)
-    }
 }
 
 /// A node: its kind, full name (ARN, principal, provider or account), and account.
@@ -698,19 +692,14 @@ impl<'e> MaskGraph<'e> {
         for (index, node) in self.graph.node_weights().enumerate() {
             // At account level an account's node is drawn in its own box, with its
             // identity providers.
-            let account = if node.kind == NodeKind::Service {
-                ""
-            } else if self.account_level {
-                match node.kind {
-                    NodeKind::Account | NodeKind::SamlProvider | NodeKind::OidcProvider => {
-                        &*node.account
-                    }
-                    _ => "",
+            let account = match node.kind {
+                NodeKind::Service => "",
+                NodeKind::Account | NodeKind::SamlProvider | NodeKind::OidcProvider => {
+                    &*node.account
                 }
-            } else if node.kind.outside_accounts() {
-                ""
-            } else {
-                &*node.account
+                // At account level every other caller is its account's node.
+                _ if self.account_level => "",
+                _ => &*node.account,
             };
             clusters.entry(account).or_default().push(index);
         }
@@ -811,11 +800,6 @@ impl<'e> MaskGraph<'e> {
             let (a, b) = self.graph.edge_endpoints(e)?;
             Some((&self.graph[a], &self.graph[b], &self.graph[e]))
         })
-    }
-
-    /// True when the edge touches an account outside the `--accounts` mapping.
-    pub fn is_external(&self, edge: &Edge) -> bool {
-        edge.external
     }
 }
 

@@ -72,7 +72,7 @@ impl Rows for EdgeRows<'_> {
                 for account in [&from.account, &to.account] {
                     cells.push(Cell::Text(names.name(account).unwrap_or("")));
                 }
-                cells.push(Cell::MaybeBool(Some(self.0.is_external(edge))));
+                cells.push(Cell::MaybeBool(Some(edge.external)));
             }
             emit(&cells)?;
         }

@@ -142,7 +142,7 @@ pub fn graph_value(graph: &MaskGraph) -> Value {
             put("last_seen", seen(edge.seen.last.as_ref()));
             put("source_ips", json!(edge.source_ips));
             put("cross_account", json!(edge.cross_account));
-            put("external", json!(graph.is_external(edge)));
+            put("external", json!(edge.external));
             if graph.account_level {
                 put("roles", json!(edge.masks.roles));
                 put("account_roots", json!(edge.masks.roots));
