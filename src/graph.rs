@@ -628,16 +628,24 @@ impl<'e> MaskGraph<'e> {
         kept.retain(|(_, edge)| edge.count() >= options.min_count);
         if let Some(top) = options.top {
             // Busiest first; ties keep key order. At account level an account's own hops are
-            // said in its label, not drawn: they are not among the N arrows, and come with
-            // their account when it is kept (a review's, session 38: `--top 3` drew 2).
+            // said in its label, not drawn: they are not among the N arrows (a review's,
+            // session 38: `--top 3` drew 2). Those busier than the N-th arrow are kept, and
+            // the others come with their account when an arrow keeps it.
             let own = |[a, b]: [usize; 2]| options.account_level && a == b;
-            let mut ranked: Vec<usize> = (0..kept.len()).filter(|&i| !own(kept[i].0)).collect();
+            let mut ranked: Vec<usize> = (0..kept.len()).collect();
             ranked.sort_by_key(|&i| std::cmp::Reverse(kept[i].1.count()));
             let mut keep = vec![false; kept.len()];
             let mut ends = BTreeSet::new();
-            for i in ranked.into_iter().take(top) {
+            let mut arrows = 0;
+            for i in ranked {
+                if arrows == top {
+                    break;
+                }
                 keep[i] = true;
-                ends.extend(kept[i].0);
+                if !own(kept[i].0) {
+                    arrows += 1;
+                    ends.extend(kept[i].0);
+                }
             }
             for (i, (pair, _)) in kept.iter().enumerate() {
                 keep[i] |= own(*pair) && ends.contains(&pair[0]);

@@ -519,9 +519,18 @@ fn distinct_hand_overs(mut hand_overs: Vec<HandOver>) -> Vec<HandOver> {
     // which each account's copy has its own, and which one shape may lack): of two calls given
     // one id (sample trails do), the least is kept, as of role assumptions, whichever came
     // first in its file (a red-team's, session 38: alice's call or mallory's, by the order of
-    // two lines); copies, alike in it, go by file.
+    // two lines); copies, alike in it, go by file. First, the copy that lacks least of what
+    // finds the passer's chain is kept (the same red-team's: a copy without its access key
+    // was kept, and linked to another session of the same name).
     fn read_of(h: &HandOver) -> impl Ord + '_ {
+        let lacks = (
+            h.caller_access_key.is_empty(),
+            h.caller_session_created.is_none(),
+            h.caller_role_arn.is_empty(),
+            h.event_time.is_none(),
+        );
         (
+            lacks,
             (h.event_time, h.event_source.as_str(), h.event_name.as_str()),
             (h.outcome, h.error_code.as_str(), h.passer_kind),
             (h.passer.as_str(), h.passer_account.as_str()),

@@ -630,3 +630,52 @@ fn top_at_account_level_draws_that_many_arrows() {
         assert!(accounts > 0 && own.len() >= accounts, "{top}: {own:?}");
     }
 }
+
+/// The diff's red-team (session 38): an account whose hops all stayed inside it has no arrow,
+/// and `--top` dropped it, however large N was. Its own hops busier than the N-th arrow keep
+/// it, and with no arrow at all, every account stays.
+#[test]
+fn top_at_account_level_keeps_an_account_of_inside_hops_alone() {
+    let account = "111111111111";
+    let hop = |id: &str, minute: u32| {
+        serde_json::json!({"eventVersion": "1.08", "eventID": id,
+            "eventTime": format!("2021-01-01T00:{minute:02}:00Z"),
+            "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+            "userIdentity": {"type": "IAMUser", "accountId": account,
+                "arn": format!("arn:aws:iam::{account}:user/alice")},
+            "requestParameters": {"roleArn": format!("arn:aws:iam::{account}:role/A"),
+                "roleSessionName": "s"},
+            "recipientAccountId": account})
+    };
+    let dir = Dir::new();
+    let records = [hop("h1", 1), hop("h2", 2)];
+    dir.write(
+        "t.json",
+        serde_json::json!({ "Records": records })
+            .to_string()
+            .as_bytes(),
+    );
+    let root = dir.path("t.json");
+    for top in ["1", "1000"] {
+        let args = ["graph", "-q", "--level", "account", "--top", top];
+        let graph = json_out(&[&args[..], &["--format", "json", root.to_str().unwrap()]].concat());
+        let ids = |key: &str| -> Vec<String> {
+            (graph[key].as_array().unwrap().iter())
+                .map(|item| match key {
+                    "nodes" => item["id"].as_str().unwrap().to_owned(),
+                    _ => format!(
+                        "{} -> {}",
+                        item["source"].as_str().unwrap(),
+                        item["target"].as_str().unwrap()
+                    ),
+                })
+                .collect()
+        };
+        assert_eq!(ids("nodes"), [format!("account:{account}")], "--top {top}");
+        assert_eq!(
+            ids("edges"),
+            [format!("account:{account} -> account:{account}")],
+            "--top {top}"
+        );
+    }
+}

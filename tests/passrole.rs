@@ -2150,3 +2150,49 @@ fn of_two_calls_given_one_id_the_same_is_kept_in_any_order() {
         assert_eq!(pick(&printed, "event_time,passer,resource"), expected);
     }
 }
+
+/// A red-team's (session 38): of two copies of one call alike but for what one lacks, the one
+/// without the caller's access key and creation time was kept (it sorted first), and linked
+/// by name to another session of the same role and name: mallory's, not alice's. The copy
+/// that lacks least is kept, in whichever file it is.
+#[test]
+fn of_two_copies_the_one_that_lacks_least_is_kept() {
+    let deployer = role("Deployer");
+    let alice_in = assume(
+        user("alice"),
+        "08:00:00",
+        &deployer,
+        "dep",
+        "ASIADEP1",
+        "h1",
+    );
+    let mallory_in = assume(
+        user("mallory"),
+        "08:05:00",
+        &deployer,
+        "dep",
+        "ASIADEP2",
+        "h2",
+    );
+    let alice_dep = session("Deployer", "dep", "ASIADEP1", "2026-03-03T08:00:00Z");
+    let full = create_function(alice_dep, "08:10:00", "fa", &role("Fn"), "c1");
+    let mut lacking = full.clone();
+    let who = &mut lacking["userIdentity"];
+    who.as_object_mut().unwrap().remove("accessKeyId");
+    who["sessionContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("attributes");
+    for (full_in, lacking_in) in [("a.json", "b.json"), ("b.json", "a.json")] {
+        let dir = Dir::new();
+        let hops = [alice_in.clone(), mallory_in.clone(), full.clone()];
+        dir.write(full_in, trail(&hops).as_bytes());
+        dir.write(lacking_in, trail(std::slice::from_ref(&lacking)).as_bytes());
+        let printed = clean(&run_at(dir.root.path(), &["passrole", "-q", "."]));
+        assert_eq!(
+            pick(&printed, "passer_origin,log_file"),
+            format!("passer_origin,log_file\narn:aws:iam::{ACCOUNT}:user/alice,./{full_in}\n"),
+            "full copy in {full_in}"
+        );
+    }
+}

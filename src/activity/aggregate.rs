@@ -993,9 +993,12 @@ impl CallAggregate {
     /// account the copy was delivered to when its identity is a `sharedEventID` (else empty).
     fn identity(&self, mark: &CallMark) -> (&str, &str) {
         let id = self.id(mark);
-        id.strip_prefix(DELIVERED_TO)
-            .and_then(|rest| rest.split_once(DELIVERED_TO))
-            .map_or((id, ""), |(account, identity)| (identity, account))
+        let delivered = || {
+            let (length, rest) = id.strip_prefix(DELIVERED_TO)?.split_once(':')?;
+            let length: usize = length.parse().ok()?;
+            Some((rest.get(length..)?, rest.get(..length)?))
+        };
+        delivered().unwrap_or((id, ""))
     }
 }
 
@@ -1007,9 +1010,10 @@ impl CallAggregate {
 /// one). An `eventID` that begins
 /// as the other two kinds do is written after `\u{3}`: no two calls of different kinds, or
 /// of different parts, are ever the same text. (Real ids are UUIDs, written as they are: the
-/// partial format keeps these bytes.) A `sharedEventID`'s copy is preceded by the account it
-/// was delivered to, between two [`DELIVERED_TO`], which its identity leaves out
-/// ([`CallAggregate::identity`]).
+/// partial format keeps these bytes.) A `sharedEventID`'s copy is preceded by [`DELIVERED_TO`]
+/// and the account it was delivered to, which its identity leaves out
+/// ([`CallAggregate::identity`]), its length first (`\u{4}12:111122223333s:…`): an account
+/// is any text a record gives.
 fn push_identity(ids: &mut String, call: &Call) {
     if call.event_id.is_empty() {
         // No id: the record's content stands in (copies are the same record).
@@ -1043,10 +1047,11 @@ fn push_identity(ids: &mut String, call: &Call) {
         // The account this copy was delivered to, before the identity (left out of it: each
         // account's copy has its own), for the session that keeps another copy
         // ([`Copies::take_in_accounts`]).
-        if !call.recipient.contains(DELIVERED_TO) {
+        if !call.recipient.is_empty() {
             ids.push(DELIVERED_TO);
+            ids.push_str(&call.recipient.len().to_string());
+            ids.push(':');
             ids.push_str(call.recipient);
-            ids.push(DELIVERED_TO);
         }
         // The copies of a cross-account call delivered to each account share this id.
         ids.push_str("s:");
@@ -1554,6 +1559,53 @@ mod tests {
         list.into_iter()
             .map(|a| (a.name.to_string(), a.count.calls, a.count.failures))
             .collect()
+    }
+
+    /// The account a cross-account call's copy was delivered to is read back from before its
+    /// identity whatever text it is (a red-team's, session 38: one holding the mark was lost),
+    /// and the identity is the same for every account's copy.
+    #[test]
+    fn a_copy_s_delivered_account_is_read_back_whatever_its_text() {
+        let log: Arc<str> = Arc::from("log.json");
+        let mut calls = CallAggregate::new(false);
+        for recipient in ["111122223333", "33\u{4}3:x", "", "\u{4}"] {
+            calls.add(
+                &Call {
+                    time: None,
+                    event_source: "kms.amazonaws.com",
+                    event_name: "Decrypt",
+                    error_code: "",
+                    read_only: "true",
+                    source_ip: "10.0.0.1",
+                    user_agent: "",
+                    event_id: "e1",
+                    shared_event_id: "s1",
+                    recipient,
+                    session_arn: "arn:aws:sts::1:assumed-role/A/s",
+                    access_key: "ASIA1",
+                    created: "",
+                    issuer_arn: "",
+                    copy_of: None,
+                },
+                &log,
+            );
+        }
+        let read: Vec<(&str, &str)> = calls
+            .marks
+            .iter()
+            .map(|mark| calls.identity(mark))
+            .collect();
+        let identity = read[0].0;
+        assert!(identity.starts_with("s:s1"), "{identity:?}");
+        assert_eq!(
+            read,
+            [
+                (identity, "111122223333"),
+                (identity, "33\u{4}3:x"),
+                (identity, ""),
+                (identity, "\u{4}"),
+            ]
+        );
     }
 
     /// Review (session 28): two files' lists of a session's accounts merge in one pass, each

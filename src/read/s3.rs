@@ -484,12 +484,26 @@ async fn connect() -> Result<(Client, Option<Arc<str>>), S3Problem> {
             .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
             && !allow_http
         {
-            return Err(S3Problem::PlainHttp(endpoint.clone()));
+            return Err(S3Problem::PlainHttp(shown_endpoint(endpoint)));
         }
         // S3-compatible stores (and emulators on an address) take the bucket in the path.
         config = config.endpoint_url(endpoint).force_path_style(true);
     }
-    Ok((Client::from_conf(config.build()), endpoint.map(Arc::from)))
+    let shown = endpoint.as_deref().map(shown_endpoint).map(Arc::from);
+    Ok((Client::from_conf(config.build()), shown))
+}
+
+/// An endpoint URL as messages show it: without a `user:password@` it may carry (a
+/// red-team's, session 38: the line naming an endpoint that could not be reached printed it,
+/// in listings saved to files too).
+fn shown_endpoint(endpoint: &str) -> String {
+    let (scheme, rest) = endpoint.split_once("://").unwrap_or(("", endpoint));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if scheme.is_empty() => rest[at + 1..].to_owned(),
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => endpoint.to_owned(),
+    }
 }
 
 /// An error and its causes on one line (`a: b: c`), each said once.
@@ -1533,6 +1547,20 @@ mod tests {
         ObjectUrl {
             bucket: Arc::from(bucket),
             key: key.to_owned(),
+        }
+    }
+
+    /// An endpoint is named without the credentials its URL may carry.
+    #[test]
+    fn endpoints_are_shown_without_credentials() {
+        for (set, shown) in [
+            ("http://user:s3cr3t@127.0.0.1:1/", "http://127.0.0.1:1/"),
+            ("https://a@b@minio.local:9000", "https://minio.local:9000"),
+            ("http://localhost:9000/x@y", "http://localhost:9000/x@y"),
+            ("user:pw@host:9000", "host:9000"),
+            ("http://localhost:4566", "http://localhost:4566"),
+        ] {
+            assert_eq!(shown_endpoint(set), shown, "{set}");
         }
     }
 
