@@ -384,7 +384,7 @@ fn since_prunes_date_folders_before_reading() {
             "date folders      7 not read (outside --since/--until)\n",
             "files failed      0\n",
             "records scanned   43\n",
-            "role assumptions  2 (1 duplicate copy dropped)\n",
+            "role assumptions  2 of 15 read (1 duplicate copy dropped in reading)\n",
             "  AssumeRole                  success 2      failure 0\n",
             "cross-account     0\n",
             "accounts          1: 222222222222\n",
