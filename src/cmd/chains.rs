@@ -31,7 +31,7 @@ use crate::cli::{ChainsArgs, ChainsFormat};
 use crate::event::Outcome;
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
-use crate::timefmt::{self, Seen};
+use crate::timefmt::Seen;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -461,8 +461,8 @@ impl Rows for ChainRows<'_> {
             emit(&[
                 Cell::Count(u64::from(node.depth)),
                 Cell::Count(row.ended.count),
-                Cell::Owned(timefmt::format_opt(row.ended.seen.first.as_ref())),
-                Cell::Owned(timefmt::format_opt(row.ended.seen.last.as_ref())),
+                Cell::Time(row.ended.seen.first),
+                Cell::Time(row.ended.seen.last),
                 Cell::Count(u64::from(node.cross_hops)),
                 Cell::Count(u64::from(row.returns)),
                 Cell::Text(if node.refused { "failure" } else { "success" }),

@@ -12,7 +12,6 @@ use crate::cli::EdgesArgs;
 use crate::exit::ExitCode;
 use crate::export::{Cell, Rows};
 use crate::graph::{GraphOptions, MaskGraph};
-use crate::timefmt;
 use std::io::{self, Write};
 
 /// The columns of `trailmask edges`.
@@ -64,8 +63,8 @@ impl Rows for EdgeRows<'_> {
                 Cell::Count(edge.successes),
                 Cell::Count(edge.failures),
                 Cell::List(edge.event_names.iter().map(|n| n.as_str()).collect()),
-                Cell::Owned(timefmt::format_opt(edge.seen.first.as_ref())),
-                Cell::Owned(timefmt::format_opt(edge.seen.last.as_ref())),
+                Cell::Time(edge.seen.first),
+                Cell::Time(edge.seen.last),
                 Cell::List(edge.source_ips.clone()),
             ];
             if names.given {

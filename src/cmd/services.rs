@@ -21,7 +21,6 @@ use crate::event::{Outcome, SourceKind};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::passrole::HandOver;
-use crate::timefmt;
 use crate::timefmt::Seen;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -147,8 +146,8 @@ impl Rows for ServiceRows<'_> {
             }
             cells.extend([
                 Cell::Count(used.count),
-                Cell::Owned(timefmt::format_opt(used.seen.first.as_ref())),
-                Cell::Owned(timefmt::format_opt(used.seen.last.as_ref())),
+                Cell::Time(used.seen.first),
+                Cell::Time(used.seen.last),
                 Cell::Count(used.sessions.len() as u64 + used.worn_sessions),
                 Cell::List(used.passers.iter().copied().collect()),
             ]);
