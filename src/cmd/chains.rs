@@ -327,8 +327,7 @@ impl<'a> ChainRows<'a> {
             path[i] != NONE
                 && !event.target().is_empty()
                 && trie.nodes[path[i] as usize].depth >= min_depth
-                && context.focused[i]
-                && context.plan.filters.keep(event)
+                && context.keeps(i)
         };
         let kept: Vec<bool> = (0..all.len()).map(keep).collect();
         let mut goes_on = vec![false; all.len()];

@@ -284,18 +284,6 @@ impl Rows for FindingRows<'_> {
     }
 }
 
-/// Which of the scan's events the run's filters and focus keep, by index.
-fn kept_events(context: &Context) -> Vec<bool> {
-    let filters = &context.plan.filters;
-    context
-        .scan
-        .events
-        .iter()
-        .zip(&context.focused)
-        .map(|(event, focused)| *focused && filters.keep(event))
-        .collect()
-}
-
 /// The findings of one run.
 fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
     let events = &context.scan.events;
@@ -316,7 +304,9 @@ fn findings_of(context: &Context, options: &Options) -> Vec<Finding> {
         let calls = sessions.iter().map(|(session, _)| session.calls).sum();
         let _ = context.shown_sessions.set((sessions.len() as u64, calls));
     }
-    let kept = kept_events(context);
+    let kept: Vec<bool> = (0..context.scan.events.len())
+        .map(|i| context.keeps(i))
+        .collect();
     // The baseline's notes speak of edges: with no role assumption kept, there is none.
     let any_kept = kept.iter().any(|&kept| kept);
     if let Some(until) = options.baseline_until

@@ -71,6 +71,12 @@ impl Context<'_> {
             .push(line);
     }
 
+    /// Whether the filters and the focus keep the scan's event number `index` (the writers
+    /// that walk all of them: chains, findings).
+    pub fn keeps(&self, index: usize) -> bool {
+        self.focused[index] && self.plan.filters.keep(&self.scan.events[index])
+    }
+
     /// Notes that the filters kept none of the role assumptions read.
     pub fn note_none_matched(&self) {
         self.note(format!(
