@@ -46,6 +46,12 @@ pub(crate) fn has_path(role_arn: &str) -> bool {
         .is_some_and(|path_and_name| path_and_name.contains('/'))
 }
 
+/// Orders a role's spellings, each with how often it was vouched for, the canonical first:
+/// the one with a path, then the one vouched for most often, then the smallest.
+fn canonical_first((arn, count): (&str, u64)) -> impl Ord + '_ {
+    (!has_path(arn), std::cmp::Reverse(count), arn)
+}
+
 /// The role ARNs an event mentions.
 fn mentions(event: &RoleAssumption) -> [&str; 2] {
     [event.role_arn(), event.caller_role_arn()]
@@ -106,10 +112,9 @@ impl<'e> KnownRoles<'e> {
             let Some(key) = key_of(spelling).filter(|key| !known.by_key.contains_key(key)) else {
                 continue;
             };
-            let rank = |(arn, count): (&str, u64)| (!has_path(arn), std::cmp::Reverse(count));
             best.entry(key)
                 .and_modify(|kept| {
-                    if (rank((spelling, count)), spelling) < (rank(*kept), kept.0) {
+                    if canonical_first((spelling, count)) < canonical_first(*kept) {
                         *kept = (spelling, count);
                     }
                 })
@@ -254,12 +259,10 @@ fn renames_and_spellings<'a>(
     let mut renames = HashMap::new();
     for spellings in by_role.into_values().filter(|s| s.len() > 1) {
         let vouched: Vec<(&str, u64)> = spellings.iter().copied().filter(|s| s.1 > 0).collect();
-        let Some(&(canonical, _)) = vouched.iter().min_by(|a, b| {
-            has_path(b.0)
-                .cmp(&has_path(a.0))
-                .then(b.1.cmp(&a.1))
-                .then(a.0.cmp(b.0))
-        }) else {
+        let Some(&(canonical, _)) = vouched
+            .iter()
+            .min_by_key(|&&spelling| canonical_first(spelling))
+        else {
             continue;
         };
         for (spelling, _) in spellings {

@@ -1163,12 +1163,9 @@ impl Copies {
     fn take_in_accounts(&mut self, workers: &mut [CallAggregate]) {
         for &((to_worker, to), (from_worker, copy)) in &self.accounts_to {
             let from = &workers[from_worker];
-            let delivered_to = from.identity(&from.marks[copy]).1;
-            if delivered_to.is_empty() {
-                continue;
-            }
-            let delivered_to = Box::from(delivered_to);
-            workers[to_worker].sessions[to as usize].take_in_accounts(vec![delivered_to]);
+            // Copied out: the copy may be in the keeping session's worker.
+            let delivered_to = from.identity(&from.marks[copy]).1.to_owned();
+            workers[to_worker].sessions[to as usize].add_account(&delivered_to);
         }
     }
 }

@@ -154,9 +154,10 @@ fn hand_over_rows(context: &Context) -> Value {
 
 /// The graph nodes a chain passes through: its first hop's source, then each hop's target
 /// (`null` where a hop has no node at this level, and where a long chain's middle hops are
-/// left out, as its text leaves them; the caller also nulls a node the graph does not hold). At account level repeats in a row are folded (a chain
-/// inside one account stays on its node); at role level a role that assumes itself is there
-/// twice, its loop a hop of the chain.
+/// left out, as its text leaves them; the caller also nulls a node the graph does not hold).
+/// At account level repeats in a row are folded (a chain inside one account stays on its
+/// node); at role level a role that assumes itself is there twice, its loop a hop of the
+/// chain.
 fn chain_nodes(
     context: &Context,
     options: &GraphOptions,

@@ -2,15 +2,15 @@
 //!
 //! One `subgraph cluster_<account>` per AWS account, labelled with its id and name at its
 //! bottom left (where edges, which enter a box from the top and sides, cross it least); services
-//! sit outside the clusters, identity providers inside the account that registered them. Shape and colour by node kind; each edge is
-//! labelled with its count; cross-account edges are drawn red and thick, edges touching an
-//! account outside `--accounts` thicker still and marked "external"; edges whose every hop
-//! was refused are dashed (`2 refused`; some refused: `5 (1 refused)`). Hand-overs
-//! (`iam:PassRole`) are drawn apart from hops: dashed, blue,
-//! with a hollow arrowhead, labelled `passes to SERVICE (N)` (SERVICE short: `ec2`); dotted and grey when every call
-//! was refused; red like a hop when they cross accounts. At account level an account's own
-//! hand-overs are written under its name, as its own hops are. Every string passes through
-//! [`quote`], so any log value gives valid DOT.
+//! sit outside the clusters, identity providers inside the account that registered them.
+//! Shape and colour by node kind; each edge is labelled with its count; cross-account edges
+//! are drawn red and thick, edges touching an account outside `--accounts` thicker still and
+//! marked "external"; edges whose every hop was refused are dashed (`2 refused`; some
+//! refused: `5 (1 refused)`). Hand-overs (`iam:PassRole`) are drawn apart from hops: dashed,
+//! blue, with a hollow arrowhead, labelled `passes to SERVICE (N)` (SERVICE short: `ec2`);
+//! dotted and grey when every call was refused; red like a hop when they cross accounts. At
+//! account level an account's own hand-overs are written under its name, as its own hops
+//! are. Every string passes through [`quote`], so any log value gives valid DOT.
 
 use super::table::needs_escape;
 use crate::graph::{Edge, MaskGraph, Node, NodeKind};

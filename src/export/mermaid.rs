@@ -1,5 +1,6 @@
 //! Mermaid `flowchart LR`, for GitHub markdown. One subgraph per account, with the identity
-//! providers registered in it; services outside; `==>` for cross-account edges, `-.->` for edges that only ever failed.
+//! providers registered in it; services outside; `==>` for cross-account edges, `-.->` for
+//! edges whose every hop was refused.
 //! Hand-overs (`iam:PassRole`) are dotted and blue (`-.->`, labelled `passes to SERVICE (N)`),
 //! `-.-x` and grey when every call was refused, red when they cross accounts; at account level
 //! an account's own hand-overs are said in its label. Labels are written with Mermaid's entity
