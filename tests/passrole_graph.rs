@@ -497,6 +497,24 @@ fn services_lists_the_passers_and_the_roles_handed_over_but_never_worn() {
         );
         assert_eq!(csv, ec2, "{pick}");
     }
+    // Picking the service keeps the roles handed to it and never worn, as without a filter
+    // (session 39: `--source lambda.amazonaws.com` left ReportsLambda out).
+    let (csv, _) = output(
+        &dir,
+        &[
+            "services",
+            "--format",
+            "csv",
+            "--source",
+            "lambda.amazonaws.com",
+        ],
+    );
+    assert_eq!(
+        csv,
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         lambda.amazonaws.com,arn:aws:iam::111122223333:role/ReportsLambda,111122223333,0,,,0,arn:aws:iam::111122223333:role/ops/Deployer\n\
+         lambda.amazonaws.com,arn:aws:iam::111122223333:role/lambda-media,111122223333,1,2026-03-01T11:01:00Z,2026-03-01T11:01:00Z,1,arn:aws:iam::111122223333:user/bob\n"
+    );
 }
 
 /// A red-team's pass (session 36): `services --from` said every role alice's chain handed over

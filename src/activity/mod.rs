@@ -143,7 +143,11 @@ impl<'r> Caller<'r> {
 macro_rules! call_of {
     ($record:expr, $caller:expr) => {{
         let record = $record;
-        if record.event_name.as_str().trim() == "SwitchRole" {
+        if crate::event::EventName::of_record(
+            record.event_name.as_str(),
+            record.event_source.as_str(),
+        ) == Some(crate::event::EventName::SwitchRole)
+        {
             return None;
         }
         let caller: Caller = $caller;

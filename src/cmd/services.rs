@@ -9,9 +9,9 @@
 //! hand-overs gave nothing and are left out (`trailmask passrole` lists them). A row of the
 //! service's own hops lists every passer of that role to that service that the filters keep
 //! with `--source` read as the service, and the focus aside (the row's service is what they
-//! picked); a row only of hand-overs, those the filters and focus keep. A role handed
-//! to a service that no session of it wore in the logs read is a row of its own, with a count
-//! of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
+//! picked); a row only of hand-overs, those the filters and focus keep, and without a focus
+//! those kept with `--source` read as the service too. A role handed to a service that no
+//! session of it wore in the logs read is a row of its own, with a count of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
 //! read the same columns from any trail.
 
 use super::{Context, Needs, execute_with_hand_overs};
@@ -36,6 +36,16 @@ struct ServiceUse<'a> {
     passers: BTreeSet<&'a str>,
     /// Under a focus, the sessions that wore the role after the hand-overs it keeps.
     worn_sessions: u64,
+}
+
+impl ServiceUse<'_> {
+    /// The row of a role `hand_over` gave a service, before any of its sessions is counted.
+    fn handed(hand_over: &HandOver) -> ServiceUse<'_> {
+        ServiceUse {
+            role_account: arn::account_of(&hand_over.role_arn).unwrap_or(""),
+            ..ServiceUse::default()
+        }
+    }
 }
 
 /// The passer a hand-over is listed under: a role session by the role it wears.
@@ -84,10 +94,9 @@ impl<'a> ServiceRows<'a> {
         let mut worn: BTreeMap<(&str, &str), u64> = BTreeMap::new();
         for hand_over in handed() {
             let key = (hand_over.service, hand_over.role_arn.as_str());
-            let entry = uses.entry(key).or_insert_with(|| ServiceUse {
-                role_account: arn::account_of(&hand_over.role_arn).unwrap_or(""),
-                ..ServiceUse::default()
-            });
+            let entry = uses
+                .entry(key)
+                .or_insert_with(|| ServiceUse::handed(hand_over));
             entry.passers.insert(passer_of(hand_over));
             if focused {
                 *worn.entry(key).or_default() += hand_over.worn;
@@ -102,17 +111,27 @@ impl<'a> ServiceRows<'a> {
         // A row the service's own hops made names everyone who handed it the role, however
         // the service was picked (`--source`, `--from`): the filters and focus above pick
         // hand-overs by their passer, and an incident responder's `--source
-        // ec2.amazonaws.com` listed no passer at all (session 37).
+        // ec2.amazonaws.com` listed no passer at all (session 37). Without a focus, a role
+        // handed to a service `--source` picks is its row even if no session wore it, as it
+        // is without `--source` (`--source ecs-tasks.amazonaws.com` had left out the roles
+        // handed to ECS and not yet worn).
         let filters = &context.plan.filters;
         for hand_over in context.scan.hand_overs.iter().filter(|hand_over| {
             hand_over.outcome == Outcome::Success
                 && !hand_over.role_arn.is_empty()
                 && filters.keep_hand_over_to_service(hand_over)
         }) {
-            if let Some(entry) = uses
-                .get_mut(&(hand_over.service, hand_over.role_arn.as_str()))
-                .filter(|entry| entry.worn_sessions == 0 && entry.count > 0)
-            {
+            let key = (hand_over.service, hand_over.role_arn.as_str());
+            let entry = if focused {
+                uses.get_mut(&key)
+                    .filter(|entry| entry.worn_sessions == 0 && entry.count > 0)
+            } else {
+                Some(
+                    uses.entry(key)
+                        .or_insert_with(|| ServiceUse::handed(hand_over)),
+                )
+            };
+            if let Some(entry) = entry {
                 entry.passers.insert(passer_of(hand_over));
             }
         }

@@ -412,3 +412,28 @@ fn a_session_lasts_what_its_request_asked_else_the_default_else_the_longest() {
     assert_eq!(lasts("AssumeRole", ""), 12 * 3600);
     assert_eq!(lasts("AssumeRoot", &plain), 900);
 }
+
+#[test]
+fn a_name_from_another_service_is_no_role_assumption() {
+    // Panther's fixture of a console sign-in, renamed `AssumeRole` (real-trails), and an STS
+    // record named `SwitchRole`: neither is a hop. Without an `eventSource` the name decides.
+    let record = |source: &str, name: &str| {
+        format!(
+            r#"{{"eventTime": "2024-06-02T19:41:40Z", {source} "eventName": "{name}",
+            "userIdentity": {{"type": "AssumedRole", "arn": "arn:aws:sts::111111111111:assumed-role/R/s",
+                "accountId": "111111111111"}},
+            "requestParameters": {{"roleArn": "arn:aws:iam::111111111111:role/Next", "roleSessionName": "s"}},
+            "additionalEventData": {{"SwitchFrom": "arn:aws:iam::111111111111:user/alice"}},
+            "eventID": "e1", "recipientAccountId": "111111111111"}}"#
+        )
+    };
+    let read = |source: &str, name: &str| extract_json(&record(source, name)).map(|e| e.event_name);
+    let signin = r#""eventSource": "signin.amazonaws.com","#;
+    let sts = r#""eventSource": " sts.amazonaws.com ","#;
+    assert_eq!(read(signin, "AssumeRole"), None);
+    assert_eq!(read(sts, "SwitchRole"), None);
+    assert_eq!(read(sts, "AssumeRole"), Some(EventName::AssumeRole));
+    assert_eq!(read(signin, "SwitchRole"), Some(EventName::SwitchRole));
+    assert_eq!(read("", "AssumeRole"), Some(EventName::AssumeRole));
+    assert_eq!(read("", "SwitchRole"), Some(EventName::SwitchRole));
+}

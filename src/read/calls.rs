@@ -255,7 +255,7 @@ mod tests {
         let user = r#"{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice"}"#;
         for text in [
             call(user, "GetObject", "e1"),
-            call(SESSION, "SwitchRole", "e2"),
+            call(SESSION, "SwitchRole", "e2").replace("s3.amazonaws.com", "signin.amazonaws.com"),
             call(r#""a string""#, "GetObject", "e3"),
             call(
                 &SESSION.replace("\"AssumedRole\"", "null"),
@@ -268,6 +268,16 @@ mod tests {
             assert!(matches!(read, CallRead::Read { repeats: false }), "{text}");
             assert!(crate::testing::call_reader_agrees(&text), "{text}");
         }
+        // Only the sign-in record named `SwitchRole` is the hop: one from another service is
+        // a call like any other.
+        let other_source = call(SESSION, "SwitchRole", "e5");
+        let mut reader = CallReader::new();
+        let mut names = Vec::new();
+        reader.read(&other_source, |call, _| {
+            names.push(call.event_name.to_owned());
+            Some(0)
+        });
+        assert_eq!(names, ["SwitchRole"]);
     }
 
     /// What the hand reader leaves to serde, in the identity or around it, is left whole: an
