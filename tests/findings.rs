@@ -408,6 +408,106 @@ fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
     );
 }
 
+/// A review's (session 39): names of services acting for a session (no network) filled the
+/// cap on its networks, so a function's two networks and 31 service names were "more than 32
+/// networks", and its finding high. Names have a cap of their own, and cut none of the
+/// networks; the sessions' list still ends in `…`.
+#[test]
+fn service_names_past_the_cap_are_no_networks_cut() {
+    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
+    let mut records = function_calls(false);
+    for k in 0..40 {
+        let mut record = call(
+            function.clone(),
+            "09:04:00",
+            &format!("service{k:02}.amazonaws.com"),
+            &format!("by-{k}"),
+        );
+        record["userAgent"] = json!("aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x");
+        records.push(record);
+    }
+    let dir = logs(&records);
+    let rows = csv_rows(&findings(&dir, &[]));
+    assert_eq!(
+        (rows[1][2].as_str(), rows[1][4].as_str()),
+        (
+            "low",
+            "issued to lambda.amazonaws.com: its credentials live on an instance, function or \
+             task, and may have been lifted; key ASIAFUNCTION: calls from 2 networks: \
+             54.90.94.0/24 (1 call), 3.80.11.0/24 (2 calls); every call's user agent names a \
+             Lambda execution environment (exec-env/AWS_Lambda_…): likely a function outside a \
+             VPC, which calls from AWS's changing addresses"
+        )
+    );
+    let output = run(&["activity", "-q", "--format", "json", path_of(&dir)]);
+    let sessions: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let sources: Vec<&str> = sessions[0]["source_ips"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|ip| ip.as_str().unwrap())
+        .collect();
+    // The two networks' smallest addresses, the 32 smallest names, and the mark of a cut.
+    assert_eq!(sources.len(), 2 + 32 + 1, "{sources:?}");
+    assert_eq!(
+        (sources[..3].to_vec(), sources[33], sources[34]),
+        (
+            vec!["3.80.11.20", "54.90.94.136", "service00.amazonaws.com"],
+            "service31.amazonaws.com",
+            "…"
+        )
+    );
+}
+
+/// A review's (session 39): a session whose hop was read, but whose chain began before the
+/// logs read, was taken for one whose hop was not: named after an instance it was EC2's
+/// ("the hop that issued it is not in the logs read", high), and its calls naming Lambda
+/// lowered it. A hop read names who made the session: here a role session, whose own hop
+/// is not read.
+#[test]
+fn a_session_whose_hop_was_read_is_not_known_by_its_name() {
+    let ops = session("Ops", "ops", "ASIAOPS", "08:50:00");
+    let made = |name: &str, agent: &str| {
+        let data = session("Data", name, "ASIADATA", "09:00:00");
+        let mut records = vec![assume(
+            ops.clone(),
+            "09:00:00",
+            &role("Data"),
+            name,
+            "ASIADATA",
+            "hop-data",
+        )];
+        for (time, ip, id) in [
+            ("09:01:00", "54.90.94.136", "d-1"),
+            ("09:02:00", "3.80.11.20", "d-2"),
+        ] {
+            let mut record = call(data.clone(), time, ip, id);
+            record["userAgent"] = json!(agent);
+            records.push(record);
+        }
+        csv_rows(&findings(&logs(&records), &[]))
+    };
+    let lambda = "aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x";
+    let rows = made("job", lambda);
+    assert_eq!(
+        (rows[1][2].as_str(), rows[1][4].as_str()),
+        (
+            "medium",
+            "key ASIADATA: calls from 2 networks: 54.90.94.0/24 (1 call), 3.80.11.0/24 (1 \
+             call); every call's user agent names a Lambda execution environment \
+             (exec-env/AWS_Lambda_…): yet the session is not Lambda's"
+        )
+    );
+    let rows = made("i-0123456789abcdef0", "aws-cli/2.15.0");
+    assert_eq!(
+        (rows[1][2].as_str(), rows[1][4].as_str()),
+        (
+            "medium",
+            "key ASIADATA: calls from 2 networks: 54.90.94.0/24 (1 call), 3.80.11.0/24 (1 call)"
+        )
+    );
+}
+
 /// A new user's first hour (session 33): a finding of records without `eventID` (Panther's
 /// samples) listed no event ids and said nothing of why. It says so.
 #[test]

@@ -9,7 +9,7 @@
 //! (source addresses, recipient accounts) are capped ([`MAX_LISTED`], [`MAX_ACCOUNTS`]): the
 //! smallest values are kept, so the result does not depend on the order calls are read in.
 
-use super::network::{address_number, is_private_place, place_of};
+use super::network::{PlaceKind, address_number, place_kind, place_of};
 use super::{Call, PrincipalCopy};
 use crate::arn;
 use crate::chain::session_id_parts;
@@ -67,8 +67,8 @@ fn take_in_actions(known: &mut Vec<SessionAction>, more: Vec<SessionAction>) {
     });
 }
 
-/// The most source networks (private ones and the others, each) kept per session (the
-/// smallest, by text).
+/// The most source networks kept per session, of each [`PlaceKind`] (private networks, the
+/// others, and names such as `AWS Internal`): the smallest, by text.
 pub const MAX_LISTED: usize = 32;
 
 /// The most recipient accounts kept per session (the smallest, by text): enough for an
@@ -191,6 +191,11 @@ pub struct SessionActivity {
     pub addresses: Vec<AddressUse>,
     /// Networks left out of [`SessionActivity::addresses`] by the cap.
     pub addresses_dropped: bool,
+    /// Names (no network: `AWS Internal`) left out of [`SessionActivity::addresses`] by the
+    /// cap: apart, since a finding reads [`SessionActivity::addresses_dropped`] as networks
+    /// it did not see (a review's, session 39: 31 service names made a Lambda session's two
+    /// networks "more than 32", and its finding high).
+    pub names_dropped: bool,
     /// Where the last call's address is in [`SessionActivity::addresses`].
     last_address: Option<usize>,
     /// Recipient accounts, sorted, at most [`MAX_ACCOUNTS`].
@@ -220,6 +225,7 @@ impl SessionActivity {
             actions: Vec::new(),
             addresses: Vec::new(),
             addresses_dropped: false,
+            names_dropped: false,
             last_address: None,
             accounts: Vec::new(),
             accounts_dropped: false,
@@ -331,16 +337,19 @@ impl SessionActivity {
                 (used.first.0, &used.first.1),
             ),
             Err(at) => {
-                // Private networks and the others are kept apart, each up to the cap: the
-                // subnets of a VPC cannot push a public network out, nor the reverse.
-                let private = is_private_place(&used.place);
+                // Each kind of place up to the cap ([`PlaceKind`]).
+                let kind = place_kind(&used.place);
                 let mut same_kind = self
                     .addresses
                     .iter()
                     .enumerate()
-                    .filter(|(_, known)| is_private_place(&known.place) == private);
+                    .filter(|(_, known)| place_kind(&known.place) == kind);
                 if same_kind.clone().count() == MAX_LISTED {
-                    self.addresses_dropped = true;
+                    if kind == PlaceKind::Name {
+                        self.names_dropped = true;
+                    } else {
+                        self.addresses_dropped = true;
+                    }
                     let Some((largest, _)) = same_kind.next_back() else {
                         return;
                     };
@@ -415,6 +424,7 @@ impl SessionActivity {
         }
         take_in_actions(&mut self.actions, other.actions);
         self.addresses_dropped |= other.addresses_dropped;
+        self.names_dropped |= other.names_dropped;
         for used in other.addresses {
             self.add_address(used);
         }
@@ -1445,7 +1455,7 @@ mod tests {
                 s.failures,
                 s.write_calls,
                 s.seen,
-                s.addresses_dropped,
+                (s.addresses_dropped, s.names_dropped),
                 s.accounts
             ));
         }

@@ -116,19 +116,34 @@ pub fn place_of(address: &str) -> String {
     }
 }
 
-/// True when `place` (a network as [`place_of`] writes it) is private, as [`network_of`]
+/// What a listed place is: each kind is kept up to the session's cap on its own, so that the
+/// subnets of a VPC cannot push a public network out, nor the reverse, and names of services
+/// acting for the caller (no network) push out neither, nor count as networks cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PlaceKind {
+    Private,
+    Public,
+    /// Not an IP address (`AWS Internal`, `s3.amazonaws.com`).
+    Name,
+}
+
+/// The kind of `place` (a network as [`place_of`] writes it, or a name), as [`network_of`]
 /// finds every address in it.
-pub(crate) fn is_private_place(place: &str) -> bool {
+pub(crate) fn place_kind(place: &str) -> PlaceKind {
     let network = place
         .strip_suffix("/24")
         .or_else(|| place.strip_suffix("/48"))
         .unwrap_or(place);
-    network_of(network) == Some(Network::Private)
+    match network_of(network) {
+        Some(Network::Private) => PlaceKind::Private,
+        Some(_) => PlaceKind::Public,
+        None => PlaceKind::Name,
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{is_private_place, network_of, place_of};
+    use super::{PlaceKind, network_of, place_kind, place_of};
 
     #[test]
     fn addresses_fall_into_networks() {
@@ -188,8 +203,12 @@ mod tests {
             "2001:db8:1:2::3",
             "::ffff:10.1.2.3",
         ] {
-            let private = network_of(address) == Some(super::Network::Private);
-            assert_eq!(is_private_place(&place_of(address)), private, "{address:?}");
+            let kind = match network_of(address) {
+                Some(super::Network::Private) => PlaceKind::Private,
+                Some(_) => PlaceKind::Public,
+                None => PlaceKind::Name,
+            };
+            assert_eq!(place_kind(&place_of(address)), kind, "{address:?}");
         }
     }
 

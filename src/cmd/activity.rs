@@ -177,7 +177,7 @@ fn services(session: &SessionActivity) -> Vec<&str> {
 
 /// A session's source addresses (by number, `10.3.31.20` before `10.3.119.57`, IPv4 before
 /// IPv6, then names such as `AWS Internal` as written; `…` ends a list cut at
-/// [`crate::activity::aggregate::MAX_LISTED`] networks of a kind).
+/// [`crate::activity::aggregate::MAX_LISTED`] networks, or names, of a kind).
 fn addresses(session: &SessionActivity) -> Vec<&str> {
     let mut list: Vec<&str> = session
         .addresses
@@ -189,7 +189,7 @@ fn addresses(session: &SessionActivity) -> Vec<&str> {
         let number = address_number(address);
         (number.is_none(), number, *address)
     });
-    ended(list, session.addresses_dropped)
+    ended(list, session.addresses_dropped || session.names_dropped)
 }
 
 /// A session's recipient accounts (sorted; `…` ends a list cut at

@@ -36,7 +36,7 @@
 //! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line (`"unreachable":true` for an S3 location that could not be read at all: exit status 4) |
 //! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`, `s3` with the path `s3://bucket/key`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `refused` (an S3 object refused for a reason that holds for its bucket: the reason, so that the merge reports the bucket once), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
-//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `accounts`, `accounts_dropped`), numbered from 0 |
+//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `names_dropped` (only when true), `accounts`, `accounts_dropped`), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
 //! | `{"copies":N}` | after a `log` line: the copies of calls taken out of that file as it was read (only when some were) |
 //! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write, 4 its user agent names a Lambda execution environment); its counts are derived from these lines on reading |
@@ -247,6 +247,9 @@ struct SessionLine<'a> {
     last: Stamp,
     addresses: Vec<AddressLine<'a>>,
     addresses_dropped: bool,
+    /// Names (`AWS Internal`) left out by the cap, apart from networks (only when true).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    names_dropped: bool,
     accounts: Vec<Cow<'a, str>>,
     accounts_dropped: bool,
 }
@@ -661,7 +664,7 @@ fn stored_session(s: SessionLine) -> SessionActivity {
                 first: (unstamp(a.first), a.first_id.into()),
             })
             .collect(),
-        s.addresses_dropped,
+        (s.addresses_dropped, s.names_dropped),
         s.accounts.into_iter().map(Into::into).collect(),
         s.accounts_dropped,
     )

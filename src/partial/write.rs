@@ -208,6 +208,7 @@ fn activity_line<'a>(piece: StoredPiece<'a>) -> Line<'a> {
                 })
                 .collect(),
             addresses_dropped: s.addresses_dropped,
+            names_dropped: s.names_dropped,
             accounts: s.accounts.iter().map(|a| Cow::Borrowed(&**a)).collect(),
             accounts_dropped: s.accounts_dropped,
         }),

@@ -238,7 +238,7 @@ impl SessionActivity {
         issuer_arn: Box<str>,
         seen: Seen,
         addresses: Vec<AddressUse>,
-        addresses_dropped: bool,
+        (addresses_dropped, names_dropped): (bool, bool),
         mut accounts: Vec<Box<str>>,
         accounts_dropped: bool,
     ) -> SessionActivity {
@@ -268,6 +268,7 @@ impl SessionActivity {
             actions: Vec::new(),
             addresses: Vec::with_capacity(addresses.len().min(2 * MAX_LISTED)),
             addresses_dropped,
+            names_dropped,
             last_address: None,
             accounts,
             accounts_dropped,

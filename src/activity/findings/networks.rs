@@ -69,7 +69,10 @@ pub fn session_many_networks(
             arn::session_name_of(&session.session_arn).filter(|name| is_instance_id(name));
         // A session whose issuing hop is not in the logs read, named after an instance, is
         // EC2's (a person could name a session so, but its hop would then say who it was).
-        let by_name = kind == "unknown" && instance.is_some();
+        // (Its hop unread, not its chain's root: a hop read names who made the session, and
+        // any role session may name those it makes `i-…`; a review's, session 39.)
+        let hop_unread = who.hop.is_none();
+        let by_name = hop_unread && instance.is_some();
         let from_service = kind == "aws-service" || by_name;
         let mut networks: BTreeMap<Network, NetworkUse> = BTreeMap::new();
         // Every network's calls, and of them those that name Lambda (private ones too).
@@ -152,7 +155,7 @@ pub fn session_many_networks(
         // lowered. A session EC2 named is an instance's, whatever its calls say.
         let lambda = weigh_lambda_agents(&agents, session.addresses_dropped);
         let from_lambda = lambda == LambdaAgents::All
-            && (who.origin.as_ref() == LAMBDA_SERVICE || (kind == "unknown" && !by_name));
+            && (who.origin.as_ref() == LAMBDA_SERVICE || (hop_unread && !by_name));
         match lambda {
             LambdaAgents::All => detail.push_str(&format!(
                 "; every call's user agent names a Lambda execution environment \

@@ -10,17 +10,17 @@ use chrono::{DateTime, Utc};
 use std::borrow::Cow;
 use std::collections::{BTreeSet, VecDeque};
 
+/// A role assumption tried: who, in which second, whether it succeeded, when, and its index.
+type Attempt<'e> = (Cow<'e, str>, i64, bool, DateTime<Utc>, usize);
+
 /// Bursts of at least `min` refused attempts by one identity (the caller: user, root, session,
 /// service, `provider#subject`, `account#principal`) within [`REFUSAL_WINDOW`] before a
 /// success of that identity. One finding per success that ends a burst; refusals count toward
 /// one success only. Role assumptions only (and `AssumeRoot`, which puts on root's mask):
 /// `GetSessionToken` and `GetFederationToken` put on none, so they neither count as refusals
-/// nor end (or clear) a burst. High when the refusals tried other roles than the one that let it in (a
-/// search), medium when they were all retries of that role (IAM's eventual consistency after
-/// a role or trust policy was made, or a policy changed in between).
-/// A role assumption tried: who, in which second, whether it succeeded, when, and its index.
-type Attempt<'e> = (Cow<'e, str>, i64, bool, DateTime<Utc>, usize);
-
+/// nor end (or clear) a burst. High when the refusals tried other roles than the one that let
+/// it in (a search), medium when they were all retries of that role (IAM's eventual
+/// consistency after a role or trust policy was made, or a policy changed in between).
 pub fn refusals_then_success(evidence: &Evidence, min: u32) -> Vec<Finding> {
     let events = evidence.events;
     // (identity, second, succeeded, time, index): refusals of the same second as a success
