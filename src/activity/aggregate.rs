@@ -1449,7 +1449,7 @@ mod tests {
                 .map(|a| (&a.place, &a.address, a.calls, a.lambda_calls, &a.first))
                 .collect();
             out.push_str(&format!(
-                "{:?} {} {} {} {:?} {actions:?} {addresses:?} {} {:?}\n",
+                "{:?} {} {} {} {:?} {actions:?} {addresses:?} {:?} {:?}\n",
                 s.key(),
                 s.calls,
                 s.failures,
