@@ -1879,3 +1879,120 @@ fn a_role_whose_hop_was_not_read_is_one_role_with_its_path() {
         )
     );
 }
+
+/// A review's (session 39): a copy taken out of another account's session (known by
+/// principal id, counted by minute) left its time in that session's span, and the span
+/// decides which hop issued it. alice's and bob's sessions of Deploy named `job` call into
+/// 444455556666 within one minute; that account's trail holds both copies, the caller's trail
+/// alice's own record alone. Reading alice's own record moved bob's later call to alice.
+#[test]
+fn a_copy_taken_out_of_another_accounts_session_leaves_no_time_behind() {
+    let bob = json!({"type": "IAMUser", "principalId": "AIDABOB", "arn": format!("arn:aws:iam::{ACCOUNT}:user/bob"),
+                     "accountId": ACCOUNT, "accessKeyId": "AKIABOB", "userName": "bob"});
+    let copy = json!({"type": "AWSAccount", "principalId": "AROADEPLOY:job", "accountId": ACCOUNT});
+    let shared = |mut record: Value, shared: &str, to: &str| {
+        record["sharedEventID"] = json!(shared);
+        record["recipientAccountId"] = json!(to);
+        record
+    };
+    let own = shared(
+        get_object(
+            "alice-own",
+            "10:59:05",
+            session("Deploy", "job", "ASIAALICE", "2026-03-01T10:59:00Z"),
+            "203.0.113.5",
+        ),
+        "s-alice",
+        ACCOUNT,
+    );
+    // The role's id, as the hops give it to the sessions they issue.
+    let hop = |id: &str, time: &str, who: Value, key: &str| {
+        let mut hop = assume(id, time, who, "Deploy", "job", key);
+        hop["responseElements"]["assumedRoleUser"]["assumedRoleId"] = json!("AROADEPLOY:job");
+        hop
+    };
+    let callers = trail(&[
+        hop("hop-alice", "10:59:00", alice(), "ASIAALICE"),
+        hop("hop-bob", "10:59:48", bob, "ASIABOB"),
+        own,
+    ]);
+    let called = trail(&[
+        shared(
+            get_object("alice-copy", "10:59:05", copy.clone(), "203.0.113.5"),
+            "s-alice",
+            "444455556666",
+        ),
+        shared(
+            call(
+                "bob-copy",
+                "10:59:50",
+                copy,
+                "s3.amazonaws.com",
+                "PutObject",
+                "",
+                false,
+                "203.0.113.7",
+            ),
+            "s-bob",
+            "444455556666",
+        ),
+    ]);
+    let columns = |text: String| {
+        text.lines()
+            .map(|line| {
+                let cells: Vec<&str> = line.split(',').collect();
+                format!(
+                    "{},{},{},{},{}\n",
+                    cells[0], cells[3], cells[7], cells[8], cells[13]
+                )
+            })
+            .collect::<String>()
+    };
+    let expected = "\
+session_arn,origin,first_call,last_call,top_actions
+arn:aws:sts::111122223333:assumed-role/Deploy/job,arn:aws:iam::111122223333:user/alice,2026-03-01T10:59:05Z,2026-03-01T10:59:05Z,s3:GetObject=1
+111122223333#AROADEPLOY:job,arn:aws:iam::111122223333:user/bob,2026-03-01T10:59:50Z,2026-03-01T10:59:50Z,s3:PutObject=1
+";
+    for one_file in [false, true] {
+        let dir = Dir::new();
+        if one_file {
+            let lines: Vec<Value> = [&callers, &called]
+                .iter()
+                .flat_map(|text| {
+                    let parsed: Value = serde_json::from_str(text).unwrap();
+                    parsed["Records"].as_array().unwrap().clone()
+                })
+                .collect();
+            dir.write("t/both.json", trail(&lines).as_bytes());
+        } else {
+            dir.write("t/a.json", callers.as_bytes());
+            dir.write("t/b.json", called.as_bytes());
+        }
+        for threads in ["1", "2"] {
+            let printed = out(&dir, &["activity", "-q", "-j", threads, "t"]);
+            assert_eq!(
+                columns(printed),
+                expected,
+                "one file {one_file}, -j {threads}"
+            );
+        }
+        if !one_file {
+            // Each account's trail a partial of its own, merged.
+            for (name, file) in [("a", "t/a.json"), ("b", "t/b.json")] {
+                out(
+                    &dir,
+                    &[
+                        "partial",
+                        "activity",
+                        "-q",
+                        file,
+                        "-o",
+                        &format!("{name}.part"),
+                    ],
+                );
+            }
+            let merged = out(&dir, &["activity", "-q", "a.part", "b.part"]);
+            assert_eq!(columns(merged), expected, "partials");
+        }
+    }
+}

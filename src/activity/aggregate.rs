@@ -713,16 +713,18 @@ impl CallAggregate {
     pub(crate) fn drop_copies(&mut self) -> usize {
         let copies = take_copies(std::slice::from_mut(self));
         let mut gone = vec![false; self.marks.len()];
-        for &(_, m) in &copies {
+        for &(_, m) in &copies.calls {
             gone[m] = true;
             if let Some(count) = self.copies_dropped.get_mut(self.marks[m].file as usize) {
                 *count += 1;
             }
         }
-        if !copies.is_empty() {
+        if !copies.calls.is_empty() {
+            let respanned: Vec<u32> = copies.respan.iter().map(|&(_, s)| s).collect();
+            self.respan(&respanned, &gone);
             self.remove_calls(&gone);
         }
-        copies.len()
+        copies.calls.len()
     }
 
     /// Takes the calls marked in `gone` (one flag per call) out of the counts and out of the
@@ -969,6 +971,28 @@ impl CallAggregate {
         action.failures -= u64::from(mark.failed);
     }
 
+    /// Sets the span of each of `sessions` again from the times of the calls it holds but
+    /// those `gone` (one flag per call): a copy taken out of a session other than the one
+    /// that keeps the call ([`Copies::respan`]) would leave its time in the span, and the span
+    /// of a session known by its principal id decides which hop issued it (a review's,
+    /// session 39: alice's own record, read beside the account's copy of her call, moved
+    /// bob's later call of the same minute to alice).
+    fn respan(&mut self, sessions: &[u32], gone: &[bool]) {
+        let mut touched = vec![false; self.sessions.len()];
+        for &session in sessions {
+            touched[session as usize] = true;
+            self.sessions[session as usize].seen = Seen::default();
+        }
+        for (m, mark) in self.marks.iter().enumerate() {
+            if touched[mark.session as usize] && !gone[m] {
+                let end = (mark.id_start + u64::from(mark.id_len)) as usize;
+                let stored = &self.ids[mark.id_start as usize..end];
+                let time = call_time(stored, mark.address_len as usize);
+                self.sessions[mark.session as usize].seen.add(time);
+            }
+        }
+    }
+
     /// Takes out every call read from the log files `logs` (a file a partial result holds that
     /// an earlier input holds too: read once).
     pub(crate) fn drop_logs(&mut self, logs: &std::collections::HashSet<&str>) {
@@ -1086,14 +1110,40 @@ const DELIVERED_TO: char = '\u{4}';
 /// 16 hexadecimal digits, all `f` when unknown): copies of one call are delivered with its
 /// time, and two calls that share an id but not a time are two calls. (What a kept copy adds
 /// to its session that cannot be taken out again, its time as the first or last, and as the
-/// first call from its network, is then the same for every copy, so it does not matter which
-/// worker held which copy.) Fixed in length, so no id's text can end as another's time does.
+/// first call from its network, is then the same for every copy of one session, so it does
+/// not matter which worker held which copy; a session another account's copy is taken out of
+/// is spanned again from these digits: [`CallAggregate::respan`].) Fixed in length, so no
+/// id's text can end as another's time does.
 fn push_time(ids: &mut String, time: Option<DateTime<Utc>>) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let micros = time.map_or(u64::MAX, |time| time.timestamp_micros() as u64);
     ids.push('\u{2}');
     for shift in (0..16).rev() {
         ids.push(char::from(DIGITS[(micros >> (shift * 4)) as usize & 15]));
+    }
+}
+
+/// The time of the call whose stored identity is `stored` ([`push_identity`], then `\0` and
+/// its source address, `address_len` bytes): the 16 digits [`push_time`] wrote, or the first
+/// part of a record's content; `None` when unknown (or when a partial's text is not so made).
+fn call_time(stored: &str, address_len: usize) -> Option<DateTime<Utc>> {
+    let identity = stored
+        .get(..stored.len().checked_sub(address_len)?)?
+        .strip_suffix('\0')?;
+    if let Some(content) = identity.strip_prefix('\u{1}') {
+        let (length, rest) = content.split_once(':')?;
+        let time = rest.get(..length.parse::<usize>().ok()?)?;
+        return DateTime::parse_from_rfc3339(time)
+            .ok()
+            .map(|time| time.with_timezone(&Utc));
+    }
+    let digits = identity.get(identity.len().checked_sub(16)?..)?;
+    if !identity[..identity.len() - 16].ends_with('\u{2}') {
+        return None;
+    }
+    match u64::from_str_radix(digits, 16).ok()? {
+        u64::MAX => None,
+        micros => DateTime::from_timestamp_micros(i64::try_from(micros).ok()?),
     }
 }
 
@@ -1143,12 +1193,11 @@ fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a s
 }
 
 /// The copies among the workers' calls ([`find_copies`]), their accounts taken in by the
-/// sessions that keep them ([`Copies::take_in_accounts`]): the calls to take out, as (worker,
-/// index of the call in it).
-fn take_copies(workers: &mut [CallAggregate]) -> Vec<(usize, usize)> {
+/// sessions that keep them ([`Copies::take_in_accounts`]).
+fn take_copies(workers: &mut [CallAggregate]) -> Copies {
     let mut copies = find_copies(workers);
     copies.take_in_accounts(workers);
-    copies.calls
+    copies
 }
 
 /// The copies [`find_copies`] found.
@@ -1162,9 +1211,38 @@ struct Copies {
     /// it): each session takes in the account its copy was delivered to
     /// ([`Copies::take_in_accounts`]).
     accounts_to: Vec<((usize, u32), (usize, usize))>,
+    /// The sessions, as (worker, session index), a copy was taken out of that another session
+    /// keeps: their spans are set again from the calls they keep
+    /// ([`CallAggregate::respan`]).
+    respan: Vec<(usize, u32)>,
 }
 
 impl Copies {
+    /// [`CallAggregate::respan`] of every worker that holds sessions to respan, the calls to
+    /// take out left out.
+    fn respan(&self, workers: &mut [CallAggregate]) {
+        if self.respan.is_empty() {
+            return;
+        }
+        let mut sessions: Vec<Vec<u32>> = vec![Vec::new(); workers.len()];
+        for &(worker, session) in &self.respan {
+            sessions[worker].push(session);
+        }
+        let mut gone: Vec<Vec<bool>> = (workers.iter().zip(&sessions))
+            .map(|(worker, sessions)| vec![false; sessions.len().min(1) * worker.marks.len()])
+            .collect();
+        for &(worker, m) in &self.calls {
+            if let Some(flag) = gone[worker].get_mut(m) {
+                *flag = true;
+            }
+        }
+        for ((worker, sessions), gone) in workers.iter_mut().zip(&sessions).zip(&gone) {
+            if !sessions.is_empty() {
+                worker.respan(sessions, gone);
+            }
+        }
+    }
+
     /// The sessions that kept a call another account's copy of which was taken out take in
     /// the account that copy was delivered to. That copy's alone: the session it was counted
     /// in (another account's, known by principal id and minute) may hold other calls, and
@@ -1268,9 +1346,13 @@ fn find_copies(workers: &[CallAggregate]) -> Copies {
             copies.calls.push((this.4, this.5));
             if first.2 != this.2 {
                 // A copy of a cross-account call counted in another session (another
-                // account's): the accounts it was delivered to are the kept one's too.
+                // account's): the accounts it was delivered to are the kept one's too, and
+                // the session it leaves is spanned by the calls it keeps.
                 let session = (first.4, workers[first.4].marks[first.5].session);
                 copies.accounts_to.push((session, (this.4, this.5)));
+                copies
+                    .respan
+                    .push((this.4, workers[this.4].marks[this.5].session));
             }
         }
     }
@@ -1283,12 +1365,13 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
     let copies = take_copies(&mut workers);
     // Saturating: partials are read input, and theirs may add up past any count.
     let duplicates = (workers.iter().map(CallAggregate::copies_dropped))
-        .fold(copies.len() as u64, u64::saturating_add);
+        .fold(copies.calls.len() as u64, u64::saturating_add);
+    copies.respan(&mut workers);
     let mut dropped_rows: Vec<Vec<bool>> = workers
         .iter()
         .map(|worker| vec![false; worker.rows.as_ref().map_or(0, Vec::len)])
         .collect();
-    for (f, m) in copies {
+    for (f, m) in copies.calls {
         let worker = &mut workers[f];
         let mark = worker.marks[m];
         worker.take_out(&mark);
@@ -1426,7 +1509,7 @@ pub fn fold_principal_copies(
 #[cfg(test)]
 mod tests {
     use super::{
-        ActionCount, Activity, CallAggregate, SessionAction, merge, smaller_address,
+        ActionCount, Activity, CallAggregate, SessionAction, call_time, merge, smaller_address,
         take_in_actions,
     };
     use crate::activity::Call;
@@ -1566,6 +1649,58 @@ mod tests {
         list.into_iter()
             .map(|a| (a.name.to_string(), a.count.calls, a.count.failures))
             .collect()
+    }
+
+    /// The time of a call is read back from its stored identity, of every kind: a shared id,
+    /// an event id, none (the record's content), and unknown.
+    #[test]
+    fn a_call_s_time_is_read_back_from_its_identity() {
+        let log: Arc<str> = Arc::from("log.json");
+        let mut calls = CallAggregate::new(false);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:59:05.123456Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let kinds = [
+            (Some(at), "e1", "s1", "10.0.0.1"),
+            (Some(at), "e2", "", "AWS Internal"),
+            (Some(at), "", "", ""),
+            (None, "e3", "", "10.0.0.1"),
+            (None, "", "", "10.0.0.2"),
+        ];
+        for (time, event_id, shared_event_id, source_ip) in kinds {
+            calls.add(
+                &Call {
+                    time,
+                    event_source: "kms.amazonaws.com",
+                    event_name: "Decrypt",
+                    error_code: "",
+                    read_only: "true",
+                    source_ip,
+                    user_agent: "",
+                    event_id,
+                    shared_event_id,
+                    recipient: "111122223333",
+                    session_arn: "arn:aws:sts::1:assumed-role/A/s",
+                    access_key: "ASIA1",
+                    created: "",
+                    issuer_arn: "",
+                    copy_of: None,
+                },
+                &log,
+            );
+        }
+        let read: Vec<_> = (calls.marks.iter())
+            .map(|mark| {
+                let end = (mark.id_start + u64::from(mark.id_len)) as usize;
+                call_time(
+                    &calls.ids[mark.id_start as usize..end],
+                    mark.address_len as usize,
+                )
+            })
+            .collect();
+        assert_eq!(read, kinds.map(|kind| kind.0));
+        assert_eq!(call_time("e1\u{2}zz", 0), None);
+        assert_eq!(call_time("", 5), None);
     }
 
     /// The account a cross-account call's copy was delivered to is read back from before its
