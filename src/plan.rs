@@ -125,6 +125,7 @@ impl Plan {
             self.filters.window.until = first.until;
             self.focus.window = self.filters.window;
             self.scan.days = DayWindow::around(first.since, first.until);
+            self.scan.until = first.until;
             if with_history {
                 self.scan.days.first = None;
             }
@@ -209,6 +210,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
             max_file_size: parse_size(&args.max_file_size)
                 .ok_or_else(|| PlanError::Size(args.max_file_size.clone()))?,
             strict: args.strict,
+            until,
             // Whether chains are linked is the command's to say (`cmd::execute`).
             ..ScanOptions::default()
         },

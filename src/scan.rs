@@ -55,6 +55,11 @@ pub struct ScanOptions {
     /// Keep the text of each record that gives something, to write a partial result
     /// ([`crate::partial`]).
     pub keep_records: bool,
+    /// The end of the window (`--until`): a hand-over's wearing counts no session after it.
+    /// What is read past it depends on how the logs are laid out (a day of slack in S3
+    /// layout, all of it elsewhere), and one window gave one trail two answers (an
+    /// auditor's, session 39).
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Default for ScanOptions {
@@ -71,6 +76,7 @@ impl Default for ScanOptions {
             interest: Interest::RoleAssumptions,
             calls: CallCounting::default(),
             keep_records: false,
+            until: None,
         }
     }
 }
@@ -476,6 +482,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             &profile_changes,
             &events,
             options.link_chains,
+            options.until,
         );
     }
     scan.events = events;

@@ -1764,10 +1764,12 @@ fn a_kept_cross_account_call_takes_in_the_account_of_its_copy_alone() {
         "shared-y",
         "444444444444",
     );
+    // In the order of their first calls: 10:00, then 10:20 (the copy taken out of the
+    // principal's session leaves its 10:00 behind no more: session 39).
     let expected = "\
 session_arn,calls,accounts
-222222222222#AROAADMIN:s1,1,333333333333;444444444444
 arn:aws:sts::222222222222:assumed-role/Admin/s1,1,222222222222;333333333333
+222222222222#AROAADMIN:s1,1,333333333333;444444444444
 ";
     let columns = |text: String| {
         text.lines()

@@ -2196,3 +2196,71 @@ fn of_two_copies_the_one_that_lacks_least_is_kept() {
         );
     }
 }
+
+/// An auditor's (session 39): `worn` counted every later session read, and what is read past
+/// `--until` depends on the layout (a day of slack in S3 layout, everything in a flat
+/// folder), so one window gave one trail two answers. It counts the sessions up to `--until`.
+#[test]
+fn worn_counts_the_sessions_up_to_until_in_any_layout() {
+    let role_arn = role("Reports");
+    let days = [
+        (
+            "03",
+            vec![
+                create_function(user("bob"), "10:00:00", "reports", &role_arn, "create"),
+                worn(
+                    "lambda.amazonaws.com",
+                    "10:01:00",
+                    &role_arn,
+                    "reports",
+                    "w1",
+                ),
+            ],
+        ),
+        (
+            "04",
+            vec![worn(
+                "lambda.amazonaws.com",
+                "09:00:00",
+                &role_arn,
+                "reports",
+                "w2",
+            )],
+        ),
+        (
+            "07",
+            vec![worn(
+                "lambda.amazonaws.com",
+                "09:00:00",
+                &role_arn,
+                "reports",
+                "w3",
+            )],
+        ),
+    ];
+    let dir = Dir::new();
+    for (day, records) in &days {
+        // Each day's records on that day, as delivered.
+        let text = trail(records).replace("2026-03-03T", &format!("2026-03-{day}T"));
+        dir.write(
+            &format!("s3/AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/{day}/{day}.json"),
+            text.as_bytes(),
+        );
+        dir.write(&format!("flat/{day}.json"), text.as_bytes());
+    }
+    for (until, expected) in [("2026-03-03", "1"), ("2026-03-05", "2"), ("", "3")] {
+        for layout in ["s3", "flat"] {
+            let mut args = vec!["passrole", "-q"];
+            if !until.is_empty() {
+                args.extend(["--until", until]);
+            }
+            args.push(layout);
+            let csv = clean(&run_at(dir.root.path(), &args));
+            assert_eq!(
+                pick(&csv, "event_name,worn"),
+                format!("event_name,worn\nCreateFunction20150331,{expected}\n"),
+                "--until {until:?} in {layout}"
+            );
+        }
+    }
+}

@@ -23,12 +23,14 @@ const CLOCK_SLACK_SECS: i64 = 60;
 /// sorts them by time, then event id, then role.
 ///
 /// `events` in time order with chains linked give the passers' origins; otherwise (a command
-/// that never shows them) `passer_origin` stays empty for role sessions.
+/// that never shows them) `passer_origin` stays empty for role sessions. `worn` counts the
+/// sessions up to `until`, the window's end ([`crate::scan::ScanOptions::until`]).
 pub fn resolve(
     hand_overs: &mut [HandOver],
     profiles: &[ProfileChange],
     events: &[Box<RoleAssumption>],
     linked: bool,
+    until: Option<DateTime<Utc>>,
 ) {
     // The spelling the events use for each role (canonical already).
     let known = KnownRoles::of(events);
@@ -121,7 +123,7 @@ pub fn resolve(
     for hand_over in hand_overs.iter_mut() {
         (hand_over.passer_origin, hand_over.passer_root_caller) =
             passer_origin(hand_over, issuers.as_ref(), events, &mut places);
-        hand_over.worn = sessions.worn(hand_over);
+        hand_over.worn = sessions.worn(hand_over, until);
     }
     hand_overs.sort_by(|a, b| {
         (a.event_time, &a.event_id, &a.role_arn, &a.named, a.service).cmp(&(
@@ -382,13 +384,19 @@ impl<'a> ServiceSessions<'a> {
     }
 
     /// How many sessions of the service wore the hand-over's role for its resource, from the
-    /// hand-over's time on.
-    fn worn(&self, hand_over: &HandOver) -> u64 {
+    /// hand-over's time on, up to `until` (the window's end).
+    fn worn(&self, hand_over: &HandOver, until: Option<DateTime<Utc>>) -> u64 {
         if hand_over.outcome != Outcome::Success || hand_over.role_arn.is_empty() {
             return 0;
         }
         let from = not_before(hand_over);
-        let later = |times: &Times| (times.len() - times.partition_point(|t| *t < from)) as u64;
+        let later = |times: &Times| {
+            let first = times.partition_point(|t| *t < from);
+            let end = until.map_or(times.len(), |until| {
+                times.partition_point(|t| t.is_none_or(|t| t <= until))
+            });
+            end.saturating_sub(first) as u64
+        };
         let role = hand_over.role_arn.to_ascii_lowercase();
         match hand_over.worn_rule {
             Worn::SessionNamesResource if !hand_over.resources.is_empty() => {
