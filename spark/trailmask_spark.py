@@ -441,14 +441,15 @@ def take_listed_window(console, inv, window):
     taken = [(f"--{bound}", bounds[bound]) for bound in ("since", "until") if bound in bounds]
     inv.options += taken
     listed = next((path for path in inv.paths if listed_window_of(path) == window), None)
-    if listed is not None and not any(name in QUIET_FLAGS for name, _ in inv.options):
+    if listed is not None:
         options = " ".join(f"{name} {value}" for name, value in taken)
         note = f"trailmask: {listed} was listed with {options}: reading that window\n"
         console.error(note.encode())
 
 
 def listed_window_of(path):
-    """The window line of the listing at `path` (its first line but blank ones), or None."""
+    """The window line of the listing at `path` (the first line after its header but blank
+    ones), or None."""
     try:
         if path == "-" or not os.path.isfile(path):
             return None

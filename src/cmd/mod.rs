@@ -630,7 +630,8 @@ fn typed_at_terminal(plan: &Plan) -> bool {
     io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
 }
 
-/// [`Plan::fit_to_listings`] for the command line `args`: its note said (unless `-q`), its
+/// [`Plan::fit_to_listings`] for the command line `args`: its note said (with `-q` too: it
+/// says what the output covers, as a graph's level note does; an auditor's, session 39), its
 /// error said as a usage mistake.
 pub(super) fn fit_to_listings_or_refuse(
     plan: &mut Plan,
@@ -641,7 +642,7 @@ pub(super) fn fit_to_listings_or_refuse(
     let gave_window = args.since.is_some() || args.until.is_some();
     match plan.fit_to_listings(gave_window, with_history) {
         Ok(note) => {
-            if let Some(note) = note.filter(|_| !plan.quiet) {
+            if let Some(note) = note {
                 let _ = writeln!(stderr, "trailmask: {}", printable(&note));
             }
             Ok(())
