@@ -1995,6 +1995,17 @@ arn:aws:sts::111122223333:assumed-role/Deploy/job,arn:aws:iam::111122223333:user
             }
             let merged = out(&dir, &["activity", "-q", "a.part", "b.part"]);
             assert_eq!(columns(merged), expected, "partials");
+            // A log read twice, directly and in a partial of both (a red-team's, session 39:
+            // the partial's session, its calls taken out, kept the copy's time).
+            out(&dir, &["partial", "activity", "-q", "t", "-o", "ab.part"]);
+            for inputs in [
+                ["t/b.json", "ab.part"],
+                ["b.part", "ab.part"],
+                ["ab.part", "b.part"],
+            ] {
+                let merged = out(&dir, &[&["activity", "-q"][..], &inputs[..]].concat());
+                assert_eq!(columns(merged), expected, "{inputs:?}");
+            }
         }
     }
 }

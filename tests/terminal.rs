@@ -364,7 +364,7 @@ fn a_partial_is_never_poured_onto_the_terminal() {
     assert!(
         std::fs::read(&part)
             .unwrap()
-            .starts_with(b"TRAILMASK PARTIAL 7\n")
+            .starts_with(b"TRAILMASK PARTIAL 8\n")
     );
 }
 

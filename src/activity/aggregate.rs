@@ -9,7 +9,7 @@
 //! (source addresses, recipient accounts) are capped ([`MAX_LISTED`], [`MAX_ACCOUNTS`]): the
 //! smallest values are kept, so the result does not depend on the order calls are read in.
 
-use super::network::{PlaceKind, address_number, place_kind, place_of};
+use super::network::{PlaceKind, address_number, place_of};
 use super::{Call, PrincipalCopy};
 use crate::arn;
 use crate::chain::session_id_parts;
@@ -338,12 +338,12 @@ impl SessionActivity {
             ),
             Err(at) => {
                 // Each kind of place up to the cap ([`PlaceKind`]).
-                let kind = place_kind(&used.place);
+                let kind = PlaceKind::of(&used.address);
                 let mut same_kind = self
                     .addresses
                     .iter()
                     .enumerate()
-                    .filter(|(_, known)| place_kind(&known.place) == kind);
+                    .filter(|(_, known)| PlaceKind::of(&known.address) == kind);
                 if same_kind.clone().count() == MAX_LISTED {
                     if kind == PlaceKind::Name {
                         self.names_dropped = true;
@@ -1014,6 +1014,15 @@ impl CallAggregate {
             .iter()
             .map(|mark| gone_files[mark.file as usize])
             .collect();
+        // Their sessions are spanned by the calls they keep: a span that held a copy of
+        // another session's call, taken out where the file was read first, would come back
+        // with it (a red-team's, session 39: a log read directly and in a partial gave bob's
+        // call to alice again).
+        let touched: Vec<u32> = (self.marks.iter().zip(&gone))
+            .filter(|(_, gone)| **gone)
+            .map(|(mark, _)| mark.session)
+            .collect();
+        self.respan(&touched, &gone);
         self.remove_calls(&gone);
     }
 
@@ -1106,25 +1115,33 @@ fn push_identity(ids: &mut String, call: &Call) {
 /// Marks the account a cross-account call's copy was delivered to, before its identity.
 const DELIVERED_TO: char = '\u{4}';
 
-/// Writes a call's time after its id, in 17 characters (`\u{2}`, then its microseconds in
-/// 16 hexadecimal digits, all `f` when unknown): copies of one call are delivered with its
-/// time, and two calls that share an id but not a time are two calls. (What a kept copy adds
-/// to its session that cannot be taken out again, its time as the first or last, and as the
-/// first call from its network, is then the same for every copy of one session, so it does
-/// not matter which worker held which copy; a session another account's copy is taken out of
-/// is spanned again from these digits: [`CallAggregate::respan`].) Fixed in length, so no
-/// id's text can end as another's time does.
+/// Writes a call's time after its id, in 25 characters (`\u{2}`, then its seconds since 1970
+/// as the 16 hexadecimal digits of their 64 bits and its nanoseconds in 8; all `f`, which no
+/// nanoseconds are, when unknown): copies of one call are delivered with its time, and two
+/// calls that share an id but not a time are two calls. (What a kept copy adds to its session
+/// that cannot be taken out again, its time as the first or last, and as the first call from
+/// its network, is then the same for every copy of one session, so it does not matter which
+/// worker held which copy; a session another account's copy is taken out of is spanned again
+/// from these digits, [`CallAggregate::respan`], which hold the time whole: a span rebuilt
+/// from microseconds, or without the years before 1970, differed from one read whole, so the
+/// output changed with how the records fell into files.) Fixed in length, so no id's text
+/// can end as another's time does.
 fn push_time(ids: &mut String, time: Option<DateTime<Utc>>) {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let micros = time.map_or(u64::MAX, |time| time.timestamp_micros() as u64);
+    let (seconds, nanos) = time.map_or((u64::MAX, u32::MAX), |time| {
+        (time.timestamp() as u64, time.timestamp_subsec_nanos())
+    });
     ids.push('\u{2}');
     for shift in (0..16).rev() {
-        ids.push(char::from(DIGITS[(micros >> (shift * 4)) as usize & 15]));
+        ids.push(char::from(DIGITS[(seconds >> (shift * 4)) as usize & 15]));
+    }
+    for shift in (0..8).rev() {
+        ids.push(char::from(DIGITS[(nanos >> (shift * 4)) as usize & 15]));
     }
 }
 
 /// The time of the call whose stored identity is `stored` ([`push_identity`], then `\0` and
-/// its source address, `address_len` bytes): the 16 digits [`push_time`] wrote, or the first
+/// its source address, `address_len` bytes): the 24 digits [`push_time`] wrote, or the first
 /// part of a record's content; `None` when unknown (or when a partial's text is not so made).
 fn call_time(stored: &str, address_len: usize) -> Option<DateTime<Utc>> {
     let identity = stored
@@ -1137,14 +1154,14 @@ fn call_time(stored: &str, address_len: usize) -> Option<DateTime<Utc>> {
             .ok()
             .map(|time| time.with_timezone(&Utc));
     }
-    let digits = identity.get(identity.len().checked_sub(16)?..)?;
-    if !identity[..identity.len() - 16].ends_with('\u{2}') {
+    let digits = identity.get(identity.len().checked_sub(24)?..)?;
+    if !identity[..identity.len() - 24].ends_with('\u{2}') {
         return None;
     }
-    match u64::from_str_radix(digits, 16).ok()? {
-        u64::MAX => None,
-        micros => DateTime::from_timestamp_micros(i64::try_from(micros).ok()?),
-    }
+    let seconds = u64::from_str_radix(digits.get(..16)?, 16).ok()?;
+    let nanos = u32::from_str_radix(digits.get(16..)?, 16).ok()?;
+    // Unknown: all `f` (no nanoseconds are); the seconds are their 64 bits, before 1970 too.
+    DateTime::from_timestamp(seconds as i64, nanos)
 }
 
 /// Every file's activity merged: sessions sorted by (ARN, access key, creation time), and the
@@ -1657,14 +1674,22 @@ mod tests {
     fn a_call_s_time_is_read_back_from_its_identity() {
         let log: Arc<str> = Arc::from("log.json");
         let mut calls = CallAggregate::new(false);
-        let at = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:59:05.123456Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
+        let time = |text: &str| {
+            let time = chrono::DateTime::parse_from_rfc3339(text).unwrap();
+            Some(time.with_timezone(&chrono::Utc))
+        };
+        // Whole: nanoseconds, and the years before 1970 (a red-team's, session 39: a span
+        // rebuilt from microseconds differed from one read whole).
+        let at = time("2026-03-01T10:59:05.123456789Z");
+        let before = time("1969-07-20T20:17:40.5Z");
         let kinds = [
-            (Some(at), "e1", "s1", "10.0.0.1"),
-            (Some(at), "e2", "", "AWS Internal"),
-            (Some(at), "", "", ""),
+            (at, "e1", "s1", "10.0.0.1"),
+            (before, "e1", "s1", "10.0.0.1"),
+            (at, "e2", "", "AWS Internal"),
+            (before, "e2", "", "AWS Internal"),
+            (at, "", "", ""),
             (None, "e3", "", "10.0.0.1"),
+            (None, "e4", "s2", "10.0.0.2"),
             (None, "", "", "10.0.0.2"),
         ];
         for (time, event_id, shared_event_id, source_ip) in kinds {

@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 7)
+//! # Format (version 8)
 //!
-//! The line `TRAILMASK PARTIAL 7` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 8` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 7\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 8\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
@@ -99,8 +99,11 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 7\n";
 /// user agent names a Lambda execution environment (flag 4), which `session-many-networks`
 /// weighs; version 5 did not say. 7: a copy of a cross-account call says, before its id, the
 /// account it was delivered to (the session that keeps another copy takes in that account
-/// alone); version 6 did not.
-pub const VERSION: u32 = 7;
+/// alone); version 6 did not. 8: a call's time after its id is whole (seconds and
+/// nanoseconds, where 7 wrote microseconds), a session says whether names were cut from its
+/// places apart from networks (`names_dropped`), and only an STS record is a role
+/// assumption (a sign-in named `AssumeRole` is a call): a partial of 7 would count otherwise.
+pub const VERSION: u32 = 8;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).

@@ -273,9 +273,10 @@ impl SessionActivity {
             accounts,
             accounts_dropped,
         };
-        // As the reader keeps them: each network once, sorted, the smallest MAX_LISTED
-        // private ones and the smallest MAX_LISTED others (the cap of one kind alone
-        // dropped the public networks a finding counts).
+        // As the reader keeps them: each network once, sorted, the smallest MAX_LISTED of
+        // each kind ([`PlaceKind`](crate::activity::network::PlaceKind): private networks,
+        // the others, names; the cap of one kind alone dropped the public networks a finding
+        // counts).
         for used in addresses {
             session.add_address(used);
         }
