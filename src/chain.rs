@@ -12,7 +12,7 @@
 //! Links are resolved after every file is read, over the deduplicated, time-sorted events, so
 //! the order files arrive in does not matter. Depth and origin then follow the links:
 //! a call by a non-session identity (and every console `SwitchRole`, which never chains) is
-//! depth 1 with itself as origin; a linked call is its parent's depth plus one.
+//! depth 1 with its caller as origin; a linked call is its parent's depth plus one.
 
 use crate::event::{ChainInfo, EventName, LinkKind, Outcome, RoleAssumption, SourceKind};
 use chrono::{DateTime, Utc};
@@ -91,7 +91,14 @@ pub fn name_copies_roles(events: &mut [Box<RoleAssumption>]) {
         (events.iter().enumerate())
             .filter_map(|(at, event)| {
                 let (role_id, _session) = session_id_parts(unnamed(event)?)?;
-                Some((at, (*roles.get(role_id)?).to_owned()))
+                let role = *roles.get(role_id)?;
+                // A role of another account than the copy names is not its (role ids are
+                // unique, but a record may pair an id with the wrong ARN).
+                let account = crate::arn::account_of(role);
+                if account.is_some_and(|account| account != event.source_account()) {
+                    return None;
+                }
+                Some((at, role.to_owned()))
             })
             .collect()
     };
@@ -347,27 +354,39 @@ fn best_issuer<K>(
         closest_issuer(events, candidates, target, earliest..=latest, lasted)
     };
     // The entries of one key are in index order: the call itself, when there, splits them.
-    match itself.and_then(|itself| {
+    let (before, after) = match itself.and_then(|itself| {
         candidates
             .binary_search_by_key(&itself, |&(_, _, c)| c)
             .ok()
     }) {
-        Some(at) => nearer(closest(&candidates[..at]), closest(&candidates[at + 1..])),
+        Some(at) => {
+            let (first, second) = (closest(&candidates[..at]), closest(&candidates[at + 1..]));
+            (nearer(first.0, second.0), nearer(first.1, second.1))
+        }
         None => closest(candidates),
+    };
+    if call.created.is_some() {
+        // The creation time and the hop's are one instant on two clocks.
+        nearer(before, after)
+    } else {
+        // The call's own time: a session issued after it did not exist yet, unless none
+        // before it did (the clocks of two services; a review's, session 39: bob's session
+        // issued 15 seconds after alice's session's call was taken for hers).
+        before.or(after)
     }
 }
 
-/// Of `candidates` (in time order), the one issued closest to `target` whose offset from it
-/// (issue time less `target`, in whole seconds) lies in `offsets`, with its distance; ties go
-/// to the earliest. The closest issued before `target` counts only when `lasted` says its
-/// session still lasted then.
+/// Of `candidates` (in time order), the ones issued closest to `target` at or before it and
+/// after it whose offset from it (issue time less `target`, in whole seconds) lies in
+/// `offsets`, with their distances; ties go to the earliest. The closest issued at or before
+/// `target` counts only when `lasted` says its session still lasted then.
 fn closest_issuer<K>(
     events: &[Box<RoleAssumption>],
     candidates: &[(u64, K, usize)],
     target: DateTime<Utc>,
     offsets: std::ops::RangeInclusive<i64>,
     lasted: impl Fn((i64, usize)) -> bool,
-) -> Option<(i64, usize)> {
+) -> (Option<Found>, Option<Found>) {
     let time = |&(_, _, c): &(u64, K, usize)| events[c].event_time;
     // Events without a time come first (`None` orders before any time) and never qualify.
     let distance = |entry: &(u64, K, usize)| {
@@ -376,8 +395,8 @@ fn closest_issuer<K>(
             .filter(|offset| offsets.contains(offset))
             .map(i64::abs)
     };
-    // Distances fall towards the target from before it, and rise after it.
-    let after = candidates.partition_point(|entry| time(entry) < Some(target));
+    // Distances fall towards the target from before it (and at it), and rise after it.
+    let after = candidates.partition_point(|entry| time(entry) <= Some(target));
     let later = candidates
         .get(after)
         .and_then(|entry| Some((distance(entry)?, entry.2)));
@@ -387,8 +406,11 @@ fn closest_issuer<K>(
         let first = candidates[..last].partition_point(|entry| distance(entry) != Some(nearest));
         Some((nearest, candidates[first].2)).filter(|&found| lasted(found))
     });
-    nearer(earlier, later)
+    (earlier, later)
 }
+
+/// A hop found: its distance in whole seconds from the time looked for, and its index.
+type Found = (i64, usize);
 
 /// The nearer of two hops found (distance, then index: the earlier of two as near), if any.
 fn nearer(a: Option<(i64, usize)>, b: Option<(i64, usize)>) -> Option<(i64, usize)> {

@@ -17,11 +17,14 @@
 //! [`PAIR_WINDOW_SECS`] apart, and the same caller where both name it (the AssumeRole's copy
 //! that names the caller only by account must agree on the account). Each record pairs at most
 //! once: switches are taken in (time, eventID) order, each with the earliest free AssumeRole
-//! in its window (ties to the smaller eventID), which pairs as many as can be, and depends on
-//! no reading order.
+//! in its window that names its caller, else the earliest that may be its (another account's
+//! copy, or one that names no caller; ties to the smaller eventID): a switch takes a partner
+//! any switch could have only when it has none of its own. The pairing depends on no reading
+//! order.
 
 use crate::dedupe::output_order;
 use crate::event::{EventName, RoleAssumption, SourceKind, TextFields};
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 /// How far apart the two records of one switch may be. They are written in the same second;
@@ -47,15 +50,127 @@ fn is_console_assume_role(event: &RoleAssumption) -> bool {
     event.event_name == EventName::AssumeRole && event.user_agent() == CONSOLE_AGENT
 }
 
-/// True when the AssumeRole's caller can be the switch's `SwitchFrom`.
-fn same_caller(switch: &RoleAssumption, assume: &RoleAssumption) -> bool {
-    if switch.source().is_empty() || assume.source().is_empty() {
-        return true;
+/// The console AssumeRoles of one [`pair_key`], by what they say of their caller, each list
+/// in (time, eventID) order: a switch looks in those its caller may be, within its window.
+#[derive(Default)]
+struct Candidates<'e> {
+    /// Every one: for a switch that names no caller.
+    all: FreeList,
+    /// Those that name their caller by ARN (or service, provider), by that name.
+    by_caller: HashMap<&'e str, FreeList>,
+    /// Those of another account's copy, which names the caller by account alone: by account,
+    /// and all of them (for a switch whose caller names no account).
+    by_account: HashMap<&'e str, FreeList>,
+    any_account: FreeList,
+    /// Those that name no caller.
+    callerless: FreeList,
+}
+
+impl<'e> Candidates<'e> {
+    fn push(&mut self, index: usize, assume: &'e RoleAssumption) {
+        self.all.entries.push(index);
+        if assume.source().is_empty() {
+            self.callerless.entries.push(index);
+        } else if assume.source_kind == SourceKind::AwsAccount {
+            let account = self.by_account.entry(assume.source()).or_default();
+            account.entries.push(index);
+            self.any_account.entries.push(index);
+        } else {
+            let caller = self.by_caller.entry(assume.source()).or_default();
+            caller.entries.push(index);
+        }
     }
-    if assume.source_kind == SourceKind::AwsAccount {
-        return switch.source_account().is_empty() || switch.source_account() == assume.source();
+
+    fn lists(&mut self) -> impl Iterator<Item = &mut FreeList> {
+        [&mut self.all, &mut self.any_account, &mut self.callerless]
+            .into_iter()
+            .chain(self.by_caller.values_mut())
+            .chain(self.by_account.values_mut())
     }
-    switch.source() == assume.source()
+
+    /// The AssumeRole `switch` pairs with among those not `taken`, issued within `window`:
+    /// one that names the switch's caller, the earliest, else the earliest that may be its
+    /// (another account's copy from its account, or one that names no caller; a switch
+    /// that names no caller may be any one's). The caller's own first: a copy that may be anyone's is left to
+    /// the switches that have no other (a review's, session 39: the earliest of either
+    /// paired one switch with the only partner of another).
+    fn partner(
+        &mut self,
+        switch: &RoleAssumption,
+        window: (DateTime<Utc>, DateTime<Utc>),
+        events: &[Box<RoleAssumption>],
+        taken: &[bool],
+    ) -> Option<usize> {
+        if switch.source().is_empty() {
+            return self.all.first_free(window, events, taken);
+        }
+        let own = (self.by_caller.get_mut(switch.source()))
+            .and_then(|list| list.first_free(window, events, taken));
+        if own.is_some() {
+            return own;
+        }
+        let copies = if switch.source_account().is_empty() {
+            Some(&mut self.any_account)
+        } else {
+            self.by_account.get_mut(switch.source_account())
+        };
+        let copy = copies.and_then(|list| list.first_free(window, events, taken));
+        let callerless = self.callerless.first_free(window, events, taken);
+        [copy, callerless]
+            .into_iter()
+            .flatten()
+            .min_by(|&a, &b| output_order(&events[a], &events[b]))
+    }
+}
+
+/// Events in (time, eventID) order, and where to look past those taken: each taken entry
+/// met is jumped over the next time (pointers shortened as they are followed), so a window
+/// of many taken or unfit entries is walked once, not once per switch (a review's, session
+/// 39: 20,000 switches in one second took 6 s).
+#[derive(Default)]
+struct FreeList {
+    entries: Vec<usize>,
+    /// For each entry, a place at or after it from which to look for a free one.
+    next: Vec<usize>,
+}
+
+impl FreeList {
+    fn sort(&mut self, events: &[Box<RoleAssumption>]) {
+        self.entries
+            .sort_by(|&a, &b| output_order(&events[a], &events[b]));
+        self.next = (0..self.entries.len()).collect();
+    }
+
+    /// The first entry not `taken` issued within `window`.
+    fn first_free(
+        &mut self,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        events: &[Box<RoleAssumption>],
+        taken: &[bool],
+    ) -> Option<usize> {
+        let time = |entry: usize| events[entry].event_time;
+        let start = (self.entries).partition_point(|&entry| time(entry) < Some(from));
+        let free = self.free_from(start, taken);
+        let entry = *self.entries.get(free)?;
+        (time(entry) <= Some(to)).then_some(entry)
+    }
+
+    /// The first place at or after `at` whose entry is not `taken` (the length when none).
+    fn free_from(&mut self, at: usize, taken: &[bool]) -> usize {
+        let len = self.entries.len();
+        let mut end = at;
+        while end < len && taken[self.entries[end]] {
+            end = self.next[end].max(end + 1);
+        }
+        // Every place passed now looks from `end` on.
+        let mut place = at;
+        while place < end {
+            let next = self.next[place].max(place + 1);
+            self.next[place] = end;
+            place = next;
+        }
+        end
+    }
 }
 
 /// Merges each console switch's two records into one `SwitchRole` event (see the module
@@ -69,82 +184,13 @@ pub fn pair_console_switches(events: &mut Vec<Box<RoleAssumption>>) -> usize {
     {
         return 0;
     }
-    // The candidates of each key, in (time, eventID) order: a switch looks only at those
-    // within its window (two binary searches), so the pairing costs sorting, whatever the
-    // number of records of one role and session name far apart in time.
-    let mut assumes: HashMap<_, Vec<usize>> = HashMap::new();
-    for (index, event) in events.iter().enumerate() {
-        if is_console_assume_role(event)
-            && event.event_time.is_some()
-            && let Some(key) = pair_key(event)
-        {
-            assumes.entry(key).or_default().push(index);
-        }
-    }
-    if assumes.is_empty() {
-        return 0;
-    }
-    // The listings' order: time, then eventID, then the whole event.
-    let order = |a: &usize, b: &usize| output_order(&events[*a], &events[*b]);
-    for candidates in assumes.values_mut() {
-        candidates.sort_by(order);
-    }
-    let mut switches: Vec<usize> = (0..events.len())
-        .filter(|&i| events[i].event_name == EventName::SwitchRole)
-        .collect();
-    switches.sort_by(order);
-    // Switches in time order, each with the earliest free AssumeRole within its window: on a
-    // line, taking the earliest partner leaves the later ones to the later switches, so as
-    // many switches pair as can (the nearest partner could take a later switch's only one).
-    let mut taken = vec![false; events.len()];
-    let mut pairs = Vec::new();
-    let window = chrono::TimeDelta::seconds(PAIR_WINDOW_SECS);
-    for switch in switches {
-        let event = &events[switch];
-        let (Some(key), Some(time)) = (pair_key(event), event.event_time) else {
-            continue;
-        };
-        let Some(candidates) = assumes.get(&key) else {
-            continue;
-        };
-        let at = |c: &usize| events[*c].event_time;
-        let start = candidates.partition_point(|c| at(c) < time.checked_sub_signed(window));
-        let end = match time.checked_add_signed(window) {
-            Some(last) => candidates.partition_point(|c| at(c) <= Some(last)),
-            None => candidates.len(),
-        };
-        let best = candidates[start..end.max(start)]
-            .iter()
-            .copied()
-            .find(|&c| !taken[c] && same_caller(event, &events[c]));
-        if let Some(assume) = best {
-            taken[assume] = true;
-            pairs.push((switch, assume));
-        }
-    }
+    let pairs = pairs_of(events);
     for &(switch, assume) in &pairs {
-        let merged = {
-            let (switch_event, assume_event) = (&events[switch], &events[assume]);
-            let mut texts = switch_event.texts();
-            let from = assume_event.texts();
-            texts.event_id = from.event_id;
-            texts.issued_access_key = from.issued_access_key;
-            texts.shared_event_id = from.shared_event_id;
-            if texts.caller_access_key.is_empty() {
-                texts.caller_access_key = from.caller_access_key;
-            }
-            if texts.mfa_authenticated.is_empty() {
-                texts.mfa_authenticated = from.mfa_authenticated;
-            }
-            if texts.source_identity.is_empty() {
-                texts.source_identity = from.source_identity;
-            }
-            if from.role_arn.len() > texts.role_arn.len() {
-                texts.role_arn = from.role_arn;
-            }
-            TextFields::new(&texts)
-        };
-        events[switch].text = merged;
+        events[switch].text = merged_texts(&events[switch], &events[assume]);
+    }
+    let mut taken = vec![false; events.len()];
+    for &(_, assume) in &pairs {
+        taken[assume] = true;
     }
     let mut index = 0;
     events.retain(|_| {
@@ -152,6 +198,88 @@ pub fn pair_console_switches(events: &mut Vec<Box<RoleAssumption>>) -> usize {
         !taken[index - 1]
     });
     pairs.len()
+}
+
+/// The (switch, AssumeRole) pairs: switches in (time, eventID) order, each with its
+/// [`Candidates::partner`] within [`PAIR_WINDOW_SECS`]. The candidates of each key are
+/// looked up by two binary searches and a walk past those taken, so the pairing costs
+/// sorting, whatever the number of records of one role, session name and second.
+fn pairs_of(events: &[Box<RoleAssumption>]) -> Vec<(usize, usize)> {
+    let mut by_key: HashMap<_, Candidates> = HashMap::new();
+    for (index, event) in events.iter().enumerate() {
+        if is_console_assume_role(event)
+            && event.event_time.is_some()
+            && let Some(key) = pair_key(event)
+        {
+            by_key.entry(key).or_default().push(index, event);
+        }
+    }
+    if by_key.is_empty() {
+        return Vec::new();
+    }
+    for candidates in by_key.values_mut() {
+        for list in candidates.lists() {
+            list.sort(events);
+        }
+    }
+    let mut switches: Vec<usize> = (0..events.len())
+        .filter(|&i| events[i].event_name == EventName::SwitchRole)
+        .collect();
+    switches.sort_by(|&a, &b| output_order(&events[a], &events[b]));
+    let mut taken = vec![false; events.len()];
+    let mut pairs = Vec::new();
+    let slack = chrono::TimeDelta::seconds(PAIR_WINDOW_SECS);
+    for switch in switches {
+        let event = &events[switch];
+        let (Some(key), Some(time)) = (pair_key(event), event.event_time) else {
+            continue;
+        };
+        let Some(candidates) = by_key.get_mut(&key) else {
+            continue;
+        };
+        let window = (
+            time.checked_sub_signed(slack)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            time.checked_add_signed(slack)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        );
+        if let Some(assume) = candidates.partner(event, window, events, &taken) {
+            taken[assume] = true;
+            pairs.push((switch, assume));
+        }
+    }
+    pairs
+}
+
+/// The switch's texts with what its AssumeRole adds: its `eventID`, the access key it issued
+/// (the console session's later calls carry it, so chains link to the switch), the session's
+/// principal id (how another account's copy of the session's calls names it), its
+/// `sharedEventID`, the role ARN where it names the role with its path, and the caller's key,
+/// MFA and source identity where the switch does not say them.
+fn merged_texts(switch: &RoleAssumption, assume: &RoleAssumption) -> TextFields {
+    let mut texts = switch.texts();
+    let from = assume.texts();
+    texts.event_id = from.event_id;
+    texts.issued_access_key = from.issued_access_key;
+    texts.shared_event_id = from.shared_event_id;
+    // A review's (session 39): without it, a copy of a hop the console session made was
+    // linked while the switch's record was not read, and not once it was.
+    if texts.session_principal.is_empty() {
+        texts.session_principal = from.session_principal;
+    }
+    if texts.caller_access_key.is_empty() {
+        texts.caller_access_key = from.caller_access_key;
+    }
+    if texts.mfa_authenticated.is_empty() {
+        texts.mfa_authenticated = from.mfa_authenticated;
+    }
+    if texts.source_identity.is_empty() {
+        texts.source_identity = from.source_identity;
+    }
+    if from.role_arn.len() > texts.role_arn.len() {
+        texts.role_arn = from.role_arn;
+    }
+    TextFields::new(&texts)
 }
 
 #[cfg(test)]

@@ -400,7 +400,8 @@ text_fields! {
     /// For a session caller: the role that issued its session.
     caller_role_arn,
     /// And that role's id (`AROA…`), as its `sessionIssuer` gives it (else the caller's
-    /// principal id does, before its `:`): how another account's copy names the role.
+    /// principal id does, before its `:`): how another account's copy names the role. Empty
+    /// for a console switch, whose record gives the new session's ids only.
     caller_role_id,
     /// The principal id of the session the call created
     /// (`responseElements.assumedRoleUser.assumedRoleId`, `AROA…:name`): how another
@@ -881,6 +882,11 @@ pub fn extract(record: &Record, log_file: &Arc<str>) -> Option<RoleAssumption> {
         _ => Cow::Borrowed(""),
     };
     let caller_role_id = match found.caller.kind {
+        // A switch's record names the new session (its `userIdentity`), not the one switched
+        // from: no id of that role is given (a review's, session 39: the new role's id was
+        // paired with the old role's ARN, and copies of the new role's sessions were named
+        // after the old).
+        SourceKind::AssumedRole if switch_role => "",
         SourceKind::AssumedRole if !caller_role_arn.is_empty() => first_of_str([
             session_context
                 .and_then(|c| c.session_issuer.get())

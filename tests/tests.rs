@@ -12,6 +12,7 @@ mod findings;
 mod graphviz;
 mod hostile;
 mod inputs;
+mod links;
 mod organization;
 mod output_safety;
 mod partial;
