@@ -268,6 +268,9 @@ pub(super) enum Shows {
     RoleAssumptions,
     HandOvers,
     Both,
+    /// `services`: role assumptions and hand-overs, and without a focus the hand-overs to
+    /// the services `--source` picks too ([`services::handed_rows_kept`]).
+    ServiceRows,
     /// What role sessions did: by session (or role, origin, action)...
     Sessions,
     /// ...or call by call.
@@ -459,8 +462,15 @@ fn frame(
         && context.events.is_empty()
         && !scan.events.is_empty()
         // Hand-overs kept are output too (`services`' rows, the graph's hand-over edges): an
-        // incident responder's, session 37, read a row and then that nothing matched.
-        && (shows != Shows::Both || context.hand_overs.is_empty())
+        // incident responder's, session 37, read a row and then that nothing matched (and a
+        // red-team's, session 39, a row of `services --source SERVICE`).
+        && match shows {
+            Shows::Both => context.hand_overs.is_empty(),
+            Shows::ServiceRows => {
+                context.hand_overs.is_empty() && !services::handed_rows_kept(&context)
+            }
+            _ => true,
+        }
     {
         // An empty output that is the filters' doing, not the logs': said, or a typo in a
         // glob (`--from nosuchuser`) reads as "nothing happened".
@@ -479,7 +489,8 @@ fn frame(
     }
     if !plan.quiet || !scan.failures.is_empty() {
         let mut line = closing_line(&scan, context.events.len());
-        if shows == Shows::HandOvers || (shows == Shows::Both && !scan.hand_overs.is_empty()) {
+        let both = matches!(shows, Shows::Both | Shows::ServiceRows);
+        if shows == Shows::HandOvers || (both && !scan.hand_overs.is_empty()) {
             line.push_str(&format!(
                 "; {}",
                 plural(context.hand_overs.len() as u64, "hand-over")

@@ -14,13 +14,14 @@
 //! session of it wore in the logs read is a row of its own, with a count of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
 //! read the same columns from any trail.
 
-use super::{Context, Needs, execute_with_hand_overs};
+use super::{Context, Needs, Shows};
 use crate::arn;
 use crate::cli::{ServicesArgs, TableFormat};
 use crate::event::{Outcome, SourceKind};
 use crate::exit::ExitCode;
 use crate::export::{self, Cell, Rows};
 use crate::passrole::HandOver;
+use crate::read::decode::Interest;
 use crate::timefmt::Seen;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
@@ -36,6 +37,23 @@ struct ServiceUse<'a> {
     passers: BTreeSet<&'a str>,
     /// Under a focus, the sessions that wore the role after the hand-overs it keeps.
     worn_sessions: u64,
+}
+
+/// The successful hand-overs of a role that the filters keep with `--source` read as the
+/// service it was handed to.
+fn handed_to_services<'a>(context: &'a Context) -> impl Iterator<Item = &'a HandOver> {
+    let filters = &context.plan.filters;
+    context.scan.hand_overs.iter().filter(|hand_over| {
+        hand_over.outcome == Outcome::Success
+            && !hand_over.role_arn.is_empty()
+            && filters.keep_hand_over_to_service(hand_over)
+    })
+}
+
+/// Whether rows of roles handed to the services `--source` picks are output beside those of
+/// the hand-overs kept by passer (without a focus: [`ServiceRows::of`]).
+pub(super) fn handed_rows_kept(context: &Context) -> bool {
+    !context.plan.focus.is_active() && handed_to_services(context).next().is_some()
 }
 
 impl ServiceUse<'_> {
@@ -115,12 +133,7 @@ impl<'a> ServiceRows<'a> {
         // handed to a service `--source` picks is its row even if no session wore it, as it
         // is without `--source` (`--source ecs-tasks.amazonaws.com` had left out the roles
         // handed to ECS and not yet worn).
-        let filters = &context.plan.filters;
-        for hand_over in context.scan.hand_overs.iter().filter(|hand_over| {
-            hand_over.outcome == Outcome::Success
-                && !hand_over.role_arn.is_empty()
-                && filters.keep_hand_over_to_service(hand_over)
-        }) {
+        for hand_over in handed_to_services(context) {
             let key = (hand_over.service, hand_over.role_arn.as_str());
             let entry = if focused {
                 uses.get_mut(&key)
@@ -186,5 +199,13 @@ pub fn run(args: &ServicesArgs, stderr: &mut dyn Write) -> ExitCode {
             TableFormat::Json => export::json::write_array(&rows, wtr),
         }
     };
-    execute_with_hand_overs(&args.read, Needs::TimeOrder, stderr, &write)
+    super::frame(
+        &args.read,
+        Needs::TimeOrder,
+        Interest::HandOvers,
+        Shows::ServiceRows,
+        false,
+        stderr,
+        &write,
+    )
 }
