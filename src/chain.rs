@@ -341,7 +341,7 @@ fn best_issuer<K>(
     candidates: &[(u64, K, usize)],
     call: &CallerSession,
     itself: Option<usize>,
-) -> Option<(i64, usize)> {
+) -> Option<Found> {
     let (target, earliest, latest) = match call.created {
         Some(created) => (created, -KEY_TOLERANCE_SECS, KEY_TOLERANCE_SECS),
         None => (call.time?, -SESSION_WINDOW_SECS, KEY_TOLERANCE_SECS),
@@ -413,7 +413,7 @@ fn closest_issuer<K>(
 type Found = (i64, usize);
 
 /// The nearer of two hops found (distance, then index: the earlier of two as near), if any.
-fn nearer(a: Option<(i64, usize)>, b: Option<(i64, usize)>) -> Option<(i64, usize)> {
+fn nearer(a: Option<Found>, b: Option<Found>) -> Option<Found> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -238,16 +238,19 @@ fn an_instance_session_used_from_outside_its_vpc_is_lifted_credentials() {
     );
 }
 
+/// A call of the OrderFn function's session (from 09:00) from `ip`, its user agent `agent`.
+fn function_call(time: &str, ip: &str, id: &str, agent: &str) -> Value {
+    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
+    let mut record = call(function, time, ip, id);
+    record["userAgent"] = json!(agent);
+    record
+}
+
 /// A Lambda function's session (issued to lambda.amazonaws.com) calling from two of AWS's
 /// public networks, each call's user agent naming Lambda's execution environment, and then,
 /// when `lifted`, once more from elsewhere with the AWS CLI.
 fn function_calls(lifted: bool) -> Vec<Value> {
-    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
-    let from = |time: &str, ip: &str, id: &str, agent: &str| {
-        let mut record = call(function.clone(), time, ip, id);
-        record["userAgent"] = json!(agent);
-        record
-    };
+    let from = function_call;
     let lambda = "aws-sdk-go/1.40.21 (go1.17; linux; amd64) exec-env/AWS_Lambda_go1.x";
     let mut records = vec![
         worn(
@@ -330,20 +333,20 @@ fn a_function_s_calls_from_aws_addresses_are_low_and_calls_of_other_agents_are_n
 #[test]
 fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
     let mut records = function_calls(false);
-    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
     for k in 0..40 {
-        let mut record = call(
-            function.clone(),
+        records.push(function_call(
             "09:05:00",
             &format!("3.0.{k}.9"),
             &format!("net-{k}"),
-        );
-        record["userAgent"] = json!("aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x");
-        records.push(record);
+            "aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x",
+        ));
     }
-    let mut cli = call(function, "09:10:00", "99.1.1.1", "cli");
-    cli["userAgent"] = json!("aws-cli/2.15.0");
-    records.push(cli);
+    records.push(function_call(
+        "09:10:00",
+        "99.1.1.1",
+        "cli",
+        "aws-cli/2.15.0",
+    ));
     let rows = csv_rows(&findings(&logs(&records), &[]));
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[1][2], "high");
@@ -358,7 +361,6 @@ fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
 
     // A session whose hop is not in the logs read: its private calls count for no network,
     // but what their user agent says still counts (a CLI call from 10.0.0.5 made it low).
-    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
     let mut unread = Vec::new();
     for (ip, id, agent) in [
         (
@@ -373,9 +375,7 @@ fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
         ),
         ("10.0.0.5", "u-3", "aws-cli/2.15.0"),
     ] {
-        let mut record = call(function.clone(), "09:01:00", ip, id);
-        record["userAgent"] = json!(agent);
-        unread.push(record);
+        unread.push(function_call("09:01:00", ip, id, agent));
     }
     let rows = csv_rows(&findings(&logs(&unread), &[]));
     assert_eq!(
@@ -414,17 +414,14 @@ fn lambda_s_user_agent_lowers_nothing_past_the_cap_nor_for_an_instance() {
 /// networks; the sessions' list still ends in `…`.
 #[test]
 fn service_names_past_the_cap_are_no_networks_cut() {
-    let function = session("OrderFn", "OrderFn", "ASIAFUNCTION", "09:00:00");
     let mut records = function_calls(false);
     for k in 0..40 {
-        let mut record = call(
-            function.clone(),
+        records.push(function_call(
             "09:04:00",
             &format!("service{k:02}.amazonaws.com"),
             &format!("by-{k}"),
-        );
-        record["userAgent"] = json!("aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x");
-        records.push(record);
+            "aws-sdk-go/1.40.21 exec-env/AWS_Lambda_go1.x",
+        ));
     }
     let dir = logs(&records);
     let rows = csv_rows(&findings(&dir, &[]));

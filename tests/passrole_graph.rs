@@ -530,10 +530,12 @@ fn services_lists_the_passers_and_the_roles_handed_over_but_never_worn() {
 #[test]
 fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_session() {
     let dir = trail_dir();
-    let (csv, _) = output(
-        &dir,
-        &["services", "--format", "csv", "--from", "*:user/alice"],
-    );
+    // `services --format csv --from '*:user/alice' MORE…`.
+    let from_alice = |more: &[&str]| {
+        let args = ["services", "--format", "csv", "--from", "*:user/alice"];
+        output(&dir, &[&args[..], more].concat())
+    };
+    let (csv, _) = from_alice(&[]);
     assert_eq!(
         csv,
         "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
@@ -542,18 +544,7 @@ fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_ses
     );
     // A row of hand-overs alone is output: no note says nothing matched (an incident
     // responder's, session 37: a row, then "no role assumption matched the filters").
-    let (csv, errors) = output(
-        &dir,
-        &[
-            "services",
-            "--format",
-            "csv",
-            "--from",
-            "*:user/alice",
-            "--role",
-            "*WebServer",
-        ],
-    );
+    let (csv, errors) = from_alice(&["--role", "*WebServer"]);
     assert_eq!(
         (csv.as_str(), errors.as_str()),
         (
@@ -566,18 +557,7 @@ fn services_under_a_focus_count_the_wearing_of_what_it_handed_and_no_refused_ses
     // window's end: session 39, what is read past it depends on the layout), without times:
     // the hand-over by 10:05 is kept, and what followed it by 10:06 counts from then on.
     for (until, worn) in [("2026-03-01T10:05:00Z", 0), ("2026-03-01T10:06:00Z", 1)] {
-        let (csv, _) = output(
-            &dir,
-            &[
-                "services",
-                "--format",
-                "csv",
-                "--from",
-                "*:user/alice",
-                "--until",
-                until,
-            ],
-        );
+        let (csv, _) = from_alice(&["--until", until]);
         assert_eq!(
             csv,
             format!(

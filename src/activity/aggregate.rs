@@ -453,6 +453,15 @@ pub struct CallMark {
     lambda: bool,
 }
 
+impl CallMark {
+    /// Its call's text in `ids`, the worker's: its identity ([`push_identity`]), `\0`, and
+    /// its source address (the last `address_len` bytes).
+    fn stored_in(self, ids: &str) -> &str {
+        let start = self.id_start as usize;
+        &ids[start..start + self.id_len as usize]
+    }
+}
+
 /// What a session takes (its entry, the index's, and the first of its lists' and texts'
 /// allocations) beside its texts, until the output is written: counted for the per-file
 /// budget, as a call's [`CALL_MARK_BYTES`] are.
@@ -948,8 +957,8 @@ impl CallAggregate {
     /// Takes the call of `mark` out of the counts (of its session, its address's network and
     /// its action): a copy of a call counted elsewhere.
     fn take_out(&mut self, mark: &CallMark) {
-        let end = (mark.id_start + u64::from(mark.id_len)) as usize;
-        let address = &self.ids[end - mark.address_len as usize..end];
+        let stored = mark.stored_in(&self.ids);
+        let address = &stored[stored.len() - mark.address_len as usize..];
         let session = &mut self.sessions[mark.session as usize];
         let place = place_of(address);
         if let Ok(at) = session
@@ -985,9 +994,7 @@ impl CallAggregate {
         }
         for (m, mark) in self.marks.iter().enumerate() {
             if touched[mark.session as usize] && !gone[m] {
-                let end = (mark.id_start + u64::from(mark.id_len)) as usize;
-                let stored = &self.ids[mark.id_start as usize..end];
-                let time = call_time(stored, mark.address_len as usize);
+                let time = call_time(mark.stored_in(&self.ids), mark.address_len as usize);
                 self.sessions[mark.session as usize].seen.add(time);
             }
         }
@@ -1028,8 +1035,7 @@ impl CallAggregate {
 
     /// The text [`push_identity`] wrote for `mark`'s call, as stored.
     fn id(&self, mark: &CallMark) -> &str {
-        let start = mark.id_start as usize;
-        &self.ids[start..start + mark.id_len as usize]
+        mark.stored_in(&self.ids)
     }
 
     /// `mark`'s call's identity and source address (the same for every copy of it), and the
@@ -1245,8 +1251,15 @@ impl Copies {
         for &(worker, session) in &self.respan {
             sessions[worker].push(session);
         }
+        // A flag per call of the workers that respan (none for the others).
         let mut gone: Vec<Vec<bool>> = (workers.iter().zip(&sessions))
-            .map(|(worker, sessions)| vec![false; sessions.len().min(1) * worker.marks.len()])
+            .map(|(worker, sessions)| {
+                if sessions.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![false; worker.marks.len()]
+                }
+            })
             .collect();
         for &(worker, m) in &self.calls {
             if let Some(flag) = gone[worker].get_mut(m) {
@@ -1668,6 +1681,28 @@ mod tests {
             .collect()
     }
 
+    /// A `kms:Decrypt` of session `A/s` delivered to `recipient`, from 10.0.0.1, with ids `e1`
+    /// and `s1` and no time.
+    fn decrypt(recipient: &str) -> Call<'_> {
+        Call {
+            time: None,
+            event_source: "kms.amazonaws.com",
+            event_name: "Decrypt",
+            error_code: "",
+            read_only: "true",
+            source_ip: "10.0.0.1",
+            user_agent: "",
+            event_id: "e1",
+            shared_event_id: "s1",
+            recipient,
+            session_arn: "arn:aws:sts::1:assumed-role/A/s",
+            access_key: "ASIA1",
+            created: "",
+            issuer_arn: "",
+            copy_of: None,
+        }
+    }
+
     /// The time of a call is read back from its stored identity, of every kind: a shared id,
     /// an event id, none (the record's content), and unknown.
     #[test]
@@ -1693,35 +1728,17 @@ mod tests {
             (None, "", "", "10.0.0.2"),
         ];
         for (time, event_id, shared_event_id, source_ip) in kinds {
-            calls.add(
-                &Call {
-                    time,
-                    event_source: "kms.amazonaws.com",
-                    event_name: "Decrypt",
-                    error_code: "",
-                    read_only: "true",
-                    source_ip,
-                    user_agent: "",
-                    event_id,
-                    shared_event_id,
-                    recipient: "111122223333",
-                    session_arn: "arn:aws:sts::1:assumed-role/A/s",
-                    access_key: "ASIA1",
-                    created: "",
-                    issuer_arn: "",
-                    copy_of: None,
-                },
-                &log,
-            );
+            let call = Call {
+                time,
+                event_id,
+                shared_event_id,
+                source_ip,
+                ..decrypt("111122223333")
+            };
+            calls.add(&call, &log);
         }
         let read: Vec<_> = (calls.marks.iter())
-            .map(|mark| {
-                let end = (mark.id_start + u64::from(mark.id_len)) as usize;
-                call_time(
-                    &calls.ids[mark.id_start as usize..end],
-                    mark.address_len as usize,
-                )
-            })
+            .map(|mark| call_time(calls.id(mark), mark.address_len as usize))
             .collect();
         assert_eq!(read, kinds.map(|kind| kind.0));
         assert_eq!(call_time("e1\u{2}zz", 0), None);
@@ -1736,26 +1753,7 @@ mod tests {
         let log: Arc<str> = Arc::from("log.json");
         let mut calls = CallAggregate::new(false);
         for recipient in ["111122223333", "33\u{4}3:x", "", "\u{4}"] {
-            calls.add(
-                &Call {
-                    time: None,
-                    event_source: "kms.amazonaws.com",
-                    event_name: "Decrypt",
-                    error_code: "",
-                    read_only: "true",
-                    source_ip: "10.0.0.1",
-                    user_agent: "",
-                    event_id: "e1",
-                    shared_event_id: "s1",
-                    recipient,
-                    session_arn: "arn:aws:sts::1:assumed-role/A/s",
-                    access_key: "ASIA1",
-                    created: "",
-                    issuer_arn: "",
-                    copy_of: None,
-                },
-                &log,
-            );
+            calls.add(&decrypt(recipient), &log);
         }
         let read: Vec<(&str, &str)> = calls
             .marks

@@ -11,8 +11,9 @@
 //! with `--source` read as the service, and the focus aside (the row's service is what they
 //! picked); a row only of hand-overs, those the filters and focus keep, and without a focus
 //! those kept with `--source` read as the service too. A role handed to a service that no
-//! session of it wore in the logs read is a row of its own, with a count of 0 and no times. The column is there whether or not the logs hold hand-overs, so scripts
-//! read the same columns from any trail.
+//! session of it wore in the logs read is a row of its own, with a count of 0 and no times.
+//! The column is there whether or not the logs hold hand-overs, so scripts read the same
+//! columns from any trail.
 
 use super::{Context, Needs, Shows};
 use crate::arn;
@@ -39,15 +40,17 @@ struct ServiceUse<'a> {
     worn_sessions: u64,
 }
 
-/// The successful hand-overs of a role that the filters keep with `--source` read as the
+/// Whether `hand_over` put a known role in the service's hands (it was not refused).
+fn gave_a_role(hand_over: &HandOver) -> bool {
+    hand_over.outcome == Outcome::Success && !hand_over.role_arn.is_empty()
+}
+
+/// The hand-overs that [`gave_a_role`] that the filters keep with `--source` read as the
 /// service it was handed to.
 fn handed_to_services<'a>(context: &'a Context) -> impl Iterator<Item = &'a HandOver> {
     let filters = &context.plan.filters;
-    context.scan.hand_overs.iter().filter(|hand_over| {
-        hand_over.outcome == Outcome::Success
-            && !hand_over.role_arn.is_empty()
-            && filters.keep_hand_over_to_service(hand_over)
-    })
+    (context.scan.hand_overs.iter())
+        .filter(|hand_over| gave_a_role(hand_over) && filters.keep_hand_over_to_service(hand_over))
 }
 
 /// Whether rows of roles handed to the services `--source` picks are output beside those of
@@ -83,11 +86,7 @@ pub struct ServiceRows<'a> {
 
 impl<'a> ServiceRows<'a> {
     pub fn of(context: &'a Context<'a>) -> Self {
-        let handed = || {
-            context.hand_overs.iter().filter(|hand_over| {
-                hand_over.outcome == Outcome::Success && !hand_over.role_arn.is_empty()
-            })
-        };
+        let handed = || context.hand_overs.iter().filter(|h| gave_a_role(h));
         let mut uses: BTreeMap<(&str, &str), ServiceUse> = BTreeMap::new();
         for event in &context.events {
             if event.source_kind != SourceKind::AwsService {

@@ -266,7 +266,7 @@ impl SessionActivity {
             write_calls: 0,
             seen,
             actions: Vec::new(),
-            addresses: Vec::with_capacity(addresses.len().min(2 * MAX_LISTED)),
+            addresses: Vec::with_capacity(addresses.len().min(3 * MAX_LISTED)),
             addresses_dropped,
             names_dropped,
             last_address: None,
