@@ -27,7 +27,8 @@ pub enum Unresolved {
     Unknown,
     /// A name the file gives to this many accounts.
     Ambiguous(usize),
-    /// Digits, but not the 12 of an account id (a digit dropped or added).
+    /// Digits, but not the 12 of an account id: a digit dropped or added, or a sanitised
+    /// sample's id (`123456789`); the plan matches them as written and says so.
     NotTwelveDigits,
 }
 

@@ -32,9 +32,16 @@ pub enum InputError {
          half the {limit}-byte limit in memory (see --max-file-size)"
     )]
     TooManyEvents { path: PathBuf, limit: u64 },
-    /// The decompressed content is larger than the per-file limit.
-    #[error("{path}: larger than the {limit}-byte limit once decompressed (see --max-file-size)")]
-    TooLarge { path: PathBuf, limit: u64 },
+    /// The content (decompressed, when `gzip`) is larger than the per-file limit.
+    #[error(
+        "{path}: larger than the {limit}-byte limit{} (see --max-file-size)",
+        if *.gzip { " once decompressed" } else { "" }
+    )]
+    TooLarge {
+        path: PathBuf,
+        limit: u64,
+        gzip: bool,
+    },
     /// The content is not JSON at all (it does not begin with `{` or `[`): `start` is what it
     /// begins with.
     #[error(

@@ -84,6 +84,9 @@ pub struct Plan {
     pub quiet: bool,
     /// `--from`, `--to`, `--depth`.
     pub focus: Focus,
+    /// What the plan took other than as typed, said on stderr before reading (with `-q` too:
+    /// each says what the output covers).
+    pub notes: Vec<String>,
 }
 
 impl Plan {
@@ -201,6 +204,10 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         Some(path) => AccountNames::load(path)?,
         None => AccountNames::default(),
     };
+    let mut notes = Vec::new();
+    let account_filter = (args.accounts.iter())
+        .map(|value| account_id(&accounts, args.accounts_file.as_deref(), value, &mut notes))
+        .collect::<Result<_, _>>()?;
     Ok(Plan {
         scan: ScanOptions {
             paths: args.paths.clone(),
@@ -216,11 +223,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         },
         filters: Filters {
             window,
-            accounts: args
-                .accounts
-                .iter()
-                .map(|a| account_id(&accounts, args.accounts_file.as_deref(), a))
-                .collect::<Result<_, _>>()?,
+            accounts: account_filter,
             role: args.role.as_deref().map(|g| glob("role", g)).transpose()?,
             source: args
                 .source
@@ -231,6 +234,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         accounts,
         output: Target::from_arg(args.output.as_deref()),
         quiet: args.quiet,
+        notes,
         focus: Focus {
             from: args.from.as_deref().map(|g| glob("from", g)).transpose()?,
             to: args.to.as_deref().map(|g| glob("to", g)).transpose()?,
@@ -257,15 +261,24 @@ pub fn graph_options(args: &GraphArgs) -> GraphOptions {
 }
 
 /// The id an `--account` value means, given the `--accounts` file (if any) it was read from.
+/// Digits that are not twelve and no account's name are kept as written, with a note in
+/// `notes`: sanitised samples print such ids (AWS's documentation: `123456789`), and a digit
+/// dropped by mistake is said there and again by the note that nothing matched.
 fn account_id(
     names: &AccountNames,
     file: Option<&std::path::Path>,
     value: &str,
+    notes: &mut Vec<String>,
 ) -> Result<String, PlanError> {
+    if let Err(Unresolved::NotTwelveDigits) = names.resolve(value) {
+        notes.push(format!(
+            "--account '{value}' is not 12 digits (an account id has 12): matched as written"
+        ));
+        return Ok(value.to_owned());
+    }
     names.resolve(value).map_err(|why| PlanError::Account {
         value: value.to_owned(),
         reason: match (why, file) {
-            (Unresolved::NotTwelveDigits, _) => "an account id has 12 digits".to_owned(),
             (Unresolved::Ambiguous(count), Some(file)) => {
                 format!("{} names {count} accounts (give the id)", file.display())
             }

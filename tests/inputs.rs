@@ -428,6 +428,9 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
         br#"{"Records":[{"eventName":"AssumeRole","eventID":"a","eventID":"b"}]}"#,
     );
     dir.write_gz("bomb.json.gz", &" ".repeat(200_000));
+    // A plain file over the cap is larger as it is, not "once decompressed" (a red-team's,
+    // session 40).
+    dir.write("big.json", " ".repeat(200_000).as_bytes());
     // Values in the records' array that are not records, and a comma too many: read as
     // files of no records before (the splitter looked only at brackets).
     let strays = format!(r#"{{"Records":[1,{},"x",null]}}"#, assume("stray"));
@@ -457,6 +460,7 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
     let err = stderr(&output);
     let lines: Vec<&str> = err.lines().collect();
     let expected = [
+        "trailmask: ./big.json: larger than the 102400-byte limit (see --max-file-size)".to_owned(),
         "trailmask: ./bomb.json.gz: larger than the 102400-byte limit once decompressed (see --max-file-size)".to_owned(),
         format!(
             "trailmask: ./comma.json: not valid JSON: expected value at line 1 column {}; \
@@ -482,7 +486,7 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
             .to_owned(),
         "trailmask: missing.json: cannot read: No such file or directory (os error 2)".to_owned(),
         format!(
-            "trailmask: 1 file read, 0 skipped, 9 failed; {} role assumptions",
+            "trailmask: 1 file read, 0 skipped, 10 failed; {} role assumptions",
             salvaged + 5
         ),
     ];

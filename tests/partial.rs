@@ -549,7 +549,9 @@ fn crafted_bytes(lines: &[u8]) -> Vec<u8> {
 /// An activity partial of `mib` MiB of the same short line after its header: it compresses
 /// about a thousand to one.
 fn bomb(mib: usize) -> Vec<u8> {
-    let mut text = format!("{ACTIVITY_HEADER}\n").into_bytes();
+    // Made under `--max-file-size 4M`, which a partial may always inflate to (as a log may).
+    let header = ACTIVITY_HEADER.replace("1073741824", "4194304");
+    let mut text = format!("{header}\n").into_bytes();
     let line = b"{\"skipped\":\"digest\"}\n";
     for _ in 0..(mib << 20) / line.len() {
         text.extend_from_slice(line);
@@ -608,7 +610,16 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
             crafted(&format!(
                 "{ACTIVITY_HEADER}\n{{\"log\":\"a\"}}\n{{\"copies\":18446744073709551615}}\n{{\"log\":\"b\"}}\n{{\"copies\":1}}\n{{\"end\":{{\"files\":0,\"calls\":0}}}}\n"
             )),
-            "damaged partial: more copies counted than a count holds",
+            "damaged partial: more copies of calls dropped (18446744073709551615) than its \
+             files hold records (0)",
+        ),
+        // Session 40 (a red-team's): a count of copies is no more than the files' records.
+        (
+            "forged-copies.part",
+            crafted(&format!(
+                "{ACTIVITY_HEADER}\n{{\"log\":\"a\"}}\n{{\"copies\":2}}\n{{\"end\":{{\"files\":0,\"calls\":0}}}}\n"
+            )),
+            "damaged partial: more copies of calls dropped (2) than its files hold records (0)",
         ),
         (
             "forged.part",
@@ -670,16 +681,53 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
     assert_eq!(stdout(&output), stdout(&direct));
 }
 
+/// A red-team's case (session 40): a log that repeats one record 20,000 times made a partial
+/// that inflates more than 64 times its size, which its merge refused; a partial may inflate
+/// as far as a log may.
+#[test]
+fn a_partial_of_one_record_repeated_merges_as_its_log_reads() {
+    let dir = Dir::new();
+    let record = r#"{"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","eventTime":"2020-12-20T09:00:00Z","eventID":"a","requestParameters":{"roleArn":"arn:aws:iam::2:role/R","roleSessionName":"s"},"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accountId":"1"}}"#;
+    dir.write_gz(
+        "logs/repeated.json.gz",
+        &format!(r#"{{"Records":[{}]}}"#, vec![record; 20_000].join(",")),
+    );
+    let made = partial(dir.root.path(), &["events"], &["logs"], "repeated.part");
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let size = std::fs::metadata(dir.path("repeated.part")).unwrap().len();
+    let direct = run_in(dir.root.path(), &["events", "logs"], None);
+    let merged = run_in(dir.root.path(), &["events", "repeated.part"], None);
+    assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    assert_eq!(stdout(&merged), stdout(&direct));
+    assert_eq!(stderr(&merged), stderr(&direct));
+    assert_eq!(
+        stderr(&merged),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 1 role assumption\n"
+    );
+    // Past its first line it is gzip, which inflates past 64 times the partial's size.
+    let bytes = std::fs::read(dir.path("repeated.part")).unwrap();
+    let body = &bytes[bytes.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    let mut inflated = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(body), &mut inflated)
+        .unwrap();
+    assert!(
+        size * 64 < inflated.len() as u64,
+        "the partial, {size} bytes, inflates to {}",
+        inflated.len()
+    );
+}
+
 #[test]
 fn a_partial_that_inflates_like_a_bomb_is_refused_in_linear_time() {
     let dir = Dir::new();
-    // 64 MiB of the same line compress a thousand to one: past 64 times the partial's size.
+    // 64 MiB of the same line compress a thousand to one: past 64 times the partial's size,
+    // and past --max-file-size.
     dir.write("bomb.part", &bomb(64));
     let output = crate::harness::run_limited_cpu(
         dir.root.path(),
         512 * 1024,
         Some(20),
-        &["activity", "-q", "bomb.part"],
+        &["activity", "-q", "--max-file-size", "4M", "bomb.part"],
     );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
@@ -1377,7 +1425,11 @@ fn a_listing_cannot_lift_a_cap_wait_on_a_pipe_or_be_overwritten() {
         "lying.listing",
         b"TRAILMASK LISTING 1\n{\"input\":{\"path\":\"bomb.part\",\"size\":1000000000000}}\n",
     );
-    let lying = run_in(dir.root.path(), &["activity", "-q", "lying.listing"], None);
+    let lying = run_in(
+        dir.root.path(),
+        &["activity", "-q", "--max-file-size", "4M", "lying.listing"],
+        None,
+    );
     assert!(
         stderr(&lying).contains("bomb.part: a partial that inflates past"),
         "{}",

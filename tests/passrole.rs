@@ -2264,3 +2264,31 @@ fn worn_counts_the_sessions_up_to_until_in_any_layout() {
         }
     }
 }
+
+/// A red-team's case (session 40): a hand-over whose `eventName` ends in a space (or a
+/// no-break space) was read from JSON Lines, which trims the name, but not from a delivery
+/// file, whose splitter ruled the name out. Every shape reads it now.
+#[test]
+fn a_hand_over_name_the_parse_trims_is_read_in_every_shape() {
+    for end in [" ", "\u{a0}"] {
+        let mut record = create_function(user("bob"), "09:00:00", "f", &role("lambda-f"), "c1");
+        record["eventName"] = json!(format!("CreateFunction20150331{end}"));
+        let dir = Dir::new();
+        dir.write(
+            "trail.json",
+            trail(std::slice::from_ref(&record)).as_bytes(),
+        );
+        dir.write("lines.jsonl", format!("{record}\n").as_bytes());
+        for file in ["trail.json", "lines.jsonl"] {
+            let csv = clean(&run_at(dir.root.path(), &["passrole", "-q", file]));
+            assert_eq!(
+                pick(&csv, "event_name,role_arn,event_id"),
+                format!(
+                    "event_name,role_arn,event_id\nCreateFunction20150331,{},c1\n",
+                    role("lambda-f")
+                ),
+                "{file}, ending {end:?}"
+            );
+        }
+    }
+}

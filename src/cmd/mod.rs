@@ -317,6 +317,7 @@ fn frame(
     if let Err(status) = fit_to_listings_or_refuse(&mut plan, args, with_history, stderr) {
         return status;
     }
+    say_plan_notes(&plan, stderr);
     plan.scan.interest = interest;
     plan.scan.keep_records = args.partial_of.is_some();
     // Activity counts the calls of the time window and outcome asked for, as they are read.
@@ -639,6 +640,13 @@ pub(crate) fn folders_outside(folders: u64) -> String {
 /// is read, and no line may be drawn over it.
 fn typed_at_terminal(plan: &Plan) -> bool {
     io::stdin().is_terminal() && plan.scan.paths.iter().any(|path| path.as_os_str() == "-")
+}
+
+/// The plan's notes ([`Plan::notes`]), one line each.
+pub(super) fn say_plan_notes(plan: &Plan, stderr: &mut dyn Write) {
+    for note in &plan.notes {
+        let _ = writeln!(stderr, "trailmask: {}", printable(note));
+    }
 }
 
 /// [`Plan::fit_to_listings`] for the command line `args`: its note said (with `-q` too: it

@@ -467,10 +467,13 @@ pub fn read<R: Read>(
     take: &mut dyn FnMut(StoredFile) -> (Input, crate::read::file::FileResult),
 ) -> Result<Partial, String> {
     let max_file_size = expect.limit;
-    // A partial of known size may inflate MAX_RATIO times (a written one, about five); one
-    // read from a pipe, up to --max-file-size.
+    // A partial of known size may inflate MAX_RATIO times (a written one, about five), and
+    // always as much as a log file may (one that kept a record repeated 400,000 times inflated
+    // 82 times: a red-team's, session 40); one read from a pipe, up to --max-file-size.
     let cap = size.map_or(max_file_size, |size| {
-        size.saturating_mul(MAX_RATIO).max(MIN_CAP)
+        size.saturating_mul(MAX_RATIO)
+            .max(MIN_CAP)
+            .max(max_file_size)
     });
     let mut lines = std::io::BufReader::new(
         flate2::read::MultiGzDecoder::new(input).take(cap.saturating_add(1)),
@@ -485,8 +488,8 @@ pub fn read<R: Read>(
         inflated += n as u64;
         if inflated > cap {
             return Err(format!(
-                "a partial that inflates past {cap} bytes ({MAX_RATIO} times its size; from a \
-                 pipe, --max-file-size): refused"
+                "a partial that inflates past {cap} bytes ({MAX_RATIO} times its size, or \
+                 --max-file-size when more; from a pipe, --max-file-size): refused"
             ));
         }
         Ok(n > 0)
@@ -636,6 +639,17 @@ pub fn read<R: Read>(
         };
         if !activity.rows_complete() {
             return Err("damaged partial: calls without their timeline rows".into());
+        }
+        // Each copy dropped was a record of the partial's files (a forged count was said
+        // as it was: a red-team's, session 40).
+        let records =
+            (partial.files.iter()).fold(0u64, |sum, (_, file)| sum.saturating_add(file.records));
+        let copies = (copies_dropped.iter()).fold(0u64, |sum, &copies| sum.saturating_add(copies));
+        if copies > records {
+            return Err(format!(
+                "damaged partial: more copies of calls dropped ({copies}) than its files hold \
+                 records ({records})"
+            ));
         }
         let mut activity = activity;
         activity

@@ -21,6 +21,7 @@ use crate::json::{self, Key, KeyMark, Records, Splitter, Text};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
+use std::cmp::Ordering;
 use std::fmt;
 
 /// One record's JSON text: borrowed from the file, or owned when it was itself a JSON string
@@ -288,18 +289,29 @@ pub fn decode_reusing<'a>(
         // list would double what it holds.)
         let lines = if one_line_each && !salvage_tally.too_many {
             let lines_before = memchr::memchr_iter(b'\n', &text[..from]).count();
-            (!salvage_shaped || damage.error.line() == 1 + lines_before).then(|| {
-                let most = most_listed.saturating_sub(decoded.records.len());
-                read_lines(text, from, lines_before, most, interest)
-            })
+            let on_first_line = damage.error.line() == 1 + lines_before;
+            (!salvage_shaped || on_first_line || cut_short_at(text, from, &damage.error)).then(
+                || {
+                    let most = most_listed.saturating_sub(decoded.records.len());
+                    read_lines(text, from, lines_before, most, interest)
+                },
+            )
         } else {
             None
         };
         match lines {
-            // Whichever read more records, those listed and those passed over.
+            // Whichever read more records, those listed and those passed over; lines on a
+            // tie when more than one was bad (every line after the first with a byte-order
+            // mark: the line says how many, a red-team's case, session 40).
             Some(lines)
-                if lines.records.len() + lines.shapes.passed_over
-                    > salvaged.len() + salvage_tally.passed_over =>
+                if (lines.records.len() + lines.shapes.passed_over)
+                    .cmp(&(salvaged.len() + salvage_tally.passed_over))
+                    .then(if lines.read_on {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    })
+                    .is_gt() =>
             {
                 decoded.records.extend(lines.records);
                 shapes.repeated_records |= lines.shapes.repeated_records;
@@ -498,6 +510,52 @@ impl<'de> Visitor<'de> for RecordElements<'_> {
     }
 }
 
+/// Lists the records held as strings in the elements of an array (lookup-events' `Events`, a
+/// CloudWatch Logs payload's `logEvents`; see [`TopValue::Strings`]) as [`RecordElements`]
+/// lists a `Records` array's: one element at a time, those of no `interest` only counted, no
+/// more than the bound listed. Listing every element first took 1.8 GB for 16 million
+/// `{"message":"{}"}` (a red-team's, session 40).
+struct StringElements<'s, 'a> {
+    key: &'static str,
+    interest: Interest,
+    shapes: &'s mut ShapeTally,
+    out: &'s mut Vec<RawRecord<'a>>,
+}
+
+impl<'de> Visitor<'de> for StringElements<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut past_the_bound = 0;
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            let text = item.get();
+            let field = serde_json::Deserializer::from_str(text).deserialize_map(FirstOf(self.key));
+            match field {
+                Ok(Some(record)) if !may_be_of_interest(record.as_bytes(), self.interest) => {
+                    self.shapes.passed_over += 1;
+                }
+                Ok(Some(record)) if self.out.len() < self.shapes.most_listed => {
+                    self.out.push(RawRecord::owned(record));
+                }
+                Ok(Some(_)) => {
+                    past_the_bound += 1;
+                    self.shapes.too_many = true;
+                    self.shapes.too_many_count =
+                        (self.shapes.too_many_count).max(self.out.len() + past_the_bound);
+                }
+                // An element without the key holds no record (as before).
+                Ok(None) => {}
+                Err(_) => self.shapes.note_not_record(text),
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Whether the record `text` may be of `interest`: every record for `activity`, else as
 /// [`hint_names`] decides it, with its searches made once for all records (most records name
 /// neither `eventName` nor `\u`).
@@ -566,18 +624,20 @@ fn collect<'a>(
                 name,
             }));
         }
-        TopValue::Strings(items, key, repeated) => {
-            shapes.cloudtrail += 1;
+        TopValue::Strings(array, key, repeated) => {
             shapes.repeated_records |= repeated;
-            for item in items {
-                let text = item.get();
-                let field = serde_json::Deserializer::from_str(text).deserialize_map(FirstOf(key));
-                match field {
-                    Ok(Some(record)) => out.push(RawRecord::owned(record)),
-                    // An element without the key holds no record (as before).
-                    Ok(None) => {}
-                    Err(_) => shapes.note_not_record(text),
-                }
+            let elements = StringElements {
+                key,
+                interest,
+                shapes,
+                out,
+            };
+            // An `Events` or `logEvents` that is no array holds no record.
+            if serde_json::Deserializer::from_str(array.get())
+                .deserialize_seq(elements)
+                .is_ok()
+            {
+                shapes.cloudtrail += 1;
             }
         }
         TopValue::Detail(detail, repeated) => {
@@ -824,7 +884,8 @@ fn hand_over_heads() -> &'static HandOverHeads {
 /// `"eventName":"…"` whose value names neither a role assumption nor a hand-over. The common
 /// case (an ordinary call) costs a binary search of its first eight bytes among the
 /// hand-over names' heads; a value that begins a hand-over name is read further (one followed
-/// by an escape is kept: the escape may finish it).
+/// by an escape is kept: the escape may finish it; one followed by a space or a longer
+/// character too, when what comes before is a name).
 fn may_name_candidate_or_hand_over(rest: &[u8]) -> bool {
     if may_name_candidate(rest) {
         return true;
@@ -853,7 +914,9 @@ fn may_name_candidate_or_hand_over(rest: &[u8]) -> bool {
         Some(b'\\') | None => crate::passrole::coverage::names()
             .iter()
             .any(|name| name.as_bytes().starts_with(&value[..letters])),
-        Some(_) => false,
+        // A name the full parse trims (`"PassRole "`, or a no-break space after it): kept,
+        // as [`may_name_candidate`] keeps a role assumption's (a red-team's case, session 40).
+        Some(_) => is_hand_over_name(&value[..letters]),
     }
 }
 
@@ -1115,6 +1178,25 @@ fn records_array_start(text: &[u8]) -> Option<usize> {
 }
 
 /// How many bytes of whitespace `bytes` starts with.
+/// Whether `error`, met reading the value at `from`, is at the first token after the line
+/// that value starts on: a line cut short between tokens (`{"Records":[{…},` and no more),
+/// which the parser finds wanting only on the next line that holds anything (a red-team's
+/// case, session 40: every line after it was lost).
+fn cut_short_at(text: &[u8], from: usize, error: &serde_json::Error) -> bool {
+    let Some(end) = memchr::memchr(b'\n', &text[from..]) else {
+        return false;
+    };
+    let next = from + end + 1;
+    let token = next + skip_whitespace(&text[next..]);
+    if token == text.len() {
+        return false;
+    }
+    // serde_json counts lines from 1 and a line's columns as bytes from 1.
+    let line = 1 + memchr::memchr_iter(b'\n', &text[..token]).count();
+    let line_start = memchr::memrchr(b'\n', &text[..token]).map_or(0, |at| at + 1);
+    error.line() == line && error.column() == token - line_start + 1
+}
+
 fn skip_whitespace(bytes: &[u8]) -> usize {
     bytes.len() - bytes.trim_ascii_start().len()
 }
@@ -1128,7 +1210,7 @@ enum TopValue<'a> {
     /// Records held as JSON strings in the elements of an array, under a key: lookup-events'
     /// `Events` (`CloudTrailEvent`), a CloudWatch Logs payload's `logEvents` (`message`); true
     /// when the array's key was given twice (the first is read).
-    Strings(Vec<&'a RawValue>, &'static str, bool),
+    Strings(&'a RawValue, &'static str, bool),
     /// The `detail` of an EventBridge "… via CloudTrail" event.
     Detail(&'a RawValue, bool),
     /// An object with CloudTrail record keys (`eventName`, `eventTime`, …).
@@ -1221,8 +1303,8 @@ impl<'de> Visitor<'de> for TopVisitor {
                 }
                 // Each element is read as a record is, when collected: one that is odd costs
                 // itself, not the file.
-                "Events" => lookup = Some(map.next_value::<Vec<&'de RawValue>>()?),
-                "logEvents" => log_events = Some(map.next_value::<Vec<&'de RawValue>>()?),
+                "Events" => lookup = Some(map.next_value::<&'de RawValue>()?),
+                "logEvents" => log_events = Some(map.next_value::<&'de RawValue>()?),
                 "detail" => detail = Some(map.next_value::<&'de RawValue>()?),
                 "detail-type" => detail_type = map.next_value()?,
                 "digestStartTime"
@@ -1569,6 +1651,29 @@ mod tests {
         }
     }
 
+    /// Records held as strings (`logEvents`, `Events`) are listed as a `Records` array's are:
+    /// those of no interest only counted (16 million `{"message":"{}"}` took 1.8 GB: a
+    /// red-team's case, session 40).
+    #[test]
+    fn records_held_as_strings_of_no_interest_are_only_counted() {
+        let quoted = serde_json::to_string(REC).unwrap();
+        for (key, field) in [("logEvents", "message"), ("Events", "CloudTrailEvent")] {
+            let mut elements = vec![format!(r#"{{"{field}":"{{}}"}}"#); 1000];
+            elements[500] = format!(r#"{{"{field}":{quoted}}}"#);
+            let text = format!(r#"{{"{key}":[{}]}}"#, elements.join(","));
+            let decoded = decode(text.as_bytes(), record_splitter());
+            assert_eq!(
+                (
+                    decoded.count,
+                    decoded.records.len(),
+                    decoded.error.is_none()
+                ),
+                (1000, 1, true),
+                "{key}"
+            );
+        }
+    }
+
     #[test]
     fn digests_insights_and_other_json_are_skipped() {
         let digest = br#"{"awsAccountId":"1","digestStartTime":"2020","logFiles":[]}"#;
@@ -1641,6 +1746,22 @@ mod tests {
         assert_eq!(
             damage(&format!("{{\"eventName\":\"x\",\n{REC}\n")),
             (1, 1, (1, 17))
+        );
+        // A delivery line or an array cut short between tokens, which the parser finds
+        // wanting only on the next line: the lines after it are read (a red-team's case,
+        // session 40: they were lost), and so are those after a blank line.
+        assert_eq!(
+            damage(&format!("{{\"Records\":[{REC},{REC}\n{REC}\n{REC}\n")),
+            (4, 1, (1, 12 + 2 * REC.len() + 1))
+        );
+        assert_eq!(
+            damage(&format!("{REC}\n[{REC},{REC}\n\n  {REC}\n")),
+            (4, 1, (2, 1 + 2 * REC.len() + 1))
+        );
+        // Every line after the first bad (a byte-order mark on each): counted, on a tie.
+        assert_eq!(
+            damage(&format!("{REC}\n\u{feff}{REC}\n\u{feff}{REC}\n")),
+            (1, 2, (2, 1))
         );
         // A bad first line that is a value of its own; `1` and `{}` are no records.
         assert_eq!(damage(&format!("[1,{{}},}}\n{REC}\n")), (1, 1, (1, 7)));

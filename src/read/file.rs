@@ -469,7 +469,7 @@ fn finish_file(
         Err(problem) => {
             result.status = FileStatus::Failed(match problem {
                 LoadProblem::Io(source) => InputError::Io { path, source },
-                LoadProblem::TooLarge => InputError::TooLarge { path, limit },
+                LoadProblem::TooLarge { gzip } => InputError::TooLarge { path, limit, gzip },
             });
             return result;
         }

@@ -75,8 +75,8 @@ fn pass_gate(gate: &mut Option<std::sync::MutexGuard<'static, ()>>) {
 pub enum LoadProblem {
     /// Reading failed.
     Io(std::io::Error),
-    /// More than the limit once decompressed.
-    TooLarge,
+    /// More than the limit (once decompressed, when `gzip`).
+    TooLarge { gzip: bool },
 }
 
 /// Reads everything from `rdr` and inflates it when it is gzip, into `bufs`. Returns the text
@@ -119,13 +119,13 @@ pub fn load<'b, R: Read>(
         let decoder = flate2::bufread::MultiGzDecoder::new(&raw[..]);
         let (len, result) = read_all(decoder.take(cap as u64), plain, gate, (free, cap), watch);
         if len >= cap {
-            return Err(LoadProblem::TooLarge);
+            return Err(LoadProblem::TooLarge { gzip: true });
         }
         return Ok((&plain[..len], result.err()));
     }
     if len >= cap {
         // Not gzip and already past the limit, or gzip whose compressed bytes alone are.
-        return Err(LoadProblem::TooLarge);
+        return Err(LoadProblem::TooLarge { gzip: is_gzip(raw) });
     }
     // A big input: streamed from what was read so far and the rest of the reader.
     pass_gate(gate);
@@ -137,7 +137,7 @@ pub fn load<'b, R: Read>(
         read_all(stream.take(cap as u64), plain, gate, (free, cap), watch)
     };
     if len >= cap {
-        return Err(LoadProblem::TooLarge);
+        return Err(LoadProblem::TooLarge { gzip: is_gzip(raw) });
     }
     match result {
         // Reading the plain text failed: an I/O error, not damage to report with a salvage.
@@ -228,7 +228,7 @@ mod tests {
         let mut bufs = Buffers::default();
         assert!(matches!(
             load(&bomb[..], 50_000, &mut bufs, &mut |_| {}),
-            Err(LoadProblem::TooLarge)
+            Err(LoadProblem::TooLarge { gzip: true })
         ));
     }
 }
