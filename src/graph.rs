@@ -163,6 +163,9 @@ pub struct Edge<'e> {
     /// Federation subjects behind the source: distinct, sorted.
     pub subjects: Vec<&'e str>,
     pub cross_account: bool,
+    /// Not `cross_account`, and a hop's accounts are not both known (an unknown caller, a
+    /// role named without its account): whether it crossed is unknown, not false.
+    pub cross_account_unknown: bool,
     /// An end lies in an account outside the `--accounts` mapping.
     pub external: bool,
     /// At account level, the distinct masks put on or handed over, by kind; none at other
@@ -195,7 +198,7 @@ struct EdgeFacts<'e> {
     outcome: Outcome,
     event_name: EventName,
     event_time: Option<DateTime<Utc>>,
-    cross_account: bool,
+    cross_account: Option<bool>,
     source_ip: &'e str,
     source_subject: &'e str,
     /// The mask put on (counted at account level).
@@ -209,7 +212,7 @@ impl<'e> EdgeFacts<'e> {
             outcome: event.outcome,
             event_name: event.event_name,
             event_time: event.event_time,
-            cross_account: event.cross_account == Some(true),
+            cross_account: event.cross_account,
             source_ip: event.source_ip(),
             source_subject: event.source_subject(),
         }
@@ -396,8 +399,12 @@ impl<'e> Scratch<'e> {
             if !facts.source_subject.is_empty() {
                 self.subjects.push(facts.source_subject);
             }
-            edge.cross_account |= facts.cross_account;
+            match facts.cross_account {
+                Some(crossed) => edge.cross_account |= crossed,
+                None => edge.cross_account_unknown = true,
+            }
         }
+        edge.cross_account_unknown &= !edge.cross_account;
         edge.source_ips = sorted_distinct(&mut self.ips);
         edge.subjects = sorted_distinct(&mut self.subjects);
         if count_roles {

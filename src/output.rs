@@ -472,6 +472,23 @@ impl Target {
     ///
     /// # Errors
     /// [`OutputError::Stdout`] when standard output was closed.
+    /// Whether `-o` names the file at `input` (a settings file read beside the logs:
+    /// `--accounts`, `--ignore`), by device and inode, links followed: writing would replace
+    /// it (a red-team's, session 40: `findings --ignore t.txt -o t.txt` replaced the triage
+    /// list with the findings).
+    pub fn writes_over(&self, input: &std::path::Path) -> bool {
+        let Target::File(path) = self else {
+            return false;
+        };
+        let identity = |path: &std::path::Path| {
+            let metadata = std::fs::metadata(path)
+                .ok()
+                .filter(std::fs::Metadata::is_file)?;
+            Some(crate::read::discover::file_identity(path, Some(&metadata)))
+        };
+        identity(path).is_some_and(|output| identity(input) == Some(output))
+    }
+
     pub fn check_open(&self) -> Result<(), OutputError> {
         if *self == Target::Stdout && STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(OutputError::Stdout(io::Error::other(

@@ -36,6 +36,17 @@ pub enum PlanError {
     EmptyWindow { since: String, until: String },
     #[error(transparent)]
     Accounts(#[from] crate::accounts::AccountsError),
+    /// `-o` names a settings file read beside the logs ([`Target::writes_over`]).
+    #[error(
+        "-o {} is the --{flag} file ({}); refusing to write over it",
+        .output.display(),
+        .path.display()
+    )]
+    OutputIsInput {
+        flag: &'static str,
+        output: std::path::PathBuf,
+        path: std::path::PathBuf,
+    },
     #[error("invalid --account '{value}': {reason}")]
     Account { value: String, reason: String },
     #[error(
@@ -200,6 +211,14 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
         until,
         outcome,
     };
+    let output = Target::from_arg(args.output.as_deref());
+    if let Some(path) = (args.accounts_file.as_deref()).filter(|path| output.writes_over(path)) {
+        return Err(PlanError::OutputIsInput {
+            flag: "accounts",
+            output: args.output.clone().unwrap_or_default(),
+            path: path.to_owned(),
+        });
+    }
     let accounts = match &args.accounts_file {
         Some(path) => AccountNames::load(path)?,
         None => AccountNames::default(),
@@ -232,7 +251,7 @@ pub fn plan(args: &ReadArgs, now: DateTime<Utc>) -> Result<Plan, PlanError> {
                 .transpose()?,
         },
         accounts,
-        output: Target::from_arg(args.output.as_deref()),
+        output,
         quiet: args.quiet,
         notes,
         focus: Focus {

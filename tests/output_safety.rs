@@ -449,3 +449,51 @@ fn dev_stdout_and_dev_stderr_on_a_pipe_are_written_in_place() {
     );
     assert_eq!(names(dir.root.path()), ["expected", "in.json"]);
 }
+
+/// A red-team's case (session 40): `-o` replaced the `--ignore` or `--accounts` file it was
+/// given (a triage list, a map of the organization). Either is refused as a log is, named
+/// itself or through a link, before anything is read or written.
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_a_settings_file_is_refused() {
+    let dir = Dir::new();
+    dir.write("in.json", assume_record().as_bytes());
+    let triage = b"# triaged\n0123456789abcdef accepted\n";
+    let accounts = b"id,name\n111111111111,main\n";
+    dir.write("triaged.txt", triage);
+    dir.write("accounts.csv", accounts);
+    std::os::unix::fs::symlink("accounts.csv", dir.path("link.csv")).unwrap();
+    for (args, said) in [
+        (
+            &[
+                "findings",
+                "--ignore",
+                "triaged.txt",
+                "-o",
+                "triaged.txt",
+                "in.json",
+            ][..],
+            "-o triaged.txt is the --ignore file (triaged.txt)",
+        ),
+        (
+            &[
+                "edges",
+                "--accounts",
+                "accounts.csv",
+                "-o",
+                "link.csv",
+                "in.json",
+            ][..],
+            "-o link.csv is the --accounts file (accounts.csv)",
+        ),
+    ] {
+        let run = run_with_stdin(dir.root.path(), args, Stdio::null());
+        assert_eq!(run.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            stderr(&run),
+            format!("trailmask: error: {said}; refusing to write over it\n")
+        );
+        assert_eq!(std::fs::read(dir.path("triaged.txt")).unwrap(), triage);
+        assert_eq!(std::fs::read(dir.path("accounts.csv")).unwrap(), accounts);
+    }
+}

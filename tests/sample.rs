@@ -1098,3 +1098,52 @@ fn activity_names_the_role_account_with_accounts() {
         "role_arn,role_account,sessions,origins,calls"
     );
 }
+
+/// A red-team's case (session 40): `edges` said `cross_account` false for a hop whose
+/// caller's account is unknown, or whose role names none, where `events` leaves it empty.
+#[test]
+fn an_edge_whose_accounts_are_not_known_is_not_said_to_stay_in_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let hop = |caller: &str, role: &str, id: &str| {
+        format!(
+            r#"{{"eventTime":"2024-01-01T10:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","userIdentity":{caller},"requestParameters":{{"roleArn":"{role}","roleSessionName":"s"}},"eventID":"{id}"}}"#
+        )
+    };
+    let user =
+        r#"{"type":"IAMUser","arn":"arn:aws:iam::111111111111:user/v","accountId":"111111111111"}"#;
+    let records = [
+        hop(
+            r#"{"type":"Unknown"}"#,
+            "arn:aws:iam::222222222222:role/R",
+            "e1",
+        ),
+        hop(user, "arn:aws:iam:::role/T", "e2"),
+        hop(user, "arn:aws:iam::111111111111:role/Same", "e3"),
+        hop(user, "arn:aws:iam::222222222222:role/R", "e4"),
+    ];
+    let path = dir.path().join("t.json");
+    std::fs::write(&path, format!(r#"{{"Records":[{}]}}"#, records.join(","))).unwrap();
+    let path = path.to_str().unwrap();
+    let csv = ok(&["edges", "-q", path]);
+    let rows: Vec<String> = csv_rows(&csv)
+        .iter()
+        .map(|row| format!("{} {} {:?}", row[1], row[4], row[6]))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "source role_arn \"cross_account\"",
+            "arn:aws:iam::111111111111:user/v arn:aws:iam::111111111111:role/Same \"false\"",
+            "arn:aws:iam::111111111111:user/v arn:aws:iam::222222222222:role/R \"true\"",
+            "arn:aws:iam::111111111111:user/v arn:aws:iam:::role/T \"\"",
+            "(unknown caller) arn:aws:iam::222222222222:role/R \"\"",
+        ]
+    );
+    let graph = ok(&["graph", "-q", "--format", "json", "--level", "role", path]);
+    let graph: serde_json::Value = serde_json::from_str(&graph).unwrap();
+    let mut crossing: Vec<String> = (graph["edges"].as_array().unwrap().iter())
+        .map(|edge| edge["cross_account"].to_string())
+        .collect();
+    crossing.sort();
+    assert_eq!(crossing, ["false", "null", "null", "true"]);
+}

@@ -49,7 +49,7 @@ pub struct Ignored {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(transparent)]
-    Time(#[from] PlanError),
+    Plan(#[from] PlanError),
     #[error("--kind new-edge needs --baseline-until: new edges are those after a baseline")]
     NoBaseline,
     #[error("--ignore {}: {source}", path.display())]
@@ -232,6 +232,14 @@ impl Settings {
                 first: first.to_owned(),
                 path: path.to_owned(),
             });
+        }
+        let output = crate::output::Target::from_arg(args.read.output.as_deref());
+        if let Some(path) = args.ignore.iter().find(|path| output.writes_over(path)) {
+            return Err(SettingsError::Plan(PlanError::OutputIsInput {
+                flag: "ignore",
+                output: args.read.output.clone().unwrap_or_default(),
+                path: path.to_owned(),
+            }));
         }
         let ignored = args
             .ignore
