@@ -101,6 +101,23 @@ pub fn dedupe(
     (events, dropped)
 }
 
+/// Takes the copies out of one file's `events`, keeping the others in their order, and
+/// answers how many it took. Of each event it keeps the copy [`dedupe`] keeps of all it is
+/// given, so taking copies out of a file first changes nothing of the merge's choice: the
+/// copy preferred among all is the preferred one of its file. A file that repeats one event
+/// is then held as that event while it is read.
+pub fn drop_copies(events: &mut Vec<(DedupeKey, Box<RoleAssumption>)>) -> usize {
+    let (keys, boxed): (Vec<DedupeKey>, Vec<Box<RoleAssumption>>) =
+        std::mem::take(events).into_iter().unzip();
+    let order = kept_in_order(&keys, &boxed, false);
+    let dropped = keys.len() - order.len();
+    let mut slots: Vec<Option<Box<RoleAssumption>>> = boxed.into_iter().map(Some).collect();
+    *events = (order.into_iter())
+        .filter_map(|index| Some((keys[index as usize], slots[index as usize].take()?)))
+        .collect();
+    dropped
+}
+
 /// The indexes of the copies kept, in output order (by time, or as given).
 ///
 /// Small keys are sorted, not the events. Copies of one event share an identity hash, so
@@ -242,5 +259,38 @@ mod tests {
             kept_ids(sample(), |e| DedupeKey::of(e).identity_hash >> 40),
             expected
         );
+    }
+
+    /// Copies taken out of each file first (as the reader does when a file's events grow:
+    /// read::file) leave the merge the same events and the same count of copies, whichever
+    /// file holds which copy.
+    #[test]
+    fn copies_taken_out_of_each_file_first_change_nothing() {
+        let keyed = |events: Vec<RoleAssumption>| -> Vec<(DedupeKey, Box<RoleAssumption>)> {
+            (events.into_iter())
+                .map(|event| (DedupeKey::of(&event), Box::new(event)))
+                .collect()
+        };
+        let whole = |files: Vec<Vec<RoleAssumption>>| {
+            let (kept, dropped) = dedupe(files.into_iter().map(keyed).collect(), true);
+            (kept, dropped)
+        };
+        let mut events = sample();
+        events.extend(sample());
+        let expected = whole(vec![events.clone()]);
+        assert_eq!(expected.1, 8);
+        for split in 0..=events.len() {
+            let files = [events[..split].to_vec(), events[split..].to_vec()];
+            let mut taken_out = 0;
+            let firsts: Vec<Vec<(DedupeKey, Box<RoleAssumption>)>> = (files.into_iter())
+                .map(|file| {
+                    let mut file = keyed(file);
+                    taken_out += drop_copies(&mut file);
+                    file
+                })
+                .collect();
+            let (kept, dropped) = dedupe(firsts, true);
+            assert_eq!((kept, dropped + taken_out), expected, "split at {split}");
+        }
     }
 }

@@ -397,6 +397,9 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
         *scan.stats.files_skipped.entry(reason).or_default() += 1;
     }
     let mut per_file = Vec::with_capacity(files.len());
+    // Copies the workers took out of their files' events (read::file), counted with the
+    // merge's.
+    let mut copies_dropped = 0;
     let mut hand_overs = Vec::new();
     let mut profile_changes = Vec::new();
     for (_, result) in files {
@@ -420,7 +423,8 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             }
             FileStatus::NotRead => {}
         }
-        scan.stats.events_found += result.events.len() as u64;
+        scan.stats.events_found += (result.events.len() + result.copies_dropped) as u64;
+        copies_dropped += result.copies_dropped;
         per_file.push(result.events);
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
@@ -456,7 +460,7 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
         },
         || (options.interest == Interest::Activity).then(|| merge_activity(activities)),
     );
-    scan.stats.duplicates = duplicates as u64;
+    scan.stats.duplicates = (duplicates + copies_dropped) as u64;
     scan.stats.console_pairs = console_pairs as u64;
     if let (Some(activity), Some(spelled)) = (activity, spelled) {
         // The calls' session issuers are AWS's spellings too: a role whose path only a call

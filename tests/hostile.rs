@@ -707,6 +707,37 @@ fn a_file_of_tiny_role_assumptions_fails_alone() {
     fails_alone("tiny.json.gz", tiny, 20_000, "1M", 1 << 20);
 }
 
+/// A red-team's case (session 40): a file that repeats one role assumption (identical records
+/// without ids) held every copy until the merge, so a few such files of a few hundred KB of
+/// gzip took gigabytes, and one past half the cap failed. Its copies are taken out as it is
+/// read, counted as the merge counts them.
+#[test]
+fn a_file_that_repeats_one_role_assumption_holds_it_once() {
+    let tiny = r#"{"eventName":"AssumeRole","requestParameters":{"roleArn":"arn:aws:iam::111111111111:role/R"}}"#;
+    let dir = Dir::new();
+    for file in ["a.json.gz", "b.json.gz"] {
+        dir.write_gz(
+            file,
+            &format!("{{\"Records\":[{}]}}", vec![tiny; 8_000].join(",")),
+        );
+    }
+    dir.write("good.json", assume_record().as_bytes());
+    let output = run_in(
+        dir.root.path(),
+        &["summary", "-q", "--max-file-size", "1M", "."],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains(
+            "files read        3\nfiles skipped     0\nfiles failed      0\n\
+             records scanned   16001\nrole assumptions  2 (15999 duplicate copies dropped)\n"
+        ),
+        "{}",
+        stdout(&output)
+    );
+}
+
 /// `copies` of `record` in `file`, beside a good file, under `--max-file-size cap` (`bytes`):
 /// the file fails alone, for what it would keep in memory.
 fn fails_alone(file: &str, record: &str, copies: usize, cap: &str, bytes: u64) {

@@ -29,6 +29,9 @@ pub(crate) struct FileResult {
     /// Each event with what de-duplication reads of it, taken here while the event is in the
     /// cache.
     pub(crate) events: Vec<(DedupeKey, Box<RoleAssumption>)>,
+    /// Copies of events taken out of `events` while the file was read
+    /// ([`crate::dedupe::drop_copies`]), counted as the merge's are.
+    pub(crate) copies_dropped: usize,
     /// Hand-overs and instance-profile changes, when [`Interest::HandOvers`] asked for them.
     pub(crate) found: Vec<Found>,
     /// The calls of role sessions, when [`Interest::Activity`] asked for them.
@@ -147,6 +150,7 @@ impl FileResult {
     pub(crate) fn not_read() -> Self {
         FileResult {
             events: Vec::new(),
+            copies_dropped: 0,
             found: Vec::new(),
             activity: None,
             records: 0,
@@ -500,6 +504,10 @@ fn finish_file(
     // is left): a file that repeats one call is held as that call, not failed nor kept whole.
     let mut drop_copies_at = event_budget / 8;
     let mut dropped_copies = false;
+    // The same for the role assumptions: a file that repeats one (identical records without
+    // ids, a few hundred KB of gzip) held 450 MB each until the merge, so eight such files
+    // took 3.7 GB (a red-team's, session 40).
+    let mut drop_event_copies_at = event_budget / 8;
     let mut calls = CallReader::new();
     for raw in &decoded.records {
         let text = raw.bytes();
@@ -634,6 +642,15 @@ fn finish_file(
                     if keep_records {
                         result.kept.push(String::from_utf8_lossy(text).into_owned());
                     }
+                    if event_bytes > drop_event_copies_at {
+                        result.copies_dropped += crate::dedupe::drop_copies(&mut result.events);
+                        event_bytes = (result.events.iter())
+                            .map(|(_, event)| EVENT_SIZE + event.text.byte_len())
+                            .sum::<usize>()
+                            + found_bytes(&result.found);
+                        drop_event_copies_at =
+                            drop_event_copies_at.max(event_bytes.saturating_mul(2));
+                    }
                 }
             }
             Err(error) => {
@@ -648,6 +665,10 @@ fn finish_file(
         // A file that repeats its calls: the copies read since the last drop go too (a
         // partial result then holds the file's calls once).
         activity.drop_copies();
+    }
+    if result.copies_dropped > 0 {
+        // The same for the role assumptions.
+        result.copies_dropped += crate::dedupe::drop_copies(&mut result.events);
     }
     result.activity = activity;
     let salvage = Salvage {
@@ -689,6 +710,11 @@ fn finish_file(
         FileStatus::Read
     };
     result
+}
+
+/// What the hand-overs and profile changes `found` take in memory, as the reading counts it.
+fn found_bytes(found: &[Found]) -> usize {
+    found.iter().map(Found::byte_len).sum()
 }
 
 fn gzip_problem(error: &std::io::Error) -> &'static str {
