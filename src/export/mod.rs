@@ -186,14 +186,47 @@ pub trait IndexedRows: Rows + Sync {
 /// Rows per chunk formatted by one worker.
 const CHUNK_ROWS: usize = 2048;
 
+/// The bytes a chunk's buffer holds before the rest of its rows are formatted as it is
+/// written: a chunk is held to rows, and a crafted value (a 1 MB ARN, the origin of every
+/// row of a chain) made 2,048 rows of 2 GB, 16,384 held at a time on two threads (a
+/// red-team's, session 40). Ordinary chunks (~1 MB) never reach it.
+const CHUNK_BYTES: usize = 4 << 20;
+
 /// Formats the rows of a range into bytes.
 pub type FormatChunk<'a> =
     dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> io::Result<()> + Sync + 'a;
 
+/// The most rows formatted between two looks at a buffer's size: a buffer holds at most
+/// [`CHUNK_BYTES`] and this many rows more, however the rows' sizes vary (a step sized from
+/// small rows would take as many huge ones after them).
+const STEP_ROWS: usize = 16;
+
+/// Formats rows of `range` into `bytes`, [`STEP_ROWS`] at a time (fewer when the rows so far
+/// say fewer fill it), until it holds [`CHUNK_BYTES`] or the range ends; returns the row
+/// reached.
+fn format_some(
+    format: &FormatChunk,
+    range: std::ops::Range<usize>,
+    bytes: &mut Vec<u8>,
+) -> io::Result<usize> {
+    let mut at = range.start;
+    let mut step = STEP_ROWS;
+    while at < range.end && bytes.len() < CHUNK_BYTES {
+        let before = bytes.len();
+        let end = at.saturating_add(step).min(range.end);
+        format(at..end, bytes)?;
+        let per_row = (bytes.len() - before) / (end - at) + 1;
+        at = end;
+        step = (CHUNK_BYTES.saturating_sub(bytes.len()) / per_row).clamp(1, STEP_ROWS);
+    }
+    Ok(at)
+}
+
 /// Formats `len` rows in chunks on the current rayon pool and writes the chunks in order, so
 /// the bytes are the same for any thread count. A window of a few chunks per thread is
-/// formatted at a time, so memory stays bounded however long the table, and each window is
-/// written while the next one is being formatted.
+/// formatted at a time, so memory stays bounded however long the table (and however long its
+/// rows: a chunk's buffer stops at [`CHUNK_BYTES`], its other rows formatted as it is written),
+/// and each window is written while the next one is being formatted.
 ///
 /// # Errors
 /// A formatting or write error.
@@ -205,22 +238,24 @@ pub fn write_in_chunks(
     use rayon::prelude::*;
     let chunks = len.div_ceil(CHUNK_ROWS);
     let window = 2 * rayon::current_num_threads();
-    let format_window = |buffers: &mut [Vec<u8>], first: usize| -> io::Result<()> {
+    let rows_of = |chunk: usize| chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(len);
+    // Each buffer with the row its formatting reached.
+    let format_window = |buffers: &mut [(Vec<u8>, usize)], first: usize| -> io::Result<()> {
         buffers
             .par_iter_mut()
             .enumerate()
-            .try_for_each(|(offset, bytes)| {
-                let chunk = first + offset;
-                let range = chunk * CHUNK_ROWS..((chunk + 1) * CHUNK_ROWS).min(len);
+            .try_for_each(|(offset, (bytes, reached))| {
                 bytes.clear();
-                format(range, bytes)
+                *reached = format_some(format, rows_of(first + offset), bytes)?;
+                Ok(())
             })
     };
     let window_len = |first: usize| chunks.saturating_sub(first).min(window);
     // Two sets of buffers, reused for every window (no fresh pages for the kernel to zero):
-    // one being written, one being formatted.
-    let mut ready: Vec<Vec<u8>> = vec![Vec::new(); window];
-    let mut next: Vec<Vec<u8>> = vec![Vec::new(); window];
+    // one being written, one being formatted; and one for the rows a buffer did not hold.
+    let mut ready: Vec<(Vec<u8>, usize)> = vec![(Vec::new(), 0); window];
+    let mut next: Vec<(Vec<u8>, usize)> = vec![(Vec::new(), 0); window];
+    let mut rest = Vec::new();
     format_window(&mut ready[..window_len(0)], 0)?;
     let mut first = 0;
     while first < chunks {
@@ -232,9 +267,17 @@ pub fn write_in_chunks(
             if next_count > 0 {
                 scope.spawn(|_| formatted = format_window(&mut next[..next_count], following));
             }
-            ready[..count]
-                .iter()
-                .try_for_each(|bytes| wtr.write_all(bytes))
+            for (offset, (bytes, reached)) in ready[..count].iter().enumerate() {
+                wtr.write_all(bytes)?;
+                let end = rows_of(first + offset).end;
+                let mut at = *reached;
+                while at < end {
+                    rest.clear();
+                    at = format_some(format, at..end, &mut rest)?;
+                    wtr.write_all(&rest)?;
+                }
+            }
+            Ok(())
         })?;
         formatted?;
         std::mem::swap(&mut ready, &mut next);
@@ -279,6 +322,46 @@ mod tests {
                 ..Default::default()
             },
             ..Edge::default()
+        }
+    }
+
+    /// Rows of any size, small ones before huge ones (a red-team's case, session 40: chunks
+    /// were held to rows, so 1 MB rows took gigabytes): the bytes are those of the rows in
+    /// order, on any pool, and no buffer holds more than [`CHUNK_BYTES`] and [`STEP_ROWS`]
+    /// rows.
+    #[test]
+    fn chunks_are_held_to_their_bytes_and_written_in_order() {
+        let row = |index: usize| -> Vec<u8> {
+            let size = if (3000..3400).contains(&index) {
+                100_000
+            } else {
+                10
+            };
+            let mut row = format!("{index}:").into_bytes();
+            row.resize(size, b'x');
+            row.push(b'\n');
+            row
+        };
+        let len = 7000;
+        let expected: Vec<u8> = (0..len).flat_map(row).collect();
+        for threads in [1, 3] {
+            let most = std::sync::atomic::AtomicUsize::new(0);
+            let format = |range: std::ops::Range<usize>, bytes: &mut Vec<u8>| {
+                range.for_each(|index| bytes.extend(row(index)));
+                most.fetch_max(bytes.len(), std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            };
+            let mut out = Vec::new();
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| write_in_chunks(len, &format, &mut out))
+                .unwrap();
+            assert!(out == expected, "{threads} threads");
+            let most = most.into_inner();
+            assert!(most <= CHUNK_BYTES + STEP_ROWS * 100_001, "{most}");
+            assert!(most >= CHUNK_BYTES, "{most}");
         }
     }
 
