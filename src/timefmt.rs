@@ -8,11 +8,18 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, SecondsFormat, Timelike, Utc};
 
-/// Parses a CloudTrail timestamp.
+/// Parses a CloudTrail timestamp. A time whose UTC falls outside the years 0 to 9999 is no
+/// time: RFC 3339 cannot write it (`9999-12-31T23:30:00-01:00` was written `+10000-…`,
+/// which `--since` refuses and a log's `+10000-…` is not read as: a red-team's, session 40).
 pub fn parse(text: &str) -> Option<DateTime<Utc>> {
     if let Some(time) = parse_compact(text.as_bytes()) {
         return Some(time);
     }
+    parse_general(text).filter(|time| (0..=9999).contains(&time.year()))
+}
+
+/// [`parse`]'s forms other than CloudTrail's own.
+fn parse_general(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -216,5 +223,14 @@ mod tests {
             "2016-12-31T23:59:60Z"
         );
         assert_eq!(parse("..."), None);
+        // An offset that carries the time past the years RFC 3339 writes: no time, as the
+        // text `+10000-…` it would be written as is none.
+        assert_eq!(parse("9999-12-31T23:30:00-01:00"), None);
+        assert_eq!(parse("0000-01-01T00:30:00+01:00"), None);
+        assert_eq!(parse("+10000-01-01T00:30:00Z"), None);
+        assert_eq!(
+            format_opt(parse("9999-12-31T23:30:00+01:00").as_ref()),
+            "9999-12-31T22:30:00Z"
+        );
     }
 }
