@@ -180,6 +180,12 @@ pub struct Edge<'e> {
 }
 
 impl Edge<'_> {
+    /// Whether a hop of the edge crossed accounts: unknown (`None`) when none did and one's
+    /// accounts are not both known, as `events` says it of a hop.
+    pub fn crossed(&self) -> Option<bool> {
+        (!self.cross_account_unknown).then_some(self.cross_account)
+    }
+
     pub fn count(&self) -> u64 {
         self.successes + self.failures
     }

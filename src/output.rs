@@ -472,6 +472,15 @@ impl Target {
     ///
     /// # Errors
     /// [`OutputError::Stdout`] when standard output was closed.
+    pub fn check_open(&self) -> Result<(), OutputError> {
+        if *self == Target::Stdout && STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(OutputError::Stdout(io::Error::other(
+                "standard output is closed",
+            )));
+        }
+        Ok(())
+    }
+
     /// Whether `-o` names the file at `input` (a settings file read beside the logs:
     /// `--accounts`, `--ignore`), by device and inode, links followed: writing would replace
     /// it (a red-team's, session 40: `findings --ignore t.txt -o t.txt` replaced the triage
@@ -487,14 +496,5 @@ impl Target {
             Some(crate::read::discover::file_identity(path, Some(&metadata)))
         };
         identity(path).is_some_and(|output| identity(input) == Some(output))
-    }
-
-    pub fn check_open(&self) -> Result<(), OutputError> {
-        if *self == Target::Stdout && STDOUT_CLOSED.load(std::sync::atomic::Ordering::Relaxed) {
-            return Err(OutputError::Stdout(io::Error::other(
-                "standard output is closed",
-            )));
-        }
-        Ok(())
     }
 }

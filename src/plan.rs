@@ -289,13 +289,17 @@ fn account_id(
     value: &str,
     notes: &mut Vec<String>,
 ) -> Result<String, PlanError> {
-    if let Err(Unresolved::NotTwelveDigits) = names.resolve(value) {
-        notes.push(format!(
-            "--account '{value}' is not 12 digits (an account id has 12): matched as written"
-        ));
-        return Ok(value.to_owned());
-    }
-    names.resolve(value).map_err(|why| PlanError::Account {
+    let why = match names.resolve(value) {
+        Ok(id) => return Ok(id),
+        Err(Unresolved::NotTwelveDigits) => {
+            notes.push(format!(
+                "--account '{value}' is not 12 digits (an account id has 12): matched as written"
+            ));
+            return Ok(value.to_owned());
+        }
+        Err(why) => why,
+    };
+    Err(PlanError::Account {
         value: value.to_owned(),
         reason: match (why, file) {
             (Unresolved::Ambiguous(count), Some(file)) => {

@@ -59,8 +59,7 @@ impl Rows for EdgeRows<'_> {
                 Cell::Text(&from.account),
                 Cell::Text(&to.name),
                 Cell::Text(&to.account),
-                // Unknown when a hop's accounts are not both known, as `events` says it.
-                Cell::MaybeBool((!edge.cross_account_unknown).then_some(edge.cross_account)),
+                Cell::MaybeBool(edge.crossed()),
                 Cell::Count(edge.successes),
                 Cell::Count(edge.failures),
                 Cell::List(edge.event_names.iter().map(|n| n.as_str()).collect()),

@@ -141,10 +141,7 @@ pub fn graph_value(graph: &MaskGraph) -> Value {
             put("first_seen", seen(edge.seen.first.as_ref()));
             put("last_seen", seen(edge.seen.last.as_ref()));
             put("source_ips", json!(edge.source_ips));
-            put(
-                "cross_account",
-                json!((!edge.cross_account_unknown).then_some(edge.cross_account)),
-            );
+            put("cross_account", json!(edge.crossed()));
             put("external", json!(edge.external));
             if graph.account_level {
                 put("roles", json!(edge.masks.roles));
