@@ -57,7 +57,7 @@ import tempfile
 import unicodedata
 
 LISTING_MAGIC = b"TRAILMASK LISTING 1\n"
-PARTIAL_MAGIC = b"TRAILMASK PARTIAL 8\n"
+PARTIAL_MAGIC = b"TRAILMASK PARTIAL 9\n"
 
 # Shards per core of the cluster (Spark's default parallelism) when --shards is not given.
 SHARDS_PER_CORE = 3

@@ -475,6 +475,8 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             // by the hop that issued the session.
             crate::activity::attribute::fold_copies(&mut scan.activity, &events);
         }
+        // Root's calls are an `AssumeRoot` session's only where that hop was read.
+        crate::activity::attribute::keep_issued_root_sessions(&mut scan.activity, &events);
     }
     // A trail without hand-overs (most of the calls any command reads) costs nothing more.
     if options.interest == Interest::HandOvers && !hand_overs.is_empty() {

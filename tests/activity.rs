@@ -2009,3 +2009,243 @@ arn:aws:sts::111122223333:assumed-role/Deploy/job,arn:aws:iam::111122223333:user
         }
     }
 }
+
+/// A call of the root of `account`, signing with `key` in a session created at `created`.
+fn root_call(id: &str, time: &str, account: &str, key: &str, created: &str, name: &str) -> Value {
+    let mut record = call(
+        id,
+        time,
+        json!({"type": "Root", "principalId": account, "arn": format!("arn:aws:iam::{account}:root"),
+               "accountId": account, "accessKeyId": key,
+               "sessionContext": {"attributes": {"creationDate": created, "mfaAuthenticated": "false"}}}),
+        "iam.amazonaws.com",
+        name,
+        "",
+        name.starts_with("List"),
+        "203.0.113.5",
+    );
+    record["recipientAccountId"] = json!(account);
+    record
+}
+
+/// An `AssumeRoot` session's calls (`userIdentity` `Root` with the key the hop returned) are
+/// its own session's, worn by the chain that called `AssumeRoot`; the root user's own calls
+/// (a sign-in's key, a long-term key), the same key in another account, and the key again
+/// hours after its 15 minutes are nobody's mask, in every view and for any thread count.
+#[test]
+fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
+    let ops = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
+    let mut assume_root = call(
+        "h2",
+        "10:05:00",
+        ops(),
+        "sts.amazonaws.com",
+        "AssumeRoot",
+        "",
+        false,
+        "203.0.113.5",
+    );
+    assume_root["requestParameters"] = json!({"targetPrincipal": "444455556666",
+        "taskPolicyArn": {"arn": "arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials"}});
+    assume_root["responseElements"] = json!({"credentials": {"accessKeyId": "ASIAROOT1",
+        "sessionToken": "t", "expiration": "Mar 1, 2026, 10:20:00 AM"}});
+    // Root's calls: the session's two, root's own (a sign-in's key, a long-term key), the key
+    // in another account, the key hours later; then copies of the session's call (counted)
+    // and of root's own (no mask's: not counted).
+    let root_calls = [
+        (
+            "r1",
+            "10:06:00",
+            "444455556666",
+            "ASIAROOT1",
+            "10:05:00",
+            "ListAccessKeys",
+        ),
+        (
+            "r2",
+            "10:07:00",
+            "444455556666",
+            "ASIAROOT1",
+            "10:05:00",
+            "DeleteLoginProfile",
+        ),
+        (
+            "r3",
+            "10:08:00",
+            "444455556666",
+            "ASIACONSOLE",
+            "10:07:30",
+            "ListUsers",
+        ),
+        (
+            "r4",
+            "10:09:00",
+            "444455556666",
+            "AKIAROOTKEY",
+            "10:09:00",
+            "ListUsers",
+        ),
+        (
+            "r5",
+            "10:06:30",
+            "777788889999",
+            "ASIAROOT1",
+            "10:05:00",
+            "ListUsers",
+        ),
+        (
+            "r6",
+            "13:10:00",
+            "444455556666",
+            "ASIAROOT1",
+            "13:05:00",
+            "ListUsers",
+        ),
+        (
+            "r1",
+            "10:06:00",
+            "444455556666",
+            "ASIAROOT1",
+            "10:05:00",
+            "ListAccessKeys",
+        ),
+        (
+            "r3",
+            "10:08:00",
+            "444455556666",
+            "ASIACONSOLE",
+            "10:07:30",
+            "ListUsers",
+        ),
+    ];
+    let records: Vec<Value> = [
+        assume("h1", "10:00:00", alice(), "Ops", "alice", "ASIAOPS1"),
+        assume_root,
+    ]
+    .into_iter()
+    .chain(
+        root_calls
+            .iter()
+            .map(|&(id, time, account, key, created, name)| {
+                root_call(
+                    id,
+                    time,
+                    account,
+                    key,
+                    &format!("2026-03-01T{created}Z"),
+                    name,
+                )
+            }),
+    )
+    .collect();
+    let dir = Dir::new();
+    dir.write("t.json", trail(&records).as_bytes());
+    let sessions = "\
+session_arn,role_arn,role_account,origin,chain_depth,link,created,first_call,last_call,calls,failures,write_calls,services,top_actions,source_ips,accounts,access_key
+arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/alice,1,access-key,2026-03-01T10:00:00Z,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z,1,0,1,sts.amazonaws.com,sts:AssumeRoot=1,203.0.113.5,111122223333,ASIAOPS1
+arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:aws:iam::111122223333:user/alice,2,access-key,2026-03-01T10:05:00Z,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z,2,0,1,iam.amazonaws.com,iam:DeleteLoginProfile=1;iam:ListAccessKeys=1,203.0.113.5,444455556666,ASIAROOT1
+";
+    for threads in ["1", "2"] {
+        assert_eq!(
+            out(&dir, &["activity", "-q", "-j", threads, "t.json"]),
+            sessions
+        );
+    }
+    assert_eq!(
+        first_four_columns(out(&dir, &["activity", "-q", "--calls", "t.json"])),
+        "event_time,event_source,event_name,error_code\n\
+         2026-03-01T10:05:00Z,sts.amazonaws.com,AssumeRoot,\n\
+         2026-03-01T10:06:00Z,iam.amazonaws.com,ListAccessKeys,\n\
+         2026-03-01T10:07:00Z,iam.amazonaws.com,DeleteLoginProfile,"
+    );
+    assert_eq!(
+        out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
+        "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
+         arn:aws:iam::111122223333:role/team/Ops,111122223333,1,arn:aws:iam::111122223333:user/alice,1,0,1,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z\n\
+         arn:aws:iam::444455556666:root,444455556666,1,arn:aws:iam::111122223333:user/alice,2,0,1,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z\n"
+    );
+    let output = run_in(dir.root.path(), &["activity", "t.json"], None);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 3 \
+         calls (1 duplicate copy dropped)\n"
+    );
+    // Through a partial, the same.
+    out(
+        &dir,
+        &["partial", "activity", "-q", "t.json", "-o", "t.part"],
+    );
+    assert_eq!(out(&dir, &["activity", "-q", "t.part"]), sessions);
+    let output = run_in(dir.root.path(), &["activity", "t.part"], None);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 3 \
+         calls (1 duplicate copy dropped)\n"
+    );
+}
+
+/// Copies of a root call taken out while its file is read (a file that repeats it, past an
+/// eighth of the cap) leave the count of copies dropped with the session when no
+/// `AssumeRoot` hop issued it, and stay in it when one did: directly and through a partial.
+#[test]
+fn copies_of_root_s_own_calls_taken_out_in_reading_are_not_counted() {
+    let call = root_call(
+        "r1",
+        "10:06:00",
+        "444455556666",
+        "ASIAROOT1",
+        "2026-03-01T10:05:00Z",
+        "ListUsers",
+    );
+    let mut assume_root = call.clone();
+    assume_root["userIdentity"] = alice();
+    assume_root["eventSource"] = json!("sts.amazonaws.com");
+    assume_root["eventName"] = json!("AssumeRoot");
+    assume_root["eventID"] = json!("h1");
+    assume_root["eventTime"] = json!("2026-03-01T10:05:00Z");
+    assume_root["requestParameters"] = json!({"targetPrincipal": "444455556666"});
+    assume_root["responseElements"] = json!({"credentials": {"accessKeyId": "ASIAROOT1", "sessionToken": "t", "expiration": "x"}});
+    let dir = Dir::new();
+    dir.write("calls.json", trail(&vec![call; 20_000]).as_bytes());
+    dir.write("hop.json", trail(&[assume_root]).as_bytes());
+    let cap = ["--max-file-size", "16M"];
+    out(
+        &dir,
+        &[
+            &[
+                "partial",
+                "activity",
+                "-q",
+                "calls.json",
+                "-o",
+                "calls.part",
+            ][..],
+            &cap,
+        ]
+        .concat(),
+    );
+    for calls in ["calls.json", "calls.part"] {
+        let alone = run_in(
+            dir.root.path(),
+            &[&["activity", calls][..], &cap].concat(),
+            None,
+        );
+        assert_eq!(
+            stderr(&alone),
+            "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 role sessions made \
+             0 calls\n",
+            "{calls}"
+        );
+        let issued = run_in(
+            dir.root.path(),
+            &[&["activity", calls, "hop.json"][..], &cap].concat(),
+            None,
+        );
+        assert_eq!(
+            stderr(&issued),
+            "trailmask: 2 files read, 0 skipped, 0 failed; 1 role assumption; 1 role session made \
+             1 call (19999 duplicate copies dropped)\n",
+            "{calls}"
+        );
+    }
+}

@@ -201,7 +201,7 @@ fn a_partial_is_the_same_bytes_for_any_thread_count_and_merges_into_a_larger_one
         partial(&repo(), &args, &["sample-logs/"], two.to_str().unwrap());
         let bytes = std::fs::read(&one).unwrap();
         assert_eq!(bytes, std::fs::read(&two).unwrap(), "{command:?}");
-        assert!(bytes.starts_with(b"TRAILMASK PARTIAL 8\n"));
+        assert!(bytes.starts_with(b"TRAILMASK PARTIAL 9\n"));
         // Partials of two shards merged into one: the same bytes as the partial of all.
         let listings = shards(&repo(), "sample-logs/", 2, &work);
         let mut parts = Vec::new();
@@ -541,7 +541,7 @@ fn crafted(lines: &str) -> Vec<u8> {
 }
 
 fn crafted_bytes(lines: &[u8]) -> Vec<u8> {
-    let mut bytes = b"TRAILMASK PARTIAL 8\n".to_vec();
+    let mut bytes = b"TRAILMASK PARTIAL 9\n".to_vec();
     bytes.extend(gzip(lines));
     bytes
 }
@@ -559,7 +559,7 @@ fn bomb(mib: usize) -> Vec<u8> {
     crafted_bytes(&text)
 }
 
-const ACTIVITY_HEADER: &str = r#"{"header":{"version":8,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
+const ACTIVITY_HEADER: &str = r#"{"header":{"version":9,"written_by":"test","command":"activity","interest":"activity","calls":{"since":null,"until":null,"outcome":"all","timeline":false},"days":[null,null],"max_file_size":1073741824}}"#;
 
 #[test]
 fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
@@ -600,8 +600,8 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
         ),
         (
             "version.part",
-            crafted(&ACTIVITY_HEADER.replace("\"version\":8", "\"version\":9")),
-            "a partial of format version 9 (this trailmask reads version 8)",
+            crafted(&ACTIVITY_HEADER.replace("\"version\":9", "\"version\":10")),
+            "a partial of format version 10 (this trailmask reads version 9)",
         ),
         // Session 31 (a red-team's): counts that add up past a count (they wrapped), and an
         // error line that does not name its file (a partial could print any line).
@@ -635,26 +635,26 @@ fn damaged_and_hostile_partials_are_one_error_line_each_and_the_rest_is_read() {
         ),
         (
             "notgzip.part",
-            b"TRAILMASK PARTIAL 8\nplain text".to_vec(),
+            b"TRAILMASK PARTIAL 9\nplain text".to_vec(),
             "damaged partial: invalid gzip header",
         ),
         (
             "older.part",
             b"TRAILMASK PARTIAL 1\n".to_vec(),
             "a partial of another format version (its first line: TRAILMASK PARTIAL 1; this \
-             trailmask reads version 8)",
+             trailmask reads version 9)",
         ),
         // Session 33 (a red-team's): cut within its first line, it was said to be of another
         // version, this one; gzipped again for storage, it was said to be no JSON.
         (
             "firstline.part",
-            b"TRAILMASK PARTIAL 8".to_vec(),
+            b"TRAILMASK PARTIAL 9".to_vec(),
             "a partial result cut short within its first line",
         ),
         (
             "again.part",
             gzip(&good),
-            "not JSON (it begins with `TRAILMASK PARTIAL 8`); a partial result compressed \
+            "not JSON (it begins with `TRAILMASK PARTIAL 9`); a partial result compressed \
              again? give it as `trailmask partial` wrote it (gunzip it)",
         ),
     ];
@@ -1480,7 +1480,7 @@ fn a_kept_record_that_is_no_longer_json_is_said_and_the_rest_read() {
     partial(dir.root.path(), &["events"], &[&logs], "good.part");
     let good = std::fs::read(dir.path("good.part")).unwrap();
     let mut text = String::new();
-    flate2::read::MultiGzDecoder::new(&good[b"TRAILMASK PARTIAL 8\n".len()..])
+    flate2::read::MultiGzDecoder::new(&good[b"TRAILMASK PARTIAL 9\n".len()..])
         .read_to_string(&mut text)
         .unwrap();
     let edited = text.replacen(r#""kept":["{"#, r#""kept":["{broken"#, 1);

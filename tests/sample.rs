@@ -373,17 +373,17 @@ fn filters() {
 #[test]
 fn since_prunes_date_folders_before_reading() {
     // With a day of slack, the six date folders of 2020-12-20 (11 files) are left unread; the
-    // 14 files of the 21st and 22nd hold 45 records, 15 role assumptions (one of them twice),
+    // 15 files of the 21st and 22nd hold 47 records, 15 role assumptions (one of them twice),
     // and two in the window: EC2 at 13:00 and Lambda at 14:00.
     let output = run(&["summary", "--since", "2020-12-22T12:00:00Z", "sample-logs"]);
     assert_eq!(
         before_elapsed(&stdout(&output)),
         concat!(
-            "files read        14\n",
+            "files read        15\n",
             "files skipped     1 (not a log file name 1)\n",
             "date folders      7 not read (outside --since/--until)\n",
             "files failed      0\n",
-            "records scanned   43\n",
+            "records scanned   47\n",
             "role assumptions  2 of 15 read (1 duplicate copy dropped in reading)\n",
             "  AssumeRole                  success 2      failure 0\n",
             "cross-account     0\n",
@@ -393,7 +393,7 @@ fn since_prunes_date_folders_before_reading() {
     );
     assert_eq!(
         stderr(&output),
-        "trailmask: 14 files read, 1 skipped, 0 failed, 7 date folders outside the window; 2 role assumptions\n"
+        "trailmask: 15 files read, 1 skipped, 0 failed, 7 date folders outside the window; 2 role assumptions\n"
     );
     // Without the window every file is read: the golden summary.
     golden(
@@ -419,20 +419,20 @@ fn a_pruned_date_folder_named_as_a_root_is_read_not_counted_unread() {
         let output = run(&[&window[..], &roots].concat());
         let printed = stdout(&output);
         let summary = before_elapsed(&printed);
-        // The 14 files of the window and the named folder's one file (5 records).
+        // The 15 files of the window and the named folder's one file (5 records).
         assert!(
             summary.starts_with(concat!(
-                "files read        15\n",
+                "files read        16\n",
                 "files skipped     1 (not a log file name 1)\n",
                 "date folders      6 not read (outside --since/--until)\n",
                 "files failed      0\n",
-                "records scanned   48\n",
+                "records scanned   52\n",
             )),
             "{roots:?}: {summary}"
         );
         assert_eq!(
             stderr(&output),
-            "trailmask: 15 files read, 1 skipped, 0 failed, 6 date folders outside the window; \
+            "trailmask: 16 files read, 1 skipped, 0 failed, 6 date folders outside the window; \
              2 role assumptions\n",
             "{roots:?}"
         );

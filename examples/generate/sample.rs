@@ -600,7 +600,7 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
     }
 
     // 7. Session tokens, federation tokens and a privileged root session.
-    {
+    let root_key = {
         let event_id = trail.rng().uuid();
         let key = trail.rng().access_key("ASIA");
         let common = Common {
@@ -642,7 +642,8 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
         trail.add(MGMT, "us-east-1", record(&common, user(MGMT, "secops"),
             json!({"targetPrincipal": DEV, "taskPolicyArn": {"arn": "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"}, "durationSeconds": 900}),
             json!({"credentials": credentials(&key, "Dec 22, 2020, 9:15:00 AM"), "sourceIdentity": ""}), &event_id, &[]));
-    }
+        key
+    };
 
     // 8. Day three: alice goes back to Admin and on to Deployer (a second, shorter chain).
     let k5 = trail.assume_role(
@@ -668,7 +669,83 @@ pub fn write(out: &Path) -> Result<String, Box<dyn std::error::Error>> {
 
     trail.noise();
     hand_overs(&mut trail, &k2);
+    root_session(&mut trail, &root_key);
     write_files(out, trail)
+}
+
+/// Scenario 7's privileged root session at work: secops' `AssumeRoot` key audits the root
+/// user's credentials in 333333333333 (the three calls its task policy allows), then the
+/// account's root signs in on its own and calls once with a key no hop issued: that call is
+/// root's, no mask's. Written last, with ids of their own, so the records before keep theirs.
+fn root_session(trail: &mut Trail, root_key: &str) {
+    let others = trail.rng.replace(Rng(202_012_220_900));
+    let root = |key: &str, created: &str| {
+        json!({"type": "Root", "principalId": DEV, "arn": format!("arn:aws:iam::{DEV}:root"), "accountId": DEV,
+               "accessKeyId": key,
+               "sessionContext": {"attributes": {"creationDate": created, "mfaAuthenticated": "false"}}})
+    };
+    let common = Common {
+        time: "2020-12-22T09:01:00Z",
+        source: "iam.amazonaws.com",
+        name: "GetLoginProfile",
+        region: "us-east-1",
+        ip: "198.51.100.14",
+        agent: CLI,
+        recipient: DEV,
+    };
+    let own_key = trail.rng().access_key("ASIA");
+    let calls = [
+        (
+            "2020-12-22T09:01:00Z",
+            "GetLoginProfile",
+            root_key,
+            "2020-12-22T09:00:00Z",
+            CLI,
+        ),
+        (
+            "2020-12-22T09:02:00Z",
+            "ListAccessKeys",
+            root_key,
+            "2020-12-22T09:00:00Z",
+            CLI,
+        ),
+        (
+            "2020-12-22T09:03:00Z",
+            "ListMFADevices",
+            root_key,
+            "2020-12-22T09:00:00Z",
+            CLI,
+        ),
+        (
+            "2020-12-22T09:40:00Z",
+            "GetAccountSummary",
+            &own_key,
+            "2020-12-22T09:35:00Z",
+            CONSOLE,
+        ),
+    ];
+    for (time, name, key, created, agent) in calls {
+        let event_id = trail.rng().uuid();
+        let common = Common {
+            time,
+            name,
+            agent,
+            ..common
+        };
+        trail.add(
+            DEV,
+            "us-east-1",
+            record(
+                &common,
+                root(key, created),
+                json!({}),
+                Value::Null,
+                &event_id,
+                &[],
+            ),
+        );
+    }
+    trail.rng = others;
 }
 
 /// Scenario 10, hand-overs (iam:PassRole, carried by the service calls): alice's Deployer session

@@ -202,9 +202,24 @@ pub struct SessionActivity {
     pub accounts: Vec<Box<str>>,
     /// Accounts left out of [`SessionActivity::accounts`] by the cap.
     pub accounts_dropped: bool,
+    /// Copies of its calls taken out (de-duplication), counted in the session they were
+    /// taken from: a root session no `AssumeRoot` hop issued takes its copies out of the
+    /// count of copies dropped when it goes ([`crate::activity::attribute::keep_issued_root_sessions`]).
+    pub copies: u64,
 }
 
 impl SessionActivity {
+    /// A session of an account's root: its ARN `arn:…:iam::ACCOUNT:root` and no role named
+    /// (`userIdentity.type` `Root`: an `AssumeRoot` session's, or the root user's own). Calls
+    /// typed `AssumedRole` that name a root ARN name their role too (`sessionIssuer`: AWS's
+    /// own samples do), and stay role sessions.
+    pub fn is_root(&self) -> bool {
+        !self.by_principal
+            && self.issuer_arn.is_empty()
+            && crate::arn::Arn::parse(&self.session_arn)
+                .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root)
+    }
+
     /// The session of `call`, whose key is `key` ([`SessionKey::of`]).
     fn new(call: &Call, key: &SessionKey) -> Self {
         SessionActivity {
@@ -229,6 +244,7 @@ impl SessionActivity {
             last_address: None,
             accounts: Vec::new(),
             accounts_dropped: false,
+            copies: 0,
         }
     }
 
@@ -430,6 +446,7 @@ impl SessionActivity {
         }
         self.accounts_dropped |= other.accounts_dropped;
         self.take_in_accounts(other.accounts);
+        self.copies = self.copies.saturating_add(other.copies);
     }
 }
 
@@ -727,6 +744,7 @@ impl CallAggregate {
             if let Some(count) = self.copies_dropped.get_mut(self.marks[m].file as usize) {
                 *count += 1;
             }
+            self.sessions[self.marks[m].session as usize].copies += 1;
         }
         if !copies.calls.is_empty() {
             let respanned: Vec<u32> = copies.respan.iter().map(|&(_, s)| s).collect();
@@ -1405,6 +1423,7 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
         let worker = &mut workers[f];
         let mark = worker.marks[m];
         worker.take_out(&mark);
+        worker.sessions[mark.session as usize].copies += 1;
         if let Some(dropped) = dropped_rows[f].get_mut(m) {
             *dropped = true;
         }

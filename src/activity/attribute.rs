@@ -85,6 +85,47 @@ pub(crate) fn fold_copies(activity: &mut Activity, events: &[Box<RoleAssumption>
     });
 }
 
+/// Takes out of `activity` the sessions of an account's root ([`SessionActivity::is_root`])
+/// that no `AssumeRoot` hop of `events` issued ([`Issuers::find_root_issuer`]): the root
+/// user's own sign-ins and keys put on no mask. The timeline's rows follow their sessions.
+pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<RoleAssumption>]) {
+    if !activity.sessions.iter().any(SessionActivity::is_root) {
+        return;
+    }
+    let issuers = Issuers::new(events);
+    let kept: Vec<bool> = (activity.sessions.par_iter())
+        .map(|session| {
+            !session.is_root() || issuers.find_root_issuer(&caller_session(session)).is_some()
+        })
+        .collect();
+    let mut new_index = Vec::with_capacity(kept.len());
+    let mut next = 0u32;
+    for &keep in &kept {
+        new_index.push(keep.then_some(next));
+        next += u32::from(keep);
+    }
+    activity
+        .rows
+        .retain_mut(|row| match new_index[row.session as usize] {
+            Some(at) => {
+                row.session = at;
+                true
+            }
+            None => false,
+        });
+    let mut keeps = kept.into_iter();
+    let mut copies_gone = 0u64;
+    activity.sessions.retain(|session| {
+        let keep = keeps.next().unwrap_or(false);
+        if !keep {
+            copies_gone = copies_gone.saturating_add(session.copies);
+        }
+        keep
+    });
+    // Their copies were no role session's calls either.
+    activity.duplicates = activity.duplicates.saturating_sub(copies_gone);
+}
+
 /// Attributes each session of `sessions`, given the scan's `events` (sorted by time, chains
 /// linked, roles canonical).
 pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
@@ -110,7 +151,13 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
     sessions
         .par_iter()
         .map(|session| {
-            match issuers.find(&caller_session(session), None) {
+            let found = if session.is_root() {
+                (issuers.find_root_issuer(&caller_session(session)))
+                    .map(|hop| (hop, LinkKind::AccessKey))
+            } else {
+                issuers.find(&caller_session(session), None)
+            };
+            match found {
                 Some((hop, link)) => {
                     let event = &events[hop];
                     let unread_start = match &places {

@@ -1,7 +1,8 @@
 //! What each mask did: every call made with a role session's temporary credentials
 //! (`userIdentity.type` `AssumedRole`, or in the account called, its copy naming the caller
-//! by principal id: [`PrincipalCopy`]), attributed to the session, its role, and the identity
-//! at the root of its chain.
+//! by principal id: [`PrincipalCopy`]), or with an `AssumeRoot` session's (`Root`, with the
+//! key that hop returned), attributed to the session, its role (the account's root), and the
+//! identity at the root of its chain.
 //!
 //! Calls are aggregated while they are read ([`aggregate`]): each worker keeps, per file, one
 //! entry per session and per (session, action), never one per call, except what
@@ -102,6 +103,22 @@ macro_rules! caller_of {
                     access_key: identity.access_key_id.as_str(),
                     created: created_of(context),
                     issuer_arn: issuer_of(context),
+                    copy_of: None,
+                })
+            }
+            // An account's root with a key: an `AssumeRoot` session's call, or the root user's
+            // own (a sign-in's, or a long-term key's); only those of a session an
+            // `AssumeRoot` hop read issued are kept ([`attribute::keep_issued_root_sessions`]).
+            "Root"
+                if !identity.access_key_id.as_str().is_empty()
+                    && crate::arn::Arn::parse(identity.arn.as_str())
+                        .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root) =>
+            {
+                Some(Caller {
+                    session_arn: identity.arn.as_str(),
+                    access_key: identity.access_key_id.as_str(),
+                    created: created_of(identity.session_context.get()),
+                    issuer_arn: "",
                     copy_of: None,
                 })
             }

@@ -24,9 +24,9 @@
 //! what reading it gave (size, bytes, records): one held by two partials, or by a partial and
 //! read directly, is taken once, its calls too (`scan::once_each`).
 //!
-//! # Format (version 8)
+//! # Format (version 9)
 //!
-//! The line `TRAILMASK PARTIAL 8` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
+//! The line `TRAILMASK PARTIAL 9` (ASCII, then `\n`), then a gzip stream of JSON Lines, one
 //! object per line with a single key saying what the line is:
 //!
 //! | line | holds |
@@ -36,7 +36,7 @@
 //! | `{"failed":{"path":…,"message":…}}` | a path discovery could not walk, and its error line (`"unreachable":true` for an S3 location that could not be read at all: exit status 4) |
 //! | `{"file":{…}}` | one input: `path`, `input` (`file`, `stdin`, `s3` with the path `s3://bucket/key`), `size`, `status` (`read`, `skipped`, `failed`, `not-read`), `skip`, `error` (the line printed), `refused` (an S3 object refused for a reason that holds for its bucket: the reason, so that the merge reports the bucket once), `records`, `bytes_read`, `bytes_json`, `kept` (record texts) |
 //! | `{"name":[source,name]}` | activity: an action, numbered from 0 in order |
-//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `names_dropped` (only when true), `accounts`, `accounts_dropped`), numbered from 0 |
+//! | `{"session":{…}}` | activity: a session (`arn`, `access_key`, `created`, `by_principal` (only when true: known by another account's copies of its calls, `arn` then `account#AROA…:name` and `created` the minute of its calls), `issuer`, `first`, `last`, `addresses`, `addresses_dropped`, `names_dropped` (only when true), `accounts`, `accounts_dropped`, `copies` (only when some: copies of its calls taken out as its files were read)), numbered from 0 |
 //! | `{"log":path}` | activity: a log file calls came from, numbered from 0 |
 //! | `{"copies":N}` | after a `log` line: the copies of calls taken out of that file as it was read (only when some were) |
 //! | `{"call":[id,address_len,log,session,name,flags]}` | activity: one call (flags: 1 refused, 2 may write, 4 its user agent names a Lambda execution environment); its counts are derived from these lines on reading |
@@ -85,7 +85,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The first bytes of a partial result.
-pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 8\n";
+pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 9\n";
 
 /// The format's version (in [`MAGIC`] and the header). 2: calls without an `eventID` and
 /// hand-overs without one are told apart by more of what is read of them, so their ids in a
@@ -103,7 +103,10 @@ pub const MAGIC: &[u8] = b"TRAILMASK PARTIAL 8\n";
 /// nanoseconds, where 7 wrote microseconds), a session says whether names were cut from its
 /// places apart from networks (`names_dropped`), and only an STS record is a role
 /// assumption (a sign-in named `AssumeRole` is a call): a partial of 7 would count otherwise.
-pub const VERSION: u32 = 8;
+/// 9: the calls of an account's root with a key (`AssumeRoot` sessions') are counted, in
+/// sessions that say how many copies of their calls were taken out as they were read
+/// (`copies`): version 8 did not read them, and would count them as role sessions.
+pub const VERSION: u32 = 9;
 
 /// How many times its size a partial may inflate to (a written one inflates about five
 /// times: the calls' ids are random).
@@ -255,6 +258,13 @@ struct SessionLine<'a> {
     names_dropped: bool,
     accounts: Vec<Cow<'a, str>>,
     accounts_dropped: bool,
+    /// Copies of its calls taken out as its files were read (only when some were).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    copies: u64,
+}
+
+fn is_zero(count: &u64) -> bool {
+    *count == 0
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -661,7 +671,8 @@ pub fn read<R: Read>(
 }
 
 fn stored_session(s: SessionLine) -> SessionActivity {
-    SessionActivity::stored(
+    let copies = s.copies;
+    let mut session = SessionActivity::stored(
         s.arn.into(),
         s.access_key.into(),
         s.created.into(),
@@ -684,7 +695,9 @@ fn stored_session(s: SessionLine) -> SessionActivity {
         (s.addresses_dropped, s.names_dropped),
         s.accounts.into_iter().map(Into::into).collect(),
         s.accounts_dropped,
-    )
+    );
+    session.copies = copies;
+    session
 }
 
 fn stored_row(row: RowLine) -> CallRow {

@@ -194,6 +194,7 @@ fn activity_line<'a>(piece: StoredPiece<'a>) -> Line<'a> {
             access_key: Cow::Borrowed(&s.access_key),
             created: Cow::Borrowed(&s.created_text),
             by_principal: s.by_principal,
+            copies: s.copies,
             issuer: Cow::Borrowed(&s.issuer_arn),
             first: stamp(s.seen.first),
             last: stamp(s.seen.last),

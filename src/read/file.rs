@@ -434,14 +434,17 @@ pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutco
 }
 
 /// Whether `record` may be a call made by a role session: it names `AssumedRole`, the type
-/// of a session's own calls, or `AWSAccount`, the type of another account's copy of them.
+/// of a session's own calls, `AWSAccount`, the type of another account's copy of them, or
+/// `Root`, the type of an `AssumeRoot` session's.
 fn may_be_session_call(record: &[u8]) -> bool {
     use memchr::memmem::Finder;
     static SESSION: std::sync::LazyLock<Finder<'static>> =
         std::sync::LazyLock::new(|| Finder::new(b"AssumedRole"));
     static COPY: std::sync::LazyLock<Finder<'static>> =
         std::sync::LazyLock::new(|| Finder::new(b"AWSAccount"));
-    SESSION.find(record).is_some() || COPY.find(record).is_some()
+    static ROOT: std::sync::LazyLock<Finder<'static>> =
+        std::sync::LazyLock::new(|| Finder::new(b"Root"));
+    SESSION.find(record).is_some() || COPY.find(record).is_some() || ROOT.find(record).is_some()
 }
 
 /// What one event costs besides its text: the boxed event and its de-duplication key.

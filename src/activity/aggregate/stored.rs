@@ -272,6 +272,7 @@ impl SessionActivity {
             last_address: None,
             accounts,
             accounts_dropped,
+            copies: 0,
         };
         // As the reader keeps them: each network once, sorted, the smallest MAX_LISTED of
         // each kind ([`PlaceKind`](crate::activity::network::PlaceKind): private networks,
