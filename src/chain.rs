@@ -184,9 +184,43 @@ pub(crate) struct Issuers<'a> {
     /// Every issuing hop by the principal id of the session it created (`AROA…:name`): how
     /// another account's copy of a session's call names the session.
     by_principal: SortedIndex<&'a str>,
-    /// The successful `AssumeRoot` hops by the key they returned and the account whose root
-    /// they put on: the only way to a root session's hop ([`Issuers::find_root_issuer`]).
-    by_root_key: SortedIndex<(&'a str, &'a str)>,
+}
+
+/// The successful `AssumeRoot` hops, indexed to find the one that issued a root session
+/// (`userIdentity` `Root` with a key): apart from [`Issuers`], since only `activity` asks.
+pub(crate) struct RootIssuers<'a> {
+    events: &'a [Box<RoleAssumption>],
+    /// By the key each returned and the account whose root it put on.
+    by_key: SortedIndex<(&'a str, &'a str)>,
+}
+
+impl<'a> RootIssuers<'a> {
+    pub(crate) fn new(events: &'a [Box<RoleAssumption>]) -> Self {
+        RootIssuers {
+            events,
+            by_key: SortedIndex::new(events, |e| {
+                let key = e.issued_access_key();
+                let issued = e.outcome == Outcome::Success
+                    && e.event_name == EventName::AssumeRoot
+                    && !key.is_empty();
+                Some((key, crate::arn::account_of(e.role_arn())?)).filter(|_| issued)
+            }),
+        }
+    }
+
+    /// The hop that issued a root session (`call.session_arn` is the account's root): the
+    /// one that returned its access key, for that account, within a minute of the session's
+    /// creation time. By key and creation time only: every root session of an account has
+    /// the one ARN, the root user's own sign-ins call with keys no hop issued, and a call
+    /// without its session's creation time could be hours past the 15 minutes.
+    pub(crate) fn find(&self, call: &CallerSession) -> Option<usize> {
+        let account = crate::arn::account_of(call.session_arn)?;
+        if call.access_key.is_empty() || call.created.is_none() {
+            return None;
+        }
+        let candidates = self.by_key.get((call.access_key, account));
+        best_issuer(self.events, candidates, call, None).map(|(_, hop)| hop)
+    }
 }
 
 /// What a call made with temporary credentials says of the session that made it.
@@ -234,29 +268,7 @@ impl<'a> Issuers<'a> {
                 Some(e.session_principal())
                     .filter(|principal| issued(e) && is_session_id(principal))
             }),
-            by_root_key: SortedIndex::new(events, |e| {
-                let key = e.issued_access_key();
-                let account = crate::arn::account_of(e.role_arn())?;
-                (e.outcome == Outcome::Success
-                    && e.event_name == EventName::AssumeRoot
-                    && !key.is_empty())
-                .then_some((key, account))
-            }),
         }
-    }
-
-    /// The `AssumeRoot` hop that issued a root session (`userIdentity` `Root` with a key:
-    /// `call.session_arn` is the account's root), by its access key in the same account at
-    /// its creation time (or, without one, within the 15 minutes such a session lasts). Only
-    /// by key: every root session of an account has the one ARN, and the root user's own
-    /// sign-ins call with keys of their own that no hop issued.
-    pub(crate) fn find_root_issuer(&self, call: &CallerSession) -> Option<usize> {
-        let account = crate::arn::account_of(call.session_arn)?;
-        if call.access_key.is_empty() {
-            return None;
-        }
-        let candidates = self.by_root_key.get((call.access_key, account));
-        best_issuer(self.events, candidates, call, None).map(|(_, hop)| hop)
     }
 
     /// The event that issued `call`'s session, and how it was linked: the access key when the

@@ -21,6 +21,13 @@ pub enum InputError {
         source: std::io::Error,
         salvage: Salvage,
     },
+    /// Bytes after the end of a whole gzip stream are not gzip: its records were all read.
+    #[error("{path}: {trailing}; the {} before them were read", crate::export::plural(*records as u64, "record"))]
+    TrailingData {
+        path: PathBuf,
+        trailing: crate::read::load::TrailingData,
+        records: usize,
+    },
     /// The text is not UTF-8 JSON for a reason worth naming (UTF-16, gzip inside gzip).
     #[error("{path}: {what}")]
     Encoding { path: PathBuf, what: &'static str },
@@ -122,6 +129,7 @@ impl InputError {
         match self {
             InputError::Io { path, .. }
             | InputError::Gzip { path, .. }
+            | InputError::TrailingData { path, .. }
             | InputError::TooLarge { path, .. }
             | InputError::TooManyEvents { path, .. }
             | InputError::Encoding { path, .. }

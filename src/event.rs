@@ -42,10 +42,12 @@ impl EventName {
     ];
 
     /// The longest a session this call gives can last, in seconds: 12 hours for a role
-    /// session (a chained one, or `AssumeRoot`'s, lasts less), 36 hours for the tokens of
-    /// `GetFederationToken` and `GetSessionToken`.
+    /// session (a chained one lasts less), 15 minutes for `AssumeRoot`'s (STS refuses a longer
+    /// `DurationSeconds`), 36 hours for the tokens of `GetFederationToken` and
+    /// `GetSessionToken`.
     pub const fn longest_session_seconds(self) -> u32 {
         match self {
+            EventName::AssumeRoot => 900,
             EventName::GetFederationToken | EventName::GetSessionToken => 36 * 3600,
             _ => 12 * 3600,
         }

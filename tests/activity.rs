@@ -2010,7 +2010,8 @@ arn:aws:sts::111122223333:assumed-role/Deploy/job,arn:aws:iam::111122223333:user
     }
 }
 
-/// A call of the root of `account`, signing with `key` in a session created at `created`.
+/// A call of the root of `account`, signing with `key` in a session created at `created`
+/// (`2026-03-01T…Z`; empty: not written).
 fn root_call(id: &str, time: &str, account: &str, key: &str, created: &str, name: &str) -> Value {
     let mut record = call(
         id,
@@ -2025,6 +2026,9 @@ fn root_call(id: &str, time: &str, account: &str, key: &str, created: &str, name
         "203.0.113.5",
     );
     record["recipientAccountId"] = json!(account);
+    if created.is_empty() {
+        record["userIdentity"]["sessionContext"] = json!({"attributes": {}});
+    }
     record
 }
 
@@ -2052,71 +2056,21 @@ fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
     // Root's calls: the session's two, root's own (a sign-in's key, a long-term key), the key
     // in another account, the key hours later; then copies of the session's call (counted)
     // and of root's own (no mask's: not counted).
+    #[rustfmt::skip]
     let root_calls = [
-        (
-            "r1",
-            "10:06:00",
-            "444455556666",
-            "ASIAROOT1",
-            "10:05:00",
-            "ListAccessKeys",
-        ),
-        (
-            "r2",
-            "10:07:00",
-            "444455556666",
-            "ASIAROOT1",
-            "10:05:00",
-            "DeleteLoginProfile",
-        ),
-        (
-            "r3",
-            "10:08:00",
-            "444455556666",
-            "ASIACONSOLE",
-            "10:07:30",
-            "ListUsers",
-        ),
-        (
-            "r4",
-            "10:09:00",
-            "444455556666",
-            "AKIAROOTKEY",
-            "10:09:00",
-            "ListUsers",
-        ),
-        (
-            "r5",
-            "10:06:30",
-            "777788889999",
-            "ASIAROOT1",
-            "10:05:00",
-            "ListUsers",
-        ),
-        (
-            "r6",
-            "13:10:00",
-            "444455556666",
-            "ASIAROOT1",
-            "13:05:00",
-            "ListUsers",
-        ),
-        (
-            "r1",
-            "10:06:00",
-            "444455556666",
-            "ASIAROOT1",
-            "10:05:00",
-            "ListAccessKeys",
-        ),
-        (
-            "r3",
-            "10:08:00",
-            "444455556666",
-            "ASIACONSOLE",
-            "10:07:30",
-            "ListUsers",
-        ),
+        ("r1", "10:06:00", "444455556666", "ASIAROOT1", "10:05:00", "ListAccessKeys"),
+        ("r2", "10:07:00", "444455556666", "ASIAROOT1", "10:05:00", "DeleteLoginProfile"),
+        ("r3", "10:08:00", "444455556666", "ASIACONSOLE", "10:07:30", "ListUsers"),
+        ("r4", "10:09:00", "444455556666", "AKIAROOTKEY", "10:09:00", "ListUsers"),
+        ("r5", "10:06:30", "777788889999", "ASIAROOT1", "10:05:00", "ListUsers"),
+        ("r6", "13:10:00", "444455556666", "ASIAROOT1", "13:05:00", "ListUsers"),
+        ("r1", "10:06:00", "444455556666", "ASIAROOT1", "10:05:00", "ListAccessKeys"),
+        ("r3", "10:08:00", "444455556666", "ASIACONSOLE", "10:07:30", "ListUsers"),
+        // The key without its creation time: it could be hours past the 15 minutes.
+        ("r7", "10:06:10", "444455556666", "ASIAROOT1", "", "ListUsers"),
+        // Two calls of one shared id, alike but for their keys: two sessions' calls.
+        ("r8", "10:06:20", "444455556666", "ASIAROOT1", "10:05:00", "GetUser"),
+        ("r9", "10:06:20", "444455556666", "ASIACONSOLE", "10:07:30", "GetUser"),
     ];
     let records: Vec<Value> = [
         assume("h1", "10:00:00", alice(), "Ops", "alice", "ASIAOPS1"),
@@ -2127,14 +2081,15 @@ fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
         root_calls
             .iter()
             .map(|&(id, time, account, key, created, name)| {
-                root_call(
-                    id,
-                    time,
-                    account,
-                    key,
-                    &format!("2026-03-01T{created}Z"),
-                    name,
-                )
+                let created = match created {
+                    "" => String::new(),
+                    time => format!("2026-03-01T{time}Z"),
+                };
+                let mut call = root_call(id, time, account, key, &created, name);
+                if name == "GetUser" {
+                    call["sharedEventID"] = json!("5e0a0000-0000-0000-0000-000000000001");
+                }
+                call
             }),
     )
     .collect();
@@ -2143,7 +2098,7 @@ fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
     let sessions = "\
 session_arn,role_arn,role_account,origin,chain_depth,link,created,first_call,last_call,calls,failures,write_calls,services,top_actions,source_ips,accounts,access_key
 arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/alice,1,access-key,2026-03-01T10:00:00Z,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z,1,0,1,sts.amazonaws.com,sts:AssumeRoot=1,203.0.113.5,111122223333,ASIAOPS1
-arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:aws:iam::111122223333:user/alice,2,access-key,2026-03-01T10:05:00Z,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z,2,0,1,iam.amazonaws.com,iam:DeleteLoginProfile=1;iam:ListAccessKeys=1,203.0.113.5,444455556666,ASIAROOT1
+arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:aws:iam::111122223333:user/alice,2,access-key,2026-03-01T10:05:00Z,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z,3,0,2,iam.amazonaws.com,iam:DeleteLoginProfile=1;iam:GetUser=1;iam:ListAccessKeys=1,203.0.113.5,444455556666,ASIAROOT1
 ";
     for threads in ["1", "2"] {
         assert_eq!(
@@ -2156,19 +2111,21 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:a
         "event_time,event_source,event_name,error_code\n\
          2026-03-01T10:05:00Z,sts.amazonaws.com,AssumeRoot,\n\
          2026-03-01T10:06:00Z,iam.amazonaws.com,ListAccessKeys,\n\
+         2026-03-01T10:06:20Z,iam.amazonaws.com,GetUser,\n\
          2026-03-01T10:07:00Z,iam.amazonaws.com,DeleteLoginProfile,"
     );
     assert_eq!(
         out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
         "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
          arn:aws:iam::111122223333:role/team/Ops,111122223333,1,arn:aws:iam::111122223333:user/alice,1,0,1,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z\n\
-         arn:aws:iam::444455556666:root,444455556666,1,arn:aws:iam::111122223333:user/alice,2,0,1,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z\n"
+         arn:aws:iam::444455556666:root,444455556666,1,arn:aws:iam::111122223333:user/alice,3,0,2,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z\n"
     );
     let output = run_in(dir.root.path(), &["activity", "t.json"], None);
     assert_eq!(
         stderr(&output),
-        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 3 \
-         calls (1 duplicate copy dropped)\n"
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 4 \
+         calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
+         sessions issued by no AssumeRoot hop read)\n"
     );
     // Through a partial, the same.
     out(
@@ -2179,8 +2136,9 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:a
     let output = run_in(dir.root.path(), &["activity", "t.part"], None);
     assert_eq!(
         stderr(&output),
-        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 3 \
-         calls (1 duplicate copy dropped)\n"
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 4 \
+         calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
+         sessions issued by no AssumeRoot hop read)\n"
     );
 }
 
@@ -2233,7 +2191,8 @@ fn copies_of_root_s_own_calls_taken_out_in_reading_are_not_counted() {
         assert_eq!(
             stderr(&alone),
             "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 role sessions made \
-             0 calls\n",
+             0 calls; 1 call by an account's root not counted (its session issued by no AssumeRoot \
+             hop read)\n",
             "{calls}"
         );
         let issued = run_in(

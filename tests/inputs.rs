@@ -493,6 +493,44 @@ fn bad_files_get_one_line_each_and_the_rest_is_read() {
     assert_eq!(lines, expected);
 }
 
+/// Bytes after a whole gzip stream that begin no other member (zero padding from an upload
+/// tool, a note appended) were said to be a stream "truncated" with "complete records
+/// salvaged before the damage" (session 40's input review). They are said as what they are,
+/// and every record of the stream counts; damage within a member after whole ones is still
+/// damage.
+#[test]
+fn trailing_data_after_a_whole_gzip_stream_is_said_as_such() {
+    let dir = Dir::new();
+    let stream = [
+        gzip(format!(r#"{{"Records":[{}]}}"#, assume_on("2024-01-01", "a")).as_bytes()),
+        gzip(format!(r#"{{"Records":[{}]}}"#, assume_on("2024-01-02", "b")).as_bytes()),
+    ]
+    .concat();
+    dir.write("padded.json.gz", &[&stream[..], &[0u8; 512]].concat());
+    dir.write(
+        "noted.json.gz",
+        &[&stream[..], b"uploaded by hand\n"].concat(),
+    );
+    let cut = gzip(format!(r#"{{"Records":[{}]}}"#, assume_on("2024-01-03", "c")).as_bytes());
+    dir.write(
+        "cut.json.gz",
+        &[&stream[..], &cut[..cut.len() / 2]].concat(),
+    );
+    let output = run_in(dir.root.path(), &["events", "-j", "1", "."], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(event_ids(&stdout(&output)), ["a", "b"]);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: ./cut.json.gz: truncated gzip: incomplete deflate stream; salvaged 2 \
+         complete records before the damage\n\
+         trailmask: ./noted.json.gz: 17 bytes after the end of the gzip stream are not gzip; the \
+         2 records before them were read\n\
+         trailmask: ./padded.json.gz: 512 bytes after the end of the gzip stream are not gzip; \
+         the 2 records before them were read\n\
+         trailmask: 0 files read, 0 skipped, 3 failed; 2 role assumptions\n"
+    );
+}
+
 /// JSON Lines: each line is a record of its own, so a bad line costs only itself. The file is
 /// reported once (its first bad line named, how many there were, what was kept) and every
 /// good line after it is read (a new user's report, session 30: one bad line lost the rest).

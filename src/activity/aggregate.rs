@@ -1196,6 +1196,9 @@ pub struct Activity {
     pub rows: Vec<CallRow>,
     /// Copies of calls taken out.
     pub duplicates: u64,
+    /// Calls of an account's root that no `AssumeRoot` hop read issued the key of (the root
+    /// user's own, or a session whose hop is not read), left out.
+    pub root_calls_left_out: u64,
 }
 
 /// What copies of a call share: its identity (id and time, then source address), the length
@@ -1214,7 +1217,8 @@ type CopyKey<'a> = (
 /// only, which is all the called account's copy tells of it ([`PrincipalCopy`]) and all
 /// that one account's copy missing its key or creation time still tells.
 fn copied_session<'a>(id: &str, session: &'a SessionActivity) -> (&'a str, &'a str, &'a str, bool) {
-    if !id.starts_with("s:") {
+    // A root session's copies name its key: an account's root sessions are one by name.
+    if !id.starts_with("s:") || session.is_root() {
         return session.key();
     }
     let (account, name) = match session.principal_copy() {
@@ -1515,6 +1519,7 @@ pub fn merge(mut workers: Vec<CallAggregate>) -> Activity {
         sessions,
         rows,
         duplicates,
+        root_calls_left_out: 0,
     }
 }
 

@@ -5,7 +5,7 @@ use super::aggregate::{Activity, SessionActivity, fold_principal_copies};
 use crate::arn;
 use crate::canon::KnownRoles;
 use crate::chain::{
-    CallerSession, Issuers, UNREAD_START, role_ids, session_id_parts, unread_start,
+    CallerSession, Issuers, RootIssuers, UNREAD_START, role_ids, session_id_parts, unread_start,
 };
 use crate::event::{LinkKind, RoleAssumption, SourceKind};
 use crate::focus::ChainPlaces;
@@ -86,17 +86,17 @@ pub(crate) fn fold_copies(activity: &mut Activity, events: &[Box<RoleAssumption>
 }
 
 /// Takes out of `activity` the sessions of an account's root ([`SessionActivity::is_root`])
-/// that no `AssumeRoot` hop of `events` issued ([`Issuers::find_root_issuer`]): the root
-/// user's own sign-ins and keys put on no mask. The timeline's rows follow their sessions.
+/// that no `AssumeRoot` hop of `events` issued ([`RootIssuers::find`]): the root user's own
+/// sign-ins and keys put on no mask (nor can an `AssumeRoot` session whose hop is not read
+/// be told from them). Their calls are counted in [`Activity::root_calls_left_out`]; the
+/// timeline's rows follow their sessions.
 pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<RoleAssumption>]) {
     if !activity.sessions.iter().any(SessionActivity::is_root) {
         return;
     }
-    let issuers = Issuers::new(events);
+    let issuers = RootIssuers::new(events);
     let kept: Vec<bool> = (activity.sessions.par_iter())
-        .map(|session| {
-            !session.is_root() || issuers.find_root_issuer(&caller_session(session)).is_some()
-        })
+        .map(|session| !session.is_root() || issuers.find(&caller_session(session)).is_some())
         .collect();
     let mut new_index = Vec::with_capacity(kept.len());
     let mut next = 0u32;
@@ -114,14 +114,16 @@ pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<R
             None => false,
         });
     let mut keeps = kept.into_iter();
-    let mut copies_gone = 0u64;
+    let (mut copies_gone, mut calls_gone) = (0u64, 0u64);
     activity.sessions.retain(|session| {
         let keep = keeps.next().unwrap_or(false);
         if !keep {
             copies_gone = copies_gone.saturating_add(session.copies);
+            calls_gone = calls_gone.saturating_add(session.calls);
         }
         keep
     });
+    activity.root_calls_left_out = calls_gone;
     // Their copies were no role session's calls either.
     activity.duplicates = activity.duplicates.saturating_sub(copies_gone);
 }
@@ -131,9 +133,9 @@ pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<R
 pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -> Vec<Attribution> {
     // The role names are gathered on one thread while the issuers are indexed on the others.
     let session_issuers = sessions.iter().map(|session| &*session.issuer_arn);
-    let (roles, issuers) = rayon::join(
+    let (roles, (issuers, root_issuers)) = rayon::join(
         || KnownRoles::with_issuers(events, session_issuers),
-        || Issuers::new(events),
+        || (Issuers::new(events), RootIssuers::new(events)),
     );
     // The roles of sessions known by principal id (`AROA…:name`) whose hop was not read.
     let role_ids = if sessions.iter().any(|session| session.by_principal) {
@@ -152,8 +154,7 @@ pub fn attribute(sessions: &[SessionActivity], events: &[Box<RoleAssumption>]) -
         .par_iter()
         .map(|session| {
             let found = if session.is_root() {
-                (issuers.find_root_issuer(&caller_session(session)))
-                    .map(|hop| (hop, LinkKind::AccessKey))
+                (root_issuers.find(&caller_session(session))).map(|hop| (hop, LinkKind::AccessKey))
             } else {
                 issuers.find(&caller_session(session), None)
             };

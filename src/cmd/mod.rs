@@ -519,6 +519,19 @@ fn frame(
                     activity.duplicates
                 ));
             }
+            if activity.root_calls_left_out > 0 {
+                // Said, not silently gone: the root user's own calls, or an `AssumeRoot`
+                // session's whose hop is in logs not read.
+                let whose = if activity.root_calls_left_out == 1 {
+                    "its session"
+                } else {
+                    "their sessions"
+                };
+                line.push_str(&format!(
+                    "; {} by an account's root not counted ({whose} issued by no AssumeRoot hop read)",
+                    plural(activity.root_calls_left_out, "call")
+                ));
+            }
         }
         if let Some(findings) = context.findings_listed.get() {
             line.push_str(&format!("; {}", plural(*findings as u64, "finding")));

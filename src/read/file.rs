@@ -435,7 +435,8 @@ pub fn read_bytes_for(bytes: &[u8], limit: u64, interest: Interest) -> FileOutco
 
 /// Whether `record` may be a call made by a role session: it names `AssumedRole`, the type
 /// of a session's own calls, `AWSAccount`, the type of another account's copy of them, or
-/// `Root`, the type of an `AssumeRoot` session's.
+/// `"Root"` (quoted: `ListRoots` is no caller), the type of an `AssumeRoot` session's (an
+/// escaped one is a candidate already: the name matcher takes every `\u`).
 fn may_be_session_call(record: &[u8]) -> bool {
     use memchr::memmem::Finder;
     static SESSION: std::sync::LazyLock<Finder<'static>> =
@@ -443,7 +444,7 @@ fn may_be_session_call(record: &[u8]) -> bool {
     static COPY: std::sync::LazyLock<Finder<'static>> =
         std::sync::LazyLock::new(|| Finder::new(b"AWSAccount"));
     static ROOT: std::sync::LazyLock<Finder<'static>> =
-        std::sync::LazyLock::new(|| Finder::new(b"Root"));
+        std::sync::LazyLock::new(|| Finder::new(b"\"Root\""));
     SESSION.find(record).is_some() || COPY.find(record).is_some() || ROOT.find(record).is_some()
 }
 
@@ -678,7 +679,20 @@ fn finish_file(
         records: decoded.count,
         bad_lines: decoded.bad_lines,
     };
-    result.status = if let Some(source) = gzip_damage {
+    // Trailing data after a whole stream: said unless its text is damaged too (that is said
+    // instead, as for a file without it).
+    let trailing = (gzip_damage.as_ref())
+        .and_then(crate::read::load::TrailingData::of)
+        .filter(|_| decoded.error.is_none() && bad_records == 0);
+    let gzip_damage =
+        gzip_damage.filter(|damage| crate::read::load::TrailingData::of(damage).is_none());
+    result.status = if let Some(trailing) = trailing {
+        FileStatus::Failed(InputError::TrailingData {
+            path,
+            trailing,
+            records: decoded.count,
+        })
+    } else if let Some(source) = gzip_damage {
         FileStatus::Failed(InputError::Gzip {
             path,
             what: gzip_problem(&source),

@@ -121,7 +121,12 @@ pub fn load<'b, R: Read>(
         if len >= cap {
             return Err(LoadProblem::TooLarge { gzip: true });
         }
-        return Ok((&plain[..len], result.err()));
+        // Bytes after the last whole member that begin no other (a padded upload, an
+        // appended note) read as a stream cut short or a bad header: said as what they are.
+        let damage = result
+            .err()
+            .map(|error| trailing_data(raw).map_or(error, TrailingData::into_error));
+        return Ok((&plain[..len], damage));
     }
     if len >= cap {
         // Not gzip and already past the limit, or gzip whose compressed bytes alone are.
@@ -189,6 +194,48 @@ fn read_all(
     }
 }
 
+/// Bytes after a gzip stream's last whole member that are not gzip (the stream itself is
+/// whole: every record in it was read). The damage [`load`] returns for them, as an
+/// [`std::io::Error`] of kind `InvalidData` holding this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrailingData {
+    pub bytes: usize,
+}
+
+impl TrailingData {
+    fn into_error(self) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, self)
+    }
+
+    /// The trailing data an error of [`load`] stands for, if it does.
+    pub fn of(error: &std::io::Error) -> Option<TrailingData> {
+        error.get_ref()?.downcast_ref::<TrailingData>().copied()
+    }
+}
+
+impl std::fmt::Display for TrailingData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = crate::export::plural(self.bytes as u64, "byte");
+        write!(f, "{bytes} after the end of the gzip stream are not gzip")
+    }
+}
+
+impl std::error::Error for TrailingData {}
+
+/// The bytes of gzip `raw` after its last whole member, when they do not begin another
+/// member; `None` when the damage is within a member (cut short, or corrupt). Inflates the
+/// members again (only a file that failed does this), never more than [`load`] did, since
+/// their text ended before the damage.
+fn trailing_data(raw: &[u8]) -> Option<TrailingData> {
+    let mut rest = raw;
+    while is_gzip(rest) {
+        let mut member = flate2::bufread::GzDecoder::new(rest);
+        std::io::copy(&mut member, &mut std::io::sink()).ok()?;
+        rest = member.into_inner();
+    }
+    (!rest.is_empty()).then_some(TrailingData { bytes: rest.len() })
+}
+
 /// True when `bytes` start with the gzip magic number.
 pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
@@ -217,6 +264,46 @@ mod tests {
         // Both records are read; the one that cannot be a role assumption is only counted.
         let decoded = decode(text, record_splitter());
         assert_eq!((decoded.count, decoded.records.len()), (2, 1));
+    }
+
+    /// Bytes after the last member that begin no other are trailing data, however few or
+    /// many; a member cut short or corrupt after whole ones is damage within a member.
+    #[test]
+    fn trailing_data_after_whole_members_is_told_from_damage_within_one() {
+        use std::io::Write;
+        let member = |text: &str| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(text.as_bytes()).unwrap();
+            enc.finish().unwrap()
+        };
+        let whole = [member(r#"{"Records":[{"a":1}]}"#), member(REC)].concat();
+        for (tail, expected) in [
+            (&b"garbage!"[..], Some(8)),
+            (&[0u8; 512][..], Some(512)),
+            (&b"\n"[..], Some(1)),
+            (&whole[..whole.len() / 2], None),
+            (&[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1, 2, 3][..], None),
+        ] {
+            let bytes = [&whole[..], tail].concat();
+            let mut bufs = Buffers::default();
+            let (text, damage) =
+                load(&bytes[..], DEFAULT_MAX_FILE_SIZE, &mut bufs, &mut |_| {}).unwrap();
+            let damage = damage.expect("damage");
+            assert_eq!(
+                TrailingData::of(&damage).map(|t| t.bytes),
+                expected,
+                "{damage}"
+            );
+            if expected.is_some() {
+                // Every record of the stream was read.
+                let decoded = decode(text, record_splitter());
+                assert_eq!((decoded.count, decoded.error.is_none()), (2, true));
+            }
+        }
+        assert_eq!(
+            TrailingData { bytes: 8 }.to_string(),
+            "8 bytes after the end of the gzip stream are not gzip"
+        );
     }
 
     #[test]
