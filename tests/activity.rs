@@ -2033,9 +2033,11 @@ fn root_call(id: &str, time: &str, account: &str, key: &str, created: &str, name
 }
 
 /// An `AssumeRoot` session's calls (`userIdentity` `Root` with the key the hop returned) are
-/// its own session's, worn by the chain that called `AssumeRoot`; the root user's own calls
-/// (a sign-in's key, a long-term key), the same key in another account, and the key again
-/// hours after its 15 minutes are nobody's mask, in every view and for any thread count.
+/// its own session's, worn by the chain that called `AssumeRoot`; one whose hop is not read
+/// counts where CloudTrail marks it (`assumedRoot`); the root user's own calls (a sign-in's
+/// key, a long-term key), the same key in another account, the key hours after its 15
+/// minutes, and the key without a creation time are nobody's mask, in every view and for any
+/// thread count, and said as not counted.
 #[test]
 fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
     let ops = || session("Ops", "alice", "ASIAOPS1", "2026-03-01T10:00:00Z");
@@ -2092,6 +2094,20 @@ fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
                 call
             }),
     )
+    .chain([{
+        // A session whose hop is not read, which CloudTrail marks as an `AssumeRoot`
+        // session's: kept, as a role session whose hop is not read is, origin unknown.
+        let mut marked = root_call(
+            "r10",
+            "11:01:00",
+            "444455556666",
+            "ASIAROOT2",
+            "2026-03-01T11:00:00Z",
+            "DeleteBucketPolicy",
+        );
+        marked["userIdentity"]["sessionContext"]["assumedRoot"] = json!("true");
+        marked
+    }])
     .collect();
     let dir = Dir::new();
     dir.write("t.json", trail(&records).as_bytes());
@@ -2099,6 +2115,7 @@ fn an_assume_root_session_s_calls_are_its_own_and_root_s_are_not() {
 session_arn,role_arn,role_account,origin,chain_depth,link,created,first_call,last_call,calls,failures,write_calls,services,top_actions,source_ips,accounts,access_key
 arn:aws:sts::111122223333:assumed-role/Ops/alice,arn:aws:iam::111122223333:role/team/Ops,111122223333,arn:aws:iam::111122223333:user/alice,1,access-key,2026-03-01T10:00:00Z,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z,1,0,1,sts.amazonaws.com,sts:AssumeRoot=1,203.0.113.5,111122223333,ASIAOPS1
 arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:aws:iam::111122223333:user/alice,2,access-key,2026-03-01T10:05:00Z,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z,3,0,2,iam.amazonaws.com,iam:DeleteLoginProfile=1;iam:GetUser=1;iam:ListAccessKeys=1,203.0.113.5,444455556666,ASIAROOT1
+arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,,,,2026-03-01T11:00:00Z,2026-03-01T11:01:00Z,2026-03-01T11:01:00Z,1,0,1,iam.amazonaws.com,iam:DeleteBucketPolicy=1,203.0.113.5,444455556666,ASIAROOT2
 ";
     for threads in ["1", "2"] {
         assert_eq!(
@@ -2112,18 +2129,19 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:a
          2026-03-01T10:05:00Z,sts.amazonaws.com,AssumeRoot,\n\
          2026-03-01T10:06:00Z,iam.amazonaws.com,ListAccessKeys,\n\
          2026-03-01T10:06:20Z,iam.amazonaws.com,GetUser,\n\
-         2026-03-01T10:07:00Z,iam.amazonaws.com,DeleteLoginProfile,"
+         2026-03-01T10:07:00Z,iam.amazonaws.com,DeleteLoginProfile,\n\
+         2026-03-01T11:01:00Z,iam.amazonaws.com,DeleteBucketPolicy,"
     );
     assert_eq!(
         out(&dir, &["activity", "-q", "--by", "role", "t.json"]),
         "role_arn,role_account,sessions,origins,calls,failures,write_calls,first_seen,last_seen\n\
          arn:aws:iam::111122223333:role/team/Ops,111122223333,1,arn:aws:iam::111122223333:user/alice,1,0,1,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z\n\
-         arn:aws:iam::444455556666:root,444455556666,1,arn:aws:iam::111122223333:user/alice,3,0,2,2026-03-01T10:06:00Z,2026-03-01T10:07:00Z\n"
+         arn:aws:iam::444455556666:root,444455556666,2,arn:aws:iam::111122223333:user/alice;(unknown),4,0,3,2026-03-01T10:06:00Z,2026-03-01T11:01:00Z\n"
     );
     let output = run_in(dir.root.path(), &["activity", "t.json"], None);
     assert_eq!(
         stderr(&output),
-        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 4 \
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 3 role sessions made 5 \
          calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
          sessions issued by no AssumeRoot hop read)\n"
     );
@@ -2136,7 +2154,7 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,arn:a
     let output = run_in(dir.root.path(), &["activity", "t.part"], None);
     assert_eq!(
         stderr(&output),
-        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 2 role sessions made 4 \
+        "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 3 role sessions made 5 \
          calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
          sessions issued by no AssumeRoot hop read)\n"
     );

@@ -210,14 +210,22 @@ pub struct SessionActivity {
 
 impl SessionActivity {
     /// A session of an account's root: its ARN `arn:…:iam::ACCOUNT:root` and no role named
-    /// (`userIdentity.type` `Root`: an `AssumeRoot` session's, or the root user's own). Calls
-    /// typed `AssumedRole` that name a root ARN name their role too (`sessionIssuer`: AWS's
-    /// own samples do), and stay role sessions.
+    /// (`userIdentity.type` `Root`: an `AssumeRoot` session's, or the root user's own), or,
+    /// as its issuer, that root ([`SessionActivity::marked_assumed_root`]). Calls typed
+    /// `AssumedRole` that name a root ARN name their role too (`sessionIssuer`: AWS's own
+    /// samples do), and stay role sessions.
     pub fn is_root(&self) -> bool {
         !self.by_principal
-            && self.issuer_arn.is_empty()
+            && (self.issuer_arn.is_empty() || self.issuer_arn == self.session_arn)
             && crate::arn::Arn::parse(&self.session_arn)
                 .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root)
+    }
+
+    /// A root session that CloudTrail marks as an `AssumeRoot` session's
+    /// (`sessionContext.assumedRoot` `"true"` in a call): kept, as a role session is, when the
+    /// hop that issued it is not read.
+    pub fn marked_assumed_root(&self) -> bool {
+        self.is_root() && !self.issuer_arn.is_empty()
     }
 
     /// The session of `call`, whose key is `key` ([`SessionKey::of`]).

@@ -86,9 +86,10 @@ pub(crate) fn fold_copies(activity: &mut Activity, events: &[Box<RoleAssumption>
 }
 
 /// Takes out of `activity` the sessions of an account's root ([`SessionActivity::is_root`])
-/// that no `AssumeRoot` hop of `events` issued ([`RootIssuers::find`]): the root user's own
-/// sign-ins and keys put on no mask (nor can an `AssumeRoot` session whose hop is not read
-/// be told from them). Their calls are counted in [`Activity::root_calls_left_out`]; the
+/// that no `AssumeRoot` hop of `events` issued ([`RootIssuers::find`]) and that CloudTrail
+/// does not mark as one's ([`SessionActivity::marked_assumed_root`]): the root user's own
+/// sign-ins and keys put on no mask (nor can an unmarked `AssumeRoot` session whose hop is
+/// not read be told from them). Their calls are counted in [`Activity::root_calls_left_out`]; the
 /// timeline's rows follow their sessions.
 pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<RoleAssumption>]) {
     if !activity.sessions.iter().any(SessionActivity::is_root) {
@@ -96,7 +97,11 @@ pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<R
     }
     let issuers = RootIssuers::new(events);
     let kept: Vec<bool> = (activity.sessions.par_iter())
-        .map(|session| !session.is_root() || issuers.find(&caller_session(session)).is_some())
+        .map(|session| {
+            !session.is_root()
+                || session.marked_assumed_root()
+                || issuers.find(&caller_session(session)).is_some()
+        })
         .collect();
     let mut new_index = Vec::with_capacity(kept.len());
     let mut next = 0u32;

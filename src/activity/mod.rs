@@ -108,17 +108,22 @@ macro_rules! caller_of {
             }
             // An account's root with a key: an `AssumeRoot` session's call, or the root user's
             // own (a sign-in's, or a long-term key's); only those of a session an
-            // `AssumeRoot` hop read issued are kept ([`attribute::keep_issued_root_sessions`]).
+            // `AssumeRoot` hop read issued, or that CloudTrail marks as such
+            // (`sessionContext.assumedRoot` `"true"`), are kept
+            // ([`attribute::keep_issued_root_sessions`]). A marked session is issued by its
+            // account's root: its issuer is the root's ARN ([`SessionActivity::is_root`]).
             "Root"
                 if !identity.access_key_id.as_str().is_empty()
                     && crate::arn::Arn::parse(identity.arn.as_str())
                         .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root) =>
             {
+                let context = identity.session_context.get();
+                let marked = context.is_some_and(|c| c.assumed_root.as_str() == "true");
                 Some(Caller {
                     session_arn: identity.arn.as_str(),
                     access_key: identity.access_key_id.as_str(),
-                    created: created_of(identity.session_context.get()),
-                    issuer_arn: "",
+                    created: created_of(context),
+                    issuer_arn: if marked { identity.arn.as_str() } else { "" },
                     copy_of: None,
                 })
             }

@@ -70,6 +70,7 @@ schema! {
         "attributes" => attributes: Obj<SessionAttributes<'a>>,
         "sessionIssuer" => session_issuer: Obj<SessionIssuer<'a>>,
         "sourceIdentity" => source_identity: Text<'a>,
+        "assumedRoot" => assumed_root: Text<'a>,
     }
     /// `sessionContext.attributes`.
     SessionAttributes<'a> {
