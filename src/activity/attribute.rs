@@ -103,11 +103,17 @@ pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<R
                 || issuers.find(&caller_session(session)).is_some()
         })
         .collect();
+    // Where each kept session goes, and what the others held.
     let mut new_index = Vec::with_capacity(kept.len());
-    let mut next = 0u32;
-    for &keep in &kept {
+    let (mut next, mut copies_gone, mut calls_gone) = (0u32, 0u64, 0u64);
+    for (session, &keep) in activity.sessions.iter().zip(&kept) {
         new_index.push(keep.then_some(next));
-        next += u32::from(keep);
+        if keep {
+            next += 1;
+        } else {
+            copies_gone = copies_gone.saturating_add(session.copies);
+            calls_gone = calls_gone.saturating_add(session.calls);
+        }
     }
     activity
         .rows
@@ -119,15 +125,7 @@ pub(crate) fn keep_issued_root_sessions(activity: &mut Activity, events: &[Box<R
             None => false,
         });
     let mut keeps = kept.into_iter();
-    let (mut copies_gone, mut calls_gone) = (0u64, 0u64);
-    activity.sessions.retain(|session| {
-        let keep = keeps.next().unwrap_or(false);
-        if !keep {
-            copies_gone = copies_gone.saturating_add(session.copies);
-            calls_gone = calls_gone.saturating_add(session.calls);
-        }
-        keep
-    });
+    activity.sessions.retain(|_| keeps.next().unwrap_or(false));
     activity.root_calls_left_out = calls_gone;
     // Their copies were no role session's calls either.
     activity.duplicates = activity.duplicates.saturating_sub(copies_gone);

@@ -681,11 +681,9 @@ fn finish_file(
     };
     // Trailing data after a whole stream: said unless its text is damaged too (that is said
     // instead, as for a file without it).
-    let trailing = (gzip_damage.as_ref())
-        .and_then(crate::read::load::TrailingData::of)
-        .filter(|_| decoded.error.is_none() && bad_records == 0);
-    let gzip_damage =
-        gzip_damage.filter(|damage| crate::read::load::TrailingData::of(damage).is_none());
+    let trailing = (gzip_damage.as_ref()).and_then(crate::read::load::TrailingData::of);
+    let gzip_damage = gzip_damage.filter(|_| trailing.is_none());
+    let trailing = trailing.filter(|_| decoded.error.is_none() && bad_records == 0);
     result.status = if let Some(trailing) = trailing {
         FileStatus::Failed(InputError::TrailingData {
             path,
