@@ -122,8 +122,14 @@ pub const SESSION_WINDOW_SECS: i64 = 36 * 3600;
 /// hashes, and whole strings only on a match. (No hash table: keys come from untrusted logs,
 /// and a sorted index has no worst case; a hash collision costs one string comparison.)
 struct SortedIndex<K> {
-    entries: Vec<(u64, K, usize)>,
+    entries: Vec<Entry<K>>,
 }
+
+/// One event in a [`SortedIndex`]: its key's hash, the key, the event's index, and the longest
+/// session ([`RoleAssumption::session_lasts_seconds`]) given by it and the entries before it
+/// of the same key issued in the same second. That last only grows along such a run, so a
+/// binary search finds the first of equally near hops whose session still lasted at a call.
+type Entry<K> = (u64, K, usize, i64);
 
 impl<K: Copy + Ord + std::hash::Hash + Send + Sync> SortedIndex<K> {
     /// Indexes each event of `events` by the key `key_of` finds in it (none: not indexed).
@@ -137,20 +143,29 @@ impl<K: Copy + Ord + std::hash::Hash + Send + Sync> SortedIndex<K> {
             .enumerate()
             .filter_map(|(index, event)| {
                 let key = key_of(event)?;
-                Some((hash(&key), key, index))
+                Some((hash(&key), key, index, event.session_lasts_seconds()))
             })
             .collect();
+        // Indexes are distinct: the order is (hash, key, index), the last field never decides.
         entries.par_sort_unstable();
+        let second = |index: usize| events[index].event_time.map(|time| time.timestamp());
+        for at in 1..entries.len() {
+            let ((hash, key, index, _), (run_hash, run_key, run_index, run_longest)) =
+                (entries[at], entries[at - 1]);
+            if (hash, key) == (run_hash, run_key) && second(index) == second(run_index) {
+                entries[at].3 = entries[at].3.max(run_longest);
+            }
+        }
         SortedIndex { entries }
     }
 
     /// The entries whose key is `key`, in index order (which is time order).
-    fn get(&self, key: K) -> &[(u64, K, usize)] {
+    fn get(&self, key: K) -> &[Entry<K>] {
         let hashed = hash(&key);
         let start = self
             .entries
-            .partition_point(|&(h, k, _)| (h, k) < (hashed, key));
-        let len = self.entries[start..].partition_point(|&(h, k, _)| (h, k) == (hashed, key));
+            .partition_point(|&(h, k, ..)| (h, k) < (hashed, key));
+        let len = self.entries[start..].partition_point(|&(h, k, ..)| (h, k) == (hashed, key));
         &self.entries[start..start + len]
     }
 }
@@ -284,8 +299,7 @@ impl<'a> Issuers<'a> {
         if !matches!(call.kind, SourceKind::AssumedRole | SourceKind::AwsAccount) {
             return None;
         }
-        let best =
-            |candidates: &[(u64, _, usize)]| best_issuer(self.events, candidates, call, itself);
+        let best = |candidates: &[Entry<_>]| best_issuer(self.events, candidates, call, itself);
         let named = call.kind == SourceKind::AssumedRole && !call.session_arn.is_empty();
         let key_link = if call.access_key.is_empty() {
             None
@@ -375,7 +389,7 @@ fn find_parents(events: &[Box<RoleAssumption>]) -> Vec<Option<(usize, LinkKind)>
 /// origin left unknown is better than a wrong one.
 fn best_issuer<K>(
     events: &[Box<RoleAssumption>],
-    candidates: &[(u64, K, usize)],
+    candidates: &[Entry<K>],
     call: &CallerSession,
     itself: Option<usize>,
 ) -> Option<Found> {
@@ -383,17 +397,16 @@ fn best_issuer<K>(
         Some(created) => (created, -KEY_TOLERANCE_SECS, KEY_TOLERANCE_SECS),
         None => (call.time?, -SESSION_WINDOW_SECS, KEY_TOLERANCE_SECS),
     };
-    let lasted = |(distance, at): (i64, usize)| {
-        call.created.is_some()
-            || distance <= events[at].session_lasts_seconds() + KEY_TOLERANCE_SECS
+    let lasted = |distance: i64, lasts: i64| {
+        call.created.is_some() || distance <= lasts + KEY_TOLERANCE_SECS
     };
-    let closest = |candidates: &[(u64, K, usize)]| {
+    let closest = |candidates: &[Entry<K>]| {
         closest_issuer(events, candidates, target, earliest..=latest, lasted)
     };
     // The entries of one key are in index order: the call itself, when there, splits them.
     let (before, after) = match itself.and_then(|itself| {
         candidates
-            .binary_search_by_key(&itself, |&(_, _, c)| c)
+            .binary_search_by_key(&itself, |&(_, _, c, _)| c)
             .ok()
     }) {
         Some(at) => {
@@ -416,17 +429,19 @@ fn best_issuer<K>(
 /// Of `candidates` (in time order), the ones issued closest to `target` at or before it and
 /// after it whose offset from it (issue time less `target`, in whole seconds) lies in
 /// `offsets`, with their distances; ties go to the earliest. The closest issued at or before
-/// `target` counts only when `lasted` says its session still lasted then.
+/// `target` counts only when `lasted` (given its distance and how long its session lasts) says
+/// its session still lasted then: the earliest of those as near that did (a session of 15
+/// minutes and one of 12 hours issued in the same second, a call two hours later: the second).
 fn closest_issuer<K>(
     events: &[Box<RoleAssumption>],
-    candidates: &[(u64, K, usize)],
+    candidates: &[Entry<K>],
     target: DateTime<Utc>,
     offsets: std::ops::RangeInclusive<i64>,
-    lasted: impl Fn((i64, usize)) -> bool,
+    lasted: impl Fn(i64, i64) -> bool,
 ) -> (Option<Found>, Option<Found>) {
-    let time = |&(_, _, c): &(u64, K, usize)| events[c].event_time;
+    let time = |&(_, _, c, _): &Entry<K>| events[c].event_time;
     // Events without a time come first (`None` orders before any time) and never qualify.
-    let distance = |entry: &(u64, K, usize)| {
+    let distance = |entry: &Entry<K>| {
         time(entry)
             .map(|issued| (issued - target).num_seconds())
             .filter(|offset| offsets.contains(offset))
@@ -439,9 +454,15 @@ fn closest_issuer<K>(
         .and_then(|entry| Some((distance(entry)?, entry.2)));
     let earlier = after.checked_sub(1).and_then(|last| {
         let nearest = distance(&candidates[last])?;
-        // The earliest issued as near (whole seconds make earlier times as near).
+        // The earliest issued as near (whole seconds make earlier times as near) whose
+        // session lasted: the longest of a second's run only grows along it.
         let first = candidates[..last].partition_point(|entry| distance(entry) != Some(nearest));
-        Some((nearest, candidates[first].2)).filter(|&found| lasted(found))
+        let ties = &candidates[first..=last];
+        let lasting = ties.partition_point(|&(.., longest)| !lasted(nearest, longest));
+        // A run that began before `first` (times with fractions of a second) may have lent
+        // its longest: the hop found must have lasted itself.
+        let (.., hop, _) = *ties.get(lasting)?;
+        Some((nearest, hop)).filter(|_| lasted(nearest, events[hop].session_lasts_seconds()))
     });
     (earlier, later)
 }

@@ -580,3 +580,70 @@ fn the_nearest_hop_links_and_ties_go_to_the_earliest() {
         ""
     );
 }
+
+/// Of hops issued in the same second under one session name, a call made after the shortest
+/// sessions ended links to the earliest whose session still lasted (a review's, session 39:
+/// the earliest was taken, found gone, and the call left unlinked), whatever the number of
+/// such hops; when none lasted, to none.
+#[test]
+fn of_hops_as_near_the_earliest_whose_session_lasted_links() {
+    let second = "2024-03-01T10:00:00Z";
+    let lasting = |id: &str, source: &str, seconds: u32| RoleAssumption {
+        session_seconds: seconds,
+        ..hop(id, second, source, ADMIN, "s", "", "", "")
+    };
+    let use_at = |id: &str, time: &str| {
+        let session = "arn:aws:sts::1:assumed-role/Admin/s";
+        hop(id, time, session, DEPLOY, "d", "", "", "")
+    };
+    let parent_of = |events: Vec<RoleAssumption>| {
+        let chain = linked(events);
+        let used = chain.iter().find(|(id, ..)| id == "use").unwrap();
+        (used.2.clone(), used.4.clone())
+    };
+    let bob = "arn:aws:iam::1:user/bob";
+    let carol = "arn:aws:iam::1:user/carol";
+    let two_hours_on = "2024-03-01T12:00:00Z";
+    assert_eq!(
+        parent_of(vec![
+            lasting("h1", ALICE, 900),
+            lasting("h2", bob, 43_200),
+            lasting("h3", carol, 43_200),
+            use_at("use", two_hours_on),
+        ]),
+        (bob.to_owned(), "h2".to_owned())
+    );
+    // Ten minutes on, the first still lasted.
+    assert_eq!(
+        parent_of(vec![
+            lasting("h1", ALICE, 900),
+            lasting("h2", bob, 43_200),
+            use_at("use", "2024-03-01T10:10:00Z"),
+        ]),
+        (ALICE.to_owned(), "h1".to_owned())
+    );
+    assert_eq!(
+        parent_of(vec![
+            lasting("h1", ALICE, 900),
+            lasting("h2", bob, 3_600),
+            use_at("use", two_hours_on),
+        ]),
+        (String::new(), String::new())
+    );
+    // Thousands of short ones before it: found by a search, as the earliest is.
+    let mut events: Vec<RoleAssumption> = (0..5_000)
+        .map(|n| lasting(&format!("h{n:05}"), ALICE, 900))
+        .collect();
+    events.push(lasting("long", bob, 43_200));
+    events.extend((0..5_000).map(|n| use_at(&format!("u{n:05}"), two_hours_on)));
+    let linked = linked(events);
+    let uses: Vec<_> = linked
+        .iter()
+        .filter(|(id, ..)| id.starts_with('u'))
+        .collect();
+    assert_eq!(uses.len(), 5_000);
+    assert!(
+        uses.iter()
+            .all(|(_, _, origin, _, parent)| (origin.as_str(), parent.as_str()) == (bob, "long"))
+    );
+}
