@@ -485,18 +485,23 @@ fn a_session_issued_thousands_of_times_in_one_second_links_each_call_to_the_earl
             "",
         )
     }));
-    let linked = linked(events);
-    let uses: Vec<_> = linked
-        .iter()
-        .filter(|(id, ..)| id.starts_with('u'))
-        .collect();
+    let uses = links_of_uses(events);
     assert_eq!(uses.len(), 5_000);
-    for (_, depth, origin, link, parent) in uses {
+    for (depth, origin, link, parent) in uses {
         assert_eq!(
-            (*depth, origin.as_str(), *link, parent.as_str()),
+            (depth, origin.as_str(), link, parent.as_str()),
             (Some(2), ALICE, LinkKind::Inferred, "h00000")
         );
     }
+}
+
+/// The depth, origin, link and parent of each event whose id begins with `u` (a use).
+fn links_of_uses(events: Vec<RoleAssumption>) -> Vec<(Option<u32>, String, LinkKind, String)> {
+    linked(events)
+        .into_iter()
+        .filter(|(id, ..)| id.starts_with('u'))
+        .map(|(_, depth, origin, link, parent)| (depth, origin, link, parent))
+        .collect()
 }
 
 /// A call whose own time cannot be read still links by its key and its session's creation
@@ -636,14 +641,10 @@ fn of_hops_as_near_the_earliest_whose_session_lasted_links() {
         .collect();
     events.push(lasting("long", bob, 43_200));
     events.extend((0..5_000).map(|n| use_at(&format!("u{n:05}"), two_hours_on)));
-    let linked = linked(events);
-    let uses: Vec<_> = linked
-        .iter()
-        .filter(|(id, ..)| id.starts_with('u'))
-        .collect();
+    let uses = links_of_uses(events);
     assert_eq!(uses.len(), 5_000);
     assert!(
         uses.iter()
-            .all(|(_, _, origin, _, parent)| (origin.as_str(), parent.as_str()) == (bob, "long"))
+            .all(|(_, origin, _, parent)| (origin.as_str(), parent.as_str()) == (bob, "long"))
     );
 }
