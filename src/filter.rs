@@ -204,9 +204,13 @@ pub(crate) fn principal_name_matches(glob: &GlobMatcher, source: &str) -> bool {
 
 /// True when `glob` matches the mask `target` (a role ARN, or what [`RoleAssumption::target`]
 /// gives), the role's name, or its path and name (`Audit/SecurityAudit`, as "One name per
-/// role" writes a role): `--role` and `--to` pick roles alike.
+/// role" writes a role): `--role` and `--to` pick roles alike. An account's root, the mask
+/// `AssumeRoot` puts on (`arn:aws:iam::ACCOUNT:root`), is named `root`.
 pub fn role_matches(glob: &GlobMatcher, target: &str) -> bool {
     glob.is_match(target)
         || arn::role_name(target).is_some_and(|name| glob.is_match(name))
         || arn::role_path_and_name(target).is_some_and(|name| glob.is_match(name))
+        || (arn::Arn::parse(target)
+            .is_some_and(|parsed| parsed.principal() == arn::Principal::Root)
+            && glob.is_match("root"))
 }

@@ -2138,6 +2138,25 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,,,,20
          arn:aws:iam::111122223333:role/team/Ops,111122223333,1,arn:aws:iam::111122223333:user/alice,1,0,1,2026-03-01T10:05:00Z,2026-03-01T10:05:00Z\n\
          arn:aws:iam::444455556666:root,444455556666,2,arn:aws:iam::111122223333:user/alice;(unknown),4,0,3,2026-03-01T10:06:00Z,2026-03-01T11:01:00Z\n"
     );
+    // `--role root` picks the root sessions (an account's root is the mask named `root`),
+    // and in `events` the AssumeRoot hop; no role named otherwise.
+    let root_sessions: String = sessions
+        .lines()
+        .filter(|line| !line.contains(":role/"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    for glob in ["root", "ROOT", "*:root"] {
+        assert_eq!(
+            out(&dir, &["activity", "-q", "--role", glob, "t.json"]),
+            root_sessions,
+            "{glob}"
+        );
+        assert_eq!(
+            first_four_columns(out(&dir, &["events", "-q", "--role", glob, "t.json"])),
+            "event_time,event_name,outcome,error_code\n2026-03-01T10:05:00Z,AssumeRoot,success,",
+            "{glob}"
+        );
+    }
     let output = run_in(dir.root.path(), &["activity", "t.json"], None);
     assert_eq!(
         stderr(&output),
