@@ -43,13 +43,24 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
         })?;
     }
     // The files' lines (most of a partial that is not activity's: the kept records) are
-    // written as text on all cores too, a fixed number of files at a time.
-    for files in read.files.chunks(FILES_AT_ONCE) {
-        let texts: Vec<Vec<u8>> = files
+    // written as text on all cores too, a batch of files at a time, each batch's records let
+    // go once written: the lines of every file at once would double what the kept records
+    // hold (a review's, session 40: 803 MB where a direct run took 232).
+    let mut files = read.files.into_iter().peekable();
+    while files.peek().is_some() {
+        let mut batch = Vec::new();
+        let mut batch_bytes = 0;
+        while let Some(file) =
+            files.next_if(|_| batch.len() < FILES_AT_ONCE && batch_bytes < BATCH_BYTES)
+        {
+            batch_bytes += file.1.kept.iter().map(String::len).sum::<usize>();
+            batch.push(file);
+        }
+        let texts: Vec<Vec<u8>> = batch
             .par_iter()
             .map(|(input, result)| file_line(input, result))
             .collect::<io::Result<_>>()?;
-        for ((_, result), text) in files.iter().zip(texts) {
+        for ((_, result), text) in batch.into_iter().zip(texts) {
             counts.files += 1;
             counts.kept_records += result.kept.len() as u64;
             members.put_text(&text)?;
@@ -74,8 +85,10 @@ pub fn write(read: FilesRead, header: &Header, out: &mut dyn Write) -> io::Resul
 /// The size of the text of one gzip member.
 const MEMBER: usize = 1 << 20;
 
-/// How many files' lines are made at once (then compressed, a member at a time).
+/// How many files' lines are made at once (then compressed, a member at a time), at most...
 const FILES_AT_ONCE: usize = 1024;
+/// ...and how many bytes of their kept records: a batch is closed once it holds more.
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Lines cut into gzip members, compressed on all cores a batch at a time, written in order.
 struct Members<'w> {
