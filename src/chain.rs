@@ -427,7 +427,7 @@ fn best_issuer<K>(
 }
 
 /// Of `candidates` (in time order), the ones issued closest to `target` at or before it and
-/// after it whose offset from it (issue time less `target`, in whole seconds) lies in
+/// after it whose offset from it (issue time less `target`, in whole clock seconds: the second each began) lies in
 /// `offsets`, with their distances; ties go to the earliest. The closest issued at or before
 /// `target` counts only when `lasted` (given its distance and how long its session lasts) says
 /// its session still lasted then: the earliest of those as near that did (a session of 15
@@ -441,9 +441,11 @@ fn closest_issuer<K>(
 ) -> (Option<Found>, Option<Found>) {
     let time = |&(_, _, c, _): &Entry<K>| events[c].event_time;
     // Events without a time come first (`None` orders before any time) and never qualify.
+    // In whole clock seconds: hops as near are one second's run of the index (times with
+    // fractions of a second, as some exports write them, fall in the second they begin).
     let distance = |entry: &Entry<K>| {
         time(entry)
-            .map(|issued| (issued - target).num_seconds())
+            .map(|issued| issued.timestamp() - target.timestamp())
             .filter(|offset| offsets.contains(offset))
             .map(i64::abs)
     };
@@ -459,8 +461,8 @@ fn closest_issuer<K>(
         let first = candidates[..last].partition_point(|entry| distance(entry) != Some(nearest));
         let ties = &candidates[first..=last];
         let lasting = ties.partition_point(|&(.., longest)| !lasted(nearest, longest));
-        // A run that began before `first` (times with fractions of a second) may have lent
-        // its longest: the hop found must have lasted itself.
+        // The ties are one second's run, whole or (after the call itself, at distance 0,
+        // where every session lasted) its end; the hop found lasted itself.
         let (.., hop, _) = *ties.get(lasting)?;
         Some((nearest, hop)).filter(|_| lasted(nearest, events[hop].session_lasts_seconds()))
     });

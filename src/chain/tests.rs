@@ -635,6 +635,21 @@ fn of_hops_as_near_the_earliest_whose_session_lasted_links() {
         ]),
         (String::new(), String::new())
     );
+    // Times with fractions of a second fall in the second they begin: of one second's hops,
+    // the earliest that lasted, whatever the fractions of the call's time and theirs.
+    let at_fraction = |id: &str, time: &str, source: &str, seconds: u32| RoleAssumption {
+        session_seconds: seconds,
+        ..hop(id, time, source, ADMIN, "s", "", "", "")
+    };
+    assert_eq!(
+        parent_of(vec![
+            at_fraction("h1", "2024-03-01T10:00:00.1Z", bob, 43_200),
+            at_fraction("h2", "2024-03-01T10:00:00.8Z", ALICE, 900),
+            at_fraction("h3", "2024-03-01T10:00:00.9Z", carol, 43_200),
+            use_at("use", "2024-03-01T12:00:00.5Z"),
+        ]),
+        (bob.to_owned(), "h1".to_owned())
+    );
     // Thousands of short ones before it: found by a search, as the earliest is.
     let mut events: Vec<RoleAssumption> = (0..5_000)
         .map(|n| lasting(&format!("h{n:05}"), ALICE, 900))
