@@ -22,7 +22,7 @@ pub enum InputError {
         salvage: Salvage,
     },
     /// Bytes after the end of a whole gzip stream are not gzip: its records were all read.
-    #[error("{path}: {trailing}; the {} before them were read", crate::export::plural(*records as u64, "record"))]
+    #[error("{path}: {trailing}; {}", trailing.records_before(*records))]
     TrailingData {
         path: PathBuf,
         trailing: crate::read::load::TrailingData,

@@ -3,7 +3,7 @@
 //! across workers (the big-file gate), the inflated text handed to a watcher piece by piece
 //! while it is still in the cache.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 
 /// The default cap on a file's decompressed size: far above any real CloudTrail file
 /// (delivery files are a few MB), well below what would exhaust a laptop's memory.
@@ -116,17 +116,12 @@ pub fn load<'b, R: Read>(
         }
         // The bufread decoder inflates straight from the file's bytes (no staging copy), into
         // as much of the output buffer as is free.
-        let decoder = flate2::bufread::MultiGzDecoder::new(&raw[..]);
+        let decoder = GzipMembers::new(&raw[..]);
         let (len, result) = read_all(decoder.take(cap as u64), plain, gate, (free, cap), watch);
         if len >= cap {
             return Err(LoadProblem::TooLarge { gzip: true });
         }
-        // Bytes after the last whole member that begin no other (a padded upload, an
-        // appended note) read as a stream cut short or a bad header: said as what they are.
-        let damage = result
-            .err()
-            .map(|error| trailing_data(raw).map_or(error, TrailingData::into_error));
-        return Ok((&plain[..len], damage));
+        return Ok((&plain[..len], result.err()));
     }
     if len >= cap {
         // Not gzip and already past the limit, or gzip whose compressed bytes alone are.
@@ -136,7 +131,7 @@ pub fn load<'b, R: Read>(
     pass_gate(gate);
     let stream = std::io::BufReader::with_capacity(PIECE, (&raw[..]).chain(rdr));
     let (len, result) = if is_gzip(raw) {
-        let decoder = flate2::bufread::MultiGzDecoder::new(stream);
+        let decoder = GzipMembers::new(stream);
         read_all(decoder.take(cap as u64), plain, gate, (free, cap), watch)
     } else {
         read_all(stream.take(cap as u64), plain, gate, (free, cap), watch)
@@ -207,6 +202,14 @@ impl TrailingData {
         std::io::Error::new(std::io::ErrorKind::InvalidData, self)
     }
 
+    /// What is said of the `records` read before it: "the 2 records before them were read".
+    pub fn records_before(&self, records: usize) -> String {
+        let records_read = crate::export::plural(records as u64, "record");
+        let them = if self.bytes == 1 { "it" } else { "them" };
+        let were = if records == 1 { "was" } else { "were" };
+        format!("the {records_read} before {them} {were} read")
+    }
+
     /// The trailing data an error of [`load`] stands for, if it does.
     pub fn of(error: &std::io::Error) -> Option<TrailingData> {
         error.get_ref()?.downcast_ref::<TrailingData>().copied()
@@ -216,24 +219,84 @@ impl TrailingData {
 impl std::fmt::Display for TrailingData {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let bytes = crate::export::plural(self.bytes as u64, "byte");
-        write!(f, "{bytes} after the end of the gzip stream are not gzip")
+        let verb = if self.bytes == 1 { "is" } else { "are" };
+        write!(
+            f,
+            "{bytes} after the end of the gzip stream {verb} not gzip"
+        )
     }
 }
 
 impl std::error::Error for TrailingData {}
 
-/// The bytes of gzip `raw` after its last whole member, when they do not begin another
-/// member; `None` when the damage is within a member (cut short, or corrupt). Inflates the
-/// members again (only a file that failed does this), never more than [`load`] did, since
-/// their text ended before the damage.
-fn trailing_data(raw: &[u8]) -> Option<TrailingData> {
-    let mut rest = raw;
-    while is_gzip(rest) {
-        let mut member = flate2::bufread::GzDecoder::new(rest);
-        std::io::copy(&mut member, &mut std::io::sink()).ok()?;
-        rest = member.into_inner();
+/// A gzip stream of any number of members, read as one text, as `MultiGzDecoder` reads it,
+/// but knowing where each member ends: bytes after the last whole member that begin no other
+/// (a padded upload, an appended note) end the text with [`TrailingData`], not with a header
+/// error or a stream said to be cut short. One decoder (one inflate state) serves every
+/// member, so a file of a million empty members costs what `MultiGzDecoder` makes it cost.
+struct GzipMembers<B> {
+    decoder: flate2::bufread::GzDecoder<Slot<B>>,
+}
+
+impl<B: BufRead> GzipMembers<B> {
+    fn new(input: B) -> Self {
+        GzipMembers {
+            decoder: flate2::bufread::GzDecoder::new(Slot(Some(input))),
+        }
     }
-    (!rest.is_empty()).then_some(TrailingData { bytes: rest.len() })
+}
+
+impl<B: BufRead> Read for GzipMembers<B> {
+    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+        if into.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let read = self.decoder.read(into)?;
+            if read > 0 {
+                return Ok(read);
+            }
+            // A member ended whole (its length and CRC checked): another, the end, or data
+            // that is no member.
+            let rest = self.decoder.get_mut();
+            match rest.fill_buf()?.first() {
+                None => return Ok(0),
+                // The next member's header, read by the same decoder (a bad one is damage
+                // within a member, as `MultiGzDecoder` says it).
+                Some(&0x1f) => {
+                    let input = rest.0.take();
+                    self.decoder.reset(Slot(input));
+                }
+                Some(_) => {
+                    let bytes = std::io::copy(rest, &mut std::io::sink())?;
+                    let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+                    return Err(TrailingData { bytes }.into_error());
+                }
+            }
+        }
+    }
+}
+
+/// A reader that can be taken out of the decoder that holds it, so that the decoder can be
+/// reset onto it for the next member (empty once taken: it reads nothing).
+struct Slot<B>(Option<B>);
+
+impl<B: Read> Read for Slot<B> {
+    fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+        self.0.as_mut().map_or(Ok(0), |input| input.read(into))
+    }
+}
+
+impl<B: BufRead> BufRead for Slot<B> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.0.as_mut().map_or(Ok(&[]), |input| input.fill_buf())
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let Some(input) = self.0.as_mut() {
+            input.consume(amount);
+        }
+    }
 }
 
 /// True when `bytes` start with the gzip magic number.
@@ -304,6 +367,50 @@ mod tests {
             TrailingData { bytes: 8 }.to_string(),
             "8 bytes after the end of the gzip stream are not gzip"
         );
+        assert_eq!(
+            TrailingData { bytes: 1 }.to_string(),
+            "1 byte after the end of the gzip stream is not gzip"
+        );
+        assert_eq!(
+            TrailingData { bytes: 1 }.records_before(1),
+            "the 1 record before it was read"
+        );
+    }
+
+    /// A file whose compressed bytes outgrow the free size is inflated as it streams in: its
+    /// trailing data is found there too (it was said as a stream cut short), and empty
+    /// members cost no decoder each.
+    #[test]
+    fn trailing_data_after_a_streamed_gzip_is_found_too() {
+        use std::io::Write;
+        // Records of hex from a linear congruential generator: ~1.3 MB once compressed,
+        // past the free size of an 8 MB cap (1 MB).
+        let mut state = 1u64;
+        let records: Vec<String> = (0..2_000)
+            .map(|n| {
+                let hex: String = (0..1_000)
+                    .map(|_| {
+                        state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        char::from(b"0123456789abcdef"[(state >> 60) as usize])
+                    })
+                    .collect();
+                format!(r#"{{"eventID":"{n}","x":"{hex}"}}"#)
+            })
+            .collect();
+        let text = format!(r#"{{"Records":[{}]}}"#, records.join(","));
+        let mut gz = Vec::new();
+        for part in ["", &text, ""] {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(part.as_bytes()).unwrap();
+            gz.extend(enc.finish().unwrap());
+        }
+        assert!(gz.len() > PIECE, "{}", gz.len());
+        let bytes = [&gz[..], b"junk"].concat();
+        let mut bufs = Buffers::default();
+        let (loaded, damage) = load(&bytes[..], 8 << 20, &mut bufs, &mut |_| {}).unwrap();
+        assert_eq!(loaded, text.as_bytes());
+        let damage = damage.expect("damage");
+        assert_eq!(TrailingData::of(&damage), Some(TrailingData { bytes: 4 }));
     }
 
     #[test]
