@@ -2161,8 +2161,8 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,,,,20
     assert_eq!(
         stderr(&output),
         "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 3 role sessions made 5 \
-         calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
-         sessions issued by no AssumeRoot hop read)\n"
+         calls (1 duplicate copy dropped); 6 calls by an account's root in the logs read not counted (linked to no AssumeRoot \
+         hop read)\n"
     );
     // Through a partial, the same.
     out(
@@ -2174,8 +2174,72 @@ arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,,,,20
     assert_eq!(
         stderr(&output),
         "trailmask: 1 file read, 0 skipped, 0 failed; 2 role assumptions; 3 role sessions made 5 \
-         calls (1 duplicate copy dropped); 6 calls by an account's root not counted (their \
-         sessions issued by no AssumeRoot hop read)\n"
+         calls (1 duplicate copy dropped); 6 calls by an account's root in the logs read not counted (linked to no AssumeRoot \
+         hop read)\n"
+    );
+}
+
+/// A root call that writes no key counts where CloudTrail marks it as an `AssumeRoot`
+/// session's (a session of its account's root, by its creation time); unmarked, it is the
+/// root user's own (a console sign-in's) and no session's: not counted, and not among the
+/// root calls the closing line says were left out, which a keyed unmarked call is.
+#[test]
+fn a_marked_root_call_without_a_key_counts_and_an_unmarked_one_is_root_s_own() {
+    let without_key = |id: &str, time: &str, created: &str, name: &str, marked: bool| {
+        let mut call = root_call(id, time, "444455556666", "", created, name);
+        if marked {
+            call["userIdentity"]["sessionContext"]["assumedRoot"] = json!("true");
+        }
+        call.as_object_mut().map(|call| call.remove("accessKeyId"));
+        call["userIdentity"]
+            .as_object_mut()
+            .map(|identity| identity.remove("accessKeyId"));
+        call
+    };
+    let records = [
+        without_key(
+            "r1",
+            "11:01:00",
+            "2026-03-01T11:00:00Z",
+            "DeleteBucketPolicy",
+            true,
+        ),
+        without_key(
+            "r2",
+            "11:02:00",
+            "2026-03-01T11:00:00Z",
+            "GetBucketPolicy",
+            true,
+        ),
+        without_key(
+            "r3",
+            "12:01:00",
+            "2026-03-01T12:00:00Z",
+            "CreateAccessKey",
+            false,
+        ),
+        root_call(
+            "r4",
+            "12:02:00",
+            "444455556666",
+            "AKIAROOTKEY",
+            "",
+            "ListUsers",
+        ),
+    ];
+    let dir = Dir::new();
+    dir.write("t.json", trail(&records).as_bytes());
+    assert_eq!(
+        out(&dir, &["activity", "-q", "t.json"]),
+        "session_arn,role_arn,role_account,origin,chain_depth,link,created,first_call,last_call,calls,failures,write_calls,services,top_actions,source_ips,accounts,access_key\n\
+         arn:aws:iam::444455556666:root,arn:aws:iam::444455556666:root,444455556666,,,,2026-03-01T11:00:00Z,2026-03-01T11:01:00Z,2026-03-01T11:02:00Z,2,0,2,iam.amazonaws.com,iam:DeleteBucketPolicy=1;iam:GetBucketPolicy=1,203.0.113.5,444455556666,\n"
+    );
+    let output = run_in(dir.root.path(), &["activity", "t.json"], None);
+    assert_eq!(
+        stderr(&output),
+        "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 1 role session made 2 \
+         calls; 1 call by an account's root in the logs read not counted (linked to no \
+         AssumeRoot hop read)\n"
     );
 }
 
@@ -2228,8 +2292,7 @@ fn copies_of_root_s_own_calls_taken_out_in_reading_are_not_counted() {
         assert_eq!(
             stderr(&alone),
             "trailmask: 1 file read, 0 skipped, 0 failed; 0 role assumptions; 0 role sessions made \
-             0 calls; 1 call by an account's root not counted (its session issued by no AssumeRoot \
-             hop read)\n",
+             0 calls; 1 call by an account's root in the logs read not counted (linked to no AssumeRoot hop read)\n",
             "{calls}"
         );
         let issued = run_in(

@@ -177,7 +177,7 @@ fn activity_counts_every_role_session_call_once() {
     assert_eq!(
         stderr(&output).lines().last().unwrap(),
         "trailmask: 61 files read, 4 skipped, 0 failed; 38 role assumptions; 123 role sessions \
-         made 350 calls (43 duplicate copies dropped); 9 calls by an account's root not counted \
-         (their sessions issued by no AssumeRoot hop read)"
+         made 350 calls (43 duplicate copies dropped); 9 calls by an account's root in the logs read not counted \
+         (linked to no AssumeRoot hop read)"
     );
 }

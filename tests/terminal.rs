@@ -17,11 +17,11 @@ fn closing_line(command: &str) -> &'static str {
             "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions; 5 hand-overs\n"
         }
         "activity" => {
-            "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions; 6 role sessions made 11 calls (3 duplicate copies dropped); 1 call by an account's root not counted (its session issued by no AssumeRoot hop read)\n"
+            "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions; 6 role sessions made 11 calls (3 duplicate copies dropped); 1 call by an account's root in the logs read not counted (linked to no AssumeRoot hop read)\n"
         }
         // Without a baseline sample-logs hold no finding.
         "findings" => {
-            "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions; 6 role sessions made 11 calls (3 duplicate copies dropped); 1 call by an account's root not counted (its session issued by no AssumeRoot hop read); 0 findings\n"
+            "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions; 6 role sessions made 11 calls (3 duplicate copies dropped); 1 call by an account's root in the logs read not counted (linked to no AssumeRoot hop read); 0 findings\n"
         }
         _ => "trailmask: 28 files read, 2 skipped, 0 failed; 26 role assumptions\n",
     }

@@ -112,16 +112,18 @@ macro_rules! caller_of {
             // (`sessionContext.assumedRoot` `"true"`), are kept
             // ([`attribute::keep_issued_root_sessions`]). A marked session is issued by its
             // account's root: its issuer is the root's ARN ([`SessionActivity::is_root`]).
+            // A marked call that writes no key is its session's too (keyed by its creation
+            // time); an unmarked one without a key is the root user's own (a sign-in's).
             "Root"
-                if !identity.access_key_id.as_str().is_empty()
-                    && crate::arn::Arn::parse(identity.arn.as_str())
-                        .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root) =>
+                if crate::arn::Arn::parse(identity.arn.as_str())
+                    .is_some_and(|arn| arn.principal() == crate::arn::Principal::Root) =>
             {
                 let context = identity.session_context.get();
                 let marked = context.is_some_and(|c| c.assumed_root.as_str() == "true");
-                Some(Caller {
+                let access_key = identity.access_key_id.as_str();
+                (marked || !access_key.is_empty()).then(|| Caller {
                     session_arn: identity.arn.as_str(),
-                    access_key: identity.access_key_id.as_str(),
+                    access_key,
                     created: created_of(context),
                     issuer_arn: if marked { identity.arn.as_str() } else { "" },
                     copy_of: None,

@@ -521,14 +521,12 @@ fn frame(
             }
             if activity.root_calls_left_out > 0 {
                 // Said, not silently gone: the root user's own calls, or an `AssumeRoot`
-                // session's whose hop is in logs not read.
-                let whose = if activity.root_calls_left_out == 1 {
-                    "its session"
-                } else {
-                    "their sessions"
-                };
+                // session's whose hop is in logs not read (or whose calls do not write their
+                // session's creation time). Of everything read: the filters do not choose
+                // among calls that are no session's.
                 line.push_str(&format!(
-                    "; {} by an account's root not counted ({whose} issued by no AssumeRoot hop read)",
+                    "; {} by an account's root in the logs read not counted (linked to no \
+                     AssumeRoot hop read)",
                     plural(activity.root_calls_left_out, "call")
                 ));
             }
