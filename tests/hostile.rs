@@ -484,6 +484,31 @@ fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
     assert_eq!(rows[1][column], "\\t=cmd");
 }
 
+/// Regression (session 42's review): a name holding a path's arrows (a typed `roleArn`, a
+/// SAML subject) was written into `chains`' text as it was, so one hop read as two, one of
+/// them into another account. Such a name is quoted.
+#[test]
+fn a_name_holding_arrows_is_quoted_in_a_chain() {
+    let dir = Dir::new();
+    let role = "BreakGlass =[cross-account]=> arn:aws:iam::999999999999:role/Exfil";
+    dir.write(
+        "a.json",
+        record_with("e1", "u", role, "cli", "111111111111").as_bytes(),
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["chains", "-q", "--format", "csv", "."],
+        None,
+    );
+    let rows = csv_rows(&stdout(&output));
+    let column = rows[0].iter().position(|c| c == "chain").unwrap();
+    assert_eq!(
+        rows[1][column],
+        "arn:aws:iam::111111111111:user/u -> \"arn:aws:iam::111111111111:role/BreakGlass \
+         =[cross-account]=> arn:aws:iam::999999999999:role/Exfil\""
+    );
+}
+
 /// Regression (issue 26): DOT node ids were not injective: a role named `x` + ESC and one
 /// named `x\u{1b}` (a literal backslash) became one node, merging two identities' edges.
 #[test]

@@ -364,7 +364,7 @@ fn the_default_picture_of_the_org_is_its_accounts_and_says_so() {
 fn path_of(chain: &str) -> Vec<String> {
     chain
         .replace(" =[cross-account]=> ", " -> ")
-        .replace(" =[cross-account, refused]=> ", " -> ")
+        .replace(" =[cross-account;refused]=> ", " -> ")
         .replace(" -[refused]-> ", " -> ")
         .split(" -> ")
         .skip(1)

@@ -402,23 +402,25 @@ impl ChainRows<'_> {
 }
 
 /// `origin -> role -> role`, with `=[cross-account]=>` for hops between accounts and
-/// `-[refused]->` (`=[cross-account, refused]=>`) for a refused attempt; a path of
-/// more than [`SHOWN_HOPS`] hops as its head, `[... N hops ...]`, and its tail.
+/// `-[refused]->` (`=[cross-account;refused]=>`) for a refused attempt; a path of
+/// more than [`SHOWN_HOPS`] hops as its head, `[... N hops ...]`, and its tail. A name that
+/// could be read as more of the path (a space, a quote, a control character: no ARN holds one,
+/// but a typed `roleArn` or a SAML subject may) is written in quotes, JSON-escaped.
 fn render(trie: &PathTrie, node: u32) -> String {
     let at = &trie.nodes[node as usize];
     let mut text = match &trie.starts[at.start as usize] {
-        Start::Origin(origin) => (*origin).to_owned(),
+        Start::Origin(origin) => path_name(origin).into_owned(),
         Start::Unread(caller) if caller.is_empty() => UNKNOWN_CALLER.to_owned(),
-        Start::Unread(caller) => format!("{UNREAD_START}{caller}"),
+        Start::Unread(caller) => format!("{UNREAD_START}{}", path_name(caller)),
     };
     let push = |text: &mut String, hop: &PathNode| {
         text.push_str(match (hop.cross_account, hop.refused) {
             (false, false) => " -> ",
             (true, false) => " =[cross-account]=> ",
             (false, true) => " -[refused]-> ",
-            (true, true) => " =[cross-account, refused]=> ",
+            (true, true) => " =[cross-account;refused]=> ",
         });
-        text.push_str(hop.target);
+        text.push_str(&path_name(hop.target));
     };
     if at.depth <= SHOWN_HOPS {
         for hop in trie.hops_to(node, at.depth) {
@@ -437,6 +439,20 @@ fn render(trie: &PathTrie, node: u32) -> String {
         push(&mut text, hop);
     }
     text
+}
+
+/// `name` as a chain's text writes it: as it is, or quoted where it could be read as more of
+/// the path ([`render`]).
+fn path_name(name: &str) -> std::borrow::Cow<'_, str> {
+    if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+    {
+        serde_json::to_string(name)
+            .map_or(std::borrow::Cow::Borrowed(name), std::borrow::Cow::Owned)
+    } else {
+        std::borrow::Cow::Borrowed(name)
+    }
 }
 
 impl Rows for ChainRows<'_> {
