@@ -509,6 +509,25 @@ fn a_name_holding_arrows_is_quoted_in_a_chain() {
     );
 }
 
+/// Regression (session 42's review): a line feed in a name was drawn as a line break, so
+/// `ReadOnly` + LF + LF + `Admin` looked like two roles. It is a visible `\n`; trailmask's own
+/// label lines (an account's name, "(outside --accounts)") still break.
+#[test]
+fn a_line_feed_in_a_name_is_no_line_break_in_dot() {
+    let dir = Dir::new();
+    dir.write(
+        "a.json",
+        record_with("e1", "u", "ReadOnly\n\nAdmin", "cli", "111111111111").as_bytes(),
+    );
+    let output = run_in(dir.root.path(), &["graph", "-q", "."], None);
+    let dot = stdout(&output);
+    let role = dot
+        .lines()
+        .find(|line| line.trim_start().starts_with("\"role:"))
+        .unwrap();
+    assert!(role.contains(r#"[label="ReadOnly\\n\\nAdmin", "#), "{role}");
+}
+
 /// Regression (issue 26): DOT node ids were not injective: a role named `x` + ESC and one
 /// named `x\u{1b}` (a literal backslash) became one node, merging two identities' edges.
 #[test]

@@ -2292,3 +2292,36 @@ fn a_hand_over_name_the_parse_trims_is_read_in_every_shape() {
         }
     }
 }
+
+/// `services` counts only the service hops that name a role, as `edges`, chains and the graph
+/// do (a review's, session 42: hops naming none were a row with an empty role, and `summary`
+/// says they are in none of them).
+#[test]
+fn services_count_only_hops_that_name_a_role() {
+    let hop = |id: &str, time: &str, role_arn: Option<&str>| {
+        let mut parameters = json!({"roleSessionName": format!("i-{id}")});
+        if let Some(role_arn) = role_arn {
+            parameters["roleArn"] = json!(role_arn);
+        }
+        json!({"eventTime": time, "eventSource": "sts.amazonaws.com", "eventName": "AssumeRole",
+               "userIdentity": {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"},
+               "sourceIPAddress": "ec2.amazonaws.com", "userAgent": "ec2.amazonaws.com",
+               "requestParameters": parameters, "eventID": id, "recipientAccountId": ACCOUNT})
+    };
+    let records = [
+        hop("n1", "2026-03-01T10:00:00Z", None),
+        hop("n2", "2026-03-01T10:01:00Z", None),
+        hop("w1", "2026-03-01T10:02:00Z", Some(&role("Web"))),
+    ];
+    let dir = Dir::new();
+    dir.write("t.json", trail(&records).as_bytes());
+    assert_eq!(
+        clean(&run_at(
+            dir.root.path(),
+            &["services", "-q", "--format", "csv", "t.json"]
+        )),
+        "service,role_arn,role_account,count,first_seen,last_seen,sessions,passers\n\
+         ec2.amazonaws.com,arn:aws:iam::111122223333:role/Web,111122223333,1,\
+         2026-03-01T10:02:00Z,2026-03-01T10:02:00Z,1,\n"
+    );
+}

@@ -89,7 +89,9 @@ impl<'a> ServiceRows<'a> {
         let handed = || context.hand_overs.iter().filter(|h| gave_a_role(h));
         let mut uses: BTreeMap<(&str, &str), ServiceUse> = BTreeMap::new();
         for event in &context.events {
-            if event.source_kind != SourceKind::AwsService {
+            // A hop that names no role is in no edge, chain or graph (`summary` counts it):
+            // not here either (a review's, session 42: a row with an empty role).
+            if event.source_kind != SourceKind::AwsService || event.role_arn().is_empty() {
                 continue;
             }
             let entry = uses.entry((event.source(), event.role_arn())).or_default();

@@ -9,7 +9,8 @@
 //! characters and the invisible or reordering ones are written as visible escapes (a tab as
 //! `\t`, as the tables write them: [`super::table::printable`]), then a cell that begins with
 //! `=`, `+`, `-` or `@` is prefixed with a single quote (`'`), which spreadsheets show as
-//! text. `raw` turns both off for machine consumers.
+//! text, as is each item of a `;`-joined list that does (a spreadsheet whose list separator
+//! is `;` splits such a cell). `raw` turns both off for machine consumers.
 
 use super::{Cell, IndexedRows, Rows};
 use std::borrow::Cow;
@@ -27,10 +28,16 @@ fn neutralized(cell: Cow<'_, str>, may_hold_control: bool) -> Cow<'_, str> {
     } else {
         cell
     };
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@') => Cow::Owned(format!("'{cell}")),
-        _ => cell,
+    if starts_formula(&cell) {
+        Cow::Owned(format!("'{cell}"))
+    } else {
+        cell
     }
+}
+
+/// True when a spreadsheet would read `text` as a formula.
+fn starts_formula(text: &str) -> bool {
+    matches!(text.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@'))
 }
 
 /// Bytes of output gathered before each write by [`write()`].
@@ -95,7 +102,16 @@ fn push_row(out: &mut Vec<u8>, cells: &[Cell<'_>], raw: bool) {
         {
             continue;
         }
-        let text = cell.text();
+        let text = match cell {
+            // Each item of a list a spreadsheet may split on `;` is neutralized as a cell is.
+            Cell::List(items) if !raw && items.iter().skip(1).any(|item| starts_formula(item)) => {
+                let items: Vec<Cow<'_, str>> = (items.iter())
+                    .map(|item| neutralized(Cow::Borrowed(*item), true))
+                    .collect();
+                Cow::Owned(items.join(";"))
+            }
+            cell => cell.text(),
+        };
         let mut shape = Shape::of(text.as_bytes());
         let text = if raw {
             text
@@ -235,5 +251,22 @@ mod tests {
         for good in ["", "arn:aws:iam::1:role/x", "a=b", "1-2", "'already"] {
             assert_eq!(neutralized(good.into(), true), good);
         }
+    }
+
+    /// Each item of a list is neutralized as a cell is (a spreadsheet that splits on `;` would
+    /// run the second); `raw` keeps them.
+    #[test]
+    fn neutralizes_each_item_of_a_list() {
+        let row = |items: Vec<&'static str>, raw: bool| {
+            let mut out = Vec::new();
+            push_row(&mut out, &[Cell::List(items)], raw);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            row(vec!["1.2.3.4", "=cmd|' /C calc'!A0", "@x"], false),
+            "1.2.3.4;'=cmd|' /C calc'!A0;'@x\n"
+        );
+        assert_eq!(row(vec!["=a", "b"], false), "'=a;b\n");
+        assert_eq!(row(vec!["1.2.3.4", "=cmd"], true), "1.2.3.4;=cmd\n");
     }
 }

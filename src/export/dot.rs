@@ -28,7 +28,8 @@ pub const HAND_OVER_COLOUR: &str = "#1c7ed6";
 /// most 2,048 characters).
 const MAX_QUOTED_BYTES: usize = 16_000;
 
-/// A DOT double-quoted string holding `text`: quotes escaped, line breaks as `\n`, other
+/// A DOT double-quoted string holding `text`: quotes escaped, a line feed as a visible `\n`
+/// (not a line break: a name must not draw as two; [`quote_lines`] breaks lines), other
 /// control characters and the characters that change how text reads without being seen
 /// (bidirectional overrides, zero-width characters: [`needs_escape`]) shown as `\u{…}`, a
 /// backslash doubled (so the string's value holds two), and `&` written `&amp;` (Graphviz reads
@@ -58,7 +59,7 @@ pub fn quote(text: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\\\\\"),
-            '\n' => out.push_str("\\n"),
+            '\n' => out.push_str("\\\\n"),
             '&' => out.push_str("&amp;"),
             c if needs_escape(c) => out.push_str(&format!("\\\\u{{{:x}}}", c as u32)),
             c => out.push(c),
@@ -95,20 +96,26 @@ fn node_style(kind: NodeKind) -> &'static str {
     }
 }
 
-/// The node's label: its short name, plus up to three federation subjects; an account (at
-/// account level) by id and name.
-fn node_label(node: &Node, graph: &MaskGraph) -> String {
-    let mut label = shorten(&graph.node_label(node));
+/// A DOT double-quoted string of `lines`, each [`quote`]d, drawn one under the other.
+fn quote_lines(lines: &[String]) -> String {
+    let quoted: Vec<String> = lines.iter().map(|line| quote(line)).collect();
+    let inner: Vec<&str> = quoted.iter().map(|q| &q[1..q.len() - 1]).collect();
+    format!("\"{}\"", inner.join("\\n"))
+}
+
+/// The node's label lines: its short name, plus up to three federation subjects; an account
+/// (at account level) by id and name.
+fn node_label(node: &Node, graph: &MaskGraph) -> Vec<String> {
+    let mut label = vec![shorten(&graph.node_label(node))];
     if node.kind == NodeKind::Account && graph.accounts.is_outside(&node.name) {
-        label.push_str("\n(outside --accounts)");
+        label.push("(outside --accounts)".to_owned());
     }
     if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider) {
         for subject in node.subjects.iter().take(3) {
-            label.push('\n');
-            label.push_str(&shorten(subject));
+            label.push(shorten(subject));
         }
         if node.subjects.len() > 3 {
-            label.push_str(&format!("\n(+{} more subjects)", node.subjects.len() - 3));
+            label.push(format!("(+{} more subjects)", node.subjects.len() - 3));
         }
     }
     label
@@ -199,14 +206,14 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             let id = quote(&node.id());
             let mut label = node_label(node, graph);
             if let Some(edge) = own_hops[i] {
-                label.push_str(&format!("\n{}", super::own_hops_text(edge)));
+                label.push(super::own_hops_text(edge));
             }
             if let Some(text) = super::own_hand_overs_text(&own_hand_overs[i]) {
-                label.push_str(&format!("\n{text}"));
+                label.push(text);
             }
             let line = format!(
                 "{id} [label={}, tooltip={}, {}];\n",
-                quote(&label),
+                quote_lines(&label),
                 quote(&node.name),
                 node_style(node.kind)
             );
@@ -221,9 +228,9 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
                 "  subgraph {} {{",
                 quote(&format!("cluster_{account}"))
             )?;
-            let mut label = graph.accounts.label(account);
+            let mut label = vec![graph.accounts.label(account)];
             if graph.accounts.is_outside(account) {
-                label.push_str("\n(outside --accounts)");
+                label.push("(outside --accounts)".to_owned());
             }
             let color = if graph.accounts.is_outside(account) {
                 "#c00000"
@@ -233,7 +240,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 wtr,
                 "    label={}; labelloc=b; labeljust=l; style=rounded; color={}; fontname=\"Helvetica\";",
-                quote(&label),
+                quote_lines(&label),
                 quote(color)
             )?;
         }
@@ -286,7 +293,11 @@ mod tests {
     #[test]
     fn quote_escapes_everything_dot_cares_about() {
         assert_eq!(quote(r#"a"b\c"#), r#""a\"b\\\\c""#);
-        assert_eq!(quote("line\nbreak"), r#""line\nbreak""#);
+        assert_eq!(quote("line\nbreak"), r#""line\\nbreak""#);
+        assert_eq!(
+            quote_lines(&["a\"b".to_owned(), "c\nd".to_owned()]),
+            r#""a\"b\nc\\nd""#
+        );
         assert_eq!(quote("bell\x07"), r#""bell\\u{7}""#);
         assert_eq!(quote("<b>ロール</b>"), r#""<b>ロール</b>""#);
         // Character references are text (a red-team's, session 33: `&#xD800;` made an SVG no
