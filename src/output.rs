@@ -170,6 +170,15 @@ enum Opened {
 }
 
 impl Output {
+    /// The regular file (or the file yet to be made) the output goes to, as named; `None` for
+    /// standard output or a target written in place (a device, a pipe).
+    pub fn file(&self) -> Option<&Path> {
+        match &self.0 {
+            Opened::Atomic { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
     /// Refuses a target that is one of `logs` (the log files partial results among the
     /// inputs hold, known only once they are read; the same file by device and inode): it
     /// would replace a log with the output, as [`Target::open`] refuses for the inputs it

@@ -497,3 +497,51 @@ fn an_output_that_is_a_settings_file_is_refused() {
         assert_eq!(std::fs::read(dir.path("accounts.csv")).unwrap(), accounts);
     }
 }
+
+/// Regression (a new user's first hour, session 42): a mistyped input path replaced the last
+/// good `-o` file with a header. When nothing was read and something failed, the file is left
+/// as it was (none is made), and that is said; status 1. Something read, it is written.
+#[test]
+fn an_output_is_not_replaced_when_nothing_was_read() {
+    let dir = Dir::new();
+    dir.write("logs/in.json", assume_record().as_bytes());
+    dir.write("roles.csv", b"the last good output\n");
+    let output = run_in(
+        dir.root.path(),
+        &["events", "-q", "lgos", "-o", "roles.csv"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        "trailmask: lgos: cannot read: No such file or directory (os error 2)\n\
+         trailmask: nothing was read: roles.csv not written\n\
+         trailmask: 0 files read, 0 skipped, 1 failed; 0 role assumptions\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path("roles.csv")).unwrap(),
+        "the last good output\n"
+    );
+    let output = run_in(
+        dir.root.path(),
+        &["events", "-q", "lgos", "-o", "new.csv"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!dir.path("new.csv").exists());
+    assert!(temporary_files(dir.root.path()).is_empty());
+    // One input read beside the missing one: written.
+    let output = run_in(
+        dir.root.path(),
+        &["events", "-q", "lgos", "logs", "-o", "roles.csv"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(dir.path("roles.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+}

@@ -477,7 +477,14 @@ fn frame(
         // glob (`--from nosuchuser`) reads as "nothing happened".
         context.note_none_matched();
     }
-    if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
+    if scan.stats.files_read == 0
+        && !scan.failures.is_empty()
+        && let Some(path) = output.file()
+    {
+        // Nothing read, and something failed (a path mistyped): an output of nothing would
+        // replace the last good one (a new user's first hour, session 42).
+        context.note(format!("nothing was read: {} not written", path.display()));
+    } else if let Err(error) = output.write_with(|wtr| write(&context, wtr)) {
         return not_written(&error, failed, stderr);
     }
     for note in context
