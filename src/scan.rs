@@ -100,6 +100,10 @@ pub struct ScanStats {
     pub events_found: u64,
     /// Copies dropped by de-duplication.
     pub duplicates: u64,
+    /// The files named as inputs themselves (not found in a folder) that were skipped as not
+    /// CloudTrail or empty, with why: said by path, since the user meant them to be read (a
+    /// digest or an insight file named, as a shell's `*.json.gz` names them, is only counted).
+    pub named_skips: Vec<(PathBuf, SkipReason)>,
     /// Console switches whose two records (`SwitchRole` and the console's `AssumeRole`) were
     /// merged into one event ([`crate::console`]).
     pub console_pairs: u64,
@@ -402,7 +406,18 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
     let mut copies_dropped = 0;
     let mut hand_overs = Vec::new();
     let mut profile_changes = Vec::new();
-    for (_, result) in files {
+    for (input, result) in files {
+        if let (
+            FileStatus::Skipped(reason),
+            Input::File {
+                path, skip: None, ..
+            },
+        ) = (&result.status, &input)
+            && matches!(reason, SkipReason::NotCloudTrail | SkipReason::Empty)
+            && options.paths.contains(path)
+        {
+            scan.stats.named_skips.push((path.clone(), *reason));
+        }
         for found in result.found {
             match found {
                 Found::HandOvers(found) => hand_overs.extend(found),

@@ -1007,3 +1007,37 @@ fn assume_root_and_federation_tokens_keep_their_partition_and_a_refusal_its_root
         ]
     );
 }
+
+/// A file named to be read that holds no CloudTrail records (an IAM policy) or nothing at all
+/// is said by its path (a new user's first hour, session 42: only "1 not CloudTrail"); found
+/// in a walked folder, it is only counted.
+#[test]
+fn a_named_file_that_is_no_log_is_said_by_its_path() {
+    let dir = Dir::new();
+    dir.write(
+        "logs/a.json",
+        format!(r#"{{"Records":[{}]}}"#, assume("a")).as_bytes(),
+    );
+    dir.write("policy.json", br#"{"Version":"2012-10-17","Statement":[]}"#);
+    dir.write("empty.json", b"");
+    let named = run_in(
+        dir.root.path(),
+        &["events", "-q", "policy.json", "empty.json", "logs"],
+        None,
+    );
+    assert_eq!(named.status.code(), Some(0));
+    assert_eq!(
+        stderr(&named),
+        "trailmask: empty.json: skipped: empty\n\
+         trailmask: policy.json: skipped: not CloudTrail\n"
+    );
+    dir.write(
+        "logs/policy.json",
+        br#"{"Version":"2012-10-17","Statement":[]}"#,
+    );
+    let walked = run_in(dir.root.path(), &["events", "logs"], None);
+    assert_eq!(
+        stderr(&walked),
+        "trailmask: 1 file read, 1 skipped, 0 failed; 1 role assumption\n"
+    );
+}

@@ -449,6 +449,11 @@ fn frame(
             })
             .collect(),
     };
+    // A file named to be read that was not (a new user's first hour, session 42: an IAM
+    // policy named as a log was only "1 not CloudTrail"): said by path.
+    for (path, reason) in &scan.stats.named_skips {
+        context.note(format!("{}: skipped: {}", path.display(), reason.as_str()));
+    }
     if let Some(line) = nothing_read(&scan, &plan.scan.paths) {
         context.note(line);
     }
