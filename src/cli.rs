@@ -108,6 +108,10 @@ pub struct ListArgs {
     /// Write the listing here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Taken as every command takes it (`list` draws no progress and writes no closing line:
+    /// only errors reach stderr).
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// What every command that reads logs accepts.
