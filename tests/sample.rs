@@ -97,6 +97,34 @@ fn graph_mermaid() {
     );
 }
 
+/// With `--accounts`, Mermaid marks what DOT and the report mark: the accounts outside the file
+/// (their boxes' titles) and the hops to or from them (dark red, apart from cross-account
+/// ones).
+#[test]
+fn graph_mermaid_marks_what_is_outside_the_accounts() {
+    let chart = ok(&[
+        "graph",
+        "-q",
+        "--format",
+        "mermaid",
+        "--accounts",
+        "tests/golden/accounts.csv",
+        "sample-logs",
+    ]);
+    let marked: Vec<&str> = chart
+        .lines()
+        .filter(|line| line.contains("outside") || line.contains("#c00000"))
+        .collect();
+    assert_eq!(
+        marked,
+        [
+            "  subgraph a6[\"555555555555 (outside --accounts)\"]",
+            "  subgraph a7[\"999999999999 (outside --accounts)\"]",
+            "  linkStyle 7,17 stroke:#c00000,stroke-width:4px,color:#c00000",
+        ]
+    );
+}
+
 #[test]
 fn chains_text() {
     golden("sample-chains.txt", &ok(&["chains", "-q", "sample-logs"]));

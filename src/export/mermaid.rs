@@ -63,15 +63,18 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     for (cluster, (account, members)) in graph.clusters().iter().enumerate() {
         let indent = if account.is_empty() { "  " } else { "    " };
         if !account.is_empty() {
-            writeln!(
-                wtr,
-                "  subgraph a{cluster}[{}]",
-                label(&graph.accounts.label(account))
-            )?;
+            let mut title = graph.accounts.label(account);
+            if graph.accounts.is_outside(account) {
+                title.push_str(" (outside --accounts)");
+            }
+            writeln!(wtr, "  subgraph a{cluster}[{}]", label(&title))?;
         }
         for &index in members {
             let node = graph.node_at(index);
             let mut text = shorten(&graph.node_label(node));
+            if node.kind == NodeKind::Account && graph.accounts.is_outside(&node.name) {
+                text.push_str(" (outside --accounts)");
+            }
             if let Some(edge) = own_hops[index] {
                 text.push_str(&format!(": {}", super::own_hops_text(edge)));
             }
@@ -95,9 +98,10 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             writeln!(wtr, "  end")?;
         }
     }
-    // Links by the colour `linkStyle` gives them: across accounts, hand-overs, refused
-    // hand-overs.
-    let (mut cross, mut passes, mut refused) = (Vec::new(), Vec::new(), Vec::new());
+    // Links by the colour `linkStyle` gives them: to or from outside `--accounts` (dark red,
+    // as DOT and the report draw them), across accounts, hand-overs, refused hand-overs.
+    let (mut external, mut cross, mut passes, mut refused) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // Node `n{i}` is the graph's node `i`, so an edge's ends are its node indexes.
     let drawn = (0..graph.edge_count())
         .map(|i| graph.edge_at(i))
@@ -121,7 +125,9 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         } else if edge.cross_account {
             text.push_str(" cross-account");
         }
-        if crossing {
+        if edge.external {
+            external.push(number);
+        } else if crossing {
             cross.push(number);
         } else if edge.is_hand_over() && failed_only {
             refused.push(number);
@@ -132,6 +138,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
     }
     let passed = format!("stroke:{HAND_OVER_COLOUR},stroke-width:2px,color:{HAND_OVER_COLOUR}");
     for (links, style) in [
+        (external, "stroke:#c00000,stroke-width:4px,color:#c00000"),
         (cross, "stroke:#d6336c,stroke-width:3px"),
         (passes, passed.as_str()),
         (refused, "stroke:#868e96,color:#868e96"),
