@@ -134,12 +134,13 @@ proptest! {
         let quoted = dot_quote(&value);
         prop_assert!(quoted.starts_with('"') && quoted.ends_with('"') && quoted.len() >= 2);
         prop_assert!(!quoted.chars().any(|c| c.is_control()), "{:?}", quoted);
-        // Controls but the line break, and the characters that hide or turn text, are shown
-        // as escapes: the others come back as they were.
+        // Controls, and the characters that hide or turn text, are shown as escapes (a line
+        // feed as a visible `\n`, never a line break): the others come back as they were.
         let plain = value.replace(['\\', '\n'], "");
         if trailmask::testing::printable(&plain) == plain {
             // A backslash is doubled, so that no name can spell another's escape.
-            prop_assert_eq!(unquote(&quoted), value.replace('\\', "\\\\"));
+            let shown = value.replace('\\', "\\\\").replace('\n', "\\n");
+            prop_assert_eq!(unquote(&quoted), shown);
         }
     }
 
