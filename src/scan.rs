@@ -414,7 +414,6 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
             },
         ) = (&result.status, &input)
             && matches!(reason, SkipReason::NotCloudTrail | SkipReason::Empty)
-            && options.paths.contains(path)
         {
             scan.stats.named_skips.push((path.clone(), *reason));
         }
@@ -441,6 +440,14 @@ pub(crate) fn assemble(options: &ScanOptions, read: FilesRead) -> Scan {
         scan.stats.events_found += (result.events.len() + result.copies_dropped) as u64;
         copies_dropped += result.copies_dropped;
         per_file.push(result.events);
+    }
+    // Of the files skipped, those named as inputs: one set of the names, not a pass over them
+    // per file (a shell's glob names thousands).
+    if !scan.stats.named_skips.is_empty() {
+        let named: std::collections::HashSet<&PathBuf> = options.paths.iter().collect();
+        scan.stats
+            .named_skips
+            .retain(|(path, _)| named.contains(path));
     }
     scan.failures.sort_by(|a, b| a.path().cmp(b.path()));
     s3::collapse(&mut scan.failures);

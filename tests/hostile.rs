@@ -462,12 +462,8 @@ fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
         "a.json",
         record_with("e1", "u", "R", agent, "111111111111").as_bytes(),
     );
-    let agent_of = |args: &[&str]| {
-        let output = run_in(dir.root.path(), args, None);
-        let rows = csv_rows(&stdout(&output));
-        let column = rows[0].iter().position(|c| c == "user_agent").unwrap();
-        rows[1][column].clone()
-    };
+    let agent_of =
+        |args: &[&str]| first_row_cell(&run_in(dir.root.path(), args, None), "user_agent");
     assert_eq!(
         agent_of(&["events", "-q", "."]),
         "x\\t=1\\u{1b}[31m\\u{0}\\u{202e}"
@@ -480,9 +476,14 @@ fn csv_cells_with_control_characters_are_neutralized_unless_raw() {
         record_with("e1", "u", "R", "\t=cmd", "111111111111").as_bytes(),
     );
     let output = run_in(dir2.root.path(), &["events", "-q", "."], None);
-    let rows = csv_rows(&stdout(&output));
-    let column = rows[0].iter().position(|c| c == "user_agent").unwrap();
-    assert_eq!(rows[1][column], "\\t=cmd");
+    assert_eq!(first_row_cell(&output, "user_agent"), "\\t=cmd");
+}
+
+/// The cell in `column` of the first row of the CSV `output` wrote.
+fn first_row_cell(output: &Output, column: &str) -> String {
+    let rows = csv_rows(&stdout(output));
+    let at = rows[0].iter().position(|c| c == column).unwrap();
+    rows[1][at].clone()
 }
 
 /// Regression (session 42's review): a name holding a path's arrows (a typed `roleArn`, a
@@ -501,10 +502,8 @@ fn a_name_holding_arrows_is_quoted_in_a_chain() {
         &["chains", "-q", "--format", "csv", "."],
         None,
     );
-    let rows = csv_rows(&stdout(&output));
-    let column = rows[0].iter().position(|c| c == "chain").unwrap();
     assert_eq!(
-        rows[1][column],
+        first_row_cell(&output, "chain"),
         "arn:aws:iam::111111111111:user/u -> \"arn:aws:iam::111111111111:role/BreakGlass \
          =[cross-account]=> arn:aws:iam::999999999999:role/Exfil\""
     );

@@ -108,7 +108,7 @@ fn quote_lines(lines: &[String]) -> String {
 fn node_label(node: &Node, graph: &MaskGraph) -> Vec<String> {
     let mut label = vec![shorten(&graph.node_label(node))];
     if node.kind == NodeKind::Account && graph.accounts.is_outside(&node.name) {
-        label.push("(outside --accounts)".to_owned());
+        label.push(super::OUTSIDE_ACCOUNTS.to_owned());
     }
     if matches!(node.kind, NodeKind::SamlProvider | NodeKind::OidcProvider) {
         for subject in node.subjects.iter().take(3) {
@@ -230,7 +230,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             )?;
             let mut label = vec![graph.accounts.label(account)];
             if graph.accounts.is_outside(account) {
-                label.push("(outside --accounts)".to_owned());
+                label.push(super::OUTSIDE_ACCOUNTS.to_owned());
             }
             let color = if graph.accounts.is_outside(account) {
                 "#c00000"

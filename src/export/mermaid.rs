@@ -65,7 +65,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
         if !account.is_empty() {
             let mut title = graph.accounts.label(account);
             if graph.accounts.is_outside(account) {
-                title.push_str(" (outside --accounts)");
+                title.push_str(&format!(" {}", super::OUTSIDE_ACCOUNTS));
             }
             writeln!(wtr, "  subgraph a{cluster}[{}]", label(&title))?;
         }
@@ -73,7 +73,7 @@ pub fn write(graph: &MaskGraph, wtr: &mut dyn Write) -> io::Result<()> {
             let node = graph.node_at(index);
             let mut text = shorten(&graph.node_label(node));
             if node.kind == NodeKind::Account && graph.accounts.is_outside(&node.name) {
-                text.push_str(" (outside --accounts)");
+                text.push_str(&format!(" {}", super::OUTSIDE_ACCOUNTS));
             }
             if let Some(edge) = own_hops[index] {
                 text.push_str(&format!(": {}", super::own_hops_text(edge)));

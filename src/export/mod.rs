@@ -14,6 +14,9 @@ pub mod table;
 use crate::graph::{Edge, MaskCounts};
 use std::io;
 
+/// How DOT and Mermaid mark an account outside `--accounts` (beside its name).
+pub const OUTSIDE_ACCOUNTS: &str = "(outside --accounts)";
+
 /// `1 file`, `2 files`.
 pub fn plural(count: u64, noun: &str) -> String {
     if count == 1 {
